@@ -1,0 +1,246 @@
+#include "core/config.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <set>
+#include <toml++/toml.h>
+
+namespace confide {
+namespace {
+
+const std::set<std::string, std::less<>> kScopes = {"ingest", "catalog", "recommend", "consent",
+                                                    "dsar",   "analytics", "admin"};
+
+bool ValidRegionId(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
+
+  Status Error(const std::string& key, const std::string& what) const {
+    return InvalidArgument(key, origin_ + ": " + key + ": " + what);
+  }
+
+  // Rejects keys of `table` not in `known`.
+  Status OnlyKeys(const toml::table& table, const std::string& prefix,
+                  std::initializer_list<std::string_view> known) const {
+    for (auto&& [k, v] : table) {
+      if (std::find(known.begin(), known.end(), k.str()) == known.end())
+        return Error(prefix + std::string(k.str()), "unknown key");
+    }
+    return {};
+  }
+
+  Status String(const toml::table& t, const std::string& prefix, std::string_view key,
+                std::string& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return {};
+    if (!n->is_string()) return Error(prefix + std::string(key), "must be a string");
+    out = n->as_string()->get();
+    return {};
+  }
+
+  template <typename Int>
+  Status Integer(const toml::table& t, const std::string& prefix, std::string_view key, Int& out,
+                 int64_t min, int64_t max) const {
+    const toml::node* n = t.get(key);
+    if (!n) return {};
+    if (!n->is_integer()) return Error(prefix + std::string(key), "must be an integer");
+    int64_t v = n->as_integer()->get();
+    if (v < min || v > max)
+      return Error(prefix + std::string(key),
+                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
+    out = static_cast<Int>(v);
+    return {};
+  }
+
+  Status StringList(const toml::table& t, const std::string& prefix, std::string_view key,
+                    std::vector<std::string>& out) const {
+    const toml::node* n = t.get(key);
+    if (!n) return {};
+    const toml::array* arr = n->as_array();
+    if (!arr) return Error(prefix + std::string(key), "must be an array of strings");
+    out.clear();
+    for (auto&& e : *arr) {
+      if (!e.is_string()) return Error(prefix + std::string(key), "must be an array of strings");
+      out.push_back(e.as_string()->get());
+    }
+    return {};
+  }
+
+ private:
+  std::string origin_;
+};
+
+}  // namespace
+
+const char* LegalBasisName(LegalBasis basis) {
+  return basis == LegalBasis::kOptIn ? "opt_in" : "opt_out";
+}
+
+const RegionConfig* Config::FindRegion(std::string_view id) const {
+  for (const auto& r : regions)
+    if (r.id == id) return &r;
+  return nullptr;
+}
+
+bool Config::Hosts(std::string_view id) const {
+  return std::find(hosted_regions.begin(), hosted_regions.end(), id) != hosted_regions.end();
+}
+
+Config DefaultConfig() {
+  Config c;
+  c.regions = {
+      {"eu", LegalBasis::kOptIn, "EUR", "http://127.0.0.1:8080"},
+      {"us", LegalBasis::kOptOut, "USD", "http://127.0.0.1:8080"},
+      {"apac", LegalBasis::kOptIn, "SGD", "http://127.0.0.1:8080"},
+  };
+  c.hosted_regions = {"eu", "us", "apac"};
+  return c;
+}
+
+std::vector<std::string> SplitList(std::string_view text, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find(sep, start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view item = text.substr(start, end - start);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    start = end + 1;
+  }
+  return out;
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
+  Reader r(origin);
+  toml::table root;
+  try {
+    root = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    return Status(Code::kInvalidArgument,
+                  origin + ":" + std::to_string(e.source().begin.line) + ": " +
+                      std::string(e.description()));
+  }
+  Config c = DefaultConfig();
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
+                                                "hosted_regions", "limits", "regions", "api_keys"}));
+  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
+  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
+  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
+
+  if (const toml::node* n = root.get("limits")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("limits", "must be a table");
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "limits.", {"max_body_bytes", "max_header_bytes",
+                                                       "max_batch_events", "max_json_depth",
+                                                       "header_timeout_ms", "body_timeout_ms"}));
+    Limits& l = c.limits;
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_batch_events", l.max_batch_events, 1, 1'000'000));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+  }
+
+  if (const toml::node* n = root.get("regions")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) return r.Error("regions", "must be an array of tables ([[regions]])");
+    c.regions.clear();
+    for (size_t i = 0; i < arr->size(); ++i) {
+      std::string p = "regions[" + std::to_string(i) + "].";
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) return r.Error("regions[" + std::to_string(i) + "]", "must be a table");
+      CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"id", "legal_basis", "currency", "endpoint"}));
+      RegionConfig rc;
+      std::string basis = "opt_in";
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "id", rc.id));
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "legal_basis", basis));
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "currency", rc.currency));
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "endpoint", rc.endpoint));
+      if (!ValidRegionId(rc.id))
+        return r.Error(p + "id", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
+      if (basis == "opt_in") rc.legal_basis = LegalBasis::kOptIn;
+      else if (basis == "opt_out") rc.legal_basis = LegalBasis::kOptOut;
+      else return r.Error(p + "legal_basis", "must be \"opt_in\" or \"opt_out\", not \"" + basis + "\"");
+      if (rc.currency.size() != 3 ||
+          !std::all_of(rc.currency.begin(), rc.currency.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+        return r.Error(p + "currency", "must be a three-letter ISO 4217 code such as \"EUR\"");
+      c.regions.push_back(std::move(rc));
+    }
+    // Hosting defaults to every configured region unless said otherwise.
+    c.hosted_regions.clear();
+    for (const auto& rc : c.regions) c.hosted_regions.push_back(rc.id);
+  }
+  CONFIDE_RETURN_IF_ERROR(r.StringList(root, "", "hosted_regions", c.hosted_regions));
+
+  if (const toml::node* n = root.get("api_keys")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) return r.Error("api_keys", "must be an array of tables ([[api_keys]])");
+    for (size_t i = 0; i < arr->size(); ++i) {
+      std::string p = "api_keys[" + std::to_string(i) + "].";
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) return r.Error("api_keys[" + std::to_string(i) + "]", "must be a table");
+      CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"id", "hash", "scopes", "regions"}));
+      ApiKeyConfig k;
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "id", k.id));
+      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "hash", k.hash));
+      CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "scopes", k.scopes));
+      CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "regions", k.regions));
+      if (k.id.empty()) return r.Error(p + "id", "is required");
+      if (k.hash.size() != 64 || k.hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+        return r.Error(p + "hash", "must be 64 lower-case hex characters (see `confide keys new`)");
+      if (k.scopes.empty()) return r.Error(p + "scopes", "must name at least one scope");
+      for (const auto& s : k.scopes)
+        if (!kScopes.count(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
+      if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
+      c.api_keys.push_back(std::move(k));
+    }
+  }
+  CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));
+  return c;
+}
+
+Status ValidateConfig(const Config& c, const std::string& origin) {
+  Reader r(origin);
+  std::set<std::string> ids;
+  for (const auto& rc : c.regions)
+    if (!ids.insert(rc.id).second) return r.Error("regions", "region \"" + rc.id + "\" is defined twice");
+  for (const auto& h : c.hosted_regions)
+    if (!ids.count(h)) return r.Error("hosted_regions", "\"" + h + "\" is not a configured region");
+  if (c.listen.rfind(':') == std::string::npos)
+    return r.Error("listen", "must be host:port, e.g. \"127.0.0.1:8080\"");
+  std::set<std::string> key_ids;
+  for (size_t i = 0; i < c.api_keys.size(); ++i) {
+    const auto& k = c.api_keys[i];
+    std::string p = "api_keys[" + std::to_string(i) + "].";
+    if (!key_ids.insert(k.id).second) return r.Error(p + "id", "key id \"" + k.id + "\" is used twice");
+    for (const auto& reg : k.regions)
+      if (reg != "*" && !ids.count(reg)) return r.Error(p + "regions", "\"" + reg + "\" is not a configured region");
+  }
+  return {};
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return Status(Code::kNotFound, path + ": cannot open: " + std::strerror(errno));
+  std::string text;
+  char buf[8192];
+  size_t n;
+  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
+  std::fclose(f);
+  return ParseConfig(text, path);
+}
+
+}  // namespace confide

@@ -1,0 +1,75 @@
+// Node configuration: which regions exist, which this node hosts, where data
+// lives, how it listens, its request limits and the API keys it admits.
+//
+// Loaded from `confide.toml` (see docs/configuration.md); every key is
+// optional and unknown keys are errors, so typos do not pass silently.
+// A Config is a plain value; share it read-only between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace confide {
+
+// How a region's law treats personal data use before the shopper decides.
+enum class LegalBasis { kOptIn, kOptOut };
+const char* LegalBasisName(LegalBasis basis);
+
+struct RegionConfig {
+  std::string id;          // lower-case, e.g. "eu"
+  LegalBasis legal_basis = LegalBasis::kOptIn;
+  std::string currency;    // ISO 4217, e.g. "EUR"
+  std::string endpoint;    // public URL of the node that hosts this region
+};
+
+struct ApiKeyConfig {
+  std::string id;                    // public key id, part of the token
+  std::string hash;                  // hex BLAKE2b-256 of the whole token
+  std::vector<std::string> scopes;   // ingest, catalog, recommend, consent, dsar, analytics, admin
+  std::vector<std::string> regions;  // region ids, or "*" for all
+};
+
+struct Limits {
+  uint64_t max_body_bytes = 32u << 20;
+  uint64_t max_header_bytes = 16u << 10;
+  uint32_t max_batch_events = 10'000;
+  uint32_t max_json_depth = 32;
+  uint32_t header_timeout_ms = 10'000;
+  uint32_t body_timeout_ms = 60'000;
+};
+
+struct Config {
+  std::vector<RegionConfig> regions;
+  std::vector<std::string> hosted_regions;
+  std::string data_dir = "./confide-data";
+  std::string key_dir;  // empty: <data_dir>/keys
+  std::string listen = "127.0.0.1:8080";
+  uint32_t threads = 0;  // 0: one per core
+  Limits limits;
+  std::vector<ApiKeyConfig> api_keys;
+
+  const RegionConfig* FindRegion(std::string_view id) const;
+  bool Hosts(std::string_view id) const;
+  std::string KeyDir() const { return key_dir.empty() ? data_dir + "/keys" : key_dir; }
+};
+
+// eu (opt_in, EUR), us (opt_out, USD), apac (opt_in, SGD), all hosted.
+Config DefaultConfig();
+
+// Reads and validates a TOML file over the defaults. Errors read
+// "<path>: <key>: <what is wrong>".
+Result<Config> LoadConfig(const std::string& path);
+
+// Parses TOML text; `origin` names it in errors.
+Result<Config> ParseConfig(std::string_view toml_text, const std::string& origin);
+
+// Checks cross-field rules (hosted regions exist, ids unique, ...).
+Status ValidateConfig(const Config& config, const std::string& origin);
+
+// Splits "eu,us" into ids.
+std::vector<std::string> SplitList(std::string_view text, char sep = ',');
+
+}  // namespace confide

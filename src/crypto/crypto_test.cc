@@ -1,0 +1,113 @@
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "crypto/aead.h"
+#include "crypto/api_key.h"
+#include "crypto/pseudonym.h"
+#include "crypto/region_keys.h"
+
+namespace confide {
+namespace {
+
+class CryptoTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    InitCrypto();
+    dir_ = std::filesystem::temp_directory_path() /
+           ("confide-crypto-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(CryptoTest, SealOpensOnlyWithSameKeyAndAssociatedData) {
+  Key256 k = RandomKey(), other = RandomKey();
+  std::string sealed = Seal(k, "basket: oat milk", "ev/1");
+  EXPECT_EQ(sealed.size(), 16 + kSealOverhead);
+  EXPECT_EQ(sealed.find("oat milk"), std::string::npos);
+  EXPECT_EQ(*Open(k, sealed, "ev/1"), "basket: oat milk");
+  EXPECT_EQ(Open(k, sealed, "ev/2").status().code(), Code::kDataLoss);
+  EXPECT_EQ(Open(other, sealed, "ev/1").status().code(), Code::kDataLoss);
+  sealed[30] ^= 1;
+  EXPECT_EQ(Open(k, sealed, "ev/1").status().code(), Code::kDataLoss);
+  EXPECT_EQ(Open(k, "short", "ev/1").status().code(), Code::kDataLoss);
+  EXPECT_NE(Seal(k, "x", ""), Seal(k, "x", "")) << "nonces must be random";
+}
+
+TEST_F(CryptoTest, PseudonymsAreStablePerKeyAndDomain) {
+  Pseudonymizer a(RandomKey()), b(RandomKey());
+  EXPECT_EQ(a.Of("customer", "17850"), a.Of("customer", "17850"));
+  EXPECT_EQ(a.Of("customer", "17850").size(), kPseudonymSize);
+  EXPECT_NE(a.Of("customer", "17850"), a.Of("anonymous", "17850"));
+  EXPECT_NE(a.Of("customer", "17850"), b.Of("customer", "17850"));
+}
+
+TEST_F(CryptoTest, KeyFileIsCreatedPrivateAndReloaded) {
+  auto first = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ / "eu.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(first->kek, again->kek);
+  EXPECT_EQ(first->pseudonym_key, again->pseudonym_key);
+  EXPECT_NE(first->kek, first->pseudonym_key);
+  auto us = LoadOrCreateRegionKeys(dir_.string(), "us");
+  ASSERT_TRUE(us.ok());
+  EXPECT_NE(us->kek, first->kek) << "each region has its own key";
+}
+
+TEST_F(CryptoTest, ReadableKeyFileIsRefused) {
+  ASSERT_TRUE(LoadOrCreateRegionKeys(dir_.string(), "eu").ok());
+  ::chmod((dir_ / "eu.key").c_str(), 0644);
+  auto r = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Code::kPermissionDenied);
+  EXPECT_NE(r.status().message().find("chmod 600"), std::string::npos);
+}
+
+TEST_F(CryptoTest, EnvironmentKeyWinsAndBadOneIsNamed) {
+  ::setenv("CONFIDE_REGION_KEY_APAC", std::string(64, 'a').c_str(), 1);
+  auto r = LoadOrCreateRegionKeys(dir_.string(), "apac");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->source, "env");
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "apac.key"));
+  ::setenv("CONFIDE_REGION_KEY_APAC", "nothex", 1);
+  auto bad = LoadOrCreateRegionKeys(dir_.string(), "apac");
+  ::unsetenv("CONFIDE_REGION_KEY_APAC");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("CONFIDE_REGION_KEY_APAC"), std::string::npos);
+  EXPECT_EQ(bad.status().message().find("nothex"), std::string::npos) << "never echo the secret";
+}
+
+TEST_F(CryptoTest, DataKeysWrapPerOwner) {
+  Key256 root = RandomKey();
+  RegionKeys keys = DeriveRegionKeys(root, 1);
+  Key256 dek = RandomKey();
+  std::string wrapped = WrapDataKey(keys, dek, "owner-a");
+  EXPECT_EQ(*UnwrapDataKey(keys, wrapped, "owner-a"), dek);
+  EXPECT_FALSE(UnwrapDataKey(keys, wrapped, "owner-b").ok());
+  RegionKeys other = DeriveRegionKeys(RandomKey(), 1);
+  EXPECT_FALSE(UnwrapDataKey(other, wrapped, "owner-a").ok());
+}
+
+TEST_F(CryptoTest, ApiKeysVerifyByHash) {
+  NewApiKey k = GenerateApiKey();
+  EXPECT_EQ(ApiKeyId(k.token), k.id);
+  EXPECT_TRUE(HashesEqual(HashApiKey(k.token), k.hash));
+  std::string forged = k.token;
+  forged.back() = forged.back() == '0' ? '1' : '0';
+  EXPECT_FALSE(HashesEqual(HashApiKey(forged), k.hash));
+  EXPECT_EQ(ApiKeyId("Bearer nonsense"), "");
+  EXPECT_EQ(k.token.find(k.hash), std::string::npos);
+}
+
+}  // namespace
+}  // namespace confide

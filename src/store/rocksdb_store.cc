@@ -1,0 +1,175 @@
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/statistics.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include <array>
+#include <filesystem>
+
+#include "store/store.h"
+
+namespace confide {
+
+const char* FamilyName(Family f) {
+  static constexpr const char* kNames[kFamilyCount] = {
+      "meta", "data_keys", "identity", "shoppers", "events", "dedup", "products", "stores", "inventory"};
+  return kNames[static_cast<size_t>(f)];
+}
+
+namespace {
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return {};
+  Code code = s.IsCorruption() ? Code::kDataLoss : s.IsNotFound() ? Code::kNotFound : Code::kIoError;
+  return Status(code, std::string(what) + ": " + s.ToString());
+}
+
+class RocksDbStore final : public Store {
+ public:
+  ~RocksDbStore() override {
+    if (!db_) return;
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+  }
+
+  static Result<std::unique_ptr<Store>> Open(const std::string& dir, const RocksDbOptions& o) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Status(Code::kIoError, dir + ": cannot create: " + ec.message());
+    auto store = std::unique_ptr<RocksDbStore>(new RocksDbStore());
+    store->stats_ = rocksdb::CreateDBStatistics();
+    store->stats_->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
+
+    rocksdb::DBOptions db;
+    db.create_if_missing = o.create_if_missing;
+    db.create_missing_column_families = true;
+    db.max_background_jobs = o.background_jobs;
+    db.statistics = store->stats_;
+    db.bytes_per_sync = 1 << 20;
+    db.enable_pipelined_write = true;
+    db.max_total_wal_size = 256u << 20;
+    db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+    db.keep_log_file_num = 3;
+
+    auto cache = rocksdb::NewLRUCache(o.block_cache_bytes);
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (size_t i = 0; i < kFamilyCount; ++i) {
+      rocksdb::ColumnFamilyOptions cf;
+      rocksdb::BlockBasedTableOptions table;
+      table.block_cache = cache;
+      table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+      table.whole_key_filtering = true;
+      cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+      cf.write_buffer_size = o.write_buffer_bytes;
+      cf.level_compaction_dynamic_level_bytes = true;
+      Family f = static_cast<Family>(i);
+      // Sealed payloads and hashed keys do not compress; don't spend CPU on it.
+      bool opaque = f == Family::kEvents || f == Family::kDedup || f == Family::kDataKeys ||
+                    f == Family::kIdentity || f == Family::kShoppers;
+      cf.compression = opaque ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
+      cfs.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : FamilyName(f), cf);
+    }
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::Open(db, dir, cfs, &store->handles_, &raw);
+    if (!s.ok()) return FromRocks(s, dir);
+    store->db_.reset(raw);
+    return std::unique_ptr<Store>(std::move(store));
+  }
+
+  Status Write(const WriteBatch& batch, Durability durability) override {
+    rocksdb::WriteBatch wb;
+    for (const auto& op : batch.ops()) {
+      auto* h = handles_[static_cast<size_t>(op.family)];
+      rocksdb::Status s;
+      switch (op.kind) {
+        case WriteBatch::Op::kPut: s = wb.Put(h, op.key, op.value); break;
+        case WriteBatch::Op::kDelete: s = wb.Delete(h, op.key); break;
+        case WriteBatch::Op::kDeleteRange: s = wb.DeleteRange(h, op.key, op.value); break;
+      }
+      if (!s.ok()) return FromRocks(s, "write batch");
+    }
+    rocksdb::WriteOptions wo;
+    wo.sync = durability == Durability::kSync;
+    return FromRocks(db_->Write(wo, &wb), "write");
+  }
+
+  Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
+    std::string value;
+    rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(f), key, &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromRocks(s, "get");
+    return std::optional<std::string>(std::move(value));
+  }
+
+  Status Contains(Family f, const std::vector<std::string>& keys, std::vector<bool>& found) override {
+    found.assign(keys.size(), false);
+    if (keys.empty()) return {};
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<rocksdb::PinnableSlice> values(keys.size());
+    std::vector<rocksdb::Status> statuses(keys.size());
+    db_->MultiGet(rocksdb::ReadOptions(), handle(f), keys.size(), slices.data(), values.data(),
+                  statuses.data());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].ok()) found[i] = true;
+      else if (!statuses[i].IsNotFound()) return FromRocks(statuses[i], "multiget");
+    }
+    return {};
+  }
+
+  Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(f)));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice upper(end);
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
+    for (it->Seek(begin); it->Valid(); it->Next()) {
+      if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+    }
+    return FromRocks(it->status(), "scan");
+  }
+
+  Status Sync() override { return FromRocks(db_->FlushWAL(true), "sync"); }
+
+  Status CompactAll() override {
+    rocksdb::CompactRangeOptions co;
+    co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    for (auto* h : handles_) {
+      CONFIDE_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), h), "flush"));
+      CONFIDE_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
+    }
+    return {};
+  }
+
+  uint64_t Counter(std::string_view name) override {
+    if (name == "wal_syncs") return stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED);
+    if (name == "writes") return stats_->getTickerCount(rocksdb::WRITE_DONE_BY_SELF) +
+                                 stats_->getTickerCount(rocksdb::WRITE_DONE_BY_OTHER);
+    if (name == "bytes_written") return stats_->getTickerCount(rocksdb::BYTES_WRITTEN);
+    return 0;
+  }
+
+ private:
+  RocksDbStore() = default;
+  rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
+
+  std::shared_ptr<rocksdb::Statistics> stats_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir, const RocksDbOptions& options) {
+  return RocksDbStore::Open(dir, options);
+}
+
+}  // namespace confide

@@ -1,0 +1,145 @@
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "store/store.h"
+
+namespace confide {
+namespace {
+
+class RocksDbStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("confide-store-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::unique_ptr<Store> OpenOrDie() {
+    auto s = OpenRocksDbStore(dir_);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return std::move(s).value();
+  }
+
+  std::vector<std::string> Keys(Store& s, Family f, std::string_view prefix) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(s.ScanPrefix(f, prefix, [&](std::string_view k, std::string_view) {
+      out.emplace_back(k);
+      return true;
+    }).ok());
+    return out;
+  }
+
+  std::string dir_;
+};
+
+TEST_F(RocksDbStoreTest, FamiliesAreSeparateKeyspaces) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  b.Put(Family::kEvents, "k", "event");
+  b.Put(Family::kProducts, "k", "product");
+  ASSERT_TRUE(s->Write(b).ok());
+  EXPECT_EQ(**s->Get(Family::kEvents, "k"), "event");
+  EXPECT_EQ(**s->Get(Family::kProducts, "k"), "product");
+  EXPECT_FALSE(s->Get(Family::kStores, "k")->has_value());
+}
+
+TEST_F(RocksDbStoreTest, ScansInKeyOrderWithinPrefixAndRange) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  for (const char* k : {"a/3", "a/1", "b/1", "a/2", "a"}) b.Put(Family::kEvents, k, k);
+  ASSERT_TRUE(s->Write(b).ok());
+  EXPECT_EQ(Keys(*s, Family::kEvents, "a/"), (std::vector<std::string>{"a/1", "a/2", "a/3"}));
+  std::vector<std::string> range;
+  ASSERT_TRUE(s->ScanRange(Family::kEvents, "a/2", "b", [&](std::string_view k, std::string_view) {
+    range.emplace_back(k);
+    return true;
+  }).ok());
+  EXPECT_EQ(range, (std::vector<std::string>{"a/2", "a/3"}));
+  int visited = 0;
+  ASSERT_TRUE(s->ScanPrefix(Family::kEvents, "", [&](std::string_view, std::string_view) {
+    return ++visited < 2;
+  }).ok());
+  EXPECT_EQ(visited, 2) << "returning false stops the scan";
+}
+
+TEST_F(RocksDbStoreTest, DeletesAndDeleteRange) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  for (const char* k : {"s1/a", "s1/b", "s2/a"}) b.Put(Family::kEvents, k, "v");
+  ASSERT_TRUE(s->Write(b).ok());
+  WriteBatch d;
+  d.DeleteRange(Family::kEvents, "s1/", "s1/\xff");
+  d.Delete(Family::kEvents, "missing");
+  ASSERT_TRUE(s->Write(d).ok());
+  EXPECT_EQ(Keys(*s, Family::kEvents, ""), (std::vector<std::string>{"s2/a"}));
+}
+
+TEST_F(RocksDbStoreTest, ContainsAnswersPerKey) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  b.Put(Family::kDedup, "x", "");
+  ASSERT_TRUE(s->Write(b).ok());
+  std::vector<bool> found;
+  ASSERT_TRUE(s->Contains(Family::kDedup, {"y", "x", "z"}, found).ok());
+  EXPECT_EQ(found, (std::vector<bool>{false, true, false}));
+}
+
+TEST_F(RocksDbStoreTest, SurvivesReopenAndRefusesSecondOpener) {
+  {
+    auto s = OpenOrDie();
+    WriteBatch b;
+    b.Put(Family::kMeta, "version", "1");
+    ASSERT_TRUE(s->Write(b).ok());
+    auto second = OpenRocksDbStore(dir_);
+    ASSERT_FALSE(second.ok()) << "the directory is locked by the first store";
+    EXPECT_NE(second.status().message().find(dir_), std::string::npos);
+  }
+  auto s = OpenOrDie();
+  EXPECT_EQ(**s->Get(Family::kMeta, "version"), "1");
+}
+
+TEST_F(RocksDbStoreTest, ConcurrentSyncWritersShareSyncs) {
+  auto s = OpenOrDie();
+  constexpr int kThreads = 8, kWrites = 100;
+  uint64_t syncs_before = s->Counter("wal_syncs");
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        WriteBatch b;
+        b.Put(Family::kEvents, std::to_string(t) + "/" + std::to_string(i), "v");
+        if (!s->Write(b, Durability::kSync).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  uint64_t syncs = s->Counter("wal_syncs") - syncs_before;
+  EXPECT_GT(syncs, 0u) << "synchronous writes must sync the WAL";
+  EXPECT_LT(syncs, static_cast<uint64_t>(kThreads * kWrites)) << "group commit shares syncs";
+  EXPECT_EQ(Keys(*s, Family::kEvents, "").size(), static_cast<size_t>(kThreads * kWrites));
+}
+
+TEST_F(RocksDbStoreTest, CompactAllKeepsLiveData) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  b.Put(Family::kEvents, "keep", "1");
+  b.Put(Family::kEvents, "drop", "2");
+  ASSERT_TRUE(s->Write(b).ok());
+  WriteBatch d;
+  d.Delete(Family::kEvents, "drop");
+  ASSERT_TRUE(s->Write(d).ok());
+  ASSERT_TRUE(s->CompactAll().ok());
+  EXPECT_EQ(Keys(*s, Family::kEvents, ""), (std::vector<std::string>{"keep"}));
+}
+
+}  // namespace
+}  // namespace confide
