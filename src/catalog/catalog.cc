@@ -1,0 +1,247 @@
+#include "catalog/catalog.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+
+#include "core/bytes.h"
+#include "core/json_writer.h"
+#include "core/money.h"
+
+namespace confide {
+namespace {
+
+constexpr size_t kMaxId = 128;
+constexpr size_t kMaxText = 1024;
+
+Status RequiredText(const Record& r, const char* field, size_t max, std::string& out) {
+  std::string_view v = r.Get(field);
+  if (v.empty()) return InvalidArgument(field, "is required");
+  if (v.size() > max) return InvalidArgument(field, "longer than " + std::to_string(max) + " bytes");
+  out = v;
+  return {};
+}
+
+Status OptionalText(const Record& r, const char* field, size_t max, std::string& out) {
+  std::string_view v = r.Get(field);
+  if (v.size() > max) return InvalidArgument(field, "longer than " + std::to_string(max) + " bytes");
+  out = v;
+  return {};
+}
+
+Status Coordinate(const Record& r, const char* field, double limit, double& out) {
+  std::string_view v = r.Get(field);
+  if (v.empty()) return InvalidArgument(field, "is required");
+  std::string text(v);
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  if (end != text.c_str() + text.size() || !std::isfinite(out)) return InvalidArgument(field, "must be a number");
+  if (out < -limit || out > limit)
+    return InvalidArgument(field, "must be between " + std::to_string(static_cast<int>(-limit)) + " and " +
+                                      std::to_string(static_cast<int>(limit)));
+  return {};
+}
+
+// Storage codec for catalog records: length-prefixed fields.
+std::string EncodeProduct(const Product& p) {
+  std::string out;
+  PutLengthPrefixed(out, p.title);
+  PutLengthPrefixed(out, p.category);
+  PutLengthPrefixed(out, p.brand);
+  PutVarint64(out, static_cast<uint64_t>(p.price));
+  PutVarint64(out, p.cost ? static_cast<uint64_t>(*p.cost) + 1 : 0);
+  out.push_back(p.active ? 1 : 0);
+  return out;
+}
+
+Result<Product> DecodeProduct(std::string_view id, std::string_view in) {
+  Product p;
+  p.id = id;
+  std::string_view s;
+  uint64_t n, cost;
+  const Status bad(Code::kDataLoss, "stored product is malformed");
+  if (!GetLengthPrefixed(in, s)) return bad;
+  p.title = s;
+  if (!GetLengthPrefixed(in, s)) return bad;
+  p.category = s;
+  if (!GetLengthPrefixed(in, s)) return bad;
+  p.brand = s;
+  if (!GetVarint64(in, n) || !GetVarint64(in, cost) || in.size() != 1) return bad;
+  p.price = static_cast<int64_t>(n);
+  if (cost) p.cost = static_cast<int64_t>(cost - 1);
+  p.active = in[0] == 1;
+  return p;
+}
+
+std::string EncodeStore(const StoreLocation& s) {
+  std::string out;
+  PutLengthPrefixed(out, s.name);
+  out.append(reinterpret_cast<const char*>(&s.latitude), sizeof(double));
+  out.append(reinterpret_cast<const char*>(&s.longitude), sizeof(double));
+  return out;
+}
+
+Result<StoreLocation> DecodeStore(std::string_view id, std::string_view in) {
+  StoreLocation s;
+  s.id = id;
+  std::string_view name;
+  if (!GetLengthPrefixed(in, name) || in.size() != 2 * sizeof(double))
+    return Status(Code::kDataLoss, "stored store is malformed");
+  s.name = name;
+  std::memcpy(&s.latitude, in.data(), sizeof(double));
+  std::memcpy(&s.longitude, in.data() + sizeof(double), sizeof(double));
+  return s;
+}
+
+std::string InventoryKey(std::string_view location, std::string_view product) {
+  std::string key(location);
+  key.push_back('\0');
+  key.append(product);
+  return key;
+}
+
+}  // namespace
+
+Result<Product> ProductFromRecord(const Record& r) {
+  Product p;
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, p.id));
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "title", kMaxText, p.title));
+  CONFIDE_RETURN_IF_ERROR(OptionalText(r, "category", kMaxText, p.category));
+  CONFIDE_RETURN_IF_ERROR(OptionalText(r, "brand", kMaxText, p.brand));
+  std::string_view v = r.Get("price");
+  if (v.empty()) return InvalidArgument("price", "is required");
+  auto price = ParseMicros(v);
+  if (!price) return InvalidArgument("price", "must be a decimal number with at most 6 decimals");
+  if (*price <= 0) return InvalidArgument("price", "must be positive");
+  p.price = *price;
+  v = r.Get("cost");
+  if (!v.empty()) {
+    auto cost = ParseMicros(v);
+    if (!cost || *cost < 0) return InvalidArgument("cost", "must be a non-negative decimal number");
+    p.cost = *cost;
+  }
+  v = r.Get("active");
+  if (!v.empty()) {
+    if (v == "true" || v == "1") p.active = true;
+    else if (v == "false" || v == "0") p.active = false;
+    else return InvalidArgument("active", "must be true or false");
+  }
+  return p;
+}
+
+Result<StoreLocation> StoreFromRecord(const Record& r) {
+  StoreLocation s;
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, s.id));
+  if (s.id == "online") return InvalidArgument("id", "\"online\" is reserved for the online location");
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "name", kMaxText, s.name));
+  CONFIDE_RETURN_IF_ERROR(Coordinate(r, "latitude", 90, s.latitude));
+  CONFIDE_RETURN_IF_ERROR(Coordinate(r, "longitude", 180, s.longitude));
+  return s;
+}
+
+Result<InventoryLevel> InventoryFromRecord(const Record& r) {
+  InventoryLevel l;
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "location", kMaxId, l.location));
+  CONFIDE_RETURN_IF_ERROR(RequiredText(r, "product_id", kMaxId, l.product_id));
+  std::string_view v = r.Get("quantity");
+  if (v.empty()) return InvalidArgument("quantity", "is required");
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), l.quantity);
+  if (ec != std::errc() || end != v.data() + v.size()) return InvalidArgument("quantity", "must be an integer");
+  if (l.quantity < 0) return InvalidArgument("quantity", "must not be negative");
+  return l;
+}
+
+std::string ProductToJson(const Product& p) {
+  JsonWriter w;
+  w.BeginObject().Key("id").String(p.id).Key("title").String(p.title).Key("category").String(p.category);
+  w.Key("brand").String(p.brand).Key("price").Micros6(p.price);
+  if (p.cost) w.Key("cost").Micros6(*p.cost);
+  w.Key("active").Bool(p.active).EndObject();
+  return w.Take();
+}
+
+std::string StoreToJson(const StoreLocation& s) {
+  JsonWriter w;
+  w.BeginObject().Key("id").String(s.id).Key("name").String(s.name);
+  w.Key("latitude").Double(s.latitude).Key("longitude").Double(s.longitude).EndObject();
+  return w.Take();
+}
+
+Status Catalog::PutProducts(const std::vector<Product>& products) {
+  WriteBatch b;
+  for (const auto& p : products) b.Put(Family::kProducts, p.id, EncodeProduct(p));
+  return store_.Write(b);
+}
+
+Status Catalog::PutStores(const std::vector<StoreLocation>& stores) {
+  WriteBatch b;
+  for (const auto& s : stores) b.Put(Family::kStores, s.id, EncodeStore(s));
+  return store_.Write(b);
+}
+
+Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
+  WriteBatch b;
+  for (const auto& l : levels) {
+    std::string q;
+    PutVarint64(q, static_cast<uint64_t>(l.quantity));
+    b.Put(Family::kInventory, InventoryKey(l.location, l.product_id), q);
+  }
+  return store_.Write(b);
+}
+
+Result<std::optional<Product>> Catalog::GetProduct(std::string_view id) {
+  auto v = store_.Get(Family::kProducts, id);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<Product>();
+  auto p = DecodeProduct(id, **v);
+  if (!p.ok()) return p.status();
+  return std::optional<Product>(std::move(*p));
+}
+
+Result<std::optional<StoreLocation>> Catalog::GetStore(std::string_view id) {
+  auto v = store_.Get(Family::kStores, id);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<StoreLocation>();
+  auto s = DecodeStore(id, **v);
+  if (!s.ok()) return s.status();
+  return std::optional<StoreLocation>(std::move(*s));
+}
+
+Result<std::optional<int64_t>> Catalog::GetInventory(std::string_view location, std::string_view product_id) {
+  auto v = store_.Get(Family::kInventory, InventoryKey(location, product_id));
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return std::optional<int64_t>();
+  std::string_view in = **v;
+  uint64_t q;
+  if (!GetVarint64(in, q)) return Status(Code::kDataLoss, "stored inventory is malformed");
+  return std::optional<int64_t>(static_cast<int64_t>(q));
+}
+
+Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn) {
+  Status inner;
+  Status s = store_.ScanPrefix(Family::kProducts, "", [&](std::string_view k, std::string_view v) {
+    auto p = DecodeProduct(k, v);
+    if (!p.ok()) {
+      inner = p.status();
+      return false;
+    }
+    return fn(*p);
+  });
+  return inner.ok() ? s : inner;
+}
+
+Status Catalog::ForEachStore(const std::function<bool(const StoreLocation&)>& fn) {
+  Status inner;
+  Status s = store_.ScanPrefix(Family::kStores, "", [&](std::string_view k, std::string_view v) {
+    auto st = DecodeStore(k, v);
+    if (!st.ok()) {
+      inner = st.status();
+      return false;
+    }
+    return fn(*st);
+  });
+  return inner.ok() ? s : inner;
+}
+
+}  // namespace confide

@@ -1,0 +1,75 @@
+// The catalog of a region: products, stores and inventory. Not personal
+// data, so stored in clear, but still per region (prices and assortments
+// are regional).
+//
+// Records are built from Records (JSON objects or CSV rows) with errors
+// naming the field. Catalog is thread-safe: it holds no state beyond the
+// Store it writes to.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/record.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace confide {
+
+struct Product {
+  std::string id;
+  std::string title;
+  std::string category;
+  std::string brand;
+  int64_t price = 0;              // micro-units of the region's currency
+  std::optional<int64_t> cost;    // micro-units; offers never go below it
+  bool active = true;
+};
+
+struct StoreLocation {
+  std::string id;
+  std::string name;
+  double latitude = 0;
+  double longitude = 0;
+};
+
+// `location` is a store id or "online".
+struct InventoryLevel {
+  std::string location;
+  std::string product_id;
+  int64_t quantity = 0;
+};
+
+// Field rules: id required (<= 128 bytes), price positive, latitude in
+// [-90, 90], longitude in [-180, 180], quantity >= 0, active true/false.
+Result<Product> ProductFromRecord(const Record& r);
+Result<StoreLocation> StoreFromRecord(const Record& r);
+Result<InventoryLevel> InventoryFromRecord(const Record& r);
+
+std::string ProductToJson(const Product& p);
+std::string StoreToJson(const StoreLocation& s);
+
+class Catalog {
+ public:
+  explicit Catalog(Store& store) : store_(store) {}
+
+  // Batch upserts, durable on return.
+  Status PutProducts(const std::vector<Product>& products);
+  Status PutStores(const std::vector<StoreLocation>& stores);
+  Status PutInventory(const std::vector<InventoryLevel>& levels);
+
+  Result<std::optional<Product>> GetProduct(std::string_view id);
+  Result<std::optional<StoreLocation>> GetStore(std::string_view id);
+  Result<std::optional<int64_t>> GetInventory(std::string_view location, std::string_view product_id);
+
+  // Visits every product / store in id order; return false to stop.
+  Status ForEachProduct(const std::function<bool(const Product&)>& fn);
+  Status ForEachStore(const std::function<bool(const StoreLocation&)>& fn);
+
+ private:
+  Store& store_;
+};
+
+}  // namespace confide

@@ -1,0 +1,94 @@
+// Cell: everything Confide keeps for one region, behind one object.
+//
+// A cell owns the region's Store (its own database directory), its keys,
+// its identity graph and its catalog. Personal data never leaves through
+// anything but the cell's own methods, and nothing here reads another
+// region's data. Open one Cell per hosted region.
+//
+// Thread-safety: every public method may be called concurrently.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/catalog.h"
+#include "core/config.h"
+#include "core/status.h"
+#include "events/event.h"
+#include "store/store.h"
+
+namespace confide {
+
+struct IngestOutcome {
+  enum class Kind : uint8_t { kStored, kDuplicate, kRejected };
+  Kind kind = Kind::kStored;
+  std::string field;   // kRejected: the field at fault
+  std::string reason;  // kRejected: why
+};
+
+// What Confide knows about one shopper, summarised (not the raw history).
+struct Profile {
+  struct LinkedId {
+    IdKind kind;
+    std::string value;
+  };
+  std::vector<LinkedId> linked_ids;
+  uint64_t events = 0;
+  std::array<uint64_t, kEventTypeCount> by_type{};
+  std::array<uint64_t, kChannelCount> by_channel{};
+  Micros first_seen = 0;
+  Micros last_seen = 0;
+  std::string home_store;  // the store with the most store-channel events; empty if none
+};
+std::string ProfileToJson(const Profile& p);
+
+class Cell {
+ public:
+  struct Options {
+    RocksDbOptions store;
+    Durability durability = Durability::kSync;
+  };
+
+  // Opens <data_dir>/<region.id>/ and the region's keys from key_dir (see
+  // crypto/region_keys.h). Errors name the directory or key file.
+  static Result<std::unique_ptr<Cell>> Open(const RegionConfig& region, const std::string& data_dir,
+                                            const std::string& key_dir, const Options& options);
+  static Result<std::unique_ptr<Cell>> Open(const RegionConfig& region, const std::string& data_dir,
+                                            const std::string& key_dir) {
+    return Open(region, data_dir, key_dir, Options());
+  }
+  ~Cell();
+
+  const RegionConfig& region() const;
+
+  // Stores validated events (see EventFromRecord): resolves each to its
+  // shopper (creating shoppers and linking identifiers as needed), drops
+  // event ids already stored, seals payloads under the shopper's data key.
+  // Returns one outcome per event in input order; kRejected only for
+  // identity conflicts (a loyalty or anonymous id already linked to another
+  // customer). Stored events are durable on return. A non-ok result means
+  // none of this call's events were acknowledged.
+  Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events);
+
+  // The shopper holding identifier (kind, id), merged across linked ids;
+  // nullopt when unknown. Decrypts through the shopper's data key.
+  Result<std::optional<Profile>> GetProfile(IdKind kind, std::string_view id);
+
+  Catalog& catalog();
+  Store& store();
+
+  // Counters for /metrics.
+  uint64_t events_stored() const;
+  uint64_t shoppers() const;
+
+ private:
+  struct Impl;
+  explicit Cell(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace confide

@@ -1,0 +1,227 @@
+#include "events/event.h"
+
+#include <charconv>
+
+#include "core/bytes.h"
+#include "core/money.h"
+
+namespace confide {
+namespace {
+
+constexpr const char* kTypeNames[kEventTypeCount] = {
+    "view", "search", "add_to_cart", "remove_from_cart", "purchase", "return", "store_visit", "pickup", "identify"};
+constexpr const char* kChannelNames[kChannelCount] = {"web", "app", "store", "call_center"};
+constexpr const char* kIdFields[kIdKindCount] = {"customer_id", "anonymous_id", "loyalty_id"};
+constexpr const char* kIdNames[kIdKindCount] = {"customer", "anonymous", "loyalty"};
+
+template <typename E, size_t N>
+std::optional<E> Lookup(const char* const (&names)[N], std::string_view s) {
+  for (size_t i = 0; i < N; ++i)
+    if (s == names[i]) return static_cast<E>(i);
+  return std::nullopt;
+}
+
+Status Invalid(const char* field, std::string reason) { return InvalidArgument(field, std::move(reason)); }
+
+// A printable identifier: no control characters, bounded length.
+Status CheckText(const char* field, std::string_view v, size_t max) {
+  if (v.size() > max) return Invalid(field, "longer than " + std::to_string(max) + " bytes");
+  for (unsigned char c : v)
+    if (c < 0x20 || c == 0x7f) return Invalid(field, "contains a control character");
+  return {};
+}
+
+// "17850.0" -> "17850": spreadsheets write integer ids as floats.
+std::string_view NormalizeId(std::string_view v) {
+  size_t dot = v.find('.');
+  if (dot == std::string_view::npos || dot == 0) return v;
+  std::string_view tail = v.substr(dot + 1);
+  if (tail.empty() || tail.find_first_not_of('0') != std::string_view::npos) return v;
+  std::string_view head = v.substr(0, dot);
+  if (head.find_first_not_of("0123456789") != std::string_view::npos) return v;
+  return head;
+}
+
+bool RequiresProduct(EventType t) {
+  return t == EventType::kView || t == EventType::kAddToCart || t == EventType::kRemoveFromCart ||
+         t == EventType::kPurchase || t == EventType::kReturn;
+}
+
+bool HasQuantity(EventType t) {
+  return t == EventType::kAddToCart || t == EventType::kRemoveFromCart || t == EventType::kPurchase ||
+         t == EventType::kReturn || t == EventType::kPickup;
+}
+
+}  // namespace
+
+const char* EventTypeName(EventType t) { return kTypeNames[static_cast<size_t>(t)]; }
+const char* ChannelName(Channel c) { return kChannelNames[static_cast<size_t>(c)]; }
+const char* IdKindField(IdKind k) { return kIdFields[static_cast<size_t>(k)]; }
+const char* IdKindName(IdKind k) { return kIdNames[static_cast<size_t>(k)]; }
+std::optional<EventType> ParseEventType(std::string_view s) { return Lookup<EventType>(kTypeNames, s); }
+std::optional<Channel> ParseChannel(std::string_view s) { return Lookup<Channel>(kChannelNames, s); }
+std::optional<IdKind> ParseIdKind(std::string_view s) { return Lookup<IdKind>(kIdNames, s); }
+
+IdKind Event::primary_id_kind() const {
+  if (!id(IdKind::kCustomer).empty()) return IdKind::kCustomer;
+  if (!id(IdKind::kLoyalty).empty()) return IdKind::kLoyalty;
+  return IdKind::kAnonymous;
+}
+
+Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
+  Event e;
+  std::string_view v = r.Get("event_id");
+  if (v.empty()) return Invalid("event_id", "is required");
+  CONFIDE_RETURN_IF_ERROR(CheckText("event_id", v, kMaxIdLength));
+  e.event_id = v;
+
+  v = r.Get("type");
+  if (v.empty()) {
+    if (!defaults.type) return Invalid("type", "is required");
+    e.type = *defaults.type;
+  } else if (auto t = ParseEventType(v)) {
+    e.type = *t;
+  } else {
+    return Invalid("type", "must be one of view, search, add_to_cart, remove_from_cart, purchase, "
+                           "return, store_visit, pickup, identify");
+  }
+
+  v = r.Get("timestamp");
+  if (v.empty()) return Invalid("timestamp", "is required");
+  auto ts = defaults.loose_timestamps ? ParseLooseDateTime(v) : ParseRfc3339(v);
+  if (!ts) return Invalid("timestamp", "not RFC 3339");
+  e.timestamp = *ts;
+  if (e.timestamp > NowMicros() + kMicrosPerDay) return Invalid("timestamp", "is more than a day in the future");
+
+  bool any_id = false;
+  for (size_t k = 0; k < kIdKindCount; ++k) {
+    std::string_view id = NormalizeId(r.Get(kIdFields[k]));
+    CONFIDE_RETURN_IF_ERROR(CheckText(kIdFields[k], id, kMaxIdLength));
+    e.ids[k] = id;
+    any_id |= !id.empty();
+  }
+  e.order_id = r.Get("order_id");
+  CONFIDE_RETURN_IF_ERROR(CheckText("order_id", e.order_id, kMaxIdLength));
+  if (!any_id && defaults.guest_per_order && !e.order_id.empty()) {
+    e.id(IdKind::kAnonymous) = "guest-" + e.order_id;
+    any_id = true;
+  }
+  if (!any_id) return Invalid("customer_id", "one of customer_id, anonymous_id or loyalty_id is required");
+  if (e.type == EventType::kIdentify) {
+    if (e.id(IdKind::kCustomer).empty()) return Invalid("customer_id", "is required for identify");
+    if (e.id(IdKind::kAnonymous).empty() && e.id(IdKind::kLoyalty).empty())
+      return Invalid("anonymous_id", "identify needs anonymous_id or loyalty_id to link to customer_id");
+  }
+
+  v = r.Get("channel");
+  if (v.empty()) {
+    if (!defaults.channel) return Invalid("channel", "is required");
+    e.channel = *defaults.channel;
+  } else if (auto c = ParseChannel(v)) {
+    e.channel = *c;
+  } else {
+    return Invalid("channel", "must be one of web, app, store, call_center");
+  }
+
+  e.product_id = r.Get("product_id");
+  CONFIDE_RETURN_IF_ERROR(CheckText("product_id", e.product_id, kMaxIdLength));
+  if (e.product_id.empty() && RequiresProduct(e.type))
+    return Invalid("product_id", std::string("is required for ") + EventTypeName(e.type));
+
+  v = r.Get("quantity");
+  if (!v.empty()) {
+    std::string_view q = NormalizeId(v);
+    int64_t n = 0;
+    auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), n);
+    if (ec != std::errc() || end != q.data() + q.size()) return Invalid("quantity", "must be an integer");
+    if (n < 0 && e.type == EventType::kPurchase && defaults.negative_purchase_is_return) {
+      e.type = EventType::kReturn;
+      n = -n;
+    }
+    if (n <= 0) return Invalid("quantity", "must be positive");
+    if (n > kMaxQuantity) return Invalid("quantity", "must be at most " + std::to_string(kMaxQuantity));
+    e.quantity = n;
+  } else if (HasQuantity(e.type)) {
+    e.quantity = 1;
+  }
+
+  v = r.Get("unit_price");
+  if (!v.empty()) {
+    auto p = ParseMicros(v);
+    if (!p) return Invalid("unit_price", "must be a decimal number with at most 6 decimals");
+    if (*p <= 0) return Invalid("unit_price", "must be positive");
+    e.unit_price = *p;
+  }
+
+  v = r.Get("currency");
+  if (v.empty()) v = defaults.currency;
+  if (!v.empty()) {
+    if (v.size() != 3 || v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos)
+      return Invalid("currency", "must be a three-letter ISO 4217 code such as EUR");
+    e.currency = v;
+  }
+
+  e.store_id = r.Get("store_id");
+  CONFIDE_RETURN_IF_ERROR(CheckText("store_id", e.store_id, kMaxIdLength));
+  if (e.store_id.empty() && (e.type == EventType::kStoreVisit || e.type == EventType::kPickup))
+    return Invalid("store_id", std::string("is required for ") + EventTypeName(e.type));
+
+  e.query = r.Get("query");
+  CONFIDE_RETURN_IF_ERROR(CheckText("query", e.query, kMaxQueryLength));
+  if (e.query.empty() && e.type == EventType::kSearch) return Invalid("query", "is required for search");
+  return e;
+}
+
+namespace {
+constexpr char kCodecVersion = 1;
+}
+
+void EncodeEvent(const Event& e, std::string& out) {
+  out.push_back(kCodecVersion);
+  out.push_back(static_cast<char>(e.type));
+  out.push_back(static_cast<char>(e.channel));
+  PutFixed64BE(out, OrderedInt64(e.timestamp));
+  PutLengthPrefixed(out, e.event_id);
+  for (const auto& id : e.ids) PutLengthPrefixed(out, id);
+  PutLengthPrefixed(out, e.product_id);
+  PutVarint64(out, static_cast<uint64_t>(e.quantity));
+  out.push_back(e.unit_price ? 1 : 0);
+  if (e.unit_price) PutVarint64(out, static_cast<uint64_t>(*e.unit_price));
+  PutLengthPrefixed(out, e.currency);
+  PutLengthPrefixed(out, e.order_id);
+  PutLengthPrefixed(out, e.store_id);
+  PutLengthPrefixed(out, e.query);
+}
+
+Result<Event> DecodeEvent(std::string_view in) {
+  const Status bad(Code::kDataLoss, "stored event is malformed");
+  if (in.size() < 11 || in[0] != kCodecVersion) return bad;
+  Event e;
+  if (static_cast<uint8_t>(in[1]) >= kEventTypeCount || static_cast<uint8_t>(in[2]) >= kChannelCount) return bad;
+  e.type = static_cast<EventType>(in[1]);
+  e.channel = static_cast<Channel>(in[2]);
+  e.timestamp = FromOrderedInt64(GetFixed64BE(in.substr(3)));
+  in.remove_prefix(11);
+  std::string_view s;
+  auto str = [&](std::string& out) {
+    if (!GetLengthPrefixed(in, s)) return false;
+    out = s;
+    return true;
+  };
+  uint64_t n;
+  if (!str(e.event_id)) return bad;
+  for (auto& id : e.ids)
+    if (!str(id)) return bad;
+  if (!str(e.product_id) || !GetVarint64(in, n) || in.empty()) return bad;
+  e.quantity = static_cast<int64_t>(n);
+  bool has_price = in[0] == 1;
+  in.remove_prefix(1);
+  if (has_price) {
+    if (!GetVarint64(in, n)) return bad;
+    e.unit_price = static_cast<int64_t>(n);
+  }
+  if (!str(e.currency) || !str(e.order_id) || !str(e.store_id) || !str(e.query) || !in.empty()) return bad;
+  return e;
+}
+
+}  // namespace confide

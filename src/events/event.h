@@ -1,0 +1,92 @@
+// The omnichannel event: what a shopper did, where and when.
+//
+// Every source (HTTP JSON, NDJSON, CSV import) turns its items into a
+// Record and calls EventFromRecord, so one set of rules decides what is a
+// valid event. Events are plain values; the functions here are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/record.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace confide {
+
+enum class EventType : uint8_t {
+  kView, kSearch, kAddToCart, kRemoveFromCart, kPurchase, kReturn, kStoreVisit, kPickup, kIdentify,
+};
+constexpr size_t kEventTypeCount = 9;
+
+enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
+constexpr size_t kChannelCount = 4;
+
+// The three kinds of shopper identifier, linked by `identify` events.
+enum class IdKind : uint8_t { kCustomer, kAnonymous, kLoyalty };
+constexpr size_t kIdKindCount = 3;
+
+const char* EventTypeName(EventType t);   // "add_to_cart"
+const char* ChannelName(Channel c);       // "call_center"
+const char* IdKindField(IdKind k);        // "customer_id"
+std::optional<EventType> ParseEventType(std::string_view s);
+std::optional<Channel> ParseChannel(std::string_view s);
+std::optional<IdKind> ParseIdKind(std::string_view s);  // "customer", "anonymous", "loyalty"
+const char* IdKindName(IdKind k);                       // "customer"
+
+struct Event {
+  std::string event_id;
+  EventType type = EventType::kView;
+  Micros timestamp = 0;
+  std::string ids[kIdKindCount];  // indexed by IdKind; empty when absent
+  Channel channel = Channel::kWeb;
+  std::string product_id;
+  int64_t quantity = 0;                    // 0 when not applicable
+  std::optional<int64_t> unit_price;       // micro-units of `currency`
+  std::string currency;
+  std::string order_id;
+  std::string store_id;
+  std::string query;
+
+  const std::string& id(IdKind k) const { return ids[static_cast<size_t>(k)]; }
+  std::string& id(IdKind k) { return ids[static_cast<size_t>(k)]; }
+  // The identifier events are attributed to: customer, else loyalty, else anonymous.
+  IdKind primary_id_kind() const;
+};
+
+// What an importer may fill in for columns a file does not have. The HTTP
+// API uses none of these: its events must be complete.
+struct EventDefaults {
+  std::optional<EventType> type;
+  std::optional<Channel> channel;
+  std::string currency;
+  // A row without any shopper id but with an order id becomes an anonymous
+  // shopper "guest-<order_id>" (guest checkout), instead of a rejection.
+  bool guest_per_order = false;
+  // A purchase with a negative quantity is a return of that many items.
+  bool negative_purchase_is_return = false;
+  // Accept "2010-12-01 08:26:00" and "12/1/2010 8:26" (taken as UTC) as
+  // spreadsheets write them, besides RFC 3339.
+  bool loose_timestamps = false;
+};
+
+// Builds and validates an event. Errors are kInvalidArgument with field()
+// set to the offending field and message() the reason, e.g. field
+// "timestamp", reason "not RFC 3339".
+// Identifiers written by spreadsheets as floats ("17850.0") are read as
+// integers ("17850").
+Result<Event> EventFromRecord(const Record& record, const EventDefaults& defaults = {});
+
+// Storage codec: a compact versioned binary form. DecodeEvent fails with
+// kDataLoss on anything EncodeEvent did not produce.
+void EncodeEvent(const Event& e, std::string& out);
+Result<Event> DecodeEvent(std::string_view in);
+
+// Field limits, also documented in docs/api.md.
+constexpr size_t kMaxIdLength = 128;
+constexpr size_t kMaxQueryLength = 512;
+constexpr int64_t kMaxQuantity = 1'000'000;
+
+}  // namespace confide
