@@ -77,12 +77,8 @@ bool ReadObject(Value&& value, size_t index, Record& record, const BadItemFn& ba
         record.Add(key, "", Field::Type::kNull);
         break;
       default:
+        // The enclosing iteration skips the rest of this item.
         bad(index, std::string(key), "must be a string or number, not an object or array");
-        // Consume the rest so the next item parses.
-        for (auto rest : object) {
-          simdjson::ondemand::value skip;
-          (void)rest.value().get(skip);
-        }
         return false;
     }
   }
@@ -141,7 +137,8 @@ Status ParseJsonItems(std::string_view body, const JsonLimits& limits, const Ite
       if (fatal) return Malformed(fatal, " in item " + std::to_string(index));
       ++index;
     }
-    if (!doc.at_end()) return InvalidArgument("", "malformed JSON: trailing content after the array");
+    if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+      return InvalidArgument("", "malformed JSON: trailing content after the array");
     return {};
   }
   // NDJSON: each line is its own document, so one bad line spoils only itself.
@@ -160,7 +157,8 @@ Status ParseJsonItems(std::string_view body, const JsonLimits& limits, const Ite
     simdjson::error_code fatal = parser.iterate(padded).get(doc);
     if (!fatal) {
       if (ReadObject(doc, index, record, bad, fatal) && !fatal) {
-        if (!doc.at_end()) bad(index, "", "malformed JSON line: trailing content");
+        if (doc.current_location().error() != simdjson::OUT_OF_BOUNDS)
+          bad(index, "", "malformed JSON line: trailing content");
         else item(index, record);
       }
     }

@@ -1,0 +1,297 @@
+#include "cell/cell.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/bytes.h"
+#include "core/json_writer.h"
+#include "crypto/aead.h"
+#include "crypto/pseudonym.h"
+#include "crypto/region_keys.h"
+#include "identity/identity_graph.h"
+
+namespace confide {
+namespace {
+
+constexpr std::string_view kEventDomain = "event";
+
+// kEvents key: shopper (16) | time (8, big-endian, ordered) | event id pseudonym prefix (8).
+std::string EventKey(const ShopperKey& shopper, Micros timestamp, std::string_view event_pseudonym) {
+  std::string key = shopper;
+  PutFixed64BE(key, OrderedInt64(timestamp));
+  key.append(event_pseudonym.substr(0, 8));
+  return key;
+}
+
+}  // namespace
+
+struct Cell::Impl {
+  RegionConfig region;
+  Options options;
+  RegionKeys keys;
+  std::unique_ptr<Pseudonymizer> pseudonyms;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Catalog> catalog;
+
+  // Guards the identity graph and the data keys together: a shopper and its
+  // key come into being in one step.
+  std::mutex identity_mu;
+  IdentityGraph graph;
+  std::unordered_map<ShopperKey, Key256> data_keys;
+
+  // Event ids being written by calls in flight, so two concurrent batches
+  // carrying the same event store it once.
+  std::mutex inflight_mu;
+  std::unordered_set<std::string> inflight;
+
+  std::atomic<uint64_t> events_stored{0};
+
+  ~Impl() {
+    for (auto& [shopper, key] : data_keys) Wipe(key);
+    Wipe(keys.kek);
+    Wipe(keys.pseudonym_key);
+  }
+
+  Status LoadDataKeys() {
+    Status inner;
+    Status s = store->ScanPrefix(Family::kDataKeys, "", [&](std::string_view k, std::string_view v) {
+      auto dek = UnwrapDataKey(keys, v, k);
+      if (!dek.ok()) {
+        inner = Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
+        return false;
+      }
+      data_keys.emplace(std::string(k), *dek);
+      return true;
+    });
+    return inner.ok() ? s : inner;
+  }
+
+  void ReleaseClaims(const std::vector<std::string>& claimed) {
+    std::lock_guard lock(inflight_mu);
+    for (const auto& k : claimed) inflight.erase(k);
+  }
+};
+
+Cell::Cell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Cell::~Cell() = default;
+
+Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::string& data_dir,
+                                         const std::string& key_dir, const Options& options) {
+  InitCrypto();
+  auto impl = std::make_unique<Impl>();
+  impl->region = region;
+  impl->options = options;
+  auto keys = LoadOrCreateRegionKeys(key_dir, region.id);
+  if (!keys.ok()) return keys.status();
+  impl->keys = std::move(*keys);
+  impl->pseudonyms = std::make_unique<Pseudonymizer>(impl->keys.pseudonym_key);
+  auto store = OpenRocksDbStore(data_dir + "/" + region.id, options.store);
+  if (!store.ok()) return store.status();
+  impl->store = std::move(*store);
+  impl->catalog = std::make_unique<Catalog>(*impl->store);
+  CONFIDE_RETURN_IF_ERROR(impl->graph.Load(*impl->store));
+  CONFIDE_RETURN_IF_ERROR(impl->LoadDataKeys());
+  return std::unique_ptr<Cell>(new Cell(std::move(impl)));
+}
+
+const RegionConfig& Cell::region() const { return impl_->region; }
+Catalog& Cell::catalog() { return *impl_->catalog; }
+Store& Cell::store() { return *impl_->store; }
+uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }
+uint64_t Cell::shoppers() const {
+  std::lock_guard lock(impl_->identity_mu);
+  return impl_->graph.shopper_count();
+}
+
+Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
+  Impl& m = *impl_;
+  const size_t n = events.size();
+  std::vector<IngestOutcome> outcomes(n);
+
+  // Pseudonyms outside the lock: they are the costly part of resolution.
+  std::vector<std::vector<IdentifierRef>> ids(n);
+  std::vector<std::string> dedup_keys(n);
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t k = 0; k < kIdKindCount; ++k) {
+      IdKind kind = static_cast<IdKind>(k);
+      if (!events[i].id(kind).empty())
+        ids[i].push_back({kind, m.pseudonyms->Of(IdKindName(kind), events[i].id(kind))});
+    }
+    dedup_keys[i] = m.pseudonyms->Of(kEventDomain, events[i].event_id);
+  }
+
+  // Claim event ids; a repeat within this call or in a concurrent one is a duplicate.
+  std::vector<std::string> claimed;
+  std::vector<size_t> candidates;
+  {
+    std::lock_guard lock(m.inflight_mu);
+    for (size_t i = 0; i < n; ++i) {
+      if (m.inflight.insert(dedup_keys[i]).second) {
+        claimed.push_back(dedup_keys[i]);
+        candidates.push_back(i);
+      } else {
+        outcomes[i].kind = IngestOutcome::Kind::kDuplicate;
+      }
+    }
+  }
+  std::vector<std::string> probe;
+  probe.reserve(candidates.size());
+  for (size_t i : candidates) probe.push_back(dedup_keys[i]);
+  std::vector<bool> found;
+  if (Status s = m.store->Contains(Family::kDedup, probe, found); !s.ok()) {
+    m.ReleaseClaims(claimed);
+    return s;
+  }
+
+  struct Target {
+    size_t index;
+    ShopperKey root;
+    Key256 key;
+  };
+  std::vector<Target> targets;
+  targets.reserve(candidates.size());
+  {
+    std::lock_guard lock(m.identity_mu);
+    WriteBatch identity_batch;
+    for (size_t c = 0; c < candidates.size(); ++c) {
+      size_t i = candidates[c];
+      if (found[c]) {
+        outcomes[i].kind = IngestOutcome::Kind::kDuplicate;
+        continue;
+      }
+      auto r = m.graph.Resolve(ids[i], identity_batch);
+      if (!r.ok()) {
+        outcomes[i] = {IngestOutcome::Kind::kRejected, r.status().field(), r.status().message()};
+        continue;
+      }
+      for (const auto& shopper : r->created) {
+        Key256 dek = RandomKey();
+        m.data_keys[shopper] = dek;
+        identity_batch.Put(Family::kDataKeys, shopper, WrapDataKey(m.keys, dek, shopper));
+      }
+      for (const auto& [id, holder] : r->attached) {
+        std::string key = IdentityGraph::SealedIdKey(holder, id);
+        identity_batch.Put(Family::kShoppers, key, Seal(m.data_keys[holder], events[i].id(id.kind), key));
+      }
+      targets.push_back({i, r->root, m.data_keys[r->root]});
+    }
+    // Written before any event sealed under these keys, so the synced event
+    // write below also makes them durable (the WAL is ordered).
+    if (!identity_batch.empty()) {
+      if (Status s = m.store->Write(identity_batch, Durability::kBuffered); !s.ok()) {
+        m.ReleaseClaims(claimed);
+        return s;
+      }
+    }
+  }
+
+  WriteBatch batch;
+  std::string plain;
+  for (auto& t : targets) {
+    const Event& e = events[t.index];
+    std::string key = EventKey(t.root, e.timestamp, dedup_keys[t.index]);
+    plain.clear();
+    EncodeEvent(e, plain);
+    batch.Put(Family::kEvents, key, Seal(t.key, plain, key));
+    batch.Put(Family::kDedup, dedup_keys[t.index], t.root);
+    Wipe(t.key);
+  }
+  Status s = batch.empty() ? Status() : m.store->Write(batch, m.options.durability);
+  m.ReleaseClaims(claimed);
+  if (!s.ok()) return s;
+  m.events_stored.fetch_add(targets.size(), std::memory_order_relaxed);
+  return outcomes;
+}
+
+Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::vector<std::pair<ShopperKey, Key256>> members;
+  {
+    std::lock_guard lock(m.identity_mu);
+    auto root = m.graph.Find(pseudonym);
+    if (!root) return std::optional<Profile>();
+    for (const auto& member : m.graph.Members(*root)) members.emplace_back(member, m.data_keys[member]);
+  }
+  Profile p;
+  std::map<std::string, uint64_t> store_visits;
+  Status inner;
+  for (auto& [member, key] : members) {
+    Status s = m.store->ScanPrefix(Family::kShoppers, member + 'i', [&](std::string_view k, std::string_view v) {
+      auto raw = confide::Open(key, v, k);
+      if (!raw.ok()) {
+        inner = raw.status();
+        return false;
+      }
+      p.linked_ids.push_back({static_cast<IdKind>(k[17]), std::move(*raw)});
+      return true;
+    });
+    if (s.ok()) s = inner;
+    if (s.ok()) {
+      s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
+        auto plain = confide::Open(key, v, k);
+        if (!plain.ok()) {
+          inner = plain.status();
+          return false;
+        }
+        auto e = DecodeEvent(*plain);
+        if (!e.ok()) {
+          inner = e.status();
+          return false;
+        }
+        if (p.events == 0 || e->timestamp < p.first_seen) p.first_seen = e->timestamp;
+        if (p.events == 0 || e->timestamp > p.last_seen) p.last_seen = e->timestamp;
+        ++p.events;
+        ++p.by_type[static_cast<size_t>(e->type)];
+        ++p.by_channel[static_cast<size_t>(e->channel)];
+        if (e->channel == Channel::kStore && !e->store_id.empty()) ++store_visits[e->store_id];
+        return true;
+      });
+      if (s.ok()) s = inner;
+    }
+    Wipe(key);
+    if (!s.ok()) return s;
+  }
+  std::sort(p.linked_ids.begin(), p.linked_ids.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.kind, a.value) < std::tie(b.kind, b.value);
+  });
+  uint64_t best = 0;
+  for (const auto& [store_id, visits] : store_visits)
+    if (visits > best) best = visits, p.home_store = store_id;
+  return std::optional<Profile>(std::move(p));
+}
+
+std::string ProfileToJson(const Profile& p) {
+  JsonWriter w;
+  w.BeginObject().Key("linked_ids").BeginObject();
+  for (size_t k = 0; k < kIdKindCount; ++k) {
+    w.Key(IdKindField(static_cast<IdKind>(k))).BeginArray();
+    for (const auto& id : p.linked_ids)
+      if (static_cast<size_t>(id.kind) == k) w.String(id.value);
+    w.EndArray();
+  }
+  w.EndObject().Key("events").Uint(p.events).Key("by_type").BeginObject();
+  for (size_t t = 0; t < kEventTypeCount; ++t)
+    if (p.by_type[t]) w.Key(EventTypeName(static_cast<EventType>(t))).Uint(p.by_type[t]);
+  w.EndObject().Key("by_channel").BeginObject();
+  for (size_t c = 0; c < kChannelCount; ++c)
+    if (p.by_channel[c]) w.Key(ChannelName(static_cast<Channel>(c))).Uint(p.by_channel[c]);
+  w.EndObject();
+  if (p.events) {
+    w.Key("first_seen").String(FormatRfc3339(p.first_seen)).Key("last_seen").String(FormatRfc3339(p.last_seen));
+  } else {
+    w.Key("first_seen").Null().Key("last_seen").Null();
+  }
+  w.Key("home_store");
+  if (p.home_store.empty()) w.Null();
+  else w.String(p.home_store);
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace confide

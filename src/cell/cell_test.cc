@@ -1,0 +1,220 @@
+#include "cell/cell.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+namespace confide {
+namespace {
+
+namespace fs = std::filesystem;
+
+Event MakeEvent(std::string event_id, EventType type, Channel channel, std::string_view ts) {
+  Event e;
+  e.event_id = std::move(event_id);
+  e.type = type;
+  e.channel = channel;
+  e.timestamp = *ParseRfc3339(ts);
+  return e;
+}
+
+class CellTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("confide-cell-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    cell_ = OpenCell("eu");
+  }
+  void TearDown() override {
+    cell_.reset();
+    fs::remove_all(root_);
+  }
+
+  std::unique_ptr<Cell> OpenCell(const std::string& region) {
+    RegionConfig rc{region, LegalBasis::kOptIn, "EUR", ""};
+    auto c = Cell::Open(rc, (root_ / "data").string(), (root_ / "keys").string());
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+
+  std::vector<IngestOutcome> Ingest(std::vector<Event> events) {
+    auto r = cell_->Ingest(std::move(events));
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : std::vector<IngestOutcome>{};
+  }
+
+  // True if any file under `dir` contains `needle`.
+  static bool DirectoryContains(const fs::path& dir, const std::string& needle) {
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (!entry.is_regular_file()) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (ss.str().find(needle) != std::string::npos) return true;
+    }
+    return false;
+  }
+
+  fs::path root_;
+  std::unique_ptr<Cell> cell_;
+};
+
+// A shopper who browses anonymously on the web, scans a loyalty card in a
+// store and then logs into the app is one shopper with one history.
+TEST_F(CellTest, OmnichannelJourneyIsOneShopper) {
+  Event view = MakeEvent("e1", EventType::kView, Channel::kWeb, "2025-03-01T10:00:00Z");
+  view.id(IdKind::kAnonymous) = "anon-7";
+  view.product_id = "P1";
+  Event buy = MakeEvent("e2", EventType::kPurchase, Channel::kStore, "2025-03-02T10:00:00Z");
+  buy.id(IdKind::kLoyalty) = "L-55";
+  buy.product_id = "P1";
+  buy.quantity = 2;
+  buy.store_id = "S9";
+  Event login = MakeEvent("e3", EventType::kIdentify, Channel::kApp, "2025-03-03T10:00:00Z");
+  login.id(IdKind::kCustomer) = "C-1";
+  login.id(IdKind::kAnonymous) = "anon-7";
+  login.id(IdKind::kLoyalty) = "L-55";
+  auto out = Ingest({view, buy, login});
+  ASSERT_EQ(out.size(), 3u);
+  for (const auto& o : out) EXPECT_EQ(o.kind, IngestOutcome::Kind::kStored);
+
+  for (auto [kind, id] : {std::pair{IdKind::kCustomer, "C-1"}, std::pair{IdKind::kLoyalty, "L-55"},
+                          std::pair{IdKind::kAnonymous, "anon-7"}}) {
+    auto p = cell_->GetProfile(kind, id);
+    ASSERT_TRUE(p.ok() && p->has_value()) << id;
+    const Profile& profile = **p;
+    EXPECT_EQ(profile.events, 3u) << id;
+    EXPECT_EQ(profile.linked_ids.size(), 3u);
+    EXPECT_EQ(profile.by_channel[static_cast<size_t>(Channel::kStore)], 1u);
+    EXPECT_EQ(profile.by_type[static_cast<size_t>(EventType::kIdentify)], 1u);
+    EXPECT_EQ(profile.home_store, "S9");
+    EXPECT_EQ(profile.first_seen, view.timestamp);
+    EXPECT_EQ(profile.last_seen, login.timestamp);
+  }
+  EXPECT_EQ(cell_->shoppers(), 2u) << "the anonymous and loyalty shoppers, merged into one group";
+  std::string json = ProfileToJson(**cell_->GetProfile(IdKind::kCustomer, "C-1"));
+  EXPECT_NE(json.find(R"("customer_id":["C-1"])"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("home_store":"S9")"), std::string::npos) << json;
+
+  // The journey survives a restart.
+  cell_.reset();
+  cell_ = OpenCell("eu");
+  auto p = cell_->GetProfile(IdKind::kAnonymous, "anon-7");
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->events, 3u);
+  EXPECT_FALSE(cell_->GetProfile(IdKind::kCustomer, "nobody")->has_value());
+}
+
+TEST_F(CellTest, EventsAfterTheLinkJoinTheSameHistory) {
+  Event login = MakeEvent("e1", EventType::kIdentify, Channel::kApp, "2025-03-03T10:00:00Z");
+  login.id(IdKind::kCustomer) = "C-2";
+  login.id(IdKind::kAnonymous) = "anon-2";
+  Event later = MakeEvent("e2", EventType::kSearch, Channel::kWeb, "2025-03-04T10:00:00Z");
+  later.id(IdKind::kAnonymous) = "anon-2";
+  later.query = "oat milk";
+  Ingest({login});
+  Ingest({later});
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-2"))->events, 2u);
+}
+
+TEST_F(CellTest, ResentEventIdsAreStoredOnce) {
+  Event e = MakeEvent("dup-1", EventType::kSearch, Channel::kWeb, "2025-03-01T10:00:00Z");
+  e.id(IdKind::kCustomer) = "C-3";
+  e.query = "coffee";
+  auto first = Ingest({e, e});
+  EXPECT_EQ(first[0].kind, IngestOutcome::Kind::kStored);
+  EXPECT_EQ(first[1].kind, IngestOutcome::Kind::kDuplicate) << "repeat within one batch";
+  auto second = Ingest({e});
+  EXPECT_EQ(second[0].kind, IngestOutcome::Kind::kDuplicate) << "repeat across batches";
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-3"))->events, 1u);
+}
+
+TEST_F(CellTest, ConcurrentBatchesWithSharedIdsStoreEachEventOnce) {
+  constexpr int kThreads = 4, kEvents = 200;
+  std::vector<std::thread> threads;
+  std::atomic<int> stored{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      std::vector<Event> batch;
+      for (int i = 0; i < kEvents; ++i) {
+        Event e = MakeEvent("ev-" + std::to_string(i), EventType::kSearch, Channel::kWeb, "2025-03-01T10:00:00Z");
+        e.id(IdKind::kCustomer) = "C-" + std::to_string(i % 10);
+        e.query = "q";
+        batch.push_back(e);
+      }
+      auto r = cell_->Ingest(batch);
+      ASSERT_TRUE(r.ok());
+      for (const auto& o : *r) stored += o.kind == IngestOutcome::Kind::kStored;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(stored.load(), kEvents);
+  uint64_t total = 0;
+  for (int c = 0; c < 10; ++c) total += (*cell_->GetProfile(IdKind::kCustomer, "C-" + std::to_string(c)))->events;
+  EXPECT_EQ(total, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ(cell_->shoppers(), 10u);
+}
+
+TEST_F(CellTest, LinkingTwoCustomersIsRejectedAndNamed) {
+  Event a = MakeEvent("a", EventType::kIdentify, Channel::kStore, "2025-03-01T10:00:00Z");
+  a.id(IdKind::kCustomer) = "C-A";
+  a.id(IdKind::kLoyalty) = "L-X";
+  a.store_id = "S1";
+  Event b = MakeEvent("b", EventType::kIdentify, Channel::kStore, "2025-03-01T11:00:00Z");
+  b.id(IdKind::kCustomer) = "C-B";
+  b.id(IdKind::kLoyalty) = "L-X";
+  auto out = Ingest({a, b});
+  EXPECT_EQ(out[0].kind, IngestOutcome::Kind::kStored);
+  ASSERT_EQ(out[1].kind, IngestOutcome::Kind::kRejected);
+  EXPECT_EQ(out[1].field, "loyalty_id");
+  EXPECT_FALSE(cell_->GetProfile(IdKind::kCustomer, "C-B")->has_value()) << "a rejected event changes nothing";
+  // Its event id was not consumed: a corrected resend is accepted.
+  b.id(IdKind::kLoyalty) = "L-Y";
+  EXPECT_EQ(Ingest({b})[0].kind, IngestOutcome::Kind::kStored);
+}
+
+// Item 4 of the foundation issue: no plaintext of a shopper's ids or events
+// anywhere in the region's directory, neither in the WAL nor in SST files.
+TEST_F(CellTest, RegionDirectoryHoldsNoPlaintext) {
+  const std::string customer = "customer-4c9f1e7a";
+  const std::string loyalty = "loyalty-88e1b2";
+  const std::string marker = "unique-search-marker-5a1d";
+  Event s = MakeEvent("evt-plain-1", EventType::kSearch, Channel::kWeb, "2025-03-01T10:00:00Z");
+  s.id(IdKind::kCustomer) = customer;
+  s.id(IdKind::kLoyalty) = loyalty;
+  s.query = marker;
+  Ingest({s});
+  auto us = OpenCell("us");
+  fs::path eu_dir = root_ / "data" / "eu";
+  ASSERT_TRUE(DirectoryContains(eu_dir, "data_keys")) << "sanity: the search reads the database files";
+  for (int phase = 0; phase < 2; ++phase) {
+    for (const auto& needle : {customer, loyalty, marker, std::string("evt-plain-1")}) {
+      EXPECT_FALSE(DirectoryContains(eu_dir, needle)) << needle << " in phase " << phase;
+      EXPECT_FALSE(DirectoryContains(root_ / "data" / "us", needle)) << "another region holds " << needle;
+    }
+    ASSERT_TRUE(cell_->store().CompactAll().ok());  // phase 1: the same data in SST files
+  }
+  // The data is still readable through the cell.
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, customer))->events, 1u);
+}
+
+TEST_F(CellTest, CatalogRoundTrips) {
+  Product p{"P1", "Oat milk", "dairy", "Oatly", 1'990'000, 900'000, true};
+  ASSERT_TRUE(cell_->catalog().PutProducts({p}).ok());
+  auto got = cell_->catalog().GetProduct("P1");
+  ASSERT_TRUE(got.ok() && got->has_value());
+  EXPECT_EQ((*got)->title, "Oat milk");
+  EXPECT_EQ((*got)->cost, 900'000);
+  ASSERT_TRUE(cell_->catalog().PutInventory({{"S1", "P1", 4}, {"online", "P1", 0}}).ok());
+  EXPECT_EQ(**cell_->catalog().GetInventory("S1", "P1"), 4);
+  EXPECT_EQ(**cell_->catalog().GetInventory("online", "P1"), 0);
+  EXPECT_FALSE(cell_->catalog().GetInventory("S2", "P1")->has_value());
+}
+
+}  // namespace
+}  // namespace confide

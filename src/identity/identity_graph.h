@@ -1,0 +1,86 @@
+// The identity graph of a region: which identifiers (customer, loyalty,
+// anonymous) belong to the same shopper.
+//
+// Identifiers are known only by their pseudonyms. A shopper is created on
+// the first sight of any of its identifiers and keyed by that identifier's
+// pseudonym; linking identifiers of two shoppers merges them into one group
+// whose root is the shopper holding the customer id. Members keep their own
+// key space (their history stays where it was written), so a merge moves no
+// data: reading a shopper means reading every member of its group.
+//
+// A group holds at most one customer id: linking identifiers that already
+// belong to two different customers is refused.
+//
+// Not thread-safe: the Cell serialises access. Persistence is through the
+// WriteBatch the caller passes in and writes.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/status.h"
+#include "events/event.h"
+#include "store/store.h"
+
+namespace confide {
+
+// A shopper key: the 16-byte pseudonym of the shopper's first identifier.
+using ShopperKey = std::string;
+
+struct IdentifierRef {
+  IdKind kind;
+  std::string pseudonym;  // 16 bytes
+};
+
+class IdentityGraph {
+ public:
+  // Loads the graph from kIdentity and kShoppers.
+  Status Load(Store& store);
+
+  struct Resolution {
+    ShopperKey root;                 // the group events are attributed to
+    std::vector<ShopperKey> created; // shoppers created by this call (need data keys)
+    // Identifiers newly attached, each with the shopper whose key space holds it.
+    std::vector<std::pair<IdentifierRef, ShopperKey>> attached;
+  };
+
+  // Resolves the identifiers of one event to its group, creating a shopper
+  // or merging groups as needed, and adds the records that persist the
+  // change to `batch`. kFailedPrecondition (field = the identifier at
+  // fault) if the identifiers belong to two different customers; the graph
+  // is then unchanged.
+  Result<Resolution> Resolve(const std::vector<IdentifierRef>& ids, WriteBatch& batch);
+
+  // The group root holding this identifier, if known.
+  std::optional<ShopperKey> Find(std::string_view pseudonym) const;
+
+  // Every member of `root`'s group, root first.
+  std::vector<ShopperKey> Members(const ShopperKey& root) const;
+
+  size_t shopper_count() const { return parent_.size(); }
+  size_t group_count() const { return groups_.size(); }
+
+  // Storage key helpers (docs/storage.md).
+  static std::string RootLinkKey(const ShopperKey& member);                   // kShoppers
+  static std::string SealedIdKey(const ShopperKey& holder, const IdentifierRef& id);  // kShoppers
+
+ private:
+  struct Group {
+    std::vector<ShopperKey> members;  // root first
+    std::string customer;             // pseudonym of its customer id, or empty
+  };
+  ShopperKey RootOf(const ShopperKey& shopper) const;
+
+  struct Entry {
+    ShopperKey shopper;
+    IdKind kind;
+  };
+  std::unordered_map<std::string, Entry> index_;        // identifier pseudonym -> holder
+  std::unordered_map<ShopperKey, ShopperKey> parent_;   // shopper -> group root (self for roots)
+  std::unordered_map<ShopperKey, Group> groups_;        // root -> group
+};
+
+}  // namespace confide

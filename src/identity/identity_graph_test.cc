@@ -1,0 +1,93 @@
+#include "identity/identity_graph.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace confide {
+namespace {
+
+IdentifierRef Id(IdKind kind, const std::string& name) {
+  std::string p = name;
+  p.resize(16, '.');
+  return {kind, p};
+}
+
+class IdentityGraphTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = (std::filesystem::temp_directory_path() /
+            ("confide-identity-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
+               .string();
+    std::filesystem::remove_all(dir_);
+    store_ = std::move(OpenRocksDbStore(dir_)).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  ShopperKey Resolve(std::vector<IdentifierRef> ids) {
+    WriteBatch b;
+    auto r = graph_.Resolve(ids, b);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(store_->Write(b).ok());
+    return r.ok() ? r->root : ShopperKey();
+  }
+
+  std::string dir_;
+  std::unique_ptr<Store> store_;
+  IdentityGraph graph_;
+};
+
+TEST_F(IdentityGraphTest, AnonymousLoyaltyAndCustomerBecomeOneShopper) {
+  ShopperKey web = Resolve({Id(IdKind::kAnonymous, "a1")});
+  ShopperKey shop = Resolve({Id(IdKind::kLoyalty, "l1")});
+  EXPECT_NE(web, shop);
+  ShopperKey app = Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kAnonymous, "a1")});
+  EXPECT_EQ(app, web) << "the customer id joins the anonymous shopper's group";
+  ShopperKey linked = Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kLoyalty, "l1")});
+  EXPECT_EQ(linked, web);
+  EXPECT_EQ(graph_.Find(Id(IdKind::kLoyalty, "l1").pseudonym), web);
+  auto members = graph_.Members(web);
+  EXPECT_EQ(members.size(), 2u);
+  EXPECT_EQ(members.front(), web) << "root first";
+  EXPECT_EQ(graph_.group_count(), 1u);
+
+  IdentityGraph reloaded;
+  ASSERT_TRUE(reloaded.Load(*store_).ok());
+  EXPECT_EQ(reloaded.Find(Id(IdKind::kCustomer, "c1").pseudonym), web);
+  EXPECT_EQ(reloaded.Find(Id(IdKind::kLoyalty, "l1").pseudonym), web);
+  EXPECT_EQ(reloaded.Members(web).size(), 2u);
+  EXPECT_EQ(reloaded.group_count(), 1u);
+}
+
+TEST_F(IdentityGraphTest, CustomerGroupSurvivesMerge) {
+  ShopperKey anon = Resolve({Id(IdKind::kAnonymous, "a1")});
+  ShopperKey customer = Resolve({Id(IdKind::kCustomer, "c1")});
+  ShopperKey merged = Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kAnonymous, "a1")});
+  EXPECT_EQ(merged, customer);
+  EXPECT_EQ(graph_.Find(Id(IdKind::kAnonymous, "a1").pseudonym), customer);
+  EXPECT_EQ(graph_.Members(customer), (std::vector<ShopperKey>{customer, anon}));
+}
+
+TEST_F(IdentityGraphTest, RefusesLinkingTwoCustomers) {
+  Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kLoyalty, "l1")});
+  Resolve({Id(IdKind::kCustomer, "c2")});
+  WriteBatch b;
+  auto r = graph_.Resolve({Id(IdKind::kCustomer, "c2"), Id(IdKind::kLoyalty, "l1")}, b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "loyalty_id");
+  EXPECT_TRUE(b.empty()) << "a refused link writes nothing";
+  EXPECT_EQ(graph_.group_count(), 2u);
+}
+
+TEST_F(IdentityGraphTest, NewShopperIsKeyedByMostStableId) {
+  ShopperKey s = Resolve({Id(IdKind::kAnonymous, "a9"), Id(IdKind::kLoyalty, "l9")});
+  EXPECT_EQ(s, Id(IdKind::kLoyalty, "l9").pseudonym);
+}
+
+}  // namespace
+}  // namespace confide
