@@ -1,0 +1,125 @@
+#include "events/event.h"
+
+#include <gtest/gtest.h>
+
+namespace confide {
+namespace {
+
+Record Make(std::initializer_list<std::pair<const char*, const char*>> fields) {
+  Record r;
+  for (auto [k, v] : fields) r.Add(k, v);
+  return r;
+}
+
+Record Purchase() {
+  return Make({{"event_id", "e1"}, {"type", "purchase"}, {"timestamp", "2025-01-02T03:04:05Z"},
+               {"customer_id", "C1"}, {"channel", "store"}, {"product_id", "P1"}, {"quantity", "2"},
+               {"unit_price", "3.50"}, {"currency", "EUR"}, {"order_id", "O1"}, {"store_id", "S1"}});
+}
+
+TEST(Event, ValidPurchaseConverts) {
+  auto e = EventFromRecord(Purchase());
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->type, EventType::kPurchase);
+  EXPECT_EQ(e->channel, Channel::kStore);
+  EXPECT_EQ(e->quantity, 2);
+  EXPECT_EQ(e->unit_price, 3'500'000);
+  EXPECT_EQ(e->id(IdKind::kCustomer), "C1");
+  EXPECT_EQ(e->primary_id_kind(), IdKind::kCustomer);
+}
+
+struct BadCase {
+  const char* field;
+  const char* value;
+  const char* expected_field;
+  const char* reason_prefix;
+};
+
+TEST(Event, EachInvalidFieldIsNamed) {
+  const BadCase cases[] = {
+      {"event_id", "", "event_id", "is required"},
+      {"type", "like", "type", "must be one of"},
+      {"timestamp", "2025-01-02 03:04:05", "timestamp", "not RFC 3339"},
+      {"timestamp", "2999-01-01T00:00:00Z", "timestamp", "is more than a day in the future"},
+      {"channel", "fax", "channel", "must be one of"},
+      {"product_id", "", "product_id", "is required for purchase"},
+      {"quantity", "0", "quantity", "must be positive"},
+      {"quantity", "1.5", "quantity", "must be an integer"},
+      {"quantity", "99999999", "quantity", "must be at most"},
+      {"unit_price", "-1", "unit_price", "must be positive"},
+      {"unit_price", "cheap", "unit_price", "must be a decimal"},
+      {"currency", "euro", "currency", "must be a three-letter"},
+      {"customer_id", "bad\x01id", "customer_id", "contains a control character"},
+  };
+  for (const auto& c : cases) {
+    Record r;
+    const Record base = Purchase();
+    for (const auto& f : base.fields())
+      if (f.name != c.field) r.Add(f.name, f.value);
+    r.Add(c.field, c.value);
+    auto e = EventFromRecord(r);
+    ASSERT_FALSE(e.ok()) << c.field << "=" << c.value;
+    EXPECT_EQ(e.status().field(), c.expected_field);
+    EXPECT_EQ(e.status().message().rfind(c.reason_prefix, 0), 0u) << e.status().message();
+  }
+}
+
+TEST(Event, ShopperIdRules) {
+  auto none = EventFromRecord(Make({{"event_id", "e"}, {"type", "search"}, {"timestamp", "2025-01-02T03:04:05Z"},
+                                    {"channel", "web"}, {"query", "milk"}}));
+  EXPECT_EQ(none.status().field(), "customer_id");
+  auto identify = EventFromRecord(Make({{"event_id", "e"}, {"type", "identify"},
+                                        {"timestamp", "2025-01-02T03:04:05Z"}, {"channel", "app"},
+                                        {"customer_id", "C1"}}));
+  EXPECT_EQ(identify.status().field(), "anonymous_id");
+  auto search = EventFromRecord(Make({{"event_id", "e"}, {"type", "search"}, {"timestamp", "2025-01-02T03:04:05Z"},
+                                      {"channel", "web"}, {"anonymous_id", "a"}}));
+  EXPECT_EQ(search.status().field(), "query");
+}
+
+TEST(Event, ImportDefaultsHandleSpreadsheetQuirks) {
+  EventDefaults d;
+  d.type = EventType::kPurchase;
+  d.channel = Channel::kWeb;
+  d.currency = "GBP";
+  d.guest_per_order = true;
+  d.negative_purchase_is_return = true;
+  d.loose_timestamps = true;
+  auto cancel = EventFromRecord(Make({{"event_id", "r1"}, {"timestamp", "2010-12-01 08:26:00"},
+                                      {"customer_id", "17850.0"}, {"product_id", "85123A"},
+                                      {"quantity", "-6"}, {"unit_price", "2.55"}, {"order_id", "C536379"}}),
+                                d);
+  ASSERT_TRUE(cancel.ok()) << cancel.status().ToString();
+  EXPECT_EQ(cancel->type, EventType::kReturn);
+  EXPECT_EQ(cancel->quantity, 6);
+  EXPECT_EQ(cancel->id(IdKind::kCustomer), "17850");
+  EXPECT_EQ(cancel->currency, "GBP");
+  auto guest = EventFromRecord(Make({{"event_id", "r2"}, {"timestamp", "2010-12-01 08:26:00"},
+                                     {"product_id", "85123A"}, {"quantity", "1"}, {"order_id", "536365"}}),
+                               d);
+  ASSERT_TRUE(guest.ok());
+  EXPECT_EQ(guest->id(IdKind::kAnonymous), "guest-536365");
+  EXPECT_FALSE(EventFromRecord(Make({{"event_id", "r3"}, {"timestamp", "2010-12-01 08:26:00"},
+                                     {"customer_id", "1"}, {"product_id", "X"}, {"unit_price", "0"}}),
+                               d).ok());
+}
+
+TEST(Event, CodecRoundTripsAndRejectsGarbage) {
+  Event e = *EventFromRecord(Purchase());
+  e.query = "naïve \"query\"";
+  std::string bytes;
+  EncodeEvent(e, bytes);
+  auto back = DecodeEvent(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->event_id, e.event_id);
+  EXPECT_EQ(back->timestamp, e.timestamp);
+  EXPECT_EQ(back->unit_price, e.unit_price);
+  EXPECT_EQ(back->query, e.query);
+  EXPECT_EQ(back->store_id, "S1");
+  EXPECT_EQ(DecodeEvent(bytes.substr(0, bytes.size() - 1)).status().code(), Code::kDataLoss);
+  EXPECT_EQ(DecodeEvent(bytes + "x").status().code(), Code::kDataLoss);
+  EXPECT_EQ(DecodeEvent("").status().code(), Code::kDataLoss);
+}
+
+}  // namespace
+}  // namespace confide
