@@ -1,0 +1,79 @@
+#include <cstdio>
+#include <unistd.h>
+
+#include "cli/common.h"
+#include "cli/importer.h"
+
+namespace confide::cli {
+
+void AddImportCommand(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("import", "import events, catalog or consent files into a region");
+  static ConfigFlags flags;
+  static std::string region, kind = "events", format = "auto", map, type, channel, currency, guests = "anonymous";
+  static std::string path;
+  static bool quiet = false;
+  AddConfigFlags(*cmd, flags, false);
+  cmd->add_option("--region", region, "region to import into")->required();
+  cmd->add_option("--kind", kind, "events, products, stores or inventory")->capture_default_str();
+  cmd->add_option("--format", format, "auto, csv, ndjson, or instacart (FILE is then the sample's directory)")
+      ->capture_default_str();
+  cmd->add_option("--map", map, "field=Column,... for files whose columns have other names");
+  cmd->add_option("--type", type, "event type for files without a type column (e.g. purchase)");
+  cmd->add_option("--channel", channel, "channel for files without a channel column (e.g. web)");
+  cmd->add_option("--currency", currency, "currency for files without a currency column (default: the region's)");
+  cmd->add_option("--guests", guests, "rows without a shopper id but with an order id: anonymous (one shopper per "
+                                      "order) or reject")->capture_default_str();
+  cmd->add_flag("--quiet", quiet, "no progress bar");
+  cmd->add_option("FILE", path, "CSV or NDJSON file, plain or .gz")->required();
+  cmd->callback([&exit_code] {
+    auto config = ResolveConfig(flags);
+    if (!config.ok()) return void(exit_code = Fail(config.status()));
+    ImportOptions o;
+    o.path = path;
+    o.progress = !quiet;
+    if (kind == "events") o.kind = ImportKind::kEvents;
+    else if (kind == "products") o.kind = ImportKind::kProducts;
+    else if (kind == "stores") o.kind = ImportKind::kStores;
+    else if (kind == "inventory") o.kind = ImportKind::kInventory;
+    else return void(exit_code = Fail("--kind: must be events, products, stores or inventory, not \"" + kind + "\""));
+    if (format == "instacart") {
+      if (o.kind != ImportKind::kEvents) return void(exit_code = Fail("--format instacart: only with --kind events"));
+      o.kind = ImportKind::kInstacart;
+    } else if (format == "csv") {
+      o.reader.format = FileFormat::kCsv;
+    } else if (format == "ndjson") {
+      o.reader.format = FileFormat::kNdjson;
+    } else if (format != "auto") {
+      return void(exit_code = Fail("--format: must be auto, csv, ndjson or instacart, not \"" + format + "\""));
+    }
+    auto field_map = ParseFieldMap(map);
+    if (!field_map.ok()) return void(exit_code = Fail("--map: " + field_map.status().message()));
+    o.reader.map = std::move(*field_map);
+    o.reader.max_depth = config->limits.max_json_depth;
+    if (!type.empty()) {
+      o.defaults.type = ParseEventType(type);
+      if (!o.defaults.type) return void(exit_code = Fail("--type: unknown event type \"" + type + "\""));
+    }
+    if (!channel.empty()) {
+      o.defaults.channel = ParseChannel(channel);
+      if (!o.defaults.channel) return void(exit_code = Fail("--channel: unknown channel \"" + channel + "\""));
+    }
+    if (guests != "anonymous" && guests != "reject")
+      return void(exit_code = Fail("--guests: must be anonymous or reject"));
+    const RegionConfig* rc = config->FindRegion(region);
+    o.defaults.currency = !currency.empty() ? currency : rc ? rc->currency : "";
+    o.defaults.guest_per_order = guests == "anonymous";
+    o.defaults.negative_purchase_is_return = true;
+    o.defaults.loose_timestamps = true;
+
+    auto cell = OpenCell(*config, region);
+    if (!cell.ok()) return void(exit_code = Fail(cell.status()));
+    auto summary = ImportFile(**cell, o);
+    if (!summary.ok()) return void(exit_code = Fail(summary.status()));
+    std::fputs(FormatImportSummary(*summary).c_str(), stdout);
+    // Nothing usable in a non-empty file is a failure worth an exit code.
+    if (summary->rows > 0 && summary->accepted == 0 && summary->duplicates == 0) exit_code = 1;
+  });
+}
+
+}  // namespace confide::cli

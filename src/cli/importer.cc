@@ -1,0 +1,282 @@
+#include "cli/importer.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <deque>
+#include <filesystem>
+#include <mutex>
+#include <thread>
+
+#include "events/instacart.h"
+
+namespace confide {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Thousands(uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
+  return s;
+}
+
+class ProgressBar {
+ public:
+  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)), start_(Clock::now()) {}
+
+  void Update(uint64_t rows, uint64_t done_bytes, uint64_t total_bytes) {
+    if (!enabled_) return;
+    auto now = Clock::now();
+    if (now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    double secs = std::chrono::duration<double>(now - start_).count();
+    double rate = secs > 0 ? rows / secs : 0;
+    double frac = total_bytes ? std::min(1.0, static_cast<double>(done_bytes) / total_bytes) : 0;
+    int width = 30, filled = static_cast<int>(frac * width);
+    double eta = frac > 0 ? secs * (1 - frac) / frac : 0;
+    std::fprintf(stderr, "\r  [%s%s] %3.0f%%  %s rows  %s rows/s  ETA %d:%02d ", std::string(filled, '#').c_str(),
+                 std::string(width - filled, '.').c_str(), frac * 100, Thousands(rows).c_str(),
+                 Thousands(static_cast<uint64_t>(rate)).c_str(), static_cast<int>(eta) / 60,
+                 static_cast<int>(eta) % 60);
+  }
+  void Finish() {
+    if (enabled_) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  bool enabled_;
+  Clock::time_point start_, last_{};
+};
+
+void CountRejection(ImportSummary& s, const std::string& field, const std::string& reason, uint64_t line) {
+  ++s.rejected;
+  std::string key = field.empty() ? reason : field + ": " + reason;
+  if (s.reasons[key]++ == 0) s.first_line[key] = line;
+}
+
+void Merge(ImportSummary& into, const ImportSummary& from) {
+  into.accepted += from.accepted;
+  into.duplicates += from.duplicates;
+  into.rejected += from.rejected;
+  for (const auto& [reason, count] : from.reasons) {
+    auto [it, inserted] = into.first_line.emplace(reason, from.first_line.at(reason));
+    if (!inserted) it->second = std::min(it->second, from.first_line.at(reason));
+    into.reasons[reason] += count;
+  }
+}
+
+// Hands batches of events to the cell on a second thread, so reading and
+// parsing overlap with sealing and durable writes.
+class EventSink {
+ public:
+  explicit EventSink(Cell& cell) : cell_(cell), worker_([this] { Run(); }) {}
+  ~EventSink() { Close(); }
+
+  // Blocks while two batches are already waiting.
+  void Push(std::vector<Event> batch, std::vector<uint64_t> lines) {
+    std::unique_lock lock(mu_);
+    space_.wait(lock, [&] { return queue_.size() < 2; });
+    queue_.push_back({std::move(batch), std::move(lines)});
+    ready_.notify_one();
+  }
+
+  bool failed() {
+    std::lock_guard lock(mu_);
+    return !error_.ok();
+  }
+
+  // Waits for every pushed batch; returns the first store error.
+  Status Close() {
+    {
+      std::lock_guard lock(mu_);
+      closed_ = true;
+      ready_.notify_one();
+    }
+    if (worker_.joinable()) worker_.join();
+    return error_;
+  }
+
+  // What the cell said of the stored batches; read after Close().
+  const ImportSummary& outcomes() const { return outcomes_; }
+
+ private:
+  struct Item {
+    std::vector<Event> events;
+    std::vector<uint64_t> lines;
+  };
+
+  void Run() {
+    for (;;) {
+      Item item;
+      {
+        std::unique_lock lock(mu_);
+        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        if (queue_.empty()) return;
+        item = std::move(queue_.front());
+        queue_.pop_front();
+        space_.notify_one();
+        if (!error_.ok()) continue;  // after a failure, drain without storing
+      }
+      auto r = cell_.Ingest(std::move(item.events));
+      if (!r.ok()) {
+        std::lock_guard lock(mu_);
+        error_ = r.status();
+        continue;
+      }
+      for (size_t i = 0; i < r->size(); ++i) {
+        const auto& o = (*r)[i];
+        if (o.kind == IngestOutcome::Kind::kStored) ++outcomes_.accepted;
+        else if (o.kind == IngestOutcome::Kind::kDuplicate) ++outcomes_.duplicates;
+        else CountRejection(outcomes_, o.field, o.reason, item.lines[i]);
+      }
+    }
+  }
+
+  Cell& cell_;
+  std::mutex mu_;
+  std::condition_variable ready_, space_;
+  std::deque<Item> queue_;
+  bool closed_ = false;
+  Status error_;
+  ImportSummary outcomes_;  // written by the worker only
+  std::thread worker_;
+};
+
+Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
+  ProgressBar bar(o.progress);
+  EventSink sink(cell);
+  std::vector<Event> batch;
+  std::vector<uint64_t> lines;
+  // Files without event ids get one from their name and line, so that a
+  // re-import of the same file is recognised as duplicates.
+  const std::string id_prefix = std::filesystem::path(o.path).filename().string() + ":";
+  auto add = [&](const Record& record, uint64_t line) {
+    ++s.rows;
+    auto e = EventFromRecord(record, o.defaults);
+    if (!e.ok()) return CountRejection(s, e.status().field(), e.status().message(), line);
+    batch.push_back(std::move(*e));
+    lines.push_back(line);
+    if (batch.size() >= o.batch_size) {
+      sink.Push(std::move(batch), std::move(lines));
+      batch.clear();
+      lines.clear();
+    }
+  };
+
+  Status read_status;
+  if (o.kind == ImportKind::kInstacart) {
+    uint64_t item = 0;
+    auto r = ReadInstacart(o.path, [&](const Record& record) {
+      add(record, ++item);
+      bar.Update(s.rows, 0, 0);
+    });
+    if (!r.ok()) read_status = r.status();
+  } else {
+    auto reader = RecordReader::Open(o.path, o.reader);
+    if (!reader.ok()) return reader.status();
+    Record record;
+    RowError error;
+    while (!sink.failed() && (error = RowError(), (*reader)->Next(record, error))) {
+      if (error.bad) {
+        ++s.rows;
+        CountRejection(s, error.field, error.reason, (*reader)->line());
+        continue;
+      }
+      if (record.Get("event_id").empty())
+        record.Add("event_id", record.Keep(id_prefix + std::to_string((*reader)->line())));
+      add(record, (*reader)->line());
+      bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+    }
+    read_status = (*reader)->status();
+  }
+  if (!batch.empty()) sink.Push(std::move(batch), std::move(lines));
+  Status store_status = sink.Close();
+  bar.Finish();
+  Merge(s, sink.outcomes());
+  return store_status.ok() ? read_status : store_status;
+}
+
+template <typename T, typename FromRecord, typename Put>
+Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_record, Put put) {
+  ProgressBar bar(o.progress);
+  auto reader = RecordReader::Open(o.path, o.reader);
+  if (!reader.ok()) return reader.status();
+  std::vector<T> batch;
+  Record record;
+  RowError error;
+  auto flush = [&]() -> Status {
+    if (batch.empty()) return {};
+    CONFIDE_RETURN_IF_ERROR(put(batch));
+    s.accepted += batch.size();
+    batch.clear();
+    return {};
+  };
+  while ((error = RowError(), (*reader)->Next(record, error))) {
+    ++s.rows;
+    if (error.bad) {
+      CountRejection(s, error.field, error.reason, (*reader)->line());
+      continue;
+    }
+    auto item = from_record(record);
+    if (!item.ok()) {
+      CountRejection(s, item.status().field(), item.status().message(), (*reader)->line());
+      continue;
+    }
+    batch.push_back(std::move(*item));
+    if (batch.size() >= o.batch_size) CONFIDE_RETURN_IF_ERROR(flush());
+    bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+  }
+  CONFIDE_RETURN_IF_ERROR(flush());
+  bar.Finish();
+  return (*reader)->status();
+}
+
+}  // namespace
+
+Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
+  ImportSummary s;
+  auto start = Clock::now();
+  Catalog& catalog = cell.catalog();
+  Status st;
+  switch (o.kind) {
+    case ImportKind::kEvents:
+    case ImportKind::kInstacart:
+      st = ImportEvents(cell, o, s);
+      break;
+    case ImportKind::kProducts:
+      st = ImportCatalog<Product>(o, s, ProductFromRecord, [&](const auto& b) { return catalog.PutProducts(b); });
+      break;
+    case ImportKind::kStores:
+      st = ImportCatalog<StoreLocation>(o, s, StoreFromRecord, [&](const auto& b) { return catalog.PutStores(b); });
+      break;
+    case ImportKind::kInventory:
+      st = ImportCatalog<InventoryLevel>(o, s, InventoryFromRecord,
+                                         [&](const auto& b) { return catalog.PutInventory(b); });
+      break;
+  }
+  if (!st.ok()) return st;
+  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return s;
+}
+
+std::string FormatImportSummary(const ImportSummary& s, size_t max_reasons) {
+  std::string out = "rows " + Thousands(s.rows) + ", accepted " + Thousands(s.accepted) + ", duplicates " +
+                    Thousands(s.duplicates) + ", rejected " + Thousands(s.rejected);
+  char rate[64];
+  std::snprintf(rate, sizeof rate, " in %.1f s (%s rows/s)\n", s.seconds,
+                Thousands(s.seconds > 0 ? static_cast<uint64_t>(s.rows / s.seconds) : 0).c_str());
+  out += rate;
+  std::vector<std::pair<uint64_t, std::string>> top;
+  for (const auto& [reason, count] : s.reasons) top.emplace_back(count, reason);
+  std::sort(top.rbegin(), top.rend());
+  for (size_t i = 0; i < top.size() && i < max_reasons; ++i)
+    out += "  rejected " + Thousands(top[i].first) + " x " + top[i].second + " (first at line " +
+           std::to_string(s.first_line.at(top[i].second)) + ")\n";
+  return out;
+}
+
+}  // namespace confide

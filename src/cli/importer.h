@@ -1,0 +1,50 @@
+// Importing files into a region's cell: events (CSV or NDJSON, plain or
+// gzip), catalog files, and the Instacart sample. Used by `confide import`
+// and `confide demo`.
+//
+// Rows are validated exactly as HTTP requests are (EventFromRecord and the
+// catalog's *FromRecord); invalid rows are counted with their reasons and
+// skipped. Every batch handed to the cell is durable before the next
+// progress update counts it. Not thread-safe: one import per cell at a time.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "cell/cell.h"
+#include "events/record_reader.h"
+
+namespace confide {
+
+enum class ImportKind { kEvents, kProducts, kStores, kInventory, kInstacart };
+
+struct ImportOptions {
+  ImportKind kind = ImportKind::kEvents;
+  std::string path;
+  ReaderOptions reader;
+  EventDefaults defaults;       // for event files
+  size_t batch_size = 5'000;
+  bool progress = false;        // draw a progress bar on stderr
+};
+
+struct ImportSummary {
+  uint64_t rows = 0;
+  uint64_t accepted = 0;    // newly stored
+  uint64_t duplicates = 0;  // already stored (re-import)
+  uint64_t rejected = 0;
+  // "field: reason" -> count, and the first line each was seen on.
+  std::map<std::string, uint64_t> reasons;
+  std::map<std::string, uint64_t> first_line;
+  double seconds = 0;
+};
+
+// Errors: the file cannot be opened or read, or the cell fails to store
+// (then rows before the failure may be stored; nothing after it).
+Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& options);
+
+// Multi-line human summary for the terminal.
+std::string FormatImportSummary(const ImportSummary& s, size_t max_reasons = 5);
+
+}  // namespace confide

@@ -1,0 +1,128 @@
+#include "cli/importer.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+namespace confide {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path SharedData() {
+  const char* env = std::getenv("CONFIDE_SHARED_DATA");
+  return env ? fs::path(env) : fs::path("../shared/data");
+}
+
+class ImporterTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("confide-import-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir_ / "data").string(), (dir_ / "keys").string());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cell_ = std::move(*c);
+  }
+  void TearDown() override {
+    cell_.reset();
+    fs::remove_all(dir_);
+  }
+  std::string Write(const std::string& name, const std::string& text) {
+    std::ofstream(dir_ / name) << text;
+    return (dir_ / name).string();
+  }
+
+  fs::path dir_;
+  std::unique_ptr<Cell> cell_;
+};
+
+TEST_F(ImporterTest, EventsCsvWithRejectionsAndReimport) {
+  ImportOptions o;
+  o.path = Write("events.csv",
+                 "event_id,type,timestamp,customer_id,channel,product_id,quantity\n"
+                 "e1,purchase,2025-01-01T10:00:00Z,C1,web,P1,2\n"
+                 "e2,view,2025-01-01T10:01:00Z,C1,web,P2,\n"
+                 "e3,view,not-a-time,C1,web,P2,\n"
+                 "e4,teleport,2025-01-01T10:01:00Z,C1,web,P2,\n"
+                 "e5,view,2025-01-01T10:01:00Z,C2,web\n");
+  o.batch_size = 2;
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->rows, 5u);
+  EXPECT_EQ(s->accepted, 2u);
+  EXPECT_EQ(s->rejected, 3u);
+  EXPECT_EQ(s->reasons.at("timestamp: not RFC 3339"), 1u);
+  EXPECT_EQ(s->first_line.at("timestamp: not RFC 3339"), 4u);
+  EXPECT_EQ(s->reasons.count("product_id: is required for view"), 1u) << "a short row is a row error or a field error";
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C1"))->events, 2u);
+  auto again = ImportFile(*cell_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 0u);
+  EXPECT_EQ(again->duplicates, 2u);
+  std::string text = FormatImportSummary(*s);
+  EXPECT_NE(text.find("rejected 1 x timestamp: not RFC 3339 (first at line 4)"), std::string::npos) << text;
+}
+
+TEST_F(ImporterTest, CatalogFiles) {
+  ImportOptions o;
+  o.kind = ImportKind::kProducts;
+  o.path = Write("products.csv", "id,title,category,brand,price,cost,active\n"
+                                 "P1,\"Milk, oat\",dairy,Oatly,1.99,0.80,true\n"
+                                 "P2,Bread,bakery,B,0,,true\n");
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->accepted, 1u);
+  EXPECT_EQ(s->reasons.at("price: must be positive"), 1u);
+  EXPECT_EQ((**cell_->catalog().GetProduct("P1"))->title, "Milk, oat");
+  o.kind = ImportKind::kInventory;
+  o.path = Write("inventory.csv", "location,product_id,quantity\nS1,P1,5\nonline,P1,7\n");
+  ASSERT_TRUE(ImportFile(*cell_, o).ok());
+  EXPECT_EQ(**cell_->catalog().GetInventory("online", "P1"), 7);
+}
+
+TEST_F(ImporterTest, MissingFileIsNamed) {
+  ImportOptions o;
+  o.path = (dir_ / "nope.csv").string();
+  auto s = ImportFile(*cell_, o);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("nope.csv"), std::string::npos);
+}
+
+// The real UCI Online Retail file, imported as README.md documents it.
+TEST_F(ImporterTest, OnlineRetailFile) {
+  fs::path file = SharedData() / "online-retail" / "online_retail.csv.gz";
+  if (!fs::exists(file)) GTEST_SKIP() << "data set not present: " << file;
+  ImportOptions o;
+  o.path = file.string();
+  o.reader.map = {{"order_id", "InvoiceNo"}, {"product_id", "StockCode"}, {"quantity", "Quantity"},
+                  {"timestamp", "InvoiceDate"}, {"unit_price", "UnitPrice"}, {"customer_id", "CustomerID"}};
+  o.defaults.type = EventType::kPurchase;
+  o.defaults.channel = Channel::kWeb;
+  o.defaults.currency = "GBP";
+  o.defaults.guest_per_order = true;
+  o.defaults.negative_purchase_is_return = true;
+  o.defaults.loose_timestamps = true;
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  std::cout << FormatImportSummary(*s, 10);
+  EXPECT_EQ(s->rows, 541'909u);
+  EXPECT_EQ(s->rejected, 2'517u);
+  EXPECT_EQ(s->reasons.at("unit_price: must be positive"), 2'517u);
+  EXPECT_EQ(s->accepted, 541'909u - 2'517u);
+  // Float ids read as integers; guests as one anonymous shopper per order.
+  auto customer = cell_->GetProfile(IdKind::kCustomer, "17850");
+  ASSERT_TRUE(customer.ok() && customer->has_value());
+  EXPECT_GT((*customer)->events, 0u);
+  EXPECT_GT((*customer)->by_type[static_cast<size_t>(EventType::kReturn)], 0u) << "17850 cancelled orders";
+  auto guest = cell_->GetProfile(IdKind::kAnonymous, "guest-536544");
+  ASSERT_TRUE(guest.ok() && guest->has_value());
+  EXPECT_GT((*guest)->events, 100u) << "invoice 536544 is a large guest order";
+}
+
+}  // namespace
+}  // namespace confide
