@@ -10,11 +10,13 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/test_paths.h"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct RunResult {
   int exit_code;
   std::string out;
   std::string err;
@@ -23,8 +25,8 @@ struct Run {
 class CliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    binary_ = std::getenv("CONFIDE_BINARY") ? std::getenv("CONFIDE_BINARY") : "";
-    if (binary_.empty() || !fs::exists(binary_)) GTEST_SKIP() << "CONFIDE_BINARY not built";
+    binary_ = confide::ConfideBinary();
+    ASSERT_TRUE(fs::exists(binary_)) << "the confide binary is not built: " << binary_;
     dir_ = fs::temp_directory_path() / ("confide-cli-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
@@ -32,7 +34,7 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  Run Confide(const std::string& args) {
+  RunResult Confide(const std::string& args) {
     std::string out = (dir_ / "out").string(), err = (dir_ / "err").string();
     std::string cmd = binary_ + " " + args + " >" + out + " 2>" + err + " </dev/null";
     int status = std::system(cmd.c_str());
@@ -50,42 +52,42 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, BadConfigExitsWithOneLineNamingFileAndKey) {
   std::string path = (dir_ / "confide.toml").string();
   std::ofstream(path) << "[[regions]]\nid = \"eu\"\nlegal_basis = \"sometimes\"\ncurrency = \"EUR\"\n";
-  Run r = Confide("serve --config " + path);
+  RunResult r = Confide("serve --config " + path);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_EQ(r.err, "confide: " + path + ": regions[0].legal_basis: must be \"opt_in\" or \"opt_out\", not "
                                         "\"sometimes\"\n");
 }
 
 TEST_F(CliTest, KeysNewPrintsKeyAndConfigEntry) {
-  Run r = Confide("keys new --scopes ingest,recommend --regions eu");
+  RunResult r = Confide("keys new --scopes ingest,recommend --regions eu");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("ck_"), std::string::npos);
   EXPECT_NE(r.out.find("scopes = [\"ingest\", \"recommend\"]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("regions = [\"eu\"]"), std::string::npos);
-  Run bad = Confide("keys new --scopes sell");
+  RunResult bad = Confide("keys new --scopes sell");
   EXPECT_NE(bad.exit_code, 0);
   EXPECT_EQ(bad.err, "confide: --scopes: unknown scope \"sell\"\n");
 }
 
 TEST_F(CliTest, ImportErrorsAreOneLine) {
-  Run missing = Confide("import --region eu --data-dir " + (dir_ / "d").string() + " " + (dir_ / "none.csv").string());
+  RunResult missing = Confide("import --region eu --data-dir " + (dir_ / "d").string() + " " + (dir_ / "none.csv").string());
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_EQ(std::count(missing.err.begin(), missing.err.end(), '\n'), 1) << missing.err;
   EXPECT_NE(missing.err.find("none.csv"), std::string::npos);
-  Run region = Confide("import --region mars --data-dir " + (dir_ / "d").string() + " x.csv");
+  RunResult region = Confide("import --region mars --data-dir " + (dir_ / "d").string() + " x.csv");
   EXPECT_NE(region.exit_code, 0);
   EXPECT_NE(region.err.find("mars"), std::string::npos);
-  Run no_args = Confide("import");
+  RunResult no_args = Confide("import");
   EXPECT_NE(no_args.exit_code, 0);
   EXPECT_EQ(std::count(no_args.err.begin(), no_args.err.end(), '\n'), 1) << no_args.err;
 }
 
 TEST_F(CliTest, GenerateThenImportRoundTrip) {
   std::string out = (dir_ / "gen").string(), data = (dir_ / "data").string();
-  Run g = Confide("generate --shoppers 200 --stores 6 --products 100 --days 30 --seed 7 --out " + out);
+  RunResult g = Confide("generate --shoppers 200 --stores 6 --products 100 --days 30 --seed 7 --out " + out);
   ASSERT_EQ(g.exit_code, 0) << g.err;
   for (const char* kind : {"products", "stores", "inventory", "events"}) {
-    Run i = Confide(std::string("import --quiet --region eu --data-dir ") + data + " --kind " + kind + " " + out +
+    RunResult i = Confide(std::string("import --quiet --region eu --data-dir ") + data + " --kind " + kind + " " + out +
                     "/eu/" + kind + ".csv");
     ASSERT_EQ(i.exit_code, 0) << kind << ": " << i.err;
     EXPECT_NE(i.out.find("rejected 0"), std::string::npos) << kind << ": " << i.out;

@@ -11,18 +11,14 @@
 #include <mutex>
 #include <thread>
 
+#include "cli/common.h"
 #include "events/instacart.h"
 
 namespace confide {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string Thousands(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
-}
+using cli::Thousands;
 
 class ProgressBar {
  public:
@@ -264,18 +260,20 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
 }
 
 std::string FormatImportSummary(const ImportSummary& s, size_t max_reasons) {
-  std::string out = "rows " + Thousands(s.rows) + ", accepted " + Thousands(s.accepted) + ", duplicates " +
-                    Thousands(s.duplicates) + ", rejected " + Thousands(s.rejected);
-  char rate[64];
-  std::snprintf(rate, sizeof rate, " in %.1f s (%s rows/s)\n", s.seconds,
+  char line[256];
+  std::snprintf(line, sizeof line, "rows %s, accepted %s, duplicates %s, rejected %s in %.1f s (%s rows/s)\n",
+                Thousands(s.rows).c_str(), Thousands(s.accepted).c_str(), Thousands(s.duplicates).c_str(),
+                Thousands(s.rejected).c_str(), s.seconds,
                 Thousands(s.seconds > 0 ? static_cast<uint64_t>(s.rows / s.seconds) : 0).c_str());
-  out += rate;
+  std::string out = line;
   std::vector<std::pair<uint64_t, std::string>> top;
   for (const auto& [reason, count] : s.reasons) top.emplace_back(count, reason);
   std::sort(top.rbegin(), top.rend());
-  for (size_t i = 0; i < top.size() && i < max_reasons; ++i)
-    out += "  rejected " + Thousands(top[i].first) + " x " + top[i].second + " (first at line " +
-           std::to_string(s.first_line.at(top[i].second)) + ")\n";
+  for (size_t i = 0; i < top.size() && i < max_reasons; ++i) {
+    std::snprintf(line, sizeof line, "  rejected %s x %.150s (first at line %llu)\n", Thousands(top[i].first).c_str(),
+                  top[i].second.c_str(), static_cast<unsigned long long>(s.first_line.at(top[i].second)));
+    out += line;
+  }
   return out;
 }
 

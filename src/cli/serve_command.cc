@@ -1,4 +1,5 @@
 #include "cli/common.h"
+#include "core/log.h"
 #include "server/server.h"
 
 namespace confide::cli {

@@ -94,7 +94,8 @@ struct RegionSummary {
   uint64_t inventory_rows = 0;  // rows of inventory.csv
   uint64_t events = 0;          // rows of events.csv
   uint64_t orders = 0;          // distinct order_ids of purchases
-  std::array<uint64_t, kEventTypeCount> events_by_type{};  // indexed by EventType
+  // Rows of events.csv per type, indexed by EventType.
+  std::array<uint64_t, kEventTypeCount> events_by_type{};
 };
 
 struct Summary {
@@ -111,8 +112,9 @@ Status Validate(const Options& options);
 
 // Writes the retailer described by `options` under `out_dir` (creating directories as
 // needed, overwriting existing files) and returns what was written.
-// Deterministic: the same options give byte-identical files, on any platform with IEEE
-// doubles; nothing depends on std:: distributions, the clock or the environment.
+// Deterministic: the same options give byte-identical files. Randomness is our own
+// xoshiro256** with hand-written distributions (no std:: distributions, clock or environment);
+// across platforms it relies only on IEEE doubles and libm's exp/log/pow/cos (glibc's agree).
 // `progress(done_shoppers, total_shoppers)` is called every few thousand shoppers and
 // once at the end with done == total; it may be empty, and is always called on the calling
 // thread.
