@@ -117,10 +117,15 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   std::vector<std::vector<IdentifierRef>> ids(n);
   std::vector<std::string> dedup_keys(n);
   for (size_t i = 0; i < n; ++i) {
-    for (size_t k = 0; k < kIdKindCount; ++k) {
-      IdKind kind = static_cast<IdKind>(k);
-      if (!events[i].id(kind).empty())
-        ids[i].push_back({kind, m.pseudonyms->Of(IdKindName(kind), events[i].id(kind))});
+    // Lines of one order arrive together: reuse the previous event's pseudonyms.
+    if (i > 0 && std::equal(std::begin(events[i].ids), std::end(events[i].ids), std::begin(events[i - 1].ids))) {
+      ids[i] = ids[i - 1];
+    } else {
+      for (size_t k = 0; k < kIdKindCount; ++k) {
+        IdKind kind = static_cast<IdKind>(k);
+        if (!events[i].id(kind).empty())
+          ids[i].push_back({kind, m.pseudonyms->Of(IdKindName(kind), events[i].id(kind))});
+      }
     }
     dedup_keys[i] = m.pseudonyms->Of(kEventDomain, events[i].event_id);
   }
@@ -190,17 +195,26 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
     }
   }
 
-  WriteBatch batch;
+  // Rows are put in key order: the memtable's skiplist then inserts each
+  // next to the last instead of searching from the top (several times faster).
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.reserve(targets.size());
   std::string plain;
   for (auto& t : targets) {
     const Event& e = events[t.index];
     std::string key = EventKey(t.root, e.timestamp, dedup_keys[t.index]);
     plain.clear();
     EncodeEvent(e, plain);
-    batch.Put(Family::kEvents, key, Seal(t.key, plain, key));
-    batch.Put(Family::kDedup, dedup_keys[t.index], t.root);
+    std::string sealed = Seal(t.key, plain, key);
+    rows.emplace_back(std::move(key), std::move(sealed));
     Wipe(t.key);
   }
+  std::sort(rows.begin(), rows.end());
+  std::sort(targets.begin(), targets.end(),
+            [&](const Target& a, const Target& b) { return dedup_keys[a.index] < dedup_keys[b.index]; });
+  WriteBatch batch;
+  for (const auto& [key, sealed] : rows) batch.Put(Family::kEvents, key, sealed);
+  for (const auto& t : targets) batch.Put(Family::kDedup, dedup_keys[t.index], t.root);
   Status s = batch.empty() ? Status() : m.store->Write(batch, m.options.durability);
   m.ReleaseClaims(claimed);
   if (!s.ok()) return s;

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -69,13 +70,17 @@ void Merge(ImportSummary& into, const ImportSummary& from) {
 // parsing overlap with sealing and durable writes.
 class EventSink {
  public:
-  explicit EventSink(Cell& cell) : cell_(cell), worker_([this] { Run(); }) {}
+  // Two workers: sealing and memtable inserts of one batch overlap with the
+  // sync of another (the store group-commits concurrent writers).
+  explicit EventSink(Cell& cell) : cell_(cell) {
+    for (auto& w : workers_) w = std::thread([this] { Run(); });
+  }
   ~EventSink() { Close(); }
 
-  // Blocks while two batches are already waiting.
+  // Blocks while a batch per worker is already waiting.
   void Push(std::vector<Event> batch, std::vector<uint64_t> lines) {
     std::unique_lock lock(mu_);
-    space_.wait(lock, [&] { return queue_.size() < 2; });
+    space_.wait(lock, [&] { return queue_.size() < workers_.size(); });
     queue_.push_back({std::move(batch), std::move(lines)});
     ready_.notify_one();
   }
@@ -90,9 +95,10 @@ class EventSink {
     {
       std::lock_guard lock(mu_);
       closed_ = true;
-      ready_.notify_one();
+      ready_.notify_all();
     }
-    if (worker_.joinable()) worker_.join();
+    for (auto& w : workers_)
+      if (w.joinable()) w.join();
     return error_;
   }
 
@@ -118,8 +124,8 @@ class EventSink {
         if (!error_.ok()) continue;  // after a failure, drain without storing
       }
       auto r = cell_.Ingest(std::move(item.events));
+      std::lock_guard lock(mu_);
       if (!r.ok()) {
-        std::lock_guard lock(mu_);
         error_ = r.status();
         continue;
       }
@@ -138,8 +144,8 @@ class EventSink {
   std::deque<Item> queue_;
   bool closed_ = false;
   Status error_;
-  ImportSummary outcomes_;  // written by the worker only
-  std::thread worker_;
+  ImportSummary outcomes_;  // guarded by mu_
+  std::array<std::thread, 2> workers_;
 };
 
 Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {

@@ -8,6 +8,13 @@
 namespace confide {
 
 void InitCrypto() {
+  // libsodium's ChaCha20-based generator, seeded from the kernel, per
+  // thread: nonces then cost no system call each.
+  static bool once = [] {
+    randombytes_set_implementation(&randombytes_internal_implementation);
+    return true;
+  }();
+  (void)once;
   if (sodium_init() < 0) {
     std::fputs("confide: libsodium failed to initialise\n", stderr);
     std::abort();

@@ -4,9 +4,14 @@
 
 namespace confide {
 
+Pseudonymizer::Pseudonymizer(const Key256& key) {
+  crypto_generichash_init(&keyed_, key.data(), key.size(), kPseudonymSize);
+}
+
+Pseudonymizer::~Pseudonymizer() { sodium_memzero(&keyed_, sizeof keyed_); }
+
 std::string Pseudonymizer::Of(std::string_view domain, std::string_view value) const {
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, key_.data(), key_.size(), kPseudonymSize);
+  crypto_generichash_state st = keyed_;
   unsigned char len = static_cast<unsigned char>(domain.size());
   crypto_generichash_update(&st, &len, 1);
   crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(domain.data()), domain.size());

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include <sodium.h>
+
 #include "crypto/aead.h"
 
 namespace confide {
@@ -19,15 +21,17 @@ constexpr size_t kPseudonymSize = 16;
 
 class Pseudonymizer {
  public:
-  explicit Pseudonymizer(const Key256& key) : key_(key) {}
-  ~Pseudonymizer() { Wipe(key_); }
+  explicit Pseudonymizer(const Key256& key);
+  ~Pseudonymizer();
 
   // 16 raw bytes. `domain` separates kinds of identifier ("customer",
   // "anonymous", "event", ...), so equal strings of two kinds never collide.
   std::string Of(std::string_view domain, std::string_view value) const;
 
  private:
-  Key256 key_;
+  // BLAKE2b state after absorbing the key block, copied for each call so
+  // the key is not compressed again every time.
+  crypto_generichash_state keyed_;
 };
 
 }  // namespace confide

@@ -69,6 +69,13 @@ class RocksDbStore final : public Store {
       bool opaque = f == Family::kEvents || f == Family::kDedup || f == Family::kDataKeys ||
                     f == Family::kIdentity || f == Family::kShoppers;
       cf.compression = opaque ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
+      // Ingest probes the dedupe family for every event, nearly always for
+      // an absent key: a memtable Bloom filter answers those without a
+      // skiplist search.
+      if (f == Family::kDedup || f == Family::kIdentity) {
+        cf.memtable_whole_key_filtering = true;
+        cf.memtable_prefix_bloom_size_ratio = 0.05;
+      }
       cfs.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : FamilyName(f), cf);
     }
     rocksdb::DB* raw = nullptr;
@@ -80,16 +87,17 @@ class RocksDbStore final : public Store {
 
   Status Write(const WriteBatch& batch, Durability durability) override {
     rocksdb::WriteBatch wb;
-    for (const auto& op : batch.ops()) {
-      auto* h = handles_[static_cast<size_t>(op.family)];
-      rocksdb::Status s;
-      switch (op.kind) {
-        case WriteBatch::Op::kPut: s = wb.Put(h, op.key, op.value); break;
-        case WriteBatch::Op::kDelete: s = wb.Delete(h, op.key); break;
-        case WriteBatch::Op::kDeleteRange: s = wb.DeleteRange(h, op.key, op.value); break;
+    rocksdb::Status s;
+    batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
+      if (!s.ok()) return;
+      auto* h = handle(f);
+      switch (kind) {
+        case WriteBatch::OpKind::kPut: s = wb.Put(h, key, value); break;
+        case WriteBatch::OpKind::kDelete: s = wb.Delete(h, key); break;
+        case WriteBatch::OpKind::kDeleteRange: s = wb.DeleteRange(h, key, value); break;
       }
-      if (!s.ok()) return FromRocks(s, "write batch");
-    }
+    });
+    if (!s.ok()) return FromRocks(s, "write batch");
     rocksdb::WriteOptions wo;
     wo.sync = durability == Durability::kSync;
     return FromRocks(db_->Write(wo, &wb), "write");

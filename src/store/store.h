@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -40,28 +41,62 @@ const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };
 
+// A batch of writes, applied atomically by Store::Write. Operations are
+// appended to one buffer (no allocation per operation) and replayed in order.
 class WriteBatch {
  public:
-  struct Op {
-    enum Kind : uint8_t { kPut, kDelete, kDeleteRange } kind;
-    Family family;
-    std::string key;
-    std::string value;  // kPut: value; kDeleteRange: end key (exclusive)
-  };
-  void Put(Family f, std::string_view key, std::string_view value) {
-    ops_.push_back({Op::kPut, f, std::string(key), std::string(value)});
-  }
-  void Delete(Family f, std::string_view key) { ops_.push_back({Op::kDelete, f, std::string(key), {}}); }
+  enum class OpKind : uint8_t { kPut, kDelete, kDeleteRange };
+
+  void Put(Family f, std::string_view key, std::string_view value) { Append(OpKind::kPut, f, key, value); }
+  void Delete(Family f, std::string_view key) { Append(OpKind::kDelete, f, key, {}); }
+  // Deletes begin <= key < end.
   void DeleteRange(Family f, std::string_view begin, std::string_view end) {
-    ops_.push_back({Op::kDeleteRange, f, std::string(begin), std::string(end)});
+    Append(OpKind::kDeleteRange, f, begin, end);
   }
-  const std::vector<Op>& ops() const { return ops_; }
-  bool empty() const { return ops_.empty(); }
-  size_t size() const { return ops_.size(); }
-  void Clear() { ops_.clear(); }
+  bool empty() const { return count_ == 0; }
+  size_t size() const { return count_; }
+  void Clear() {
+    rep_.clear();
+    count_ = 0;
+  }
+
+  // Calls fn(kind, family, key, value) for each operation in order; for
+  // kDeleteRange, value is the end key.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    std::string_view in = rep_;
+    while (!in.empty()) {
+      auto kind = static_cast<OpKind>(in[0]);
+      auto family = static_cast<Family>(in[1]);
+      in.remove_prefix(2);
+      std::string_view key = Take(in), value = Take(in);
+      fn(kind, family, key, value);
+    }
+  }
 
  private:
-  std::vector<Op> ops_;
+  void Append(OpKind kind, Family f, std::string_view key, std::string_view value) {
+    rep_.push_back(static_cast<char>(kind));
+    rep_.push_back(static_cast<char>(f));
+    AppendSized(key);
+    AppendSized(value);
+    ++count_;
+  }
+  void AppendSized(std::string_view s) {
+    uint32_t n = static_cast<uint32_t>(s.size());
+    rep_.append(reinterpret_cast<const char*>(&n), sizeof n);
+    rep_.append(s);
+  }
+  static std::string_view Take(std::string_view& in) {
+    uint32_t n;
+    std::memcpy(&n, in.data(), sizeof n);
+    std::string_view s = in.substr(sizeof n, n);
+    in.remove_prefix(sizeof n + n);
+    return s;
+  }
+
+  std::string rep_;
+  size_t count_ = 0;
 };
 
 // Visits entries in key order; return false to stop early.
