@@ -1545,30 +1545,6 @@ Status MakeDirectory(const std::filesystem::path& dir) {
 
 }  // namespace
 
-std::string_view EventTypeName(EventType type) {
-  switch (type) {
-    case EventType::kView: return "view";
-    case EventType::kSearch: return "search";
-    case EventType::kAddToCart: return "add_to_cart";
-    case EventType::kRemoveFromCart: return "remove_from_cart";
-    case EventType::kPurchase: return "purchase";
-    case EventType::kReturn: return "return";
-    case EventType::kStoreVisit: return "store_visit";
-    case EventType::kPickup: return "pickup";
-    case EventType::kIdentify: return "identify";
-  }
-  return "";
-}
-
-std::string_view ChannelName(Channel channel) {
-  switch (channel) {
-    case Channel::kWeb: return "web";
-    case Channel::kApp: return "app";
-    case Channel::kStore: return "store";
-    case Channel::kCallCenter: return "call_center";
-  }
-  return "";
-}
 
 std::string_view RegionCurrency(std::string_view region) {
   const RegionSpec* spec = FindRegion(region);

@@ -46,30 +46,15 @@
 
 #include "core/status.h"
 #include "core/time.h"
+#include "events/event.h"
 
 namespace confide::synth {
 
-enum class EventType : uint8_t {
-  kView,
-  kSearch,
-  kAddToCart,
-  kRemoveFromCart,
-  kPurchase,
-  kReturn,
-  kStoreVisit,
-  kPickup,
-  kIdentify,
-};
-inline constexpr size_t kEventTypeCount = 9;
-
-enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
-inline constexpr size_t kChannelCount = 4;
-
-// The names used in events.csv: "view", "search", "add_to_cart", "remove_from_cart",
-// "purchase", "return", "store_visit", "pickup", "identify"; and "web", "app", "store",
-// "call_center". Thread-safe (static strings).
-std::string_view EventTypeName(EventType type);
-std::string_view ChannelName(Channel channel);
+// Events use the schema's vocabulary (events/event.h), written by name.
+using confide::Channel;
+using confide::EventType;
+using confide::kChannelCount;
+using confide::kEventTypeCount;
 
 // The regions the generator knows, with their currency: eu (EUR), us (USD), apac (SGD).
 // Returns an empty view for any other name. Thread-safe.
