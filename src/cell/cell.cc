@@ -105,7 +105,7 @@ Store& Cell::store() { return *impl_->store; }
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }
 uint64_t Cell::shoppers() const {
   std::lock_guard lock(impl_->identity_mu);
-  return impl_->graph.shopper_count();
+  return impl_->graph.group_count();
 }
 
 Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {

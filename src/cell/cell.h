@@ -81,7 +81,8 @@ class Cell {
   Catalog& catalog();
   Store& store();
 
-  // Counters for /metrics.
+  // Counters for /metrics: events stored since the cell was opened, and
+  // shoppers (a group of linked identifiers counts once).
   uint64_t events_stored() const;
   uint64_t shoppers() const;
 

@@ -96,7 +96,7 @@ TEST_F(CellTest, OmnichannelJourneyIsOneShopper) {
     EXPECT_EQ(profile.first_seen, view.timestamp);
     EXPECT_EQ(profile.last_seen, login.timestamp);
   }
-  EXPECT_EQ(cell_->shoppers(), 2u) << "the anonymous and loyalty shoppers, merged into one group";
+  EXPECT_EQ(cell_->shoppers(), 1u) << "the anonymous and loyalty shoppers, merged into one";
   std::string json = ProfileToJson(**cell_->GetProfile(IdKind::kCustomer, "C-1"));
   EXPECT_NE(json.find(R"("customer_id":["C-1"])"), std::string::npos) << json;
   EXPECT_NE(json.find(R"("home_store":"S9")"), std::string::npos) << json;

@@ -1,0 +1,421 @@
+#include "server/handlers.h"
+
+#include <algorithm>
+#include <chrono>
+
+#include "core/json_writer.h"
+#include "core/log.h"
+#include "events/event.h"
+#include "events/json_records.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+// Everything one request's handler sees. `log_fields` collects extra
+// non-personal access-log fields (counts), each starting with a comma.
+struct Api::Call {
+  const HttpRequest& request;
+  PathParams params;
+  QueryParams query;
+  std::string_view region;  // a configured region id once checked, else empty
+  Cell* cell = nullptr;     // the hosted region's cell for region routes
+  const ApiKey* key = nullptr;
+  std::string log_fields;
+};
+
+namespace {
+
+constexpr std::string_view kUnmatched = "unmatched";
+
+// One item of a batch that was not accepted, by its position in the body.
+struct Rejection {
+  size_t index;
+  std::string field;
+  std::string reason;
+};
+
+void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected) {
+  std::stable_sort(rejected.begin(), rejected.end(),
+                   [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
+  w.Key("rejected").BeginArray();
+  for (const Rejection& r : rejected) {
+    w.BeginObject();
+    w.Key("index").Uint(r.index);
+    if (!r.field.empty()) w.Key("field").String(r.field);
+    w.Key("reason").String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+// The response for a failed cell or catalog call; the access log gets the
+// code (never the message, which may name files or keys).
+HttpResponse Failure(std::string& log_fields, const Status& status) {
+  log_fields += ",\"error\":\"" + std::string(CodeName(status.code())) + "\"";
+  return ErrorResponse(status);
+}
+
+// The error for a whole-body parse failure: too many items is 413.
+HttpResponse BodyError(const Status& status) {
+  if (status.code() == Code::kResourceExhausted)
+    return ErrorResponse(413, CodeName(status.code()), status.message());
+  return ErrorResponse(400, CodeName(Code::kInvalidArgument), status.message(), status.field());
+}
+
+// The "error" of a batch none of whose items was accepted: names the field
+// when the batch has a single rejection.
+void WriteNothingAccepted(JsonWriter& w, const std::vector<Rejection>& rejected,
+                          std::string_view what) {
+  std::string message = "no valid " + std::string(what) + " in the request; see \"rejected\"";
+  WriteErrorMember(w, CodeName(Code::kInvalidArgument), message,
+                   rejected.size() == 1 ? std::string_view(rejected[0].field) : std::string_view());
+}
+
+}  // namespace
+
+Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics)
+    : config_(config), cells_(std::move(cells)), metrics_(metrics), auth_(config.api_keys) {
+  using S = Scope;
+  AddRoute("GET", "/healthz", &Api::Healthz, {});
+  AddRoute("GET", "/readyz", &Api::Readyz, {});
+  AddRoute("GET", "/metrics", &Api::MetricsText, {});
+  AddRoute("POST", "/v1/{region}/events", &Api::PostEvents, {S::kIngest});
+  AddRoute("PUT", "/v1/{region}/products", &Api::PutProducts, {S::kCatalog});
+  AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog});
+  AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog});
+  AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
+  AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
+  AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
+}
+
+void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,
+                   std::vector<Scope> scopes) {
+  size_t id = router_.Add(method, pattern);
+  if (routes_.size() <= id) routes_.resize(id + 1);
+  routes_[id] = RouteSpec{handler, std::move(scopes)};
+}
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  Call call{request, {}, {}, {}, nullptr, nullptr, {}};
+  auto [path, query] = SplitTarget(request.target);
+  RouteMatch match = router_.Find(request.method, path);
+  std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
+
+  HttpResponse response;
+  auto parsed_query = ParseQuery(query);
+  if (!parsed_query.ok()) {
+    response = ErrorResponse(parsed_query.status());
+  } else {
+    call.query = std::move(parsed_query).value();
+    response = Dispatch(call, match);
+  }
+
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.ObserveRequest(route, request.method, response.status, seconds);
+  Log(request.method, route, call.region, response.status, seconds, call.key ? call.key->id : "",
+      call.log_fields);
+  return response;
+}
+
+HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
+  switch (match.kind) {
+    case RouteMatch::Kind::kBadPath:
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "malformed request path");
+    case RouteMatch::Kind::kNotFound:
+      return ErrorResponse(404, CodeName(Code::kNotFound), "no such route");
+    case RouteMatch::Kind::kMethodNotAllowed: {
+      HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                     "method not allowed here; allowed: " + match.allow);
+      r.headers.emplace_back("Allow", match.allow);
+      return r;
+    }
+    case RouteMatch::Kind::kFound:
+      break;
+  }
+  const RouteSpec& spec = routes_[match.route];
+  call.params = match.params;
+
+  // Order: who are you (401), is the region here (404/421), may you (403).
+  if (!spec.scopes.empty()) {
+    auto key = auth_.Authenticate(call.request.Header("authorization"));
+    if (!key.ok()) return ErrorResponse(key.status());
+    call.key = key.value();
+  }
+  if (call.params.Has("region")) {
+    std::string_view region = call.params.Get("region");
+    const RegionConfig* config = config_.FindRegion(region);
+    if (!config)
+      return ErrorResponse(404, CodeName(Code::kNotFound),
+                           "region \"" + std::string(region) + "\" is not configured", "region");
+    call.region = config->id;  // from the config, so safe to log
+    auto cell = cells_.find(call.region);
+    if (cell == cells_.end()) {
+      JsonWriter w;
+      w.BeginObject();
+      WriteErrorMember(
+          w, "misdirected_request",
+          "region \"" + config->id + "\" is not hosted by this node; send to its endpoint");
+      w.Key("endpoint").String(config->endpoint);
+      w.EndObject();
+      return Json(421, w.Take());
+    }
+    call.cell = cell->second;
+  }
+  if (call.key) {
+    Status allowed = Authenticator::Authorize(*call.key, spec.scopes, call.region);
+    if (!allowed.ok()) return ErrorResponse(allowed);
+  }
+  return (this->*spec.handler)(call);
+}
+
+std::string_view Api::RouteName(std::string_view method, std::string_view target) const {
+  RouteMatch match = router_.Find(method, SplitTarget(target).first);
+  return match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
+}
+
+void Api::ObserveTransportError(std::string_view method, std::string_view target, int status,
+                                double seconds) {
+  std::string_view route = RouteName(method, target);
+  metrics_.ObserveRequest(route, method, status, seconds);
+  Log(method, route, "", status, seconds, "", "");
+}
+
+void Api::Log(std::string_view method, std::string_view route, std::string_view region, int status,
+              double seconds, std::string_view key_id, std::string_view extra) const {
+  auto level = status >= 500 ? spdlog::level::warn : spdlog::level::info;
+  if (!spdlog::default_logger_raw()->should_log(level)) return;
+  // Every value here is a fixed string, a template, a configured id or a
+  // number: nothing the client chose except the method, reduced to a label.
+  spdlog::log(level,
+              R"("msg":"request","method":"{}","route":"{}","region":"{}",)"
+              R"("status":{},"ms":{:.3f},"key":"{}"{})",
+              MethodLabel(method), route, region, status, seconds * 1000, key_id, extra);
+}
+
+HttpResponse Api::Healthz(Call&) { return Json(200, R"({"status":"ok"})"); }
+
+HttpResponse Api::Readyz(Call&) {
+  bool ready =
+      ready_.load(std::memory_order_relaxed) && !cells_.empty() &&
+      std::all_of(cells_.begin(), cells_.end(), [](const auto& c) { return c.second != nullptr; });
+  if (!ready) return ErrorResponse(503, CodeName(Code::kUnavailable), "not ready");
+  return Json(200, R"({"status":"ready"})");
+}
+
+HttpResponse Api::MetricsText(Call&) {
+  std::vector<MetricSample> samples;
+  for (const auto& [region, cell] : cells_) {
+    samples.push_back({"confide_shoppers",
+                       "Shoppers known to the region's cell.",
+                       "gauge",
+                       {{"region", region}},
+                       static_cast<double>(cell->shoppers())});
+    samples.push_back({"confide_events_ingested_total",
+                       "Events newly stored by the region's cell since it opened.",
+                       "counter",
+                       {{"region", region}},
+                       static_cast<double>(cell->events_stored())});
+  }
+  samples.push_back({"confide_ready",
+                     "1 when the node serves traffic, 0 while draining.",
+                     "gauge",
+                     {},
+                     ready_.load(std::memory_order_relaxed) ? 1.0 : 0.0});
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_.Render(samples);
+  return response;
+}
+
+HttpResponse Api::PostEvents(Call& call) {
+  std::vector<Event> events;
+  std::vector<size_t> event_index;  // position in the body of events[i]
+  std::vector<Rejection> rejected;
+  size_t items = 0;
+  JsonLimits limits{config_.limits.max_batch_events, config_.limits.max_json_depth};
+  Status parsed = ParseJsonItems(
+      call.request.body, limits,
+      [&](size_t index, const Record& record) {
+        ++items;
+        auto event = EventFromRecord(record);
+        if (event.ok()) {
+          events.push_back(std::move(event).value());
+          event_index.push_back(index);
+        } else {
+          rejected.push_back({index, event.status().field(), event.status().message()});
+        }
+      },
+      [&](size_t index, std::string field, std::string reason) {
+        ++items;
+        rejected.push_back({index, std::move(field), std::move(reason)});
+      });
+  if (!parsed.ok()) return BodyError(parsed);
+  if (items == 0)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "the batch has no events");
+
+  uint64_t accepted = 0;
+  std::vector<size_t> duplicates;
+  if (!events.empty()) {
+    auto outcomes = call.cell->Ingest(std::move(events));
+    if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
+    const std::vector<IngestOutcome>& out = outcomes.value();
+    for (size_t i = 0; i < out.size() && i < event_index.size(); ++i) {
+      switch (out[i].kind) {
+        case IngestOutcome::Kind::kStored:
+          ++accepted;
+          break;
+        case IngestOutcome::Kind::kDuplicate:
+          duplicates.push_back(event_index[i]);
+          break;
+        case IngestOutcome::Kind::kRejected:
+          rejected.push_back({event_index[i], out[i].field, out[i].reason});
+          break;
+      }
+    }
+  }
+  call.log_fields = ",\"items\":" + std::to_string(items) +
+                    ",\"accepted\":" + std::to_string(accepted) +
+                    ",\"duplicates\":" + std::to_string(duplicates.size()) +
+                    ",\"rejected\":" + std::to_string(rejected.size());
+
+  bool none = accepted == 0 && duplicates.empty();
+  JsonWriter w;
+  w.BeginObject();
+  if (none) WriteNothingAccepted(w, rejected, "event");
+  w.Key("accepted").Uint(accepted);
+  w.Key("duplicates").Uint(duplicates.size());
+  w.Key("duplicate_indexes").BeginArray();
+  for (size_t index : duplicates) w.Uint(index);
+  w.EndArray();
+  WriteRejections(w, rejected);
+  w.EndObject();
+  return Json(none ? 400 : 200, w.Take());
+}
+
+namespace {
+
+// Parses every item with `from_record`; stores them with `put` only when
+// all are valid (all-or-nothing), else answers 400 listing each invalid one.
+template <typename FromRecord, typename Put>
+HttpResponse PutCatalogItems(const HttpRequest& request, const Limits& config_limits,
+                             std::string_view what, FromRecord from_record, Put put,
+                             std::string& log_fields) {
+  using Item = typename std::invoke_result_t<FromRecord, const Record&>;
+  std::vector<std::decay_t<decltype(std::declval<Item>().value())>> valid;
+  std::vector<Rejection> rejected;
+  size_t items = 0;
+  JsonLimits limits{config_limits.max_batch_events, config_limits.max_json_depth};
+  Status parsed = ParseJsonItems(
+      request.body, limits,
+      [&](size_t index, const Record& record) {
+        ++items;
+        auto item = from_record(record);
+        if (item.ok())
+          valid.push_back(std::move(item).value());
+        else
+          rejected.push_back({index, item.status().field(), item.status().message()});
+      },
+      [&](size_t index, std::string field, std::string reason) {
+        ++items;
+        rejected.push_back({index, std::move(field), std::move(reason)});
+      });
+  if (!parsed.ok()) return BodyError(parsed);
+  if (items == 0)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "the request has no items");
+  log_fields =
+      ",\"items\":" + std::to_string(items) + ",\"rejected\":" + std::to_string(rejected.size());
+
+  JsonWriter w;
+  w.BeginObject();
+  if (!rejected.empty()) {
+    WriteErrorMember(
+        w, CodeName(Code::kInvalidArgument),
+        std::to_string(rejected.size()) + " invalid " + std::string(what) +
+            "; nothing was stored, see \"rejected\"",
+        rejected.size() == 1 ? std::string_view(rejected[0].field) : std::string_view());
+    w.Key("upserted").Uint(0);
+    WriteRejections(w, rejected);
+    w.EndObject();
+    return Json(400, w.Take());
+  }
+  Status stored = put(valid);
+  if (!stored.ok()) return Failure(log_fields, stored);
+  w.Key("upserted").Uint(valid.size());
+  WriteRejections(w, rejected);
+  w.EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace
+
+HttpResponse Api::PutProducts(Call& call) {
+  Catalog& catalog = call.cell->catalog();
+  return PutCatalogItems(
+      call.request, config_.limits, "products", ProductFromRecord,
+      [&](const std::vector<Product>& v) { return catalog.PutProducts(v); }, call.log_fields);
+}
+
+HttpResponse Api::PutStores(Call& call) {
+  Catalog& catalog = call.cell->catalog();
+  return PutCatalogItems(
+      call.request, config_.limits, "stores", StoreFromRecord,
+      [&](const std::vector<StoreLocation>& v) { return catalog.PutStores(v); }, call.log_fields);
+}
+
+HttpResponse Api::PutInventory(Call& call) {
+  Catalog& catalog = call.cell->catalog();
+  return PutCatalogItems(
+      call.request, config_.limits, "inventory levels", InventoryFromRecord,
+      [&](const std::vector<InventoryLevel>& v) { return catalog.PutInventory(v); },
+      call.log_fields);
+}
+
+HttpResponse Api::GetProduct(Call& call) {
+  auto product = call.cell->catalog().GetProduct(call.params.Get("id"));
+  if (!product.ok()) return Failure(call.log_fields, product.status());
+  if (!product.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
+  return Json(200, ProductToJson(*product.value()));
+}
+
+HttpResponse Api::GetStore(Call& call) {
+  auto store = call.cell->catalog().GetStore(call.params.Get("id"));
+  if (!store.ok()) return Failure(call.log_fields, store.status());
+  if (!store.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no store with this id", "id");
+  return Json(200, StoreToJson(*store.value()));
+}
+
+HttpResponse Api::GetProfile(Call& call) {
+  std::string_view kind_name = call.query.Get("id_kind", "customer");
+  auto kind = ParseIdKind(kind_name);
+  if (!kind)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                         "must be customer, anonymous or loyalty", "id_kind");
+  auto profile = call.cell->GetProfile(*kind, call.params.Get("id"));
+  if (!profile.ok()) return Failure(call.log_fields, profile.status());
+  if (!profile.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
+  return Json(200, ProfileToJson(*profile.value()));
+}
+
+HttpResponse Api::GetStats(Call& call) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("region").String(call.region);
+  w.Key("events_ingested").Uint(call.cell->events_stored());
+  w.Key("shoppers").Uint(call.cell->shoppers());
+  w.EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide

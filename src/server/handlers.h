@@ -1,0 +1,102 @@
+// Api: the v1 HTTP API over a node's cells, one request at a time.
+//
+// Handle() does everything between "a complete request arrived" and "this
+// is the response": routing, API key authentication, the region checks
+// (404 unknown region, 421 region hosted elsewhere, 403 not allowed), the
+// route's handler, metrics and the access log. The access log names the
+// route template, the region id, the status, the latency and the key id,
+// never the path, ids, query values, bodies or tokens.
+//
+// Routes (scopes in brackets; admin covers all):
+//   POST /v1/{region}/events                     [ingest]
+//   PUT  /v1/{region}/products|stores|inventory  [catalog]
+//   GET  /v1/{region}/products/{id}              [catalog, recommend]
+//   GET  /v1/{region}/stores/{id}                [catalog, recommend]
+//   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
+//   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
+//                                                         opened, shopper records
+//   GET  /healthz, /readyz, /metrics             (no key)
+// Catalog PUTs are all-or-nothing: if any item is invalid nothing is
+// stored and the 400 lists every invalid item by index.
+//
+// Thread-safety: Handle() may run on many threads at once. It blocks while
+// a write becomes durable, so servers call it off their I/O threads for
+// requests with bodies.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cell/cell.h"
+#include "core/config.h"
+#include "server/auth.h"
+#include "server/http_message.h"
+#include "server/metrics.h"
+#include "server/router.h"
+#include "server/url.h"
+
+namespace confide {
+
+class Api {
+ public:
+  // `config`, every cell in `cells` (hosted region id -> open cell) and
+  // `metrics` must outlive the Api.
+  Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics);
+
+  Api(const Api&) = delete;
+  Api& operator=(const Api&) = delete;
+
+  // Answers one request; never throws for bad input (errors are JSON
+  // responses). Records metrics and writes the access log line.
+  HttpResponse Handle(const HttpRequest& request);
+
+  // For errors the transport answers before a request is complete (header
+  // too large, body too large, malformed HTTP): counts and logs them under
+  // the route the target would have matched, or "unmatched".
+  void ObserveTransportError(std::string_view method, std::string_view target, int status,
+                             double seconds);
+
+  // /readyz answers 503 while not ready (e.g. when draining for shutdown).
+  void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
+
+ private:
+  struct Call;
+  using Handler = HttpResponse (Api::*)(Call& call);
+  struct RouteSpec {
+    Handler handler;
+    std::vector<Scope> scopes;  // empty: public, no API key needed
+  };
+
+  void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
+                std::vector<Scope> scopes);
+  // Authentication, region checks and the handler for a routed request.
+  HttpResponse Dispatch(Call& call, const RouteMatch& match);
+  std::string_view RouteName(std::string_view method, std::string_view target) const;
+  void Log(std::string_view method, std::string_view route, std::string_view region, int status,
+           double seconds, std::string_view key_id, std::string_view extra) const;
+
+  HttpResponse Healthz(Call& call);
+  HttpResponse Readyz(Call& call);
+  HttpResponse MetricsText(Call& call);
+  HttpResponse PostEvents(Call& call);
+  HttpResponse PutProducts(Call& call);
+  HttpResponse PutStores(Call& call);
+  HttpResponse PutInventory(Call& call);
+  HttpResponse GetProduct(Call& call);
+  HttpResponse GetStore(Call& call);
+  HttpResponse GetProfile(Call& call);
+  HttpResponse GetStats(Call& call);
+
+  const Config& config_;
+  std::map<std::string, Cell*, std::less<>> cells_;
+  Metrics& metrics_;
+  Authenticator auth_;
+  Router router_;
+  std::vector<RouteSpec> routes_;  // by router id
+  std::atomic<bool> ready_{true};
+};
+
+}  // namespace confide

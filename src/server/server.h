@@ -1,0 +1,82 @@
+// Server: the HTTP/1.1 front of a Confide node.
+//
+// Owns one Cell per hosted region, the Api that answers requests, and an
+// Asio io_context run by one thread per core. Connections are keep-alive;
+// a request's header must arrive within limits.header_timeout_ms (also how
+// long an idle keep-alive connection is held) and its body within
+// limits.body_timeout_ms. Oversized headers get 431, oversized bodies 413,
+// both as JSON errors, and the connection is closed after them.
+//
+// Requests with a body (ingest, catalog writes) are handled on a separate
+// pool of blocking threads: each waits for its write to become durable,
+// and many waiting at once is what lets the store group-commit their syncs.
+//
+// Thread-safety: Stop() may be called from any thread, any number of times.
+// Start/Run/Wait are called by the owner's thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cell/cell.h"
+#include "core/config.h"
+#include "core/status.h"
+
+namespace confide {
+
+struct ServerOptions {
+  Cell::Options cell;
+  // Threads for requests that block on durable writes; 0 picks 8 per core.
+  uint32_t blocking_threads = 0;
+};
+
+class Server {
+ public:
+  // Opens one Cell per hosted region (errors name the region and what
+  // failed) and binds config.listen ("host:port"; port 0 picks a free one).
+  // Nothing is served until Start() or Run().
+  static Result<std::unique_ptr<Server>> Create(const Config& config, const ServerOptions& options);
+  static Result<std::unique_ptr<Server>> Create(const Config& config) {
+    return Create(config, ServerOptions());
+  }
+
+  // Stops (if running) and waits for the drain before closing the cells.
+  ~Server();
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The bound port (useful when config.listen asked for port 0).
+  uint16_t port() const;
+
+  // Serves with config.threads threads (0: one per core) until Stop() or
+  // SIGINT/SIGTERM, then drains: stops accepting, closes idle connections,
+  // finishes requests in flight. Returns when drained.
+  Status Run();
+
+  // Serves in background threads without touching signal handling (for
+  // tests and embedding). Call Stop() then Wait(), or just destroy.
+  Status Start();
+
+  // Blocks until the serving threads have returned after Stop().
+  void Wait();
+
+  // Begins the drain. Thread-safe; later calls do nothing more.
+  void Stop();
+
+  // The cell of a hosted region, or nullptr. Owned by the server.
+  Cell* cell(std::string_view region) const;
+
+ private:
+  struct Impl;
+  explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace confide
