@@ -1,6 +1,7 @@
 #include "cell/cell.h"
 
 #include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -28,6 +29,19 @@ std::string EventKey(const ShopperKey& shopper, Micros timestamp, std::string_vi
   return key;
 }
 
+// A 16-byte pseudonym as a value, for sets that must not allocate per entry.
+struct Pseudonym128 {
+  uint64_t hi, lo;
+  explicit Pseudonym128(std::string_view p) {
+    std::memcpy(&hi, p.data(), 8);
+    std::memcpy(&lo, p.data() + 8, 8);
+  }
+  bool operator==(const Pseudonym128&) const = default;
+};
+struct Pseudonym128Hash {
+  size_t operator()(const Pseudonym128& p) const { return p.hi; }  // already uniformly random
+};
+
 }  // namespace
 
 struct Cell::Impl {
@@ -47,7 +61,7 @@ struct Cell::Impl {
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
   std::mutex inflight_mu;
-  std::unordered_set<std::string> inflight;
+  std::unordered_set<Pseudonym128, Pseudonym128Hash> inflight;
 
   std::atomic<uint64_t> events_stored{0};
 
@@ -71,7 +85,7 @@ struct Cell::Impl {
     return inner.ok() ? s : inner;
   }
 
-  void ReleaseClaims(const std::vector<std::string>& claimed) {
+  void ReleaseClaims(const std::vector<Pseudonym128>& claimed) {
     std::lock_guard lock(inflight_mu);
     for (const auto& k : claimed) inflight.erase(k);
   }
@@ -131,13 +145,15 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   }
 
   // Claim event ids; a repeat within this call or in a concurrent one is a duplicate.
-  std::vector<std::string> claimed;
+  std::vector<Pseudonym128> claimed;
+  claimed.reserve(n);
   std::vector<size_t> candidates;
   {
     std::lock_guard lock(m.inflight_mu);
     for (size_t i = 0; i < n; ++i) {
-      if (m.inflight.insert(dedup_keys[i]).second) {
-        claimed.push_back(dedup_keys[i]);
+      Pseudonym128 id(dedup_keys[i]);
+      if (m.inflight.insert(id).second) {
+        claimed.push_back(id);
         candidates.push_back(i);
       } else {
         outcomes[i].kind = IngestOutcome::Kind::kDuplicate;

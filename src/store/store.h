@@ -31,7 +31,7 @@ enum class Family : uint8_t {
   kIdentity,   // identifier pseudonym -> shopper
   kShoppers,   // per-shopper records: group links, sealed identifiers
   kEvents,     // sealed event payloads, keyed by shopper and time
-  kDedup,      // event id pseudonym -> shopper, for idempotent ingest
+  kDedup,      // event id pseudonym (exactly 16 bytes) -> shopper; point lookups only
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
