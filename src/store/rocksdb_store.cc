@@ -1,7 +1,5 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/memtablerep.h>
-#include <rocksdb/slice_transform.h>
 #include <rocksdb/options.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
@@ -51,7 +49,6 @@ class RocksDbStore final : public Store {
     db.statistics = store->stats_;
     db.bytes_per_sync = 1 << 20;
     db.enable_pipelined_write = true;
-    db.allow_concurrent_memtable_write = false;  // hash memtables insert from one thread
     db.max_total_wal_size = 256u << 20;
     db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
     db.keep_log_file_num = 3;
@@ -78,12 +75,6 @@ class RocksDbStore final : public Store {
       if (f == Family::kDedup || f == Family::kIdentity) {
         cf.memtable_whole_key_filtering = true;
         cf.memtable_prefix_bloom_size_ratio = 0.05;
-      }
-      if (f == Family::kDedup) {
-        // Point lookups only, on random 16-byte keys: a hash table beats a
-        // skiplist for both the probe and the insert.
-        cf.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(16));
-        cf.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(1 << 18));
       }
       cfs.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : FamilyName(f), cf);
     }

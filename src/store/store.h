@@ -31,7 +31,7 @@ enum class Family : uint8_t {
   kIdentity,   // identifier pseudonym -> shopper
   kShoppers,   // per-shopper records: group links, sealed identifiers
   kEvents,     // sealed event payloads, keyed by shopper and time
-  kDedup,      // event id pseudonym (exactly 16 bytes) -> shopper; point lookups only
+  kDedup,      // event id pseudonym -> shopper, for idempotent ingest
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
@@ -132,7 +132,7 @@ class Store {
 
 struct RocksDbOptions {
   size_t block_cache_bytes = 256u << 20;
-  size_t write_buffer_bytes = 64u << 20;
+  size_t write_buffer_bytes = 8u << 20;
   int background_jobs = 2;
   bool create_if_missing = true;
 };
