@@ -14,7 +14,7 @@
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
 //   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
-//                                                         opened, shopper records
+//                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
 // Catalog PUTs are all-or-nothing: if any item is invalid nothing is
 // stored and the 400 lists every invalid item by index.
