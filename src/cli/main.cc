@@ -1,4 +1,4 @@
-// confide: the one binary. See `confide --help` and docs/cli.md.
+// confide: the one binary. See `confide --help` and README.md.
 #include <CLI/CLI.hpp>
 
 #include "cli/common.h"
