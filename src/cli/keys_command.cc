@@ -7,8 +7,6 @@
 namespace confide::cli {
 namespace {
 
-const std::vector<std::string> kScopes = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
-
 std::string TomlList(const std::vector<std::string>& items) {
   std::string out = "[";
   for (size_t i = 0; i < items.size(); ++i) out += (i ? ", \"" : "\"") + items[i] + "\"";
@@ -28,7 +26,7 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
   create->callback([&exit_code] {
     auto scope_list = SplitList(scopes), region_list = SplitList(regions);
     for (const auto& s : scope_list)
-      if (std::find(kScopes.begin(), kScopes.end(), s) == kScopes.end())
+      if (!ParseScope(s))
         return void(exit_code = Fail("--scopes: unknown scope \"" + s + "\""));
     if (scope_list.empty()) return void(exit_code = Fail("--scopes: name at least one scope"));
     if (region_list.empty()) return void(exit_code = Fail("--regions: name at least one region or *"));

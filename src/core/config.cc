@@ -10,8 +10,7 @@
 namespace confide {
 namespace {
 
-const std::set<std::string, std::less<>> kScopes = {"ingest", "catalog", "recommend", "consent",
-                                                    "dsar",   "analytics", "admin"};
+constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
 
 bool ValidRegionId(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
@@ -80,6 +79,14 @@ class Reader {
 };
 
 }  // namespace
+
+const char* ScopeName(Scope scope) { return kScopeNames[static_cast<size_t>(scope)]; }
+
+std::optional<Scope> ParseScope(std::string_view name) {
+  for (size_t i = 0; i < std::size(kScopeNames); ++i)
+    if (name == kScopeNames[i]) return static_cast<Scope>(i);
+  return std::nullopt;
+}
 
 const char* LegalBasisName(LegalBasis basis) {
   return basis == LegalBasis::kOptIn ? "opt_in" : "opt_out";
@@ -203,7 +210,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
         return r.Error(p + "hash", "must be 64 lower-case hex characters (see `confide keys new`)");
       if (k.scopes.empty()) return r.Error(p + "scopes", "must name at least one scope");
       for (const auto& s : k.scopes)
-        if (!kScopes.count(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
+        if (!ParseScope(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
       if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
       c.api_keys.push_back(std::move(k));
     }

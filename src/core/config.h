@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,11 @@ namespace confide {
 // How a region's law treats personal data use before the shopper decides.
 enum class LegalBasis { kOptIn, kOptOut };
 const char* LegalBasisName(LegalBasis basis);
+
+// What an API key may do; admin covers every scope.
+enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin };
+const char* ScopeName(Scope scope);                      // "ingest"
+std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 
 struct RegionConfig {
   std::string id;          // lower-case, e.g. "eu"

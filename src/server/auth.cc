@@ -8,9 +8,6 @@
 namespace confide {
 namespace {
 
-constexpr const char* kScopeNames[] = {"ingest", "catalog",   "recommend", "consent",
-                                       "dsar",   "analytics", "admin"};
-
 Status Unauthenticated(std::string message) {
   return Status(Code::kUnauthenticated, std::move(message));
 }
@@ -23,14 +20,6 @@ bool IEquals(std::string_view a, std::string_view b) {
 }
 
 }  // namespace
-
-const char* ScopeName(Scope scope) { return kScopeNames[static_cast<size_t>(scope)]; }
-
-std::optional<Scope> ParseScope(std::string_view name) {
-  for (size_t i = 0; i < std::size(kScopeNames); ++i)
-    if (name == kScopeNames[i]) return static_cast<Scope>(i);
-  return std::nullopt;
-}
 
 Authenticator::Authenticator(const std::vector<ApiKeyConfig>& keys) {
   for (const ApiKeyConfig& config : keys) {

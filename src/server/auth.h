@@ -21,11 +21,6 @@
 
 namespace confide {
 
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin };
-
-const char* ScopeName(Scope scope);                      // "ingest"
-std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
-
 // A configured key, resolved for fast checks.
 struct ApiKey {
   std::string id;                    // public; the only key detail that may be logged
