@@ -94,6 +94,21 @@ Result<StoreLocation> DecodeStore(std::string_view id, std::string_view in) {
   return s;
 }
 
+// Scans a family, decoding each record; stops at the first undecodable one.
+template <typename Decode, typename Fn>
+Status ForEachDecoded(Store& store, Family family, Decode decode, const Fn& fn) {
+  Status inner;
+  Status s = store.ScanPrefix(family, "", [&](std::string_view k, std::string_view v) {
+    auto record = decode(k, v);
+    if (!record.ok()) {
+      inner = record.status();
+      return false;
+    }
+    return fn(*record);
+  });
+  return inner.ok() ? s : inner;
+}
+
 std::string InventoryKey(std::string_view location, std::string_view product) {
   std::string key(location);
   key.push_back('\0');
@@ -219,29 +234,11 @@ Result<std::optional<int64_t>> Catalog::GetInventory(std::string_view location, 
 }
 
 Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn) {
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kProducts, "", [&](std::string_view k, std::string_view v) {
-    auto p = DecodeProduct(k, v);
-    if (!p.ok()) {
-      inner = p.status();
-      return false;
-    }
-    return fn(*p);
-  });
-  return inner.ok() ? s : inner;
+  return ForEachDecoded(store_, Family::kProducts, DecodeProduct, fn);
 }
 
 Status Catalog::ForEachStore(const std::function<bool(const StoreLocation&)>& fn) {
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kStores, "", [&](std::string_view k, std::string_view v) {
-    auto st = DecodeStore(k, v);
-    if (!st.ok()) {
-      inner = st.status();
-      return false;
-    }
-    return fn(*st);
-  });
-  return inner.ok() ? s : inner;
+  return ForEachDecoded(store_, Family::kStores, DecodeStore, fn);
 }
 
 }  // namespace confide

@@ -214,6 +214,17 @@ TEST_F(CellTest, CatalogRoundTrips) {
   EXPECT_EQ(**cell_->catalog().GetInventory("S1", "P1"), 4);
   EXPECT_EQ(**cell_->catalog().GetInventory("online", "P1"), 0);
   EXPECT_FALSE(cell_->catalog().GetInventory("S2", "P1")->has_value());
+  ASSERT_TRUE(cell_->catalog().PutProducts({{"P0", "Bread", "bakery", "B", 990'000, std::nullopt, false}}).ok());
+  std::vector<std::string> ids;
+  ASSERT_TRUE(cell_->catalog().ForEachProduct([&](const Product& p) {
+    ids.push_back(p.id + (p.active ? "+" : "-"));
+    return true;
+  }).ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"P0-", "P1+"}));
+  ASSERT_TRUE(cell_->catalog().PutStores({{"S1", "Paris", 48.85, 2.35}}).ok());
+  int stores = 0;
+  ASSERT_TRUE(cell_->catalog().ForEachStore([&](const StoreLocation& s) { return ++stores, s.name == "Paris"; }).ok());
+  EXPECT_EQ(stores, 1);
 }
 
 }  // namespace
