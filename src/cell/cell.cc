@@ -21,11 +21,11 @@ namespace {
 
 constexpr std::string_view kEventDomain = "event";
 
-// kEvents key: shopper (16) | time (8, big-endian, ordered) | event id pseudonym prefix (8).
-std::string EventKey(const ShopperKey& shopper, Micros timestamp, std::string_view event_pseudonym) {
+// kEvents key: shopper (16) | event id pseudonym (16). The row is also the
+// dedupe record: an event id is stored at most once per shopper group.
+std::string EventKey(const ShopperKey& shopper, std::string_view event_pseudonym) {
   std::string key = shopper;
-  PutFixed64BE(key, OrderedInt64(timestamp));
-  key.append(event_pseudonym.substr(0, 8));
+  key.append(event_pseudonym);
   return key;
 }
 
@@ -129,7 +129,7 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
 
   // Pseudonyms outside the lock: they are the costly part of resolution.
   std::vector<std::vector<IdentifierRef>> ids(n);
-  std::vector<std::string> dedup_keys(n);
+  std::vector<std::string> event_ids(n);
   for (size_t i = 0; i < n; ++i) {
     // Lines of one order arrive together: reuse the previous event's pseudonyms.
     if (i > 0 && std::equal(std::begin(events[i].ids), std::end(events[i].ids), std::begin(events[i - 1].ids))) {
@@ -141,7 +141,7 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
           ids[i].push_back({kind, m.pseudonyms->Of(IdKindName(kind), events[i].id(kind))});
       }
     }
-    dedup_keys[i] = m.pseudonyms->Of(kEventDomain, events[i].event_id);
+    event_ids[i] = m.pseudonyms->Of(kEventDomain, events[i].event_id);
   }
 
   // Claim event ids; a repeat within this call or in a concurrent one is a duplicate.
@@ -151,7 +151,7 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   {
     std::lock_guard lock(m.inflight_mu);
     for (size_t i = 0; i < n; ++i) {
-      Pseudonym128 id(dedup_keys[i]);
+      Pseudonym128 id(event_ids[i]);
       if (m.inflight.insert(id).second) {
         claimed.push_back(id);
         candidates.push_back(i);
@@ -160,31 +160,20 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
       }
     }
   }
-  std::vector<std::string> probe;
-  probe.reserve(candidates.size());
-  for (size_t i : candidates) probe.push_back(dedup_keys[i]);
-  std::vector<bool> found;
-  if (Status s = m.store->Contains(Family::kDedup, probe, found); !s.ok()) {
-    m.ReleaseClaims(claimed);
-    return s;
-  }
-
   struct Target {
     size_t index;
     ShopperKey root;
     Key256 key;
+    size_t first_probe, probes;  // this event's keys in `probe`: one per group member
   };
   std::vector<Target> targets;
   targets.reserve(candidates.size());
+  std::vector<std::string> probe;
+  probe.reserve(candidates.size());
   {
     std::lock_guard lock(m.identity_mu);
     WriteBatch identity_batch;
-    for (size_t c = 0; c < candidates.size(); ++c) {
-      size_t i = candidates[c];
-      if (found[c]) {
-        outcomes[i].kind = IngestOutcome::Kind::kDuplicate;
-        continue;
-      }
+    for (size_t i : candidates) {
       auto r = m.graph.Resolve(ids[i], identity_batch);
       if (!r.ok()) {
         outcomes[i] = {IngestOutcome::Kind::kRejected, r.status().field(), r.status().message()};
@@ -199,7 +188,13 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
         std::string key = IdentityGraph::SealedIdKey(holder, id);
         identity_batch.Put(Family::kShoppers, key, Seal(m.data_keys[holder], events[i].id(id.kind), key));
       }
-      targets.push_back({i, r->root, m.data_keys[r->root]});
+      // The event is stored already if any member of the group holds it.
+      Target t{i, r->root, m.data_keys[r->root], probe.size(), 0};
+      for (const auto& member : m.graph.Members(r->root)) {
+        probe.push_back(EventKey(member, event_ids[i]));
+        ++t.probes;
+      }
+      targets.push_back(std::move(t));
     }
     // Written before any event sealed under these keys, so the synced event
     // write below also makes them durable (the WAL is ordered).
@@ -210,31 +205,38 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
       }
     }
   }
+  std::vector<bool> found;
+  if (Status s = m.store->Contains(Family::kEvents, probe, found); !s.ok()) {
+    m.ReleaseClaims(claimed);
+    return s;
+  }
 
   // Rows are put in key order: the memtable's skiplist then inserts each
-  // next to the last instead of searching from the top (several times faster).
+  // next to the last instead of searching from the top.
   std::vector<std::pair<std::string, std::string>> rows;
   rows.reserve(targets.size());
   std::string plain;
   for (auto& t : targets) {
-    const Event& e = events[t.index];
-    std::string key = EventKey(t.root, e.timestamp, dedup_keys[t.index]);
-    plain.clear();
-    EncodeEvent(e, plain);
-    std::string sealed = Seal(t.key, plain, key);
-    rows.emplace_back(std::move(key), std::move(sealed));
+    bool stored = std::any_of(found.begin() + t.first_probe, found.begin() + t.first_probe + t.probes,
+                              [](bool f) { return f; });
+    if (stored) {
+      outcomes[t.index].kind = IngestOutcome::Kind::kDuplicate;
+    } else {
+      std::string key = EventKey(t.root, event_ids[t.index]);
+      plain.clear();
+      EncodeEvent(events[t.index], plain);
+      std::string sealed = Seal(t.key, plain, key);
+      rows.emplace_back(std::move(key), std::move(sealed));
+    }
     Wipe(t.key);
   }
   std::sort(rows.begin(), rows.end());
-  std::sort(targets.begin(), targets.end(),
-            [&](const Target& a, const Target& b) { return dedup_keys[a.index] < dedup_keys[b.index]; });
   WriteBatch batch;
   for (const auto& [key, sealed] : rows) batch.Put(Family::kEvents, key, sealed);
-  for (const auto& t : targets) batch.Put(Family::kDedup, dedup_keys[t.index], t.root);
   Status s = batch.empty() ? Status() : m.store->Write(batch, m.options.durability);
   m.ReleaseClaims(claimed);
   if (!s.ok()) return s;
-  m.events_stored.fetch_add(targets.size(), std::memory_order_relaxed);
+  m.events_stored.fetch_add(rows.size(), std::memory_order_relaxed);
   return outcomes;
 }
 

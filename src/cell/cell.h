@@ -67,7 +67,8 @@ class Cell {
 
   // Stores validated events (see EventFromRecord): resolves each to its
   // shopper (creating shoppers and linking identifiers as needed), drops
-  // event ids already stored, seals payloads under the shopper's data key.
+  // event ids the shopper's group already holds (kDuplicate), seals
+  // payloads under the shopper's data key.
   // Returns one outcome per event in input order; kRejected only for
   // identity conflicts (a loyalty or anonymous id already linked to another
   // customer). Stored events are durable on return. A non-ok result means

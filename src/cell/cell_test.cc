@@ -134,6 +134,28 @@ TEST_F(CellTest, ResentEventIdsAreStoredOnce) {
   EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-3"))->events, 1u);
 }
 
+// A resend may carry another identifier of the same shopper (the app sends
+// the customer id once the shopper logged in): still the same event.
+TEST_F(CellTest, ResendUnderALinkedIdIsADuplicate) {
+  Event view = MakeEvent("v-1", EventType::kView, Channel::kWeb, "2025-03-01T10:00:00Z");
+  view.id(IdKind::kAnonymous) = "anon-9";
+  view.product_id = "P1";
+  Event app = MakeEvent("app-1", EventType::kSearch, Channel::kApp, "2025-03-01T09:00:00Z");
+  app.id(IdKind::kCustomer) = "C-9";
+  app.query = "tea";
+  Event login = MakeEvent("login-1", EventType::kIdentify, Channel::kWeb, "2025-03-01T10:05:00Z");
+  login.id(IdKind::kCustomer) = "C-9";
+  login.id(IdKind::kAnonymous) = "anon-9";
+  Ingest({view, app});
+  Ingest({login});  // merges the anonymous shopper into the customer's group
+  Event resent = view;
+  resent.id(IdKind::kAnonymous).clear();
+  resent.id(IdKind::kCustomer) = "C-9";
+  resent.timestamp += kMicrosPerSecond;  // a client that re-stamps its retries
+  EXPECT_EQ(Ingest({resent})[0].kind, IngestOutcome::Kind::kDuplicate) << "stored under the merged member";
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-9"))->events, 3u);
+}
+
 TEST_F(CellTest, ConcurrentBatchesWithSharedIdsStoreEachEventOnce) {
   constexpr int kThreads = 4, kEvents = 200;
   std::vector<std::thread> threads;

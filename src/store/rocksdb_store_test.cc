@@ -85,13 +85,13 @@ TEST_F(RocksDbStoreTest, ContainsAnswersPerKey) {
   auto s = OpenOrDie();
   const std::string x(16, 'x'), y(16, 'y'), z(16, 'z');
   WriteBatch b;
-  b.Put(Family::kDedup, x, "");
+  b.Put(Family::kEvents, x, "");
   ASSERT_TRUE(s->Write(b).ok());
   std::vector<bool> found;
-  ASSERT_TRUE(s->Contains(Family::kDedup, {y, x, z}, found).ok());
+  ASSERT_TRUE(s->Contains(Family::kEvents, {y, x, z}, found).ok());
   EXPECT_EQ(found, (std::vector<bool>{false, true, false}));
   ASSERT_TRUE(s->CompactAll().ok());  // and from SST files
-  ASSERT_TRUE(s->Contains(Family::kDedup, {y, x, z}, found).ok());
+  ASSERT_TRUE(s->Contains(Family::kEvents, {y, x, z}, found).ok());
   EXPECT_EQ(found, (std::vector<bool>{false, true, false}));
 }
 

@@ -30,13 +30,12 @@ enum class Family : uint8_t {
   kDataKeys,   // per-shopper data keys, wrapped by the region KEK
   kIdentity,   // identifier pseudonym -> shopper
   kShoppers,   // per-shopper records: group links, sealed identifiers
-  kEvents,     // sealed event payloads, keyed by shopper and time
-  kDedup,      // event id pseudonym -> shopper, for idempotent ingest
+  kEvents,     // sealed event payloads, keyed by shopper and event id pseudonym
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
 };
-constexpr size_t kFamilyCount = 9;
+constexpr size_t kFamilyCount = 8;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };
