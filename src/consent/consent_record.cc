@@ -1,0 +1,83 @@
+#include "consent/consent_record.h"
+
+#include <algorithm>
+
+#include "core/bytes.h"
+
+namespace confide {
+namespace {
+
+constexpr const char* kSourceNames[] = {"api", "tcf", "gpc", "store_kiosk", "import"};
+constexpr char kCodecVersion = 1;
+
+}  // namespace
+
+const char* ConsentSourceName(ConsentSource s) { return kSourceNames[static_cast<size_t>(s)]; }
+
+std::optional<ConsentSource> ParseConsentSource(std::string_view name) {
+  for (size_t i = 0; i < std::size(kSourceNames); ++i)
+    if (name == kSourceNames[i]) return static_cast<ConsentSource>(i);
+  return std::nullopt;
+}
+
+std::string EncodeConsentRecord(const ConsentRecord& r) {
+  std::string out;
+  out.push_back(kCodecVersion);
+  PutFixed64BE(out, OrderedInt64(r.timestamp));
+  out.push_back(static_cast<char>(r.source));
+  // Per purpose: 0 unset, 1 denied, 2 granted.
+  for (const auto& p : r.purposes) out.push_back(static_cast<char>(!p ? 0 : *p ? 2 : 1));
+  out.push_back(r.category_opt_outs ? 1 : 0);
+  out.push_back(static_cast<char>(r.category_opt_outs ? r.category_opt_outs->bits() : 0));
+  out.push_back(r.expires ? 1 : 0);
+  PutFixed64BE(out, OrderedInt64(r.expires.value_or(0)));
+  PutLengthPrefixed(out, r.policy_version);
+  PutLengthPrefixed(out, r.tcf_string);
+  PutLengthPrefixed(out, r.user_agent);
+  return out;
+}
+
+Result<ConsentRecord> DecodeConsentRecord(std::string_view in) {
+  const Status bad(Code::kDataLoss, "stored consent record is malformed");
+  constexpr size_t kFixed = 1 + 8 + 1 + kPurposeCount + 2 + 1 + 8;
+  if (in.size() < kFixed || in[0] != kCodecVersion) return bad;
+  ConsentRecord r;
+  r.timestamp = FromOrderedInt64(GetFixed64BE(in.substr(1)));
+  if (static_cast<uint8_t>(in[9]) >= std::size(kSourceNames)) return bad;
+  r.source = static_cast<ConsentSource>(in[9]);
+  for (size_t p = 0; p < kPurposeCount; ++p) {
+    uint8_t v = static_cast<uint8_t>(in[10 + p]);
+    if (v > 2) return bad;
+    if (v) r.purposes[p] = v == 2;
+  }
+  size_t at = 10 + kPurposeCount;
+  if (in[at]) r.category_opt_outs = CategorySet::FromBits(static_cast<uint8_t>(in[at + 1]));
+  if (in[at + 2]) r.expires = FromOrderedInt64(GetFixed64BE(in.substr(at + 3)));
+  in.remove_prefix(kFixed);
+  std::string_view s;
+  if (!GetLengthPrefixed(in, s)) return bad;
+  r.policy_version = s;
+  if (!GetLengthPrefixed(in, s)) return bad;
+  r.tcf_string = s;
+  if (!GetLengthPrefixed(in, s) || !in.empty()) return bad;
+  r.user_agent = s;
+  return r;
+}
+
+ConsentState FoldLedger(std::vector<ConsentRecord> records) {
+  std::stable_sort(records.begin(), records.end(),
+                   [](const ConsentRecord& a, const ConsentRecord& b) { return a.timestamp < b.timestamp; });
+  ConsentState state;
+  for (const auto& r : records) {
+    for (size_t p = 0; p < kPurposeCount; ++p) {
+      if (!r.purposes[p]) continue;
+      state.purposes[p] = ConsentState::Decision{*r.purposes[p], r.timestamp, r.expires, r.source};
+    }
+    if (r.category_opt_outs) state.category_opt_outs = *r.category_opt_outs;
+    const auto& marketing = r.purposes[static_cast<size_t>(Purpose::kMarketing)];
+    if (r.source == ConsentSource::kGpc && marketing && !*marketing) state.gpc = true;
+  }
+  return state;
+}
+
+}  // namespace confide

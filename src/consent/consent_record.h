@@ -1,0 +1,66 @@
+// The consent ledger's records and the state derived from them.
+//
+// The ledger of a shopper is append-only: every decision is a new record,
+// kept as proof of consent (who decided what, when, through which source,
+// under which policy version, with what evidence). The current state is a
+// fold of the records in time order. Records are personal data: the cell
+// seals them under the shopper's data key like events.
+// Plain values; functions are thread-safe.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "consent/purpose.h"
+#include "core/status.h"
+#include "core/time.h"
+
+namespace confide {
+
+enum class ConsentSource : uint8_t { kApi, kTcf, kGpc, kStoreKiosk, kImport };
+const char* ConsentSourceName(ConsentSource s);  // "store_kiosk"
+std::optional<ConsentSource> ParseConsentSource(std::string_view name);
+
+struct ConsentRecord {
+  Micros timestamp = 0;
+  ConsentSource source = ConsentSource::kApi;
+  std::string policy_version;  // the privacy policy the shopper saw
+  // Decisions this record makes; purposes left unset keep their earlier state.
+  std::array<std::optional<bool>, kPurposeCount> purposes{};
+  // Categories the shopper does not want used for any purpose ("don't use my
+  // location"); replaces earlier opt-outs when set.
+  std::optional<CategorySet> category_opt_outs;
+  // Grants in this record count only until then.
+  std::optional<Micros> expires;
+  // Evidence.
+  std::string tcf_string;
+  std::string user_agent;
+};
+
+// Storage codec (versioned); DecodeConsentRecord fails with kDataLoss on
+// anything EncodeConsentRecord did not produce.
+std::string EncodeConsentRecord(const ConsentRecord& r);
+Result<ConsentRecord> DecodeConsentRecord(std::string_view in);
+
+// The current state of one shopper's consent.
+struct ConsentState {
+  struct Decision {
+    bool granted = false;
+    Micros at = 0;
+    std::optional<Micros> expires;
+    ConsentSource source = ConsentSource::kApi;
+  };
+  std::array<std::optional<Decision>, kPurposeCount> purposes{};
+  CategorySet category_opt_outs;
+  // A Global Privacy Control refusal is on record (it is recorded once; a
+  // later explicit grant may override it for requests without the signal).
+  bool gpc = false;
+};
+
+// Folds records (any order; applied by timestamp, ties in given order).
+ConsentState FoldLedger(std::vector<ConsentRecord> records);
+
+}  // namespace confide

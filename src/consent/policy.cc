@@ -1,0 +1,17 @@
+#include "consent/policy.h"
+
+namespace confide {
+
+Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now, bool gpc_signal) {
+  bool allowed = basis == LegalBasis::kOptOut;
+  if (const auto& d = state.purposes[static_cast<size_t>(purpose)]) {
+    if (!d->granted) allowed = false;
+    else if (!d->expires || now < *d->expires) allowed = true;
+    // An expired grant leaves the legal basis' default in force.
+  }
+  if (purpose == Purpose::kMarketing && gpc_signal) allowed = false;
+  if (!allowed) return Grant(purpose, {});
+  return Grant(purpose, CategorySet::All().Without(state.category_opt_outs).Without(NeverAllowed(purpose)));
+}
+
+}  // namespace confide

@@ -1,0 +1,43 @@
+// The consent policy: may this shopper's data be used for this purpose now,
+// and which categories of it?
+//
+// A Grant is the only key to a shopper's personal data: the cell's personal
+// read paths take one and return only the categories it allows, and only
+// Decide() can make one. A grant with no categories means "take the
+// non-personalized path". Grants are small values, valid for the request
+// that asked for them; withdrawal therefore takes effect on the next one.
+#pragma once
+
+#include "consent/consent_record.h"
+#include "core/config.h"
+
+namespace confide {
+
+class Grant {
+ public:
+  Purpose purpose() const { return purpose_; }
+  CategorySet categories() const { return categories_; }
+  bool Allows(DataCategory c) const { return categories_.Contains(c); }
+  // False: nothing may be used; the caller serves the non-personalized path.
+  bool any() const { return !categories_.empty(); }
+
+ private:
+  Grant(Purpose purpose, CategorySet categories) : purpose_(purpose), categories_(categories) {}
+  friend Grant Decide(LegalBasis, const ConsentState&, Purpose, Micros, bool);
+
+  Purpose purpose_;
+  CategorySet categories_;
+};
+
+// Decides from the region's legal basis and the shopper's consent state:
+// - opt_in: nothing until the purpose is granted; opt_out: granted until
+//   refused. The latest decision for the purpose wins.
+// - A grant counts only until its expiry; after it the legal basis' default
+//   applies again (nothing under opt_in). Refusals do not expire.
+// - `gpc_signal`: the request carries Sec-GPC: 1, so no marketing at all.
+// - The shopper's category opt-outs and NeverAllowed(purpose) are removed.
+// A shopper unknown to the ledger has an empty state. Pure; thread-safe.
+Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now,
+             bool gpc_signal = false);
+
+}  // namespace confide
