@@ -1,6 +1,7 @@
 #include "cell/cell.h"
 
 #include <algorithm>
+#include <functional>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -63,6 +64,12 @@ struct Cell::Impl {
   std::mutex inflight_mu;
   std::unordered_set<Pseudonym128, Pseudonym128Hash> inflight;
 
+  // Consent ledgers by the shopper whose key space holds them, and the
+  // folded state by group root (a cache, dropped when groups merge).
+  // Guarded by identity_mu.
+  std::unordered_map<ShopperKey, std::vector<ConsentRecord>> ledgers;
+  std::unordered_map<ShopperKey, ConsentState> consent_states;
+
   std::atomic<uint64_t> events_stored{0};
 
   ~Impl() {
@@ -83,6 +90,68 @@ struct Cell::Impl {
       return true;
     });
     return inner.ok() ? s : inner;
+  }
+
+  Status LoadLedgers() {
+    Status inner;
+    Status s = store->ScanPrefix(Family::kConsent, "", [&](std::string_view k, std::string_view v) {
+      ShopperKey holder(k.substr(0, 16));
+      auto plain = confide::Open(data_keys[holder], v, k);
+      auto record = plain.ok() ? DecodeConsentRecord(*plain) : Result<ConsentRecord>(plain.status());
+      if (!record.ok()) {
+        inner = Status(record.status().code(), "consent record of a shopper: " + record.status().message());
+        return false;
+      }
+      ledgers[holder].push_back(std::move(*record));
+      return true;
+    });
+    return inner.ok() ? s : inner;
+  }
+
+  // Resolves one event's or request's identifiers to the group root,
+  // creating shoppers, data keys and sealed identifiers as needed (added to
+  // `batch`). `raw` gives the plain identifier of each kind. identity_mu held.
+  Result<ShopperKey> ResolveLocked(const std::vector<IdentifierRef>& ids,
+                                   const std::function<std::string_view(IdKind)>& raw, WriteBatch& batch) {
+    auto r = graph.Resolve(ids, batch);
+    if (!r.ok()) return r.status();
+    for (const auto& shopper : r->created) {
+      Key256 dek = RandomKey();
+      data_keys[shopper] = dek;
+      batch.Put(Family::kDataKeys, shopper, WrapDataKey(keys, dek, shopper));
+    }
+    for (const auto& [id, holder] : r->attached) {
+      std::string key = IdentityGraph::SealedIdKey(holder, id);
+      batch.Put(Family::kShoppers, key, Seal(data_keys[holder], raw(id.kind), key));
+    }
+    if (r->merged) consent_states.clear();
+    return r->root;
+  }
+
+  // The consent state of a group: its members' ledgers folded. identity_mu held.
+  const ConsentState& ConsentStateLocked(const ShopperKey& root) {
+    auto it = consent_states.find(root);
+    if (it != consent_states.end()) return it->second;
+    std::vector<ConsentRecord> records;
+    for (const auto& member : graph.Members(root)) {
+      auto l = ledgers.find(member);
+      if (l != ledgers.end()) records.insert(records.end(), l->second.begin(), l->second.end());
+    }
+    return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
+  }
+
+  // Appends a sealed ledger record under `root`, durably. identity_mu held.
+  Status AppendConsentLocked(const ShopperKey& root, const ConsentRecord& record, WriteBatch& batch) {
+    std::string key = root;
+    PutFixed64BE(key, OrderedInt64(record.timestamp));
+    char nonce[8];
+    RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
+    key.append(nonce, sizeof nonce);
+    batch.Put(Family::kConsent, key, Seal(data_keys[root], EncodeConsentRecord(record), key));
+    CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
+    ledgers[root].push_back(record);
+    consent_states.erase(root);
+    return {};
   }
 
   void ReleaseClaims(const std::vector<Pseudonym128>& claimed) {
@@ -110,6 +179,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   impl->catalog = std::make_unique<Catalog>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->graph.Load(*impl->store));
   CONFIDE_RETURN_IF_ERROR(impl->LoadDataKeys());
+  CONFIDE_RETURN_IF_ERROR(impl->LoadLedgers());
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
 
@@ -174,23 +244,15 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
     std::lock_guard lock(m.identity_mu);
     WriteBatch identity_batch;
     for (size_t i : candidates) {
-      auto r = m.graph.Resolve(ids[i], identity_batch);
-      if (!r.ok()) {
-        outcomes[i] = {IngestOutcome::Kind::kRejected, r.status().field(), r.status().message()};
+      auto root = m.ResolveLocked(ids[i], [&](IdKind k) { return std::string_view(events[i].id(k)); },
+                                  identity_batch);
+      if (!root.ok()) {
+        outcomes[i] = {IngestOutcome::Kind::kRejected, root.status().field(), root.status().message()};
         continue;
       }
-      for (const auto& shopper : r->created) {
-        Key256 dek = RandomKey();
-        m.data_keys[shopper] = dek;
-        identity_batch.Put(Family::kDataKeys, shopper, WrapDataKey(m.keys, dek, shopper));
-      }
-      for (const auto& [id, holder] : r->attached) {
-        std::string key = IdentityGraph::SealedIdKey(holder, id);
-        identity_batch.Put(Family::kShoppers, key, Seal(m.data_keys[holder], events[i].id(id.kind), key));
-      }
       // The event is stored already if any member of the group holds it.
-      Target t{i, r->root, m.data_keys[r->root], probe.size(), 0};
-      for (const auto& member : m.graph.Members(r->root)) {
+      Target t{i, *root, m.data_keys[*root], probe.size(), 0};
+      for (const auto& member : m.graph.Members(*root)) {
         probe.push_back(EventKey(member, event_ids[i]));
         ++t.probes;
       }
@@ -238,6 +300,91 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   if (!s.ok()) return s;
   m.events_stored.fetch_add(rows.size(), std::memory_order_relaxed);
   return outcomes;
+}
+
+Result<ConsentState> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record) {
+  Impl& m = *impl_;
+  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  std::lock_guard lock(m.identity_mu);
+  WriteBatch batch;
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  if (!root.ok()) return root.status();
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
+  return m.ConsentStateLocked(*root);
+}
+
+Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::lock_guard lock(m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root || m.ConsentStateLocked(*root).gpc) return false;
+  ConsentRecord record;
+  record.timestamp = NowMicros();
+  record.source = ConsentSource::kGpc;
+  record.purposes[static_cast<size_t>(Purpose::kMarketing)] = false;
+  record.user_agent = user_agent;
+  WriteBatch batch;
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
+  return true;
+}
+
+Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::lock_guard lock(m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root) return std::optional<ConsentView>();
+  ConsentView view;
+  view.state = m.ConsentStateLocked(*root);
+  for (const auto& member : m.graph.Members(*root)) {
+    auto l = m.ledgers.find(member);
+    if (l != m.ledgers.end()) view.history.insert(view.history.end(), l->second.begin(), l->second.end());
+  }
+  std::stable_sort(view.history.begin(), view.history.end(),
+                   [](const ConsentRecord& a, const ConsentRecord& b) { return a.timestamp < b.timestamp; });
+  return std::optional<ConsentView>(std::move(view));
+}
+
+Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::lock_guard lock(m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  static const ConsentState kNoLedger;
+  const ConsentState& state = root ? m.ConsentStateLocked(*root) : kNoLedger;
+  return Decide(m.region.legal_basis, state, purpose, NowMicros(), gpc_signal, root.value_or(ShopperKey()));
+}
+
+Result<std::vector<Event>> Cell::History(const Grant& grant) {
+  Impl& m = *impl_;
+  std::vector<Event> history;
+  if (!grant.any() || grant.subject().empty()) return history;
+  std::vector<std::pair<ShopperKey, Key256>> members;
+  {
+    std::lock_guard lock(m.identity_mu);
+    for (const auto& member : m.graph.Members(grant.subject())) members.emplace_back(member, m.data_keys[member]);
+  }
+  Status inner;
+  for (auto& [member, key] : members) {
+    Status s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
+      auto plain = confide::Open(key, v, k);
+      auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());
+      if (!e.ok()) {
+        inner = e.status();
+        return false;
+      }
+      auto category = CategoryOf(e->type);
+      if (category && grant.Allows(*category)) history.push_back(std::move(*e));
+      return true;
+    });
+    Wipe(key);
+    if (!inner.ok()) return inner;
+    if (!s.ok()) return s;
+  }
+  std::stable_sort(history.begin(), history.end(),
+                   [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
+  return history;
 }
 
 Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id) {

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "consent/policy.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "events/event.h"
@@ -75,8 +76,35 @@ class Cell {
   // none of this call's events were acknowledged.
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events);
 
-  // The shopper holding identifier (kind, id), merged across linked ids;
-  // nullopt when unknown. Decrypts through the shopper's data key.
+  // Consent (consent/policy.h). RecordConsent appends a ledger record for
+  // the shopper holding (kind, id), creating the shopper if unknown; durable
+  // on return; returns the new state.
+  Result<ConsentState> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record);
+
+  // Global Privacy Control: records a marketing refusal with source gpc for
+  // a known shopper unless one is on record already. True if it recorded.
+  Result<bool> RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent);
+
+  struct ConsentView {
+    ConsentState state;
+    std::vector<ConsentRecord> history;  // oldest first, with evidence
+  };
+  // nullopt when no shopper has this identifier.
+  Result<std::optional<ConsentView>> GetConsent(IdKind kind, std::string_view id);
+
+  // What the policy allows for this shopper and purpose now, from the
+  // region's legal basis, the ledger and the request's GPC signal. Unknown
+  // shoppers get a grant with no subject (nothing to read).
+  Grant GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal = false);
+
+  // The personal read path: the grant subject's events whose category the
+  // grant allows, oldest first. Nothing without a grant; identify events
+  // (identifiers only) are never returned.
+  Result<std::vector<Event>> History(const Grant& grant);
+
+  // Operations view of the shopper holding identifier (kind, id), merged
+  // across linked ids (admin scope; not a purpose-bound read); nullopt when
+  // unknown. Decrypts through the shopper's data key.
   Result<std::optional<Profile>> GetProfile(IdKind kind, std::string_view id);
 
   Catalog& catalog();

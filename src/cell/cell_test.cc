@@ -35,8 +35,8 @@ class CellTest : public ::testing::Test {
     fs::remove_all(root_);
   }
 
-  std::unique_ptr<Cell> OpenCell(const std::string& region) {
-    RegionConfig rc{region, LegalBasis::kOptIn, "EUR", ""};
+  std::unique_ptr<Cell> OpenCell(const std::string& region, LegalBasis basis = LegalBasis::kOptIn) {
+    RegionConfig rc{region, basis, "EUR", ""};
     auto c = Cell::Open(rc, (root_ / "data").string(), (root_ / "keys").string());
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(c).value() : nullptr;
@@ -247,6 +247,140 @@ TEST_F(CellTest, CatalogRoundTrips) {
   int stores = 0;
   ASSERT_TRUE(cell_->catalog().ForEachStore([&](const StoreLocation& s) { return ++stores, s.name == "Paris"; }).ok());
   EXPECT_EQ(stores, 1);
+}
+
+// A browsing, a purchase and a store visit for customer `id`.
+std::vector<Event> Journey(const std::string& id) {
+  Event view = MakeEvent(id + "-v", EventType::kView, Channel::kWeb, "2025-03-01T10:00:00Z");
+  view.product_id = "P1";
+  Event buy = MakeEvent(id + "-b", EventType::kPurchase, Channel::kStore, "2025-03-02T10:00:00Z");
+  buy.product_id = "P1";
+  buy.quantity = 1;
+  buy.store_id = "S1";
+  Event visit = MakeEvent(id + "-s", EventType::kStoreVisit, Channel::kStore, "2025-03-02T09:55:00Z");
+  visit.store_id = "S1";
+  std::vector<Event> events = {view, buy, visit};
+  for (auto& e : events) e.id(IdKind::kCustomer) = id;
+  return events;
+}
+
+ConsentRecord Decision(Purpose p, bool granted, Micros at = NowMicros()) {
+  ConsentRecord r;
+  r.timestamp = at;
+  r.purposes[static_cast<size_t>(p)] = granted;
+  r.policy_version = "v1";
+  return r;
+}
+
+size_t Readable(Cell& cell, const std::string& id, Purpose p = Purpose::kPersonalization, bool gpc = false) {
+  Grant g = cell.GrantFor(IdKind::kCustomer, id, p, gpc);
+  auto h = cell.History(g);
+  EXPECT_TRUE(h.ok());
+  EXPECT_EQ(g.any(), h.ok() && !h->empty()) << "a grant reads data exactly when it allows something";
+  return h.ok() ? h->size() : 0;
+}
+
+// Opt-in: nothing until granted, everything after, nothing again on the very
+// next read after withdrawal.
+TEST_F(CellTest, OptInPersonalizationFollowsTheLedger) {
+  Ingest(Journey("C-10"));
+  EXPECT_EQ(Readable(*cell_, "C-10"), 0u);
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-10", Decision(Purpose::kPersonalization, true)).ok());
+  EXPECT_EQ(Readable(*cell_, "C-10"), 3u);
+  EXPECT_EQ(Readable(*cell_, "C-10", Purpose::kMarketing), 0u) << "one purpose granted, not the others";
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-10", Decision(Purpose::kPersonalization, false)).ok());
+  EXPECT_EQ(Readable(*cell_, "C-10"), 0u);
+  auto view = cell_->GetConsent(IdKind::kCustomer, "C-10");
+  ASSERT_TRUE(view.ok() && view->has_value());
+  EXPECT_EQ((*view)->history.size(), 2u) << "the ledger keeps every decision";
+}
+
+TEST_F(CellTest, OptOutPersonalizationUntilRefused) {
+  cell_.reset();
+  cell_ = OpenCell("us", LegalBasis::kOptOut);
+  Ingest(Journey("C-11"));
+  EXPECT_EQ(Readable(*cell_, "C-11"), 3u);
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-11", Decision(Purpose::kPersonalization, false)).ok());
+  EXPECT_EQ(Readable(*cell_, "C-11"), 0u);
+  EXPECT_EQ(Readable(*cell_, "C-11", Purpose::kAnalytics), 3u);
+}
+
+TEST_F(CellTest, CategoryOptOutsAndExpiryShapeTheRead) {
+  Ingest(Journey("C-12"));
+  ConsentRecord r = Decision(Purpose::kPersonalization, true);
+  r.category_opt_outs = CategorySet().With(DataCategory::kLocation);
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-12", r).ok());
+  Grant g = cell_->GrantFor(IdKind::kCustomer, "C-12", Purpose::kPersonalization);
+  auto h = cell_->History(g);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 2u) << "the store visit is location data";
+  EXPECT_EQ((*h)[0].type, EventType::kView) << "oldest first";
+  EXPECT_EQ((*h)[1].type, EventType::kPurchase);
+
+  ConsentRecord lapsed = Decision(Purpose::kPersonalization, true);
+  lapsed.expires = NowMicros() - 1;
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-12", lapsed).ok());
+  EXPECT_EQ(Readable(*cell_, "C-12"), 0u) << "an expired grant counts for nothing under opt_in";
+}
+
+TEST_F(CellTest, GrantsAreBoundToTheirShopper) {
+  Ingest(Journey("C-13"));
+  Ingest(Journey("C-14"));
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-13", Decision(Purpose::kPersonalization, true)).ok());
+  auto h = cell_->History(cell_->GrantFor(IdKind::kCustomer, "C-13", Purpose::kPersonalization));
+  ASSERT_TRUE(h.ok());
+  for (const auto& e : *h) EXPECT_EQ(e.id(IdKind::kCustomer), "C-13");
+  EXPECT_EQ(Readable(*cell_, "C-14"), 0u);
+  EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "nobody", Purpose::kPersonalization).any());
+}
+
+TEST_F(CellTest, GpcIsRecordedOnceAndTouchesOnlyMarketing) {
+  cell_.reset();
+  cell_ = OpenCell("us", LegalBasis::kOptOut);
+  Ingest(Journey("C-15"));
+  EXPECT_EQ(Readable(*cell_, "C-15", Purpose::kMarketing), 3u);
+  EXPECT_EQ(Readable(*cell_, "C-15", Purpose::kMarketing, /*gpc=*/true), 0u) << "the signalling request itself";
+  EXPECT_TRUE(*cell_->RecordGpc(IdKind::kCustomer, "C-15", "Mozilla/5.0"));
+  EXPECT_FALSE(*cell_->RecordGpc(IdKind::kCustomer, "C-15", "Mozilla/5.0")) << "once, not on every request";
+  EXPECT_FALSE(*cell_->RecordGpc(IdKind::kCustomer, "unknown", "x")) << "only identified shoppers";
+  EXPECT_EQ(Readable(*cell_, "C-15", Purpose::kMarketing), 0u);
+  EXPECT_EQ(Readable(*cell_, "C-15"), 3u) << "GPC is not about personalization";
+  auto view = *cell_->GetConsent(IdKind::kCustomer, "C-15");
+  ASSERT_EQ(view->history.size(), 1u);
+  EXPECT_EQ(view->history[0].source, ConsentSource::kGpc);
+  EXPECT_EQ(view->history[0].user_agent, "Mozilla/5.0");
+}
+
+TEST_F(CellTest, LedgerSurvivesRestartSealed) {
+  Ingest(Journey("C-16"));
+  ConsentRecord r = Decision(Purpose::kPersonalization, true);
+  r.user_agent = "kiosk-agent-7f3e9a";
+  r.source = ConsentSource::kStoreKiosk;
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-16", r).ok());
+  cell_.reset();
+  EXPECT_FALSE(DirectoryContains(root_ / "data" / "eu", "kiosk-agent-7f3e9a")) << "ledger records are sealed";
+  cell_ = OpenCell("eu");
+  EXPECT_EQ(Readable(*cell_, "C-16"), 3u);
+  auto view = *cell_->GetConsent(IdKind::kCustomer, "C-16");
+  ASSERT_EQ(view->history.size(), 1u);
+  EXPECT_EQ(view->history[0].user_agent, "kiosk-agent-7f3e9a");
+  EXPECT_EQ(view->history[0].source, ConsentSource::kStoreKiosk);
+}
+
+// Consent given under one identifier holds for the linked ones.
+TEST_F(CellTest, ConsentFollowsIdentityLinks) {
+  Event anon = MakeEvent("a-1", EventType::kView, Channel::kWeb, "2025-03-01T10:00:00Z");
+  anon.id(IdKind::kAnonymous) = "anon-17";
+  anon.product_id = "P1";
+  Ingest({anon});
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "anon-17", Decision(Purpose::kPersonalization, true)).ok());
+  Ingest(Journey("C-17"));
+  EXPECT_EQ(Readable(*cell_, "C-17"), 0u) << "not linked yet";
+  Event login = MakeEvent("l-17", EventType::kIdentify, Channel::kWeb, "2025-03-03T10:00:00Z");
+  login.id(IdKind::kCustomer) = "C-17";
+  login.id(IdKind::kAnonymous) = "anon-17";
+  Ingest({login});
+  EXPECT_EQ(Readable(*cell_, "C-17"), 4u) << "the merged group carries the anonymous shopper's consent";
 }
 
 }  // namespace

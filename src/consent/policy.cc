@@ -2,7 +2,8 @@
 
 namespace confide {
 
-Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now, bool gpc_signal) {
+Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now, bool gpc_signal,
+             std::string subject) {
   bool allowed = basis == LegalBasis::kOptOut;
   if (const auto& d = state.purposes[static_cast<size_t>(purpose)]) {
     if (!d->granted) allowed = false;
@@ -10,8 +11,9 @@ Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micro
     // An expired grant leaves the legal basis' default in force.
   }
   if (purpose == Purpose::kMarketing && gpc_signal) allowed = false;
-  if (!allowed) return Grant(purpose, {});
-  return Grant(purpose, CategorySet::All().Without(state.category_opt_outs).Without(NeverAllowed(purpose)));
+  if (!allowed) return Grant(purpose, {}, std::move(subject));
+  return Grant(purpose, CategorySet::All().Without(state.category_opt_outs).Without(NeverAllowed(purpose)),
+               std::move(subject));
 }
 
 }  // namespace confide

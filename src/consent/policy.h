@@ -8,6 +8,8 @@
 // that asked for them; withdrawal therefore takes effect on the next one.
 #pragma once
 
+#include <string>
+
 #include "consent/consent_record.h"
 #include "core/config.h"
 
@@ -16,17 +18,22 @@ namespace confide {
 class Grant {
  public:
   Purpose purpose() const { return purpose_; }
+  // Whose data: an opaque shopper key, so a grant cannot be used for
+  // another shopper's reads.
+  const std::string& subject() const { return subject_; }
   CategorySet categories() const { return categories_; }
   bool Allows(DataCategory c) const { return categories_.Contains(c); }
   // False: nothing may be used; the caller serves the non-personalized path.
   bool any() const { return !categories_.empty(); }
 
  private:
-  Grant(Purpose purpose, CategorySet categories) : purpose_(purpose), categories_(categories) {}
-  friend Grant Decide(LegalBasis, const ConsentState&, Purpose, Micros, bool);
+  Grant(Purpose purpose, CategorySet categories, std::string subject)
+      : purpose_(purpose), categories_(categories), subject_(std::move(subject)) {}
+  friend Grant Decide(LegalBasis, const ConsentState&, Purpose, Micros, bool, std::string);
 
   Purpose purpose_;
   CategorySet categories_;
+  std::string subject_;
 };
 
 // Decides from the region's legal basis and the shopper's consent state:
@@ -36,8 +43,9 @@ class Grant {
 //   applies again (nothing under opt_in). Refusals do not expire.
 // - `gpc_signal`: the request carries Sec-GPC: 1, so no marketing at all.
 // - The shopper's category opt-outs and NeverAllowed(purpose) are removed.
-// A shopper unknown to the ledger has an empty state. Pure; thread-safe.
+// A shopper unknown to the ledger has an empty state. `subject` is stored
+// in the grant for the reader to check. Pure; thread-safe.
 Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now,
-             bool gpc_signal = false);
+             bool gpc_signal = false, std::string subject = {});
 
 }  // namespace confide

@@ -124,6 +124,7 @@ Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<Ident
       if (!groups_[root].customer.empty()) survivor = root;
     for (const auto& root : roots) {
       if (root == survivor) continue;
+      res.merged = true;
       Group merged = std::move(groups_[root]);
       groups_.erase(root);
       for (const auto& m : merged.members) {

@@ -45,6 +45,7 @@ class IdentityGraph {
     std::vector<ShopperKey> created; // shoppers created by this call (need data keys)
     // Identifiers newly attached, each with the shopper whose key space holds it.
     std::vector<std::pair<IdentifierRef, ShopperKey>> attached;
+    bool merged = false;  // two or more groups became one
   };
 
   // Resolves the identifiers of one event to its group, creating a shopper

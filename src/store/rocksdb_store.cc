@@ -14,7 +14,7 @@ namespace confide {
 
 const char* FamilyName(Family f) {
   static constexpr const char* kNames[kFamilyCount] = {
-      "meta", "data_keys", "identity", "shoppers", "events", "products", "stores", "inventory"};
+      "meta", "data_keys", "identity", "shoppers", "events", "consent", "products", "stores", "inventory"};
   return kNames[static_cast<size_t>(f)];
 }
 
@@ -66,8 +66,8 @@ class RocksDbStore final : public Store {
       cf.level_compaction_dynamic_level_bytes = true;
       Family f = static_cast<Family>(i);
       // Sealed payloads and hashed keys do not compress; don't spend CPU on it.
-      bool opaque = f == Family::kEvents || f == Family::kDataKeys ||
-                    f == Family::kIdentity || f == Family::kShoppers;
+      bool opaque = f == Family::kEvents || f == Family::kDataKeys || f == Family::kIdentity ||
+                    f == Family::kShoppers || f == Family::kConsent;
       cf.compression = opaque ? rocksdb::kNoCompression : rocksdb::kLZ4Compression;
       // Ingest probes for every event whether it is stored already, nearly
       // always for an absent key: a memtable Bloom filter answers those

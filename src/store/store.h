@@ -31,11 +31,12 @@ enum class Family : uint8_t {
   kIdentity,   // identifier pseudonym -> shopper
   kShoppers,   // per-shopper records: group links, sealed identifiers
   kEvents,     // sealed event payloads, keyed by shopper and event id pseudonym
+  kConsent,    // sealed consent ledger records, keyed by shopper and time
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
 };
-constexpr size_t kFamilyCount = 8;
+constexpr size_t kFamilyCount = 9;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };
