@@ -28,7 +28,7 @@ demo: build
 	$(BUILD)/confide demo --data-dir ./demo-data
 
 # Every test, in the release build and again under AddressSanitizer + UBSan.
-test: test-unit test-asan
+test: test-unit test-asan fuzz
 
 test-unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 900
@@ -37,6 +37,29 @@ test-asan: build-asan
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L unit
+
+# libFuzzer on the TC string decoder (src/consent/tcf_fuzz.cc) for a bounded
+# time, seeded from the reference-encoder fixtures. One clang++ command: the
+# decoder depends on a handful of core files only. Found inputs are kept in
+# $(FUZZ_BUILD)/tcf_corpus; a crash leaves crash-* in the working directory.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TIME ?= 30
+FUZZ_CXX ?= clang++
+TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
+  src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
+.PHONY: fuzz
+
+$(FUZZ_BUILD)/tcf_fuzz: $(TCF_FUZZ_SOURCES) src/consent/tcf.h
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+	  -Isrc $(TCF_FUZZ_SOURCES) -o $@
+
+fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz
+	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
+	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
+	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
+	$(FUZZ_BUILD)/tcf_fuzz -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	  -print_final_stats=1 $(FUZZ_BUILD)/tcf_corpus $(FUZZ_BUILD)/tcf_seeds
 
 bench: build
 	scripts/bench
@@ -48,4 +71,4 @@ lint: build
 	find src -name '*.cc' ! -name '*_test.cc' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -46,6 +46,7 @@ struct Pseudonym128Hash {
 }  // namespace
 
 struct Cell::Impl {
+  using ConsentView = Cell::ConsentView;
   RegionConfig region;
   Options options;
   RegionKeys keys;
@@ -138,6 +139,19 @@ struct Cell::Impl {
       if (l != ledgers.end()) records.insert(records.end(), l->second.begin(), l->second.end());
     }
     return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
+  }
+
+  // State and full history of a group, history oldest first. identity_mu held.
+  ConsentView ConsentViewLocked(const ShopperKey& root) {
+    ConsentView view;
+    view.state = ConsentStateLocked(root);
+    for (const auto& member : graph.Members(root)) {
+      auto l = ledgers.find(member);
+      if (l != ledgers.end()) view.history.insert(view.history.end(), l->second.begin(), l->second.end());
+    }
+    std::stable_sort(view.history.begin(), view.history.end(),
+                     [](const ConsentRecord& a, const ConsentRecord& b) { return a.timestamp < b.timestamp; });
+    return view;
   }
 
   // Appends a sealed ledger record under `root`, durably. identity_mu held.
@@ -302,16 +316,6 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   return outcomes;
 }
 
-Result<ConsentState> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record) {
-  Impl& m = *impl_;
-  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
-  std::lock_guard lock(m.identity_mu);
-  WriteBatch batch;
-  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
-  if (!root.ok()) return root.status();
-  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
-  return m.ConsentStateLocked(*root);
-}
 
 Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
   Impl& m = *impl_;
@@ -335,15 +339,18 @@ Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::stri
   std::lock_guard lock(m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root) return std::optional<ConsentView>();
-  ConsentView view;
-  view.state = m.ConsentStateLocked(*root);
-  for (const auto& member : m.graph.Members(*root)) {
-    auto l = m.ledgers.find(member);
-    if (l != m.ledgers.end()) view.history.insert(view.history.end(), l->second.begin(), l->second.end());
-  }
-  std::stable_sort(view.history.begin(), view.history.end(),
-                   [](const ConsentRecord& a, const ConsentRecord& b) { return a.timestamp < b.timestamp; });
-  return std::optional<ConsentView>(std::move(view));
+  return std::optional<ConsentView>(m.ConsentViewLocked(*root));
+}
+
+Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record) {
+  Impl& m = *impl_;
+  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  std::lock_guard lock(m.identity_mu);
+  WriteBatch batch;
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  if (!root.ok()) return root.status();
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
+  return m.ConsentViewLocked(*root);
 }
 
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {

@@ -76,10 +76,6 @@ class Cell {
   // none of this call's events were acknowledged.
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events);
 
-  // Consent (consent/policy.h). RecordConsent appends a ledger record for
-  // the shopper holding (kind, id), creating the shopper if unknown; durable
-  // on return; returns the new state.
-  Result<ConsentState> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record);
 
   // Global Privacy Control: records a marketing refusal with source gpc for
   // a known shopper unless one is on record already. True if it recorded.
@@ -91,6 +87,11 @@ class Cell {
   };
   // nullopt when no shopper has this identifier.
   Result<std::optional<ConsentView>> GetConsent(IdKind kind, std::string_view id);
+
+  // Consent (consent/policy.h). Appends a ledger record for the shopper
+  // holding (kind, id), creating the shopper if unknown; durable on return;
+  // returns the new state and history.
+  Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record);
 
   // What the policy allows for this shopper and purpose now, from the
   // region's legal basis, the ledger and the request's GPC signal. Unknown

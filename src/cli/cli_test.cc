@@ -94,4 +94,22 @@ TEST_F(CliTest, GenerateThenImportRoundTrip) {
   }
 }
 
+TEST_F(CliTest, TcfDecodeExplainsOrFailsInOneLine) {
+  const std::string tc =
+      "CQJLmjAQVCiBX03JfdFI_CEPEaY7_0OjR7LIT2QAoPQA9FCagJ7AAAABCQCwAPYAugEaAJsAasA_QEZgJ2AtwBjoDVAPnAfoCC4EMgTIAoSBV"
+      "oFZQK1AvyBhYGIwM5AzoBoUDjgOjgduB9sEBAQ0giECOwEfYJPAlKTAHwA9AJuAaoCGQElAV8AvQBloDkgPnAgsCGYEfASVAmECZAFCQKtA0KB"
+      "xwHYgPHgfaCMUEeQSlAAA.IWrQCAAMAGNAMmApoCYAI6wS6gtW";
+  RunResult ok = Confide("tcf decode --vendor-id 1952 " + tc);
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("\"cmp_id\":3383"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("\"consent_language\":\"FI\""), std::string::npos);
+  EXPECT_NE(ok.out.find("\"verdict\":{\"accepted\":true"), std::string::npos) << ok.out;
+  RunResult refused = Confide("tcf decode --vendor-id 7 " + tc);
+  EXPECT_EQ(refused.exit_code, 0) << "a refused string is still decoded and explained";
+  EXPECT_NE(refused.out.find("\"accepted\":false"), std::string::npos) << refused.out;
+  RunResult bad = Confide("tcf decode CP99.gAAA");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.err, "confide: core.created: segment truncated at bit 42 of 24\n");
+}
+
 }  // namespace

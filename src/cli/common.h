@@ -41,5 +41,6 @@ void AddImportCommand(CLI::App& app, int& exit_code);
 void AddKeysCommand(CLI::App& app, int& exit_code);
 void AddGenerateCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
+void AddTcfCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
+#include <cstdio>
 
 namespace confide {
 namespace {
@@ -18,7 +20,19 @@ constexpr std::array<int8_t, 256> MakeBase64UrlTable() {
 }
 constexpr std::array<int8_t, 256> kBase64Url = MakeBase64UrlTable();
 
-// Reads big-endian bit fields from one validated base64url segment.
+// Mirrors the 64 bits of x (bit 0 <-> bit 63): the wire puts id 1 first.
+constexpr uint64_t ReverseBits(uint64_t x) {
+  x = ((x >> 1) & 0x5555555555555555ull) | ((x & 0x5555555555555555ull) << 1);
+  x = ((x >> 2) & 0x3333333333333333ull) | ((x & 0x3333333333333333ull) << 2);
+  x = ((x >> 4) & 0x0F0F0F0F0F0F0F0Full) | ((x & 0x0F0F0F0F0F0F0F0Full) << 4);
+  x = ((x >> 8) & 0x00FF00FF00FF00FFull) | ((x & 0x00FF00FF00FF00FFull) << 8);
+  x = ((x >> 16) & 0x0000FFFF0000FFFFull) | ((x & 0x0000FFFF0000FFFFull) << 16);
+  return (x >> 32) | (x << 32);
+}
+static_assert(ReverseBits(1) == uint64_t{1} << 63);
+
+// Reads big-endian bit fields from one validated base64url segment,
+// refilling a 64-bit accumulator six bits (one character) at a time.
 class BitReader {
  public:
   explicit BitReader(std::string_view segment) : text_(segment), size_bits_(segment.size() * 6) {}
@@ -27,53 +41,61 @@ class BitReader {
   size_t size() const { return size_bits_; }
   bool CanRead(size_t n) const { return n <= size_bits_ - pos_; }
 
-  // Reads n <= 64 bits; the caller checked CanRead(n).
+  // Reads n <= 36 bits; the caller checked CanRead(n).
   uint64_t Read(int n) {
-    uint64_t out = 0;
-    while (n > 0) {
-      size_t index = pos_ / 6;
-      int offset = static_cast<int>(pos_ % 6);
-      int take = std::min(6 - offset, n);
-      uint64_t sextet = static_cast<uint64_t>(kBase64Url[static_cast<unsigned char>(text_[index])]);
-      uint64_t bits = (sextet >> (6 - offset - take)) & ((1u << take) - 1);
-      out = (out << take) | bits;
-      pos_ += take;
-      n -= take;
+    while (held_ < n) {
+      acc_ = (acc_ << 6) | static_cast<uint64_t>(kBase64Url[static_cast<unsigned char>(text_[next_char_++])]);
+      held_ += 6;
     }
-    return out;
+    held_ -= n;
+    pos_ += n;
+    return (acc_ >> held_) & ((uint64_t{1} << n) - 1);
   }
 
  private:
   std::string_view text_;
   size_t size_bits_;
-  size_t pos_ = 0;
+  size_t pos_ = 0;         // bits consumed
+  size_t next_char_ = 0;   // next character to load
+  uint64_t acc_ = 0;       // the low `held_` bits are unread
+  int held_ = 0;
 };
 
 // Decoding state for one segment: the reader plus the segment's name for
-// error messages.
+// error messages. Field names come in two parts (prefix, suffix) that are
+// joined only when an error is reported, so decoding never builds strings.
 struct SegmentDecoder {
   BitReader reader;
   std::string_view segment_name;
 
-  Status Truncated(std::string_view field, size_t need) const {
-    return InvalidArgument(std::string(segment_name) + "." + std::string(field),
-                           "segment truncated at bit " + std::to_string(reader.position() + need) + " of " +
-                               std::to_string(reader.size()));
+  std::string Name(std::string_view prefix, std::string_view suffix) const {
+    std::string name(segment_name);
+    name += '.';
+    name += prefix;
+    name += suffix;
+    return name;
   }
 
-  Status Read(std::string_view field, int bits, uint64_t& out) {
-    if (!reader.CanRead(bits)) return Truncated(field, bits);
+  Status Truncated(std::string_view prefix, std::string_view suffix, size_t need) const {
+    return InvalidArgument(Name(prefix, suffix), "segment truncated at bit " + std::to_string(reader.position() + need) +
+                                                     " of " + std::to_string(reader.size()));
+  }
+
+  Status Read(std::string_view prefix, std::string_view suffix, int bits, uint64_t& out) {
+    if (!reader.CanRead(bits)) return Truncated(prefix, suffix, bits);
     out = reader.Read(bits);
     return Status::Ok();
   }
+  Status Read(std::string_view field, int bits, uint64_t& out) { return Read(field, {}, bits, out); }
 
   // Reads an n-bit field where the first bit is id 1; stores id N in bit N-1.
   Status ReadIdBits(std::string_view field, int bits, uint64_t& out) {
-    uint64_t raw = 0;
-    CONFIDE_RETURN_IF_ERROR(Read(field, bits, raw));
+    if (!reader.CanRead(bits)) return Truncated(field, {}, bits);
     out = 0;
-    for (int i = 0; i < bits; ++i)
-      if ((raw >> (bits - 1 - i)) & 1) out |= uint64_t{1} << i;
+    for (int i = 0; i < bits; i += 32) {
+      int n = std::min(32, bits - i);
+      out |= (ReverseBits(reader.Read(n)) >> (64 - n)) << i;
+    }
     return Status::Ok();
   }
 
@@ -82,15 +104,14 @@ struct SegmentDecoder {
     CONFIDE_RETURN_IF_ERROR(Read(field, 12, raw));
     unsigned first = static_cast<unsigned>(raw >> 6), second = static_cast<unsigned>(raw & 63);
     if (first > 25 || second > 25)
-      return InvalidArgument(std::string(segment_name) + "." + std::string(field),
-                             "letters " + std::to_string(first) + "," + std::to_string(second) +
-                                 " are not two letters A-Z (0-25)");
+      return InvalidArgument(Name(field, {}), "letters " + std::to_string(first) + "," + std::to_string(second) +
+                                                  " are not two letters A-Z (0-25)");
     out.assign({static_cast<char>('A' + first), static_cast<char>('A' + second)});
     return Status::Ok();
   }
 };
 
-// Appends [first, last] to sorted-by-first ranges, merging overlaps.
+// Sorts ranges by first id and merges overlapping or adjacent ones.
 void SortAndMerge(std::vector<TcfIdRange>& ranges) {
   if (ranges.size() < 2) return;
   bool sorted = true;
@@ -111,77 +132,74 @@ void SortAndMerge(std::vector<TcfIdRange>& ranges) {
 
 // Reads NumEntries then that many {IsARange, StartOrOnlyVendorId[, EndVendorId]}
 // entries. Without `check_max` (publisher restrictions) ids are not bounded.
-Status ReadRangeEntries(SegmentDecoder& d, const std::string& field, bool check_max, uint32_t max_id,
+Status ReadRangeEntries(SegmentDecoder& d, std::string_view field, bool check_max, uint32_t max_id,
                         TcfIdSet& out) {
   uint64_t num_entries = 0;
-  CONFIDE_RETURN_IF_ERROR(d.Read(field + ".num_entries", 12, num_entries));
+  CONFIDE_RETURN_IF_ERROR(d.Read(field, ".num_entries", 12, num_entries));
   // Every entry takes at least 17 bits: reject impossible counts before reserving.
-  if (!d.reader.CanRead(num_entries * 17)) return d.Truncated(field + ".num_entries", num_entries * 17);
+  if (!d.reader.CanRead(num_entries * 17)) return d.Truncated(field, ".num_entries", num_entries * 17);
   out.ranges.reserve(num_entries);
   for (uint64_t i = 0; i < num_entries; ++i) {
-    auto name = [&] { return field + ".range[" + std::to_string(i) + "]"; };
-    uint64_t is_range = 0, start = 0, end = 0;
-    if (!d.reader.CanRead(17)) return d.Truncated(name(), 17);
-    is_range = d.reader.Read(1);
-    start = d.reader.Read(16);
-    end = start;
+    auto name = [&] { return d.Name(field, ".range[" + std::to_string(i) + "]"); };
+    if (!d.reader.CanRead(17))
+      return InvalidArgument(name(), "segment truncated at bit " + std::to_string(d.reader.position() + 17) + " of " +
+                                         std::to_string(d.reader.size()));
+    uint64_t is_range = d.reader.Read(1);
+    uint64_t start = d.reader.Read(16);
+    uint64_t end = start;
     if (is_range) {
-      if (!d.reader.CanRead(16)) return d.Truncated(name(), 16);
+      if (!d.reader.CanRead(16))
+        return InvalidArgument(name(), "segment truncated at bit " + std::to_string(d.reader.position() + 16) +
+                                           " of " + std::to_string(d.reader.size()));
       end = d.reader.Read(16);
     }
-    if (start == 0) return InvalidArgument(std::string(d.segment_name) + "." + name(), "vendor id 0 is not valid");
+    if (start == 0) return InvalidArgument(name(), "vendor id 0 is not valid");
     if (start > end)
-      return InvalidArgument(std::string(d.segment_name) + "." + name(),
-                             "range start " + std::to_string(start) + " after end " + std::to_string(end));
+      return InvalidArgument(name(), "range start " + std::to_string(start) + " after end " + std::to_string(end));
     if (check_max && end > max_id)
-      return InvalidArgument(std::string(d.segment_name) + "." + name(),
-                             (is_range ? "range end " : "vendor id ") + std::to_string(end) + " past max vendor id " +
-                                 std::to_string(max_id));
+      return InvalidArgument(name(), (is_range ? "range end " : "vendor id ") + std::to_string(end) +
+                                         " past max vendor id " + std::to_string(max_id));
     out.ranges.push_back({static_cast<uint16_t>(start), static_cast<uint16_t>(end)});
   }
   SortAndMerge(out.ranges);
   return Status::Ok();
 }
 
-// Reads a bit field of `max_id` bits (bit i is vendor i+1) into ranges.
-Status ReadVendorBitField(SegmentDecoder& d, const std::string& field, uint32_t max_id, TcfIdSet& out) {
-  if (!d.reader.CanRead(max_id)) return d.Truncated(field + ".bit_field", max_id);
+// Reads a bit field of `max_id` bits (bit i is vendor i+1) into ranges,
+// a run of equal bits at a time.
+Status ReadVendorBitField(SegmentDecoder& d, std::string_view field, uint32_t max_id, TcfIdSet& out) {
+  if (!d.reader.CanRead(max_id)) return d.Truncated(field, ".bit_field", max_id);
+  out.ranges.reserve(max_id / 8 + 4);
   uint32_t id = 1;
-  bool open = false;
+  bool open = false;  // the last range is still growing
   while (id <= max_id) {
     int chunk = static_cast<int>(std::min<uint32_t>(32, max_id - id + 1));
-    uint64_t bits = d.reader.Read(chunk);
-    uint64_t all = (uint64_t{1} << chunk) - 1;
-    if (!open && bits == 0) {
-      id += chunk;
-      continue;
-    }
-    if (open && bits == all) {
-      out.ranges.back().last = static_cast<uint16_t>(id + chunk - 1);
-      id += chunk;
-      continue;
-    }
-    for (int i = chunk - 1; i >= 0; --i, ++id) {
-      bool set = (bits >> i) & 1;
-      if (set) {
-        if (open) {
-          out.ranges.back().last = static_cast<uint16_t>(id);
-        } else {
-          out.ranges.push_back({static_cast<uint16_t>(id), static_cast<uint16_t>(id)});
-          open = true;
-        }
-      } else {
-        open = false;
+    // Left-align the chunk so runs can be counted with countl_zero/countl_one.
+    uint32_t bits = static_cast<uint32_t>(d.reader.Read(chunk)) << (32 - chunk);
+    int left = chunk;
+    while (left > 0) {
+      int run = open ? std::countl_one(bits) : std::countl_zero(bits);
+      run = std::min(run, left);
+      if (open) {
+        out.ranges.back().last = static_cast<uint16_t>(id + run - 1);
+      }
+      id += run;
+      left -= run;
+      bits = run == 32 ? 0 : bits << run;
+      if (left > 0) {
+        // The run ended inside this chunk: the next bit flips the state.
+        if (!open) out.ranges.push_back({static_cast<uint16_t>(id), static_cast<uint16_t>(id)});
+        open = !open;
       }
     }
   }
   return Status::Ok();
 }
 
-Status ReadVendorSection(SegmentDecoder& d, const std::string& field, TcfVendorSection& out) {
+Status ReadVendorSection(SegmentDecoder& d, std::string_view field, TcfVendorSection& out) {
   uint64_t max_id = 0, is_range = 0;
-  CONFIDE_RETURN_IF_ERROR(d.Read(field + ".max_vendor_id", 16, max_id));
-  CONFIDE_RETURN_IF_ERROR(d.Read(field + ".is_range_encoding", 1, is_range));
+  CONFIDE_RETURN_IF_ERROR(d.Read(field, ".max_vendor_id", 16, max_id));
+  CONFIDE_RETURN_IF_ERROR(d.Read(field, ".is_range_encoding", 1, is_range));
   out.max_vendor_id = static_cast<uint16_t>(max_id);
   out.is_range_encoding = is_range != 0;
   if (out.is_range_encoding) return ReadRangeEntries(d, field, true, static_cast<uint32_t>(max_id), out.vendors);
@@ -229,14 +247,17 @@ Status ReadCore(SegmentDecoder& d, TcString& tc) {
   CONFIDE_RETURN_IF_ERROR(d.Read("publisher_restrictions.num_pub_restrictions", 12, num_restrictions));
   // Each restriction takes at least 20 bits: reject impossible counts before reserving.
   if (!d.reader.CanRead(num_restrictions * 20))
-    return d.Truncated("publisher_restrictions.num_pub_restrictions", num_restrictions * 20);
+    return d.Truncated("publisher_restrictions.num_pub_restrictions", {}, num_restrictions * 20);
   tc.publisher_restrictions.resize(num_restrictions);
   for (uint64_t i = 0; i < num_restrictions; ++i) {
-    std::string field = "publisher_restrictions[" + std::to_string(i) + "]";
+    // "publisher_restrictions[i]" without a heap allocation.
+    char buffer[48];
+    int length = std::snprintf(buffer, sizeof buffer, "publisher_restrictions[%u]", static_cast<unsigned>(i));
+    std::string_view field(buffer, static_cast<size_t>(length));
     auto& r = tc.publisher_restrictions[i];
-    CONFIDE_RETURN_IF_ERROR(d.Read(field + ".purpose_id", 6, v));
+    CONFIDE_RETURN_IF_ERROR(d.Read(field, ".purpose_id", 6, v));
     r.purpose_id = static_cast<uint8_t>(v);
-    CONFIDE_RETURN_IF_ERROR(d.Read(field + ".restriction_type", 2, v));
+    CONFIDE_RETURN_IF_ERROR(d.Read(field, ".restriction_type", 2, v));
     r.restriction_type = static_cast<uint8_t>(v);
     CONFIDE_RETURN_IF_ERROR(ReadRangeEntries(d, field, false, 0, r.vendors));
   }

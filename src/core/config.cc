@@ -140,11 +140,13 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   }
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
-                                                "hosted_regions", "limits", "regions", "api_keys"}));
+                                                "hosted_regions", "limits", "regions", "api_keys",
+                                                "tcf_vendor_id"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));
 
   if (const toml::node* n = root.get("limits")) {
     const toml::table* t = n->as_table();

@@ -55,6 +55,9 @@ struct Config {
   std::string key_dir;  // empty: <data_dir>/keys
   std::string listen = "127.0.0.1:8080";
   uint32_t threads = 0;  // 0: one per core
+  // The retailer's IAB TCF vendor id: a TC string grants nothing unless this
+  // vendor has consent in it. 0: not registered, so TC strings are refused.
+  uint32_t tcf_vendor_id = 0;
   Limits limits;
   std::vector<ApiKeyConfig> api_keys;
 

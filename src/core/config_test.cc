@@ -19,6 +19,7 @@ TEST(Config, ParsesFullFile) {
 data_dir = "/var/lib/confide"
 listen = "0.0.0.0:9000"
 threads = 4
+tcf_vendor_id = 1952
 hosted_regions = ["eu"]
 [limits]
 max_batch_events = 500
@@ -41,6 +42,7 @@ regions = ["eu"]
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->data_dir, "/var/lib/confide");
   EXPECT_EQ(c->threads, 4u);
+  EXPECT_EQ(c->tcf_vendor_id, 1952u);
   EXPECT_EQ(c->limits.max_batch_events, 500u);
   EXPECT_TRUE(c->Hosts("eu"));
   EXPECT_FALSE(c->Hosts("us"));

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "consent/consent_json.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "events/event.h"
@@ -93,6 +94,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
+  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent});
+  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
 }
 
@@ -406,6 +409,51 @@ HttpResponse Api::GetProfile(Call& call) {
   if (!profile.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
   return Json(200, ProfileToJson(*profile.value()));
+}
+
+namespace {
+
+// Sec-GPC: only the exact value "1" is the signal.
+bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
+
+}  // namespace
+
+HttpResponse Api::PutConsent(Call& call) {
+  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
+  if (!kind)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  std::string_view id = call.params.Get("id");
+  if (id.empty() || id.size() > kMaxIdLength)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 128 bytes", "id");
+  std::string_view user_agent = call.request.Header("user-agent");
+  auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id);
+  if (!record.ok()) return ErrorResponse(record.status());
+  bool gpc = GpcSignal(call.request);
+  if (gpc) {
+    // Recorded before the body's decisions: an explicit choice made later wins.
+    auto recorded = call.cell->RecordGpc(*kind, id, user_agent);
+    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+  }
+  auto view = call.cell->RecordConsent(*kind, id, *record);
+  if (!view.ok()) return Failure(call.log_fields, view.status());
+  return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, NowMicros(), gpc));
+}
+
+HttpResponse Api::GetConsent(Call& call) {
+  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
+  if (!kind)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  std::string_view id = call.params.Get("id");
+  bool gpc = GpcSignal(call.request);
+  if (gpc) {
+    auto recorded = call.cell->RecordGpc(*kind, id, call.request.Header("user-agent"));
+    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+  }
+  auto view = call.cell->GetConsent(*kind, id);
+  if (!view.ok()) return Failure(call.log_fields, view.status());
+  if (!view.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
+  return Json(200, ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, NowMicros(), gpc));
 }
 
 HttpResponse Api::GetStats(Call& call) {

@@ -13,6 +13,7 @@
 //   GET  /v1/{region}/products/{id}              [catalog, recommend]
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
 //   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
+//   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=...; Sec-GPC: 1 honoured
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
@@ -88,6 +89,8 @@ class Api {
   HttpResponse GetProduct(Call& call);
   HttpResponse GetStore(Call& call);
   HttpResponse GetProfile(Call& call);
+  HttpResponse PutConsent(Call& call);
+  HttpResponse GetConsent(Call& call);
   HttpResponse GetStats(Call& call);
 
   const Config& config_;

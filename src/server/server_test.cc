@@ -880,5 +880,75 @@ TEST_F(ServerTest, AccessLogNamesRoutesNotIds) {
   // TearDown checks the ids and tokens are absent.
 }
 
+// ---- consent -------------------------------------------------------------
+
+bool JBool(const std::string& body, std::string_view pointer) {
+  simdjson::dom::parser parser;
+  bool v = false;
+  if (auto e = parser.parse(body).at_pointer(pointer).get(v)) ADD_FAILURE() << "no bool at " << pointer << ": " << e;
+  return v;
+}
+
+TEST_F(ServerTest, ConsentFollowsTheLedgerPerRegion) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"eu", "us"});
+  StartServer();
+  Secret("consent-shopper-1");
+  TestClient ingest = Client(&admin_);
+  ASSERT_EQ(Call(ingest, "POST", "/v1/eu/events", Array({View("c-e1", "customer_id", "consent-shopper-1")})).status,
+            200);
+  TestClient c = Client(&consent);
+  const std::string eu = "/v1/eu/customers/consent-shopper-1/consent";
+
+  ClientResponse r = Call(c, "GET", eu);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JStr(r.body, "/legal_basis"), "opt_in");
+  EXPECT_FALSE(JBool(r.body, "/purposes/personalization/allowed")) << "opt_in: nothing before consent";
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"personalization":true},"policy_version":"v3"})",
+           {{"User-Agent", "test-agent"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed"));
+  EXPECT_EQ(JStr(r.body, "/history/0/user_agent"), "test-agent") << "evidence kept";
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"personalization":false}})");
+  EXPECT_FALSE(JBool(r.body, "/purposes/personalization/allowed")) << "withdrawal takes effect at once";
+  EXPECT_EQ(JLen(r.body, "/history"), 2u);
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"selling":true}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(JStr(r.body, "/error/field"), "purposes.selling");
+  EXPECT_EQ(JLen(Call(c, "GET", eu).body, "/history"), 2u) << "a bad request changes nothing";
+
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/nobody-here/consent").status, 404);
+  TestClient wrong = Client(&ingest_eu_);
+  EXPECT_EQ(Call(wrong, "GET", eu).status, 403);
+}
+
+TEST_F(ServerTest, GpcRefusesMarketingOnceAndOnlyMarketing) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"us"});
+  StartServer();
+  Secret("gpc-shopper-1");
+  TestClient c = Client(&consent);
+  const std::string us = "/v1/us/customers/gpc-shopper-1/consent";
+  ClientResponse r = Call(c, "PUT", us, R"({"category_opt_outs":[]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JStr(r.body, "/legal_basis"), "opt_out");
+  EXPECT_TRUE(JBool(r.body, "/purposes/marketing/allowed")) << "opt_out: allowed until refused";
+
+  for (int i = 0; i < 3; ++i) {
+    r = Call(c, "GET", us, {}, {{"Sec-GPC", "1"}});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+    EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed")) << "GPC is not about personalization";
+  }
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << "the opt-out record and one GPC record, not one per request";
+  EXPECT_EQ(JStr(r.body, "/history/1/source"), "gpc");
+  r = Call(c, "GET", us, {}, {{"Sec-GPC", "true"}});
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << "only the exact value 1 is the signal";
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "the recorded refusal stands";
+}
+
 }  // namespace
 }  // namespace confide

@@ -1,0 +1,34 @@
+// The consent API's JSON: a PUT body to a ledger record, and the state and
+// history back to JSON. Thread-safe free functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "consent/consent_record.h"
+#include "core/config.h"
+
+namespace confide {
+
+// Body of PUT /v1/{region}/customers/{id}/consent:
+//   {"purposes":{"personalization":true,"marketing":false},
+//    "category_opt_outs":["location"], "source":"api", "policy_version":"2025-03",
+//    "expires":"2026-06-01T00:00:00Z", "tcf":"<TC string>"}
+// `purposes` or `tcf` (not both) or `category_opt_outs` is required. A TC
+// string is decoded, validated for `tcf_vendor_id` and mapped to purposes
+// (source defaults to tcf); a refused string is an error with the reasons.
+// "gpc" is not a source a body may claim: it comes from the Sec-GPC header.
+// Errors are kInvalidArgument naming the field ("purposes.selling", "tcf").
+Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, std::string_view user_agent,
+                                            uint32_t tcf_vendor_id);
+
+// {"legal_basis":..., "gpc":bool, "category_opt_outs":[...],
+//  "purposes":{"personalization":{"allowed":bool,"decision":"granted|denied|none",
+//              "source":..,"at":..,"expires":..},...}, "history":[records]}
+// `allowed` is the policy's answer now, for a request with or without the
+// GPC signal.
+std::string ConsentToJson(LegalBasis basis, const ConsentState& state, const std::vector<ConsentRecord>& history,
+                          Micros now, bool gpc_signal = false);
+
+}  // namespace confide
