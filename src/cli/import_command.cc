@@ -14,7 +14,7 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
   static bool quiet = false;
   AddConfigFlags(*cmd, flags, false);
   cmd->add_option("--region", region, "region to import into")->required();
-  cmd->add_option("--kind", kind, "events, products, stores or inventory")->capture_default_str();
+  cmd->add_option("--kind", kind, "events, products, stores, inventory or consent")->capture_default_str();
   cmd->add_option("--format", format, "auto, csv, ndjson, or instacart (FILE is then the sample's directory)")
       ->capture_default_str();
   cmd->add_option("--map", map, "field=Column,... for files whose columns have other names");
@@ -35,7 +35,9 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
     else if (kind == "products") o.kind = ImportKind::kProducts;
     else if (kind == "stores") o.kind = ImportKind::kStores;
     else if (kind == "inventory") o.kind = ImportKind::kInventory;
-    else return void(exit_code = Fail("--kind: must be events, products, stores or inventory, not \"" + kind + "\""));
+    else if (kind == "consent") o.kind = ImportKind::kConsent;
+    else
+      return void(exit_code = Fail("--kind: must be events, products, stores, inventory or consent, not \"" + kind + "\""));
     if (format == "instacart") {
       if (o.kind != ImportKind::kEvents) return void(exit_code = Fail("--format instacart: only with --kind events"));
       o.kind = ImportKind::kInstacart;
@@ -50,6 +52,7 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
     if (!field_map.ok()) return void(exit_code = Fail("--map: " + field_map.status().message()));
     o.reader.map = std::move(*field_map);
     o.reader.max_depth = config->limits.max_json_depth;
+    o.tcf_vendor_id = config->tcf_vendor_id;
     if (!type.empty()) {
       o.defaults.type = ParseEventType(type);
       if (!o.defaults.type) return void(exit_code = Fail("--type: unknown event type \"" + type + "\""));

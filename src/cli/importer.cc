@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/common.h"
+#include "consent/consent_rows.h"
 #include "events/instacart.h"
 
 namespace confide {
@@ -202,6 +203,33 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   return store_status.ok() ? read_status : store_status;
 }
 
+// Consent rows go to the ledger one by one: each is a durable decision.
+Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
+  ProgressBar bar(o.progress);
+  auto reader = RecordReader::Open(o.path, o.reader);
+  if (!reader.ok()) return reader.status();
+  Record record;
+  RowError error;
+  while ((error = RowError(), (*reader)->Next(record, error))) {
+    ++s.rows;
+    if (error.bad) {
+      CountRejection(s, error.field, error.reason, (*reader)->line());
+      continue;
+    }
+    auto row = ConsentFromRecord(record, o.tcf_vendor_id);
+    if (!row.ok()) {
+      CountRejection(s, row.status().field(), row.status().message(), (*reader)->line());
+      continue;
+    }
+    auto stored = cell.RecordConsent(row->kind, row->id, row->record);
+    if (!stored.ok()) return stored.status();
+    ++s.accepted;
+    bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+  }
+  bar.Finish();
+  return (*reader)->status();
+}
+
 template <typename T, typename FromRecord, typename Put>
 Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_record, Put put) {
   ProgressBar bar(o.progress);
@@ -254,6 +282,9 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
       break;
     case ImportKind::kStores:
       st = ImportCatalog<StoreLocation>(o, s, StoreFromRecord, [&](const auto& b) { return catalog.PutStores(b); });
+      break;
+    case ImportKind::kConsent:
+      st = ImportConsent(cell, o, s);
       break;
     case ImportKind::kInventory:
       st = ImportCatalog<InventoryLevel>(o, s, InventoryFromRecord,

@@ -1,5 +1,6 @@
 // Importing files into a region's cell: events (CSV or NDJSON, plain or
-// gzip), catalog files, and the Instacart sample. Used by `confide import`
+// gzip), catalog files, consent records (consent/consent_rows.h), and the
+// Instacart sample. Used by `confide import`
 // and `confide demo`.
 //
 // Rows are validated exactly as HTTP requests are (EventFromRecord and the
@@ -18,13 +19,14 @@
 
 namespace confide {
 
-enum class ImportKind { kEvents, kProducts, kStores, kInventory, kInstacart };
+enum class ImportKind { kEvents, kProducts, kStores, kInventory, kInstacart, kConsent };
 
 struct ImportOptions {
   ImportKind kind = ImportKind::kEvents;
   std::string path;
   ReaderOptions reader;
   EventDefaults defaults;       // for event files
+  uint32_t tcf_vendor_id = 0;   // for consent files with TC strings
   size_t batch_size = 5'000;
   bool progress = false;        // draw a progress bar on stderr
 };

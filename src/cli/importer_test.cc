@@ -88,6 +88,34 @@ TEST_F(ImporterTest, CatalogFiles) {
   EXPECT_EQ(**cell_->catalog().GetInventory("online", "P1"), 7);
 }
 
+TEST_F(ImporterTest, ConsentFilesFillTheLedger) {
+  ImportOptions events;
+  events.path = Write("events.csv", "event_id,type,timestamp,customer_id,channel,product_id\n"
+                                    "e1,view,2025-01-01T10:00:00Z,C1,web,P1\n");
+  ASSERT_TRUE(ImportFile(*cell_, events).ok());
+  ImportOptions o;
+  o.kind = ImportKind::kConsent;
+  o.path = Write("consent.csv",
+                 "customer_id,timestamp,personalization,marketing,category_opt_outs,policy_version,source\n"
+                 "C1,2025-01-02T10:00:00Z,true,false,location;social,v2,store_kiosk\n"
+                 "C2,2025-01-02T10:00:00Z,maybe,,,v2,\n"
+                 "C3,2025-01-02T10:00:00Z,,,,v2,\n"
+                 "C4,2025-01-02T10:00:00Z,true,,,v2,gpc\n");
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->accepted, 1u);
+  EXPECT_EQ(s->reasons.at("personalization: must be true or false"), 1u);
+  EXPECT_EQ(s->reasons.count("personalization: the row decides nothing: give purposes, category_opt_outs or tcf"), 1u);
+  EXPECT_EQ(s->reasons.at("source: must be api, tcf, store_kiosk or import"), 1u) << "gpc comes from the header";
+  auto view = cell_->GetConsent(IdKind::kCustomer, "C1");
+  ASSERT_TRUE(view.ok() && view->has_value());
+  ASSERT_EQ((*view)->history.size(), 1u);
+  EXPECT_EQ((*view)->history[0].source, ConsentSource::kStoreKiosk);
+  EXPECT_TRUE((*view)->state.category_opt_outs.Contains(DataCategory::kSocial));
+  EXPECT_TRUE(cell_->GrantFor(IdKind::kCustomer, "C1", Purpose::kPersonalization).any());
+  EXPECT_FALSE(cell_->GetConsent(IdKind::kCustomer, "C2")->has_value()) << "a rejected row creates nobody";
+}
+
 TEST_F(ImporterTest, MissingFileIsNamed) {
   ImportOptions o;
   o.path = (dir_ / "nope.csv").string();
