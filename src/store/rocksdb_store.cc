@@ -14,7 +14,8 @@ namespace confide {
 
 const char* FamilyName(Family f) {
   static constexpr const char* kNames[kFamilyCount] = {
-      "meta", "data_keys", "identity", "shoppers", "events", "consent", "products", "stores", "inventory"};
+      "meta", "data_keys", "identity", "shoppers", "events", "consent", "audit", "products", "stores",
+      "inventory"};
   return kNames[static_cast<size_t>(f)];
 }
 

@@ -32,11 +32,12 @@ enum class Family : uint8_t {
   kShoppers,   // per-shopper records: group links, sealed identifiers
   kEvents,     // sealed event payloads, keyed by shopper and event id pseudonym
   kConsent,    // sealed consent ledger records, keyed by shopper and time
+  kAudit,      // the hash-chained audit log, keyed by sequence number
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
 };
-constexpr size_t kFamilyCount = 9;
+constexpr size_t kFamilyCount = 10;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };
