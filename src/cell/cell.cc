@@ -15,6 +15,7 @@
 #include "crypto/aead.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
+#include "consent/consent_json.h"
 #include "identity/identity_graph.h"
 
 namespace confide {
@@ -392,6 +393,111 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
   std::stable_sort(history.begin(), history.end(),
                    [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
   return history;
+}
+
+Result<std::optional<std::string>> Cell::Export(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::vector<std::pair<ShopperKey, Key256>> members;
+  ConsentView consent;
+  {
+    std::lock_guard lock(m.identity_mu);
+    auto root = m.graph.Find(pseudonym);
+    if (!root) return std::optional<std::string>();
+    for (const auto& member : m.graph.Members(*root)) members.emplace_back(member, m.data_keys[member]);
+    consent = m.ConsentViewLocked(*root);
+  }
+  auto profile = GetProfile(kind, id);
+  if (!profile.ok()) return profile.status();
+  std::vector<Event> events;
+  Status inner;
+  for (auto& [member, key] : members) {
+    Status s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
+      auto plain = confide::Open(key, v, k);
+      auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());
+      if (!e.ok()) {
+        inner = e.status();
+        return false;
+      }
+      events.push_back(std::move(*e));
+      return true;
+    });
+    Wipe(key);
+    if (!inner.ok()) return inner;
+    if (!s.ok()) return s;
+  }
+  std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
+  JsonWriter w;
+  w.BeginObject().Key("region").String(m.region.id).Key("exported_at").String(FormatRfc3339(NowMicros()));
+  w.Key("profile").Raw(profile->has_value() ? ProfileToJson(**profile) : "null");
+  w.Key("events").BeginArray();
+  for (const auto& e : events) WriteEventJson(w, e);
+  w.EndArray();
+  w.Key("consent").Raw(ConsentToJson(m.region.legal_basis, consent.state, consent.history, NowMicros()));
+  // Nothing is trained from events yet; when models exist this says what they hold.
+  w.Key("models").BeginObject().Key("shopper_vector").Bool(false).Key("recommendations").BeginArray().EndArray();
+  w.EndObject().EndObject();
+  return std::optional<std::string>(w.Take());
+}
+
+Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  ErasureReceipt receipt;
+  receipt.at = NowMicros();
+  std::lock_guard lock(m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root) return receipt;
+  receipt.found = true;
+  std::vector<ShopperKey> members = m.graph.Members(*root);
+
+  // 1. Crypto-shredding: the data keys go first, durably.
+  WriteBatch shred;
+  for (const auto& member : members) shred.Delete(Family::kDataKeys, member);
+  CONFIDE_RETURN_IF_ERROR(m.store->Write(shred, Durability::kSync));
+  for (const auto& member : members) {
+    auto it = m.data_keys.find(member);
+    if (it == m.data_keys.end()) continue;
+    Wipe(it->second);
+    m.data_keys.erase(it);
+  }
+  receipt.shoppers = members.size();
+
+  // 2. The rows, now unreadable, are deleted.
+  WriteBatch rows;
+  for (const auto& member : members) {
+    std::string end = PrefixSuccessor(member);
+    CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view, std::string_view) {
+      ++receipt.events;
+      return true;
+    }));
+    rows.DeleteRange(Family::kEvents, member, end);
+    rows.DeleteRange(Family::kConsent, member, end);
+    auto ledger = m.ledgers.find(member);
+    if (ledger != m.ledgers.end()) {
+      receipt.consent_records += ledger->second.size();
+      m.ledgers.erase(ledger);
+    }
+  }
+  receipt.identifiers = m.graph.RemoveGroup(*root, rows);
+  m.consent_states.erase(*root);
+  CONFIDE_RETURN_IF_ERROR(m.store->Write(rows, Durability::kSync));
+  return receipt;
+}
+
+std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
+  JsonWriter w;
+  w.BeginObject().Key("erased").Bool(r.found).Key("at").String(FormatRfc3339(r.at));
+  if (!r.found) {
+    w.Key("note").String("no data is held for this identifier (never seen, or erased already)");
+  } else {
+    w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
+    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
+    w.Key("identifiers").Uint(r.identifiers).EndObject();
+  }
+  w.Key("models").BeginObject().Key("status").String("no models are trained from events yet: nothing to unlearn");
+  w.EndObject().EndObject();
+  return w.Take();
 }
 
 Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id) {

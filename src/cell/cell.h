@@ -108,6 +108,28 @@ class Cell {
   // unknown. Decrypts through the shopper's data key.
   Result<std::optional<Profile>> GetProfile(IdKind kind, std::string_view id);
 
+  // Data-subject access (GDPR articles 15 and 20): one JSON document with
+  // everything held about the shopper holding (kind, id): linked ids, every
+  // event decrypted, the consent ledger with its evidence, the profile, and
+  // what models hold. nullopt when unknown (or erased).
+  Result<std::optional<std::string>> Export(IdKind kind, std::string_view id);
+
+  // Erasure (article 17). Destroys the data keys of every member of the
+  // shopper's group first (crypto-shredding: every copy of their sealed
+  // records, in files not yet compacted or in backups, is unreadable from
+  // that moment), then deletes their events, consent ledger, sealed
+  // identifiers, links and identity index entries. Idempotent: erasing an
+  // unknown shopper is a receipt with found=false.
+  struct ErasureReceipt {
+    bool found = false;
+    Micros at = 0;
+    uint64_t shoppers = 0;     // group members whose data keys were destroyed
+    uint64_t events = 0;
+    uint64_t consent_records = 0;
+    uint64_t identifiers = 0;
+  };
+  Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
+
   Catalog& catalog();
   Store& store();
 
@@ -121,5 +143,8 @@ class Cell {
   explicit Cell(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// {"erased":bool,"at":...,"data_keys_destroyed":N,"deleted":{...},"models":{...}}
+std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r);
 
 }  // namespace confide

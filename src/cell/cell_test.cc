@@ -383,5 +383,94 @@ TEST_F(CellTest, ConsentFollowsIdentityLinks) {
   EXPECT_EQ(Readable(*cell_, "C-17"), 4u) << "the merged group carries the anonymous shopper's consent";
 }
 
+// Data-subject rights: export holds everything about the shopper and
+// nothing about anyone else; erasure shreds the keys, then the rows.
+TEST_F(CellTest, ExportHoldsEverythingOfTheShopperOnly) {
+  std::vector<Event> mine = Journey("C-20");
+  mine[0].query = "";
+  Event search = MakeEvent("C-20-q", EventType::kSearch, Channel::kApp, "2025-03-05T10:00:00Z");
+  search.id(IdKind::kLoyalty) = "L-20";
+  search.query = "marker-of-c20";
+  Event link = MakeEvent("C-20-l", EventType::kIdentify, Channel::kStore, "2025-03-06T10:00:00Z");
+  link.id(IdKind::kCustomer) = "C-20";
+  link.id(IdKind::kLoyalty) = "L-20";
+  link.store_id = "S1";
+  mine.push_back(search);
+  mine.push_back(link);
+  Ingest(mine);
+  std::vector<Event> theirs = Journey("C-21");
+  theirs[0].product_id = "product-of-c21";
+  Ingest(theirs);
+  ConsentRecord r = Decision(Purpose::kMarketing, true);
+  r.user_agent = "agent-of-c20";
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-20", r).ok());
+
+  auto doc = cell_->Export(IdKind::kCustomer, "C-20");
+  ASSERT_TRUE(doc.ok() && doc->has_value());
+  const std::string& json = **doc;
+  for (const auto& e : mine) EXPECT_NE(json.find("\"event_id\":\"" + e.event_id + "\""), std::string::npos) << e.event_id;
+  EXPECT_NE(json.find("marker-of-c20"), std::string::npos);
+  EXPECT_NE(json.find("agent-of-c20"), std::string::npos) << "consent evidence";
+  EXPECT_NE(json.find(R"("loyalty_id":["L-20"])"), std::string::npos) << "linked ids";
+  EXPECT_EQ(json.find("C-21"), std::string::npos) << "nothing of anyone else";
+  EXPECT_EQ(json.find("product-of-c21"), std::string::npos);
+  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "nobody")->has_value());
+}
+
+TEST_F(CellTest, ErasureShredsKeysThenRows) {
+  Event anon = MakeEvent("C-30-a", EventType::kSearch, Channel::kWeb, "2025-03-01T09:00:00Z");
+  anon.id(IdKind::kAnonymous) = "anon-erase-30";
+  anon.query = "erase-marker-30";
+  Event link = MakeEvent("C-30-l", EventType::kIdentify, Channel::kWeb, "2025-03-01T09:10:00Z");
+  link.id(IdKind::kCustomer) = "customer-erase-30";
+  link.id(IdKind::kAnonymous) = "anon-erase-30";
+  std::vector<Event> journey = Journey("customer-erase-30");
+  journey.push_back(anon);
+  journey.push_back(link);
+  Ingest(journey);
+  Ingest(Journey("C-31"));
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "customer-erase-30", Decision(Purpose::kPersonalization, true)).ok());
+  size_t data_keys_before = 0;
+  ASSERT_TRUE(cell_->store().ScanPrefix(Family::kDataKeys, "", [&](std::string_view, std::string_view) {
+    return ++data_keys_before, true;
+  }).ok());
+
+  auto receipt = cell_->Erase(IdKind::kAnonymous, "anon-erase-30");
+  ASSERT_TRUE(receipt.ok()) << receipt.status().ToString();
+  EXPECT_TRUE(receipt->found);
+  EXPECT_EQ(receipt->events, 5u);
+  EXPECT_EQ(receipt->consent_records, 1u);
+  EXPECT_EQ(receipt->identifiers, 2u);
+  EXPECT_EQ(receipt->shoppers, 2u) << "the customer's and the anonymous shopper's keys, merged into one group";
+  size_t data_keys_after = 0;
+  ASSERT_TRUE(cell_->store().ScanPrefix(Family::kDataKeys, "", [&](std::string_view, std::string_view) {
+    return ++data_keys_after, true;
+  }).ok());
+  EXPECT_EQ(data_keys_after, data_keys_before - 2) << "the group's data keys are destroyed";
+
+  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "customer-erase-30")->has_value());
+  EXPECT_FALSE(cell_->GetProfile(IdKind::kAnonymous, "anon-erase-30")->has_value());
+  EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "customer-erase-30", Purpose::kPersonalization).any());
+  EXPECT_FALSE(cell_->Erase(IdKind::kCustomer, "customer-erase-30")->found) << "idempotent";
+  EXPECT_EQ(Readable(*cell_, "C-31", Purpose::kPersonalization), 0u) << "opt_in, no consent";
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-31"))->events, 3u) << "others untouched";
+
+  // Nothing of the shopper in any file of the region, before and after a
+  // forced compaction; and after a restart the shopper is still gone.
+  for (int phase = 0; phase < 2; ++phase) {
+    for (const char* needle : {"customer-erase-30", "anon-erase-30", "erase-marker-30"})
+      EXPECT_FALSE(DirectoryContains(root_ / "data" / "eu", needle)) << needle << " phase " << phase;
+    ASSERT_TRUE(cell_->store().CompactAll().ok());
+  }
+  cell_.reset();
+  cell_ = OpenCell("eu");
+  EXPECT_FALSE(cell_->Export(IdKind::kAnonymous, "anon-erase-30")->has_value());
+  EXPECT_EQ(cell_->shoppers(), 1u);
+
+  // Coming back later makes a new shopper with a new key and no past.
+  Ingest({Journey("customer-erase-30")[0]});
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "customer-erase-30"))->events, 1u);
+}
+
 }  // namespace
 }  // namespace confide

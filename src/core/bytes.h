@@ -25,6 +25,10 @@ bool GetVarint64(std::string_view& in, uint64_t& v);
 void PutLengthPrefixed(std::string& out, std::string_view s);
 bool GetLengthPrefixed(std::string_view& in, std::string_view& s);
 
+// The smallest key greater than every key starting with `prefix` (for range
+// deletes and scans); empty if there is none (prefix all 0xff).
+std::string PrefixSuccessor(std::string_view prefix);
+
 std::string HexEncode(std::string_view bytes);
 std::optional<std::string> HexDecode(std::string_view hex);
 

@@ -33,6 +33,13 @@ TEST(Bytes, VarintAndLengthPrefixedRoundTrip) {
   EXPECT_FALSE(GetLengthPrefixed(truncated, s));
 }
 
+TEST(Bytes, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff\xff", 2)), "");
+  EXPECT_LT(std::string("ab\xff\xff"), PrefixSuccessor("ab"));
+}
+
 TEST(Bytes, Hex) {
   EXPECT_EQ(HexEncode(std::string("\x00\xff\x10", 3)), "00ff10");
   EXPECT_EQ(HexDecode("00FF10"), std::string("\x00\xff\x10", 3));

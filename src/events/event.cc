@@ -172,6 +172,24 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   return e;
 }
 
+void WriteEventJson(JsonWriter& w, const Event& e) {
+  w.BeginObject().Key("event_id").String(e.event_id).Key("type").String(EventTypeName(e.type));
+  w.Key("timestamp").String(FormatRfc3339(e.timestamp)).Key("channel").String(ChannelName(e.channel));
+  for (size_t k = 0; k < kIdKindCount; ++k)
+    if (!e.ids[k].empty()) w.Key(kIdFields[k]).String(e.ids[k]);
+  auto text = [&](const char* name, const std::string& v) {
+    if (!v.empty()) w.Key(name).String(v);
+  };
+  text("product_id", e.product_id);
+  if (e.quantity) w.Key("quantity").Int(e.quantity);
+  if (e.unit_price) w.Key("unit_price").Micros6(*e.unit_price);
+  text("currency", e.currency);
+  text("order_id", e.order_id);
+  text("store_id", e.store_id);
+  text("query", e.query);
+  w.EndObject();
+}
+
 namespace {
 constexpr char kCodecVersion = 1;
 }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_writer.h"
 #include "core/record.h"
 #include "core/status.h"
 #include "core/time.h"
@@ -78,6 +79,10 @@ struct EventDefaults {
 // Identifiers written by spreadsheets as floats ("17850.0") are read as
 // integers ("17850").
 Result<Event> EventFromRecord(const Record& record, const EventDefaults& defaults = {});
+
+// Writes the event as a JSON object with the API's field names (empty
+// fields left out), e.g. for exports.
+void WriteEventJson(JsonWriter& w, const Event& e);
 
 // Storage codec: a compact versioned binary form. DecodeEvent fails with
 // kDataLoss on anything EncodeEvent did not produce.

@@ -104,6 +104,15 @@ TEST(Event, ImportDefaultsHandleSpreadsheetQuirks) {
                                d).ok());
 }
 
+TEST(Event, JsonLeavesOutEmptyFields) {
+  Event e = *EventFromRecord(Purchase());
+  JsonWriter w;
+  WriteEventJson(w, e);
+  EXPECT_EQ(w.str(), R"({"event_id":"e1","type":"purchase","timestamp":"2025-01-02T03:04:05Z","channel":"store",)"
+                     R"("customer_id":"C1","product_id":"P1","quantity":2,"unit_price":3.5,"currency":"EUR",)"
+                     R"("order_id":"O1","store_id":"S1"})");
+}
+
 TEST(Event, CodecRoundTripsAndRejectsGarbage) {
   Event e = *EventFromRecord(Purchase());
   e.query = "naïve \"query\"";

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/bytes.h"
+
 namespace confide {
 
 namespace {
@@ -43,8 +45,11 @@ Status IdentityGraph::Load(Store& store) {
     if (shopper == root) g.members.insert(g.members.begin(), shopper);
     else g.members.push_back(shopper);
   }
-  for (auto& [pseudonym, entry] : index_)
-    if (entry.kind == IdKind::kCustomer) groups_[RootOf(entry.shopper)].customer = pseudonym;
+  for (auto& [pseudonym, entry] : index_) {
+    Group& g = groups_[RootOf(entry.shopper)];
+    g.identifiers.push_back(pseudonym);
+    if (entry.kind == IdKind::kCustomer) g.customer = pseudonym;
+  }
   return {};
 }
 
@@ -67,6 +72,22 @@ std::optional<ShopperKey> IdentityGraph::Find(std::string_view pseudonym) const 
 std::vector<ShopperKey> IdentityGraph::Members(const ShopperKey& root) const {
   auto it = groups_.find(root);
   return it == groups_.end() ? std::vector<ShopperKey>{} : it->second.members;
+}
+
+size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch) {
+  auto it = groups_.find(root);
+  if (it == groups_.end()) return 0;
+  Group group = std::move(it->second);
+  groups_.erase(it);
+  for (const auto& pseudonym : group.identifiers) {
+    index_.erase(pseudonym);
+    batch.Delete(Family::kIdentity, pseudonym);
+  }
+  for (const auto& member : group.members) {
+    parent_.erase(member);
+    batch.DeleteRange(Family::kShoppers, member, PrefixSuccessor(member));  // link and sealed ids
+  }
+  return group.identifiers.size();
 }
 
 Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<IdentifierRef>& ids,
@@ -127,17 +148,20 @@ Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<Ident
       res.merged = true;
       Group merged = std::move(groups_[root]);
       groups_.erase(root);
+      Group& into = groups_[survivor];
       for (const auto& m : merged.members) {
         parent_[m] = survivor;
         batch.Put(Family::kShoppers, RootLinkKey(m), survivor);
-        groups_[survivor].members.push_back(m);
+        into.members.push_back(m);
       }
+      into.identifiers.insert(into.identifiers.end(), merged.identifiers.begin(), merged.identifiers.end());
     }
   }
   Group& group = groups_[survivor];
   if (group.customer.empty() && !customer.empty()) group.customer = customer;
   for (const IdentifierRef* id : unknown) {
     index_[id->pseudonym] = {survivor, id->kind};
+    group.identifiers.push_back(id->pseudonym);
     std::string value = survivor;
     value.push_back(static_cast<char>(id->kind));
     batch.Put(Family::kIdentity, id->pseudonym, value);

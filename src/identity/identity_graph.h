@@ -61,6 +61,12 @@ class IdentityGraph {
   // Every member of `root`'s group, root first.
   std::vector<ShopperKey> Members(const ShopperKey& root) const;
 
+  // Forgets `root`'s group (erasure): its members, their identifiers and
+  // links, adding the deletes of their kIdentity records and of the
+  // members' whole kShoppers key space to `batch`. Returns how many
+  // identifiers it held.
+  size_t RemoveGroup(const ShopperKey& root, WriteBatch& batch);
+
   size_t shopper_count() const { return parent_.size(); }
   size_t group_count() const { return groups_.size(); }
 
@@ -70,8 +76,9 @@ class IdentityGraph {
 
  private:
   struct Group {
-    std::vector<ShopperKey> members;  // root first
-    std::string customer;             // pseudonym of its customer id, or empty
+    std::vector<ShopperKey> members;       // root first
+    std::string customer;                  // pseudonym of its customer id, or empty
+    std::vector<std::string> identifiers;  // pseudonyms of every identifier it holds
   };
   ShopperKey RootOf(const ShopperKey& shopper) const;
 

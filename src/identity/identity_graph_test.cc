@@ -84,6 +84,26 @@ TEST_F(IdentityGraphTest, RefusesLinkingTwoCustomers) {
   EXPECT_EQ(graph_.group_count(), 2u);
 }
 
+TEST_F(IdentityGraphTest, RemoveGroupForgetsEveryIdentifier) {
+  ShopperKey anon = Resolve({Id(IdKind::kAnonymous, "a1")});
+  ShopperKey root = Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kLoyalty, "l1")});
+  Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kAnonymous, "a1")});
+  Resolve({Id(IdKind::kCustomer, "c2")});
+  WriteBatch b;
+  EXPECT_EQ(graph_.RemoveGroup(root, b), 3u);
+  ASSERT_TRUE(store_->Write(b).ok());
+  for (const char* gone : {"c1", "l1", "a1"})
+    for (IdKind k : {IdKind::kCustomer, IdKind::kLoyalty, IdKind::kAnonymous})
+      EXPECT_FALSE(graph_.Find(Id(k, gone).pseudonym).has_value()) << gone;
+  EXPECT_TRUE(graph_.Find(Id(IdKind::kCustomer, "c2").pseudonym).has_value()) << "others stay";
+  EXPECT_TRUE(graph_.Members(root).empty());
+  IdentityGraph reloaded;
+  ASSERT_TRUE(reloaded.Load(*store_).ok());
+  EXPECT_FALSE(reloaded.Find(Id(IdKind::kAnonymous, "a1").pseudonym).has_value()) << "and from the store";
+  EXPECT_EQ(reloaded.group_count(), 1u);
+  (void)anon;
+}
+
 TEST_F(IdentityGraphTest, NewShopperIsKeyedByMostStableId) {
   ShopperKey s = Resolve({Id(IdKind::kAnonymous, "a9"), Id(IdKind::kLoyalty, "l9")});
   EXPECT_EQ(s, Id(IdKind::kLoyalty, "l9").pseudonym);
