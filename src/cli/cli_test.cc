@@ -112,4 +112,21 @@ TEST_F(CliTest, TcfDecodeExplainsOrFailsInOneLine) {
   EXPECT_EQ(bad.err, "confide: core.created: segment truncated at bit 42 of 24\n");
 }
 
+TEST_F(CliTest, DsarExportThenErase) {
+  std::string data = (dir_ / "data").string();
+  std::string file = (dir_ / "events.csv").string();
+  std::ofstream(file) << "event_id,type,timestamp,customer_id,channel,product_id\n"
+                         "e1,view,2025-01-01T10:00:00Z,cli-shopper-9,web,P1\n";
+  ASSERT_EQ(Confide("import --quiet --region eu --data-dir " + data + " " + file).exit_code, 0);
+  RunResult exported = Confide("dsar export --region eu --data-dir " + data + " cli-shopper-9");
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find("\"event_id\":\"e1\""), std::string::npos) << exported.out;
+  RunResult erased = Confide("dsar erase --region eu --data-dir " + data + " cli-shopper-9");
+  ASSERT_EQ(erased.exit_code, 0) << erased.err;
+  EXPECT_NE(erased.out.find("\"erased\":true"), std::string::npos) << erased.out;
+  RunResult gone = Confide("dsar export --region eu --data-dir " + data + " cli-shopper-9");
+  EXPECT_NE(gone.exit_code, 0);
+  EXPECT_EQ(gone.err, "confide: eu: no data is held for this identifier\n");
+}
+
 }  // namespace

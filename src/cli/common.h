@@ -42,5 +42,6 @@ void AddKeysCommand(CLI::App& app, int& exit_code);
 void AddGenerateCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
 void AddTcfCommand(CLI::App& app, int& exit_code);
+void AddDsarCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

@@ -96,6 +96,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
   AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent});
   AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent});
+  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar});
+  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
 }
 
@@ -454,6 +456,26 @@ HttpResponse Api::GetConsent(Call& call) {
   if (!view.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
   return Json(200, ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, NowMicros(), gpc));
+}
+
+HttpResponse Api::ExportShopper(Call& call) {
+  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
+  if (!kind)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto doc = call.cell->Export(*kind, call.params.Get("id"));
+  if (!doc.ok()) return Failure(call.log_fields, doc.status());
+  if (!doc.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
+  return Json(200, std::move(**doc));
+}
+
+HttpResponse Api::EraseShopper(Call& call) {
+  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
+  if (!kind)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto receipt = call.cell->Erase(*kind, call.params.Get("id"));
+  if (!receipt.ok()) return Failure(call.log_fields, receipt.status());
+  return Json(200, ErasureReceiptToJson(*receipt));
 }
 
 HttpResponse Api::GetStats(Call& call) {

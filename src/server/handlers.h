@@ -14,6 +14,8 @@
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
 //   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
 //   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=...; Sec-GPC: 1 honoured
+//   GET  /v1/{region}/customers/{id}/data        [dsar]   export, ?id_kind=...
+//   DELETE /v1/{region}/customers/{id}           [dsar]   erasure receipt, ?id_kind=...
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
@@ -90,6 +92,8 @@ class Api {
   HttpResponse GetStore(Call& call);
   HttpResponse GetProfile(Call& call);
   HttpResponse PutConsent(Call& call);
+  HttpResponse ExportShopper(Call& call);
+  HttpResponse EraseShopper(Call& call);
   HttpResponse GetConsent(Call& call);
   HttpResponse GetStats(Call& call);
 

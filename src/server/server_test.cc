@@ -950,5 +950,36 @@ TEST_F(ServerTest, GpcRefusesMarketingOnceAndOnlyMarketing) {
   EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "the recorded refusal stands";
 }
 
+// ---- data-subject rights ---------------------------------------------------
+
+TEST_F(ServerTest, ExportThenEraseThenNothing) {
+  StopServer();
+  NewApiKey dsar = AddKey({"dsar"}, {"eu"});
+  StartServer();
+  Secret("dsar-shopper-1");
+  TestClient ingest = Client(&admin_);
+  ASSERT_EQ(Call(ingest, "POST", "/v1/eu/events",
+                 Array({View("d-e1", "customer_id", "dsar-shopper-1"), View("d-e2", "customer_id", "dsar-shopper-1")}))
+                .status,
+            200);
+  TestClient c = Client(&dsar);
+  ClientResponse r = Call(c, "GET", "/v1/eu/customers/dsar-shopper-1/data");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JLen(r.body, "/events"), 2u);
+  EXPECT_EQ(JStr(r.body, "/events/0/customer_id"), "dsar-shopper-1");
+
+  r = Call(c, "DELETE", "/v1/eu/customers/dsar-shopper-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/erased"));
+  EXPECT_EQ(JInt(r.body, "/deleted/events"), 2);
+  EXPECT_EQ(JInt(r.body, "/data_keys_destroyed"), 1);
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/dsar-shopper-1/data").status, 404);
+  r = Call(c, "DELETE", "/v1/eu/customers/dsar-shopper-1");
+  EXPECT_EQ(r.status, 200) << "idempotent";
+  EXPECT_FALSE(JBool(r.body, "/erased"));
+  TestClient no_scope = Client(&ingest_eu_);
+  EXPECT_EQ(Call(no_scope, "DELETE", "/v1/eu/customers/dsar-shopper-1").status, 403);
+}
+
 }  // namespace
 }  // namespace confide
