@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -979,6 +980,66 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
   EXPECT_FALSE(JBool(r.body, "/erased"));
   TestClient no_scope = Client(&ingest_eu_);
   EXPECT_EQ(Call(no_scope, "DELETE", "/v1/eu/customers/dsar-shopper-1").status, 403);
+}
+
+// ---- authorization matrix ---------------------------------------------------
+
+// Every route with every scope, a key for another region and no key: 401
+// without a credential, 403 for a wrong scope or region, and otherwise the
+// route's own answer (never 401/403).
+TEST_F(ServerTest, AuthorizationMatrix) {
+  StopServer();
+  const std::vector<std::string> scopes = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
+  std::map<std::string, NewApiKey> keys;
+  for (const auto& scope : scopes) keys[scope] = AddKey({scope}, {"eu"});
+  NewApiKey us_admin = AddKey({"admin"}, {"us"});
+  StartServer();
+  Secret("matrix-shopper");
+  struct RouteCase {
+    const char* method;
+    std::string target;
+    std::string body;
+    std::vector<std::string> allowed;  // scopes besides admin
+  };
+  const std::string event = Array({View("mx-1", "customer_id", "matrix-shopper")});
+  const std::vector<RouteCase> routes = {
+      {"POST", "/v1/eu/events", event, {"ingest"}},
+      {"PUT", "/v1/eu/products", R"([{"id":"p-1","title":"t","price":1}])", {"catalog"}},
+      {"PUT", "/v1/eu/stores", R"([{"id":"s-1","name":"n","latitude":1,"longitude":1}])", {"catalog"}},
+      {"PUT", "/v1/eu/inventory", R"([{"location":"online","product_id":"p-1","quantity":1}])", {"catalog"}},
+      {"GET", "/v1/eu/products/p-1", "", {"catalog", "recommend"}},
+      {"GET", "/v1/eu/stores/s-1", "", {"catalog", "recommend"}},
+      {"GET", "/v1/eu/customers/matrix-shopper/profile", "", {}},
+      {"PUT", "/v1/eu/customers/matrix-shopper/consent", R"({"purposes":{"analytics":true}})", {"consent"}},
+      {"GET", "/v1/eu/customers/matrix-shopper/consent", "", {"consent"}},
+      {"GET", "/v1/eu/customers/matrix-shopper/data", "", {"dsar"}},
+      {"GET", "/v1/eu/stats", "", {}},
+      {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},
+  };
+  size_t checked = 0;
+  for (const auto& route : routes) {
+    TestClient anonymous = Client();
+    EXPECT_EQ(Call(anonymous, route.method, route.target, route.body).status, 401) << route.method << " " << route.target;
+    TestClient other_region = Client(&us_admin);
+    EXPECT_EQ(Call(other_region, route.method, route.target, route.body).status, 403)
+        << "a key for us reaches " << route.target;
+    for (const auto& scope : scopes) {
+      bool allowed = scope == "admin" ||
+                     std::find(route.allowed.begin(), route.allowed.end(), scope) != route.allowed.end();
+      TestClient c = Client(&keys[scope]);
+      int status = Call(c, route.method, route.target, route.body).status;
+      if (allowed) {
+        EXPECT_NE(status, 401) << scope << " " << route.method << " " << route.target;
+        EXPECT_NE(status, 403) << scope << " " << route.method << " " << route.target;
+      } else {
+        EXPECT_EQ(status, 403) << scope << " " << route.method << " " << route.target;
+      }
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, routes.size() * scopes.size());
+  TestClient c = Client();
+  for (const char* open : {"/healthz", "/readyz", "/metrics"}) EXPECT_EQ(Call(c, "GET", open).status, 200) << open;
 }
 
 }  // namespace
