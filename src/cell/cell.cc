@@ -1,6 +1,7 @@
 #include "cell/cell.h"
 
 #include <algorithm>
+#include <climits>
 #include <functional>
 #include <cstring>
 #include <filesystem>
@@ -54,6 +55,7 @@ struct Cell::Impl {
   std::unique_ptr<Pseudonymizer> pseudonyms;
   std::unique_ptr<Store> store;
   std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<AuditLog> audit;
 
   // Guards the identity graph and the data keys together: a shopper and its
   // key come into being in one step.
@@ -192,6 +194,9 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->catalog = std::make_unique<Catalog>(*impl->store);
+  auto audit = AuditLog::Open(*impl->store);
+  if (!audit.ok()) return audit.status();
+  impl->audit = std::move(*audit);
   CONFIDE_RETURN_IF_ERROR(impl->graph.Load(*impl->store));
   CONFIDE_RETURN_IF_ERROR(impl->LoadDataKeys());
   CONFIDE_RETURN_IF_ERROR(impl->LoadLedgers());
@@ -200,6 +205,10 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
 
 const RegionConfig& Cell::region() const { return impl_->region; }
 Catalog& Cell::catalog() { return *impl_->catalog; }
+AuditLog& Cell::audit() { return *impl_->audit; }
+std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {
+  return HexEncode(impl_->pseudonyms->Of(IdKindName(kind), id));
+}
 Store& Cell::store() { return *impl_->store; }
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }
 uint64_t Cell::shoppers() const {
@@ -483,6 +492,51 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   m.consent_states.erase(*root);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(rows, Durability::kSync));
   return receipt;
+}
+
+Result<Cell::RetentionReport> Cell::ApplyRetention(const Retention& limits, Micros now) {
+  Impl& m = *impl_;
+  auto cutoff = [&](uint32_t days) { return days ? now - static_cast<Micros>(days) * kMicrosPerDay : INT64_MIN; };
+  const Micros browsing = cutoff(limits.browsing_days), purchases = cutoff(limits.purchases_days),
+               location = cutoff(limits.location_days);
+  std::unordered_map<ShopperKey, Key256> keys;
+  {
+    std::lock_guard lock(m.identity_mu);
+    keys = m.data_keys;
+  }
+  RetentionReport report;
+  WriteBatch batch;
+  Status inner;
+  Status s = m.store->ScanPrefix(Family::kEvents, "", [&](std::string_view k, std::string_view v) {
+    ++report.scanned;
+    auto key = keys.find(std::string(k.substr(0, 16)));
+    if (key == keys.end()) return true;  // erased meanwhile: its rows are going anyway
+    auto plain = confide::Open(key->second, v, k);
+    auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());
+    if (!e.ok()) {
+      inner = e.status();
+      return false;
+    }
+    auto category = CategoryOf(e->type);
+    Micros limit = !category                                ? INT64_MIN
+                   : *category == DataCategory::kPurchases ? purchases
+                   : *category == DataCategory::kLocation  ? location
+                                                           : browsing;
+    if (e->timestamp < limit) {
+      batch.Delete(Family::kEvents, k);
+      ++report.deleted;
+    }
+    if (batch.size() >= 10'000) {
+      inner = m.store->Write(batch, Durability::kSync);
+      batch.Clear();
+    }
+    return inner.ok();
+  });
+  for (auto& [shopper, key] : keys) Wipe(key);
+  if (!inner.ok()) return inner;
+  if (!s.ok()) return s;
+  if (!batch.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  return report;
 }
 
 std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {

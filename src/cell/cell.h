@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "consent/policy.h"
+#include "privacy/audit_log.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "events/event.h"
@@ -129,6 +130,21 @@ class Cell {
     uint64_t identifiers = 0;
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
+
+  // Deletes events older than their category's maximum age at `now` (the
+  // clock is a parameter so tests can move it). Consent records are kept:
+  // they are the proof of consent. Safe to run while serving.
+  struct RetentionReport {
+    uint64_t scanned = 0;
+    uint64_t deleted = 0;
+  };
+  Result<RetentionReport> ApplyRetention(const Retention& limits, Micros now);
+
+  // The region's hash-chained audit log (privacy/audit_log.h), and the
+  // pseudonymous subject under which a request about (kind, id) is logged:
+  // the hex of the identifier's pseudonym, never the identifier.
+  AuditLog& audit();
+  std::string AuditSubject(IdKind kind, std::string_view id) const;
 
   Catalog& catalog();
   Store& store();

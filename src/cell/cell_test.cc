@@ -472,5 +472,27 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "customer-erase-30"))->events, 1u);
 }
 
+TEST_F(CellTest, RetentionDeletesWhatOutlivedItsCategory) {
+  Ingest(Journey("C-40"));  // a view (browsing), a purchase, a store visit (location), early March 2025
+  Retention limits;
+  limits.browsing_days = 30;
+  limits.location_days = 60;
+  limits.purchases_days = 0;  // kept for ever
+  Micros march2 = *ParseRfc3339("2025-03-02T10:00:00Z");
+  auto early = cell_->ApplyRetention(limits, march2 + 20 * kMicrosPerDay);
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->scanned, 3u);
+  EXPECT_EQ(early->deleted, 0u);
+  auto later = cell_->ApplyRetention(limits, march2 + 45 * kMicrosPerDay);
+  ASSERT_TRUE(later.ok());
+  EXPECT_EQ(later->deleted, 1u) << "the view is past 30 days";
+  auto much_later = cell_->ApplyRetention(limits, march2 + 5000 * kMicrosPerDay);
+  ASSERT_TRUE(much_later.ok());
+  EXPECT_EQ(much_later->deleted, 1u) << "the store visit; purchases stay";
+  auto profile = *cell_->GetProfile(IdKind::kCustomer, "C-40");
+  EXPECT_EQ(profile->events, 1u);
+  EXPECT_EQ(profile->by_type[static_cast<size_t>(EventType::kPurchase)], 1u);
+}
+
 }  // namespace
 }  // namespace confide

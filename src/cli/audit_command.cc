@@ -20,15 +20,18 @@ namespace {
 // not an empty log.
 Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::string& region) {
   if (!config.FindRegion(region))
-    return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
+    return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region",
+                  "region");
   std::string dir = config.data_dir + "/" + region;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))
     return Status(Code::kNotFound, region + ": no data at " + dir + " (check --data-dir)");
   auto store = OpenRocksDbStore(dir);
   if (!store.ok() && store.status().message().find("lock") != std::string::npos)
-    return Status(Code::kUnavailable, dir + " is in use by another process (is `confide serve` running? use "
-                                            "GET /v1/" + region + "/audit/verify instead)");
+    return Status(Code::kUnavailable, dir +
+                                          " is in use by another process (is `confide serve` running? use "
+                                          "GET /v1/" +
+                                          region + "/audit/verify instead)");
   return store;
 }
 

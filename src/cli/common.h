@@ -43,5 +43,6 @@ void AddGenerateCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
 void AddTcfCommand(CLI::App& app, int& exit_code);
 void AddDsarCommand(CLI::App& app, int& exit_code);
+void AddAuditCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

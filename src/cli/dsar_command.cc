@@ -25,15 +25,22 @@ void AddDsarCommand(CLI::App& app, int& exit_code) {
       if (!config.ok()) return void(exit_code = Fail(config.status()));
       auto cell = OpenCell(*config, region);
       if (!cell.ok()) return void(exit_code = Fail(cell.status()));
+      std::string subject = (*cell)->AuditSubject(*kind, id);
       if (erase) {
         auto receipt = (*cell)->Erase(*kind, id);
         if (!receipt.ok()) return void(exit_code = Fail(receipt.status()));
+        auto logged = (*cell)->audit().Append(AuditAction::kErasure, "cli", "", subject,
+                                              receipt->found ? "events=" + std::to_string(receipt->events) : "nothing held",
+                                              NowMicros());
+        if (!logged.ok()) return void(exit_code = Fail("audit log: " + logged.status().message()));
         std::printf("%s\n", ErasureReceiptToJson(*receipt).c_str());
         return;
       }
       auto doc = (*cell)->Export(*kind, id);
       if (!doc.ok()) return void(exit_code = Fail(doc.status()));
       if (!doc->has_value()) return void(exit_code = Fail(region + ": no data is held for this identifier"));
+      auto logged = (*cell)->audit().Append(AuditAction::kExport, "cli", "", subject, "", NowMicros());
+      if (!logged.ok()) return void(exit_code = Fail("audit log: " + logged.status().message()));
       std::printf("%s\n", doc->value().c_str());
     });
   }

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   confide::cli::AddKeysCommand(app, exit_code);
   confide::cli::AddTcfCommand(app, exit_code);
   confide::cli::AddDsarCommand(app, exit_code);
+  confide::cli::AddAuditCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

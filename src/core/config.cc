@@ -141,7 +141,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
                                                 "hosted_regions", "limits", "regions", "api_keys",
-                                                "tcf_vendor_id"}));
+                                                "tcf_vendor_id", "retention"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -161,6 +161,18 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+  }
+
+  if (const toml::node* n = root.get("retention")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("retention", "must be a table");
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "retention.", {"browsing_days", "purchases_days", "location_days",
+                                                          "interval_minutes"}));
+    Retention& ret = c.retention;
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "browsing_days", ret.browsing_days, 0, 36500));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "purchases_days", ret.purchases_days, 0, 36500));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "location_days", ret.location_days, 0, 36500));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "interval_minutes", ret.interval_minutes, 1, 100000));
   }
 
   if (const toml::node* n = root.get("regions")) {

@@ -48,6 +48,15 @@ struct Limits {
   uint32_t body_timeout_ms = 60'000;
 };
 
+// How long each category of event data is kept, in days (0: for ever), and
+// how often the cell's background job deletes what has expired.
+struct Retention {
+  uint32_t browsing_days = 395;      // 13 months
+  uint32_t purchases_days = 2557;    // 7 years
+  uint32_t location_days = 395;
+  uint32_t interval_minutes = 1440;  // daily
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -59,6 +68,7 @@ struct Config {
   // vendor has consent in it. 0: not registered, so TC strings are refused.
   uint32_t tcf_vendor_id = 0;
   Limits limits;
+  Retention retention;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

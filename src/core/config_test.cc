@@ -23,6 +23,8 @@ tcf_vendor_id = 1952
 hosted_regions = ["eu"]
 [limits]
 max_batch_events = 500
+[retention]
+browsing_days = 30
 [[regions]]
 id = "eu"
 legal_basis = "opt_in"
@@ -44,6 +46,8 @@ regions = ["eu"]
   EXPECT_EQ(c->threads, 4u);
   EXPECT_EQ(c->tcf_vendor_id, 1952u);
   EXPECT_EQ(c->limits.max_batch_events, 500u);
+  EXPECT_EQ(c->retention.browsing_days, 30u);
+  EXPECT_EQ(c->retention.purchases_days, 2557u) << "unset keys keep their defaults";
   EXPECT_TRUE(c->Hosts("eu"));
   EXPECT_FALSE(c->Hosts("us"));
   EXPECT_EQ(c->FindRegion("us")->endpoint, "https://us.example");

@@ -46,8 +46,9 @@ std::string EncodeHead(uint64_t seq, std::string_view hash) {
 }
 
 bool IsPseudonymHex(std::string_view s) {
-  return s.size() == kAuditSubjectHexChars &&
-         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+  return s.size() == kAuditSubjectHexChars && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
 }
 
 std::string Num(uint64_t v) { return std::to_string(v); }
@@ -186,7 +187,8 @@ Result<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store) {
 
 Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std::string purpose,
                                     std::string subject, std::string details, Micros time) {
-  if (static_cast<uint8_t>(action) >= kAuditActionCount) return InvalidArgument("action", "unknown audit action");
+  if (static_cast<uint8_t>(action) >= kAuditActionCount)
+    return InvalidArgument("action", "unknown audit action");
   if (key_id.size() > kAuditMaxKeyIdBytes)
     return InvalidArgument("key_id", "longer than " + Num(kAuditMaxKeyIdBytes) + " bytes");
   if (purpose.size() > kAuditMaxPurposeBytes)
@@ -195,7 +197,8 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
     return InvalidArgument("details", "longer than " + Num(kAuditMaxDetailsBytes) + " bytes");
   // The log outlives erasure, so it must never hold a raw identifier.
   if (!subject.empty() && !IsPseudonymHex(subject))
-    return InvalidArgument("subject", "must be a pseudonym (32 lower-case hex characters of a shopper key) or empty");
+    return InvalidArgument("subject",
+                           "must be a pseudonym (32 lower-case hex characters of a shopper key) or empty");
 
   AuditEntry e;
   e.time = time;
@@ -207,8 +210,8 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
 
   std::lock_guard lock(mu_);
   if (!damaged_.empty())
-    return Status(Code::kDataLoss, "audit log damaged, refusing to append (" + damaged_ +
-                                       "); run `confide audit verify`");
+    return Status(Code::kDataLoss,
+                  "audit log damaged, refusing to append (" + damaged_ + "); run `confide audit verify`");
   e.seq = head_seq_ + 1;
   e.prev_hash = head_hash_;
   e.hash = ComputeAuditHash(e);
@@ -221,7 +224,8 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
   return e;
 }
 
-Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros from, Micros to, size_t limit) {
+Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros from, Micros to,
+                                                size_t limit) {
   std::vector<AuditEntry> out;
   if (limit == 0) return out;
   Status decode_error;
@@ -318,8 +322,8 @@ Result<AuditLog::Verification> AuditLog::Verify() {
 
   uint64_t last = expected - 1;
   if (last < head_seq)
-    return fail(last + 1, "log truncated: head says " + Num(head_seq) + " records, store ends at record " +
-                              Num(last));
+    return fail(last + 1,
+                "log truncated: head says " + Num(head_seq) + " records, store ends at record " + Num(last));
   if (prev != v.head_hash)
     return fail(head_seq, "audit head tampered: its hash does not match record " + Num(head_seq));
 
@@ -331,7 +335,8 @@ Result<AuditLog::Verification> AuditLog::Verify() {
     auto again = store_.Get(Family::kMeta, kAuditHeadKey);
     if (!again.ok()) return again.status();
     uint64_t newest = head_seq;
-    if (again->has_value() && (*again)->size() == kHeadBytes) newest = std::max(newest, GetFixed64BE(**again));
+    if (again->has_value() && (*again)->size() == kHeadBytes)
+      newest = std::max(newest, GetFixed64BE(**again));
     if (newest == std::numeric_limits<uint64_t>::max()) return v;
     auto beyond = FirstKeyFrom(store_, AuditKey(newest + 1));
     if (!beyond.ok()) return beyond.status();

@@ -69,15 +69,15 @@ constexpr size_t kAuditSubjectHexChars = 32;  // hex of a 16-byte shopper key
 constexpr size_t kAuditHashBytes = 32;
 
 struct AuditEntry {
-  uint64_t seq = 0;        // 1, 2, 3, ... assigned by Append
+  uint64_t seq = 0;  // 1, 2, 3, ... assigned by Append
   Micros time = 0;
   AuditAction action = AuditAction::kConsentChange;
-  std::string key_id;      // API key id (public part), or "cli"
-  std::string purpose;     // e.g. "personalization", or empty
-  std::string subject;     // pseudonym: hex of a shopper key, or empty; never a raw id
-  std::string details;     // short non-personal detail, e.g. counts
-  std::string prev_hash;   // 32 bytes: hash of record seq-1 (zeros for seq 1)
-  std::string hash;        // 32 bytes: BLAKE2b-256(prev_hash || content)
+  std::string key_id;     // API key id (public part), or "cli"
+  std::string purpose;    // e.g. "personalization", or empty
+  std::string subject;    // pseudonym: hex of a shopper key, or empty; never a raw id
+  std::string details;    // short non-personal detail, e.g. counts
+  std::string prev_hash;  // 32 bytes: hash of record seq-1 (zeros for seq 1)
+  std::string hash;       // 32 bytes: BLAKE2b-256(prev_hash || content)
 };
 
 // The codec, exposed for tests and offline tools. AuditKey(seq) is the
@@ -144,9 +144,9 @@ class AuditLog {
 
   Store& store_;
   mutable std::mutex mu_;
-  uint64_t head_seq_ = 0;       // guarded by mu_
-  std::string head_hash_;       // guarded by mu_
-  std::string damaged_;         // guarded by mu_; why appends are refused
+  uint64_t head_seq_ = 0;  // guarded by mu_
+  std::string head_hash_;  // guarded by mu_
+  std::string damaged_;    // guarded by mu_; why appends are refused
 };
 
 // {"seq":..,"time":"RFC 3339","action":"..","key_id":..,"purpose":..,

@@ -1,7 +1,9 @@
 #include "server/handlers.h"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <climits>
 
 #include "consent/consent_json.h"
 #include "core/json_writer.h"
@@ -98,6 +100,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent});
   AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar});
   AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar});
+  AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
 }
 
@@ -410,6 +414,7 @@ HttpResponse Api::GetProfile(Call& call) {
   if (!profile.ok()) return Failure(call.log_fields, profile.status());
   if (!profile.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
+  Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
   return Json(200, ProfileToJson(*profile.value()));
 }
 
@@ -438,6 +443,8 @@ HttpResponse Api::PutConsent(Call& call) {
   }
   auto view = call.cell->RecordConsent(*kind, id, *record);
   if (!view.ok()) return Failure(call.log_fields, view.status());
+  Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id),
+        std::string("source=") + ConsentSourceName(record->source) + (gpc ? ",gpc" : ""));
   return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, NowMicros(), gpc));
 }
 
@@ -450,6 +457,7 @@ HttpResponse Api::GetConsent(Call& call) {
   if (gpc) {
     auto recorded = call.cell->RecordGpc(*kind, id, call.request.Header("user-agent"));
     if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+    if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id), "source=gpc");
   }
   auto view = call.cell->GetConsent(*kind, id);
   if (!view.ok()) return Failure(call.log_fields, view.status());
@@ -466,6 +474,7 @@ HttpResponse Api::ExportShopper(Call& call) {
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
+  Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
   return Json(200, std::move(**doc));
 }
 
@@ -475,7 +484,50 @@ HttpResponse Api::EraseShopper(Call& call) {
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
   auto receipt = call.cell->Erase(*kind, call.params.Get("id"));
   if (!receipt.ok()) return Failure(call.log_fields, receipt.status());
+  Audit(call, AuditAction::kErasure, call.cell->AuditSubject(*kind, call.params.Get("id")),
+        receipt->found ? "events=" + std::to_string(receipt->events) + ",keys=" + std::to_string(receipt->shoppers)
+                       : "nothing held");
   return Json(200, ErasureReceiptToJson(*receipt));
+}
+
+void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
+  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : "", "", std::string(subject),
+                                         std::move(details), NowMicros());
+  // The operation is done; a failed audit append is logged loudly, by code only.
+  if (!entry.ok())
+    spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,
+                  CodeName(entry.status().code()));
+}
+
+HttpResponse Api::GetAudit(Call& call) {
+  std::string subject(call.query.Get("subject", ""));
+  if (std::string_view customer = call.query.Get("customer_id", ""); !customer.empty())
+    subject = call.cell->AuditSubject(IdKind::kCustomer, customer);
+  Micros from = INT64_MIN, to = INT64_MAX;
+  for (auto [name, bound] : {std::pair<const char*, Micros*>{"from", &from}, {"to", &to}}) {
+    std::string_view v = call.query.Get(name, "");
+    if (v.empty()) continue;
+    auto t = ParseRfc3339(v);
+    if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", name);
+    *bound = *t;
+  }
+  size_t limit = 1000;
+  if (std::string_view v = call.query.Get("limit", ""); !v.empty()) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 100'000)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 100000", "limit");
+  }
+  auto entries = call.cell->audit().Query(subject, from, to, limit);
+  if (!entries.ok()) return Failure(call.log_fields, entries.status());
+  std::string body = "{\"entries\":[";
+  for (size_t i = 0; i < entries->size(); ++i) body += (i ? "," : "") + AuditEntryToJson((*entries)[i]);
+  return Json(200, body + "]}");
+}
+
+HttpResponse Api::VerifyAudit(Call& call) {
+  auto v = call.cell->audit().Verify();
+  if (!v.ok()) return Failure(call.log_fields, v.status());
+  return Json(200, AuditVerificationToJson(*v));
 }
 
 HttpResponse Api::GetStats(Call& call) {

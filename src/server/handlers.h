@@ -16,6 +16,10 @@
 //   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=...; Sec-GPC: 1 honoured
 //   GET  /v1/{region}/customers/{id}/data        [dsar]   export, ?id_kind=...
 //   DELETE /v1/{region}/customers/{id}           [dsar]   erasure receipt, ?id_kind=...
+//   GET  /v1/{region}/audit                      [admin]  ?subject=&customer_id=&from=&to=&limit=
+//   GET  /v1/{region}/audit/verify               [admin]
+// Consent changes, exports, erasures and profile reads are audited with the
+// API key id and the pseudonymous subject.
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
@@ -93,6 +97,10 @@ class Api {
   HttpResponse GetProfile(Call& call);
   HttpResponse PutConsent(Call& call);
   HttpResponse ExportShopper(Call& call);
+  HttpResponse GetAudit(Call& call);
+  HttpResponse VerifyAudit(Call& call);
+  // Appends to the region's audit log what this call did to a shopper's data.
+  void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
   HttpResponse EraseShopper(Call& call);
   HttpResponse GetConsent(Call& call);
   HttpResponse GetStats(Call& call);

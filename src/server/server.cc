@@ -81,6 +81,8 @@ struct ServerState {
 
   void Accept();
   void DrainSessions();
+  // Runs each cell's retention job now and then every retention interval.
+  void ScheduleRetention(std::chrono::minutes delay);
 
   Config config;
   ServerOptions options;
@@ -93,6 +95,7 @@ struct ServerState {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::thread_pool> blocking;
   std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> retention_timer;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -338,6 +341,25 @@ void ServerState::DrainSessions() {
 
 }  // namespace
 
+void ServerState::ScheduleRetention(std::chrono::minutes delay) {
+  retention_timer->expires_after(delay);
+  retention_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    // Retention scans and deletes: off the I/O threads.
+    asio::post(*blocking, [this] {
+      for (auto& [id, cell] : cells) {
+        auto report = cell->ApplyRetention(config.retention, NowMicros());
+        if (report.ok())
+          spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{})", id, report->scanned,
+                       report->deleted);
+        else
+          spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
+      }
+    });
+    ScheduleRetention(std::chrono::minutes(config.retention.interval_minutes));
+  });
+}
+
 struct Server::Impl : ServerState {
   using ServerState::ServerState;
 };
@@ -412,6 +434,8 @@ Status Server::Start() {
       s.options.blocking_threads ? s.options.blocking_threads : 8 * s.threads_wanted;
   s.blocking = std::make_unique<asio::thread_pool>(blocking);
   asio::post(s.acceptor.get_executor(), [&s] { s.Accept(); });
+  s.retention_timer.emplace(asio::make_strand(s.ioc));
+  s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
@@ -442,6 +466,9 @@ void Server::Stop() {
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });
+  if (s.retention_timer) {
+    asio::post(s.retention_timer->get_executor(), [&s] { s.retention_timer->cancel(); });
+  }
   if (s.signals) {
     asio::post(s.signals->get_executor(), [&s] {
       beast::error_code ignored;

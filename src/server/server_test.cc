@@ -980,6 +980,21 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
   EXPECT_FALSE(JBool(r.body, "/erased"));
   TestClient no_scope = Client(&ingest_eu_);
   EXPECT_EQ(Call(no_scope, "DELETE", "/v1/eu/customers/dsar-shopper-1").status, 403);
+
+  // The DPO's view: both erasures and the export, under a pseudonym, with the key id.
+  TestClient admin = Client(&admin_);
+  r = Call(admin, "GET", "/v1/eu/audit?customer_id=dsar-shopper-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/entries"), 3u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/entries/0/action"), "export");
+  EXPECT_EQ(JStr(r.body, "/entries/1/action"), "erasure");
+  EXPECT_EQ(JStr(r.body, "/entries/0/key_id"), dsar.id);
+  EXPECT_EQ(r.body.find("dsar-shopper-1"), std::string::npos) << "subjects are pseudonyms";
+  r = Call(admin, "GET", "/v1/eu/audit/verify");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(JBool(r.body, "/ok")) << r.body;
+  EXPECT_EQ(JInt(r.body, "/records"), 3);
+  EXPECT_EQ(Call(admin, "GET", "/v1/eu/audit?from=yesterday").status, 400);
 }
 
 // ---- authorization matrix ---------------------------------------------------
