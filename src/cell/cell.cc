@@ -144,6 +144,48 @@ struct Cell::Impl {
     return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
   }
 
+  // The members of `root`'s group with copies of their data keys, for
+  // reading outside the lock (the caller wipes them: WipeKeys). identity_mu held.
+  std::vector<std::pair<ShopperKey, Key256>> MembersWithKeysLocked(const ShopperKey& root) {
+    std::vector<std::pair<ShopperKey, Key256>> members;
+    for (const auto& member : graph.Members(root)) members.emplace_back(member, data_keys[member]);
+    return members;
+  }
+
+  // Opens every sealed record of `family` under each member's prefix
+  // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
+  // first record that fails to open or that `fn` refuses.
+  Status ScanSealed(std::vector<std::pair<ShopperKey, Key256>>& members, Family family, std::string_view suffix,
+                    const std::function<Status(std::string_view key, std::string plain)>& fn) {
+    Status result;
+    for (auto& [member, key] : members) {
+      Status inner;
+      if (result.ok()) {
+        Status s = store->ScanPrefix(family, member + std::string(suffix), [&](std::string_view k, std::string_view v) {
+          auto plain = confide::Open(key, v, k);
+          inner = plain.ok() ? fn(k, std::move(*plain)) : plain.status();
+          return inner.ok();
+        });
+        result = inner.ok() ? s : inner;
+      }
+    }
+    return result;
+  }
+
+  // Decrypted events of the members, in storage order.
+  Status ScanEvents(std::vector<std::pair<ShopperKey, Key256>>& members, const std::function<void(Event&&)>& fn) {
+    return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string plain) {
+      auto e = DecodeEvent(plain);
+      if (!e.ok()) return e.status();
+      fn(std::move(*e));
+      return Status();
+    });
+  }
+
+  void WipeKeys(std::vector<std::pair<ShopperKey, Key256>>& members) {
+    for (auto& [member, key] : members) Wipe(key);
+  }
+
   // State and full history of a group, history oldest first. identity_mu held.
   ConsentView ConsentViewLocked(const ShopperKey& root) {
     ConsentView view;
@@ -380,25 +422,14 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
   std::vector<std::pair<ShopperKey, Key256>> members;
   {
     std::lock_guard lock(m.identity_mu);
-    for (const auto& member : m.graph.Members(grant.subject())) members.emplace_back(member, m.data_keys[member]);
+    members = m.MembersWithKeysLocked(grant.subject());
   }
-  Status inner;
-  for (auto& [member, key] : members) {
-    Status s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
-      auto plain = confide::Open(key, v, k);
-      auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());
-      if (!e.ok()) {
-        inner = e.status();
-        return false;
-      }
-      auto category = CategoryOf(e->type);
-      if (category && grant.Allows(*category)) history.push_back(std::move(*e));
-      return true;
-    });
-    Wipe(key);
-    if (!inner.ok()) return inner;
-    if (!s.ok()) return s;
-  }
+  Status s = m.ScanEvents(members, [&](Event&& e) {
+    auto category = CategoryOf(e.type);
+    if (category && grant.Allows(*category)) history.push_back(std::move(e));
+  });
+  m.WipeKeys(members);
+  if (!s.ok()) return s;
   std::stable_sort(history.begin(), history.end(),
                    [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
   return history;
@@ -413,28 +444,15 @@ Result<std::optional<std::string>> Cell::Export(IdKind kind, std::string_view id
     std::lock_guard lock(m.identity_mu);
     auto root = m.graph.Find(pseudonym);
     if (!root) return std::optional<std::string>();
-    for (const auto& member : m.graph.Members(*root)) members.emplace_back(member, m.data_keys[member]);
+    members = m.MembersWithKeysLocked(*root);
     consent = m.ConsentViewLocked(*root);
   }
+  std::vector<Event> events;
+  Status scanned = m.ScanEvents(members, [&](Event&& e) { events.push_back(std::move(e)); });
+  m.WipeKeys(members);
+  if (!scanned.ok()) return scanned;
   auto profile = GetProfile(kind, id);
   if (!profile.ok()) return profile.status();
-  std::vector<Event> events;
-  Status inner;
-  for (auto& [member, key] : members) {
-    Status s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
-      auto plain = confide::Open(key, v, k);
-      auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());
-      if (!e.ok()) {
-        inner = e.status();
-        return false;
-      }
-      events.push_back(std::move(*e));
-      return true;
-    });
-    Wipe(key);
-    if (!inner.ok()) return inner;
-    if (!s.ok()) return s;
-  }
   std::stable_sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
   JsonWriter w;
   w.BeginObject().Key("region").String(m.region.id).Key("exported_at").String(FormatRfc3339(NowMicros()));
@@ -562,47 +580,26 @@ Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id
     std::lock_guard lock(m.identity_mu);
     auto root = m.graph.Find(pseudonym);
     if (!root) return std::optional<Profile>();
-    for (const auto& member : m.graph.Members(*root)) members.emplace_back(member, m.data_keys[member]);
+    members = m.MembersWithKeysLocked(*root);
   }
   Profile p;
   std::map<std::string, uint64_t> store_visits;
-  Status inner;
-  for (auto& [member, key] : members) {
-    Status s = m.store->ScanPrefix(Family::kShoppers, member + 'i', [&](std::string_view k, std::string_view v) {
-      auto raw = confide::Open(key, v, k);
-      if (!raw.ok()) {
-        inner = raw.status();
-        return false;
-      }
-      p.linked_ids.push_back({static_cast<IdKind>(k[17]), std::move(*raw)});
-      return true;
+  Status s = m.ScanSealed(members, Family::kShoppers, "i", [&](std::string_view k, std::string raw) {
+    p.linked_ids.push_back({static_cast<IdKind>(k[17]), std::move(raw)});
+    return Status();
+  });
+  if (s.ok()) {
+    s = m.ScanEvents(members, [&](Event&& e) {
+      if (p.events == 0 || e.timestamp < p.first_seen) p.first_seen = e.timestamp;
+      if (p.events == 0 || e.timestamp > p.last_seen) p.last_seen = e.timestamp;
+      ++p.events;
+      ++p.by_type[static_cast<size_t>(e.type)];
+      ++p.by_channel[static_cast<size_t>(e.channel)];
+      if (e.channel == Channel::kStore && !e.store_id.empty()) ++store_visits[e.store_id];
     });
-    if (s.ok()) s = inner;
-    if (s.ok()) {
-      s = m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
-        auto plain = confide::Open(key, v, k);
-        if (!plain.ok()) {
-          inner = plain.status();
-          return false;
-        }
-        auto e = DecodeEvent(*plain);
-        if (!e.ok()) {
-          inner = e.status();
-          return false;
-        }
-        if (p.events == 0 || e->timestamp < p.first_seen) p.first_seen = e->timestamp;
-        if (p.events == 0 || e->timestamp > p.last_seen) p.last_seen = e->timestamp;
-        ++p.events;
-        ++p.by_type[static_cast<size_t>(e->type)];
-        ++p.by_channel[static_cast<size_t>(e->channel)];
-        if (e->channel == Channel::kStore && !e->store_id.empty()) ++store_visits[e->store_id];
-        return true;
-      });
-      if (s.ok()) s = inner;
-    }
-    Wipe(key);
-    if (!s.ok()) return s;
   }
+  m.WipeKeys(members);
+  if (!s.ok()) return s;
   std::sort(p.linked_ids.begin(), p.linked_ids.end(), [](const auto& a, const auto& b) {
     return std::tie(a.kind, a.value) < std::tie(b.kind, b.value);
   });
