@@ -153,7 +153,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     if (!t) return r.Error("limits", "must be a table");
     CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "limits.", {"max_body_bytes", "max_header_bytes",
                                                        "max_batch_events", "max_json_depth",
-                                                       "header_timeout_ms", "body_timeout_ms"}));
+                                                       "header_timeout_ms", "body_timeout_ms",
+                                                       "requests_per_second_per_key", "burst_per_key"}));
     Limits& l = c.limits;
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
@@ -161,6 +162,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+    CONFIDE_RETURN_IF_ERROR(
+        r.Integer(*t, "limits.", "requests_per_second_per_key", l.requests_per_second_per_key, 0, 10'000'000));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "burst_per_key", l.burst_per_key, 1, 10'000'000));
   }
 
   if (const toml::node* n = root.get("retention")) {

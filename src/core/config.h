@@ -46,6 +46,10 @@ struct Limits {
   uint32_t max_json_depth = 32;
   uint32_t header_timeout_ms = 10'000;
   uint32_t body_timeout_ms = 60'000;
+  // Requests per second per API key (token bucket; 0: unlimited) and the
+  // burst a key may spend at once. Over it: 429 with Retry-After.
+  uint32_t requests_per_second_per_key = 0;
+  uint32_t burst_per_key = 200;
 };
 
 // How long each category of event data is kept, in days (0: for ever), and

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <climits>
 
 #include "consent/consent_json.h"
@@ -84,7 +85,11 @@ void WriteNothingAccepted(JsonWriter& w, const std::vector<Rejection>& rejected,
 }  // namespace
 
 Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics)
-    : config_(config), cells_(std::move(cells)), metrics_(metrics), auth_(config.api_keys) {
+    : config_(config),
+      cells_(std::move(cells)),
+      metrics_(metrics),
+      auth_(config.api_keys),
+      limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key) {
   using S = Scope;
   AddRoute("GET", "/healthz", &Api::Healthz, {});
   AddRoute("GET", "/readyz", &Api::Readyz, {});
@@ -158,6 +163,13 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
     auto key = auth_.Authenticate(call.request.Header("authorization"));
     if (!key.ok()) return ErrorResponse(key.status());
     call.key = key.value();
+    double retry_after = 0;
+    if (!limiter_.Allow(call.key->id, NowMicros(), retry_after)) {
+      HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
+                                     "rate limit of this API key exceeded; retry later");
+      r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(std::ceil(retry_after))));
+      return r;
+    }
   }
   if (call.params.Has("region")) {
     std::string_view region = call.params.Get("region");

@@ -42,6 +42,7 @@
 #include "server/auth.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
+#include "server/rate_limiter.h"
 #include "server/router.h"
 #include "server/url.h"
 
@@ -109,6 +110,7 @@ class Api {
   std::map<std::string, Cell*, std::less<>> cells_;
   Metrics& metrics_;
   Authenticator auth_;
+  RateLimiter limiter_;
   Router router_;
   std::vector<RouteSpec> routes_;  // by router id
   std::atomic<bool> ready_{true};

@@ -1057,5 +1057,20 @@ TEST_F(ServerTest, AuthorizationMatrix) {
   for (const char* open : {"/healthz", "/readyz", "/metrics"}) EXPECT_EQ(Call(c, "GET", open).status, 200) << open;
 }
 
+TEST_F(ServerTest, RateLimitPerKeyAnswers429WithRetryAfter) {
+  StopServer();
+  config_.limits.requests_per_second_per_key = 1;
+  config_.limits.burst_per_key = 3;
+  StartServer();
+  TestClient c = Client(&catalog_);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(Call(c, "GET", "/v1/eu/products/none").status, 404) << i;
+  ClientResponse r = Call(c, "GET", "/v1/eu/products/none");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.Header("retry-after"), "1");
+  EXPECT_EQ(JStr(r.body, "/error/code"), "resource_exhausted");
+  TestClient other = Client(&admin_);
+  EXPECT_EQ(Call(other, "GET", "/v1/eu/products/none").status, 404) << "other keys are not affected";
+}
+
 }  // namespace
 }  // namespace confide
