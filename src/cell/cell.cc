@@ -80,6 +80,7 @@ struct Cell::Impl {
     for (auto& [shopper, key] : data_keys) Wipe(key);
     Wipe(keys.kek);
     Wipe(keys.pseudonym_key);
+    Wipe(keys.token_key);
   }
 
   Status LoadDataKeys() {
@@ -248,6 +249,18 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
 const RegionConfig& Cell::region() const { return impl_->region; }
 Catalog& Cell::catalog() { return *impl_->catalog; }
 AuditLog& Cell::audit() { return *impl_->audit; }
+
+std::string Cell::MintShopperToken(IdKind kind, std::string_view id, Micros expires) const {
+  return confide::MintShopperToken(
+      impl_->keys.token_key, {impl_->region.id, IdKindName(kind), std::string(id), expires / kMicrosPerSecond});
+}
+
+Result<ShopperClaims> Cell::VerifyShopperToken(std::string_view token, Micros now) const {
+  auto claims = confide::VerifyShopperToken(impl_->keys.token_key, token, now);
+  if (claims.ok() && claims->region != impl_->region.id)
+    return Status(Code::kUnauthenticated, "shopper token is for another region");
+  return claims;
+}
 std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {
   return HexEncode(impl_->pseudonyms->Of(IdKindName(kind), id));
 }

@@ -17,6 +17,7 @@
 
 #include "catalog/catalog.h"
 #include "consent/policy.h"
+#include "crypto/shopper_token.h"
 #include "privacy/audit_log.h"
 #include "core/config.h"
 #include "core/status.h"
@@ -144,6 +145,10 @@ class Cell {
   // pseudonymous subject under which a request about (kind, id) is logged:
   // the hex of the identifier's pseudonym, never the identifier.
   AuditLog& audit();
+
+  // Shopper tokens (crypto/shopper_token.h) signed with this region's token key.
+  std::string MintShopperToken(IdKind kind, std::string_view id, Micros expires) const;
+  Result<ShopperClaims> VerifyShopperToken(std::string_view token, Micros now) const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;
 
   Catalog& catalog();

@@ -9,6 +9,7 @@
 #include "crypto/api_key.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
+#include "crypto/shopper_token.h"
 
 namespace confide {
 namespace {
@@ -107,6 +108,31 @@ TEST_F(CryptoTest, ApiKeysVerifyByHash) {
   EXPECT_FALSE(HashesEqual(HashApiKey(forged), k.hash));
   EXPECT_EQ(ApiKeyId("Bearer nonsense"), "");
   EXPECT_EQ(k.token.find(k.hash), std::string::npos);
+}
+
+TEST_F(CryptoTest, ShopperTokensVerifyOnlyWithTheirKeyAndBeforeExpiry) {
+  RegionKeys keys = DeriveRegionKeys(RandomKey(), 1);
+  EXPECT_NE(keys.token_key, keys.kek);
+  Micros now = 1'700'000'000 * kMicrosPerSecond;
+  ShopperClaims claims{"eu", "customer", "C|1", now / kMicrosPerSecond + 900};
+  std::string token = MintShopperToken(keys.token_key, claims);
+  EXPECT_TRUE(IsShopperToken(token));
+  auto ok = VerifyShopperToken(keys.token_key, token, now);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->id, "C|1");
+  EXPECT_EQ(ok->region, "eu");
+  EXPECT_EQ(ok->id_kind, "customer");
+  EXPECT_EQ(VerifyShopperToken(keys.token_key, token, now + 901 * kMicrosPerSecond).status().message(),
+            "shopper token has expired");
+  RegionKeys other = DeriveRegionKeys(RandomKey(), 1);
+  EXPECT_EQ(VerifyShopperToken(other.token_key, token, now).status().message(), "shopper token has a bad signature");
+  ShopperClaims forged = claims;
+  forged.id = "C2";
+  std::string swapped = MintShopperToken(other.token_key, forged);
+  std::string spliced = swapped.substr(0, swapped.find('.')) + token.substr(token.find('.'));
+  EXPECT_EQ(VerifyShopperToken(keys.token_key, spliced, now).status().code(), Code::kUnauthenticated);
+  for (const char* bad : {"st_", "st_abc", "st_!!.??", "ck_x"})
+    EXPECT_EQ(VerifyShopperToken(keys.token_key, bad, now).status().code(), Code::kUnauthenticated) << bad;
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
   keys.kek_version = kek_version;
   crypto_kdf_derive_from_key(keys.kek.data(), 32, kek_version, "conf-kek", root.data());
   crypto_kdf_derive_from_key(keys.pseudonym_key.data(), 32, 1, "conf-pse", root.data());
+  crypto_kdf_derive_from_key(keys.token_key.data(), 32, 1, "conf-tok", root.data());
   return keys;
 }
 

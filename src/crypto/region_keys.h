@@ -20,6 +20,7 @@ struct RegionKeys {
   uint32_t kek_version = 1;
   Key256 kek{};
   Key256 pseudonym_key{};
+  Key256 token_key{};  // signs shopper tokens (crypto/shopper_token.h)
   std::string source;  // "env" or the file path; never the key
 };
 

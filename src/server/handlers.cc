@@ -1,5 +1,7 @@
 #include "server/handlers.h"
 
+#include <simdjson.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -24,6 +26,7 @@ struct Api::Call {
   std::string_view region;  // a configured region id once checked, else empty
   Cell* cell = nullptr;     // the hosted region's cell for region routes
   const ApiKey* key = nullptr;
+  std::string_view principal;  // "shopper" for shopper tokens
   std::string log_fields;
 };
 
@@ -101,25 +104,26 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
-  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent});
-  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent});
-  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar});
-  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar});
+  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, true);
+  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, true);
+  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, true);
+  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, true);
+  AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                   std::vector<Scope> scopes) {
+                   std::vector<Scope> scopes, bool shopper) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
-  routes_[id] = RouteSpec{handler, std::move(scopes)};
+  routes_[id] = RouteSpec{handler, std::move(scopes), shopper};
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
-  Call call{request, {}, {}, {}, nullptr, nullptr, {}};
+  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}};
   auto [path, query] = SplitTarget(request.target);
   RouteMatch match = router_.Find(request.method, path);
   std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
@@ -159,8 +163,11 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
   call.params = match.params;
 
   // Order: who are you (401), is the region here (404/421), may you (403).
-  if (!spec.scopes.empty()) {
-    auto key = auth_.Authenticate(call.request.Header("authorization"));
+  std::string_view authorization = call.request.Header("authorization");
+  std::string_view shopper_token;
+  if (authorization.size() > 7 && IsShopperToken(authorization.substr(7))) shopper_token = authorization.substr(7);
+  if (!spec.scopes.empty() && shopper_token.empty()) {
+    auto key = auth_.Authenticate(authorization);
     if (!key.ok()) return ErrorResponse(key.status());
     call.key = key.value();
     double retry_after = 0;
@@ -194,6 +201,15 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
   if (call.key) {
     Status allowed = Authenticator::Authorize(*call.key, spec.scopes, call.region);
     if (!allowed.ok()) return ErrorResponse(allowed);
+  } else if (!spec.scopes.empty()) {
+    // A shopper token: valid, and only for this shopper's own routes.
+    if (!call.cell) return ErrorResponse(403, CodeName(Code::kPermissionDenied), "shopper tokens reach shopper routes only");
+    auto claims = call.cell->VerifyShopperToken(shopper_token, NowMicros());
+    if (!claims.ok()) return ErrorResponse(claims.status());
+    if (!spec.shopper || claims->id != call.params.Get("id") ||
+        claims->id_kind != call.query.Get("id_kind", "customer"))
+      return ErrorResponse(403, CodeName(Code::kPermissionDenied), "a shopper token reaches only its own shopper");
+    call.principal = "shopper";
   }
   return (this->*spec.handler)(call);
 }
@@ -503,7 +519,8 @@ HttpResponse Api::EraseShopper(Call& call) {
 }
 
 void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
-  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : "", "", std::string(subject),
+  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.principal), "",
+                                         std::string(subject),
                                          std::move(details), NowMicros());
   // The operation is done; a failed audit append is logged loudly, by code only.
   if (!entry.ok())
@@ -540,6 +557,36 @@ HttpResponse Api::VerifyAudit(Call& call) {
   auto v = call.cell->audit().Verify();
   if (!v.ok()) return Failure(call.log_fields, v.status());
   return Json(200, AuditVerificationToJson(*v));
+}
+
+HttpResponse Api::PostShopperToken(Call& call) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(call.request.body).get_object().get(body))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "body must be a JSON object");
+  std::optional<IdKind> kind;
+  std::string_view id;
+  int64_t ttl = 900;
+  for (auto [key, value] : body) {
+    if (key == "ttl_seconds") {
+      if (value.get_int64().get(ttl) || ttl < 1 || ttl > 86'400)
+        return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 86400 seconds", "ttl_seconds");
+      continue;
+    }
+    std::optional<IdKind> k;
+    for (size_t i = 0; i < kIdKindCount; ++i)
+      if (key == IdKindField(static_cast<IdKind>(i))) k = static_cast<IdKind>(i);
+    if (!k) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "unknown field", std::string(key));
+    if (kind || value.get_string().get(id) || id.empty() || id.size() > kMaxIdLength)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "give one shopper id, 1 to 128 bytes", std::string(key));
+    kind = k;
+  }
+  if (!kind) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "a shopper id is required", "customer_id");
+  Micros expires = NowMicros() + ttl * kMicrosPerSecond;
+  JsonWriter w;
+  w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires));
+  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  return Json(200, w.Take());
 }
 
 HttpResponse Api::GetStats(Call& call) {

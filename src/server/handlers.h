@@ -18,6 +18,9 @@
 //   DELETE /v1/{region}/customers/{id}           [dsar]   erasure receipt, ?id_kind=...
 //   GET  /v1/{region}/audit                      [admin]  ?subject=&customer_id=&from=&to=&limit=
 //   GET  /v1/{region}/audit/verify               [admin]
+//   POST /v1/{region}/shopper-tokens             [admin]  {"customer_id":..,"ttl_seconds":900}
+// A shopper token (Bearer st_...) reaches only its own shopper's consent,
+// export and erasure routes, in its own region, with its own id_kind.
 // Consent changes, exports, erasures and profile reads are audited with the
 // API key id and the pseudonymous subject.
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
@@ -76,10 +79,11 @@ class Api {
   struct RouteSpec {
     Handler handler;
     std::vector<Scope> scopes;  // empty: public, no API key needed
+    bool shopper = false;       // a shopper token for the route's {id} may call it
   };
 
   void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                std::vector<Scope> scopes);
+                std::vector<Scope> scopes, bool shopper = false);
   // Authentication, region checks and the handler for a routed request.
   HttpResponse Dispatch(Call& call, const RouteMatch& match);
   std::string_view RouteName(std::string_view method, std::string_view target) const;
@@ -99,6 +103,7 @@ class Api {
   HttpResponse PutConsent(Call& call);
   HttpResponse ExportShopper(Call& call);
   HttpResponse GetAudit(Call& call);
+  HttpResponse PostShopperToken(Call& call);
   HttpResponse VerifyAudit(Call& call);
   // Appends to the region's audit log what this call did to a shopper's data.
   void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);

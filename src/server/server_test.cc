@@ -1029,6 +1029,9 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"GET", "/v1/eu/customers/matrix-shopper/consent", "", {"consent"}},
       {"GET", "/v1/eu/customers/matrix-shopper/data", "", {"dsar"}},
       {"GET", "/v1/eu/stats", "", {}},
+      {"POST", "/v1/eu/shopper-tokens", R"({"customer_id":"matrix-shopper"})", {}},
+      {"GET", "/v1/eu/audit", "", {}},
+      {"GET", "/v1/eu/audit/verify", "", {}},
       {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},
   };
   size_t checked = 0;
@@ -1070,6 +1073,45 @@ TEST_F(ServerTest, RateLimitPerKeyAnswers429WithRetryAfter) {
   EXPECT_EQ(JStr(r.body, "/error/code"), "resource_exhausted");
   TestClient other = Client(&admin_);
   EXPECT_EQ(Call(other, "GET", "/v1/eu/products/none").status, 404) << "other keys are not affected";
+}
+
+TEST_F(ServerTest, ShopperTokensReachOnlyTheirShopper) {
+  Secret("token-shopper-1");
+  Secret("token-shopper-2");
+  TestClient admin = Client(&admin_);
+  ClientResponse minted = Call(admin, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"token-shopper-1","ttl_seconds":600})");
+  ASSERT_EQ(minted.status, 200) << minted.body;
+  std::string token = JStr(minted.body, "/token");
+  ASSERT_EQ(token.rfind("st_", 0), 0u);
+  Secret(token.substr(3, 20));
+  EXPECT_EQ(Call(admin, "POST", "/v1/eu/shopper-tokens", R"({"ttl_seconds":600})").status, 400);
+  TestClient catalog = Client(&catalog_);
+  EXPECT_EQ(Call(catalog, "POST", "/v1/eu/shopper-tokens",
+                 R"({"customer_id":"x"})").status, 403) << "minting needs admin";
+
+  TestClient shopper = Client();
+  HttpHeaders auth = {{"Authorization", "Bearer " + token}};
+  ClientResponse r = Call(shopper, "PUT", "/v1/eu/customers/token-shopper-1/consent",
+                          R"({"purposes":{"marketing":false}})", auth);
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-1/consent", {}, auth).status, 200);
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-1/data", {}, auth).status, 200);
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-2/consent", {}, auth).status, 403) << "another shopper";
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-1/consent?id_kind=loyalty", {}, auth).status, 403);
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-1/profile", {}, auth).status, 403) << "admin route";
+  EXPECT_EQ(Call(shopper, "POST", "/v1/eu/events", Array({View("t-1", "customer_id", "token-shopper-1")}), auth).status,
+            403);
+  EXPECT_EQ(Call(shopper, "GET", "/v1/us/customers/token-shopper-1/consent", {}, auth).status, 401) << "another region";
+  std::string forged = token;
+  forged[5] = forged[5] == 'A' ? 'B' : 'A';
+  EXPECT_EQ(Call(shopper, "GET", "/v1/eu/customers/token-shopper-1/consent", {}, {{"Authorization", "Bearer " + forged}})
+                .status,
+            401);
+  r = Call(shopper, "DELETE", "/v1/eu/customers/token-shopper-1", {}, auth);
+  EXPECT_EQ(r.status, 200) << "a shopper may erase their own data";
+  EXPECT_TRUE(JBool(r.body, "/erased"));
+  r = Call(admin, "GET", "/v1/eu/audit");
+  EXPECT_NE(r.body.find(R"("key_id":"shopper")"), std::string::npos) << r.body;
 }
 
 }  // namespace
