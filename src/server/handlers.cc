@@ -432,12 +432,23 @@ HttpResponse Api::GetStore(Call& call) {
   return Json(200, StoreToJson(*store.value()));
 }
 
+namespace {
+
+// The shopper identifier's kind, from ?id_kind= (default customer).
+std::optional<IdKind> IdKindParam(const QueryParams& query) { return ParseIdKind(query.Get("id_kind", "customer")); }
+
+HttpResponse BadIdKind() {
+  return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+}
+
+// Sec-GPC: only the exact value "1" is the signal.
+bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
+
+}  // namespace
+
 HttpResponse Api::GetProfile(Call& call) {
-  std::string_view kind_name = call.query.Get("id_kind", "customer");
-  auto kind = ParseIdKind(kind_name);
-  if (!kind)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
-                         "must be customer, anonymous or loyalty", "id_kind");
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
   auto profile = call.cell->GetProfile(*kind, call.params.Get("id"));
   if (!profile.ok()) return Failure(call.log_fields, profile.status());
   if (!profile.value())
@@ -446,17 +457,10 @@ HttpResponse Api::GetProfile(Call& call) {
   return Json(200, ProfileToJson(*profile.value()));
 }
 
-namespace {
-
-// Sec-GPC: only the exact value "1" is the signal.
-bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
-
-}  // namespace
 
 HttpResponse Api::PutConsent(Call& call) {
-  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
-  if (!kind)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
   std::string_view id = call.params.Get("id");
   if (id.empty() || id.size() > kMaxIdLength)
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 128 bytes", "id");
@@ -477,9 +481,8 @@ HttpResponse Api::PutConsent(Call& call) {
 }
 
 HttpResponse Api::GetConsent(Call& call) {
-  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
-  if (!kind)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
   std::string_view id = call.params.Get("id");
   bool gpc = GpcSignal(call.request);
   if (gpc) {
@@ -495,9 +498,8 @@ HttpResponse Api::GetConsent(Call& call) {
 }
 
 HttpResponse Api::ExportShopper(Call& call) {
-  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
-  if (!kind)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
   auto doc = call.cell->Export(*kind, call.params.Get("id"));
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   if (!doc.value())
@@ -507,9 +509,8 @@ HttpResponse Api::ExportShopper(Call& call) {
 }
 
 HttpResponse Api::EraseShopper(Call& call) {
-  auto kind = ParseIdKind(call.query.Get("id_kind", "customer"));
-  if (!kind)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
   auto receipt = call.cell->Erase(*kind, call.params.Get("id"));
   if (!receipt.ok()) return Failure(call.log_fields, receipt.status());
   Audit(call, AuditAction::kErasure, call.cell->AuditSubject(*kind, call.params.Get("id")),
