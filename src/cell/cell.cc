@@ -78,6 +78,7 @@ struct Cell::Impl {
 
   ~Impl() {
     for (auto& [shopper, key] : data_keys) Wipe(key);
+    for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
     Wipe(keys.kek);
     Wipe(keys.pseudonym_key);
     Wipe(keys.token_key);
@@ -523,6 +524,31 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   m.consent_states.erase(*root);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(rows, Durability::kSync));
   return receipt;
+}
+
+Result<Cell::KeyRotation> Cell::RotateKeys() {
+  Impl& m = *impl_;
+  std::lock_guard lock(m.identity_mu);
+  KeyRotation r;
+  r.old_version = m.keys.kek_version;
+  auto staged = AddRegionKek(m.keys);
+  if (!staged.ok()) return staged.status();
+  Wipe(m.keys.kek);
+  m.keys = std::move(*staged);
+  r.new_version = m.keys.kek_version;
+  WriteBatch batch;
+  for (const auto& [shopper, dek] : m.data_keys) {
+    batch.Put(Family::kDataKeys, shopper, WrapDataKey(m.keys, dek, shopper));
+    if (batch.size() >= 10'000) {
+      CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+      r.rewrapped += batch.size();
+      batch.Clear();
+    }
+  }
+  CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  r.rewrapped += batch.size();
+  CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));
+  return r;
 }
 
 Result<Cell::RetentionReport> Cell::ApplyRetention(const Retention& limits, Micros now) {

@@ -151,6 +151,17 @@ class Cell {
   Result<ShopperClaims> VerifyShopperToken(std::string_view token, Micros now) const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;
 
+  // Rotates the region's key-encryption key while serving: a new KEK is
+  // written beside the old one, every shopper's data key is re-wrapped
+  // under it, then the old KEK is destroyed (crypto/region_keys.h). Ingest
+  // waits for the re-wrap; reads of already open keys do not.
+  struct KeyRotation {
+    uint32_t old_version = 0;
+    uint32_t new_version = 0;
+    uint64_t rewrapped = 0;
+  };
+  Result<KeyRotation> RotateKeys();
+
   Catalog& catalog();
   Store& store();
 

@@ -1,5 +1,7 @@
 #include "cell/cell.h"
 
+#include "core/bytes.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -492,6 +494,33 @@ TEST_F(CellTest, RetentionDeletesWhatOutlivedItsCategory) {
   auto profile = *cell_->GetProfile(IdKind::kCustomer, "C-40");
   EXPECT_EQ(profile->events, 1u);
   EXPECT_EQ(profile->by_type[static_cast<size_t>(EventType::kPurchase)], 1u);
+}
+
+TEST_F(CellTest, KeyRotationRewrapsEveryDataKeyAndDropsTheOldKek) {
+  Ingest(Journey("C-50"));
+  Ingest(Journey("C-51"));
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-50", Decision(Purpose::kPersonalization, true)).ok());
+  auto r = cell_->RotateKeys();
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->old_version, 1u);
+  EXPECT_EQ(r->new_version, 2u);
+  EXPECT_EQ(r->rewrapped, 2u);
+  std::ifstream key_file(root_ / "keys" / "eu.key");
+  std::string text((std::istreambuf_iterator<char>(key_file)), {});
+  EXPECT_NE(text.find("\nkek 2 "), std::string::npos) << "only the new KEK is kept";
+  EXPECT_EQ(text.find("\nkek 1 "), std::string::npos);
+  ASSERT_TRUE(cell_->store().ScanPrefix(Family::kDataKeys, "", [&](std::string_view, std::string_view v) {
+    EXPECT_EQ(GetFixed32BE(v), 2u) << "every data key is wrapped under the new KEK";
+    return true;
+  }).ok());
+  EXPECT_EQ(Readable(*cell_, "C-50"), 3u) << "serving goes on";
+  std::vector<Event> later = Journey("C-52");
+  EXPECT_EQ(Ingest(later)[0].kind, IngestOutcome::Kind::kStored) << "new shoppers get keys wrapped under the new KEK";
+  cell_.reset();
+  cell_ = OpenCell("eu");
+  EXPECT_EQ(Readable(*cell_, "C-50"), 3u) << "and after a restart";
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-51"))->events, 3u);
+  EXPECT_EQ(cell_->RotateKeys()->new_version, 3u);
 }
 
 }  // namespace

@@ -127,9 +127,12 @@ TEST_F(CliTest, DsarExportThenErase) {
   RunResult gone = Confide("dsar export --region eu --data-dir " + data + " cli-shopper-9");
   EXPECT_NE(gone.exit_code, 0);
   EXPECT_EQ(gone.err, "confide: eu: no data is held for this identifier\n");
+  RunResult rotated = Confide("keys rotate --region eu --data-dir " + data);
+  ASSERT_EQ(rotated.exit_code, 0) << rotated.err;
+  EXPECT_EQ(rotated.out.rfind("eu: key version 1 -> 2", 0), 0u) << rotated.out;
   RunResult audit = Confide("audit verify --region eu --data-dir " + data);
   ASSERT_EQ(audit.exit_code, 0) << audit.err;
-  EXPECT_EQ(audit.out.rfind("eu: 2 records, chain intact", 0), 0u) << audit.out;
+  EXPECT_EQ(audit.out.rfind("eu: 3 records, chain intact", 0), 0u) << audit.out;
 }
 
 }  // namespace

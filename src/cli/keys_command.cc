@@ -16,7 +16,7 @@ std::string TomlList(const std::vector<std::string>& items) {
 }  // namespace
 
 void AddKeysCommand(CLI::App& app, int& exit_code) {
-  auto* keys = app.add_subcommand("keys", "API keys");
+  auto* keys = app.add_subcommand("keys", "API keys and region keys");
   keys->require_subcommand(1);
   auto* create = keys->add_subcommand("new", "print a new API key and the config entry that admits it");
   static std::string scopes = "admin", regions = "*";
@@ -36,6 +36,27 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
         "Add this to confide.toml to admit it:\n\n"
         "[[api_keys]]\nid = \"%s\"\nhash = \"%s\"\nscopes = %s\nregions = %s\n",
         k.token.c_str(), k.id.c_str(), k.hash.c_str(), TomlList(scope_list).c_str(), TomlList(region_list).c_str());
+  });
+
+  auto* rotate = keys->add_subcommand("rotate", "re-wrap every shopper data key of a region under a new region key");
+  static ConfigFlags flags;
+  static std::string region;
+  AddConfigFlags(*rotate, flags, false);
+  rotate->add_option("--region", region, "the region whose key rotates")->required();
+  rotate->callback([&exit_code] {
+    auto config = ResolveConfig(flags);
+    if (!config.ok()) return void(exit_code = Fail(config.status()));
+    auto cell = OpenCell(*config, region);
+    if (!cell.ok()) return void(exit_code = Fail(cell.status()));
+    auto r = (*cell)->RotateKeys();
+    if (!r.ok()) return void(exit_code = Fail(region + ": " + r.status().message()));
+    auto logged = (*cell)->audit().Append(AuditAction::kKeyOperation, "cli", "", "",
+                                          "kek rotated " + std::to_string(r->old_version) + "->" +
+                                              std::to_string(r->new_version),
+                                          NowMicros());
+    if (!logged.ok()) return void(exit_code = Fail("audit log: " + logged.status().message()));
+    std::printf("%s: key version %u -> %u, %llu data keys re-wrapped; the old key is destroyed\n", region.c_str(),
+                r->old_version, r->new_version, static_cast<unsigned long long>(r->rewrapped));
   });
 }
 

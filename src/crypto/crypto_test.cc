@@ -110,6 +110,40 @@ TEST_F(CryptoTest, ApiKeysVerifyByHash) {
   EXPECT_EQ(k.token.find(k.hash), std::string::npos);
 }
 
+TEST_F(CryptoTest, KekRotationKeepsBothKeysUntilRetired) {
+  auto keys = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(keys.ok());
+  Key256 dek = RandomKey();
+  std::string old_wrapped = WrapDataKey(*keys, dek, "owner");
+  auto staged = AddRegionKek(*keys);
+  ASSERT_TRUE(staged.ok()) << staged.status().ToString();
+  EXPECT_EQ(staged->kek_version, 2u);
+  EXPECT_NE(staged->kek, keys->kek);
+  EXPECT_EQ(staged->pseudonym_key, keys->pseudonym_key) << "pseudonyms never change";
+  EXPECT_EQ(*UnwrapDataKey(*staged, old_wrapped, "owner"), dek) << "the old KEK still opens during the rotation";
+  // A crash now: a reload sees both KEKs.
+  auto reloaded = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(reloaded->kek_version, 2u);
+  EXPECT_EQ(*UnwrapDataKey(*reloaded, old_wrapped, "owner"), dek);
+  std::string new_wrapped = WrapDataKey(*staged, dek, "owner");
+  ASSERT_TRUE(RetireRegionKeks(*staged).ok());
+  EXPECT_FALSE(UnwrapDataKey(*staged, old_wrapped, "owner").ok()) << "the old KEK is gone";
+  auto after = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ(*UnwrapDataKey(*after, new_wrapped, "owner"), dek);
+  EXPECT_FALSE(UnwrapDataKey(*after, old_wrapped, "owner").ok());
+  EXPECT_EQ(after->pseudonym_key, keys->pseudonym_key);
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ / "eu.key").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  ::setenv("CONFIDE_REGION_KEY_APAC", std::string(64, 'b').c_str(), 1);
+  auto env = LoadOrCreateRegionKeys(dir_.string(), "apac");
+  ::unsetenv("CONFIDE_REGION_KEY_APAC");
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(AddRegionKek(*env).status().code(), Code::kFailedPrecondition);
+}
+
 TEST_F(CryptoTest, ShopperTokensVerifyOnlyWithTheirKeyAndBeforeExpiry) {
   RegionKeys keys = DeriveRegionKeys(RandomKey(), 1);
   EXPECT_NE(keys.token_key, keys.kek);

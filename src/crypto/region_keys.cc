@@ -5,7 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -24,13 +26,7 @@ std::string EnvName(const std::string& region) {
   return name;
 }
 
-Result<Key256> ParseRoot(std::string_view text, const std::string& where) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.remove_suffix(1);
-  // Skip comment lines.
-  while (!text.empty() && text.front() == '#') {
-    size_t nl = text.find('\n');
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-  }
+Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
   auto raw = HexDecode(text);
   if (!raw || raw->size() != 32)
     return Status(Code::kInvalidArgument, where + ": must hold 64 hex characters (a 256-bit key)");
@@ -38,6 +34,96 @@ Result<Key256> ParseRoot(std::string_view text, const std::string& where) {
   std::memcpy(k.data(), raw->data(), 32);
   sodium_memzero(raw->data(), raw->size());
   return k;
+}
+
+// A key file: comment lines, the root, then optional "kek <version> <hex>".
+struct KeyFile {
+  Key256 root{};
+  std::vector<std::pair<uint32_t, Key256>> keks;
+  ~KeyFile() {
+    Wipe(root);
+    for (auto& [v, k] : keks) Wipe(k);
+  }
+};
+
+Status ParseKeyFile(std::string_view text, const std::string& where, KeyFile& out) {
+  bool have_root = false;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view line = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
+    if (line.empty() || line.front() == '#') continue;
+    if (!have_root) {
+      auto root = ParseHexKey(line, where);
+      if (!root.ok()) return root.status();
+      out.root = *root;
+      have_root = true;
+      continue;
+    }
+    // kek <version> <hex>
+    size_t a = line.find(' '), b = line.rfind(' ');
+    uint32_t version = 0;
+    if (line.substr(0, 4) != "kek " || a == b ||
+        std::from_chars(line.data() + a + 1, line.data() + b, version).ec != std::errc() || version == 0)
+      return Status(Code::kInvalidArgument, where + ": expected \"kek <version> <hex>\" after the root");
+    auto kek = ParseHexKey(line.substr(b + 1), where);
+    if (!kek.ok()) return kek.status();
+    out.keks.emplace_back(version, *kek);
+  }
+  if (!have_root) return Status(Code::kInvalidArgument, where + ": must hold 64 hex characters (a 256-bit key)");
+  return {};
+}
+
+RegionKeys KeysFrom(const KeyFile& file) {
+  RegionKeys keys = DeriveRegionKeys(file.root, 1);
+  if (file.keks.empty()) return keys;
+  auto current = std::max_element(file.keks.begin(), file.keks.end());
+  Wipe(keys.kek);
+  keys.kek_version = current->first;
+  keys.kek = current->second;
+  for (const auto& entry : file.keks)
+    if (entry.first != current->first) keys.retired_keks.push_back(entry);
+  return keys;
+}
+
+std::string HexKey(const Key256& k) { return HexEncode(std::string_view(reinterpret_cast<const char*>(k.data()), 32)); }
+
+// Writes the file through a synced temporary and a rename, mode 0600.
+Status WriteKeyFile(const std::string& path, std::string body) {
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
+  if (fd < 0) return Status(Code::kIoError, tmp + ": cannot create: " + std::strerror(errno));
+  bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  sodium_memzero(body.data(), body.size());
+  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
+    return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY); dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+  return {};
+}
+
+Status ReadKeyFile(const std::string& path, KeyFile& file) {
+  std::ifstream in(path);
+  if (!in) return Status(Code::kIoError, path + ": cannot read");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  Status s = ParseKeyFile(text, path, file);
+  sodium_memzero(text.data(), text.size());
+  return s;
+}
+
+std::string FormatKeyFile(const Key256& root, const std::vector<std::pair<uint32_t, Key256>>& keks) {
+  std::string body =
+      "# Confide root key. Keep it secret; losing it makes the region's data unreadable.\n" + HexKey(root) + "\n";
+  for (const auto& [version, kek] : keks) body += "kek " + std::to_string(version) + " " + HexKey(kek) + "\n";
+  return body;
 }
 
 }  // namespace
@@ -54,7 +140,7 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
 Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region) {
   std::string env = EnvName(region);
   if (const char* v = std::getenv(env.c_str())) {
-    auto root = ParseRoot(v, "environment variable " + env);
+    auto root = ParseHexKey(v, "environment variable " + env);
     if (!root.ok()) return root.status();
     RegionKeys keys = DeriveRegionKeys(*root, 1);
     keys.source = "env";
@@ -70,17 +156,11 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
     if (ec) return Status(Code::kIoError, key_dir + ": cannot create: " + ec.message());
     ::chmod(key_dir.c_str(), 0700);
     Key256 root = RandomKey();
-    std::string body = "# Confide root key for region " + region +
-                       ". Keep it secret; losing it makes the region's data unreadable.\n" +
-                       HexEncode(std::string_view(reinterpret_cast<const char*>(root.data()), 32)) + "\n";
-    std::string tmp = path + ".tmp";
-    int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) return Status(Code::kIoError, tmp + ": cannot create: " + std::strerror(errno));
-    bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    sodium_memzero(body.data(), body.size());
-    if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-      return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
+    Status written = WriteKeyFile(path, FormatKeyFile(root, {}));
+    if (!written.ok()) {
+      Wipe(root);
+      return written;
+    }
     RegionKeys keys = DeriveRegionKeys(root, 1);
     Wipe(root);
     keys.source = path;
@@ -89,17 +169,38 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
   if (st.st_mode & 077)
     return Status(Code::kPermissionDenied,
                   path + ": key file is readable by group or others; run chmod 600 on it");
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
-  auto root = ParseRoot(text, path);
-  sodium_memzero(text.data(), text.size());
-  if (!root.ok()) return root.status();
-  RegionKeys keys = DeriveRegionKeys(*root, 1);
-  Wipe(*root);
+  KeyFile file;
+  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(path, file));
+  RegionKeys keys = KeysFrom(file);
   keys.source = path;
   return keys;
+}
+
+Result<RegionKeys> AddRegionKek(const RegionKeys& keys) {
+  if (keys.source == "env")
+    return Status(Code::kFailedPrecondition, "keys come from the environment: rotate them there");
+  KeyFile file;
+  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
+  if (file.keks.empty()) file.keks.emplace_back(keys.kek_version, keys.kek);  // the derived first KEK, made explicit
+  uint32_t next = keys.kek_version + 1;
+  Key256 fresh = RandomKey();
+  file.keks.emplace_back(next, fresh);
+  CONFIDE_RETURN_IF_ERROR(WriteKeyFile(keys.source, FormatKeyFile(file.root, file.keks)));
+  RegionKeys rotated = KeysFrom(file);
+  rotated.source = keys.source;
+  Wipe(fresh);
+  return rotated;
+}
+
+Status RetireRegionKeks(RegionKeys& keys) {
+  if (keys.source == "env")
+    return Status(Code::kFailedPrecondition, "keys come from the environment: rotate them there");
+  KeyFile file;
+  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
+  CONFIDE_RETURN_IF_ERROR(WriteKeyFile(keys.source, FormatKeyFile(file.root, {{keys.kek_version, keys.kek}})));
+  for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
+  keys.retired_keks.clear();
+  return {};
 }
 
 std::string WrapDataKey(const RegionKeys& keys, const Key256& dek, std::string_view owner) {
@@ -113,11 +214,14 @@ std::string WrapDataKey(const RegionKeys& keys, const Key256& dek, std::string_v
 
 Result<Key256> UnwrapDataKey(const RegionKeys& keys, std::string_view wrapped, std::string_view owner) {
   if (wrapped.size() < 4) return Status(Code::kDataLoss, "wrapped data key is truncated");
-  if (GetFixed32BE(wrapped) != keys.kek_version)
-    return Status(Code::kFailedPrecondition, "data key is wrapped under another key version");
+  uint32_t version = GetFixed32BE(wrapped);
+  const Key256* kek = version == keys.kek_version ? &keys.kek : nullptr;
+  for (const auto& [v, k] : keys.retired_keks)
+    if (v == version) kek = &k;
+  if (!kek) return Status(Code::kFailedPrecondition, "data key is wrapped under a key version no longer held");
   std::string ad = "dek:";
   ad.append(owner);
-  auto plain = Open(keys.kek, wrapped.substr(4), ad);
+  auto plain = Open(*kek, wrapped.substr(4), ad);
   if (!plain.ok()) return plain.status();
   if (plain->size() != 32) return Status(Code::kDataLoss, "wrapped data key has the wrong size");
   Key256 dek;

@@ -10,6 +10,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/status.h"
 #include "crypto/aead.h"
@@ -19,12 +21,29 @@ namespace confide {
 struct RegionKeys {
   uint32_t kek_version = 1;
   Key256 kek{};
+  // Earlier KEKs still accepted for unwrapping while a rotation re-wraps.
+  std::vector<std::pair<uint32_t, Key256>> retired_keks;
   Key256 pseudonym_key{};
   Key256 token_key{};  // signs shopper tokens (crypto/shopper_token.h)
   std::string source;  // "env" or the file path; never the key
 };
 
 Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region);
+
+// KEK rotation, crash-safe in three steps that the cell drives:
+//  1. AddRegionKek writes a fresh random KEK (version + 1) into the key file
+//     beside the current one and returns keys with it current and the old
+//     one retired (a crash from here on leaves both in the file, so every
+//     data key, whichever KEK wraps it, still opens);
+//  2. the cell re-wraps every data key under the new KEK;
+//  3. RetireRegionKeks rewrites the key file with the current KEK only and
+//     wipes the retired ones: the old KEK is gone.
+// The key file is then: comment lines, the root (pseudonym and token keys
+// derive from it; it never rotates), and "kek <version> <hex>" lines.
+// kFailedPrecondition for keys from the environment (the operator rotates
+// those); kIoError naming the file.
+Result<RegionKeys> AddRegionKek(const RegionKeys& keys);
+Status RetireRegionKeks(RegionKeys& keys);
 
 // Derives the keys from a root secret (exposed for tests and tools).
 RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version);

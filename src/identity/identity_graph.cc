@@ -92,6 +92,7 @@ size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch) {
 
 Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<IdentifierRef>& ids,
                                                          WriteBatch& batch) {
+  if (ids.empty()) return InvalidArgument("customer_id", "one of customer_id, anonymous_id or loyalty_id is required");
   Resolution res;
   // Groups already holding one of the identifiers, in the order met.
   std::vector<ShopperKey> roots;

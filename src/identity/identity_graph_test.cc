@@ -104,6 +104,14 @@ TEST_F(IdentityGraphTest, RemoveGroupForgetsEveryIdentifier) {
   (void)anon;
 }
 
+TEST_F(IdentityGraphTest, NoIdentifierIsAnErrorNotACrash) {
+  WriteBatch b;
+  auto r = graph_.Resolve({}, b);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().field(), "customer_id");
+  EXPECT_TRUE(b.empty());
+}
+
 TEST_F(IdentityGraphTest, NewShopperIsKeyedByMostStableId) {
   ShopperKey s = Resolve({Id(IdKind::kAnonymous, "a9"), Id(IdKind::kLoyalty, "l9")});
   EXPECT_EQ(s, Id(IdKind::kLoyalty, "l9").pseudonym);

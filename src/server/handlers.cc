@@ -109,6 +109,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, true);
   AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, true);
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
@@ -587,6 +588,18 @@ HttpResponse Api::PostShopperToken(Call& call) {
   JsonWriter w;
   w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires));
   w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::RotateKeys(Call& call) {
+  auto r = call.cell->RotateKeys();
+  if (!r.ok()) return Failure(call.log_fields, r.status());
+  Audit(call, AuditAction::kKeyOperation, "",
+        "kek rotated " + std::to_string(r->old_version) + "->" + std::to_string(r->new_version) +
+            ", rewrapped=" + std::to_string(r->rewrapped));
+  JsonWriter w;
+  w.BeginObject().Key("old_kek_version").Uint(r->old_version).Key("kek_version").Uint(r->new_version);
+  w.Key("rewrapped_data_keys").Uint(r->rewrapped).EndObject();
   return Json(200, w.Take());
 }
 

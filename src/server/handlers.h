@@ -19,6 +19,7 @@
 //   GET  /v1/{region}/audit                      [admin]  ?subject=&customer_id=&from=&to=&limit=
 //   GET  /v1/{region}/audit/verify               [admin]
 //   POST /v1/{region}/shopper-tokens             [admin]  {"customer_id":..,"ttl_seconds":900}
+//   POST /v1/{region}/keys/rotate                [admin]  re-wraps every data key under a new KEK
 // A shopper token (Bearer st_...) reaches only its own shopper's consent,
 // export and erasure routes, in its own region, with its own id_kind.
 // Consent changes, exports, erasures and profile reads are audited with the
@@ -104,6 +105,7 @@ class Api {
   HttpResponse ExportShopper(Call& call);
   HttpResponse GetAudit(Call& call);
   HttpResponse PostShopperToken(Call& call);
+  HttpResponse RotateKeys(Call& call);
   HttpResponse VerifyAudit(Call& call);
   // Appends to the region's audit log what this call did to a shopper's data.
   void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);

@@ -1032,6 +1032,7 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"POST", "/v1/eu/shopper-tokens", R"({"customer_id":"matrix-shopper"})", {}},
       {"GET", "/v1/eu/audit", "", {}},
       {"GET", "/v1/eu/audit/verify", "", {}},
+      {"POST", "/v1/eu/keys/rotate", "", {}},
       {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},
   };
   size_t checked = 0;
