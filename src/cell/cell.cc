@@ -528,25 +528,43 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
 
 Result<Cell::KeyRotation> Cell::RotateKeys() {
   Impl& m = *impl_;
-  std::lock_guard lock(m.identity_mu);
   KeyRotation r;
-  r.old_version = m.keys.kek_version;
-  auto staged = AddRegionKek(m.keys);
-  if (!staged.ok()) return staged.status();
-  Wipe(m.keys.kek);
-  m.keys = std::move(*staged);
-  r.new_version = m.keys.kek_version;
-  WriteBatch batch;
-  for (const auto& [shopper, dek] : m.data_keys) {
-    batch.Put(Family::kDataKeys, shopper, WrapDataKey(m.keys, dek, shopper));
-    if (batch.size() >= 10'000) {
-      CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
-      r.rewrapped += batch.size();
-      batch.Clear();
-    }
+  std::vector<ShopperKey> shoppers;
+  {
+    std::lock_guard lock(m.identity_mu);
+    r.old_version = m.keys.kek_version;
+    auto staged = AddRegionKek(m.keys);
+    if (!staged.ok()) return staged.status();
+    Wipe(m.keys.kek);
+    m.keys = std::move(*staged);  // shoppers created from now on are wrapped under the new KEK
+    r.new_version = m.keys.kek_version;
+    shoppers.reserve(m.data_keys.size());
+    for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper);
   }
-  CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
-  r.rewrapped += batch.size();
+  // In chunks: the lock is held to wrap, not while the chunk syncs, so
+  // requests go on. A shopper erased while its chunk was being written gets
+  // its re-wrapped key deleted again right after.
+  constexpr size_t kChunk = 2'000;
+  for (size_t start = 0; start < shoppers.size(); start += kChunk) {
+    const size_t end = std::min(shoppers.size(), start + kChunk);
+    WriteBatch batch;
+    {
+      std::lock_guard lock(m.identity_mu);
+      for (size_t i = start; i < end; ++i) {
+        auto dek = m.data_keys.find(shoppers[i]);
+        if (dek != m.data_keys.end())
+          batch.Put(Family::kDataKeys, shoppers[i], WrapDataKey(m.keys, dek->second, shoppers[i]));
+      }
+    }
+    CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+    r.rewrapped += batch.size();
+    std::lock_guard lock(m.identity_mu);
+    WriteBatch erased;
+    for (size_t i = start; i < end; ++i)
+      if (!m.data_keys.count(shoppers[i])) erased.Delete(Family::kDataKeys, shoppers[i]);
+    if (!erased.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(erased, Durability::kSync));
+  }
+  std::lock_guard lock(m.identity_mu);
   CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));
   return r;
 }

@@ -153,8 +153,8 @@ class Cell {
 
   // Rotates the region's key-encryption key while serving: a new KEK is
   // written beside the old one, every shopper's data key is re-wrapped
-  // under it, then the old KEK is destroyed (crypto/region_keys.h). Ingest
-  // waits for the re-wrap; reads of already open keys do not.
+  // under it in chunks of 2,000 (requests wait for one chunk at most), then
+  // the old KEK is destroyed (crypto/region_keys.h).
   struct KeyRotation {
     uint32_t old_version = 0;
     uint32_t new_version = 0;
