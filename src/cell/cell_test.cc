@@ -213,6 +213,11 @@ TEST_F(CellTest, RegionDirectoryHoldsNoPlaintext) {
   s.id(IdKind::kLoyalty) = loyalty;
   s.query = marker;
   Ingest({s});
+  ConsentRecord consent;
+  consent.timestamp = NowMicros();
+  consent.purposes[static_cast<size_t>(Purpose::kMarketing)] = true;
+  consent.user_agent = marker + "-agent";
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, customer, consent).ok());
   auto us = OpenCell("us");
   fs::path eu_dir = root_ / "data" / "eu";
   ASSERT_TRUE(DirectoryContains(eu_dir, "data_keys")) << "sanity: the search reads the database files";
@@ -225,6 +230,11 @@ TEST_F(CellTest, RegionDirectoryHoldsNoPlaintext) {
   }
   // The data is still readable through the cell.
   EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, customer))->events, 1u);
+  // Erasure in eu writes nothing to us either.
+  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, customer).ok());
+  ASSERT_TRUE(us->store().CompactAll().ok());
+  for (const auto& needle : {customer, loyalty, marker})
+    EXPECT_FALSE(DirectoryContains(root_ / "data" / "us", needle)) << needle;
 }
 
 TEST_F(CellTest, CatalogRoundTrips) {

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include <sodium.h>
+
 #include <algorithm>
 #include <array>
 #include <boost/asio/dispatch.hpp>
@@ -20,6 +22,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "core/bytes.h"
 #include "core/log.h"
 #include "server/handlers.h"
 #include "server/http_error.h"
@@ -360,6 +363,44 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
   });
 }
 
+// A digest of everything in the configuration that governs access and data
+// handling, to audit changes between runs.
+std::string ConfigFingerprint(const Config& c) {
+  std::string text = "listen=" + c.listen + ";tcf=" + std::to_string(c.tcf_vendor_id);
+  for (const auto& r : c.regions)
+    text += ";region=" + r.id + "," + LegalBasisName(r.legal_basis) + "," + r.currency + "," + r.endpoint;
+  for (const auto& h : c.hosted_regions) text += ";hosted=" + h;
+  for (const auto& k : c.api_keys) {
+    text += ";key=" + k.id + "," + k.hash;
+    for (const auto& s : k.scopes) text += ",s:" + s;
+    for (const auto& r : k.regions) text += ",r:" + r;
+  }
+  const Limits& l = c.limits;
+  for (uint64_t v : {l.max_body_bytes, l.max_header_bytes, uint64_t{l.max_batch_events}, uint64_t{l.max_json_depth},
+                     uint64_t{l.header_timeout_ms}, uint64_t{l.body_timeout_ms},
+                     uint64_t{l.requests_per_second_per_key}, uint64_t{l.burst_per_key},
+                     uint64_t{c.retention.browsing_days}, uint64_t{c.retention.purchases_days},
+                     uint64_t{c.retention.location_days}, uint64_t{c.retention.interval_minutes}})
+    text += ";" + std::to_string(v);
+  unsigned char digest[16];
+  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr,
+                     0);
+  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
+}
+
+// Audits, per region, a configuration that differs from the last one served.
+Status AuditConfigChange(Cell& cell, const std::string& fingerprint) {
+  auto last = cell.store().Get(Family::kMeta, "config_fingerprint");
+  if (!last.ok()) return last.status();
+  if (last->has_value() && **last == fingerprint) return {};
+  auto entry = cell.audit().Append(AuditAction::kConfigChange, "config", "", "",
+                                   "configuration fingerprint " + fingerprint, NowMicros());
+  if (!entry.ok()) return entry.status();
+  WriteBatch b;
+  b.Put(Family::kMeta, "config_fingerprint", fingerprint);
+  return cell.store().Write(b);
+}
+
 struct Server::Impl : ServerState {
   using ServerState::ServerState;
 };
@@ -389,6 +430,11 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
       return Status(cell.status().code(), "region " + id + ": " + cell.status().message(),
                     cell.status().field());
     impl->cells.emplace(id, std::move(cell).value());
+  }
+  std::string fingerprint = ConfigFingerprint(config);
+  for (auto& [id, cell] : impl->cells) {
+    Status audited = AuditConfigChange(*cell, fingerprint);
+    if (!audited.ok()) return Status(audited.code(), "region " + id + ": audit log: " + audited.message());
   }
 
   beast::error_code ec;

@@ -993,8 +993,16 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
   r = Call(admin, "GET", "/v1/eu/audit/verify");
   ASSERT_EQ(r.status, 200);
   EXPECT_TRUE(JBool(r.body, "/ok")) << r.body;
-  EXPECT_EQ(JInt(r.body, "/records"), 3);
+  EXPECT_EQ(JInt(r.body, "/records"), 5) << "two configurations served (the dsar key was added) and three requests";
+  r = Call(admin, "GET", "/v1/eu/audit?limit=2");
+  EXPECT_EQ(JStr(r.body, "/entries/0/action"), "config_change");
+  EXPECT_EQ(JStr(r.body, "/entries/1/action"), "config_change");
   EXPECT_EQ(Call(admin, "GET", "/v1/eu/audit?from=yesterday").status, 400);
+
+  StopServer();
+  StartServer();  // the same configuration again: nothing new to audit
+  TestClient again = Client(&admin_);
+  EXPECT_EQ(JInt(Call(again, "GET", "/v1/eu/audit/verify").body, "/records"), 5);
 }
 
 // ---- authorization matrix ---------------------------------------------------
