@@ -3,7 +3,6 @@
 #include <simdjson.h>
 
 #include "consent/policy.h"
-#include "consent/tcf.h"
 #include "core/json_writer.h"
 
 namespace confide {
@@ -112,16 +111,7 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
   }
   if (!r.tcf_string.empty()) {
     if (has_purposes) return Bad("tcf", "give purposes or a TC string, not both");
-    auto tc = DecodeTcString(r.tcf_string);
-    if (!tc.ok()) return Bad("tcf", tc.status().field() + ": " + tc.status().message());
-    TcfVerdict verdict = ValidateTcString(*tc, tcf_vendor_id);
-    if (!verdict.accepted) {
-      std::string reasons;
-      for (const auto& reason : verdict.reasons) reasons += (reasons.empty() ? "" : "; ") + reason;
-      return Bad("tcf", "refused: " + reasons);
-    }
-    TcfPurposeGrants g = MapToConfidePurposes(*tc, tcf_vendor_id);
-    r.purposes = {g.personalization, g.marketing, g.analytics, g.model_improvement};
+    CONFIDE_RETURN_IF_ERROR(ApplyTcString(std::string(r.tcf_string), tcf_vendor_id, r));
     if (!has_source) r.source = ConsentSource::kTcf;
     has_purposes = true;
   }

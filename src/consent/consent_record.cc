@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "consent/tcf.h"
 #include "core/bytes.h"
 
 namespace confide {
@@ -18,6 +19,21 @@ std::optional<ConsentSource> ParseConsentSource(std::string_view name) {
   for (size_t i = 0; i < std::size(kSourceNames); ++i)
     if (name == kSourceNames[i]) return static_cast<ConsentSource>(i);
   return std::nullopt;
+}
+
+Status ApplyTcString(std::string_view tc_string, uint32_t tcf_vendor_id, ConsentRecord& record) {
+  auto tc = DecodeTcString(tc_string);
+  if (!tc.ok()) return InvalidArgument("tcf", tc.status().field() + ": " + tc.status().message());
+  TcfVerdict verdict = ValidateTcString(*tc, tcf_vendor_id);
+  if (!verdict.accepted) {
+    std::string reasons;
+    for (const auto& reason : verdict.reasons) reasons += (reasons.empty() ? "" : "; ") + reason;
+    return InvalidArgument("tcf", "refused: " + reasons);
+  }
+  TcfPurposeGrants g = MapToConfidePurposes(*tc, tcf_vendor_id);
+  record.purposes = {g.personalization, g.marketing, g.analytics, g.model_improvement};
+  record.tcf_string = tc_string;
+  return {};
 }
 
 std::string EncodeConsentRecord(const ConsentRecord& r) {

@@ -40,6 +40,12 @@ struct ConsentRecord {
   std::string user_agent;
 };
 
+// Sets `record`'s purposes from a TC string: decoded, validated for the
+// retailer's vendor id and mapped (consent/tcf.h); keeps the string as
+// evidence. kInvalidArgument (field "tcf") saying where a malformed string
+// breaks, or why a valid one is refused. Used by the API and by imports.
+Status ApplyTcString(std::string_view tc_string, uint32_t tcf_vendor_id, ConsentRecord& record);
+
 // Storage codec (versioned); DecodeConsentRecord fails with kDataLoss on
 // anything EncodeConsentRecord did not produce.
 std::string EncodeConsentRecord(const ConsentRecord& r);

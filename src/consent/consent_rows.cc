@@ -1,6 +1,5 @@
 #include "consent/consent_rows.h"
 
-#include "consent/tcf.h"
 #include "core/config.h"
 
 namespace confide {
@@ -67,13 +66,7 @@ Result<ConsentRow> ConsentFromRecord(const Record& r, uint32_t tcf_vendor_id) {
   }
   if (v = r.Get("tcf"); !v.empty()) {
     if (decided) return InvalidArgument("tcf", "give purposes or a TC string, not both");
-    auto tc = DecodeTcString(v);
-    if (!tc.ok()) return InvalidArgument("tcf", tc.status().field() + ": " + tc.status().message());
-    TcfVerdict verdict = ValidateTcString(*tc, tcf_vendor_id);
-    if (!verdict.accepted) return InvalidArgument("tcf", "refused: " + (verdict.reasons.empty() ? "" : verdict.reasons[0]));
-    TcfPurposeGrants g = MapToConfidePurposes(*tc, tcf_vendor_id);
-    c.purposes = {g.personalization, g.marketing, g.analytics, g.model_improvement};
-    c.tcf_string = v;
+    CONFIDE_RETURN_IF_ERROR(ApplyTcString(v, tcf_vendor_id, c));
     if (r.Get("source").empty()) c.source = ConsentSource::kTcf;
     decided = true;
   }
