@@ -1,0 +1,135 @@
+#include "recommend/activity.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+namespace confide {
+namespace {
+
+constexpr Micros kSessionGap = 30LL * 60 * 1'000'000;
+
+float WeightOf(const Event& e, const InteractionWeights& w) {
+  switch (e.type) {
+    case EventType::kView: return w.view;
+    case EventType::kSearch: return w.search;
+    case EventType::kAddToCart: return w.add_to_cart;
+    case EventType::kRemoveFromCart: return w.remove_from_cart;
+    case EventType::kPurchase: return w.purchase * (1.0f + std::log(static_cast<float>(std::max<int64_t>(e.quantity, 1))));
+    case EventType::kReturn: return w.return_ * (1.0f + std::log(static_cast<float>(std::max<int64_t>(e.quantity, 1))));
+    case EventType::kPickup: return w.pickup;
+    default: return 0.0f;
+  }
+}
+
+void AddDistinct(std::vector<uint32_t>& items, uint32_t item) {
+  if (std::find(items.begin(), items.end(), item) == items.end()) items.push_back(item);
+}
+
+}  // namespace
+
+uint32_t ItemVocabulary::Intern(std::string_view product_id) {
+  auto [it, inserted] = index_.try_emplace(std::string(product_id), size());
+  if (inserted) ids_.emplace_back(product_id);
+  return it->second;
+}
+
+std::optional<uint32_t> ItemVocabulary::Find(std::string_view product_id) const {
+  auto it = index_.find(std::string(product_id));
+  if (it == index_.end()) return std::nullopt;
+  return it->second;
+}
+
+Activity BuildActivity(std::span<const Event> events, const InteractionWeights& weights, Micros now,
+                       const ItemLookup& item_of) {
+  Activity a;
+  std::map<uint32_t, float> preference;
+  // Baskets by order id or, without one, by day; kept in first-seen order.
+  std::map<std::string, size_t> basket_of_order;
+  std::map<int64_t, size_t> basket_of_day;
+  Micros session_end = 0;
+  for (const Event& e : events) {
+    a.last_event = std::max(a.last_event, e.timestamp);
+    if (e.product_id.empty()) continue;
+    auto item = item_of(e.product_id);
+    if (!item) continue;
+    float w = WeightOf(e, weights);
+    if (w != 0 && weights.half_life_days > 0) {
+      double age_days = static_cast<double>(std::max<Micros>(now - e.timestamp, 0)) / kMicrosPerDay;
+      w *= static_cast<float>(std::exp2(-age_days / weights.half_life_days));
+    }
+    if (w != 0) preference[*item] += w;
+
+    switch (e.type) {
+      case EventType::kPurchase: {
+        size_t* slot;
+        if (!e.order_id.empty()) {
+          slot = &basket_of_order.try_emplace(e.order_id, a.baskets.size()).first->second;
+        } else {
+          int64_t day = e.timestamp >= 0 ? e.timestamp / kMicrosPerDay : (e.timestamp + 1) / kMicrosPerDay - 1;
+          slot = &basket_of_day.try_emplace(day, a.baskets.size()).first->second;
+        }
+        if (*slot == a.baskets.size()) a.baskets.push_back(Basket{e.timestamp, e.store_id, {}});
+        AddDistinct(a.baskets[*slot].items, *item);
+        std::erase(a.cart, *item);
+        break;
+      }
+      case EventType::kView:
+      case EventType::kAddToCart:
+        if (a.sessions.empty() || e.timestamp > session_end) a.sessions.emplace_back();
+        session_end = e.timestamp + kSessionGap;
+        AddDistinct(a.sessions.back(), *item);
+        if (e.type == EventType::kAddToCart) AddDistinct(a.cart, *item);
+        break;
+      case EventType::kRemoveFromCart:
+        std::erase(a.cart, *item);
+        break;
+      default:
+        break;
+    }
+  }
+  std::stable_sort(a.baskets.begin(), a.baskets.end(), [](const Basket& x, const Basket& y) { return x.time < y.time; });
+  std::erase_if(a.sessions, [](const auto& s) { return s.size() < 2; });
+  for (const auto& [item, w] : preference) {
+    if (w > 0) a.preferences.emplace_back(item, w);
+  }
+  return a;
+}
+
+SparseMatrix PreferenceMatrix(const TrainingSet& set) {
+  SparseMatrix m;
+  m.rows = static_cast<uint32_t>(set.activities.size());
+  m.cols = set.items.size();
+  m.row_start.reserve(m.rows + 1);
+  m.row_start.push_back(0);
+  for (const Activity& a : set.activities) {
+    for (const auto& [item, w] : a.preferences) {
+      m.cols_of.push_back(item);
+      m.values.push_back(w);
+    }
+    m.row_start.push_back(m.cols_of.size());
+  }
+  return m;
+}
+
+SparseMatrix Transpose(const SparseMatrix& m) {
+  SparseMatrix t;
+  t.rows = m.cols;
+  t.cols = m.rows;
+  t.row_start.assign(t.rows + 1, 0);
+  for (uint32_t c : m.cols_of) ++t.row_start[c + 1];
+  for (uint32_t r = 0; r < t.rows; ++r) t.row_start[r + 1] += t.row_start[r];
+  t.cols_of.resize(m.cols_of.size());
+  t.values.resize(m.values.size());
+  std::vector<uint64_t> next(t.row_start.begin(), t.row_start.end() - 1);
+  for (uint32_t r = 0; r < m.rows; ++r) {
+    for (uint64_t i = m.row_start[r]; i < m.row_start[r + 1]; ++i) {
+      uint64_t at = next[m.cols_of[i]]++;
+      t.cols_of[at] = r;
+      t.values[at] = m.values[i];
+    }
+  }
+  return t;
+}
+
+}  // namespace confide
