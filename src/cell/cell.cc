@@ -449,6 +449,26 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
   return history;
 }
 
+Status Cell::ForEachGrantedHistory(Purpose purpose,
+                                   const std::function<void(const std::string&, std::vector<Event>&&)>& fn) {
+  Impl& m = *impl_;
+  std::vector<Grant> grants;
+  {
+    std::lock_guard lock(m.identity_mu);
+    Micros now = NowMicros();
+    for (const auto& root : m.graph.Roots()) {
+      Grant grant = Decide(m.region.legal_basis, m.ConsentStateLocked(root), purpose, now, false, root);
+      if (grant.any()) grants.push_back(std::move(grant));
+    }
+  }
+  for (const Grant& grant : grants) {
+    auto history = History(grant);
+    if (!history.ok()) return history.status();
+    fn(grant.subject(), std::move(*history));
+  }
+  return {};
+}
+
 Result<std::optional<std::string>> Cell::Export(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
   std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);

@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,6 +105,13 @@ class Cell {
   // grant allows, oldest first. Nothing without a grant; identify events
   // (identifiers only) are never returned.
   Result<std::vector<Event>> History(const Grant& grant);
+
+  // The training read path: every shopper group whose grant for `purpose`
+  // allows anything now, one at a time, with its history through that
+  // grant (as History returns it) and its pseudonymous key (the group
+  // root; never an identifier). Stops at the first read error.
+  Status ForEachGrantedHistory(Purpose purpose,
+                               const std::function<void(const std::string& key, std::vector<Event>&& history)>& fn);
 
   // Operations view of the shopper holding identifier (kind, id), merged
   // across linked ids (admin scope; not a purpose-bound read); nullopt when

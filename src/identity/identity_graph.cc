@@ -69,6 +69,13 @@ std::optional<ShopperKey> IdentityGraph::Find(std::string_view pseudonym) const 
   return RootOf(it->second.shopper);
 }
 
+std::vector<ShopperKey> IdentityGraph::Roots() const {
+  std::vector<ShopperKey> roots;
+  roots.reserve(groups_.size());
+  for (const auto& [root, group] : groups_) roots.push_back(root);
+  return roots;
+}
+
 std::vector<ShopperKey> IdentityGraph::Members(const ShopperKey& root) const {
   auto it = groups_.find(root);
   return it == groups_.end() ? std::vector<ShopperKey>{} : it->second.members;

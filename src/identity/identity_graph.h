@@ -58,6 +58,9 @@ class IdentityGraph {
   // The group root holding this identifier, if known.
   std::optional<ShopperKey> Find(std::string_view pseudonym) const;
 
+  // Every group root, in no particular order.
+  std::vector<ShopperKey> Roots() const;
+
   // Every member of `root`'s group, root first.
   std::vector<ShopperKey> Members(const ShopperKey& root) const;
 

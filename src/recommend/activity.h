@@ -58,7 +58,23 @@ struct Basket {
   std::vector<uint32_t> items;  // distinct, in first-seen order
 };
 
+// One event as models keep it: compact, no identifiers.
+struct ItemEvent {
+  Micros time = 0;
+  uint64_t order = 0;      // hash of the order id; 0: none (baskets by day)
+  uint32_t item = 0;
+  uint16_t store = kNoStore;  // index into Activity::stores
+  EventType type = EventType::kView;
+  float quantity = 1;
+  static constexpr uint16_t kNoStore = UINT16_MAX;
+};
+
 struct Activity {
+  // The shopper's events with a product known to the model, oldest first:
+  // what everything below is derived from (see Truncated).
+  std::vector<ItemEvent> events;
+  std::vector<std::string> stores;  // the store ids events refer to
+
   std::vector<Basket> baskets;  // oldest first
   // Items viewed or carted within one visit (gaps under 30 minutes), for
   // "similar items" (co-viewed).
@@ -71,11 +87,25 @@ struct Activity {
   Micros last_event = 0;
 };
 
+struct TrainingSet;
+
 // `item_of` numbers a product (nullopt: unknown to the model, skipped).
 // Events must be oldest first, as Cell::History returns them.
 using ItemLookup = std::function<std::optional<uint32_t>(std::string_view product_id)>;
 Activity BuildActivity(std::span<const Event> events, const InteractionWeights& weights, Micros now,
                        const ItemLookup& item_of);
+// The shopper as they were before `before`: events from then on dropped,
+// everything derived again (decay as of `now`). For validation splits.
+Activity Truncated(const Activity& activity, Micros before, const InteractionWeights& weights, Micros now);
+// The next visit expected from the shopper's rhythm: the last basket plus
+// the median gap between baskets (7 days with fewer than two baskets).
+// Offline evaluation ranks "as of" this time, since the true time of the
+// next order must not leak into the ranking.
+Micros ExpectedNextVisit(const Activity& activity);
+
+// Adds one shopper to a training set: items are interned, the shopper is
+// known by `key` (a pseudonym).
+void AddShopper(TrainingSet& set, std::string key, std::span<const Event> events, const InteractionWeights& weights);
 
 // What `confide train` and `confide eval` fit models on.
 struct TrainingSet {

@@ -36,8 +36,9 @@ enum class Family : uint8_t {
   kProducts,   // catalog (not personal)
   kStores,
   kInventory,
+  kModels,     // trained model sets by version (items and aggregates only)
 };
-constexpr size_t kFamilyCount = 10;
+constexpr size_t kFamilyCount = 11;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };

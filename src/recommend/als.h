@@ -1,0 +1,118 @@
+// Implicit-feedback matrix factorisation: alternating least squares on the
+// objective of Hu, Koren and Volinsky (2008), each half-step solved with a
+// few conjugate-gradient steps (Takacs, Pilaszy and Tikk, 2011).
+//
+// For preferences p_ui > 0 (a SparseMatrix, user x item) the model learns
+// user vectors x_u and item vectors y_i minimising
+//   sum over all (u, i) of c_ui (t_ui - x_u . y_i)^2 + lambda (|X|^2 + |Y|^2)
+// with t_ui = 1 where p_ui > 0 (else 0) and confidence c_ui = 1 + alpha p_ui.
+// Serving needs only the item factors: a shopper's vector is folded in from
+// their current preferences (FoldIn), so trained user vectors need not be
+// stored. A model is a plain value; once built it is immutable, and every
+// const method is thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/status.h"
+#include "recommend/activity.h"
+
+namespace confide {
+
+struct AlsOptions {
+  uint32_t factors = 64;         // must be > 0
+  float regularization = 0.01f;  // lambda
+  float alpha = 1.0f;            // confidence c = 1 + alpha * preference
+  uint32_t iterations = 15;
+  uint32_t cg_steps = 3;         // conjugate-gradient steps per vector per iteration (Takacs et al. 2011)
+  uint32_t threads = 0;          // 0: std::thread::hardware_concurrency()
+  uint64_t seed = 42;
+};
+
+// Reported after each iteration (a user half-step then an item half-step).
+struct AlsIteration {
+  uint32_t iteration;  // 1-based
+  // The objective above divided by the number of nonzeros of the training
+  // matrix (so values are comparable across data sizes).
+  double loss;
+  // Wall time of the iteration: both half-steps and the loss evaluation.
+  double seconds;
+};
+
+class AlsModel {
+ public:
+  AlsModel() = default;  // empty: no factors, no items, no users
+
+  // Fits a model to `user_items` (rows: users, cols: items; entries must be
+  // > 0, others are ignored, as are columns >= cols). Each half-step solves
+  // every user (then item) vector with options.cg_steps CG steps started
+  // from its previous value; a row without entries gets the zero vector.
+  // Factors start as uniform values in [0, 0.01) drawn from options.seed.
+  // The result depends only on the data and options, not on the number of
+  // threads. `progress`, when set, is called on the calling thread after
+  // each iteration; the loss is only computed when it is set (otherwise
+  // loss is 0 and no call is made). REQUIRES: options.factors > 0 and a
+  // well-formed matrix (row_start has rows + 1 non-decreasing entries,
+  // ending at cols_of.size() == values.size()). Uses options.threads
+  // threads of its own and returns when they are done.
+  static AlsModel Train(const SparseMatrix& user_items, const AlsOptions& options,
+                        const std::function<void(const AlsIteration&)>& progress = {});
+
+  uint32_t factors() const { return factors_; }
+  uint32_t items() const { return items_; }
+  // Trained user vectors held: the training matrix's rows, or 0 for a model
+  // deserialized without them.
+  uint32_t users() const { return users_; }
+
+  // The user vector of a shopper with these (item, preference) pairs
+  // against the fixed item factors: the exact solution of the ALS user step
+  // (Cholesky, or LDLT if that fails, on factors x factors, from the
+  // precomputed Y^T Y plus the shopper's items). Items >= items() and
+  // preferences <= 0 are ignored; repeated items add up. No preferences:
+  // the zero vector. Returns factors() floats. Thread-safe.
+  std::vector<float> FoldIn(std::span<const std::pair<uint32_t, float>> preferences) const;
+
+  // Trained vector of user u (row u of the training matrix); for evaluation
+  // against FoldIn. The span lives as long as the model. REQUIRES: u < users().
+  std::span<const float> user(uint32_t u) const;
+  // Factors of item i. REQUIRES: i < items().
+  std::span<const float> item(uint32_t i) const;
+
+  // out[i] = user . y_i for every item (Eigen matrix-vector product).
+  // Thread-safe. REQUIRES: user.size() == factors(), out.size() == items().
+  void ScoreAll(std::span<const float> user, std::span<float> out) const;
+  // One item's score. REQUIRES: user.size() == factors(), item < items().
+  float Score(std::span<const float> user, uint32_t item) const;
+
+  // Appends the model (versioned; little-endian floats; a checksum over
+  // the whole record). The trained user vectors are written only when
+  // `with_users`: serving folds users in.
+  void Serialize(std::string& out, bool with_users = false) const;
+  // kDataLoss on anything Serialize did not produce (truncated, extended,
+  // corrupted, or another version).
+  static Result<AlsModel> Deserialize(std::string_view in);
+
+  // Heap and object bytes held.
+  size_t memory_bytes() const;
+
+ private:
+  void ComputeGram();  // item_gram_ from item_factors_
+
+  uint32_t factors_ = 0;
+  uint32_t items_ = 0;
+  uint32_t users_ = 0;
+  float regularization_ = 0;
+  float alpha_ = 0;
+  std::vector<float> item_factors_;  // items x factors, row-major
+  std::vector<float> user_factors_;  // users x factors, row-major (may be empty)
+  std::vector<double> item_gram_;    // Y^T Y, factors x factors, for FoldIn
+};
+
+}  // namespace confide

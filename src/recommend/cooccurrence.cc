@@ -1,0 +1,145 @@
+#include "recommend/cooccurrence.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <thread>
+#include <unordered_map>
+
+namespace confide {
+
+CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uint32_t>>& transactions, uint32_t items,
+                                           const CoOccurrenceOptions& options) {
+  // Inverted index: item -> transactions holding it.
+  std::vector<uint64_t> start(items + 1, 0);
+  for (auto t : transactions) {
+    for (uint32_t item : t) ++start[item + 1];
+  }
+  for (uint32_t i = 0; i < items; ++i) start[i + 1] += start[i];
+  std::vector<uint32_t> holding(start.back());
+  std::vector<uint64_t> next(start.begin(), start.end() - 1);
+  for (uint32_t t = 0; t < transactions.size(); ++t) {
+    for (uint32_t item : transactions[t]) holding[next[item]++] = t;
+  }
+  auto count = [&](uint32_t item) { return static_cast<double>(start[item + 1] - start[item]); };
+
+  std::vector<std::vector<Scored>> neighbors(items);
+  std::atomic<uint32_t> cursor{0};
+  auto work = [&] {
+    std::vector<float> together(items, 0.0f);
+    std::vector<uint32_t> touched;
+    for (uint32_t i; (i = cursor.fetch_add(1)) < items;) {
+      for (uint64_t k = start[i]; k < start[i + 1]; ++k) {
+        for (uint32_t j : transactions[holding[k]]) {
+          if (j == i) continue;
+          if (together[j] == 0) touched.push_back(j);
+          together[j] += 1;
+        }
+      }
+      auto& out = neighbors[i];
+      double ni = std::pow(count(i), 1 - options.popularity_discount);
+      for (uint32_t j : touched) {
+        if (together[j] >= static_cast<float>(options.min_support)) {
+          out.push_back({j, static_cast<float>(together[j] / (ni * std::pow(count(j), options.popularity_discount)))});
+        }
+        together[j] = 0;
+      }
+      touched.clear();
+      KeepTop(out, options.neighbors);
+    }
+  };
+  std::vector<std::thread> pool;
+  for (uint32_t t = 1; t < std::max(options.threads, 1u); ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+
+  Relation r;
+  r.start.reserve(items + 1);
+  r.start.push_back(0);
+  for (auto& list : neighbors) {
+    r.neighbors.insert(r.neighbors.end(), list.begin(), list.end());
+    r.start.push_back(r.neighbors.size());
+  }
+  return r;
+}
+
+CoOccurrence CoOccurrence::Fit(const TrainingSet& set, const CoOccurrenceOptions& options) {
+  std::vector<std::span<const uint32_t>> baskets, sessions;
+  auto capped = [&](const std::vector<uint32_t>& t) {
+    return std::span<const uint32_t>(t).first(std::min<size_t>(t.size(), options.max_transaction));
+  };
+  for (const Activity& a : set.activities) {
+    for (const Basket& b : a.baskets) {
+      if (b.items.size() > 1) baskets.push_back(capped(b.items));
+    }
+    for (const auto& s : a.sessions) sessions.push_back(capped(s));
+  }
+  CoOccurrence c;
+  c.bought_ = Build(baskets, set.items.size(), options);
+  c.viewed_ = Build(sessions, set.items.size(), options);
+  return c;
+}
+
+std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uint32_t> seeds, size_t n) const {
+  std::unordered_map<uint32_t, Candidate> acc;
+  std::unordered_map<uint32_t, float> best;  // item -> best single contribution
+  auto add = [&](uint32_t seed, std::span<const Scored> related, bool bought_with) {
+    for (const Scored& s : related) {
+      Candidate& c = acc[s.item];
+      c.item = s.item;
+      c.score += s.score;
+      float& b = best[s.item];
+      if (s.score > b) {
+        b = s.score;
+        c.because = seed;
+        c.bought_with = bought_with;
+      }
+    }
+  };
+  for (uint32_t seed : seeds) {
+    add(seed, BoughtWith(seed), true);
+    add(seed, SimilarTo(seed), false);
+  }
+  for (uint32_t seed : seeds) acc.erase(seed);
+  std::vector<Candidate> out;
+  out.reserve(acc.size());
+  for (auto& [item, c] : acc) out.push_back(c);
+  auto better = [](const Candidate& a, const Candidate& b) {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  };
+  if (out.size() > n) {
+    std::nth_element(out.begin(), out.begin() + static_cast<ptrdiff_t>(n), out.end(), better);
+    out.resize(n);
+  }
+  std::sort(out.begin(), out.end(), better);
+  return out;
+}
+
+void CoOccurrence::Serialize(std::string& out) const {
+  ModelWriter w(out);
+  w.Str("cooccurrence/1");
+  for (const Relation* r : {&bought_, &viewed_}) {
+    w.Array(std::span<const uint64_t>(r->start));
+    w.Array(std::span<const Scored>(r->neighbors));
+  }
+}
+
+Result<CoOccurrence> CoOccurrence::Deserialize(std::string_view in) {
+  ModelReader r(in);
+  CoOccurrence c;
+  std::string tag;
+  bool ok = r.Str(tag) && tag == "cooccurrence/1";
+  for (Relation* rel : {&c.bought_, &c.viewed_}) {
+    ok = ok && r.Array(rel->start) && r.Array(rel->neighbors) && !rel->start.empty() &&
+         rel->start.back() == rel->neighbors.size() && std::is_sorted(rel->start.begin(), rel->start.end());
+  }
+  if (!ok || !r.done()) return Status(Code::kDataLoss, "co-occurrence model: malformed");
+  return c;
+}
+
+size_t CoOccurrence::memory_bytes() const {
+  return (bought_.start.size() + viewed_.start.size()) * sizeof(uint64_t) +
+         (bought_.neighbors.size() + viewed_.neighbors.size()) * sizeof(Scored);
+}
+
+}  // namespace confide

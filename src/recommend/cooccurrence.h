@@ -1,0 +1,67 @@
+// Co-occurrence: "bought together" (items in the same order) and "similar
+// items" (items viewed or carted in the same visit).
+//
+// For each item, its neighbours j score c_ij / (n_i^(1-a) * n_j^a), where
+// c_ij counts transactions holding both, n counts transactions holding
+// one, and a = popularity_discount (0.5: cosine) keeps best sellers from
+// being everyone's neighbour. Pairs seen fewer than min_support times are
+// dropped. Holds no shopper data: counts only. Read-only after Fit and then
+// thread-safe.
+#pragma once
+
+#include <span>
+#include <vector>
+
+#include "core/status.h"
+#include "recommend/activity.h"
+#include "recommend/scored.h"
+
+namespace confide {
+
+struct CoOccurrenceOptions {
+  uint32_t min_support = 2;
+  uint32_t neighbors = 50;       // kept per item
+  double popularity_discount = 0.5;
+  uint32_t max_transaction = 100;  // items of a larger basket or session beyond this are ignored
+  uint32_t threads = 2;
+};
+
+class CoOccurrence {
+ public:
+  static CoOccurrence Fit(const TrainingSet& set, const CoOccurrenceOptions& options);
+
+  // Neighbours best first; empty for an item out of range.
+  std::span<const Scored> BoughtWith(uint32_t item) const { return bought_.Of(item); }
+  std::span<const Scored> SimilarTo(uint32_t item) const { return viewed_.Of(item); }
+
+  // Items related to any of `seeds`, scores summed over seeds, best first,
+  // at most n, excluding the seeds; `because` is the seed that contributed
+  // most and `bought_with` whether that was a basket relation.
+  struct Candidate {
+    uint32_t item = 0;
+    float score = 0;
+    uint32_t because = 0;
+    bool bought_with = true;
+  };
+  std::vector<Candidate> FromSeeds(std::span<const uint32_t> seeds, size_t n) const;
+
+  void Serialize(std::string& out) const;
+  // kDataLoss on anything Serialize did not produce.
+  static Result<CoOccurrence> Deserialize(std::string_view in);
+  size_t memory_bytes() const;
+
+ private:
+  struct Relation {
+    std::vector<uint64_t> start;  // items + 1
+    std::vector<Scored> neighbors;
+    std::span<const Scored> Of(uint32_t item) const {
+      if (item + 1 >= start.size()) return {};
+      return std::span<const Scored>(neighbors).subspan(start[item], start[item + 1] - start[item]);
+    }
+  };
+  static Relation Build(const std::vector<std::span<const uint32_t>>& transactions, uint32_t items,
+                        const CoOccurrenceOptions& options);
+  Relation bought_, viewed_;
+};
+
+}  // namespace confide

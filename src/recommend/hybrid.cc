@@ -1,0 +1,185 @@
+#include "recommend/hybrid.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace confide {
+namespace {
+
+constexpr uint32_t kUnexplained = UINT32_MAX;
+
+size_t F(Feature f) { return static_cast<size_t>(f); }
+
+// Recall@k and NDCG@k (binary relevance) of one ranking.
+std::pair<double, double> RecallNdcg(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth) {
+  std::unordered_set<uint32_t> relevant(truth.begin(), truth.end());
+  double hits = 0, dcg = 0, ideal = 0;
+  for (size_t i = 0; i < top.size(); ++i) {
+    if (relevant.count(top[i])) {
+      hits += 1;
+      dcg += 1.0 / std::log2(static_cast<double>(i) + 2);
+    }
+  }
+  for (size_t i = 0; i < std::min(top.size(), relevant.size()); ++i) ideal += 1.0 / std::log2(static_cast<double>(i) + 2);
+  if (relevant.empty()) return {0, 0};
+  return {hits / static_cast<double>(relevant.size()), ideal > 0 ? dcg / ideal : 0};
+}
+
+double Objective(const std::vector<ValidationCase>& cases, const BlendWeights& w, size_t k) {
+  double total = 0;
+  std::vector<std::pair<float, uint32_t>> scored;
+  std::vector<uint32_t> top;
+  for (const auto& c : cases) {
+    scored.clear();
+    for (const auto& cand : c.candidates) {
+      float s = 0;
+      for (size_t f = 0; f < kFeatureCount; ++f) s += w[f] * cand.features[f];
+      scored.emplace_back(-s, cand.item);
+    }
+    size_t n = std::min(k, scored.size());
+    std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(n), scored.end());
+    top.clear();
+    for (size_t i = 0; i < n; ++i) top.push_back(scored[i].second);
+    auto [recall, ndcg] = RecallNdcg(top, c.truth);
+    total += (recall + ndcg) / 2;
+  }
+  return cases.empty() ? 0 : total / static_cast<double>(cases.size());
+}
+
+}  // namespace
+
+const char* FeatureName(Feature f) {
+  static const char* kNames[] = {"frequency", "due_frequency", "repeat_rate", "bought_before", "als", "related", "popularity"};
+  return kNames[F(f)];
+}
+
+const char* ReasonName(Reason r) {
+  static const char* kNames[] = {"bought_before", "similar_to", "bought_with", "popular_in_store", "trending"};
+  return kNames[static_cast<size_t>(r)];
+}
+
+BlendWeights DefaultBlend() {
+  BlendWeights w{};
+  w[F(Feature::kFrequency)] = 1;
+  w[F(Feature::kAls)] = 0.1f;
+  w[F(Feature::kRelated)] = 0.1f;
+  w[F(Feature::kPopularity)] = 0.03f;
+  return w;
+}
+
+std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity& shopper, const RankRequest& request) {
+  std::vector<Candidate> out;
+  std::unordered_map<uint32_t, size_t> at;
+  auto slot = [&](uint32_t item, Reason reason, uint32_t because) -> Candidate& {
+    auto [it, added] = at.try_emplace(item, out.size());
+    if (added) out.push_back(Candidate{item, {}, reason, because});
+    return out[it->second];
+  };
+  size_t n = request.candidates_per_model;
+
+  for (const auto& s : models.repurchase->Signals(shopper, request.now)) {
+    Candidate& c = slot(s.item, Reason::kBoughtBefore, 0);
+    c.features[F(Feature::kFrequency)] = s.frequency;
+    c.features[F(Feature::kDueFrequency)] = s.frequency * s.due;
+    c.features[F(Feature::kRepeatRate)] = s.repeat_rate;
+    c.features[F(Feature::kBoughtBefore)] = 1;
+  }
+
+  std::vector<uint32_t> seeds = request.seeds;
+  if (seeds.empty()) {
+    if (!shopper.baskets.empty()) seeds = shopper.baskets.back().items;
+    if (!shopper.sessions.empty()) seeds.insert(seeds.end(), shopper.sessions.back().begin(), shopper.sessions.back().end());
+    seeds.insert(seeds.end(), shopper.cart.begin(), shopper.cart.end());
+  }
+  auto related = models.cooccurrence->FromSeeds(seeds, n);
+  float best_related = related.empty() ? 1.0f : related.front().score;
+  for (const auto& r : related) {
+    Candidate& c = slot(r.item, r.bought_with ? Reason::kBoughtWith : Reason::kSimilarTo, r.because);
+    c.features[F(Feature::kRelated)] = r.score / best_related;
+  }
+
+  if (models.als && !shopper.preferences.empty()) {
+    std::vector<float> user = models.als->FoldIn(shopper.preferences);
+    std::vector<float> scores(models.als->items());
+    models.als->ScoreAll(user, scores);
+    std::vector<Scored> top;
+    top.reserve(scores.size());
+    for (uint32_t i = 0; i < scores.size(); ++i) top.push_back({i, scores[i]});
+    KeepTop(top, n);
+    float best = top.empty() || top.front().score <= 0 ? 1.0f : top.front().score;
+    for (const Scored& s : top) slot(s.item, Reason::kSimilarTo, kUnexplained);
+    for (auto& c : out) {
+      if (c.item < scores.size()) c.features[F(Feature::kAls)] = std::max(scores[c.item], 0.0f) / best;
+    }
+  }
+
+  if (!request.store_id.empty()) {
+    const auto& in_store = models.popularity->InStore(request.store_id);
+    for (size_t i = 0; i < std::min(n, in_store.size()); ++i) slot(in_store[i].item, Reason::kPopularInStore, 0);
+  }
+  const auto& trending = models.popularity->Trending();
+  for (size_t i = 0; i < std::min(n, trending.size()); ++i) slot(trending[i].item, Reason::kTrending, 0);
+  for (auto& c : out) c.features[F(Feature::kPopularity)] = models.popularity->Share(c.item);
+
+  // An ALS pick is explained by the shopper's item closest to it in the
+  // factor space.
+  if (models.als) {
+    for (auto& c : out) {
+      if (c.because != kUnexplained) continue;
+      float best = -INFINITY;
+      for (const auto& [item, weight] : shopper.preferences) {
+        float sim = models.als->Score(models.als->item(item), c.item);
+        if (sim > best) {
+          best = sim;
+          c.because = item;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<Ranked> RankCandidates(const std::vector<Candidate>& candidates, const BlendWeights& weights) {
+  std::vector<Ranked> ranked;
+  ranked.reserve(candidates.size());
+  for (const auto& c : candidates) {
+    float s = 0;
+    for (size_t f = 0; f < kFeatureCount; ++f) s += weights[f] * c.features[f];
+    ranked.push_back({c.item, s, c.reason, c.because});
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const Ranked& a, const Ranked& b) {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  });
+  return ranked;
+}
+
+BlendFit FitBlend(const std::vector<ValidationCase>& cases, size_t k) {
+  static const float kGrid[] = {0, 0.01f, 0.03f, 0.1f, 0.3f, 1, 3, 10};
+  BlendFit fit;
+  fit.weights = DefaultBlend();
+  fit.objective = Objective(cases, fit.weights, k);
+  for (int round = 0; round < 3; ++round) {
+    bool improved = false;
+    for (size_t f = 0; f < kFeatureCount; ++f) {
+      for (float g : kGrid) {
+        BlendWeights w = fit.weights;
+        w[f] = g;
+        double o = Objective(cases, w, k);
+        if (o > fit.objective + 1e-9) {
+          fit.objective = o;
+          fit.weights = w;
+          improved = true;
+        }
+      }
+    }
+    if (!improved) break;
+  }
+  BlendWeights popularity{};
+  popularity[F(Feature::kPopularity)] = 1;
+  fit.popularity_objective = Objective(cases, popularity, k);
+  return fit;
+}
+
+}  // namespace confide

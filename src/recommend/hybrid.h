@@ -1,0 +1,96 @@
+// The hybrid ranker: candidates from every model, one blended score.
+//
+// Candidates are the shopper's own items (repurchase), the items related
+// to the request's seeds or the shopper's latest items (co-occurrence), the
+// best of the ALS scores (folded in from the shopper's preferences) and
+// the best sellers. Each candidate gets a feature vector; its score is the
+// dot product with blend weights that `FitBlend` chooses on a validation
+// split, not by hand. Every ranked item carries the reason it is there.
+// Pure functions over read-only models: thread-safe.
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "recommend/activity.h"
+#include "recommend/als.h"
+#include "recommend/cooccurrence.h"
+#include "recommend/popularity.h"
+#include "recommend/repurchase.h"
+
+namespace confide {
+
+enum class Feature : uint8_t {
+  kFrequency,    // repurchase: decayed share of the shopper's baskets
+  kDueFrequency, // frequency x due
+  kRepeatRate,   // bought before x the item's repeat rate
+  kBoughtBefore, // 1 if the shopper bought it
+  kAls,          // ALS score over the best candidate's
+  kRelated,      // co-occurrence score over the best candidate's
+  kPopularity,   // region share
+};
+constexpr size_t kFeatureCount = 7;
+const char* FeatureName(Feature f);
+using BlendWeights = std::array<float, kFeatureCount>;
+// Where FitBlend starts: the shopper's frequent items, then the rest.
+BlendWeights DefaultBlend();
+
+// The models the hybrid draws on. `als` may be null (not trained).
+struct ModelRefs {
+  const Popularity* popularity = nullptr;
+  const Repurchase* repurchase = nullptr;
+  const CoOccurrence* cooccurrence = nullptr;
+  const AlsModel* als = nullptr;
+};
+
+enum class Reason : uint8_t { kBoughtBefore, kSimilarTo, kBoughtWith, kPopularInStore, kTrending };
+const char* ReasonName(Reason r);  // "bought_before"
+
+struct Ranked {
+  uint32_t item = 0;
+  float score = 0;
+  Reason reason = Reason::kTrending;
+  uint32_t because = 0;  // the related item for kSimilarTo and kBoughtWith
+};
+
+struct RankRequest {
+  // Items the request is about (a product page, the cart); empty: the
+  // shopper's latest basket and session stand in.
+  std::vector<uint32_t> seeds;
+  std::string store_id;  // popularity in this store when given
+  Micros now = 0;
+  size_t candidates_per_model = 50;
+};
+
+struct Candidate {
+  uint32_t item = 0;
+  std::array<float, kFeatureCount> features{};
+  Reason reason = Reason::kTrending;
+  uint32_t because = 0;
+};
+
+// Every candidate for one shopper (empty Activity: popularity only), in no
+// particular order.
+std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity& shopper, const RankRequest& request);
+
+// Candidates scored with `weights`, best first (all of them: the caller's
+// rules drop some before taking k).
+std::vector<Ranked> RankCandidates(const std::vector<Candidate>& candidates, const BlendWeights& weights);
+
+// Validation: for each shopper, candidates and the items of the basket
+// that was held out.
+struct ValidationCase {
+  std::vector<Candidate> candidates;
+  std::vector<uint32_t> truth;
+};
+struct BlendFit {
+  BlendWeights weights{};
+  double objective = 0;  // mean of Recall@k and NDCG@k on the validation cases
+  double popularity_objective = 0;  // the same for popularity alone
+};
+// Coordinate ascent over a grid of weights per feature, a few rounds, from
+// DefaultBlend(). Deterministic.
+BlendFit FitBlend(const std::vector<ValidationCase>& cases, size_t k);
+
+}  // namespace confide

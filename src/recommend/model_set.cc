@@ -1,0 +1,178 @@
+#include "recommend/model_set.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+namespace confide {
+namespace {
+
+struct Fitted {
+  Popularity popularity;
+  Repurchase repurchase;
+  CoOccurrence cooccurrence;
+  std::optional<AlsModel> als;
+  ModelRefs refs() const { return {&popularity, &repurchase, &cooccurrence, als ? &*als : nullptr}; }
+};
+
+Fitted FitAll(const TrainingSet& set, const TrainOptions& options, const TrainProgress& progress, std::string_view pass) {
+  auto say = [&](const std::string& line) {
+    if (progress) progress(fmt::format("{}: {}", pass, line));
+  };
+  Fitted f;
+  auto started = std::chrono::steady_clock::now();
+  auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
+  f.popularity = Popularity::Fit(set, options.popularity);
+  f.repurchase = Repurchase::Fit(set, options.repurchase);
+  say(fmt::format("popularity and repurchase fitted ({:.2f} s)", elapsed()));
+  f.cooccurrence = CoOccurrence::Fit(set, options.cooccurrence);
+  say(fmt::format("co-occurrence fitted ({:.2f} s)", elapsed()));
+  if (options.als_enabled) {
+    SparseMatrix m = PreferenceMatrix(set);
+    f.als = AlsModel::Train(m, options.als, [&](const AlsIteration& it) {
+      say(fmt::format("als iteration {}/{} loss {:.6f} ({:.2f} s)", it.iteration, options.als.iterations, it.loss,
+                      it.seconds));
+    });
+  }
+  return f;
+}
+
+}  // namespace
+
+Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& options, const TrainProgress& progress) {
+  uint64_t baskets = 0, interactions = 0;
+  std::vector<uint32_t> eligible;
+  for (uint32_t u = 0; u < set.activities.size(); ++u) {
+    const Activity& a = set.activities[u];
+    baskets += a.baskets.size();
+    interactions += a.preferences.size();
+    if (a.baskets.size() >= 2) eligible.push_back(u);
+  }
+  if (baskets == 0) return Status(Code::kInvalidArgument, "no purchase to learn from", "events");
+
+  // Validation: every stride-th eligible shopper's last basket is held out.
+  ModelSet result;
+  std::vector<ValidationCase> cases;
+  if (!eligible.empty()) {
+    size_t stride = std::max<size_t>(1, eligible.size() / std::max<uint32_t>(options.validation_shoppers, 1));
+    TrainingSet held = set;
+    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> truths;
+    for (size_t i = 0; i < eligible.size(); i += stride) {
+      uint32_t u = eligible[i];
+      const Activity& a = set.activities[u];
+      truths.emplace_back(u, a.baskets.back().items);
+      held.activities[u] = Truncated(a, a.baskets.back().time, options.weights, set.as_of);
+    }
+    Fitted v = FitAll(held, options, progress, "validation");
+    for (auto& [u, truth] : truths) {
+      const Activity& history = held.activities[u];
+      RankRequest request;
+      request.now = ExpectedNextVisit(history);
+      request.candidates_per_model = options.candidates_per_model;
+      cases.push_back({GatherCandidates(v.refs(), history, request), std::move(truth)});
+    }
+    result.blend = FitBlend(cases, options.k);
+    if (progress) {
+      std::string weights;
+      for (size_t f = 0; f < kFeatureCount; ++f) {
+        weights += fmt::format("{}{}={}", f ? " " : "", FeatureName(static_cast<Feature>(f)), result.blend.weights[f]);
+      }
+      progress(fmt::format("blend fitted on {} shoppers: {}; validation (Recall+NDCG)/2 @{} {:.4f} vs popularity {:.4f}",
+                           cases.size(), weights, options.k, result.blend.objective, result.blend.popularity_objective));
+    }
+  } else {
+    result.blend.weights = DefaultBlend();
+  }
+
+  Fitted f = FitAll(set, options, progress, "final");
+  result.trained_at = NowMicros();
+  result.as_of = set.as_of;
+  result.shoppers = set.activities.size();
+  result.interactions = interactions;
+  result.items = set.items;
+  result.popularity = std::move(f.popularity);
+  result.repurchase = std::move(f.repurchase);
+  result.cooccurrence = std::move(f.cooccurrence);
+  result.als = std::move(f.als);
+  return result;
+}
+
+std::vector<Ranked> RecommendFor(const ModelSet& models, const Activity& shopper, const RankRequest& request) {
+  return RankCandidates(GatherCandidates(models.refs(), shopper, request), models.blend.weights);
+}
+
+size_t ModelSet::memory_bytes() const {
+  size_t bytes = cooccurrence.memory_bytes() + (als ? als->memory_bytes() : 0);
+  for (uint32_t i = 0; i < items.size(); ++i) bytes += items.id(i).size() + 48;  // id, hash node
+  bytes += items.size() * (3 * sizeof(Scored) + 3 * sizeof(float));          // popularity, repurchase
+  return bytes;
+}
+
+void ModelSet::Serialize(std::string& out) const {
+  ModelWriter w(out);
+  w.Str("modelset/1");
+  w.U64(version);
+  w.U64(static_cast<uint64_t>(trained_at));
+  w.U64(static_cast<uint64_t>(as_of));
+  w.U64(shoppers);
+  w.U64(interactions);
+  w.U64(items.size());
+  for (uint32_t i = 0; i < items.size(); ++i) w.Str(items.id(i));
+  std::string part;
+  popularity.Serialize(part);
+  w.Str(part);
+  part.clear();
+  repurchase.Serialize(part);
+  w.Str(part);
+  part.clear();
+  cooccurrence.Serialize(part);
+  w.Str(part);
+  part.clear();
+  if (als) als->Serialize(part);
+  w.Str(part);
+  w.Array(std::span<const float>(blend.weights));
+  w.F64(blend.objective);
+  w.F64(blend.popularity_objective);
+}
+
+Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
+  const Status bad(Code::kDataLoss, "model set: malformed");
+  ModelReader r(in);
+  ModelSet m;
+  std::string tag, part;
+  uint64_t trained_at = 0, as_of = 0, n = 0;
+  if (!(r.Str(tag) && tag == "modelset/1" && r.U64(m.version) && r.U64(trained_at) && r.U64(as_of) &&
+        r.U64(m.shoppers) && r.U64(m.interactions) && r.U64(n))) {
+    return bad;
+  }
+  m.trained_at = static_cast<Micros>(trained_at);
+  m.as_of = static_cast<Micros>(as_of);
+  for (uint64_t i = 0; i < n; ++i) {
+    if (!r.Str(part)) return bad;
+    m.items.Intern(part);
+  }
+  if (!r.Str(part)) return bad;
+  auto popularity = Popularity::Deserialize(part);
+  if (!popularity.ok() || !r.Str(part)) return bad;
+  auto repurchase = Repurchase::Deserialize(part);
+  if (!repurchase.ok() || !r.Str(part)) return bad;
+  auto cooccurrence = CoOccurrence::Deserialize(part);
+  if (!cooccurrence.ok() || !r.Str(part)) return bad;
+  if (!part.empty()) {
+    auto als = AlsModel::Deserialize(part);
+    if (!als.ok()) return bad;
+    m.als = std::move(*als);
+  }
+  std::vector<float> weights;
+  if (!r.Array(weights) || weights.size() != kFeatureCount || !r.F64(m.blend.objective) ||
+      !r.F64(m.blend.popularity_objective) || !r.done()) {
+    return bad;
+  }
+  std::copy(weights.begin(), weights.end(), m.blend.weights.begin());
+  m.popularity = std::move(*popularity);
+  m.repurchase = std::move(*repurchase);
+  m.cooccurrence = std::move(*cooccurrence);
+  return m;
+}
+
+}  // namespace confide

@@ -1,0 +1,220 @@
+// Popularity, repurchase, co-occurrence, the hybrid, the model set and its
+// registry, on small retailers whose answers are known by construction.
+#include <filesystem>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "recommend/model_registry.h"
+#include "recommend/model_set.h"
+
+namespace confide {
+namespace {
+
+constexpr Micros kDay = kMicrosPerDay;
+
+Event Buy(const std::string& product, Micros t, const std::string& order, const std::string& store = {}) {
+  Event e;
+  e.type = EventType::kPurchase;
+  e.timestamp = t;
+  e.product_id = product;
+  e.order_id = order;
+  e.store_id = store;
+  e.quantity = 1;
+  return e;
+}
+
+// 120 shoppers in three taste groups. Each has two staples from their
+// group, bought every week, plus one random item of the group per basket.
+// "milk" is in everyone's basket; "bread" and "butter" always go together.
+TrainingSet Grocery(Micros as_of = 100 * kDay) {
+  TrainingSet set;
+  set.as_of = as_of;
+  std::mt19937 rng(7);
+  for (int u = 0; u < 120; ++u) {
+    int group = u % 3;
+    auto item = [&](int i) { return "g" + std::to_string(group) + "-" + std::to_string(i); };
+    std::string staple1 = item(u % 5), staple2 = item(5 + u % 5);
+    std::vector<Event> events;
+    for (int week = 0; week < 8; ++week) {
+      std::string order = "o" + std::to_string(u) + "-" + std::to_string(week);
+      Micros t = (40 + 7 * week) * kDay + u * 1000;
+      for (const auto& p : {staple1, staple2, item(10 + static_cast<int>(rng() % 10)), std::string("milk")}) {
+        events.push_back(Buy(p, t, order, u % 2 ? "s1" : "s2"));
+      }
+      if (week % 2 == 0) {
+        events.push_back(Buy("bread", t, order));
+        events.push_back(Buy("butter", t, order));
+      }
+    }
+    AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
+  }
+  return set;
+}
+
+uint32_t Id(const TrainingSet& set, const char* product) { return *set.items.Find(product); }
+
+TEST(Popularity, RanksRegionStoreAndTrending) {
+  TrainingSet set = Grocery();
+  Popularity p = Popularity::Fit(set, PopularityOptions{});
+  ASSERT_FALSE(p.Region().empty());
+  EXPECT_EQ(p.Region().front().item, Id(set, "milk"));
+  EXPECT_FLOAT_EQ(p.Share(Id(set, "milk")), 1.0f);
+  EXPECT_EQ(p.InStore("s1").front().item, Id(set, "milk"));
+  EXPECT_TRUE(p.InStore("nowhere").empty());
+  // Trending decays: milk bought in every basket still leads, with less than its count.
+  EXPECT_LT(p.Trending().front().score, p.Region().front().score);
+  std::string bytes;
+  p.Serialize(bytes);
+  auto back = Popularity::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->InStore("s2").size(), p.InStore("s2").size());
+  EXPECT_FALSE(Popularity::Deserialize(bytes.substr(0, bytes.size() - 3)).ok());
+}
+
+TEST(Repurchase, StaplesOutrankOneOffsAndIntervalsAreLearned) {
+  TrainingSet set = Grocery();
+  Repurchase r = Repurchase::Fit(set, RepurchaseOptions{});
+  EXPECT_NEAR(r.IntervalDays(Id(set, "milk")), 7.0f, 0.01f);
+  EXPECT_NEAR(r.IntervalDays(Id(set, "bread")), 14.0f, 0.01f);
+  const Activity& shopper = set.activities[0];  // staples g0-0 and g0-5
+  auto top = r.Recommend(shopper, ExpectedNextVisit(shopper), 3);
+  ASSERT_EQ(top.size(), 3u);
+  std::set<uint32_t> best = {top[0].item, top[1].item, top[2].item};
+  EXPECT_TRUE(best.count(Id(set, "g0-0")) && best.count(Id(set, "g0-5")) && best.count(Id(set, "milk")));
+  // Due: bread, bought every other week (last in week 6), is due two weeks later.
+  Micros last_bread = shopper.baskets[6].time;
+  auto signals = r.Signals(shopper, last_bread + 14 * kDay);
+  auto bread = std::find_if(signals.begin(), signals.end(), [&](auto& s) { return s.item == Id(set, "bread"); });
+  ASSERT_NE(bread, signals.end());
+  EXPECT_GT(bread->due, 0.9f);
+  auto early = r.Signals(shopper, last_bread + 1 * kDay);
+  auto bread_early = std::find_if(early.begin(), early.end(), [&](auto& s) { return s.item == Id(set, "bread"); });
+  EXPECT_LT(bread_early->due, bread->due);
+}
+
+TEST(CoOccurrence, FindsPairsAndDiscountsWhatEveryoneBuys) {
+  TrainingSet set = Grocery();
+  CoOccurrenceOptions options;
+  options.min_support = 3;
+  CoOccurrence c = CoOccurrence::Fit(set, options);
+  auto with_bread = c.BoughtWith(Id(set, "bread"));
+  ASSERT_FALSE(with_bread.empty());
+  EXPECT_EQ(with_bread.front().item, Id(set, "butter"));
+  for (const Scored& s : c.BoughtWith(Id(set, "g1-0"))) {
+    // Nothing from another taste group is ever in a g1 basket.
+    EXPECT_TRUE(set.items.id(s.item).rfind("g0", 0) != 0 && set.items.id(s.item).rfind("g2", 0) != 0);
+  }
+  EXPECT_TRUE(c.SimilarTo(Id(set, "bread")).empty());  // no sessions in this data
+  auto related = c.FromSeeds(std::vector<uint32_t>{Id(set, "bread")}, 5);
+  ASSERT_FALSE(related.empty());
+  EXPECT_EQ(related.front().item, Id(set, "butter"));
+  EXPECT_EQ(related.front().because, Id(set, "bread"));
+  EXPECT_TRUE(related.front().bought_with);
+  std::string bytes;
+  c.Serialize(bytes);
+  auto back = CoOccurrence::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_EQ(back->BoughtWith(Id(set, "bread")).size(), with_bread.size());
+  bytes[bytes.size() / 2] ^= 0x7f;
+  auto corrupt = CoOccurrence::Deserialize(bytes.substr(0, bytes.size() - 1));
+  EXPECT_FALSE(corrupt.ok());
+}
+
+TrainOptions SmallOptions() {
+  TrainOptions o;
+  o.als.factors = 8;
+  o.als.iterations = 5;
+  o.als.threads = 2;
+  o.cooccurrence.min_support = 2;
+  return o;
+}
+
+TEST(ModelSet, FitsTheBlendOnHeldOutBasketsAndBeatsPopularity) {
+  TrainingSet set = Grocery();
+  std::vector<std::string> lines;
+  auto models = TrainModelSet(set, SmallOptions(), [&](std::string_view line) { lines.emplace_back(line); });
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  EXPECT_GT(models->blend.objective, models->blend.popularity_objective);
+  EXPECT_TRUE(models->personalizes());
+  bool saw_als = false, saw_blend = false;
+  for (const auto& l : lines) {
+    saw_als |= l.find("final: als iteration 5/5") != std::string::npos;
+    saw_blend |= l.find("blend fitted on") != std::string::npos;
+  }
+  EXPECT_TRUE(saw_als && saw_blend) << ::testing::PrintToString(lines);
+
+  // Week 8's basket is known by construction: the staples, milk, and bread
+  // and butter (every other week, last in week 6). They come first.
+  RankRequest request;
+  request.now = ExpectedNextVisit(set.activities[3]);
+  auto ranked = RecommendFor(*models, set.activities[3], request);
+  ASSERT_GE(ranked.size(), 5u);
+  std::set<std::string> top5;
+  for (int i = 0; i < 5; ++i) top5.insert(models->items.id(ranked[i].item));
+  EXPECT_EQ(top5, (std::set<std::string>{"g0-3", "g0-8", "milk", "bread", "butter"}));
+  EXPECT_EQ(ranked[0].reason, Reason::kBoughtBefore);
+
+  // A round trip through bytes ranks the same.
+  std::string bytes;
+  models->Serialize(bytes);
+  auto back = ModelSet::Deserialize(bytes);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  auto again = RecommendFor(*back, set.activities[3], request);
+  ASSERT_EQ(again.size(), ranked.size());
+  for (size_t i = 0; i < ranked.size(); ++i) EXPECT_EQ(again[i].item, ranked[i].item);
+  EXPECT_FALSE(ModelSet::Deserialize(bytes.substr(0, bytes.size() / 2)).ok());
+}
+
+TEST(ModelSet, RefusesASetWithoutPurchases) {
+  TrainingSet set;
+  Event view;
+  view.product_id = "p";
+  AddShopper(set, "s", std::vector<Event>{view}, InteractionWeights{});
+  auto models = TrainModelSet(set, SmallOptions());
+  ASSERT_FALSE(models.ok());
+  EXPECT_EQ(models.status().field(), "events");
+}
+
+class RegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("confide-registry-" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+    auto store = OpenRocksDbStore(dir_.string());
+    ASSERT_TRUE(store.ok());
+    store_ = std::move(*store);
+  }
+  void TearDown() override {
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  std::filesystem::path dir_;
+  std::unique_ptr<Store> store_;
+};
+
+TEST_F(RegistryTest, PublishesVersionsKeepsTheLastThreeAndLoadsTheCurrent) {
+  ModelRegistry registry(*store_);
+  auto none = registry.LoadCurrent();
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+  TrainOptions options = SmallOptions();
+  options.als_enabled = false;
+  auto models = TrainModelSet(Grocery(), options);
+  ASSERT_TRUE(models.ok());
+  for (uint64_t v = 1; v <= 5; ++v) {
+    auto published = registry.Publish(*models);
+    ASSERT_TRUE(published.ok());
+    EXPECT_EQ(*published, v);
+  }
+  auto versions = registry.Versions();
+  ASSERT_TRUE(versions.ok());
+  EXPECT_EQ(*versions, (std::vector<uint64_t>{3, 4, 5}));
+  auto current = registry.LoadCurrent();
+  ASSERT_TRUE(current.ok() && current->has_value());
+  EXPECT_EQ((*current)->version, 5u);
+  EXPECT_EQ((*current)->items.size(), models->items.size());
+}
+
+}  // namespace
+}  // namespace confide

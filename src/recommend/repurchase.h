@@ -1,0 +1,58 @@
+// Repurchase: the shopper's own items, scored by how often and how lately
+// they were bought and whether they are due again.
+//
+// In grocery and repeat retail the shopper's own repeat items dominate
+// next-basket accuracy (Li et al. 2023; TIFU-KNN, Hu et al. 2020), so this
+// is usually the strongest single model. Fit learns per item the typical
+// repurchase interval (median gap between a shopper's purchases of it) and
+// how many of its buyers buy it again; scoring reads one shopper's
+// Activity. Read-only after Fit and then thread-safe.
+#pragma once
+
+#include <vector>
+
+#include "core/status.h"
+#include "recommend/activity.h"
+#include "recommend/scored.h"
+
+namespace confide {
+
+struct RepurchaseOptions {
+  // Each older basket counts this much less than the next (TIFU-style
+  // within-shopper decay): frequency = sum of decay^(baskets since) over
+  // the baskets holding the item, over the same sum over all baskets.
+  double basket_decay = 0.9;
+};
+
+// Why an item of the shopper's scores what it does.
+struct RepurchaseSignal {
+  uint32_t item = 0;
+  float frequency = 0;    // decayed share of the shopper's baskets holding it, in (0, 1]
+  float due = 0;          // 1 when the time since the last purchase equals the interval, falling off both ways
+  float repeat_rate = 0;  // share of the item's buyers who bought it again, in [0, 1]
+  uint32_t count = 0;     // baskets holding it
+};
+
+class Repurchase {
+ public:
+  static Repurchase Fit(const TrainingSet& set, const RepurchaseOptions& options);
+
+  // Every item the shopper bought, with its signals, in item order.
+  std::vector<RepurchaseSignal> Signals(const Activity& shopper, Micros now) const;
+  // Standalone ranking: frequency x (1 + due) / 2, best first, at most n.
+  std::vector<Scored> Recommend(const Activity& shopper, Micros now, size_t n) const;
+
+  // Days between repurchases of the item (0 when nobody bought it twice).
+  float IntervalDays(uint32_t item) const { return item < interval_days_.size() ? interval_days_[item] : 0.0f; }
+
+  void Serialize(std::string& out) const;
+  // kDataLoss on anything Serialize did not produce.
+  static Result<Repurchase> Deserialize(std::string_view in);
+
+ private:
+  RepurchaseOptions options_;
+  std::vector<float> interval_days_;
+  std::vector<float> repeat_rate_;
+};
+
+}  // namespace confide

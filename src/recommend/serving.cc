@@ -1,0 +1,161 @@
+#include "recommend/serving.h"
+
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "core/json_writer.h"
+
+namespace confide {
+namespace {
+
+// Takes offered items in order, keeping those the rules allow, until k.
+class RuledList {
+ public:
+  RuledList(Catalog& catalog, const ServeQuery& query) : catalog_(catalog), query_(query) {
+    for (const auto& id : query.exclude) excluded_.insert(id);
+    if (query.context == RecommendContext::kProduct && !query.product_id.empty()) excluded_.insert(query.product_id);
+  }
+  void Exclude(const std::string& id) { excluded_.insert(id); }
+  bool full() const { return items_.size() >= query_.k; }
+
+  Status Offer(const std::string& id, float score, std::string reason) {
+    if (full() || !excluded_.insert(id).second) return {};
+    auto product = catalog_.GetProduct(id);
+    if (!product.ok()) return product.status();
+    if (!product->has_value() || !(*product)->active) return {};
+    auto stock = catalog_.GetInventory(query_.store_id.empty() ? "online" : query_.store_id, id);
+    if (!stock.ok()) return stock.status();
+    if (!stock->has_value() || **stock <= 0) return {};
+    uint32_t& in_category = per_category_[(*product)->category];
+    if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
+    ++in_category;
+    items_.push_back({id, score, std::move(reason)});
+    return {};
+  }
+
+  // Best sellers of the store, then trending in the region.
+  Status Fill(const ModelSet& models) {
+    if (!query_.store_id.empty()) {
+      for (const Scored& s : models.popularity.InStore(query_.store_id)) {
+        if (full()) break;
+        CONFIDE_RETURN_IF_ERROR(Offer(models.items.id(s.item), 0, "popular_in_store"));
+      }
+    }
+    for (const Scored& s : models.popularity.Trending()) {
+      if (full()) break;
+      CONFIDE_RETURN_IF_ERROR(Offer(models.items.id(s.item), 0, "trending"));
+    }
+    return {};
+  }
+
+  std::vector<ServedItem> Take() { return std::move(items_); }
+
+ private:
+  Catalog& catalog_;
+  const ServeQuery& query_;
+  std::unordered_set<std::string> excluded_;
+  std::unordered_map<std::string, uint32_t> per_category_;
+  std::vector<ServedItem> items_;
+};
+
+std::string ReasonText(const ModelSet& models, const Ranked& r) {
+  std::string text = ReasonName(r.reason);
+  if (r.reason == Reason::kSimilarTo || r.reason == Reason::kBoughtWith) text += ":" + models.items.id(r.because);
+  return text;
+}
+
+}  // namespace
+
+std::optional<RecommendContext> ParseRecommendContext(std::string_view s) {
+  if (s == "home") return RecommendContext::kHome;
+  if (s == "cart") return RecommendContext::kCart;
+  if (s == "product") return RecommendContext::kProduct;
+  return std::nullopt;
+}
+
+Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
+                                    const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query) {
+  Served served;
+  if (!models) return served;
+  served.model_version = models->version;
+  RuledList list(catalog, query);
+  auto item_of = [&](std::string_view id) { return models->items.Find(id); };
+  Activity shopper = BuildActivity(history, weights, query.now, item_of);
+
+  RankRequest request;
+  request.store_id = query.store_id;
+  request.now = query.now;
+  if (query.context == RecommendContext::kProduct) {
+    if (auto item = item_of(query.product_id)) request.seeds.push_back(*item);
+  } else if (query.context == RecommendContext::kCart) {
+    request.seeds = shopper.cart;
+    for (uint32_t item : shopper.cart) list.Exclude(models->items.id(item));
+  }
+  // Principle 5: the shopper's data is used only where it helps, and only
+  // when the models beat popularity on held-out data.
+  bool personal = !shopper.events.empty() && models->personalizes();
+  if (personal || !request.seeds.empty()) {
+    Activity none;
+    for (const Ranked& r : RecommendFor(*models, personal ? shopper : none, request)) {
+      if (list.full()) break;
+      CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(r.item), r.score, ReasonText(*models, r)));
+    }
+  }
+  CONFIDE_RETURN_IF_ERROR(list.Fill(*models));
+  served.items = list.Take();
+  served.personalized = personal;
+  return served;
+}
+
+Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id, bool bought_together,
+                            Catalog& catalog, const ServeQuery& query) {
+  auto product = catalog.GetProduct(product_id);
+  if (!product.ok()) return product.status();
+  if (!product->has_value()) return Status(Code::kNotFound, "no such product", "product_id");
+  Served served;
+  if (!models) return served;
+  served.model_version = models->version;
+  ServeQuery q = query;
+  q.context = RecommendContext::kProduct;
+  q.product_id = std::string(product_id);
+  RuledList list(catalog, q);
+  auto item = models->items.Find(product_id);
+  if (item) {
+    std::string because = ":" + std::string(product_id);
+    auto related = bought_together ? models->cooccurrence.BoughtWith(*item) : models->cooccurrence.SimilarTo(*item);
+    for (const Scored& s : related) {
+      CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score,
+                                         (bought_together ? "bought_with" : "similar_to") + because));
+    }
+    // Items close in the ALS factor space are similar too.
+    if (!bought_together && models->als && !list.full()) {
+      const AlsModel& als = *models->als;
+      std::vector<float> scores(als.items());
+      als.ScoreAll(als.item(*item), scores);
+      std::vector<Scored> top;
+      for (uint32_t i = 0; i < scores.size(); ++i) top.push_back({i, scores[i]});
+      KeepTop(top, 4 * q.k + 1);
+      for (const Scored& s : top) {
+        if (s.score <= 0) break;
+        CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score, "similar_to" + because));
+      }
+    }
+  }
+  served.items = list.Take();
+  return served;
+}
+
+std::string ServedToJson(const Served& served) {
+  JsonWriter w;
+  w.BeginObject().Key("items").BeginArray();
+  for (const auto& item : served.items) {
+    w.BeginObject().Key("product_id").String(item.product_id).Key("score").Double(item.score);
+    w.Key("reason").String(item.reason).EndObject();
+  }
+  w.EndArray().Key("personalized").Bool(served.personalized);
+  w.Key("model_version").Uint(served.model_version).EndObject();
+  return w.Take();
+}
+
+}  // namespace confide
