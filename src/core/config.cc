@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <set>
+#include <fmt/format.h>
 #include <toml++/toml.h>
 
 namespace confide {
@@ -43,6 +44,21 @@ class Reader {
     if (!n) return {};
     if (!n->is_string()) return Error(prefix + std::string(key), "must be a string");
     out = n->as_string()->get();
+    return {};
+  }
+
+  // A float or an integer within [min, max].
+  Status Real(const toml::table& t, const std::string& prefix, std::string_view key, double& out, double min,
+              double max) const {
+    const toml::node* n = t.get(key);
+    if (!n) return {};
+    std::optional<double> v = n->is_integer() ? std::optional<double>(static_cast<double>(n->as_integer()->get()))
+                              : n->is_floating_point() ? std::optional<double>(n->as_floating_point()->get())
+                                                       : std::nullopt;
+    if (!v) return Error(prefix + std::string(key), "must be a number");
+    if (*v < min || *v > max)
+      return Error(prefix + std::string(key), "must be between " + fmt::format("{}", min) + " and " + fmt::format("{}", max));
+    out = *v;
     return {};
   }
 
@@ -141,7 +157,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
                                                 "hosted_regions", "limits", "regions", "api_keys",
-                                                "tcf_vendor_id", "retention"}));
+                                                "tcf_vendor_id", "retention", "recommend"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -177,6 +193,27 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "purchases_days", ret.purchases_days, 0, 36500));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "location_days", ret.location_days, 0, 36500));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "interval_minutes", ret.interval_minutes, 1, 100000));
+  }
+
+  if (const toml::node* n = root.get("recommend")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("recommend", "must be a table");
+    const std::string p = "recommend.";
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
+                                               "iterations", "regularization", "alpha", "max_per_category",
+                                               "retrain_hours"}));
+    RecommendConfig& rc = c.recommend;
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "return", rc.return_, -100, 100));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "half_life_days", rc.half_life_days, 0, 36500));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "factors", rc.factors, 1, 512));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "iterations", rc.iterations, 1, 1000));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "regularization", rc.regularization, 0, 1e6));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
   }
 
   if (const toml::node* n = root.get("regions")) {

@@ -61,6 +61,19 @@ struct Retention {
   uint32_t interval_minutes = 1440;  // daily
 };
 
+// How recommendations are trained and served (docs/configuration.md).
+// Weights say how much each event says about a shopper's taste.
+struct RecommendConfig {
+  double view = 1, add_to_cart = 2, purchase = 4, return_ = -4;
+  double half_life_days = 0;   // decay of interactions; 0: none
+  uint32_t factors = 64;       // ALS
+  uint32_t iterations = 15;
+  double regularization = 0.01;
+  double alpha = 1;
+  uint32_t max_per_category = 3;  // diversity rule; 0: no limit
+  uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -73,6 +86,7 @@ struct Config {
   uint32_t tcf_vendor_id = 0;
   Limits limits;
   Retention retention;
+  RecommendConfig recommend;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

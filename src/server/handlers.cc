@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "events/event.h"
 #include "events/json_records.h"
+#include "recommend/serving.h"
 #include "server/http_error.h"
 
 namespace confide {
@@ -87,9 +88,11 @@ void WriteNothingAccepted(JsonWriter& w, const std::vector<Rejection>& rejected,
 
 }  // namespace
 
-Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics)
+Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics,
+         std::map<std::string, RegionModels*, std::less<>> models)
     : config_(config),
       cells_(std::move(cells)),
+      models_(std::move(models)),
       metrics_(metrics),
       auth_(config.api_keys),
       limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key) {
@@ -113,6 +116,11 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
+  AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/models", &Api::GetModels, {S::kAdmin});
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,
@@ -611,6 +619,103 @@ HttpResponse Api::GetStats(Call& call) {
   w.Key("shoppers").Uint(call.cell->shoppers());
   w.EndObject();
   return Json(200, w.Take());
+}
+
+namespace {
+
+// The query parameters every recommendation route shares, checked; errors
+// name the parameter.
+Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, uint32_t max_per_category) {
+  ServeQuery q;
+  q.now = NowMicros();
+  q.max_per_category = max_per_category;
+  std::string_view k = query.Get("k", "10");
+  uint64_t parsed = 0;
+  auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), parsed);
+  if (ec != std::errc() || end != k.data() + k.size() || parsed < 1 || parsed > 100)
+    return Status(Code::kInvalidArgument, "must be an integer from 1 to 100", "k");
+  q.k = parsed;
+  if (auto context = query.Get("context", "home"); auto c = ParseRecommendContext(context)) {
+    q.context = *c;
+  } else {
+    return Status(Code::kInvalidArgument, "must be home, cart or product", "context");
+  }
+  q.product_id = std::string(query.Get("product_id"));
+  if (q.context == RecommendContext::kProduct && q.product_id.empty())
+    return Status(Code::kInvalidArgument, "required with context=product", "product_id");
+  if (auto channel = query.Get("channel"); !channel.empty() && !ParseChannel(channel))
+    return Status(Code::kInvalidArgument, "must be web, app, store or call_center", "channel");
+  q.store_id = std::string(query.Get("store_id"));
+  if (!q.store_id.empty()) {
+    auto store = catalog.GetStore(q.store_id);
+    if (!store.ok()) return store.status();
+    if (!store->has_value()) return Status(Code::kInvalidArgument, "no store with this id", "store_id");
+  }
+  std::string_view exclude = query.Get("exclude");
+  while (!exclude.empty()) {
+    size_t comma = exclude.find(',');
+    if (comma != 0) q.exclude.emplace_back(exclude.substr(0, comma));
+    exclude = comma == std::string_view::npos ? std::string_view() : exclude.substr(comma + 1);
+  }
+  return q;
+}
+
+}  // namespace
+
+RegionModels* Api::ModelsOf(const Call& call) const {
+  auto it = models_.find(call.region);
+  return it == models_.end() ? nullptr : it->second;
+}
+
+HttpResponse Api::GetRecommendations(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  if (!query.ok()) return ErrorResponse(query.status());
+  RegionModels* region = ModelsOf(call);
+  std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr;
+  // Purpose-bound read: the history comes only through a personalization
+  // grant, and only when there is a model to use it.
+  std::vector<Event> history;
+  if (models) {
+    Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
+    auto read = call.cell->History(grant);
+    if (!read.ok()) return Failure(call.log_fields, read.status());
+    history = std::move(*read);
+  }
+  auto served = ServeRecommendations(models.get(), history, WeightsFrom(config_.recommend), call.cell->catalog(), *query);
+  if (!served.ok()) return Failure(call.log_fields, served.status());
+  return Json(200, ServedToJson(*served));
+}
+
+HttpResponse Api::GetSimilar(Call& call) { return GetRelated(call, false); }
+HttpResponse Api::GetBoughtTogether(Call& call) { return GetRelated(call, true); }
+
+HttpResponse Api::GetRelated(Call& call, bool bought_together) {
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  if (!query.ok()) return ErrorResponse(query.status());
+  RegionModels* region = ModelsOf(call);
+  std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr;
+  auto served = ServeRelated(models.get(), call.params.Get("id"), bought_together, call.cell->catalog(), *query);
+  if (!served.ok()) {
+    if (served.status().code() == Code::kNotFound) return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
+    return Failure(call.log_fields, served.status());
+  }
+  return Json(200, ServedToJson(*served));
+}
+
+HttpResponse Api::PostTrain(Call& call) {
+  RegionModels* region = ModelsOf(call);
+  if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
+  if (!region->StartTraining())
+    return ErrorResponse(409, CodeName(Code::kFailedPrecondition), "a training is already running", "models");
+  return Json(202, region->ToJson());
+}
+
+HttpResponse Api::GetModels(Call& call) {
+  RegionModels* region = ModelsOf(call);
+  if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
+  return Json(200, region->ToJson());
 }
 
 }  // namespace confide

@@ -24,6 +24,14 @@
 // export and erasure routes, in its own region, with its own id_kind.
 // Consent changes, exports, erasures and profile reads are audited with the
 // API key id and the pseudonymous subject.
+//   GET  /v1/{region}/customers/{id}/recommendations [recommend] ?id_kind=&context=home|cart|product
+//                                                &product_id=&store_id=&channel=&k=&exclude=a,b
+//   GET  /v1/{region}/products/{id}/similar|bought-together [recommend] ?store_id=&k=&exclude=
+//   POST /v1/{region}/models/train               [admin]  starts a training (202; 409 if one runs)
+//   GET  /v1/{region}/models                     [admin]  the live version and the training job
+// Recommendations read the shopper's history only through a
+// `personalization` grant; without one (or unknown, or nothing learned)
+// they are best sellers, and say "personalized": false.
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
@@ -42,6 +50,7 @@
 #include <vector>
 
 #include "cell/cell.h"
+#include "cell/region_models.h"
 #include "core/config.h"
 #include "server/auth.h"
 #include "server/http_message.h"
@@ -56,7 +65,10 @@ class Api {
  public:
   // `config`, every cell in `cells` (hosted region id -> open cell) and
   // `metrics` must outlive the Api.
-  Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics);
+  // `models` (region id -> its models) may lack a region: its
+  // recommendation routes then answer from no model (empty lists).
+  Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics,
+      std::map<std::string, RegionModels*, std::less<>> models = {});
 
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
@@ -112,9 +124,17 @@ class Api {
   HttpResponse EraseShopper(Call& call);
   HttpResponse GetConsent(Call& call);
   HttpResponse GetStats(Call& call);
+  HttpResponse GetRecommendations(Call& call);
+  HttpResponse GetSimilar(Call& call);
+  HttpResponse GetBoughtTogether(Call& call);
+  HttpResponse GetRelated(Call& call, bool bought_together);
+  HttpResponse PostTrain(Call& call);
+  HttpResponse GetModels(Call& call);
+  RegionModels* ModelsOf(const Call& call) const;
 
   const Config& config_;
   std::map<std::string, Cell*, std::less<>> cells_;
+  std::map<std::string, RegionModels*, std::less<>> models_;
   Metrics& metrics_;
   Authenticator auth_;
   RateLimiter limiter_;

@@ -86,12 +86,15 @@ struct ServerState {
   void DrainSessions();
   // Runs each cell's retention job now and then every retention interval.
   void ScheduleRetention(std::chrono::minutes delay);
+  // Starts each region's training every recommend.retrain_hours.
+  void ScheduleRetraining();
 
   Config config;
   ServerOptions options;
   uint32_t threads_wanted;
   // Declared before the Api and the io_context: destroyed after both.
   std::map<std::string, std::unique_ptr<Cell>, std::less<>> cells;
+  std::map<std::string, std::unique_ptr<RegionModels>, std::less<>> models;  // one per cell
   Metrics metrics;
   std::unique_ptr<Api> api;
   asio::io_context ioc;
@@ -99,6 +102,7 @@ struct ServerState {
   std::unique_ptr<asio::thread_pool> blocking;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> retention_timer;
+  std::optional<asio::steady_timer> retrain_timer;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -363,6 +367,18 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
   });
 }
 
+void ServerState::ScheduleRetraining() {
+  if (config.recommend.retrain_hours == 0) return;
+  retrain_timer->expires_after(std::chrono::hours(config.recommend.retrain_hours));
+  retrain_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    for (auto& [id, region] : models) {
+      if (region->StartTraining()) spdlog::info(R"("msg":"scheduled training started","region":"{}")", id);
+    }
+    ScheduleRetraining();
+  });
+}
+
 // A digest of everything in the configuration that governs access and data
 // handling, to audit changes between runs.
 std::string ConfigFingerprint(const Config& c) {
@@ -460,8 +476,16 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   impl->port = acceptor.local_endpoint(ec).port();
 
   std::map<std::string, Cell*, std::less<>> cells;
-  for (auto& [id, cell] : impl->cells) cells.emplace(id, cell.get());
-  impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics);
+  std::map<std::string, RegionModels*, std::less<>> models;
+  for (auto& [id, cell] : impl->cells) {
+    cells.emplace(id, cell.get());
+    auto region = std::make_unique<RegionModels>(*cell, config.recommend);
+    Status loaded = region->Load();
+    if (!loaded.ok()) return Status(loaded.code(), "region " + id + ": models: " + loaded.message());
+    models.emplace(id, region.get());
+    impl->models.emplace(id, std::move(region));
+  }
+  impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics, std::move(models));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -482,6 +506,8 @@ Status Server::Start() {
   asio::post(s.acceptor.get_executor(), [&s] { s.Accept(); });
   s.retention_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
+  s.retrain_timer.emplace(asio::make_strand(s.ioc));
+  s.ScheduleRetraining();
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
@@ -512,6 +538,9 @@ void Server::Stop() {
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });
+  if (s.retrain_timer) {
+    asio::post(s.retrain_timer->get_executor(), [&s] { s.retrain_timer->cancel(); });
+  }
   if (s.retention_timer) {
     asio::post(s.retention_timer->get_executor(), [&s] { s.retention_timer->cancel(); });
   }

@@ -1,0 +1,133 @@
+#include "cell/region_models.h"
+
+#include "core/json_writer.h"
+#include "core/log.h"
+
+namespace confide {
+
+InteractionWeights WeightsFrom(const RecommendConfig& c) {
+  InteractionWeights w;
+  w.view = static_cast<float>(c.view);
+  w.add_to_cart = static_cast<float>(c.add_to_cart);
+  w.purchase = static_cast<float>(c.purchase);
+  w.return_ = static_cast<float>(c.return_);
+  w.half_life_days = c.half_life_days;
+  return w;
+}
+
+TrainOptions TrainOptionsFrom(const RecommendConfig& c) {
+  TrainOptions o;
+  o.weights = WeightsFrom(c);
+  o.als.factors = c.factors;
+  o.als.iterations = c.iterations;
+  o.als.regularization = static_cast<float>(c.regularization);
+  o.als.alpha = static_cast<float>(c.alpha);
+  return o;
+}
+
+RegionModels::RegionModels(Cell& cell, const RecommendConfig& config)
+    : cell_(cell), config_(config), registry_(cell.store()) {}
+
+RegionModels::~RegionModels() {
+  if (worker_.joinable()) worker_.join();
+}
+
+Status RegionModels::Load() {
+  auto current = registry_.LoadCurrent();
+  if (!current.ok()) return current.status();
+  if (current->has_value()) live_.Set(std::make_shared<const ModelSet>(std::move(**current)));
+  return {};
+}
+
+Result<uint64_t> RegionModels::Train(const TrainProgress& progress) {
+  if (running_.exchange(true)) return Status(Code::kFailedPrecondition, "a training is already running");
+  auto version = TrainOnce(progress);
+  running_.store(false);
+  return version;
+}
+
+Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
+  TrainOptions options = TrainOptionsFrom(config_);
+  TrainingSet set;
+  set.as_of = NowMicros();
+  uint64_t events = 0;
+  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, [&](const std::string& key, std::vector<Event>&& history) {
+    events += history.size();
+    AddShopper(set, key, history, options.weights);
+    if (progress && set.activities.size() % 20'000 == 0) {
+      progress("read " + std::to_string(set.activities.size()) + " shoppers, " + std::to_string(events) + " events");
+    }
+  });
+  if (!read.ok()) return read;
+  if (progress) {
+    progress("training on " + std::to_string(set.activities.size()) + " shoppers with a personalization grant, " +
+             std::to_string(events) + " events, " + std::to_string(set.items.size()) + " items");
+  }
+  auto models = TrainModelSet(set, options, progress);
+  if (!models.ok()) return models.status();
+  auto version = registry_.Publish(*models);
+  if (!version.ok()) return version.status();
+  live_.Set(std::make_shared<const ModelSet>(std::move(*models)));
+  return *version;
+}
+
+bool RegionModels::StartTraining() {
+  if (running_.exchange(true)) return false;
+  if (worker_.joinable()) worker_.join();  // the previous job is over: it cleared running_
+  {
+    std::lock_guard g(job_mu_);
+    job_ = Job{"running", NowMicros(), 0, "reading histories", "", 0};
+  }
+  worker_ = std::thread([this] {
+    auto version = TrainOnce([this](std::string_view line) {
+      std::lock_guard g(job_mu_);
+      job_.last_progress = std::string(line);
+    });
+    std::lock_guard g(job_mu_);
+    job_.finished = NowMicros();
+    if (version.ok()) {
+      job_.state = "succeeded";
+      job_.version = *version;
+    } else {
+      job_.state = "failed";
+      job_.error = version.status().ToString();
+      spdlog::warn(R"("msg":"training failed","region":"{}","error":"{}")", cell_.region().id, JsonEscape(job_.error));
+    }
+    running_.store(false);
+  });
+  return true;
+}
+
+RegionModels::Job RegionModels::job() const {
+  std::lock_guard g(job_mu_);
+  return job_;
+}
+
+std::string RegionModels::ToJson() const {
+  JsonWriter w;
+  w.BeginObject().Key("current");
+  if (auto m = Current()) {
+    w.BeginObject().Key("version").Uint(m->version).Key("trained_at").String(FormatRfc3339(m->trained_at));
+    w.Key("shoppers").Uint(m->shoppers).Key("items").Uint(m->items.size()).Key("interactions").Uint(m->interactions);
+    w.Key("als").Bool(m->als.has_value()).Key("memory_bytes").Uint(m->memory_bytes());
+    w.Key("personalizes").Bool(m->personalizes());
+    w.Key("validation").BeginObject().Key("blend").Double(m->blend.objective);
+    w.Key("popularity").Double(m->blend.popularity_objective).EndObject();
+    w.Key("blend").BeginObject();
+    for (size_t f = 0; f < kFeatureCount; ++f) w.Key(FeatureName(static_cast<Feature>(f))).Double(m->blend.weights[f]);
+    w.EndObject().EndObject();
+  } else {
+    w.Null();
+  }
+  Job j = job();
+  w.Key("training").BeginObject().Key("state").String(j.state);
+  if (j.started) w.Key("started").String(FormatRfc3339(j.started));
+  if (j.finished) w.Key("finished").String(FormatRfc3339(j.finished));
+  if (!j.last_progress.empty()) w.Key("progress").String(j.last_progress);
+  if (!j.error.empty()) w.Key("error").String(j.error);
+  if (j.version) w.Key("version").Uint(j.version);
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+}  // namespace confide

@@ -1,0 +1,72 @@
+// A region's recommendation models: trained from the cell's events through
+// `personalization` grants only, versioned in the cell's store, served from
+// memory and swapped atomically when a new version is published.
+//
+// Thread-safety: every method may be called concurrently. One training
+// runs at a time; Current() never waits for it.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "cell/cell.h"
+#include "core/config.h"
+#include "recommend/model_registry.h"
+#include "recommend/model_set.h"
+
+namespace confide {
+
+// Training and serving options from the [recommend] configuration.
+TrainOptions TrainOptionsFrom(const RecommendConfig& config);
+InteractionWeights WeightsFrom(const RecommendConfig& config);
+
+class RegionModels {
+ public:
+  // `cell` must outlive this object.
+  RegionModels(Cell& cell, const RecommendConfig& config);
+  ~RegionModels();  // waits for a running training
+
+  // Makes the registry's current version live (nothing if none yet).
+  Status Load();
+
+  // The live model set, or null before the first training.
+  std::shared_ptr<const ModelSet> Current() const { return live_.Get(); }
+  const RecommendConfig& config() const { return config_; }
+
+  // Trains on every shopper whose personalization grant allows anything,
+  // publishes the result as the next version and makes it live. Blocks;
+  // refused (kFailedPrecondition) while another training runs.
+  Result<uint64_t> Train(const TrainProgress& progress = {});
+
+  // Starts Train on a background thread; false if one is running.
+  bool StartTraining();
+
+  struct Job {
+    std::string state = "idle";  // idle, running, succeeded, failed
+    Micros started = 0, finished = 0;
+    std::string last_progress;   // the latest progress line
+    std::string error;           // failed: why
+    uint64_t version = 0;        // succeeded: the version published
+  };
+  Job job() const;
+
+  // {"current":{version, trained_at, shoppers, items, ...}|null,"versions":[..],"training":{..}}
+  std::string ToJson() const;
+
+ private:
+  Result<uint64_t> TrainOnce(const TrainProgress& progress);  // running_ set by the caller
+
+  Cell& cell_;
+  RecommendConfig config_;
+  ModelRegistry registry_;
+  LiveModels live_;
+  std::atomic<bool> running_{false};  // a training is under way
+  mutable std::mutex job_mu_;
+  Job job_;
+  std::thread worker_;
+};
+
+}  // namespace confide
