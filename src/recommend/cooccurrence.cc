@@ -80,7 +80,8 @@ CoOccurrence CoOccurrence::Fit(const TrainingSet& set, const CoOccurrenceOptions
   return c;
 }
 
-std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uint32_t> seeds, size_t n) const {
+std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uint32_t> seeds, size_t n,
+                                                             bool exclude_seeds) const {
   std::unordered_map<uint32_t, Candidate> acc;
   std::unordered_map<uint32_t, float> best;  // item -> best single contribution
   auto add = [&](uint32_t seed, std::span<const Scored> related, bool bought_with) {
@@ -100,7 +101,9 @@ std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uin
     add(seed, BoughtWith(seed), true);
     add(seed, SimilarTo(seed), false);
   }
-  for (uint32_t seed : seeds) acc.erase(seed);
+  if (exclude_seeds) {
+    for (uint32_t seed : seeds) acc.erase(seed);
+  }
   std::vector<Candidate> out;
   out.reserve(acc.size());
   for (auto& [item, c] : acc) out.push_back(c);

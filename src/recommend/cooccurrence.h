@@ -35,15 +35,16 @@ class CoOccurrence {
   std::span<const Scored> SimilarTo(uint32_t item) const { return viewed_.Of(item); }
 
   // Items related to any of `seeds`, scores summed over seeds, best first,
-  // at most n, excluding the seeds; `because` is the seed that contributed
-  // most and `bought_with` whether that was a basket relation.
+  // at most n (without the seeds themselves when `exclude_seeds`; a seed
+  // can still relate to the other seeds); `because` is the seed that
+  // contributed most and `bought_with` whether that was a basket relation.
   struct Candidate {
     uint32_t item = 0;
     float score = 0;
     uint32_t because = 0;
     bool bought_with = true;
   };
-  std::vector<Candidate> FromSeeds(std::span<const uint32_t> seeds, size_t n) const;
+  std::vector<Candidate> FromSeeds(std::span<const uint32_t> seeds, size_t n, bool exclude_seeds = true) const;
 
   void Serialize(std::string& out) const;
   // kDataLoss on anything Serialize did not produce.

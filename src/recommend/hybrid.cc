@@ -93,7 +93,7 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
     if (!shopper.sessions.empty()) seeds.insert(seeds.end(), shopper.sessions.back().begin(), shopper.sessions.back().end());
     seeds.insert(seeds.end(), shopper.cart.begin(), shopper.cart.end());
   }
-  auto related = models.cooccurrence->FromSeeds(seeds, n);
+  auto related = models.cooccurrence->FromSeeds(seeds, n, /*exclude_seeds=*/false);
   float best_related = related.empty() ? 1.0f : related.front().score;
   for (const auto& r : related) {
     Candidate& c = slot(r.item, r.bought_with ? Reason::kBoughtWith : Reason::kSimilarTo, r.because);

@@ -1041,6 +1041,11 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"GET", "/v1/eu/audit", "", {}},
       {"GET", "/v1/eu/audit/verify", "", {}},
       {"POST", "/v1/eu/keys/rotate", "", {}},
+      {"GET", "/v1/eu/customers/matrix-shopper/recommendations", "", {"recommend"}},
+      {"GET", "/v1/eu/products/p-1/similar", "", {"recommend"}},
+      {"GET", "/v1/eu/products/p-1/bought-together", "", {"recommend"}},
+      {"GET", "/v1/eu/models", "", {}},
+      {"POST", "/v1/eu/models/train", "", {}},
       {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},
   };
   size_t checked = 0;

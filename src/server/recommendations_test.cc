@@ -1,0 +1,296 @@
+// The recommendation routes end to end in process: a real server over a
+// temporary store, trained through its own route, answering under consent
+// and the catalog's rules.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "crypto/api_key.h"
+#include "server/server.h"
+#include "server/test_client.h"
+
+namespace confide {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Item {
+  std::string product_id;
+  std::string reason;
+};
+
+struct Reply {
+  int status = 0;
+  std::string body;
+  std::vector<Item> items;
+  bool personalized = false;
+  uint64_t version = 0;
+};
+
+class RecommendationsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("confide-reco-" + std::to_string(::getpid()) + "-" +
+                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    config_ = DefaultConfig();
+    config_.hosted_regions = {"eu", "us"};
+    config_.data_dir = (root_ / "data").string();
+    config_.listen = "127.0.0.1:0";
+    config_.threads = 2;
+    config_.recommend.factors = 8;
+    config_.recommend.iterations = 4;
+    config_.recommend.max_per_category = 2;
+    admin_ = Key({"admin"});
+    recommend_ = Key({"recommend"});
+    auto server = Server::Create(config_);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    ASSERT_TRUE(server_->Start().ok());
+    Seed();
+  }
+  void TearDown() override {
+    server_.reset();
+    fs::remove_all(root_);
+  }
+
+  NewApiKey Key(std::vector<std::string> scopes) {
+    NewApiKey key = GenerateApiKey();
+    config_.api_keys.push_back({key.id, key.hash, std::move(scopes), {"*"}});
+    return key;
+  }
+
+  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target, std::string_view body = {}) {
+    TestClient c("127.0.0.1", server_->port());
+    c.set_token(key.token);
+    auto r = c.Send(method, target, body);
+    EXPECT_TRUE(r.ok()) << target;
+    return r.ok() ? *r : ClientResponse{};
+  }
+
+  static Reply Parse(const ClientResponse& r) {
+    Reply reply{r.status, r.body, {}, false, 0};
+    if (r.status != 200) return reply;
+    simdjson::dom::parser parser;
+    simdjson::dom::element doc = parser.parse(r.body);
+    for (auto item : doc["items"].get_array()) {
+      reply.items.push_back({std::string(std::string_view(item["product_id"])), std::string(std::string_view(item["reason"]))});
+    }
+    reply.personalized = bool(doc["personalized"]);
+    reply.version = uint64_t(doc["model_version"]);
+    return reply;
+  }
+
+  Reply Get(const std::string& target) { return Parse(Send(recommend_, "GET", target)); }
+
+  static bool Has(const Reply& r, std::string_view product, std::string_view reason = {}) {
+    for (const auto& i : r.items) {
+      if (i.product_id == product && (reason.empty() || i.reason == reason)) return true;
+    }
+    return false;
+  }
+
+  // Catalog: six products per category a..c; "b-5" inactive; "c-5" out of
+  // stock online; store s1 holds only the a- products. Shoppers buy in
+  // weekly baskets: "fan-<n>" always buys a-0 and a-1, b-0 with b-1.
+  void Seed() {
+    std::string products = "[", inventory = "[";
+    for (char cat : {'a', 'b', 'c'}) {
+      for (int i = 0; i < 6; ++i) {
+        std::string id = std::string(1, cat) + "-" + std::to_string(i);
+        products += std::string(products.size() > 1 ? "," : "") + R"({"id":")" + id + R"(","title":"t","category":")" +
+                    std::string(1, cat) + R"(","price":2)" + (id == "b-5" ? R"(,"active":false)" : "") + "}";
+        inventory += std::string(inventory.size() > 1 ? "," : "") + R"({"location":"online","product_id":")" + id +
+                     R"(","quantity":)" + (id == "c-5" ? "0" : "9") + "}";
+        if (cat == 'a') inventory += R"(,{"location":"s1","product_id":")" + id + R"(","quantity":3})";
+      }
+    }
+    for (const char* region : {"eu", "us"}) {
+      ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/products", products + "]").status, 200);
+      ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/inventory", inventory + "]").status, 200);
+      ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/stores",
+                     R"([{"id":"s1","name":"One","latitude":48.8,"longitude":2.3}])").status, 200);
+    }
+    std::string events = "[";
+    int n = 0;
+    auto add = [&](const std::string& shopper, const std::string& product, int day, const std::string& order) {
+      events += std::string(n ? "," : "");
+      ++n;
+      events += R"({"event_id":"e)" + std::to_string(n) + R"(","type":"purchase","timestamp":"2026-0)" +
+                std::to_string(1 + day / 28) + "-" + (day % 28 + 1 < 10 ? "0" : "") + std::to_string(day % 28 + 1) +
+                R"(T10:00:00Z","customer_id":")" + shopper + R"(","channel":"web","product_id":")" + product +
+                R"(","quantity":1,"order_id":")" + order + R"("})";
+    };
+    for (int s = 0; s < 12; ++s) {
+      std::string shopper = "fan-" + std::to_string(s);
+      for (int week = 0; week < 6; ++week) {
+        std::string order = shopper + "-" + std::to_string(week);
+        for (const char* p : {"a-0", "a-1", "a-2", "a-3"}) add(shopper, p, week * 7, order);
+        if (week % 2 == 0) {
+          add(shopper, "b-0", week * 7, order);
+          add(shopper, "b-1", week * 7, order);
+          add(shopper, "b-5", week * 7, order);
+          add(shopper, "c-5", week * 7, order);
+        }
+        add(shopper, "c-" + std::to_string((s + week) % 4), week * 7, order);
+      }
+    }
+    events += "]";
+    for (const char* region : {"eu", "us"}) {
+      ASSERT_EQ(Send(admin_, "POST", std::string("/v1/") + region + "/events", events).status, 200);
+    }
+  }
+
+  // Starts a training and waits for it to end; returns the models document.
+  std::string Train(const std::string& region) {
+    auto started = Send(admin_, "POST", "/v1/" + region + "/models/train");
+    EXPECT_EQ(started.status, 202) << started.body;
+    for (int i = 0; i < 600; ++i) {
+      auto models = Send(admin_, "GET", "/v1/" + region + "/models");
+      if (models.body.find(R"("state":"running")") == std::string::npos) return models.body;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    ADD_FAILURE() << "training did not finish";
+    return {};
+  }
+
+  void Grant(const std::string& region, const std::string& shopper, bool personalization) {
+    auto r = Send(admin_, "PUT", "/v1/" + region + "/customers/" + shopper + "/consent",
+                  std::string(R"({"purposes":{"personalization":)") + (personalization ? "true" : "false") + "}}");
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+
+  fs::path root_;
+  Config config_;
+  NewApiKey admin_, recommend_;
+  std::unique_ptr<Server> server_;
+};
+
+TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEveryRequest) {
+  // eu is opt_in: nobody has granted personalization, so there is nothing to learn from.
+  std::string failed = Train("eu");
+  EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
+  EXPECT_NE(failed.find("no purchase to learn from"), std::string::npos) << failed;
+  Reply none = Get("/v1/eu/customers/fan-1/recommendations");
+  EXPECT_EQ(none.status, 200);
+  EXPECT_TRUE(none.items.empty());
+  EXPECT_EQ(none.version, 0u);
+
+  for (int s = 0; s < 12; s += 2) Grant("eu", "fan-" + std::to_string(s), true);
+  std::string trained = Train("eu");
+  EXPECT_NE(trained.find(R"("state":"succeeded")"), std::string::npos) << trained;
+  EXPECT_NE(trained.find(R"("shoppers":6)"), std::string::npos) << "only the six granted shoppers: " << trained;
+
+  // Without a grant: best sellers, not personalized.
+  Reply anonymous = Get("/v1/eu/customers/fan-1/recommendations?k=4");
+  EXPECT_FALSE(anonymous.personalized);
+  EXPECT_EQ(anonymous.version, 1u);
+  ASSERT_FALSE(anonymous.items.empty());
+  for (const auto& i : anonymous.items) EXPECT_EQ(i.reason, "trending");
+  EXPECT_FALSE(Get("/v1/eu/customers/nobody/recommendations").personalized);
+
+  // Granted: the shopper's own staples, explained.
+  Grant("eu", "fan-1", true);
+  Reply mine = Get("/v1/eu/customers/fan-1/recommendations?k=4");
+  EXPECT_TRUE(mine.personalized) << mine.body;
+  ASSERT_FALSE(mine.items.empty());
+  EXPECT_EQ(mine.items[0].product_id[0], 'a') << "a staple comes first: " << mine.body << Send(admin_, "GET", "/v1/eu/models").body;
+  EXPECT_EQ(mine.items[0].reason, "bought_before");
+  // Withdrawal takes effect on the very next request.
+  Grant("eu", "fan-1", false);
+  EXPECT_FALSE(Get("/v1/eu/customers/fan-1/recommendations?k=4").personalized);
+}
+
+TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {
+  std::string trained = Train("us");  // opt_out: granted until refused
+  ASSERT_NE(trained.find(R"("state":"succeeded")"), std::string::npos) << trained;
+  Reply all = Get("/v1/us/customers/fan-3/recommendations?k=20");
+  ASSERT_TRUE(all.personalized);
+  std::map<char, int> per_category;
+  for (const auto& i : all.items) {
+    EXPECT_NE(i.product_id, "b-5") << "inactive";
+    EXPECT_NE(i.product_id, "c-5") << "out of stock online";
+    ++per_category[i.product_id[0]];
+  }
+  // At most two per category: three categories, six items.
+  EXPECT_EQ(per_category, (std::map<char, int>{{'a', 2}, {'b', 2}, {'c', 2}})) << all.body;
+  EXPECT_TRUE(Has(all, "b-0", "bought_before") && Has(all, "b-1", "bought_before")) << all.body;
+
+  Reply in_store = Get("/v1/us/customers/fan-3/recommendations?store_id=s1&k=20");
+  for (const auto& i : in_store.items) EXPECT_EQ(i.product_id[0], 'a') << "s1 stocks only a-: " << in_store.body;
+
+  Reply excluded = Get("/v1/us/customers/fan-3/recommendations?k=20&exclude=a-0,a-1");
+  EXPECT_FALSE(Has(excluded, "a-0") || Has(excluded, "a-1")) << excluded.body;
+
+  Reply product = Get("/v1/us/customers/fan-3/recommendations?context=product&product_id=b-0&k=20");
+  EXPECT_FALSE(Has(product, "b-0"));
+
+  Reply together = Get("/v1/us/products/b-0/bought-together?k=5");
+  EXPECT_TRUE(Has(together, "b-1", "bought_with:b-0")) << together.body;
+  EXPECT_FALSE(together.personalized);
+  EXPECT_FALSE(Has(together, "b-5")) << "inactive";
+  EXPECT_EQ(Send(recommend_, "GET", "/v1/us/products/nope/similar").status, 404);
+}
+
+TEST_F(RecommendationsTest, CartContextLeavesOutTheCart) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  std::string cart = R"([{"event_id":"cart-1","type":"add_to_cart","timestamp":"2026-03-01T10:00:00Z","customer_id":"fan-2","channel":"web","product_id":"b-0"}])";
+  ASSERT_EQ(Send(admin_, "POST", "/v1/us/events", cart).status, 200);
+  Reply r = Get("/v1/us/customers/fan-2/recommendations?context=cart&k=20");
+  EXPECT_TRUE(r.personalized);
+  EXPECT_FALSE(Has(r, "b-0")) << r.body;
+  EXPECT_TRUE(Has(r, "b-1")) << "bought with what is in the cart: " << r.body;
+}
+
+TEST_F(RecommendationsTest, BadParametersAre400NamingThem) {
+  struct Case {
+    std::string query;
+    const char* field;
+  };
+  for (const auto& c : {Case{"k=0", "k"}, Case{"k=abc", "k"}, Case{"k=101", "k"}, Case{"context=basket", "context"},
+                        Case{"context=product", "product_id"}, Case{"store_id=nowhere", "store_id"},
+                        Case{"channel=fax", "channel"}, Case{"id_kind=email", "id_kind"}}) {
+    auto r = Send(recommend_, "GET", "/v1/us/customers/fan-1/recommendations?" + c.query);
+    EXPECT_EQ(r.status, 400) << c.query;
+    EXPECT_NE(r.body.find(std::string(R"("field":")") + c.field + "\""), std::string::npos) << c.query << " " << r.body;
+  }
+  EXPECT_EQ(Send(recommend_, "POST", "/v1/us/models/train").status, 403) << "training needs admin";
+}
+
+TEST_F(RecommendationsTest, ANewModelIsSwappedInWithoutAFailedRequest) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  std::atomic<bool> done{false};
+  std::atomic<int> ok{0}, failed{0};
+  std::atomic<uint64_t> newest{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 2; ++t) {
+    readers.emplace_back([&, t] {
+      TestClient c("127.0.0.1", server_->port());
+      c.set_token(recommend_.token);
+      while (!done) {
+        auto r = c.Send("GET", "/v1/us/customers/fan-" + std::to_string(t) + "/recommendations?k=5");
+        if (r.ok() && r->status == 200 && r->body.find("\"items\":[{") != std::string::npos) {
+          ++ok;
+          Reply parsed = Parse(*r);
+          newest = std::max<uint64_t>(newest, parsed.version);
+        } else {
+          ++failed;
+        }
+      }
+    });
+  }
+  for (int i = 0; i < 2; ++i) EXPECT_NE(Train("us").find("succeeded"), std::string::npos);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  done = true;
+  for (auto& t : readers) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_GT(ok.load(), 10);
+  EXPECT_EQ(newest.load(), 3u) << "the third version is served";
+}
+
+}  // namespace
+}  // namespace confide
