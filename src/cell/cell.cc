@@ -24,6 +24,13 @@ namespace {
 
 constexpr std::string_view kEventDomain = "event";
 
+// What trained models hold of one shopper (recommend/model_set.h): said in
+// exports and erasure receipts.
+constexpr std::string_view kModelsHoldNoShopper =
+    "models hold no per-shopper rows: only item factors and counts aggregated over shoppers with a personalization "
+    "grant; a shopper's vector is computed per request from their history and never stored; the next training "
+    "no longer counts an erased shopper";
+
 // kEvents key: shopper (16) | event id pseudonym (16). The row is also the
 // dedupe record: an event id is stored at most once per shopper group.
 std::string EventKey(const ShopperKey& shopper, std::string_view event_pseudonym) {
@@ -495,8 +502,7 @@ Result<std::optional<std::string>> Cell::Export(IdKind kind, std::string_view id
   for (const auto& e : events) WriteEventJson(w, e);
   w.EndArray();
   w.Key("consent").Raw(ConsentToJson(m.region.legal_basis, consent.state, consent.history, NowMicros()));
-  // Nothing is trained from events yet; when models exist this says what they hold.
-  w.Key("models").BeginObject().Key("shopper_vector").Bool(false).Key("recommendations").BeginArray().EndArray();
+  w.Key("models").BeginObject().Key("shopper_vector").Bool(false).Key("holds").String(kModelsHoldNoShopper);
   w.EndObject().EndObject();
   return std::optional<std::string>(w.Take());
 }
@@ -644,7 +650,8 @@ std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
     w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
     w.Key("identifiers").Uint(r.identifiers).EndObject();
   }
-  w.Key("models").BeginObject().Key("status").String("no models are trained from events yet: nothing to unlearn");
+  w.Key("models").BeginObject().Key("shopper_rows").Uint(0);
+  w.Key("status").String(kModelsHoldNoShopper);
   w.EndObject().EndObject();
   return w.Take();
 }
