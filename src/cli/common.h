@@ -44,5 +44,7 @@ void AddDemoCommand(CLI::App& app, int& exit_code);
 void AddTcfCommand(CLI::App& app, int& exit_code);
 void AddDsarCommand(CLI::App& app, int& exit_code);
 void AddAuditCommand(CLI::App& app, int& exit_code);
+void AddEvalCommand(CLI::App& app, int& exit_code);
+void AddTrainCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

@@ -1,10 +1,57 @@
 #include <cstdio>
 #include <unistd.h>
 
+#include <chrono>
+
 #include "cli/common.h"
 #include "cli/importer.h"
+#include "events/movielens.h"
 
 namespace confide::cli {
+namespace {
+
+// MovieLens ratings (events/movielens.h) through the same validation and
+// cell as any event file, in batches of `batch_size`.
+Result<ImportSummary> ImportMovieLens(Cell& cell, const std::string& path, size_t batch_size) {
+  auto start = std::chrono::steady_clock::now();
+  ImportSummary s;
+  std::vector<Event> batch;
+  std::vector<uint64_t> lines;
+  Status store_status;
+  auto reject = [&](const std::string& field, const std::string& reason, uint64_t line) {
+    ++s.rejected;
+    std::string key = field.empty() ? reason : field + ": " + reason;
+    if (s.reasons[key]++ == 0) s.first_line[key] = line;
+  };
+  auto flush = [&] {
+    if (batch.empty() || !store_status.ok()) return;
+    auto outcomes = cell.Ingest(std::move(batch));
+    batch.clear();
+    if (!outcomes.ok()) return void(store_status = outcomes.status());
+    for (size_t i = 0; i < outcomes->size(); ++i) {
+      const IngestOutcome& o = (*outcomes)[i];
+      if (o.kind == IngestOutcome::Kind::kStored) ++s.accepted;
+      else if (o.kind == IngestOutcome::Kind::kDuplicate) ++s.duplicates;
+      else reject(o.field, o.reason, lines[i]);
+    }
+    lines.clear();
+  };
+  auto read = ReadMovieLens(path, [&](const Record& record) {
+    const uint64_t line = ++s.rows;
+    auto e = EventFromRecord(record);
+    if (!e.ok()) return reject(e.status().field(), e.status().message(), line);
+    batch.push_back(std::move(*e));
+    lines.push_back(line);
+    if (batch.size() >= batch_size) flush();
+  });
+  flush();
+  if (!store_status.ok()) return store_status;
+  if (!read.ok()) return read.status();
+  s.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return s;
+}
+
+}  // namespace
 
 void AddImportCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("import", "import events, catalog or consent files into a region");
@@ -15,7 +62,9 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
   AddConfigFlags(*cmd, flags, false);
   cmd->add_option("--region", region, "region to import into")->required();
   cmd->add_option("--kind", kind, "events, products, stores, inventory or consent")->capture_default_str();
-  cmd->add_option("--format", format, "auto, csv, ndjson, or instacart (FILE is then the sample's directory)")
+  cmd->add_option("--format", format,
+                  "auto, csv, ndjson, instacart (FILE is then the sample's directory) or movielens (FILE is ml-100k's "
+                  "u.data)")
       ->capture_default_str();
   cmd->add_option("--map", map, "field=Column,... for files whose columns have other names");
   cmd->add_option("--type", type, "event type for files without a type column (e.g. purchase)");
@@ -38,15 +87,17 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
     else if (kind == "consent") o.kind = ImportKind::kConsent;
     else
       return void(exit_code = Fail("--kind: must be events, products, stores, inventory or consent, not \"" + kind + "\""));
-    if (format == "instacart") {
-      if (o.kind != ImportKind::kEvents) return void(exit_code = Fail("--format instacart: only with --kind events"));
-      o.kind = ImportKind::kInstacart;
+    if (format == "instacart" || format == "movielens") {
+      if (o.kind != ImportKind::kEvents)
+        return void(exit_code = Fail("--format " + format + ": only with --kind events"));
+      if (format == "instacart") o.kind = ImportKind::kInstacart;
     } else if (format == "csv") {
       o.reader.format = FileFormat::kCsv;
     } else if (format == "ndjson") {
       o.reader.format = FileFormat::kNdjson;
     } else if (format != "auto") {
-      return void(exit_code = Fail("--format: must be auto, csv, ndjson or instacart, not \"" + format + "\""));
+      return void(exit_code = Fail("--format: must be auto, csv, ndjson, instacart or movielens, not \"" + format +
+                                   "\""));
     }
     auto field_map = ParseFieldMap(map);
     if (!field_map.ok()) return void(exit_code = Fail("--map: " + field_map.status().message()));
@@ -71,7 +122,7 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
 
     auto cell = OpenCell(*config, region);
     if (!cell.ok()) return void(exit_code = Fail(cell.status()));
-    auto summary = ImportFile(**cell, o);
+    auto summary = format == "movielens" ? ImportMovieLens(**cell, o.path, o.batch_size) : ImportFile(**cell, o);
     if (!summary.ok()) return void(exit_code = Fail(summary.status()));
     std::fputs(FormatImportSummary(*summary).c_str(), stdout);
     // Nothing usable in a non-empty file is a failure worth an exit code.

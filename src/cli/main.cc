@@ -20,6 +20,8 @@ int main(int argc, char** argv) {
   confide::cli::AddTcfCommand(app, exit_code);
   confide::cli::AddDsarCommand(app, exit_code);
   confide::cli::AddAuditCommand(app, exit_code);
+  confide::cli::AddEvalCommand(app, exit_code);
+  confide::cli::AddTrainCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
