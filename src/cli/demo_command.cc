@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "cli/common.h"
+#include "cell/region_models.h"
 #include "cli/importer.h"
 #include "crypto/api_key.h"
 #include "server/server.h"
@@ -45,6 +46,33 @@ Status PrepareDemoData(const Config& config, const synth::Options& options) {
       if (!summary.ok()) return summary.status();
       std::fputs(("  " + FormatImportSummary(*summary)).c_str(), stdout);
     }
+    // What a consent banner would have collected: 7 shoppers in 10 allow
+    // personalization, 4 in 10 marketing (deterministic by id).
+    fs::path consent = files / region.region / "consent.csv";
+    {
+      std::ofstream out(consent);
+      out << "customer_id,timestamp,personalization,marketing,source,policy_version\n";
+      for (uint64_t i = 1; i <= region.shoppers; ++i) {
+        char id[16];
+        std::snprintf(id, sizeof id, "C%07llu", static_cast<unsigned long long>(i));
+        out << id << ",2025-01-01T00:00:00Z," << (i % 10 < 7 ? "true" : "false") << ","
+            << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
+      }
+    }
+    ImportOptions o;
+    o.kind = ImportKind::kConsent;
+    o.path = consent.string();
+    std::printf("Importing %s consent choices\n", region.region.c_str());
+    auto recorded = ImportFile(**cell, o);
+    if (!recorded.ok()) return recorded.status();
+    std::printf("Training %s recommendations (through personalization grants only)\n", region.region.c_str());
+    std::fflush(stdout);
+    RegionModels models(**cell, config.recommend);
+    auto version = models.Train();
+    if (!version.ok()) return version.status();
+    auto live = models.Current();
+    std::printf("  model version %llu: %s shoppers, %s items\n", static_cast<unsigned long long>(*version),
+                Thousands(live->shoppers).c_str(), Thousands(live->items.size()).c_str());
   }
   std::ofstream(marker) << "imported\n";
   return {};
@@ -80,12 +108,15 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
         "Admin API key (this run only): %s\n\nTry:\n"
         "  curl -s %s/v1/eu/products/P000001 -H 'Authorization: Bearer %s'\n"
         "  curl -s '%s/v1/eu/customers/C0000001/profile' -H 'Authorization: Bearer %s'\n"
+        "  curl -s '%s/v1/eu/customers/C0000001/recommendations?k=5' -H 'Authorization: Bearer %s'\n"
+        "  curl -s '%s/v1/eu/customers/C0000009/recommendations?k=5' -H 'Authorization: Bearer %s'"
+        "   # no grant: best sellers\n"
         "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
         "\"timestamp\":\"2025-06-01T10:00:00Z\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
         "\"product_id\":\"P000001\"}]'\n"
         "  curl -s %s/metrics\n\nPress Ctrl-C to stop.\n",
         url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(),
-        key.token.c_str(), url.c_str());
+        key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str());
     std::fflush(stdout);
     Status s = (*server)->Run();
     if (!s.ok()) exit_code = Fail(s);

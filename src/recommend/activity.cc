@@ -47,7 +47,7 @@ int64_t DayOf(Micros t) { return t >= 0 ? t / kMicrosPerDay : (t + 1) / kMicrosP
 
 // Everything but `events` and `stores`, from them.
 void Derive(Activity& a, const InteractionWeights& weights, Micros now) {
-  std::map<uint32_t, float> preference;
+  std::vector<std::pair<uint32_t, float>> weighted;
   std::map<uint64_t, size_t> basket_of_order;
   std::map<int64_t, size_t> basket_of_day;
   Micros session_end = 0;
@@ -58,7 +58,7 @@ void Derive(Activity& a, const InteractionWeights& weights, Micros now) {
       double age_days = static_cast<double>(std::max<Micros>(now - e.time, 0)) / kMicrosPerDay;
       w *= static_cast<float>(std::exp2(-age_days / weights.half_life_days));
     }
-    if (w != 0) preference[e.item] += w;
+    if (w != 0) weighted.emplace_back(e.item, w);
     switch (e.type) {
       case EventType::kPurchase: {
         size_t* slot = e.order ? &basket_of_order.try_emplace(e.order, a.baskets.size()).first->second
@@ -86,8 +86,13 @@ void Derive(Activity& a, const InteractionWeights& weights, Micros now) {
   }
   std::stable_sort(a.baskets.begin(), a.baskets.end(), [](const Basket& x, const Basket& y) { return x.time < y.time; });
   std::erase_if(a.sessions, [](const auto& s) { return s.size() < 2; });
-  for (const auto& [item, w] : preference) {
-    if (w > 0) a.preferences.emplace_back(item, w);
+  // Summed per item, in item order, keeping positive totals.
+  std::stable_sort(weighted.begin(), weighted.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
+  for (size_t i = 0; i < weighted.size();) {
+    uint32_t item = weighted[i].first;
+    float total = 0;
+    for (; i < weighted.size() && weighted[i].first == item; ++i) total += weighted[i].second;
+    if (total > 0) a.preferences.emplace_back(item, total);
   }
 }
 

@@ -51,7 +51,7 @@ double Objective(const std::vector<ValidationCase>& cases, const BlendWeights& w
 }  // namespace
 
 const char* FeatureName(Feature f) {
-  static const char* kNames[] = {"frequency", "due_frequency", "repeat_rate", "bought_before", "als", "related", "popularity"};
+  static const char* kNames[] = {"frequency", "recent", "share", "in_last", "log_count", "share_repeat", "due_frequency", "repeat_rate", "bought_before", "als", "related", "neighbors", "popularity"};
   return kNames[F(f)];
 }
 
@@ -79,9 +79,15 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   };
   size_t n = request.candidates_per_model;
 
-  for (const auto& s : models.repurchase->Signals(shopper, request.now)) {
+  auto signals = models.repurchase->Signals(shopper, request.now);
+  for (const auto& s : signals) {
     Candidate& c = slot(s.item, Reason::kBoughtBefore, 0);
     c.features[F(Feature::kFrequency)] = s.frequency;
+    c.features[F(Feature::kRecent)] = s.recent;
+    c.features[F(Feature::kShare)] = s.share;
+    c.features[F(Feature::kInLast)] = s.in_last ? 1.0f : 0.0f;
+    c.features[F(Feature::kLogCount)] = std::log1p(static_cast<float>(s.count));
+    c.features[F(Feature::kShareRepeat)] = s.share * s.repeat_rate;
     c.features[F(Feature::kDueFrequency)] = s.frequency * s.due;
     c.features[F(Feature::kRepeatRate)] = s.repeat_rate;
     c.features[F(Feature::kBoughtBefore)] = 1;
@@ -100,14 +106,29 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
     c.features[F(Feature::kRelated)] = r.score / best_related;
   }
 
+  // Item kNN: what goes with everything the shopper buys, by how often they buy it.
+  {
+    std::unordered_map<uint32_t, float> knn;
+    for (const auto& s : signals) {
+      for (const Scored& n : models.cooccurrence->BoughtWith(s.item)) knn[n.item] += s.frequency * n.score;
+    }
+    std::vector<Scored> top;
+    top.reserve(knn.size());
+    for (const auto& [item, score] : knn) top.push_back({item, score});
+    KeepTop(top, n);
+    for (const Scored& s : top) slot(s.item, Reason::kSimilarTo, kUnexplained);
+    float best = top.empty() ? 1.0f : top.front().score;
+    for (auto& c : out) {
+      auto it = knn.find(c.item);
+      if (it != knn.end()) c.features[F(Feature::kNeighbors)] = it->second / best;
+    }
+  }
+
   if (models.als && !shopper.preferences.empty()) {
     std::vector<float> user = models.als->FoldIn(shopper.preferences);
     std::vector<float> scores(models.als->items());
     models.als->ScoreAll(user, scores);
-    std::vector<Scored> top;
-    top.reserve(scores.size());
-    for (uint32_t i = 0; i < scores.size(); ++i) top.push_back({i, scores[i]});
-    KeepTop(top, n);
+    std::vector<Scored> top = TopOfDense(scores, n);
     float best = top.empty() || top.front().score <= 0 ? 1.0f : top.front().score;
     for (const Scored& s : top) slot(s.item, Reason::kSimilarTo, kUnexplained);
     for (auto& c : out) {
@@ -156,11 +177,11 @@ std::vector<Ranked> RankCandidates(const std::vector<Candidate>& candidates, con
 }
 
 BlendFit FitBlend(const std::vector<ValidationCase>& cases, size_t k) {
-  static const float kGrid[] = {0, 0.01f, 0.03f, 0.1f, 0.3f, 1, 3, 10};
+  static const float kGrid[] = {0, 0.003f, 0.01f, 0.02f, 0.03f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 1, 2, 3, 5, 10};
   BlendFit fit;
   fit.weights = DefaultBlend();
   fit.objective = Objective(cases, fit.weights, k);
-  for (int round = 0; round < 3; ++round) {
+  for (int round = 0; round < 8; ++round) {
     bool improved = false;
     for (size_t f = 0; f < kFeatureCount; ++f) {
       for (float g : kGrid) {

@@ -23,14 +23,20 @@ namespace confide {
 
 enum class Feature : uint8_t {
   kFrequency,    // repurchase: decayed share of the shopper's baskets
+  kRecent,       // the same, decaying steeply
+  kShare,        // undecayed share of the shopper's baskets
+  kInLast,       // in the shopper's latest basket
+  kLogCount,     // ln(1 + baskets holding it)
+  kShareRepeat,  // share x the item's repeat rate
   kDueFrequency, // frequency x due
   kRepeatRate,   // bought before x the item's repeat rate
   kBoughtBefore, // 1 if the shopper bought it
   kAls,          // ALS score over the best candidate's
-  kRelated,      // co-occurrence score over the best candidate's
+  kRelated,      // co-occurrence with the seeds, over the best candidate's
+  kNeighbors,    // co-occurrence with all the shopper's items, weighted by their frequency (item kNN)
   kPopularity,   // region share
 };
-constexpr size_t kFeatureCount = 7;
+constexpr size_t kFeatureCount = 13;
 const char* FeatureName(Feature f);
 using BlendWeights = std::array<float, kFeatureCount>;
 // Where FitBlend starts: the shopper's frequent items, then the rest.

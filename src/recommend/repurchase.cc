@@ -52,18 +52,21 @@ Repurchase Repurchase::Fit(const TrainingSet& set, const RepurchaseOptions& opti
 std::vector<RepurchaseSignal> Repurchase::Signals(const Activity& shopper, Micros now) const {
   struct Acc {
     double weight = 0;
+    double recent = 0;
     uint32_t count = 0;
     Micros last = 0;
     Micros first = 0;
   };
   std::unordered_map<uint32_t, Acc> acc;
-  double total = 0, w = 1;
-  for (size_t b = shopper.baskets.size(); b-- > 0; w *= options_.basket_decay) {
+  double total = 0, w = 1, recent_total = 0, r = 1;
+  for (size_t b = shopper.baskets.size(); b-- > 0; w *= options_.basket_decay, r *= 0.5) {
     const Basket& basket = shopper.baskets[b];
     total += w;
+    recent_total += r;
     for (uint32_t item : basket.items) {
       Acc& a = acc[item];
       a.weight += w;
+      a.recent += r;
       if (a.count++ == 0) a.last = basket.time;
       a.first = basket.time;
     }
@@ -75,6 +78,9 @@ std::vector<RepurchaseSignal> Repurchase::Signals(const Activity& shopper, Micro
     s.item = item;
     s.count = a.count;
     s.frequency = static_cast<float>(a.weight / total);
+    s.recent = static_cast<float>(a.recent / recent_total);
+    s.share = static_cast<float>(a.count) / static_cast<float>(shopper.baskets.size());
+    s.in_last = a.last == shopper.baskets.back().time;
     s.repeat_rate = item < repeat_rate_.size() ? repeat_rate_[item] : 0.0f;
     // The shopper's own mean gap once they have bought it three times, else
     // the item's typical interval, else their mean gap between baskets.

@@ -28,6 +28,9 @@ struct RepurchaseOptions {
 struct RepurchaseSignal {
   uint32_t item = 0;
   float frequency = 0;    // decayed share of the shopper's baskets holding it, in (0, 1]
+  float recent = 0;       // the same with a steep decay (0.5 per basket): what they buy lately
+  float share = 0;        // undecayed share of their baskets holding it
+  bool in_last = false;   // in their latest basket
   float due = 0;          // 1 when the time since the last purchase equals the interval, falling off both ways
   float repeat_rate = 0;  // share of the item's buyers who bought it again, in [0, 1]
   uint32_t count = 0;     // baskets holding it

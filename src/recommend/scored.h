@@ -20,6 +20,9 @@ struct Scored {
 
 // Keeps the n best by score (ties: lower item first), best first.
 void KeepTop(std::vector<Scored>& items, size_t n);
+// The n best of scores[0..size) as items numbered by position, best first;
+// one pass with a bounded heap, for dense score vectors.
+std::vector<Scored> TopOfDense(std::span<const float> scores, size_t n);
 
 // Model codec: varints and raw little-endian arrays after a tag. Readers
 // fail (return false) on truncated input; callers turn that into kDataLoss.
