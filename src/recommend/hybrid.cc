@@ -108,19 +108,31 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
 
   // Item kNN: what goes with everything the shopper buys, by how often they buy it.
   {
-    std::unordered_map<uint32_t, float> knn;
+    struct Neighbor {
+      float score = 0, strongest = 0;
+      uint32_t because = 0;  // the shopper's item contributing most
+    };
+    std::unordered_map<uint32_t, Neighbor> knn;
     for (const auto& s : signals) {
-      for (const Scored& n : models.cooccurrence->BoughtWith(s.item)) knn[n.item] += s.frequency * n.score;
+      for (const Scored& r : models.cooccurrence->BoughtWith(s.item)) {
+        Neighbor& nb = knn[r.item];
+        float contribution = s.frequency * r.score;
+        nb.score += contribution;
+        if (contribution > nb.strongest) {
+          nb.strongest = contribution;
+          nb.because = s.item;
+        }
+      }
     }
     std::vector<Scored> top;
     top.reserve(knn.size());
-    for (const auto& [item, score] : knn) top.push_back({item, score});
+    for (const auto& [item, nb] : knn) top.push_back({item, nb.score});
     KeepTop(top, n);
-    for (const Scored& s : top) slot(s.item, Reason::kSimilarTo, kUnexplained);
+    for (const Scored& s : top) slot(s.item, Reason::kBoughtWith, knn[s.item].because);
     float best = top.empty() ? 1.0f : top.front().score;
     for (auto& c : out) {
       auto it = knn.find(c.item);
-      if (it != knn.end()) c.features[F(Feature::kNeighbors)] = it->second / best;
+      if (it != knn.end()) c.features[F(Feature::kNeighbors)] = it->second.score / best;
     }
   }
 
@@ -145,10 +157,11 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   for (auto& c : out) c.features[F(Feature::kPopularity)] = models.popularity->Share(c.item);
 
   // An ALS pick is explained by the shopper's item closest to it in the
-  // factor space.
+  // factor space (ALS picks exist only for shoppers with preferences).
   if (models.als) {
     for (auto& c : out) {
       if (c.because != kUnexplained) continue;
+      c.because = shopper.preferences.front().first;
       float best = -INFINITY;
       for (const auto& [item, weight] : shopper.preferences) {
         float sim = models.als->Score(models.als->item(item), c.item);

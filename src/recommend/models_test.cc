@@ -166,6 +166,35 @@ TEST(ModelSet, FitsTheBlendOnHeldOutBasketsAndBeatsPopularity) {
   EXPECT_FALSE(ModelSet::Deserialize(bytes.substr(0, bytes.size() / 2)).ok());
 }
 
+TEST(ModelSet, EveryReasonNamesARealItem) {
+  TrainingSet set = Grocery();
+  auto models = TrainModelSet(set, SmallOptions());
+  ASSERT_TRUE(models.ok());
+  // Bought, then returned everything: baskets but no positive preference.
+  std::vector<Event> events = {Buy("bread", 10 * kDay, "r1"), Buy("g1-0", 10 * kDay, "r1")};
+  for (size_t i = 0, n = events.size(); i < n; ++i) {
+    Event e = events[i];
+    e.type = EventType::kReturn;
+    e.timestamp += kDay;
+    events.push_back(e);
+  }
+  Activity returned = BuildActivity(events, InteractionWeights{}, 20 * kDay,
+                                    [&](std::string_view id) { return models->items.Find(id); });
+  ASSERT_TRUE(returned.preferences.empty());
+  ASSERT_FALSE(returned.baskets.empty());
+  for (const Activity* a : {&returned, &set.activities[5]}) {
+    RankRequest request;
+    request.now = 20 * kDay;
+    auto ranked = RecommendFor(*models, *a, request);
+    ASSERT_FALSE(ranked.empty());
+    for (const Ranked& r : ranked) {
+      if (r.reason == Reason::kSimilarTo || r.reason == Reason::kBoughtWith) {
+        EXPECT_LT(r.because, models->items.size()) << ReasonName(r.reason);
+      }
+    }
+  }
+}
+
 TEST(ModelSet, RefusesASetWithoutPurchases) {
   TrainingSet set;
   Event view;
