@@ -14,6 +14,10 @@
 #include <random>
 #include <thread>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "core/bytes.h"
 
 namespace confide {
@@ -25,6 +29,7 @@ using ConstMatrixMapF = Eigen::Map<const RowMatrixF>;
 using MatrixMapF = Eigen::Map<RowMatrixF>;
 using ConstVectorMapF = Eigen::Map<const VectorF>;
 using VectorMapF = Eigen::Map<VectorF>;
+using AlignedFloats = std::vector<float, als_internal::CacheAligned<float>>;
 
 // A fixed set of threads running chunks of one loop at a time. Run() hands
 // out chunks of [0, n) from an atomic counter (rows differ a lot in cost)
@@ -119,48 +124,194 @@ Eigen::MatrixXf Gram(const float* y, uint64_t rows, uint32_t k, Pool& pool) {
   return gram;
 }
 
+// The two loops every pass over a row's entries is made of, on rows of a
+// row-major float matrix with k columns: dot products with one vector, and
+// a sum of scaled rows. `rows` points at the rows (any n).
+struct Kernels {
+  // s[t] = rows[t] . v
+  void (*dots)(const float* const* rows, size_t n, const float* v, uint32_t k, float* s);
+  // out += sum over t of s[t] rows[t]
+  void (*add_scaled)(const float* const* rows, const float* s, size_t n, uint32_t k, float* out);
+};
+
+void DotsPortable(const float* const* rows, size_t n, const float* v, uint32_t k, float* s) {
+  ConstVectorMapF vv(v, k);
+  for (size_t t = 0; t < n; ++t) s[t] = ConstVectorMapF(rows[t], k).dot(vv);
+}
+
+void AddScaledPortable(const float* const* rows, const float* s, size_t n, uint32_t k, float* out) {
+  VectorMapF o(out, k);
+  for (size_t t = 0; t < n; ++t) o += s[t] * ConstVectorMapF(rows[t], k);
+}
+
+#if defined(__x86_64__)
+// AVX2 and FMA, for k a multiple of 8, chosen at run time: the build
+// targets baseline x86-64.
+#define CONFIDE_AVX2 __attribute__((target("avx2,fma")))
+
+CONFIDE_AVX2 inline float HorizontalSum(__m256 a) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(a), _mm256_extractf128_ps(a, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  return _mm_cvtss_f32(_mm_add_ss(x, _mm_movehdup_ps(x)));
+}
+
+// Four rows at a time, two accumulators each (eight independent FMA chains).
+CONFIDE_AVX2 void DotsAvx2(const float* const* rows, size_t n, const float* v, uint32_t k, float* s) {
+  size_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    const float *r0 = rows[t], *r1 = rows[t + 1], *r2 = rows[t + 2], *r3 = rows[t + 3];
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    uint32_t c = 0;
+    for (; c + 16 <= k; c += 16) {
+      const __m256 p = _mm256_loadu_ps(v + c), q = _mm256_loadu_ps(v + c + 8);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), p, a0);
+      b0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c + 8), q, b0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), p, a1);
+      b1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c + 8), q, b1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + c), p, a2);
+      b2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + c + 8), q, b2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + c), p, a3);
+      b3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + c + 8), q, b3);
+    }
+    if (c < k) {
+      const __m256 p = _mm256_loadu_ps(v + c);
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), p, a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), p, a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r2 + c), p, a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r3 + c), p, a3);
+    }
+    a0 = _mm256_add_ps(a0, b0);
+    a1 = _mm256_add_ps(a1, b1);
+    a2 = _mm256_add_ps(a2, b2);
+    a3 = _mm256_add_ps(a3, b3);
+    // [sum a0, sum a1, sum a2, sum a3]
+    const __m256 h = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+    _mm_storeu_ps(s + t, _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1)));
+  }
+  for (; t < n; ++t) {
+    __m256 a = _mm256_setzero_ps();
+    for (uint32_t c = 0; c < k; c += 8)
+      a = _mm256_fmadd_ps(_mm256_loadu_ps(rows[t] + c), _mm256_loadu_ps(v + c), a);
+    s[t] = HorizontalSum(a);
+  }
+}
+
+// C chunks of 8 columns from `offset` held in registers over all rows.
+template <int C>
+CONFIDE_AVX2 inline void AddScaledChunksAvx2(const float* const* rows, const float* s, size_t n,
+                                             uint32_t offset, float* out) {
+  // Unrolled (GCC does not fully unroll at -O2), so acc stays in registers.
+  __m256 acc[C];
+#pragma GCC unroll 8
+  for (int i = 0; i < C; ++i) acc[i] = _mm256_loadu_ps(out + offset + 8 * i);
+  for (size_t t = 0; t < n; ++t) {
+    const __m256 b = _mm256_broadcast_ss(s + t);
+    const float* r = rows[t] + offset;
+#pragma GCC unroll 8
+    for (int i = 0; i < C; ++i) acc[i] = _mm256_fmadd_ps(b, _mm256_loadu_ps(r + 8 * i), acc[i]);
+  }
+#pragma GCC unroll 8
+  for (int i = 0; i < C; ++i) _mm256_storeu_ps(out + offset + 8 * i, acc[i]);
+}
+
+CONFIDE_AVX2 void AddScaledAvx2(const float* const* rows, const float* s, size_t n, uint32_t k, float* out) {
+  uint32_t c = 0;
+  for (; c + 64 <= k; c += 64) AddScaledChunksAvx2<8>(rows, s, n, c, out);
+  if (c + 32 <= k) AddScaledChunksAvx2<4>(rows, s, n, c, out), c += 32;
+  if (c + 16 <= k) AddScaledChunksAvx2<2>(rows, s, n, c, out), c += 16;
+  if (c + 8 <= k) AddScaledChunksAvx2<1>(rows, s, n, c, out);
+}
+#endif
+
+std::atomic<bool> force_portable{false};
+
+Kernels PickKernels(uint32_t k) {
+#if defined(__x86_64__)
+  if (k % 8 == 0 && !force_portable.load() && __builtin_cpu_supports("avx2") &&
+      __builtin_cpu_supports("fma")) {
+    return {DotsAvx2, AddScaledAvx2};
+  }
+#endif
+  return {DotsPortable, AddScaledPortable};
+}
+
+// Floats per scratch vector: k rounded up to a cache line.
+uint32_t Padded(uint32_t k) { return (k + 15) / 16 * 16; }
+
 // One half-step's input: the rows to solve (CSR over the other side's
 // factors, weights alpha * p = c - 1) and the matrices.
 struct HalfStep {
   const uint64_t* row_start;
   const uint32_t* cols;
   const float* weight;
-  const float* y;     // the fixed side, row-major, k columns
-  float* x;           // the side being solved, row-major, k columns
-  const float* gram;  // Y^T Y + lambda I, k x k
+  const float* y;                 // the fixed side, row-major, k columns
+  float* x;                       // the side being solved, row-major, k columns
+  const float* const* gram_rows;  // rows of Y^T Y + lambda I (k x k)
   uint32_t k;
   uint32_t cg_steps;
+  Kernels kernels;
 };
+
+constexpr size_t kBlock = 16;  // entries per dots/add_scaled call
+
+// out += sum over the row's entries j of f_j(y_j . v) y_j, where f_j(s) is
+// w_j s (the CG product with Y_u^T (C_u - I) Y_u) or, for the residual,
+// c_j - w_j s = (1 + w_j) - w_j s. Rows are prefetched a block ahead in
+// the first pass, and in every pass for rows too long to stay in cache.
+void EntriesPass(const HalfStep& h, uint64_t begin, uint64_t end, const float* v, float* out, bool residual) {
+  const float* rows[kBlock];
+  float s[kBlock];
+  const uint32_t k = h.k;
+  // Later passes find a short row's vectors in cache (L2 holds 256 KiB).
+  const bool prefetch = residual || (end - begin) * k > (uint64_t{256} << 10) / sizeof(float);
+  for (uint64_t j0 = begin; j0 < end; j0 += kBlock) {
+    const size_t m = std::min<uint64_t>(kBlock, end - j0);
+    for (size_t t = 0; t < m; ++t) rows[t] = h.y + uint64_t{h.cols[j0 + t]} * k;
+    if (prefetch) {
+      for (uint64_t j = j0 + kBlock; j < std::min<uint64_t>(j0 + 2 * kBlock, end); ++j) {
+        const char* row = reinterpret_cast<const char*>(h.y + uint64_t{h.cols[j]} * k);
+        for (uint32_t b = 0; b < k * sizeof(float); b += 64) __builtin_prefetch(row + b);
+      }
+    }
+    h.kernels.dots(rows, m, v, k, s);
+    const float* w = h.weight + j0;
+    if (residual) {
+      for (size_t t = 0; t < m; ++t) s[t] = (1 + w[t]) - w[t] * s[t];
+    } else {
+      for (size_t t = 0; t < m; ++t) s[t] = w[t] * s[t];
+    }
+    h.kernels.add_scaled(rows, s, m, k, out);
+  }
+}
+
+// out = (Y^T Y + lambda I) v
+void GramTimes(const HalfStep& h, const float* v, float* out) {
+  std::fill(out, out + h.k, 0.0f);
+  h.kernels.add_scaled(h.gram_rows, v, h.k, h.k, out);
+}
 
 // Conjugate gradient on (Y^T C_u Y + lambda I) x_u = Y^T C_u t_u from the
 // current x_u, without forming the matrix: Y^T C_u Y = Y^T Y + Y_u^T (C_u -
 // I) Y_u, the correction summing over the row's entries only. `scratch`
-// holds 3 k floats.
+// holds 4 Padded(k) floats.
 void SolveRow(const HalfStep& h, uint64_t u, float* scratch) {
-  const uint32_t k = h.k;
+  const uint32_t k = h.k, kp = Padded(k);
   const uint64_t begin = h.row_start[u], end = h.row_start[u + 1];
   VectorMapF x(h.x + u * k, k);
   if (begin == end) {
     x.setZero();
     return;
   }
-  ConstMatrixMapF a(h.gram, k, k);
-  VectorMapF r(scratch, k), p(scratch + k, k), ap(scratch + 2 * k, k);
-  r.noalias() = -(a * x);
-  for (uint64_t j = begin; j < end; ++j) {
-    ConstVectorMapF y(h.y + uint64_t{h.cols[j]} * k, k);
-    const float w = h.weight[j];
-    r += ((1 + w) - w * y.dot(x)) * y;
-  }
+  VectorMapF r(scratch, k), p(scratch + kp, k), ap(scratch + 2 * kp, k), tmp(scratch + 3 * kp, k);
+  tmp = -x;
+  GramTimes(h, tmp.data(), r.data());
+  EntriesPass(h, begin, end, x.data(), r.data(), true);
   p = r;
   float rs_old = r.squaredNorm();
   if (rs_old < 1e-20f) return;
   for (uint32_t step = 0; step < h.cg_steps; ++step) {
-    ap.noalias() = a * p;
-    for (uint64_t j = begin; j < end; ++j) {
-      ConstVectorMapF y(h.y + uint64_t{h.cols[j]} * k, k);
-      ap += (h.weight[j] * y.dot(p)) * y;
-    }
+    GramTimes(h, p.data(), ap.data());
+    EntriesPass(h, begin, end, p.data(), ap.data(), false);
     const float step_size = rs_old / p.dot(ap);
     x += step_size * p;
     r -= step_size * ap;
@@ -171,39 +322,64 @@ void SolveRow(const HalfStep& h, uint64_t u, float* scratch) {
   }
 }
 
+std::vector<const float*> RowPointers(const float* m, uint32_t rows, uint32_t k) {
+  std::vector<const float*> out(rows);
+  for (uint32_t i = 0; i < rows; ++i) out[i] = m + size_t{i} * k;
+  return out;
+}
+
 void SolveAll(const SparseMatrix& rows, const float* y, uint64_t y_rows, float* x, const AlsOptions& options,
-              Pool& pool, std::vector<float>& scratch) {
+              Pool& pool, AlignedFloats& scratch) {
   const uint32_t k = options.factors;
-  Eigen::MatrixXf gram = Gram(y, y_rows, k, pool);
-  gram.diagonal().array() += options.regularization;
-  HalfStep h{rows.row_start.data(), rows.cols_of.data(), rows.values.data(), y, x, gram.data(), k,
-             options.cg_steps};
+  Eigen::MatrixXf g = Gram(y, y_rows, k, pool);
+  g.diagonal().array() += options.regularization;
+  AlignedFloats gram(g.data(), g.data() + g.size());
+  std::vector<const float*> gram_rows = RowPointers(gram.data(), k, k);  // symmetric: rows = columns
+  const HalfStep h{.row_start = rows.row_start.data(),
+                   .cols = rows.cols_of.data(),
+                   .weight = rows.values.data(),
+                   .y = y,
+                   .x = x,
+                   .gram_rows = gram_rows.data(),
+                   .k = k,
+                   .cg_steps = options.cg_steps,
+                   .kernels = PickKernels(k)};
   pool.Run(rows.rows, 16, [&](uint32_t worker, uint64_t begin, uint64_t end) {
-    float* s = scratch.data() + size_t{worker} * 3 * k;
+    float* s = scratch.data() + size_t{worker} * 4 * Padded(k);
     for (uint64_t u = begin; u < end; ++u) SolveRow(h, u, s);
   });
 }
 
 // The objective over all (u, i): per user x^T (Y^T Y) x plus, over the
 // user's entries, c (1 - s)^2 - s^2 with s = x . y_i; then the penalty.
-double Loss(const SparseMatrix& rows, const float* x, const float* y, uint64_t y_rows, uint32_t k, float lambda,
-            Pool& pool) {
+double Loss(const SparseMatrix& rows, const float* x, const float* y, uint64_t y_rows, uint32_t k,
+            float lambda, Pool& pool) {
   Eigen::MatrixXf gram = Gram(y, y_rows, k, pool);
+  std::vector<const float*> gram_rows = RowPointers(gram.data(), k, k);
+  const Kernels kernels = PickKernels(k);
   constexpr uint64_t kChunk = 256;
   const uint64_t chunks = (uint64_t{rows.rows} + kChunk - 1) / kChunk;
   std::vector<double> part(chunks, 0.0);
   pool.Run(chunks, 1, [&](uint32_t, uint64_t begin, uint64_t end) {
-    VectorF gx(k);
+    AlignedFloats gx(k);
+    const float* entry_rows[kBlock];
+    float s[kBlock];
     for (uint64_t c = begin; c < end; ++c) {
       double sum = 0;
       for (uint64_t u = c * kChunk; u < std::min<uint64_t>((c + 1) * kChunk, rows.rows); ++u) {
-        ConstVectorMapF xu(x + u * k, k);
-        gx.noalias() = gram * xu;
-        sum += gx.dot(xu) + lambda * xu.squaredNorm();
-        for (uint64_t j = rows.row_start[u]; j < rows.row_start[u + 1]; ++j) {
-          const double s = ConstVectorMapF(y + uint64_t{rows.cols_of[j]} * k, k).dot(xu);
-          const double c_ui = 1.0 + rows.values[j];
-          sum += c_ui * (1 - s) * (1 - s) - s * s;
+        const float* xu = x + u * k;
+        std::fill(gx.begin(), gx.end(), 0.0f);
+        kernels.add_scaled(gram_rows.data(), xu, k, k, gx.data());
+        sum += ConstVectorMapF(gx.data(), k).dot(ConstVectorMapF(xu, k)) +
+               lambda * ConstVectorMapF(xu, k).squaredNorm();
+        for (uint64_t j0 = rows.row_start[u]; j0 < rows.row_start[u + 1]; j0 += kBlock) {
+          const size_t m = std::min<uint64_t>(kBlock, rows.row_start[u + 1] - j0);
+          for (size_t t = 0; t < m; ++t) entry_rows[t] = y + uint64_t{rows.cols_of[j0 + t]} * k;
+          kernels.dots(entry_rows, m, xu, k, s);
+          for (size_t t = 0; t < m; ++t) {
+            const double c_ui = 1.0 + rows.values[j0 + t], st = s[t];
+            sum += c_ui * (1 - st) * (1 - st) - st * st;
+          }
         }
       }
       part[c] = sum;
@@ -257,7 +433,8 @@ void PutFloats(std::string& out, std::span<const float> v) {
   }
 }
 
-bool GetFloats(std::string_view& in, size_t n, std::vector<float>& v) {
+template <typename Vector>
+bool GetFloats(std::string_view& in, size_t n, Vector& v) {
   if (in.size() / 4 < n) return false;
   v.resize(n);
   if constexpr (std::endian::native == std::endian::little) {
@@ -274,6 +451,8 @@ bool GetFloats(std::string_view& in, size_t n, std::vector<float>& v) {
 }
 
 }  // namespace
+
+void als_internal::UsePortableKernelForTesting(bool portable) { force_portable.store(portable); }
 
 AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& options,
                          const std::function<void(const AlsIteration&)>& progress) {
@@ -318,14 +497,15 @@ AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& optio
   for (float& f : m.item_factors_) f = init(rng);
 
   Pool pool(o.threads);
-  std::vector<float> scratch(size_t{pool.size()} * 3 * k);
+  AlignedFloats scratch(size_t{pool.size()} * 4 * Padded(k));
   using Clock = std::chrono::steady_clock;
   for (uint32_t it = 1; it <= o.iterations; ++it) {
     const auto start = Clock::now();
     SolveAll(by_user, m.item_factors_.data(), m.items_, m.user_factors_.data(), o, pool, scratch);
     SolveAll(by_item, m.user_factors_.data(), m.users_, m.item_factors_.data(), o, pool, scratch);
     if (progress) {
-      double loss = Loss(by_user, m.user_factors_.data(), m.item_factors_.data(), m.items_, k, o.regularization, pool);
+      double loss =
+          Loss(by_user, m.user_factors_.data(), m.item_factors_.data(), m.items_, k, o.regularization, pool);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       progress(AlsIteration{it, loss, seconds});
     }
@@ -368,7 +548,8 @@ std::vector<float> AlsModel::FoldIn(std::span<const std::pair<uint32_t, float>> 
   Eigen::MatrixXd yu(n, k);
   Eigen::VectorXd w(n);
   for (Eigen::Index j = 0; j < n; ++j) {
-    yu.row(j) = ConstVectorMapF(item_factors_.data() + size_t{valid[j].first} * k, k).cast<double>().transpose();
+    yu.row(j) =
+        ConstVectorMapF(item_factors_.data() + size_t{valid[j].first} * k, k).cast<double>().transpose();
     w[j] = double{alpha_} * valid[j].second;
   }
   // (Y^T Y + Y_u^T (C_u - I) Y_u + lambda I) x = Y_u^T c_u
@@ -440,8 +621,12 @@ Result<AlsModel> AlsModel::Deserialize(std::string_view in) {
   in.remove_prefix(kMagic.size());
   uint64_t version = 0, factors = 0, items = 0, users = 0;
   if (!GetVarint64(in, version) || version != kVersion) return loss("unknown version");
-  if (!GetVarint64(in, factors) || !GetVarint64(in, items) || !GetVarint64(in, users)) return loss("truncated");
-  if (factors == 0 || factors > kMaxFactors || items > UINT32_MAX || users > UINT32_MAX) return loss("bad sizes");
+  if (!GetVarint64(in, factors) || !GetVarint64(in, items) || !GetVarint64(in, users))
+    return loss("truncated");
+  if (factors > kMaxFactors || items > UINT32_MAX || users > UINT32_MAX ||
+      (factors == 0 && items + users > 0)) {
+    return loss("bad sizes");
+  }
   const uint64_t floats = 2 + (items + users) * factors;
   if (in.size() % 4 != 0 || in.size() / 4 != floats) return loss("sizes do not match the data");
   AlsModel m;

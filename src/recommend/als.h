@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <new>
 #include <span>
 #include <string>
 #include <string_view>
@@ -26,13 +27,36 @@
 
 namespace confide {
 
+namespace als_internal {
+
+// std::allocator aligned to cache lines (factor rows start on one).
+template <typename T>
+struct CacheAligned {
+  using value_type = T;
+  static constexpr std::align_val_t kAlign{64};
+  CacheAligned() = default;
+  template <typename U>
+  CacheAligned(const CacheAligned<U>&) {}  // NOLINT
+  T* allocate(size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), kAlign)); }
+  void deallocate(T* p, size_t) { ::operator delete(p, kAlign); }
+  friend bool operator==(const CacheAligned&, const CacheAligned&) { return true; }
+};
+
+// For tests and benchmarks: Train uses the portable row solver (Eigen at
+// the build's instruction set) even where the CPU has AVX2 and FMA, which
+// it otherwise uses when factors is a multiple of 8. Process-wide; read at
+// each half-step.
+void UsePortableKernelForTesting(bool portable);
+
+}  // namespace als_internal
+
 struct AlsOptions {
   uint32_t factors = 64;         // must be > 0
   float regularization = 0.01f;  // lambda
   float alpha = 1.0f;            // confidence c = 1 + alpha * preference
   uint32_t iterations = 15;
-  uint32_t cg_steps = 3;         // conjugate-gradient steps per vector per iteration (Takacs et al. 2011)
-  uint32_t threads = 0;          // 0: std::thread::hardware_concurrency()
+  uint32_t cg_steps = 3;  // conjugate-gradient steps per vector per iteration (Takacs et al. 2011)
+  uint32_t threads = 0;   // 0: std::thread::hardware_concurrency()
   uint64_t seed = 42;
 };
 
@@ -55,13 +79,15 @@ class AlsModel {
   // every user (then item) vector with options.cg_steps CG steps started
   // from its previous value; a row without entries gets the zero vector.
   // Factors start as uniform values in [0, 0.01) drawn from options.seed.
-  // The result depends only on the data and options, not on the number of
-  // threads. `progress`, when set, is called on the calling thread after
-  // each iteration; the loss is only computed when it is set (otherwise
-  // loss is 0 and no call is made). REQUIRES: options.factors > 0 and a
-  // well-formed matrix (row_start has rows + 1 non-decreasing entries,
-  // ending at cols_of.size() == values.size()). Uses options.threads
-  // threads of its own and returns when they are done.
+  // Where the CPU has AVX2 and FMA and factors is a multiple of 8 the row
+  // solves use them. On one machine the result depends only on the data and
+  // options, not on the number of threads. `progress`, when set, is called
+  // on the calling thread after each iteration; the loss is only computed
+  // when it is set. Uses options.threads threads of its own, all joined on
+  // return. REQUIRES: options.factors > 0, alpha >= 0, regularization > 0
+  // (the solves assume a positive definite system), and a well-formed
+  // matrix (row_start has rows + 1 non-decreasing entries, ending at
+  // cols_of.size() == values.size()).
   static AlsModel Train(const SparseMatrix& user_items, const AlsOptions& options,
                         const std::function<void(const AlsIteration&)>& progress = {});
 
@@ -110,9 +136,10 @@ class AlsModel {
   uint32_t users_ = 0;
   float regularization_ = 0;
   float alpha_ = 0;
-  std::vector<float> item_factors_;  // items x factors, row-major
-  std::vector<float> user_factors_;  // users x factors, row-major (may be empty)
-  std::vector<double> item_gram_;    // Y^T Y, factors x factors, for FoldIn
+  using Floats = std::vector<float, als_internal::CacheAligned<float>>;
+  Floats item_factors_;            // items x factors, row-major
+  Floats user_factors_;            // users x factors, row-major (may be empty)
+  std::vector<double> item_gram_;  // Y^T Y, factors x factors, for FoldIn
 };
 
 }  // namespace confide

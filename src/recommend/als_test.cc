@@ -90,7 +90,8 @@ TEST(Als, LossDecreasesOverIterations) {
   std::vector<AlsIteration> seen;
   AlsOptions o = Small();
   o.iterations = 8;
-  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { seen.push_back(it); });
+  AlsModel m =
+      AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { seen.push_back(it); });
   ASSERT_EQ(seen.size(), 8u);
   for (size_t i = 0; i < seen.size(); ++i) {
     EXPECT_EQ(seen[i].iteration, i + 1);
@@ -112,7 +113,8 @@ TEST(Als, LossIsTheObjectivePerNonzero) {
   AlsOptions o = Small();
   o.iterations = 3;
   double reported = 0;
-  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { reported = it.loss; });
+  AlsModel m =
+      AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { reported = it.loss; });
   double total = 0, nnz = 0;
   for (uint32_t u = 0; u < m.users(); ++u) {
     for (uint32_t i = 0; i < m.items(); ++i) {
@@ -234,6 +236,34 @@ TEST(Als, SameResultWithOneAndTwoThreads) {
   EXPECT_FALSE(std::equal(one.item(0).begin(), one.item(0).end(), other.item(0).begin()));
 }
 
+TEST(Als, VectorisedAndPortableSolversAgree) {
+  // Factor counts that take every path of the AVX2 kernel (chunks of 64,
+  // 32, 16 and 8 columns); where the CPU lacks AVX2 both runs are portable.
+  // One iteration: from the same start, the user half-step differs only by
+  // rounding (later iterations amplify it, the first solves being
+  // ill-conditioned).
+  Planted p = MakePlanted(50, 30, 10, 10);
+  SparseMatrix matrix = FromRows(p.rows, p.items);
+  for (uint32_t factors : {8u, 24u, 120u}) {
+    AlsOptions o = Small();
+    o.factors = factors;
+    o.iterations = 1;
+    AlsModel fast = AlsModel::Train(matrix, o);
+    als_internal::UsePortableKernelForTesting(true);
+    AlsModel portable = AlsModel::Train(matrix, o);
+    als_internal::UsePortableKernelForTesting(false);
+    double diff = 0, norm = 0;
+    for (uint32_t u = 0; u < fast.users(); ++u) {
+      for (uint32_t f = 0; f < factors; ++f) {
+        diff = std::max(diff, double{std::abs(fast.user(u)[f] - portable.user(u)[f])});
+        norm = std::max(norm, double{std::abs(portable.user(u)[f])});
+      }
+    }
+    EXPECT_GT(norm, 0.01) << factors;
+    EXPECT_LT(diff, 1e-4 * norm) << factors;
+  }
+}
+
 TEST(Als, EmptyRowsAndColumnsGetZeroVectors) {
   std::vector<Row> rows = {{{0, 1.0f}, {1, 2.0f}}, {}, {{1, 1.0f}, {0, 3.0f}}, {{3, -2.0f}}};
   AlsModel m = AlsModel::Train(FromRows(rows, 4), Small());
@@ -282,6 +312,13 @@ TEST(Als, SerializeRoundTripGivesIdenticalScores) {
   EXPECT_EQ(again, with_users);
   EXPECT_GT(m.memory_bytes(), size_t{m.items()} * m.factors() * sizeof(float));
   EXPECT_LT(lean->memory_bytes(), m.memory_bytes());
+
+  std::string empty;
+  AlsModel().Serialize(empty);
+  auto none = AlsModel::Deserialize(empty);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->items(), 0u);
+  EXPECT_EQ(none->factors(), 0u);
 }
 
 TEST(Als, DeserializeRejectsAnythingElse) {
