@@ -582,8 +582,21 @@ std::span<const float> AlsModel::item(uint32_t i) const {
 void AlsModel::ScoreAll(std::span<const float> user, std::span<float> out) const {
   assert(user.size() == factors_ && out.size() == items_);
   if (items_ == 0) return;
-  ConstMatrixMapF y(item_factors_.data(), items_, factors_);
-  VectorMapF(out.data(), items_).noalias() = y * ConstVectorMapF(user.data(), factors_);
+  Kernels kernels = PickKernels(factors_);
+  if (kernels.dots == DotsPortable) {
+    ConstMatrixMapF y(item_factors_.data(), items_, factors_);
+    VectorMapF(out.data(), items_).noalias() = y * ConstVectorMapF(user.data(), factors_);
+    return;
+  }
+  // The serving hot spot (every item, every request): the AVX2 dot kernel,
+  // a block of rows at a time.
+  constexpr size_t kBlock = 256;
+  const float* rows[kBlock];
+  for (size_t start = 0; start < items_; start += kBlock) {
+    size_t n = std::min<size_t>(kBlock, items_ - start);
+    for (size_t i = 0; i < n; ++i) rows[i] = item_factors_.data() + (start + i) * factors_;
+    kernels.dots(rows, n, user.data(), factors_, out.data() + start);
+  }
 }
 
 float AlsModel::Score(std::span<const float> user, uint32_t item) const {

@@ -264,6 +264,25 @@ TEST(Als, VectorisedAndPortableSolversAgree) {
   }
 }
 
+TEST(Als, ScoreAllKernelsAgree) {
+  Planted p = MakePlanted(300, 300, 20, 5);
+  AlsOptions o = Small();
+  o.factors = 64;
+  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
+  std::vector<float> fast(m.items()), portable(m.items());
+  m.ScoreAll(m.user(7), fast);
+  als_internal::UsePortableKernelForTesting(true);
+  m.ScoreAll(m.user(7), portable);
+  als_internal::UsePortableKernelForTesting(false);
+  float norm = 0;
+  for (uint32_t i = 0; i < m.items(); ++i) {
+    EXPECT_NEAR(fast[i], portable[i], 1e-4f) << i;
+    EXPECT_NEAR(fast[i], m.Score(m.user(7), i), 1e-4f) << i;
+    norm = std::max(norm, std::abs(portable[i]));
+  }
+  EXPECT_GT(norm, 0.01f);
+}
+
 TEST(Als, EmptyRowsAndColumnsGetZeroVectors) {
   std::vector<Row> rows = {{{0, 1.0f}, {1, 2.0f}}, {}, {{1, 1.0f}, {0, 3.0f}}, {{3, -2.0f}}};
   AlsModel m = AlsModel::Train(FromRows(rows, 4), Small());
