@@ -677,8 +677,14 @@ HttpResponse Api::GetRecommendations(Call& call) {
   // Purpose-bound read: the history comes only through a personalization
   // grant, and only when there is a model to use it.
   std::vector<Event> history;
+  bool gpc = GpcSignal(call.request);
+  if (gpc) {  // recorded once per shopper; it refuses marketing, not personalization
+    auto recorded = call.cell->RecordGpc(*kind, call.params.Get("id"), call.request.Header("user-agent"));
+    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+    if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, call.params.Get("id")), "source=gpc");
+  }
   if (models) {
-    Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
+    Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, gpc);
     auto read = call.cell->History(grant);
     if (!read.ok()) return Failure(call.log_fields, read.status());
     history = std::move(*read);

@@ -64,10 +64,11 @@ class RecommendationsTest : public ::testing::Test {
     return key;
   }
 
-  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target, std::string_view body = {}) {
+  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target, std::string_view body = {},
+                      const HttpHeaders& headers = {}) {
     TestClient c("127.0.0.1", server_->port());
     c.set_token(key.token);
-    auto r = c.Send(method, target, body);
+    auto r = c.Send(method, target, body, headers);
     EXPECT_TRUE(r.ok()) << target;
     return r.ok() ? *r : ClientResponse{};
   }
@@ -203,6 +204,27 @@ TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEvery
   // Withdrawal takes effect on the very next request.
   Grant("eu", "fan-1", false);
   EXPECT_FALSE(Get("/v1/eu/customers/fan-1/recommendations?k=4").personalized);
+}
+
+TEST_F(RecommendationsTest, OptOutRegionPersonalizesUntilRefusedAndGpcIsRecordedOnce) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  EXPECT_TRUE(Get("/v1/us/customers/fan-5/recommendations").personalized) << "opt_out: granted until refused";
+  // GPC refuses marketing, once, and leaves personalization alone.
+  for (int i = 0; i < 2; ++i) {
+    Reply r = Parse(Send(recommend_, "GET", "/v1/us/customers/fan-5/recommendations", {}, {{"Sec-GPC", "1"}}));
+    EXPECT_TRUE(r.personalized);
+  }
+  auto consent = Send(admin_, "GET", "/v1/us/customers/fan-5/consent");
+  size_t gpc_records = 0;  // in the ledger's history
+  for (size_t at = consent.body.find(R"("source":"gpc")", consent.body.find(R"("history")")); at != std::string::npos;
+       at = consent.body.find(R"("source":"gpc")", at + 1)) {
+    ++gpc_records;
+  }
+  EXPECT_EQ(gpc_records, 1u) << consent.body;
+  Grant("us", "fan-5", false);
+  EXPECT_FALSE(Get("/v1/us/customers/fan-5/recommendations").personalized);
+  Grant("us", "fan-5", true);
+  EXPECT_TRUE(Get("/v1/us/customers/fan-5/recommendations").personalized);
 }
 
 TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {
