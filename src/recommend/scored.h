@@ -39,7 +39,9 @@ class ModelWriter {
   }
 
  private:
-  void Raw(const void* p, size_t n) { out_.append(static_cast<const char*>(p), n); }
+  void Raw(const void* p, size_t n) {
+    if (n) out_.append(static_cast<const char*>(p), n);
+  }
   std::string& out_;
 };
 
@@ -67,7 +69,7 @@ class ModelReader {
  private:
   bool Raw(void* p, size_t n) {
     if (!ok_ || in_.size() < n) return ok_ = false;
-    std::memcpy(p, in_.data(), n);
+    if (n) std::memcpy(p, in_.data(), n);
     in_.remove_prefix(n);
     return true;
   }
