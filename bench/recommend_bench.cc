@@ -14,6 +14,9 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <atomic>
+#include <thread>
 #include <random>
 #include <string>
 #include <vector>
@@ -117,45 +120,66 @@ int main(int argc, char** argv) {
   }), "stores");
   std::mt19937 rng(1);
   InteractionWeights weights = WeightsFrom(config.recommend);
-  std::vector<double> personal, anonymous, reads;
+  std::vector<double> personal, anonymous, reads, during_swap;
   std::vector<size_t> sizes;
   size_t history_events = 0, personalized = 0;
-  for (int pass = 0; pass < 2; ++pass) {
-    for (uint32_t i = 0; i < requests; ++i) {
-      char id[16];
-      std::snprintf(id, sizeof id, "C%07u", 1 + static_cast<uint32_t>(rng() % region_shoppers));
-      ServeQuery q;
-      q.k = 10;
-      q.now = NowMicros();
-      q.max_per_category = config.recommend.max_per_category;
-      if (i % 2) q.store_id = stores[rng() % stores.size()];
-      auto started = Clock::now();
-      std::vector<Event> history;
-      if (pass == 0) {
-        Grant grant = (*cell)->GrantFor(IdKind::kCustomer, id, Purpose::kPersonalization);
-        auto read = (*cell)->History(grant);
-        Check(read.status(), "history");
-        history = std::move(*read);
-        reads.push_back(Ms(Clock::now() - started));
-        sizes.push_back(history.size());
-      }
-      auto served = ServeRecommendations(live.get(), history, weights, (*cell)->catalog(), q);
-      Check(served.status(), "serve");
-      (pass == 0 ? personal : anonymous).push_back(Ms(Clock::now() - started));
-      history_events += history.size();
-      personalized += served->personalized;
+  // One request as the handler makes it; `personal`: through the grant.
+  auto serve = [&](bool personal_path, const ModelSet& m) {
+    char id[16];
+    std::snprintf(id, sizeof id, "C%07u", 1 + static_cast<uint32_t>(rng() % region_shoppers));
+    ServeQuery q;
+    q.k = 10;
+    q.now = NowMicros();
+    q.max_per_category = config.recommend.max_per_category;
+    if (rng() % 2) q.store_id = stores[rng() % stores.size()];
+    auto started = Clock::now();
+    std::vector<Event> history;
+    if (personal_path) {
+      Grant grant = (*cell)->GrantFor(IdKind::kCustomer, id, Purpose::kPersonalization);
+      auto read = (*cell)->History(grant);
+      Check(read.status(), "history");
+      history = std::move(*read);
+      reads.push_back(Ms(Clock::now() - started));
+      sizes.push_back(history.size());
     }
+    auto served = ServeRecommendations(&m, history, weights, (*cell)->catalog(), q);
+    Check(served.status(), "serve");
+    history_events += history.size();
+    personalized += served->personalized;
+    return Ms(Clock::now() - started);
+  };
+  for (uint32_t i = 0; i < requests; ++i) personal.push_back(serve(true, *live));
+  size_t personalized_answers = personalized, history_total = history_events;
+  std::vector<double> first_reads = reads;
+  for (uint32_t i = 0; i < requests; ++i) anonymous.push_back(serve(false, *live));
+  // Requests while a new version is trained, published and swapped in.
+  std::atomic<bool> trained{false};
+  std::thread retrain([&] {
+    Check(models.Train().status(), "retrain");
+    trained = true;
+  });
+  uint64_t first_version = live->version;
+  std::set<uint64_t> served_versions;
+  while (!trained) {
+    auto current = models.Current();
+    served_versions.insert(current->version);
+    during_swap.push_back(serve(true, *current));
   }
+  retrain.join();
   std::sort(sizes.begin(), sizes.end());
-  std::printf("personalized answers: %zu of %u; history events mean %.1f, p99 %zu, max %zu\n", personalized, requests,
-              static_cast<double>(history_events) / requests, sizes[sizes.size() * 99 / 100], sizes.back());
+  std::printf("personalized answers: %zu of %u; history events mean %.1f, p99 %zu, max %zu\n", personalized_answers, requests,
+              static_cast<double>(history_total) / requests, sizes[sizes.size() * 99 / 100], sizes.back());
   double personal_p99 = 0, anonymous_p99 = 0;
   Report("personalized (with fold-in)", personal);
   personal_p99 = personal[personal.size() * 99 / 100];
-  Report("  of which the history read", reads);
+  Report("  of which the history read", first_reads);
   Report("non-personalized (peer)", anonymous);
   anonymous_p99 = anonymous[anonymous.size() * 99 / 100];
   std::printf("p99 ratio personalized / non-personalized: %.2f\n", personal_p99 / anonymous_p99);
+  std::printf("during a retraining (2 threads) and the swap from version %llu to %llu:\n",
+              static_cast<unsigned long long>(first_version), static_cast<unsigned long long>(models.Current()->version));
+  Report("personalized, no error", during_swap);
+  std::printf("versions served meanwhile: %zu\n", served_versions.size());
   if (!keep) std::filesystem::remove_all(dir);
   return 0;
 }
