@@ -192,7 +192,9 @@ Status Catalog::PutProducts(const std::vector<Product>& products) {
 Status Catalog::PutStores(const std::vector<StoreLocation>& stores) {
   WriteBatch b;
   for (const auto& s : stores) b.Put(Family::kStores, s.id, EncodeStore(s));
-  return store_.Write(b);
+  Status written = store_.Write(b);
+  stores_version_.fetch_add(1, std::memory_order_acq_rel);
+  return written;
 }
 
 Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
@@ -201,7 +203,47 @@ Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
     std::string q;
     PutVarint64(q, static_cast<uint64_t>(l.quantity));
     b.Put(Family::kInventory, InventoryKey(l.location, l.product_id), q);
+    b.Put(Family::kStock, InventoryKey(l.product_id, l.location), q);
   }
+  return store_.Write(b);
+}
+
+Status Catalog::ForEachStockOf(std::string_view product_id,
+                               const std::function<bool(std::string_view, int64_t)>& fn) {
+  std::string prefix(product_id);
+  prefix.push_back('\0');
+  Status inner;
+  Status s = store_.ScanPrefix(Family::kStock, prefix, [&](std::string_view k, std::string_view v) {
+    uint64_t q;
+    if (!GetVarint64(v, q)) {
+      inner = Status(Code::kDataLoss, "stored stock is malformed");
+      return false;
+    }
+    return fn(k.substr(prefix.size()), static_cast<int64_t>(q));
+  });
+  return inner.ok() ? s : inner;
+}
+
+Status Catalog::EnsureStockIndex() {
+  constexpr std::string_view kMarker = "stock_index";
+  auto marked = store_.Get(Family::kMeta, kMarker);
+  if (!marked.ok()) return marked.status();
+  if (marked->has_value()) return {};
+  WriteBatch b;
+  Status inner;
+  Status s = store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) {
+    size_t zero = k.find('\0');
+    if (zero == std::string_view::npos) return true;
+    b.Put(Family::kStock, InventoryKey(k.substr(zero + 1), k.substr(0, zero)), v);
+    if (b.size() >= 10'000) {
+      inner = store_.Write(b, Durability::kBuffered);
+      b.Clear();
+    }
+    return inner.ok();
+  });
+  CONFIDE_RETURN_IF_ERROR(s);
+  CONFIDE_RETURN_IF_ERROR(inner);
+  b.Put(Family::kMeta, kMarker, "1");
   return store_.Write(b);
 }
 

@@ -7,7 +7,9 @@
 // Store it writes to.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -64,12 +66,27 @@ class Catalog {
   Result<std::optional<StoreLocation>> GetStore(std::string_view id);
   Result<std::optional<int64_t>> GetInventory(std::string_view location, std::string_view product_id);
 
+  // Every location ("online" or a store id) holding a level for the
+  // product, with its quantity (zero included), in location order: one
+  // index scan (the `stock` family, written with each inventory level).
+  Status ForEachStockOf(std::string_view product_id,
+                        const std::function<bool(std::string_view location, int64_t quantity)>& fn);
+
+  // Builds the by-product stock index from the inventory when a database
+  // written before the index existed is opened (once; marked in meta).
+  Status EnsureStockIndex();
+
   // Visits every product / store in id order; return false to stop.
   Status ForEachProduct(const std::function<bool(const Product&)>& fn);
   Status ForEachStore(const std::function<bool(const StoreLocation&)>& fn);
 
+  // Grows with every PutStores through this object: snapshots of the
+  // stores (StoreDirectory) reload when it moved.
+  uint64_t stores_version() const { return stores_version_.load(std::memory_order_acquire); }
+
  private:
   Store& store_;
+  std::atomic<uint64_t> stores_version_{1};
 };
 
 }  // namespace confide

@@ -245,6 +245,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->catalog = std::make_unique<Catalog>(*impl->store);
+  CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());
   auto audit = AuditLog::Open(*impl->store);
   if (!audit.ok()) return audit.status();
   impl->audit = std::move(*audit);

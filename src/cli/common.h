@@ -46,5 +46,6 @@ void AddDsarCommand(CLI::App& app, int& exit_code);
 void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 void AddTrainCommand(CLI::App& app, int& exit_code);
+void AddSuggestionsCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

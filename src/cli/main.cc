@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   confide::cli::AddAuditCommand(app, exit_code);
   confide::cli::AddEvalCommand(app, exit_code);
   confide::cli::AddTrainCommand(app, exit_code);
+  confide::cli::AddSuggestionsCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

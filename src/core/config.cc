@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -157,7 +158,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
                                                 "hosted_regions", "limits", "regions", "api_keys",
-                                                "tcf_vendor_id", "retention", "recommend"}));
+                                                "tcf_vendor_id", "retention", "recommend",
+                                                "cart_recovery", "replenishment", "suggestions"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -214,6 +216,66 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
+  }
+
+  if (const toml::node* n = root.get("cart_recovery")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("cart_recovery", "must be a table");
+    const std::string p = "cart_recovery.";
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"abandon_after_minutes", "max_age_days", "incentives", "webhook_url",
+                                               "webhook_attempts", "webhook_timeout_ms"}));
+    CartRecoveryConfig& cr = c.cart_recovery;
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "abandon_after_minutes", cr.abandon_after_minutes, 1, 525'600));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_age_days", cr.max_age_days, 1, 3650));
+    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
+    if (!cr.webhook_url.empty() && cr.webhook_url.rfind("http://", 0) != 0)
+      return r.Error(p + "webhook_url", "must start with http:// (put a TLS-terminating proxy in front for https)");
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_attempts", cr.webhook_attempts, 1, 20));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_timeout_ms", cr.webhook_timeout_ms, 10, 600'000));
+    if (const toml::node* bands = t->get("incentives")) {
+      const toml::array* arr = bands->as_array();
+      if (!arr) return r.Error(p + "incentives", "must be an array of {min_value, percent} tables");
+      cr.incentives.clear();
+      for (size_t i = 0; i < arr->size(); ++i) {
+        std::string bp = p + "incentives[" + std::to_string(i) + "].";
+        const toml::table* bt = (*arr)[i].as_table();
+        if (!bt) return r.Error(p + "incentives[" + std::to_string(i) + "]", "must be a table {min_value, percent}");
+        CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*bt, bp, {"min_value", "percent"}));
+        double min_value = 0;
+        IncentiveBand band;
+        CONFIDE_RETURN_IF_ERROR(r.Real(*bt, bp, "min_value", min_value, 0, 1e12));
+        CONFIDE_RETURN_IF_ERROR(r.Integer(*bt, bp, "percent", band.percent, 0, 90));
+        band.min_value = static_cast<int64_t>(std::llround(min_value * 1e6));
+        if (!cr.incentives.empty() && band.min_value <= cr.incentives.back().min_value)
+          return r.Error(bp + "min_value", "bands must be in ascending order of min_value");
+        cr.incentives.push_back(band);
+      }
+    }
+  }
+
+  if (const toml::node* n = root.get("replenishment")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("replenishment", "must be a table");
+    const std::string p = "replenishment.";
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"min_purchases", "prior_weight", "auto_order_confidence", "min_confidence"}));
+    ReplenishmentConfig& rc = c.replenishment;
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "min_purchases", rc.min_purchases, 2, 1000));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "prior_weight", rc.prior_weight, 0, 1000));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "auto_order_confidence", rc.auto_order_confidence, 0, 1));
+    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_confidence", rc.min_confidence, 0, 1));
+  }
+
+  if (const toml::node* n = root.get("suggestions")) {
+    const toml::table* t = n->as_table();
+    if (!t) return r.Error("suggestions", "must be a table");
+    const std::string p = "suggestions.";
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"top", "horizon_days", "out_dir", "interval_hours"}));
+    SuggestionsConfig& sc = c.suggestions;
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "top", sc.top, 1, 100));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "horizon_days", sc.horizon_days, 1, 365));
+    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "out_dir", sc.out_dir));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "interval_hours", sc.interval_hours, 0, 8760));
+    if (sc.interval_hours > 0 && sc.out_dir.empty()) return r.Error(p + "out_dir", "is required when interval_hours is set");
   }
 
   if (const toml::node* n = root.get("regions")) {

@@ -74,6 +74,39 @@ struct RecommendConfig {
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
 };
 
+// Cart recovery (docs/configuration.md, [cart_recovery]): when a cart
+// counts as abandoned, the incentive offered for it, and the optional
+// webhook the offers are delivered to.
+struct IncentiveBand {
+  int64_t min_value = 0;  // micro-units of the region's currency: carts worth at least this
+  uint32_t percent = 0;   // off every line, never below the line's cost
+};
+struct CartRecoveryConfig {
+  uint32_t abandon_after_minutes = 60;  // no purchase covering the cart within this: abandoned
+  uint32_t max_age_days = 30;           // older carts are not offered for
+  // Ascending by min_value; the highest band the cart reaches applies.
+  std::vector<IncentiveBand> incentives = {{25'000'000, 5}, {100'000'000, 10}};
+  std::string webhook_url;              // "http://host:port/path"; empty: no delivery
+  uint32_t webhook_attempts = 4;        // tries per offer, backing off 0.2 s, 0.4 s, ...
+  uint32_t webhook_timeout_ms = 5000;
+};
+
+// Replenishment (docs/configuration.md, [replenishment]).
+struct ReplenishmentConfig {
+  uint32_t min_purchases = 2;       // an item is replenishable after this many purchase occasions
+  double prior_weight = 2;          // gaps' worth of the item's (or shopper's) typical cycle
+  double auto_order_confidence = 0.5;  // auto_order=true includes items at least this confident
+  double min_confidence = 0.1;      // less sure than this (e.g. lapsed long ago): not listed as due
+};
+
+// Outbound suggestions (docs/configuration.md, [suggestions]).
+struct SuggestionsConfig {
+  uint32_t top = 5;                  // suggestions per shopper
+  uint32_t horizon_days = 7;         // replenishments due within this
+  std::string out_dir;               // serve writes <out_dir>/suggestions-<region>.ndjson
+  uint32_t interval_hours = 0;       // serve exports on this period; 0: only by command
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -87,6 +120,9 @@ struct Config {
   Limits limits;
   Retention retention;
   RecommendConfig recommend;
+  CartRecoveryConfig cart_recovery;
+  ReplenishmentConfig replenishment;
+  SuggestionsConfig suggestions;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

@@ -84,6 +84,63 @@ TEST(Config, ErrorsNameFileAndKey) {
   }
 }
 
+TEST(Config, JourneysSections) {
+  auto c = ParseConfig(R"(
+[cart_recovery]
+abandon_after_minutes = 90
+max_age_days = 14
+incentives = [{min_value = 20, percent = 5}, {min_value = 80.5, percent = 12}]
+webhook_url = "http://127.0.0.1:9000/hooks/cart"
+webhook_attempts = 6
+webhook_timeout_ms = 2500
+
+[replenishment]
+min_purchases = 3
+prior_weight = 1.5
+auto_order_confidence = 0.6
+min_confidence = 0.2
+
+[suggestions]
+top = 8
+horizon_days = 10
+out_dir = "/var/lib/confide/outbound"
+interval_hours = 24
+)", "t.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->cart_recovery.abandon_after_minutes, 90u);
+  EXPECT_EQ(c->cart_recovery.max_age_days, 14u);
+  ASSERT_EQ(c->cart_recovery.incentives.size(), 2u);
+  EXPECT_EQ(c->cart_recovery.incentives[1].min_value, 80'500'000);
+  EXPECT_EQ(c->cart_recovery.incentives[1].percent, 12u);
+  EXPECT_EQ(c->cart_recovery.webhook_url, "http://127.0.0.1:9000/hooks/cart");
+  EXPECT_EQ(c->cart_recovery.webhook_attempts, 6u);
+  EXPECT_EQ(c->replenishment.min_purchases, 3u);
+  EXPECT_DOUBLE_EQ(c->replenishment.auto_order_confidence, 0.6);
+  EXPECT_DOUBLE_EQ(c->replenishment.min_confidence, 0.2);
+  EXPECT_EQ(c->suggestions.top, 8u);
+  EXPECT_EQ(c->suggestions.interval_hours, 24u);
+  EXPECT_EQ(DefaultConfig().cart_recovery.incentives.size(), 2u);
+
+  const BadCase cases[] = {
+      {"[cart_recovery]\nabandon_after_minutes = 0", "t.toml: cart_recovery.abandon_after_minutes: must be between 1"},
+      {"[cart_recovery]\nwebhook_url = \"https://x/\"", "t.toml: cart_recovery.webhook_url: must start with http://"},
+      {"[cart_recovery]\nincentives = [{min_value = 50, percent = 5}, {min_value = 20, percent = 9}]",
+       "t.toml: cart_recovery.incentives[1].min_value: bands must be in ascending order"},
+      {"[cart_recovery]\nincentives = [{min_value = 50, percent = 95}]",
+       "t.toml: cart_recovery.incentives[0].percent: must be between 0 and 90"},
+      {"[cart_recovery]\nincentives = [{minimum = 50}]", "t.toml: cart_recovery.incentives[0].minimum: unknown key"},
+      {"[replenishment]\nmin_purchases = 1", "t.toml: replenishment.min_purchases: must be between 2"},
+      {"[replenishment]\nauto_order_confidence = 2", "t.toml: replenishment.auto_order_confidence: must be between"},
+      {"[suggestions]\ninterval_hours = 24", "t.toml: suggestions.out_dir: is required when interval_hours is set"},
+      {"[suggestions]\ntop = 0", "t.toml: suggestions.top: must be between 1 and 100"},
+  };
+  for (const auto& bad : cases) {
+    auto r = ParseConfig(bad.toml, "t.toml");
+    ASSERT_FALSE(r.ok()) << bad.toml;
+    EXPECT_EQ(r.status().message().rfind(bad.expected_message, 0), 0u) << "got: " << r.status().message();
+  }
+}
+
 TEST(Config, SplitList) {
   EXPECT_EQ(SplitList("eu, us,,apac"), (std::vector<std::string>{"eu", "us", "apac"}));
 }

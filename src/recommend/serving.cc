@@ -30,7 +30,7 @@ class RuledList {
     uint32_t& in_category = per_category_[(*product)->category];
     if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
     ++in_category;
-    items_.push_back({id, score, std::move(reason)});
+    items_.push_back({id, score, std::move(reason), std::nullopt, {}});
     return {};
   }
 
@@ -133,9 +133,7 @@ Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id,
       const AlsModel& als = *models->als;
       std::vector<float> scores(als.items());
       als.ScoreAll(als.item(*item), scores);
-      std::vector<Scored> top;
-      for (uint32_t i = 0; i < scores.size(); ++i) top.push_back({i, scores[i]});
-      KeepTop(top, 4 * q.k + 1);
+      std::vector<Scored> top = TopOfDense(scores, 4 * q.k + 1);
       for (const Scored& s : top) {
         if (s.score <= 0) break;
         CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score, "similar_to" + because));
@@ -151,7 +149,14 @@ std::string ServedToJson(const Served& served) {
   w.BeginObject().Key("items").BeginArray();
   for (const auto& item : served.items) {
     w.BeginObject().Key("product_id").String(item.product_id).Key("score").Double(item.score);
-    w.Key("reason").String(item.reason).EndObject();
+    w.Key("reason").String(item.reason);
+    if (item.price) w.Key("price").Micros6(*item.price);
+    if (!item.fulfilment.empty()) {
+      w.Key("fulfilment").BeginArray();
+      for (const auto& f : item.fulfilment) w.String(f);
+      w.EndArray();
+    }
+    w.EndObject();
   }
   w.EndArray().Key("personalized").Bool(served.personalized);
   w.Key("model_version").Uint(served.model_version).EndObject();

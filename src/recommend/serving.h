@@ -37,6 +37,11 @@ struct ServedItem {
   std::string product_id;
   float score = 0;
   std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending
+  // Set by the server from the catalog (catalog/pricing.h, availability.h):
+  // the effective price for the shopper's channel and store, and how the
+  // item can be had ("in_store", "pickup_at:<store>", "ship_to_home").
+  std::optional<int64_t> price;
+  std::vector<std::string> fulfilment;
 };
 
 struct Served {
@@ -58,7 +63,8 @@ Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Even
 Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id, bool bought_together,
                             Catalog& catalog, const ServeQuery& query);
 
-// {"items":[{"product_id":..,"score":..,"reason":..}],"personalized":..,"model_version":..}
+// {"items":[{"product_id":..,"score":..,"reason":..[,"price":..][,"fulfilment":[..]]}],
+//  "personalized":..,"model_version":..}
 std::string ServedToJson(const Served& served);
 
 }  // namespace confide

@@ -32,6 +32,20 @@
 // Recommendations read the shopper's history only through a
 // `personalization` grant; without one (or unknown, or nothing learned)
 // they are best sellers, and say "personalized": false.
+// Journeys (docs/api.md, Journeys):
+//   PUT  /v1/{region}/prices                     [catalog] store/channel prices and promotions
+//   GET  /v1/{region}/products/{id}/price        [catalog, recommend] ?channel=&store_id=
+//   GET  /v1/{region}/price-consistency          [catalog]
+//   GET  /v1/{region}/products/{id}/availability [catalog, recommend] ?store_id=&lat=&lon=&k=
+//   GET  /v1/{region}/customers/{id}/cart        [recommend] ?id_kind=&channel=&store_id= (personalization grant)
+//   GET  /v1/{region}/offers/cart-recovery       [recommend] ?since=&limit= (marketing grants)
+//   POST /v1/{region}/offers/cart-recovery/deliver [admin] ?since= posts them to cart_recovery.webhook_url
+//   GET  /v1/{region}/customers/{id}/replenishment [recommend] ?horizon=7d&auto_order=&channel=&store_id=
+//                                                (personalization grant)
+//   GET  /v1/{region}/customers/{id}/suggestions [recommend] ?id_kind= what an outbound message may say
+//                                                now (marketing grant; GPC honoured)
+// Recommendation items carry the effective price for the request's
+// channel and store and their fulfilment options.
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz, /metrics             (no key)
@@ -45,10 +59,14 @@
 
 #include <atomic>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "catalog/availability.h"
+#include "catalog/pricing.h"
 #include "cell/cell.h"
 #include "cell/region_models.h"
 #include "core/config.h"
@@ -131,6 +149,17 @@ class Api {
   HttpResponse PostTrain(Call& call);
   HttpResponse GetModels(Call& call);
   RegionModels* ModelsOf(const Call& call) const;
+  HttpResponse PutPrices(Call& call);
+  HttpResponse GetPrice(Call& call);
+  HttpResponse GetPriceConsistency(Call& call);
+  HttpResponse GetAvailability(Call& call);
+  HttpResponse GetCart(Call& call);
+  HttpResponse GetCartRecovery(Call& call);
+  HttpResponse DeliverCartRecovery(Call& call);
+  HttpResponse GetReplenishment(Call& call);
+  HttpResponse GetSuggestions(Call& call);
+  // The region's stores as a snapshot, reloaded when they changed.
+  Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 
   const Config& config_;
   std::map<std::string, Cell*, std::less<>> cells_;
@@ -141,6 +170,12 @@ class Api {
   Router router_;
   std::vector<RouteSpec> routes_;  // by router id
   std::atomic<bool> ready_{true};
+  struct CachedDirectory {
+    uint64_t version = 0;
+    std::shared_ptr<const StoreDirectory> stores;
+  };
+  std::mutex directories_mu_;
+  std::map<std::string, CachedDirectory, std::less<>> directories_;  // by region
 };
 
 }  // namespace confide

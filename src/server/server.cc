@@ -24,6 +24,7 @@
 
 #include "core/bytes.h"
 #include "core/log.h"
+#include "journeys/suggestions.h"
 #include "server/handlers.h"
 #include "server/http_error.h"
 #include "server/metrics.h"
@@ -88,6 +89,9 @@ struct ServerState {
   void ScheduleRetention(std::chrono::minutes delay);
   // Starts each region's training every recommend.retrain_hours.
   void ScheduleRetraining();
+  // Exports each region's outbound suggestions every suggestions.interval_hours
+  // to <suggestions.out_dir>/suggestions-<region>.ndjson.
+  void ScheduleSuggestions();
 
   Config config;
   ServerOptions options;
@@ -103,6 +107,8 @@ struct ServerState {
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> retention_timer;
   std::optional<asio::steady_timer> retrain_timer;
+  std::optional<asio::steady_timer> suggestions_timer;
+  std::atomic<bool> exporting{false};
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -379,6 +385,32 @@ void ServerState::ScheduleRetraining() {
   });
 }
 
+void ServerState::ScheduleSuggestions() {
+  if (config.suggestions.interval_hours == 0) return;
+  suggestions_timer->expires_after(std::chrono::hours(config.suggestions.interval_hours));
+  suggestions_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    if (!exporting.exchange(true)) {
+      asio::post(*blocking, [this] {
+        for (auto& [id, cell] : cells) {
+          auto region = models.find(id);
+          std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
+          std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
+          auto report = ExportSuggestionsToFile(*cell, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
+          if (report.ok())
+            spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id,
+                         report->shoppers, report->written);
+          else
+            spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
+                          CodeName(report.status().code()));
+        }
+        exporting = false;
+      });
+    }
+    ScheduleSuggestions();
+  });
+}
+
 // A digest of everything in the configuration that governs access and data
 // handling, to audit changes between runs.
 std::string ConfigFingerprint(const Config& c) {
@@ -508,6 +540,8 @@ Status Server::Start() {
   s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
   s.retrain_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetraining();
+  s.suggestions_timer.emplace(asio::make_strand(s.ioc));
+  s.ScheduleSuggestions();
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
@@ -543,6 +577,9 @@ void Server::Stop() {
   }
   if (s.retention_timer) {
     asio::post(s.retention_timer->get_executor(), [&s] { s.retention_timer->cancel(); });
+  }
+  if (s.suggestions_timer) {
+    asio::post(s.suggestions_timer->get_executor(), [&s] { s.suggestions_timer->cancel(); });
   }
   if (s.signals) {
     asio::post(s.signals->get_executor(), [&s] {

@@ -1046,6 +1046,15 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"GET", "/v1/eu/products/p-1/bought-together", "", {"recommend"}},
       {"GET", "/v1/eu/models", "", {}},
       {"POST", "/v1/eu/models/train", "", {}},
+      {"PUT", "/v1/eu/prices", R"([{"id":"r-1","product_id":"p-1","channel":"web","price":2}])", {"catalog"}},
+      {"GET", "/v1/eu/products/p-1/price", "", {"catalog", "recommend"}},
+      {"GET", "/v1/eu/price-consistency", "", {"catalog"}},
+      {"GET", "/v1/eu/products/p-1/availability", "", {"catalog", "recommend"}},
+      {"GET", "/v1/eu/customers/matrix-shopper/cart", "", {"recommend"}},
+      {"GET", "/v1/eu/offers/cart-recovery", "", {"recommend"}},
+      {"POST", "/v1/eu/offers/cart-recovery/deliver", "", {}},
+      {"GET", "/v1/eu/customers/matrix-shopper/replenishment", "", {"recommend"}},
+      {"GET", "/v1/eu/customers/matrix-shopper/suggestions", "", {"recommend"}},
       {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},
   };
   size_t checked = 0;

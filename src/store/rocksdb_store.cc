@@ -15,7 +15,7 @@ namespace confide {
 const char* FamilyName(Family f) {
   static constexpr const char* kNames[kFamilyCount] = {
       "meta", "data_keys", "identity", "shoppers", "events", "consent", "audit", "products", "stores",
-      "inventory", "models"};
+      "inventory", "models", "prices", "stock"};
   return kNames[static_cast<size_t>(f)];
 }
 

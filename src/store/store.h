@@ -37,8 +37,10 @@ enum class Family : uint8_t {
   kStores,
   kInventory,
   kModels,     // trained model sets by version (items and aggregates only)
+  kPrices,     // store- and channel-specific prices and promotions (not personal)
+  kStock,      // inventory by product: product + location -> quantity (an index of kInventory)
 };
-constexpr size_t kFamilyCount = 11;
+constexpr size_t kFamilyCount = 13;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };

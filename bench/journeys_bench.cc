@@ -1,0 +1,210 @@
+// Journeys benchmark on a generated retailer in one region's cell (us,
+// opt_out: every shopper's marketing grant holds, the worst case):
+// - availability lookups (300 stores, 20,000 products) in process, as the
+//   handler makes them, against a single point read of the product (peer);
+// - the cart-recovery listing over every shopper;
+// - the suggestions export (top suggestions + due replenishments) to a file;
+// each against the bare granted read of every history (the peer: what any
+// marketing job must pay), with time and resident memory.
+//
+// Usage: journeys_bench [--shoppers N] [--lookups N] [--dir DIR] [--keep 1] [--only suggestions]
+// --keep 1 keeps DIR and reuses a retailer generated, imported and trained there.
+#include <sys/resource.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "catalog/availability.h"
+#include "cell/region_models.h"
+#include "cli/importer.h"
+#include "journeys/cart_recovery.h"
+#include "journeys/suggestions.h"
+#include "synth/generator.h"
+
+using namespace confide;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+void Check(const Status& s, const char* what) {
+  if (!s.ok()) {
+    std::fprintf(stderr, "journeys_bench: %s: %s\n", what, s.ToString().c_str());
+    std::exit(1);
+  }
+}
+
+// Resident and peak resident memory of the process, MiB (/proc/self/status).
+std::pair<double, double> Memory() {
+  std::ifstream in("/proc/self/status");
+  double rss = 0, hwm = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss = std::stod(line.substr(6)) / 1024;
+    if (line.rfind("VmHWM:", 0) == 0) hwm = std::stod(line.substr(6)) / 1024;
+  }
+  return {rss, hwm};
+}
+
+void Report(const char* label, std::vector<double>& ms) {
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
+  std::printf("%-34s n=%zu p50 %.4f ms  p90 %.4f ms  p99 %.4f ms  max %.3f ms\n", label, ms.size(), at(0.5), at(0.9),
+              at(0.99), ms.back());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  uint32_t shoppers = 200'000, lookups = 20'000;
+  bool keep = false;
+  std::string only;  // "suggestions": skip everything else (for profiling)
+  std::string dir = (std::filesystem::temp_directory_path() / "confide-journeys-bench").string();
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--shoppers")) shoppers = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--lookups")) lookups = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--keep")) keep = std::string(argv[i + 1]) == "1";
+    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
+  }
+  bool reuse = keep && std::filesystem::exists(dir + "/trained");
+  if (!reuse) std::filesystem::remove_all(dir);
+  synth::Options gen;
+  gen.shoppers = shoppers;
+  gen.regions = {"us"};
+  gen.stores = 300;
+  gen.products = 20'000;
+  auto t0 = Clock::now();
+  if (!reuse) {
+    auto summary = synth::Generate(gen, dir + "/gen", {});
+    Check(summary.status(), "generate");
+    std::printf("generated %llu shoppers, %llu events, %llu products, %llu stores, %llu inventory rows in %.1f s\n",
+                static_cast<unsigned long long>(summary->regions[0].shoppers),
+                static_cast<unsigned long long>(summary->total_events),
+                static_cast<unsigned long long>(summary->regions[0].products),
+                static_cast<unsigned long long>(summary->regions[0].stores),
+                static_cast<unsigned long long>(summary->regions[0].inventory_rows), Ms(Clock::now() - t0) / 1000);
+  }
+  Config config = DefaultConfig();
+  Cell::Options cell_options;
+  cell_options.durability = Durability::kBuffered;
+  auto cell = Cell::Open(*config.FindRegion("us"), dir + "/data", dir + "/keys", cell_options);
+  Check(cell.status(), "open");
+  t0 = Clock::now();
+  if (!reuse) {
+    for (auto [kind, file] : std::vector<std::pair<ImportKind, const char*>>{{ImportKind::kProducts, "products"},
+                                                                              {ImportKind::kStores, "stores"},
+                                                                              {ImportKind::kInventory, "inventory"},
+                                                                              {ImportKind::kEvents, "events"}}) {
+      ImportOptions o;
+      o.kind = kind;
+      o.path = dir + "/gen/us/" + file + ".csv";
+      Check(ImportFile(**cell, o).status(), file);
+    }
+    std::printf("imported in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    // Measure a catalog at rest, as a serving node holds it, not one with
+    // millions of inventory rows still being compacted.
+    t0 = Clock::now();
+    Check((*cell)->store().CompactAll(), "compact");
+    std::printf("compacted in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+  }
+  RegionModels models(**cell, config.recommend);
+  t0 = Clock::now();
+  if (reuse) {
+    Check(models.Load(), "load");
+  } else {
+    Check(models.Train().status(), "train");
+    if (keep) std::filesystem::create_directories(dir + "/trained");
+    std::printf("trained in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+  }
+  std::shared_ptr<const ModelSet> live = models.Current();
+  Catalog& catalog = (*cell)->catalog();
+  const Micros data_end = gen.start + int64_t{gen.days} * kMicrosPerDay;
+
+  if (only == "suggestions") {
+    t0 = Clock::now();
+    auto report = ExportSuggestionsToFile(**cell, live.get(), SuggestionOptionsFrom(config, data_end), dir + "/suggestions.ndjson");
+    Check(report.status(), "suggestions");
+    std::printf("suggestions export %.1f s (%llu shoppers)\n", Ms(Clock::now() - t0) / 1000,
+                static_cast<unsigned long long>(report->shoppers));
+    return 0;
+  }
+  // Availability.
+  auto stores = StoreDirectory::Load(catalog);
+  Check(stores.status(), "stores");
+  std::vector<std::string> store_ids, product_ids;
+  Check(catalog.ForEachStore([&](const StoreLocation& s) { return store_ids.push_back(s.id), true; }), "stores");
+  Check(catalog.ForEachProduct([&](const Product& p) { return product_ids.push_back(p.id), true; }), "products");
+  std::printf("catalog: %zu stores, %zu products\n", store_ids.size(), product_ids.size());
+  std::mt19937 rng(7);
+  std::vector<double> avail, point;
+  size_t listed = 0;
+  for (int pass = 0; pass < 2; ++pass) {  // the first pass warms the block cache
+    avail.clear();
+    point.clear();
+    for (uint32_t i = 0; i < lookups; ++i) {
+      AvailabilityQuery q;
+      q.product_id = product_ids[rng() % product_ids.size()];
+      q.store_id = store_ids[rng() % store_ids.size()];
+      auto s0 = Clock::now();
+      auto a = LookupAvailability(catalog, *stores, q);
+      auto s1 = Clock::now();
+      Check(a.status(), "availability");
+      listed += a->nearest.size();
+      auto p = catalog.GetProduct(q.product_id);
+      auto s2 = Clock::now();
+      Check(p.status(), "product");
+      avail.push_back(Ms(s1 - s0));
+      point.push_back(Ms(s2 - s1));
+    }
+  }
+  Report("availability lookup", avail);
+  Report("peer: one product point read", point);
+  std::printf("  (%.1f stores with stock listed per lookup)\n", static_cast<double>(listed) / (2.0 * lookups));
+
+  // The bare granted read of every history: the peer of both jobs.
+  auto [rss0, hwm0] = Memory();
+  t0 = Clock::now();
+  uint64_t histories = 0, events = 0;
+  Check((*cell)->ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string&, std::vector<Event>&& h) {
+    ++histories;
+    events += h.size();
+  }), "read");
+  double read_s = Ms(Clock::now() - t0) / 1000;
+  std::printf("peer: granted read of every history   %.1f s  (%llu shoppers, %llu events)\n", read_s,
+              static_cast<unsigned long long>(histories), static_cast<unsigned long long>(events));
+
+  CartRecoveryConfig cr;
+  cr.max_age_days = 30;
+  t0 = Clock::now();
+  auto offers = ListAbandonedCarts(**cell, cr, {data_end, 0});
+  Check(offers.status(), "cart recovery");
+  double list_s = Ms(Clock::now() - t0) / 1000;
+  auto [rss1, hwm1] = Memory();
+  std::printf("cart-recovery listing                 %.1f s  (%zu abandoned carts of %llu shoppers; RSS %.0f -> %.0f MiB, peak %.0f MiB)\n",
+              list_s, offers->size(), static_cast<unsigned long long>(histories), rss0, rss1, hwm1);
+  offers->clear();
+  offers->shrink_to_fit();
+
+  SuggestionOptions so = SuggestionOptionsFrom(config, data_end);
+  t0 = Clock::now();
+  auto report = ExportSuggestionsToFile(**cell, live.get(), so, dir + "/suggestions.ndjson");
+  Check(report.status(), "suggestions");
+  double export_s = Ms(Clock::now() - t0) / 1000;
+  auto [rss2, hwm2] = Memory();
+  std::printf("suggestions export                    %.1f s  (%llu shoppers, %llu written, %llu suggestions, %llu due; "
+              "%.1f MiB file; RSS %.0f MiB, peak %.0f MiB)\n",
+              export_s, static_cast<unsigned long long>(report->shoppers), static_cast<unsigned long long>(report->written),
+              static_cast<unsigned long long>(report->suggestions), static_cast<unsigned long long>(report->replenishments),
+              static_cast<double>(std::filesystem::file_size(dir + "/suggestions.ndjson")) / (1 << 20), rss2, hwm2);
+  (void)hwm0;
+  if (!keep) std::filesystem::remove_all(dir);
+  return 0;
+}

@@ -1,0 +1,78 @@
+// `confide suggestions` as a user runs it: the export file and its
+// summary, and one-line errors with a non-zero exit.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/test_paths.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code;
+  std::string out, err;
+};
+
+class SuggestionsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binary_ = confide::ConfideBinary();
+    ASSERT_TRUE(fs::exists(binary_)) << "the confide binary is not built: " << binary_;
+    dir_ = fs::temp_directory_path() / ("confide-sugg-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string Slurp(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  RunResult Confide(const std::string& args) {
+    std::string cmd = binary_ + " " + args + " >" + (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string() +
+                      " </dev/null";
+    int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
+  }
+  std::string binary_;
+  fs::path dir_;
+};
+
+TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
+  std::string data = (dir_ / "data").string(), out = (dir_ / "eu.ndjson").string();
+  // A consent import: shopper S1 grants marketing (nothing bought: nothing to say).
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,marketing\nS1,2026-01-01T00:00:00Z,true\nS2,2026-01-01T00:00:00Z,false\n";
+  RunResult imported = Confide("import --data-dir " + data + " --region eu --kind consent " + (dir_ / "consent.csv").string());
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  RunResult r = Confide("suggestions --data-dir " + data + " --region eu --out " + out);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find(R"("region":"eu","shoppers_with_marketing":1,"written":0)"), std::string::npos) << r.out;
+  EXPECT_TRUE(fs::exists(out));
+  EXPECT_EQ(Slurp(out), "");
+}
+
+TEST_F(SuggestionsCli, BadInputExitsWithOneLine) {
+  std::string data = (dir_ / "data").string();
+  struct Case {
+    std::string args, says;
+  };
+  for (const Case& c : {Case{"suggestions --data-dir " + data + " --region eu", "--out"},
+                        Case{"suggestions --data-dir " + data + " --region mars --out x", "mars"},
+                        Case{"suggestions --data-dir " + data + " --region eu --out x --horizon 7", "--horizon"},
+                        Case{"suggestions --data-dir " + data + " --region eu --out x --channel store", "--channel"},
+                        Case{"suggestions --data-dir " + data + " --region eu --out " + (dir_ / "no" / "f").string(),
+                             (dir_ / "no" / "f").string()}}) {
+    RunResult r = Confide(c.args);
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << ": " << r.err;
+  }
+}
+
+}  // namespace

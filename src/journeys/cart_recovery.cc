@@ -1,0 +1,111 @@
+#include "journeys/cart_recovery.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+
+#include "core/bytes.h"
+#include "core/json_writer.h"
+
+namespace confide {
+namespace {
+
+constexpr int64_t kCent = 10'000;
+
+// BLAKE2b-128 of the shopper's pseudonymous key and the cart's last change:
+// stable for one cart state, unrelated across shoppers, and not the
+// pseudonym itself.
+std::string IdempotencyKey(std::string_view shopper_key, Micros updated) {
+  unsigned char out[16];
+  std::string in(shopper_key);
+  PutFixed64BE(in, static_cast<uint64_t>(updated));
+  crypto_generichash(out, sizeof out, reinterpret_cast<const unsigned char*>(in.data()), in.size(), nullptr, 0);
+  return "cr-" + HexEncode(std::string_view(reinterpret_cast<const char*>(out), sizeof out));
+}
+
+}  // namespace
+
+Incentive IncentiveFor(const PricedCart& cart, const std::vector<IncentiveBand>& bands) {
+  Incentive in;
+  for (const IncentiveBand& b : bands)
+    if (cart.value >= b.min_value) in.percent = b.percent;
+  if (in.percent == 0) return in;
+  for (const PricedLine& l : cart.lines) {
+    int64_t line = l.unit_price * l.line.quantity;
+    int64_t off = static_cast<int64_t>(static_cast<__int128>(line) * in.percent / 100);
+    if (l.cost) {
+      int64_t margin = std::max<int64_t>(0, (l.unit_price - *l.cost) * l.line.quantity);
+      if (off > margin) {
+        off = margin;
+        in.capped_by_cost = true;
+      }
+    }
+    in.amount += off;
+  }
+  in.amount = in.amount / kCent * kCent;
+  return in;
+}
+
+Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
+                                                      const RecoveryQuery& query) {
+  PriceList prices(cell.store());
+  auto book = PriceBook::Load(prices);
+  if (!book.ok()) return book.status();
+  const Micros window = int64_t{config.abandon_after_minutes} * 60 * kMicrosPerSecond;
+  const Micros max_age = int64_t{config.max_age_days} * kMicrosPerDay;
+  std::unordered_map<std::string, std::optional<Product>> products;
+  Status lookup;
+  auto product_of = [&](std::string_view id) -> const Product* {
+    auto it = products.find(std::string(id));
+    if (it == products.end()) {
+      auto p = cell.catalog().GetProduct(id);
+      if (!p.ok()) {
+        lookup = p.status();
+        return nullptr;
+      }
+      it = products.emplace(std::string(id), std::move(*p)).first;
+    }
+    return it->second ? &*it->second : nullptr;
+  };
+  std::vector<RecoveryOffer> offers;
+  Status s = cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string& key, std::vector<Event>&& history) {
+    Cart cart = DeriveCart(history);
+    if (cart.empty()) return;
+    Micros age = query.now - cart.updated;
+    if (age < window || age > max_age || cart.updated + window < query.since) return;
+    RecoveryOffer offer;
+    offer.to = AddresseeOf(history);
+    if (offer.to.id.empty()) return;
+    offer.cart = PriceCart(cart, *book, {cart.channel, cart.store_id, query.now}, product_of);
+    if (offer.cart.lines.empty()) return;
+    offer.idempotency_key = IdempotencyKey(key, cart.updated);
+    offer.channel = cart.channel;
+    offer.store_id = cart.store_id;
+    offer.updated = cart.updated;
+    offer.abandoned_at = cart.updated + window;
+    offer.incentive = IncentiveFor(offer.cart, config.incentives);
+    offers.push_back(std::move(offer));
+  });
+  CONFIDE_RETURN_IF_ERROR(s);
+  CONFIDE_RETURN_IF_ERROR(lookup);
+  std::sort(offers.begin(), offers.end(), [](const RecoveryOffer& a, const RecoveryOffer& b) {
+    return a.abandoned_at != b.abandoned_at ? a.abandoned_at > b.abandoned_at : a.idempotency_key < b.idempotency_key;
+  });
+  return offers;
+}
+
+void WriteRecoveryOffer(JsonWriter& w, const RecoveryOffer& o, std::string_view currency) {
+  w.BeginObject().Key("idempotency_key").String(o.idempotency_key);
+  w.Key(IdKindField(o.to.kind)).String(o.to.id);
+  WritePricedCart(w, o.cart);
+  w.Key("currency").String(currency).Key("channel").String(ChannelName(o.channel));
+  if (!o.store_id.empty()) w.Key("store_id").String(o.store_id);
+  w.Key("updated_at").String(FormatRfc3339(o.updated)).Key("abandoned_at").String(FormatRfc3339(o.abandoned_at));
+  w.Key("incentive").BeginObject().Key("percent").Uint(o.incentive.percent).Key("amount").Micros6(o.incentive.amount);
+  w.Key("offer_value").Micros6(o.cart.value - o.incentive.amount).Key("capped_by_cost").Bool(o.incentive.capped_by_cost);
+  w.EndObject().EndObject();
+}
+
+}  // namespace confide

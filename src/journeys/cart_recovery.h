@@ -1,0 +1,64 @@
+// Cart recovery: abandoned carts of shoppers who granted `marketing`, each
+// quoted at effective prices with an incentive from configured rules.
+//
+// A cart is abandoned when no purchase (in any channel) has covered it
+// for `abandon_after_minutes` since its last change, and is offered for
+// until `max_age_days`. Shoppers are read only through
+// Cell::ForEachGrantedHistory(Purpose::kMarketing): no grant, a refusal,
+// a Global Privacy Control signal on record, or an erasure, and the
+// shopper is not read at all. Offers carry the identifier to address the
+// shopper by (the retailer's messaging needs it) and nothing else
+// personal beyond the cart. Nothing here logs.
+//
+// Thread-safety: ListAbandonedCarts may run concurrently with anything the
+// cell does; the results are plain values.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "cell/cell.h"
+#include "core/config.h"
+#include "journeys/cart.h"
+
+namespace confide {
+
+struct Incentive {
+  uint32_t percent = 0;       // the band's percentage (0: no band reached)
+  int64_t amount = 0;         // the discount on the whole cart, micro-units
+  bool capped_by_cost = false;  // some line's discount was held at its cost
+};
+
+// The highest band the cart's value reaches (bands ascending by
+// min_value); the percentage comes off every line, but no line goes below
+// its cost when the catalog gives one. Amounts round down to cents.
+Incentive IncentiveFor(const PricedCart& cart, const std::vector<IncentiveBand>& bands);
+
+struct RecoveryOffer {
+  std::string idempotency_key;  // the same cart state always gets the same key (hex)
+  Addressee to;
+  PricedCart cart;
+  Channel channel = Channel::kWeb;  // where the cart was last changed
+  std::string store_id;
+  Micros updated = 0;       // the cart's last change
+  Micros abandoned_at = 0;  // updated + the abandonment window
+  Incentive incentive;
+};
+
+struct RecoveryQuery {
+  Micros now = 0;
+  Micros since = 0;  // only carts abandoned at or after this
+};
+
+// Every abandoned cart of a shopper with a marketing grant, most recently
+// abandoned first. Errors only from reads.
+Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
+                                                      const RecoveryQuery& query);
+
+// One offer as a JSON object: {"idempotency_key","customer_id"|"loyalty_id"|"anonymous_id",
+// "items":[..],"value","currency","channel","store_id","updated_at","abandoned_at",
+// "incentive":{"percent","amount","offer_value","capped_by_cost"}}
+void WriteRecoveryOffer(JsonWriter& w, const RecoveryOffer& offer, std::string_view currency);
+
+}  // namespace confide

@@ -1,0 +1,177 @@
+#include "journeys/suggestions.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unistd.h>
+#include <unordered_map>
+
+#include "core/json_writer.h"
+#include "cell/region_models.h"
+#include "recommend/serving.h"
+
+namespace confide {
+
+SuggestionOptions SuggestionOptionsFrom(const Config& config, Micros now) {
+  SuggestionOptions o;
+  o.top = config.suggestions.top;
+  o.horizon = int64_t{config.suggestions.horizon_days} * kMicrosPerDay;
+  o.max_per_category = config.recommend.max_per_category;
+  o.weights = WeightsFrom(config.recommend);
+  o.replenishment = config.replenishment;
+  o.now = now;
+  return o;
+}
+
+
+Result<SuggestionEntry> SuggestionsFor(std::span<const Event> history, const ModelSet* models, Catalog& catalog,
+                                       const PriceBook& prices, const SuggestionOptions& options) {
+  SuggestionEntry entry;
+  entry.to = AddresseeOf(history);
+  PriceContext context{options.channel, "", options.now};
+  if (models) {
+    ServeQuery q;
+    q.k = options.top;
+    q.now = options.now;
+    q.max_per_category = options.max_per_category;
+    auto served = ServeRecommendations(models, history, options.weights, catalog, q);
+    if (!served.ok()) return served.status();
+    if (served->personalized) {
+      for (const ServedItem& item : served->items) {
+        if (item.reason == "trending" || item.reason == "popular_in_store") continue;  // nothing personal to say
+        auto product = catalog.GetProduct(item.product_id);
+        if (!product.ok()) return product.status();
+        if (!product->has_value()) continue;
+        entry.suggestions.push_back({item.product_id, item.reason, prices.For(**product, context).price});
+      }
+    }
+  }
+  CyclePrior cycle;
+  if (models) {
+    cycle = [models](std::string_view p) -> double {
+      auto item = models->items.Find(p);
+      return item ? models->repurchase.IntervalDays(*item) : 0.0;
+    };
+  }
+  for (DueItem& d : DueWithin(history, options.now, options.horizon, cycle, options.replenishment)) {
+    auto product = catalog.GetProduct(d.product_id);
+    if (!product.ok()) return product.status();
+    if (!product->has_value() || !(*product)->active) continue;
+    int64_t price = prices.For(**product, context).price;
+    entry.replenishment.push_back({std::move(d), price});
+  }
+  return entry;
+}
+
+std::string SuggestionEntryToJson(const SuggestionEntry& e, Micros generated_at) {
+  JsonWriter w;
+  w.BeginObject().Key(IdKindField(e.to.kind)).String(e.to.id);
+  w.Key("suggestions").BeginArray();
+  for (const auto& s : e.suggestions)
+    w.BeginObject().Key("product_id").String(s.product_id).Key("reason").String(s.reason).Key("price").Micros6(s.price).EndObject();
+  w.EndArray().Key("replenishment").BeginArray();
+  for (const auto& r : e.replenishment) {
+    w.BeginObject().Key("product_id").String(r.item.product_id).Key("due").String(FormatRfc3339(r.item.due).substr(0, 10));
+    w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
+    w.Key("price").Micros6(r.price).EndObject();
+  }
+  w.EndArray().Key("generated_at").String(FormatRfc3339(generated_at / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  return w.Take();
+}
+
+Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
+                                       const std::function<Status(std::string_view line)>& write) {
+  PriceList list(cell.store());
+  auto prices = PriceBook::Load(list);
+  if (!prices.ok()) return prices.status();
+  // The cell reads (and decrypts) one granted history at a time on this
+  // thread; workers score them; lines are written under a lock, in the
+  // order they finish.
+  const uint32_t workers = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
+  ExportReport report;
+  std::mutex mu;
+  std::condition_variable ready, space;
+  std::deque<std::vector<Event>> queue;
+  bool done = false;
+  Status failed;
+  auto work = [&] {
+    std::string line;
+    for (;;) {
+      std::vector<Event> history;
+      {
+        std::unique_lock lock(mu);
+        ready.wait(lock, [&] { return done || !queue.empty(); });
+        if (queue.empty()) return;
+        history = std::move(queue.front());
+        queue.pop_front();
+      }
+      space.notify_one();
+      auto entry = SuggestionsFor(history, models, cell.catalog(), *prices, options);
+      if (entry.ok() && (entry->empty() || entry->to.id.empty())) continue;
+      if (entry.ok()) {
+        line = SuggestionEntryToJson(*entry, options.now);
+        line.push_back('\n');
+      }
+      std::lock_guard lock(mu);
+      if (!entry.ok()) {
+        if (failed.ok()) failed = entry.status();
+        continue;
+      }
+      if (!failed.ok()) continue;
+      failed = write(line);
+      ++report.written;
+      report.suggestions += entry->suggestions.size();
+      report.replenishments += entry->replenishment.size();
+    }
+  };
+  std::vector<std::thread> pool;
+  for (uint32_t i = 0; i < workers; ++i) pool.emplace_back(work);
+  Status s = cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string&, std::vector<Event>&& history) {
+    std::unique_lock lock(mu);
+    ++report.shoppers;
+    space.wait(lock, [&] { return queue.size() < 4 * workers; });
+    queue.push_back(std::move(history));
+    lock.unlock();
+    ready.notify_one();
+  });
+  {
+    std::lock_guard lock(mu);
+    done = true;
+  }
+  ready.notify_all();
+  for (auto& t : pool) t.join();
+  CONFIDE_RETURN_IF_ERROR(s);
+  CONFIDE_RETURN_IF_ERROR(failed);
+  return report;
+}
+
+Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
+                                             const std::string& path) {
+  std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "wb");
+  if (!f) return Status(Code::kIoError, path + ": cannot create: " + std::strerror(errno));
+  auto report = ExportSuggestions(cell, models, options, [&](std::string_view line) -> Status {
+    if (std::fwrite(line.data(), 1, line.size(), f) != line.size())
+      return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
+    return {};
+  });
+  bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
+  std::fclose(f);
+  if (!report.ok()) {
+    std::remove(tmp.c_str());
+    return report.status();
+  }
+  if (!flushed || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
+  }
+  return report;
+}
+
+}  // namespace confide

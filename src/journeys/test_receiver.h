@@ -1,0 +1,78 @@
+// For tests: a local HTTP receiver standing in for the retailer's
+// webhook endpoint. Answers each request with the next scripted status
+// (200 when the script runs out; -1 drops the connection unanswered) and
+// records what it got. One accepting thread; got() is thread-safe.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <deque>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace confide {
+
+class Receiver {
+  using tcp = boost::asio::ip::tcp;
+ public:
+  explicit Receiver(std::deque<int> script) : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}), script_(std::move(script)) {
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Receiver() {
+    stop_ = true;
+    boost::beast::error_code ec;
+    tcp::socket poke(ioc_);
+    poke.connect(acceptor_.local_endpoint(), ec);
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks/cart"; }
+  struct Got {
+    std::string target, key, body;
+  };
+  std::vector<Got> got() {
+    std::lock_guard lock(mu_);
+    return got_;
+  }
+
+ private:
+  void Run() {
+    while (!stop_) {
+      tcp::socket socket(ioc_);
+      boost::beast::error_code ec;
+      acceptor_.accept(socket, ec);
+      if (ec || stop_) continue;
+      boost::beast::flat_buffer buffer;
+      boost::beast::http::request<boost::beast::http::string_body> req;
+      boost::beast::http::read(socket, buffer, req, ec);
+      if (ec) continue;
+      int status = 200;
+      {
+        std::lock_guard lock(mu_);
+        got_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body()});
+        if (!script_.empty()) {
+          status = script_.front();
+          script_.pop_front();
+        }
+      }
+      if (status == -1) continue;  // drop the connection without answering
+      boost::beast::http::response<boost::beast::http::string_body> res{static_cast<boost::beast::http::status>(status), 11};
+      res.body() = "{}";
+      res.prepare_payload();
+      boost::beast::http::write(socket, res, ec);
+    }
+  }
+  boost::asio::io_context ioc_;
+  tcp::acceptor acceptor_;
+  std::mutex mu_;
+  std::deque<int> script_;
+  std::vector<Got> got_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+}  // namespace confide

@@ -1,0 +1,47 @@
+// Webhook delivery of cart-recovery offers to the retailer's messaging
+// system: one POST per offer, JSON body (the offer as the API lists it),
+// header `Idempotency-Key` (the offer's key: the same cart state always
+// sends the same key, so the receiver can drop repeats), retried with
+// exponential back-off on connection errors, timeouts, 429 and 5xx; any
+// other 4xx is final.
+//
+// Plain HTTP only (put a TLS-terminating proxy in front). Nothing personal
+// is logged: the caller gets counts. Thread-safe: every call has its own
+// connection.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "journeys/cart_recovery.h"
+
+namespace confide {
+
+struct WebhookTarget {
+  std::string host;
+  std::string port = "80";
+  std::string target = "/";  // path and query
+};
+// "http://host[:port][/path]"; kInvalidArgument (field webhook_url) otherwise.
+Result<WebhookTarget> ParseWebhookUrl(std::string_view url);
+
+struct WebhookOptions {
+  uint32_t attempts = 4;
+  std::chrono::milliseconds timeout{5000};
+  std::chrono::milliseconds backoff{200};  // doubled after each failed attempt
+};
+
+struct DeliveryReport {
+  uint64_t delivered = 0;  // answered 2xx
+  uint64_t failed = 0;     // gave up: attempts spent or a final 4xx
+  uint64_t attempts = 0;   // requests sent
+};
+
+// Posts each offer in turn.
+DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
+                             const std::vector<RecoveryOffer>& offers, std::string_view currency);
+
+}  // namespace confide

@@ -1,0 +1,78 @@
+#include "journeys/webhook.h"
+
+#include <gtest/gtest.h>
+
+#include "journeys/test_receiver.h"
+
+namespace confide {
+namespace {
+
+RecoveryOffer Offer(const std::string& key) {
+  RecoveryOffer o;
+  o.idempotency_key = key;
+  o.to = {IdKind::kCustomer, "C-" + key};
+  PricedLine l;
+  l.line.product_id = "tea";
+  l.line.quantity = 1;
+  l.unit_price = 3'000'000;
+  o.cart.lines.push_back(l);
+  o.cart.value = 3'000'000;
+  return o;
+}
+
+WebhookOptions Fast() {
+  WebhookOptions o;
+  o.attempts = 3;
+  o.timeout = std::chrono::milliseconds(2000);
+  o.backoff = std::chrono::milliseconds(5);
+  return o;
+}
+
+TEST(Webhook, ParsesOnlyHttpUrls) {
+  auto t = ParseWebhookUrl("http://hooks.example:8081/cart?x=1");
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->host, "hooks.example");
+  EXPECT_EQ(t->port, "8081");
+  EXPECT_EQ(t->target, "/cart?x=1");
+  EXPECT_EQ(ParseWebhookUrl("http://h")->target, "/");
+  for (const char* bad : {"https://h/", "h:80", "http://:80/", "http://h:port/"})
+    EXPECT_EQ(ParseWebhookUrl(bad).status().field(), "webhook_url") << bad;
+}
+
+TEST(Webhook, RetriesTransientFailuresWithTheSameIdempotencyKey) {
+  Receiver receiver({503, -1, 200, 200});
+  auto target = ParseWebhookUrl(receiver.url());
+  ASSERT_TRUE(target.ok());
+  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR");
+  EXPECT_EQ(r.delivered, 2u);
+  EXPECT_EQ(r.failed, 0u);
+  EXPECT_EQ(r.attempts, 4u);
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 4u);
+  EXPECT_EQ(got[0].key, "k1");
+  EXPECT_EQ(got[1].key, "k1");
+  EXPECT_EQ(got[2].key, "k1") << "every retry carries the same key";
+  EXPECT_EQ(got[3].key, "k2");
+  EXPECT_EQ(got[0].target, "/hooks/cart");
+  EXPECT_NE(got[3].body.find(R"("customer_id":"C-k2")"), std::string::npos) << got[3].body;
+  EXPECT_NE(got[3].body.find(R"("currency":"EUR")"), std::string::npos);
+}
+
+TEST(Webhook, GivesUpAfterAttemptsAndOnAFinalClientError) {
+  Receiver receiver({500, 500, 500, 400});
+  auto target = ParseWebhookUrl(receiver.url());
+  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR");
+  EXPECT_EQ(r.delivered, 0u);
+  EXPECT_EQ(r.failed, 2u);
+  EXPECT_EQ(r.attempts, 4u) << "three for k1, one for k2: a 400 is not retried";
+}
+
+TEST(Webhook, UnreachableReceiverFails) {
+  WebhookTarget nowhere{"127.0.0.1", "1", "/"};
+  DeliveryReport r = DeliverOffers(nowhere, Fast(), {Offer("k1")}, "EUR");
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_EQ(r.attempts, 3u);
+}
+
+}  // namespace
+}  // namespace confide
