@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "crypto/api_key.h"
@@ -225,6 +226,35 @@ TEST_F(RecommendationsTest, OptOutRegionPersonalizesUntilRefusedAndGpcIsRecorded
   EXPECT_FALSE(Get("/v1/us/customers/fan-5/recommendations").personalized);
   Grant("us", "fan-5", true);
   EXPECT_TRUE(Get("/v1/us/customers/fan-5/recommendations").personalized);
+}
+
+TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
+  Grant("us", "fan-7", true);
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/us/customers/fan-7/consent", R"({"purposes":{"marketing":false}})").status, 200);
+  server_.reset();
+  config_.recommend.retrain_hours = 1;
+  config_.suggestions.interval_hours = 1;
+  config_.suggestions.out_dir = (root_ / "out").string();
+  fs::create_directories(root_ / "out");
+  ServerOptions options;
+  options.schedule_hour = std::chrono::milliseconds(300);  // an "hour" of the schedule
+  auto server = Server::Create(config_, options);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  server_ = std::move(*server);
+  ASSERT_TRUE(server_->Start().ok());
+  // Nobody asks for a training: the schedule trains us (opt_out) by itself,
+  // then exports suggestions for the shoppers marketing may reach.
+  std::string exported;
+  bool trained = false;
+  for (int i = 0; i < 300 && (!trained || exported.find("fan-3") == std::string::npos); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    trained = Send(admin_, "GET", "/v1/us/models").body.find(R"("version":)") != std::string::npos;
+    std::ifstream in(root_ / "out" / "suggestions-us.ndjson");
+    exported.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  EXPECT_TRUE(trained) << "no scheduled training";
+  EXPECT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 500);
+  EXPECT_EQ(exported.find(R"("customer_id":"fan-7")"), std::string::npos) << "fan-7 refused marketing";
 }
 
 TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {

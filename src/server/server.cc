@@ -375,7 +375,7 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
 
 void ServerState::ScheduleRetraining() {
   if (config.recommend.retrain_hours == 0) return;
-  retrain_timer->expires_after(std::chrono::hours(config.recommend.retrain_hours));
+  retrain_timer->expires_after(config.recommend.retrain_hours * options.schedule_hour);
   retrain_timer->async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
     for (auto& [id, region] : models) {
@@ -387,7 +387,7 @@ void ServerState::ScheduleRetraining() {
 
 void ServerState::ScheduleSuggestions() {
   if (config.suggestions.interval_hours == 0) return;
-  suggestions_timer->expires_after(std::chrono::hours(config.suggestions.interval_hours));
+  suggestions_timer->expires_after(config.suggestions.interval_hours * options.schedule_hour);
   suggestions_timer->async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
     if (!exporting.exchange(true)) {

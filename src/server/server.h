@@ -16,6 +16,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -34,6 +35,9 @@ struct ServerOptions {
   Cell::Options cell;
   // Threads for requests that block on durable writes; 0 picks 8 per core.
   uint32_t blocking_threads = 0;
+  // How long an "hour" of the scheduled jobs (retraining, suggestions) is:
+  // tests shorten it to see the jobs run.
+  std::chrono::milliseconds schedule_hour = std::chrono::hours(1);
 };
 
 class Server {
