@@ -96,6 +96,11 @@ class AlsModel {
   // Trained user vectors held: the training matrix's rows, or 0 for a model
   // deserialized without them.
   uint32_t users() const { return users_; }
+  // Frees the trained user vectors (serving folds users in); users() is 0 after.
+  void DropUsers() {
+    user_factors_ = {};
+    users_ = 0;
+  }
 
   // The user vector of a shopper with these (item, preference) pairs
   // against the fixed item factors: the exact solution of the ALS user step

@@ -94,6 +94,8 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
   result.repurchase = std::move(f.repurchase);
   result.cooccurrence = std::move(f.cooccurrence);
   result.als = std::move(f.als);
+  // Serving folds every shopper in from their history: no shopper vector is kept.
+  if (result.als) result.als->DropUsers();
   return result;
 }
 

@@ -137,6 +137,8 @@ TEST(ModelSet, FitsTheBlendOnHeldOutBasketsAndBeatsPopularity) {
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   EXPECT_GT(models->blend.objective, models->blend.popularity_objective);
   EXPECT_TRUE(models->personalizes());
+  ASSERT_TRUE(models->als.has_value());
+  EXPECT_EQ(models->als->users(), 0u) << "no shopper vector is kept";
   bool saw_als = false, saw_blend = false;
   for (const auto& l : lines) {
     saw_als |= l.find("final: als iteration 5/5") != std::string::npos;
