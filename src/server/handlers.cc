@@ -636,6 +636,18 @@ HttpResponse Api::GetStats(Call& call) {
 
 namespace {
 
+// The optional store_id parameter: empty, or a store the catalog holds
+// (kInvalidArgument naming it otherwise).
+Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog) {
+  std::string store_id(query.Get("store_id"));
+  if (!store_id.empty()) {
+    auto store = catalog.GetStore(store_id);
+    if (!store.ok()) return store.status();
+    if (!store->has_value()) return Status(Code::kInvalidArgument, "no store with this id", "store_id");
+  }
+  return store_id;
+}
+
 // The query parameters every recommendation route shares, checked; errors
 // name the parameter.
 Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, uint32_t max_per_category) {
@@ -658,12 +670,9 @@ Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, ui
     return Status(Code::kInvalidArgument, "required with context=product", "product_id");
   if (auto channel = query.Get("channel"); !channel.empty() && !ParseChannel(channel))
     return Status(Code::kInvalidArgument, "must be web, app, store or call_center", "channel");
-  q.store_id = std::string(query.Get("store_id"));
-  if (!q.store_id.empty()) {
-    auto store = catalog.GetStore(q.store_id);
-    if (!store.ok()) return store.status();
-    if (!store->has_value()) return Status(Code::kInvalidArgument, "no store with this id", "store_id");
-  }
+  auto store_id = StoreParam(query, catalog);
+  if (!store_id.ok()) return store_id.status();
+  q.store_id = std::move(*store_id);
   std::string_view exclude = query.Get("exclude");
   while (!exclude.empty()) {
     size_t comma = exclude.find(',');
@@ -707,6 +716,11 @@ RegionModels* Api::ModelsOf(const Call& call) const {
   return it == models_.end() ? nullptr : it->second;
 }
 
+std::shared_ptr<const ModelSet> Api::LiveModelsOf(const Call& call) const {
+  RegionModels* region = ModelsOf(call);
+  return region ? region->Current() : nullptr;
+}
+
 HttpResponse Api::GetRecommendations(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
@@ -714,8 +728,7 @@ HttpResponse Api::GetRecommendations(Call& call) {
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
-  RegionModels* region = ModelsOf(call);
-  std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr;
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   // Purpose-bound read: the history comes only through a personalization
   // grant, and only when there is a model to use it.
   std::vector<Event> history;
@@ -745,8 +758,7 @@ HttpResponse Api::GetRelated(Call& call, bool bought_together) {
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
-  RegionModels* region = ModelsOf(call);
-  std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr;
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   auto served = ServeRelated(models.get(), call.params.Get("id"), bought_together, call.cell->catalog(), *query);
   if (!served.ok()) {
     if (served.status().code() == Code::kNotFound) return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
@@ -878,8 +890,7 @@ HttpResponse Api::GetAvailability(Call& call) {
   // In-stock substitutes at the store (or online): the similar-items model
   // under the serving rules.
   Served substitutes;
-  RegionModels* region = ModelsOf(call);
-  if (std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr) {
+  if (std::shared_ptr<const ModelSet> models = LiveModelsOf(call)) {
     ServeQuery sq;
     sq.store_id = q.store_id;
     sq.k = q.nearest;
@@ -917,19 +928,15 @@ HttpResponse Api::GetCart(Call& call) {
   if (!kind) return BadIdKind();
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
-  std::string store_id(call.query.Get("store_id"));
-  if (!store_id.empty()) {
-    auto store = call.cell->catalog().GetStore(store_id);
-    if (!store.ok()) return Failure(call.log_fields, store.status());
-    if (!store->has_value()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "no store with this id", "store_id");
-  }
+  auto store_id = StoreParam(call.query, call.cell->catalog());
+  if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
   // In-app use of the shopper's data: a personalization grant.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
   Cart cart = DeriveCart(*history);
   PriceList prices(call.cell->store());
-  PriceContext context{*channel, store_id, NowMicros()};
+  PriceContext context{*channel, *store_id, NowMicros()};
   PricedCart priced;
   for (const CartLine& line : cart.lines) {
     auto product = call.cell->catalog().GetProduct(line.product_id);
@@ -1028,22 +1035,17 @@ HttpResponse Api::GetReplenishment(Call& call) {
   bool auto_order = auto_text == "true";
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
-  std::string store_id(call.query.Get("store_id"));
-  if (!store_id.empty()) {
-    auto store = call.cell->catalog().GetStore(store_id);
-    if (!store.ok()) return Failure(call.log_fields, store.status());
-    if (!store->has_value()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "no store with this id", "store_id");
-  }
+  auto store_id = StoreParam(call.query, call.cell->catalog());
+  if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
   Micros now = NowMicros();
   // In-app use: a personalization grant.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
-  RegionModels* region = ModelsOf(call);
-  std::vector<DueItem> due = DueWithin(*history, now, *horizon, ItemCycles(region ? region->Current() : nullptr),
+  std::vector<DueItem> due = DueWithin(*history, now, *horizon, ItemCycles(LiveModelsOf(call)),
                                        config_.replenishment);
   PriceList prices(call.cell->store());
-  PriceContext context{*channel, store_id, now};
+  PriceContext context{*channel, *store_id, now};
   JsonWriter w;
   w.BeginObject().Key("items").BeginArray();
   struct BasketLine {
@@ -1064,7 +1066,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
     w.Key("quantity").Int(d.quantity).Key("interval_days").Double(std::round(d.interval_days * 10) / 10);
     w.Key("last_purchase").String(FormatRfc3339(d.last_purchase)).Key("unit_price").Micros6(unit_price).EndObject();
     if (auto_order && d.confidence >= config_.replenishment.auto_order_confidence) {
-      auto options = FulfilmentOptions(call.cell->catalog(), d.product_id, store_id, *channel == Channel::kStore);
+      auto options = FulfilmentOptions(call.cell->catalog(), d.product_id, *store_id, *channel == Channel::kStore);
       if (!options.ok()) return Failure(call.log_fields, options.status());
       if (!options->empty()) basket.push_back({d.product_id, d.quantity, unit_price, std::move(*options)});
     }
@@ -1104,8 +1106,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
     PriceList list(call.cell->store());
     auto prices = PriceBook::Load(list);
     if (!prices.ok()) return Failure(call.log_fields, prices.status());
-    RegionModels* region = ModelsOf(call);
-    std::shared_ptr<const ModelSet> models = region ? region->Current() : nullptr;
+    std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
     auto built = SuggestionsFor(*history, models.get(), call.cell->catalog(), *prices, SuggestionOptionsFrom(config_, now));
     if (!built.ok()) return Failure(call.log_fields, built.status());
     entry = std::move(*built);

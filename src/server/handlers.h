@@ -149,6 +149,7 @@ class Api {
   HttpResponse PostTrain(Call& call);
   HttpResponse GetModels(Call& call);
   RegionModels* ModelsOf(const Call& call) const;
+  std::shared_ptr<const ModelSet> LiveModelsOf(const Call& call) const;  // null before a first training
   HttpResponse PutPrices(Call& call);
   HttpResponse GetPrice(Call& call);
   HttpResponse GetPriceConsistency(Call& call);
