@@ -22,25 +22,15 @@
 #include <vector>
 
 #include "catalog/availability.h"
-#include "cell/region_models.h"
-#include "cli/importer.h"
+#include "generated_retailer.h"
 #include "journeys/cart_recovery.h"
 #include "journeys/suggestions.h"
 #include "synth/generator.h"
 
 using namespace confide;
-using Clock = std::chrono::steady_clock;
+using namespace confide::bench;
 
 namespace {
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "journeys_bench: %s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
 
 // Resident and peak resident memory of the process, MiB (/proc/self/status).
 std::pair<double, double> Memory() {
@@ -51,13 +41,6 @@ std::pair<double, double> Memory() {
     if (line.rfind("VmHWM:", 0) == 0) hwm = std::stod(line.substr(6)) / 1024;
   }
   return {rss, hwm};
-}
-
-void Report(const char* label, std::vector<double>& ms) {
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
-  std::printf("%-34s n=%zu p50 %.4f ms  p90 %.4f ms  p99 %.4f ms  max %.3f ms\n", label, ms.size(), at(0.5), at(0.9),
-              at(0.99), ms.back());
 }
 
 }  // namespace
@@ -74,56 +57,15 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--keep")) keep = std::string(argv[i + 1]) == "1";
     else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
   }
-  bool reuse = keep && std::filesystem::exists(dir + "/trained");
-  if (!reuse) std::filesystem::remove_all(dir);
   synth::Options gen;
   gen.shoppers = shoppers;
-  gen.regions = {"us"};
   gen.stores = 300;
   gen.products = 20'000;
+  GeneratedRetailer retailer = OpenGeneratedRetailer(dir, gen, keep);
+  const Config& config = retailer.config;
+  std::unique_ptr<Cell>* cell = &retailer.cell;
+  RegionModels& models = *retailer.models;
   auto t0 = Clock::now();
-  if (!reuse) {
-    auto summary = synth::Generate(gen, dir + "/gen", {});
-    Check(summary.status(), "generate");
-    std::printf("generated %llu shoppers, %llu events, %llu products, %llu stores, %llu inventory rows in %.1f s\n",
-                static_cast<unsigned long long>(summary->regions[0].shoppers),
-                static_cast<unsigned long long>(summary->total_events),
-                static_cast<unsigned long long>(summary->regions[0].products),
-                static_cast<unsigned long long>(summary->regions[0].stores),
-                static_cast<unsigned long long>(summary->regions[0].inventory_rows), Ms(Clock::now() - t0) / 1000);
-  }
-  Config config = DefaultConfig();
-  Cell::Options cell_options;
-  cell_options.durability = Durability::kBuffered;
-  auto cell = Cell::Open(*config.FindRegion("us"), dir + "/data", dir + "/keys", cell_options);
-  Check(cell.status(), "open");
-  t0 = Clock::now();
-  if (!reuse) {
-    for (auto [kind, file] : std::vector<std::pair<ImportKind, const char*>>{{ImportKind::kProducts, "products"},
-                                                                              {ImportKind::kStores, "stores"},
-                                                                              {ImportKind::kInventory, "inventory"},
-                                                                              {ImportKind::kEvents, "events"}}) {
-      ImportOptions o;
-      o.kind = kind;
-      o.path = dir + "/gen/us/" + file + ".csv";
-      Check(ImportFile(**cell, o).status(), file);
-    }
-    std::printf("imported in %.1f s\n", Ms(Clock::now() - t0) / 1000);
-    // Measure a catalog at rest, as a serving node holds it, not one with
-    // millions of inventory rows still being compacted.
-    t0 = Clock::now();
-    Check((*cell)->store().CompactAll(), "compact");
-    std::printf("compacted in %.1f s\n", Ms(Clock::now() - t0) / 1000);
-  }
-  RegionModels models(**cell, config.recommend);
-  t0 = Clock::now();
-  if (reuse) {
-    Check(models.Load(), "load");
-  } else {
-    Check(models.Train().status(), "train");
-    if (keep) std::filesystem::create_directories(dir + "/trained");
-    std::printf("trained in %.1f s\n", Ms(Clock::now() - t0) / 1000);
-  }
   std::shared_ptr<const ModelSet> live = models.Current();
   Catalog& catalog = (*cell)->catalog();
   const Micros data_end = gen.start + int64_t{gen.days} * kMicrosPerDay;

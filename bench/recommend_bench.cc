@@ -8,46 +8,21 @@
 // Usage: recommend_bench [--shoppers N] [--requests N] [--dir DIR] [--keep 1]
 // --keep 1 keeps DIR afterwards and, when DIR holds a trained retailer
 // already, serves from it without generating or training again.
-#include <algorithm>
-#include <chrono>
+#include <atomic>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <set>
-#include <atomic>
-#include <thread>
 #include <random>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
-#include "cell/region_models.h"
-#include "cli/importer.h"
+#include "generated_retailer.h"
 #include "recommend/serving.h"
-#include "synth/generator.h"
 
 using namespace confide;
-using Clock = std::chrono::steady_clock;
-
-namespace {
-
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
-
-void Report(const char* label, std::vector<double>& ms) {
-  std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
-  std::printf("%-28s n=%zu p50 %.3f ms  p90 %.3f ms  p99 %.3f ms  max %.3f ms\n", label, ms.size(), at(0.5), at(0.9),
-              at(0.99), ms.back());
-}
-
-void Check(const Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "recommend_bench: %s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
-
-}  // namespace
+using namespace confide::bench;
 
 int main(int argc, char** argv) {
   uint32_t shoppers = 50'000, requests = 20'000;
@@ -59,59 +34,17 @@ int main(int argc, char** argv) {
     else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
     else if (!std::strcmp(argv[i], "--keep")) keep = std::string(argv[i + 1]) == "1";
   }
-  bool reuse = keep && std::filesystem::exists(dir + "/trained");
-  if (!reuse) std::filesystem::remove_all(dir);
   synth::Options gen;
   gen.shoppers = shoppers;
-  gen.regions = {"us"};
   gen.stores = 120;
-  auto t0 = Clock::now();
-  uint32_t region_shoppers = 0;  // customer ids C0000001.. of the region
-  if (reuse) {
-    std::ifstream(dir + "/trained/customers") >> region_shoppers;
-  } else {
-    auto summary = synth::Generate(gen, dir + "/gen", {});
-    Check(summary.status(), "generate");
-    region_shoppers = static_cast<uint32_t>(summary->regions[0].shoppers);
-    std::printf("generated %u shoppers, %llu events, %llu products, %llu stores in %.1f s\n", region_shoppers,
-                static_cast<unsigned long long>(summary->total_events),
-                static_cast<unsigned long long>(summary->regions[0].products),
-                static_cast<unsigned long long>(summary->regions[0].stores), Ms(Clock::now() - t0) / 1000);
-  }
-
-  Config config = DefaultConfig();
-  Cell::Options cell_options;
-  cell_options.durability = Durability::kBuffered;
-  auto cell = Cell::Open(*config.FindRegion("us"), dir + "/data", dir + "/keys", cell_options);
-  Check(cell.status(), "open");
-  t0 = Clock::now();
-  std::vector<std::pair<ImportKind, const char*>> files = {
-      {ImportKind::kProducts, "products"}, {ImportKind::kStores, "stores"}, {ImportKind::kInventory, "inventory"},
-      {ImportKind::kEvents, "events"}};
-  if (reuse) files.clear();
-  for (auto [kind, file] : files) {
-    ImportOptions o;
-    o.kind = kind;
-    o.path = dir + "/gen/us/" + file + ".csv";
-    Check(ImportFile(**cell, o).status(), file);
-  }
-  if (!reuse) std::printf("imported in %.1f s\n", Ms(Clock::now() - t0) / 1000);
-
-  RegionModels models(**cell, config.recommend);
-  t0 = Clock::now();
-  if (reuse) {
-    Check(models.Load(), "load");
-  } else {
-    Check(models.Train().status(), "train");
-    if (keep) {
-      std::filesystem::create_directories(dir + "/trained");
-      std::ofstream(dir + "/trained/customers") << region_shoppers;
-    }
-  }
+  GeneratedRetailer retailer = OpenGeneratedRetailer(dir, gen, keep);
+  const Config& config = retailer.config;
+  std::unique_ptr<Cell>* cell = &retailer.cell;
+  RegionModels& models = *retailer.models;
+  uint32_t region_shoppers = retailer.customers;
   auto live = models.Current();
-  std::printf("trained in %.1f s: %llu shoppers, %u items, model memory %.1f MiB (%s)\n", Ms(Clock::now() - t0) / 1000,
-              static_cast<unsigned long long>(live->shoppers), live->items.size(),
-              static_cast<double>(live->memory_bytes()) / (1 << 20), live->als ? "with ALS" : "no ALS");
+  std::printf("model: %llu shoppers, %u items, memory %.1f MiB (%s)\n", static_cast<unsigned long long>(live->shoppers),
+              live->items.size(), static_cast<double>(live->memory_bytes()) / (1 << 20), live->als ? "with ALS" : "no ALS");
 
   std::vector<std::string> stores;
   Check((*cell)->catalog().ForEachStore([&](const StoreLocation& s) {
