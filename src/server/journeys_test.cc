@@ -10,60 +10,26 @@
 
 #include "consent/purpose.h"
 #include "core/time.h"
-#include "crypto/api_key.h"
 #include "journeys/test_receiver.h"
-#include "server/server.h"
-#include "server/test_client.h"
+#include "server/server_fixture.h"
 
 namespace confide {
 namespace {
 
 namespace fs = std::filesystem;
 
-class JourneysTest : public ::testing::Test {
+class JourneysTest : public ServerFixture {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("confide-journeys-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    config_ = DefaultConfig();
-    config_.hosted_regions = {"eu", "us"};
-    config_.data_dir = (root_ / "data").string();
-    config_.listen = "127.0.0.1:0";
-    config_.threads = 2;
-    config_.recommend.factors = 8;
-    config_.recommend.iterations = 4;
-    config_.recommend.max_per_category = 0;
-    Configure(config_);
-    admin_ = Key({"admin"});
-    recommend_ = Key({"recommend"});
+    ServerFixture::SetUp();
+    if (!HasFatalFailure()) SeedCatalog();
+  }
+  void Configure(Config& config) override {
+    config.recommend.max_per_category = 0;
     catalog_ = Key({"catalog"});
-    auto server = Server::Create(config_);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    ASSERT_TRUE(server_->Start().ok());
-    SeedCatalog();
+    ConfigureJourneys(config);
   }
-  void TearDown() override {
-    server_.reset();
-    fs::remove_all(root_);
-  }
-  virtual void Configure(Config&) {}
-
-  NewApiKey Key(std::vector<std::string> scopes) {
-    NewApiKey key = GenerateApiKey();
-    config_.api_keys.push_back({key.id, key.hash, std::move(scopes), {"*"}});
-    return key;
-  }
-
-  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target,
-                      std::string_view body = {}, const HttpHeaders& headers = {}) {
-    TestClient c("127.0.0.1", server_->port());
-    c.set_token(key.token);
-    auto r = c.Send(method, target, body, headers);
-    EXPECT_TRUE(r.ok()) << target;
-    return r.ok() ? *r : ClientResponse{};
-  }
+  virtual void ConfigureJourneys(Config&) {}
 
   // The JSON document of a 200 answer (fails the test otherwise).
   simdjson::dom::element Get(const std::string& target, const NewApiKey* key = nullptr) {
@@ -165,10 +131,7 @@ class JourneysTest : public ::testing::Test {
     Events(region, events + "]");
   }
 
-  fs::path root_;
-  Config config_;
-  NewApiKey admin_, recommend_, catalog_;
-  std::unique_ptr<Server> server_;
+  NewApiKey catalog_;
   std::deque<std::string> bodies_;
   std::deque<simdjson::dom::parser> parser_;
 };
@@ -383,7 +346,7 @@ TEST_F(JourneysTest, CartRecoveryNeverReachesAShopperUnderGpcOrErased) {
 
 class JourneysWebhookTest : public JourneysTest {
  protected:
-  void Configure(Config& config) override {
+  void ConfigureJourneys(Config& config) override {
     receiver_ = std::make_unique<Receiver>(std::deque<int>{503});
     config.cart_recovery.webhook_url = receiver_->url();
     config.cart_recovery.webhook_attempts = 3;

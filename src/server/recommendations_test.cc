@@ -10,9 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "crypto/api_key.h"
-#include "server/server.h"
-#include "server/test_client.h"
+#include "server/server_fixture.h"
 
 namespace confide {
 namespace {
@@ -32,47 +30,13 @@ struct Reply {
   uint64_t version = 0;
 };
 
-class RecommendationsTest : public ::testing::Test {
+class RecommendationsTest : public ServerFixture {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / ("confide-reco-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    config_ = DefaultConfig();
-    config_.hosted_regions = {"eu", "us"};
-    config_.data_dir = (root_ / "data").string();
-    config_.listen = "127.0.0.1:0";
-    config_.threads = 2;
-    config_.recommend.factors = 8;
-    config_.recommend.iterations = 4;
-    config_.recommend.max_per_category = 2;
-    admin_ = Key({"admin"});
-    recommend_ = Key({"recommend"});
-    auto server = Server::Create(config_);
-    ASSERT_TRUE(server.ok()) << server.status().ToString();
-    server_ = std::move(*server);
-    ASSERT_TRUE(server_->Start().ok());
-    Seed();
+    ServerFixture::SetUp();
+    if (!HasFatalFailure()) Seed();
   }
-  void TearDown() override {
-    server_.reset();
-    fs::remove_all(root_);
-  }
-
-  NewApiKey Key(std::vector<std::string> scopes) {
-    NewApiKey key = GenerateApiKey();
-    config_.api_keys.push_back({key.id, key.hash, std::move(scopes), {"*"}});
-    return key;
-  }
-
-  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target, std::string_view body = {},
-                      const HttpHeaders& headers = {}) {
-    TestClient c("127.0.0.1", server_->port());
-    c.set_token(key.token);
-    auto r = c.Send(method, target, body, headers);
-    EXPECT_TRUE(r.ok()) << target;
-    return r.ok() ? *r : ClientResponse{};
-  }
+  void Configure(Config& config) override { config.recommend.max_per_category = 2; }
 
   static Reply Parse(const ClientResponse& r) {
     Reply reply{r.status, r.body, {}, false, 0};
@@ -166,10 +130,6 @@ class RecommendationsTest : public ::testing::Test {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  fs::path root_;
-  Config config_;
-  NewApiKey admin_, recommend_;
-  std::unique_ptr<Server> server_;
 };
 
 TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEveryRequest) {
@@ -231,17 +191,13 @@ TEST_F(RecommendationsTest, OptOutRegionPersonalizesUntilRefusedAndGpcIsRecorded
 TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
   Grant("us", "fan-7", true);
   ASSERT_EQ(Send(admin_, "PUT", "/v1/us/customers/fan-7/consent", R"({"purposes":{"marketing":false}})").status, 200);
-  server_.reset();
   config_.recommend.retrain_hours = 1;
   config_.suggestions.interval_hours = 1;
   config_.suggestions.out_dir = (root_ / "out").string();
   fs::create_directories(root_ / "out");
   ServerOptions options;
   options.schedule_hour = std::chrono::milliseconds(300);  // an "hour" of the schedule
-  auto server = Server::Create(config_, options);
-  ASSERT_TRUE(server.ok()) << server.status().ToString();
-  server_ = std::move(*server);
-  ASSERT_TRUE(server_->Start().ok());
+  Start(options);
   // Nobody asks for a training: the schedule trains us (opt_out) by itself,
   // then exports suggestions for the shoppers marketing may reach.
   std::string exported;

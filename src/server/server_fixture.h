@@ -1,0 +1,78 @@
+// For the route tests: a real Server on an ephemeral port over a temporary
+// data directory (eu and us hosted, small ALS settings so trainings take
+// milliseconds), API keys, and a one-call client.
+#pragma once
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "crypto/api_key.h"
+#include "server/server.h"
+#include "server/test_client.h"
+
+namespace confide {
+
+class ServerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = std::filesystem::temp_directory_path() /
+            ("confide-" + std::to_string(::getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name() + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(root_);
+    config_ = DefaultConfig();
+    config_.hosted_regions = {"eu", "us"};
+    config_.data_dir = (root_ / "data").string();
+    config_.listen = "127.0.0.1:0";
+    config_.threads = 2;
+    config_.recommend.factors = 8;
+    config_.recommend.iterations = 4;
+    Configure(config_);
+    admin_ = Key({"admin"});
+    recommend_ = Key({"recommend"});
+    Start();
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(root_);
+  }
+  // Changes to the configuration before the server starts.
+  virtual void Configure(Config&) {}
+
+  // (Re)starts the server on config_.
+  void Start(const ServerOptions& options = {}) {
+    server_.reset();
+    auto server = Server::Create(config_, options);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    server_ = std::move(*server);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+
+  // A key with these scopes for every region (call before Start to use it).
+  NewApiKey Key(std::vector<std::string> scopes) {
+    NewApiKey key = GenerateApiKey();
+    config_.api_keys.push_back({key.id, key.hash, std::move(scopes), {"*"}});
+    return key;
+  }
+
+  ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target,
+                      std::string_view body = {}, const HttpHeaders& headers = {}) {
+    TestClient c("127.0.0.1", server_->port());
+    c.set_token(key.token);
+    auto r = c.Send(method, target, body, headers);
+    EXPECT_TRUE(r.ok()) << target;
+    return r.ok() ? *r : ClientResponse{};
+  }
+
+  std::filesystem::path root_;
+  Config config_;
+  NewApiKey admin_, recommend_;
+  std::unique_ptr<Server> server_;
+};
+
+}  // namespace confide
