@@ -8,7 +8,8 @@
 
 namespace confide {
 
-CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uint32_t>>& transactions, uint32_t items,
+CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uint32_t>>& transactions,
+                                           const std::vector<uint32_t>& owner, uint32_t items,
                                            const CoOccurrenceOptions& options) {
   // Inverted index: item -> transactions holding it.
   std::vector<uint64_t> start(items + 1, 0);
@@ -27,22 +28,31 @@ CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uin
   std::atomic<uint32_t> cursor{0};
   auto work = [&] {
     std::vector<float> together(items, 0.0f);
+    std::vector<uint32_t> shoppers(items, 0);  // different shoppers behind together[j]
+    std::vector<uint32_t> last_owner(items, UINT32_MAX);
     std::vector<uint32_t> touched;
     for (uint32_t i; (i = cursor.fetch_add(1)) < items;) {
       for (uint64_t k = start[i]; k < start[i + 1]; ++k) {
-        for (uint32_t j : transactions[holding[k]]) {
+        uint32_t t = holding[k];
+        for (uint32_t j : transactions[t]) {
           if (j == i) continue;
           if (together[j] == 0) touched.push_back(j);
           together[j] += 1;
+          if (last_owner[j] != owner[t]) {
+            last_owner[j] = owner[t];
+            ++shoppers[j];
+          }
         }
       }
       auto& out = neighbors[i];
       double ni = std::pow(count(i), 1 - options.popularity_discount);
       for (uint32_t j : touched) {
-        if (together[j] >= static_cast<float>(options.min_support)) {
+        if (shoppers[j] >= options.min_support) {
           out.push_back({j, static_cast<float>(together[j] / (ni * std::pow(count(j), options.popularity_discount)))});
         }
         together[j] = 0;
+        shoppers[j] = 0;
+        last_owner[j] = UINT32_MAX;
       }
       touched.clear();
       KeepTop(out, options.neighbors);
@@ -65,18 +75,26 @@ CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uin
 
 CoOccurrence CoOccurrence::Fit(const TrainingSet& set, const CoOccurrenceOptions& options) {
   std::vector<std::span<const uint32_t>> baskets, sessions;
+  std::vector<uint32_t> basket_owner, session_owner;
   auto capped = [&](const std::vector<uint32_t>& t) {
     return std::span<const uint32_t>(t).first(std::min<size_t>(t.size(), options.max_transaction));
   };
-  for (const Activity& a : set.activities) {
+  for (uint32_t u = 0; u < set.activities.size(); ++u) {
+    const Activity& a = set.activities[u];
     for (const Basket& b : a.baskets) {
-      if (b.items.size() > 1) baskets.push_back(capped(b.items));
+      if (b.items.size() > 1) {
+        baskets.push_back(capped(b.items));
+        basket_owner.push_back(u);
+      }
     }
-    for (const auto& s : a.sessions) sessions.push_back(capped(s));
+    for (const auto& s : a.sessions) {
+      sessions.push_back(capped(s));
+      session_owner.push_back(u);
+    }
   }
   CoOccurrence c;
-  c.bought_ = Build(baskets, set.items.size(), options);
-  c.viewed_ = Build(sessions, set.items.size(), options);
+  c.bought_ = Build(baskets, basket_owner, set.items.size(), options);
+  c.viewed_ = Build(sessions, session_owner, set.items.size(), options);
   return c;
 }
 

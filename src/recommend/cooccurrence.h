@@ -4,8 +4,9 @@
 // For each item, its neighbours j score c_ij / (n_i^(1-a) * n_j^a), where
 // c_ij counts transactions holding both, n counts transactions holding
 // one, and a = popularity_discount (0.5: cosine) keeps best sellers from
-// being everyone's neighbour. Pairs seen fewer than min_support times are
-// dropped. Holds no shopper data: counts only. Read-only after Fit and then
+// being everyone's neighbour. Pairs found together by fewer than
+// min_support different shoppers are dropped, however often: an aggregate
+// never shows what one shopper alone did. Holds no shopper data: counts only. Read-only after Fit and then
 // thread-safe.
 #pragma once
 
@@ -19,7 +20,7 @@
 namespace confide {
 
 struct CoOccurrenceOptions {
-  uint32_t min_support = 2;
+  uint32_t min_support = 2;  // different shoppers
   uint32_t neighbors = 50;       // kept per item
   double popularity_discount = 0.5;
   uint32_t max_transaction = 100;  // items of a larger basket or session beyond this are ignored
@@ -60,7 +61,10 @@ class CoOccurrence {
       return std::span<const Scored>(neighbors).subspan(start[item], start[item + 1] - start[item]);
     }
   };
-  static Relation Build(const std::vector<std::span<const uint32_t>>& transactions, uint32_t items,
+  // `owner[t]`: the shopper of transaction t; a shopper's transactions are
+  // contiguous.
+  static Relation Build(const std::vector<std::span<const uint32_t>>& transactions,
+                        const std::vector<uint32_t>& owner, uint32_t items,
                         const CoOccurrenceOptions& options);
   Relation bought_, viewed_;
 };

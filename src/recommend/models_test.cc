@@ -121,6 +121,31 @@ TEST(CoOccurrence, FindsPairsAndDiscountsWhatEveryoneBuys) {
   EXPECT_FALSE(corrupt.ok());
 }
 
+TEST(CoOccurrence, OneShopperAloneNeverMakesAPair) {
+  TrainingSet set;
+  set.as_of = 100 * kDay;
+  // "tent" and "stove" together in ten baskets of one shopper; "tent" and
+  // "lamp" once each by two shoppers.
+  std::vector<Event> camper, a, b;
+  for (int i = 0; i < 10; ++i) {
+    std::string order = "c" + std::to_string(i);
+    camper.push_back(Buy("tent", i * kDay, order));
+    camper.push_back(Buy("stove", i * kDay, order));
+  }
+  for (auto* events : {&a, &b}) {
+    events->push_back(Buy("tent", kDay, events == &a ? "a1" : "b1"));
+    events->push_back(Buy("lamp", kDay, events == &a ? "a1" : "b1"));
+  }
+  AddShopper(set, "camper", camper, InteractionWeights{});
+  AddShopper(set, "a", a, InteractionWeights{});
+  AddShopper(set, "b", b, InteractionWeights{});
+  CoOccurrence c = CoOccurrence::Fit(set, CoOccurrenceOptions{});
+  auto with_tent = c.BoughtWith(Id(set, "tent"));
+  ASSERT_EQ(with_tent.size(), 1u);
+  EXPECT_EQ(with_tent[0].item, Id(set, "lamp"));
+  EXPECT_TRUE(c.BoughtWith(Id(set, "stove")).empty());
+}
+
 TrainOptions SmallOptions() {
   TrainOptions o;
   o.als.factors = 8;
