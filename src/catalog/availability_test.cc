@@ -1,14 +1,11 @@
 #include "catalog/availability.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
+#include "store/scratch_store.h"
 
 namespace confide {
 namespace {
-
-namespace fs = std::filesystem;
 
 TEST(Distance, KnownCityPairs) {
   EXPECT_NEAR(DistanceKm(48.8566, 2.3522, 51.5074, -0.1278), 343.5, 2.0);  // Paris - London
@@ -21,12 +18,6 @@ class AvailabilityTest : public ::testing::Test {
   // about 11.1 km apart. "tea" in stock at s2, s4, s5 (s3 has a zero
   // level) and online; "cup" only in s1.
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("confide-avail-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = OpenRocksDbStore(dir_.string());
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
     catalog_ = std::make_unique<Catalog>(*store_);
     std::vector<StoreLocation> stores;
     for (int i = 1; i <= 5; ++i) stores.push_back({"s" + std::to_string(i), "Store", 0.0, 0.1 * i});
@@ -38,13 +29,7 @@ class AvailabilityTest : public ::testing::Test {
                                         {"online", "tea", 20}, {"s1", "cup", 2}})
                     .ok());
   }
-  void TearDown() override {
-    catalog_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
+  ScratchStore store_;
   std::unique_ptr<Catalog> catalog_;
 };
 

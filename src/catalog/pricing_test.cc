@@ -1,14 +1,11 @@
 #include "catalog/pricing.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
-#include <filesystem>
+#include "store/scratch_store.h"
 
 namespace confide {
 namespace {
-
-namespace fs = std::filesystem;
 
 Record Make(std::initializer_list<std::pair<const char*, const char*>> fields) {
   Record r;
@@ -105,12 +102,6 @@ TEST(QuotePrice, MostSpecificScopedPriceWinsThenPromotionOnTop) {
 class PriceListTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("confide-pricing-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto store = OpenRocksDbStore(dir_.string());
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
     catalog_ = std::make_unique<Catalog>(*store_);
     Product bread = Milk();
     bread.id = "bread";
@@ -119,13 +110,7 @@ class PriceListTest : public ::testing::Test {
     flat.id = "flat";
     ASSERT_TRUE(catalog_->PutProducts({Milk(), bread, flat}).ok());
   }
-  void TearDown() override {
-    catalog_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
-  }
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
+  ScratchStore store_;
   std::unique_ptr<Catalog> catalog_;
 };
 

@@ -1,12 +1,12 @@
 // Popularity, repurchase, co-occurrence, the hybrid, the model set and its
 // registry, on small retailers whose answers are known by construction.
-#include <filesystem>
 #include <random>
 
 #include <gtest/gtest.h>
 
 #include "recommend/model_registry.h"
 #include "recommend/model_set.h"
+#include "store/scratch_store.h"
 
 namespace confide {
 namespace {
@@ -234,19 +234,7 @@ TEST(ModelSet, RefusesASetWithoutPurchases) {
 
 class RegistryTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("confide-registry-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    auto store = OpenRocksDbStore(dir_.string());
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(*store);
-  }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::filesystem::path dir_;
-  std::unique_ptr<Store> store_;
+  ScratchStore store_;
 };
 
 TEST_F(RegistryTest, PublishesVersionsKeepsTheLastThreeAndLoadsTheCurrent) {
