@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "catalog/catalog_mirror.h"
 #include "core/bytes.h"
 #include "core/json_writer.h"
 #include "core/money.h"
@@ -183,18 +184,54 @@ std::string StoreToJson(const StoreLocation& s) {
   return w.Take();
 }
 
+Catalog::Catalog(Store& store) : store_(store), mirror_(std::make_unique<CatalogMirror>()) {}
+Catalog::~Catalog() = default;
+
+Status Catalog::LoadMirror() {
+  if (mirrored_.load(std::memory_order_acquire)) return {};
+  std::lock_guard lock(write_mu_);
+  if (mirrored_.load(std::memory_order_relaxed)) return {};
+  CONFIDE_RETURN_IF_ERROR(ForEachProduct([&](const Product& p) { return mirror_->Put(p), true; }));
+  CONFIDE_RETURN_IF_ERROR(ForEachStore([&](const StoreLocation& s) { return mirror_->Put(s), true; }));
+  Status inner;
+  Status s = store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) {
+    size_t zero = k.find('\0');
+    uint64_t q;
+    if (zero == std::string_view::npos || !GetVarint64(v, q)) {
+      inner = Status(Code::kDataLoss, "stored inventory is malformed");
+      return false;
+    }
+    mirror_->Put(InventoryLevel{std::string(k.substr(0, zero)), std::string(k.substr(zero + 1)), static_cast<int64_t>(q)});
+    return true;
+  });
+  CONFIDE_RETURN_IF_ERROR(s);
+  CONFIDE_RETURN_IF_ERROR(inner);
+  mirrored_.store(true, std::memory_order_release);
+  return {};
+}
+
 Status Catalog::PutProducts(const std::vector<Product>& products) {
   WriteBatch b;
   for (const auto& p : products) b.Put(Family::kProducts, p.id, EncodeProduct(p));
-  return store_.Write(b);
+  std::lock_guard lock(write_mu_);
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  if (mirrored_.load(std::memory_order_relaxed)) {
+    for (const auto& p : products) mirror_->Put(p);
+  }
+  return {};
 }
 
 Status Catalog::PutStores(const std::vector<StoreLocation>& stores) {
   WriteBatch b;
   for (const auto& s : stores) b.Put(Family::kStores, s.id, EncodeStore(s));
+  std::lock_guard lock(write_mu_);
   Status written = store_.Write(b);
   stores_version_.fetch_add(1, std::memory_order_acq_rel);
-  return written;
+  CONFIDE_RETURN_IF_ERROR(written);
+  if (mirrored_.load(std::memory_order_relaxed)) {
+    for (const auto& s : stores) mirror_->Put(s);
+  }
+  return {};
 }
 
 Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
@@ -205,7 +242,12 @@ Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
     b.Put(Family::kInventory, InventoryKey(l.location, l.product_id), q);
     b.Put(Family::kStock, InventoryKey(l.product_id, l.location), q);
   }
-  return store_.Write(b);
+  std::lock_guard lock(write_mu_);
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  if (mirrored_.load(std::memory_order_relaxed)) {
+    for (const auto& l : levels) mirror_->Put(l);
+  }
+  return {};
 }
 
 Status Catalog::ForEachStockOf(std::string_view product_id,
@@ -248,31 +290,18 @@ Status Catalog::EnsureStockIndex() {
 }
 
 Result<std::optional<Product>> Catalog::GetProduct(std::string_view id) {
-  auto v = store_.Get(Family::kProducts, id);
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<Product>();
-  auto p = DecodeProduct(id, **v);
-  if (!p.ok()) return p.status();
-  return std::optional<Product>(std::move(*p));
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  return mirror_->FindProduct(id);
 }
 
 Result<std::optional<StoreLocation>> Catalog::GetStore(std::string_view id) {
-  auto v = store_.Get(Family::kStores, id);
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<StoreLocation>();
-  auto s = DecodeStore(id, **v);
-  if (!s.ok()) return s.status();
-  return std::optional<StoreLocation>(std::move(*s));
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  return mirror_->FindStore(id);
 }
 
 Result<std::optional<int64_t>> Catalog::GetInventory(std::string_view location, std::string_view product_id) {
-  auto v = store_.Get(Family::kInventory, InventoryKey(location, product_id));
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return std::optional<int64_t>();
-  std::string_view in = **v;
-  uint64_t q;
-  if (!GetVarint64(in, q)) return Status(Code::kDataLoss, "stored inventory is malformed");
-  return std::optional<int64_t>(static_cast<int64_t>(q));
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  return mirror_->FindLevel(location, product_id);
 }
 
 Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn) {

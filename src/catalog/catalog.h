@@ -3,13 +3,14 @@
 // are regional).
 //
 // Records are built from Records (JSON objects or CSV rows) with errors
-// naming the field. Catalog is thread-safe: it holds no state beyond the
-// Store it writes to.
+// naming the field. Catalog is thread-safe.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -53,9 +54,20 @@ Result<InventoryLevel> InventoryFromRecord(const Record& r);
 std::string ProductToJson(const Product& p);
 std::string StoreToJson(const StoreLocation& s);
 
+class CatalogMirror;
+
+// Point reads (GetProduct, GetStore, GetInventory) are answered from an
+// in-memory mirror (catalog_mirror.h), filled from the store by the first
+// of them or by LoadMirror(). Writes go to the store, durably, then to the
+// mirror. The store has one process at a time, so no write can bypass it.
 class Catalog {
  public:
-  explicit Catalog(Store& store) : store_(store) {}
+  explicit Catalog(Store& store);
+  ~Catalog();
+
+  // Fills the mirror now (a server calls it at start, so that no request
+  // pays for it); idempotent.
+  Status LoadMirror();
 
   // Batch upserts, durable on return.
   Status PutProducts(const std::vector<Product>& products);
@@ -87,6 +99,9 @@ class Catalog {
  private:
   Store& store_;
   std::atomic<uint64_t> stores_version_{1};
+  std::mutex write_mu_;  // orders store writes and mirror updates alike, and the load
+  std::atomic<bool> mirrored_{false};
+  std::unique_ptr<CatalogMirror> mirror_;
 };
 
 }  // namespace confide

@@ -196,24 +196,38 @@ Status PriceList::Put(std::vector<PriceRule> rules, Micros now) {
     r.recorded = now;
     b.Put(Family::kPrices, RuleKey(r.product_id, r.id), EncodeRule(r));
   }
-  return store_.Write(b);
+  std::lock_guard lock(write_mu_);
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  if (mirrored_.load(std::memory_order_relaxed)) {
+    std::unique_lock mirror(mu_);
+    for (const PriceRule& r : rules) Mirror(r);
+  }
+  return {};
+}
+
+void PriceList::Mirror(const PriceRule& rule) {
+  std::vector<PriceRule>& rules = by_product_[rule.product_id];
+  auto at = std::lower_bound(rules.begin(), rules.end(), rule.id, [](const PriceRule& r, const std::string& id) { return r.id < id; });
+  if (at != rules.end() && at->id == rule.id) *at = rule;
+  else rules.insert(at, rule);
+}
+
+Status PriceList::LoadMirror() {
+  if (mirrored_.load(std::memory_order_acquire)) return {};
+  std::lock_guard lock(write_mu_);
+  if (mirrored_.load(std::memory_order_relaxed)) return {};
+  std::unique_lock mirror(mu_);
+  CONFIDE_RETURN_IF_ERROR(ForEach([&](const PriceRule& r) { return Mirror(r), true; }));
+  mirrored_.store(true, std::memory_order_release);
+  return {};
 }
 
 Result<std::vector<PriceRule>> PriceList::RulesOf(std::string_view product_id) {
-  std::vector<PriceRule> out;
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kPrices, RuleKey(product_id, ""), [&](std::string_view k, std::string_view v) {
-    auto r = DecodeRule(k, v);
-    if (!r.ok()) {
-      inner = r.status();
-      return false;
-    }
-    out.push_back(std::move(*r));
-    return true;
-  });
-  CONFIDE_RETURN_IF_ERROR(s);
-  CONFIDE_RETURN_IF_ERROR(inner);
-  return out;
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  std::shared_lock lock(mu_);
+  auto it = by_product_.find(product_id);
+  if (it == by_product_.end()) return std::vector<PriceRule>();
+  return it->second;
 }
 
 Status PriceList::ForEach(const std::function<bool(const PriceRule&)>& fn) {

@@ -14,13 +14,15 @@
 // - A rule is in effect from `starts` (or when recorded) until `ends`.
 //
 // Not personal data: stored in clear in the `prices` family, keyed
-// product + '\0' + rule id (docs/storage.md). PriceList is thread-safe (it
-// holds nothing beyond the Store); PriceBook is a read-only snapshot, safe
-// to share between threads.
+// product + '\0' + rule id (docs/storage.md). PriceList is thread-safe;
+// PriceBook is a read-only snapshot, safe to share between threads.
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
+#include <mutex>
+#include <shared_mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -81,11 +83,15 @@ std::string PriceRuleToJson(const PriceRule& rule);
 Quote QuotePrice(const Product& product, std::span<const PriceRule> rules, const PriceContext& context);
 
 // The rules stored in a cell's Store.
+// Rules per product are answered from memory (RulesOf, QuoteFor), filled
+// from the store by the first of them; Put writes the store, durably, then
+// memory. A region's prices go through one PriceList (Cell::prices()).
 class PriceList {
  public:
   explicit PriceList(Store& store) : store_(store) {}
   // Upserts, stamping `recorded`; durable on return.
   Status Put(std::vector<PriceRule> rules, Micros now);
+  // In rule id order.
   Result<std::vector<PriceRule>> RulesOf(std::string_view product_id);
   // Every rule, grouped by product (product order); return false to stop.
   Status ForEach(const std::function<bool(const PriceRule&)>& fn);
@@ -94,11 +100,20 @@ class PriceList {
   Result<Quote> QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context);
 
  private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  Status LoadMirror();
+  void Mirror(const PriceRule& rule);  // with mu_ held alone
+
   Store& store_;
+  std::mutex write_mu_;  // orders store writes and mirror updates, and the load
+  std::atomic<bool> mirrored_{false};
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, std::vector<PriceRule>, Hash, std::equal_to<>> by_product_;
 };
 
-// A snapshot of every rule, for quoting many products without a store
-// read per product (cart-recovery lists, exports).
 class PriceBook {
  public:
   static Result<PriceBook> Load(PriceList& prices);

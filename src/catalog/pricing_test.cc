@@ -138,6 +138,28 @@ TEST_F(PriceListTest, StoredRulesRoundTripAndReplaceById) {
   EXPECT_EQ(book->For(Milk(), {Channel::kStore, "s1", kNow}).price, 1'000'000);
 }
 
+TEST_F(PriceListTest, RulesReadFromMemoryFollowWritesAndMatchTheStore) {
+  PriceList prices(*store_);
+  ASSERT_TRUE(prices.Put({Rule({{"id", "b"}, {"product_id", "milk"}, {"channel", "web"}, {"price", "1.5"}})}, kT0).ok());
+  ASSERT_EQ(prices.RulesOf("milk")->size(), 1u);  // memory filled from the store here
+  ASSERT_TRUE(prices.Put({Rule({{"id", "a"}, {"product_id", "milk"}, {"channel", "app"}, {"price", "1.2"}}),
+                          Rule({{"id", "b"}, {"product_id", "milk"}, {"channel", "web"}, {"price", "1.4"}}),
+                          Rule({{"id", "c"}, {"product_id", "bread"}, {"channel", "web"}, {"price", "0.9"}})},
+                         kT0 + 1)
+                  .ok());
+  EXPECT_EQ(prices.QuoteFor(*catalog_, "milk", {Channel::kWeb, "", kNow})->price, 1'400'000);
+  EXPECT_EQ(prices.QuoteFor(*catalog_, "bread", {Channel::kWeb, "", kNow})->price, 900'000);
+  PriceList fresh(*store_);  // what the store holds, in the same order
+  auto held = prices.RulesOf("milk"), stored = fresh.RulesOf("milk");
+  ASSERT_EQ(held->size(), 2u);
+  ASSERT_EQ(stored->size(), 2u);
+  for (size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ((*held)[i].id, (*stored)[i].id);
+    EXPECT_EQ((*held)[i].price, (*stored)[i].price);
+  }
+  EXPECT_EQ((*held)[0].id, "a");
+}
+
 TEST_F(PriceListTest, ConsistencyReportNamesDifferingProductsWithAmountAndSince) {
   PriceList prices(*store_);
   ASSERT_TRUE(prices.Put({Rule({{"id", "s1"}, {"product_id", "milk"}, {"store_id", "s1"}, {"price", "1.8"},

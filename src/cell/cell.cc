@@ -62,6 +62,7 @@ struct Cell::Impl {
   std::unique_ptr<Pseudonymizer> pseudonyms;
   std::unique_ptr<Store> store;
   std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<PriceList> prices;
   std::unique_ptr<AuditLog> audit;
 
   // Guards the identity graph and the data keys together: a shopper and its
@@ -245,6 +246,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   impl->catalog = std::make_unique<Catalog>(*impl->store);
+  impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());
   auto audit = AuditLog::Open(*impl->store);
   if (!audit.ok()) return audit.status();
@@ -257,6 +259,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
 
 const RegionConfig& Cell::region() const { return impl_->region; }
 Catalog& Cell::catalog() { return *impl_->catalog; }
+PriceList& Cell::prices() { return *impl_->prices; }
 AuditLog& Cell::audit() { return *impl_->audit; }
 
 std::string Cell::MintShopperToken(IdKind kind, std::string_view id, Micros expires) const {

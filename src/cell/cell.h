@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "catalog/pricing.h"
 #include "consent/policy.h"
 #include "crypto/shopper_token.h"
 #include "privacy/audit_log.h"
@@ -171,6 +172,7 @@ class Cell {
   Result<KeyRotation> RotateKeys();
 
   Catalog& catalog();
+  PriceList& prices();  // the region's one price list (its rules are held in memory)
   Store& store();
 
   // Counters for /metrics: events stored since the cell was opened, and

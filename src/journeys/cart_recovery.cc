@@ -50,7 +50,7 @@ Incentive IncentiveFor(const PricedCart& cart, const std::vector<IncentiveBand>&
 
 Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
                                                       const RecoveryQuery& query) {
-  PriceList prices(cell.store());
+  PriceList& prices = cell.prices();
   auto book = PriceBook::Load(prices);
   if (!book.ok()) return book.status();
   const Micros window = int64_t{config.abandon_after_minutes} * 60 * kMicrosPerSecond;

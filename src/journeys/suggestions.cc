@@ -87,7 +87,7 @@ std::string SuggestionEntryToJson(const SuggestionEntry& e, Micros generated_at)
 
 Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                        const std::function<Status(std::string_view line)>& write) {
-  PriceList list(cell.store());
+  PriceList& list = cell.prices();
   auto prices = PriceBook::Load(list);
   if (!prices.ok()) return prices.status();
   // The cell reads (and decrypts) one granted history at a time on this

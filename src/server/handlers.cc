@@ -696,7 +696,7 @@ Result<Channel> ChannelParam(const QueryParams& query) {
 // Quotes each served item at the effective price for the channel and store
 // and lists how it can be had.
 Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::string& store_id) {
-  PriceList prices(cell.store());
+  PriceList& prices = cell.prices();
   PriceContext context{channel, store_id, NowMicros()};
   for (ServedItem& item : served.items) {
     auto quote = prices.QuoteFor(cell.catalog(), item.product_id, context);
@@ -786,7 +786,7 @@ HttpResponse Api::GetModels(Call& call) {
 
 HttpResponse Api::PutPrices(Call& call) {
   Catalog& catalog = call.cell->catalog();
-  PriceList prices(call.cell->store());
+  PriceList& prices = call.cell->prices();
   Status lookup;
   auto from_record = [&](const Record& r) -> Result<PriceRule> {
     auto rule = PriceRuleFromRecord(r);
@@ -815,7 +815,7 @@ HttpResponse Api::GetPrice(Call& call) {
     if (!store.ok()) return Failure(call.log_fields, store.status());
     if (!store->has_value()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "no store with this id", "store_id");
   }
-  PriceList prices(call.cell->store());
+  PriceList& prices = call.cell->prices();
   auto quote = prices.QuoteFor(call.cell->catalog(), call.params.Get("id"), context);
   if (!quote.ok()) {
     if (quote.status().code() == Code::kNotFound)
@@ -826,7 +826,7 @@ HttpResponse Api::GetPrice(Call& call) {
 }
 
 HttpResponse Api::GetPriceConsistency(Call& call) {
-  PriceList prices(call.cell->store());
+  PriceList& prices = call.cell->prices();
   auto report = PriceConsistencyReport(call.cell->catalog(), prices, NowMicros());
   if (!report.ok()) return Failure(call.log_fields, report.status());
   return Json(200, PriceConsistencyToJson(*report));
@@ -935,7 +935,7 @@ HttpResponse Api::GetCart(Call& call) {
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
   Cart cart = DeriveCart(*history);
-  PriceList prices(call.cell->store());
+  PriceList& prices = call.cell->prices();
   PriceContext context{*channel, *store_id, NowMicros()};
   PricedCart priced;
   for (const CartLine& line : cart.lines) {
@@ -1044,7 +1044,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
   if (!history.ok()) return Failure(call.log_fields, history.status());
   std::vector<DueItem> due = DueWithin(*history, now, *horizon, ItemCycles(LiveModelsOf(call)),
                                        config_.replenishment);
-  PriceList prices(call.cell->store());
+  PriceList& prices = call.cell->prices();
   PriceContext context{*channel, *store_id, now};
   JsonWriter w;
   w.BeginObject().Key("items").BeginArray();
@@ -1103,7 +1103,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
   if (allowed) {
     auto history = call.cell->History(grant);
     if (!history.ok()) return Failure(call.log_fields, history.status());
-    PriceList list(call.cell->store());
+    PriceList& list = call.cell->prices();
     auto prices = PriceBook::Load(list);
     if (!prices.ok()) return Failure(call.log_fields, prices.status());
     std::shared_ptr<const ModelSet> models = LiveModelsOf(call);

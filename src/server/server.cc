@@ -483,6 +483,9 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   for (auto& [id, cell] : impl->cells) {
     Status audited = AuditConfigChange(*cell, fingerprint);
     if (!audited.ok()) return Status(audited.code(), "region " + id + ": audit log: " + audited.message());
+    // Requests read the catalog from memory: fill it before the first one.
+    Status mirrored = cell->catalog().LoadMirror();
+    if (!mirrored.ok()) return Status(mirrored.code(), "region " + id + ": catalog: " + mirrored.message());
   }
 
   beast::error_code ec;

@@ -1,0 +1,64 @@
+#include "catalog/catalog_mirror.h"
+
+#include <gtest/gtest.h>
+
+#include "store/scratch_store.h"
+
+namespace confide {
+namespace {
+
+Product Item(const std::string& id, const std::string& category, bool active = true) {
+  return {id, "Title " + id, category, "", 1'000'000, {}, active};
+}
+
+TEST(CatalogMirror, LevelsByLocationAndProduct) {
+  CatalogMirror m;
+  m.Put(InventoryLevel{"s1", "tea", 4});
+  m.Put(InventoryLevel{"online", "cup", 0});
+  m.Put(InventoryLevel{"s1", "cup", 2});  // a column added after s1's levels were sized
+  m.Put(InventoryLevel{"s1", "tea", 7});
+  EXPECT_EQ(m.FindLevel("s1", "tea"), 7);
+  EXPECT_EQ(m.FindLevel("s1", "cup"), 2);
+  EXPECT_EQ(m.FindLevel("online", "cup"), 0);  // a zero level is a level
+  EXPECT_EQ(m.FindLevel("online", "tea"), std::nullopt);
+  EXPECT_EQ(m.FindLevel("s2", "tea"), std::nullopt);
+  EXPECT_EQ(m.FindLevel("s1", "mug"), std::nullopt);
+}
+
+TEST(CatalogMirror, CatalogReadsWhatTheStoreHoldsAndKeepsUpWithItsWrites) {
+  ScratchStore store;
+  {
+    Catalog writer(*store);
+    ASSERT_TRUE(writer.PutProducts({Item("tea", "drinks"), Item("cup", "home", false)}).ok());
+    ASSERT_TRUE(writer.PutStores({{"s1", "Paris", 48.85, 2.35}}).ok());
+    ASSERT_TRUE(writer.PutInventory({{"s1", "tea", 4}, {"online", "tea", 0}}).ok());
+  }
+  // A new Catalog fills its mirror from the store on the first read.
+  Catalog catalog(*store);
+  auto tea = catalog.GetProduct("tea");
+  ASSERT_TRUE(tea.ok());
+  ASSERT_TRUE(tea->has_value());
+  EXPECT_EQ((*tea)->category, "drinks");
+  EXPECT_FALSE((*catalog.GetProduct("cup"))->active);
+  EXPECT_FALSE(catalog.GetProduct("mug")->has_value());
+  EXPECT_EQ((*catalog.GetStore("s1"))->name, "Paris");
+  EXPECT_EQ(*catalog.GetInventory("s1", "tea"), 4);
+  EXPECT_EQ(*catalog.GetInventory("online", "tea"), 0);
+  EXPECT_FALSE(catalog.GetInventory("s1", "cup")->has_value());
+
+  // Writes through it are read back at once, and are in the store too.
+  ASSERT_TRUE(catalog.PutProducts({Item("tea", "tea"), Item("mug", "home")}).ok());
+  ASSERT_TRUE(catalog.PutInventory({{"s1", "tea", 0}, {"s1", "mug", 3}}).ok());
+  ASSERT_TRUE(catalog.PutStores({{"s2", "Lyon", 45.76, 4.84}}).ok());
+  EXPECT_EQ((*catalog.GetProduct("tea"))->category, "tea");
+  EXPECT_TRUE(catalog.GetProduct("mug")->has_value());
+  EXPECT_EQ(*catalog.GetInventory("s1", "tea"), 0);
+  EXPECT_EQ(*catalog.GetInventory("s1", "mug"), 3);
+  EXPECT_TRUE(catalog.GetStore("s2")->has_value());
+  Catalog reopened(*store);
+  EXPECT_EQ((*reopened.GetProduct("tea"))->category, "tea");
+  EXPECT_EQ(*reopened.GetInventory("s1", "mug"), 3);
+}
+
+}  // namespace
+}  // namespace confide
