@@ -510,11 +510,12 @@ AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& optio
       progress(AlsIteration{it, loss, seconds});
     }
   }
-  m.ComputeGram();
+  m.PrepareServing();
   return m;
 }
 
-void AlsModel::ComputeGram() {
+void AlsModel::PrepareServing() {
+  clusters_ = items_ >= kClusteredItems ? FactorClusters::Build(item_factors_, items_, factors_) : FactorClusters();
   const uint32_t k = factors_;
   item_gram_.assign(size_t{k} * k, 0.0);
   if (k == 0) return;
@@ -599,6 +600,29 @@ void AlsModel::ScoreAll(std::span<const float> user, std::span<float> out) const
   }
 }
 
+std::vector<Scored> AlsModel::TopItems(std::span<const float> user, size_t n) const {
+  assert(user.size() == factors_);
+  if (clusters_.clusters() == 0) {
+    std::vector<float> scores(items_);
+    ScoreAll(user, scores);
+    return TopOfDense(scores, n);
+  }
+  std::vector<uint32_t> near = clusters_.Probe(user, std::max<size_t>(30 * n, items_ / 16));
+  std::vector<Scored> top(near.size());
+  Kernels kernels = PickKernels(factors_);
+  constexpr size_t kBlock = 256;
+  const float* rows[kBlock];
+  float scores[kBlock];
+  for (size_t start = 0; start < near.size(); start += kBlock) {
+    size_t m = std::min(kBlock, near.size() - start);
+    for (size_t i = 0; i < m; ++i) rows[i] = item_factors_.data() + size_t{near[start + i]} * factors_;
+    kernels.dots(rows, m, user.data(), factors_, scores);
+    for (size_t i = 0; i < m; ++i) top[start + i] = {near[start + i], scores[i]};
+  }
+  KeepTop(top, n);
+  return top;
+}
+
 float AlsModel::Score(std::span<const float> user, uint32_t item) const {
   assert(user.size() == factors_ && item < items_);
   return ConstVectorMapF(item_factors_.data() + size_t{item} * factors_, factors_)
@@ -653,13 +677,13 @@ Result<AlsModel> AlsModel::Deserialize(std::string_view in) {
   }
   m.regularization_ = params[0];
   m.alpha_ = params[1];
-  m.ComputeGram();
+  m.PrepareServing();
   return m;
 }
 
 size_t AlsModel::memory_bytes() const {
   return sizeof(*this) + item_factors_.capacity() * sizeof(float) + user_factors_.capacity() * sizeof(float) +
-         item_gram_.capacity() * sizeof(double);
+         item_gram_.capacity() * sizeof(double) + clusters_.memory_bytes();
 }
 
 }  // namespace confide

@@ -24,6 +24,8 @@
 
 #include "core/status.h"
 #include "recommend/activity.h"
+#include "recommend/factor_clusters.h"
+#include "recommend/scored.h"
 
 namespace confide {
 
@@ -121,6 +123,12 @@ class AlsModel {
   void ScoreAll(std::span<const float> user, std::span<float> out) const;
   // One item's score. REQUIRES: user.size() == factors(), item < items().
   float Score(std::span<const float> user, uint32_t item) const;
+  // The n best-scoring items, best first. From kClusteredItems items on,
+  // only the items of the clusters nearest the user are scored (at least
+  // max(30 n, items / 16) of them: factor_clusters.h), so the answer is
+  // approximate; below, every item is. REQUIRES: user.size() == factors().
+  static constexpr uint32_t kClusteredItems = 4096;
+  std::vector<Scored> TopItems(std::span<const float> user, size_t n) const;
 
   // Appends the model (versioned; little-endian floats; a checksum over
   // the whole record). The trained user vectors are written only when
@@ -134,7 +142,7 @@ class AlsModel {
   size_t memory_bytes() const;
 
  private:
-  void ComputeGram();  // item_gram_ from item_factors_
+  void PrepareServing();  // item_gram_ and clusters_ from item_factors_
 
   uint32_t factors_ = 0;
   uint32_t items_ = 0;
@@ -145,6 +153,7 @@ class AlsModel {
   Floats item_factors_;            // items x factors, row-major
   Floats user_factors_;            // users x factors, row-major (may be empty)
   std::vector<double> item_gram_;  // Y^T Y, factors x factors, for FoldIn
+  FactorClusters clusters_;        // for TopItems, from kClusteredItems items on
 };
 
 }  // namespace confide

@@ -137,14 +137,13 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   }
 
   if (models.als && !shopper.preferences.empty()) {
-    std::vector<float> user = models.als->FoldIn(shopper.preferences);
-    std::vector<float> scores(models.als->items());
-    models.als->ScoreAll(user, scores);
-    std::vector<Scored> top = TopOfDense(scores, n);
+    const AlsModel& als = *models.als;
+    std::vector<float> user = als.FoldIn(shopper.preferences);
+    std::vector<Scored> top = als.TopItems(user, n);
     float best = top.empty() || top.front().score <= 0 ? 1.0f : top.front().score;
     for (const Scored& s : top) slot(s.item, Reason::kSimilarTo, kUnexplained);
     for (auto& c : out) {
-      if (c.item < scores.size()) c.features[F(Feature::kAls)] = std::max(scores[c.item], 0.0f) / best;
+      if (c.item < als.items()) c.features[F(Feature::kAls)] = std::max(als.Score(user, c.item), 0.0f) / best;
     }
   }
 

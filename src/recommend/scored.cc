@@ -5,7 +5,10 @@
 namespace confide {
 
 namespace {
-bool Better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.item < b.item); }
+// A function object, not a function pointer: the sorts and heaps inline it.
+constexpr auto Better = [](const Scored& a, const Scored& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+};
 }  // namespace
 
 std::vector<Scored> TopOfDense(std::span<const float> scores, size_t n) {
@@ -28,12 +31,11 @@ std::vector<Scored> TopOfDense(std::span<const float> scores, size_t n) {
 }
 
 void KeepTop(std::vector<Scored>& items, size_t n) {
-  auto better = Better;
   if (items.size() > n) {
-    std::nth_element(items.begin(), items.begin() + static_cast<ptrdiff_t>(n), items.end(), better);
+    std::nth_element(items.begin(), items.begin() + static_cast<ptrdiff_t>(n), items.end(), Better);
     items.resize(n);
   }
-  std::sort(items.begin(), items.end(), better);
+  std::sort(items.begin(), items.end(), Better);
 }
 
 }  // namespace confide

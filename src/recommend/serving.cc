@@ -131,9 +131,7 @@ Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id,
     // Items close in the ALS factor space are similar too.
     if (!bought_together && models->als && !list.full()) {
       const AlsModel& als = *models->als;
-      std::vector<float> scores(als.items());
-      als.ScoreAll(als.item(*item), scores);
-      std::vector<Scored> top = TopOfDense(scores, 4 * q.k + 1);
+      std::vector<Scored> top = als.TopItems(als.item(*item), 4 * q.k + 1);
       for (const Scored& s : top) {
         if (s.score <= 0) break;
         CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score, "similar_to" + because));
