@@ -1,6 +1,7 @@
 #include "cell/cell.h"
 
 #include <algorithm>
+#include <array>
 #include <climits>
 #include <functional>
 #include <cstring>
@@ -64,6 +65,16 @@ struct Cell::Impl {
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<PriceList> prices;
   std::unique_ptr<AuditLog> audit;
+
+  // Cell::HistoryVersion: a counter per shard of groups, moved after
+  // events are stored for a group of the shard, and an epoch moved after
+  // deletions (retention, erasure).
+  static constexpr size_t kHistoryShards = 4096;
+  std::array<std::atomic<uint64_t>, kHistoryShards> history_shards{};
+  std::atomic<uint64_t> history_epoch{0};
+  std::atomic<uint64_t>& HistoryShard(std::string_view root) {
+    return history_shards[std::hash<std::string_view>{}(root) % kHistoryShards];
+  }
 
   // Guards the identity graph and the data keys together: a shopper and its
   // key come into being in one step.
@@ -390,6 +401,7 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   m.ReleaseClaims(claimed);
   if (!s.ok()) return s;
   m.events_stored.fetch_add(rows.size(), std::memory_order_relaxed);
+  for (const auto& t : targets) m.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
   return outcomes;
 }
 
@@ -458,6 +470,12 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
   std::stable_sort(history.begin(), history.end(),
                    [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
   return history;
+}
+
+uint64_t Cell::HistoryVersion(const Grant& grant) const {
+  Impl& m = *impl_;
+  return m.history_epoch.load(std::memory_order_acquire) +
+         m.HistoryShard(grant.subject()).load(std::memory_order_acquire);
 }
 
 Status Cell::ForEachGrantedHistory(Purpose purpose,
@@ -553,6 +571,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   receipt.identifiers = m.graph.RemoveGroup(*root, rows);
   m.consent_states.erase(*root);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(rows, Durability::kSync));
+  m.history_epoch.fetch_add(1, std::memory_order_release);
   return receipt;
 }
 
@@ -641,6 +660,7 @@ Result<Cell::RetentionReport> Cell::ApplyRetention(const Retention& limits, Micr
   if (!inner.ok()) return inner;
   if (!s.ok()) return s;
   if (!batch.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  m.history_epoch.fetch_add(1, std::memory_order_release);
   return report;
 }
 

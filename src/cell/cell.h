@@ -107,6 +107,14 @@ class Cell {
   // (identifiers only) are never returned.
   Result<std::vector<Event>> History(const Grant& grant);
 
+  // Moves whenever what History(grant) returns may have changed: events
+  // stored for the grant's group (a merge into it included), retention or
+  // an erasure deleting events. Read it before History: a cache of what is
+  // derived from the history, stored under the version read first, is
+  // then never served after a change. Lock-free; groups share 4,096
+  // counters, so a change also moves a few unrelated groups' versions.
+  uint64_t HistoryVersion(const Grant& grant) const;
+
   // The training read path: every shopper group whose grant for `purpose`
   // allows anything now, one at a time, with its history through that
   // grant (as History returns it) and its pseudonymous key (the group

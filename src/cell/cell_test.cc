@@ -317,6 +317,38 @@ TEST_F(CellTest, OptOutPersonalizationUntilRefused) {
   EXPECT_EQ(Readable(*cell_, "C-11", Purpose::kAnalytics), 3u);
 }
 
+// Serving caches key on HistoryVersion: it must move with every change of
+// what History returns, and stay put otherwise.
+TEST_F(CellTest, HistoryVersionMovesWhenTheHistoryChanges) {
+  cell_.reset();
+  cell_ = OpenCell("us", LegalBasis::kOptOut);
+  Ingest(Journey("C-40"));
+  auto version = [&] { return cell_->HistoryVersion(cell_->GrantFor(IdKind::kCustomer, "C-40", Purpose::kPersonalization)); };
+  uint64_t v0 = version();
+  EXPECT_EQ(version(), v0) << "reads change nothing";
+  ASSERT_EQ(Readable(*cell_, "C-40"), 3u);
+  EXPECT_EQ(version(), v0);
+  Event more = MakeEvent("C-40-v2", EventType::kView, Channel::kApp, "2025-03-03T10:00:00Z");
+  more.product_id = "P2";
+  more.id(IdKind::kCustomer) = "C-40";
+  Ingest({more});
+  uint64_t v1 = version();
+  EXPECT_NE(v1, v0) << "an event stored";
+  Event link = MakeEvent("C-40-id", EventType::kIdentify, Channel::kWeb, "2025-03-04T10:00:00Z");
+  link.id(IdKind::kCustomer) = "C-40";
+  link.id(IdKind::kAnonymous) = "anon-40";
+  Ingest({link});
+  uint64_t v2 = version();
+  EXPECT_NE(v2, v1) << "a merge into the group";
+  Retention limits;
+  limits.browsing_days = 30;  // the views are older
+  ASSERT_TRUE(cell_->ApplyRetention(limits, NowMicros()).ok());
+  uint64_t v3 = version();
+  EXPECT_NE(v3, v2) << "retention";
+  ASSERT_TRUE(cell_->Erase(IdKind::kAnonymous, "someone-else").ok());
+  EXPECT_EQ(version(), v3) << "an erasure that found nobody changes nothing";
+}
+
 TEST_F(CellTest, CategoryOptOutsAndExpiryShapeTheRead) {
   Ingest(Journey("C-12"));
   ConsentRecord r = Decision(Purpose::kPersonalization, true);
