@@ -26,7 +26,10 @@ TrainOptions TrainOptionsFrom(const RecommendConfig& c) {
 }
 
 RegionModels::RegionModels(Cell& cell, const RecommendConfig& config)
-    : cell_(cell), config_(config), registry_(cell.store()) {}
+    : cell_(cell),
+      config_(config),
+      registry_(cell.store()),
+      rankings_(config.cache_entries, static_cast<Micros>(config.cache_seconds) * kMicrosPerSecond) {}
 
 RegionModels::~RegionModels() {
   if (worker_.joinable()) worker_.join();
@@ -126,7 +129,10 @@ std::string RegionModels::ToJson() const {
   if (!j.last_progress.empty()) w.Key("progress").String(j.last_progress);
   if (!j.error.empty()) w.Key("error").String(j.error);
   if (j.version) w.Key("version").Uint(j.version);
-  w.EndObject().EndObject();
+  w.EndObject();
+  RankingCache::Stats cache = rankings_.stats();
+  w.Key("cache").BeginObject().Key("entries").Uint(cache.entries).Key("hits").Uint(cache.hits);
+  w.Key("misses").Uint(cache.misses).EndObject().EndObject();
   return w.Take();
 }
 

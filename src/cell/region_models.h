@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "recommend/model_registry.h"
 #include "recommend/model_set.h"
+#include "recommend/ranking_cache.h"
 
 namespace confide {
 
@@ -35,6 +36,8 @@ class RegionModels {
   // The live model set, or null before the first training.
   std::shared_ptr<const ModelSet> Current() const { return live_.Get(); }
   const RecommendConfig& config() const { return config_; }
+  // Rankings of recent requests ([recommend] cache_entries, cache_seconds).
+  RankingCache& rankings() { return rankings_; }
 
   // Trains on every shopper whose personalization grant allows anything,
   // publishes the result as the next version and makes it live. Blocks;
@@ -53,7 +56,8 @@ class RegionModels {
   };
   Job job() const;
 
-  // {"current":{version, trained_at, shoppers, items, ...}|null,"versions":[..],"training":{..}}
+  // {"current":{version, trained_at, shoppers, items, ...}|null,"versions":[..],"training":{..},
+  //  "cache":{"entries","hits","misses"}}
   std::string ToJson() const;
 
  private:
@@ -63,6 +67,7 @@ class RegionModels {
   RecommendConfig config_;
   ModelRegistry registry_;
   LiveModels live_;
+  RankingCache rankings_;
   std::atomic<bool> running_{false};  // a training is under way
   mutable std::mutex job_mu_;
   Job job_;

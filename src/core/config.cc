@@ -203,7 +203,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     const std::string p = "recommend.";
     CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
                                                "iterations", "regularization", "alpha", "max_per_category",
-                                               "retrain_hours"}));
+                                               "retrain_hours", "cache_entries", "cache_seconds"}));
     RecommendConfig& rc = c.recommend;
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
@@ -216,6 +216,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));
   }
 
   if (const toml::node* n = root.get("cart_recovery")) {

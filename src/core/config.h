@@ -72,6 +72,8 @@ struct RecommendConfig {
   double alpha = 1;
   uint32_t max_per_category = 3;  // diversity rule; 0: no limit
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
+  uint32_t cache_entries = 50'000;  // rankings of recent requests kept (recommend/ranking_cache.h); 0: none
+  uint32_t cache_seconds = 300;     // how long one is served
 };
 
 // Cart recovery (docs/configuration.md, [cart_recovery]): when a cart

@@ -74,13 +74,11 @@ std::optional<RecommendContext> ParseRecommendContext(std::string_view s) {
   return std::nullopt;
 }
 
-Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
-                                    const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query) {
-  Served served;
-  if (!models) return served;
-  served.model_version = models->version;
-  RuledList list(catalog, query);
-  auto item_of = [&](std::string_view id) { return models->items.Find(id); };
+Ranking RankForShopper(const ModelSet& models, std::span<const Event> history, const InteractionWeights& weights,
+                       const ServeQuery& query) {
+  Ranking ranking;
+  ranking.model_version = models.version;
+  auto item_of = [&](std::string_view id) { return models.items.Find(id); };
   Activity shopper = BuildActivity(history, weights, query.now, item_of);
 
   RankRequest request;
@@ -90,22 +88,38 @@ Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Even
     if (auto item = item_of(query.product_id)) request.seeds.push_back(*item);
   } else if (query.context == RecommendContext::kCart) {
     request.seeds = shopper.cart;
-    for (uint32_t item : shopper.cart) list.Exclude(models->items.id(item));
+    ranking.cart = shopper.cart;
   }
   // Principle 5: the shopper's data is used only where it helps, and only
   // when the models beat popularity on held-out data.
-  bool personal = !shopper.events.empty() && models->personalizes();
-  if (personal || !request.seeds.empty()) {
+  ranking.personalized = !shopper.events.empty() && models.personalizes();
+  if (ranking.personalized || !request.seeds.empty()) {
     Activity none;
-    for (const Ranked& r : RecommendFor(*models, personal ? shopper : none, request)) {
-      if (list.full()) break;
-      CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(r.item), r.score, ReasonText(*models, r)));
-    }
+    ranking.ranked = RecommendFor(models, ranking.personalized ? shopper : none, request);
+  }
+  return ranking;
+}
+
+Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Catalog& catalog, const ServeQuery& query) {
+  Served served;
+  if (!models) return served;
+  served.model_version = models->version;
+  RuledList list(catalog, query);
+  for (uint32_t item : ranking.cart) list.Exclude(models->items.id(item));
+  for (const Ranked& r : ranking.ranked) {
+    if (list.full()) break;
+    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(r.item), r.score, ReasonText(*models, r)));
   }
   CONFIDE_RETURN_IF_ERROR(list.Fill(*models));
   served.items = list.Take();
-  served.personalized = personal;
+  served.personalized = ranking.personalized;
   return served;
+}
+
+Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
+                                    const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query) {
+  if (!models) return Served();
+  return ServeRanking(models, RankForShopper(*models, history, weights, query), catalog, query);
 }
 
 Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id, bool bought_together,

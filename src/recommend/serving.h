@@ -50,10 +50,30 @@ struct Served {
   uint64_t model_version = 0; // 0: no model trained yet
 };
 
-// Recommendations for a shopper. `history` is what Cell::History returned
-// for a `personalization` grant (empty without one: the non-personalized
-// path). `models` may be null (nothing trained: best sellers from the
-// catalog's order). Errors only from catalog reads.
+// What a request ranks to before the catalog rules: the part of serving
+// that depends on the shopper's history and the models and on nothing in
+// the catalog, so that it can be cached (ranking_cache.h) while stock,
+// activity and prices stay live.
+struct Ranking {
+  std::vector<Ranked> ranked;  // best first; empty: best sellers only
+  std::vector<uint32_t> cart;  // cart context: the cart's items, excluded
+  bool personalized = false;   // built from the shopper's data
+  uint64_t model_version = 0;
+
+  size_t memory_bytes() const { return sizeof(*this) + ranked.capacity() * sizeof(Ranked) + cart.capacity() * 4; }
+};
+
+// `history` is what Cell::History returned for a `personalization` grant
+// (empty without one: the non-personalized path). Uses query.context,
+// product_id, store_id and now, nothing else of the query.
+Ranking RankForShopper(const ModelSet& models, std::span<const Event> history, const InteractionWeights& weights,
+                       const ServeQuery& query);
+
+// The ranking under the rules, filled with best sellers. `models` may be
+// null (nothing trained: an empty list). Errors only from catalog reads.
+Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Catalog& catalog, const ServeQuery& query);
+
+// Both steps at once.
 Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
                                     const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query);
 

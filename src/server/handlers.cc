@@ -709,6 +709,28 @@ Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::st
   return {};
 }
 
+// The request's ranking: from the region's cache while nothing it depends
+// on has changed, else ranked afresh. Purpose-bound: the history is read
+// only through the personalization grant (none without one).
+Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& region, const ModelSet& models,
+                                                  const Grant& grant, const ServeQuery& query) {
+  bool personal = grant.any() && !grant.subject().empty();
+  // The version is read before the history: see Cell::HistoryVersion.
+  std::string key = RankingCache::Key(personal ? grant.subject() : "", personal ? grant.categories().bits() : 0,
+                                      personal ? cell.HistoryVersion(grant) : 0, models.version, query);
+  if (auto cached = region.rankings().Find(key, query.now)) return cached;
+  std::vector<Event> history;
+  if (personal) {
+    auto read = cell.History(grant);
+    if (!read.ok()) return read.status();
+    history = std::move(*read);
+  }
+  auto ranking =
+      std::make_shared<const Ranking>(RankForShopper(models, history, WeightsFrom(region.config()), query));
+  region.rankings().Put(key, ranking, query.now);
+  return ranking;
+}
+
 }  // namespace
 
 RegionModels* Api::ModelsOf(const Call& call) const {
@@ -729,22 +751,19 @@ HttpResponse Api::GetRecommendations(Call& call) {
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
-  // Purpose-bound read: the history comes only through a personalization
-  // grant, and only when there is a model to use it.
-  std::vector<Event> history;
   bool gpc = GpcSignal(call.request);
   if (gpc) {  // recorded once per shopper; it refuses marketing, not personalization
     auto recorded = call.cell->RecordGpc(*kind, call.params.Get("id"), call.request.Header("user-agent"));
     if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
     if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, call.params.Get("id")), "source=gpc");
   }
+  Result<Served> served = Served();
   if (models) {
     Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, gpc);
-    auto read = call.cell->History(grant);
-    if (!read.ok()) return Failure(call.log_fields, read.status());
-    history = std::move(*read);
+    auto ranking = RankingFor(*call.cell, *ModelsOf(call), *models, grant, *query);
+    if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
+    served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
-  auto served = ServeRecommendations(models.get(), history, WeightsFrom(config_.recommend), call.cell->catalog(), *query);
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
   return Json(200, ServedToJson(*served));

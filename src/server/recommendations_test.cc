@@ -254,6 +254,33 @@ TEST_F(RecommendationsTest, CartContextLeavesOutTheCart) {
   EXPECT_TRUE(Has(r, "b-1")) << "bought with what is in the cart: " << r.body;
 }
 
+// Repeated requests are answered from the ranking cache, and nothing the
+// shopper does since is ever missed: each new event, and a withdrawal,
+// shows on the very next request.
+TEST_F(RecommendationsTest, CachedRankingsNeverOutliveTheHistoryTheyCameFrom) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  auto cache_hits = [&] {
+    simdjson::dom::parser parser;
+    return uint64_t(parser.parse(Send(admin_, "GET", "/v1/us/models").body)["cache"]["hits"]);
+  };
+  const std::string target = "/v1/us/customers/fan-3/recommendations?context=cart&k=20";
+  Reply first = Get(target);
+  uint64_t hits = cache_hits();
+  Reply again = Get(target);
+  EXPECT_EQ(cache_hits(), hits + 1);
+  EXPECT_EQ(again.body, first.body);
+  for (const char* product : {"b-0", "a-0", "c-1"}) {
+    std::string cart = std::string(R"([{"event_id":"cart-)") + product +
+                       R"(","type":"add_to_cart","timestamp":"2026-03-01T10:00:00Z","customer_id":"fan-3","channel":"web","product_id":")" +
+                       product + R"("}])";
+    ASSERT_EQ(Send(admin_, "POST", "/v1/us/events", cart).status, 200);
+    Reply r = Get(target);
+    EXPECT_FALSE(Has(r, product)) << "the item just put in the cart is left out at once: " << r.body;
+  }
+  Grant("us", "fan-3", false);
+  EXPECT_FALSE(Get(target).personalized) << "a withdrawal shows on the next request";
+}
+
 TEST_F(RecommendationsTest, BadParametersAre400NamingThem) {
   struct Case {
     std::string query;
