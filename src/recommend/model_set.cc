@@ -50,26 +50,37 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
   }
   if (baskets == 0) return Status(Code::kInvalidArgument, "no purchase to learn from", "events");
 
-  // Validation: every stride-th eligible shopper's last basket is held out.
+  // Validation: every stride-th eligible shopper's last baskets are held out.
   ModelSet result;
   std::vector<ValidationCase> cases;
   if (!eligible.empty()) {
     size_t stride = std::max<size_t>(1, eligible.size() / std::max<uint32_t>(options.validation_shoppers, 1));
+    size_t depth_limit = std::max<uint32_t>(options.validation_baskets, 1);
     TrainingSet held = set;
-    std::vector<std::pair<uint32_t, std::vector<uint32_t>>> truths;
-    for (size_t i = 0; i < eligible.size(); i += stride) {
+    struct Held {
+      uint32_t shopper;
+      size_t basket;  // index of the held-out basket in the shopper's baskets
+    };
+    std::vector<Held> truths;
+    size_t sampled = 0;
+    for (size_t i = 0; i < eligible.size(); i += stride, ++sampled) {
       uint32_t u = eligible[i];
       const Activity& a = set.activities[u];
-      truths.emplace_back(u, a.baskets.back().items);
-      held.activities[u] = Truncated(a, a.baskets.back().time, options.weights, set.as_of);
+      size_t depth = std::min(depth_limit, a.baskets.size() - 1);
+      for (size_t j = 1; j <= depth; ++j) truths.push_back({u, a.baskets.size() - j});
+      held.activities[u] = Truncated(a, a.baskets[a.baskets.size() - depth].time, options.weights, set.as_of);
     }
     Fitted v = FitAll(held, options, progress, "validation");
-    for (auto& [u, truth] : truths) {
-      const Activity& history = held.activities[u];
+    for (const Held& h : truths) {
+      const Activity& a = set.activities[h.shopper];
+      // The earliest held-out basket's history is what the models saw; a
+      // later one's history adds baskets the models never saw, as a
+      // shopper's newest baskets are at serving time.
+      Activity history = Truncated(a, a.baskets[h.basket].time, options.weights, set.as_of);
       RankRequest request;
       request.now = ExpectedNextVisit(history);
       request.candidates_per_model = options.candidates_per_model;
-      cases.push_back({GatherCandidates(v.refs(), history, request), std::move(truth)});
+      cases.push_back({GatherCandidates(v.refs(), history, request), a.baskets[h.basket].items});
     }
     result.blend = FitBlend(cases, options.k);
     if (progress) {
@@ -77,8 +88,9 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
       for (size_t f = 0; f < kFeatureCount; ++f) {
         weights += fmt::format("{}{}={}", f ? " " : "", FeatureName(static_cast<Feature>(f)), result.blend.weights[f]);
       }
-      progress(fmt::format("blend fitted on {} shoppers: {}; validation (Recall+NDCG)/2 @{} {:.4f} vs popularity {:.4f}",
-                           cases.size(), weights, options.k, result.blend.objective, result.blend.popularity_objective));
+      progress(fmt::format(
+          "blend fitted on {} baskets of {} shoppers: {}; validation (Recall+NDCG)/2 @{} {:.4f} vs popularity {:.4f}",
+          cases.size(), sampled, weights, options.k, result.blend.objective, result.blend.popularity_objective));
     }
   } else {
     result.blend.weights = DefaultBlend();

@@ -31,9 +31,14 @@ struct TrainOptions {
   CoOccurrenceOptions cooccurrence;
   AlsOptions als;
   bool als_enabled = true;
-  // The blend is fitted on each sampled shopper's last basket, held out
+  // The blend is fitted on each sampled shopper's last baskets, held out
   // from a second training run; at most this many shoppers are sampled.
   uint32_t validation_shoppers = 5'000;
+  // Baskets held out per sampled shopper (at most all but their first):
+  // the models of the validation run never see them, and each one is
+  // ranked from the history before it, so one shopper gives up to this
+  // many validation cases.
+  uint32_t validation_baskets = 3;
   uint32_t k = 10;
   uint32_t candidates_per_model = 50;
 };

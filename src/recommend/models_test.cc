@@ -193,6 +193,27 @@ TEST(ModelSet, FitsTheBlendOnHeldOutBasketsAndBeatsPopularity) {
   EXPECT_FALSE(ModelSet::Deserialize(bytes.substr(0, bytes.size() / 2)).ok());
 }
 
+// Each sampled shopper gives up to validation_baskets held-out baskets, and
+// never their first: a shopper with two baskets gives one.
+TEST(ModelSet, ValidatesOnSeveralHeldOutBasketsPerShopper) {
+  TrainingSet set = Grocery();
+  AddShopper(set, "two-baskets", std::vector<Event>{Buy("milk", 50 * kDay, "t1"), Buy("milk", 57 * kDay, "t2")},
+             InteractionWeights{});
+  for (uint32_t baskets : {1u, 3u}) {
+    TrainOptions o = SmallOptions();
+    o.validation_baskets = baskets;
+    std::string fitted;
+    auto models = TrainModelSet(set, o, [&](std::string_view line) {
+      if (line.find("blend fitted on") != std::string_view::npos) fitted = line;
+    });
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    std::string expected = baskets == 1 ? "blend fitted on 121 baskets of 121 shoppers"
+                                        : "blend fitted on 361 baskets of 121 shoppers";
+    EXPECT_NE(fitted.find(expected), std::string::npos) << fitted;
+    EXPECT_TRUE(models->personalizes());
+  }
+}
+
 TEST(ModelSet, EveryReasonNamesARealItem) {
   TrainingSet set = Grocery();
   auto models = TrainModelSet(set, SmallOptions());
