@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "cell/event_key_set.h"
 #include "core/bytes.h"
 #include "core/json_writer.h"
 #include "crypto/aead.h"
@@ -94,6 +95,40 @@ struct Cell::Impl {
   std::unordered_map<ShopperKey, ConsentState> consent_states;
 
   std::atomic<uint64_t> events_stored{0};
+
+  // Bulk load (Cell::BeginBulkLoad), guarded by bulk_mu: the rows held for
+  // the next commit (events and the identity records they need), the keys
+  // of the event rows held and of those being committed, which dedupe
+  // consults before it probes the store, and, when the load began on an
+  // empty events family, a filter of every event row key it added: a key
+  // the filter has never seen is stored nowhere, with no probe of the
+  // store. bulk_commit_mu orders commits.
+  std::atomic<bool> bulk_on{false};
+  mutable std::mutex bulk_mu;
+  static constexpr Family kBulkFamilies[] = {Family::kEvents, Family::kIdentity, Family::kShoppers,
+                                             Family::kDataKeys};
+  std::array<SortedRows, std::size(kBulkFamilies)> bulk_pending;
+  EventKeySet bulk_pending_keys, bulk_committing_keys;
+  bool bulk_fresh = false;
+  EventKeyFilter bulk_added;
+  std::mutex bulk_commit_mu;
+
+  // Holds a batch of identity records (puts only) for the next commit
+  // instead of writing it; false if the batch holds something else.
+  bool HoldIdentityBatch(const WriteBatch& batch) {
+    bool puts_only = true;
+    batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view, std::string_view) {
+      puts_only = puts_only && kind == WriteBatch::OpKind::kPut &&
+                  (f == Family::kIdentity || f == Family::kShoppers || f == Family::kDataKeys);
+    });
+    if (!puts_only) return false;
+    std::lock_guard lock(bulk_mu);
+    batch.ForEach([&](WriteBatch::OpKind, Family f, std::string_view key, std::string_view value) {
+      for (size_t i = 1; i < std::size(kBulkFamilies); ++i)
+        if (kBulkFamilies[i] == f) bulk_pending[i].Add(key, value);
+    });
+    return true;
+  }
 
   ~Impl() {
     for (auto& [shopper, key] : data_keys) Wipe(key);
@@ -361,48 +396,150 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
       targets.push_back(std::move(t));
     }
     // Written before any event sealed under these keys, so the synced event
-    // write below also makes them durable (the WAL is ordered).
-    if (!identity_batch.empty()) {
+    // write below also makes them durable (the WAL is ordered). A bulk load
+    // holds them for the same commit as those events, or an earlier one.
+    if (!identity_batch.empty() && !(m.bulk_on.load(std::memory_order_acquire) && m.HoldIdentityBatch(identity_batch))) {
       if (Status s = m.store->Write(identity_batch, Durability::kBuffered); !s.ok()) {
         m.ReleaseClaims(claimed);
         return s;
       }
     }
   }
+  // In a bulk load, rows held in memory count as stored. They are looked
+  // up before the store is probed (a row leaves memory only after the
+  // store holds it), and the store is probed only for keys that may be
+  // there.
+  const bool bulk = m.bulk_on.load(std::memory_order_acquire);
   std::vector<bool> found;
-  if (Status s = m.store->Contains(Family::kEvents, probe, found); !s.ok()) {
+  if (bulk) {
+    found.assign(probe.size(), false);
+    std::vector<std::string> ask;
+    std::vector<size_t> asked;
+    {
+      std::lock_guard lock(m.bulk_mu);
+      for (size_t p = 0; p < probe.size(); ++p) {
+        if (m.bulk_fresh && !m.bulk_added.MayContain(probe[p])) continue;
+        if (m.bulk_pending_keys.Contains(probe[p]) || m.bulk_committing_keys.Contains(probe[p])) {
+          found[p] = true;
+        } else {
+          asked.push_back(p);
+          ask.push_back(std::move(probe[p]));
+        }
+      }
+    }
+    std::vector<bool> in_store;
+    if (Status s = m.store->Contains(Family::kEvents, ask, in_store); !s.ok()) {
+      m.ReleaseClaims(claimed);
+      return s;
+    }
+    for (size_t a = 0; a < asked.size(); ++a) found[asked[a]] = in_store[a];
+  } else if (Status s = m.store->Contains(Family::kEvents, probe, found); !s.ok()) {
     m.ReleaseClaims(claimed);
     return s;
   }
 
-  // Rows are put in key order: the memtable's skiplist then inserts each
-  // next to the last instead of searching from the top.
-  std::vector<std::pair<std::string, std::string>> rows;
-  rows.reserve(targets.size());
-  std::string plain;
+  SortedRows rows;
+  rows.Reserve(targets.size() * 160);
+  std::string plain, key;
   for (auto& t : targets) {
     bool stored = std::any_of(found.begin() + t.first_probe, found.begin() + t.first_probe + t.probes,
                               [](bool f) { return f; });
     if (stored) {
       outcomes[t.index].kind = IngestOutcome::Kind::kDuplicate;
     } else {
-      std::string key = EventKey(t.root, event_ids[t.index]);
+      key.assign(t.root).append(event_ids[t.index]);  // EventKey, without a new string per row
       plain.clear();
       EncodeEvent(events[t.index], plain);
-      std::string sealed = Seal(t.key, plain, key);
-      rows.emplace_back(std::move(key), std::move(sealed));
+      rows.AddWith(key, [&](std::string& out) { SealTo(t.key, plain, key, out); });
     }
     Wipe(t.key);
   }
-  std::sort(rows.begin(), rows.end());
-  WriteBatch batch;
-  for (const auto& [key, sealed] : rows) batch.Put(Family::kEvents, key, sealed);
-  Status s = batch.empty() ? Status() : m.store->Write(batch, m.options.durability);
+  Status s;
+  if (bulk) {
+    std::lock_guard lock(m.bulk_mu);
+    rows.ForEach([&](std::string_view k, std::string_view) {
+      m.bulk_pending_keys.Insert(k);
+      if (m.bulk_fresh) m.bulk_added.Insert(k);
+    });
+    m.bulk_pending[0].Append(std::move(rows));
+  } else if (!rows.empty()) {
+    // Rows are put in key order: the memtable's skiplist then inserts each
+    // next to the last instead of searching from the top.
+    rows.Sort();
+    WriteBatch batch;
+    rows.ForEach([&](std::string_view k, std::string_view sealed) { batch.Put(Family::kEvents, k, sealed); });
+    s = m.store->Write(batch, m.options.durability);
+  }
   m.ReleaseClaims(claimed);
   if (!s.ok()) return s;
-  m.events_stored.fetch_add(rows.size(), std::memory_order_relaxed);
+  if (!bulk) m.events_stored.fetch_add(rows.size(), std::memory_order_relaxed);
   for (const auto& t : targets) m.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
   return outcomes;
+}
+
+Status Cell::BeginBulkLoad() {
+  Impl& m = *impl_;
+  bool empty = true;
+  CONFIDE_RETURN_IF_ERROR(m.store->ScanRange(Family::kEvents, "", "", [&](std::string_view, std::string_view) {
+    empty = false;
+    return false;
+  }));
+  CONFIDE_RETURN_IF_ERROR(m.store->SetBulkLoad(Family::kEvents, true));
+  std::lock_guard lock(m.bulk_mu);
+  m.bulk_fresh = empty;
+  m.bulk_added = EventKeyFilter();
+  m.bulk_on.store(true, std::memory_order_release);
+  return {};
+}
+
+Result<uint64_t> Cell::CommitBulkLoad() {
+  Impl& m = *impl_;
+  std::lock_guard commit(m.bulk_commit_mu);
+  std::array<SortedRows, std::size(Impl::kBulkFamilies)> rows;
+  {
+    std::lock_guard lock(m.bulk_mu);
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].swap(m.bulk_pending[i]);
+    m.bulk_committing_keys.swap(m.bulk_pending_keys);
+  }
+  std::vector<std::pair<Family, const SortedRows*>> tables;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].Sort();
+    tables.emplace_back(Impl::kBulkFamilies[i], &rows[i]);
+  }
+  Status s = m.store->IngestSorted(tables);  // atomically: events with their identity records
+  {
+    std::lock_guard lock(m.bulk_mu);
+    m.bulk_committing_keys.Clear();
+    if (!s.ok()) {
+      // The events are dropped (never acknowledged); the identity records
+      // stay held, ahead of newer ones, since the graph in memory has them.
+      for (size_t i = 1; i < rows.size(); ++i) {
+        rows[i].Append(std::move(m.bulk_pending[i]));
+        m.bulk_pending[i].swap(rows[i]);
+      }
+    }
+  }
+  if (!s.ok()) return s;
+  m.events_stored.fetch_add(rows[0].size(), std::memory_order_relaxed);
+  m.history_epoch.fetch_add(1, std::memory_order_release);  // rows become readable: see HistoryVersion
+  return static_cast<uint64_t>(rows[0].size());
+}
+
+Status Cell::EndBulkLoad() {
+  Impl& m = *impl_;
+  auto committed = CommitBulkLoad();
+  {
+    std::lock_guard lock(m.bulk_mu);
+    m.bulk_on.store(false, std::memory_order_release);
+    m.bulk_added = EventKeyFilter();
+  }
+  Status compacted = m.store->SetBulkLoad(Family::kEvents, false);
+  return committed.ok() ? compacted : committed.status();
+}
+
+size_t Cell::bulk_pending_bytes() const {
+  std::lock_guard lock(impl_->bulk_mu);
+  return impl_->bulk_pending[0].bytes();
 }
 
 

@@ -80,6 +80,25 @@ class Cell {
   // none of this call's events were acknowledged.
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events);
 
+  // Bulk loading, for offline imports (`confide import`): between
+  // BeginBulkLoad and EndBulkLoad, Ingest resolves identities, dedupes and
+  // seals exactly as above but holds the sealed event rows, and the
+  // identity records and data keys they need, in memory instead of
+  // writing them: dedupe sees them, readers do not, and they are NOT
+  // durable on return. CommitBulkLoad makes everything held when it starts
+  // durable at once (sorted table files the store ingests atomically) and
+  // returns how many events; an outcome of Ingest is an acknowledgement
+  // only once a commit that started after Ingest returned has succeeded.
+  // A crash loses only what was not committed, which a re-run then stores
+  // (it finds the committed events as duplicates). EndBulkLoad commits,
+  // compacts the events once and returns to durable-on-return ingestion.
+  // One bulk load at a time, with no other writer of shoppers meanwhile;
+  // Ingest and CommitBulkLoad may be called from several threads.
+  Status BeginBulkLoad();
+  Result<uint64_t> CommitBulkLoad();
+  Status EndBulkLoad();
+  size_t bulk_pending_bytes() const;  // sealed rows held for the next commit
+
 
   // Global Privacy Control: records a marketing refusal with source gpc for
   // a known shopper unless one is on record already. True if it recorded.

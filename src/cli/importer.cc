@@ -67,13 +67,14 @@ void Merge(ImportSummary& into, const ImportSummary& from) {
   }
 }
 
-// Hands batches of events to the cell on a second thread, so reading and
-// parsing overlap with sealing and durable writes.
+// Hands batches of events to the cell's bulk load on two worker threads,
+// so reading and parsing overlap with resolution and sealing; a worker that
+// finds `commit_bytes` of sealed rows held commits them (the other goes on
+// sealing meanwhile). Outcomes are counted only after the commit that
+// covers them.
 class EventSink {
  public:
-  // Two workers: sealing and memtable inserts of one batch overlap with the
-  // sync of another (the store group-commits concurrent writers).
-  explicit EventSink(Cell& cell) : cell_(cell) {
+  EventSink(Cell& cell, size_t commit_bytes) : cell_(cell), commit_bytes_(commit_bytes) {
     for (auto& w : workers_) w = std::thread([this] { Run(); });
   }
   ~EventSink() { Close(); }
@@ -82,7 +83,7 @@ class EventSink {
   void Push(std::vector<Event> batch, std::vector<uint64_t> lines) {
     std::unique_lock lock(mu_);
     space_.wait(lock, [&] { return queue_.size() < workers_.size(); });
-    queue_.push_back({std::move(batch), std::move(lines)});
+    queue_.push_back({std::move(batch), std::move(lines), {}});
     ready_.notify_one();
   }
 
@@ -91,15 +92,27 @@ class EventSink {
     return !error_.ok();
   }
 
-  // Waits for every pushed batch; returns the first store error.
+  // Waits for every pushed batch, commits what is held and ends the bulk
+  // load; returns the first store error.
   Status Close() {
     {
       std::lock_guard lock(mu_);
+      if (closed_) return error_;
       closed_ = true;
       ready_.notify_all();
     }
     for (auto& w : workers_)
       if (w.joinable()) w.join();
+    std::vector<Item> held;
+    {
+      std::lock_guard lock(mu_);
+      held.swap(unacked_);
+    }
+    Status ended = cell_.EndBulkLoad();
+    std::lock_guard lock(mu_);
+    if (error_.ok() && !ended.ok()) error_ = ended;
+    if (error_.ok())
+      for (const auto& item : held) Count(item);
     return error_;
   }
 
@@ -110,7 +123,39 @@ class EventSink {
   struct Item {
     std::vector<Event> events;
     std::vector<uint64_t> lines;
+    std::vector<IngestOutcome> outcomes;
   };
+
+  // mu_ held.
+  void Count(const Item& item) {
+    for (size_t i = 0; i < item.outcomes.size(); ++i) {
+      const auto& o = item.outcomes[i];
+      if (o.kind == IngestOutcome::Kind::kStored) ++outcomes_.accepted;
+      else if (o.kind == IngestOutcome::Kind::kDuplicate) ++outcomes_.duplicates;
+      else CountRejection(outcomes_, o.field, o.reason, item.lines[i]);
+    }
+  }
+
+  // Commits the rows held; the batches whose outcomes were waiting before
+  // the commit began are then durable and counted. One commit at a time:
+  // a worker that finds another committing goes back to sealing.
+  void Commit() {
+    std::vector<Item> covered;
+    {
+      std::lock_guard lock(mu_);
+      if (committing_ || !error_.ok()) return;
+      committing_ = true;
+      covered.swap(unacked_);
+    }
+    auto r = cell_.CommitBulkLoad();
+    std::lock_guard lock(mu_);
+    committing_ = false;
+    if (!r.ok()) {
+      if (error_.ok()) error_ = r.status();
+      return;
+    }
+    for (const auto& item : covered) Count(item);
+  }
 
   void Run() {
     for (;;) {
@@ -125,24 +170,27 @@ class EventSink {
         if (!error_.ok()) continue;  // after a failure, drain without storing
       }
       auto r = cell_.Ingest(std::move(item.events));
-      std::lock_guard lock(mu_);
-      if (!r.ok()) {
-        error_ = r.status();
-        continue;
+      {
+        std::lock_guard lock(mu_);
+        if (!r.ok()) {
+          if (error_.ok()) error_ = r.status();
+          continue;
+        }
+        item.events.clear();
+        item.outcomes = std::move(*r);
+        unacked_.push_back(std::move(item));
       }
-      for (size_t i = 0; i < r->size(); ++i) {
-        const auto& o = (*r)[i];
-        if (o.kind == IngestOutcome::Kind::kStored) ++outcomes_.accepted;
-        else if (o.kind == IngestOutcome::Kind::kDuplicate) ++outcomes_.duplicates;
-        else CountRejection(outcomes_, o.field, o.reason, item.lines[i]);
-      }
+      if (cell_.bulk_pending_bytes() >= commit_bytes_) Commit();
     }
   }
 
   Cell& cell_;
+  const size_t commit_bytes_;
   std::mutex mu_;
   std::condition_variable ready_, space_;
   std::deque<Item> queue_;
+  std::vector<Item> unacked_;  // ingested, waiting for a commit
+  bool committing_ = false;
   bool closed_ = false;
   Status error_;
   ImportSummary outcomes_;  // guarded by mu_
@@ -151,7 +199,8 @@ class EventSink {
 
 Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   ProgressBar bar(o.progress);
-  EventSink sink(cell);
+  CONFIDE_RETURN_IF_ERROR(cell.BeginBulkLoad());
+  EventSink sink(cell, o.commit_bytes);
   std::vector<Event> batch;
   std::vector<uint64_t> lines;
   // Files without event ids get one from their name and line, so that a

@@ -5,8 +5,11 @@
 //
 // Rows are validated exactly as HTTP requests are (EventFromRecord and the
 // catalog's *FromRecord); invalid rows are counted with their reasons and
-// skipped. Every batch handed to the cell is durable before the next
-// progress update counts it. Not thread-safe: one import per cell at a time.
+// skipped. Events are bulk loaded (Cell::BeginBulkLoad): sealed rows are
+// committed durably every `commit_bytes` and at the end, and a row counts
+// as accepted only once its commit succeeded, so a crash loses nothing
+// the summary reported and a re-run stores exactly what was not committed
+// (the rest are duplicates). Not thread-safe: one import per cell at a time.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +31,7 @@ struct ImportOptions {
   EventDefaults defaults;       // for event files
   uint32_t tcf_vendor_id = 0;   // for consent files with TC strings
   size_t batch_size = 5'000;
+  size_t commit_bytes = 64u << 20;  // events: sealed rows held before a commit
   bool progress = false;        // draw a progress bar on stderr
 };
 

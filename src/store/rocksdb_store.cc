@@ -1,11 +1,14 @@
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/options.h>
+#include <rocksdb/sst_file_writer.h>
 #include <rocksdb/statistics.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <array>
+#include <atomic>
 #include <filesystem>
 
 #include "store/store.h"
@@ -39,7 +42,11 @@ class RocksDbStore final : public Store {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status(Code::kIoError, dir + ": cannot create: " + ec.message());
+    // Table files of bulk loads are written here, then moved into the
+    // database; what a crash left behind was never part of it.
+    std::filesystem::remove_all(dir + "/bulk", ec);
     auto store = std::unique_ptr<RocksDbStore>(new RocksDbStore());
+    store->bulk_dir_ = dir + "/bulk";
     store->stats_ = rocksdb::CreateDBStatistics();
     store->stats_->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
 
@@ -79,6 +86,8 @@ class RocksDbStore final : public Store {
       }
       cfs.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : FamilyName(f), cf);
     }
+    store->db_options_ = db;
+    for (const auto& cf : cfs) store->cf_options_.push_back(cf.options);
     rocksdb::DB* raw = nullptr;
     rocksdb::Status s = rocksdb::DB::Open(db, dir, cfs, &store->handles_, &raw);
     if (!s.ok()) return FromRocks(s, dir);
@@ -158,6 +167,61 @@ class RocksDbStore final : public Store {
     return {};
   }
 
+  Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
+    std::error_code ec;
+    std::filesystem::create_directories(bulk_dir_, ec);
+    if (ec) return Status(Code::kIoError, bulk_dir_ + ": cannot create: " + ec.message());
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    auto remove_files = [&] {
+      for (const auto& a : args)
+        for (const auto& path : a.external_files) std::filesystem::remove(path, ec);
+    };
+    for (const auto& [f, rows] : tables) {
+      if (rows->empty()) continue;
+      const std::string path = bulk_dir_ + "/" + std::to_string(next_bulk_file_.fetch_add(1)) + ".sst";
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = handle(f);
+      arg.external_files = {path};
+      arg.options.move_files = true;           // a hard link, not a copy
+      arg.options.write_global_seqno = false;  // the sequence number lives in the manifest
+      args.push_back(std::move(arg));
+      rocksdb::SstFileWriter writer(rocksdb::EnvOptions(),
+                                    rocksdb::Options(db_options_, cf_options_[static_cast<size_t>(f)]), handle(f));
+      rocksdb::Status s = writer.Open(path);
+      // Of equal keys (sorted in order of addition), the last is written.
+      std::string_view key, value;
+      bool have = false;
+      rows->ForEach([&](std::string_view k, std::string_view v) {
+        if (have && k != key && s.ok()) s = writer.Put(key, value);
+        key = k, value = v, have = true;
+      });
+      if (have && s.ok()) s = writer.Put(key, value);
+      if (s.ok()) s = writer.Finish();  // syncs the file
+      if (!s.ok()) {
+        remove_files();
+        return FromRocks(s, std::string("bulk load: table file of ") + FamilyName(f));
+      }
+    }
+    if (args.empty()) return {};
+    // The rows may be sealed under data keys written (unsynced) just before.
+    if (Status synced = Sync(); !synced.ok()) {
+      remove_files();
+      return synced;
+    }
+    rocksdb::Status s = db_->IngestExternalFiles(args);
+    remove_files();  // the database holds its own links
+    return FromRocks(s, "bulk load: ingest");
+  }
+
+  Status SetBulkLoad(Family f, bool on) override {
+    rocksdb::Status s = db_->SetOptions(handle(f), {{"disable_auto_compactions", on ? "true" : "false"}});
+    if (!s.ok() || on) return FromRocks(s, "bulk load: options");
+    rocksdb::CompactRangeOptions co;
+    co.exclusive_manual_compaction = false;
+    co.max_subcompactions = static_cast<uint32_t>(std::max(1, db_options_.max_background_jobs));
+    return FromRocks(db_->CompactRange(co, handle(f), nullptr, nullptr), "bulk load: compact");
+  }
+
   uint64_t Counter(std::string_view name) override {
     if (name == "wal_syncs") return stats_->getTickerCount(rocksdb::WAL_FILE_SYNCED);
     if (name == "writes") return stats_->getTickerCount(rocksdb::WRITE_DONE_BY_SELF) +
@@ -170,6 +234,10 @@ class RocksDbStore final : public Store {
   RocksDbStore() = default;
   rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
 
+  rocksdb::DBOptions db_options_;
+  std::vector<rocksdb::ColumnFamilyOptions> cf_options_;
+  std::string bulk_dir_;
+  std::atomic<uint64_t> next_bulk_file_{0};
   std::shared_ptr<rocksdb::Statistics> stats_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::unique_ptr<rocksdb::DB> db_;

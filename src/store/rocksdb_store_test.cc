@@ -3,6 +3,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "store/store.h"
@@ -143,6 +144,51 @@ TEST_F(RocksDbStoreTest, CompactAllKeepsLiveData) {
   ASSERT_TRUE(s->Write(d).ok());
   ASSERT_TRUE(s->CompactAll().ok());
   EXPECT_EQ(Keys(*s, Family::kEvents, ""), (std::vector<std::string>{"keep"}));
+}
+
+TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {
+  SortedRows rows;
+  rows.Add("b", "1");
+  rows.Add("a-longer-than-eight-bytes-2", "2");
+  rows.Add("a-longer-than-eight-bytes-1", "3");
+  SortedRows more;
+  more.Add("b", "4");
+  more.Add("", "5");
+  rows.Append(std::move(more));
+  EXPECT_TRUE(more.empty());
+  rows.Sort();
+  std::vector<std::string> seen;
+  rows.ForEach([&](std::string_view k, std::string_view v) { seen.push_back(std::string(k) + "=" + std::string(v)); });
+  EXPECT_EQ(seen, (std::vector<std::string>{"=5", "a-longer-than-eight-bytes-1=3", "a-longer-than-eight-bytes-2=2",
+                                            "b=1", "b=4"}));
+}
+
+TEST_F(RocksDbStoreTest, IngestSortedIsDurableAtomicAndLastWins) {
+  {
+    auto s = OpenOrDie();
+    WriteBatch b;
+    b.Put(Family::kEvents, "k2", "old");
+    ASSERT_TRUE(s->Write(b, Durability::kBuffered).ok());
+    ASSERT_TRUE(s->SetBulkLoad(Family::kEvents, true).ok());
+    SortedRows events, ids, none;
+    events.Add("k3", "c");
+    events.Add("k2", "b");
+    events.Add("k1", "a");
+    events.Add("k1", "a2");
+    ids.Add("i1", "x");
+    events.Sort();
+    ids.Sort();
+    ASSERT_TRUE(s->IngestSorted({{Family::kEvents, &events}, {Family::kIdentity, &ids}, {Family::kShoppers, &none}}).ok());
+    EXPECT_EQ(**s->Get(Family::kEvents, "k1"), "a2") << "of equal keys the last added";
+    EXPECT_EQ(**s->Get(Family::kEvents, "k2"), "b") << "the file is newer than the memtable";
+    ASSERT_TRUE(s->SetBulkLoad(Family::kEvents, false).ok());  // compacts
+  }
+  std::filesystem::create_directories(dir_ + "/bulk");
+  std::ofstream(dir_ + "/bulk/7.sst") << "left by a crash";
+  auto s = OpenOrDie();
+  EXPECT_EQ(Keys(*s, Family::kEvents, ""), (std::vector<std::string>{"k1", "k2", "k3"}));
+  EXPECT_EQ(**s->Get(Family::kIdentity, "i1"), "x");
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/bulk/7.sst")) << "leftovers of an unfinished load are removed";
 }
 
 }  // namespace

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -103,6 +104,101 @@ class WriteBatch {
   size_t count_ = 0;
 };
 
+// Rows for Store::IngestSorted: keys and values appended to buffers (no
+// allocation per row) in any order, then sorted once by key. Rows with
+// equal keys keep their order of addition. Not thread-safe.
+class SortedRows {
+ public:
+  // Appends a row whose value `fill(out)` appends to `out` (so a value can
+  // be produced in place, e.g. sealed straight into the buffer).
+  template <typename Fill>
+  void AddWith(std::string_view key, Fill&& fill) {
+    if (chunks_.empty()) chunks_.emplace_back();
+    std::string& rep = chunks_.back();
+    const size_t at = rep.size();
+    AppendSized(rep, key);
+    const size_t value_at = rep.size();
+    rep.append(sizeof(uint32_t), '\0');
+    fill(rep);
+    uint32_t n = static_cast<uint32_t>(rep.size() - value_at - sizeof(uint32_t));
+    std::memcpy(rep.data() + value_at, &n, sizeof n);
+    bytes_ += rep.size() - at;
+    rows_.push_back({Prefix(key), static_cast<uint32_t>(chunks_.size() - 1), static_cast<uint32_t>(at)});
+  }
+  void Add(std::string_view key, std::string_view value) {
+    AddWith(key, [&](std::string& out) { out.append(value); });
+  }
+  // Room for about `bytes` of rows before the current buffer grows.
+  void Reserve(size_t bytes) {
+    if (chunks_.empty()) chunks_.emplace_back();
+    chunks_.back().reserve(bytes);
+  }
+  // Takes every row of `other` (unsorted), without copying them; `other`
+  // is left empty.
+  void Append(SortedRows&& other);
+
+  // Orders the rows by key (bytewise), so ForEach visits them in order.
+  void Sort();
+
+  // Calls fn(key, value) for each row, in key order once sorted.
+  template <typename Fn>
+  void ForEach(Fn&& fn) const {
+    for (const auto& r : rows_) {
+      const std::string& rep = chunks_[r.chunk];
+      std::string_view in(rep.data() + r.offset, rep.size() - r.offset);
+      std::string_view key = Take(in), value = Take(in);
+      fn(key, value);
+    }
+  }
+
+  size_t size() const { return rows_.size(); }
+  bool empty() const { return rows_.empty(); }
+  size_t bytes() const { return bytes_; }  // of keys and values
+  void Clear() {
+    chunks_.clear();
+    rows_.clear();
+    bytes_ = 0;
+  }
+  void swap(SortedRows& other) noexcept {
+    chunks_.swap(other.chunks_);
+    rows_.swap(other.rows_);
+    std::swap(bytes_, other.bytes_);
+  }
+
+ private:
+  struct Row {
+    uint64_t prefix;  // the key's first 8 bytes, big-endian: most comparisons end here
+    uint32_t chunk;   // where the row is: chunks_[chunk] at offset
+    uint32_t offset;
+  };
+  static uint64_t Prefix(std::string_view key) {
+    uint64_t p = 0;
+    for (size_t i = 0; i < 8; ++i) p = (p << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+    return p;
+  }
+  std::string_view KeyAt(const Row& r) const {
+    const std::string& rep = chunks_[r.chunk];
+    std::string_view in(rep.data() + r.offset, rep.size() - r.offset);
+    return Take(in);
+  }
+  static void AppendSized(std::string& rep, std::string_view s) {
+    uint32_t n = static_cast<uint32_t>(s.size());
+    rep.append(reinterpret_cast<const char*>(&n), sizeof n);
+    rep.append(s);
+  }
+  static std::string_view Take(std::string_view& in) {
+    uint32_t n;
+    std::memcpy(&n, in.data(), sizeof n);
+    std::string_view s = in.substr(sizeof n, n);
+    in.remove_prefix(sizeof n + n);
+    return s;
+  }
+
+  std::vector<std::string> chunks_;  // each < 4 GiB
+  std::vector<Row> rows_;
+  size_t bytes_ = 0;
+};
+
 // Visits entries in key order; return false to stop early.
 using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
 
@@ -132,6 +228,21 @@ class Store {
 
   // Backend counters for /metrics and tests, e.g. "wal_syncs", "writes".
   virtual uint64_t Counter(std::string_view name) = 0;
+
+  // Bulk loading (offline imports). Writes each table's rows (sorted; of
+  // equal keys the last added wins) as one table file of its family and
+  // adds them all atomically, without the write-ahead log or the memtable:
+  // on return every row is durable and readable; after a crash before it
+  // returns, none is. Earlier buffered writes are made durable first, so
+  // the rows may depend on them. A row replaces an existing row with the
+  // same key. Empty tables are skipped.
+  virtual Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) = 0;
+
+  // While on, family `f` is not compacted automatically, so that bulk
+  // loads add files that are rewritten once rather than level by level.
+  // Turning it off compacts `f` once and resumes automatic compaction.
+  // Reopening the store always starts with it off.
+  virtual Status SetBulkLoad(Family f, bool on) = 0;
 };
 
 struct RocksDbOptions {
