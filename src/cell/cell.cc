@@ -389,7 +389,7 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
       }
       // The event is stored already if any member of the group holds it.
       Target t{i, *root, m.data_keys[*root], probe.size(), 0};
-      for (const auto& member : m.graph.Members(*root)) {
+      for (const auto& member : m.graph.MembersOf(*root)) {
         probe.push_back(EventKey(member, event_ids[i]));
         ++t.probes;
       }

@@ -63,6 +63,9 @@ class IdentityGraph {
 
   // Every member of `root`'s group, root first.
   std::vector<ShopperKey> Members(const ShopperKey& root) const;
+  // The same without a copy; valid until the graph next changes. Empty if
+  // `root` is not a group root.
+  const std::vector<ShopperKey>& MembersOf(const ShopperKey& root) const;
 
   // Forgets `root`'s group (erasure): its members, their identifiers and
   // links, adding the deletes of their kIdentity records and of the
@@ -78,20 +81,33 @@ class IdentityGraph {
   static std::string SealedIdKey(const ShopperKey& holder, const IdentifierRef& id);  // kShoppers
 
  private:
-  struct Group {
-    std::vector<ShopperKey> members;       // root first
-    std::string customer;                  // pseudonym of its customer id, or empty
-    std::vector<std::string> identifiers;  // pseudonyms of every identifier it holds
+  // A 16-byte pseudonym as a value: map keys without a heap string each,
+  // hashed by their first 8 bytes (pseudonyms are uniformly random).
+  struct Key128 {
+    uint64_t hi = 0, lo = 0;
+    Key128() = default;
+    explicit Key128(std::string_view p);
+    std::string str() const;
+    bool operator==(const Key128&) const = default;
   };
-  ShopperKey RootOf(const ShopperKey& shopper) const;
+  struct Key128Hash {
+    size_t operator()(const Key128& k) const { return k.hi; }
+  };
+  struct Group {
+    std::vector<ShopperKey> members;   // root first
+    Key128 customer;                   // pseudonym of its customer id
+    bool has_customer = false;
+    std::vector<Key128> identifiers;   // pseudonyms of every identifier it holds
+  };
+  Key128 RootOf(Key128 shopper) const;
 
   struct Entry {
-    ShopperKey shopper;
+    Key128 shopper;
     IdKind kind;
   };
-  std::unordered_map<std::string, Entry> index_;        // identifier pseudonym -> holder
-  std::unordered_map<ShopperKey, ShopperKey> parent_;   // shopper -> group root (self for roots)
-  std::unordered_map<ShopperKey, Group> groups_;        // root -> group
+  std::unordered_map<Key128, Entry, Key128Hash> index_;        // identifier pseudonym -> holder
+  std::unordered_map<Key128, Key128, Key128Hash> parent_;      // shopper -> group root (self for roots)
+  std::unordered_map<Key128, Group, Key128Hash> groups_;       // root -> group
 };
 
 }  // namespace confide
