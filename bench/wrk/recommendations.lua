@@ -1,18 +1,19 @@
 -- wrk script: recommendation requests for random customers of the
--- generated retailer's us region, every other one with a store filter.
+-- generated retailer's us region. Every other customer shops with a store
+-- of their own (one fixed store per customer, as an app remembers it),
+-- the others online.
 -- Env: CONFIDE_TOKEN (an API key with scope recommend), CONFIDE_CUSTOMERS
 -- (customer ids C0000001..N exist), CONFIDE_STORE_IDS (comma-separated).
 local token = os.getenv("CONFIDE_TOKEN")
 local customers = tonumber(os.getenv("CONFIDE_CUSTOMERS") or "1000")
 local stores = {}
 for id in string.gmatch(os.getenv("CONFIDE_STORE_IDS") or "", "[^,]+") do stores[#stores + 1] = id end
-local counter = 0
 
 request = function()
-  counter = counter + 1
-  local path = string.format("/v1/us/customers/C%07d/recommendations?k=10", math.random(customers))
-  if counter % 2 == 0 and #stores > 0 then
-    path = path .. "&store_id=" .. stores[math.random(#stores)]
+  local customer = math.random(customers)
+  local path = string.format("/v1/us/customers/C%07d/recommendations?k=10", customer)
+  if customer % 2 == 0 and #stores > 0 then
+    path = path .. "&store_id=" .. stores[1 + math.floor(customer / 2) % #stores]
   end
   return wrk.format("GET", path, {["Authorization"] = "Bearer " .. token})
 end

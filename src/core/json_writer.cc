@@ -1,5 +1,7 @@
 #include "core/json_writer.h"
 
+#include <charconv>
+
 #include "core/money.h"
 
 #include <cmath>
@@ -87,18 +89,9 @@ JsonWriter& JsonWriter::Double(double value) {
     out_ += "null";
     return *this;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", value);
-  // Prefer the shortest form that round-trips.
-  for (int precision = 6; precision < 17; ++precision) {
-    char shorter[32];
-    std::snprintf(shorter, sizeof shorter, "%.*g", precision, value);
-    if (std::strtod(shorter, nullptr) == value) {
-      out_ += shorter;
-      return *this;
-    }
-  }
-  out_ += buf;
+  char buf[32];  // the shortest form that round-trips
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+  out_.append(buf, end);
   return *this;
 }
 

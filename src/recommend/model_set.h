@@ -59,7 +59,9 @@ struct ModelSet {
   ModelRefs refs() const { return {&popularity, &repurchase, &cooccurrence, als ? &*als : nullptr}; }
   // Principle 5: personalize only when the blend beat popularity on the
   // validation split (or when there was nothing to validate on).
-  bool personalizes() const { return blend.objective >= blend.popularity_objective; }
+  // A tie counts as not worse (the two objectives are sums in different
+  // orders: equal rankings can differ in the last bits).
+  bool personalizes() const { return blend.objective >= blend.popularity_objective - 1e-9; }
   size_t memory_bytes() const;
 
   void Serialize(std::string& out) const;
