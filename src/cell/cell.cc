@@ -53,6 +53,14 @@ struct Pseudonym128 {
 struct Pseudonym128Hash {
   size_t operator()(const Pseudonym128& p) const { return p.hi; }  // already uniformly random
 };
+// Shopper keys are pseudonyms: their first bytes are a hash already.
+struct ShopperKeyHash {
+  size_t operator()(const std::string& k) const {
+    size_t h = 0;
+    std::memcpy(&h, k.data(), std::min(k.size(), sizeof h));
+    return h;
+  }
+};
 
 }  // namespace
 
@@ -81,7 +89,7 @@ struct Cell::Impl {
   // key come into being in one step.
   std::mutex identity_mu;
   IdentityGraph graph;
-  std::unordered_map<ShopperKey, Key256> data_keys;
+  std::unordered_map<ShopperKey, Key256, ShopperKeyHash> data_keys;
 
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
@@ -760,7 +768,7 @@ Result<Cell::RetentionReport> Cell::ApplyRetention(const Retention& limits, Micr
   auto cutoff = [&](uint32_t days) { return days ? now - static_cast<Micros>(days) * kMicrosPerDay : INT64_MIN; };
   const Micros browsing = cutoff(limits.browsing_days), purchases = cutoff(limits.purchases_days),
                location = cutoff(limits.location_days);
-  std::unordered_map<ShopperKey, Key256> keys;
+  decltype(m.data_keys) keys;
   {
     std::lock_guard lock(m.identity_mu);
     keys = m.data_keys;

@@ -26,6 +26,12 @@ class ProgressBar {
  public:
   explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)), start_(Clock::now()) {}
 
+  // Redraws at most every 200 ms; `reader` (may be null) gives the bytes
+  // read, asked only then (for a gzip file it costs a system call).
+  void Update(uint64_t rows, const RecordReader* reader) {
+    if (!enabled_ || rows % 1024 != 0) return;
+    Update(rows, reader ? reader->bytes_read() : 0, reader ? reader->file_size() : 0);
+  }
   void Update(uint64_t rows, uint64_t done_bytes, uint64_t total_bytes) {
     if (!enabled_) return;
     auto now = Clock::now();
@@ -224,7 +230,7 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     uint64_t item = 0;
     auto r = ReadInstacart(o.path, [&](const Record& record) {
       add(record, ++item);
-      bar.Update(s.rows, 0, 0);
+      bar.Update(s.rows, nullptr);
     });
     if (!r.ok()) read_status = r.status();
   } else {
@@ -241,7 +247,7 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
       if (record.Get("event_id").empty())
         record.Add("event_id", record.Keep(id_prefix + std::to_string((*reader)->line())));
       add(record, (*reader)->line());
-      bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+      bar.Update(s.rows, reader->get());
     }
     read_status = (*reader)->status();
   }
@@ -273,7 +279,7 @@ Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     auto stored = cell.RecordConsent(row->kind, row->id, row->record);
     if (!stored.ok()) return stored.status();
     ++s.accepted;
-    bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+    bar.Update(s.rows, reader->get());
   }
   bar.Finish();
   return (*reader)->status();
@@ -307,7 +313,7 @@ Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_r
     }
     batch.push_back(std::move(*item));
     if (batch.size() >= o.batch_size) CONFIDE_RETURN_IF_ERROR(flush());
-    bar.Update(s.rows, (*reader)->bytes_read(), (*reader)->file_size());
+    bar.Update(s.rows, reader->get());
   }
   CONFIDE_RETURN_IF_ERROR(flush());
   bar.Finish();

@@ -123,7 +123,8 @@ class SortedRows {
     uint32_t n = static_cast<uint32_t>(rep.size() - value_at - sizeof(uint32_t));
     std::memcpy(rep.data() + value_at, &n, sizeof n);
     bytes_ += rep.size() - at;
-    rows_.push_back({Prefix(key), static_cast<uint32_t>(chunks_.size() - 1), static_cast<uint32_t>(at)});
+    rows_.push_back({Word(key, 0), Word(key, 8), Word(key, 16), static_cast<uint32_t>(chunks_.size() - 1),
+                     static_cast<uint32_t>(at)});
   }
   void Add(std::string_view key, std::string_view value) {
     AddWith(key, [&](std::string& out) { out.append(value); });
@@ -167,13 +168,15 @@ class SortedRows {
 
  private:
   struct Row {
-    uint64_t prefix;  // the key's first 8 bytes, big-endian: most comparisons end here
-    uint32_t chunk;   // where the row is: chunks_[chunk] at offset
+    // The key's first 24 bytes as big-endian words: comparisons of storage
+    // keys (two pseudonyms) end there, without reading the buffers.
+    uint64_t prefix[3];
+    uint32_t chunk;  // where the row is: chunks_[chunk] at offset
     uint32_t offset;
   };
-  static uint64_t Prefix(std::string_view key) {
+  static uint64_t Word(std::string_view key, size_t from) {
     uint64_t p = 0;
-    for (size_t i = 0; i < 8; ++i) p = (p << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
+    for (size_t i = from; i < from + 8; ++i) p = (p << 8) | (i < key.size() ? static_cast<uint8_t>(key[i]) : 0);
     return p;
   }
   std::string_view KeyAt(const Row& r) const {
