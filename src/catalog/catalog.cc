@@ -304,6 +304,11 @@ Result<std::optional<int64_t>> Catalog::GetInventory(std::string_view location, 
   return mirror_->FindLevel(location, product_id);
 }
 
+Result<std::optional<Catalog::Standing>> Catalog::GetStanding(std::string_view product_id, std::string_view location) {
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  return mirror_->FindStanding(product_id, location);
+}
+
 Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn) {
   return ForEachDecoded(store_, Family::kProducts, DecodeProduct, fn);
 }

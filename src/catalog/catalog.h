@@ -78,6 +78,14 @@ class Catalog {
   Result<std::optional<StoreLocation>> GetStore(std::string_view id);
   Result<std::optional<int64_t>> GetInventory(std::string_view location, std::string_view product_id);
 
+  // What the recommendation rules ask of an offered item, in one read.
+  struct Standing {
+    bool active = false;
+    std::string category;
+    std::optional<int64_t> stock;  // at the location; none: no level there
+  };
+  Result<std::optional<Standing>> GetStanding(std::string_view product_id, std::string_view location);
+
   // Every location ("online" or a store id) holding a level for the
   // product, with its quantity (zero included), in location order: one
   // index scan (the `stock` family, written with each inventory level).

@@ -6,7 +6,16 @@ namespace confide {
 
 void CatalogMirror::Put(const Product& product) {
   std::unique_lock lock(mu_);
-  products_.insert_or_assign(product.id, product);
+  auto column = columns_.find(product.id);
+  products_.insert_or_assign(product.id, Held{product, column == columns_.end() ? UINT32_MAX : column->second});
+}
+
+uint32_t CatalogMirror::Column(const std::string& product_id) {
+  auto [column, added] = columns_.try_emplace(product_id, static_cast<uint32_t>(columns_.size()));
+  if (added) {
+    if (auto held = products_.find(product_id); held != products_.end()) held->second.column = column->second;
+  }
+  return column->second;
 }
 
 void CatalogMirror::Put(const StoreLocation& store) {
@@ -16,19 +25,19 @@ void CatalogMirror::Put(const StoreLocation& store) {
 
 void CatalogMirror::Put(const InventoryLevel& level) {
   std::unique_lock lock(mu_);
-  auto [column, added] = columns_.try_emplace(level.product_id, static_cast<uint32_t>(columns_.size()));
+  uint32_t column = Column(level.product_id);
   auto it = levels_.find(level.location);
   if (it == levels_.end()) it = levels_.emplace(level.location, std::vector<int64_t>()).first;
   std::vector<int64_t>& levels = it->second;
-  if (levels.size() <= column->second) levels.resize(columns_.size(), kNoLevel);
-  levels[column->second] = level.quantity;
+  if (levels.size() <= column) levels.resize(columns_.size(), kNoLevel);
+  levels[column] = level.quantity;
 }
 
 std::optional<Product> CatalogMirror::FindProduct(std::string_view id) const {
   std::shared_lock lock(mu_);
   auto it = products_.find(id);
   if (it == products_.end()) return std::nullopt;
-  return it->second;
+  return it->second.product;
 }
 
 std::optional<StoreLocation> CatalogMirror::FindStore(std::string_view id) const {
@@ -46,6 +55,19 @@ std::optional<int64_t> CatalogMirror::FindLevel(std::string_view location, std::
   int64_t q = levels->second[column->second];
   if (q == kNoLevel) return std::nullopt;
   return q;
+}
+
+std::optional<Catalog::Standing> CatalogMirror::FindStanding(std::string_view product_id,
+                                                            std::string_view location) const {
+  std::shared_lock lock(mu_);
+  auto it = products_.find(product_id);
+  if (it == products_.end()) return std::nullopt;
+  Catalog::Standing standing{it->second.product.active, it->second.product.category, std::nullopt};
+  auto levels = levels_.find(location);
+  uint32_t column = it->second.column;
+  if (levels != levels_.end() && column < levels->second.size() && levels->second[column] != kNoLevel)
+    standing.stock = levels->second[column];
+  return standing;
 }
 
 }  // namespace confide

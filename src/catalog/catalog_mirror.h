@@ -33,6 +33,8 @@ class CatalogMirror {
   std::optional<Product> FindProduct(std::string_view id) const;
   std::optional<StoreLocation> FindStore(std::string_view id) const;
   std::optional<int64_t> FindLevel(std::string_view location, std::string_view product_id) const;
+  // One lock and two lookups for the serving rules' question.
+  std::optional<Catalog::Standing> FindStanding(std::string_view product_id, std::string_view location) const;
 
  private:
   struct Hash {
@@ -44,9 +46,15 @@ class CatalogMirror {
   static constexpr int64_t kNoLevel = -1;
 
   mutable std::shared_mutex mu_;
-  Map<Product> products_;
+  struct Held {
+    Product product;
+    uint32_t column = UINT32_MAX;  // in levels_, once the product has a level anywhere
+  };
+  uint32_t Column(const std::string& product_id);  // mu_ held alone
+
+  Map<Held> products_;
   Map<StoreLocation> stores_;
-  Map<uint32_t> columns_;              // product id -> index into each location's levels
+  Map<uint32_t> columns_;              // product id -> index into each location's levels (products or not)
   Map<std::vector<int64_t>> levels_;  // location -> quantity per column, kNoLevel where none
 };
 

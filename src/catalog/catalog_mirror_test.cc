@@ -25,6 +25,29 @@ TEST(CatalogMirror, LevelsByLocationAndProduct) {
   EXPECT_EQ(m.FindLevel("s1", "mug"), std::nullopt);
 }
 
+TEST(CatalogMirror, StandingJoinsTheProductAndItsStockWhicheverCameFirst) {
+  CatalogMirror m;
+  m.Put(InventoryLevel{"s1", "tea", 4});  // a level before the product
+  m.Put(Item("tea", "drinks"));
+  m.Put(Item("cup", "home", false));
+  m.Put(InventoryLevel{"online", "cup", 0});  // a level after the product
+  auto tea = m.FindStanding("tea", "s1");
+  ASSERT_TRUE(tea.has_value());
+  EXPECT_TRUE(tea->active);
+  EXPECT_EQ(tea->category, "drinks");
+  EXPECT_EQ(tea->stock, 4);
+  EXPECT_EQ(m.FindStanding("tea", "online")->stock, std::nullopt);
+  auto cup = m.FindStanding("cup", "online");
+  ASSERT_TRUE(cup.has_value());
+  EXPECT_FALSE(cup->active);
+  EXPECT_EQ(cup->stock, 0);
+  EXPECT_EQ(m.FindStanding("cup", "s1")->stock, std::nullopt);
+  m.Put(Item("tea", "tea"));  // a product replaced keeps its stock
+  EXPECT_EQ(m.FindStanding("tea", "s1")->stock, 4);
+  EXPECT_EQ(m.FindStanding("tea", "s1")->category, "tea");
+  EXPECT_FALSE(m.FindStanding("mug", "s1").has_value());
+}
+
 TEST(CatalogMirror, CatalogReadsWhatTheStoreHoldsAndKeepsUpWithItsWrites) {
   ScratchStore store;
   {

@@ -21,13 +21,10 @@ class RuledList {
 
   Status Offer(const std::string& id, float score, std::string reason) {
     if (full() || !excluded_.insert(id).second) return {};
-    auto product = catalog_.GetProduct(id);
-    if (!product.ok()) return product.status();
-    if (!product->has_value() || !(*product)->active) return {};
-    auto stock = catalog_.GetInventory(query_.store_id.empty() ? "online" : query_.store_id, id);
-    if (!stock.ok()) return stock.status();
-    if (!stock->has_value() || **stock <= 0) return {};
-    uint32_t& in_category = per_category_[(*product)->category];
+    auto standing = catalog_.GetStanding(id, query_.store_id.empty() ? "online" : query_.store_id);
+    if (!standing.ok()) return standing.status();
+    if (!standing->has_value() || !(*standing)->active || (*standing)->stock.value_or(0) <= 0) return {};
+    uint32_t& in_category = per_category_[(*standing)->category];
     if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
     ++in_category;
     items_.push_back({id, score, std::move(reason), std::nullopt, {}});
