@@ -71,6 +71,34 @@ TEST_F(ImporterTest, EventsCsvWithRejectionsAndReimport) {
   EXPECT_NE(text.find("rejected 1 x timestamp: not RFC 3339 (first at line 4)"), std::string::npos) << text;
 }
 
+// Events are bulk loaded: committed as the import goes (here after every
+// batch) and at the end; the summary counts what was committed, and a
+// second import of the same file finds every event stored.
+TEST_F(ImporterTest, EventsAreCommittedAsTheImportGoes) {
+  std::string csv = "event_id,type,timestamp,customer_id,anonymous_id,channel,product_id\n";
+  for (int i = 0; i < 40; ++i)
+    csv += "b" + std::to_string(i) + ",view,2025-01-01T10:00:00Z,C" + std::to_string(i % 3) + "," +
+           (i % 5 == 0 ? "A" + std::to_string(i % 3) : std::string()) + ",web,P" + std::to_string(i) + "\n";
+  ImportOptions o;
+  o.path = Write("bulk.csv", csv);
+  o.batch_size = 3;
+  o.commit_bytes = 1;  // a commit after every batch
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->accepted, 40u);
+  EXPECT_EQ(cell_->events_stored(), 40u) << "every accepted event was committed";
+  uint64_t events = 0;
+  for (int c = 0; c < 3; ++c) events += (*cell_->GetProfile(IdKind::kCustomer, "C" + std::to_string(c)))->events;
+  EXPECT_EQ(events, 40u);
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kAnonymous, "A1"))->events, (*cell_->GetProfile(IdKind::kCustomer, "C1"))->events)
+      << "links committed with the events";
+  o.commit_bytes = 64u << 20;
+  auto again = ImportFile(*cell_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 0u);
+  EXPECT_EQ(again->duplicates, 40u);
+}
+
 TEST_F(ImporterTest, CatalogFiles) {
   ImportOptions o;
   o.kind = ImportKind::kProducts;
