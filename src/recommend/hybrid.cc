@@ -106,14 +106,27 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
     c.features[F(Feature::kRelated)] = r.score / best_related;
   }
 
-  // Item kNN: what goes with everything the shopper buys, by how often they buy it.
+  // Item kNN: what goes with the shopper's items, by how often they buy
+  // them; their 64 most frequent, so that a long history costs no more.
   {
     struct Neighbor {
       float score = 0, strongest = 0;
       uint32_t because = 0;  // the shopper's item contributing most
     };
+    constexpr size_t kKnnSeeds = 64;
+    std::vector<const RepurchaseSignal*> frequent;
+    frequent.reserve(signals.size());
+    for (const auto& s : signals) frequent.push_back(&s);
+    if (frequent.size() > kKnnSeeds) {
+      std::partial_sort(frequent.begin(), frequent.begin() + kKnnSeeds, frequent.end(), [](const auto* a, const auto* b) {
+        return a->frequency > b->frequency || (a->frequency == b->frequency && a->item < b->item);
+      });
+      frequent.resize(kKnnSeeds);
+    }
     std::unordered_map<uint32_t, Neighbor> knn;
-    for (const auto& s : signals) {
+    knn.reserve(frequent.size() * 16);
+    for (const RepurchaseSignal* seed : frequent) {
+      const auto& s = *seed;
       for (const Scored& r : models.cooccurrence->BoughtWith(s.item)) {
         Neighbor& nb = knn[r.item];
         float contribution = s.frequency * r.score;
@@ -155,14 +168,22 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   for (size_t i = 0; i < std::min(n, trending.size()); ++i) slot(trending[i].item, Reason::kTrending, 0);
   for (auto& c : out) c.features[F(Feature::kPopularity)] = models.popularity->Share(c.item);
 
-  // An ALS pick is explained by the shopper's item closest to it in the
-  // factor space (ALS picks exist only for shoppers with preferences).
+  // An ALS pick is explained by the one of the shopper's strongest items
+  // closest to it in the factor space (ALS picks exist only for shoppers
+  // with preferences). The strongest 16: a long history costs no more.
   if (models.als) {
+    std::vector<std::pair<uint32_t, float>> strongest(shopper.preferences.begin(), shopper.preferences.end());
+    constexpr size_t kExplainers = 16;
+    if (strongest.size() > kExplainers) {
+      std::partial_sort(strongest.begin(), strongest.begin() + kExplainers, strongest.end(),
+                        [](const auto& a, const auto& b) { return a.second > b.second || (a.second == b.second && a.first < b.first); });
+      strongest.resize(kExplainers);
+    }
     for (auto& c : out) {
       if (c.because != kUnexplained) continue;
-      c.because = shopper.preferences.front().first;
+      c.because = strongest.front().first;
       float best = -INFINITY;
-      for (const auto& [item, weight] : shopper.preferences) {
+      for (const auto& [item, weight] : strongest) {
         float sim = models.als->Score(models.als->item(item), c.item);
         if (sim > best) {
           best = sim;
