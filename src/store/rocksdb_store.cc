@@ -137,7 +137,15 @@ class RocksDbStore final : public Store {
   }
 
   Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), handle(f)));
+    // The bound lets the iterator skip files and blocks past the prefix
+    // instead of reading one key beyond it.
+    std::string end(prefix);
+    while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+    if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+    rocksdb::ReadOptions ro;
+    rocksdb::Slice upper(end);
+    if (!end.empty()) ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
     }

@@ -57,6 +57,13 @@ TEST_F(RocksDbStoreTest, ScansInKeyOrderWithinPrefixAndRange) {
   for (const char* k : {"a/3", "a/1", "b/1", "a/2", "a"}) b.Put(Family::kEvents, k, k);
   ASSERT_TRUE(s->Write(b).ok());
   EXPECT_EQ(Keys(*s, Family::kEvents, "a/"), (std::vector<std::string>{"a/1", "a/2", "a/3"}));
+  // Prefixes ending in 0xff bytes (binary pseudonyms do): the scan's upper bound carries.
+  const std::string ff = "c\xff", ff2 = "c\xff\xff", ff_x = "c\xff\x01", next = "d";
+  WriteBatch binary;
+  for (const std::string& k : {ff, ff2, ff_x, next, std::string("c\xfe")}) binary.Put(Family::kEvents, k, "v");
+  ASSERT_TRUE(s->Write(binary).ok());
+  EXPECT_EQ(Keys(*s, Family::kEvents, ff), (std::vector<std::string>{ff, ff_x, ff2}));
+  EXPECT_EQ(Keys(*s, Family::kEvents, ff2), (std::vector<std::string>{ff2}));
   std::vector<std::string> range;
   ASSERT_TRUE(s->ScanRange(Family::kEvents, "a/2", "b", [&](std::string_view k, std::string_view) {
     range.emplace_back(k);
