@@ -118,6 +118,7 @@ struct Cell::Impl {
   std::array<SortedRows, std::size(kBulkFamilies)> bulk_pending;
   EventKeySet bulk_pending_keys, bulk_committing_keys;
   bool bulk_fresh = false;
+  std::atomic<uint64_t> bulk_committed{0};  // events committed by this load
   EventKeyFilter bulk_added;
   std::mutex bulk_commit_mu;
 
@@ -492,9 +493,10 @@ Status Cell::BeginBulkLoad() {
     empty = false;
     return false;
   }));
-  CONFIDE_RETURN_IF_ERROR(m.store->SetBulkLoad(Family::kEvents, true));
+  CONFIDE_RETURN_IF_ERROR(m.store->BeginBulkLoad(Family::kEvents));
   std::lock_guard lock(m.bulk_mu);
   m.bulk_fresh = empty;
+  m.bulk_committed = 0;
   m.bulk_added = EventKeyFilter();
   m.bulk_on.store(true, std::memory_order_release);
   return {};
@@ -529,6 +531,7 @@ Result<uint64_t> Cell::CommitBulkLoad() {
   }
   if (!s.ok()) return s;
   m.events_stored.fetch_add(rows[0].size(), std::memory_order_relaxed);
+  m.bulk_committed.fetch_add(rows[0].size(), std::memory_order_relaxed);
   m.history_epoch.fetch_add(1, std::memory_order_release);  // rows become readable: see HistoryVersion
   return static_cast<uint64_t>(rows[0].size());
 }
@@ -536,12 +539,19 @@ Result<uint64_t> Cell::CommitBulkLoad() {
 Status Cell::EndBulkLoad() {
   Impl& m = *impl_;
   auto committed = CommitBulkLoad();
+  bool fresh;
   {
     std::lock_guard lock(m.bulk_mu);
     m.bulk_on.store(false, std::memory_order_release);
     m.bulk_added = EventKeyFilter();
+    fresh = m.bulk_fresh;
   }
-  Status compacted = m.store->SetBulkLoad(Family::kEvents, false);
+  // A load into an empty family is all of it: one compaction puts it in
+  // the last level. Into a family that held events, the load's files are
+  // left to automatic compaction (a full rewrite could cost far more than
+  // the load).
+  const bool compact = fresh && m.bulk_committed.load(std::memory_order_relaxed) > 0;
+  Status compacted = m.store->EndBulkLoad(Family::kEvents, compact);
   return committed.ok() ? compacted : committed.status();
 }
 

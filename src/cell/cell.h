@@ -91,7 +91,9 @@ class Cell {
   // only once a commit that started after Ingest returned has succeeded.
   // A crash loses only what was not committed, which a re-run then stores
   // (it finds the committed events as duplicates). EndBulkLoad commits,
-  // compacts the events once and returns to durable-on-return ingestion.
+  // compacts the events once if the load began with none stored (else
+  // automatic compaction takes the load's files) and returns to
+  // durable-on-return ingestion.
   // One bulk load at a time, with no other writer of shoppers meanwhile;
   // Ingest and CommitBulkLoad may be called from several threads.
   Status BeginBulkLoad();

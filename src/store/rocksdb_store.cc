@@ -221,9 +221,13 @@ class RocksDbStore final : public Store {
     return FromRocks(s, "bulk load: ingest");
   }
 
-  Status SetBulkLoad(Family f, bool on) override {
-    rocksdb::Status s = db_->SetOptions(handle(f), {{"disable_auto_compactions", on ? "true" : "false"}});
-    if (!s.ok() || on) return FromRocks(s, "bulk load: options");
+  Status BeginBulkLoad(Family f) override {
+    return FromRocks(db_->SetOptions(handle(f), {{"disable_auto_compactions", "true"}}), "bulk load: options");
+  }
+
+  Status EndBulkLoad(Family f, bool compact) override {
+    rocksdb::Status s = db_->SetOptions(handle(f), {{"disable_auto_compactions", "false"}});
+    if (!s.ok() || !compact) return FromRocks(s, "bulk load: options");
     rocksdb::CompactRangeOptions co;
     co.exclusive_manual_compaction = false;
     co.max_subcompactions = static_cast<uint32_t>(std::max(1, db_options_.max_background_jobs));

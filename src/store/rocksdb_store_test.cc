@@ -176,7 +176,7 @@ TEST_F(RocksDbStoreTest, IngestSortedIsDurableAtomicAndLastWins) {
     WriteBatch b;
     b.Put(Family::kEvents, "k2", "old");
     ASSERT_TRUE(s->Write(b, Durability::kBuffered).ok());
-    ASSERT_TRUE(s->SetBulkLoad(Family::kEvents, true).ok());
+    ASSERT_TRUE(s->BeginBulkLoad(Family::kEvents).ok());
     SortedRows events, ids, none;
     events.Add("k3", "c");
     events.Add("k2", "b");
@@ -188,7 +188,7 @@ TEST_F(RocksDbStoreTest, IngestSortedIsDurableAtomicAndLastWins) {
     ASSERT_TRUE(s->IngestSorted({{Family::kEvents, &events}, {Family::kIdentity, &ids}, {Family::kShoppers, &none}}).ok());
     EXPECT_EQ(**s->Get(Family::kEvents, "k1"), "a2") << "of equal keys the last added";
     EXPECT_EQ(**s->Get(Family::kEvents, "k2"), "b") << "the file is newer than the memtable";
-    ASSERT_TRUE(s->SetBulkLoad(Family::kEvents, false).ok());  // compacts
+    ASSERT_TRUE(s->EndBulkLoad(Family::kEvents, true).ok());  // compacts
   }
   std::filesystem::create_directories(dir_ + "/bulk");
   std::ofstream(dir_ + "/bulk/7.sst") << "left by a crash";

@@ -241,11 +241,13 @@ class Store {
   // same key. Empty tables are skipped.
   virtual Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) = 0;
 
-  // While on, family `f` is not compacted automatically, so that bulk
-  // loads add files that are rewritten once rather than level by level.
-  // Turning it off compacts `f` once and resumes automatic compaction.
-  // Reopening the store always starts with it off.
-  virtual Status SetBulkLoad(Family f, bool on) = 0;
+  // Between BeginBulkLoad and EndBulkLoad, family `f` is not compacted
+  // automatically, so that bulk loads add files that are rewritten once
+  // rather than level by level. EndBulkLoad compacts `f` once if
+  // `compact`, then resumes automatic compaction. Reopening the store
+  // always resumes it.
+  virtual Status BeginBulkLoad(Family f) = 0;
+  virtual Status EndBulkLoad(Family f, bool compact) = 0;
 };
 
 struct RocksDbOptions {
