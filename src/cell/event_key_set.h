@@ -42,7 +42,7 @@ class EventKeySet {
   }
   size_t size() const { return count_ + (has_empty_key_ ? 1 : 0); }
   void Clear() {  // keeps the array
-    std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Key));
+    if (!slots_.empty()) std::memset(static_cast<void*>(slots_.data()), 0, slots_.size() * sizeof(Key));
     count_ = 0;
     has_empty_key_ = false;
   }
