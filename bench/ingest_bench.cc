@@ -90,7 +90,8 @@ void BM_CellBulkLoad(benchmark::State& state) {
   auto start = std::chrono::steady_clock::now();
   if (Status s = cell->EndBulkLoad(); !s.ok()) state.SkipWithError(s.message().c_str());
   // The end (last commit, compaction) is outside the timed loop: reported apart.
-  state.counters["end_ms"] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  state.counters["end_ms"] =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   state.SetItemsProcessed(state.iterations() * kBatch);
   cell.reset();
   fs::remove_all(dir);

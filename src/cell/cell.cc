@@ -407,7 +407,8 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
     // Written before any event sealed under these keys, so the synced event
     // write below also makes them durable (the WAL is ordered). A bulk load
     // holds them for the same commit as those events, or an earlier one.
-    if (!identity_batch.empty() && !(m.bulk_on.load(std::memory_order_acquire) && m.HoldIdentityBatch(identity_batch))) {
+    const bool held = m.bulk_on.load(std::memory_order_acquire) && m.HoldIdentityBatch(identity_batch);
+    if (!identity_batch.empty() && !held) {
       if (Status s = m.store->Write(identity_batch, Durability::kBuffered); !s.ok()) {
         m.ReleaseClaims(claimed);
         return s;

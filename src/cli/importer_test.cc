@@ -90,7 +90,8 @@ TEST_F(ImporterTest, EventsAreCommittedAsTheImportGoes) {
   uint64_t events = 0;
   for (int c = 0; c < 3; ++c) events += (*cell_->GetProfile(IdKind::kCustomer, "C" + std::to_string(c)))->events;
   EXPECT_EQ(events, 40u);
-  EXPECT_EQ((*cell_->GetProfile(IdKind::kAnonymous, "A1"))->events, (*cell_->GetProfile(IdKind::kCustomer, "C1"))->events)
+  EXPECT_EQ((*cell_->GetProfile(IdKind::kAnonymous, "A1"))->events,
+            (*cell_->GetProfile(IdKind::kCustomer, "C1"))->events)
       << "links committed with the events";
   o.commit_bytes = 64u << 20;
   auto again = ImportFile(*cell_, o);

@@ -185,7 +185,8 @@ TEST_F(RocksDbStoreTest, IngestSortedIsDurableAtomicAndLastWins) {
     ids.Add("i1", "x");
     events.Sort();
     ids.Sort();
-    ASSERT_TRUE(s->IngestSorted({{Family::kEvents, &events}, {Family::kIdentity, &ids}, {Family::kShoppers, &none}}).ok());
+    ASSERT_TRUE(
+        s->IngestSorted({{Family::kEvents, &events}, {Family::kIdentity, &ids}, {Family::kShoppers, &none}}).ok());
     EXPECT_EQ(**s->Get(Family::kEvents, "k1"), "a2") << "of equal keys the last added";
     EXPECT_EQ(**s->Get(Family::kEvents, "k2"), "b") << "the file is newer than the memtable";
     ASSERT_TRUE(s->EndBulkLoad(Family::kEvents, true).ok());  // compacts
