@@ -100,7 +100,7 @@ class AlsModel {
   uint32_t users() const { return users_; }
   // Frees the trained user vectors (serving folds users in); users() is 0 after.
   void DropUsers() {
-    user_factors_ = {};
+    user_factors_ = Floats();  // not `= {}`: that keeps the capacity
     users_ = 0;
   }
 

@@ -367,3 +367,18 @@ TEST(Als, DeserializeRejectsAnythingElse) {
 
 }  // namespace
 }  // namespace confide
+
+namespace confide {
+namespace {
+
+TEST(Als, DropUsersFreesTheirVectors) {
+  Planted p = MakePlanted(400, 20, 8, 11);
+  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), Small());
+  size_t before = m.memory_bytes();
+  m.DropUsers();
+  EXPECT_EQ(m.users(), 0u);
+  EXPECT_LE(m.memory_bytes() + 400 * Small().factors * sizeof(float), before);
+}
+
+}  // namespace
+}  // namespace confide
