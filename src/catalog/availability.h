@@ -17,11 +17,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
 #include "core/status.h"
+#include "core/string_map.h"
 
 namespace confide {
 
@@ -35,12 +35,8 @@ class StoreDirectory {
   size_t size() const { return stores_.size(); }
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   std::vector<StoreLocation> stores_;
-  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> index_;
+  StringMap<size_t> index_;
 };
 
 struct AvailabilityQuery {

@@ -17,10 +17,10 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/string_map.h"
 
 namespace confide {
 
@@ -37,12 +37,6 @@ class CatalogMirror {
   std::optional<Catalog::Standing> FindStanding(std::string_view product_id, std::string_view location) const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  template <typename V>
-  using Map = std::unordered_map<std::string, V, Hash, std::equal_to<>>;
   static constexpr int64_t kNoLevel = -1;
 
   mutable std::shared_mutex mu_;
@@ -51,11 +45,12 @@ class CatalogMirror {
     uint32_t column = UINT32_MAX;  // in levels_, once the product has a level anywhere
   };
   uint32_t Column(const std::string& product_id);  // mu_ held alone
+  std::optional<int64_t> LevelAt(std::string_view location, uint32_t column) const;  // mu_ held
 
-  Map<Held> products_;
-  Map<StoreLocation> stores_;
-  Map<uint32_t> columns_;              // product id -> index into each location's levels (products or not)
-  Map<std::vector<int64_t>> levels_;  // location -> quantity per column, kNoLevel where none
+  StringMap<Held> products_;
+  StringMap<StoreLocation> stores_;
+  StringMap<uint32_t> columns_;              // product id -> index into each location's levels (products or not)
+  StringMap<std::vector<int64_t>> levels_;  // location -> quantity per column, kNoLevel where none
 };
 
 }  // namespace confide

@@ -32,6 +32,7 @@
 #include "catalog/catalog.h"
 #include "core/record.h"
 #include "core/status.h"
+#include "core/string_map.h"
 #include "core/time.h"
 #include "events/event.h"
 #include "store/store.h"
@@ -100,10 +101,6 @@ class PriceList {
   Result<Quote> QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context);
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
   Status LoadMirror();
   void Mirror(const PriceRule& rule);  // with mu_ held alone
 
@@ -111,7 +108,7 @@ class PriceList {
   std::mutex write_mu_;  // orders store writes and mirror updates, and the load
   std::atomic<bool> mirrored_{false};
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, std::vector<PriceRule>, Hash, std::equal_to<>> by_product_;
+  StringMap<std::vector<PriceRule>> by_product_;
 };
 
 class PriceBook {
