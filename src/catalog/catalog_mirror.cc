@@ -47,14 +47,18 @@ std::optional<StoreLocation> CatalogMirror::FindStore(std::string_view id) const
   return it->second;
 }
 
+std::optional<int64_t> CatalogMirror::LevelAt(std::string_view location, uint32_t column) const {
+  auto levels = levels_.find(location);
+  if (levels == levels_.end() || levels->second.size() <= column || levels->second[column] == kNoLevel)
+    return std::nullopt;
+  return levels->second[column];
+}
+
 std::optional<int64_t> CatalogMirror::FindLevel(std::string_view location, std::string_view product_id) const {
   std::shared_lock lock(mu_);
   auto column = columns_.find(product_id);
-  auto levels = levels_.find(location);
-  if (column == columns_.end() || levels == levels_.end() || levels->second.size() <= column->second) return std::nullopt;
-  int64_t q = levels->second[column->second];
-  if (q == kNoLevel) return std::nullopt;
-  return q;
+  if (column == columns_.end()) return std::nullopt;
+  return LevelAt(location, column->second);
 }
 
 std::optional<Catalog::Standing> CatalogMirror::FindStanding(std::string_view product_id,
@@ -62,12 +66,7 @@ std::optional<Catalog::Standing> CatalogMirror::FindStanding(std::string_view pr
   std::shared_lock lock(mu_);
   auto it = products_.find(product_id);
   if (it == products_.end()) return std::nullopt;
-  Catalog::Standing standing{it->second.product.active, it->second.product.category, std::nullopt};
-  auto levels = levels_.find(location);
-  uint32_t column = it->second.column;
-  if (levels != levels_.end() && column < levels->second.size() && levels->second[column] != kNoLevel)
-    standing.stock = levels->second[column];
-  return standing;
+  return Catalog::Standing{it->second.product.active, it->second.product.category, LevelAt(location, it->second.column)};
 }
 
 }  // namespace confide
