@@ -46,6 +46,24 @@ const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };
 
+// WriteBatch and SortedRows buffer records as length-prefixed strings
+// (a 4-byte native length, then the bytes).
+namespace sized {
+inline void Append(std::string& rep, std::string_view s) {
+  uint32_t n = static_cast<uint32_t>(s.size());
+  rep.append(reinterpret_cast<const char*>(&n), sizeof n);
+  rep.append(s);
+}
+// Reads one from the front of `in` and drops it from `in`.
+inline std::string_view Take(std::string_view& in) {
+  uint32_t n;
+  std::memcpy(&n, in.data(), sizeof n);
+  std::string_view s = in.substr(sizeof n, n);
+  in.remove_prefix(sizeof n + n);
+  return s;
+}
+}  // namespace sized
+
 // A batch of writes, applied atomically by Store::Write. Operations are
 // appended to one buffer (no allocation per operation) and replayed in order.
 class WriteBatch {
@@ -74,7 +92,7 @@ class WriteBatch {
       auto kind = static_cast<OpKind>(in[0]);
       auto family = static_cast<Family>(in[1]);
       in.remove_prefix(2);
-      std::string_view key = Take(in), value = Take(in);
+      std::string_view key = sized::Take(in), value = sized::Take(in);
       fn(kind, family, key, value);
     }
   }
@@ -83,21 +101,9 @@ class WriteBatch {
   void Append(OpKind kind, Family f, std::string_view key, std::string_view value) {
     rep_.push_back(static_cast<char>(kind));
     rep_.push_back(static_cast<char>(f));
-    AppendSized(key);
-    AppendSized(value);
+    sized::Append(rep_, key);
+    sized::Append(rep_, value);
     ++count_;
-  }
-  void AppendSized(std::string_view s) {
-    uint32_t n = static_cast<uint32_t>(s.size());
-    rep_.append(reinterpret_cast<const char*>(&n), sizeof n);
-    rep_.append(s);
-  }
-  static std::string_view Take(std::string_view& in) {
-    uint32_t n;
-    std::memcpy(&n, in.data(), sizeof n);
-    std::string_view s = in.substr(sizeof n, n);
-    in.remove_prefix(sizeof n + n);
-    return s;
   }
 
   std::string rep_;
@@ -116,7 +122,7 @@ class SortedRows {
     if (chunks_.empty()) chunks_.emplace_back();
     std::string& rep = chunks_.back();
     const size_t at = rep.size();
-    AppendSized(rep, key);
+    sized::Append(rep, key);
     const size_t value_at = rep.size();
     rep.append(sizeof(uint32_t), '\0');
     fill(rep);
@@ -147,7 +153,7 @@ class SortedRows {
     for (const auto& r : rows_) {
       const std::string& rep = chunks_[r.chunk];
       std::string_view in(rep.data() + r.offset, rep.size() - r.offset);
-      std::string_view key = Take(in), value = Take(in);
+      std::string_view key = sized::Take(in), value = sized::Take(in);
       fn(key, value);
     }
   }
@@ -182,19 +188,7 @@ class SortedRows {
   std::string_view KeyAt(const Row& r) const {
     const std::string& rep = chunks_[r.chunk];
     std::string_view in(rep.data() + r.offset, rep.size() - r.offset);
-    return Take(in);
-  }
-  static void AppendSized(std::string& rep, std::string_view s) {
-    uint32_t n = static_cast<uint32_t>(s.size());
-    rep.append(reinterpret_cast<const char*>(&n), sizeof n);
-    rep.append(s);
-  }
-  static std::string_view Take(std::string_view& in) {
-    uint32_t n;
-    std::memcpy(&n, in.data(), sizeof n);
-    std::string_view s = in.substr(sizeof n, n);
-    in.remove_prefix(sizeof n + n);
-    return s;
+    return sized::Take(in);
   }
 
   std::vector<std::string> chunks_;  // each < 4 GiB
