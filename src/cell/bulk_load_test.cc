@@ -1,7 +1,6 @@
 // Cell bulk loads (Cell::BeginBulkLoad): rows held until a commit, dedupe
 // across held, committing and stored rows, crash safety, no plaintext.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "cell/cell.h"
+#include "core/scratch_dir.h"
 
 namespace confide {
 namespace {
@@ -28,16 +28,7 @@ Event Search(const std::string& event_id, const std::string& customer, const std
 
 class BulkLoadTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("confide-bulk-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    Reopen();
-  }
-  void TearDown() override {
-    cell_.reset();
-    fs::remove_all(root_);
-  }
+  void SetUp() override { Reopen(); }
   // Closing without EndBulkLoad is what a crash leaves: rows not committed
   // are gone.
   void Reopen() {
@@ -71,7 +62,8 @@ class BulkLoadTest : public ::testing::Test {
   }
 
   using K = IngestOutcome::Kind;
-  fs::path root_;
+  ScratchDir scratch_;  // outlives cell_
+  const fs::path& root_ = scratch_.path();
   std::unique_ptr<Cell> cell_;
 };
 

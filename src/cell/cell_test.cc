@@ -1,9 +1,9 @@
 #include "cell/cell.h"
 
 #include "core/bytes.h"
+#include "core/scratch_dir.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -26,16 +26,7 @@ Event MakeEvent(std::string event_id, EventType type, Channel channel, std::stri
 
 class CellTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() / ("confide-cell-" + std::to_string(::getpid()) + "-" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
-    cell_ = OpenCell("eu");
-  }
-  void TearDown() override {
-    cell_.reset();
-    fs::remove_all(root_);
-  }
+  void SetUp() override { cell_ = OpenCell("eu"); }
 
   std::unique_ptr<Cell> OpenCell(const std::string& region, LegalBasis basis = LegalBasis::kOptIn) {
     RegionConfig rc{region, basis, "EUR", ""};
@@ -62,7 +53,8 @@ class CellTest : public ::testing::Test {
     return false;
   }
 
-  fs::path root_;
+  ScratchDir scratch_;  // outlives cell_
+  const fs::path& root_ = scratch_.path();
   std::unique_ptr<Cell> cell_;
 };
 
