@@ -48,51 +48,53 @@ fs::path FreshDir(const char* name) {
   return dir;
 }
 
-void BM_CellIngest(benchmark::State& state) {
-  fs::path dir = FreshDir("cell");
-  auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
-                                   (dir / "keys").string()).value());
+std::unique_ptr<Cell> OpenCellIn(const fs::path& dir) {
+  return std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
+                              (dir / "keys").string()).value());
+}
+
+// One fresh batch per iteration into `cell` (making it is not timed),
+// then `after()`, timed.
+template <typename After>
+void IngestBatches(benchmark::State& state, Cell& cell, After&& after) {
   std::mt19937_64 rng(1);
   uint64_t next = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto batch = MakeBatch(next, rng);
     state.ResumeTiming();
-    auto r = cell->Ingest(std::move(batch));
+    auto r = cell.Ingest(std::move(batch));
     if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+    after();
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void BM_CellIngest(benchmark::State& state) {
+  fs::path dir = FreshDir("cell");
+  auto cell = OpenCellIn(dir);
+  IngestBatches(state, *cell, [] {});
   cell.reset();
   fs::remove_all(dir);
 }
 BENCHMARK(BM_CellIngest)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 // The bulk load of `confide import`: the same batches, the rows held and
-// committed durably every 64 MiB and at the end (the end's commit and the
-// one compaction of the events are timed too).
+// committed durably every 64 MiB. The end (the last commit and the one
+// compaction of the events) is outside the timed loop: reported apart.
 void BM_CellBulkLoad(benchmark::State& state) {
   fs::path dir = FreshDir("bulk");
-  auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
-                                   (dir / "keys").string()).value());
+  auto cell = OpenCellIn(dir);
   if (Status s = cell->BeginBulkLoad(); !s.ok()) state.SkipWithError(s.message().c_str());
-  std::mt19937_64 rng(1);
-  uint64_t next = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto batch = MakeBatch(next, rng);
-    state.ResumeTiming();
-    auto r = cell->Ingest(std::move(batch));
-    if (!r.ok()) state.SkipWithError(r.status().message().c_str());
+  IngestBatches(state, *cell, [&] {
     if (cell->bulk_pending_bytes() >= (64u << 20)) {
       if (auto c = cell->CommitBulkLoad(); !c.ok()) state.SkipWithError(c.status().message().c_str());
     }
-  }
+  });
   auto start = std::chrono::steady_clock::now();
   if (Status s = cell->EndBulkLoad(); !s.ok()) state.SkipWithError(s.message().c_str());
-  // The end (last commit, compaction) is outside the timed loop: reported apart.
   state.counters["end_ms"] =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-  state.SetItemsProcessed(state.iterations() * kBatch);
   cell.reset();
   fs::remove_all(dir);
 }
