@@ -246,10 +246,12 @@ struct HalfStep {
   const float* weight;
   const float* y;                 // the fixed side, row-major, k columns
   float* x;                       // the side being solved, row-major, k columns
-  const float* const* gram_rows;  // rows of Y^T Y + lambda I (k x k)
+  const float* const* gram_rows;  // rows of Y^T Y (k x k)
   uint32_t k;
   uint32_t cg_steps;
   Kernels kernels;
+  float lambda;
+  bool per_entry;  // a row's penalty is lambda times its number of entries
 };
 
 constexpr size_t kBlock = 16;  // entries per dots/add_scaled call
@@ -285,12 +287,13 @@ void EntriesPass(const HalfStep& h, uint64_t begin, uint64_t end, const float* v
 }
 
 // out = (Y^T Y + lambda I) v
-void GramTimes(const HalfStep& h, const float* v, float* out) {
+void GramTimes(const HalfStep& h, const float* v, float lambda, float* out) {
   std::fill(out, out + h.k, 0.0f);
   h.kernels.add_scaled(h.gram_rows, v, h.k, h.k, out);
+  for (uint32_t f = 0; f < h.k; ++f) out[f] += lambda * v[f];
 }
 
-// Conjugate gradient on (Y^T C_u Y + lambda I) x_u = Y^T C_u t_u from the
+// Conjugate gradient on (Y^T C_u Y + lambda_u I) x_u = Y^T C_u t_u from the
 // current x_u, without forming the matrix: Y^T C_u Y = Y^T Y + Y_u^T (C_u -
 // I) Y_u, the correction summing over the row's entries only. `scratch`
 // holds 4 Padded(k) floats.
@@ -302,15 +305,16 @@ void SolveRow(const HalfStep& h, uint64_t u, float* scratch) {
     x.setZero();
     return;
   }
+  const float lambda = h.per_entry ? h.lambda * static_cast<float>(end - begin) : h.lambda;
   VectorMapF r(scratch, k), p(scratch + kp, k), ap(scratch + 2 * kp, k), tmp(scratch + 3 * kp, k);
   tmp = -x;
-  GramTimes(h, tmp.data(), r.data());
+  GramTimes(h, tmp.data(), lambda, r.data());
   EntriesPass(h, begin, end, x.data(), r.data(), true);
   p = r;
   float rs_old = r.squaredNorm();
   if (rs_old < 1e-20f) return;
   for (uint32_t step = 0; step < h.cg_steps; ++step) {
-    GramTimes(h, p.data(), ap.data());
+    GramTimes(h, p.data(), lambda, ap.data());
     EntriesPass(h, begin, end, p.data(), ap.data(), false);
     const float step_size = rs_old / p.dot(ap);
     x += step_size * p;
@@ -332,7 +336,6 @@ void SolveAll(const SparseMatrix& rows, const float* y, uint64_t y_rows, float* 
               Pool& pool, AlignedFloats& scratch) {
   const uint32_t k = options.factors;
   Eigen::MatrixXf g = Gram(y, y_rows, k, pool);
-  g.diagonal().array() += options.regularization;
   AlignedFloats gram(g.data(), g.data() + g.size());
   std::vector<const float*> gram_rows = RowPointers(gram.data(), k, k);  // symmetric: rows = columns
   const HalfStep h{.row_start = rows.row_start.data(),
@@ -343,7 +346,9 @@ void SolveAll(const SparseMatrix& rows, const float* y, uint64_t y_rows, float* 
                    .gram_rows = gram_rows.data(),
                    .k = k,
                    .cg_steps = options.cg_steps,
-                   .kernels = PickKernels(k)};
+                   .kernels = PickKernels(k),
+                   .lambda = options.regularization,
+                   .per_entry = options.regularization_per_entry};
   pool.Run(rows.rows, 16, [&](uint32_t worker, uint64_t begin, uint64_t end) {
     float* s = scratch.data() + size_t{worker} * 4 * Padded(k);
     for (uint64_t u = begin; u < end; ++u) SolveRow(h, u, s);
@@ -351,9 +356,15 @@ void SolveAll(const SparseMatrix& rows, const float* y, uint64_t y_rows, float* 
 }
 
 // The objective over all (u, i): per user x^T (Y^T Y) x plus, over the
-// user's entries, c (1 - s)^2 - s^2 with s = x . y_i; then the penalty.
-double Loss(const SparseMatrix& rows, const float* x, const float* y, uint64_t y_rows, uint32_t k,
-            float lambda, Pool& pool) {
+// user's entries, c (1 - s)^2 - s^2 with s = x . y_i; then the penalty
+// (per entry: each vector's weighted by its row's entries in `rows`, the
+// users, and `columns`, the items).
+double Loss(const SparseMatrix& rows, const SparseMatrix& columns, const float* x, const float* y, uint32_t k,
+            float lambda, bool per_entry, Pool& pool) {
+  const uint64_t y_rows = columns.rows;
+  auto penalty = [&](const SparseMatrix& m, uint64_t row) {
+    return per_entry ? double{lambda} * static_cast<double>(m.row_start[row + 1] - m.row_start[row]) : lambda;
+  };
   Eigen::MatrixXf gram = Gram(y, y_rows, k, pool);
   std::vector<const float*> gram_rows = RowPointers(gram.data(), k, k);
   const Kernels kernels = PickKernels(k);
@@ -371,7 +382,7 @@ double Loss(const SparseMatrix& rows, const float* x, const float* y, uint64_t y
         std::fill(gx.begin(), gx.end(), 0.0f);
         kernels.add_scaled(gram_rows.data(), xu, k, k, gx.data());
         sum += ConstVectorMapF(gx.data(), k).dot(ConstVectorMapF(xu, k)) +
-               lambda * ConstVectorMapF(xu, k).squaredNorm();
+               penalty(rows, u) * ConstVectorMapF(xu, k).squaredNorm();
         for (uint64_t j0 = rows.row_start[u]; j0 < rows.row_start[u + 1]; j0 += kBlock) {
           const size_t m = std::min<uint64_t>(kBlock, rows.row_start[u + 1] - j0);
           for (size_t t = 0; t < m; ++t) entry_rows[t] = y + uint64_t{rows.cols_of[j0 + t]} * k;
@@ -387,14 +398,18 @@ double Loss(const SparseMatrix& rows, const float* x, const float* y, uint64_t y
   });
   double loss = 0;
   for (double p : part) loss += p;
-  loss += lambda * ConstVectorMapF(y, static_cast<Eigen::Index>(y_rows * k)).cast<double>().squaredNorm();
+  for (uint64_t i = 0; i < y_rows; ++i) {
+    loss += penalty(columns, i) * ConstVectorMapF(y + i * k, k).cast<double>().squaredNorm();
+  }
   return rows.cols_of.empty() ? loss : loss / static_cast<double>(rows.cols_of.size());
 }
 
 // --- codec ---
 
 constexpr std::string_view kMagic = "confide-als";
-constexpr uint64_t kVersion = 1;
+constexpr uint64_t kVersion = 1;          // lambda for every vector
+constexpr uint64_t kVersionPerEntry = 2;  // adds the flags: lambda per entry
+constexpr uint64_t kFlagPerEntry = 1;
 constexpr uint64_t kMaxFactors = 1 << 16;
 
 // Integrity check of a stored model (not a MAC: stored models are sealed
@@ -489,6 +504,7 @@ AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& optio
   m.items_ = user_items.cols;
   m.regularization_ = o.regularization;
   m.alpha_ = o.alpha;
+  m.regularization_per_entry_ = o.regularization_per_entry;
   std::mt19937_64 rng(o.seed);
   std::uniform_real_distribution<float> init(0.0f, 0.01f);
   m.user_factors_.resize(size_t{m.users_} * k);
@@ -504,8 +520,8 @@ AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& optio
     SolveAll(by_user, m.item_factors_.data(), m.items_, m.user_factors_.data(), o, pool, scratch);
     SolveAll(by_item, m.user_factors_.data(), m.users_, m.item_factors_.data(), o, pool, scratch);
     if (progress) {
-      double loss =
-          Loss(by_user, m.user_factors_.data(), m.item_factors_.data(), m.items_, k, o.regularization, pool);
+      double loss = Loss(by_user, by_item, m.user_factors_.data(), m.item_factors_.data(), k,
+                         o.regularization, o.regularization_per_entry, pool);
       const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
       progress(AlsIteration{it, loss, seconds});
     }
@@ -553,9 +569,10 @@ std::vector<float> AlsModel::FoldIn(std::span<const std::pair<uint32_t, float>> 
         ConstVectorMapF(item_factors_.data() + size_t{valid[j].first} * k, k).cast<double>().transpose();
     w[j] = double{alpha_} * valid[j].second;
   }
-  // (Y^T Y + Y_u^T (C_u - I) Y_u + lambda I) x = Y_u^T c_u
+  // (Y^T Y + Y_u^T (C_u - I) Y_u + lambda_u I) x = Y_u^T c_u
   Eigen::MatrixXd a = Eigen::Map<const Eigen::MatrixXd>(item_gram_.data(), k, k);
-  a.diagonal().array() += regularization_;
+  a.diagonal().array() +=
+      regularization_per_entry_ ? double{regularization_} * static_cast<double>(n) : regularization_;
   Eigen::MatrixXd wy = w.asDiagonal() * yu;
   a.noalias() += yu.transpose() * wy;
   Eigen::VectorXd b = yu.transpose() * (w.array() + 1.0).matrix();
@@ -629,13 +646,15 @@ float AlsModel::Score(std::span<const float> user, uint32_t item) const {
       .dot(ConstVectorMapF(user.data(), factors_));
 }
 
-// magic, varint version, factors, items, users held; f32 lambda, alpha;
+// magic, varint version, (version 2: varint flags,) factors, items, users
+// held; f32 lambda, alpha;
 // item factors; user factors; 8-byte little-endian checksum of all before.
 void AlsModel::Serialize(std::string& out, bool with_users) const {
   const size_t at = out.size();
   const uint32_t users = with_users ? users_ : 0;
   out.append(kMagic);
-  PutVarint64(out, kVersion);
+  PutVarint64(out, regularization_per_entry_ ? kVersionPerEntry : kVersion);
+  if (regularization_per_entry_) PutVarint64(out, kFlagPerEntry);
   PutVarint64(out, factors_);
   PutVarint64(out, items_);
   PutVarint64(out, users);
@@ -656,8 +675,13 @@ Result<AlsModel> AlsModel::Deserialize(std::string_view in) {
   if (Checksum(in) != stored) return loss("checksum mismatch");
   if (in.substr(0, kMagic.size()) != kMagic) return loss("not an ALS model");
   in.remove_prefix(kMagic.size());
-  uint64_t version = 0, factors = 0, items = 0, users = 0;
-  if (!GetVarint64(in, version) || version != kVersion) return loss("unknown version");
+  uint64_t version = 0, flags = 0, factors = 0, items = 0, users = 0;
+  if (!GetVarint64(in, version) || (version != kVersion && version != kVersionPerEntry)) {
+    return loss("unknown version");
+  }
+  if (version == kVersionPerEntry && (!GetVarint64(in, flags) || flags != kFlagPerEntry)) {
+    return loss("unknown flags");
+  }
   if (!GetVarint64(in, factors) || !GetVarint64(in, items) || !GetVarint64(in, users))
     return loss("truncated");
   if (factors > kMaxFactors || items > UINT32_MAX || users > UINT32_MAX ||
@@ -677,6 +701,7 @@ Result<AlsModel> AlsModel::Deserialize(std::string_view in) {
   }
   m.regularization_ = params[0];
   m.alpha_ = params[1];
+  m.regularization_per_entry_ = (flags & kFlagPerEntry) != 0;
   m.PrepareServing();
   return m;
 }

@@ -4,8 +4,12 @@
 //
 // For preferences p_ui > 0 (a SparseMatrix, user x item) the model learns
 // user vectors x_u and item vectors y_i minimising
-//   sum over all (u, i) of c_ui (t_ui - x_u . y_i)^2 + lambda (|X|^2 + |Y|^2)
-// with t_ui = 1 where p_ui > 0 (else 0) and confidence c_ui = 1 + alpha p_ui.
+//   sum over all (u, i) of c_ui (t_ui - x_u . y_i)^2
+//     + lambda (sum over u of r_u |x_u|^2 + sum over i of r_i |y_i|^2)
+// with t_ui = 1 where p_ui > 0 (else 0), confidence c_ui = 1 + alpha p_ui,
+// and r = 1, or with AlsOptions::regularization_per_entry the number of the
+// vector's entries (u's items, i's users: the weighted-lambda
+// regularization of Zhou et al. 2008).
 // Serving needs only the item factors: a shopper's vector is folded in from
 // their current preferences (FoldIn), so trained user vectors need not be
 // stored. A model is a plain value; once built it is immutable, and every
@@ -55,7 +59,11 @@ void UsePortableKernelForTesting(bool portable);
 struct AlsOptions {
   uint32_t factors = 64;         // must be > 0
   float regularization = 0.01f;  // lambda
-  float alpha = 1.0f;            // confidence c = 1 + alpha * preference
+  // Each vector's penalty is lambda times its number of entries rather
+  // than lambda: a vector fitted to many entries is shrunk as much, for its
+  // size, as one fitted to few. Kept in the model (FoldIn applies it).
+  bool regularization_per_entry = false;
+  float alpha = 1.0f;  // confidence c = 1 + alpha * preference
   uint32_t iterations = 15;
   uint32_t cg_steps = 3;  // conjugate-gradient steps per vector per iteration (Takacs et al. 2011)
   uint32_t threads = 0;   // 0: std::thread::hardware_concurrency()
@@ -107,9 +115,11 @@ class AlsModel {
   // The user vector of a shopper with these (item, preference) pairs
   // against the fixed item factors: the exact solution of the ALS user step
   // (Cholesky, or LDLT if that fails, on factors x factors, from the
-  // precomputed Y^T Y plus the shopper's items). Items >= items() and
-  // preferences <= 0 are ignored; repeated items add up. No preferences:
-  // the zero vector. Returns factors() floats. Thread-safe.
+  // precomputed Y^T Y plus the shopper's items), with the penalty the model
+  // was trained with (per entry: lambda times the number of distinct
+  // items). Items >= items() and preferences <= 0 are ignored; repeated
+  // items add up. No preferences: the zero vector. Returns factors()
+  // floats. Thread-safe.
   std::vector<float> FoldIn(std::span<const std::pair<uint32_t, float>> preferences) const;
 
   // Trained vector of user u (row u of the training matrix); for evaluation
@@ -130,9 +140,10 @@ class AlsModel {
   static constexpr uint32_t kClusteredItems = 4096;
   std::vector<Scored> TopItems(std::span<const float> user, size_t n) const;
 
-  // Appends the model (versioned; little-endian floats; a checksum over
-  // the whole record). The trained user vectors are written only when
-  // `with_users`: serving folds users in.
+  // Appends the model (versioned: 1, or 2 for a model regularized per
+  // entry; little-endian floats; a checksum over the whole record). The
+  // trained user vectors are written only when `with_users`: serving folds
+  // users in.
   void Serialize(std::string& out, bool with_users = false) const;
   // kDataLoss on anything Serialize did not produce (truncated, extended,
   // corrupted, or another version).
@@ -149,6 +160,7 @@ class AlsModel {
   uint32_t users_ = 0;
   float regularization_ = 0;
   float alpha_ = 0;
+  bool regularization_per_entry_ = false;
   using Floats = std::vector<float, als_internal::CacheAligned<float>>;
   Floats item_factors_;            // items x factors, row-major
   Floats user_factors_;            // users x factors, row-major (may be empty)

@@ -107,30 +107,85 @@ TEST(Als, LossDecreasesOverIterations) {
   EXPECT_EQ(m.factors(), 8u);
 }
 
+// Entries of each item in `rows`.
+std::vector<double> ItemEntries(const std::vector<Row>& rows, uint32_t items) {
+  std::vector<double> n(items, 0);
+  for (const Row& r : rows) {
+    for (const auto& [i, v] : r) ++n[i];
+  }
+  return n;
+}
+
 TEST(Als, LossIsTheObjectivePerNonzero) {
-  // The reported loss, recomputed by brute force over every (user, item).
+  // The reported loss, recomputed by brute force over every (user, item),
+  // with lambda for every vector and with lambda per entry.
   Planted p = MakePlanted(12, 5, 3, 2);
-  AlsOptions o = Small();
-  o.iterations = 3;
-  double reported = 0;
-  AlsModel m =
-      AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { reported = it.loss; });
-  double total = 0, nnz = 0;
-  for (uint32_t u = 0; u < m.users(); ++u) {
-    for (uint32_t i = 0; i < m.items(); ++i) {
-      double c = 1, t = 0;
-      for (const auto& [item, v] : p.rows[u]) {
-        if (item == i) c = 1 + o.alpha * v, t = 1, ++nnz;
+  for (bool per_entry : {false, true}) {
+    AlsOptions o = Small();
+    o.iterations = 3;
+    o.regularization_per_entry = per_entry;
+    double reported = 0;
+    AlsModel m =
+        AlsModel::Train(FromRows(p.rows, p.items), o, [&](const AlsIteration& it) { reported = it.loss; });
+    const std::vector<double> item_entries = ItemEntries(p.rows, p.items);
+    double total = 0, nnz = 0;
+    for (uint32_t u = 0; u < m.users(); ++u) {
+      for (uint32_t i = 0; i < m.items(); ++i) {
+        double c = 1, t = 0;
+        for (const auto& [item, v] : p.rows[u]) {
+          if (item == i) c = 1 + o.alpha * v, t = 1, ++nnz;
+        }
+        double e = t - m.Score(m.user(u), i);
+        total += c * e * e;
       }
-      double e = t - m.Score(m.user(u), i);
-      total += c * e * e;
+      const double r = per_entry ? static_cast<double>(p.rows[u].size()) : 1.0;
+      for (float f : m.user(u)) total += r * o.regularization * f * f;
     }
-    for (float f : m.user(u)) total += o.regularization * f * f;
+    for (uint32_t i = 0; i < m.items(); ++i) {
+      const double r = per_entry ? item_entries[i] : 1.0;
+      for (float f : m.item(i)) total += r * o.regularization * f * f;
+    }
+    EXPECT_NEAR(reported, total / nnz, 1e-4 * total / nnz) << "per entry " << per_entry;
   }
-  for (uint32_t i = 0; i < m.items(); ++i) {
-    for (float f : m.item(i)) total += o.regularization * f * f;
+}
+
+TEST(Als, ItemVectorsSolveTheirNormalEquations) {
+  // The last half-step solves every item against the final user vectors;
+  // with as many CG steps as factors it is exact (up to rounding):
+  // (X^T C_i X + lambda r_i I) y_i = X^T C_i t_i, r_i = 1 or i's users.
+  Planted p = MakePlanted(30, 8, 5, 12);
+  const std::vector<double> item_entries = ItemEntries(p.rows, p.items);
+  for (bool per_entry : {false, true}) {
+    AlsOptions o = Small();
+    o.iterations = 4;
+    o.cg_steps = 2 * o.factors;
+    o.regularization = 0.5f;
+    o.regularization_per_entry = per_entry;
+    AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
+    const uint32_t k = m.factors();
+    double worst = 0, scale = 0;
+    for (uint32_t i = 0; i < m.items(); ++i) {
+      std::vector<double> lhs(k), rhs(k, 0.0);
+      auto y = m.item(i);
+      const double r = per_entry ? item_entries[i] : 1.0;
+      for (uint32_t f = 0; f < k; ++f) lhs[f] = o.regularization * r * y[f];
+      for (uint32_t u = 0; u < m.users(); ++u) {
+        double c = 1, t = 0;
+        for (const auto& [item, v] : p.rows[u]) {
+          if (item == i) c = 1 + o.alpha * v, t = 1;
+        }
+        auto x = m.user(u);
+        const double s = m.Score(x, i);
+        for (uint32_t f = 0; f < k; ++f) lhs[f] += c * x[f] * s, rhs[f] += c * t * x[f];
+      }
+      for (uint32_t f = 0; f < k; ++f) {
+        worst = std::max(worst, std::abs(lhs[f] - rhs[f]));
+        scale = std::max(scale, std::abs(rhs[f]));
+      }
+    }
+    EXPECT_GT(scale, 0.1) << "per entry " << per_entry;
+    EXPECT_LT(worst, 1e-3 * scale) << "per entry " << per_entry;
   }
-  EXPECT_NEAR(reported, total / nnz, 1e-4 * total / nnz);
 }
 
 // Of the pairs (held-out in-group item, other group's item), the fraction
@@ -183,32 +238,37 @@ TEST(Als, FoldInOfATrainedRowMatchesTheTrainedVector) {
 }
 
 TEST(Als, FoldInSolvesTheNormalEquations) {
-  // (Y^T C Y + lambda I) x = Y^T C t, checked against a dense computation.
+  // (Y^T C Y + lambda r I) x = Y^T C t, checked against a dense
+  // computation; r = 1, or per entry the number of distinct items (3).
   Planted p = MakePlanted(30, 10, 4, 5);
-  AlsOptions o = Small();
-  o.iterations = 3;
-  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
-  Row prefs = {{1, 2.0f}, {3, 0.5f}, {12, 1.0f}, {3, 1.0f} /* repeated: adds up */};
-  std::vector<float> x = m.FoldIn(prefs);
-  const uint32_t k = m.factors();
-  std::vector<double> c(m.items(), 1.0), t(m.items(), 0.0);
-  for (const auto& [i, v] : prefs) c[i] += o.alpha * v, t[i] = 1;
-  for (uint32_t f = 0; f < k; ++f) {
-    double lhs = o.regularization * x[f], rhs = 0;
-    for (uint32_t i = 0; i < m.items(); ++i) {
-      auto y = m.item(i);
-      lhs += c[i] * y[f] * m.Score(x, i);
-      rhs += c[i] * t[i] * y[f];
+  const Row prefs = {{1, 2.0f}, {3, 0.5f}, {12, 1.0f}, {3, 1.0f} /* repeated: adds up */};
+  for (bool per_entry : {false, true}) {
+    AlsOptions o = Small();
+    o.iterations = 3;
+    o.regularization = 0.5f;
+    o.regularization_per_entry = per_entry;
+    AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
+    std::vector<float> x = m.FoldIn(prefs);
+    const uint32_t k = m.factors();
+    std::vector<double> c(m.items(), 1.0), t(m.items(), 0.0);
+    for (const auto& [i, v] : prefs) c[i] += o.alpha * v, t[i] = 1;
+    for (uint32_t f = 0; f < k; ++f) {
+      double lhs = o.regularization * (per_entry ? 3 : 1) * x[f], rhs = 0;
+      for (uint32_t i = 0; i < m.items(); ++i) {
+        auto y = m.item(i);
+        lhs += c[i] * y[f] * m.Score(x, i);
+        rhs += c[i] * t[i] * y[f];
+      }
+      EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(rhs) + 1e-3)) << "factor " << f << " per entry " << per_entry;
     }
-    EXPECT_NEAR(lhs, rhs, 1e-4 * (std::abs(rhs) + 1e-3)) << "factor " << f;
+    // Unknown items and non-positive weights are ignored; nothing: zeros.
+    Row noisy = prefs;
+    noisy.emplace_back(m.items() + 7, 3.0f);
+    noisy.emplace_back(5, -1.0f);
+    noisy.emplace_back(6, 0.0f);
+    EXPECT_EQ(m.FoldIn(noisy), x);
+    EXPECT_EQ(m.FoldIn({}), std::vector<float>(k, 0.0f));
   }
-  // Unknown items and non-positive weights are ignored; nothing: zeros.
-  Row noisy = prefs;
-  noisy.emplace_back(m.items() + 7, 3.0f);
-  noisy.emplace_back(5, -1.0f);
-  noisy.emplace_back(6, 0.0f);
-  EXPECT_EQ(m.FoldIn(noisy), x);
-  EXPECT_EQ(m.FoldIn({}), std::vector<float>(k, 0.0f));
 }
 
 TEST(Als, SameResultWithOneAndTwoThreads) {
@@ -340,22 +400,49 @@ TEST(Als, SerializeRoundTripGivesIdenticalScores) {
   EXPECT_EQ(none->factors(), 0u);
 }
 
+TEST(Als, SerializeKeepsRegularizationPerEntry) {
+  // FoldIn of a loaded model applies the penalty it was trained with.
+  Planted p = MakePlanted(40, 10, 5, 7);
+  AlsOptions o = Small();
+  o.regularization = 0.5f;
+  o.regularization_per_entry = true;
+  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
+  std::string bytes, plain;
+  m.Serialize(bytes);
+  auto copy = AlsModel::Deserialize(bytes);
+  ASSERT_TRUE(copy.ok()) << copy.status().ToString();
+  for (uint32_t u = 0; u < m.users(); ++u) EXPECT_EQ(copy->FoldIn(p.rows[u]), m.FoldIn(p.rows[u]));
+  std::string again;
+  copy->Serialize(again);
+  EXPECT_EQ(again, bytes);
+  // A model trained with lambda for every vector is written as version 1
+  // (no flags) and folds in differently.
+  o.regularization_per_entry = false;
+  AlsModel::Train(FromRows(p.rows, p.items), o).Serialize(plain);
+  EXPECT_EQ(plain.size() + 1, bytes.size());
+  EXPECT_NE(copy->FoldIn(p.rows[0]), AlsModel::Deserialize(plain)->FoldIn(p.rows[0]));
+}
+
 TEST(Als, DeserializeRejectsAnythingElse) {
   Planted p = MakePlanted(20, 6, 3, 8);
-  AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), Small());
-  std::string bytes;
-  m.Serialize(bytes, true);
-  ASSERT_TRUE(AlsModel::Deserialize(bytes).ok());
-  for (size_t n = 0; n < bytes.size(); ++n) {
-    auto r = AlsModel::Deserialize(std::string_view(bytes).substr(0, n));
-    ASSERT_FALSE(r.ok()) << "truncated to " << n;
-    ASSERT_EQ(r.status().code(), Code::kDataLoss);
-  }
-  EXPECT_EQ(AlsModel::Deserialize(bytes + "x").status().code(), Code::kDataLoss);
-  for (size_t at : {size_t{0}, size_t{12}, bytes.size() / 2, bytes.size() - 1}) {
-    std::string flipped = bytes;
-    flipped[at] ^= 0x10;
-    EXPECT_EQ(AlsModel::Deserialize(flipped).status().code(), Code::kDataLoss) << "byte " << at;
+  for (bool per_entry : {false, true}) {
+    AlsOptions o = Small();
+    o.regularization_per_entry = per_entry;
+    AlsModel m = AlsModel::Train(FromRows(p.rows, p.items), o);
+    std::string bytes;
+    m.Serialize(bytes, true);
+    ASSERT_TRUE(AlsModel::Deserialize(bytes).ok());
+    for (size_t n = 0; n < bytes.size(); ++n) {
+      auto r = AlsModel::Deserialize(std::string_view(bytes).substr(0, n));
+      ASSERT_FALSE(r.ok()) << "truncated to " << n;
+      ASSERT_EQ(r.status().code(), Code::kDataLoss);
+    }
+    EXPECT_EQ(AlsModel::Deserialize(bytes + "x").status().code(), Code::kDataLoss);
+    for (size_t at : {size_t{0}, size_t{12}, bytes.size() / 2, bytes.size() - 1}) {
+      std::string flipped = bytes;
+      flipped[at] ^= 0x10;
+      EXPECT_EQ(AlsModel::Deserialize(flipped).status().code(), Code::kDataLoss) << "byte " << at;
+    }
   }
   std::mt19937_64 rng(9);
   for (int trial = 0; trial < 200; ++trial) {
