@@ -7,13 +7,24 @@
 // and from FoldIn.
 //
 //   build/bench/als_bench [--ml100k=PATH] [--runs=3] [--threads=2] [--factors=64]
-//                         [--iterations=15] [--seed=42] [--portable] [--only=ml100k|synthetic]
-//                         [--write=DIR]
+//                         [--iterations=15] [--seed=42] [--regularization=0.01] [--per-entry]
+//                         [--alpha=1] [--cg-steps=3] [--portable] [--only=ml100k|synthetic]
+//                         [--write=DIR] [--recall-seeds=S,...] [--validate=V,...] [--split-seed=42]
 //
 // --write=DIR also writes the exact matrices (MatrixMarket, 1-based, the
 // user x item training matrix) so a peer can be run on the same data:
 // ml100k_train.mtx, ml100k_test.mtx, synthetic_train.mtx. --portable
-// uses the portable row solver instead of the AVX2 one.
+// uses the portable row solver instead of the AVX2 one. --per-entry
+// regularizes each vector by lambda times its number of entries.
+//
+// For choosing settings without the test entries: --recall-seeds=S,...
+// only trains on MovieLens once per seed and prints Recall@10 of each and
+// their mean; with --validate=V,... each run is on a validation split
+// instead: a random 20% of each user's *training* entries (seed V) held
+// out, training on the rest (the test entries are not used). --write then
+// also writes each split as ml100k_val<V>_train.mtx and ml100k_val<V>_test.mtx.
+// --split-seed draws another MovieLens train/test split (the benchmark's
+// is 42), to see how much a comparison owes to the one split.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -73,12 +84,29 @@ bool WriteMatrixMarket(const std::string& path, const SparseMatrix& m) {
 
 // MovieLens u.data: user, item, rating, time (tab separated); ids renumbered
 // densely in increasing order. Per user, a random 20% (rounded) of the
-// rated items is held out.
+// rated items is held out (seed `split_seed`; the benchmark's split is 42).
 struct Split {
   SparseMatrix train, test;
 };
 
-bool LoadMovieLens(const std::string& path, Split& split) {
+// A random 20% (rounded) of each row's entries held out, drawn from `seed`.
+Split HoldOut(const SparseMatrix& m, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Triplet> train, test, row;
+  for (uint32_t u = 0; u < m.rows; ++u) {
+    row.clear();
+    for (uint64_t j = m.row_start[u]; j < m.row_start[u + 1]; ++j)
+      row.push_back({u, m.cols_of[j], m.values[j]});
+    std::sort(row.begin(), row.end(), [](const Triplet& a, const Triplet& b) { return a.col < b.col; });
+    std::shuffle(row.begin(), row.end(), rng);
+    const size_t held = (row.size() + 2) / 5;
+    test.insert(test.end(), row.begin(), row.begin() + held);
+    train.insert(train.end(), row.begin() + held, row.end());
+  }
+  return {FromTriplets(std::move(train), m.rows, m.cols), FromTriplets(std::move(test), m.rows, m.cols)};
+}
+
+bool LoadMovieLens(const std::string& path, uint64_t split_seed, Split& split) {
   std::ifstream in(path);
   if (!in) return false;
   std::vector<std::array<uint64_t, 3>> raw;
@@ -90,23 +118,10 @@ bool LoadMovieLens(const std::string& path, Split& split) {
   for (auto& [id, number] : users) number = n++;
   n = 0;
   for (auto& [id, number] : items) number = n++;
-  std::vector<std::vector<Triplet>> by_user(users.size());
-  for (const auto& x : raw) {
-    uint32_t user = users[x[0]];
-    by_user[user].push_back({user, items[x[1]], static_cast<float>(x[2])});
-  }
-  std::mt19937_64 rng(42);
-  std::vector<Triplet> train, test;
-  for (auto& rated : by_user) {
-    std::sort(rated.begin(), rated.end(), [](const Triplet& a, const Triplet& b) { return a.col < b.col; });
-    std::shuffle(rated.begin(), rated.end(), rng);
-    const size_t held = (rated.size() + 2) / 5;
-    test.insert(test.end(), rated.begin(), rated.begin() + held);
-    train.insert(train.end(), rated.begin() + held, rated.end());
-  }
+  std::vector<Triplet> all;
+  for (const auto& x : raw) all.push_back({users[x[0]], items[x[1]], static_cast<float>(x[2])});
   const auto rows = static_cast<uint32_t>(users.size()), cols = static_cast<uint32_t>(items.size());
-  split.train = FromTriplets(std::move(train), rows, cols);
-  split.test = FromTriplets(std::move(test), rows, cols);
+  split = HoldOut(FromTriplets(std::move(all), rows, cols), split_seed);
   return !raw.empty();
 }
 
@@ -201,9 +216,69 @@ RunFigures TimeTraining(const SparseMatrix& m, const AlsOptions& o, AlsModel* ke
   return f;
 }
 
+std::string Describe(const AlsOptions& o) {
+  char s[200];
+  std::snprintf(s, sizeof s, "%u factors, %u threads, %u iterations, %u CG steps, lambda %g%s, alpha %g",
+                o.factors, o.threads, o.iterations, o.cg_steps, o.regularization,
+                o.regularization_per_entry ? " per entry" : "", o.alpha);
+  return s;
+}
+
+std::vector<double> TrainedRecall(const Split& split, AlsOptions o, const std::vector<uint64_t>& seeds) {
+  std::vector<double> out;
+  for (uint64_t seed : seeds) {
+    o.seed = seed;
+    AlsModel model = AlsModel::Train(split.train, o);
+    out.push_back(RecallAt10(model, split, [&](uint32_t u) {
+      auto x = model.user(u);
+      return std::vector<float>(x.begin(), x.end());
+    }));
+  }
+  return out;
+}
+
+// Recall@10 of the trained vectors per seed, on the test split or on
+// validation splits carved from its training entries. False when a
+// split cannot be written.
+bool ReportRecall(const Split& split, const AlsOptions& o, const std::vector<uint64_t>& seeds,
+                  const std::vector<uint64_t>& validation, const std::string& write) {
+  std::printf("MovieLens 100K Recall@10 of the trained vectors on %s; %s\n",
+              validation.empty() ? "the test split" : "validation splits of the training entries",
+              Describe(o).c_str());
+  std::vector<double> all;
+  auto line = [](const char* what, const std::vector<double>& r) {
+    double mean = std::accumulate(r.begin(), r.end(), 0.0) / static_cast<double>(r.size()), ss = 0;
+    for (double x : r) ss += (x - mean) * (x - mean);
+    std::printf("  %s: mean %.4f (sd %.4f, %zu runs):", what, mean,
+                r.size() > 1 ? std::sqrt(ss / static_cast<double>(r.size() - 1)) : 0.0, r.size());
+    for (double x : r) std::printf(" %.4f", x);
+    std::printf("\n");
+  };
+  if (validation.empty()) {
+    all = TrainedRecall(split, o, seeds);
+  } else {
+    for (uint64_t v : validation) {
+      Split val = HoldOut(split.train, v);
+      if (!write.empty()) {
+        const std::string base = write + "/ml100k_val" + std::to_string(v);
+        if (!WriteMatrixMarket(base + "_train.mtx", val.train) ||
+            !WriteMatrixMarket(base + "_test.mtx", val.test)) {
+          std::fprintf(stderr, "cannot write to %s\n", write.c_str());
+          return false;
+        }
+      }
+      std::vector<double> r = TrainedRecall(val, o, seeds);
+      line(("validation split " + std::to_string(v)).c_str(), r);
+      all.insert(all.end(), r.begin(), r.end());
+    }
+  }
+  line("all", all);
+  return true;
+}
+
 void Report(const char* name, const SparseMatrix& m, const AlsOptions& o, int runs, const Split* split) {
-  std::printf("%s: %u users x %u items, %zu nonzeros; %u factors, %u threads, %u iterations, %u CG steps\n",
-              name, m.rows, m.cols, m.cols_of.size(), o.factors, o.threads, o.iterations, o.cg_steps);
+  std::printf("%s: %u users x %u items, %zu nonzeros; %s\n", name, m.rows, m.cols, m.cols_of.size(),
+              Describe(o).c_str());
   AlsModel model;
   for (int run = 1; run <= runs; ++run) {
     RunFigures f = TimeTraining(m, o, run == 1 ? &model : nullptr);
@@ -241,6 +316,13 @@ void Report(const char* name, const SparseMatrix& m, const AlsOptions& o, int ru
 
 int Main(int argc, char** argv) {
   std::string ml100k = SharedDataDir() + "/ml-100k/u.data", only, write;
+  std::vector<uint64_t> recall_seeds, validation;
+  uint64_t split_seed = 42;
+  auto numbers = [](const char* v) {
+    std::vector<uint64_t> out;
+    for (char* end = nullptr; *v; v = *end ? end + 1 : end) out.push_back(std::strtoull(v, &end, 10));
+    return out;
+  };
   int runs = 3;
   AlsOptions o;
   o.factors = 64;
@@ -263,6 +345,20 @@ int Main(int argc, char** argv) {
       o.iterations = static_cast<uint32_t>(std::max(1, std::atoi(v)));
     } else if (const char* v = value("--seed=")) {
       o.seed = std::strtoull(v, nullptr, 10);
+    } else if (const char* v = value("--regularization=")) {
+      o.regularization = std::strtof(v, nullptr);
+    } else if (arg == "--per-entry") {
+      o.regularization_per_entry = true;
+    } else if (const char* v = value("--alpha=")) {
+      o.alpha = std::strtof(v, nullptr);
+    } else if (const char* v = value("--cg-steps=")) {
+      o.cg_steps = static_cast<uint32_t>(std::atoi(v));
+    } else if (const char* v = value("--recall-seeds=")) {
+      recall_seeds = numbers(v);
+    } else if (const char* v = value("--split-seed=")) {
+      split_seed = std::strtoull(v, nullptr, 10);
+    } else if (const char* v = value("--validate=")) {
+      validation = numbers(v);
     } else if (arg == "--portable") {
       als_internal::UsePortableKernelForTesting(true);
     } else if (const char* v = value("--only=")) {
@@ -272,13 +368,15 @@ int Main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: als_bench [--ml100k=PATH] [--runs=N] [--threads=N] [--factors=N] [--iterations=N] "
-                   "[--seed=N] [--portable] [--only=ml100k|synthetic] [--write=DIR]\n");
+                   "[--seed=N] [--regularization=X] [--per-entry] [--alpha=X] [--cg-steps=N] [--portable] "
+                   "[--only=ml100k|synthetic] [--write=DIR] [--recall-seeds=S,...] [--validate=V,...] "
+                   "[--split-seed=N]\n");
       return 2;
     }
   }
   if (only.empty() || only == "ml100k") {
     Split split;
-    if (!LoadMovieLens(ml100k, split)) {
+    if (!LoadMovieLens(ml100k, split_seed, split)) {
       std::fprintf(stderr, "cannot read %s\n", ml100k.c_str());
       return 1;
     }
@@ -286,6 +384,10 @@ int Main(int argc, char** argv) {
                             WriteMatrixMarket(write + "/ml100k_test.mtx", split.test))) {
       std::fprintf(stderr, "cannot write to %s\n", write.c_str());
       return 1;
+    }
+    if (!validation.empty() && recall_seeds.empty()) recall_seeds = {o.seed};
+    if (!recall_seeds.empty()) {
+      return ReportRecall(split, o, recall_seeds, validation, write) ? 0 : 1;
     }
     Report("MovieLens 100K", split.train, o, runs, &split);
   }
