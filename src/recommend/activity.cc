@@ -22,7 +22,7 @@ uint32_t ItemVocabulary::Intern(std::string_view product_id) {
 }
 
 std::optional<uint32_t> ItemVocabulary::Find(std::string_view product_id) const {
-  auto it = index_.find(std::string(product_id));
+  auto it = index_.find(product_id);
   if (it == index_.end()) return std::nullopt;
   return it->second;
 }

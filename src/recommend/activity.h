@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/string_map.h"
 #include "core/time.h"
 #include "events/event.h"
 
@@ -32,7 +33,7 @@ class ItemVocabulary {
 
  private:
   std::vector<std::string> ids_;
-  std::unordered_map<std::string, uint32_t> index_;
+  StringMap<uint32_t> index_;
 };
 
 // How much each kind of event says about a shopper's taste (configurable

@@ -6,6 +6,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "recommend/item_map.h"
+
 namespace confide {
 
 CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uint32_t>>& transactions,
@@ -100,16 +102,20 @@ CoOccurrence CoOccurrence::Fit(const TrainingSet& set, const CoOccurrenceOptions
 
 std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uint32_t> seeds, size_t n,
                                                              bool exclude_seeds) const {
-  std::unordered_map<uint32_t, Candidate> acc;
-  std::unordered_map<uint32_t, float> best;  // item -> best single contribution
+  struct Sum {
+    Candidate candidate;
+    float best = 0;  // the best single contribution
+    bool seed = false;
+  };
+  ItemMap<Sum> acc;
   auto add = [&](uint32_t seed, std::span<const Scored> related, bool bought_with) {
     for (const Scored& s : related) {
-      Candidate& c = acc[s.item];
+      Sum& sum = acc[s.item];
+      Candidate& c = sum.candidate;
       c.item = s.item;
       c.score += s.score;
-      float& b = best[s.item];
-      if (s.score > b) {
-        b = s.score;
+      if (s.score > sum.best) {
+        sum.best = s.score;
         c.because = seed;
         c.bought_with = bought_with;
       }
@@ -120,11 +126,13 @@ std::vector<CoOccurrence::Candidate> CoOccurrence::FromSeeds(std::span<const uin
     add(seed, SimilarTo(seed), false);
   }
   if (exclude_seeds) {
-    for (uint32_t seed : seeds) acc.erase(seed);
+    for (uint32_t seed : seeds)
+      if (Sum* sum = acc.find(seed)) sum->seed = true;
   }
   std::vector<Candidate> out;
   out.reserve(acc.size());
-  for (auto& [item, c] : acc) out.push_back(c);
+  for (const auto& [item, sum] : acc)
+    if (!sum.seed) out.push_back(sum.candidate);
   auto better = [](const Candidate& a, const Candidate& b) {
     return a.score > b.score || (a.score == b.score && a.item < b.item);
   };

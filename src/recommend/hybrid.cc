@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_map>
 #include <unordered_set>
+
+#include "recommend/item_map.h"
 
 namespace confide {
 namespace {
@@ -71,11 +72,14 @@ BlendWeights DefaultBlend() {
 
 std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity& shopper, const RankRequest& request) {
   std::vector<Candidate> out;
-  std::unordered_map<uint32_t, size_t> at;
+  ItemMap<uint32_t> at;  // item -> 1 + its index in out
   auto slot = [&](uint32_t item, Reason reason, uint32_t because) -> Candidate& {
-    auto [it, added] = at.try_emplace(item, out.size());
-    if (added) out.push_back(Candidate{item, {}, reason, because});
-    return out[it->second];
+    uint32_t& index = at[item];
+    if (index == 0) {
+      out.push_back(Candidate{item, {}, reason, because});
+      index = static_cast<uint32_t>(out.size());
+    }
+    return out[index - 1];
   };
   size_t n = request.candidates_per_model;
 
@@ -123,7 +127,7 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
       });
       frequent.resize(kKnnSeeds);
     }
-    std::unordered_map<uint32_t, Neighbor> knn;
+    ItemMap<Neighbor> knn;
     knn.reserve(frequent.size() * 16);
     for (const RepurchaseSignal* seed : frequent) {
       const auto& s = *seed;
@@ -144,8 +148,7 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
     for (const Scored& s : top) slot(s.item, Reason::kBoughtWith, knn[s.item].because);
     float best = top.empty() ? 1.0f : top.front().score;
     for (auto& c : out) {
-      auto it = knn.find(c.item);
-      if (it != knn.end()) c.features[F(Feature::kNeighbors)] = it->second.score / best;
+      if (const Neighbor* nb = knn.find(c.item)) c.features[F(Feature::kNeighbors)] = nb->score / best;
     }
   }
 
