@@ -221,25 +221,27 @@ struct Cell::Impl {
   // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
   // first record that fails to open or that `fn` refuses.
   Status ScanSealed(std::vector<std::pair<ShopperKey, Key256>>& members, Family family, std::string_view suffix,
-                    const std::function<Status(std::string_view key, std::string plain)>& fn) {
+                    const std::function<Status(std::string_view key, std::string_view plain)>& fn) {
     Status result;
+    std::string plain;
     for (auto& [member, key] : members) {
       Status inner;
       if (result.ok()) {
         Status s = store->ScanPrefix(family, member + std::string(suffix), [&](std::string_view k, std::string_view v) {
-          auto plain = confide::Open(key, v, k);
-          inner = plain.ok() ? fn(k, std::move(*plain)) : plain.status();
+          inner = confide::OpenTo(key, v, k, plain);
+          if (inner.ok()) inner = fn(k, plain);
           return inner.ok();
         });
         result = inner.ok() ? s : inner;
       }
     }
+    Wipe(plain);
     return result;
   }
 
   // Decrypted events of the members, in storage order.
   Status ScanEvents(std::vector<std::pair<ShopperKey, Key256>>& members, const std::function<void(Event&&)>& fn) {
-    return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string plain) {
+    return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view plain) {
       auto e = DecodeEvent(plain);
       if (!e.ok()) return e.status();
       fn(std::move(*e));
@@ -617,14 +619,33 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
     std::lock_guard lock(m.identity_mu);
     members = m.MembersWithKeysLocked(grant.subject());
   }
-  Status s = m.ScanEvents(members, [&](Event&& e) {
-    auto category = CategoryOf(e.type);
-    if (category && grant.Allows(*category)) history.push_back(std::move(e));
+  // The type and time lead each record: keep what the grant allows in one
+  // buffer, order it by time (storage order is by event id), then decode
+  // each event once, in its place.
+  struct Held {
+    Micros time;
+    size_t offset, size;
+    bool operator<(const Held& o) const { return std::tie(time, offset) < std::tie(o.time, o.offset); }
+  };
+  std::vector<Held> held;
+  std::string plain;
+  Status s = m.ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view record) {
+    auto header = PeekEvent(record);
+    if (!header.ok()) return header.status();
+    auto category = CategoryOf(header->type);
+    if (category && grant.Allows(*category)) {
+      held.push_back({header->timestamp, plain.size(), record.size()});
+      plain.append(record);
+    }
+    return Status();
   });
   m.WipeKeys(members);
+  std::sort(held.begin(), held.end());
+  history.resize(held.size());
+  for (size_t i = 0; s.ok() && i < held.size(); ++i)
+    s = DecodeEvent(std::string_view(plain).substr(held[i].offset, held[i].size), history[i]);
+  Wipe(plain);
   if (!s.ok()) return s;
-  std::stable_sort(history.begin(), history.end(),
-                   [](const Event& a, const Event& b) { return a.timestamp < b.timestamp; });
   return history;
 }
 
@@ -848,8 +869,8 @@ Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id
   }
   Profile p;
   std::map<std::string, uint64_t> store_visits;
-  Status s = m.ScanSealed(members, Family::kShoppers, "i", [&](std::string_view k, std::string raw) {
-    p.linked_ids.push_back({static_cast<IdKind>(k[17]), std::move(raw)});
+  Status s = m.ScanSealed(members, Family::kShoppers, "i", [&](std::string_view k, std::string_view raw) {
+    p.linked_ids.push_back({static_cast<IdKind>(k[17]), std::string(raw)});
     return Status();
   });
   if (s.ok()) {

@@ -48,21 +48,30 @@ std::string Seal(const Key256& key, std::string_view plaintext, std::string_view
   return out;
 }
 
-Result<std::string> Open(const Key256& key, std::string_view sealed, std::string_view ad) {
+Status OpenTo(const Key256& key, std::string_view sealed, std::string_view ad, std::string& out) {
   constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
   constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
   if (sealed.size() < kNonce + kTag) return Status(Code::kDataLoss, "sealed record is truncated");
-  std::string out(sealed.size() - kNonce - kTag, '\0');
+  out.resize(sealed.size() - kNonce - kTag);
   unsigned long long mlen = 0;
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr, nonce + kNonce,
           sealed.size() - kNonce, reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-          nonce, key.data()) != 0)
+          nonce, key.data()) != 0) {
+    out.clear();
     return Status(Code::kDataLoss, "record failed authentication");
+  }
+  return {};
+}
+
+Result<std::string> Open(const Key256& key, std::string_view sealed, std::string_view ad) {
+  std::string out;
+  CONFIDE_RETURN_IF_ERROR(OpenTo(key, sealed, ad, out));
   return out;
 }
 
 void Wipe(Key256& key) { sodium_memzero(key.data(), key.size()); }
+void Wipe(std::string& bytes) { sodium_memzero(bytes.data(), bytes.size()); }
 
 }  // namespace confide

@@ -31,8 +31,12 @@ std::string Seal(const Key256& key, std::string_view plaintext, std::string_view
 
 // kDataLoss if the record was altered, moved, or sealed under another key.
 Result<std::string> Open(const Key256& key, std::string_view sealed, std::string_view ad);
+// The same into `out` (replacing its contents), so that a scan of many
+// records reuses one buffer.
+Status OpenTo(const Key256& key, std::string_view sealed, std::string_view ad, std::string& out);
 
-// Overwrites key material before it is released.
+// Overwrites key material (or a buffer of plaintext) before it is released.
 void Wipe(Key256& key);
+void Wipe(std::string& bytes);
 
 }  // namespace confide

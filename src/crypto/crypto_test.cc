@@ -41,6 +41,15 @@ TEST_F(CryptoTest, SealOpensOnlyWithSameKeyAndAssociatedData) {
   EXPECT_NE(Seal(k, "x", ""), Seal(k, "x", "")) << "nonces must be random";
 }
 
+TEST_F(CryptoTest, OpenToReplacesTheBufferAndLeavesNoPlaintextOnFailure) {
+  Key256 k = RandomKey();
+  std::string buffer = "what the previous record held, longer";
+  ASSERT_TRUE(OpenTo(k, Seal(k, "oat milk", "ev/1"), "ev/1", buffer).ok());
+  EXPECT_EQ(buffer, "oat milk");
+  EXPECT_EQ(OpenTo(k, Seal(k, "rye bread", "ev/2"), "ev/1", buffer).code(), Code::kDataLoss);
+  EXPECT_EQ(buffer, "");
+}
+
 TEST_F(CryptoTest, PseudonymsAreStablePerKeyAndDomain) {
   Pseudonymizer a(RandomKey()), b(RandomKey());
   EXPECT_EQ(a.Of("customer", "17850"), a.Of("customer", "17850"));

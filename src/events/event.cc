@@ -211,10 +211,15 @@ void EncodeEvent(const Event& e, std::string& out) {
   PutLengthPrefixed(out, e.query);
 }
 
-Result<Event> DecodeEvent(std::string_view in) {
+Result<StoredEventHeader> PeekEvent(std::string_view in) {
+  if (in.size() < 11 || in[0] != kCodecVersion || static_cast<uint8_t>(in[1]) >= kEventTypeCount)
+    return Status(Code::kDataLoss, "stored event is malformed");
+  return StoredEventHeader{static_cast<EventType>(in[1]), FromOrderedInt64(GetFixed64BE(in.substr(3)))};
+}
+
+Status DecodeEvent(std::string_view in, Event& e) {
   const Status bad(Code::kDataLoss, "stored event is malformed");
   if (in.size() < 11 || in[0] != kCodecVersion) return bad;
-  Event e;
   if (static_cast<uint8_t>(in[1]) >= kEventTypeCount || static_cast<uint8_t>(in[2]) >= kChannelCount) return bad;
   e.type = static_cast<EventType>(in[1]);
   e.channel = static_cast<Channel>(in[2]);
@@ -234,11 +239,18 @@ Result<Event> DecodeEvent(std::string_view in) {
   e.quantity = static_cast<int64_t>(n);
   bool has_price = in[0] == 1;
   in.remove_prefix(1);
+  e.unit_price.reset();
   if (has_price) {
     if (!GetVarint64(in, n)) return bad;
     e.unit_price = static_cast<int64_t>(n);
   }
   if (!str(e.currency) || !str(e.order_id) || !str(e.store_id) || !str(e.query) || !in.empty()) return bad;
+  return {};
+}
+
+Result<Event> DecodeEvent(std::string_view in) {
+  Event e;
+  CONFIDE_RETURN_IF_ERROR(DecodeEvent(in, e));
   return e;
 }
 

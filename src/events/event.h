@@ -88,6 +88,14 @@ void WriteEventJson(JsonWriter& w, const Event& e);
 // kDataLoss on anything EncodeEvent did not produce.
 void EncodeEvent(const Event& e, std::string& out);
 Result<Event> DecodeEvent(std::string_view in);
+// The same into `e`, every field overwritten.
+Status DecodeEvent(std::string_view in, Event& e);
+// A stored event's type and time, read without decoding the rest.
+struct StoredEventHeader {
+  EventType type;
+  Micros timestamp;
+};
+Result<StoredEventHeader> PeekEvent(std::string_view in);
 
 // Field limits, also documented in docs/api.md.
 constexpr size_t kMaxIdLength = 128;

@@ -130,5 +130,26 @@ TEST(Event, CodecRoundTripsAndRejectsGarbage) {
   EXPECT_EQ(DecodeEvent("").status().code(), Code::kDataLoss);
 }
 
+TEST(Event, DecodingIntoAnEventOverwritesEveryField) {
+  Event with_price = *EventFromRecord(Purchase());
+  Event view = with_price;
+  view.type = EventType::kView;
+  view.unit_price.reset();
+  view.store_id.clear();
+  std::string bytes;
+  EncodeEvent(view, bytes);
+  auto header = PeekEvent(bytes);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(header->type, EventType::kView);
+  EXPECT_EQ(header->timestamp, view.timestamp);
+  EXPECT_EQ(PeekEvent(bytes.substr(0, 10)).status().code(), Code::kDataLoss);
+
+  Event reused = with_price;  // what a previous decode left
+  ASSERT_TRUE(DecodeEvent(bytes, reused).ok());
+  EXPECT_EQ(reused.type, EventType::kView);
+  EXPECT_FALSE(reused.unit_price.has_value());
+  EXPECT_EQ(reused.store_id, "");
+}
+
 }  // namespace
 }  // namespace confide
