@@ -3,8 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "cell/cell.h"
@@ -49,16 +47,6 @@ class BulkLoadTest : public ::testing::Test {
     auto p = cell_->GetProfile(IdKind::kCustomer, customer);
     EXPECT_TRUE(p.ok());
     return p.ok() && p->has_value() ? (*p)->events : 0;
-  }
-  static bool DirectoryContains(const fs::path& dir, const std::string& needle) {
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-      if (!entry.is_regular_file()) continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().find(needle) != std::string::npos) return true;
-    }
-    return false;
   }
 
   using K = IngestOutcome::Kind;

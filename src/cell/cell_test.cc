@@ -7,7 +7,6 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace confide {
@@ -41,17 +40,6 @@ class CellTest : public ::testing::Test {
     return r.ok() ? *r : std::vector<IngestOutcome>{};
   }
 
-  // True if any file under `dir` contains `needle`.
-  static bool DirectoryContains(const fs::path& dir, const std::string& needle) {
-    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-      if (!entry.is_regular_file()) continue;
-      std::ifstream in(entry.path(), std::ios::binary);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      if (ss.str().find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
 
   ScratchDir scratch_;  // outlives cell_
   const fs::path& root_ = scratch_.path();

@@ -1,12 +1,15 @@
 // For tests: a directory of its own under the system's temporary
 // directory, named after the running test and the process, emptied on
-// creation and removed with the object.
+// creation and removed with the object; and a search of a directory's
+// files for a string (what a plaintext leak would look like on disk).
 #pragma once
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 namespace confide {
@@ -30,5 +33,17 @@ class ScratchDir {
  private:
   std::filesystem::path path_;
 };
+
+// True if any file under `dir` contains `needle`.
+inline bool DirectoryContains(const std::filesystem::path& dir, const std::string& needle) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!entry.is_regular_file()) continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    if (ss.str().find(needle) != std::string::npos) return true;
+  }
+  return false;
+}
 
 }  // namespace confide
