@@ -1,9 +1,12 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "crypto/aead.h"
 #include "crypto/api_key.h"
@@ -39,6 +42,33 @@ TEST_F(CryptoTest, SealOpensOnlyWithSameKeyAndAssociatedData) {
   EXPECT_EQ(Open(k, sealed, "ev/1").status().code(), Code::kDataLoss);
   EXPECT_EQ(Open(k, "short", "ev/1").status().code(), Code::kDataLoss);
   EXPECT_NE(Seal(k, "x", ""), Seal(k, "x", "")) << "nonces must be random";
+}
+
+TEST_F(CryptoTest, EveryNonceIsNewIncludingAfterAFork) {
+  Key256 k = RandomKey();
+  auto nonce = [](const std::string& sealed) { return sealed.substr(0, kSealOverhead - 16); };
+  std::set<std::string> seen;
+  for (int i = 0; i < 3000; ++i) ASSERT_TRUE(seen.insert(nonce(Seal(k, "x", ""))).second) << "repeated at " << i;
+
+  // A forked child must not go on with its parent's nonces.
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    std::string n = nonce(Seal(k, "x", ""));
+    _exit(::write(fds[1], n.data(), n.size()) == static_cast<ssize_t>(n.size()) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  std::string from_child(kSealOverhead - 16, '\0');
+  const ssize_t got = ::read(fds[0], from_child.data(), from_child.size());
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child could not seal";
+  ASSERT_EQ(got, static_cast<ssize_t>(from_child.size()));
+  EXPECT_NE(from_child, nonce(Seal(k, "x", "")));
+  EXPECT_EQ(seen.count(from_child), 0u);
 }
 
 TEST_F(CryptoTest, OpenToReplacesTheBufferAndLeavesNoPlaintextOnFailure) {
