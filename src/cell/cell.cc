@@ -10,7 +10,8 @@
 #include <mutex>
 #include <tuple>
 #include <unordered_map>
-#include <unordered_set>
+
+#include <absl/container/flat_hash_set.h>
 
 #include "cell/event_key_set.h"
 #include "core/bytes.h"
@@ -94,7 +95,7 @@ struct Cell::Impl {
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
   std::mutex inflight_mu;
-  std::unordered_set<Pseudonym128, Pseudonym128Hash> inflight;
+  absl::flat_hash_set<Pseudonym128, Pseudonym128Hash> inflight;
 
   // Consent ledgers by the shopper whose key space holds them, and the
   // folded state by group root (a cache, dropped when groups merge).

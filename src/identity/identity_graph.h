@@ -18,8 +18,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
+
+#include <absl/container/flat_hash_map.h>
 
 #include "core/status.h"
 #include "events/event.h"
@@ -105,9 +106,11 @@ class IdentityGraph {
     Key128 shopper;
     IdKind kind;
   };
-  std::unordered_map<Key128, Entry, Key128Hash> index_;        // identifier pseudonym -> holder
-  std::unordered_map<Key128, Key128, Key128Hash> parent_;      // shopper -> group root (self for roots)
-  std::unordered_map<Key128, Group, Key128Hash> groups_;       // root -> group
+  // Open addressing: every event looks its identifiers up here under the
+  // cell's identity lock, and a node-based map costs a cache miss more.
+  absl::flat_hash_map<Key128, Entry, Key128Hash> index_;    // identifier pseudonym -> holder
+  absl::flat_hash_map<Key128, Key128, Key128Hash> parent_;  // shopper -> group root (self for roots)
+  absl::flat_hash_map<Key128, Group, Key128Hash> groups_;   // root -> group
 };
 
 }  // namespace confide
