@@ -11,12 +11,14 @@
 #include <tuple>
 #include <unordered_map>
 
+#include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 
 #include "cell/event_key_set.h"
 #include "core/bytes.h"
 #include "core/json_writer.h"
 #include "crypto/aead.h"
+#include "crypto/wiping_allocator.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
 #include "consent/consent_json.h"
@@ -42,26 +44,40 @@ std::string EventKey(const ShopperKey& shopper, std::string_view event_pseudonym
   return key;
 }
 
-// A 16-byte pseudonym as a value, for sets that must not allocate per entry.
+// A 16-byte pseudonym as a value, for maps and sets that must not
+// allocate per entry. Looked up by the pseudonym's bytes as well.
 struct Pseudonym128 {
-  uint64_t hi, lo;
+  uint64_t hi = 0, lo = 0;
   explicit Pseudonym128(std::string_view p) {
-    std::memcpy(&hi, p.data(), 8);
-    std::memcpy(&lo, p.data() + 8, 8);
+    char bytes[16] = {};
+    std::memcpy(bytes, p.data(), std::min(p.size(), sizeof bytes));
+    std::memcpy(&hi, bytes, 8);
+    std::memcpy(&lo, bytes + 8, 8);
+  }
+  std::string str() const {
+    std::string s(16, '\0');
+    std::memcpy(s.data(), &hi, 8);
+    std::memcpy(s.data() + 8, &lo, 8);
+    return s;
   }
   bool operator==(const Pseudonym128&) const = default;
 };
 struct Pseudonym128Hash {
+  using is_transparent = void;
   size_t operator()(const Pseudonym128& p) const { return p.hi; }  // already uniformly random
+  size_t operator()(std::string_view p) const { return Pseudonym128(p).hi; }
 };
-// Shopper keys are pseudonyms: their first bytes are a hash already.
-struct ShopperKeyHash {
-  size_t operator()(const std::string& k) const {
-    size_t h = 0;
-    std::memcpy(&h, k.data(), std::min(k.size(), sizeof h));
-    return h;
-  }
+struct Pseudonym128Eq {
+  using is_transparent = void;
+  bool operator()(const Pseudonym128& a, const Pseudonym128& b) const { return a == b; }
+  bool operator()(const Pseudonym128& a, std::string_view b) const { return b.size() == 16 && a == Pseudonym128(b); }
+  bool operator()(std::string_view a, const Pseudonym128& b) const { return (*this)(b, a); }
 };
+
+// Each shopper's data key by shopper key. Wiped when the map moves or
+// frees them.
+using DataKeyMap = absl::flat_hash_map<Pseudonym128, Key256, Pseudonym128Hash, Pseudonym128Eq,
+                                       WipingAllocator<std::pair<const Pseudonym128, Key256>>>;
 
 }  // namespace
 
@@ -90,12 +106,12 @@ struct Cell::Impl {
   // key come into being in one step.
   std::mutex identity_mu;
   IdentityGraph graph;
-  std::unordered_map<ShopperKey, Key256, ShopperKeyHash> data_keys;
+  DataKeyMap data_keys;
 
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
   std::mutex inflight_mu;
-  absl::flat_hash_set<Pseudonym128, Pseudonym128Hash> inflight;
+  absl::flat_hash_set<Pseudonym128, Pseudonym128Hash, Pseudonym128Eq> inflight;
 
   // Consent ledgers by the shopper whose key space holds them, and the
   // folded state by group root (a cache, dropped when groups merge).
@@ -156,7 +172,7 @@ struct Cell::Impl {
         inner = Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
         return false;
       }
-      data_keys.emplace(std::string(k), *dek);
+      data_keys.emplace(Pseudonym128(k), *dek);
       return true;
     });
     return inner.ok() ? s : inner;
@@ -766,7 +782,7 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
     m.keys = std::move(*staged);  // shoppers created from now on are wrapped under the new KEK
     r.new_version = m.keys.kek_version;
     shoppers.reserve(m.data_keys.size());
-    for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper);
+    for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper.str());
   }
   // In chunks: the lock is held to wrap, not while the chunk syncs, so
   // requests go on. A shopper erased while its chunk was being written gets
@@ -811,7 +827,7 @@ Result<Cell::RetentionReport> Cell::ApplyRetention(const Retention& limits, Micr
   Status inner;
   Status s = m.store->ScanPrefix(Family::kEvents, "", [&](std::string_view k, std::string_view v) {
     ++report.scanned;
-    auto key = keys.find(std::string(k.substr(0, 16)));
+    auto key = keys.find(k.substr(0, 16));
     if (key == keys.end()) return true;  // erased meanwhile: its rows are going anyway
     auto plain = confide::Open(key->second, v, k);
     auto e = plain.ok() ? DecodeEvent(*plain) : Result<Event>(plain.status());

@@ -117,5 +117,6 @@ Result<std::string> Open(const Key256& key, std::string_view sealed, std::string
 
 void Wipe(Key256& key) { sodium_memzero(key.data(), key.size()); }
 void Wipe(std::string& bytes) { sodium_memzero(bytes.data(), bytes.size()); }
+void Wipe(void* bytes, size_t n) { sodium_memzero(bytes, n); }
 
 }  // namespace confide

@@ -38,5 +38,6 @@ Status OpenTo(const Key256& key, std::string_view sealed, std::string_view ad, s
 // Overwrites key material (or a buffer of plaintext) before it is released.
 void Wipe(Key256& key);
 void Wipe(std::string& bytes);
+void Wipe(void* bytes, size_t n);
 
 }  // namespace confide

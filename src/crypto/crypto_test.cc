@@ -3,16 +3,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <vector>
 
 #include "crypto/aead.h"
 #include "crypto/api_key.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
 #include "crypto/shopper_token.h"
+#include "crypto/wiping_allocator.h"
 
 namespace confide {
 namespace {
@@ -69,6 +72,42 @@ TEST_F(CryptoTest, EveryNonceIsNewIncludingAfterAFork) {
   ASSERT_EQ(got, static_cast<ssize_t>(from_child.size()));
   EXPECT_NE(from_child, nonce(Seal(k, "x", "")));
   EXPECT_EQ(seen.count(from_child), 0u);
+}
+
+// Copies what it is handed back, just before releasing it.
+template <class T>
+struct RecordingAllocator : std::allocator<T> {
+  using value_type = T;
+  std::vector<unsigned char>* released = nullptr;
+  RecordingAllocator() = default;
+  template <class U>
+  RecordingAllocator(const RecordingAllocator<U>& other) : released(other.released) {}
+  void deallocate(T* p, size_t n) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(p);
+    released->assign(bytes, bytes + n * sizeof(T));
+    std::allocator<T>::deallocate(p, n);
+  }
+};
+
+TEST_F(CryptoTest, WipingAllocatorOverwritesWhatItReleases) {
+  std::vector<unsigned char> released;
+  RecordingAllocator<Key256> base;
+  base.released = &released;
+  WipingAllocator<Key256, RecordingAllocator<Key256>> keys_allocator(base);
+  Key256* keys = keys_allocator.allocate(2);
+  keys[0] = RandomKey();
+  keys[1] = RandomKey();
+  keys_allocator.deallocate(keys, 2);
+  ASSERT_EQ(released.size(), 2 * sizeof(Key256));
+  EXPECT_TRUE(std::all_of(released.begin(), released.end(), [](unsigned char b) { return b == 0; }));
+
+  // Rebound, as containers use it.
+  std::allocator_traits<decltype(keys_allocator)>::rebind_alloc<uint64_t> words_allocator(keys_allocator);
+  uint64_t* words = words_allocator.allocate(3);
+  std::fill(words, words + 3, ~uint64_t{0});
+  words_allocator.deallocate(words, 3);
+  ASSERT_EQ(released.size(), 3 * sizeof(uint64_t));
+  EXPECT_TRUE(std::all_of(released.begin(), released.end(), [](unsigned char b) { return b == 0; }));
 }
 
 TEST_F(CryptoTest, OpenToReplacesTheBufferAndLeavesNoPlaintextOnFailure) {
