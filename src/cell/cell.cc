@@ -79,6 +79,10 @@ struct Pseudonym128Eq {
 using DataKeyMap = absl::flat_hash_map<Pseudonym128, Key256, Pseudonym128Hash, Pseudonym128Eq,
                                        WipingAllocator<std::pair<const Pseudonym128, Key256>>>;
 
+// How many keys ahead of a lookup in the bulk load's key sets their slots
+// are prefetched: enough to cover a memory access.
+constexpr size_t kPrefetchAhead = 8;
+
 }  // namespace
 
 struct Cell::Impl {
@@ -447,6 +451,15 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
     {
       std::lock_guard lock(m.bulk_mu);
       for (size_t p = 0; p < probe.size(); ++p) {
+        if (p + kPrefetchAhead < probe.size()) {
+          const std::string& next = probe[p + kPrefetchAhead];
+          if (m.bulk_fresh) {
+            m.bulk_added.Prefetch(next);
+          } else {
+            m.bulk_pending_keys.Prefetch(next);
+            m.bulk_committing_keys.Prefetch(next);
+          }
+        }
         if (m.bulk_fresh && !m.bulk_added.MayContain(probe[p])) continue;
         if (m.bulk_pending_keys.Contains(probe[p]) || m.bulk_committing_keys.Contains(probe[p])) {
           found[p] = true;
@@ -485,11 +498,18 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   }
   Status s;
   if (bulk) {
+    std::vector<std::string_view> added;
+    added.reserve(rows.size());
+    rows.ForEach([&](std::string_view k, std::string_view) { added.push_back(k); });
     std::lock_guard lock(m.bulk_mu);
-    rows.ForEach([&](std::string_view k, std::string_view) {
-      m.bulk_pending_keys.Insert(k);
-      if (m.bulk_fresh) m.bulk_added.Insert(k);
-    });
+    for (size_t r = 0; r < added.size(); ++r) {
+      if (r + kPrefetchAhead < added.size()) {
+        m.bulk_pending_keys.Prefetch(added[r + kPrefetchAhead]);
+        if (m.bulk_fresh) m.bulk_added.Prefetch(added[r + kPrefetchAhead]);
+      }
+      m.bulk_pending_keys.Insert(added[r]);
+      if (m.bulk_fresh) m.bulk_added.Insert(added[r]);
+    }
     m.bulk_pending[0].Append(std::move(rows));
   } else if (!rows.empty()) {
     // Rows are put in key order: the memtable's skiplist then inserts each

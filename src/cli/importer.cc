@@ -222,6 +222,8 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
       sink.Push(std::move(batch), std::move(lines));
       batch.clear();
       lines.clear();
+      batch.reserve(o.batch_size);  // events are large: growing would move each several times
+      lines.reserve(o.batch_size);
     }
   };
 
