@@ -369,15 +369,20 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   // Pseudonyms outside the lock: they are the costly part of resolution.
   std::vector<std::vector<IdentifierRef>> ids(n);
   std::vector<std::string> event_ids(n);
+  // A shopper's events come in runs (a session, an order's lines): each
+  // identifier is pseudonymized once per call.
+  absl::flat_hash_map<std::string_view, std::string> seen[kIdKindCount];
   for (size_t i = 0; i < n; ++i) {
-    // Lines of one order arrive together: reuse the previous event's pseudonyms.
     if (i > 0 && std::equal(std::begin(events[i].ids), std::end(events[i].ids), std::begin(events[i - 1].ids))) {
       ids[i] = ids[i - 1];
     } else {
       for (size_t k = 0; k < kIdKindCount; ++k) {
         IdKind kind = static_cast<IdKind>(k);
-        if (!events[i].id(kind).empty())
-          ids[i].push_back({kind, m.pseudonyms->Of(IdKindName(kind), events[i].id(kind))});
+        const std::string& raw = events[i].id(kind);
+        if (raw.empty()) continue;
+        auto [it, added] = seen[k].try_emplace(raw);
+        if (added) it->second = m.pseudonyms->Of(IdKindName(kind), raw);
+        ids[i].push_back({kind, it->second});
       }
     }
     event_ids[i] = m.pseudonyms->Of(kEventDomain, events[i].event_id);
