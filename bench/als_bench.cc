@@ -7,7 +7,7 @@
 // and from FoldIn.
 //
 //   build/bench/als_bench [--ml100k=PATH] [--runs=3] [--threads=2] [--factors=64]
-//                         [--iterations=15] [--seed=42] [--regularization=0.01] [--per-entry]
+//                         [--iterations=15] [--seed=42] [--regularization=0.01] [--per-entry [--relative]]
 //                         [--alpha=1] [--cg-steps=3] [--portable] [--only=ml100k|synthetic]
 //                         [--write=DIR] [--recall-seeds=S,...] [--validate=V,...] [--split-seed=42]
 //
@@ -15,7 +15,8 @@
 // user x item training matrix) so a peer can be run on the same data:
 // ml100k_train.mtx, ml100k_test.mtx, synthetic_train.mtx. --portable
 // uses the portable row solver instead of the AVX2 one. --per-entry
-// regularizes each vector by lambda times its number of entries.
+// regularizes each vector by lambda times its number of entries; with
+// --relative, divided by the mean number of entries per vector.
 //
 // For choosing settings without the test entries: --recall-seeds=S,...
 // only trains on MovieLens once per seed and prints Recall@10 of each and
@@ -220,7 +221,10 @@ std::string Describe(const AlsOptions& o) {
   char s[200];
   std::snprintf(s, sizeof s, "%u factors, %u threads, %u iterations, %u CG steps, lambda %g%s, alpha %g",
                 o.factors, o.threads, o.iterations, o.cg_steps, o.regularization,
-                o.regularization_per_entry ? " per entry" : "", o.alpha);
+                !o.regularization_per_entry         ? ""
+                : o.regularization_relative_to_mean ? " per entry relative to the mean"
+                                                    : " per entry",
+                o.alpha);
   return s;
 }
 
@@ -349,6 +353,8 @@ int Main(int argc, char** argv) {
       o.regularization = std::strtof(v, nullptr);
     } else if (arg == "--per-entry") {
       o.regularization_per_entry = true;
+    } else if (arg == "--relative") {
+      o.regularization_relative_to_mean = true;
     } else if (const char* v = value("--alpha=")) {
       o.alpha = std::strtof(v, nullptr);
     } else if (const char* v = value("--cg-steps=")) {
@@ -368,7 +374,8 @@ int Main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: als_bench [--ml100k=PATH] [--runs=N] [--threads=N] [--factors=N] [--iterations=N] "
-                   "[--seed=N] [--regularization=X] [--per-entry] [--alpha=X] [--cg-steps=N] [--portable] "
+                   "[--seed=N] [--regularization=X] [--per-entry [--relative]] [--alpha=X] [--cg-steps=N] "
+                   "[--portable] "
                    "[--only=ml100k|synthetic] [--write=DIR] [--recall-seeds=S,...] [--validate=V,...] "
                    "[--split-seed=N]\n");
       return 2;

@@ -497,6 +497,11 @@ AlsModel AlsModel::Train(const SparseMatrix& user_items, const AlsOptions& optio
     by_user.row_start.push_back(by_user.cols_of.size());
   }
   const SparseMatrix by_item = Transpose(by_user);
+  if (o.regularization_per_entry && o.regularization_relative_to_mean && !by_user.cols_of.empty()) {
+    o.regularization = static_cast<float>(double{o.regularization} *
+                                          (static_cast<double>(user_items.rows) + user_items.cols) /
+                                          (2.0 * static_cast<double>(by_user.cols_of.size())));
+  }
 
   AlsModel m;
   m.factors_ = k;

@@ -9,7 +9,8 @@
 // with t_ui = 1 where p_ui > 0 (else 0), confidence c_ui = 1 + alpha p_ui,
 // and r = 1, or with AlsOptions::regularization_per_entry the number of the
 // vector's entries (u's items, i's users: the weighted-lambda
-// regularization of Zhou et al. 2008).
+// regularization of Zhou et al. 2008), optionally divided by the mean number
+// of entries per vector.
 // Serving needs only the item factors: a shopper's vector is folded in from
 // their current preferences (FoldIn), so trained user vectors need not be
 // stored. A model is a plain value; once built it is immutable, and every
@@ -63,6 +64,13 @@ struct AlsOptions {
   // than lambda: a vector fitted to many entries is shrunk as much, for its
   // size, as one fitted to few. Kept in the model (FoldIn applies it).
   bool regularization_per_entry = false;
+  // With regularization_per_entry: the number of entries is counted
+  // relative to the mean per vector, 2 nnz / (rows + cols), i.e. the
+  // penalty is lambda (rows + cols) / (2 nnz) per entry, so that a lambda
+  // chosen on a sample of the data keeps its effect on all of it (the best
+  // weighted lambda otherwise falls as the entries grow). The model keeps
+  // the resulting per-entry lambda, which FoldIn applies.
+  bool regularization_relative_to_mean = false;
   float alpha = 1.0f;  // confidence c = 1 + alpha * preference
   uint32_t iterations = 15;
   uint32_t cg_steps = 3;  // conjugate-gradient steps per vector per iteration (Takacs et al. 2011)

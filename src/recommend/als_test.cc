@@ -271,6 +271,47 @@ TEST(Als, FoldInSolvesTheNormalEquations) {
   }
 }
 
+TEST(Als, RegularizationRelativeToMeanDividesByTheMeanEntriesPerVector) {
+  // 30 users x 20 items, 120 entries: the mean vector has 2 * 120 / 50 =
+  // 4.8 entries, so lambda 2.4 relative to it is 0.5 per entry.
+  Planted p = MakePlanted(30, 10, 4, 8);
+  SparseMatrix matrix = FromRows(p.rows, p.items);
+  ASSERT_EQ(matrix.cols_of.size(), 120u);
+  AlsOptions o = Small();
+  o.regularization_per_entry = true;
+  o.regularization = 0.5f;
+  AlsModel per_entry = AlsModel::Train(matrix, o);
+  o.regularization = 2.4f;
+  AlsModel unscaled = AlsModel::Train(matrix, o);
+  o.regularization_relative_to_mean = true;
+  AlsModel relative = AlsModel::Train(matrix, o);
+  const Row prefs = {{1, 2.0f}, {4, 1.0f}, {15, 3.0f}};
+  auto near = [](std::span<const float> a, std::span<const float> b) {
+    for (size_t f = 0; f < a.size(); ++f) {
+      if (std::abs(a[f] - b[f]) > 1e-5f * (std::abs(b[f]) + 1e-3f)) return false;
+    }
+    return true;
+  };
+  for (uint32_t i = 0; i < per_entry.items(); ++i) {
+    EXPECT_TRUE(near(relative.item(i), per_entry.item(i))) << "item " << i;
+  }
+  EXPECT_FALSE(near(relative.item(0), unscaled.item(0)));
+  // The model keeps the per-entry lambda it trained with (FoldIn's, and
+  // what a serialized copy carries).
+  EXPECT_TRUE(near(relative.FoldIn(prefs), per_entry.FoldIn(prefs)));
+  std::string bytes;
+  relative.Serialize(bytes);
+  auto loaded = AlsModel::Deserialize(bytes);
+  ASSERT_TRUE(loaded.ok());
+  EXPECT_EQ(loaded->FoldIn(prefs), relative.FoldIn(prefs));
+  // Without regularization_per_entry it changes nothing.
+  o.regularization_per_entry = false;
+  AlsModel constant = AlsModel::Train(matrix, o);
+  o.regularization_relative_to_mean = false;
+  AlsModel plain = AlsModel::Train(matrix, o);
+  EXPECT_TRUE(std::equal(constant.item(0).begin(), constant.item(0).end(), plain.item(0).begin()));
+}
+
 TEST(Als, SameResultWithOneAndTwoThreads) {
   Planted p = MakePlanted(70, 15, 6, 6);
   SparseMatrix matrix = FromRows(p.rows, p.items);
