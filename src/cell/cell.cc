@@ -18,9 +18,9 @@
 #include "core/bytes.h"
 #include "core/json_writer.h"
 #include "crypto/aead.h"
-#include "crypto/wiping_allocator.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
+#include "crypto/wiping_allocator.h"
 #include "consent/consent_json.h"
 #include "identity/identity_graph.h"
 
