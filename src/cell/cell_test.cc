@@ -1,4 +1,5 @@
 #include "cell/cell.h"
+#include "cell/region_models.h"
 
 #include "core/bytes.h"
 #include "core/scratch_dir.h"
@@ -543,6 +544,26 @@ TEST_F(CellTest, KeyRotationRewrapsEveryDataKeyAndDropsTheOldKek) {
   EXPECT_EQ(Readable(*cell_, "C-50"), 3u) << "and after a restart";
   EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "C-51"))->events, 3u);
   EXPECT_EQ(cell_->RotateKeys()->new_version, 3u);
+}
+
+// [recommend] reaches the ALS options training uses.
+TEST(RegionModelsConfig, AlsPenaltySettingsReachTheTrainingOptions) {
+  RecommendConfig config;
+  AlsOptions als = TrainOptionsFrom(config).als;
+  EXPECT_FALSE(als.regularization_per_entry);
+  EXPECT_FALSE(als.regularization_relative_to_mean);
+  config.regularization = 15.6;
+  config.alpha = 0.5;
+  config.regularization_scale = "per_entry";
+  als = TrainOptionsFrom(config).als;
+  EXPECT_FLOAT_EQ(als.regularization, 15.6f);
+  EXPECT_FLOAT_EQ(als.alpha, 0.5f);
+  EXPECT_TRUE(als.regularization_per_entry);
+  EXPECT_FALSE(als.regularization_relative_to_mean);
+  config.regularization_scale = "relative";
+  als = TrainOptionsFrom(config).als;
+  EXPECT_TRUE(als.regularization_per_entry);
+  EXPECT_TRUE(als.regularization_relative_to_mean);
 }
 
 }  // namespace

@@ -21,6 +21,8 @@ TrainOptions TrainOptionsFrom(const RecommendConfig& c) {
   o.als.factors = c.factors;
   o.als.iterations = c.iterations;
   o.als.regularization = static_cast<float>(c.regularization);
+  o.als.regularization_per_entry = c.regularization_scale != "constant";
+  o.als.regularization_relative_to_mean = c.regularization_scale == "relative";
   o.als.alpha = static_cast<float>(c.alpha);
   return o;
 }

@@ -202,7 +202,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     if (!t) return r.Error("recommend", "must be a table");
     const std::string p = "recommend.";
     CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
-                                               "iterations", "regularization", "alpha", "max_per_category",
+                                               "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
                                                "retrain_hours", "cache_entries", "cache_seconds"}));
     RecommendConfig& rc = c.recommend;
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
@@ -213,6 +213,11 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "factors", rc.factors, 1, 512));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "iterations", rc.iterations, 1, 1000));
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "regularization", rc.regularization, 0, 1e6));
+    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "regularization_scale", rc.regularization_scale));
+    if (rc.regularization_scale != "constant" && rc.regularization_scale != "per_entry" &&
+        rc.regularization_scale != "relative")
+      return r.Error(p + "regularization_scale",
+                     "must be \"constant\", \"per_entry\" or \"relative\", not \"" + rc.regularization_scale + "\"");
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
     CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));

@@ -25,6 +25,9 @@ hosted_regions = ["eu"]
 max_batch_events = 500
 [retention]
 browsing_days = 30
+[recommend]
+regularization = 15.6
+regularization_scale = "relative"
 [[regions]]
 id = "eu"
 legal_basis = "opt_in"
@@ -48,6 +51,9 @@ regions = ["eu"]
   EXPECT_EQ(c->limits.max_batch_events, 500u);
   EXPECT_EQ(c->retention.browsing_days, 30u);
   EXPECT_EQ(c->retention.purchases_days, 2557u) << "unset keys keep their defaults";
+  EXPECT_EQ(c->recommend.regularization, 15.6);
+  EXPECT_EQ(c->recommend.regularization_scale, "relative");
+  EXPECT_EQ(c->recommend.alpha, 1.0);
   EXPECT_TRUE(c->Hosts("eu"));
   EXPECT_FALSE(c->Hosts("us"));
   EXPECT_EQ(c->FindRegion("us")->endpoint, "https://us.example");
@@ -74,6 +80,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
        "scopes=[\"sell\"]\nregions=[\"*\"]",
        "confide.toml: api_keys[0].scopes: unknown scope \"sell\""},
+      {"[recommend]\nregularization_scale = \"weighted\"",
+       "confide.toml: recommend.regularization_scale: must be \"constant\", \"per_entry\" or \"relative\", not \"weighted\""},
       {"threads = [", "confide.toml:1:"},
   };
   for (const auto& bad : cases) {
