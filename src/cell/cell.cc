@@ -4,7 +4,6 @@
 #include <array>
 #include <climits>
 #include <functional>
-#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include "cell/event_key_set.h"
 #include "core/bytes.h"
 #include "core/json_writer.h"
+#include "core/key128.h"
 #include "crypto/aead.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
@@ -44,40 +44,10 @@ std::string EventKey(const ShopperKey& shopper, std::string_view event_pseudonym
   return key;
 }
 
-// A 16-byte pseudonym as a value, for maps and sets that must not
-// allocate per entry. Looked up by the pseudonym's bytes as well.
-struct Pseudonym128 {
-  uint64_t hi = 0, lo = 0;
-  explicit Pseudonym128(std::string_view p) {
-    char bytes[16] = {};
-    std::memcpy(bytes, p.data(), std::min(p.size(), sizeof bytes));
-    std::memcpy(&hi, bytes, 8);
-    std::memcpy(&lo, bytes + 8, 8);
-  }
-  std::string str() const {
-    std::string s(16, '\0');
-    std::memcpy(s.data(), &hi, 8);
-    std::memcpy(s.data() + 8, &lo, 8);
-    return s;
-  }
-  bool operator==(const Pseudonym128&) const = default;
-};
-struct Pseudonym128Hash {
-  using is_transparent = void;
-  size_t operator()(const Pseudonym128& p) const { return p.hi; }  // already uniformly random
-  size_t operator()(std::string_view p) const { return Pseudonym128(p).hi; }
-};
-struct Pseudonym128Eq {
-  using is_transparent = void;
-  bool operator()(const Pseudonym128& a, const Pseudonym128& b) const { return a == b; }
-  bool operator()(const Pseudonym128& a, std::string_view b) const { return b.size() == 16 && a == Pseudonym128(b); }
-  bool operator()(std::string_view a, const Pseudonym128& b) const { return (*this)(b, a); }
-};
-
 // Each shopper's data key by shopper key. Wiped when the map moves or
 // frees them.
-using DataKeyMap = absl::flat_hash_map<Pseudonym128, Key256, Pseudonym128Hash, Pseudonym128Eq,
-                                       WipingAllocator<std::pair<const Pseudonym128, Key256>>>;
+using DataKeyMap = absl::flat_hash_map<Key128, Key256, Key128Hash, Key128Eq,
+                                       WipingAllocator<std::pair<const Key128, Key256>>>;
 
 // How many keys ahead of a lookup in the bulk load's key sets their slots
 // are prefetched: enough to cover a memory access.
@@ -115,7 +85,7 @@ struct Cell::Impl {
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
   std::mutex inflight_mu;
-  absl::flat_hash_set<Pseudonym128, Pseudonym128Hash, Pseudonym128Eq> inflight;
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> inflight;
 
   // Consent ledgers by the shopper whose key space holds them, and the
   // folded state by group root (a cache, dropped when groups merge).
@@ -176,7 +146,7 @@ struct Cell::Impl {
         inner = Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
         return false;
       }
-      data_keys.emplace(Pseudonym128(k), *dek);
+      data_keys.emplace(Key128(k), *dek);
       return true;
     });
     return inner.ok() ? s : inner;
@@ -301,7 +271,7 @@ struct Cell::Impl {
     return {};
   }
 
-  void ReleaseClaims(const std::vector<Pseudonym128>& claimed) {
+  void ReleaseClaims(const std::vector<Key128>& claimed) {
     std::lock_guard lock(inflight_mu);
     for (const auto& k : claimed) inflight.erase(k);
   }
@@ -389,13 +359,13 @@ Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
   }
 
   // Claim event ids; a repeat within this call or in a concurrent one is a duplicate.
-  std::vector<Pseudonym128> claimed;
+  std::vector<Key128> claimed;
   claimed.reserve(n);
   std::vector<size_t> candidates;
   {
     std::lock_guard lock(m.inflight_mu);
     for (size_t i = 0; i < n; ++i) {
-      Pseudonym128 id(event_ids[i]);
+      Key128 id(event_ids[i]);
       if (m.inflight.insert(id).second) {
         claimed.push_back(id);
         candidates.push_back(i);

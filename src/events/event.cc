@@ -219,11 +219,11 @@ Result<StoredEventHeader> PeekEvent(std::string_view in) {
 
 Status DecodeEvent(std::string_view in, Event& e) {
   const Status bad(Code::kDataLoss, "stored event is malformed");
-  if (in.size() < 11 || in[0] != kCodecVersion) return bad;
-  if (static_cast<uint8_t>(in[1]) >= kEventTypeCount || static_cast<uint8_t>(in[2]) >= kChannelCount) return bad;
-  e.type = static_cast<EventType>(in[1]);
+  auto header = PeekEvent(in);
+  if (!header.ok() || static_cast<uint8_t>(in[2]) >= kChannelCount) return bad;
+  e.type = header->type;
+  e.timestamp = header->timestamp;
   e.channel = static_cast<Channel>(in[2]);
-  e.timestamp = FromOrderedInt64(GetFixed64BE(in.substr(3)));
   in.remove_prefix(11);
   std::string_view s;
   auto str = [&](std::string& out) {

@@ -1,7 +1,6 @@
 #include "identity/identity_graph.h"
 
 #include <algorithm>
-#include <cstring>
 
 #include "core/bytes.h"
 
@@ -11,20 +10,6 @@ namespace {
 constexpr char kRootLinkTag = 'r';
 constexpr char kSealedIdTag = 'i';
 }  // namespace
-
-IdentityGraph::Key128::Key128(std::string_view p) {
-  char buf[16] = {};
-  std::memcpy(buf, p.data(), std::min<size_t>(p.size(), sizeof buf));
-  std::memcpy(&hi, buf, 8);
-  std::memcpy(&lo, buf + 8, 8);
-}
-
-std::string IdentityGraph::Key128::str() const {
-  std::string s(16, '\0');
-  std::memcpy(s.data(), &hi, 8);
-  std::memcpy(s.data() + 8, &lo, 8);
-  return s;
-}
 
 std::string IdentityGraph::RootLinkKey(const ShopperKey& member) { return member + kRootLinkTag; }
 
@@ -68,7 +53,7 @@ Status IdentityGraph::Load(Store& store) {
   return {};
 }
 
-IdentityGraph::Key128 IdentityGraph::RootOf(Key128 shopper) const {
+Key128 IdentityGraph::RootOf(Key128 shopper) const {
   Key128 cur = shopper;
   for (int hops = 0; hops < 64; ++hops) {
     auto it = parent_.find(cur);

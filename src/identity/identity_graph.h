@@ -22,6 +22,7 @@
 
 #include <absl/container/flat_hash_map.h>
 
+#include "core/key128.h"
 #include "core/status.h"
 #include "events/event.h"
 #include "store/store.h"
@@ -82,18 +83,6 @@ class IdentityGraph {
   static std::string SealedIdKey(const ShopperKey& holder, const IdentifierRef& id);  // kShoppers
 
  private:
-  // A 16-byte pseudonym as a value: map keys without a heap string each,
-  // hashed by their first 8 bytes (pseudonyms are uniformly random).
-  struct Key128 {
-    uint64_t hi = 0, lo = 0;
-    Key128() = default;
-    explicit Key128(std::string_view p);
-    std::string str() const;
-    bool operator==(const Key128&) const = default;
-  };
-  struct Key128Hash {
-    size_t operator()(const Key128& k) const { return k.hi; }
-  };
   struct Group {
     std::vector<ShopperKey> members;   // root first
     Key128 customer;                   // pseudonym of its customer id
@@ -108,9 +97,9 @@ class IdentityGraph {
   };
   // Open addressing: every event looks its identifiers up here under the
   // cell's identity lock, and a node-based map costs a cache miss more.
-  absl::flat_hash_map<Key128, Entry, Key128Hash> index_;    // identifier pseudonym -> holder
-  absl::flat_hash_map<Key128, Key128, Key128Hash> parent_;  // shopper -> group root (self for roots)
-  absl::flat_hash_map<Key128, Group, Key128Hash> groups_;   // root -> group
+  absl::flat_hash_map<Key128, Entry, Key128Hash, Key128Eq> index_;    // identifier pseudonym -> holder
+  absl::flat_hash_map<Key128, Key128, Key128Hash, Key128Eq> parent_;  // shopper -> group root (self for roots)
+  absl::flat_hash_map<Key128, Group, Key128Hash, Key128Eq> groups_;   // root -> group
 };
 
 }  // namespace confide
