@@ -22,10 +22,8 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   if (!config.FindRegion(region))
     return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region",
                   "region");
+  CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   std::string dir = config.data_dir + "/" + region;
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec))
-    return Status(Code::kNotFound, region + ": no data at " + dir + " (check --data-dir)");
   auto store = OpenRocksDbStore(dir);
   if (!store.ok() && store.status().message().find("lock") != std::string::npos)
     return Status(Code::kUnavailable, dir +

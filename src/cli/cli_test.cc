@@ -94,6 +94,65 @@ TEST_F(CliTest, GenerateThenImportRoundTrip) {
   }
 }
 
+TEST_F(CliTest, CommandLineMistakesNameTheArgumentInOneLine) {
+  const std::pair<std::string, std::string> cases[] = {
+      {"bogus", "confide: unknown command or option \"bogus\" (see confide --help)\n"},
+      {"--bogus", "confide: unknown command or option \"--bogus\" (see confide --help)\n"},
+      {"dsar bogus", "confide: unknown command or option \"bogus\" (see confide dsar --help)\n"},
+      {"serve --regions ''", "confide: --regions: name at least one region (see confide serve --help)\n"},
+      {"generate --shoppers 0", "confide: --shoppers: must be at least 1\n"},
+      {"demo --days 0", "confide: --days: must be at least 1\n"},
+      {"keys new --regions EU", "confide: --regions: \"EU\" is not a region id (a-z, 0-9, '-' or '_', like eu)\n"},
+      {"suggestions --region eu --out x --top 0 --data-dir " + (dir_ / "d").string(),
+       "confide: --top: must be 1 to 100\n"},
+      {"serve --listen 127.0.0.1:99999 --data-dir " + (dir_ / "d").string(),
+       "confide: listen: \"127.0.0.1:99999\" is not host:port\n"},
+  };
+  for (const auto& [args, err] : cases) {
+    RunResult r = Confide(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_EQ(r.err, err) << args;
+  }
+}
+
+TEST_F(CliTest, GenerateStartsOnTheGivenDay) {
+  std::string out = (dir_ / "gen").string();
+  RunResult g = Confide("generate --shoppers 2000 --stores 3 --products 50 --days 3 --start 2026-02-27 --out " + out);
+  ASSERT_EQ(g.exit_code, 0) << g.err;
+  std::ifstream events(out + "/eu/events.csv");
+  std::string line, first, last;
+  std::getline(events, line);  // header
+  size_t rows = 0;
+  while (std::getline(events, line)) {
+    std::string ts = line.substr(line.find(',', line.find(',') + 1) + 1, 20);
+    if (first.empty() || ts < first) first = ts;
+    if (ts > last) last = ts;
+    ++rows;
+  }
+  ASSERT_GT(rows, 0u);
+  EXPECT_GE(first, "2026-02-27T00:00:00Z");
+  EXPECT_LT(last, "2026-03-02T00:00:00Z") << "three days from the start, 2026 not a leap year";
+  EXPECT_LT(first, "2026-02-28T00:00:00Z");
+  EXPECT_GE(last, "2026-03-01T00:00:00Z");
+  RunResult bad = Confide("generate --start 27/02/2026 --out " + out);
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_EQ(bad.err, "confide: --start: must be a date, YYYY-MM-DD\n");
+}
+
+TEST_F(CliTest, CommandsOnExistingDataNeverCreateARegion) {
+  std::string typo = (dir_ / "typo").string();
+  for (const std::string& args : {"dsar export --region eu --data-dir " + typo + " C1",
+                                  "dsar erase --region eu --data-dir " + typo + " C1",
+                                  "train --quiet --region eu --data-dir " + typo,
+                                  "keys rotate --region eu --data-dir " + typo,
+                                  "suggestions --region eu --data-dir " + typo + " --out " + (dir_ / "s.ndjson").string()}) {
+    RunResult r = Confide(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_EQ(r.err, "confide: eu: no data at " + typo + "/eu (check --data-dir)\n") << args;
+  }
+  EXPECT_FALSE(fs::exists(typo)) << "nothing is created under a mistyped data directory";
+}
+
 TEST_F(CliTest, TcfDecodeExplainsOrFailsInOneLine) {
   const std::string tc =
       "CQJLmjAQVCiBX03JfdFI_CEPEaY7_0OjR7LIT2QAoPQA9FCagJ7AAAABCQCwAPYAugEaAJsAasA_QEZgJ2AtwBjoDVAPnAfoCC4EMgTIAoSBV"

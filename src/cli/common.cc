@@ -1,13 +1,17 @@
 #include "cli/common.h"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace confide::cli {
 
 void AddConfigFlags(CLI::App& cmd, ConfigFlags& flags, bool serving) {
   cmd.add_option("--config", flags.config_path, "configuration file (TOML); defaults apply without it");
   cmd.add_option("--data-dir", flags.data_dir, "data directory (overrides the file)");
-  cmd.add_option("--regions", flags.regions, "regions this node hosts, comma-separated (overrides the file)");
+  cmd.add_option("--regions", flags.regions, "regions this node hosts, comma-separated (overrides the file)")
+      ->check([](const std::string& value) {
+        return SplitList(value).empty() ? std::string("name at least one region") : std::string();
+      });
   if (serving) cmd.add_option("--listen", flags.listen, "listen address host:port (overrides the file)");
 }
 
@@ -25,11 +29,20 @@ Result<Config> ResolveConfig(const ConfigFlags& flags) {
   return config;
 }
 
-Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region) {
+Status RequireRegionData(const Config& config, const std::string& region) {
+  std::string dir = config.data_dir + "/" + region;
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec))
+    return Status(Code::kNotFound, region + ": no data at " + dir + " (check --data-dir)");
+  return {};
+}
+
+Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region, IfMissing if_missing) {
   const RegionConfig* rc = config.FindRegion(region);
   if (!rc) return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
   if (!config.Hosts(region))
     return Status(Code::kFailedPrecondition, "--region: \"" + region + "\" is not hosted by this node", "region");
+  if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir());
   if (!cell.ok() && cell.status().message().find("lock") != std::string::npos)
     return Status(Code::kUnavailable, config.data_dir + "/" + region +
@@ -44,6 +57,10 @@ int Fail(const std::string& message) {
 }
 
 int Fail(const Status& status) { return Fail(status.message()); }
+
+int FailOption(const Status& status) {
+  return Fail(status.field().empty() ? status.message() : "--" + status.field() + ": " + status.message());
+}
 
 std::string Thousands(uint64_t v) {
   std::string s = std::to_string(v);

@@ -26,12 +26,25 @@ void AddConfigFlags(CLI::App& cmd, ConfigFlags& flags, bool serving);
 // The file (or defaults) with the flags applied, validated.
 Result<Config> ResolveConfig(const ConfigFlags& flags);
 
-// Opens the cell of a hosted region in the embedded store.
-Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region);
+// kNotFound "REGION: no data at DIR (check --data-dir)" unless the region has a
+// database under the data directory.
+Status RequireRegionData(const Config& config, const std::string& region);
+
+// Whether opening a region's cell may create its database and root key.
+enum class IfMissing { kCreate, kFail };
+
+// Opens the cell of a hosted region in the embedded store. With IfMissing::kFail a region
+// with no data under the data directory is kNotFound ("no data at DIR (check --data-dir)")
+// and nothing is created: commands that read or change existing data (dsar, train,
+// suggestions, keys rotate) must not answer "nothing held" for a mistyped directory.
+Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region,
+                                       IfMissing if_missing = IfMissing::kFail);
 
 // Prints "confide: <message>" on stderr and returns exit code 1.
 int Fail(const std::string& message);
 int Fail(const Status& status);
+// As Fail, naming the command-line option "--<field>" when the status names a field.
+int FailOption(const Status& status);
 
 std::string Thousands(uint64_t v);
 

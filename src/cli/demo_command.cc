@@ -5,6 +5,7 @@
 #include "cli/common.h"
 #include "cell/region_models.h"
 #include "cli/importer.h"
+#include "core/time.h"
 #include "crypto/api_key.h"
 #include "server/server.h"
 #include "synth/generator.h"
@@ -32,7 +33,7 @@ Status PrepareDemoData(const Config& config, const synth::Options& options) {
   auto generated = GenerateWithProgress(options, files.string());
   if (!generated.ok()) return generated.status();
   for (const auto& region : generated->regions) {
-    auto cell = OpenCell(config, region.region);
+    auto cell = OpenCell(config, region.region, IfMissing::kCreate);
     if (!cell.ok()) return cell.status();
     for (auto [kind, name] : {std::pair{ImportKind::kProducts, "products"}, std::pair{ImportKind::kStores, "stores"},
                               std::pair{ImportKind::kInventory, "inventory"}, std::pair{ImportKind::kEvents, "events"}}) {
@@ -55,7 +56,7 @@ Status PrepareDemoData(const Config& config, const synth::Options& options) {
       for (uint64_t i = 1; i <= region.shoppers; ++i) {
         char id[16];
         std::snprintf(id, sizeof id, "C%07llu", static_cast<unsigned long long>(i));
-        out << id << ",2025-01-01T00:00:00Z," << (i % 10 < 7 ? "true" : "false") << ","
+        out << id << "," << FormatRfc3339(options.start) << "," << (i % 10 < 7 ? "true" : "false") << ","
             << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
       }
     }
@@ -95,6 +96,10 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
   cmd->callback([&exit_code] {
     auto config = ResolveConfig(flags);
     if (!config.ok()) return void(exit_code = Fail(config.status()));
+    // History up to today: with a fixed calendar the retention limits would delete it
+    // as soon as the server starts.
+    o.start = (NowMicros() / kMicrosPerDay - o.days) * kMicrosPerDay;
+    if (Status valid = synth::Validate(o); !valid.ok()) return void(exit_code = FailOption(valid));
     if (Status s = PrepareDemoData(*config, o); !s.ok()) return void(exit_code = Fail(s));
     // A fresh admin key every run: it is shown once and only its hash kept.
     NewApiKey key = GenerateApiKey();
@@ -103,6 +108,8 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
     if (!server.ok()) return void(exit_code = Fail(server.status()));
     std::string url = "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" +
                       std::to_string((*server)->port());
+    const char *u = url.c_str(), *k = key.token.c_str();
+    std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
     std::printf(
         "\nConfide is serving the demo retailer at %s\n"
         "Admin API key (this run only): %s\n\nTry:\n"
@@ -112,11 +119,10 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
         "  curl -s '%s/v1/eu/customers/C0000009/recommendations?k=5' -H 'Authorization: Bearer %s'"
         "   # no grant: best sellers\n"
         "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
-        "\"timestamp\":\"2025-06-01T10:00:00Z\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
+        "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
         "\"product_id\":\"P000001\"}]'\n"
         "  curl -s %s/metrics\n\nPress Ctrl-C to stop.\n",
-        url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(),
-        key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str(), key.token.c_str(), url.c_str());
+        u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u);
     std::fflush(stdout);
     Status s = (*server)->Run();
     if (!s.ok()) exit_code = Fail(s);

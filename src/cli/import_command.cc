@@ -120,7 +120,7 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
     o.defaults.negative_purchase_is_return = true;
     o.defaults.loose_timestamps = true;
 
-    auto cell = OpenCell(*config, region);
+    auto cell = OpenCell(*config, region, IfMissing::kCreate);
     if (!cell.ok()) return void(exit_code = Fail(cell.status()));
     auto summary = format == "movielens" ? ImportMovieLens(**cell, o.path, o.batch_size) : ImportFile(**cell, o);
     if (!summary.ok()) return void(exit_code = Fail(summary.status()));

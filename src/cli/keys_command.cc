@@ -30,6 +30,9 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
         return void(exit_code = Fail("--scopes: unknown scope \"" + s + "\""));
     if (scope_list.empty()) return void(exit_code = Fail("--scopes: name at least one scope"));
     if (region_list.empty()) return void(exit_code = Fail("--regions: name at least one region or *"));
+    for (const auto& r : region_list)
+      if (r != "*" && !ValidRegionId(r))
+        return void(exit_code = Fail("--regions: \"" + r + "\" is not a region id (a-z, 0-9, '-' or '_', like eu)"));
     NewApiKey k = GenerateApiKey();
     std::printf(
         "API key (shown once; keep it secret):\n  %s\n\n"

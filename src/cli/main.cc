@@ -27,9 +27,19 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     if (e.get_exit_code() == 0) return app.exit(e);
-    // One line on stderr naming what is wrong.
-    std::fprintf(stderr, "confide: %s (see confide %s --help)\n", e.what(),
-                 app.get_subcommands().empty() ? "" : app.get_subcommands()[0]->get_name().c_str());
+    // One line on stderr naming what is wrong, with the help of the command it reached.
+    const CLI::App* reached = &app;
+    std::string command = "confide";
+    while (!reached->get_subcommands().empty()) {
+      reached = reached->get_subcommands()[0];
+      command += " " + reached->get_name();
+    }
+    // "A subcommand is required" hides a mistyped one: name what was not understood.
+    std::vector<std::string> extra = reached->remaining();
+    std::string what = dynamic_cast<const CLI::RequiredError*>(&e) && !extra.empty()
+                           ? "unknown command or option \"" + extra[0] + "\""
+                           : e.what();
+    std::fprintf(stderr, "confide: %s (see %s --help)\n", what.c_str(), command.c_str());
     return 2;
   }
   return exit_code;

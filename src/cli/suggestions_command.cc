@@ -22,12 +22,12 @@ void AddSuggestionsCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--top", top, "suggestions per shopper (default suggestions.top)");
   cmd->add_option("--horizon", horizon, "replenishments due within, e.g. 7d (default suggestions.horizon_days)");
   cmd->add_option("--channel", channel, "quote prices for this channel: web, app, call_center");
-  cmd->callback([&exit_code] {
+  cmd->callback([&exit_code, cmd] {
     auto config = ResolveConfig(flags);
     if (!config.ok()) return void(exit_code = Fail(config.status()));
     SuggestionOptions options = SuggestionOptionsFrom(*config, NowMicros());
-    if (top) {
-      if (top > 100) return void(exit_code = Fail("--top: must be 1 to 100"));
+    if (cmd->count("--top")) {
+      if (top < 1 || top > 100) return void(exit_code = Fail("--top: must be 1 to 100"));
       options.top = top;
     }
     if (!horizon.empty()) {

@@ -14,13 +14,6 @@ namespace {
 
 constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
 
-bool ValidRegionId(std::string_view id) {
-  if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
 class Reader {
  public:
   explicit Reader(std::string origin) : origin_(std::move(origin)) {}
@@ -96,6 +89,13 @@ class Reader {
 };
 
 }  // namespace
+
+bool ValidRegionId(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+  });
+}
 
 const char* ScopeName(Scope scope) { return kScopeNames[static_cast<size_t>(scope)]; }
 

@@ -149,6 +149,9 @@ Result<Config> ParseConfig(std::string_view toml_text, const std::string& origin
 // Checks cross-field rules (hosted regions exist, ids unique, ...).
 Status ValidateConfig(const Config& config, const std::string& origin);
 
+// A region id: 1-32 characters of a-z, 0-9, '-' or '_'.
+bool ValidRegionId(std::string_view id);
+
 // Splits "eu,us" into ids.
 std::vector<std::string> SplitList(std::string_view text, char sep = ',');
 
