@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 
@@ -52,6 +53,20 @@ using DataKeyMap = absl::flat_hash_map<Key128, Key256, Key128Hash, Key128Eq,
 // How many keys ahead of a lookup in the bulk load's key sets their slots
 // are prefetched: enough to cover a memory access.
 constexpr size_t kPrefetchAhead = 8;
+
+}  // namespace
+
+namespace {
+
+// The ledger record a Global Privacy Control signal makes: a marketing refusal.
+ConsentRecord GpcRecord(Micros at, std::string_view user_agent) {
+  ConsentRecord record;
+  record.timestamp = at;
+  record.source = ConsentSource::kGpc;
+  record.purposes[static_cast<size_t>(Purpose::kMarketing)] = false;
+  record.user_agent = user_agent;
+  return record;
+}
 
 }  // namespace
 
@@ -258,15 +273,19 @@ struct Cell::Impl {
   }
 
   // Appends a sealed ledger record under `root`, durably. identity_mu held.
-  Status AppendConsentLocked(const ShopperKey& root, const ConsentRecord& record, WriteBatch& batch) {
-    std::string key = root;
-    PutFixed64BE(key, OrderedInt64(record.timestamp));
-    char nonce[8];
-    RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
-    key.append(nonce, sizeof nonce);
-    batch.Put(Family::kConsent, key, Seal(data_keys[root], EncodeConsentRecord(record), key));
+  // Appends `records` (in time order) to the shopper's ledger in one durable write with
+  // whatever `batch` already holds.
+  Status AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records, WriteBatch& batch) {
+    for (const ConsentRecord& record : records) {
+      std::string key = root;
+      PutFixed64BE(key, OrderedInt64(record.timestamp));
+      char nonce[8];
+      RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
+      key.append(nonce, sizeof nonce);
+      batch.Put(Family::kConsent, key, Seal(data_keys[root], EncodeConsentRecord(record), key));
+    }
     CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
-    ledgers[root].push_back(record);
+    ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
     consent_states.erase(root);
     return {};
   }
@@ -582,13 +601,9 @@ Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view 
   std::lock_guard lock(m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root || m.ConsentStateLocked(*root).gpc) return false;
-  ConsentRecord record;
-  record.timestamp = NowMicros();
-  record.source = ConsentSource::kGpc;
-  record.purposes[static_cast<size_t>(Purpose::kMarketing)] = false;
-  record.user_agent = user_agent;
+  ConsentRecord record = GpcRecord(NowMicros(), user_agent);
   WriteBatch batch;
-  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
   return true;
 }
 
@@ -601,14 +616,24 @@ Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::stri
   return std::optional<ConsentView>(m.ConsentViewLocked(*root));
 }
 
-Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record) {
+Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
+                                              bool gpc_signal) {
+  if (gpc_signal && record.purposes[static_cast<size_t>(Purpose::kMarketing)].value_or(false))
+    return Status(Code::kFailedPrecondition,
+                  "a marketing grant cannot come with a Global Privacy Control signal, which refuses marketing",
+                  "purposes.marketing");
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
   std::lock_guard lock(m.identity_mu);
   WriteBatch batch;
   auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
   if (!root.ok()) return root.status();
-  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, record, batch));
+  std::vector<ConsentRecord> records;
+  // The signal came with the request, before its decisions: a microsecond earlier keeps
+  // that order in the ledger's keys.
+  if (gpc_signal && !m.ConsentStateLocked(*root).gpc) records.push_back(GpcRecord(record.timestamp - 1, record.user_agent));
+  records.push_back(record);
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, records, batch));
   return m.ConsentViewLocked(*root);
 }
 

@@ -115,8 +115,12 @@ class Cell {
 
   // Consent (consent/policy.h). Appends a ledger record for the shopper
   // holding (kind, id), creating the shopper if unknown; durable on return;
-  // returns the new state and history.
-  Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record);
+  // returns the new state and history. With `gpc_signal` (the request carried
+  // Sec-GPC: 1) the GPC refusal is recorded first unless one is on record, in the
+  // same write; a record granting marketing then is kFailedPrecondition
+  // (field "purposes.marketing") and nothing is written.
+  Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
+                                    bool gpc_signal = false);
 
   // What the policy allows for this shopper and purpose now, from the
   // region's legal basis, the ledger and the request's GPC signal. Unknown

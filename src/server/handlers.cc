@@ -490,12 +490,9 @@ HttpResponse Api::PutConsent(Call& call) {
   auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id);
   if (!record.ok()) return ErrorResponse(record.status());
   bool gpc = GpcSignal(call.request);
-  if (gpc) {
-    // Recorded before the body's decisions: an explicit choice made later wins.
-    auto recorded = call.cell->RecordGpc(*kind, id, user_agent);
-    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
-  }
-  auto view = call.cell->RecordConsent(*kind, id, *record);
+  // The signal is recorded with the body's decisions, for a new shopper too; it cannot
+  // come with a marketing grant. A later grant without the signal counts again.
+  auto view = call.cell->RecordConsent(*kind, id, *record, gpc);
   if (!view.ok()) return Failure(call.log_fields, view.status());
   Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id),
         std::string("source=") + ConsentSourceName(record->source) + (gpc ? ",gpc" : ""));

@@ -951,6 +951,36 @@ TEST_F(ServerTest, GpcRefusesMarketingOnceAndOnlyMarketing) {
   EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "the recorded refusal stands";
 }
 
+TEST_F(ServerTest, GpcOnAConsentPutIsRecordedForANewShopperAndNeverGrantsMarketing) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"us"});
+  StartServer();
+  Secret("gpc-new-1");
+  TestClient c = Client(&consent);
+  const std::string path = "/v1/us/customers/gpc-new-1/consent";
+  ClientResponse r = Call(c, "PUT", path, R"({"purposes":{"personalization":true}})", {{"Sec-GPC", "1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/gpc"));
+  ASSERT_EQ(JLen(r.body, "/history"), 2u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/history/0/source"), "gpc") << "the signal first, then the body's decisions";
+  r = Call(c, "GET", path);  // later, without the signal: the refusal is on record
+  EXPECT_TRUE(JBool(r.body, "/gpc")) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed"));
+
+  // A marketing grant cannot ride on the signal that refuses it; nothing is recorded.
+  r = Call(c, "PUT", path, R"({"purposes":{"marketing":true}})", {{"Sec-GPC", "1"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(JStr(r.body, "/error/field"), "purposes.marketing");
+  Secret("gpc-new-2");
+  r = Call(c, "PUT", "/v1/us/customers/gpc-new-2/consent", R"({"purposes":{"marketing":true}})", {{"Sec-GPC", "1"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(Call(c, "GET", "/v1/us/customers/gpc-new-2/consent").status, 404) << "no shopper was created";
+  r = Call(c, "GET", path);
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+}
+
 // ---- data-subject rights ---------------------------------------------------
 
 TEST_F(ServerTest, ExportThenEraseThenNothing) {
