@@ -120,6 +120,13 @@ std::string InventoryKey(std::string_view location, std::string_view product) {
 }  // namespace
 
 Result<Product> ProductFromRecord(const Record& r) {
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"id", Field::Type::kString},
+                                             {"title", Field::Type::kString},
+                                             {"category", Field::Type::kString},
+                                             {"brand", Field::Type::kString},
+                                             {"price", Field::Type::kNumber},
+                                             {"cost", Field::Type::kNumber},
+                                             {"active", Field::Type::kBool}}));
   Product p;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, p.id));
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "title", kMaxText, p.title));
@@ -147,6 +154,10 @@ Result<Product> ProductFromRecord(const Record& r) {
 }
 
 Result<StoreLocation> StoreFromRecord(const Record& r) {
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"id", Field::Type::kString},
+                                             {"name", Field::Type::kString},
+                                             {"latitude", Field::Type::kNumber},
+                                             {"longitude", Field::Type::kNumber}}));
   StoreLocation s;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, s.id));
   if (s.id == "online") return InvalidArgument("id", "\"online\" is reserved for the online location");
@@ -157,6 +168,9 @@ Result<StoreLocation> StoreFromRecord(const Record& r) {
 }
 
 Result<InventoryLevel> InventoryFromRecord(const Record& r) {
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"location", Field::Type::kString},
+                                             {"product_id", Field::Type::kString},
+                                             {"quantity", Field::Type::kNumber}}));
   InventoryLevel l;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "location", kMaxId, l.location));
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "product_id", kMaxId, l.product_id));
@@ -248,6 +262,25 @@ Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
     for (const auto& l : levels) mirror_->Put(l);
   }
   return {};
+}
+
+Status Catalog::CheckProduct(std::string_view id, const char* field) {
+  auto product = GetProduct(id);
+  if (!product.ok()) return product.status();
+  if (!product->has_value()) return InvalidArgument(field, "no product with this id");
+  return {};
+}
+
+Status Catalog::CheckStore(std::string_view id, const char* field) {
+  auto store = GetStore(id);
+  if (!store.ok()) return store.status();
+  if (!store->has_value()) return InvalidArgument(field, "no store with this id");
+  return {};
+}
+
+Status Catalog::CheckReferences(const InventoryLevel& level) {
+  if (level.location != "online") CONFIDE_RETURN_IF_ERROR(CheckStore(level.location, "location"));
+  return CheckProduct(level.product_id, "product_id");
 }
 
 Status Catalog::ForEachStockOf(std::string_view product_id,

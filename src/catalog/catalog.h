@@ -74,6 +74,13 @@ class Catalog {
   Status PutStores(const std::vector<StoreLocation>& stores);
   Status PutInventory(const std::vector<InventoryLevel>& levels);
 
+  // kInvalidArgument naming `field` ("no product with this id" / "no store with this
+  // id") unless the catalog holds it; a failed read is returned as it is.
+  Status CheckProduct(std::string_view id, const char* field);
+  Status CheckStore(std::string_view id, const char* field);
+  // A level's location ("online" or a store) and product are in the catalog.
+  Status CheckReferences(const InventoryLevel& level);
+
   Result<std::optional<Product>> GetProduct(std::string_view id);
   Result<std::optional<StoreLocation>> GetStore(std::string_view id);
   Result<std::optional<int64_t>> GetInventory(std::string_view location, std::string_view product_id);

@@ -309,6 +309,7 @@ Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_r
       continue;
     }
     auto item = from_record(record);
+    if (!item.ok() && item.status().code() != Code::kInvalidArgument) return item.status();  // not the row's fault
     if (!item.ok()) {
       CountRejection(s, item.status().field(), item.status().message(), (*reader)->line());
       continue;
@@ -344,8 +345,15 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
       st = ImportConsent(cell, o, s);
       break;
     case ImportKind::kInventory:
-      st = ImportCatalog<InventoryLevel>(o, s, InventoryFromRecord,
-                                         [&](const auto& b) { return catalog.PutInventory(b); });
+      st = ImportCatalog<InventoryLevel>(
+          o, s,
+          [&](const Record& r) -> Result<InventoryLevel> {
+            auto level = InventoryFromRecord(r);
+            if (!level.ok()) return level;
+            CONFIDE_RETURN_IF_ERROR(catalog.CheckReferences(*level));
+            return level;
+          },
+          [&](const auto& b) { return catalog.PutInventory(b); });
       break;
   }
   if (!st.ok()) return st;

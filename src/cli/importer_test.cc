@@ -112,9 +112,14 @@ TEST_F(ImporterTest, CatalogFiles) {
   EXPECT_EQ(s->reasons.at("price: must be positive"), 1u);
   EXPECT_EQ((*cell_->catalog().GetProduct("P1"))->title, "Milk, oat");
   o.kind = ImportKind::kInventory;
-  o.path = Write("inventory.csv", "location,product_id,quantity\nS1,P1,5\nonline,P1,7\n");
-  ASSERT_TRUE(ImportFile(*cell_, o).ok());
+  o.path = Write("inventory.csv", "location,product_id,quantity\nS1,P1,5\nonline,P1,7\nonline,P2,1\n");
+  auto levels = ImportFile(*cell_, o);
+  ASSERT_TRUE(levels.ok());
+  EXPECT_EQ(levels->accepted, 1u);
+  EXPECT_EQ(levels->reasons.at("location: no store with this id"), 1u) << "S1 is not in the catalog";
+  EXPECT_EQ(levels->reasons.at("product_id: no product with this id"), 1u) << "P2 was rejected";
   EXPECT_EQ(**cell_->catalog().GetInventory("online", "P1"), 7);
+  EXPECT_FALSE(*cell_->catalog().GetInventory("S1", "P1"));
 }
 
 TEST_F(ImporterTest, ConsentFilesFillTheLedger) {

@@ -59,6 +59,10 @@ TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
 
 TEST_F(SuggestionsCli, BadInputExitsWithOneLine) {
   std::string data = (dir_ / "data").string();
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,marketing\nS1,2026-01-01T00:00:00Z,true\n";
+  ASSERT_EQ(Confide("import --data-dir " + data + " --region eu --kind consent " + (dir_ / "consent.csv").string())
+                .exit_code,
+            0);
   struct Case {
     std::string args, says;
   };

@@ -7,22 +7,32 @@
 #pragma once
 
 #include <deque>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "core/status.h"
+
 namespace confide {
 
 struct Field {
-  enum class Type : uint8_t { kString, kNumber, kBool, kNull, kOther };
+  // kText: untyped text (a CSV cell, a value a reader made up); the others are JSON's.
+  enum class Type : uint8_t { kText, kString, kNumber, kBool, kNull, kOther };
   std::string_view name;
   std::string_view value;  // string content (unescaped), number text, "true"/"false", ""
-  Type type = Type::kString;
+  Type type = Type::kText;
+};
+
+// The JSON type a converter expects of one field.
+struct ExpectedType {
+  std::string_view name;
+  Field::Type type;  // kString, kNumber or kBool
 };
 
 class Record {
  public:
-  void Add(std::string_view name, std::string_view value, Field::Type type = Field::Type::kString) {
+  void Add(std::string_view name, std::string_view value, Field::Type type = Field::Type::kText) {
     fields_.push_back({name, value, type});
   }
   // The field, or nullptr; an empty CSV cell or JSON null counts as absent.
@@ -50,5 +60,11 @@ class Record {
   std::vector<Field> fields_;
   std::deque<std::string> kept_;  // deque: growing never moves kept values
 };
+
+// kInvalidArgument naming the first field, in the record's order, that came from JSON
+// with another type than expected ("must be a string", "must be a number", "must be true
+// or false"). Text fields (CSV) pass: their column says what they are. Absent and null
+// fields pass.
+Status CheckJsonTypes(const Record& record, std::initializer_list<ExpectedType> expected);
 
 }  // namespace confide

@@ -414,6 +414,23 @@ HttpResponse PutCatalogItems(const HttpRequest& request, const Limits& config_li
   return Json(200, w.Take());
 }
 
+// `from_record` followed by `check` of the item's references in the catalog. A failed
+// read is not the item's fault: it is kept in `lookup` for the caller to answer.
+template <typename FromRecord, typename Check>
+auto CheckedBy(FromRecord from_record, Check check, Status& lookup) {
+  return [from_record, check, &lookup](const Record& record) {
+    auto item = from_record(record);
+    if (!item.ok()) return item;
+    Status s = check(*item);
+    if (s.ok()) return item;
+    if (s.code() != Code::kInvalidArgument) {
+      lookup = s;
+      s = Status(Code::kInvalidArgument, "could not be checked", s.field());
+    }
+    return decltype(item)(s);
+  };
+}
+
 }  // namespace
 
 HttpResponse Api::PutProducts(Call& call) {
@@ -432,10 +449,13 @@ HttpResponse Api::PutStores(Call& call) {
 
 HttpResponse Api::PutInventory(Call& call) {
   Catalog& catalog = call.cell->catalog();
-  return PutCatalogItems(
-      call.request, config_.limits, "inventory levels", InventoryFromRecord,
-      [&](const std::vector<InventoryLevel>& v) { return catalog.PutInventory(v); },
-      call.log_fields);
+  Status lookup;
+  HttpResponse r = PutCatalogItems(
+      call.request, config_.limits, "inventory levels",
+      CheckedBy(InventoryFromRecord, [&](const InventoryLevel& l) { return catalog.CheckReferences(l); }, lookup),
+      [&](const std::vector<InventoryLevel>& v) { return catalog.PutInventory(v); }, call.log_fields);
+  if (!lookup.ok()) return Failure(call.log_fields, lookup);
+  return r;
 }
 
 HttpResponse Api::GetProduct(Call& call) {
@@ -804,19 +824,12 @@ HttpResponse Api::PutPrices(Call& call) {
   Catalog& catalog = call.cell->catalog();
   PriceList& prices = call.cell->prices();
   Status lookup;
-  auto from_record = [&](const Record& r) -> Result<PriceRule> {
-    auto rule = PriceRuleFromRecord(r);
-    if (!rule.ok()) return rule;
-    auto product = catalog.GetProduct(rule->product_id);
-    if (!product.ok()) {
-      lookup = product.status();
-      return Status(Code::kInvalidArgument, "could not be checked", "product_id");
-    }
-    if (!product->has_value()) return Status(Code::kInvalidArgument, "no product with this id", "product_id");
-    return rule;
+  auto references = [&](const PriceRule& rule) {
+    if (!rule.store_id.empty()) CONFIDE_RETURN_IF_ERROR(catalog.CheckStore(rule.store_id, "store_id"));
+    return catalog.CheckProduct(rule.product_id, "product_id");
   };
   HttpResponse r = PutCatalogItems(
-      call.request, config_.limits, "price rules", from_record,
+      call.request, config_.limits, "price rules", CheckedBy(PriceRuleFromRecord, references, lookup),
       [&](const std::vector<PriceRule>& v) { return prices.Put(v, NowMicros()); }, call.log_fields);
   if (!lookup.ok()) return Failure(call.log_fields, lookup);
   return r;

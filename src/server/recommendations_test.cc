@@ -77,9 +77,9 @@ class RecommendationsTest : public ServerFixture {
     }
     for (const char* region : {"eu", "us"}) {
       ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/products", products + "]").status, 200);
-      ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/inventory", inventory + "]").status, 200);
       ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/stores",
                      R"([{"id":"s1","name":"One","latitude":48.8,"longitude":2.3}])").status, 200);
+      ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/") + region + "/inventory", inventory + "]").status, 200);
     }
     std::string events = "[";
     int n = 0;

@@ -337,6 +337,35 @@ TEST_F(ServerTest, InvalidEventsAreRejectedByIndexAndTheRestStored) {
   EXPECT_EQ(JStr(r.body, "/rejected/3/field"), "product_id");
 }
 
+TEST_F(ServerTest, JsonValuesOfTheWrongTypeAreRejectedNamingTheField) {
+  TestClient c = Client(&admin_);
+  Secret("typed-1");
+  const std::string base = R"("type":"view","timestamp":"2024-05-01T10:00:00Z","channel":"web")";
+  std::string body = "[" + std::string(R"({"event_id":5,)") + base + R"(,"customer_id":"typed-1","product_id":"p"},)" +
+                     R"({"event_id":"t-2",)" + base + R"(,"customer_id":12345,"product_id":"p"},)" +
+                     R"({"event_id":"t-3","type":"purchase","timestamp":"2024-05-01T10:00:00Z","channel":"web",)"
+                     R"("customer_id":"typed-1","product_id":"p","quantity":"3"},)" +
+                     R"({"event_id":"t-4",)" + base + R"(,"customer_id":"typed-1","product_id":"p"}])";
+  ClientResponse r = Call(c, "POST", "/v1/eu/events", body);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JInt(r.body, "/accepted"), 1);
+  ASSERT_EQ(JLen(r.body, "/rejected"), 3u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "event_id");
+  EXPECT_EQ(JStr(r.body, "/rejected/0/reason"), "must be a string");
+  EXPECT_EQ(JStr(r.body, "/rejected/1/field"), "customer_id");
+  EXPECT_EQ(JStr(r.body, "/rejected/2/field"), "quantity");
+  EXPECT_EQ(JStr(r.body, "/rejected/2/reason"), "must be a number");
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/12345/profile").status, 404) << "nothing stored under the number";
+
+  r = Call(c, "PUT", "/v1/eu/products", R"([{"id":"typed-p","title":"Tea","price":2.5,"active":1}])");
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "active");
+  EXPECT_EQ(JStr(r.body, "/rejected/0/reason"), "must be true or false");
+  r = Call(c, "PUT", "/v1/eu/products", R"([{"id":"typed-p","title":"Tea","price":"2.5"}])");
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "price");
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/products/typed-p").status, 404);
+}
+
 TEST_F(ServerTest, IdentityConflictIsRejectedByIndex) {
   TestClient c = Client(&ingest_eu_);
   Secret("cust-conflict-a");
@@ -616,6 +645,33 @@ TEST_F(ServerTest, CatalogPutIsAllOrNothing) {
   EXPECT_EQ(JStr(r.body, "/rejected/1/field"), "id");
   EXPECT_EQ(Call(c, "GET", "/v1/eu/products/sku-aon-1").status, 404)
       << "the valid item was not stored either";
+}
+
+TEST_F(ServerTest, InventoryAndPriceRulesNameOnlyKnownStoresAndProducts) {
+  TestClient c = Client(&catalog_);
+  ASSERT_EQ(Call(c, "PUT", "/v1/eu/products", R"([{"id":"ref-p","title":"Tea","price":2}])").status, 200);
+  ASSERT_EQ(Call(c, "PUT", "/v1/eu/stores", R"([{"id":"ref-s","name":"One","latitude":1,"longitude":2}])").status,
+            200);
+  ClientResponse r = Call(c, "PUT", "/v1/eu/inventory",
+                          R"([{"location":"NOPE","product_id":"ref-p","quantity":3},)"
+                          R"({"location":"online","product_id":"NOPE","quantity":3},)"
+                          R"({"location":"ref-s","product_id":"ref-p","quantity":3}])");
+  ASSERT_EQ(r.status, 400) << r.body;
+  ASSERT_EQ(JLen(r.body, "/rejected"), 2u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "location");
+  EXPECT_EQ(JStr(r.body, "/rejected/0/reason"), "no store with this id");
+  EXPECT_EQ(JStr(r.body, "/rejected/1/field"), "product_id");
+  EXPECT_EQ(JStr(r.body, "/rejected/1/reason"), "no product with this id");
+  EXPECT_EQ(Call(c, "PUT", "/v1/eu/inventory", R"([{"location":"ref-s","product_id":"ref-p","quantity":3}])").status,
+            200);
+
+  TestClient admin = Client(&admin_);
+  r = Call(admin, "PUT", "/v1/eu/prices", R"([{"id":"ref-r","product_id":"ref-p","price":1.5,"store_id":"NOPE"}])");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "store_id");
+  EXPECT_EQ(Call(admin, "PUT", "/v1/eu/prices", R"([{"id":"ref-r","product_id":"ref-p","price":1.5,"store_id":"ref-s"}])")
+                .status,
+            200);
 }
 
 // ---- profiles and identity stitching -----------------------------------
