@@ -57,7 +57,8 @@ const char* FeatureName(Feature f) {
 }
 
 const char* ReasonName(Reason r) {
-  static const char* kNames[] = {"bought_before", "similar_to", "bought_with", "popular_in_store", "trending"};
+  static const char* kNames[] = {"bought_before", "similar_to",     "bought_with",
+                                 "popular_in_store", "trending", "viewed_before"};
   return kNames[static_cast<size_t>(r)];
 }
 
@@ -184,6 +185,14 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
     }
     for (auto& c : out) {
       if (c.because != kUnexplained) continue;
+      // An item the shopper has looked at is explained by that, not by its likeness to itself.
+      auto own = std::lower_bound(shopper.preferences.begin(), shopper.preferences.end(), c.item,
+                                  [](const auto& p, uint32_t item) { return p.first < item; });
+      if (own != shopper.preferences.end() && own->first == c.item) {
+        c.reason = Reason::kViewedBefore;
+        c.because = 0;
+        continue;
+      }
       c.because = strongest.front().first;
       float best = -INFINITY;
       for (const auto& [item, weight] : strongest) {

@@ -50,7 +50,8 @@ struct ModelRefs {
   const AlsModel* als = nullptr;
 };
 
-enum class Reason : uint8_t { kBoughtBefore, kSimilarTo, kBoughtWith, kPopularInStore, kTrending };
+// kViewedBefore: an item the shopper looked at or carted, not bought, that ALS brings back.
+enum class Reason : uint8_t { kBoughtBefore, kSimilarTo, kBoughtWith, kPopularInStore, kTrending, kViewedBefore };
 const char* ReasonName(Reason r);  // "bought_before"
 
 struct Ranked {

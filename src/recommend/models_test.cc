@@ -243,6 +243,34 @@ TEST(ModelSet, EveryReasonNamesARealItem) {
   }
 }
 
+TEST(ModelSet, AnItemTheShopperViewedIsNeverSimilarToItself) {
+  TrainingSet set = Grocery();
+  auto models = TrainModelSet(set, SmallOptions());
+  ASSERT_TRUE(models.ok());
+  for (const char* viewed : {"milk", "bread", "g1-0"}) {
+    Event view;
+    view.type = EventType::kView;
+    view.product_id = viewed;
+    view.timestamp = 30 * kDay;
+    Activity a = BuildActivity(std::vector<Event>{view}, InteractionWeights{}, 31 * kDay,
+                               [&](std::string_view id) { return models->items.Find(id); });
+    ASSERT_EQ(a.preferences.size(), 1u);
+    RankRequest request;
+    request.now = 31 * kDay;
+    bool brought_back = false;
+    for (const Ranked& r : RecommendFor(*models, a, request)) {
+      if (r.reason == Reason::kSimilarTo || r.reason == Reason::kBoughtWith) {
+        EXPECT_NE(r.because, r.item) << viewed;
+      }
+      if (r.item == a.preferences[0].first) {
+        brought_back = true;
+        EXPECT_EQ(r.reason, Reason::kViewedBefore) << viewed << ": " << ReasonName(r.reason);
+      }
+    }
+    EXPECT_TRUE(brought_back) << viewed << ": ALS ranks the one item the shopper has shown interest in";
+  }
+}
+
 TEST(ModelSet, RefusesASetWithoutPurchases) {
   TrainingSet set;
   Event view;

@@ -685,6 +685,7 @@ Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, ui
   q.product_id = std::string(query.Get("product_id"));
   if (q.context == RecommendContext::kProduct && q.product_id.empty())
     return Status(Code::kInvalidArgument, "required with context=product", "product_id");
+  if (!q.product_id.empty()) CONFIDE_RETURN_IF_ERROR(catalog.CheckProduct(q.product_id, "product_id"));
   if (auto channel = query.Get("channel"); !channel.empty() && !ParseChannel(channel))
     return Status(Code::kInvalidArgument, "must be web, app, store or call_center", "channel");
   auto store_id = StoreParam(query, catalog);
@@ -838,12 +839,11 @@ HttpResponse Api::PutPrices(Call& call) {
 HttpResponse Api::GetPrice(Call& call) {
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
-  PriceContext context{*channel, std::string(call.query.Get("store_id")), NowMicros()};
-  if (*channel == Channel::kStore) {
-    auto store = call.cell->catalog().GetStore(context.store_id);
-    if (!store.ok()) return Failure(call.log_fields, store.status());
-    if (!store->has_value()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "no store with this id", "store_id");
-  }
+  auto store_id = StoreParam(call.query, call.cell->catalog());
+  if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
+  if (*channel == Channel::kStore && store_id->empty())
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required with channel=store", "store_id");
+  PriceContext context{*channel, *store_id, NowMicros()};
   PriceList& prices = call.cell->prices();
   auto quote = prices.QuoteFor(call.cell->catalog(), call.params.Get("id"), context);
   if (!quote.ok()) {
@@ -1013,18 +1013,18 @@ HttpResponse Api::GetCartRecovery(Call& call) {
 
 HttpResponse Api::DeliverCartRecovery(Call& call) {
   const CartRecoveryConfig& cr = config_.cart_recovery;
-  if (cr.webhook_url.empty())
-    return ErrorResponse(409, CodeName(Code::kFailedPrecondition), "no cart_recovery.webhook_url is configured",
-                         "webhook_url");
-  auto target = ParseWebhookUrl(cr.webhook_url);
-  if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
-  RecoveryQuery q;
+  RecoveryQuery q;  // the request's own mistakes first, then the server's configuration
   q.now = NowMicros();
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
     q.since = *t;
   }
+  if (cr.webhook_url.empty())
+    return ErrorResponse(409, CodeName(Code::kFailedPrecondition), "no cart_recovery.webhook_url is configured",
+                         "webhook_url");
+  auto target = ParseWebhookUrl(cr.webhook_url);
+  if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
   WebhookOptions options;

@@ -176,6 +176,9 @@ TEST_F(JourneysTest, OnePriceEverywhereWithAStoreOverrideAndAChannelPromotion) {
   auto no_store = Send(recommend_, "GET", "/v1/eu/products/milk/price?channel=store");
   EXPECT_EQ(no_store.status, 400);
   EXPECT_EQ(Field(no_store), "store_id");
+  auto unknown_store = Send(recommend_, "GET", "/v1/eu/products/milk/price?store_id=nope");
+  EXPECT_EQ(unknown_store.status, 400) << "a store that does not exist, whatever the channel";
+  EXPECT_EQ(Field(unknown_store), "store_id");
   EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/products/nope/price").status, 404);
 }
 
@@ -378,6 +381,9 @@ TEST_F(JourneysTest, DeliveryWithoutAWebhookIsAConflictNamingIt) {
   auto r = Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver");
   EXPECT_EQ(r.status, 409);
   EXPECT_EQ(Field(r), "webhook_url");
+  r = Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver?since=bad");
+  EXPECT_EQ(r.status, 400) << "the request's own mistake is named first";
+  EXPECT_EQ(Field(r), "since");
 }
 
 TEST_F(JourneysTest, ReplenishmentListsDueItemsAndAnAutoOrderBasketUnderPersonalization) {

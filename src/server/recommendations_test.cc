@@ -287,7 +287,8 @@ TEST_F(RecommendationsTest, BadParametersAre400NamingThem) {
     const char* field;
   };
   for (const auto& c : {Case{"k=0", "k"}, Case{"k=abc", "k"}, Case{"k=101", "k"}, Case{"context=basket", "context"},
-                        Case{"context=product", "product_id"}, Case{"store_id=nowhere", "store_id"},
+                        Case{"context=product", "product_id"}, Case{"context=product&product_id=nope", "product_id"},
+                        Case{"store_id=nowhere", "store_id"},
                         Case{"channel=fax", "channel"}, Case{"id_kind=email", "id_kind"}}) {
     auto r = Send(recommend_, "GET", "/v1/us/customers/fan-1/recommendations?" + c.query);
     EXPECT_EQ(r.status, 400) << c.query;
