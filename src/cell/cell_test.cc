@@ -549,6 +549,7 @@ TEST_F(CellTest, KeyRotationRewrapsEveryDataKeyAndDropsTheOldKek) {
 // [recommend] reaches the ALS options training uses.
 TEST(RegionModelsConfig, AlsPenaltySettingsReachTheTrainingOptions) {
   RecommendConfig config;
+  config.regularization_scale = "constant";
   AlsOptions als = TrainOptionsFrom(config).als;
   EXPECT_FALSE(als.regularization_per_entry);
   EXPECT_FALSE(als.regularization_relative_to_mean);

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "cell/region_models.h"
 #include "cli/common.h"
 #include "core/json_writer.h"
 #include "evaluate/baselines.h"
@@ -117,9 +118,8 @@ void AddEvalCommand(CLI::App& app, int& exit_code) {
   static std::string dump, model = "hybrid";
   static size_t k = 10;
   static bool json = false, quiet = false, exclude_seen = false, no_als = false;
-  static uint32_t factors = 64, iterations = 15;
-  static float regularization = AlsOptions{}.regularization, alpha = AlsOptions{}.alpha;
-  static bool per_entry = false, relative = false;
+  // The model settings default to the product's ([recommend] of the default configuration).
+  static RecommendConfig settings = DefaultConfig().recommend;
   cmd->add_option("--protocol", protocol,
                   "last-basket (each shopper's last order is predicted from everything before it) or cutoff "
                   "(events before --at train; each shopper's first order from --at on is predicted)")
@@ -151,12 +151,21 @@ void AddEvalCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--quiet", quiet, "no progress on stderr");
   cmd->add_flag("--exclude-seen", exclude_seen,
                 "leave out of every list what the shopper already has in their history (films, books: no re-buys)");
-  cmd->add_option("--factors", factors, "ALS factors")->capture_default_str()->check(CLI::Range(1, 512));
-  cmd->add_option("--iterations", iterations, "ALS iterations")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--regularization", regularization, "ALS lambda")->capture_default_str()->check(CLI::Range(1e-6, 1e6));
-  cmd->add_option("--alpha", alpha, "ALS confidence: 1 + alpha * weight")->capture_default_str()->check(CLI::Range(0.0, 1e6));
-  cmd->add_flag("--per-entry", per_entry, "ALS lambda times each vector's number of entries (weighted lambda)");
-  cmd->add_flag("--relative", relative, "with --per-entry: entries counted relative to the mean per vector");
+  cmd->add_option("--factors", settings.factors, "ALS factors")->capture_default_str()->check(CLI::Range(1, 512));
+  cmd->add_option("--iterations", settings.iterations, "ALS iterations")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--regularization", settings.regularization, "ALS lambda")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-6, 1e6));
+  cmd->add_option("--regularization-scale", settings.regularization_scale,
+                  "constant (lambda), per_entry (lambda times each vector's entries) or relative (per entry, "
+                  "relative to the mean entries per vector)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"constant", "per_entry", "relative"}));
+  cmd->add_option("--alpha", settings.alpha, "ALS confidence: 1 + alpha * weight")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
   cmd->add_flag("--no-als", no_als, "train no ALS model (faster; the hybrid blends the others)");
   cmd->add_option("FILE", path, "events: CSV or NDJSON, plain or .gz; a directory for instacart")->required();
   cmd->callback([&exit_code] {
@@ -242,14 +251,8 @@ void AddEvalCommand(CLI::App& app, int& exit_code) {
 
     progress.Begin("training");
     std::vector<Ranker> rankers = BaselineRankers(set.training);
-    TrainOptions train;
+    TrainOptions train = TrainOptionsFrom(settings);
     train.als_enabled = !no_als;
-    train.als.factors = factors;
-    train.als.iterations = iterations;
-    train.als.regularization = regularization;
-    train.als.alpha = alpha;
-    train.als.regularization_per_entry = per_entry;
-    train.als.regularization_relative_to_mean = relative;
     auto models = ModelRankers(set.training, train, [&](std::string_view line) { progress.Update(std::string(line)); });
     if (!models.ok()) return void(exit_code = Fail(models.status()));
     for (Ranker& r : *models) rankers.push_back(std::move(r));

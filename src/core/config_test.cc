@@ -27,7 +27,7 @@ max_batch_events = 500
 browsing_days = 30
 [recommend]
 regularization = 15.6
-regularization_scale = "relative"
+regularization_scale = "per_entry"
 [[regions]]
 id = "eu"
 legal_basis = "opt_in"
@@ -52,7 +52,7 @@ regions = ["eu"]
   EXPECT_EQ(c->retention.browsing_days, 30u);
   EXPECT_EQ(c->retention.purchases_days, 2557u) << "unset keys keep their defaults";
   EXPECT_EQ(c->recommend.regularization, 15.6);
-  EXPECT_EQ(c->recommend.regularization_scale, "relative");
+  EXPECT_EQ(c->recommend.regularization_scale, "per_entry");
   EXPECT_EQ(c->recommend.alpha, 1.0);
   EXPECT_TRUE(c->Hosts("eu"));
   EXPECT_FALSE(c->Hosts("us"));
