@@ -69,10 +69,17 @@ class RocksDbStore final : public Store {
       table.block_cache = cache;
       table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
       table.whole_key_filtering = true;
+      Family f = static_cast<Family>(i);
+      // A shopper's events are read as one run of neighbouring keys: read ahead from
+      // the first block, so that a long history read from disk costs one or two reads
+      // instead of one per 4 KB block.
+      if (f == Family::kEvents) {
+        table.num_file_reads_for_auto_readahead = 0;
+        table.initial_auto_readahead_size = 64 * 1024;
+      }
       cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
       cf.write_buffer_size = o.write_buffer_bytes;
       cf.level_compaction_dynamic_level_bytes = true;
-      Family f = static_cast<Family>(i);
       // Sealed payloads and hashed keys do not compress; don't spend CPU on it.
       bool opaque = f == Family::kEvents || f == Family::kDataKeys || f == Family::kIdentity ||
                     f == Family::kShoppers || f == Family::kConsent;
