@@ -637,6 +637,22 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
   return m.ConsentViewLocked(*root);
 }
 
+Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
+  Impl& m = *impl_;
+  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  std::lock_guard lock(m.identity_mu);
+  if (auto root = m.graph.Find(ids[0].pseudonym)) {
+    std::string encoded = EncodeConsentRecord(record);
+    for (const ConsentRecord& held : m.ConsentViewLocked(*root).history)
+      if (held.timestamp == record.timestamp && EncodeConsentRecord(held) == encoded) return false;
+  }
+  WriteBatch batch;
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  if (!root.ok()) return root.status();
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
+  return true;
+}
+
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
   Impl& m = *impl_;
   std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);

@@ -121,6 +121,10 @@ class Cell {
   // (field "purposes.marketing") and nothing is written.
   Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
                                     bool gpc_signal = false);
+  // As RecordConsent, for imports that may run twice: false, and nothing
+  // written, when the shopper's ledger already holds an equal record (same
+  // time, source, decisions and evidence).
+  Result<bool> RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record);
 
   // What the policy allows for this shopper and purpose now, from the
   // region's legal basis, the ledger and the request's GPC signal. Unknown

@@ -1,4 +1,5 @@
 #include "cli/importer.h"
+#include "privacy/audit_log.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -100,6 +101,30 @@ TEST_F(ImporterTest, EventsAreCommittedAsTheImportGoes) {
   EXPECT_EQ(again->duplicates, 40u);
 }
 
+// Rows without an event_id: a re-run (under any name) stores nothing new, and
+// another file with the same name is not taken for a re-run.
+TEST_F(ImporterTest, RowsWithoutEventIdsAreKnownByContentNotFileName) {
+  fs::create_directories(dir_ / "day1");
+  fs::create_directories(dir_ / "day2");
+  const std::string header = "order_id,product_id,timestamp,customer_id,channel,type\n";
+  std::string day1 = Write("day1/orders.csv", header + "O1,P1,2025-01-01T10:00:00Z,CDAY,web,purchase\n");
+  std::string day2 = Write("day2/orders.csv", header + "O2,P2,2025-01-02T10:00:00Z,CDAY,web,purchase\n");
+  ImportOptions o;
+  o.path = day1;
+  ASSERT_EQ(ImportFile(*cell_, o)->accepted, 1u);
+  o.path = day2;
+  auto second = ImportFile(*cell_, o);
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->accepted, 1u) << "another day's orders, at the same line of a file with the same name";
+  EXPECT_EQ(second->duplicates, 0u);
+  fs::copy_file(day1, dir_ / "renamed.csv");
+  o.path = (dir_ / "renamed.csv").string();
+  auto again = ImportFile(*cell_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 0u);
+  EXPECT_EQ(again->duplicates, 1u);
+}
+
 TEST_F(ImporterTest, CatalogFiles) {
   ImportOptions o;
   o.kind = ImportKind::kProducts;
@@ -134,10 +159,13 @@ TEST_F(ImporterTest, ConsentFilesFillTheLedger) {
                  "C1,2025-01-02T10:00:00Z,true,false,location;social,v2,store_kiosk\n"
                  "C2,2025-01-02T10:00:00Z,maybe,,,v2,\n"
                  "C3,2025-01-02T10:00:00Z,,,,v2,\n"
-                 "C4,2025-01-02T10:00:00Z,true,,,v2,gpc\n");
+                 "C4,2025-01-02T10:00:00Z,true,,,v2,gpc\n"
+                 "C5,2099-01-02T10:00:00Z,true,,,v2,\n");
   auto s = ImportFile(*cell_, o);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   EXPECT_EQ(s->accepted, 1u);
+  EXPECT_EQ(s->reasons.at("timestamp: is more than a day in the future"), 1u)
+      << "a decision dated later would outrank every choice made until then";
   EXPECT_EQ(s->reasons.at("personalization: must be true or false"), 1u);
   EXPECT_EQ(s->reasons.count("personalization: the row decides nothing: give purposes, category_opt_outs or tcf"), 1u);
   EXPECT_EQ(s->reasons.at("source: must be api, tcf, store_kiosk or import"), 1u) << "gpc comes from the header";
@@ -148,6 +176,18 @@ TEST_F(ImporterTest, ConsentFilesFillTheLedger) {
   EXPECT_TRUE((*view)->state.category_opt_outs.Contains(DataCategory::kSocial));
   EXPECT_TRUE(cell_->GrantFor(IdKind::kCustomer, "C1", Purpose::kPersonalization).any());
   EXPECT_FALSE(cell_->GetConsent(IdKind::kCustomer, "C2")->has_value()) << "a rejected row creates nobody";
+
+  auto again = ImportFile(*cell_, o);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->accepted, 0u);
+  EXPECT_EQ(again->duplicates, 1u) << "a re-run stores nothing twice";
+  EXPECT_EQ((*cell_->GetConsent(IdKind::kCustomer, "C1"))->history.size(), 1u);
+  auto entries = cell_->audit().Query("", 0, INT64_MAX, 100);
+  ASSERT_TRUE(entries.ok());
+  size_t audited = 0;  // one record for the run that changed something, none for the re-run
+  for (const AuditEntry& e : *entries)
+    audited += e.action == AuditAction::kConsentChange && e.details == "source=import,records=1";
+  EXPECT_EQ(audited, 1u);
 }
 
 TEST_F(ImporterTest, MissingFileIsNamed) {

@@ -23,6 +23,9 @@ Result<ConsentRow> ConsentFromRecord(const Record& r, uint32_t tcf_vendor_id) {
   if (v.empty()) return InvalidArgument("timestamp", "is required: when the shopper decided");
   auto ts = ParseLooseDateTime(v);
   if (!ts) return InvalidArgument("timestamp", "not RFC 3339");
+  // The ledger orders decisions by time: a decision dated in the future would
+  // outrank every choice the shopper makes until then.
+  if (*ts > NowMicros() + kMicrosPerDay) return InvalidArgument("timestamp", "is more than a day in the future");
   c.timestamp = *ts;
 
   bool decided = false;
