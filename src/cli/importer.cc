@@ -378,6 +378,11 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
           [&](const auto& b) { return catalog.PutInventory(b); });
       break;
   }
+  if (!st.ok() && s.accepted > 0)  // what was committed before the failure stays: say so
+    return Status(st.code(),
+                  st.message() + "; the " + Thousands(s.accepted) +
+                      " rows accepted before it are stored (a re-run stores only what is missing)",
+                  st.field());
   if (!st.ok()) return st;
   s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return s;

@@ -2,6 +2,7 @@
 #include "privacy/audit_log.h"
 
 #include <gtest/gtest.h>
+#include <zlib.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -123,6 +124,30 @@ TEST_F(ImporterTest, RowsWithoutEventIdsAreKnownByContentNotFileName) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->accepted, 0u);
   EXPECT_EQ(again->duplicates, 1u);
+}
+
+// A file cut short: the error names the file and where, and says what stays stored.
+TEST_F(ImporterTest, ATruncatedFileSaysWhatWasStored) {
+  std::string text = "event_id,type,timestamp,customer_id,channel,product_id\n";
+  for (int i = 0; i < 20000; ++i)
+    text += "t" + std::to_string(i) + ",view,2025-01-01T10:00:00Z,C" + std::to_string(i % 97) + ",web,P" +
+            std::to_string(i % 13) + "\n";
+  std::string path = (dir_ / "cut.csv.gz").string();
+  gzFile gz = gzopen(path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  ASSERT_EQ(gzwrite(gz, text.data(), static_cast<unsigned>(text.size())), static_cast<int>(text.size()));
+  gzclose(gz);
+  fs::resize_file(path, fs::file_size(path) / 2);
+  ImportOptions o;
+  o.path = path;
+  o.batch_size = 500;
+  o.commit_bytes = 1;  // commit every batch, as a large file would
+  auto s = ImportFile(*cell_, o);
+  ASSERT_FALSE(s.ok());
+  const std::string& m = s.status().message();
+  EXPECT_EQ(m.rfind(path + ": read failed after line ", 0), 0u) << m;
+  EXPECT_EQ(m.find("<fd:"), std::string::npos) << m;
+  EXPECT_NE(m.find("rows accepted before it are stored"), std::string::npos) << m;
 }
 
 TEST_F(ImporterTest, CatalogFiles) {

@@ -271,8 +271,10 @@ bool RecordReader::Impl::Fill() {
   int err = Z_OK;
   const char* message = n <= 0 ? gzerror(gz_, &err) : nullptr;
   if (n < 0 || err != Z_OK) {
-    Fail(Code::kIoError,
-         std::string("read failed: ") + (err == Z_ERRNO ? std::strerror(errno) : message));
+    std::string why = err == Z_ERRNO ? std::strerror(errno) : message;
+    // zlib names the stream "<fd:N>": the path is already in front.
+    if (why.rfind("<fd:", 0) == 0 && why.find(": ") != std::string::npos) why = why.substr(why.find(": ") + 2);
+    Fail(Code::kIoError, "read failed after line " + std::to_string(next_line_ - 1) + ": " + why);
     return false;
   }
   if (n == 0) eof_ = true;
