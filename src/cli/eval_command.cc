@@ -10,6 +10,7 @@
 
 #include "cell/region_models.h"
 #include "cli/common.h"
+#include "cli/importer.h"
 #include "core/json_writer.h"
 #include "evaluate/baselines.h"
 #include "evaluate/evaluator.h"
@@ -201,6 +202,8 @@ void AddEvalCommand(CLI::App& app, int& exit_code) {
                                    format + "\""));
     auto field_map = ParseFieldMap(map);
     if (!field_map.ok()) return void(exit_code = Fail("--map: " + field_map.status().message()));
+    if (Status targets = CheckMapTargets(*field_map, ImportKind::kEvents); !targets.ok())
+      return void(exit_code = Fail("--map: " + targets.message()));
     file.reader.map = std::move(*field_map);
     if (!type.empty()) {
       file.defaults.type = ParseEventType(type);

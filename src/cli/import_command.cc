@@ -101,6 +101,8 @@ void AddImportCommand(CLI::App& app, int& exit_code) {
     }
     auto field_map = ParseFieldMap(map);
     if (!field_map.ok()) return void(exit_code = Fail("--map: " + field_map.status().message()));
+    if (Status targets = CheckMapTargets(*field_map, o.kind); !targets.ok())
+      return void(exit_code = Fail("--map: " + targets.message()));
     o.reader.map = std::move(*field_map);
     o.reader.max_depth = config->limits.max_json_depth;
     o.tcf_vendor_id = config->tcf_vendor_id;

@@ -10,6 +10,7 @@
 #include <deque>
 #include <filesystem>
 #include <mutex>
+#include <span>
 #include <thread>
 
 #include "cli/common.h"
@@ -346,6 +347,30 @@ Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_r
 }
 
 }  // namespace
+
+Status CheckMapTargets(const FieldMap& map, ImportKind kind) {
+  static constexpr std::string_view kEvents[] = {"event_id", "type", "timestamp", "customer_id", "anonymous_id",
+                                                 "loyalty_id", "channel", "product_id", "quantity", "unit_price",
+                                                 "currency", "order_id", "store_id", "query"};
+  static constexpr std::string_view kProducts[] = {"id", "title", "category", "brand", "price", "cost", "active"};
+  static constexpr std::string_view kStores[] = {"id", "name", "latitude", "longitude"};
+  static constexpr std::string_view kInventory[] = {"location", "product_id", "quantity"};
+  static constexpr std::string_view kConsent[] = {"customer_id", "anonymous_id", "loyalty_id", "timestamp",
+                                                  "personalization", "marketing", "analytics", "model_improvement",
+                                                  "category_opt_outs", "source", "policy_version", "expires", "tcf"};
+  std::span<const std::string_view> fields = kEvents;
+  if (kind == ImportKind::kProducts) fields = kProducts;
+  if (kind == ImportKind::kStores) fields = kStores;
+  if (kind == ImportKind::kInventory) fields = kInventory;
+  if (kind == ImportKind::kConsent) fields = kConsent;
+  for (const auto& [target, source] : map) {
+    if (std::find(fields.begin(), fields.end(), target) != fields.end()) continue;
+    std::string known;
+    for (std::string_view f : fields) known += (known.empty() ? "" : ", ") + std::string(f);
+    return Status(Code::kInvalidArgument, "\"" + target + "\" is not a field here (" + known + ")", "map");
+  }
+  return {};
+}
 
 Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
   ImportSummary s;

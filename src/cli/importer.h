@@ -46,6 +46,11 @@ struct ImportSummary {
   double seconds = 0;
 };
 
+// kInvalidArgument (field "map") when `map` names a target that files of
+// this kind have no field for, listing those they have: a misspelt target
+// would otherwise be read as an extra column and ignored.
+Status CheckMapTargets(const FieldMap& map, ImportKind kind);
+
 // Errors: the file cannot be opened or read, or the cell fails to store
 // (then rows before the failure may be stored; nothing after it).
 Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& options);

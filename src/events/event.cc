@@ -168,7 +168,7 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   }
 
   v = r.Get("currency");
-  if (v.empty()) v = defaults.currency;
+  if (v.empty() && e.unit_price) v = defaults.currency;  // a view has no price, hence no currency
   if (!v.empty()) {
     if (v.size() != 3 || v.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ") != std::string_view::npos)
       return Invalid("currency", "must be a three-letter ISO 4217 code such as EUR");

@@ -99,6 +99,7 @@ TEST(Event, ImportDefaultsHandleSpreadsheetQuirks) {
                                d);
   ASSERT_TRUE(guest.ok());
   EXPECT_EQ(guest->id(IdKind::kAnonymous), "guest-536365");
+  EXPECT_EQ(guest->currency, "") << "no price, no currency: the default is not made up";
   EXPECT_FALSE(EventFromRecord(Make({{"event_id", "r3"}, {"timestamp", "2010-12-01 08:26:00"},
                                      {"customer_id", "1"}, {"product_id", "X"}, {"unit_price", "0"}}),
                                d).ok());

@@ -10,6 +10,8 @@
 #include <cstring>
 #include <limits>
 
+#include <simdjson.h>
+
 #include "events/json_records.h"
 
 namespace confide {
@@ -455,6 +457,7 @@ bool RecordReader::Impl::NextCsv(Record& record, RowError& error) {
     }
     line_ = next_line_;
     next_line_ += row_newlines_;
+    size_t row_begin = pos_;
     pos_ = row_end_;
     if (parse == Parse::kBad) {
       error.bad = true;
@@ -463,6 +466,17 @@ bool RecordReader::Impl::NextCsv(Record& record, RowError& error) {
       error.bad = true;
       error.reason = "row has " + std::to_string(cells_.size()) + " cells; the header has " +
                      std::to_string(column_count_);
+    } else if (!simdjson::validate_utf8(buf_.data() + row_begin, row_end_ - row_begin)) {
+      // Text is UTF-8 everywhere (JSON answers, exports): name the first cell that is not.
+      error.bad = true;
+      error.reason = "not valid UTF-8";
+      for (const Output& o : outputs_) {
+        std::string_view v = CellView(cells_[o.column]);
+        if (!simdjson::validate_utf8(v.data(), v.size())) {
+          error.field = o.name;
+          break;
+        }
+      }
     } else {
       for (const Output& o : outputs_) record.Add(o.name, CellView(cells_[o.column]));
     }

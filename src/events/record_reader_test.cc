@@ -149,6 +149,19 @@ TEST_F(RecordReaderTest, WrongCellCountIsReportedWithItsLineAndReadingGoesOn) {
   EXPECT_EQ(rows[5].line, 7u);
 }
 
+TEST_F(RecordReaderTest, InvalidUtf8IsABadRowNamingItsCell) {
+  auto rows = ReadAll(Write("utf8.csv", "id,name\nC1,Zo\xc3\xab\nCU\xff" "1,x\nC3,\"P00\xc3\"\nC4,ok\n"));
+  ASSERT_EQ(rows.size(), 4u);
+  EXPECT_FALSE(rows[0].error.bad) << "valid UTF-8 passes";
+  EXPECT_EQ(rows[0].Get("name"), "Zo\xc3\xab");
+  EXPECT_TRUE(rows[1].error.bad);
+  EXPECT_EQ(rows[1].error.field, "id");
+  EXPECT_EQ(rows[1].error.reason, "not valid UTF-8");
+  EXPECT_TRUE(rows[2].error.bad);
+  EXPECT_EQ(rows[2].error.field, "name") << "a quoted cell too";
+  EXPECT_FALSE(rows[3].error.bad);
+}
+
 TEST_F(RecordReaderTest, UnclosedQuoteIsABadRowAtItsLine) {
   auto rows = ReadAll(Write("open.csv", "a,b\n1,2\n3,\"never closed\n4,5\n"));
   ASSERT_EQ(rows.size(), 2u);
