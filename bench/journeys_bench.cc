@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   auto [rss0, hwm0] = Memory();
   t0 = Clock::now();
   uint64_t histories = 0, events = 0;
-  Check((*cell)->ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string&, std::vector<Event>&& h) {
+  Check((*cell)->ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant&, std::vector<Event>&& h) {
     ++histories;
     events += h.size();
   }), "read");

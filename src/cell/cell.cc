@@ -663,7 +663,7 @@ Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc
   return Decide(m.region.legal_basis, state, purpose, NowMicros(), gpc_signal, root.value_or(ShopperKey()));
 }
 
-Result<std::vector<Event>> Cell::History(const Grant& grant) {
+Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
   Impl& m = *impl_;
   std::vector<Event> history;
   if (!grant.any() || grant.subject().empty()) return history;
@@ -686,7 +686,7 @@ Result<std::vector<Event>> Cell::History(const Grant& grant) {
     auto header = PeekEvent(record);
     if (!header.ok()) return header.status();
     auto category = CategoryOf(header->type);
-    if (category && grant.Allows(*category)) {
+    if (category ? grant.Allows(*category) : with_links && header->type == EventType::kIdentify) {
       held.push_back({header->timestamp, plain.size(), record.size()});
       plain.append(record);
     }
@@ -709,7 +709,8 @@ uint64_t Cell::HistoryVersion(const Grant& grant) const {
 }
 
 Status Cell::ForEachGrantedHistory(Purpose purpose,
-                                   const std::function<void(const std::string&, std::vector<Event>&&)>& fn) {
+                                   const std::function<void(const Grant&, std::vector<Event>&&)>& fn,
+                                   bool with_links) {
   Impl& m = *impl_;
   std::vector<Grant> grants;
   {
@@ -721,9 +722,9 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
     }
   }
   for (const Grant& grant : grants) {
-    auto history = History(grant);
+    auto history = History(grant, with_links);
     if (!history.ok()) return history.status();
-    fn(grant.subject(), std::move(*history));
+    fn(grant, std::move(*history));
   }
   return {};
 }

@@ -132,9 +132,10 @@ class Cell {
   Grant GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal = false);
 
   // The personal read path: the grant subject's events whose category the
-  // grant allows, oldest first. Nothing without a grant; identify events
-  // (identifiers only) are never returned.
-  Result<std::vector<Event>> History(const Grant& grant);
+  // grant allows, oldest first. Nothing without a grant. Identify events
+  // (identifiers only) are returned only `with_links`, for addressing the
+  // shopper by the ids they linked (journeys/cart.h, AddresseeOf).
+  Result<std::vector<Event>> History(const Grant& grant, bool with_links = false);
 
   // Moves whenever what History(grant) returns may have changed: events
   // stored for the grant's group (a merge into it included), retention or
@@ -145,11 +146,12 @@ class Cell {
   uint64_t HistoryVersion(const Grant& grant) const;
 
   // The training read path: every shopper group whose grant for `purpose`
-  // allows anything now, one at a time, with its history through that
-  // grant (as History returns it) and its pseudonymous key (the group
-  // root; never an identifier). Stops at the first read error.
+  // allows anything now, one at a time, with that grant (its subject is the
+  // group's pseudonymous key, never an identifier) and the history through
+  // it (as History returns it). Stops at the first read error.
   Status ForEachGrantedHistory(Purpose purpose,
-                               const std::function<void(const std::string& key, std::vector<Event>&& history)>& fn);
+                               const std::function<void(const Grant& grant, std::vector<Event>&& history)>& fn,
+                               bool with_links = false);
 
   // Operations view of the shopper holding identifier (kind, id), merged
   // across linked ids (admin scope; not a purpose-bound read); nullopt when

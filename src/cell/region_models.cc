@@ -56,9 +56,9 @@ Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
   TrainingSet set;
   set.as_of = NowMicros();
   uint64_t events = 0;
-  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, [&](const std::string& key, std::vector<Event>&& history) {
+  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, [&](const Grant& grant, std::vector<Event>&& history) {
     events += history.size();
-    AddShopper(set, key, history, options.weights);
+    AddShopper(set, grant.subject(), history, options.weights);
     if (progress && set.activities.size() % 20'000 == 0) {
       progress("read " + std::to_string(set.activities.size()) + " shoppers, " + std::to_string(events) + " events");
     }

@@ -52,6 +52,10 @@ Cart DeriveCart(std::span<const Event> history) {
   return cart;
 }
 
+bool CartIsKnowable(const Grant& grant) {
+  return grant.Allows(DataCategory::kBrowsing) && grant.Allows(DataCategory::kPurchases);
+}
+
 Addressee AddresseeOf(std::span<const Event> history) {
   for (IdKind kind : {IdKind::kCustomer, IdKind::kLoyalty, IdKind::kAnonymous}) {
     for (auto it = history.rbegin(); it != history.rend(); ++it)

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catalog/pricing.h"
+#include "consent/policy.h"
 #include "core/time.h"
 #include "events/event.h"
 
@@ -41,9 +42,16 @@ struct Cart {
 // product covers its line whatever the channel.
 Cart DeriveCart(std::span<const Event> history);
 
+// Whether a history read through `grant` can tell the cart: it needs the
+// adds (browsing) and the purchases that cover them. A shopper who opted
+// out of either has no cart to show or recover.
+bool CartIsKnowable(const Grant& grant);
+
 // The identifier to address a shopper by in outbound messages: the
 // latest customer id in the history, else loyalty, else anonymous. Empty
-// kind value when the history has none.
+// kind value when the history has none. Read the history with its identify
+// events (Cell::History with_links): a login may be the only event that
+// carries the customer id.
 struct Addressee {
   IdKind kind = IdKind::kCustomer;
   std::string id;

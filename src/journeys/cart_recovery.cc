@@ -70,28 +70,34 @@ Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartReco
     return it->second ? &*it->second : nullptr;
   };
   std::vector<RecoveryOffer> offers;
-  Status s = cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string& key, std::vector<Event>&& history) {
-    Cart cart = DeriveCart(history);
-    if (cart.empty()) return;
-    Micros age = query.now - cart.updated;
-    if (age < window || age > max_age || cart.updated + window < query.since) return;
-    RecoveryOffer offer;
-    offer.to = AddresseeOf(history);
-    if (offer.to.id.empty()) return;
-    offer.cart = PriceCart(cart, *book, {cart.channel, cart.store_id, query.now}, product_of);
-    if (offer.cart.lines.empty()) return;
-    offer.idempotency_key = IdempotencyKey(key, cart.updated);
-    offer.channel = cart.channel;
-    offer.store_id = cart.store_id;
-    offer.updated = cart.updated;
-    offer.abandoned_at = cart.updated + window;
-    offer.incentive = IncentiveFor(offer.cart, config.incentives);
-    offers.push_back(std::move(offer));
-  });
+  Status s = cell.ForEachGrantedHistory(
+      Purpose::kMarketing,
+      [&](const Grant& grant, std::vector<Event>&& history) {
+        // Without purchases there is no knowing what a purchase has covered.
+        if (!CartIsKnowable(grant)) return;
+        Cart cart = DeriveCart(history);
+        if (cart.empty()) return;
+        Micros age = query.now - cart.updated;
+        if (age < window || age > max_age || cart.updated + window < query.since) return;
+        RecoveryOffer offer;
+        offer.to = AddresseeOf(history);
+        if (offer.to.id.empty()) return;
+        offer.cart = PriceCart(cart, *book, {cart.channel, cart.store_id, query.now}, product_of);
+        if (offer.cart.lines.empty()) return;
+        offer.idempotency_key = IdempotencyKey(grant.subject(), cart.updated);
+        offer.channel = cart.channel;
+        offer.store_id = cart.store_id;
+        offer.updated = cart.updated;
+        offer.abandoned_at = cart.updated + window;
+        offer.incentive = IncentiveFor(offer.cart, config.incentives);
+        offers.push_back(std::move(offer));
+      },
+      /*with_links=*/true);
   CONFIDE_RETURN_IF_ERROR(s);
   CONFIDE_RETURN_IF_ERROR(lookup);
   std::sort(offers.begin(), offers.end(), [](const RecoveryOffer& a, const RecoveryOffer& b) {
-    return a.abandoned_at != b.abandoned_at ? a.abandoned_at > b.abandoned_at : a.idempotency_key < b.idempotency_key;
+    return a.abandoned_at != b.abandoned_at ? a.abandoned_at > b.abandoned_at
+                                            : a.idempotency_key < b.idempotency_key;
   });
   return offers;
 }

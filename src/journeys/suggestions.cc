@@ -30,10 +30,15 @@ SuggestionOptions SuggestionOptionsFrom(const Config& config, Micros now) {
 }
 
 
-Result<SuggestionEntry> SuggestionsFor(std::span<const Event> history, const ModelSet* models, Catalog& catalog,
+Result<SuggestionEntry> SuggestionsFor(std::span<const Event> read, const ModelSet* models, Catalog& catalog,
                                        const PriceBook& prices, const SuggestionOptions& options) {
   SuggestionEntry entry;
-  entry.to = AddresseeOf(history);
+  entry.to = AddresseeOf(read);
+  // Identify events address the shopper; they say nothing about tastes.
+  std::vector<Event> history;
+  history.reserve(read.size());
+  for (const Event& e : read)
+    if (e.type != EventType::kIdentify) history.push_back(e);
   PriceContext context{options.channel, "", options.now};
   if (models) {
     ServeQuery q;
@@ -132,14 +137,17 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   };
   std::vector<std::thread> pool;
   for (uint32_t i = 0; i < workers; ++i) pool.emplace_back(work);
-  Status s = cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const std::string&, std::vector<Event>&& history) {
-    std::unique_lock lock(mu);
-    ++report.shoppers;
-    space.wait(lock, [&] { return queue.size() < 4 * workers; });
-    queue.push_back(std::move(history));
-    lock.unlock();
-    ready.notify_one();
-  });
+  Status s = cell.ForEachGrantedHistory(
+      Purpose::kMarketing,
+      [&](const Grant&, std::vector<Event>&& history) {
+        std::unique_lock lock(mu);
+        ++report.shoppers;
+        space.wait(lock, [&] { return queue.size() < 4 * workers; });
+        queue.push_back(std::move(history));
+        lock.unlock();
+        ready.notify_one();
+      },
+      /*with_links=*/true);
   {
     std::lock_guard lock(mu);
     done = true;

@@ -963,7 +963,7 @@ HttpResponse Api::GetCart(Call& call) {
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
-  Cart cart = DeriveCart(*history);
+  Cart cart = CartIsKnowable(grant) ? DeriveCart(*history) : Cart{};
   PriceList& prices = call.cell->prices();
   PriceContext context{*channel, *store_id, NowMicros()};
   PricedCart priced;
@@ -1130,7 +1130,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
   bool allowed = grant.any() && !grant.subject().empty();
   SuggestionEntry entry;
   if (allowed) {
-    auto history = call.cell->History(grant);
+    auto history = call.cell->History(grant, /*with_links=*/true);
     if (!history.ok()) return Failure(call.log_fields, history.status());
     PriceList& list = call.cell->prices();
     auto prices = PriceBook::Load(list);

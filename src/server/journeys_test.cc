@@ -319,6 +319,31 @@ TEST_F(JourneysTest, OneCartAcrossChannelsRecoveredOnlyWithMarketingUntilBoughtI
   EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/customers/shopper-1/cart?channel=fax")), "channel");
 }
 
+// A cart filled before logging in is offered to the customer id the login
+// linked, though the identify event is not behavioural data; a shopper who
+// opted out of purchases has no cart anyone can tell (nothing says what was
+// bought) and is offered none.
+TEST_F(JourneysTest, RecoveryAddressesTheLinkedCustomerAndNeedsPurchasesToTellTheCart) {
+  Events("eu", R"([{"event_id":"lb-1","type":"add_to_cart","timestamp":")" + Ago(120) +
+                   R"(","anonymous_id":"anon-bob","channel":"web","product_id":"tea","quantity":1},)"
+                   R"({"event_id":"lb-2","type":"identify","timestamp":")" + Ago(119) +
+                   R"(","anonymous_id":"anon-bob","customer_id":"bob-1","channel":"web"}])");
+  Consent("eu", "bob-1", R"({"personalization":true,"marketing":true})");
+  auto offers = Get("/v1/eu/offers/cart-recovery");
+  EXPECT_TRUE(Contains(Addressees(offers), "bob-1")) << bodies_.back();
+  auto check = Send(recommend_, "GET", "/v1/eu/customers/bob-1/suggestions");
+  ASSERT_EQ(check.status, 200) << check.body;
+
+  Events("eu", "[" + Event("lb-3", "purchase", Ago(60), "bob-1", "store", "tea", 1, R"(,"store_id":"s2")") + "]");
+  Events("eu", "[" + Event("lb-4", "add_to_cart", Ago(50), "bob-1", "web", "coffee", 1) + "]");
+  ASSERT_EQ(Get("/v1/eu/customers/bob-1/cart?channel=web")["items"].get_array().size(), 1u) << bodies_.back();
+  auto opted = Send(admin_, "PUT", "/v1/eu/customers/bob-1/consent", R"({"category_opt_outs":["purchases"]})");
+  ASSERT_EQ(opted.status, 200) << opted.body;
+  EXPECT_EQ(Get("/v1/eu/customers/bob-1/cart?channel=web")["items"].get_array().size(), 0u)
+      << "the bought tea must not come back: " << bodies_.back();
+  EXPECT_FALSE(Contains(Addressees(Get("/v1/eu/offers/cart-recovery")), "bob-1")) << bodies_.back();
+}
+
 TEST_F(JourneysTest, CartRecoveryNeverReachesAShopperUnderGpcOrErased) {
   // us is opt_out: marketing is allowed until refused.
   for (const char* s : {"us-1", "us-2", "us-3"})
