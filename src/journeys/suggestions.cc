@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <unordered_map>
 
@@ -162,8 +164,14 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
 Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                              const std::string& path) {
   std::string tmp = path + ".tmp";
-  std::FILE* f = std::fopen(tmp.c_str(), "wb");
-  if (!f) return Status(Code::kIoError, path + ": cannot create: " + std::strerror(errno));
+  // Customer ids in clear: readable by the owner only.
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  std::FILE* f = fd >= 0 && ::fchmod(fd, 0600) == 0 ? ::fdopen(fd, "wb") : nullptr;
+  if (!f) {
+    Status failed(Code::kIoError, path + ": cannot create: " + std::strerror(errno));
+    if (fd >= 0) ::close(fd);
+    return failed;
+  }
   auto report = ExportSuggestions(cell, models, options, [&](std::string_view line) -> Status {
     if (std::fwrite(line.data(), 1, line.size(), f) != line.size())
       return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));

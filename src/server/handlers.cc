@@ -555,6 +555,7 @@ HttpResponse Api::EraseShopper(Call& call) {
   Audit(call, AuditAction::kErasure, call.cell->AuditSubject(*kind, call.params.Get("id")),
         receipt->found ? "events=" + std::to_string(receipt->events) + ",keys=" + std::to_string(receipt->shoppers)
                        : "nothing held");
+  if (receipt->found && erasure_hook_) erasure_hook_(call.region);
   return Json(200, ErasureReceiptToJson(*receipt));
 }
 

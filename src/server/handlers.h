@@ -58,6 +58,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -103,6 +104,11 @@ class Api {
 
   // /readyz answers 503 while not ready (e.g. when draining for shutdown).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
+
+  // Called (on a request thread, after the audit record) when an erasure
+  // found a shopper: the server then rewrites the files that may name them.
+  // Set before the first request.
+  void SetErasureHook(std::function<void(std::string_view region)> hook) { erasure_hook_ = std::move(hook); }
 
  private:
   struct Call;
@@ -171,6 +177,7 @@ class Api {
   Router router_;
   std::vector<RouteSpec> routes_;  // by router id
   std::atomic<bool> ready_{true};
+  std::function<void(std::string_view region)> erasure_hook_;
   struct CachedDirectory {
     uint64_t version = 0;
     std::shared_ptr<const StoreDirectory> stores;

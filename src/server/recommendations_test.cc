@@ -211,6 +211,40 @@ TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
   EXPECT_TRUE(trained) << "no scheduled training";
   EXPECT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 500);
   EXPECT_EQ(exported.find(R"("customer_id":"fan-7")"), std::string::npos) << "fan-7 refused marketing";
+  EXPECT_EQ(fs::status(root_ / "out" / "suggestions-us.ndjson").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write)
+      << "customer ids in clear: the owner's only";
+}
+
+// An erasure rewrites the suggestions file at once: the next interval could be a day away.
+TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
+  config_.suggestions.interval_hours = 1;
+  config_.suggestions.out_dir = (root_ / "out").string();
+  fs::create_directories(root_ / "out");
+  ServerOptions options;
+  options.schedule_hour = std::chrono::milliseconds(200);
+  Start(options);
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  auto read = [&] {
+    std::ifstream in(root_ / "out" / "suggestions-us.ndjson");
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  };
+  std::string exported;
+  for (int i = 0; i < 200 && exported.find(R"("customer_id":"fan-3")") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    exported = read();
+  }
+  ASSERT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 300);
+  // From now on the schedule waits a long "hour": only the erasure can rewrite the file.
+  options.schedule_hour = std::chrono::hours(1);
+  Start(options);
+  ASSERT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
+  for (int i = 0; i < 200 && exported.find(R"("customer_id":"fan-3")") != std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    exported = read();
+  }
+  EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
+  EXPECT_NE(exported.find(R"("customer_id":"fan-4")"), std::string::npos) << "the others stay";
 }
 
 TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 
@@ -92,6 +93,9 @@ struct ServerState {
   // Exports each region's outbound suggestions every suggestions.interval_hours
   // to <suggestions.out_dir>/suggestions-<region>.ndjson.
   void ScheduleSuggestions();
+  // Exports them now on the blocking pool; a request during an export runs
+  // one more after it (an erasure must not wait for the next interval).
+  void ExportSuggestionsSoon();
 
   Config config;
   ServerOptions options;
@@ -108,7 +112,9 @@ struct ServerState {
   std::optional<asio::steady_timer> retention_timer;
   std::optional<asio::steady_timer> retrain_timer;
   std::optional<asio::steady_timer> suggestions_timer;
-  std::atomic<bool> exporting{false};
+  std::mutex export_mu;
+  bool exporting = false;     // an export is queued or running
+  bool export_again = false;  // asked for during it: one more after it
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -390,24 +396,42 @@ void ServerState::ScheduleSuggestions() {
   suggestions_timer->expires_after(config.suggestions.interval_hours * options.schedule_hour);
   suggestions_timer->async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
-    if (!exporting.exchange(true)) {
-      asio::post(*blocking, [this] {
-        for (auto& [id, cell] : cells) {
-          auto region = models.find(id);
-          std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
-          std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
-          auto report = ExportSuggestionsToFile(*cell, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
-          if (report.ok())
-            spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id,
-                         report->shoppers, report->written);
-          else
-            spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
-                          CodeName(report.status().code()));
-        }
-        exporting = false;
-      });
-    }
+    ExportSuggestionsSoon();
     ScheduleSuggestions();
+  });
+}
+
+void ServerState::ExportSuggestionsSoon() {
+  if (config.suggestions.interval_hours == 0 || stopping) return;  // no file is kept
+  {
+    std::lock_guard lock(export_mu);
+    if (exporting) {
+      export_again = true;
+      return;
+    }
+    exporting = true;
+  }
+  asio::post(*blocking, [this] {
+    for (;;) {
+      for (auto& [id, cell] : cells) {
+        auto region = models.find(id);
+        std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
+        std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
+        auto report = ExportSuggestionsToFile(*cell, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
+        if (report.ok())
+          spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id,
+                       report->shoppers, report->written);
+        else
+          spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
+                        CodeName(report.status().code()));
+      }
+      std::lock_guard lock(export_mu);
+      if (!export_again || stopping) {
+        exporting = false;
+        return;
+      }
+      export_again = false;
+    }
   });
 }
 
@@ -545,6 +569,7 @@ Status Server::Start() {
   s.ScheduleRetraining();
   s.suggestions_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleSuggestions();
+  s.api->SetErasureHook([&s](std::string_view) { s.ExportSuggestionsSoon(); });
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
