@@ -302,6 +302,10 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
       CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "endpoint", rc.endpoint));
       if (!ValidRegionId(rc.id))
         return r.Error(p + "id", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
+      if (!rc.endpoint.empty() &&
+          ((rc.endpoint.rfind("http://", 0) != 0 && rc.endpoint.rfind("https://", 0) != 0) ||
+           rc.endpoint.find_first_of(" \t\r\n") != std::string::npos))
+        return r.Error(p + "endpoint", "must be an http:// or https:// URL, not \"" + rc.endpoint + "\"");
       if (basis == "opt_in") rc.legal_basis = LegalBasis::kOptIn;
       else if (basis == "opt_out") rc.legal_basis = LegalBasis::kOptOut;
       else return r.Error(p + "legal_basis", "must be \"opt_in\" or \"opt_out\", not \"" + basis + "\"");

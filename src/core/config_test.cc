@@ -82,6 +82,8 @@ TEST(Config, ErrorsNameFileAndKey) {
        "confide.toml: api_keys[0].scopes: unknown scope \"sell\""},
       {"[recommend]\nregularization_scale = \"weighted\"",
        "confide.toml: recommend.regularization_scale: must be \"constant\", \"per_entry\" or \"relative\", not \"weighted\""},
+      {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\nendpoint = \"ftp:// bad url\"",
+       "confide.toml: regions[0].endpoint: must be an http:// or https:// URL, not \"ftp:// bad url\""},
       {"threads = [", "confide.toml:1:"},
   };
   for (const auto& bad : cases) {

@@ -185,6 +185,8 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
   call.params = match.params;
 
   // Order: who are you (401), is the region here (404/421), may you (403).
+  // A shopper token is checked with its region's keys, so by the node that
+  // hosts the region: elsewhere it meets the 421 first.
   std::string_view authorization = call.request.Header("authorization");
   std::string_view shopper_token;
   if (authorization.size() > 7 && IsShopperToken(authorization.substr(7))) shopper_token = authorization.substr(7);
@@ -211,10 +213,10 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
     if (cell == cells_.end()) {
       JsonWriter w;
       w.BeginObject();
-      WriteErrorMember(
-          w, "misdirected_request",
-          "region \"" + config->id + "\" is not hosted by this node; send to its endpoint");
-      w.Key("endpoint").String(config->endpoint);
+      WriteErrorMember(w, "misdirected_request",
+                       "region \"" + config->id + "\" is not hosted by this node; " +
+                           (config->endpoint.empty() ? "no endpoint is configured for it" : "send to its endpoint"));
+      if (!config->endpoint.empty()) w.Key("endpoint").String(config->endpoint);
       w.EndObject();
       return Json(421, w.Take());
     }
