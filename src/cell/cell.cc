@@ -799,7 +799,9 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
       m.ledgers.erase(ledger);
     }
   }
-  receipt.identifiers = m.graph.RemoveGroup(*root, rows);
+  std::vector<std::string> identifiers;
+  receipt.identifiers = m.graph.RemoveGroup(*root, rows, &identifiers);
+  for (const auto& pseudonym : identifiers) receipt.subjects.push_back(HexEncode(pseudonym));
   m.consent_states.erase(*root);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(rows, Durability::kSync));
   m.history_epoch.fetch_add(1, std::memory_order_release);

@@ -177,6 +177,9 @@ class Cell {
     uint64_t events = 0;
     uint64_t consent_records = 0;
     uint64_t identifiers = 0;
+    // The audit subject (AuditSubject) of every identifier the group linked,
+    // the one erased by included, so that the erasure is recorded under each.
+    std::vector<std::string> subjects;
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
 

@@ -33,6 +33,12 @@ void AddDsarCommand(CLI::App& app, int& exit_code) {
                                               receipt->found ? "events=" + std::to_string(receipt->events) : "nothing held",
                                               NowMicros());
         if (!logged.ok()) return void(exit_code = Fail("audit log: " + logged.status().message()));
+        for (const std::string& linked : receipt->subjects) {
+          if (linked == subject) continue;
+          logged = (*cell)->audit().Append(AuditAction::kErasure, "cli", "", linked, "linked id of an erased shopper",
+                                           NowMicros());
+          if (!logged.ok()) return void(exit_code = Fail("audit log: " + logged.status().message()));
+        }
         std::printf("%s\n", ErasureReceiptToJson(*receipt).c_str());
         return;
       }

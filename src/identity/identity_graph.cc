@@ -85,7 +85,7 @@ const std::vector<ShopperKey>& IdentityGraph::MembersOf(const ShopperKey& root) 
   return it == groups_.end() ? kNone : it->second.members;
 }
 
-size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch) {
+size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed) {
   auto it = groups_.find(Key128(root));
   if (it == groups_.end()) return 0;
   Group group = std::move(it->second);
@@ -93,6 +93,7 @@ size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch) {
   for (const auto& pseudonym : group.identifiers) {
     index_.erase(pseudonym);
     batch.Delete(Family::kIdentity, pseudonym.str());
+    if (removed) removed->push_back(pseudonym.str());
   }
   for (const auto& member : group.members) {
     parent_.erase(Key128(member));

@@ -72,8 +72,8 @@ class IdentityGraph {
   // Forgets `root`'s group (erasure): its members, their identifiers and
   // links, adding the deletes of their kIdentity records and of the
   // members' whole kShoppers key space to `batch`. Returns how many
-  // identifiers it held.
-  size_t RemoveGroup(const ShopperKey& root, WriteBatch& batch);
+  // identifiers it held; their pseudonyms are appended to `removed` if given.
+  size_t RemoveGroup(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed = nullptr);
 
   size_t shopper_count() const { return parent_.size(); }
   size_t group_count() const { return groups_.size(); }

@@ -554,9 +554,13 @@ HttpResponse Api::EraseShopper(Call& call) {
   if (!kind) return BadIdKind();
   auto receipt = call.cell->Erase(*kind, call.params.Get("id"));
   if (!receipt.ok()) return Failure(call.log_fields, receipt.status());
-  Audit(call, AuditAction::kErasure, call.cell->AuditSubject(*kind, call.params.Get("id")),
+  std::string subject = call.cell->AuditSubject(*kind, call.params.Get("id"));
+  Audit(call, AuditAction::kErasure, subject,
         receipt->found ? "events=" + std::to_string(receipt->events) + ",keys=" + std::to_string(receipt->shoppers)
                        : "nothing held");
+  // A DPO looking the erasure up by any of the shopper's ids finds it.
+  for (const std::string& linked : receipt->subjects)
+    if (linked != subject) Audit(call, AuditAction::kErasure, linked, "linked id of an erased shopper");
   if (receipt->found && erasure_hook_) erasure_hook_(call.region);
   return Json(200, ErasureReceiptToJson(*receipt));
 }

@@ -1096,6 +1096,25 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
 // Every route with every scope, a key for another region and no key: 401
 // without a credential, 403 for a wrong scope or region, and otherwise the
 // route's own answer (never 401/403).
+// Erased through a device's anonymous id, the shopper's erasure is found by
+// their customer id too.
+TEST_F(ServerTest, AnErasureIsAuditedUnderEveryLinkedId) {
+  Secret("linked-cust-1");
+  Secret("linked-anon-1");
+  TestClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events",
+                 R"([{"event_id":"la-1","type":"identify","timestamp":"2024-05-01T10:00:00Z","channel":"web",)"
+                 R"("customer_id":"linked-cust-1","anonymous_id":"linked-anon-1"}])")
+                .status,
+            200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/linked-anon-1?id_kind=anonymous").status, 200);
+  ClientResponse r = Call(admin, "GET", "/v1/eu/audit?customer_id=linked-cust-1");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/entries"), 1u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/entries/0/action"), "erasure");
+  EXPECT_EQ(r.body.find("linked-"), std::string::npos) << "subjects are pseudonyms";
+}
+
 TEST_F(ServerTest, AuthorizationMatrix) {
   StopServer();
   const std::vector<std::string> scopes = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
