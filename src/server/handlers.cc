@@ -664,11 +664,7 @@ namespace {
 // (kInvalidArgument naming it otherwise).
 Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog) {
   std::string store_id(query.Get("store_id"));
-  if (!store_id.empty()) {
-    auto store = catalog.GetStore(store_id);
-    if (!store.ok()) return store.status();
-    if (!store->has_value()) return Status(Code::kInvalidArgument, "no store with this id", "store_id");
-  }
+  if (!store_id.empty()) CONFIDE_RETURN_IF_ERROR(catalog.CheckStore(store_id, "store_id"));
   return store_id;
 }
 
