@@ -120,13 +120,7 @@ std::string InventoryKey(std::string_view location, std::string_view product) {
 }  // namespace
 
 Result<Product> ProductFromRecord(const Record& r) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"id", Field::Type::kString},
-                                             {"title", Field::Type::kString},
-                                             {"category", Field::Type::kString},
-                                             {"brand", Field::Type::kString},
-                                             {"price", Field::Type::kNumber},
-                                             {"cost", Field::Type::kNumber},
-                                             {"active", Field::Type::kBool}}));
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kProductFields));
   Product p;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, p.id));
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "title", kMaxText, p.title));
@@ -154,10 +148,7 @@ Result<Product> ProductFromRecord(const Record& r) {
 }
 
 Result<StoreLocation> StoreFromRecord(const Record& r) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"id", Field::Type::kString},
-                                             {"name", Field::Type::kString},
-                                             {"latitude", Field::Type::kNumber},
-                                             {"longitude", Field::Type::kNumber}}));
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kStoreFields));
   StoreLocation s;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "id", kMaxId, s.id));
   if (s.id == "online") return InvalidArgument("id", "\"online\" is reserved for the online location");
@@ -168,9 +159,7 @@ Result<StoreLocation> StoreFromRecord(const Record& r) {
 }
 
 Result<InventoryLevel> InventoryFromRecord(const Record& r) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"location", Field::Type::kString},
-                                             {"product_id", Field::Type::kString},
-                                             {"quantity", Field::Type::kNumber}}));
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kInventoryFields));
   InventoryLevel l;
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "location", kMaxId, l.location));
   CONFIDE_RETURN_IF_ERROR(RequiredText(r, "product_id", kMaxId, l.product_id));

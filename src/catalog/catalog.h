@@ -51,6 +51,19 @@ Result<Product> ProductFromRecord(const Record& r);
 Result<StoreLocation> StoreFromRecord(const Record& r);
 Result<InventoryLevel> InventoryFromRecord(const Record& r);
 
+// The fields each kind of record may have, with their JSON types.
+inline constexpr ExpectedType kProductFields[] = {
+    {"id", Field::Type::kString},    {"title", Field::Type::kString}, {"category", Field::Type::kString},
+    {"brand", Field::Type::kString}, {"price", Field::Type::kNumber}, {"cost", Field::Type::kNumber},
+    {"active", Field::Type::kBool}};
+inline constexpr ExpectedType kStoreFields[] = {{"id", Field::Type::kString},
+                                                {"name", Field::Type::kString},
+                                                {"latitude", Field::Type::kNumber},
+                                                {"longitude", Field::Type::kNumber}};
+inline constexpr ExpectedType kInventoryFields[] = {{"location", Field::Type::kString},
+                                                    {"product_id", Field::Type::kString},
+                                                    {"quantity", Field::Type::kNumber}};
+
 std::string ProductToJson(const Product& p);
 std::string StoreToJson(const StoreLocation& s);
 

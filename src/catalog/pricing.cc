@@ -89,7 +89,7 @@ void WriteQuoteMembers(JsonWriter& w, const Quote& q) {
 }  // namespace
 
 Result<PriceRule> PriceRuleFromRecord(const Record& rec) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(rec, {{"id", Field::Type::kString},
+  static constexpr ExpectedType kFields[] = {{"id", Field::Type::kString},
                                                {"product_id", Field::Type::kString},
                                                {"store_id", Field::Type::kString},
                                                {"kind", Field::Type::kString},
@@ -97,7 +97,8 @@ Result<PriceRule> PriceRuleFromRecord(const Record& rec) {
                                                {"starts", Field::Type::kString},
                                                {"ends", Field::Type::kString},
                                                {"price", Field::Type::kNumber},
-                                               {"percent_off", Field::Type::kNumber}}));
+                                               {"percent_off", Field::Type::kNumber}};
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(rec, kFields));
   PriceRule r;
   auto text = [&](const char* field, bool required, std::string& out) -> Status {
     std::string_view v = rec.Get(field);

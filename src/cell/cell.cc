@@ -273,6 +273,22 @@ struct Cell::Impl {
   }
 
   // Appends a sealed ledger record under `root`, durably. identity_mu held.
+  // Whether the group's ledger already holds a record equal to `record`
+  // (same time first: only those are encoded and compared). identity_mu held.
+  bool HoldsConsentLocked(const ShopperKey& root, const ConsentRecord& record) {
+    std::string encoded;
+    for (const auto& member : graph.Members(root)) {
+      auto l = ledgers.find(member);
+      if (l == ledgers.end()) continue;
+      for (const ConsentRecord& held : l->second) {
+        if (held.timestamp != record.timestamp) continue;
+        if (encoded.empty()) encoded = EncodeConsentRecord(record);
+        if (EncodeConsentRecord(held) == encoded) return true;
+      }
+    }
+    return false;
+  }
+
   // Appends `records` (in time order) to the shopper's ledger in one durable write with
   // whatever `batch` already holds.
   Status AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records, WriteBatch& batch) {
@@ -641,11 +657,7 @@ Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const Con
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
   std::lock_guard lock(m.identity_mu);
-  if (auto root = m.graph.Find(ids[0].pseudonym)) {
-    std::string encoded = EncodeConsentRecord(record);
-    for (const ConsentRecord& held : m.ConsentViewLocked(*root).history)
-      if (held.timestamp == record.timestamp && EncodeConsentRecord(held) == encoded) return false;
-  }
+  if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return false;
   WriteBatch batch;
   auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
   if (!root.ok()) return root.status();

@@ -8,7 +8,6 @@
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <filesystem>
 #include <mutex>
 #include <span>
 #include <thread>
@@ -349,24 +348,24 @@ Status ImportCatalog(const ImportOptions& o, ImportSummary& s, FromRecord from_r
 }  // namespace
 
 Status CheckMapTargets(const FieldMap& map, ImportKind kind) {
-  static constexpr std::string_view kEvents[] = {"event_id", "type", "timestamp", "customer_id", "anonymous_id",
-                                                 "loyalty_id", "channel", "product_id", "quantity", "unit_price",
-                                                 "currency", "order_id", "store_id", "query"};
-  static constexpr std::string_view kProducts[] = {"id", "title", "category", "brand", "price", "cost", "active"};
-  static constexpr std::string_view kStores[] = {"id", "name", "latitude", "longitude"};
-  static constexpr std::string_view kInventory[] = {"location", "product_id", "quantity"};
-  static constexpr std::string_view kConsent[] = {"customer_id", "anonymous_id", "loyalty_id", "timestamp",
-                                                  "personalization", "marketing", "analytics", "model_improvement",
-                                                  "category_opt_outs", "source", "policy_version", "expires", "tcf"};
-  std::span<const std::string_view> fields = kEvents;
-  if (kind == ImportKind::kProducts) fields = kProducts;
-  if (kind == ImportKind::kStores) fields = kStores;
-  if (kind == ImportKind::kInventory) fields = kInventory;
-  if (kind == ImportKind::kConsent) fields = kConsent;
+  static constexpr ExpectedType kConsentFields[] = {
+      {"customer_id", Field::Type::kString},     {"anonymous_id", Field::Type::kString},
+      {"loyalty_id", Field::Type::kString},      {"timestamp", Field::Type::kString},
+      {"personalization", Field::Type::kBool},   {"marketing", Field::Type::kBool},
+      {"analytics", Field::Type::kBool},         {"model_improvement", Field::Type::kBool},
+      {"category_opt_outs", Field::Type::kString}, {"source", Field::Type::kString},
+      {"policy_version", Field::Type::kString},  {"expires", Field::Type::kString},
+      {"tcf", Field::Type::kString}};
+  std::span<const ExpectedType> fields = kEventFields;
+  if (kind == ImportKind::kProducts) fields = kProductFields;
+  if (kind == ImportKind::kStores) fields = kStoreFields;
+  if (kind == ImportKind::kInventory) fields = kInventoryFields;
+  if (kind == ImportKind::kConsent) fields = kConsentFields;
   for (const auto& [target, source] : map) {
-    if (std::find(fields.begin(), fields.end(), target) != fields.end()) continue;
+    auto named = [&target](const ExpectedType& f) { return f.name == target; };
+    if (std::find_if(fields.begin(), fields.end(), named) != fields.end()) continue;
     std::string known;
-    for (std::string_view f : fields) known += (known.empty() ? "" : ", ") + std::string(f);
+    for (const ExpectedType& f : fields) known += (known.empty() ? "" : ", ") + std::string(f.name);
     return Status(Code::kInvalidArgument, "\"" + target + "\" is not a field here (" + known + ")", "map");
   }
   return {};

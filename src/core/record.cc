@@ -2,7 +2,7 @@
 
 namespace confide {
 
-Status CheckJsonTypes(const Record& record, std::initializer_list<ExpectedType> expected) {
+Status CheckJsonTypes(const Record& record, std::span<const ExpectedType> expected) {
   for (const Field& f : record.fields()) {
     // One pass over the fields: a CSV row's are all text and cost a comparison each.
     if (f.type == Field::Type::kText || f.type == Field::Type::kNull || f.value.empty()) continue;

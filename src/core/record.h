@@ -7,7 +7,7 @@
 #pragma once
 
 #include <deque>
-#include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +24,9 @@ struct Field {
   Type type = Type::kText;
 };
 
-// The JSON type a converter expects of one field.
+// The JSON type a converter expects of one field; each converter's list of
+// them is also the list of the fields its items have (import's --map checks
+// targets against it).
 struct ExpectedType {
   std::string_view name;
   Field::Type type;  // kString, kNumber or kBool
@@ -65,6 +67,6 @@ class Record {
 // with another type than expected ("must be a string", "must be a number", "must be true
 // or false"). Text fields (CSV) pass: their column says what they are. Absent and null
 // fields pass.
-Status CheckJsonTypes(const Record& record, std::initializer_list<ExpectedType> expected);
+Status CheckJsonTypes(const Record& record, std::span<const ExpectedType> expected);
 
 }  // namespace confide

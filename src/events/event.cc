@@ -69,20 +69,7 @@ IdKind Event::primary_id_kind() const {
 }
 
 Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, {{"event_id", Field::Type::kString},
-                                             {"type", Field::Type::kString},
-                                             {"timestamp", Field::Type::kString},
-                                             {"customer_id", Field::Type::kString},
-                                             {"anonymous_id", Field::Type::kString},
-                                             {"loyalty_id", Field::Type::kString},
-                                             {"channel", Field::Type::kString},
-                                             {"product_id", Field::Type::kString},
-                                             {"order_id", Field::Type::kString},
-                                             {"currency", Field::Type::kString},
-                                             {"store_id", Field::Type::kString},
-                                             {"query", Field::Type::kString},
-                                             {"quantity", Field::Type::kNumber},
-                                             {"unit_price", Field::Type::kNumber}}));
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kEventFields));
   Event e;
   std::string_view v = r.Get("event_id");
   if (v.empty()) return Invalid("event_id", "is required");

@@ -80,6 +80,16 @@ struct EventDefaults {
 // integers ("17850").
 Result<Event> EventFromRecord(const Record& record, const EventDefaults& defaults = {});
 
+// The fields an event record may have, with their JSON types.
+inline constexpr ExpectedType kEventFields[] = {
+    {"event_id", Field::Type::kString},     {"type", Field::Type::kString},
+    {"timestamp", Field::Type::kString},    {"customer_id", Field::Type::kString},
+    {"anonymous_id", Field::Type::kString}, {"loyalty_id", Field::Type::kString},
+    {"channel", Field::Type::kString},      {"product_id", Field::Type::kString},
+    {"quantity", Field::Type::kNumber},     {"unit_price", Field::Type::kNumber},
+    {"currency", Field::Type::kString},     {"order_id", Field::Type::kString},
+    {"store_id", Field::Type::kString},     {"query", Field::Type::kString}};
+
 // Writes the event as a JSON object with the API's field names (empty
 // fields left out), e.g. for exports.
 void WriteEventJson(JsonWriter& w, const Event& e);

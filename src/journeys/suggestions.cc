@@ -32,15 +32,12 @@ SuggestionOptions SuggestionOptionsFrom(const Config& config, Micros now) {
 }
 
 
-Result<SuggestionEntry> SuggestionsFor(std::span<const Event> read, const ModelSet* models, Catalog& catalog,
+Result<SuggestionEntry> SuggestionsFor(std::vector<Event> history, const ModelSet* models, Catalog& catalog,
                                        const PriceBook& prices, const SuggestionOptions& options) {
   SuggestionEntry entry;
-  entry.to = AddresseeOf(read);
+  entry.to = AddresseeOf(history);
   // Identify events address the shopper; they say nothing about tastes.
-  std::vector<Event> history;
-  history.reserve(read.size());
-  for (const Event& e : read)
-    if (e.type != EventType::kIdentify) history.push_back(e);
+  std::erase_if(history, [](const Event& e) { return e.type == EventType::kIdentify; });
   PriceContext context{options.channel, "", options.now};
   if (models) {
     ServeQuery q;
@@ -119,7 +116,7 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
         queue.pop_front();
       }
       space.notify_one();
-      auto entry = SuggestionsFor(history, models, cell.catalog(), *prices, options);
+      auto entry = SuggestionsFor(std::move(history), models, cell.catalog(), *prices, options);
       if (entry.ok() && (entry->empty() || entry->to.id.empty())) continue;
       if (entry.ok()) {
         line = SuggestionEntryToJson(*entry, options.now);

@@ -16,7 +16,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <span>
 #include <string>
 
 #include "catalog/pricing.h"
@@ -59,10 +58,10 @@ struct SuggestionEntry {
 // [recommend]) at `now`.
 SuggestionOptions SuggestionOptionsFrom(const Config& config, Micros now);
 
-// The entry for one shopper's history (read through a marketing grant).
-// `models` may be null (no suggestions, replenishment still). Errors only
-// from catalog reads.
-Result<SuggestionEntry> SuggestionsFor(std::span<const Event> history, const ModelSet* models, Catalog& catalog,
+// The entry for one shopper's history (read through a marketing grant, with
+// its identify events: they give the id to address). `models` may be null
+// (no suggestions, replenishment still). Errors only from catalog reads.
+Result<SuggestionEntry> SuggestionsFor(std::vector<Event> history, const ModelSet* models, Catalog& catalog,
                                        const PriceBook& prices, const SuggestionOptions& options);
 
 // One JSON object (no newline): {"customer_id":..,"suggestions":[{"product_id","reason","price"}],

@@ -1139,7 +1139,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
     auto prices = PriceBook::Load(list);
     if (!prices.ok()) return Failure(call.log_fields, prices.status());
     std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
-    auto built = SuggestionsFor(*history, models.get(), call.cell->catalog(), *prices, SuggestionOptionsFrom(config_, now));
+    auto built = SuggestionsFor(std::move(*history), models.get(), call.cell->catalog(), *prices, SuggestionOptionsFrom(config_, now));
     if (!built.ok()) return Failure(call.log_fields, built.status());
     entry = std::move(*built);
   }
