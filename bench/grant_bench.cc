@@ -47,9 +47,8 @@ BENCHMARK(BM_Pseudonym);
 void BM_CellGrantFor(benchmark::State& state) {
   fs::path dir = fs::temp_directory_path() / ("confide-grant-bench-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  RocksDbOptions store;
   auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
-                                   (dir / "keys").string(), {store, Durability::kBuffered})
+                                   (dir / "keys").string(), {RocksDbStoreFactory(), Durability::kBuffered})
                             .value());
   for (int i = 0; i < kShoppers; ++i) {
     ConsentRecord r;

@@ -54,7 +54,9 @@ std::string ProfileToJson(const Profile& p);
 class Cell {
  public:
   struct Options {
-    RocksDbOptions store;
+    // Opens the region's store (store/store.h); empty means RocksDB with
+    // its default options.
+    StoreFactory open_store;
     Durability durability = Durability::kSync;
   };
 
@@ -153,6 +155,18 @@ class Cell {
                                const std::function<void(const Grant& grant, std::vector<Event>&& history)>& fn,
                                bool with_links = false);
 
+  // Everything held about the shopper holding (kind, id), for the
+  // data-subject and operations views (not a purpose-bound read: the DSAR
+  // and admin paths only): linked identifiers (sorted by kind and value),
+  // every event decrypted, oldest first, and the consent ledger. nullopt
+  // when unknown (or erased).
+  struct ShopperData {
+    std::vector<Profile::LinkedId> linked_ids;
+    std::vector<Event> events;
+    ConsentView consent;
+  };
+  Result<std::optional<ShopperData>> ReadShopper(IdKind kind, std::string_view id);
+
   // Operations view of the shopper holding identifier (kind, id), merged
   // across linked ids (admin scope; not a purpose-bound read); nullopt when
   // unknown. Decrypts through the shopper's data key.
@@ -164,12 +178,14 @@ class Cell {
   // what models hold. nullopt when unknown (or erased).
   Result<std::optional<std::string>> Export(IdKind kind, std::string_view id);
 
-  // Erasure (article 17). Destroys the data keys of every member of the
-  // shopper's group first (crypto-shredding: every copy of their sealed
-  // records, in files not yet compacted or in backups, is unreadable from
-  // that moment), then deletes their events, consent ledger, sealed
-  // identifiers, links and identity index entries. Idempotent: erasing an
-  // unknown shopper is a receipt with found=false.
+  // Erasure (article 17). In one atomic, synced write: destroys the data
+  // keys of every member of the shopper's group (crypto-shredding: the
+  // rows they sealed, in files not yet compacted included, can no longer
+  // be opened) and deletes their events, consent ledger, sealed
+  // identifiers, links and identity index entries. Waits for ingest calls
+  // in flight; kUnavailable during a bulk load. A failed erasure changed
+  // nothing and may be retried. Idempotent: erasing an unknown shopper is
+  // a receipt with found=false.
   struct ErasureReceipt {
     bool found = false;
     Micros at = 0;
@@ -189,6 +205,7 @@ class Cell {
   struct RetentionReport {
     uint64_t scanned = 0;
     uint64_t deleted = 0;
+    uint64_t unreadable = 0;  // rows that failed authentication: kept aside, counted
   };
   Result<RetentionReport> ApplyRetention(const Retention& limits, Micros now);
 
@@ -227,6 +244,10 @@ class Cell {
   explicit Cell(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+// The summary of a shopper's data: counts by type and channel, first and
+// last seen, home store.
+Profile ProfileOf(const Cell::ShopperData& data);
 
 // {"erased":bool,"at":...,"data_keys_destroyed":N,"deleted":{...},"models":{...}}
 std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r);

@@ -85,21 +85,24 @@ const std::vector<ShopperKey>& IdentityGraph::MembersOf(const ShopperKey& root) 
   return it == groups_.end() ? kNone : it->second.members;
 }
 
-size_t IdentityGraph::RemoveGroup(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed) {
+size_t IdentityGraph::GroupDeletes(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed) const {
   auto it = groups_.find(Key128(root));
   if (it == groups_.end()) return 0;
-  Group group = std::move(it->second);
-  groups_.erase(it);
-  for (const auto& pseudonym : group.identifiers) {
-    index_.erase(pseudonym);
+  for (const auto& pseudonym : it->second.identifiers) {
     batch.Delete(Family::kIdentity, pseudonym.str());
     if (removed) removed->push_back(pseudonym.str());
   }
-  for (const auto& member : group.members) {
-    parent_.erase(Key128(member));
+  for (const auto& member : it->second.members)
     batch.DeleteRange(Family::kShoppers, member, PrefixSuccessor(member));  // link and sealed ids
-  }
-  return group.identifiers.size();
+  return it->second.identifiers.size();
+}
+
+void IdentityGraph::Forget(const ShopperKey& root) {
+  auto it = groups_.find(Key128(root));
+  if (it == groups_.end()) return;
+  for (const auto& pseudonym : it->second.identifiers) index_.erase(pseudonym);
+  for (const auto& member : it->second.members) parent_.erase(Key128(member));
+  groups_.erase(it);
 }
 
 Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<IdentifierRef>& ids,

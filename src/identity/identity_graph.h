@@ -69,11 +69,14 @@ class IdentityGraph {
   // `root` is not a group root.
   const std::vector<ShopperKey>& MembersOf(const ShopperKey& root) const;
 
-  // Forgets `root`'s group (erasure): its members, their identifiers and
-  // links, adding the deletes of their kIdentity records and of the
-  // members' whole kShoppers key space to `batch`. Returns how many
-  // identifiers it held; their pseudonyms are appended to `removed` if given.
-  size_t RemoveGroup(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed = nullptr);
+  // Erasure, in two steps so that the graph changes only once the store
+  // has: GroupDeletes adds the deletes of the kIdentity records of
+  // `root`'s group and of its members' whole kShoppers key space to
+  // `batch`, and returns how many identifiers the group holds (their
+  // pseudonyms appended to `removed` if given); Forget then drops the
+  // group, its members and identifiers from the graph.
+  size_t GroupDeletes(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed = nullptr) const;
+  void Forget(const ShopperKey& root);
 
   size_t shopper_count() const { return parent_.size(); }
   size_t group_count() const { return groups_.size(); }

@@ -84,14 +84,16 @@ TEST_F(IdentityGraphTest, RefusesLinkingTwoCustomers) {
   EXPECT_EQ(graph_.group_count(), 2u);
 }
 
-TEST_F(IdentityGraphTest, RemoveGroupForgetsEveryIdentifier) {
+TEST_F(IdentityGraphTest, GroupDeletesThenForgetRemoveEveryIdentifier) {
   ShopperKey anon = Resolve({Id(IdKind::kAnonymous, "a1")});
   ShopperKey root = Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kLoyalty, "l1")});
   Resolve({Id(IdKind::kCustomer, "c1"), Id(IdKind::kAnonymous, "a1")});
   Resolve({Id(IdKind::kCustomer, "c2")});
   WriteBatch b;
-  EXPECT_EQ(graph_.RemoveGroup(root, b), 3u);
+  EXPECT_EQ(graph_.GroupDeletes(root, b), 3u);
+  EXPECT_TRUE(graph_.Find(Id(IdKind::kCustomer, "c1").pseudonym).has_value()) << "unchanged until Forget";
   ASSERT_TRUE(store_->Write(b).ok());
+  graph_.Forget(root);
   for (const char* gone : {"c1", "l1", "a1"})
     for (IdKind k : {IdKind::kCustomer, IdKind::kLoyalty, IdKind::kAnonymous})
       EXPECT_FALSE(graph_.Find(Id(k, gone).pseudonym).has_value()) << gone;

@@ -26,7 +26,12 @@ namespace {
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return {};
-  Code code = s.IsCorruption() ? Code::kDataLoss : s.IsNotFound() ? Code::kNotFound : Code::kIoError;
+  // RocksDB reports another process's lock as an IOError naming the LOCK file.
+  const bool locked = s.IsIOError() && s.ToString().find("LOCK") != std::string::npos;
+  Code code = s.IsCorruption() ? Code::kDataLoss
+              : s.IsNotFound() ? Code::kNotFound
+              : locked         ? Code::kUnavailable
+                               : Code::kIoError;
   return Status(code, std::string(what) + ": " + s.ToString());
 }
 
@@ -154,7 +159,9 @@ class RocksDbStore final : public Store {
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+      Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
+      if (!more.ok()) return more.status();
+      if (!*more) break;
     }
     return FromRocks(it->status(), "scan");
   }
@@ -165,7 +172,9 @@ class RocksDbStore final : public Store {
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     for (it->Seek(begin); it->Valid(); it->Next()) {
-      if (!fn(it->key().ToStringView(), it->value().ToStringView())) break;
+      Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
+      if (!more.ok()) return more.status();
+      if (!*more) break;
     }
     return FromRocks(it->status(), "scan");
   }
@@ -274,6 +283,10 @@ class RocksDbStore final : public Store {
 
 Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir, const RocksDbOptions& options) {
   return RocksDbStore::Open(dir, options);
+}
+
+StoreFactory RocksDbStoreFactory(const RocksDbOptions& options) {
+  return [options](const std::string& dir) { return OpenRocksDbStore(dir, options); };
 }
 
 }  // namespace confide

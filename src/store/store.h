@@ -206,8 +206,9 @@ class SortedRows {
   size_t bytes_ = 0;
 };
 
-// Visits entries in key order; return false to stop early.
-using ScanFn = std::function<bool(std::string_view key, std::string_view value)>;
+// Visits entries in key order: returns true to go on, false to stop, or an
+// error, which stops the scan and is what the scan returns.
+using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
 
 class Store {
  public:
@@ -262,7 +263,15 @@ struct RocksDbOptions {
 };
 
 // Opens (creating if needed) the database in `dir`. kIoError naming the
-// directory when it cannot be opened (for example, locked by another process).
+// directory when it cannot be opened; kUnavailable when another process
+// holds it (its lock).
 Result<std::unique_ptr<Store>> OpenRocksDbStore(const std::string& dir, const RocksDbOptions& options = {});
+
+// Opens a region's store in `dir`: the seam through which a cell gets its
+// store, as LevelDB takes an Env. The RocksDB backend is the default; tests
+// wrap it to inject faults (store/faulty_store.h); another backend plugs in
+// here. Called once per open; must be safe to call from any thread.
+using StoreFactory = std::function<Result<std::unique_ptr<Store>>(const std::string& dir)>;
+StoreFactory RocksDbStoreFactory(const RocksDbOptions& options = {});
 
 }  // namespace confide

@@ -1,0 +1,258 @@
+// What cell.h promises when the store fails: each operation is cut at
+// every step it takes (store/faulty_store.h), the region is reopened as
+// after a crash, and what was acknowledged, and only that, is there.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "cell/cell.h"
+#include "core/scratch_dir.h"
+#include "store/faulty_store.h"
+
+namespace confide {
+namespace {
+
+Event Purchase(std::string event_id, std::string customer, std::string anonymous = "") {
+  Event e;
+  e.event_id = std::move(event_id);
+  e.type = EventType::kPurchase;
+  e.channel = Channel::kWeb;
+  e.timestamp = *ParseRfc3339("2026-03-01T10:00:00Z");
+  e.product_id = "P1";
+  e.id(IdKind::kCustomer) = std::move(customer);
+  if (!anonymous.empty()) e.id(IdKind::kAnonymous) = std::move(anonymous);
+  return e;
+}
+
+class CellFaultTest : public ::testing::Test {
+ protected:
+  // Opens the region through the faulty store (faults healed first).
+  void Open() {
+    cell_.reset();
+    faults_->Heal();
+    Cell::Options options;
+    options.open_store = FaultyStoreFactory(RocksDbStoreFactory(), faults_);
+    auto c = Cell::Open(RegionConfig{"eu", LegalBasis::kOptOut, "EUR", ""}, dir("data"), dir("keys"), options);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cell_ = std::move(c).value();
+  }
+  // A power cut: writes not yet synced are lost, then the region reopens.
+  void Crash() {
+    faults_->DropUnsynced();
+    Open();
+  }
+  std::string dir(const char* name) const { return (scratch_.path() / name).string(); }
+
+  // Events held for the customer, read through every path; -1 when unknown.
+  int64_t EventsOf(const std::string& customer) {
+    auto data = cell_->ReadShopper(IdKind::kCustomer, customer);
+    EXPECT_TRUE(data.ok()) << data.status().ToString();
+    if (!data.ok() || !data->has_value()) return -1;
+    Grant grant = cell_->GrantFor(IdKind::kCustomer, customer, Purpose::kPersonalization);
+    auto history = cell_->History(grant);
+    EXPECT_TRUE(history.ok()) << history.status().ToString();
+    EXPECT_EQ(history.ok() ? history->size() : 0u, (*data)->events.size());
+    return static_cast<int64_t>((*data)->events.size());
+  }
+
+  ScratchDir scratch_;
+  std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
+  std::unique_ptr<Cell> cell_;
+};
+
+TEST_F(CellFaultTest, AFailedIngestAcknowledgesNoneOfItsEvents) {
+  Open();
+  faults_->HoldUnsynced(true);
+  for (uint64_t step = 1;; ++step) {
+    const std::string customer = "C" + std::to_string(step);
+    faults_->FailStepsFrom(step);
+    auto r = cell_->Ingest({Purchase(customer + "-1", customer, "A" + customer), Purchase(customer + "-2", customer)});
+    Crash();
+    if (r.ok()) {
+      EXPECT_EQ(EventsOf(customer), 2) << "acknowledged at step " << step << ", so durable";
+      break;
+    }
+    EXPECT_LE(EventsOf(customer), 0) << "cut at step " << step << ": nothing of the call may be there";
+    ASSERT_LT(step, 10u) << "an ingest takes a handful of steps";
+  }
+  // What a failed call left unstored is stored by a retry, once.
+  auto retry = cell_->Ingest({Purchase("C1-1", "C1", "AC1"), Purchase("C1-2", "C1")});
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  Crash();
+  EXPECT_EQ(EventsOf("C1"), 2);
+}
+
+TEST_F(CellFaultTest, ABulkLoadCutAtAnyCommitLeavesNothingHalfVisible) {
+  for (uint64_t step = 1; step <= 3; ++step) {
+    Open();
+    ASSERT_TRUE(cell_->BeginBulkLoad().ok());
+    faults_->FailStepsFrom(step);
+    bool acknowledged[2] = {};
+    for (int load = 0; load < 2; ++load) {
+      const std::string c = "S" + std::to_string(step) + "-" + std::to_string(load);
+      ASSERT_TRUE(cell_->Ingest({Purchase(c + "-1", c, "A" + c), Purchase(c + "-2", c)}).ok());
+      acknowledged[load] = cell_->CommitBulkLoad().ok();
+    }
+    (void)cell_->EndBulkLoad();
+    Crash();
+    for (int load = 0; load < 2; ++load) {
+      const std::string c = "S" + std::to_string(step) + "-" + std::to_string(load);
+      EXPECT_EQ(EventsOf(c), acknowledged[load] ? 2 : -1) << "cut at step " << step << ", load " << load;
+    }
+  }
+}
+
+TEST_F(CellFaultTest, AnErasureCutAtAnyStepLeavesTheShopperWholeOrUnreadable) {
+  Open();
+  for (uint64_t step = 1;; ++step) {
+    const std::string c = "E" + std::to_string(step);
+    ASSERT_TRUE(cell_->Ingest({Purchase(c + "-1", c, "A" + c), Purchase(c + "-2", c)}).ok());
+    ConsentRecord refusal;
+    refusal.timestamp = NowMicros();
+    refusal.source = ConsentSource::kApi;
+    refusal.purposes[static_cast<size_t>(Purpose::kMarketing)] = false;
+    ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, c, refusal).ok());
+    faults_->FailStepsFrom(step);
+    auto receipt = cell_->Erase(IdKind::kAnonymous, "A" + c);
+    Crash();
+    if (receipt.ok()) {
+      EXPECT_EQ(EventsOf(c), -1) << "erased at step " << step;
+      EXPECT_FALSE(cell_->GetConsent(IdKind::kCustomer, c)->has_value());
+      break;
+    }
+    EXPECT_EQ(EventsOf(c), 2) << "an erasure cut at step " << step << " changed nothing";
+    auto again = cell_->Erase(IdKind::kCustomer, c);
+    ASSERT_TRUE(again.ok() && again->found) << "and can be retried";
+    EXPECT_EQ(EventsOf(c), -1);
+    ASSERT_LT(step, 10u);
+  }
+}
+
+// What a crash between the two writes of an older erasure left behind: a
+// group whose data key is gone while its rows and links remain.
+TEST_F(CellFaultTest, AGroupLeftWithoutADataKeyIsErasedAtOpenAndNeverSealedUnderAMadeUpKey) {
+  Open();
+  ASSERT_TRUE(cell_->Ingest({Purchase("K-1", "K", "AK")}).ok());
+  ConsentRecord grant;
+  grant.timestamp = NowMicros();
+  grant.source = ConsentSource::kApi;
+  grant.purposes[static_cast<size_t>(Purpose::kMarketing)] = true;
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "K", grant).ok());
+  cell_.reset();
+  {
+    auto store = OpenRocksDbStore(dir("data") + "/eu");
+    ASSERT_TRUE(store.ok());
+    WriteBatch shred;
+    ASSERT_TRUE((*store)
+                    ->ScanPrefix(Family::kDataKeys, "",
+                                 [&](std::string_view k, std::string_view) {
+                                   shred.Delete(Family::kDataKeys, k);
+                                   return true;
+                                 })
+                    .ok());
+    ASSERT_TRUE((*store)->Write(shred).ok());
+  }
+  Open();  // a stray consent row does not stop the region from opening
+  EXPECT_EQ(EventsOf("K"), -1);
+  ASSERT_TRUE(cell_->Ingest({Purchase("K-2", "K")}).ok());
+  Crash();
+  EXPECT_EQ(EventsOf("K"), 1) << "the shopper starts anew under a fresh key";
+  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  ASSERT_TRUE(retention.ok()) << retention.status().ToString();
+  EXPECT_EQ(retention->unreadable, 0u);
+}
+
+TEST_F(CellFaultTest, AKeyRotationCutAtAnyStepStillOpensEveryDataKey) {
+  Open();
+  constexpr int kShoppers = 2'500;  // two chunks of re-wrapping
+  std::vector<Event> events;
+  for (int i = 0; i < kShoppers; ++i) events.push_back(Purchase("R-" + std::to_string(i), "R" + std::to_string(i)));
+  ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
+  for (uint64_t step = 1;; ++step) {
+    faults_->FailStepsFrom(step);
+    auto rotation = cell_->RotateKeys();
+    Crash();
+    for (int i = 0; i < kShoppers; i += 499) EXPECT_EQ(EventsOf("R" + std::to_string(i)), 1) << "step " << step;
+    if (rotation.ok()) break;
+    ASSERT_LT(step, 10u);
+  }
+  EXPECT_EQ(EventsOf("R" + std::to_string(kShoppers - 1)), 1);
+}
+
+TEST_F(CellFaultTest, FailedReadsAreErrorsNeverEmptyAnswers) {
+  Open();
+  ASSERT_TRUE(cell_->Ingest({Purchase("F-1", "F")}).ok());
+  faults_->FailReads(true);
+  Grant grant = cell_->GrantFor(IdKind::kCustomer, "F", Purpose::kPersonalization);
+  EXPECT_FALSE(cell_->History(grant).ok());
+  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "F").ok());
+  EXPECT_FALSE(cell_->ApplyRetention(Retention{}, NowMicros()).ok());
+  EXPECT_FALSE(cell_->Ingest({Purchase("F-2", "F")}).ok()) << "the dedupe probe reads";
+  faults_->FailReads(false);
+  EXPECT_EQ(EventsOf("F"), 1);
+}
+
+// An erasure arriving while an ingest of the same shopper is between
+// resolving the shopper's data key and writing rows sealed under it must
+// wait for that write: a row sealed under a destroyed key never opens
+// again, and made every later read of the region fail.
+TEST_F(CellFaultTest, AnErasureWaitsForAnIngestWritingUnderTheKeyItDestroys) {
+  Open();
+  ASSERT_TRUE(cell_->Ingest({Purchase("W-1", "W")}).ok());
+  std::future<bool> erased;
+  std::atomic<bool> armed{true};
+  faults_->OnStep([&](uint64_t) {
+    if (!armed.exchange(false)) return;  // the ingest's write; not the erasure's own
+    erased = std::async(std::launch::async, [&] { return cell_->Erase(IdKind::kCustomer, "W").ok(); });
+    // Inside the ingest's write: an erasure that does not wait is done well within this.
+    erased.wait_for(std::chrono::milliseconds(300));
+  });
+  ASSERT_TRUE(cell_->Ingest({Purchase("W-2", "W")}).ok());
+  faults_->OnStep(nullptr);
+  ASSERT_TRUE(erased.get());
+  ASSERT_TRUE(cell_->Ingest({Purchase("W-3", "W")}).ok()) << "the shopper comes back under a new key";
+  auto doc = cell_->Export(IdKind::kCustomer, "W");
+  ASSERT_TRUE(doc.ok()) << doc.status().ToString();
+  EXPECT_EQ(EventsOf("W"), 1);
+  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  ASSERT_TRUE(retention.ok());
+  EXPECT_EQ(retention->unreadable, 0u);
+}
+
+// The same race, many rounds.
+TEST_F(CellFaultTest, ErasureRacingIngestionLeavesEveryRowReadable) {
+  Open();
+  std::atomic<bool> done{false};
+  // Batches large enough that sealing them takes a while: the window
+  // between resolving the key and writing under it.
+  std::thread ingest([&] {
+    for (int i = 0; !done.load(); ++i) {
+      std::vector<Event> batch;
+      for (int j = 0; j < 20; ++j) batch.push_back(Purchase("X-" + std::to_string(i) + "-" + std::to_string(j), "X", "AX"));
+      ASSERT_TRUE(cell_->Ingest(std::move(batch)).ok());
+    }
+  });
+  for (int round = 0; round < 200; ++round) {
+    // The shopper comes back under the same key prefix with a new data
+    // key: a row sealed under the destroyed one makes their export fail.
+    auto doc = cell_->Export(IdKind::kCustomer, "X");
+    ASSERT_TRUE(doc.ok()) << "round " << round << ": " << doc.status().ToString();
+    auto r = cell_->Erase(IdKind::kCustomer, "X");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  done = true;
+  ingest.join();
+  ASSERT_TRUE(cell_->Ingest({Purchase("X-last", "X")}).ok());
+  Crash();
+  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  ASSERT_TRUE(retention.ok()) << retention.status().ToString();
+  EXPECT_EQ(retention->unreadable, 0u) << "rows sealed under a destroyed key";
+  EXPECT_EQ(retention->scanned, static_cast<uint64_t>(std::max<int64_t>(EventsOf("X"), 0)));
+  EXPECT_TRUE(cell_->Export(IdKind::kCustomer, "X").ok());
+}
+
+}  // namespace
+}  // namespace confide

@@ -1,0 +1,187 @@
+// The state behind a Cell, shared by the files that implement its parts
+// (ingest.cc, bulk_load.cc, consent_ledger.cc, history.cc, erasure.cc,
+// key_rotation.cc). Internal to src/cell.
+//
+// Locks, in the order they are taken:
+//  1. write_mu: shared by every write of a shopper's rows sealed under a
+//     data key (ingest, consent), exclusive for an erasure, so that no row
+//     is sealed under a key the erasure is destroying;
+//  2. identity_mu: the identity graph, the data keys, the consent ledgers
+//     and the KEK, which change together;
+//  3. bulk_mu, then inflight_mu: leaves, held briefly.
+#pragma once
+
+#include <absl/base/thread_annotations.h>
+#include <absl/container/flat_hash_map.h>
+#include <absl/container/flat_hash_set.h>
+#include <absl/synchronization/mutex.h>
+
+#include <array>
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "cell/cell.h"
+#include "cell/event_key_set.h"
+#include "core/key128.h"
+#include "crypto/aead.h"
+#include "crypto/pseudonym.h"
+#include "crypto/region_keys.h"
+#include "crypto/wiping_allocator.h"
+#include "identity/identity_graph.h"
+
+namespace confide {
+
+// Pseudonym domain of event ids.
+inline constexpr std::string_view kEventDomain = "event";
+
+// What trained models hold of one shopper (recommend/model_set.h): said in
+// exports and erasure receipts.
+inline constexpr std::string_view kModelsHoldNoShopper =
+    "models hold no per-shopper rows: only item factors and counts aggregated over shoppers with a personalization "
+    "grant; a shopper's vector is computed per request from their history and never stored; the next training "
+    "no longer counts an erased shopper";
+
+// How many keys ahead of a lookup in the bulk load's key sets their slots
+// are prefetched: enough to cover a memory access.
+inline constexpr size_t kPrefetchAhead = 8;
+
+// Each shopper's data key by shopper key. Wiped when the map moves or
+// frees them.
+using DataKeyMap = absl::flat_hash_map<Key128, Key256, Key128Hash, Key128Eq,
+                                       WipingAllocator<std::pair<const Key128, Key256>>>;
+
+// A group's members with copies of their data keys, for reading outside
+// identity_mu. Wipes the copies when it goes.
+struct MemberKeys {
+  std::vector<std::pair<ShopperKey, Key256>> members;
+  MemberKeys() = default;
+  MemberKeys(MemberKeys&&) = default;
+  MemberKeys& operator=(MemberKeys&&) = default;
+  ~MemberKeys() {
+    for (auto& [member, key] : members) Wipe(key);
+  }
+};
+
+// The ledger record a Global Privacy Control signal makes: a marketing refusal.
+ConsentRecord GpcRecord(Micros at, std::string_view user_agent);
+
+struct Cell::Impl {
+  using ConsentView = Cell::ConsentView;
+  RegionConfig region;
+  Options options;
+  std::unique_ptr<Pseudonymizer> pseudonyms;  // immutable once open
+  Key256 token_key{};                         // immutable once open
+  std::unique_ptr<Store> store;
+  std::unique_ptr<Catalog> catalog;
+  std::unique_ptr<PriceList> prices;
+  std::unique_ptr<AuditLog> audit;
+
+  // Cell::HistoryVersion: a counter per shard of groups, moved after
+  // events are stored for a group of the shard, and an epoch moved after
+  // deletions (retention, erasure).
+  static constexpr size_t kHistoryShards = 4096;
+  std::array<std::atomic<uint64_t>, kHistoryShards> history_shards{};
+  std::atomic<uint64_t> history_epoch{0};
+  std::atomic<uint64_t>& HistoryShard(std::string_view root) {
+    return history_shards[std::hash<std::string_view>{}(root) % kHistoryShards];
+  }
+
+  absl::Mutex write_mu ABSL_ACQUIRED_BEFORE(identity_mu);
+
+  // A shopper and its key come into being in one step: they share a lock.
+  mutable absl::Mutex identity_mu ABSL_ACQUIRED_BEFORE(bulk_mu);
+  RegionKeys keys ABSL_GUARDED_BY(identity_mu);
+  IdentityGraph graph ABSL_GUARDED_BY(identity_mu);
+  DataKeyMap data_keys ABSL_GUARDED_BY(identity_mu);
+  // Consent ledgers by the shopper whose key space holds them, and the
+  // folded state by group root (a cache, dropped when groups merge).
+  std::unordered_map<ShopperKey, std::vector<ConsentRecord>> ledgers ABSL_GUARDED_BY(identity_mu);
+  std::unordered_map<ShopperKey, ConsentState> consent_states ABSL_GUARDED_BY(identity_mu);
+
+  // Event ids being written by calls in flight, so two concurrent batches
+  // carrying the same event store it once.
+  absl::Mutex inflight_mu;
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> inflight ABSL_GUARDED_BY(inflight_mu);
+
+  std::atomic<uint64_t> events_stored{0};
+
+  // Bulk load (Cell::BeginBulkLoad): the rows held for the next commit
+  // (events and the identity records they need), the keys of the event
+  // rows held and of those being committed, which dedupe consults before
+  // it probes the store, and, when the load began on an empty events
+  // family, a filter of every event row key it added: a key the filter has
+  // never seen is stored nowhere, with no probe of the store.
+  // bulk_commit_mu orders commits.
+  static constexpr Family kBulkFamilies[] = {Family::kEvents, Family::kIdentity, Family::kShoppers,
+                                             Family::kDataKeys};
+  std::atomic<bool> bulk_on{false};
+  absl::Mutex bulk_commit_mu ABSL_ACQUIRED_BEFORE(bulk_mu);
+  mutable absl::Mutex bulk_mu;
+  std::array<SortedRows, std::size(kBulkFamilies)> bulk_pending ABSL_GUARDED_BY(bulk_mu);
+  EventKeySet bulk_pending_keys ABSL_GUARDED_BY(bulk_mu);
+  EventKeySet bulk_committing_keys ABSL_GUARDED_BY(bulk_mu);
+  bool bulk_fresh ABSL_GUARDED_BY(bulk_mu) = false;
+  EventKeyFilter bulk_added ABSL_GUARDED_BY(bulk_mu);
+  std::atomic<uint64_t> bulk_committed{0};  // events committed by this load
+
+  ~Impl();
+
+  // cell.cc: opening.
+  Status LoadDataKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Groups some of whose members have no data key were being erased when
+  // the process stopped (or were damaged): their erasure is completed.
+  Status CompleteInterruptedErasures() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+
+  // The data key of `shopper`; nullptr when it has none (erased), so that
+  // nothing is ever sealed or opened under a made-up key.
+  const Key256* KeyOfLocked(const ShopperKey& shopper) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+
+  // Resolves one event's or request's identifiers to the group root,
+  // creating shoppers, data keys and sealed identifiers as needed (added to
+  // `batch`). `raw` gives the plain identifier of each kind.
+  Result<ShopperKey> ResolveLocked(const std::vector<IdentifierRef>& ids,
+                                   const std::function<std::string_view(IdKind)>& raw, WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+
+  // The members of `root`'s group with copies of their data keys; members
+  // without a key (mid-erasure) are left out.
+  MemberKeys MembersWithKeysLocked(const ShopperKey& root) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+
+  // Opens every sealed record of `family` under each member's prefix
+  // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
+  // first record that fails to open or that `fn` refuses.
+  Status ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
+                    const std::function<Status(std::string_view key, std::string_view plain)>& fn);
+  // Decrypted events of the members, in storage order.
+  Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
+
+  // consent_ledger.cc.
+  Status LoadLedgers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // The consent state of a group: its members' ledgers folded.
+  const ConsentState& ConsentStateLocked(const ShopperKey& root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // State and full history of a group, history oldest first.
+  ConsentView ConsentViewLocked(const ShopperKey& root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Whether the group's ledger already holds a record equal to `record`.
+  bool HoldsConsentLocked(const ShopperKey& root, const ConsentRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Appends `records` (in time order) to the shopper's ledger in one
+  // durable write with whatever `batch` already holds.
+  Status AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records, WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+
+  // ingest.cc: one Cell::Ingest call, step by step.
+  class IngestCall;
+
+  // bulk_load.cc: holds a batch of identity records (puts only) for the
+  // next commit instead of writing it; false if the batch holds something else.
+  bool HoldIdentityBatch(const WriteBatch& batch) ABSL_LOCKS_EXCLUDED(bulk_mu);
+};
+
+}  // namespace confide

@@ -1,0 +1,154 @@
+// The consent ledger: sealed records per shopper, folded into a state per
+// group, turned into Grants by the policy.
+#include <algorithm>
+
+#include "cell/cell_impl.h"
+#include "core/bytes.h"
+#include "core/log.h"
+
+namespace confide {
+
+// A record whose shopper has no data key can never be read again (its
+// erasure destroyed the key): it is passed over, not a reason to refuse
+// the whole region.
+Status Cell::Impl::LoadLedgers() {
+  uint64_t keyless = 0;
+  Status s = store->ScanPrefix(Family::kConsent, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+    ShopperKey holder(k.substr(0, 16));
+    const Key256* key = KeyOfLocked(holder);
+    if (!key) return ++keyless, true;
+    auto plain = confide::Open(*key, v, k);
+    auto record = plain.ok() ? DecodeConsentRecord(*plain) : Result<ConsentRecord>(plain.status());
+    if (!record.ok())
+      return Status(record.status().code(), "consent record of a shopper: " + record.status().message());
+    ledgers[holder].push_back(std::move(*record));
+    return true;
+  });
+  if (keyless)
+    spdlog::warn(R"("msg":"consent records without a data key passed over","region":"{}","records":{})", region.id,
+                 keyless);
+  return s;
+}
+
+const ConsentState& Cell::Impl::ConsentStateLocked(const ShopperKey& root) {
+  auto it = consent_states.find(root);
+  if (it != consent_states.end()) return it->second;
+  std::vector<ConsentRecord> records;
+  for (const auto& member : graph.MembersOf(root)) {
+    auto l = ledgers.find(member);
+    if (l != ledgers.end()) records.insert(records.end(), l->second.begin(), l->second.end());
+  }
+  return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
+}
+
+Cell::ConsentView Cell::Impl::ConsentViewLocked(const ShopperKey& root) {
+  ConsentView view;
+  view.state = ConsentStateLocked(root);
+  for (const auto& member : graph.MembersOf(root)) {
+    auto l = ledgers.find(member);
+    if (l != ledgers.end()) view.history.insert(view.history.end(), l->second.begin(), l->second.end());
+  }
+  std::stable_sort(view.history.begin(), view.history.end(),
+                   [](const ConsentRecord& a, const ConsentRecord& b) { return a.timestamp < b.timestamp; });
+  return view;
+}
+
+// Same time first: only those records are encoded and compared.
+bool Cell::Impl::HoldsConsentLocked(const ShopperKey& root, const ConsentRecord& record) {
+  std::string encoded;
+  for (const auto& member : graph.MembersOf(root)) {
+    auto l = ledgers.find(member);
+    if (l == ledgers.end()) continue;
+    for (const ConsentRecord& held : l->second) {
+      if (held.timestamp != record.timestamp) continue;
+      if (encoded.empty()) encoded = EncodeConsentRecord(record);
+      if (EncodeConsentRecord(held) == encoded) return true;
+    }
+  }
+  return false;
+}
+
+Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records,
+                                       WriteBatch& batch) {
+  const Key256* data_key = KeyOfLocked(root);
+  if (!data_key) return Status(Code::kDataLoss, "the shopper has no data key");
+  for (const ConsentRecord& record : records) {
+    std::string key = root;
+    PutFixed64BE(key, OrderedInt64(record.timestamp));
+    char nonce[8];
+    RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
+    key.append(nonce, sizeof nonce);
+    batch.Put(Family::kConsent, key, Seal(*data_key, EncodeConsentRecord(record), key));
+  }
+  CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
+  ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
+  consent_states.erase(root);
+  return {};
+}
+
+Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  absl::MutexLock lock(&m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root || m.ConsentStateLocked(*root).gpc) return false;
+  ConsentRecord record = GpcRecord(NowMicros(), user_agent);
+  WriteBatch batch;
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
+  return true;
+}
+
+Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  absl::MutexLock lock(&m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root) return std::optional<ConsentView>();
+  return std::optional<ConsentView>(m.ConsentViewLocked(*root));
+}
+
+Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
+                                              bool gpc_signal) {
+  if (gpc_signal && record.purposes[static_cast<size_t>(Purpose::kMarketing)].value_or(false))
+    return Status(Code::kFailedPrecondition,
+                  "a marketing grant cannot come with a Global Privacy Control signal, which refuses marketing",
+                  "purposes.marketing");
+  Impl& m = *impl_;
+  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  absl::MutexLock lock(&m.identity_mu);
+  WriteBatch batch;
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  if (!root.ok()) return root.status();
+  std::vector<ConsentRecord> records;
+  // The signal came with the request, before its decisions: a microsecond
+  // earlier keeps that order in the ledger's keys.
+  if (gpc_signal && !m.ConsentStateLocked(*root).gpc)
+    records.push_back(GpcRecord(record.timestamp - 1, record.user_agent));
+  records.push_back(record);
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, records, batch));
+  return m.ConsentViewLocked(*root);
+}
+
+Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
+  Impl& m = *impl_;
+  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  absl::MutexLock lock(&m.identity_mu);
+  if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return false;
+  WriteBatch batch;
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  if (!root.ok()) return root.status();
+  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
+  return true;
+}
+
+Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  absl::MutexLock lock(&m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  static const ConsentState kNoLedger;
+  const ConsentState& state = root ? m.ConsentStateLocked(*root) : kNoLedger;
+  return Decide(m.region.legal_basis, state, purpose, NowMicros(), gpc_signal, root.value_or(ShopperKey()));
+}
+
+}  // namespace confide

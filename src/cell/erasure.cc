@@ -1,0 +1,77 @@
+// Erasure (GDPR article 17) by crypto-shredding, in one atomic write.
+#include "cell/cell_impl.h"
+#include "core/bytes.h"
+#include "core/json_writer.h"
+
+namespace confide {
+
+Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  ErasureReceipt receipt;
+  receipt.at = NowMicros();
+  if (m.bulk_on.load(std::memory_order_acquire))
+    return Status(Code::kUnavailable, "an import is loading this region: erase when it has finished");
+  // No ingest is between resolving this shopper's key and writing under it.
+  absl::MutexLock no_writes(&m.write_mu);
+  absl::MutexLock lock(&m.identity_mu);
+  auto root = m.graph.Find(pseudonym);
+  if (!root) return receipt;
+  receipt.found = true;
+  const std::vector<ShopperKey> members = m.graph.Members(*root);
+
+  // The data keys and every row they sealed go in one atomic, synced
+  // write: from the moment it returns no copy of those rows (in files not
+  // yet compacted, or in copies taken earlier but opened with the current
+  // region's keys) can be opened, and a crash before it leaves the
+  // shopper whole (the erasure is then retried, never half done).
+  WriteBatch batch;
+  for (const auto& member : members) {
+    const std::string end = PrefixSuccessor(member);
+    batch.Delete(Family::kDataKeys, member);
+    CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view, std::string_view) {
+      ++receipt.events;
+      return true;
+    }));
+    batch.DeleteRange(Family::kEvents, member, end);
+    batch.DeleteRange(Family::kConsent, member, end);
+    if (auto ledger = m.ledgers.find(member); ledger != m.ledgers.end())
+      receipt.consent_records += ledger->second.size();
+  }
+  std::vector<std::string> identifiers;
+  receipt.identifiers = m.graph.GroupDeletes(*root, batch, &identifiers);
+  CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+
+  // Memory follows the store only once the store has changed.
+  for (const auto& member : members) {
+    if (auto it = m.data_keys.find(Key128(member)); it != m.data_keys.end()) {
+      Wipe(it->second);
+      m.data_keys.erase(it);
+    }
+    m.ledgers.erase(member);
+  }
+  m.graph.Forget(*root);
+  m.consent_states.erase(*root);
+  receipt.shoppers = members.size();
+  for (const auto& p : identifiers) receipt.subjects.push_back(HexEncode(p));
+  m.history_epoch.fetch_add(1, std::memory_order_release);
+  return receipt;
+}
+
+std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
+  JsonWriter w;
+  w.BeginObject().Key("erased").Bool(r.found).Key("at").String(FormatRfc3339(r.at));
+  if (!r.found) {
+    w.Key("note").String("no data is held for this identifier (never seen, or erased already)");
+  } else {
+    w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
+    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
+    w.Key("identifiers").Uint(r.identifiers).EndObject();
+  }
+  w.Key("models").BeginObject().Key("shopper_rows").Uint(0);
+  w.Key("status").String(kModelsHoldNoShopper);
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+}  // namespace confide

@@ -1,0 +1,213 @@
+// Cell::Ingest in named steps: pseudonymize, claim, resolve, probe, seal, write.
+#include <algorithm>
+
+#include "cell/cell_impl.h"
+
+namespace confide {
+
+class Cell::Impl::IngestCall {
+ public:
+  IngestCall(Impl& m, std::vector<Event>& events) : m_(m), events_(events), outcomes_(events.size()) {}
+  ~IngestCall() {
+    for (auto& t : targets_) Wipe(t.key);
+    absl::MutexLock lock(&m_.inflight_mu);
+    for (const auto& k : claimed_) m_.inflight.erase(k);
+  }
+
+  Result<std::vector<IngestOutcome>> Run() {
+    Pseudonymize();
+    Claim();
+    // No erasure runs between resolving a shopper's data key and writing
+    // rows sealed under it (cell_impl.h).
+    absl::ReaderMutexLock no_erasure(&m_.write_mu);
+    CONFIDE_RETURN_IF_ERROR(Resolve());
+    bulk_ = m_.bulk_on.load(std::memory_order_acquire);
+    CONFIDE_RETURN_IF_ERROR(bulk_ ? ProbeBulk() : m_.store->Contains(Family::kEvents, probe_, found_));
+    SortedRows rows = Seal();
+    const size_t stored = rows.size();
+    CONFIDE_RETURN_IF_ERROR(bulk_ ? HoldForCommit(std::move(rows)) : Write(std::move(rows)));
+    if (!bulk_) m_.events_stored.fetch_add(stored, std::memory_order_relaxed);
+    for (const auto& t : targets_) m_.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
+    return std::move(outcomes_);
+  }
+
+ private:
+  struct Target {
+    size_t index;
+    ShopperKey root;
+    Key256 key;
+    size_t first_probe, probes;  // this event's keys in probe_: one per group member
+  };
+
+  // Pseudonyms outside the lock: they are the costly part of resolution. A
+  // shopper's events come in runs (a session, an order's lines): each
+  // identifier is pseudonymized once per call.
+  void Pseudonymize() {
+    const size_t n = events_.size();
+    ids_.resize(n);
+    event_ids_.resize(n);
+    absl::flat_hash_map<std::string_view, std::string> seen[kIdKindCount];
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0 && std::equal(std::begin(events_[i].ids), std::end(events_[i].ids), std::begin(events_[i - 1].ids))) {
+        ids_[i] = ids_[i - 1];
+      } else {
+        for (size_t k = 0; k < kIdKindCount; ++k) {
+          IdKind kind = static_cast<IdKind>(k);
+          const std::string& raw = events_[i].id(kind);
+          if (raw.empty()) continue;
+          auto [it, added] = seen[k].try_emplace(raw);
+          if (added) it->second = m_.pseudonyms->Of(IdKindName(kind), raw);
+          ids_[i].push_back({kind, it->second});
+        }
+      }
+      event_ids_[i] = m_.pseudonyms->Of(kEventDomain, events_[i].event_id);
+    }
+  }
+
+  // Claims event ids; a repeat within this call or in a concurrent one is
+  // a duplicate. The destructor releases the claims.
+  void Claim() {
+    claimed_.reserve(events_.size());
+    absl::MutexLock lock(&m_.inflight_mu);
+    for (size_t i = 0; i < events_.size(); ++i) {
+      Key128 id(event_ids_[i]);
+      if (m_.inflight.insert(id).second) {
+        claimed_.push_back(id);
+        candidates_.push_back(i);
+      } else {
+        outcomes_[i].kind = IngestOutcome::Kind::kDuplicate;
+      }
+    }
+  }
+
+  // Finds each claimed event's group (creating shoppers as needed) and the
+  // keys under which any member may hold it already.
+  Status Resolve() {
+    targets_.reserve(candidates_.size());
+    probe_.reserve(candidates_.size());
+    absl::MutexLock lock(&m_.identity_mu);
+    WriteBatch identity_batch;
+    for (size_t i : candidates_) {
+      auto root = m_.ResolveLocked(ids_[i], [&](IdKind k) { return std::string_view(events_[i].id(k)); },
+                                   identity_batch);
+      const Key256* key = root.ok() ? m_.KeyOfLocked(*root) : nullptr;
+      if (!root.ok() || !key) {
+        const Status why = root.ok() ? Status(Code::kDataLoss, "the shopper has no data key") : root.status();
+        outcomes_[i] = {IngestOutcome::Kind::kRejected, why.field(), why.message()};
+        continue;
+      }
+      Target t{i, *root, *key, probe_.size(), 0};
+      for (const auto& member : m_.graph.MembersOf(*root)) {
+        probe_.push_back(std::string(member).append(event_ids_[i]));  // the event row's key
+        ++t.probes;
+      }
+      targets_.push_back(std::move(t));
+    }
+    // Written before any event sealed under these keys, so the synced event
+    // write also makes them durable (the log is ordered). A bulk load holds
+    // them for the same commit as those events, or an earlier one.
+    const bool held = m_.bulk_on.load(std::memory_order_acquire) && m_.HoldIdentityBatch(identity_batch);
+    if (identity_batch.empty() || held) return {};
+    return m_.store->Write(identity_batch, Durability::kBuffered);
+  }
+
+  // In a bulk load, rows held in memory count as stored. They are looked
+  // up before the store is probed (a row leaves memory only after the
+  // store holds it), and the store is probed only for keys that may be there.
+  Status ProbeBulk() {
+    found_.assign(probe_.size(), false);
+    std::vector<std::string> ask;
+    std::vector<size_t> asked;
+    {
+      absl::MutexLock lock(&m_.bulk_mu);
+      for (size_t p = 0; p < probe_.size(); ++p) {
+        if (p + kPrefetchAhead < probe_.size()) PrefetchBulkKey(probe_[p + kPrefetchAhead]);
+        if (m_.bulk_fresh && !m_.bulk_added.MayContain(probe_[p])) continue;
+        if (m_.bulk_pending_keys.Contains(probe_[p]) || m_.bulk_committing_keys.Contains(probe_[p])) {
+          found_[p] = true;
+        } else {
+          asked.push_back(p);
+          ask.push_back(std::move(probe_[p]));
+        }
+      }
+    }
+    std::vector<bool> in_store;
+    CONFIDE_RETURN_IF_ERROR(m_.store->Contains(Family::kEvents, ask, in_store));
+    for (size_t a = 0; a < asked.size(); ++a) found_[asked[a]] = in_store[a];
+    return {};
+  }
+
+  void PrefetchBulkKey(std::string_view key) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.bulk_mu) {
+    if (m_.bulk_fresh) {
+      m_.bulk_added.Prefetch(key);
+    } else {
+      m_.bulk_pending_keys.Prefetch(key);
+      m_.bulk_committing_keys.Prefetch(key);
+    }
+  }
+
+  // Seals each event that no member holds under its group's data key.
+  SortedRows Seal() {
+    SortedRows rows;
+    rows.Reserve(targets_.size() * 160);
+    std::string plain, key;
+    for (auto& t : targets_) {
+      const auto first = found_.begin() + static_cast<ptrdiff_t>(t.first_probe);
+      if (std::any_of(first, first + static_cast<ptrdiff_t>(t.probes), [](bool f) { return f; })) {
+        outcomes_[t.index].kind = IngestOutcome::Kind::kDuplicate;
+        continue;
+      }
+      key.assign(t.root).append(event_ids_[t.index]);  // the row key, without a new string per row
+      plain.clear();
+      EncodeEvent(events_[t.index], plain);
+      rows.AddWith(key, [&](std::string& out) { SealTo(t.key, plain, key, out); });
+    }
+    Wipe(plain);
+    return rows;
+  }
+
+  // Rows are put in key order: the memtable's skiplist then inserts each
+  // next to the last instead of searching from the top.
+  Status Write(SortedRows rows) {
+    if (rows.empty()) return {};
+    rows.Sort();
+    WriteBatch batch;
+    rows.ForEach([&](std::string_view k, std::string_view sealed) { batch.Put(Family::kEvents, k, sealed); });
+    return m_.store->Write(batch, m_.options.durability);
+  }
+
+  Status HoldForCommit(SortedRows rows) {
+    std::vector<std::string_view> added;
+    added.reserve(rows.size());
+    rows.ForEach([&](std::string_view k, std::string_view) { added.push_back(k); });
+    absl::MutexLock lock(&m_.bulk_mu);
+    for (size_t r = 0; r < added.size(); ++r) {
+      if (r + kPrefetchAhead < added.size()) {
+        m_.bulk_pending_keys.Prefetch(added[r + kPrefetchAhead]);
+        if (m_.bulk_fresh) m_.bulk_added.Prefetch(added[r + kPrefetchAhead]);
+      }
+      m_.bulk_pending_keys.Insert(added[r]);
+      if (m_.bulk_fresh) m_.bulk_added.Insert(added[r]);
+    }
+    m_.bulk_pending[0].Append(std::move(rows));
+    return {};
+  }
+
+  Impl& m_;
+  std::vector<Event>& events_;
+  std::vector<IngestOutcome> outcomes_;
+  std::vector<std::vector<IdentifierRef>> ids_;
+  std::vector<std::string> event_ids_;
+  std::vector<Key128> claimed_;
+  std::vector<size_t> candidates_;
+  std::vector<Target> targets_;
+  std::vector<std::string> probe_;
+  std::vector<bool> found_;
+  bool bulk_ = false;
+};
+
+Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
+  return Impl::IngestCall(*impl_, events).Run();
+}
+
+}  // namespace confide

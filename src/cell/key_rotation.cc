@@ -1,0 +1,49 @@
+// Rotation of the region's key-encryption key while serving.
+#include "cell/cell_impl.h"
+
+namespace confide {
+
+Result<Cell::KeyRotation> Cell::RotateKeys() {
+  Impl& m = *impl_;
+  if (m.bulk_on.load(std::memory_order_acquire))
+    return Status(Code::kUnavailable, "an import is loading this region: rotate when it has finished");
+  KeyRotation r;
+  std::vector<ShopperKey> shoppers;
+  {
+    absl::MutexLock lock(&m.identity_mu);
+    r.old_version = m.keys.kek_version;
+    auto staged = AddRegionKek(m.keys);
+    if (!staged.ok()) return staged.status();
+    Wipe(m.keys.kek);
+    m.keys = std::move(*staged);  // shoppers created from now on are wrapped under the new KEK
+    r.new_version = m.keys.kek_version;
+    shoppers.reserve(m.data_keys.size());
+    for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper.str());
+  }
+  // In chunks: the lock is held to wrap, not while the chunk syncs, so
+  // requests go on. A shopper erased while its chunk was being written gets
+  // its re-wrapped key deleted again right after.
+  constexpr size_t kChunk = 2'000;
+  for (size_t start = 0; start < shoppers.size(); start += kChunk) {
+    const size_t end = std::min(shoppers.size(), start + kChunk);
+    WriteBatch batch;
+    {
+      absl::MutexLock lock(&m.identity_mu);
+      for (size_t i = start; i < end; ++i)
+        if (const Key256* dek = m.KeyOfLocked(shoppers[i]))
+          batch.Put(Family::kDataKeys, shoppers[i], WrapDataKey(m.keys, *dek, shoppers[i]));
+    }
+    CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+    r.rewrapped += batch.size();
+    absl::MutexLock lock(&m.identity_mu);
+    WriteBatch erased;
+    for (size_t i = start; i < end; ++i)
+      if (!m.KeyOfLocked(shoppers[i])) erased.Delete(Family::kDataKeys, shoppers[i]);
+    if (!erased.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(erased, Durability::kSync));
+  }
+  absl::MutexLock lock(&m.identity_mu);
+  CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));
+  return r;
+}
+
+}  // namespace confide
