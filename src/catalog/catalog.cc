@@ -98,16 +98,11 @@ Result<StoreLocation> DecodeStore(std::string_view id, std::string_view in) {
 // Scans a family, decoding each record; stops at the first undecodable one.
 template <typename Decode, typename Fn>
 Status ForEachDecoded(Store& store, Family family, Decode decode, const Fn& fn) {
-  Status inner;
-  Status s = store.ScanPrefix(family, "", [&](std::string_view k, std::string_view v) {
+  return store.ScanPrefix(family, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
     auto record = decode(k, v);
-    if (!record.ok()) {
-      inner = record.status();
-      return false;
-    }
+    if (!record.ok()) return record.status();
     return fn(*record);
   });
-  return inner.ok() ? s : inner;
 }
 
 std::string InventoryKey(std::string_view location, std::string_view product) {
@@ -196,19 +191,16 @@ Status Catalog::LoadMirror() {
   if (mirrored_.load(std::memory_order_relaxed)) return {};
   CONFIDE_RETURN_IF_ERROR(ForEachProduct([&](const Product& p) { return mirror_->Put(p), true; }));
   CONFIDE_RETURN_IF_ERROR(ForEachStore([&](const StoreLocation& s) { return mirror_->Put(s), true; }));
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) {
-    size_t zero = k.find('\0');
-    uint64_t q;
-    if (zero == std::string_view::npos || !GetVarint64(v, q)) {
-      inner = Status(Code::kDataLoss, "stored inventory is malformed");
-      return false;
-    }
-    mirror_->Put(InventoryLevel{std::string(k.substr(0, zero)), std::string(k.substr(zero + 1)), static_cast<int64_t>(q)});
-    return true;
-  });
-  CONFIDE_RETURN_IF_ERROR(s);
-  CONFIDE_RETURN_IF_ERROR(inner);
+  CONFIDE_RETURN_IF_ERROR(
+      store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+        size_t zero = k.find('\0');
+        uint64_t q;
+        if (zero == std::string_view::npos || !GetVarint64(v, q))
+          return Status(Code::kDataLoss, "stored inventory is malformed");
+        mirror_->Put(
+            InventoryLevel{std::string(k.substr(0, zero)), std::string(k.substr(zero + 1)), static_cast<int64_t>(q)});
+        return true;
+      }));
   mirrored_.store(true, std::memory_order_release);
   return {};
 }
@@ -276,16 +268,11 @@ Status Catalog::ForEachStockOf(std::string_view product_id,
                                const std::function<bool(std::string_view, int64_t)>& fn) {
   std::string prefix(product_id);
   prefix.push_back('\0');
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kStock, prefix, [&](std::string_view k, std::string_view v) {
+  return store_.ScanPrefix(Family::kStock, prefix, [&](std::string_view k, std::string_view v) -> Result<bool> {
     uint64_t q;
-    if (!GetVarint64(v, q)) {
-      inner = Status(Code::kDataLoss, "stored stock is malformed");
-      return false;
-    }
+    if (!GetVarint64(v, q)) return Status(Code::kDataLoss, "stored stock is malformed");
     return fn(k.substr(prefix.size()), static_cast<int64_t>(q));
   });
-  return inner.ok() ? s : inner;
 }
 
 Status Catalog::EnsureStockIndex() {
@@ -294,19 +281,16 @@ Status Catalog::EnsureStockIndex() {
   if (!marked.ok()) return marked.status();
   if (marked->has_value()) return {};
   WriteBatch b;
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) {
-    size_t zero = k.find('\0');
-    if (zero == std::string_view::npos) return true;
-    b.Put(Family::kStock, InventoryKey(k.substr(zero + 1), k.substr(0, zero)), v);
-    if (b.size() >= 10'000) {
-      inner = store_.Write(b, Durability::kBuffered);
-      b.Clear();
-    }
-    return inner.ok();
-  });
-  CONFIDE_RETURN_IF_ERROR(s);
-  CONFIDE_RETURN_IF_ERROR(inner);
+  CONFIDE_RETURN_IF_ERROR(
+      store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+        size_t zero = k.find('\0');
+        if (zero == std::string_view::npos) return true;
+        b.Put(Family::kStock, InventoryKey(k.substr(zero + 1), k.substr(0, zero)), v);
+        if (b.size() < 10'000) return true;
+        CONFIDE_RETURN_IF_ERROR(store_.Write(b, Durability::kBuffered));
+        b.Clear();
+        return true;
+      }));
   b.Put(Family::kMeta, kMarker, "1");
   return store_.Write(b);
 }

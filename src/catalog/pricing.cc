@@ -240,17 +240,12 @@ Result<std::vector<PriceRule>> PriceList::RulesOf(std::string_view product_id) {
   return it->second;
 }
 
-Status PriceList::ForEach(const std::function<bool(const PriceRule&)>& fn) {
-  Status inner;
-  Status s = store_.ScanPrefix(Family::kPrices, "", [&](std::string_view k, std::string_view v) {
+Status PriceList::ForEach(const std::function<Result<bool>(const PriceRule&)>& fn) {
+  return store_.ScanPrefix(Family::kPrices, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
     auto r = DecodeRule(k, v);
-    if (!r.ok()) {
-      inner = r.status();
-      return false;
-    }
+    if (!r.ok()) return r.status();
     return fn(*r);
   });
-  return inner.ok() ? s : inner;
 }
 
 Result<Quote> PriceList::QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context) {
@@ -280,7 +275,6 @@ Quote PriceBook::For(const Product& product, const PriceContext& context) const 
 Result<std::vector<PriceInconsistency>> PriceConsistencyReport(Catalog& catalog, PriceList& prices, Micros now) {
   std::vector<PriceInconsistency> report;
   std::vector<PriceRule> rules;
-  Status inner;
   auto flush = [&]() -> Status {
     if (rules.empty()) return {};
     auto product = catalog.GetProduct(rules.front().product_id);
@@ -315,16 +309,11 @@ Result<std::vector<PriceInconsistency>> PriceConsistencyReport(Catalog& catalog,
     rules.clear();
     return {};
   };
-  Status s = prices.ForEach([&](const PriceRule& r) {
-    if (!rules.empty() && rules.front().product_id != r.product_id) {
-      inner = flush();
-      if (!inner.ok()) return false;
-    }
+  CONFIDE_RETURN_IF_ERROR(prices.ForEach([&](const PriceRule& r) -> Result<bool> {
+    if (!rules.empty() && rules.front().product_id != r.product_id) CONFIDE_RETURN_IF_ERROR(flush());
     rules.push_back(r);
     return true;
-  });
-  CONFIDE_RETURN_IF_ERROR(s);
-  CONFIDE_RETURN_IF_ERROR(inner);
+  }));
   CONFIDE_RETURN_IF_ERROR(flush());
   return report;
 }

@@ -95,7 +95,7 @@ class PriceList {
   // In rule id order.
   Result<std::vector<PriceRule>> RulesOf(std::string_view product_id);
   // Every rule, grouped by product (product order); return false to stop.
-  Status ForEach(const std::function<bool(const PriceRule&)>& fn);
+  Status ForEach(const std::function<Result<bool>(const PriceRule&)>& fn);
   // The quote for one product (kNotFound, field product_id, if the
   // catalog lacks it).
   Result<Quote> QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context);

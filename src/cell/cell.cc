@@ -139,14 +139,20 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto impl = std::make_unique<Impl>();
   impl->region = region;
   impl->options = options;
-  auto keys = LoadOrCreateRegionKeys(key_dir, region.id);
-  if (!keys.ok()) return keys.status();
-  impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
-  impl->token_key = keys->token_key;
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
+  bool holds_data_keys = false;
+  CONFIDE_RETURN_IF_ERROR(impl->store->ScanRange(Family::kDataKeys, "", "", [&](std::string_view, std::string_view) {
+    holds_data_keys = true;
+    return false;
+  }));
+  // A fresh root key could open none of the data keys already stored.
+  auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
+  if (!keys.ok()) return keys.status();
+  impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
+  impl->token_key = keys->token_key;
   impl->catalog = std::make_unique<Catalog>(*impl->store);
   impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());

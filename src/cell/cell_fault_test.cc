@@ -3,7 +3,10 @@
 // after a crash, and what was acknowledged, and only that, is there.
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+
 #include <atomic>
+#include <filesystem>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -180,6 +183,25 @@ TEST_F(CellFaultTest, AKeyRotationCutAtAnyStepStillOpensEveryDataKey) {
     ASSERT_LT(step, 10u);
   }
   EXPECT_EQ(EventsOf("R" + std::to_string(kShoppers - 1)), 1);
+}
+
+// A region whose key file went missing must not start under a fresh root:
+// it could open none of the stored data keys.
+TEST_F(CellFaultTest, AMissingKeyFileIsAnErrorNeverAFreshKey) {
+  Open();
+  ASSERT_TRUE(cell_->Ingest({Purchase("M-1", "M")}).ok());
+  cell_.reset();
+  std::filesystem::rename(dir("keys") + "/eu.key", dir("keys") + "/eu.key.moved");
+  auto reopened = Cell::Open(RegionConfig{"eu", LegalBasis::kOptOut, "EUR", ""}, dir("data"), dir("keys"));
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_NE(reopened.status().message().find("eu.key"), std::string::npos) << reopened.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(dir("keys") + "/eu.key"));
+  std::filesystem::rename(dir("keys") + "/eu.key.moved", dir("keys") + "/eu.key");
+  Open();
+  EXPECT_EQ(EventsOf("M"), 1);
+  struct stat st;
+  ASSERT_EQ(::stat((dir("data") + "/eu").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u) << "the region's directory is private";
 }
 
 TEST_F(CellFaultTest, FailedReadsAreErrorsNeverEmptyAnswers) {

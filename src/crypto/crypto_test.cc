@@ -152,6 +152,20 @@ TEST_F(CryptoTest, ReadableKeyFileIsRefused) {
   EXPECT_NE(r.status().message().find("chmod 600"), std::string::npos);
 }
 
+TEST_F(CryptoTest, ASymlinkedKeyFileIsRefusedAndAMissingOneMadeOnlyWhenAllowed) {
+  ASSERT_TRUE(LoadOrCreateRegionKeys(dir_.string(), "eu").ok());
+  std::filesystem::create_symlink(dir_ / "eu.key", dir_ / "us.key");
+  auto linked = LoadOrCreateRegionKeys(dir_.string(), "us");
+  ASSERT_FALSE(linked.ok());
+  EXPECT_EQ(linked.status().code(), Code::kPermissionDenied);
+  EXPECT_NE(linked.status().message().find("us.key"), std::string::npos);
+  auto missing = LoadOrCreateRegionKeys(dir_.string(), "apac", /*create_if_missing=*/false);
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(missing.status().message().find("apac.key"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "apac.key")) << "nothing created";
+}
+
 TEST_F(CryptoTest, EnvironmentKeyWinsAndBadOneIsNamed) {
   ::setenv("CONFIDE_REGION_KEY_APAC", std::string(64, 'a').c_str(), 1);
   auto r = LoadOrCreateRegionKeys(dir_.string(), "apac");

@@ -109,11 +109,13 @@ Status WriteKeyFile(const std::string& path, std::string body) {
 }
 
 Status ReadKeyFile(const std::string& path, KeyFile& file) {
-  std::ifstream in(path);
-  if (!in) return Status(Code::kIoError, path + ": cannot read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string text = ss.str();
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Status(Code::kIoError, path + ": cannot read: " + std::strerror(errno));
+  std::string text;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  sodium_memzero(buf, sizeof buf);
   Status s = ParseKeyFile(text, path, file);
   sodium_memzero(text.data(), text.size());
   return s;
@@ -137,7 +139,8 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
   return keys;
 }
 
-Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region) {
+Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region,
+                                          bool create_if_missing) {
   std::string env = EnvName(region);
   if (const char* v = std::getenv(env.c_str())) {
     auto root = ParseHexKey(v, "environment variable " + env);
@@ -149,8 +152,12 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
   }
   std::string path = key_dir + "/" + region + ".key";
   struct stat st;
-  if (::stat(path.c_str(), &st) != 0) {
+  if (::lstat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Status(Code::kIoError, path + ": " + std::strerror(errno));
+    if (!create_if_missing)
+      return Status(Code::kFailedPrecondition,
+                    path + ": missing, but the region's database holds data keys wrapped by it: restore this "
+                           "file (a new key cannot open them)");
     std::error_code ec;
     std::filesystem::create_directories(key_dir, ec);
     if (ec) return Status(Code::kIoError, key_dir + ": cannot create: " + ec.message());
@@ -166,6 +173,10 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
     keys.source = path;
     return keys;
   }
+  if (!S_ISREG(st.st_mode))
+    return Status(Code::kPermissionDenied, path + ": key file is not a regular file (a symbolic link?)");
+  if (st.st_uid != ::geteuid())
+    return Status(Code::kPermissionDenied, path + ": key file is owned by another user");
   if (st.st_mode & 077)
     return Status(Code::kPermissionDenied,
                   path + ": key file is readable by group or others; run chmod 600 on it");

@@ -28,7 +28,13 @@ struct RegionKeys {
   std::string source;  // "env" or the file path; never the key
 };
 
-Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region);
+// The key file must be a regular file (not a symbolic link) owned by this
+// process's user and readable by it alone (kPermissionDenied otherwise).
+// A missing file is created with a fresh root only if `create_if_missing`
+// (a region whose database already holds wrapped data keys needs the
+// file it had: kFailedPrecondition naming it, and nothing created).
+Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region,
+                                          bool create_if_missing = true);
 
 // KEK rotation, crash-safe in three steps that the cell drives:
 //  1. AddRegionKek writes a fresh random KEK (version + 1) into the key file

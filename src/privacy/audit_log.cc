@@ -228,13 +228,9 @@ Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros
                                                 size_t limit) {
   std::vector<AuditEntry> out;
   if (limit == 0) return out;
-  Status decode_error;
-  Status st = store_.ScanRange(Family::kAudit, {}, {}, [&](std::string_view key, std::string_view value) {
+  Status st = store_.ScanRange(Family::kAudit, {}, {}, [&](std::string_view key, std::string_view value) -> Result<bool> {
     auto e = DecodeAuditEntry(value);
-    if (!e.ok()) {
-      decode_error = Status(Code::kDataLoss, DescribeKey(key) + ": " + e.status().message());
-      return false;
-    }
+    if (!e.ok()) return Status(Code::kDataLoss, DescribeKey(key) + ": " + e.status().message());
     if ((subject.empty() || e->subject == subject) && e->time >= from && e->time < to) {
       out.push_back(std::move(*e));
       if (out.size() >= limit) return false;
@@ -242,7 +238,6 @@ Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros
     return true;
   });
   CONFIDE_RETURN_IF_ERROR(st);
-  CONFIDE_RETURN_IF_ERROR(decode_error);
   return out;
 }
 

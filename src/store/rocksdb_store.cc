@@ -11,6 +11,11 @@
 #include <atomic>
 #include <filesystem>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include "store/store.h"
 
 namespace confide {
@@ -47,6 +52,8 @@ class RocksDbStore final : public Store {
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status(Code::kIoError, dir + ": cannot create: " + ec.message());
+    // Wrapped keys, the audit log and the links are for this user alone.
+    if (::chmod(dir.c_str(), 0700) != 0) return Status(Code::kIoError, dir + ": " + std::strerror(errno));
     // Table files of bulk loads are written here, then moved into the
     // database; what a crash left behind was never part of it.
     std::filesystem::remove_all(dir + "/bulk", ec);
