@@ -226,8 +226,29 @@ void WriteEventJson(JsonWriter& w, const Event& e) {
 }
 
 namespace {
+
 constexpr char kCodecVersion = 1;
+
+// GetVarint64 that also refuses what PutVarint64 never writes: a number
+// in more bytes than it needs (a trailing 0x00 group), or bits past the
+// 64th. DecodeEvent must not accept two spellings of one event.
+bool GetCanonicalVarint64(std::string_view& in, uint64_t& v) {
+  const std::string_view start = in;
+  if (!GetVarint64(in, v)) return false;
+  const size_t used = start.size() - in.size();
+  const auto last = static_cast<uint8_t>(start[used - 1]);
+  return used == 1 || (last != 0 && (used < 10 || last == 1));
 }
+
+bool GetCanonicalString(std::string_view& in, std::string& out) {
+  uint64_t n;
+  if (!GetCanonicalVarint64(in, n) || n > in.size()) return false;
+  out = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
 
 void EncodeEvent(const Event& e, std::string& out) {
   out.push_back(kCodecVersion);
@@ -260,26 +281,23 @@ Status DecodeEvent(std::string_view in, Event& e) {
   e.timestamp = header->timestamp;
   e.channel = static_cast<Channel>(in[2]);
   in.remove_prefix(11);
-  std::string_view s;
-  auto str = [&](std::string& out) {
-    if (!GetLengthPrefixed(in, s)) return false;
-    out = s;
-    return true;
-  };
   uint64_t n;
-  if (!str(e.event_id)) return bad;
+  if (!GetCanonicalString(in, e.event_id)) return bad;
   for (auto& id : e.ids)
-    if (!str(id)) return bad;
-  if (!str(e.product_id) || !GetVarint64(in, n) || in.empty()) return bad;
+    if (!GetCanonicalString(in, id)) return bad;
+  if (!GetCanonicalString(in, e.product_id) || !GetCanonicalVarint64(in, n) || in.empty()) return bad;
   e.quantity = static_cast<int64_t>(n);
-  bool has_price = in[0] == 1;
+  const auto has_price = static_cast<uint8_t>(in[0]);
+  if (has_price > 1) return bad;
   in.remove_prefix(1);
   e.unit_price.reset();
   if (has_price) {
-    if (!GetVarint64(in, n)) return bad;
+    if (!GetCanonicalVarint64(in, n)) return bad;
     e.unit_price = static_cast<int64_t>(n);
   }
-  if (!str(e.currency) || !str(e.order_id) || !str(e.store_id) || !str(e.query) || !in.empty()) return bad;
+  if (!GetCanonicalString(in, e.currency) || !GetCanonicalString(in, e.order_id) ||
+      !GetCanonicalString(in, e.store_id) || !GetCanonicalString(in, e.query) || !in.empty())
+    return bad;
   return {};
 }
 
