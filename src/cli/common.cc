@@ -1,19 +1,8 @@
 #include "cli/common.h"
 
-#include <cstdio>
 #include <filesystem>
 
 namespace confide::cli {
-
-void AddConfigFlags(CLI::App& cmd, ConfigFlags& flags, bool serving) {
-  cmd.add_option("--config", flags.config_path, "configuration file (TOML); defaults apply without it");
-  cmd.add_option("--data-dir", flags.data_dir, "data directory (overrides the file)");
-  cmd.add_option("--regions", flags.regions, "regions this node hosts, comma-separated (overrides the file)")
-      ->check([](const std::string& value) {
-        return SplitList(value).empty() ? std::string("name at least one region") : std::string();
-      });
-  if (serving) cmd.add_option("--listen", flags.listen, "listen address host:port (overrides the file)");
-}
 
 Result<Config> ResolveConfig(const ConfigFlags& flags) {
   Config config = DefaultConfig();
@@ -51,21 +40,25 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
   return cell;
 }
 
-int Fail(const std::string& message) {
-  std::fprintf(stderr, "confide: %s\n", message.c_str());
-  return 1;
+Status FlagError(std::string line) { return Status(Code::kInvalidArgument, std::move(line)); }
+
+Status Prefixed(const std::string& prefix, const Status& status) {
+  return Status(status.code(), prefix + status.message(), status.field());
 }
 
-int Fail(const Status& status) { return Fail(status.message()); }
-
-int FailOption(const Status& status) {
-  return Fail(status.field().empty() ? status.message() : "--" + status.field() + ": " + status.message());
+Status OptionError(const Status& status) {
+  if (status.field().empty()) return status;
+  return Status(status.code(), "--" + status.field() + ": " + status.message(), status.field());
 }
 
 std::string Thousands(uint64_t v) {
-  std::string s = std::to_string(v);
-  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3) s.insert(static_cast<size_t>(i), ",");
-  return s;
+  const std::string digits = std::to_string(v);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
 }
 
 }  // namespace confide::cli

@@ -1,9 +1,14 @@
-// What the subcommands of `confide` share: loading the configuration with
-// command-line overrides, opening cells, and failing with one line.
+// What the commands of `confide` share: loading the configuration with
+// command-line overrides, opening cells, and how a command reports failure.
+//
+// Each command is a plain flags struct and a Run function (cli/<command>.h)
+// that tests call in process; the binary's CLI11 wiring (cli/commands.h)
+// only fills the struct. A Run function prints its results on the FILE it
+// is given and, on failure, returns a Status whose message() is the one
+// line `confide` prints on stderr after "confide: " before exiting 1.
 #pragma once
 
-#include <CLI/CLI.hpp>
-
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -19,9 +24,6 @@ struct ConfigFlags {
   std::string regions;      // --regions (hosted regions)
   std::string listen;       // --listen
 };
-
-// Adds --config and --data-dir (and --regions / --listen when asked).
-void AddConfigFlags(CLI::App& cmd, ConfigFlags& flags, bool serving);
 
 // The file (or defaults) with the flags applied, validated.
 Result<Config> ResolveConfig(const ConfigFlags& flags);
@@ -40,25 +42,13 @@ enum class IfMissing { kCreate, kFail };
 Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region,
                                        IfMissing if_missing = IfMissing::kFail);
 
-// Prints "confide: <message>" on stderr and returns exit code 1.
-int Fail(const std::string& message);
-int Fail(const Status& status);
-// As Fail, naming the command-line option "--<field>" when the status names a field.
-int FailOption(const Status& status);
+// kInvalidArgument carrying `line`, e.g. "--top: must be 1 to 100".
+Status FlagError(std::string line);
+// `status` with `prefix` in front of its message ("eu: ", "audit log: ").
+Status Prefixed(const std::string& prefix, const Status& status);
+// `status` with "--<field>: " in front of its message when it names a field.
+Status OptionError(const Status& status);
 
 std::string Thousands(uint64_t v);
-
-// Registers each subcommand; the callback sets `exit_code`.
-void AddServeCommand(CLI::App& app, int& exit_code);
-void AddImportCommand(CLI::App& app, int& exit_code);
-void AddKeysCommand(CLI::App& app, int& exit_code);
-void AddGenerateCommand(CLI::App& app, int& exit_code);
-void AddDemoCommand(CLI::App& app, int& exit_code);
-void AddTcfCommand(CLI::App& app, int& exit_code);
-void AddDsarCommand(CLI::App& app, int& exit_code);
-void AddAuditCommand(CLI::App& app, int& exit_code);
-void AddEvalCommand(CLI::App& app, int& exit_code);
-void AddTrainCommand(CLI::App& app, int& exit_code);
-void AddSuggestionsCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

@@ -1,7 +1,7 @@
 // confide: the one binary. See `confide --help` and README.md.
 #include <CLI/CLI.hpp>
 
-#include "cli/common.h"
+#include "cli/commands.h"
 #include "core/log.h"
 #include "crypto/aead.h"
 

@@ -1,5 +1,5 @@
-// `confide suggestions` as a user runs it: the export file and its
-// summary, and one-line errors with a non-zero exit.
+// `confide suggestions` as a user runs it: one-line errors with a non-zero
+// exit. The export and its summary are tested in process (commands_test.cc).
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -43,19 +43,6 @@ class SuggestionsCli : public ::testing::Test {
   std::string binary_;
   fs::path dir_;
 };
-
-TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
-  std::string data = (dir_ / "data").string(), out = (dir_ / "eu.ndjson").string();
-  // A consent import: shopper S1 grants marketing (nothing bought: nothing to say).
-  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,marketing\nS1,2026-01-01T00:00:00Z,true\nS2,2026-01-01T00:00:00Z,false\n";
-  RunResult imported = Confide("import --data-dir " + data + " --region eu --kind consent " + (dir_ / "consent.csv").string());
-  ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  RunResult r = Confide("suggestions --data-dir " + data + " --region eu --out " + out);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find(R"("region":"eu","shoppers_with_marketing":1,"written":0)"), std::string::npos) << r.out;
-  EXPECT_TRUE(fs::exists(out));
-  EXPECT_EQ(Slurp(out), "");
-}
 
 TEST_F(SuggestionsCli, BadInputExitsWithOneLine) {
   std::string data = (dir_ / "data").string();

@@ -53,7 +53,8 @@ std::string EncodeConsentRecord(const ConsentRecord& r) {
   return out;
 }
 
-Result<ConsentRecord> DecodeConsentRecord(std::string_view in) {
+Result<ConsentRecord> DecodeConsentRecord(std::string_view value) {
+  std::string_view in = value;
   const Status bad(Code::kDataLoss, "stored consent record is malformed");
   constexpr size_t kFixed = 1 + 8 + 1 + kPurposeCount + 2 + 1 + 8;
   if (in.size() < kFixed || in[0] != kCodecVersion) return bad;
@@ -77,6 +78,11 @@ Result<ConsentRecord> DecodeConsentRecord(std::string_view in) {
   r.tcf_string = s;
   if (!GetLengthPrefixed(in, s) || !in.empty()) return bad;
   r.user_agent = s;
+  // Presence flags other than 0 and 1, bytes under an absent field, opt-out
+  // bits past the last category and overlong lengths would all decode to a
+  // record the bytes do not say: refuse anything the encoder would not
+  // have written for it.
+  if (EncodeConsentRecord(r) != value) return bad;
   return r;
 }
 

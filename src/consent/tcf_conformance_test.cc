@@ -35,55 +35,59 @@ struct Coverage {
   int restrictions = 0, disclosed = 0, publisher_tc = 0, custom_purposes = 0;
 };
 
-void CompareOne(const std::string& tc_string, simdjson::dom::element ex, Coverage& cov) {
-  SCOPED_TRACE(tc_string);
-  auto decoded = DecodeTcString(tc_string);
-  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
-  const TcString& tc = *decoded;
-  int& n = cov.fields;
-  auto eq_int = [&](const char* key, int64_t actual) {
+// Compares decoded values with the expected object's fields, counting them.
+struct FieldChecker {
+  simdjson::dom::element ex;
+  int& n;
+
+  void Int(const char* key, int64_t actual) {
     EXPECT_EQ(int64_t(ex[key]), actual) << key;
     ++n;
-  };
-  auto eq_bool = [&](const char* key, bool actual) {
+  }
+  void Bool(const char* key, bool actual) {
     EXPECT_EQ(bool(ex[key]), actual) << key;
     ++n;
-  };
-  auto eq_str = [&](const char* key, const std::string& actual) {
+  }
+  void Str(const char* key, const std::string& actual) {
     EXPECT_EQ(std::string(std::string_view(ex[key])), actual) << key;
     ++n;
-  };
-  auto eq_ids = [&](const char* key, const std::vector<uint32_t>& actual) {
+  }
+  void Ids(const char* key, const std::vector<uint32_t>& actual) {
     EXPECT_EQ(JsonIds(ex[key]), actual) << key;
     ++n;
-  };
-  eq_int("version", tc.version);
-  eq_int("created_deciseconds", tc.created / 100'000);
-  eq_int("last_updated_deciseconds", tc.last_updated / 100'000);
-  eq_int("cmp_id", tc.cmp_id);
-  eq_int("cmp_version", tc.cmp_version);
-  eq_int("consent_screen", tc.consent_screen);
-  eq_str("consent_language", tc.consent_language);
-  eq_int("vendor_list_version", tc.vendor_list_version);
-  eq_int("tcf_policy_version", tc.tcf_policy_version);
-  eq_bool("is_service_specific", tc.is_service_specific);
-  eq_bool("use_non_standard_texts", tc.use_non_standard_texts);
-  eq_ids("special_feature_optins", MaskIds(tc.special_feature_optins, 12));
-  eq_ids("purpose_consents", MaskIds(tc.purpose_consents, 24));
-  eq_ids("purpose_legitimate_interests", MaskIds(tc.purpose_legitimate_interests, 24));
-  eq_bool("purpose_one_treatment", tc.purpose_one_treatment);
-  eq_str("publisher_cc", tc.publisher_cc);
-  eq_ids("vendor_consents", tc.vendor_consents.vendors.Ids());
-  eq_int("vendor_consents_max_id", tc.vendor_consents.max_vendor_id);
-  eq_str("vendor_consents_encoding", tc.vendor_consents.is_range_encoding ? "range" : "bitfield");
-  eq_ids("vendor_legitimate_interests", tc.vendor_legitimate_interests.vendors.Ids());
-  eq_int("vendor_legitimate_interests_max_id", tc.vendor_legitimate_interests.max_vendor_id);
-  eq_str("vendor_legitimate_interests_encoding", tc.vendor_legitimate_interests.is_range_encoding ? "range" : "bitfield");
+  }
+};
+
+// The core segment.
+void CompareCore(const TcString& tc, FieldChecker& eq, Coverage& cov) {
+  eq.Int("version", tc.version);
+  eq.Int("created_deciseconds", tc.created / 100'000);
+  eq.Int("last_updated_deciseconds", tc.last_updated / 100'000);
+  eq.Int("cmp_id", tc.cmp_id);
+  eq.Int("cmp_version", tc.cmp_version);
+  eq.Int("consent_screen", tc.consent_screen);
+  eq.Str("consent_language", tc.consent_language);
+  eq.Int("vendor_list_version", tc.vendor_list_version);
+  eq.Int("tcf_policy_version", tc.tcf_policy_version);
+  eq.Bool("is_service_specific", tc.is_service_specific);
+  eq.Bool("use_non_standard_texts", tc.use_non_standard_texts);
+  eq.Ids("special_feature_optins", MaskIds(tc.special_feature_optins, 12));
+  eq.Ids("purpose_consents", MaskIds(tc.purpose_consents, 24));
+  eq.Ids("purpose_legitimate_interests", MaskIds(tc.purpose_legitimate_interests, 24));
+  eq.Bool("purpose_one_treatment", tc.purpose_one_treatment);
+  eq.Str("publisher_cc", tc.publisher_cc);
+  eq.Ids("vendor_consents", tc.vendor_consents.vendors.Ids());
+  eq.Int("vendor_consents_max_id", tc.vendor_consents.max_vendor_id);
+  eq.Str("vendor_consents_encoding", tc.vendor_consents.is_range_encoding ? "range" : "bitfield");
+  eq.Ids("vendor_legitimate_interests", tc.vendor_legitimate_interests.vendors.Ids());
+  eq.Int("vendor_legitimate_interests_max_id", tc.vendor_legitimate_interests.max_vendor_id);
+  eq.Str("vendor_legitimate_interests_encoding", tc.vendor_legitimate_interests.is_range_encoding ? "range" : "bitfield");
   cov.encodings.insert(std::string("consents:") + (tc.vendor_consents.is_range_encoding ? "range" : "bitfield"));
   cov.encodings.insert(std::string("li:") + (tc.vendor_legitimate_interests.is_range_encoding ? "range" : "bitfield"));
+}
 
-  simdjson::dom::array restrictions = ex["publisher_restrictions"];
-  ASSERT_EQ(restrictions.size(), tc.publisher_restrictions.size());
+// The publisher restrictions, as many as expected.
+void CompareRestrictions(const TcString& tc, simdjson::dom::array restrictions, int& n, Coverage& cov) {
   size_t i = 0;
   for (auto r : restrictions) {
     const auto& got = tc.publisher_restrictions[i++];
@@ -93,29 +97,45 @@ void CompareOne(const std::string& tc_string, simdjson::dom::element ex, Coverag
     n += 3;
     ++cov.restrictions;
   }
+}
 
+// Which optional segments are present, and their fields.
+void CompareSegments(const TcString& tc, FieldChecker& eq, Coverage& cov) {
   std::set<int64_t> segments;
-  for (auto s : ex["segments"].get_array()) segments.insert(int64_t(s));
+  for (auto s : eq.ex["segments"].get_array()) segments.insert(int64_t(s));
   EXPECT_EQ(segments.count(1) == 1, tc.disclosed_vendors.has_value());
   EXPECT_EQ(segments.count(2) == 1, tc.allowed_vendors.has_value());
   EXPECT_EQ(segments.count(3) == 1, tc.publisher_tc.has_value());
-  n += 3;
+  eq.n += 3;
   if (tc.disclosed_vendors) {
-    eq_ids("disclosed_vendors", tc.disclosed_vendors->vendors.Ids());
+    eq.Ids("disclosed_vendors", tc.disclosed_vendors->vendors.Ids());
     ++cov.disclosed;
   }
-  if (tc.allowed_vendors) eq_ids("allowed_vendors", tc.allowed_vendors->vendors.Ids());
+  if (tc.allowed_vendors) eq.Ids("allowed_vendors", tc.allowed_vendors->vendors.Ids());
   if (tc.publisher_tc) {
     const auto& p = *tc.publisher_tc;
-    eq_ids("publisher_purposes_consents", MaskIds(p.purposes_consents, 24));
-    eq_ids("publisher_purposes_legitimate_interests", MaskIds(p.purposes_legitimate_interests, 24));
-    eq_int("num_custom_purposes", p.num_custom_purposes);
-    eq_ids("publisher_custom_purposes_consents", MaskIds(p.custom_purposes_consents, p.num_custom_purposes));
-    eq_ids("publisher_custom_purposes_legitimate_interests",
+    eq.Ids("publisher_purposes_consents", MaskIds(p.purposes_consents, 24));
+    eq.Ids("publisher_purposes_legitimate_interests", MaskIds(p.purposes_legitimate_interests, 24));
+    eq.Int("num_custom_purposes", p.num_custom_purposes);
+    eq.Ids("publisher_custom_purposes_consents", MaskIds(p.custom_purposes_consents, p.num_custom_purposes));
+    eq.Ids("publisher_custom_purposes_legitimate_interests",
            MaskIds(p.custom_purposes_legitimate_interests, p.num_custom_purposes));
     ++cov.publisher_tc;
     if (p.num_custom_purposes) ++cov.custom_purposes;
   }
+}
+
+void CompareOne(const std::string& tc_string, simdjson::dom::element ex, Coverage& cov) {
+  SCOPED_TRACE(tc_string);
+  auto decoded = DecodeTcString(tc_string);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().ToString();
+  const TcString& tc = *decoded;
+  FieldChecker eq{ex, cov.fields};
+  CompareCore(tc, eq, cov);
+  simdjson::dom::array restrictions = ex["publisher_restrictions"];
+  ASSERT_EQ(restrictions.size(), tc.publisher_restrictions.size());
+  CompareRestrictions(tc, restrictions, cov.fields, cov);
+  CompareSegments(tc, eq, cov);
   ++cov.strings;
 
   // The JSON output parses and carries the same id sets.

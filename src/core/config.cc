@@ -145,6 +145,224 @@ std::vector<std::string> SplitList(std::string_view text, char sep) {
   return out;
 }
 
+namespace {
+
+// The [limits] table.
+Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
+  const toml::node* n = root.get("limits");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("limits", "must be a table");
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "limits.", {"max_body_bytes", "max_header_bytes",
+                                                     "max_batch_events", "max_json_depth",
+                                                     "header_timeout_ms", "body_timeout_ms",
+                                                     "requests_per_second_per_key", "burst_per_key"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_batch_events", l.max_batch_events, 1, 1'000'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, "limits.", "requests_per_second_per_key", l.requests_per_second_per_key, 0, 10'000'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "burst_per_key", l.burst_per_key, 1, 10'000'000));
+  return {};
+}
+
+// The [retention] table.
+Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) {
+  const toml::node* n = root.get("retention");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("retention", "must be a table");
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "retention.", {"browsing_days", "purchases_days", "location_days",
+                                                        "interval_minutes"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "browsing_days", ret.browsing_days, 0, 36500));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "purchases_days", ret.purchases_days, 0, 36500));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "location_days", ret.location_days, 0, 36500));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "interval_minutes", ret.interval_minutes, 1, 100000));
+  return {};
+}
+
+// The [recommend] table.
+Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig& rc) {
+  const toml::node* n = root.get("recommend");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("recommend", "must be a table");
+  const std::string p = "recommend.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
+                                             "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
+                                             "retrain_hours", "cache_entries", "cache_seconds"}));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "return", rc.return_, -100, 100));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "half_life_days", rc.half_life_days, 0, 36500));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "factors", rc.factors, 1, 512));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "iterations", rc.iterations, 1, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "regularization", rc.regularization, 0, 1e6));
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "regularization_scale", rc.regularization_scale));
+  if (rc.regularization_scale != "constant" && rc.regularization_scale != "per_entry" &&
+      rc.regularization_scale != "relative")
+    return r.Error(p + "regularization_scale",
+                   "must be \"constant\", \"per_entry\" or \"relative\", not \"" + rc.regularization_scale + "\"");
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));
+  return {};
+}
+
+// cart_recovery.incentives: bands in ascending order of min_value.
+Status ParseIncentives(const Reader& r, const toml::node& bands, const std::string& p,
+                       std::vector<IncentiveBand>& incentives) {
+  const toml::array* arr = bands.as_array();
+  if (!arr) return r.Error(p + "incentives", "must be an array of {min_value, percent} tables");
+  incentives.clear();
+  for (size_t i = 0; i < arr->size(); ++i) {
+    std::string bp = p + "incentives[" + std::to_string(i) + "].";
+    const toml::table* bt = (*arr)[i].as_table();
+    if (!bt) return r.Error(p + "incentives[" + std::to_string(i) + "]", "must be a table {min_value, percent}");
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*bt, bp, {"min_value", "percent"}));
+    double min_value = 0;
+    IncentiveBand band;
+    CONFIDE_RETURN_IF_ERROR(r.Real(*bt, bp, "min_value", min_value, 0, 1e12));
+    CONFIDE_RETURN_IF_ERROR(r.Integer(*bt, bp, "percent", band.percent, 0, 90));
+    band.min_value = static_cast<int64_t>(std::llround(min_value * 1e6));
+    if (!incentives.empty() && band.min_value <= incentives.back().min_value)
+      return r.Error(bp + "min_value", "bands must be in ascending order of min_value");
+    incentives.push_back(band);
+  }
+  return {};
+}
+
+// The [cart_recovery] table.
+Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryConfig& cr) {
+  const toml::node* n = root.get("cart_recovery");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("cart_recovery", "must be a table");
+  const std::string p = "cart_recovery.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"abandon_after_minutes", "max_age_days", "incentives", "webhook_url",
+                                             "webhook_attempts", "webhook_timeout_ms"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "abandon_after_minutes", cr.abandon_after_minutes, 1, 525'600));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_age_days", cr.max_age_days, 1, 3650));
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
+  if (!cr.webhook_url.empty() && cr.webhook_url.rfind("http://", 0) != 0)
+    return r.Error(p + "webhook_url", "must start with http:// (put a TLS-terminating proxy in front for https)");
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_attempts", cr.webhook_attempts, 1, 20));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_timeout_ms", cr.webhook_timeout_ms, 10, 600'000));
+  if (const toml::node* bands = t->get("incentives"))
+    CONFIDE_RETURN_IF_ERROR(ParseIncentives(r, *bands, p, cr.incentives));
+  return {};
+}
+
+// The [replenishment] table.
+Status ParseReplenishment(const Reader& r, const toml::table& root, ReplenishmentConfig& rc) {
+  const toml::node* n = root.get("replenishment");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("replenishment", "must be a table");
+  const std::string p = "replenishment.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"min_purchases", "prior_weight", "auto_order_confidence", "min_confidence"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "min_purchases", rc.min_purchases, 2, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "prior_weight", rc.prior_weight, 0, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "auto_order_confidence", rc.auto_order_confidence, 0, 1));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_confidence", rc.min_confidence, 0, 1));
+  return {};
+}
+
+// The [suggestions] table.
+Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsConfig& sc) {
+  const toml::node* n = root.get("suggestions");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("suggestions", "must be a table");
+  const std::string p = "suggestions.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"top", "horizon_days", "out_dir", "interval_hours"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "top", sc.top, 1, 100));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "horizon_days", sc.horizon_days, 1, 365));
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "out_dir", sc.out_dir));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "interval_hours", sc.interval_hours, 0, 8760));
+  if (sc.interval_hours > 0 && sc.out_dir.empty()) return r.Error(p + "out_dir", "is required when interval_hours is set");
+  return {};
+}
+
+// One [[regions]] table, prefix p = "regions[i].".
+Status ParseRegion(const Reader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(t, p, {"id", "legal_basis", "currency", "endpoint"}));
+  std::string basis = "opt_in";
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "id", rc.id));
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "legal_basis", basis));
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "currency", rc.currency));
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "endpoint", rc.endpoint));
+  if (!ValidRegionId(rc.id))
+    return r.Error(p + "id", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
+  if (!rc.endpoint.empty() &&
+      ((rc.endpoint.rfind("http://", 0) != 0 && rc.endpoint.rfind("https://", 0) != 0) ||
+       rc.endpoint.find_first_of(" \t\r\n") != std::string::npos))
+    return r.Error(p + "endpoint", "must be an http:// or https:// URL, not \"" + rc.endpoint + "\"");
+  if (basis == "opt_in") rc.legal_basis = LegalBasis::kOptIn;
+  else if (basis == "opt_out") rc.legal_basis = LegalBasis::kOptOut;
+  else return r.Error(p + "legal_basis", "must be \"opt_in\" or \"opt_out\", not \"" + basis + "\"");
+  if (rc.currency.size() != 3 ||
+      !std::all_of(rc.currency.begin(), rc.currency.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
+    return r.Error(p + "currency", "must be a three-letter ISO 4217 code such as \"EUR\"");
+  return {};
+}
+
+// [[regions]], which replace the defaults, and hosted_regions (every
+// configured region unless said otherwise).
+Status ParseRegions(const Reader& r, const toml::table& root, Config& c) {
+  if (const toml::node* n = root.get("regions")) {
+    const toml::array* arr = n->as_array();
+    if (!arr) return r.Error("regions", "must be an array of tables ([[regions]])");
+    c.regions.clear();
+    for (size_t i = 0; i < arr->size(); ++i) {
+      const toml::table* t = (*arr)[i].as_table();
+      if (!t) return r.Error("regions[" + std::to_string(i) + "]", "must be a table");
+      RegionConfig rc;
+      CONFIDE_RETURN_IF_ERROR(ParseRegion(r, *t, "regions[" + std::to_string(i) + "].", rc));
+      c.regions.push_back(std::move(rc));
+    }
+    c.hosted_regions.clear();
+    for (const auto& rc : c.regions) c.hosted_regions.push_back(rc.id);
+  }
+  return r.StringList(root, "", "hosted_regions", c.hosted_regions);
+}
+
+// [[api_keys]].
+Status ParseApiKeys(const Reader& r, const toml::table& root, std::vector<ApiKeyConfig>& keys) {
+  const toml::node* n = root.get("api_keys");
+  if (!n) return {};
+  const toml::array* arr = n->as_array();
+  if (!arr) return r.Error("api_keys", "must be an array of tables ([[api_keys]])");
+  for (size_t i = 0; i < arr->size(); ++i) {
+    std::string p = "api_keys[" + std::to_string(i) + "].";
+    const toml::table* t = (*arr)[i].as_table();
+    if (!t) return r.Error("api_keys[" + std::to_string(i) + "]", "must be a table");
+    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"id", "hash", "scopes", "regions"}));
+    ApiKeyConfig k;
+    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "id", k.id));
+    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "hash", k.hash));
+    CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "scopes", k.scopes));
+    CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "regions", k.regions));
+    if (k.id.empty()) return r.Error(p + "id", "is required");
+    if (k.hash.size() != 64 || k.hash.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return r.Error(p + "hash", "must be 64 lower-case hex characters (see `confide keys new`)");
+    if (k.scopes.empty()) return r.Error(p + "scopes", "must name at least one scope");
+    for (const auto& s : k.scopes)
+      if (!ParseScope(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
+    if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
+    keys.push_back(std::move(k));
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   Reader r(origin);
   toml::table root;
@@ -165,184 +383,14 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));
-
-  if (const toml::node* n = root.get("limits")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("limits", "must be a table");
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "limits.", {"max_body_bytes", "max_header_bytes",
-                                                       "max_batch_events", "max_json_depth",
-                                                       "header_timeout_ms", "body_timeout_ms",
-                                                       "requests_per_second_per_key", "burst_per_key"}));
-    Limits& l = c.limits;
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_batch_events", l.max_batch_events, 1, 1'000'000));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
-    CONFIDE_RETURN_IF_ERROR(
-        r.Integer(*t, "limits.", "requests_per_second_per_key", l.requests_per_second_per_key, 0, 10'000'000));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "burst_per_key", l.burst_per_key, 1, 10'000'000));
-  }
-
-  if (const toml::node* n = root.get("retention")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("retention", "must be a table");
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "retention.", {"browsing_days", "purchases_days", "location_days",
-                                                          "interval_minutes"}));
-    Retention& ret = c.retention;
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "browsing_days", ret.browsing_days, 0, 36500));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "purchases_days", ret.purchases_days, 0, 36500));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "location_days", ret.location_days, 0, 36500));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "interval_minutes", ret.interval_minutes, 1, 100000));
-  }
-
-  if (const toml::node* n = root.get("recommend")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("recommend", "must be a table");
-    const std::string p = "recommend.";
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
-                                               "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
-                                               "retrain_hours", "cache_entries", "cache_seconds"}));
-    RecommendConfig& rc = c.recommend;
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "return", rc.return_, -100, 100));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "half_life_days", rc.half_life_days, 0, 36500));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "factors", rc.factors, 1, 512));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "iterations", rc.iterations, 1, 1000));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "regularization", rc.regularization, 0, 1e6));
-    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "regularization_scale", rc.regularization_scale));
-    if (rc.regularization_scale != "constant" && rc.regularization_scale != "per_entry" &&
-        rc.regularization_scale != "relative")
-      return r.Error(p + "regularization_scale",
-                     "must be \"constant\", \"per_entry\" or \"relative\", not \"" + rc.regularization_scale + "\"");
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));
-  }
-
-  if (const toml::node* n = root.get("cart_recovery")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("cart_recovery", "must be a table");
-    const std::string p = "cart_recovery.";
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"abandon_after_minutes", "max_age_days", "incentives", "webhook_url",
-                                               "webhook_attempts", "webhook_timeout_ms"}));
-    CartRecoveryConfig& cr = c.cart_recovery;
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "abandon_after_minutes", cr.abandon_after_minutes, 1, 525'600));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_age_days", cr.max_age_days, 1, 3650));
-    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
-    if (!cr.webhook_url.empty() && cr.webhook_url.rfind("http://", 0) != 0)
-      return r.Error(p + "webhook_url", "must start with http:// (put a TLS-terminating proxy in front for https)");
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_attempts", cr.webhook_attempts, 1, 20));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_timeout_ms", cr.webhook_timeout_ms, 10, 600'000));
-    if (const toml::node* bands = t->get("incentives")) {
-      const toml::array* arr = bands->as_array();
-      if (!arr) return r.Error(p + "incentives", "must be an array of {min_value, percent} tables");
-      cr.incentives.clear();
-      for (size_t i = 0; i < arr->size(); ++i) {
-        std::string bp = p + "incentives[" + std::to_string(i) + "].";
-        const toml::table* bt = (*arr)[i].as_table();
-        if (!bt) return r.Error(p + "incentives[" + std::to_string(i) + "]", "must be a table {min_value, percent}");
-        CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*bt, bp, {"min_value", "percent"}));
-        double min_value = 0;
-        IncentiveBand band;
-        CONFIDE_RETURN_IF_ERROR(r.Real(*bt, bp, "min_value", min_value, 0, 1e12));
-        CONFIDE_RETURN_IF_ERROR(r.Integer(*bt, bp, "percent", band.percent, 0, 90));
-        band.min_value = static_cast<int64_t>(std::llround(min_value * 1e6));
-        if (!cr.incentives.empty() && band.min_value <= cr.incentives.back().min_value)
-          return r.Error(bp + "min_value", "bands must be in ascending order of min_value");
-        cr.incentives.push_back(band);
-      }
-    }
-  }
-
-  if (const toml::node* n = root.get("replenishment")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("replenishment", "must be a table");
-    const std::string p = "replenishment.";
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"min_purchases", "prior_weight", "auto_order_confidence", "min_confidence"}));
-    ReplenishmentConfig& rc = c.replenishment;
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "min_purchases", rc.min_purchases, 2, 1000));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "prior_weight", rc.prior_weight, 0, 1000));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "auto_order_confidence", rc.auto_order_confidence, 0, 1));
-    CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_confidence", rc.min_confidence, 0, 1));
-  }
-
-  if (const toml::node* n = root.get("suggestions")) {
-    const toml::table* t = n->as_table();
-    if (!t) return r.Error("suggestions", "must be a table");
-    const std::string p = "suggestions.";
-    CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"top", "horizon_days", "out_dir", "interval_hours"}));
-    SuggestionsConfig& sc = c.suggestions;
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "top", sc.top, 1, 100));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "horizon_days", sc.horizon_days, 1, 365));
-    CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "out_dir", sc.out_dir));
-    CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "interval_hours", sc.interval_hours, 0, 8760));
-    if (sc.interval_hours > 0 && sc.out_dir.empty()) return r.Error(p + "out_dir", "is required when interval_hours is set");
-  }
-
-  if (const toml::node* n = root.get("regions")) {
-    const toml::array* arr = n->as_array();
-    if (!arr) return r.Error("regions", "must be an array of tables ([[regions]])");
-    c.regions.clear();
-    for (size_t i = 0; i < arr->size(); ++i) {
-      std::string p = "regions[" + std::to_string(i) + "].";
-      const toml::table* t = (*arr)[i].as_table();
-      if (!t) return r.Error("regions[" + std::to_string(i) + "]", "must be a table");
-      CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"id", "legal_basis", "currency", "endpoint"}));
-      RegionConfig rc;
-      std::string basis = "opt_in";
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "id", rc.id));
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "legal_basis", basis));
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "currency", rc.currency));
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "endpoint", rc.endpoint));
-      if (!ValidRegionId(rc.id))
-        return r.Error(p + "id", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
-      if (!rc.endpoint.empty() &&
-          ((rc.endpoint.rfind("http://", 0) != 0 && rc.endpoint.rfind("https://", 0) != 0) ||
-           rc.endpoint.find_first_of(" \t\r\n") != std::string::npos))
-        return r.Error(p + "endpoint", "must be an http:// or https:// URL, not \"" + rc.endpoint + "\"");
-      if (basis == "opt_in") rc.legal_basis = LegalBasis::kOptIn;
-      else if (basis == "opt_out") rc.legal_basis = LegalBasis::kOptOut;
-      else return r.Error(p + "legal_basis", "must be \"opt_in\" or \"opt_out\", not \"" + basis + "\"");
-      if (rc.currency.size() != 3 ||
-          !std::all_of(rc.currency.begin(), rc.currency.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
-        return r.Error(p + "currency", "must be a three-letter ISO 4217 code such as \"EUR\"");
-      c.regions.push_back(std::move(rc));
-    }
-    // Hosting defaults to every configured region unless said otherwise.
-    c.hosted_regions.clear();
-    for (const auto& rc : c.regions) c.hosted_regions.push_back(rc.id);
-  }
-  CONFIDE_RETURN_IF_ERROR(r.StringList(root, "", "hosted_regions", c.hosted_regions));
-
-  if (const toml::node* n = root.get("api_keys")) {
-    const toml::array* arr = n->as_array();
-    if (!arr) return r.Error("api_keys", "must be an array of tables ([[api_keys]])");
-    for (size_t i = 0; i < arr->size(); ++i) {
-      std::string p = "api_keys[" + std::to_string(i) + "].";
-      const toml::table* t = (*arr)[i].as_table();
-      if (!t) return r.Error("api_keys[" + std::to_string(i) + "]", "must be a table");
-      CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"id", "hash", "scopes", "regions"}));
-      ApiKeyConfig k;
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "id", k.id));
-      CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "hash", k.hash));
-      CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "scopes", k.scopes));
-      CONFIDE_RETURN_IF_ERROR(r.StringList(*t, p, "regions", k.regions));
-      if (k.id.empty()) return r.Error(p + "id", "is required");
-      if (k.hash.size() != 64 || k.hash.find_first_not_of("0123456789abcdef") != std::string::npos)
-        return r.Error(p + "hash", "must be 64 lower-case hex characters (see `confide keys new`)");
-      if (k.scopes.empty()) return r.Error(p + "scopes", "must name at least one scope");
-      for (const auto& s : k.scopes)
-        if (!ParseScope(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
-      if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
-      c.api_keys.push_back(std::move(k));
-    }
-  }
+  CONFIDE_RETURN_IF_ERROR(ParseLimits(r, root, c.limits));
+  CONFIDE_RETURN_IF_ERROR(ParseRetention(r, root, c.retention));
+  CONFIDE_RETURN_IF_ERROR(ParseRecommend(r, root, c.recommend));
+  CONFIDE_RETURN_IF_ERROR(ParseCartRecovery(r, root, c.cart_recovery));
+  CONFIDE_RETURN_IF_ERROR(ParseReplenishment(r, root, c.replenishment));
+  CONFIDE_RETURN_IF_ERROR(ParseSuggestions(r, root, c.suggestions));
+  CONFIDE_RETURN_IF_ERROR(ParseRegions(r, root, c));
+  CONFIDE_RETURN_IF_ERROR(ParseApiKeys(r, root, c.api_keys));
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));
   return c;
 }

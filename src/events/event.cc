@@ -68,15 +68,13 @@ IdKind Event::primary_id_kind() const {
   return IdKind::kAnonymous;
 }
 
-Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
-  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kEventFields));
-  Event e;
-  std::string_view v = r.Get("event_id");
-  if (v.empty()) return Invalid("event_id", "is required");
-  CONFIDE_RETURN_IF_ERROR(CheckText("event_id", v, kMaxIdLength));
-  e.event_id = v;
+namespace {
 
-  v = r.Get("type");
+// The named steps of EventFromRecord, in the order it checks fields: each
+// reads its fields of `r` into `e` or names the first bad one.
+
+Status ReadType(const Record& r, const EventDefaults& defaults, Event& e) {
+  std::string_view v = r.Get("type");
   if (v.empty()) {
     if (!defaults.type) return Invalid("type", "is required");
     e.type = *defaults.type;
@@ -86,14 +84,22 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
     return Invalid("type", "must be one of view, search, add_to_cart, remove_from_cart, purchase, "
                            "return, store_visit, pickup, identify");
   }
+  return {};
+}
 
-  v = r.Get("timestamp");
+Status ReadTimestamp(const Record& r, const EventDefaults& defaults, Event& e) {
+  std::string_view v = r.Get("timestamp");
   if (v.empty()) return Invalid("timestamp", "is required");
   auto ts = defaults.loose_timestamps ? ParseLooseDateTime(v) : ParseRfc3339(v);
   if (!ts) return Invalid("timestamp", "not RFC 3339");
   e.timestamp = *ts;
   if (e.timestamp > NowMicros() + kMicrosPerDay) return Invalid("timestamp", "is more than a day in the future");
+  return {};
+}
 
+// The shopper ids and order_id: at least one id (a guest order's id when
+// allowed), and what identify links.
+Status ReadIds(const Record& r, const EventDefaults& defaults, Event& e) {
   bool any_id = false;
   for (size_t k = 0; k < kIdKindCount; ++k) {
     std::string_view id = NormalizeId(r.Get(kIdFields[k]));
@@ -113,8 +119,11 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
     if (e.id(IdKind::kAnonymous).empty() && e.id(IdKind::kLoyalty).empty())
       return Invalid("anonymous_id", "identify needs anonymous_id or loyalty_id to link to customer_id");
   }
+  return {};
+}
 
-  v = r.Get("channel");
+Status ReadChannel(const Record& r, const EventDefaults& defaults, Event& e) {
+  std::string_view v = r.Get("channel");
   if (v.empty()) {
     if (!defaults.channel) return Invalid("channel", "is required");
     e.channel = *defaults.channel;
@@ -123,37 +132,39 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   } else {
     return Invalid("channel", "must be one of web, app, store, call_center");
   }
+  return {};
+}
 
-  e.product_id = r.Get("product_id");
-  CONFIDE_RETURN_IF_ERROR(CheckText("product_id", e.product_id, kMaxIdLength));
-  if (e.product_id.empty() && RequiresProduct(e.type))
-    return Invalid("product_id", std::string("is required for ") + EventTypeName(e.type));
-
-  v = r.Get("quantity");
-  if (!v.empty()) {
-    std::string_view q = NormalizeId(v);
-    int64_t n = 0;
-    auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), n);
-    if (ec != std::errc() || end != q.data() + q.size()) return Invalid("quantity", "must be an integer");
-    if (n < 0 && e.type == EventType::kPurchase && defaults.negative_purchase_is_return) {
-      e.type = EventType::kReturn;
-      n = -n;
-    }
-    if (n <= 0) return Invalid("quantity", "must be positive");
-    if (n > kMaxQuantity) return Invalid("quantity", "must be at most " + std::to_string(kMaxQuantity));
-    e.quantity = n;
-  } else if (HasQuantity(e.type)) {
-    e.quantity = 1;
+// A negative purchase may turn the event into a return.
+Status ReadQuantity(const Record& r, const EventDefaults& defaults, Event& e) {
+  std::string_view v = r.Get("quantity");
+  if (v.empty()) {
+    if (HasQuantity(e.type)) e.quantity = 1;
+    return {};
   }
+  std::string_view q = NormalizeId(v);
+  int64_t n = 0;
+  auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), n);
+  if (ec != std::errc() || end != q.data() + q.size()) return Invalid("quantity", "must be an integer");
+  if (n < 0 && e.type == EventType::kPurchase && defaults.negative_purchase_is_return) {
+    e.type = EventType::kReturn;
+    n = -n;
+  }
+  if (n <= 0) return Invalid("quantity", "must be positive");
+  if (n > kMaxQuantity) return Invalid("quantity", "must be at most " + std::to_string(kMaxQuantity));
+  e.quantity = n;
+  return {};
+}
 
-  v = r.Get("unit_price");
+// unit_price, then currency (the default applies only to a priced event).
+Status ReadPrice(const Record& r, const EventDefaults& defaults, Event& e) {
+  std::string_view v = r.Get("unit_price");
   if (!v.empty()) {
     auto p = ParseMicros(v);
     if (!p) return Invalid("unit_price", "must be a decimal number with at most 6 decimals");
     if (*p <= 0) return Invalid("unit_price", "must be positive");
     e.unit_price = *p;
   }
-
   v = r.Get("currency");
   if (v.empty() && e.unit_price) v = defaults.currency;  // a view has no price, hence no currency
   if (!v.empty()) {
@@ -161,6 +172,29 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
       return Invalid("currency", "must be a three-letter ISO 4217 code such as EUR");
     e.currency = v;
   }
+  return {};
+}
+
+}  // namespace
+
+Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
+  CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kEventFields));
+  Event e;
+  std::string_view v = r.Get("event_id");
+  if (v.empty()) return Invalid("event_id", "is required");
+  CONFIDE_RETURN_IF_ERROR(CheckText("event_id", v, kMaxIdLength));
+  e.event_id = v;
+  CONFIDE_RETURN_IF_ERROR(ReadType(r, defaults, e));
+  CONFIDE_RETURN_IF_ERROR(ReadTimestamp(r, defaults, e));
+  CONFIDE_RETURN_IF_ERROR(ReadIds(r, defaults, e));
+  CONFIDE_RETURN_IF_ERROR(ReadChannel(r, defaults, e));
+
+  e.product_id = r.Get("product_id");
+  CONFIDE_RETURN_IF_ERROR(CheckText("product_id", e.product_id, kMaxIdLength));
+  if (e.product_id.empty() && RequiresProduct(e.type))
+    return Invalid("product_id", std::string("is required for ") + EventTypeName(e.type));
+  CONFIDE_RETURN_IF_ERROR(ReadQuantity(r, defaults, e));
+  CONFIDE_RETURN_IF_ERROR(ReadPrice(r, defaults, e));
 
   e.store_id = r.Get("store_id");
   CONFIDE_RETURN_IF_ERROR(CheckText("store_id", e.store_id, kMaxIdLength));
@@ -192,8 +226,29 @@ void WriteEventJson(JsonWriter& w, const Event& e) {
 }
 
 namespace {
+
 constexpr char kCodecVersion = 1;
+
+// GetVarint64 that also refuses what PutVarint64 never writes: a number
+// in more bytes than it needs (a trailing 0x00 group), or bits past the
+// 64th. DecodeEvent must not accept two spellings of one event.
+bool GetCanonicalVarint64(std::string_view& in, uint64_t& v) {
+  const std::string_view start = in;
+  if (!GetVarint64(in, v)) return false;
+  const size_t used = start.size() - in.size();
+  const auto last = static_cast<uint8_t>(start[used - 1]);
+  return used == 1 || (last != 0 && (used < 10 || last == 1));
 }
+
+bool GetCanonicalString(std::string_view& in, std::string& out) {
+  uint64_t n;
+  if (!GetCanonicalVarint64(in, n) || n > in.size()) return false;
+  out = in.substr(0, n);
+  in.remove_prefix(n);
+  return true;
+}
+
+}  // namespace
 
 void EncodeEvent(const Event& e, std::string& out) {
   out.push_back(kCodecVersion);
@@ -226,26 +281,23 @@ Status DecodeEvent(std::string_view in, Event& e) {
   e.timestamp = header->timestamp;
   e.channel = static_cast<Channel>(in[2]);
   in.remove_prefix(11);
-  std::string_view s;
-  auto str = [&](std::string& out) {
-    if (!GetLengthPrefixed(in, s)) return false;
-    out = s;
-    return true;
-  };
   uint64_t n;
-  if (!str(e.event_id)) return bad;
+  if (!GetCanonicalString(in, e.event_id)) return bad;
   for (auto& id : e.ids)
-    if (!str(id)) return bad;
-  if (!str(e.product_id) || !GetVarint64(in, n) || in.empty()) return bad;
+    if (!GetCanonicalString(in, id)) return bad;
+  if (!GetCanonicalString(in, e.product_id) || !GetCanonicalVarint64(in, n) || in.empty()) return bad;
   e.quantity = static_cast<int64_t>(n);
-  bool has_price = in[0] == 1;
+  const auto has_price = static_cast<uint8_t>(in[0]);
+  if (has_price > 1) return bad;
   in.remove_prefix(1);
   e.unit_price.reset();
   if (has_price) {
-    if (!GetVarint64(in, n)) return bad;
+    if (!GetCanonicalVarint64(in, n)) return bad;
     e.unit_price = static_cast<int64_t>(n);
   }
-  if (!str(e.currency) || !str(e.order_id) || !str(e.store_id) || !str(e.query) || !in.empty()) return bad;
+  if (!GetCanonicalString(in, e.currency) || !GetCanonicalString(in, e.order_id) ||
+      !GetCanonicalString(in, e.store_id) || !GetCanonicalString(in, e.query) || !in.empty())
+    return bad;
   return {};
 }
 

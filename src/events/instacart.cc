@@ -120,75 +120,78 @@ Status PlaceOrders(std::vector<Order>& orders, const std::vector<size_t>& sorted
   return {};
 }
 
-}  // namespace
-
-Result<InstacartSummary> ReadInstacart(const std::string& dir,
-                                       const std::function<void(const Record&)>& fn) {
-  auto orders_path = FindFile(dir, "orders_demo.csv");
-  if (!orders_path.ok()) return orders_path.status();
-  auto items_path = FindFile(dir, "order_items_demo.csv");
-  if (!items_path.ok()) return items_path.status();
-
+// orders_demo.csv: the orders, and where each order_id is.
+struct Orders {
   std::vector<Order> orders;
   std::unordered_map<uint64_t, size_t> by_id;
-  CONFIDE_RETURN_IF_ERROR(ReadCsv(
-      *orders_path,
-      {"order_id", "user_id", "order_number", "order_hour_of_day", "days_since_prior_order"},
+};
+
+Status ReadOrders(const std::string& path, Orders& out) {
+  return ReadCsv(
+      path, {"order_id", "user_id", "order_number", "order_hour_of_day", "days_since_prior_order"},
       [&](const Record& r, uint64_t line) -> Status {
         Order o;
         o.line = line;
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_id", *orders_path, line, o.order_id));
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "user_id", *orders_path, line, o.user_id));
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_number", *orders_path, line, o.number));
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_hour_of_day", *orders_path, line, o.hour));
-        if (o.hour > 23) return BadRow(*orders_path, line, "order_hour_of_day must be 0 to 23");
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_id", path, line, o.order_id));
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "user_id", path, line, o.user_id));
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_number", path, line, o.number));
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_hour_of_day", path, line, o.hour));
+        if (o.hour > 23) return BadRow(path, line, "order_hour_of_day must be 0 to 23");
         if (!r.Get("days_since_prior_order").empty()) {
           uint64_t days = 0;
-          CONFIDE_RETURN_IF_ERROR(GetCount(r, "days_since_prior_order", *orders_path, line, days));
+          CONFIDE_RETURN_IF_ERROR(GetCount(r, "days_since_prior_order", path, line, days));
           o.days_prior = days;
         }
-        if (!by_id.emplace(o.order_id, orders.size()).second)
-          return BadRow(*orders_path, line, "order_id " + std::to_string(o.order_id) + " repeated");
-        orders.push_back(std::move(o));
+        if (!out.by_id.emplace(o.order_id, out.orders.size()).second)
+          return BadRow(path, line, "order_id " + std::to_string(o.order_id) + " repeated");
+        out.orders.push_back(std::move(o));
         return {};
-      }));
+      });
+}
 
-  std::vector<size_t> sorted(orders.size());
+// Sorts the orders by (user_id, order_number) into `sorted` and places
+// each user's orders in time; counts the users.
+Status PlaceAllOrders(std::vector<Order>& orders, std::vector<size_t>& sorted, const std::string& path,
+                      InstacartSummary& summary) {
+  sorted.resize(orders.size());
   std::iota(sorted.begin(), sorted.end(), size_t{0});
   std::sort(sorted.begin(), sorted.end(), [&](size_t a, size_t b) {
     return std::tie(orders[a].user_id, orders[a].number) <
            std::tie(orders[b].user_id, orders[b].number);
   });
-  InstacartSummary summary;
-  summary.orders = orders.size();
   for (size_t begin = 0, end; begin < sorted.size(); begin = end) {
     const uint64_t user = orders[sorted[begin]].user_id;
     for (end = begin + 1; end < sorted.size() && orders[sorted[end]].user_id == user; ++end) {
       const Order& o = orders[sorted[end]];
       if (o.number == orders[sorted[end - 1]].number)
-        return BadRow(*orders_path, o.line,
+        return BadRow(path, o.line,
                       "order_number " + std::to_string(o.number) + " repeated for user " +
                           std::to_string(user));
     }
-    CONFIDE_RETURN_IF_ERROR(PlaceOrders(orders, sorted, begin, end, *orders_path));
+    CONFIDE_RETURN_IF_ERROR(PlaceOrders(orders, sorted, begin, end, path));
     ++summary.users;
   }
-  std::vector<size_t> rank(orders.size());
-  for (size_t k = 0; k < sorted.size(); ++k) rank[sorted[k]] = k;
+  return {};
+}
 
-  std::vector<Item> items;
+// order_items_demo.csv, sorted by (order rank, add_to_cart_order); an item
+// of an unknown order or a repeated add_to_cart_order is an error.
+Status ReadItems(const std::string& path, const Orders& orders, const std::vector<size_t>& sorted,
+                 std::vector<Item>& items) {
+  std::vector<size_t> rank(orders.orders.size());
+  for (size_t k = 0; k < sorted.size(); ++k) rank[sorted[k]] = k;
   CONFIDE_RETURN_IF_ERROR(ReadCsv(
-      *items_path, {"order_id", "product_id", "add_to_cart_order"},
+      path, {"order_id", "product_id", "add_to_cart_order"},
       [&](const Record& r, uint64_t line) -> Status {
         Item item{0, 0, 0, line};
         uint64_t order_id = 0;
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_id", *items_path, line, order_id));
-        CONFIDE_RETURN_IF_ERROR(GetCount(r, "product_id", *items_path, line, item.product_id));
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "order_id", path, line, order_id));
+        CONFIDE_RETURN_IF_ERROR(GetCount(r, "product_id", path, line, item.product_id));
         CONFIDE_RETURN_IF_ERROR(
-            GetCount(r, "add_to_cart_order", *items_path, line, item.add_to_cart));
-        auto it = by_id.find(order_id);
-        if (it == by_id.end())
-          return BadRow(*items_path, line,
+            GetCount(r, "add_to_cart_order", path, line, item.add_to_cart));
+        auto it = orders.by_id.find(order_id);
+        if (it == orders.by_id.end())
+          return BadRow(path, line,
                         "order_id " + std::to_string(order_id) + " is not in orders_demo.csv");
         item.rank = rank[it->second];
         items.push_back(item);
@@ -199,11 +202,16 @@ Result<InstacartSummary> ReadInstacart(const std::string& dir,
   });
   for (size_t i = 1; i < items.size(); ++i)
     if (items[i].rank == items[i - 1].rank && items[i].add_to_cart == items[i - 1].add_to_cart)
-      return BadRow(*items_path, std::max(items[i].line, items[i - 1].line),
+      return BadRow(path, std::max(items[i].line, items[i - 1].line),
                     "add_to_cart_order " + std::to_string(items[i].add_to_cart) +
                         " repeated in order " +
-                        std::to_string(orders[sorted[items[i].rank]].order_id));
+                        std::to_string(orders.orders[sorted[items[i].rank]].order_id));
+  return {};
+}
 
+// Calls `fn` with each item as a purchase record.
+void EmitItems(const std::vector<Item>& items, const std::vector<Order>& orders,
+               const std::vector<size_t>& sorted, const std::function<void(const Record&)>& fn) {
   // Values are written into these buffers and viewed by the record.
   char user[24], product[24], order_id[24], position[24];
   std::string event_id;
@@ -229,6 +237,26 @@ Result<InstacartSummary> ReadInstacart(const std::string& dir,
     record.Add("order_id", order_text);
     fn(record);
   }
+}
+
+}  // namespace
+
+Result<InstacartSummary> ReadInstacart(const std::string& dir,
+                                       const std::function<void(const Record&)>& fn) {
+  auto orders_path = FindFile(dir, "orders_demo.csv");
+  if (!orders_path.ok()) return orders_path.status();
+  auto items_path = FindFile(dir, "order_items_demo.csv");
+  if (!items_path.ok()) return items_path.status();
+
+  Orders orders;
+  CONFIDE_RETURN_IF_ERROR(ReadOrders(*orders_path, orders));
+  InstacartSummary summary;
+  summary.orders = orders.orders.size();
+  std::vector<size_t> sorted;
+  CONFIDE_RETURN_IF_ERROR(PlaceAllOrders(orders.orders, sorted, *orders_path, summary));
+  std::vector<Item> items;
+  CONFIDE_RETURN_IF_ERROR(ReadItems(*items_path, orders, sorted, items));
+  EmitItems(items, orders.orders, sorted, fn);
   summary.items = items.size();
   return summary;
 }

@@ -24,30 +24,11 @@ constexpr unsigned kZlibBufferSize = 1u << 18;  // zlib's own input buffer
 // buffer gigabytes.
 constexpr size_t kMaxRowSize = size_t{64} << 20;
 
-std::string_view TrimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 std::string_view TrimJsonSpace(std::string_view s) {
   auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
   while (!s.empty() && space(s.front())) s.remove_prefix(1);
   while (!s.empty() && space(s.back())) s.remove_suffix(1);
   return s;
-}
-
-Status BadMap(std::string message) { return InvalidArgument("map", std::move(message)); }
-
-Status CheckFieldMap(const FieldMap& map) {
-  for (size_t i = 0; i < map.size(); ++i) {
-    const auto& [target, source] = map[i];
-    if (target.empty() || source.empty())
-      return BadMap("map entry \"" + target + "=" + source + "\" needs a field and a column name");
-    for (size_t j = 0; j < i; ++j)
-      if (map[j].first == target) return BadMap("field " + target + " is mapped twice");
-  }
-  return {};
 }
 
 std::string Lower(std::string_view s) {
@@ -70,39 +51,7 @@ FileFormat FormatFromName(const std::string& path) {
   return FileFormat::kAuto;
 }
 
-std::string JoinNames(const std::vector<std::string_view>& names) {
-  std::string out;
-  for (auto n : names) {
-    if (!out.empty()) out += ", ";
-    out += n;
-  }
-  return out;
-}
-
 }  // namespace
-
-Result<FieldMap> ParseFieldMap(std::string_view spec) {
-  FieldMap map;
-  if (TrimSpaces(spec).empty()) return map;
-  size_t start = 0;
-  while (start <= spec.size()) {
-    size_t end = spec.find(',', start);
-    if (end == std::string_view::npos) end = spec.size();
-    std::string_view entry = spec.substr(start, end - start);
-    start = end + 1;
-    size_t eq = entry.find('=');
-    if (eq == std::string_view::npos)
-      return BadMap("map entry \"" + std::string(TrimSpaces(entry)) + "\" is not field=Column");
-    std::string_view target = TrimSpaces(entry.substr(0, eq));
-    std::string_view source = TrimSpaces(entry.substr(eq + 1));
-    if (target.empty() || source.empty())
-      return BadMap("map entry \"" + std::string(TrimSpaces(entry)) +
-                    "\" needs a field and a column name");
-    map.emplace_back(target, source);
-  }
-  CONFIDE_RETURN_IF_ERROR(CheckFieldMap(map));
-  return map;
-}
 
 class RecordReader::Impl {
  public:
@@ -160,6 +109,7 @@ class RecordReader::Impl {
   bool AtEnd() const { return pos_ == end_ && eof_; }
 
   Status ReadHeader();
+  Parse ParseQuotedCell(size_t& p, uint64_t& newlines);
   Parse ParseCsvRow();
   std::string_view CellView(const Cell& c) const {
     return c.in_scratch ? std::string_view(scratch_).substr(c.begin, c.size)
@@ -306,6 +256,51 @@ void RecordReader::Impl::SkipBlankLines() {
   }
 }
 
+// Reads the quoted cell opening at b[p] into cells_ (unescaping doubled
+// quotes into scratch_) and moves p just past its closing quote, counting
+// the line breaks inside it in `newlines`. kBad (with row_end_,
+// row_newlines_ and row_reason_ set) when the quote is never closed;
+// kNeedMore when the input ends before the closing quote.
+RecordReader::Impl::Parse RecordReader::Impl::ParseQuotedCell(size_t& p, uint64_t& newlines) {
+  const char* b = buf_.data();
+  const size_t e = end_;
+  const size_t start = p + 1;
+  size_t q = start;
+  bool doubled = false;
+  size_t close;
+  for (;;) {
+    const void* hit = std::memchr(b + q, '"', e - q);
+    if (!hit) {
+      if (!eof_) return Parse::kNeedMore;
+      row_end_ = e;
+      row_newlines_ = newlines + static_cast<uint64_t>(std::count(b + q, b + e, '\n'));
+      row_reason_ = "a quoted cell is not closed before the end of the file";
+      return Parse::kBad;
+    }
+    size_t h = static_cast<size_t>(static_cast<const char*>(hit) - b);
+    newlines += static_cast<uint64_t>(std::count(b + q, b + h, '\n'));
+    if (h + 1 < e && b[h + 1] == '"') {
+      doubled = true;
+      q = h + 2;
+      continue;
+    }
+    close = h;
+    break;
+  }
+  if (doubled) {
+    size_t offset = scratch_.size();
+    for (size_t i = start; i < close; ++i) {
+      scratch_.push_back(b[i]);
+      if (b[i] == '"') ++i;
+    }
+    cells_.push_back({offset, scratch_.size() - offset, true});
+  } else {
+    cells_.push_back({start, close - start, false});
+  }
+  p = close + 1;
+  return Parse::kRow;
+}
+
 // Parses the CSV row at pos_ into cells_. kRow and kBad set row_end_ (just
 // past the row's line break) and row_newlines_; kBad sets row_reason_.
 // kNeedMore: the row runs past the buffered input; nothing is consumed.
@@ -323,40 +318,7 @@ RecordReader::Impl::Parse RecordReader::Impl::ParseCsvRow() {
   };
   for (;;) {
     if (p < e && b[p] == '"') {
-      const size_t start = p + 1;
-      size_t q = start;
-      bool doubled = false;
-      size_t close;
-      for (;;) {
-        const void* hit = std::memchr(b + q, '"', e - q);
-        if (!hit) {
-          if (!eof_) return Parse::kNeedMore;
-          row_end_ = e;
-          row_newlines_ = newlines + static_cast<uint64_t>(std::count(b + q, b + e, '\n'));
-          row_reason_ = "a quoted cell is not closed before the end of the file";
-          return Parse::kBad;
-        }
-        size_t h = static_cast<size_t>(static_cast<const char*>(hit) - b);
-        newlines += static_cast<uint64_t>(std::count(b + q, b + h, '\n'));
-        if (h + 1 < e && b[h + 1] == '"') {
-          doubled = true;
-          q = h + 2;
-          continue;
-        }
-        close = h;
-        break;
-      }
-      if (doubled) {
-        size_t offset = scratch_.size();
-        for (size_t i = start; i < close; ++i) {
-          scratch_.push_back(b[i]);
-          if (b[i] == '"') ++i;
-        }
-        cells_.push_back({offset, scratch_.size() - offset, true});
-      } else {
-        cells_.push_back({start, close - start, false});
-      }
-      p = close + 1;
+      if (Parse quoted = ParseQuotedCell(p, newlines); quoted != Parse::kRow) return quoted;
       if (p == e) {
         if (!eof_) return Parse::kNeedMore;
         return finish(e, newlines);
@@ -414,32 +376,11 @@ Status RecordReader::Impl::ReadHeader() {
       if (!header[i].empty() && header[i] == header[j])
         return Status(Code::kInvalidArgument, path_ + ": column " + std::string(header[i]) +
                                                   " appears twice in the header");
-  for (const auto& [target, source] : options_.map)
-    if (std::find(header.begin(), header.end(), source) == header.end())
-      return BadMap(path_ + ": --map " + target + "=" + source + ": no column " + source +
-                    "; the columns are " + JoinNames(header));
-  std::vector<size_t> sources;
-  for (size_t i = 0; i < header.size(); ++i) {
-    bool mapped = false;
-    for (const auto& [target, source] : options_.map)
-      if (source == header[i]) {
-        columns_.push_back(target);
-        sources.push_back(i);
-        mapped = true;
-      }
-    if (!mapped && !header[i].empty()) {
-      columns_.emplace_back(header[i]);
-      sources.push_back(i);
-    }
-  }
-  for (size_t i = 0; i < columns_.size(); ++i)
-    for (size_t j = 0; j < i; ++j)
-      if (columns_[i] == columns_[j])
-        return BadMap(path_ + ": field " + columns_[i] + " would come from both column " +
-                      std::string(header[sources[j]]) + " and column " +
-                      std::string(header[sources[i]]));
+  auto mapped = MapHeader(path_, header, options_.map);
+  if (!mapped.ok()) return mapped.status();
+  for (const MappedColumn& m : *mapped) columns_.push_back(m.field);
   // columns_ is final, so views of its names stay valid.
-  for (size_t i = 0; i < columns_.size(); ++i) outputs_.push_back({sources[i], columns_[i]});
+  for (size_t i = 0; i < columns_.size(); ++i) outputs_.push_back({(*mapped)[i].column, columns_[i]});
   column_count_ = header.size();
   pos_ = row_end_;
   next_line_ += row_newlines_;

@@ -15,13 +15,11 @@
 
 #include "core/record.h"
 #include "core/status.h"
+#include "events/field_map.h"
 
 namespace confide {
 
 enum class FileFormat { kAuto, kCsv, kNdjson };
-
-// Renames from the command line: (target field, source column or key).
-using FieldMap = std::vector<std::pair<std::string, std::string>>;
 
 struct ReaderOptions {
   // kAuto decides by extension (.csv; .ndjson, .jsonl, .json; each optionally
@@ -35,12 +33,6 @@ struct ReaderOptions {
   // Deepest JSON nesting accepted on an NDJSON line.
   uint32_t max_depth = 32;
 };
-
-// Parses `--map` text: "customer_id=CustomerID,timestamp=InvoiceDate"
-// (spaces around names ignored; empty text is an empty map). Errors are
-// kInvalidArgument (field "map") quoting the bad entry: no '=', an empty
-// name, or a target mapped twice.
-Result<FieldMap> ParseFieldMap(std::string_view spec);
 
 // Why a row could not become a record. `field` names the offending field
 // or column when one is to blame, else it is empty.

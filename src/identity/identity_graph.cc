@@ -105,99 +105,127 @@ void IdentityGraph::Forget(const ShopperKey& root) {
   groups_.erase(it);
 }
 
-Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<IdentifierRef>& ids,
-                                                         WriteBatch& batch) {
-  if (ids.empty()) return InvalidArgument("customer_id", "one of customer_id, anonymous_id or loyalty_id is required");
-  Resolution res;
-  // Groups already holding one of the identifiers, in the order met, with
-  // the root each identifier resolved to.
-  Key128 roots[kIdKindCount * 2];
+// What Resolve learned of its identifiers before changing anything.
+struct IdentityGraph::Lookup {
+  static constexpr size_t kMax = kIdKindCount * 2;
+  // Groups already holding one of the identifiers, in the order met.
+  Key128 roots[kMax];
+  Group* groups[kMax];  // parallel to roots
   size_t root_count = 0;
-  Key128 id_root[kIdKindCount * 2];
-  bool id_known[kIdKindCount * 2] = {};
+  // Per identifier: whether it is known, and the root it resolved to.
+  Key128 id_root[kMax];
+  bool id_known[kMax] = {};
   std::vector<const IdentifierRef*> unknown;
-  const IdentifierRef* customer_id = nullptr;
-  if (ids.size() > kIdKindCount * 2) return InvalidArgument("customer_id", "too many identifiers");
+  const IdentifierRef* customer_id = nullptr;  // the event's
+  // The one customer across the groups and the event, if any.
+  bool has_customer = false;
+  Key128 customer;
+};
+
+void IdentityGraph::LookUp(const std::vector<IdentifierRef>& ids, Lookup& found) {
   for (size_t i = 0; i < ids.size(); ++i) {
     const auto& id = ids[i];
-    if (id.kind == IdKind::kCustomer) customer_id = &id;
+    if (id.kind == IdKind::kCustomer) found.customer_id = &id;
     auto it = index_.find(Key128(id.pseudonym));
     if (it == index_.end()) {
-      unknown.push_back(&id);
+      found.unknown.push_back(&id);
       continue;
     }
     Key128 root = RootOf(it->second.shopper);
-    id_root[i] = root;
-    id_known[i] = true;
-    if (std::find(roots, roots + root_count, root) == roots + root_count) roots[root_count++] = root;
+    found.id_root[i] = root;
+    found.id_known[i] = true;
+    if (std::find(found.roots, found.roots + found.root_count, root) == found.roots + found.root_count)
+      found.roots[found.root_count++] = root;
   }
+  for (size_t r = 0; r < found.root_count; ++r) found.groups[r] = &groups_[found.roots[r]];
+}
 
-  // At most one customer across the groups and the event.
-  bool has_customer = customer_id != nullptr;
-  Key128 customer = customer_id ? Key128(customer_id->pseudonym) : Key128();
-  Group* groups[kIdKindCount * 2];
-  for (size_t r = 0; r < root_count; ++r) {
-    groups[r] = &groups_[roots[r]];
-    const Group& g = *groups[r];
+// At most one customer across the groups and the event.
+Status IdentityGraph::CheckOneCustomer(const std::vector<IdentifierRef>& ids, Lookup& found) const {
+  found.has_customer = found.customer_id != nullptr;
+  found.customer = found.customer_id ? Key128(found.customer_id->pseudonym) : Key128();
+  for (size_t r = 0; r < found.root_count; ++r) {
+    const Group& g = *found.groups[r];
     if (!g.has_customer) continue;
-    if (!has_customer) {
-      customer = g.customer;
-      has_customer = true;
-    } else if (!(g.customer == customer)) {
+    if (!found.has_customer) {
+      found.customer = g.customer;
+      found.has_customer = true;
+    } else if (!(g.customer == found.customer)) {
       // Name the identifier that tied this event to the other customer.
       const char* field = "customer_id";
       for (size_t i = 0; i < ids.size(); ++i)
-        if (ids[i].kind != IdKind::kCustomer && id_known[i] && id_root[i] == roots[r]) field = IdKindField(ids[i].kind);
+        if (ids[i].kind != IdKind::kCustomer && found.id_known[i] && found.id_root[i] == found.roots[r])
+          field = IdKindField(ids[i].kind);
       return Status(Code::kFailedPrecondition, "is already linked to another customer", field);
     }
   }
+  return {};
+}
 
-  Key128 survivor;
-  Group* group = nullptr;
-  if (root_count == 0) {
-    // First sight: the shopper is keyed by its most stable identifier.
-    const IdentifierRef* first = customer_id;
-    for (IdKind k : {IdKind::kLoyalty, IdKind::kAnonymous})
-      for (const auto& id : ids)
-        if (!first && id.kind == k) first = &id;
-    survivor = Key128(first->pseudonym);
-    parent_[survivor] = survivor;
-    group = &groups_[survivor];
-    group->members = {first->pseudonym};
-    res.created.push_back(first->pseudonym);
-  } else {
-    // The group with the customer id survives; otherwise the first met.
-    size_t s = 0;
-    for (size_t r = 0; r < root_count; ++r)
-      if (groups[r]->has_customer) s = r;
-    survivor = roots[s];
-    const std::string survivor_key = survivor.str();
-    for (size_t r = 0; r < root_count; ++r) {
-      if (r == s) continue;
-      res.merged = true;
-      Group merged = std::move(*groups[r]);
-      groups_.erase(roots[r]);  // pointers into groups_ other than the erased stay valid
-      Group& into = groups_[survivor];
-      for (const auto& m : merged.members) {
-        parent_[Key128(m)] = survivor;
-        batch.Put(Family::kShoppers, RootLinkKey(m), survivor_key);
-        into.members.push_back(m);
-      }
-      into.identifiers.insert(into.identifiers.end(), merged.identifiers.begin(), merged.identifiers.end());
+// First sight: the shopper is keyed by its most stable identifier.
+Key128 IdentityGraph::CreateShopper(const std::vector<IdentifierRef>& ids, const Lookup& found, Resolution& res) {
+  const IdentifierRef* first = found.customer_id;
+  for (IdKind k : {IdKind::kLoyalty, IdKind::kAnonymous})
+    for (const auto& id : ids)
+      if (!first && id.kind == k) first = &id;
+  Key128 survivor(first->pseudonym);
+  parent_[survivor] = survivor;
+  groups_[survivor].members = {first->pseudonym};
+  res.created.push_back(first->pseudonym);
+  return survivor;
+}
+
+// The group with the customer id survives; otherwise the first met. The
+// others' members link to it.
+Key128 IdentityGraph::MergeGroups(const Lookup& found, WriteBatch& batch, Resolution& res) {
+  size_t s = 0;
+  for (size_t r = 0; r < found.root_count; ++r)
+    if (found.groups[r]->has_customer) s = r;
+  const Key128 survivor = found.roots[s];
+  const std::string survivor_key = survivor.str();
+  for (size_t r = 0; r < found.root_count; ++r) {
+    if (r == s) continue;
+    res.merged = true;
+    Group merged = std::move(*found.groups[r]);
+    groups_.erase(found.roots[r]);  // pointers into groups_ other than the erased stay valid
+    Group& into = groups_[survivor];
+    for (const auto& m : merged.members) {
+      parent_[Key128(m)] = survivor;
+      batch.Put(Family::kShoppers, RootLinkKey(m), survivor_key);
+      into.members.push_back(m);
     }
-    group = &groups_[survivor];
+    into.identifiers.insert(into.identifiers.end(), merged.identifiers.begin(), merged.identifiers.end());
   }
-  if (!group->has_customer && has_customer) group->customer = customer, group->has_customer = true;
-  res.root = group->members.empty() ? survivor.str() : group->members.front();  // the root is its first member
-  for (const IdentifierRef* id : unknown) {
+  return survivor;
+}
+
+// Identifiers seen for the first time join the surviving group.
+void IdentityGraph::AttachUnknown(const Lookup& found, Key128 survivor, Group& group, WriteBatch& batch,
+                                  Resolution& res) {
+  for (const IdentifierRef* id : found.unknown) {
     Key128 p(id->pseudonym);
     index_[p] = {survivor, id->kind};
-    group->identifiers.push_back(p);
+    group.identifiers.push_back(p);
     std::string value = res.root;
     value.push_back(static_cast<char>(id->kind));
     batch.Put(Family::kIdentity, id->pseudonym, value);
     res.attached.push_back({*id, res.root});
   }
+}
+
+Result<IdentityGraph::Resolution> IdentityGraph::Resolve(const std::vector<IdentifierRef>& ids,
+                                                         WriteBatch& batch) {
+  if (ids.empty()) return InvalidArgument("customer_id", "one of customer_id, anonymous_id or loyalty_id is required");
+  if (ids.size() > Lookup::kMax) return InvalidArgument("customer_id", "too many identifiers");
+  Lookup found;
+  LookUp(ids, found);
+  CONFIDE_RETURN_IF_ERROR(CheckOneCustomer(ids, found));
+  Resolution res;
+  const Key128 survivor = found.root_count == 0 ? CreateShopper(ids, found, res) : MergeGroups(found, batch, res);
+  Group& group = groups_[survivor];
+  if (!group.has_customer && found.has_customer) group.customer = found.customer, group.has_customer = true;
+  res.root = group.members.empty() ? survivor.str() : group.members.front();  // the root is its first member
+  AttachUnknown(found, survivor, group, batch, res);
   return res;
 }
 

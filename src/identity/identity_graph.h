@@ -94,6 +94,15 @@ class IdentityGraph {
   };
   Key128 RootOf(Key128 shopper) const;
 
+  // The steps of Resolve (identity_graph.cc): what is known of the
+  // identifiers, the one-customer rule, then the change.
+  struct Lookup;
+  void LookUp(const std::vector<IdentifierRef>& ids, Lookup& found);
+  Status CheckOneCustomer(const std::vector<IdentifierRef>& ids, Lookup& found) const;
+  Key128 CreateShopper(const std::vector<IdentifierRef>& ids, const Lookup& found, Resolution& res);
+  Key128 MergeGroups(const Lookup& found, WriteBatch& batch, Resolution& res);
+  void AttachUnknown(const Lookup& found, Key128 survivor, Group& group, WriteBatch& batch, Resolution& res);
+
   struct Entry {
     Key128 shopper;
     IdKind kind;

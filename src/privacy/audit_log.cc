@@ -241,6 +241,57 @@ Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros
   return out;
 }
 
+namespace {
+
+// The first problem Verify finds: the seq it reports and what is wrong.
+struct Problem {
+  uint64_t seq;
+  std::string what;
+};
+
+// Checks the record stored under `key` where record `expected` belongs:
+// its key, its hash over its content, its seq, and its link to `prev`
+// (the previous record's hash). On success `hash` receives its hash.
+std::optional<Problem> CheckRecord(std::string_view key, std::string_view value, uint64_t expected,
+                                   const std::string& prev, std::string& hash) {
+  if (key.size() != 8)
+    return Problem{expected, "unexpected key " + HexEncode(key) + " where record " + Num(expected) + " belongs"};
+  uint64_t seq = GetFixed64BE(key);
+  if (seq != expected)
+    return Problem{expected, seq > expected ? "record " + Num(expected) + " missing"
+                                            : "unexpected record " + Num(seq) + " before record " + Num(expected)};
+  auto e = DecodeAuditEntry(value);
+  if (!e.ok()) return Problem{seq, "record " + Num(seq) + " altered: " + e.status().message()};
+  if (ComputeAuditHash(*e) != e->hash) return Problem{seq, "record " + Num(seq) + " altered: hash mismatch"};
+  if (e->seq != seq) return Problem{seq, "record " + Num(seq) + " out of order: holds record " + Num(e->seq)};
+  if (e->prev_hash != prev)
+    return Problem{seq, seq == 1 ? "record 1 does not start the chain: previous hash is not zero"
+                                 : "record " + Num(seq) + " does not link to record " + Num(seq - 1) +
+                                       ": broken chain (a record was inserted, replaced or reordered)"};
+  hash = std::move(e->hash);
+  return std::nullopt;
+}
+
+// Nothing may follow the head. Appends made since `head_seq` was read are
+// legitimate, so the stored head is read again and the search starts after
+// the newer of the two. The caller holds the log's mutex, so no append is
+// in flight.
+Result<std::optional<Problem>> FindRecordAfterHead(Store& store, uint64_t head_seq, bool had_head) {
+  auto again = store.Get(Family::kMeta, kAuditHeadKey);
+  if (!again.ok()) return again.status();
+  uint64_t newest = head_seq;
+  if (again->has_value() && (*again)->size() == kHeadBytes) newest = std::max(newest, GetFixed64BE(**again));
+  if (newest == std::numeric_limits<uint64_t>::max()) return std::optional<Problem>();
+  auto beyond = FirstKeyFrom(store, AuditKey(newest + 1));
+  if (!beyond.ok()) return beyond.status();
+  if (!beyond->has_value()) return std::optional<Problem>();
+  uint64_t seq = beyond->value().size() == 8 ? GetFixed64BE(**beyond) : newest + 1;
+  if (!had_head) return std::optional<Problem>(Problem{seq, "audit head missing but the log holds " + DescribeKey(**beyond)});
+  return std::optional<Problem>(Problem{seq, "unexpected " + DescribeKey(**beyond) + " after head " + Num(newest)});
+}
+
+}  // namespace
+
 Result<AuditLog::Verification> AuditLog::Verify() {
   Verification v;
   auto fail = [&v](uint64_t seq, std::string problem) {
@@ -274,46 +325,18 @@ Result<AuditLog::Verification> AuditLog::Verify() {
   uint64_t expected = 1;
   std::string prev = ZeroHash();
   std::string end = head_seq == std::numeric_limits<uint64_t>::max() ? std::string() : AuditKey(head_seq + 1);
-  bool found_problem = false;
+  std::optional<Problem> problem;
   Status st = store_.ScanRange(Family::kAudit, {}, end, [&](std::string_view key, std::string_view value) {
-    found_problem = true;  // cleared at the end of a good record
-    if (key.size() != 8) {
-      fail(expected, "unexpected key " + HexEncode(key) + " where record " + Num(expected) + " belongs");
-      return false;
-    }
-    uint64_t seq = GetFixed64BE(key);
-    if (seq != expected) {
-      fail(expected, seq > expected ? "record " + Num(expected) + " missing"
-                                    : "unexpected record " + Num(seq) + " before record " + Num(expected));
-      return false;
-    }
-    auto e = DecodeAuditEntry(value);
-    if (!e.ok()) {
-      fail(seq, "record " + Num(seq) + " altered: " + e.status().message());
-      return false;
-    }
-    if (ComputeAuditHash(*e) != e->hash) {
-      fail(seq, "record " + Num(seq) + " altered: hash mismatch");
-      return false;
-    }
-    if (e->seq != seq) {
-      fail(seq, "record " + Num(seq) + " out of order: holds record " + Num(e->seq));
-      return false;
-    }
-    if (e->prev_hash != prev) {
-      fail(seq, seq == 1 ? "record 1 does not start the chain: previous hash is not zero"
-                         : "record " + Num(seq) + " does not link to record " + Num(seq - 1) +
-                               ": broken chain (a record was inserted, replaced or reordered)");
-      return false;
-    }
-    prev = e->hash;
+    std::string hash;
+    problem = CheckRecord(key, value, expected, prev, hash);
+    if (problem) return false;
+    prev = std::move(hash);
     ++expected;
     ++v.records;
-    found_problem = false;
     return true;
   });
   CONFIDE_RETURN_IF_ERROR(st);
-  if (found_problem) return v;
+  if (problem) return fail(problem->seq, std::move(problem->what));
 
   uint64_t last = expected - 1;
   if (last < head_seq)
@@ -321,26 +344,10 @@ Result<AuditLog::Verification> AuditLog::Verify() {
                 "log truncated: head says " + Num(head_seq) + " records, store ends at record " + Num(last));
   if (prev != v.head_hash)
     return fail(head_seq, "audit head tampered: its hash does not match record " + Num(head_seq));
-
-  // Nothing may follow the head. Appends made since the head was read are
-  // legitimate, so re-read the stored head (under the lock, so no append is
-  // in flight) and look beyond the newer of the two.
-  {
-    std::lock_guard lock(mu_);
-    auto again = store_.Get(Family::kMeta, kAuditHeadKey);
-    if (!again.ok()) return again.status();
-    uint64_t newest = head_seq;
-    if (again->has_value() && (*again)->size() == kHeadBytes)
-      newest = std::max(newest, GetFixed64BE(**again));
-    if (newest == std::numeric_limits<uint64_t>::max()) return v;
-    auto beyond = FirstKeyFrom(store_, AuditKey(newest + 1));
-    if (!beyond.ok()) return beyond.status();
-    if (beyond->has_value()) {
-      uint64_t seq = beyond->value().size() == 8 ? GetFixed64BE(**beyond) : newest + 1;
-      if (!head) return fail(seq, "audit head missing but the log holds " + DescribeKey(**beyond));
-      return fail(seq, "unexpected " + DescribeKey(**beyond) + " after head " + Num(newest));
-    }
-  }
+  std::lock_guard lock(mu_);
+  auto after = FindRecordAfterHead(store_, head_seq, head.has_value());
+  if (!after.ok()) return after.status();
+  if (*after) return fail((*after)->seq, std::move((*after)->what));
   return v;
 }
 

@@ -1,0 +1,273 @@
+// The commands of `confide` called in process, as library functions
+// (cli/<command>.h): what each prints and the one line it fails with.
+// cli_test.cc and suggestions_cli_test.cc run the real binary for what
+// only the binary does: parsing arguments, exit codes, stderr.
+#include <gtest/gtest.h>
+#include <stdio.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "cli/audit.h"
+#include "cli/dsar.h"
+#include "cli/generate.h"
+#include "cli/import.h"
+#include "cli/keys.h"
+#include "cli/suggestions.h"
+#include "cli/tcf.h"
+#include "cli/train.h"
+#include "core/scratch_dir.h"
+#include "crypto/aead.h"
+
+namespace confide::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a command prints on its FILE, kept in memory.
+class Output {
+ public:
+  Output() : file_(::open_memstream(&buf_, &size_)) {}
+  ~Output() {
+    std::fclose(file_);
+    std::free(buf_);
+  }
+  Output(const Output&) = delete;
+  Output& operator=(const Output&) = delete;
+
+  std::FILE* file() { return file_; }
+  std::string str() {
+    std::fflush(file_);
+    return std::string(buf_, size_);
+  }
+
+ private:
+  char* buf_ = nullptr;
+  size_t size_ = 0;
+  std::FILE* file_;
+};
+
+class CommandTest : public ::testing::Test {
+ protected:
+  void SetUp() override { InitCrypto(); }
+
+  // --data-dir `dir` and nothing else.
+  static ConfigFlags DataDir(const std::string& dir) {
+    ConfigFlags flags;
+    flags.data_dir = dir;
+    return flags;
+  }
+  // `confide import --quiet --region eu --data-dir DATA [--kind KIND] FILE`.
+  static Result<ImportSummary> Import(const std::string& data, const std::string& kind, const std::string& file,
+                                      Output& out) {
+    ImportFlags flags;
+    flags.config = DataDir(data);
+    flags.region = "eu";
+    flags.kind = kind;
+    flags.path = file;
+    flags.quiet = true;
+    return RunImport(flags, out.file());
+  }
+
+  ScratchDir dir_;
+};
+
+// The tests that were run through the binary keep their names.
+using CliTest = CommandTest;
+using SuggestionsCli = CommandTest;
+
+TEST_F(CliTest, KeysNewPrintsKeyAndConfigEntry) {
+  Output out;
+  KeysNewFlags flags;
+  flags.scopes = "ingest,recommend";
+  flags.regions = "eu";
+  Status made = RunKeysNew(flags, out.file());
+  ASSERT_TRUE(made.ok()) << made.message();
+  EXPECT_NE(out.str().find("ck_"), std::string::npos);
+  EXPECT_NE(out.str().find("scopes = [\"ingest\", \"recommend\"]"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("regions = [\"eu\"]"), std::string::npos);
+  Output nothing;
+  KeysNewFlags bad;
+  bad.scopes = "sell";
+  Status refused = RunKeysNew(bad, nothing.file());
+  EXPECT_FALSE(refused.ok());
+  EXPECT_EQ(refused.message(), "--scopes: unknown scope \"sell\"");
+  EXPECT_EQ(nothing.str(), "");
+}
+
+TEST_F(CliTest, GenerateThenImportRoundTrip) {
+  GenerateFlags generate;
+  generate.options.shoppers = 200;
+  generate.options.stores = 6;
+  generate.options.products = 100;
+  generate.options.days = 30;
+  generate.options.seed = 7;
+  generate.out_dir = dir_ / "gen";
+  Output generated;
+  Status g = RunGenerate(generate, generated.file());
+  ASSERT_TRUE(g.ok()) << g.message();
+  for (const char* kind : {"products", "stores", "inventory", "events"}) {
+    Output out;
+    auto summary = Import(dir_ / "data", kind, generate.out_dir + "/eu/" + kind + ".csv", out);
+    ASSERT_TRUE(summary.ok()) << kind << ": " << summary.status().message();
+    EXPECT_EQ(summary->rejected, 0u) << kind;
+    EXPECT_NE(out.str().find("rejected 0"), std::string::npos) << kind << ": " << out.str();
+  }
+}
+
+TEST_F(CliTest, GenerateStartsOnTheGivenDay) {
+  GenerateFlags flags;
+  flags.options.shoppers = 2000;
+  flags.options.stores = 3;
+  flags.options.products = 50;
+  flags.options.days = 3;
+  flags.start = "2026-02-27";
+  flags.out_dir = dir_ / "gen";
+  Output out;
+  Status g = RunGenerate(flags, out.file());
+  ASSERT_TRUE(g.ok()) << g.message();
+  std::ifstream events(flags.out_dir + "/eu/events.csv");
+  std::string line, first, last;
+  std::getline(events, line);  // header
+  size_t rows = 0;
+  while (std::getline(events, line)) {
+    std::string ts = line.substr(line.find(',', line.find(',') + 1) + 1, 20);
+    if (first.empty() || ts < first) first = ts;
+    if (ts > last) last = ts;
+    ++rows;
+  }
+  ASSERT_GT(rows, 0u);
+  EXPECT_GE(first, "2026-02-27T00:00:00Z");
+  EXPECT_LT(last, "2026-03-02T00:00:00Z") << "three days from the start, 2026 not a leap year";
+  EXPECT_LT(first, "2026-02-28T00:00:00Z");
+  EXPECT_GE(last, "2026-03-01T00:00:00Z");
+  flags.start = "27/02/2026";
+  Output nothing;
+  Status bad = RunGenerate(flags, nothing.file());
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "--start: must be a date, YYYY-MM-DD");
+}
+
+TEST_F(CliTest, CommandsOnExistingDataNeverCreateARegion) {
+  const std::string typo = dir_ / "typo";
+  DsarFlags dsar;
+  dsar.config = DataDir(typo);
+  dsar.region = "eu";
+  dsar.id = "C1";
+  TrainFlags train;
+  train.config = DataDir(typo);
+  train.region = "eu";
+  train.quiet = true;
+  KeysRotateFlags rotate;
+  rotate.config = DataDir(typo);
+  rotate.region = "eu";
+  SuggestionsFlags suggestions;
+  suggestions.config = DataDir(typo);
+  suggestions.region = "eu";
+  suggestions.out_path = dir_ / "s.ndjson";
+  Output out;
+  const std::pair<const char*, Status> runs[] = {
+      {"dsar export", RunDsarExport(dsar, out.file())},
+      {"dsar erase", RunDsarErase(dsar, out.file())},
+      {"train", RunTrain(train, out.file())},
+      {"keys rotate", RunKeysRotate(rotate, out.file())},
+      {"suggestions", RunSuggestions(suggestions, out.file())},
+  };
+  for (const auto& [command, status] : runs) {
+    EXPECT_FALSE(status.ok()) << command;
+    EXPECT_EQ(status.message(), "eu: no data at " + typo + "/eu (check --data-dir)") << command;
+  }
+  EXPECT_EQ(out.str(), "");
+  EXPECT_FALSE(fs::exists(typo)) << "nothing is created under a mistyped data directory";
+}
+
+TEST_F(CliTest, TcfDecodeExplainsOrFailsInOneLine) {
+  TcfDecodeFlags flags;
+  flags.text =
+      "CQJLmjAQVCiBX03JfdFI_CEPEaY7_0OjR7LIT2QAoPQA9FCagJ7AAAABCQCwAPYAugEaAJsAasA_QEZgJ2AtwBjoDVAPnAfoCC4EMgTIAoSBV"
+      "oFZQK1AvyBhYGIwM5AzoBoUDjgOjgduB9sEBAQ0giECOwEfYJPAlKTAHwA9AJuAaoCGQElAV8AvQBloDkgPnAgsCGYEfASVAmECZAFCQKtA0KB"
+      "xwHYgPHgfaCMUEeQSlAAA.IWrQCAAMAGNAMmApoCYAI6wS6gtW";
+  flags.vendor_id = 1952;
+  Output ok;
+  Status decoded = RunTcfDecode(flags, ok.file());
+  ASSERT_TRUE(decoded.ok()) << decoded.message();
+  EXPECT_NE(ok.str().find("\"cmp_id\":3383"), std::string::npos) << ok.str();
+  EXPECT_NE(ok.str().find("\"consent_language\":\"FI\""), std::string::npos);
+  EXPECT_NE(ok.str().find("\"verdict\":{\"accepted\":true"), std::string::npos) << ok.str();
+  EXPECT_EQ(ok.str().back(), '\n');
+  flags.vendor_id = 7;
+  Output refused;
+  EXPECT_TRUE(RunTcfDecode(flags, refused.file()).ok()) << "a refused string is still decoded and explained";
+  EXPECT_NE(refused.str().find("\"accepted\":false"), std::string::npos) << refused.str();
+  flags.text = "CP99.gAAA";
+  Output nothing;
+  Status bad = RunTcfDecode(flags, nothing.file());
+  EXPECT_FALSE(bad.ok());
+  EXPECT_EQ(bad.message(), "core.created: segment truncated at bit 42 of 24");
+  EXPECT_EQ(nothing.str(), "");
+}
+
+TEST_F(CliTest, DsarExportThenErase) {
+  const std::string data = dir_ / "data";
+  const std::string file = dir_ / "events.csv";
+  std::ofstream(file) << "event_id,type,timestamp,customer_id,channel,product_id\n"
+                         "e1,view,2025-01-01T10:00:00Z,cli-shopper-9,web,P1\n";
+  Output imported;
+  ASSERT_TRUE(Import(data, "events", file, imported).ok());
+  DsarFlags dsar;
+  dsar.config = DataDir(data);
+  dsar.region = "eu";
+  dsar.id = "cli-shopper-9";
+  Output exported;
+  Status e = RunDsarExport(dsar, exported.file());
+  ASSERT_TRUE(e.ok()) << e.message();
+  EXPECT_NE(exported.str().find("\"event_id\":\"e1\""), std::string::npos) << exported.str();
+  Output erased;
+  Status r = RunDsarErase(dsar, erased.file());
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_NE(erased.str().find("\"erased\":true"), std::string::npos) << erased.str();
+  Output gone;
+  Status g = RunDsarExport(dsar, gone.file());
+  EXPECT_FALSE(g.ok());
+  EXPECT_EQ(g.message(), "eu: no data is held for this identifier");
+  EXPECT_EQ(gone.str(), "");
+  KeysRotateFlags rotate;
+  rotate.config = DataDir(data);
+  rotate.region = "eu";
+  Output rotated;
+  Status k = RunKeysRotate(rotate, rotated.file());
+  ASSERT_TRUE(k.ok()) << k.message();
+  EXPECT_EQ(rotated.str().rfind("eu: key version 1 -> 2", 0), 0u) << rotated.str();
+  AuditVerifyFlags verify;
+  verify.config = DataDir(data);
+  verify.region = "eu";
+  Output audit;
+  Status a = RunAuditVerify(verify, audit.file());
+  ASSERT_TRUE(a.ok()) << a.message();
+  EXPECT_EQ(audit.str().rfind("eu: 3 records, chain intact", 0), 0u) << audit.str();
+}
+
+TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
+  const std::string data = dir_ / "data", out_path = dir_ / "eu.ndjson";
+  // A consent import: shopper S1 grants marketing (nothing bought: nothing to say).
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,marketing\nS1,2026-01-01T00:00:00Z,true\nS2,2026-01-01T00:00:00Z,false\n";
+  Output imported;
+  auto consent = Import(data, "consent", dir_ / "consent.csv", imported);
+  ASSERT_TRUE(consent.ok()) << consent.status().message();
+  SuggestionsFlags flags;
+  flags.config = DataDir(data);
+  flags.region = "eu";
+  flags.out_path = out_path;
+  Output out;
+  Status s = RunSuggestions(flags, out.file());
+  ASSERT_TRUE(s.ok()) << s.message();
+  EXPECT_NE(out.str().find(R"("region":"eu","shoppers_with_marketing":1,"written":0)"), std::string::npos) << out.str();
+  EXPECT_TRUE(fs::exists(out_path));
+  std::ifstream written(out_path);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), "");
+}
+
+}  // namespace
+}  // namespace confide::cli

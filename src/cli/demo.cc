@@ -1,0 +1,128 @@
+#include "cli/demo.h"
+
+#include <filesystem>
+#include <fstream>
+
+#include "cell/region_models.h"
+#include "cli/generate.h"
+#include "cli/importer.h"
+#include "core/time.h"
+#include "crypto/api_key.h"
+#include "server/server.h"
+
+namespace confide::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+// What a consent banner would have collected: 7 shoppers in 10 allow
+// personalization, 4 in 10 marketing (deterministic by id).
+void WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
+  std::ofstream out(path);
+  out << "customer_id,timestamp,personalization,marketing,source,policy_version\n";
+  for (uint64_t i = 1; i <= shoppers; ++i) {
+    char id[16];
+    std::snprintf(id, sizeof id, "C%07llu", static_cast<unsigned long long>(i));
+    out << id << "," << FormatRfc3339(start) << "," << (i % 10 < 7 ? "true" : "false") << ","
+        << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
+  }
+}
+
+// Imports one generated region into its cell and trains its models.
+Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region, const fs::path& files,
+                        Micros start, std::FILE* out) {
+  auto cell = OpenCell(config, region.region, IfMissing::kCreate);
+  if (!cell.ok()) return cell.status();
+  for (auto [kind, name] : {std::pair{ImportKind::kProducts, "products"}, std::pair{ImportKind::kStores, "stores"},
+                            std::pair{ImportKind::kInventory, "inventory"}, std::pair{ImportKind::kEvents, "events"}}) {
+    ImportOptions o;
+    o.kind = kind;
+    o.path = (files / region.region / (std::string(name) + ".csv")).string();
+    o.progress = true;
+    std::fprintf(out, "Importing %s/%s.csv\n", region.region.c_str(), name);
+    std::fflush(out);
+    auto summary = ImportFile(**cell, o);
+    if (!summary.ok()) return summary.status();
+    std::fputs(("  " + FormatImportSummary(*summary)).c_str(), out);
+  }
+  fs::path consent = files / region.region / "consent.csv";
+  WriteDemoConsent(consent, region.shoppers, start);
+  ImportOptions o;
+  o.kind = ImportKind::kConsent;
+  o.path = consent.string();
+  std::fprintf(out, "Importing %s consent choices\n", region.region.c_str());
+  auto recorded = ImportFile(**cell, o);
+  if (!recorded.ok()) return recorded.status();
+  std::fprintf(out, "Training %s recommendations (through personalization grants only)\n", region.region.c_str());
+  std::fflush(out);
+  RegionModels models(**cell, config.recommend);
+  auto version = models.Train();
+  if (!version.ok()) return version.status();
+  auto live = models.Current();
+  std::fprintf(out, "  model version %llu: %s shoppers, %s items\n", static_cast<unsigned long long>(*version),
+               Thousands(live->shoppers).c_str(), Thousands(live->items.size()).c_str());
+  return {};
+}
+
+// Generates and imports the demo retailer unless a previous run finished.
+Status PrepareDemoData(const Config& config, const synth::Options& options, std::FILE* out) {
+  fs::path marker = fs::path(config.data_dir) / "demo-ready";
+  if (fs::exists(marker)) {
+    std::fprintf(out, "Using the demo retailer already in %s (delete the directory to start afresh).\n",
+                 config.data_dir.c_str());
+    return {};
+  }
+  fs::path files = fs::path(config.data_dir) / "generated";
+  std::fprintf(out, "Generating a retailer: %s shoppers, %s stores, %s products, %u days...\n",
+               Thousands(options.shoppers).c_str(), Thousands(options.stores).c_str(),
+               Thousands(options.products).c_str(), options.days);
+  auto generated = GenerateWithProgress(options, files.string());
+  if (!generated.ok()) return generated.status();
+  for (const auto& region : generated->regions)
+    CONFIDE_RETURN_IF_ERROR(ImportDemoRegion(config, region, files, options.start, out));
+  std::ofstream(marker) << "imported\n";
+  return {};
+}
+
+void PrintDemoWelcome(const std::string& url, const std::string& token, std::FILE* out) {
+  const char *u = url.c_str(), *k = token.c_str();
+  std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
+  std::fprintf(out,
+               "\nConfide is serving the demo retailer at %s\n"
+               "Admin API key (this run only): %s\n\nTry:\n"
+               "  curl -s %s/v1/eu/products/P000001 -H 'Authorization: Bearer %s'\n"
+               "  curl -s '%s/v1/eu/customers/C0000001/profile' -H 'Authorization: Bearer %s'\n"
+               "  curl -s '%s/v1/eu/customers/C0000001/recommendations?k=5' -H 'Authorization: Bearer %s'\n"
+               "  curl -s '%s/v1/eu/customers/C0000009/recommendations?k=5' -H 'Authorization: Bearer %s'"
+               "   # no grant: best sellers\n"
+               "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
+               "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
+               "\"product_id\":\"P000001\"}]'\n"
+               "  curl -s %s/metrics\n\nPress Ctrl-C to stop.\n",
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u);
+  std::fflush(out);
+}
+
+}  // namespace
+
+Status RunDemo(const DemoFlags& flags, std::FILE* out) {
+  auto config = ResolveConfig(flags.config);
+  if (!config.ok()) return config.status();
+  // History up to today: with a fixed calendar the retention limits would delete it
+  // as soon as the server starts.
+  synth::Options options = flags.options;
+  options.start = (NowMicros() / kMicrosPerDay - options.days) * kMicrosPerDay;
+  if (Status valid = synth::Validate(options); !valid.ok()) return OptionError(valid);
+  CONFIDE_RETURN_IF_ERROR(PrepareDemoData(*config, options, out));
+  // A fresh admin key every run: it is shown once and only its hash kept.
+  NewApiKey key = GenerateApiKey();
+  config->api_keys = {{key.id, key.hash, {"admin"}, {"*"}}};
+  auto server = Server::Create(*config);
+  if (!server.ok()) return server.status();
+  std::string url =
+      "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" + std::to_string((*server)->port());
+  PrintDemoWelcome(url, key.token, out);
+  return (*server)->Run();
+}
+
+}  // namespace confide::cli

@@ -1,0 +1,58 @@
+#include "cli/dsar.h"
+
+namespace confide::cli {
+namespace {
+
+struct Request {
+  std::unique_ptr<Cell> cell;
+  IdKind kind;
+  std::string subject;  // the audit log's pseudonym of the identifier
+};
+
+Result<Request> OpenRequest(const DsarFlags& flags) {
+  auto kind = ParseIdKind(flags.id_kind);
+  if (!kind) return FlagError("--id-kind: must be customer, anonymous or loyalty");
+  auto config = ResolveConfig(flags.config);
+  if (!config.ok()) return config.status();
+  auto cell = OpenCell(*config, flags.region);
+  if (!cell.ok()) return cell.status();
+  std::string subject = (*cell)->AuditSubject(*kind, flags.id);
+  return Request{std::move(*cell), *kind, std::move(subject)};
+}
+
+}  // namespace
+
+Status RunDsarExport(const DsarFlags& flags, std::FILE* out) {
+  auto request = OpenRequest(flags);
+  if (!request.ok()) return request.status();
+  Cell& cell = *request->cell;
+  auto doc = cell.Export(request->kind, flags.id);
+  if (!doc.ok()) return doc.status();
+  if (!doc->has_value()) return Status(Code::kNotFound, flags.region + ": no data is held for this identifier");
+  auto logged = cell.audit().Append(AuditAction::kExport, "cli", "", request->subject, "", NowMicros());
+  if (!logged.ok()) return Prefixed("audit log: ", logged.status());
+  std::fprintf(out, "%s\n", doc->value().c_str());
+  return {};
+}
+
+Status RunDsarErase(const DsarFlags& flags, std::FILE* out) {
+  auto request = OpenRequest(flags);
+  if (!request.ok()) return request.status();
+  Cell& cell = *request->cell;
+  auto receipt = cell.Erase(request->kind, flags.id);
+  if (!receipt.ok()) return receipt.status();
+  auto logged = cell.audit().Append(AuditAction::kErasure, "cli", "", request->subject,
+                                    receipt->found ? "events=" + std::to_string(receipt->events) : "nothing held",
+                                    NowMicros());
+  if (!logged.ok()) return Prefixed("audit log: ", logged.status());
+  for (const std::string& linked : receipt->subjects) {
+    if (linked == request->subject) continue;
+    logged = cell.audit().Append(AuditAction::kErasure, "cli", "", linked, "linked id of an erased shopper",
+                                 NowMicros());
+    if (!logged.ok()) return Prefixed("audit log: ", logged.status());
+  }
+  std::fprintf(out, "%s\n", ErasureReceiptToJson(*receipt).c_str());
+  return {};
+}
+
+}  // namespace confide::cli

@@ -1,0 +1,33 @@
+// `confide dsar export|erase` as library functions: a data-subject request
+// served from the region's store, audited like one made over HTTP. Both
+// print one JSON document on `out` (not owned) and, on failure, return a
+// Status whose message is the line `confide` prints after "confide: ".
+// The region must already have data (kNotFound otherwise; nothing is
+// created). Each opens the region's cell exclusively: kUnavailable while
+// a server holds it.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+#include "cli/common.h"
+
+namespace confide::cli {
+
+struct DsarFlags {
+  ConfigFlags config;
+  std::string region;
+  std::string id_kind = "customer";  // customer, anonymous or loyalty
+  std::string id;                    // the shopper's identifier
+};
+
+// Prints everything held about the shopper. kNotFound "REGION: no data is
+// held for this identifier" when nothing is.
+Status RunDsarExport(const DsarFlags& flags, std::FILE* out);
+
+// Crypto-shreds and deletes the shopper's data, audits the erasure under
+// every identifier the shopper linked, and prints the receipt (also when
+// nothing was held).
+Status RunDsarErase(const DsarFlags& flags, std::FILE* out);
+
+}  // namespace confide::cli
