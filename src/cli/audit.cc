@@ -19,7 +19,7 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   std::string dir = config.data_dir + "/" + region;
   auto store = OpenRocksDbStore(dir);
-  if (!store.ok() && store.status().message().find("lock") != std::string::npos)
+  if (!store.ok() && store.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, dir +
                                           " is in use by another process (is `confide serve` running? use "
                                           "GET /v1/" +

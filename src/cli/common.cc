@@ -33,7 +33,7 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
     return Status(Code::kFailedPrecondition, "--region: \"" + region + "\" is not hosted by this node", "region");
   if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir());
-  if (!cell.ok() && cell.status().message().find("lock") != std::string::npos)
+  if (!cell.ok() && cell.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, config.data_dir + "/" + region +
                                           " is in use by another process (is `confide serve` running? "
                                           "stop it or send the data through the HTTP API)");

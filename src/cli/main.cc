@@ -1,11 +1,14 @@
 // confide: the one binary. See `confide --help` and README.md.
 #include <CLI/CLI.hpp>
+#include <sys/stat.h>
 
 #include "cli/commands.h"
 #include "core/log.h"
 #include "crypto/aead.h"
 
 int main(int argc, char** argv) {
+  // Everything Confide writes (databases, keys, exports) is for its own user.
+  ::umask(077);
   confide::InitCrypto();
   confide::InitLogging(std::getenv("CONFIDE_LOG_LEVEL") ? std::getenv("CONFIDE_LOG_LEVEL") : "info");
   CLI::App app{"Confide: privacy-first personalization for omnichannel retail", "confide"};

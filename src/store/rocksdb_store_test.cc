@@ -112,6 +112,7 @@ TEST_F(RocksDbStoreTest, SurvivesReopenAndRefusesSecondOpener) {
     auto second = OpenRocksDbStore(dir_);
     ASSERT_FALSE(second.ok()) << "the directory is locked by the first store";
     EXPECT_NE(second.status().message().find(dir_), std::string::npos);
+    EXPECT_EQ(second.status().code(), Code::kUnavailable) << "callers tell a lock by its code";
   }
   auto s = OpenOrDie();
   EXPECT_EQ(**s->Get(Family::kMeta, "version"), "1");
