@@ -318,29 +318,31 @@ void Report(const char* name, const SparseMatrix& m, const AlsOptions& o, int ru
   }
 }
 
-int Main(int argc, char** argv) {
+struct Flags {
   std::string ml100k = SharedDataDir() + "/ml-100k/u.data", only, write;
   std::vector<uint64_t> recall_seeds, validation;
   uint64_t split_seed = 42;
+  int runs = 3;
+  AlsOptions o;
+};
+
+// False (after printing the usage) on an unknown flag.
+bool ParseFlags(int argc, char** argv, Flags& f) {
   auto numbers = [](const char* v) {
     std::vector<uint64_t> out;
     for (char* end = nullptr; *v; v = *end ? end + 1 : end) out.push_back(std::strtoull(v, &end, 10));
     return out;
   };
-  int runs = 3;
-  AlsOptions o;
-  o.factors = 64;
-  o.threads = 2;
-  o.iterations = 15;
+  AlsOptions& o = f.o;
   for (int a = 1; a < argc; ++a) {
     std::string_view arg = argv[a];
     auto value = [&](std::string_view flag) -> const char* {
       return arg.substr(0, flag.size()) == flag ? argv[a] + flag.size() : nullptr;
     };
     if (const char* v = value("--ml100k=")) {
-      ml100k = v;
+      f.ml100k = v;
     } else if (const char* v = value("--runs=")) {
-      runs = std::max(1, std::atoi(v));
+      f.runs = std::max(1, std::atoi(v));
     } else if (const char* v = value("--threads=")) {
       o.threads = static_cast<uint32_t>(std::atoi(v));
     } else if (const char* v = value("--factors=")) {
@@ -360,17 +362,17 @@ int Main(int argc, char** argv) {
     } else if (const char* v = value("--cg-steps=")) {
       o.cg_steps = static_cast<uint32_t>(std::atoi(v));
     } else if (const char* v = value("--recall-seeds=")) {
-      recall_seeds = numbers(v);
+      f.recall_seeds = numbers(v);
     } else if (const char* v = value("--split-seed=")) {
-      split_seed = std::strtoull(v, nullptr, 10);
+      f.split_seed = std::strtoull(v, nullptr, 10);
     } else if (const char* v = value("--validate=")) {
-      validation = numbers(v);
+      f.validation = numbers(v);
     } else if (arg == "--portable") {
       als_internal::UsePortableKernelForTesting(true);
     } else if (const char* v = value("--only=")) {
-      only = v;
+      f.only = v;
     } else if (const char* v = value("--write=")) {
-      write = v;
+      f.write = v;
     } else {
       std::fprintf(stderr,
                    "usage: als_bench [--ml100k=PATH] [--runs=N] [--threads=N] [--factors=N] [--iterations=N] "
@@ -378,37 +380,59 @@ int Main(int argc, char** argv) {
                    "[--portable] "
                    "[--only=ml100k|synthetic] [--write=DIR] [--recall-seeds=S,...] [--validate=V,...] "
                    "[--split-seed=N]\n");
-      return 2;
+      return false;
     }
   }
-  if (only.empty() || only == "ml100k") {
-    Split split;
-    if (!LoadMovieLens(ml100k, split_seed, split)) {
-      std::fprintf(stderr, "cannot read %s\n", ml100k.c_str());
-      return 1;
-    }
-    if (!write.empty() && !(WriteMatrixMarket(write + "/ml100k_train.mtx", split.train) &&
-                            WriteMatrixMarket(write + "/ml100k_test.mtx", split.test))) {
-      std::fprintf(stderr, "cannot write to %s\n", write.c_str());
-      return 1;
-    }
-    if (!validation.empty() && recall_seeds.empty()) recall_seeds = {o.seed};
-    if (!recall_seeds.empty()) {
-      return ReportRecall(split, o, recall_seeds, validation, write) ? 0 : 1;
-    }
-    Report("MovieLens 100K", split.train, o, runs, &split);
+  return true;
+}
+
+// The exit status.
+int RunMovieLens(Flags& f) {
+  Split split;
+  if (!LoadMovieLens(f.ml100k, f.split_seed, split)) {
+    std::fprintf(stderr, "cannot read %s\n", f.ml100k.c_str());
+    return 1;
   }
-  if (only.empty() || only == "synthetic") {
-    const auto start = Clock::now();
-    SparseMatrix m = Synthetic(200'000, 20'000);
-    std::printf("(synthetic matrix generated in %.1f s)\n",
-                std::chrono::duration<double>(Clock::now() - start).count());
-    if (!write.empty() && !WriteMatrixMarket(write + "/synthetic_train.mtx", m)) {
-      std::fprintf(stderr, "cannot write to %s\n", write.c_str());
-      return 1;
-    }
-    Report("synthetic", m, o, runs, nullptr);
+  if (!f.write.empty() && !(WriteMatrixMarket(f.write + "/ml100k_train.mtx", split.train) &&
+                            WriteMatrixMarket(f.write + "/ml100k_test.mtx", split.test))) {
+    std::fprintf(stderr, "cannot write to %s\n", f.write.c_str());
+    return 1;
   }
+  if (!f.validation.empty() && f.recall_seeds.empty()) f.recall_seeds = {f.o.seed};
+  if (!f.recall_seeds.empty()) {
+    return ReportRecall(split, f.o, f.recall_seeds, f.validation, f.write) ? 0 : 1;
+  }
+  Report("MovieLens 100K", split.train, f.o, f.runs, &split);
+  return 0;
+}
+
+// The exit status.
+int RunSynthetic(const Flags& f) {
+  const auto start = Clock::now();
+  SparseMatrix m = Synthetic(200'000, 20'000);
+  std::printf("(synthetic matrix generated in %.1f s)\n",
+              std::chrono::duration<double>(Clock::now() - start).count());
+  if (!f.write.empty() && !WriteMatrixMarket(f.write + "/synthetic_train.mtx", m)) {
+    std::fprintf(stderr, "cannot write to %s\n", f.write.c_str());
+    return 1;
+  }
+  Report("synthetic", m, f.o, f.runs, nullptr);
+  return 0;
+}
+
+int Main(int argc, char** argv) {
+  Flags f;
+  f.o.factors = 64;
+  f.o.threads = 2;
+  f.o.iterations = 15;
+  if (!ParseFlags(argc, argv, f)) return 2;
+  if (f.only.empty() || f.only == "ml100k") {
+    // With --recall-seeds (or --validate) only the recall is reported.
+    const bool recall_only = !f.recall_seeds.empty() || !f.validation.empty();
+    const int status = RunMovieLens(f);
+    if (status != 0 || recall_only) return status;
+  }
+  if (f.only.empty() || f.only == "synthetic") return RunSynthetic(f);
   return 0;
 }
 

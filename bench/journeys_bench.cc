@@ -43,42 +43,28 @@ std::pair<double, double> Memory() {
   return {rss, hwm};
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+struct Flags {
   uint32_t shoppers = 200'000, lookups = 20'000;
   bool keep = false;
   std::string only;  // "suggestions": skip everything else (for profiling)
   std::string dir = (std::filesystem::temp_directory_path() / "confide-journeys-bench").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--shoppers")) shoppers = static_cast<uint32_t>(std::stoul(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--lookups")) lookups = static_cast<uint32_t>(std::stoul(argv[i + 1]));
-    else if (!std::strcmp(argv[i], "--dir")) dir = argv[i + 1];
-    else if (!std::strcmp(argv[i], "--keep")) keep = std::string(argv[i + 1]) == "1";
-    else if (!std::strcmp(argv[i], "--only")) only = argv[i + 1];
-  }
-  synth::Options gen;
-  gen.shoppers = shoppers;
-  gen.stores = 300;
-  gen.products = 20'000;
-  GeneratedRetailer retailer = OpenGeneratedRetailer(dir, gen, keep);
-  const Config& config = retailer.config;
-  std::unique_ptr<Cell>* cell = &retailer.cell;
-  RegionModels& models = *retailer.models;
-  auto t0 = Clock::now();
-  std::shared_ptr<const ModelSet> live = models.Current();
-  Catalog& catalog = (*cell)->catalog();
-  const Micros data_end = gen.start + int64_t{gen.days} * kMicrosPerDay;
+};
 
-  if (only == "suggestions") {
-    t0 = Clock::now();
-    auto report = ExportSuggestionsToFile(**cell, live.get(), SuggestionOptionsFrom(config, data_end), dir + "/suggestions.ndjson");
-    Check(report.status(), "suggestions");
-    std::printf("suggestions export %.1f s (%llu shoppers)\n", Ms(Clock::now() - t0) / 1000,
-                static_cast<unsigned long long>(report->shoppers));
-    return 0;
+Flags ParseFlags(int argc, char** argv) {
+  Flags f;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--shoppers")) f.shoppers = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--lookups")) f.lookups = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--dir")) f.dir = argv[i + 1];
+    else if (!std::strcmp(argv[i], "--keep")) f.keep = std::string(argv[i + 1]) == "1";
+    else if (!std::strcmp(argv[i], "--only")) f.only = argv[i + 1];
   }
-  // Availability.
+  return f;
+}
+
+// Availability lookups of random (product, store) pairs against a point
+// read of the product.
+void BenchAvailability(Catalog& catalog, uint32_t lookups) {
   auto stores = StoreDirectory::Load(catalog);
   Check(stores.status(), "stores");
   std::vector<std::string> store_ids, product_ids;
@@ -110,34 +96,39 @@ int main(int argc, char** argv) {
   Report("availability lookup", avail);
   Report("peer: one product point read", point);
   std::printf("  (%.1f stores with stock listed per lookup)\n", static_cast<double>(listed) / (2.0 * lookups));
+}
 
-  // The bare granted read of every history: the peer of both jobs.
-  auto [rss0, hwm0] = Memory();
-  t0 = Clock::now();
+// The bare granted read of every history: the peer of both jobs. Returns
+// the number of shoppers read.
+uint64_t BenchGrantedRead(Cell& cell) {
+  auto t0 = Clock::now();
   uint64_t histories = 0, events = 0;
-  Check((*cell)->ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant&, std::vector<Event>&& h) {
+  Check(cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant&, std::vector<Event>&& h) {
     ++histories;
     events += h.size();
   }), "read");
   double read_s = Ms(Clock::now() - t0) / 1000;
   std::printf("peer: granted read of every history   %.1f s  (%llu shoppers, %llu events)\n", read_s,
               static_cast<unsigned long long>(histories), static_cast<unsigned long long>(events));
+  return histories;
+}
 
+// `rss0`: resident memory (MiB) before the granted read.
+void BenchCartRecovery(Cell& cell, Micros data_end, uint64_t histories, double rss0) {
   CartRecoveryConfig cr;
   cr.max_age_days = 30;
-  t0 = Clock::now();
-  auto offers = ListAbandonedCarts(**cell, cr, {data_end, 0});
+  auto t0 = Clock::now();
+  auto offers = ListAbandonedCarts(cell, cr, {data_end, 0});
   Check(offers.status(), "cart recovery");
   double list_s = Ms(Clock::now() - t0) / 1000;
   auto [rss1, hwm1] = Memory();
   std::printf("cart-recovery listing                 %.1f s  (%zu abandoned carts of %llu shoppers; RSS %.0f -> %.0f MiB, peak %.0f MiB)\n",
               list_s, offers->size(), static_cast<unsigned long long>(histories), rss0, rss1, hwm1);
-  offers->clear();
-  offers->shrink_to_fit();
+}
 
-  SuggestionOptions so = SuggestionOptionsFrom(config, data_end);
-  t0 = Clock::now();
-  auto report = ExportSuggestionsToFile(**cell, live.get(), so, dir + "/suggestions.ndjson");
+void BenchSuggestions(Cell& cell, const ModelSet* live, const SuggestionOptions& so, const std::string& dir) {
+  auto t0 = Clock::now();
+  auto report = ExportSuggestionsToFile(cell, live, so, dir + "/suggestions.ndjson");
   Check(report.status(), "suggestions");
   double export_s = Ms(Clock::now() - t0) / 1000;
   auto [rss2, hwm2] = Memory();
@@ -146,7 +137,36 @@ int main(int argc, char** argv) {
               export_s, static_cast<unsigned long long>(report->shoppers), static_cast<unsigned long long>(report->written),
               static_cast<unsigned long long>(report->suggestions), static_cast<unsigned long long>(report->replenishments),
               static_cast<double>(std::filesystem::file_size(dir + "/suggestions.ndjson")) / (1 << 20), rss2, hwm2);
-  (void)hwm0;
-  if (!keep) std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Flags flags = ParseFlags(argc, argv);
+  synth::Options gen;
+  gen.shoppers = flags.shoppers;
+  gen.stores = 300;
+  gen.products = 20'000;
+  GeneratedRetailer retailer = OpenGeneratedRetailer(flags.dir, gen, flags.keep);
+  const Config& config = retailer.config;
+  Cell& cell = *retailer.cell;
+  std::shared_ptr<const ModelSet> live = retailer.models->Current();
+  const Micros data_end = gen.start + int64_t{gen.days} * kMicrosPerDay;
+
+  if (flags.only == "suggestions") {
+    auto t0 = Clock::now();
+    auto report = ExportSuggestionsToFile(cell, live.get(), SuggestionOptionsFrom(config, data_end),
+                                          flags.dir + "/suggestions.ndjson");
+    Check(report.status(), "suggestions");
+    std::printf("suggestions export %.1f s (%llu shoppers)\n", Ms(Clock::now() - t0) / 1000,
+                static_cast<unsigned long long>(report->shoppers));
+    return 0;
+  }
+  BenchAvailability(cell.catalog(), flags.lookups);
+  const double rss0 = Memory().first;
+  const uint64_t histories = BenchGrantedRead(cell);
+  BenchCartRecovery(cell, data_end, histories, rss0);
+  BenchSuggestions(cell, live.get(), SuggestionOptionsFrom(config, data_end), flags.dir);
+  if (!flags.keep) std::filesystem::remove_all(flags.dir);
   return 0;
 }

@@ -45,14 +45,9 @@ double Median(std::vector<double> v) {
   return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-void Evaluate(const char* name, const EventLog& log, int horizon_days) {
-  Micros last = 0;
-  for (const auto& s : log.shoppers)
-    for (const auto& e : s.events)
-      if (e.type == EventType::kPurchase) last = std::max(last, e.timestamp);
-  const Micros horizon = horizon_days * kMicrosPerDay;
-  const Micros cutoff = (last / kMicrosPerDay + 1) * kMicrosPerDay - horizon;
-
+// Purchases before `cutoff` are each shopper's history; those in
+// [cutoff, cutoff + horizon) the truth. Shoppers without both are left out.
+std::vector<Shopper> SplitShoppers(const EventLog& log, Micros cutoff, Micros horizon) {
   std::vector<Shopper> shoppers;
   for (const auto& s : log.shoppers) {
     Shopper sh;
@@ -71,10 +66,12 @@ void Evaluate(const char* name, const EventLog& log, int horizon_days) {
     if (sh.history.empty() || sh.truth.empty()) continue;  // no history to predict from, or no visit to check against
     shoppers.push_back(std::move(sh));
   }
-  // Item priors from the histories: the median over shoppers of each
-  // shopper's median gap for the item.
-  ReplenishmentConfig config;
-  config.min_confidence = 0;  // the thresholds are the methods below
+  return shoppers;
+}
+
+// Item priors from the histories: the median over shoppers of each
+// shopper's median gap for the item.
+std::unordered_map<std::string, double> ItemPriors(const std::vector<Shopper>& shoppers, Micros cutoff) {
   std::unordered_map<std::string, std::vector<double>> gaps;
   for (const Shopper& s : shoppers)
     for (const DueItem& d : PredictReplenishment(s.history, cutoff, {}, [] {
@@ -85,17 +82,56 @@ void Evaluate(const char* name, const EventLog& log, int horizon_days) {
       gaps[d.product_id].push_back(d.interval_days);
   std::unordered_map<std::string, double> prior;
   for (auto& [p, v] : gaps) prior[p] = Median(v);
+  return prior;
+}
+
+struct Method {
+  const char* name;
+  double min_confidence;
+  bool priors;
+  bool timing;
+};
+
+Counts Score(const Method& m, const std::vector<Shopper>& shoppers, Micros cutoff, Micros horizon,
+             const CyclePrior& item_cycle) {
+  ReplenishmentConfig config;
+  config.min_confidence = 0;  // the thresholds are the methods'
+  Counts c;
+  for (const Shopper& s : shoppers) {
+    std::vector<std::string> predicted;
+    if (!m.timing) {
+      predicted.assign(s.repeat.begin(), s.repeat.end());
+    } else {
+      for (const DueItem& d : DueWithin(s.history, cutoff, horizon, m.priors ? item_cycle : CyclePrior(), config))
+        if (d.confidence >= m.min_confidence) predicted.push_back(d.product_id);
+    }
+    c.predicted += predicted.size();
+    for (const auto& p : predicted) c.hits += s.truth.count(p);
+    c.truth_all += s.truth.size();
+    for (const auto& p : s.truth)
+      if (s.repeat.count(p)) {
+        ++c.truth_repeat;
+        c.hits_repeat += std::find(predicted.begin(), predicted.end(), p) != predicted.end();
+      }
+  }
+  return c;
+}
+
+void Evaluate(const char* name, const EventLog& log, int horizon_days) {
+  Micros last = 0;
+  for (const auto& s : log.shoppers)
+    for (const auto& e : s.events)
+      if (e.type == EventType::kPurchase) last = std::max(last, e.timestamp);
+  const Micros horizon = horizon_days * kMicrosPerDay;
+  const Micros cutoff = (last / kMicrosPerDay + 1) * kMicrosPerDay - horizon;
+
+  const std::vector<Shopper> shoppers = SplitShoppers(log, cutoff, horizon);
+  const std::unordered_map<std::string, double> prior = ItemPriors(shoppers, cutoff);
   CyclePrior item_cycle = [&](std::string_view p) {
     auto it = prior.find(std::string(p));
     return it == prior.end() ? 0.0 : it->second;
   };
 
-  struct Method {
-    const char* name;
-    double min_confidence;
-    bool priors;
-    bool timing;
-  };
   const Method methods[] = {{"every repeat item (no timing)", 0, false, false},
                             {"median gap, no priors", 0, false, true},
                             {"median gap + priors", 0, true, true},
@@ -106,24 +142,7 @@ void Evaluate(const char* name, const EventLog& log, int horizon_days) {
   std::printf("| method | predicted | precision | recall (repeat items) | recall (all) | F1 (repeat) |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: | ---: |\n");
   for (const Method& m : methods) {
-    Counts c;
-    for (const Shopper& s : shoppers) {
-      std::vector<std::string> predicted;
-      if (!m.timing) {
-        predicted.assign(s.repeat.begin(), s.repeat.end());
-      } else {
-        for (const DueItem& d : DueWithin(s.history, cutoff, horizon, m.priors ? item_cycle : CyclePrior(), config))
-          if (d.confidence >= m.min_confidence) predicted.push_back(d.product_id);
-      }
-      c.predicted += predicted.size();
-      for (const auto& p : predicted) c.hits += s.truth.count(p);
-      c.truth_all += s.truth.size();
-      for (const auto& p : s.truth)
-        if (s.repeat.count(p)) {
-          ++c.truth_repeat;
-          c.hits_repeat += std::find(predicted.begin(), predicted.end(), p) != predicted.end();
-        }
-    }
+    const Counts c = Score(m, shoppers, cutoff, horizon, item_cycle);
     double precision = c.predicted ? double(c.hits) / double(c.predicted) : 0;
     double recall = c.truth_repeat ? double(c.hits_repeat) / double(c.truth_repeat) : 0;
     double recall_all = c.truth_all ? double(c.hits) / double(c.truth_all) : 0;

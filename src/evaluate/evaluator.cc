@@ -3,7 +3,8 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <thread>
+
+#include "core/thread_pool.h"
 
 namespace confide {
 
@@ -15,31 +16,25 @@ ModelMetrics EvaluateRanker(const Ranker& ranker, const EvalSet& set, const Eval
   if (lists) lists->assign(total, {});
   const unsigned threads =
       static_cast<unsigned>(std::clamp<size_t>(options.threads, 1, std::max<size_t>(total, 1)));
-  std::vector<MetricTotals> totals(threads);
-  std::atomic<size_t> next{0}, done{0};
+  ThreadPool pool(threads - 1);  // and the calling thread
+  std::vector<MetricTotals> totals(pool.parallelism());
+  std::atomic<size_t> done{0};
   constexpr size_t kChunk = 32;
 
-  auto work = [&](unsigned t) {
-    for (;;) {
-      const size_t begin = next.fetch_add(kChunk);
-      if (begin >= total) return;
-      const size_t end = std::min(begin + kChunk, total);
-      for (size_t i = begin; i < end; ++i) {
-        const EvalCase& c = set.cases[i];
-        std::vector<uint32_t> ranked = ranker.rank(c.shopper, set.training.activities[c.shopper], options.k);
-        if (ranked.size() > options.k) ranked.resize(options.k);
-        totals[t].Add(ScoreList(ranked, c.truth, c.bought, options.k), ranked, vocabulary);
-        if (lists) (*lists)[i] = std::move(ranked);
-      }
-      const size_t n = done.fetch_add(end - begin) + (end - begin);
-      if (t == 0 && options.progress) options.progress(n, total);
+  pool.ParallelFor((total + kChunk - 1) / kChunk, [&](uint64_t chunk, uint32_t worker) {
+    const size_t begin = chunk * kChunk;
+    const size_t end = std::min(begin + kChunk, total);
+    for (size_t i = begin; i < end; ++i) {
+      const EvalCase& c = set.cases[i];
+      std::vector<uint32_t> ranked = ranker.rank(c.shopper, set.training.activities[c.shopper], options.k);
+      if (ranked.size() > options.k) ranked.resize(options.k);
+      totals[worker].Add(ScoreList(ranked, c.truth, c.bought, options.k), ranked, vocabulary);
+      if (lists) (*lists)[i] = std::move(ranked);
     }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work, t);
-  work(0);
-  for (std::thread& th : pool) th.join();
-  for (unsigned t = 1; t < threads; ++t) totals[0].Merge(totals[t]);
+    const size_t n = done.fetch_add(end - begin) + (end - begin);
+    if (worker == 0 && options.progress) options.progress(n, total);  // on the calling thread
+  });
+  for (size_t t = 1; t < totals.size(); ++t) totals[0].Merge(totals[t]);
 
   ModelMetrics m = Summarize(ranker.name, totals[0], vocabulary);
   m.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -35,60 +35,61 @@ std::vector<std::string> ProductsOf(const Basket& b, const ItemVocabulary& scrat
   return ids;
 }
 
-}  // namespace
+// Where a shopper's history ends, and its truth basket.
+struct Split {
+  size_t history = 0;  // events [0, history) are history
+  std::vector<std::string> truth;
+};
 
-const char* ProtocolName(Protocol p) { return p == Protocol::kCutoff ? "cutoff" : "last-basket"; }
-
-std::optional<Protocol> ParseProtocol(std::string_view name) {
-  if (name == "last-basket") return Protocol::kLastBasket;
-  if (name == "cutoff") return Protocol::kCutoff;
-  return std::nullopt;
+// One shopper's split under the protocol (see split.h).
+Split SplitOne(const std::vector<Event>& events, const SplitOptions& options) {
+  Split split;
+  ItemVocabulary scratch;
+  Micros truth_time = 0;
+  if (options.protocol == Protocol::kLastBasket) {
+    std::vector<Basket> baskets = BasketsOf(events, scratch);
+    if (baskets.empty()) {
+      split.history = events.size();
+    } else {
+      truth_time = baskets.back().time;
+      split.truth = ProductsOf(baskets.back(), scratch);
+    }
+  } else {
+    truth_time = options.at;
+  }
+  if (options.protocol == Protocol::kCutoff || !split.truth.empty()) {
+    split.history =
+        static_cast<size_t>(std::lower_bound(events.begin(), events.end(), truth_time,
+                                             [](const Event& e, Micros t) { return e.timestamp < t; }) -
+                            events.begin());
+  }
+  if (options.protocol == Protocol::kCutoff) {
+    std::vector<Basket> after = BasketsOf(std::span(events).subspan(split.history), scratch);
+    if (!after.empty()) split.truth = ProductsOf(after.front(), scratch);
+  }
+  return split;
 }
 
-EvalSet SplitForEvaluation(std::vector<ShopperEvents> shoppers, const SplitOptions& options) {
-  EvalSet set;
-  set.shoppers = shoppers.size();
-  // First pass: where each shopper's history ends, and its truth basket.
-  struct Split {
-    size_t history = 0;  // events [0, history) are history
-    std::vector<std::string> truth;
-  };
+// First pass: each shopper's split, and the time of the latest history
+// event of any shopper (unchanged when there is none).
+std::vector<Split> FindSplits(const std::vector<ShopperEvents>& shoppers, const SplitOptions& options,
+                              Micros& latest_history) {
   std::vector<Split> splits(shoppers.size());
-  Micros latest_history = std::numeric_limits<Micros>::min();
   for (size_t s = 0; s < shoppers.size(); ++s) {
     const std::vector<Event> events = ToEvents(shoppers[s].events);
-    Split& split = splits[s];
-    ItemVocabulary scratch;
-    Micros truth_time = 0;
-    if (options.protocol == Protocol::kLastBasket) {
-      std::vector<Basket> baskets = BasketsOf(events, scratch);
-      if (baskets.empty()) {
-        split.history = events.size();
-      } else {
-        truth_time = baskets.back().time;
-        split.truth = ProductsOf(baskets.back(), scratch);
-      }
-    } else {
-      truth_time = options.at;
-    }
-    if (options.protocol == Protocol::kCutoff || !split.truth.empty()) {
-      split.history =
-          static_cast<size_t>(std::lower_bound(events.begin(), events.end(), truth_time,
-                                               [](const Event& e, Micros t) { return e.timestamp < t; }) -
-                              events.begin());
-    }
-    if (options.protocol == Protocol::kCutoff) {
-      std::vector<Basket> after = BasketsOf(std::span(events).subspan(split.history), scratch);
-      if (!after.empty()) split.truth = ProductsOf(after.front(), scratch);
-    }
+    splits[s] = SplitOne(events, options);
+    const Split& split = splits[s];
     if (split.history > 0) latest_history = std::max(latest_history, events[split.history - 1].timestamp);
   }
-  set.training.as_of = options.protocol == Protocol::kCutoff                  ? options.at
-                       : latest_history == std::numeric_limits<Micros>::min() ? 0
-                                                                              : latest_history + 1;
+  return splits;
+}
 
-  // Second pass: activities from histories, in log order, numbering items
-  // as they are first seen.
+// Second pass: activities from histories, in log order, numbering items
+// as they are first seen (set.training.as_of must be set). Frees each
+// shopper's events; counts the shoppers skipped; returns the cases to
+// build.
+std::vector<Pending> BuildActivities(std::vector<ShopperEvents>& shoppers, std::vector<Split>& splits,
+                                     const SplitOptions& options, EvalSet& set) {
   std::vector<Pending> pending;
   ItemLookup intern = [&](std::string_view id) -> std::optional<uint32_t> {
     return set.training.items.Intern(id);
@@ -114,8 +115,11 @@ EvalSet SplitForEvaluation(std::vector<ShopperEvents> shoppers, const SplitOptio
       pending.push_back({*index, std::move(split.truth)});
     }
   }
+  return pending;
+}
 
-  // Truth items are numbered once the vocabulary is complete.
+// Truth items are numbered once the vocabulary is complete.
+void AddCases(std::vector<Pending>& pending, EvalSet& set) {
   ItemVocabulary unseen;
   const uint32_t known = set.training.items.size();
   set.cases.reserve(pending.size());
@@ -139,6 +143,28 @@ EvalSet SplitForEvaluation(std::vector<ShopperEvents> shoppers, const SplitOptio
     set.truth_items += c.truth.size();
     set.cases.push_back(std::move(c));
   }
+}
+
+}  // namespace
+
+const char* ProtocolName(Protocol p) { return p == Protocol::kCutoff ? "cutoff" : "last-basket"; }
+
+std::optional<Protocol> ParseProtocol(std::string_view name) {
+  if (name == "last-basket") return Protocol::kLastBasket;
+  if (name == "cutoff") return Protocol::kCutoff;
+  return std::nullopt;
+}
+
+EvalSet SplitForEvaluation(std::vector<ShopperEvents> shoppers, const SplitOptions& options) {
+  EvalSet set;
+  set.shoppers = shoppers.size();
+  Micros latest_history = std::numeric_limits<Micros>::min();
+  std::vector<Split> splits = FindSplits(shoppers, options, latest_history);
+  set.training.as_of = options.protocol == Protocol::kCutoff                  ? options.at
+                       : latest_history == std::numeric_limits<Micros>::min() ? 0
+                                                                              : latest_history + 1;
+  std::vector<Pending> pending = BuildActivities(shoppers, splits, options, set);
+  AddCases(pending, set);
   return set;
 }
 

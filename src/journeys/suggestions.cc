@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
 #include <mutex>
 #include <thread>
 #include <cmath>
@@ -15,6 +14,7 @@
 #include <unordered_map>
 
 #include "core/json_writer.h"
+#include "core/thread_pool.h"
 #include "cell/region_models.h"
 #include "recommend/serving.h"
 
@@ -95,64 +95,51 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   auto prices = PriceBook::Load(list);
   if (!prices.ok()) return prices.status();
   // The cell reads (and decrypts) one granted history at a time on this
-  // thread; workers score them; lines are written under a lock, in the
-  // order they finish.
+  // thread; the pool's workers score them; lines are written under a lock,
+  // in the order they finish.
   const uint32_t workers = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ExportReport report;
   std::mutex mu;
-  std::condition_variable ready, space;
-  std::deque<std::vector<Event>> queue;
-  bool done = false;
-  Status failed;
-  auto work = [&] {
+  std::condition_variable scored;  // signalled when a history has been scored
+  size_t in_flight = 0;            // histories handed to the pool, not scored yet; guarded by mu
+  Status failed;                   // the first error; guarded by mu
+  auto score = [&](std::vector<Event>& history) {
+    auto entry = SuggestionsFor(std::move(history), models, cell.catalog(), *prices, options);
+    const bool nothing = entry.ok() && (entry->empty() || entry->to.id.empty());
     std::string line;
-    for (;;) {
-      std::vector<Event> history;
-      {
-        std::unique_lock lock(mu);
-        ready.wait(lock, [&] { return done || !queue.empty(); });
-        if (queue.empty()) return;
-        history = std::move(queue.front());
-        queue.pop_front();
-      }
-      space.notify_one();
-      auto entry = SuggestionsFor(std::move(history), models, cell.catalog(), *prices, options);
-      if (entry.ok() && (entry->empty() || entry->to.id.empty())) continue;
-      if (entry.ok()) {
-        line = SuggestionEntryToJson(*entry, options.now);
-        line.push_back('\n');
-      }
-      std::lock_guard lock(mu);
-      if (!entry.ok()) {
-        if (failed.ok()) failed = entry.status();
-        continue;
-      }
-      if (!failed.ok()) continue;
+    if (entry.ok() && !nothing) {
+      line = SuggestionEntryToJson(*entry, options.now);
+      line.push_back('\n');
+    }
+    std::lock_guard lock(mu);
+    if (!entry.ok()) {
+      if (failed.ok()) failed = entry.status();
+    } else if (!nothing && failed.ok()) {
       failed = write(line);
       ++report.written;
       report.suggestions += entry->suggestions.size();
       report.replenishments += entry->replenishment.size();
     }
+    --in_flight;
+    scored.notify_one();
   };
-  std::vector<std::thread> pool;
-  for (uint32_t i = 0; i < workers; ++i) pool.emplace_back(work);
+  ThreadPool pool(workers);  // declared last: its workers are joined before the state above goes
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
       [&](const Grant&, std::vector<Event>&& history) {
         std::unique_lock lock(mu);
         ++report.shoppers;
-        space.wait(lock, [&] { return queue.size() < 4 * workers; });
-        queue.push_back(std::move(history));
+        // At most 4 histories per worker wait, besides those being scored.
+        scored.wait(lock, [&] { return in_flight < 5 * size_t{workers}; });
+        ++in_flight;
         lock.unlock();
-        ready.notify_one();
+        pool.Schedule([&score, history = std::move(history)]() mutable { score(history); });
       },
       /*with_links=*/true);
   {
-    std::lock_guard lock(mu);
-    done = true;
+    std::unique_lock lock(mu);
+    scored.wait(lock, [&] { return in_flight == 0; });
   }
-  ready.notify_all();
-  for (auto& t : pool) t.join();
   CONFIDE_RETURN_IF_ERROR(s);
   CONFIDE_RETURN_IF_ERROR(failed);
   return report;

@@ -1,11 +1,10 @@
 #include "recommend/cooccurrence.h"
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
-#include <thread>
 #include <unordered_map>
 
+#include "core/thread_pool.h"
 #include "recommend/item_map.h"
 
 namespace confide {
@@ -27,43 +26,48 @@ CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uin
   auto count = [&](uint32_t item) { return static_cast<double>(start[item + 1] - start[item]); };
 
   std::vector<std::vector<Scored>> neighbors(items);
-  std::atomic<uint32_t> cursor{0};
-  auto work = [&] {
-    std::vector<float> together(items, 0.0f);
-    std::vector<uint32_t> shoppers(items, 0);  // different shoppers behind together[j]
-    std::vector<uint32_t> last_owner(items, UINT32_MAX);
+  // Per thread: counts by item, cleared after each item through `touched`.
+  struct Scratch {
+    std::vector<float> together;
+    std::vector<uint32_t> shoppers;  // different shoppers behind together[j]
+    std::vector<uint32_t> last_owner;
     std::vector<uint32_t> touched;
-    for (uint32_t i; (i = cursor.fetch_add(1)) < items;) {
-      for (uint64_t k = start[i]; k < start[i + 1]; ++k) {
-        uint32_t t = holding[k];
-        for (uint32_t j : transactions[t]) {
-          if (j == i) continue;
-          if (together[j] == 0) touched.push_back(j);
-          together[j] += 1;
-          if (last_owner[j] != owner[t]) {
-            last_owner[j] = owner[t];
-            ++shoppers[j];
-          }
-        }
-      }
-      auto& out = neighbors[i];
-      double ni = std::pow(count(i), 1 - options.popularity_discount);
-      for (uint32_t j : touched) {
-        if (shoppers[j] >= options.min_support) {
-          out.push_back({j, static_cast<float>(together[j] / (ni * std::pow(count(j), options.popularity_discount)))});
-        }
-        together[j] = 0;
-        shoppers[j] = 0;
-        last_owner[j] = UINT32_MAX;
-      }
-      touched.clear();
-      KeepTop(out, options.neighbors);
-    }
   };
-  std::vector<std::thread> pool;
-  for (uint32_t t = 1; t < std::max(options.threads, 1u); ++t) pool.emplace_back(work);
-  work();
-  for (auto& t : pool) t.join();
+  ThreadPool pool(std::max(options.threads, 1u) - 1);  // and the calling thread
+  std::vector<Scratch> scratch(pool.parallelism());
+  pool.ParallelFor(items, [&](uint64_t task, uint32_t worker) {
+    const auto i = static_cast<uint32_t>(task);
+    Scratch& w = scratch[worker];
+    if (w.together.empty()) {
+      w.together.assign(items, 0.0f);
+      w.shoppers.assign(items, 0);
+      w.last_owner.assign(items, UINT32_MAX);
+    }
+    for (uint64_t k = start[i]; k < start[i + 1]; ++k) {
+      uint32_t t = holding[k];
+      for (uint32_t j : transactions[t]) {
+        if (j == i) continue;
+        if (w.together[j] == 0) w.touched.push_back(j);
+        w.together[j] += 1;
+        if (w.last_owner[j] != owner[t]) {
+          w.last_owner[j] = owner[t];
+          ++w.shoppers[j];
+        }
+      }
+    }
+    auto& out = neighbors[i];
+    double ni = std::pow(count(i), 1 - options.popularity_discount);
+    for (uint32_t j : w.touched) {
+      if (w.shoppers[j] >= options.min_support) {
+        out.push_back({j, static_cast<float>(w.together[j] / (ni * std::pow(count(j), options.popularity_discount)))});
+      }
+      w.together[j] = 0;
+      w.shoppers[j] = 0;
+      w.last_owner[j] = UINT32_MAX;
+    }
+    w.touched.clear();
+    KeepTop(out, options.neighbors);
+  });
 
   Relation r;
   r.start.reserve(items + 1);
