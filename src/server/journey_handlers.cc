@@ -171,11 +171,10 @@ HttpResponse Api::GetCart(Call& call) {
     auto product = call.cell->catalog().GetProduct(line.product_id);
     if (!product.ok()) return Failure(call.log_fields, product.status());
     if (!product->has_value() || !(*product)->active) continue;
-    auto rules = prices.RulesOf(line.product_id);
-    if (!rules.ok()) return Failure(call.log_fields, rules.status());
-    Quote q = QuotePrice(**product, *rules, context);
-    priced.lines.push_back({line, (*product)->title, q.price, (*product)->cost});
-    priced.value += q.price * line.quantity;
+    auto quote = prices.QuoteFor(call.cell->catalog(), line.product_id, context);
+    if (!quote.ok()) return Failure(call.log_fields, quote.status());
+    priced.lines.push_back({line, (*product)->title, quote->price, (*product)->cost});
+    priced.value += quote->price * line.quantity;
   }
   JsonWriter w;
   w.BeginObject();
@@ -287,9 +286,9 @@ HttpResponse Api::GetReplenishment(Call& call) {
     auto product = call.cell->catalog().GetProduct(d.product_id);
     if (!product.ok()) return Failure(call.log_fields, product.status());
     if (!product->has_value() || !(*product)->active) continue;
-    auto rules = prices.RulesOf(d.product_id);
-    if (!rules.ok()) return Failure(call.log_fields, rules.status());
-    int64_t unit_price = QuotePrice(**product, *rules, context).price;
+    auto quote = prices.QuoteFor(call.cell->catalog(), d.product_id, context);
+    if (!quote.ok()) return Failure(call.log_fields, quote.status());
+    int64_t unit_price = quote->price;
     w.BeginObject().Key("product_id").String(d.product_id).Key("title").String((*product)->title);
     w.Key("due").String(FormatRfc3339(d.due).substr(0, 10)).Key("confidence").Double(std::round(d.confidence * 1000) / 1000);
     w.Key("quantity").Int(d.quantity).Key("interval_days").Double(std::round(d.interval_days * 10) / 10);
