@@ -1,11 +1,12 @@
 // Server: the HTTP/1.1 front of a Confide node.
 //
 // Owns one Cell per hosted region, the Api that answers requests, and an
-// Asio io_context run by one thread per core. Connections are keep-alive;
-// a request's header must arrive within limits.header_timeout_ms (also how
-// long an idle keep-alive connection is held) and its body within
-// limits.body_timeout_ms. Oversized headers get 431, oversized bodies 413,
-// both as JSON errors, and the connection is closed after them.
+// Asio io_context run by one thread per core. Connections (connections.h)
+// are keep-alive; a request's header must arrive within
+// limits.header_timeout_ms (also how long an idle keep-alive connection is
+// held) and its body within limits.body_timeout_ms. Oversized headers get
+// 431, oversized bodies 413, both as JSON errors, and the connection is
+// closed after them.
 //
 // Requests with a body (ingest, catalog writes) are handled on a separate
 // pool of blocking threads: each waits for its write to become durable,
