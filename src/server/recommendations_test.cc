@@ -339,7 +339,7 @@ TEST_F(RecommendationsTest, ANewModelIsSwappedInWithoutAFailedRequest) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&, t] {
-      TestClient c("127.0.0.1", server_->port());
+      ApiClient c(server_->api());
       c.set_token(recommend_.token);
       while (!done) {
         auto r = c.Send("GET", "/v1/us/customers/fan-" + std::to_string(t) + "/recommendations?k=5");

@@ -307,6 +307,8 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
 
 uint16_t Server::port() const { return impl_->port; }
 
+Api& Server::api() const { return *impl_->api; }
+
 Cell* Server::cell(std::string_view region) const {
   auto it = impl_->cells.find(region);
   return it == impl_->cells.end() ? nullptr : it->second.get();

@@ -32,6 +32,8 @@
 
 namespace confide {
 
+class Api;
+
 struct ServerOptions {
   Cell::Options cell;
   // Threads for requests that block on durable writes; 0 picks 8 per core.
@@ -77,6 +79,11 @@ class Server {
 
   // The cell of a hosted region, or nullptr. Owned by the server.
   Cell* cell(std::string_view region) const;
+
+  // The Api this server serves, for in-process callers (tests): its
+  // Handle() answers what a connection would be answered, without the
+  // transport, whether or not the server was started. Owned by the server.
+  Api& api() const;
 
  private:
   struct Impl;

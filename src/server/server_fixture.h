@@ -1,6 +1,7 @@
-// For the route tests: a real Server on an ephemeral port over a temporary
-// data directory (eu and us hosted, small ALS settings so trainings take
-// milliseconds), API keys, and a one-call client.
+// For the route tests: a real, started Server on an ephemeral port over a
+// temporary data directory (eu and us hosted, small ALS settings so
+// trainings take milliseconds), API keys, and one-call requests answered in
+// process by the server's Api.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "crypto/api_key.h"
+#include "server/api_client.h"
 #include "server/server.h"
 #include "server/test_client.h"
 
@@ -60,9 +62,10 @@ class ServerFixture : public ::testing::Test {
     return key;
   }
 
+  // One request, answered by the server's Api in process.
   ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target,
                       std::string_view body = {}, const HttpHeaders& headers = {}) {
-    TestClient c("127.0.0.1", server_->port());
+    ApiClient c(server_->api());
     c.set_token(key.token);
     auto r = c.Send(method, target, body, headers);
     EXPECT_TRUE(r.ok()) << target;
