@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <map>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

@@ -2,7 +2,7 @@
 // nothing and read back per region, referring only to what the catalog holds.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

@@ -2,7 +2,7 @@
 // at once, and Global Privacy Control refusing marketing and only marketing.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

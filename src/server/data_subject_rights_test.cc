@@ -2,7 +2,7 @@
 // audit trail a data-protection officer reads, under pseudonyms.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

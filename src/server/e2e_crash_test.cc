@@ -6,7 +6,6 @@
 // $CONFIDE_BINARY); skips when it is not built.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <simdjson.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -21,9 +20,10 @@
 
 #include "core/test_paths.h"
 #include "crypto/api_key.h"
-#include "server/serve_process.h"
-#include "server/test_client.h"
-#include "server/wait_until.h"
+#include "testing/serve_process.h"
+#include "testing/test_client.h"
+#include "testing/test_json.h"
+#include "testing/wait_until.h"
 
 namespace confide {
 namespace {
@@ -36,14 +36,6 @@ constexpr int kBatchesPerClient = 60;
 constexpr int kBatchSize = 200;
 constexpr int kShoppers = 40;
 constexpr int kKillAfterAcknowledged = 30;  // batches, across clients
-
-int64_t JInt(const std::string& body, std::string_view pointer) {
-  simdjson::dom::parser parser;
-  int64_t v = -1;
-  if (parser.parse(body).at_pointer(pointer).get(v))
-    ADD_FAILURE() << "no " << pointer << " in " << body;
-  return v;
-}
 
 std::string Shopper(int n) { return "cust-e2e-" + std::to_string(n % kShoppers); }
 

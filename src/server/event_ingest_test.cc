@@ -3,7 +3,7 @@
 // limits of a batch.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

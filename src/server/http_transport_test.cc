@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

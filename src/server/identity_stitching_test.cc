@@ -2,7 +2,7 @@
 // reachable through any of its ids, in its own region only.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

@@ -10,7 +10,7 @@
 #include "consent/purpose.h"
 #include "core/time.h"
 #include "journeys/test_receiver.h"
-#include "server/server_fixture.h"
+#include "testing/server_fixture.h"
 
 namespace confide {
 namespace {

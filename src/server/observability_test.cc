@@ -2,7 +2,7 @@
 // that it never names a shopper, a product or a key's secret.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

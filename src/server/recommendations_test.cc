@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "server/server_fixture.h"
+#include "testing/server_fixture.h"
 
 namespace confide {
 namespace {

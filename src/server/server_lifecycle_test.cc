@@ -2,7 +2,7 @@
 // connections do not hold up, and a restart that keeps what it acknowledged.
 #include <gtest/gtest.h>
 
-#include "server/server_test_fixture.h"
+#include "testing/server_test.h"
 
 namespace confide {
 namespace {

@@ -1,4 +1,4 @@
-#include "server/serve_process.h"
+#include "testing/serve_process.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "server/wait_until.h"
+#include "testing/wait_until.h"
 
 extern char** environ;
 

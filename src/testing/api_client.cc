@@ -1,4 +1,4 @@
-#include "server/api_client.h"
+#include "testing/api_client.h"
 
 #include <cctype>
 

@@ -25,10 +25,10 @@
 
 #include "core/config.h"
 #include "crypto/api_key.h"
-#include "server/api_client.h"
 #include "server/server.h"
-#include "server/test_client.h"
-#include "server/test_json.h"
+#include "testing/api_client.h"
+#include "testing/test_client.h"
+#include "testing/test_json.h"
 
 namespace confide {
 

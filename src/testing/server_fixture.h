@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "crypto/api_key.h"
-#include "server/api_client.h"
 #include "server/server.h"
-#include "server/test_client.h"
-#include "server/wait_until.h"
+#include "testing/api_client.h"
+#include "testing/test_client.h"
+#include "testing/wait_until.h"
 
 namespace confide {
 

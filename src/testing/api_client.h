@@ -15,7 +15,7 @@
 
 #include "core/status.h"
 #include "server/handlers.h"
-#include "server/test_client.h"
+#include "testing/test_client.h"
 
 namespace confide {
 
