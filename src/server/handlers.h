@@ -127,35 +127,38 @@ class Api {
   void Log(std::string_view method, std::string_view route, std::string_view region, int status,
            double seconds, std::string_view key_id, std::string_view extra) const;
 
+  // Handlers, one file per route family. ops_handlers.cc:
   HttpResponse Healthz(Call& call);
   HttpResponse Readyz(Call& call);
   HttpResponse MetricsText(Call& call);
+  HttpResponse GetAudit(Call& call);
+  HttpResponse VerifyAudit(Call& call);
+  HttpResponse RotateKeys(Call& call);
+  HttpResponse GetStats(Call& call);
+  // event_handlers.cc:
   HttpResponse PostEvents(Call& call);
+  // catalog_handlers.cc:
   HttpResponse PutProducts(Call& call);
   HttpResponse PutStores(Call& call);
   HttpResponse PutInventory(Call& call);
   HttpResponse GetProduct(Call& call);
   HttpResponse GetStore(Call& call);
+  // shopper_handlers.cc:
   HttpResponse GetProfile(Call& call);
   HttpResponse PutConsent(Call& call);
-  HttpResponse ExportShopper(Call& call);
-  HttpResponse GetAudit(Call& call);
-  HttpResponse PostShopperToken(Call& call);
-  HttpResponse RotateKeys(Call& call);
-  HttpResponse VerifyAudit(Call& call);
-  // Appends to the region's audit log what this call did to a shopper's data.
-  void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
-  HttpResponse EraseShopper(Call& call);
   HttpResponse GetConsent(Call& call);
-  HttpResponse GetStats(Call& call);
+  // rights_handlers.cc:
+  HttpResponse ExportShopper(Call& call);
+  HttpResponse EraseShopper(Call& call);
+  HttpResponse PostShopperToken(Call& call);
+  // recommend_handlers.cc:
   HttpResponse GetRecommendations(Call& call);
   HttpResponse GetSimilar(Call& call);
   HttpResponse GetBoughtTogether(Call& call);
   HttpResponse GetRelated(Call& call, bool bought_together);
   HttpResponse PostTrain(Call& call);
   HttpResponse GetModels(Call& call);
-  RegionModels* ModelsOf(const Call& call) const;
-  std::shared_ptr<const ModelSet> LiveModelsOf(const Call& call) const;  // null before a first training
+  // journey_handlers.cc:
   HttpResponse PutPrices(Call& call);
   HttpResponse GetPrice(Call& call);
   HttpResponse GetPriceConsistency(Call& call);
@@ -167,6 +170,12 @@ class Api {
   HttpResponse GetSuggestions(Call& call);
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
+
+  // Shared by the families (handlers.cc).
+  // Appends to the region's audit log what this call did to a shopper's data.
+  void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
+  RegionModels* ModelsOf(const Call& call) const;
+  std::shared_ptr<const ModelSet> LiveModelsOf(const Call& call) const;  // null before a first training
 
   const Config& config_;
   std::map<std::string, Cell*, std::less<>> cells_;

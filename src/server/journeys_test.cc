@@ -6,12 +6,11 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <thread>
 
 #include "consent/purpose.h"
 #include "core/time.h"
 #include "journeys/test_receiver.h"
-#include "server/server_fixture.h"
+#include "testing/server_fixture.h"
 
 namespace confide {
 namespace {
@@ -71,18 +70,6 @@ class JourneysTest : public ServerFixture {
     auto r = Send(admin_, "PUT", "/v1/" + region + "/customers/" + shopper + "/consent",
                   R"({"purposes":)" + purposes + "}", headers);
     ASSERT_EQ(r.status, 200) << r.body;
-  }
-
-  std::string Train(const std::string& region) {
-    auto started = Send(admin_, "POST", "/v1/" + region + "/models/train");
-    EXPECT_EQ(started.status, 202) << started.body;
-    for (int i = 0; i < 600; ++i) {
-      auto models = Send(admin_, "GET", "/v1/" + region + "/models");
-      if (models.body.find(R"("state":"running")") == std::string::npos) return models.body;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "training did not finish";
-    return {};
   }
 
   // Stores on a line east of (0, 0), about 11.1 km apart: s1 at 0.1

@@ -10,7 +10,7 @@
 #include <fstream>
 #include <thread>
 
-#include "server/server_fixture.h"
+#include "testing/server_fixture.h"
 
 namespace confide {
 namespace {
@@ -111,25 +111,17 @@ class RecommendationsTest : public ServerFixture {
     }
   }
 
-  // Starts a training and waits for it to end; returns the models document.
-  std::string Train(const std::string& region) {
-    auto started = Send(admin_, "POST", "/v1/" + region + "/models/train");
-    EXPECT_EQ(started.status, 202) << started.body;
-    for (int i = 0; i < 600; ++i) {
-      auto models = Send(admin_, "GET", "/v1/" + region + "/models");
-      if (models.body.find(R"("state":"running")") == std::string::npos) return models.body;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    ADD_FAILURE() << "training did not finish";
-    return {};
-  }
-
   void Grant(const std::string& region, const std::string& shopper, bool personalization) {
     auto r = Send(admin_, "PUT", "/v1/" + region + "/customers/" + shopper + "/consent",
                   std::string(R"({"purposes":{"personalization":)") + (personalization ? "true" : "false") + "}}");
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
+  // The suggestions file of `region` as it is now (empty if there is none).
+  std::string Exported(const std::string& region) {
+    std::ifstream in(root_ / "out" / ("suggestions-" + region + ".ndjson"));
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
 };
 
 TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEveryRequest) {
@@ -202,12 +194,11 @@ TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
   // then exports suggestions for the shoppers marketing may reach.
   std::string exported;
   bool trained = false;
-  for (int i = 0; i < 300 && (!trained || exported.find("fan-3") == std::string::npos); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  WaitUntil([&] {
     trained = Send(admin_, "GET", "/v1/us/models").body.find(R"("version":)") != std::string::npos;
-    std::ifstream in(root_ / "out" / "suggestions-us.ndjson");
-    exported.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  }
+    exported = Exported("us");
+    return trained && exported.find("fan-3") != std::string::npos;
+  });
   EXPECT_TRUE(trained) << "no scheduled training";
   EXPECT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 500);
   EXPECT_EQ(exported.find(R"("customer_id":"fan-7")"), std::string::npos) << "fan-7 refused marketing";
@@ -225,24 +216,20 @@ TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
   options.schedule_hour = std::chrono::milliseconds(200);
   Start(options);
   ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
-  auto read = [&] {
-    std::ifstream in(root_ / "out" / "suggestions-us.ndjson");
-    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  };
   std::string exported;
-  for (int i = 0; i < 200 && exported.find(R"("customer_id":"fan-3")") == std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    exported = read();
-  }
+  WaitUntil([&] {
+    exported = Exported("us");
+    return exported.find(R"("customer_id":"fan-3")") != std::string::npos;
+  });
   ASSERT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 300);
   // From now on the schedule waits a long "hour": only the erasure can rewrite the file.
   options.schedule_hour = std::chrono::hours(1);
   Start(options);
   ASSERT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
-  for (int i = 0; i < 200 && exported.find(R"("customer_id":"fan-3")") != std::string::npos; ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    exported = read();
-  }
+  WaitUntil([&] {
+    exported = Exported("us");
+    return exported.find(R"("customer_id":"fan-3")") == std::string::npos;
+  });
   EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
   EXPECT_NE(exported.find(R"("customer_id":"fan-4")"), std::string::npos) << "the others stay";
 }
@@ -339,7 +326,7 @@ TEST_F(RecommendationsTest, ANewModelIsSwappedInWithoutAFailedRequest) {
   std::vector<std::thread> readers;
   for (int t = 0; t < 2; ++t) {
     readers.emplace_back([&, t] {
-      TestClient c("127.0.0.1", server_->port());
+      ApiClient c(server_->api());
       c.set_token(recommend_.token);
       while (!done) {
         auto r = c.Send("GET", "/v1/us/customers/fan-" + std::to_string(t) + "/recommendations?k=5");
@@ -354,7 +341,8 @@ TEST_F(RecommendationsTest, ANewModelIsSwappedInWithoutAFailedRequest) {
     });
   }
   for (int i = 0; i < 2; ++i) EXPECT_NE(Train("us").find("succeeded"), std::string::npos);
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The readers carry on until they have been answered by the third version.
+  WaitUntil([&] { return newest.load() == 3u && ok.load() > 10; }, std::chrono::seconds(10));
   done = true;
   for (auto& t : readers) t.join();
   EXPECT_EQ(failed.load(), 0);

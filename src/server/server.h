@@ -1,11 +1,12 @@
 // Server: the HTTP/1.1 front of a Confide node.
 //
 // Owns one Cell per hosted region, the Api that answers requests, and an
-// Asio io_context run by one thread per core. Connections are keep-alive;
-// a request's header must arrive within limits.header_timeout_ms (also how
-// long an idle keep-alive connection is held) and its body within
-// limits.body_timeout_ms. Oversized headers get 431, oversized bodies 413,
-// both as JSON errors, and the connection is closed after them.
+// Asio io_context run by one thread per core. Connections (connections.h)
+// are keep-alive; a request's header must arrive within
+// limits.header_timeout_ms (also how long an idle keep-alive connection is
+// held) and its body within limits.body_timeout_ms. Oversized headers get
+// 431, oversized bodies 413, both as JSON errors, and the connection is
+// closed after them.
 //
 // Requests with a body (ingest, catalog writes) are handled on a separate
 // pool of blocking threads: each waits for its write to become durable,
@@ -30,6 +31,8 @@
 #include "core/status.h"
 
 namespace confide {
+
+class Api;
 
 struct ServerOptions {
   Cell::Options cell;
@@ -76,6 +79,11 @@ class Server {
 
   // The cell of a hosted region, or nullptr. Owned by the server.
   Cell* cell(std::string_view region) const;
+
+  // The Api this server serves, for in-process callers (tests): its
+  // Handle() answers what a connection would be answered, without the
+  // transport, whether or not the server was started. Owned by the server.
+  Api& api() const;
 
  private:
   struct Impl;

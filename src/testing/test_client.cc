@@ -1,4 +1,4 @@
-#include "server/test_client.h"
+#include "testing/test_client.h"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>

@@ -1,6 +1,8 @@
-// For the route tests: a real Server on an ephemeral port over a temporary
-// data directory (eu and us hosted, small ALS settings so trainings take
-// milliseconds), API keys, and a one-call client.
+// ServerFixture: for the recommendation and journey route tests. A real,
+// started Server on an ephemeral port over a temporary data directory (eu
+// and us hosted, small ALS settings so trainings take milliseconds), API
+// keys, one-call requests answered in process by the server's Api, and a
+// training that is waited for.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -13,7 +15,9 @@
 
 #include "crypto/api_key.h"
 #include "server/server.h"
-#include "server/test_client.h"
+#include "testing/api_client.h"
+#include "testing/test_client.h"
+#include "testing/wait_until.h"
 
 namespace confide {
 
@@ -60,13 +64,29 @@ class ServerFixture : public ::testing::Test {
     return key;
   }
 
+  // One request, answered by the server's Api in process.
   ClientResponse Send(const NewApiKey& key, std::string_view method, const std::string& target,
                       std::string_view body = {}, const HttpHeaders& headers = {}) {
-    TestClient c("127.0.0.1", server_->port());
+    ApiClient c(server_->api());
     c.set_token(key.token);
     auto r = c.Send(method, target, body, headers);
     EXPECT_TRUE(r.ok()) << target;
     return r.ok() ? *r : ClientResponse{};
+  }
+
+  // Starts a training of `region` through its route and waits for it to
+  // end; returns the models document (empty if it never ended).
+  std::string Train(const std::string& region) {
+    auto started = Send(admin_, "POST", "/v1/" + region + "/models/train");
+    EXPECT_EQ(started.status, 202) << started.body;
+    std::string models;
+    bool ended = WaitUntil([&] {
+      models = Send(admin_, "GET", "/v1/" + region + "/models").body;
+      return models.find(R"("state":"running")") == std::string::npos;
+    });
+    if (ended) return models;
+    ADD_FAILURE() << "training did not finish";
+    return {};
   }
 
   std::filesystem::path root_;

@@ -1,0 +1,102 @@
+// The consent routes: the ledger per region (opt_in, opt_out), withdrawal
+// at once, and Global Privacy Control refusing marketing and only marketing.
+#include <gtest/gtest.h>
+
+#include "testing/server_test.h"
+
+namespace confide {
+namespace {
+
+TEST_F(ServerTest, ConsentFollowsTheLedgerPerRegion) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"eu", "us"});
+  StartServer();
+  Secret("consent-shopper-1");
+  ApiClient ingest = Client(&admin_);
+  ASSERT_EQ(Call(ingest, "POST", "/v1/eu/events", Array({View("c-e1", "customer_id", "consent-shopper-1")})).status,
+            200);
+  ApiClient c = Client(&consent);
+  const std::string eu = "/v1/eu/customers/consent-shopper-1/consent";
+
+  ClientResponse r = Call(c, "GET", eu);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JStr(r.body, "/legal_basis"), "opt_in");
+  EXPECT_FALSE(JBool(r.body, "/purposes/personalization/allowed")) << "opt_in: nothing before consent";
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"personalization":true},"policy_version":"v3"})",
+           {{"User-Agent", "test-agent"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed"));
+  EXPECT_EQ(JStr(r.body, "/history/0/user_agent"), "test-agent") << "evidence kept";
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"personalization":false}})");
+  EXPECT_FALSE(JBool(r.body, "/purposes/personalization/allowed")) << "withdrawal takes effect at once";
+  EXPECT_EQ(JLen(r.body, "/history"), 2u);
+
+  r = Call(c, "PUT", eu, R"({"purposes":{"selling":true}})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(JStr(r.body, "/error/field"), "purposes.selling");
+  EXPECT_EQ(JLen(Call(c, "GET", eu).body, "/history"), 2u) << "a bad request changes nothing";
+
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/nobody-here/consent").status, 404);
+  ApiClient wrong = Client(&ingest_eu_);
+  EXPECT_EQ(Call(wrong, "GET", eu).status, 403);
+}
+
+TEST_F(ServerTest, GpcRefusesMarketingOnceAndOnlyMarketing) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"us"});
+  StartServer();
+  Secret("gpc-shopper-1");
+  ApiClient c = Client(&consent);
+  const std::string us = "/v1/us/customers/gpc-shopper-1/consent";
+  ClientResponse r = Call(c, "PUT", us, R"({"category_opt_outs":[]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JStr(r.body, "/legal_basis"), "opt_out");
+  EXPECT_TRUE(JBool(r.body, "/purposes/marketing/allowed")) << "opt_out: allowed until refused";
+
+  for (int i = 0; i < 3; ++i) {
+    r = Call(c, "GET", us, {}, {{"Sec-GPC", "1"}});
+    ASSERT_EQ(r.status, 200);
+    EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+    EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed")) << "GPC is not about personalization";
+  }
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << "the opt-out record and one GPC record, not one per request";
+  EXPECT_EQ(JStr(r.body, "/history/1/source"), "gpc");
+  r = Call(c, "GET", us, {}, {{"Sec-GPC", "true"}});
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << "only the exact value 1 is the signal";
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "the recorded refusal stands";
+}
+
+TEST_F(ServerTest, GpcOnAConsentPutIsRecordedForANewShopperAndNeverGrantsMarketing) {
+  StopServer();
+  NewApiKey consent = AddKey({"consent"}, {"us"});
+  StartServer();
+  Secret("gpc-new-1");
+  ApiClient c = Client(&consent);
+  const std::string path = "/v1/us/customers/gpc-new-1/consent";
+  ClientResponse r = Call(c, "PUT", path, R"({"purposes":{"personalization":true}})", {{"Sec-GPC", "1"}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/gpc"));
+  ASSERT_EQ(JLen(r.body, "/history"), 2u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/history/0/source"), "gpc") << "the signal first, then the body's decisions";
+  r = Call(c, "GET", path);  // later, without the signal: the refusal is on record
+  EXPECT_TRUE(JBool(r.body, "/gpc")) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed"));
+
+  // A marketing grant cannot ride on the signal that refuses it; nothing is recorded.
+  r = Call(c, "PUT", path, R"({"purposes":{"marketing":true}})", {{"Sec-GPC", "1"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(JStr(r.body, "/error/field"), "purposes.marketing");
+  Secret("gpc-new-2");
+  r = Call(c, "PUT", "/v1/us/customers/gpc-new-2/consent", R"({"purposes":{"marketing":true}})", {{"Sec-GPC", "1"}});
+  EXPECT_EQ(r.status, 409) << r.body;
+  EXPECT_EQ(Call(c, "GET", "/v1/us/customers/gpc-new-2/consent").status, 404) << "no shopper was created";
+  r = Call(c, "GET", path);
+  EXPECT_EQ(JLen(r.body, "/history"), 2u) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+}
+
+}  // namespace
+}  // namespace confide

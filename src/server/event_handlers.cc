@@ -1,0 +1,79 @@
+// Event ingestion: POST /v1/{region}/events.
+#include "server/handlers.h"
+
+#include "core/json_writer.h"
+#include "events/event.h"
+#include "events/json_records.h"
+#include "server/handler_util.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+HttpResponse Api::PostEvents(Call& call) {
+  std::vector<Event> events;
+  std::vector<size_t> event_index;  // position in the body of events[i]
+  std::vector<Rejection> rejected;
+  size_t items = 0;
+  JsonLimits limits{config_.limits.max_batch_events, config_.limits.max_json_depth};
+  Status parsed = ParseJsonItems(
+      call.request.body, limits,
+      [&](size_t index, const Record& record) {
+        ++items;
+        auto event = EventFromRecord(record);
+        if (event.ok()) {
+          events.push_back(std::move(event).value());
+          event_index.push_back(index);
+        } else {
+          rejected.push_back({index, event.status().field(), event.status().message()});
+        }
+      },
+      [&](size_t index, std::string field, std::string reason) {
+        ++items;
+        rejected.push_back({index, std::move(field), std::move(reason)});
+      });
+  if (!parsed.ok()) return BodyError(parsed);
+  if (items == 0)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "the batch has no events");
+
+  uint64_t accepted = 0;
+  std::vector<size_t> duplicates;
+  if (!events.empty()) {
+    auto outcomes = call.cell->Ingest(std::move(events));
+    if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
+    const std::vector<IngestOutcome>& out = outcomes.value();
+    for (size_t i = 0; i < out.size() && i < event_index.size(); ++i) {
+      switch (out[i].kind) {
+        case IngestOutcome::Kind::kStored:
+          ++accepted;
+          break;
+        case IngestOutcome::Kind::kDuplicate:
+          duplicates.push_back(event_index[i]);
+          break;
+        case IngestOutcome::Kind::kRejected:
+          rejected.push_back({event_index[i], out[i].field, out[i].reason});
+          break;
+      }
+    }
+  }
+  call.log_fields = ",\"items\":" + std::to_string(items) +
+                    ",\"accepted\":" + std::to_string(accepted) +
+                    ",\"duplicates\":" + std::to_string(duplicates.size()) +
+                    ",\"rejected\":" + std::to_string(rejected.size());
+
+  bool none = accepted == 0 && duplicates.empty();
+  JsonWriter w;
+  w.BeginObject();
+  if (none) WriteNothingAccepted(w, rejected, "event");
+  w.Key("accepted").Uint(accepted);
+  w.Key("duplicates").Uint(duplicates.size());
+  w.Key("duplicate_indexes").BeginArray();
+  for (size_t index : duplicates) w.Uint(index);
+  w.EndArray();
+  WriteRejections(w, rejected);
+  w.EndObject();
+  return Json(none ? 400 : 200, w.Take());
+}
+
+}  // namespace confide

@@ -1,0 +1,71 @@
+#include "server/handler_util.h"
+
+#include <algorithm>
+
+namespace confide {
+namespace handler_util {
+
+void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected) {
+  std::stable_sort(rejected.begin(), rejected.end(),
+                   [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
+  w.Key("rejected").BeginArray();
+  for (const Rejection& r : rejected) {
+    w.BeginObject();
+    w.Key("index").Uint(r.index);
+    if (!r.field.empty()) w.Key("field").String(r.field);
+    w.Key("reason").String(r.reason);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+HttpResponse Json(int status, std::string body) {
+  HttpResponse response;
+  response.status = status;
+  response.body = std::move(body);
+  return response;
+}
+
+HttpResponse Failure(std::string& log_fields, const Status& status) {
+  log_fields += ",\"error\":\"" + std::string(CodeName(status.code())) + "\"";
+  return ErrorResponse(status);
+}
+
+HttpResponse BodyError(const Status& status) {
+  if (status.code() == Code::kResourceExhausted)
+    return ErrorResponse(413, CodeName(status.code()), status.message());
+  return ErrorResponse(400, CodeName(Code::kInvalidArgument), status.message(), status.field());
+}
+
+void WriteNothingAccepted(JsonWriter& w, const std::vector<Rejection>& rejected,
+                          std::string_view what) {
+  std::string message = "no valid " + std::string(what) + " in the request; see \"rejected\"";
+  WriteErrorMember(w, CodeName(Code::kInvalidArgument), message,
+                   rejected.size() == 1 ? std::string_view(rejected[0].field) : std::string_view());
+}
+
+std::optional<IdKind> IdKindParam(const QueryParams& query) { return ParseIdKind(query.Get("id_kind", "customer")); }
+
+HttpResponse BadIdKind() {
+  return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
+}
+
+bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
+
+Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog) {
+  std::string store_id(query.Get("store_id"));
+  if (!store_id.empty()) CONFIDE_RETURN_IF_ERROR(catalog.CheckStore(store_id, "store_id"));
+  return store_id;
+}
+
+Result<Channel> ChannelParam(const QueryParams& query) {
+  std::string_view text = query.Get("channel", "web");
+  auto channel = ParseChannel(text);
+  if (!channel) return Status(Code::kInvalidArgument, "must be web, app, store or call_center", "channel");
+  if (*channel == Channel::kStore && query.Get("store_id").empty())
+    return Status(Code::kInvalidArgument, "required with channel=store", "store_id");
+  return *channel;
+}
+
+}  // namespace handler_util
+}  // namespace confide

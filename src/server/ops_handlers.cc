@@ -1,0 +1,105 @@
+// Operations routes: health, readiness and metrics (no key), and the
+// admin's audit log, its verification, key rotation and cell statistics.
+#include "server/handlers.h"
+
+#include <algorithm>
+#include <charconv>
+#include <climits>
+
+#include "core/json_writer.h"
+#include "server/handler_util.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+HttpResponse Api::Healthz(Call&) { return Json(200, R"({"status":"ok"})"); }
+
+HttpResponse Api::Readyz(Call&) {
+  bool ready =
+      ready_.load(std::memory_order_relaxed) && !cells_.empty() &&
+      std::all_of(cells_.begin(), cells_.end(), [](const auto& c) { return c.second != nullptr; });
+  if (!ready) return ErrorResponse(503, CodeName(Code::kUnavailable), "not ready");
+  return Json(200, R"({"status":"ready"})");
+}
+
+HttpResponse Api::MetricsText(Call&) {
+  std::vector<MetricSample> samples;
+  for (const auto& [region, cell] : cells_) {
+    samples.push_back({"confide_shoppers",
+                       "Shoppers known to the region's cell.",
+                       "gauge",
+                       {{"region", region}},
+                       static_cast<double>(cell->shoppers())});
+    samples.push_back({"confide_events_ingested_total",
+                       "Events newly stored by the region's cell since it opened.",
+                       "counter",
+                       {{"region", region}},
+                       static_cast<double>(cell->events_stored())});
+  }
+  samples.push_back({"confide_ready",
+                     "1 when the node serves traffic, 0 while draining.",
+                     "gauge",
+                     {},
+                     ready_.load(std::memory_order_relaxed) ? 1.0 : 0.0});
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_.Render(samples);
+  return response;
+}
+
+HttpResponse Api::GetAudit(Call& call) {
+  std::string subject(call.query.Get("subject", ""));
+  if (std::string_view customer = call.query.Get("customer_id", ""); !customer.empty())
+    subject = call.cell->AuditSubject(IdKind::kCustomer, customer);
+  Micros from = INT64_MIN, to = INT64_MAX;
+  for (auto [name, bound] : {std::pair<const char*, Micros*>{"from", &from}, {"to", &to}}) {
+    std::string_view v = call.query.Get(name, "");
+    if (v.empty()) continue;
+    auto t = ParseRfc3339(v);
+    if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", name);
+    *bound = *t;
+  }
+  size_t limit = 1000;
+  if (std::string_view v = call.query.Get("limit", ""); !v.empty()) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 100'000)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 100000", "limit");
+  }
+  auto entries = call.cell->audit().Query(subject, from, to, limit);
+  if (!entries.ok()) return Failure(call.log_fields, entries.status());
+  std::string body = "{\"entries\":[";
+  for (size_t i = 0; i < entries->size(); ++i) body += (i ? "," : "") + AuditEntryToJson((*entries)[i]);
+  return Json(200, body + "]}");
+}
+
+HttpResponse Api::VerifyAudit(Call& call) {
+  auto v = call.cell->audit().Verify();
+  if (!v.ok()) return Failure(call.log_fields, v.status());
+  return Json(200, AuditVerificationToJson(*v));
+}
+
+HttpResponse Api::RotateKeys(Call& call) {
+  auto r = call.cell->RotateKeys();
+  if (!r.ok()) return Failure(call.log_fields, r.status());
+  Audit(call, AuditAction::kKeyOperation, "",
+        "kek rotated " + std::to_string(r->old_version) + "->" + std::to_string(r->new_version) +
+            ", rewrapped=" + std::to_string(r->rewrapped));
+  JsonWriter w;
+  w.BeginObject().Key("old_kek_version").Uint(r->old_version).Key("kek_version").Uint(r->new_version);
+  w.Key("rewrapped_data_keys").Uint(r->rewrapped).EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::GetStats(Call& call) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("region").String(call.region);
+  w.Key("events_ingested").Uint(call.cell->events_stored());
+  w.Key("shoppers").Uint(call.cell->shoppers());
+  w.EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide

@@ -1,0 +1,152 @@
+// Recommendation routes: a shopper's recommendations (through a
+// personalization grant), similar and bought-together items, and the
+// region's models (training, state).
+#include "server/handlers.h"
+
+#include <charconv>
+
+#include "catalog/availability.h"
+#include "recommend/serving.h"
+#include "server/handler_util.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+namespace {
+
+// The query parameters every recommendation route shares, checked; errors
+// name the parameter.
+Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, uint32_t max_per_category) {
+  ServeQuery q;
+  q.now = NowMicros();
+  q.max_per_category = max_per_category;
+  std::string_view k = query.Get("k", "10");
+  uint64_t parsed = 0;
+  auto [end, ec] = std::from_chars(k.data(), k.data() + k.size(), parsed);
+  if (ec != std::errc() || end != k.data() + k.size() || parsed < 1 || parsed > 100)
+    return Status(Code::kInvalidArgument, "must be an integer from 1 to 100", "k");
+  q.k = parsed;
+  if (auto context = query.Get("context", "home"); auto c = ParseRecommendContext(context)) {
+    q.context = *c;
+  } else {
+    return Status(Code::kInvalidArgument, "must be home, cart or product", "context");
+  }
+  q.product_id = std::string(query.Get("product_id"));
+  if (q.context == RecommendContext::kProduct && q.product_id.empty())
+    return Status(Code::kInvalidArgument, "required with context=product", "product_id");
+  if (!q.product_id.empty()) CONFIDE_RETURN_IF_ERROR(catalog.CheckProduct(q.product_id, "product_id"));
+  if (auto channel = query.Get("channel"); !channel.empty() && !ParseChannel(channel))
+    return Status(Code::kInvalidArgument, "must be web, app, store or call_center", "channel");
+  auto store_id = StoreParam(query, catalog);
+  if (!store_id.ok()) return store_id.status();
+  q.store_id = std::move(*store_id);
+  std::string_view exclude = query.Get("exclude");
+  while (!exclude.empty()) {
+    size_t comma = exclude.find(',');
+    if (comma != 0) q.exclude.emplace_back(exclude.substr(0, comma));
+    exclude = comma == std::string_view::npos ? std::string_view() : exclude.substr(comma + 1);
+  }
+  return q;
+}
+
+// Quotes each served item at the effective price for the channel and store
+// and lists how it can be had.
+Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::string& store_id) {
+  PriceList& prices = cell.prices();
+  PriceContext context{channel, store_id, NowMicros()};
+  for (ServedItem& item : served.items) {
+    auto quote = prices.QuoteFor(cell.catalog(), item.product_id, context);
+    if (quote.ok()) item.price = quote->price;
+    else if (quote.status().code() != Code::kNotFound) return quote.status();
+    auto options = FulfilmentOptions(cell.catalog(), item.product_id, store_id, channel == Channel::kStore);
+    if (!options.ok()) return options.status();
+    item.fulfilment = std::move(*options);
+  }
+  return {};
+}
+
+// The request's ranking: from the region's cache while nothing it depends
+// on has changed, else ranked afresh. Purpose-bound: the history is read
+// only through the personalization grant (none without one).
+Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& region, const ModelSet& models,
+                                                  const Grant& grant, const ServeQuery& query) {
+  bool personal = grant.any() && !grant.subject().empty();
+  // The version is read before the history: see Cell::HistoryVersion.
+  std::string key = RankingCache::Key(personal ? grant.subject() : "", personal ? grant.categories().bits() : 0,
+                                      personal ? cell.HistoryVersion(grant) : 0, models.version, query);
+  if (auto cached = region.rankings().Find(key, query.now)) return cached;
+  std::vector<Event> history;
+  if (personal) {
+    auto read = cell.History(grant);
+    if (!read.ok()) return read.status();
+    history = std::move(*read);
+  }
+  auto ranking =
+      std::make_shared<const Ranking>(RankForShopper(models, history, WeightsFrom(region.config()), query));
+  region.rankings().Put(key, ranking, query.now);
+  return ranking;
+}
+
+}  // namespace
+
+HttpResponse Api::GetRecommendations(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  if (!query.ok()) return ErrorResponse(query.status());
+  auto channel = ChannelParam(call.query);
+  if (!channel.ok()) return ErrorResponse(channel.status());
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
+  bool gpc = GpcSignal(call.request);
+  if (gpc) {  // recorded once per shopper; it refuses marketing, not personalization
+    auto recorded = call.cell->RecordGpc(*kind, call.params.Get("id"), call.request.Header("user-agent"));
+    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+    if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, call.params.Get("id")), "source=gpc");
+  }
+  Result<Served> served = Served();
+  if (models) {
+    Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, gpc);
+    auto ranking = RankingFor(*call.cell, *ModelsOf(call), *models, grant, *query);
+    if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
+    served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
+  }
+  if (!served.ok()) return Failure(call.log_fields, served.status());
+  if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
+  return Json(200, ServedToJson(*served));
+}
+
+HttpResponse Api::GetSimilar(Call& call) { return GetRelated(call, false); }
+HttpResponse Api::GetBoughtTogether(Call& call) { return GetRelated(call, true); }
+
+HttpResponse Api::GetRelated(Call& call, bool bought_together) {
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  if (!query.ok()) return ErrorResponse(query.status());
+  auto channel = ChannelParam(call.query);
+  if (!channel.ok()) return ErrorResponse(channel.status());
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
+  auto served = ServeRelated(models.get(), call.params.Get("id"), bought_together, call.cell->catalog(), *query);
+  if (!served.ok()) {
+    if (served.status().code() == Code::kNotFound) return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
+    return Failure(call.log_fields, served.status());
+  }
+  if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
+  return Json(200, ServedToJson(*served));
+}
+
+HttpResponse Api::PostTrain(Call& call) {
+  RegionModels* region = ModelsOf(call);
+  if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
+  if (!region->StartTraining())
+    return ErrorResponse(409, CodeName(Code::kFailedPrecondition), "a training is already running", "models");
+  return Json(202, region->ToJson());
+}
+
+HttpResponse Api::GetModels(Call& call) {
+  RegionModels* region = ModelsOf(call);
+  if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
+  return Json(200, region->ToJson());
+}
+
+}  // namespace confide

@@ -1,0 +1,72 @@
+// Data-subject rights: export and erasure of a shopper's data, and the
+// shopper tokens that let shoppers exercise them themselves.
+#include "server/handlers.h"
+
+#include <simdjson.h>
+
+#include "core/json_writer.h"
+#include "server/handler_util.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+HttpResponse Api::ExportShopper(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto doc = call.cell->Export(*kind, call.params.Get("id"));
+  if (!doc.ok()) return Failure(call.log_fields, doc.status());
+  if (!doc.value())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
+  Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
+  return Json(200, std::move(**doc));
+}
+
+HttpResponse Api::EraseShopper(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto receipt = call.cell->Erase(*kind, call.params.Get("id"));
+  if (!receipt.ok()) return Failure(call.log_fields, receipt.status());
+  std::string subject = call.cell->AuditSubject(*kind, call.params.Get("id"));
+  Audit(call, AuditAction::kErasure, subject,
+        receipt->found ? "events=" + std::to_string(receipt->events) + ",keys=" + std::to_string(receipt->shoppers)
+                       : "nothing held");
+  // A DPO looking the erasure up by any of the shopper's ids finds it.
+  for (const std::string& linked : receipt->subjects)
+    if (linked != subject) Audit(call, AuditAction::kErasure, linked, "linked id of an erased shopper");
+  if (receipt->found && erasure_hook_) erasure_hook_(call.region);
+  return Json(200, ErasureReceiptToJson(*receipt));
+}
+
+HttpResponse Api::PostShopperToken(Call& call) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(call.request.body).get_object().get(body))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "body must be a JSON object");
+  std::optional<IdKind> kind;
+  std::string_view id;
+  int64_t ttl = 900;
+  for (auto [key, value] : body) {
+    if (key == "ttl_seconds") {
+      if (value.get_int64().get(ttl) || ttl < 1 || ttl > 86'400)
+        return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 86400 seconds", "ttl_seconds");
+      continue;
+    }
+    std::optional<IdKind> k;
+    for (size_t i = 0; i < kIdKindCount; ++i)
+      if (key == IdKindField(static_cast<IdKind>(i))) k = static_cast<IdKind>(i);
+    if (!k) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "unknown field", std::string(key));
+    if (kind || value.get_string().get(id) || id.empty() || id.size() > kMaxIdLength)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "give one shopper id, 1 to 128 bytes", std::string(key));
+    kind = k;
+  }
+  if (!kind) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "a shopper id is required", "customer_id");
+  Micros expires = NowMicros() + ttl * kMicrosPerSecond;
+  JsonWriter w;
+  w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires));
+  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide

@@ -1,0 +1,58 @@
+// A server's life: creation errors naming what failed, a drain that idle
+// connections do not hold up, and a restart that keeps what it acknowledged.
+#include <gtest/gtest.h>
+
+#include "testing/server_test.h"
+
+namespace confide {
+namespace {
+
+TEST_F(ServerTest, CreateNamesWhatFailed) {
+  Config bad = config_;
+  bad.listen = "127.0.0.1:notaport";
+  auto s = Server::Create(bad);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("listen"), std::string::npos) << s.status().ToString();
+
+  Config taken = config_;
+  taken.data_dir = (root_ / "other").string();
+  taken.listen = "127.0.0.1:" + std::to_string(server_->port());
+  s = Server::Create(taken);
+  ASSERT_FALSE(s.ok()) << "the port is in use";
+  EXPECT_NE(s.status().message().find("bind"), std::string::npos) << s.status().ToString();
+
+  Config locked = config_;  // the running server holds the eu database
+  locked.listen = "127.0.0.1:0";
+  s = Server::Create(locked);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("region eu"), std::string::npos) << s.status().ToString();
+}
+
+TEST_F(ServerTest, StopDrainsWithIdleConnectionsOpen) {
+  TestClient idle = HttpClient();
+  EXPECT_EQ(Call(idle, "GET", "/healthz").status, 200);
+  auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  server_->Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(300))
+      << "an idle keep-alive connection must not hold up shutdown";
+  EXPECT_TRUE(idle.WaitForClose(std::chrono::seconds(1)));
+  TestClient late = HttpClient();
+  EXPECT_FALSE(late.Connect().ok()) << "no longer accepting";
+}
+
+TEST_F(ServerTest, RestartKeepsAcknowledgedEvents) {
+  ApiClient c = Client(&ingest_eu_);
+  Secret("anon-restart");
+  std::string body = Array(
+      {View("rs-1", "anonymous_id", "anon-restart"), View("rs-2", "anonymous_id", "anon-restart")});
+  ASSERT_EQ(JInt(Call(c, "POST", "/v1/eu/events", body).body, "/accepted"), 2);
+  StopServer();
+  StartServer();
+  ApiClient again = Client(&ingest_eu_);
+  ClientResponse r = Call(again, "POST", "/v1/eu/events", body);
+  EXPECT_EQ(JInt(r.body, "/duplicates"), 2);
+}
+
+}  // namespace
+}  // namespace confide
