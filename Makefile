@@ -14,8 +14,11 @@ bootstrap:
 $(BUILD)/build.ninja:
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
 
+# The sanitizer build uses clang, whose -Wthread-safety checks the lock
+# annotations (ABSL_GUARDED_BY and friends) as errors.
 $(ASAN_BUILD)/build.ninja:
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCONFIDE_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCONFIDE_SANITIZE=ON \
+	  -DCMAKE_CXX_COMPILER=clang++ $(CMAKE_FLAGS)
 
 build: bootstrap $(BUILD)/build.ninja
 	ninja -C $(BUILD) -j $(JOBS)

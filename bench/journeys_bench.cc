@@ -106,6 +106,7 @@ uint64_t BenchGrantedRead(Cell& cell) {
   Check(cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant&, std::vector<Event>&& h) {
     ++histories;
     events += h.size();
+    return Status();
   }), "read");
   double read_s = Ms(Clock::now() - t0) / 1000;
   std::printf("peer: granted read of every history   %.1f s  (%llu shoppers, %llu events)\n", read_s,

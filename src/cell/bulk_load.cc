@@ -13,6 +13,7 @@ bool Cell::Impl::HoldIdentityBatch(const WriteBatch& batch) {
   if (!puts_only) return false;
   absl::MutexLock lock(&bulk_mu);
   batch.ForEach([&](WriteBatch::OpKind, Family f, std::string_view key, std::string_view value) {
+    bulk_mu.AssertHeld();
     for (size_t i = 1; i < std::size(kBulkFamilies); ++i)
       if (kBulkFamilies[i] == f) bulk_pending[i].Add(key, value);
   });

@@ -28,6 +28,7 @@ Cell::Impl::~Impl() {
 
 Status Cell::Impl::LoadDataKeys() {
   return store->ScanPrefix(Family::kDataKeys, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+    identity_mu.AssertHeld();  // held by the caller, around the scan
     auto dek = UnwrapDataKey(keys, v, k);
     if (!dek.ok()) return Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
     data_keys.emplace(Key128(k), *dek);
@@ -108,7 +109,8 @@ Status Cell::Impl::ScanSealed(const MemberKeys& members, Family family, std::str
                               const std::function<Status(std::string_view key, std::string_view plain)>& fn) {
   Status result;
   std::string plain;
-  for (const auto& [member, key] : members.members) {
+  for (const auto& [member, member_key] : members.members) {
+    const Key256& key = member_key;
     result = store->ScanPrefix(family, member + std::string(suffix),
                                [&](std::string_view k, std::string_view v) -> Result<bool> {
                                  CONFIDE_RETURN_IF_ERROR(confide::OpenTo(key, v, k, plain));

@@ -150,9 +150,10 @@ class Cell {
   // The training read path: every shopper group whose grant for `purpose`
   // allows anything now, one at a time, with that grant (its subject is the
   // group's pseudonymous key, never an identifier) and the history through
-  // it (as History returns it). Stops at the first read error.
+  // it (as History returns it). Stops at the first read error or the first
+  // error `fn` returns, and returns it.
   Status ForEachGrantedHistory(Purpose purpose,
-                               const std::function<void(const Grant& grant, std::vector<Event>&& history)>& fn,
+                               const std::function<Status(const Grant& grant, std::vector<Event>&& history)>& fn,
                                bool with_links = false);
 
   // Everything held about the shopper holding (kind, id), for the

@@ -14,6 +14,7 @@ namespace confide {
 Status Cell::Impl::LoadLedgers() {
   uint64_t keyless = 0;
   Status s = store->ScanPrefix(Family::kConsent, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+    identity_mu.AssertHeld();  // held by the caller, around the scan
     ShopperKey holder(k.substr(0, 16));
     const Key256* key = KeyOfLocked(holder);
     if (!key) return ++keyless, true;

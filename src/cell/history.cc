@@ -51,7 +51,7 @@ uint64_t Cell::HistoryVersion(const Grant& grant) const {
 }
 
 Status Cell::ForEachGrantedHistory(Purpose purpose,
-                                   const std::function<void(const Grant&, std::vector<Event>&&)>& fn,
+                                   const std::function<Status(const Grant&, std::vector<Event>&&)>& fn,
                                    bool with_links) {
   Impl& m = *impl_;
   std::vector<Grant> grants;
@@ -66,7 +66,7 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
   for (const Grant& grant : grants) {
     auto history = History(grant, with_links);
     if (!history.ok()) return history.status();
-    fn(grant, std::move(*history));
+    CONFIDE_RETURN_IF_ERROR(fn(grant, std::move(*history)));
   }
   return {};
 }

@@ -56,13 +56,15 @@ Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
   TrainingSet set;
   set.as_of = NowMicros();
   uint64_t events = 0;
-  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, [&](const Grant& grant, std::vector<Event>&& history) {
+  auto add = [&](const Grant& grant, std::vector<Event>&& history) {
     events += history.size();
     AddShopper(set, grant.subject(), history, options.weights);
     if (progress && set.activities.size() % 20'000 == 0) {
       progress("read " + std::to_string(set.activities.size()) + " shoppers, " + std::to_string(events) + " events");
     }
-  });
+    return Status();
+  };
+  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, add);
   if (!read.ok()) return read;
   if (progress) {
     progress("training on " + std::to_string(set.activities.size()) + " shoppers with a personalization grant, " +

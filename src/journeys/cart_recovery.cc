@@ -72,18 +72,19 @@ Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartReco
   std::vector<RecoveryOffer> offers;
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
-      [&](const Grant& grant, std::vector<Event>&& history) {
+      [&](const Grant& grant, std::vector<Event>&& history) -> Status {
         // Without purchases there is no knowing what a purchase has covered.
-        if (!CartIsKnowable(grant)) return;
+        if (!CartIsKnowable(grant)) return Status();
         Cart cart = DeriveCart(history);
-        if (cart.empty()) return;
+        if (cart.empty()) return Status();
         Micros age = query.now - cart.updated;
-        if (age < window || age > max_age || cart.updated + window < query.since) return;
+        if (age < window || age > max_age || cart.updated + window < query.since) return Status();
         RecoveryOffer offer;
         offer.to = AddresseeOf(history);
-        if (offer.to.id.empty()) return;
+        if (offer.to.id.empty()) return Status();
         offer.cart = PriceCart(cart, *book, {cart.channel, cart.store_id, query.now}, product_of);
-        if (offer.cart.lines.empty()) return;
+        CONFIDE_RETURN_IF_ERROR(lookup);  // a catalog read that failed stops the listing
+        if (offer.cart.lines.empty()) return Status();
         offer.idempotency_key = IdempotencyKey(grant.subject(), cart.updated);
         offer.channel = cart.channel;
         offer.store_id = cart.store_id;
@@ -91,10 +92,10 @@ Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartReco
         offer.abandoned_at = cart.updated + window;
         offer.incentive = IncentiveFor(offer.cart, config.incentives);
         offers.push_back(std::move(offer));
+        return Status();
       },
       /*with_links=*/true);
   CONFIDE_RETURN_IF_ERROR(s);
-  CONFIDE_RETURN_IF_ERROR(lookup);
   std::sort(offers.begin(), offers.end(), [](const RecoveryOffer& a, const RecoveryOffer& b) {
     return a.abandoned_at != b.abandoned_at ? a.abandoned_at > b.abandoned_at
                                             : a.idempotency_key < b.idempotency_key;

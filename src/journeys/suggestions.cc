@@ -126,7 +126,7 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   ThreadPool pool(workers);  // declared last: its workers are joined before the state above goes
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
-      [&](const Grant&, std::vector<Event>&& history) {
+      [&](const Grant&, std::vector<Event>&& history) -> Status {
         std::unique_lock lock(mu);
         ++report.shoppers;
         // At most 4 histories per worker wait, besides those being scored.
@@ -134,6 +134,7 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
         ++in_flight;
         lock.unlock();
         pool.Schedule([&score, history = std::move(history)]() mutable { score(history); });
+        return Status();
       },
       /*with_links=*/true);
   {

@@ -129,7 +129,7 @@ class SortedRows {
     uint32_t n = static_cast<uint32_t>(rep.size() - value_at - sizeof(uint32_t));
     std::memcpy(rep.data() + value_at, &n, sizeof n);
     bytes_ += rep.size() - at;
-    rows_.push_back({Word(key, 0), Word(key, 8), Word(key, 16), static_cast<uint32_t>(chunks_.size() - 1),
+    rows_.push_back({{Word(key, 0), Word(key, 8), Word(key, 16)}, static_cast<uint32_t>(chunks_.size() - 1),
                      static_cast<uint32_t>(at)});
   }
   void Add(std::string_view key, std::string_view value) {
