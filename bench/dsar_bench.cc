@@ -17,6 +17,8 @@
 #include <string>
 
 #include "cell/cell.h"
+#include "privacy/data_subject.h"
+#include "privacy/retention.h"
 
 namespace confide {
 namespace {
@@ -69,7 +71,7 @@ int Run(int shoppers) {
   for (int s = 0; s < shoppers; ++s) {
     std::string id = "heavy-" + std::to_string(s);
     auto t0 = Clock::now();
-    auto doc = cell->Export(IdKind::kCustomer, id);
+    auto doc = ExportShopper(*cell, IdKind::kCustomer, id);
     auto t1 = Clock::now();
     auto receipt = cell->Erase(IdKind::kCustomer, id);
     auto t2 = Clock::now();

@@ -173,12 +173,6 @@ class Cell {
   // unknown. Decrypts through the shopper's data key.
   Result<std::optional<Profile>> GetProfile(IdKind kind, std::string_view id);
 
-  // Data-subject access (GDPR articles 15 and 20): one JSON document with
-  // everything held about the shopper holding (kind, id): linked ids, every
-  // event decrypted, the consent ledger with its evidence, the profile, and
-  // what models hold. nullopt when unknown (or erased).
-  Result<std::optional<std::string>> Export(IdKind kind, std::string_view id);
-
   // Erasure (article 17). In one atomic, synced write: destroys the data
   // keys of every member of the shopper's group (crypto-shredding: the
   // rows they sealed, in files not yet compacted included, can no longer
@@ -200,15 +194,16 @@ class Cell {
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
 
-  // Deletes events older than their category's maximum age at `now` (the
-  // clock is a parameter so tests can move it). Consent records are kept:
-  // they are the proof of consent. Safe to run while serving.
-  struct RetentionReport {
+  // Deletes every event whose stored header (type and time) `expired`
+  // selects, in synced batches of 10,000; used by retention
+  // (privacy/retention.h). A row that fails to open is kept aside and
+  // counted, never a reason to stop. Safe to run while serving.
+  struct EventSweep {
     uint64_t scanned = 0;
     uint64_t deleted = 0;
-    uint64_t unreadable = 0;  // rows that failed authentication: kept aside, counted
+    uint64_t unreadable = 0;
   };
-  Result<RetentionReport> ApplyRetention(const Retention& limits, Micros now);
+  Result<EventSweep> DeleteEvents(const std::function<bool(const StoredEventHeader&)>& expired);
 
   // The region's hash-chained audit log (privacy/audit_log.h), and the
   // pseudonymous subject under which a request about (kind, id) is logged:
@@ -249,8 +244,5 @@ class Cell {
 // The summary of a shopper's data: counts by type and channel, first and
 // last seen, home store.
 Profile ProfileOf(const Cell::ShopperData& data);
-
-// {"erased":bool,"at":...,"data_keys_destroyed":N,"deleted":{...},"models":{...}}
-std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r);
 
 }  // namespace confide

@@ -12,6 +12,8 @@
 #include <thread>
 
 #include "cell/cell.h"
+#include "privacy/data_subject.h"
+#include "privacy/retention.h"
 #include "core/scratch_dir.h"
 #include "store/faulty_store.h"
 
@@ -163,7 +165,7 @@ TEST_F(CellFaultTest, AGroupLeftWithoutADataKeyIsErasedAtOpenAndNeverSealedUnder
   ASSERT_TRUE(cell_->Ingest({Purchase("K-2", "K")}).ok());
   Crash();
   EXPECT_EQ(EventsOf("K"), 1) << "the shopper starts anew under a fresh key";
-  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  auto retention = ApplyRetention(*cell_, Retention{}, NowMicros());
   ASSERT_TRUE(retention.ok()) << retention.status().ToString();
   EXPECT_EQ(retention->unreadable, 0u);
 }
@@ -210,8 +212,8 @@ TEST_F(CellFaultTest, FailedReadsAreErrorsNeverEmptyAnswers) {
   faults_->FailReads(true);
   Grant grant = cell_->GrantFor(IdKind::kCustomer, "F", Purpose::kPersonalization);
   EXPECT_FALSE(cell_->History(grant).ok());
-  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "F").ok());
-  EXPECT_FALSE(cell_->ApplyRetention(Retention{}, NowMicros()).ok());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "F").ok());
+  EXPECT_FALSE(ApplyRetention(*cell_, Retention{}, NowMicros()).ok());
   EXPECT_FALSE(cell_->Ingest({Purchase("F-2", "F")}).ok()) << "the dedupe probe reads";
   faults_->FailReads(false);
   EXPECT_EQ(EventsOf("F"), 1);
@@ -236,10 +238,10 @@ TEST_F(CellFaultTest, AnErasureWaitsForAnIngestWritingUnderTheKeyItDestroys) {
   faults_->OnStep(nullptr);
   ASSERT_TRUE(erased.get());
   ASSERT_TRUE(cell_->Ingest({Purchase("W-3", "W")}).ok()) << "the shopper comes back under a new key";
-  auto doc = cell_->Export(IdKind::kCustomer, "W");
+  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "W");
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   EXPECT_EQ(EventsOf("W"), 1);
-  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  auto retention = ApplyRetention(*cell_, Retention{}, NowMicros());
   ASSERT_TRUE(retention.ok());
   EXPECT_EQ(retention->unreadable, 0u);
 }
@@ -260,7 +262,7 @@ TEST_F(CellFaultTest, ErasureRacingIngestionLeavesEveryRowReadable) {
   for (int round = 0; round < 200; ++round) {
     // The shopper comes back under the same key prefix with a new data
     // key: a row sealed under the destroyed one makes their export fail.
-    auto doc = cell_->Export(IdKind::kCustomer, "X");
+    auto doc = ExportShopper(*cell_, IdKind::kCustomer, "X");
     ASSERT_TRUE(doc.ok()) << "round " << round << ": " << doc.status().ToString();
     auto r = cell_->Erase(IdKind::kCustomer, "X");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -269,11 +271,11 @@ TEST_F(CellFaultTest, ErasureRacingIngestionLeavesEveryRowReadable) {
   ingest.join();
   ASSERT_TRUE(cell_->Ingest({Purchase("X-last", "X")}).ok());
   Crash();
-  auto retention = cell_->ApplyRetention(Retention{}, NowMicros());
+  auto retention = ApplyRetention(*cell_, Retention{}, NowMicros());
   ASSERT_TRUE(retention.ok()) << retention.status().ToString();
   EXPECT_EQ(retention->unreadable, 0u) << "rows sealed under a destroyed key";
   EXPECT_EQ(retention->scanned, static_cast<uint64_t>(std::max<int64_t>(EventsOf("X"), 0)));
-  EXPECT_TRUE(cell_->Export(IdKind::kCustomer, "X").ok());
+  EXPECT_TRUE(ExportShopper(*cell_, IdKind::kCustomer, "X").ok());
 }
 
 }  // namespace

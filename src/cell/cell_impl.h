@@ -41,13 +41,6 @@ namespace confide {
 // Pseudonym domain of event ids.
 inline constexpr std::string_view kEventDomain = "event";
 
-// What trained models hold of one shopper (recommend/model_set.h): said in
-// exports and erasure receipts.
-inline constexpr std::string_view kModelsHoldNoShopper =
-    "models hold no per-shopper rows: only item factors and counts aggregated over shoppers with a personalization "
-    "grant; a shopper's vector is computed per request from their history and never stored; the next training "
-    "no longer counts an erased shopper";
-
 // How many keys ahead of a lookup in the bulk load's key sets their slots
 // are prefetched: enough to cover a memory access.
 inline constexpr size_t kPrefetchAhead = 8;

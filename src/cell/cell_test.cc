@@ -1,4 +1,6 @@
 #include "cell/cell.h"
+#include "privacy/data_subject.h"
+#include "privacy/retention.h"
 #include "cell/region_models.h"
 
 #include "core/bytes.h"
@@ -323,7 +325,7 @@ TEST_F(CellTest, HistoryVersionMovesWhenTheHistoryChanges) {
   EXPECT_NE(v2, v1) << "a merge into the group";
   Retention limits;
   limits.browsing_days = 30;  // the views are older
-  ASSERT_TRUE(cell_->ApplyRetention(limits, NowMicros()).ok());
+  ASSERT_TRUE(ApplyRetention(*cell_, limits, NowMicros()).ok());
   uint64_t v3 = version();
   EXPECT_NE(v3, v2) << "retention";
   ASSERT_TRUE(cell_->Erase(IdKind::kAnonymous, "someone-else").ok());
@@ -430,7 +432,7 @@ TEST_F(CellTest, ExportHoldsEverythingOfTheShopperOnly) {
   r.user_agent = "agent-of-c20";
   ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-20", r).ok());
 
-  auto doc = cell_->Export(IdKind::kCustomer, "C-20");
+  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "C-20");
   ASSERT_TRUE(doc.ok() && doc->has_value());
   const std::string& json = **doc;
   for (const auto& e : mine) EXPECT_NE(json.find("\"event_id\":\"" + e.event_id + "\""), std::string::npos) << e.event_id;
@@ -439,7 +441,7 @@ TEST_F(CellTest, ExportHoldsEverythingOfTheShopperOnly) {
   EXPECT_NE(json.find(R"("loyalty_id":["L-20"])"), std::string::npos) << "linked ids";
   EXPECT_EQ(json.find("C-21"), std::string::npos) << "nothing of anyone else";
   EXPECT_EQ(json.find("product-of-c21"), std::string::npos);
-  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "nobody")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "nobody")->has_value());
 }
 
 TEST_F(CellTest, ErasureShredsKeysThenRows) {
@@ -473,7 +475,7 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   }).ok());
   EXPECT_EQ(data_keys_after, data_keys_before - 2) << "the group's data keys are destroyed";
 
-  EXPECT_FALSE(cell_->Export(IdKind::kCustomer, "customer-erase-30")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "customer-erase-30")->has_value());
   EXPECT_FALSE(cell_->GetProfile(IdKind::kAnonymous, "anon-erase-30")->has_value());
   EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "customer-erase-30", Purpose::kPersonalization).any());
   EXPECT_FALSE(cell_->Erase(IdKind::kCustomer, "customer-erase-30")->found) << "idempotent";
@@ -489,7 +491,7 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   }
   cell_.reset();
   cell_ = OpenCell("eu");
-  EXPECT_FALSE(cell_->Export(IdKind::kAnonymous, "anon-erase-30")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kAnonymous, "anon-erase-30")->has_value());
   EXPECT_EQ(cell_->shoppers(), 1u);
 
   // Coming back later makes a new shopper with a new key and no past.
@@ -504,14 +506,14 @@ TEST_F(CellTest, RetentionDeletesWhatOutlivedItsCategory) {
   limits.location_days = 60;
   limits.purchases_days = 0;  // kept for ever
   Micros march2 = *ParseRfc3339("2025-03-02T10:00:00Z");
-  auto early = cell_->ApplyRetention(limits, march2 + 20 * kMicrosPerDay);
+  auto early = ApplyRetention(*cell_, limits, march2 + 20 * kMicrosPerDay);
   ASSERT_TRUE(early.ok());
   EXPECT_EQ(early->scanned, 3u);
   EXPECT_EQ(early->deleted, 0u);
-  auto later = cell_->ApplyRetention(limits, march2 + 45 * kMicrosPerDay);
+  auto later = ApplyRetention(*cell_, limits, march2 + 45 * kMicrosPerDay);
   ASSERT_TRUE(later.ok());
   EXPECT_EQ(later->deleted, 1u) << "the view is past 30 days";
-  auto much_later = cell_->ApplyRetention(limits, march2 + 5000 * kMicrosPerDay);
+  auto much_later = ApplyRetention(*cell_, limits, march2 + 5000 * kMicrosPerDay);
   ASSERT_TRUE(much_later.ok());
   EXPECT_EQ(much_later->deleted, 1u) << "the store visit; purchases stay";
   auto profile = *cell_->GetProfile(IdKind::kCustomer, "C-40");

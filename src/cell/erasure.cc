@@ -1,7 +1,6 @@
 // Erasure (GDPR article 17) by crypto-shredding, in one atomic write.
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
-#include "core/json_writer.h"
 
 namespace confide {
 
@@ -56,22 +55,6 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   for (const auto& p : identifiers) receipt.subjects.push_back(HexEncode(p));
   m.history_epoch.fetch_add(1, std::memory_order_release);
   return receipt;
-}
-
-std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
-  JsonWriter w;
-  w.BeginObject().Key("erased").Bool(r.found).Key("at").String(FormatRfc3339(r.at));
-  if (!r.found) {
-    w.Key("note").String("no data is held for this identifier (never seen, or erased already)");
-  } else {
-    w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
-    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
-    w.Key("identifiers").Uint(r.identifiers).EndObject();
-  }
-  w.Key("models").BeginObject().Key("shopper_rows").Uint(0);
-  w.Key("status").String(kModelsHoldNoShopper);
-  w.EndObject().EndObject();
-  return w.Take();
 }
 
 }  // namespace confide

@@ -1,5 +1,7 @@
 #include "cli/dsar.h"
 
+#include "privacy/data_subject.h"
+
 namespace confide::cli {
 namespace {
 
@@ -26,7 +28,7 @@ Status RunDsarExport(const DsarFlags& flags, std::FILE* out) {
   auto request = OpenRequest(flags);
   if (!request.ok()) return request.status();
   Cell& cell = *request->cell;
-  auto doc = cell.Export(request->kind, flags.id);
+  auto doc = ExportShopper(cell, request->kind, flags.id);
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return Status(Code::kNotFound, flags.region + ": no data is held for this identifier");
   auto logged = cell.audit().Append(AuditAction::kExport, "cli", "", request->subject, "", NowMicros());

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "core/json_writer.h"
+#include "privacy/data_subject.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
 
@@ -15,7 +16,7 @@ using namespace handler_util;
 HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
-  auto doc = call.cell->Export(*kind, call.params.Get("id"));
+  auto doc = confide::ExportShopper(*call.cell, *kind, call.params.Get("id"));
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");

@@ -1,5 +1,7 @@
 #include "server/server.h"
 
+#include "privacy/retention.h"
+
 #include <sodium.h>
 
 #include <algorithm>
@@ -124,10 +126,10 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        auto report = cell->ApplyRetention(config.retention, NowMicros());
+        auto report = ApplyRetention(*cell, config.retention, NowMicros());
         if (report.ok())
-          spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{})", id, report->scanned,
-                       report->deleted);
+          spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
+                       report->scanned, report->deleted, report->unreadable);
         else
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
       }

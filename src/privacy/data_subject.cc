@@ -1,0 +1,42 @@
+#include "privacy/data_subject.h"
+
+#include "consent/consent_json.h"
+#include "core/json_writer.h"
+
+namespace confide {
+
+Result<std::optional<std::string>> ExportShopper(Cell& cell, IdKind kind, std::string_view id) {
+  auto data = cell.ReadShopper(kind, id);
+  if (!data.ok()) return data.status();
+  if (!data->has_value()) return std::optional<std::string>();
+  const Cell::ShopperData& d = **data;
+  const RegionConfig& region = cell.region();
+  JsonWriter w;
+  w.BeginObject().Key("region").String(region.id).Key("exported_at").String(FormatRfc3339(NowMicros()));
+  w.Key("profile").Raw(ProfileToJson(ProfileOf(d)));
+  w.Key("events").BeginArray();
+  for (const auto& e : d.events) WriteEventJson(w, e);
+  w.EndArray();
+  w.Key("consent").Raw(ConsentToJson(region.legal_basis, d.consent.state, d.consent.history, NowMicros()));
+  w.Key("models").BeginObject().Key("shopper_vector").Bool(false).Key("holds").String(kModelsHoldNoShopper);
+  w.EndObject().EndObject();
+  return std::optional<std::string>(w.Take());
+}
+
+std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
+  JsonWriter w;
+  w.BeginObject().Key("erased").Bool(r.found).Key("at").String(FormatRfc3339(r.at));
+  if (!r.found) {
+    w.Key("note").String("no data is held for this identifier (never seen, or erased already)");
+  } else {
+    w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
+    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
+    w.Key("identifiers").Uint(r.identifiers).EndObject();
+  }
+  w.Key("models").BeginObject().Key("shopper_rows").Uint(0);
+  w.Key("status").String(kModelsHoldNoShopper);
+  w.EndObject().EndObject();
+  return w.Take();
+}
+
+}  // namespace confide
