@@ -107,6 +107,13 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) return Close();  // end of stream, timeout, reset, shutdown
 
     auto& request = parser_->get();
+    // RFC 9112 section 6.3: with any Transfer-Encoding but exactly
+    // "chunked" the body's length is unknown, and serving the request would
+    // run its body as the next request. Refused, and the connection closed.
+    const size_t encodings = request.count(http::field::transfer_encoding);
+    if (encodings > 1 || (encodings == 1 && !beast::iequals(request[http::field::transfer_encoding], "chunked")))
+      return SendTransportError(400, CodeName(Code::kInvalidArgument),
+                                "Transfer-Encoding must be exactly \"chunked\" (once), or absent");
     version_ = request.version();
     keep_alive_ = request.keep_alive();
     if (auto length = parser_->content_length(); length && *length > limits().max_body_bytes)

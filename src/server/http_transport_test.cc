@@ -59,6 +59,23 @@ TEST_F(ServerTest, MalformedHttpIs400Json) {
   EXPECT_EQ(JStr(r->body, "/error/code"), "invalid_argument");
 }
 
+// Request smuggling: a body whose length the server cannot know must never
+// be read as the next request on the connection.
+TEST_F(ServerTest, TransferEncodingOtherThanChunkedIs400AndCloses) {
+  for (const char* encoding : {"xchunked", "gzip", "chunked, identity", "identity"}) {
+    TestClient c = HttpClient(&ingest_eu_);
+    std::string request = "POST /v1/eu/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ingest_eu_.token +
+                          "\r\nTransfer-Encoding: " + encoding + "\r\n\r\n" +
+                          "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+    ASSERT_TRUE(c.SendRaw(request).ok());
+    auto r = c.ReadResponse();
+    ASSERT_TRUE(r.ok()) << encoding << ": " << r.status().ToString();
+    EXPECT_EQ(r->status, 400) << encoding;
+    EXPECT_NE(JStr(r->body, "/error/message").find("Transfer-Encoding"), std::string::npos) << encoding;
+    EXPECT_FALSE(c.ReadResponse().ok()) << encoding << ": the smuggled request was served";
+  }
+}
+
 TEST_F(ServerTest, KeepAliveServesManyRequestsOnOneConnection) {
   TestClient c = HttpClient(&ingest_eu_);
   Secret("anon-keepalive");
