@@ -28,6 +28,7 @@ Status Cell::BeginBulkLoad() {
     return false;
   }));
   CONFIDE_RETURN_IF_ERROR(m.store->BeginBulkLoad(Family::kEvents));
+  absl::MutexLock no_erasure(&m.write_mu);  // Erase checks bulk_on under it
   absl::MutexLock lock(&m.bulk_mu);
   m.bulk_fresh = empty;
   m.bulk_committed = 0;

@@ -37,13 +37,17 @@ Status Cell::Impl::LoadDataKeys() {
 }
 
 Status Cell::Impl::CompleteInterruptedErasures() {
+  // An erasure deleted every member's key at once: a group with none left
+  // is one whose erasure was cut short. A group with some members keyed and
+  // some not is damage of another kind, never erased on a guess.
   std::vector<ShopperKey> damaged;
   for (const auto& root : graph.Roots()) {
-    for (const auto& member : graph.MembersOf(root)) {
-      if (data_keys.contains(Key128(member))) continue;
-      damaged.push_back(root);
-      break;
-    }
+    size_t keyless = 0;
+    const auto& members = graph.MembersOf(root);
+    for (const auto& member : members) keyless += !data_keys.contains(Key128(member));
+    if (keyless == members.size()) damaged.push_back(root);
+    else if (keyless)
+      return Status(Code::kDataLoss, "a shopper group in the region's store has members without a data key");
   }
   if (damaged.empty()) return {};
   // Rows under a destroyed key can never be read again: the erasure they
@@ -191,7 +195,7 @@ Result<ShopperClaims> Cell::VerifyShopperToken(std::string_view token, Micros no
 }
 
 std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {
-  return HexEncode(impl_->pseudonyms->Of(IdKindName(kind), id));
+  return HexEncode(impl_->PseudonymOf(kind, id));
 }
 
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }

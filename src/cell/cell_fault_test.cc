@@ -90,6 +90,28 @@ TEST_F(CellFaultTest, AFailedIngestAcknowledgesNoneOfItsEvents) {
   EXPECT_EQ(EventsOf("C1"), 2);
 }
 
+// A failed write of new shoppers leaves the graph in memory ahead of the
+// store: the region refuses shopper writes until it is reopened, so nothing
+// is ever acknowledged on top of identity records the store lacks.
+TEST_F(CellFaultTest, AfterAFailedIdentityWriteTheRegionTakesNoWritesUntilReopened) {
+  Open();
+  faults_->FailStepsFrom(1);
+  ASSERT_FALSE(cell_->Ingest({Purchase("Z-1", "Z", "AZ")}).ok());
+  faults_->Heal();
+  auto again = cell_->Ingest({Purchase("Z-2", "Z")});
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.status().code(), Code::kUnavailable);
+  ConsentRecord grant;
+  grant.timestamp = NowMicros();
+  grant.source = ConsentSource::kApi;
+  grant.purposes[static_cast<size_t>(Purpose::kMarketing)] = true;
+  EXPECT_FALSE(cell_->RecordConsent(IdKind::kCustomer, "Z", grant).ok());
+  Crash();
+  EXPECT_EQ(EventsOf("Z"), -1);
+  ASSERT_TRUE(cell_->Ingest({Purchase("Z-2", "Z")}).ok()) << "reopened, it takes writes again";
+  EXPECT_EQ(EventsOf("Z"), 1);
+}
+
 TEST_F(CellFaultTest, ABulkLoadCutAtAnyCommitLeavesNothingHalfVisible) {
   for (uint64_t step = 1; step <= 3; ++step) {
     Open();

@@ -105,6 +105,16 @@ struct Cell::Impl {
 
   std::atomic<uint64_t> events_stored{0};
 
+  // Set when a write that the identity graph and data keys in memory were
+  // already ahead of (new shoppers, links) failed: memory and store then
+  // disagree, so the region takes no more shopper writes until reopened.
+  std::atomic<bool> diverged{false};
+  Status RefuseIfDiverged() const {
+    if (!diverged.load(std::memory_order_acquire)) return {};
+    return Status(Code::kUnavailable,
+                  "a write to this region's store failed; the region takes writes again once reopened (restart)");
+  }
+
   // Bulk load (Cell::BeginBulkLoad): the rows held for the next commit
   // (events and the identity records they need), the keys of the event
   // rows held and of those being committed, which dedupe consults before
@@ -125,6 +135,12 @@ struct Cell::Impl {
   std::atomic<uint64_t> bulk_committed{0};  // events committed by this load
 
   ~Impl();
+
+  // The pseudonym of identifier (kind, id) in its one canonical form
+  // (events/event.h CanonicalId), whichever route it came by.
+  std::string PseudonymOf(IdKind kind, std::string_view id) const {
+    return pseudonyms->Of(IdKindName(kind), CanonicalId(id));
+  }
 
   // cell.cc: opening.
   Status LoadDataKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);

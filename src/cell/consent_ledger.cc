@@ -71,6 +71,7 @@ bool Cell::Impl::HoldsConsentLocked(const ShopperKey& root, const ConsentRecord&
 
 Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records,
                                        WriteBatch& batch) {
+  CONFIDE_RETURN_IF_ERROR(RefuseIfDiverged());
   const Key256* data_key = KeyOfLocked(root);
   if (!data_key) return Status(Code::kDataLoss, "the shopper has no data key");
   for (const ConsentRecord& record : records) {
@@ -81,7 +82,11 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
     key.append(nonce, sizeof nonce);
     batch.Put(Family::kConsent, key, Seal(*data_key, EncodeConsentRecord(record), key));
   }
-  CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
+  if (Status written = store->Write(batch, Durability::kSync); !written.ok()) {
+    // The batch may carry the identity records of a shopper it created.
+    if (batch.size() > records.size()) diverged.store(true, std::memory_order_release);
+    return written;
+  }
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
   return {};
@@ -89,7 +94,7 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
 
 Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
   Impl& m = *impl_;
-  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root || m.ConsentStateLocked(*root).gpc) return false;
@@ -101,7 +106,7 @@ Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view 
 
 Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
-  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root) return std::optional<ConsentView>();
@@ -115,10 +120,10 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
                   "a marketing grant cannot come with a Global Privacy Control signal, which refuses marketing",
                   "purposes.marketing");
   Impl& m = *impl_;
-  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
   absl::MutexLock lock(&m.identity_mu);
   WriteBatch batch;
-  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return CanonicalId(id); }, batch);
   if (!root.ok()) return root.status();
   std::vector<ConsentRecord> records;
   // The signal came with the request, before its decisions: a microsecond
@@ -132,11 +137,11 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
 
 Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
   Impl& m = *impl_;
-  std::vector<IdentifierRef> ids = {{kind, m.pseudonyms->Of(IdKindName(kind), id)}};
+  std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
   absl::MutexLock lock(&m.identity_mu);
   if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return false;
   WriteBatch batch;
-  auto root = m.ResolveLocked(ids, [&](IdKind) { return id; }, batch);
+  auto root = m.ResolveLocked(ids, [&](IdKind) { return CanonicalId(id); }, batch);
   if (!root.ok()) return root.status();
   CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
   return true;
@@ -144,7 +149,7 @@ Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const Con
 
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
   Impl& m = *impl_;
-  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   static const ConsentState kNoLedger;

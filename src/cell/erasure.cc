@@ -6,13 +6,13 @@ namespace confide {
 
 Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
-  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::string pseudonym = m.PseudonymOf(kind, id);
   ErasureReceipt receipt;
   receipt.at = NowMicros();
-  if (m.bulk_on.load(std::memory_order_acquire))
-    return Status(Code::kUnavailable, "an import is loading this region: erase when it has finished");
   // No ingest is between resolving this shopper's key and writing under it.
   absl::MutexLock no_writes(&m.write_mu);
+  if (m.bulk_on.load(std::memory_order_acquire))  // its held rows would bring the shopper back
+    return Status(Code::kUnavailable, "an import is loading this region: erase when it has finished");
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root) return receipt;

@@ -15,6 +15,7 @@ class Cell::Impl::IngestCall {
   }
 
   Result<std::vector<IngestOutcome>> Run() {
+    CONFIDE_RETURN_IF_ERROR(m_.RefuseIfDiverged());
     Pseudonymize();
     Claim();
     // No erasure runs between resolving a shopper's data key and writing
@@ -108,7 +109,9 @@ class Cell::Impl::IngestCall {
     // them for the same commit as those events, or an earlier one.
     const bool held = m_.bulk_on.load(std::memory_order_acquire) && m_.HoldIdentityBatch(identity_batch);
     if (identity_batch.empty() || held) return {};
-    return m_.store->Write(identity_batch, Durability::kBuffered);
+    Status written = m_.store->Write(identity_batch, Durability::kBuffered);
+    if (!written.ok()) m_.diverged.store(true, std::memory_order_release);
+    return written;
   }
 
   // In a bulk load, rows held in memory count as stored. They are looked

@@ -20,12 +20,14 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
     shoppers.reserve(m.data_keys.size());
     for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper.str());
   }
-  // In chunks: the lock is held to wrap, not while the chunk syncs, so
-  // requests go on. A shopper erased while its chunk was being written gets
-  // its re-wrapped key deleted again right after.
+  // In chunks: identity_mu is held to wrap, not while the chunk syncs, so
+  // requests go on. No erasure runs from wrapping a chunk to writing it
+  // (write_mu, as for ingest): a key it destroys is never written back, and
+  // a shopper who came back meanwhile is wrapped with their new key.
   constexpr size_t kChunk = 2'000;
   for (size_t start = 0; start < shoppers.size(); start += kChunk) {
     const size_t end = std::min(shoppers.size(), start + kChunk);
+    absl::ReaderMutexLock no_erasure(&m.write_mu);
     WriteBatch batch;
     {
       absl::MutexLock lock(&m.identity_mu);
@@ -35,11 +37,6 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
     }
     CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
     r.rewrapped += batch.size();
-    absl::MutexLock lock(&m.identity_mu);
-    WriteBatch erased;
-    for (size_t i = start; i < end; ++i)
-      if (!m.KeyOfLocked(shoppers[i])) erased.Delete(Family::kDataKeys, shoppers[i]);
-    if (!erased.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(erased, Durability::kSync));
   }
   absl::MutexLock lock(&m.identity_mu);
   CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));

@@ -11,7 +11,7 @@ namespace confide {
 
 Result<std::optional<Cell::ShopperData>> Cell::ReadShopper(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
-  std::string pseudonym = m.pseudonyms->Of(IdKindName(kind), id);
+  std::string pseudonym = m.PseudonymOf(kind, id);
   MemberKeys members;
   ShopperData data;
   {

@@ -361,7 +361,8 @@ Status CheckMapTargets(const FieldMap& map, ImportKind kind) {
   if (kind == ImportKind::kStores) fields = kStoreFields;
   if (kind == ImportKind::kInventory) fields = kInventoryFields;
   if (kind == ImportKind::kConsent) fields = kConsentFields;
-  for (const auto& [target, source] : map) {
+  for (const auto& [mapped_target, source] : map) {
+    const auto& target = mapped_target;  // a plain name: lambdas capture it
     auto named = [&target](const ExpectedType& f) { return f.name == target; };
     if (std::find_if(fields.begin(), fields.end(), named) != fields.end()) continue;
     std::string known;

@@ -31,8 +31,9 @@ Status CheckText(const char* field, std::string_view v, size_t max) {
   return {};
 }
 
-// "17850.0" -> "17850": spreadsheets write integer ids as floats.
-std::string_view NormalizeId(std::string_view v) {
+}  // namespace
+
+std::string_view CanonicalId(std::string_view v) {
   size_t dot = v.find('.');
   if (dot == std::string_view::npos || dot == 0) return v;
   std::string_view tail = v.substr(dot + 1);
@@ -41,6 +42,8 @@ std::string_view NormalizeId(std::string_view v) {
   if (head.find_first_not_of("0123456789") != std::string_view::npos) return v;
   return head;
 }
+
+namespace {
 
 bool RequiresProduct(EventType t) {
   return t == EventType::kView || t == EventType::kAddToCart || t == EventType::kRemoveFromCart ||
@@ -102,7 +105,7 @@ Status ReadTimestamp(const Record& r, const EventDefaults& defaults, Event& e) {
 Status ReadIds(const Record& r, const EventDefaults& defaults, Event& e) {
   bool any_id = false;
   for (size_t k = 0; k < kIdKindCount; ++k) {
-    std::string_view id = NormalizeId(r.Get(kIdFields[k]));
+    std::string_view id = CanonicalId(r.Get(kIdFields[k]));
     CONFIDE_RETURN_IF_ERROR(CheckText(kIdFields[k], id, kMaxIdLength));
     e.ids[k] = id;
     any_id |= !id.empty();
@@ -142,7 +145,7 @@ Status ReadQuantity(const Record& r, const EventDefaults& defaults, Event& e) {
     if (HasQuantity(e.type)) e.quantity = 1;
     return {};
   }
-  std::string_view q = NormalizeId(v);
+  std::string_view q = CanonicalId(v);
   int64_t n = 0;
   auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), n);
   if (ec != std::errc() || end != q.data() + q.size()) return Invalid("quantity", "must be an integer");

@@ -107,6 +107,11 @@ struct StoredEventHeader {
 };
 Result<StoredEventHeader> PeekEvent(std::string_view in);
 
+// The one form of a shopper identifier, wherever it enters (events,
+// imports, consent, export, erasure, tokens, audit): "17850.0" -> "17850",
+// as spreadsheets write integer ids as floats; anything else as given.
+std::string_view CanonicalId(std::string_view id);
+
 // Field limits, also documented in docs/api.md.
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxQueryLength = 512;

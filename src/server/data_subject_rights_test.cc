@@ -78,5 +78,27 @@ TEST_F(ServerTest, AnErasureIsAuditedUnderEveryLinkedId) {
   EXPECT_EQ(r.body.find("linked-"), std::string::npos) << "subjects are pseudonyms";
 }
 
+// One identifier, one form: a spreadsheet's "777.0" is the shopper "777"
+// on every route, so an erasure by either form erases them.
+TEST_F(ServerTest, AnIdentifierIsTheSameShopperInEveryFormItArrivesIn) {
+  StopServer();
+  NewApiKey dsar = AddKey({"dsar"}, {"eu"});
+  StartServer();
+  ApiClient ingest = Client(&admin_);
+  ASSERT_EQ(Call(ingest, "POST", "/v1/eu/events",
+                 Array({View("f-e1", "customer_id", "777.0"), View("f-e2", "customer_id", "777")}))
+                .status,
+            200);
+  ApiClient c = Client(&dsar);
+  ClientResponse r = Call(c, "GET", "/v1/eu/customers/777.0/data");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JLen(r.body, "/events"), 2u);
+  r = Call(c, "DELETE", "/v1/eu/customers/777.0");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/erased")) << r.body;
+  EXPECT_EQ(JInt(r.body, "/deleted/events"), 2);
+  EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/777/data").status, 404) << "nothing left under the plain form";
+}
+
 }  // namespace
 }  // namespace confide

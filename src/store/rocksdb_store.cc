@@ -40,6 +40,12 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   return Status(code, std::string(what) + ": " + s.ToString());
 }
 
+// What a scan callback's error stops the scan with: an OK status in place
+// of a bool would otherwise end the scan early and silently.
+Status ScanError(const Status& s) {
+  return s.ok() ? Status(Code::kInternal, "scan callback returned an OK status instead of true or false") : s;
+}
+
 class RocksDbStore final : public Store {
  public:
   ~RocksDbStore() override {
@@ -167,7 +173,7 @@ class RocksDbStore final : public Store {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
-      if (!more.ok()) return more.status();
+      if (!more.ok()) return ScanError(more.status());
       if (!*more) break;
     }
     return FromRocks(it->status(), "scan");
@@ -180,7 +186,7 @@ class RocksDbStore final : public Store {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     for (it->Seek(begin); it->Valid(); it->Next()) {
       Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
-      if (!more.ok()) return more.status();
+      if (!more.ok()) return ScanError(more.status());
       if (!*more) break;
     }
     return FromRocks(it->status(), "scan");
