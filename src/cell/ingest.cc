@@ -26,8 +26,12 @@ class Cell::Impl::IngestCall {
     CONFIDE_RETURN_IF_ERROR(bulk_ ? ProbeBulk() : m_.store->Contains(Family::kEvents, probe_, found_));
     SortedRows rows = Seal();
     const size_t stored = rows.size();
-    CONFIDE_RETURN_IF_ERROR(bulk_ ? HoldForCommit(std::move(rows)) : Write(std::move(rows)));
-    if (!bulk_) m_.events_stored.fetch_add(stored, std::memory_order_relaxed);
+    if (bulk_) {
+      HoldForCommit(std::move(rows));
+    } else {
+      CONFIDE_RETURN_IF_ERROR(Write(std::move(rows)));
+      m_.events_stored.fetch_add(stored, std::memory_order_relaxed);
+    }
     for (const auto& t : targets_) m_.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
     return std::move(outcomes_);
   }
@@ -179,7 +183,8 @@ class Cell::Impl::IngestCall {
     return m_.store->Write(batch, m_.options.durability);
   }
 
-  Status HoldForCommit(SortedRows rows) {
+  // Held rows count as stored for dedupe; CommitBulkLoad makes them durable.
+  void HoldForCommit(SortedRows rows) {
     std::vector<std::string_view> added;
     added.reserve(rows.size());
     rows.ForEach([&](std::string_view k, std::string_view) { added.push_back(k); });
@@ -193,7 +198,6 @@ class Cell::Impl::IngestCall {
       if (m_.bulk_fresh) m_.bulk_added.Insert(added[r]);
     }
     m_.bulk_pending[0].Append(std::move(rows));
-    return {};
   }
 
   Impl& m_;
