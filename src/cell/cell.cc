@@ -22,8 +22,8 @@ Cell::Impl::~Impl() {
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   Wipe(keys.kek);
   Wipe(keys.pseudonym_key);
-  Wipe(keys.token_key);
-  Wipe(token_key);
+  absl::MutexLock token_lock(&token_mu);
+  Wipe(token_key.key);
 }
 
 Status Cell::Impl::LoadDataKeys() {
@@ -95,6 +95,15 @@ Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& i
     if (!key) return Status(Code::kDataLoss, "a shopper of this identifier has no data key");
     std::string sealed_key = IdentityGraph::SealedIdKey(holder, id);
     batch.Put(Family::kShoppers, sealed_key, Seal(*key, raw(id.kind), sealed_key));
+    // An identifier of an erased shopper brings back the refusals the
+    // shopper had made, and nothing else.
+    if (auto marker = erased.find(Key128(id.pseudonym)); marker != erased.end() && marker->second.HoldsRefusals()) {
+      for (const ConsentRecord& record : RefusalsKept(marker->second)) {
+        PutConsentRow(holder, *key, record, batch);
+        ledgers[holder].push_back(record);
+      }
+      consent_states.erase(r->root);
+    }
   }
   if (r->merged) consent_states.clear();
   return r->root;
@@ -158,7 +167,12 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
   if (!keys.ok()) return keys.status();
   impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
-  impl->token_key = keys->token_key;
+  auto token_key = LoadOrCreateTokenKey(key_dir, region.id);
+  if (!token_key.ok()) return token_key.status();
+  {
+    absl::MutexLock lock(&impl->token_mu);
+    impl->token_key = std::move(*token_key);
+  }
   impl->catalog = std::make_unique<Catalog>(*impl->store);
   impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());
@@ -172,6 +186,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     CONFIDE_RETURN_IF_ERROR(impl->LoadDataKeys());
     CONFIDE_RETURN_IF_ERROR(impl->CompleteInterruptedErasures());
     CONFIDE_RETURN_IF_ERROR(impl->LoadLedgers());
+    CONFIDE_RETURN_IF_ERROR(impl->LoadErasureMarkers());
   }
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
@@ -182,16 +197,56 @@ PriceList& Cell::prices() { return *impl_->prices; }
 AuditLog& Cell::audit() { return *impl_->audit; }
 Store& Cell::store() { return *impl_->store; }
 
-std::string Cell::MintShopperToken(IdKind kind, std::string_view id, Micros expires) const {
-  return confide::MintShopperToken(impl_->token_key,
-                                   {impl_->region.id, IdKindName(kind), std::string(id), expires / kMicrosPerSecond});
+std::string Cell::MintShopperToken(IdKind kind, std::string_view id, Micros expires, uint8_t reach) const {
+  ShopperClaims claims;
+  claims.region = impl_->region.id;
+  claims.id_kind = IdKindName(kind);
+  claims.id = CanonicalId(id);
+  claims.issued_at = NowMicros() / kMicrosPerSecond;
+  claims.expires = expires / kMicrosPerSecond;
+  claims.reach = reach;
+  absl::MutexLock lock(&impl_->token_mu);
+  return confide::MintShopperToken(impl_->token_key, claims);
 }
 
 Result<ShopperClaims> Cell::VerifyShopperToken(std::string_view token, Micros now) const {
-  auto claims = confide::VerifyShopperToken(impl_->token_key, token, now);
-  if (claims.ok() && claims->region != impl_->region.id)
-    return Status(Code::kUnauthenticated, "shopper token is for another region");
+  Result<ShopperClaims> claims = [&] {
+    absl::MutexLock lock(&impl_->token_mu);
+    return confide::VerifyShopperToken(impl_->token_key, token, now);
+  }();
+  if (!claims.ok()) return claims;
+  if (claims->region != impl_->region.id) return Status(Code::kUnauthenticated, "shopper token is for another region");
+  auto kind = ParseIdKind(claims->id_kind);
+  if (!kind) return Status(Code::kUnauthenticated, "shopper token is malformed");
+  // A token minted in or before the second of an erasure is refused (times
+  // in tokens are whole seconds): the erased shopper's sessions end with it.
+  std::string pseudonym = impl_->PseudonymOf(*kind, claims->id);
+  absl::MutexLock lock(&impl_->identity_mu);
+  if (impl_->ErasedAfterLocked(pseudonym, claims->issued_at * kMicrosPerSecond - 1))
+    return Status(Code::kUnauthenticated, "shopper token was issued before this shopper's erasure");
+  // An anonymous or loyalty id may be a shared browser or card: once linked
+  // to a customer, the customer's own token is the only way in.
+  if (*kind != IdKind::kCustomer)
+    if (auto root = impl_->graph.Find(pseudonym); root && impl_->graph.HoldsCustomer(*root))
+      return Status(Code::kPermissionDenied,
+                    "this identifier belongs to a signed-in customer: only a token for the customer id reaches "
+                    "their data");
   return claims;
+}
+
+Result<std::string> Cell::RotateTokenKey() {
+  Impl& m = *impl_;
+  absl::MutexLock lock(&m.token_mu);
+  auto fresh = confide::RotateTokenKey(m.token_key);
+  if (!fresh.ok()) return fresh.status();
+  Wipe(m.token_key.key);
+  m.token_key = std::move(*fresh);
+  return m.token_key.id;
+}
+
+std::string Cell::token_key_id() const {
+  absl::MutexLock lock(&impl_->token_mu);
+  return impl_->token_key.id;
 }
 
 std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {

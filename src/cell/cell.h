@@ -76,11 +76,21 @@ class Cell {
   // shopper (creating shoppers and linking identifiers as needed), drops
   // event ids the shopper's group already holds (kDuplicate), seals
   // payloads under the shopper's data key.
-  // Returns one outcome per event in input order; kRejected only for
-  // identity conflicts (a loyalty or anonymous id already linked to another
-  // customer). Stored events are durable on return. A non-ok result means
-  // none of this call's events were acknowledged.
-  Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events);
+  // Returns one outcome per event in input order; kRejected for identity
+  // conflicts (a loyalty or anonymous id already linked to another
+  // customer), for an event dated before an erasure of one of its
+  // identifiers' shoppers (reason "erased: ..."), and, unless
+  // options.may_link, for an event whose identifiers are not already one
+  // shopper's (a link is a claim that two ids are one person: only the
+  // retailer's backend may make it). Stored events are durable on return.
+  // A non-ok result means none of this call's events were acknowledged.
+  struct IngestOptions {
+    bool may_link = true;
+  };
+  Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events, const IngestOptions& options);
+  Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events) {
+    return Ingest(std::move(events), IngestOptions());
+  }
 
   // Bulk loading, for offline imports (`confide import`): between
   // BeginBulkLoad and EndBulkLoad, Ingest resolves identities, dedupes and
@@ -111,6 +121,7 @@ class Cell {
   struct ConsentView {
     ConsentState state;
     std::vector<ConsentRecord> history;  // oldest first, with evidence
+    bool recorded = true;                // RecordConsent: false when it repeated the latest record
   };
   // nullopt when no shopper has this identifier.
   Result<std::optional<ConsentView>> GetConsent(IdKind kind, std::string_view id);
@@ -120,7 +131,9 @@ class Cell {
   // returns the new state and history. With `gpc_signal` (the request carried
   // Sec-GPC: 1) the GPC refusal is recorded first unless one is on record, in the
   // same write; a record granting marketing then is kFailedPrecondition
-  // (field "purposes.marketing") and nothing is written.
+  // (field "purposes.marketing") and nothing is written. A record equal to
+  // the ledger's latest in all but its time is not written again
+  // (view.recorded is false).
   Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
                                     bool gpc_signal = false);
   // As RecordConsent, for imports that may run twice: false, and nothing
@@ -177,7 +190,12 @@ class Cell {
   // keys of every member of the shopper's group (crypto-shredding: the
   // rows they sealed, in files not yet compacted included, can no longer
   // be opened) and deletes their events, consent ledger, sealed
-  // identifiers, links and identity index entries. Waits for ingest calls
+  // identifiers, links and identity index entries. What stays is a marker
+  // per identifier pseudonym: the erasure's time and the shopper's
+  // refusals (purposes refused, GPC, category opt-outs), so that events
+  // dated before the erasure are refused when resent (Ingest), tokens
+  // issued before it stop working, and a shopper created again for any of
+  // those identifiers starts with those refusals in its ledger. Waits for ingest calls
   // in flight; kUnavailable during a bulk load. A failed erasure changed
   // nothing and may be retried. Idempotent: erasing an unknown shopper is
   // a receipt with found=false.
@@ -191,6 +209,9 @@ class Cell {
     // The audit subject (AuditSubject) of every identifier the group linked,
     // the one erased by included, so that the erasure is recorded under each.
     std::vector<std::string> subjects;
+    // Refusals kept through the erasure: purpose names refused, "gpc",
+    // "category_opt_outs".
+    std::vector<std::string> refusals_kept;
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
 
@@ -210,9 +231,17 @@ class Cell {
   // the hex of the identifier's pseudonym, never the identifier.
   AuditLog& audit();
 
-  // Shopper tokens (crypto/shopper_token.h) signed with this region's token key.
-  std::string MintShopperToken(IdKind kind, std::string_view id, Micros expires) const;
+  // Shopper tokens (crypto/shopper_token.h) signed with this region's token
+  // key (crypto/token_keys.h), issued now, reaching `reach` (TokenReach bits).
+  // Verification also refuses a token issued before an erasure of its
+  // shopper (kUnauthenticated), and a token for an anonymous or loyalty id
+  // whose shopper holds a customer id (kPermissionDenied).
+  std::string MintShopperToken(IdKind kind, std::string_view id, Micros expires, uint8_t reach = kEveryReach) const;
   Result<ShopperClaims> VerifyShopperToken(std::string_view token, Micros now) const;
+  // Replaces the token key (its file) with a fresh one: every token minted
+  // before stops working. Returns the new key id.
+  Result<std::string> RotateTokenKey();
+  std::string token_key_id() const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;
 
   // Rotates the region's key-encryption key while serving: a new KEK is

@@ -33,6 +33,7 @@
 #include "crypto/aead.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
+#include "crypto/token_keys.h"
 #include "crypto/wiping_allocator.h"
 #include "identity/identity_graph.h"
 
@@ -65,12 +66,31 @@ struct MemberKeys {
 // The ledger record a Global Privacy Control signal makes: a marketing refusal.
 ConsentRecord GpcRecord(Micros at, std::string_view user_agent);
 
+// What is kept of an erased shopper, under each of its identifiers'
+// pseudonyms: when, and the refusals the law requires to be honoured
+// still (an objection to marketing, GPC, category opt-outs). Nothing
+// readable: no identifier, no history.
+struct ErasureMarker {
+  Micros erased_at = 0;
+  uint32_t refused = 0;  // bit (1 << Purpose) per purpose refused
+  CategorySet category_opt_outs;
+  bool gpc = false;
+  bool HoldsRefusals() const { return refused || gpc || !category_opt_outs.empty(); }
+};
+std::string EncodeErasureMarker(const ErasureMarker& marker);
+Result<ErasureMarker> DecodeErasureMarker(std::string_view value);
+// The marker of a group whose consent state is `state`, erased at `at`.
+ErasureMarker MarkerOf(const ConsentState& state, Micros at);
+// The ledger records that carry a marker's refusals into a new shopper.
+std::vector<ConsentRecord> RefusalsKept(const ErasureMarker& marker);
+
 struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
   RegionConfig region;
   Options options;
   std::unique_ptr<Pseudonymizer> pseudonyms;  // immutable once open
-  Key256 token_key{};                         // immutable once open
+  mutable absl::Mutex token_mu;               // a leaf
+  TokenKey token_key ABSL_GUARDED_BY(token_mu);
   std::unique_ptr<Store> store;
   std::unique_ptr<Catalog> catalog;
   std::unique_ptr<PriceList> prices;
@@ -97,6 +117,8 @@ struct Cell::Impl {
   // folded state by group root (a cache, dropped when groups merge).
   std::unordered_map<ShopperKey, std::vector<ConsentRecord>> ledgers ABSL_GUARDED_BY(identity_mu);
   std::unordered_map<ShopperKey, ConsentState> consent_states ABSL_GUARDED_BY(identity_mu);
+  // Identifiers of erased shoppers, by pseudonym (erasure_markers.cc).
+  absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> erased ABSL_GUARDED_BY(identity_mu);
 
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.
@@ -144,6 +166,10 @@ struct Cell::Impl {
 
   // cell.cc: opening.
   Status LoadDataKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  Status LoadErasureMarkers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // The marker of an identifier erased after `t`, if any.
+  const ErasureMarker* ErasedAfterLocked(std::string_view pseudonym, Micros t) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // Groups some of whose members have no data key were being erased when
   // the process stopped (or were damaged): their erasure is completed.
   Status CompleteInterruptedErasures() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
@@ -180,10 +206,16 @@ struct Cell::Impl {
   // Whether the group's ledger already holds a record equal to `record`.
   bool HoldsConsentLocked(const ShopperKey& root, const ConsentRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Whether `record` repeats the group's latest record in all but its time.
+  bool RepeatsLatestLocked(const ShopperKey& root, const ConsentRecord& record)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // Appends `records` (in time order) to the shopper's ledger in one
   // durable write with whatever `batch` already holds.
   Status AppendConsentLocked(const ShopperKey& root, std::span<const ConsentRecord> records, WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Adds the sealed row of `record` in `holder`'s ledger to `batch`.
+  void PutConsentRow(const ShopperKey& holder, const Key256& data_key, const ConsentRecord& record,
+                     WriteBatch& batch) const;
 
   // ingest.cc: one Cell::Ingest call, step by step.
   class IngestCall;

@@ -494,8 +494,16 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   EXPECT_FALSE(ExportShopper(*cell_, IdKind::kAnonymous, "anon-erase-30")->has_value());
   EXPECT_EQ(cell_->shoppers(), 1u);
 
+  // Its events sent again are refused: they are from before the erasure.
+  auto resent = cell_->Ingest({Journey("customer-erase-30")[0]});
+  ASSERT_TRUE(resent.ok());
+  EXPECT_EQ((*resent)[0].kind, IngestOutcome::Kind::kRejected);
+  EXPECT_EQ((*resent)[0].reason.rfind("erased:", 0), 0u) << (*resent)[0].reason;
+  EXPECT_FALSE(cell_->GetProfile(IdKind::kCustomer, "customer-erase-30")->has_value());
   // Coming back later makes a new shopper with a new key and no past.
-  Ingest({Journey("customer-erase-30")[0]});
+  Event later = Journey("customer-erase-30")[0];
+  later.timestamp = NowMicros();
+  Ingest({later});
   EXPECT_EQ((*cell_->GetProfile(IdKind::kCustomer, "customer-erase-30"))->events, 1u);
 }
 

@@ -74,14 +74,7 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   CONFIDE_RETURN_IF_ERROR(RefuseIfDiverged());
   const Key256* data_key = KeyOfLocked(root);
   if (!data_key) return Status(Code::kDataLoss, "the shopper has no data key");
-  for (const ConsentRecord& record : records) {
-    std::string key = root;
-    PutFixed64BE(key, OrderedInt64(record.timestamp));
-    char nonce[8];
-    RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
-    key.append(nonce, sizeof nonce);
-    batch.Put(Family::kConsent, key, Seal(*data_key, EncodeConsentRecord(record), key));
-  }
+  for (const ConsentRecord& record : records) PutConsentRow(root, *data_key, record, batch);
   if (Status written = store->Write(batch, Durability::kSync); !written.ok()) {
     // The batch may carry the identity records of a shopper it created.
     if (batch.size() > records.size()) diverged.store(true, std::memory_order_release);
@@ -90,6 +83,30 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
   return {};
+}
+
+bool Cell::Impl::RepeatsLatestLocked(const ShopperKey& root, const ConsentRecord& record) {
+  const ConsentRecord* latest = nullptr;
+  for (const auto& member : graph.MembersOf(root)) {
+    auto l = ledgers.find(member);
+    if (l == ledgers.end()) continue;
+    for (const ConsentRecord& held : l->second)
+      if (!latest || held.timestamp >= latest->timestamp) latest = &held;
+  }
+  if (!latest) return false;
+  ConsentRecord same_time = record;
+  same_time.timestamp = latest->timestamp;
+  return EncodeConsentRecord(same_time) == EncodeConsentRecord(*latest);
+}
+
+void Cell::Impl::PutConsentRow(const ShopperKey& holder, const Key256& data_key, const ConsentRecord& record,
+                               WriteBatch& batch) const {
+  std::string key = holder;
+  PutFixed64BE(key, OrderedInt64(record.timestamp));
+  char nonce[8];
+  RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
+  key.append(nonce, sizeof nonce);
+  batch.Put(Family::kConsent, key, Seal(data_key, EncodeConsentRecord(record), key));
 }
 
 Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
@@ -130,9 +147,14 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
   // earlier keeps that order in the ledger's keys.
   if (gpc_signal && !m.ConsentStateLocked(*root).gpc)
     records.push_back(GpcRecord(record.timestamp - 1, record.user_agent));
-  records.push_back(record);
-  CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, records, batch));
-  return m.ConsentViewLocked(*root);
+  // The same decisions again, with the same evidence, say nothing new: a
+  // banner re-sending them on every page must not grow the ledger.
+  const bool repeat = records.empty() && batch.empty() && m.RepeatsLatestLocked(*root, record);
+  if (!repeat) records.push_back(record);
+  if (!records.empty()) CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, records, batch));
+  ConsentView view = m.ConsentViewLocked(*root);
+  view.recorded = !repeat;
+  return view;
 }
 
 Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {

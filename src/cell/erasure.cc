@@ -39,7 +39,17 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   }
   std::vector<std::string> identifiers;
   receipt.identifiers = m.graph.GroupDeletes(*root, batch, &identifiers);
+  // Each identifier stays known as a pseudonym with the erasure's time and
+  // the refusals that must outlive it (erasure_markers.cc).
+  const ErasureMarker marker = MarkerOf(m.ConsentStateLocked(*root), receipt.at);
+  const std::string encoded = EncodeErasureMarker(marker);
+  for (const auto& p : identifiers) batch.Put(Family::kErased, p, encoded);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
+  for (size_t p = 0; p < kPurposeCount; ++p)
+    if (marker.refused & (1u << p)) receipt.refusals_kept.push_back(PurposeName(static_cast<Purpose>(p)));
+  if (marker.gpc) receipt.refusals_kept.push_back("gpc");
+  if (!marker.category_opt_outs.empty()) receipt.refusals_kept.push_back("category_opt_outs");
 
   // Memory follows the store only once the store has changed.
   for (const auto& member : members) {

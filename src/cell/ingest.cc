@@ -7,7 +7,8 @@ namespace confide {
 
 class Cell::Impl::IngestCall {
  public:
-  IngestCall(Impl& m, std::vector<Event>& events) : m_(m), events_(events), outcomes_(events.size()) {}
+  IngestCall(Impl& m, std::vector<Event>& events, const IngestOptions& options)
+      : m_(m), events_(events), options_(options), outcomes_(events.size()) {}
   ~IngestCall() {
     for (auto& t : targets_) Wipe(t.key);
     absl::MutexLock lock(&m_.inflight_mu);
@@ -93,6 +94,10 @@ class Cell::Impl::IngestCall {
     absl::MutexLock lock(&m_.identity_mu);
     WriteBatch identity_batch;
     for (size_t i : candidates_) {
+      if (auto refused = RefusedLocked(i)) {
+        outcomes_[i] = std::move(*refused);
+        continue;
+      }
       auto root = m_.ResolveLocked(ids_[i], [&](IdKind k) { return std::string_view(events_[i].id(k)); },
                                    identity_batch);
       const Key256* key = root.ok() ? m_.KeyOfLocked(*root) : nullptr;
@@ -116,6 +121,27 @@ class Cell::Impl::IngestCall {
     Status written = m_.store->Write(identity_batch, Durability::kBuffered);
     if (!written.ok()) m_.diverged.store(true, std::memory_order_release);
     return written;
+  }
+
+  // An event is refused, before it can create or link anything, when one
+  // of its identifiers belongs to a shopper erased after the event's time
+  // (a resend of what was erased), or when it would link identifiers and
+  // the caller may not.
+  std::optional<IngestOutcome> RefusedLocked(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
+    for (const auto& id : ids_[i])
+      if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp))
+        return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(id.kind),
+                             "erased: this identifier's shopper was erased after this event's time"};
+    if (options_.may_link || ids_[i].size() < 2) return std::nullopt;
+    // Identifiers already of one shopper make no new link.
+    std::optional<ShopperKey> first = m_.graph.Find(ids_[i][0].pseudonym);
+    for (size_t k = 1; k < ids_[i].size(); ++k) {
+      std::optional<ShopperKey> other = m_.graph.Find(ids_[i][k].pseudonym);
+      if (!first || other != first)
+        return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(ids_[i][k].kind),
+                             "linking identifiers of a shopper needs an API key with the identity scope"};
+    }
+    return std::nullopt;
   }
 
   // In a bulk load, rows held in memory count as stored. They are looked
@@ -202,6 +228,7 @@ class Cell::Impl::IngestCall {
 
   Impl& m_;
   std::vector<Event>& events_;
+  const IngestOptions options_;
   std::vector<IngestOutcome> outcomes_;
   std::vector<std::vector<IdentifierRef>> ids_;
   std::vector<std::string> event_ids_;
@@ -213,8 +240,8 @@ class Cell::Impl::IngestCall {
   bool bulk_ = false;
 };
 
-Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events) {
-  return Impl::IngestCall(*impl_, events).Run();
+Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events, const IngestOptions& options) {
+  return Impl::IngestCall(*impl_, events, options).Run();
 }
 
 }  // namespace confide

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
+
 #include "consent/policy.h"
 #include "core/json_writer.h"
 
@@ -86,7 +88,8 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
       auto s = StringField(value, field, 32);
       if (!s.ok()) return s.status();
       auto source = ParseConsentSource(*s);
-      if (!source) return Bad(field, "must be api, tcf, store_kiosk or import");
+      if (!source || *source == ConsentSource::kKeptThroughErasure)
+        return Bad(field, "must be api, tcf, store_kiosk, import or privacy_center");
       if (*source == ConsentSource::kGpc) return Bad(field, "gpc is recorded from the Sec-GPC header, not a body");
       r.source = *source;
       has_source = true;
@@ -121,9 +124,13 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
 }
 
 std::string ConsentToJson(LegalBasis basis, const ConsentState& state, const std::vector<ConsentRecord>& history,
-                          Micros now, bool gpc_signal) {
+                          Micros now, const ConsentJsonOptions& options) {
+  const bool gpc_signal = options.gpc_signal;
+  const size_t history_limit = options.history_limit;
   JsonWriter w;
-  w.BeginObject().Key("legal_basis").String(LegalBasisName(basis)).Key("gpc").Bool(state.gpc);
+  w.BeginObject();
+  if (options.recorded) w.Key("recorded").Bool(*options.recorded);
+  w.Key("legal_basis").String(LegalBasisName(basis)).Key("gpc").Bool(state.gpc);
   w.Key("category_opt_outs").BeginArray();
   for (size_t c = 0; c < kDataCategoryCount; ++c)
     if (state.category_opt_outs.Contains(static_cast<DataCategory>(c)))
@@ -141,8 +148,11 @@ std::string ConsentToJson(LegalBasis basis, const ConsentState& state, const std
     }
     w.EndObject();
   }
-  w.EndObject().Key("history").BeginArray();
-  for (const auto& r : history) WriteRecord(w, r);
+  w.EndObject();
+  if (history_limit != SIZE_MAX) w.Key("history_total").Uint(history.size());
+  w.Key("history").BeginArray();
+  for (size_t i = history.size() - std::min(history.size(), history_limit); i < history.size(); ++i)
+    WriteRecord(w, history[i]);
   w.EndArray().EndObject();
   return w.Take();
 }

@@ -2,6 +2,8 @@
 // history back to JSON. Thread-safe free functions.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,8 +29,19 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
 //  "purposes":{"personalization":{"allowed":bool,"decision":"granted|denied|none",
 //              "source":..,"at":..,"expires":..},...}, "history":[records]}
 // `allowed` is the policy's answer now, for a request with or without the
-// GPC signal.
+// GPC signal. With a `history_limit` the history holds only the newest
+// records, still oldest first, and "history_total" counts them all;
+// `recorded`, when set, says whether the request's record was written.
+struct ConsentJsonOptions {
+  bool gpc_signal = false;
+  size_t history_limit = SIZE_MAX;
+  std::optional<bool> recorded;
+};
 std::string ConsentToJson(LegalBasis basis, const ConsentState& state, const std::vector<ConsentRecord>& history,
-                          Micros now, bool gpc_signal = false);
+                          Micros now, const ConsentJsonOptions& options);
+inline std::string ConsentToJson(LegalBasis basis, const ConsentState& state,
+                                 const std::vector<ConsentRecord>& history, Micros now) {
+  return ConsentToJson(basis, state, history, now, ConsentJsonOptions());
+}
 
 }  // namespace confide

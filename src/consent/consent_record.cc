@@ -8,7 +8,7 @@
 namespace confide {
 namespace {
 
-constexpr const char* kSourceNames[] = {"api", "tcf", "gpc", "store_kiosk", "import"};
+constexpr const char* kSourceNames[] = {"api", "tcf", "gpc", "store_kiosk", "import", "privacy_center", "kept_through_erasure"};
 constexpr char kCodecVersion = 1;
 
 }  // namespace

@@ -20,7 +20,10 @@
 
 namespace confide {
 
-enum class ConsentSource : uint8_t { kApi, kTcf, kGpc, kStoreKiosk, kImport };
+// kPrivacyCenter: the shopper's own page (a shopper token); kKeptThroughErasure:
+// a refusal the shopper made before asking to be erased, kept so that it
+// outlives the erasure (cell/cell.h, Erase).
+enum class ConsentSource : uint8_t { kApi, kTcf, kGpc, kStoreKiosk, kImport, kPrivacyCenter, kKeptThroughErasure };
 const char* ConsentSourceName(ConsentSource s);  // "store_kiosk"
 std::optional<ConsentSource> ParseConsentSource(std::string_view name);
 

@@ -12,7 +12,7 @@
 namespace confide {
 namespace {
 
-constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
+constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin", "identity"};
 
 class Reader {
  public:
@@ -377,12 +377,15 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
-                                                "cart_recovery", "replenishment", "suggestions"}));
+                                                "cart_recovery", "replenishment", "suggestions",
+                                                "shopper_token_max_ttl_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(root, "", "shopper_token_max_ttl_seconds", c.shopper_token_max_ttl_seconds, 60, 86'400));
   CONFIDE_RETURN_IF_ERROR(ParseLimits(r, root, c.limits));
   CONFIDE_RETURN_IF_ERROR(ParseRetention(r, root, c.retention));
   CONFIDE_RETURN_IF_ERROR(ParseRecommend(r, root, c.recommend));

@@ -21,7 +21,10 @@ enum class LegalBasis { kOptIn, kOptOut };
 const char* LegalBasisName(LegalBasis basis);
 
 // What an API key may do; admin covers every scope.
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin };
+// kIdentity: link a shopper's identifiers (an event carrying two ids that
+// are not yet one shopper's); given to the retailer's backend, never to a
+// tracker in a page or app.
+enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin, kIdentity };
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 
@@ -124,6 +127,9 @@ struct Config {
   // The retailer's IAB TCF vendor id: a TC string grants nothing unless this
   // vendor has consent in it. 0: not registered, so TC strings are refused.
   uint32_t tcf_vendor_id = 0;
+  // The longest lifetime a shopper token may be given (POST shopper-tokens'
+  // ttl_seconds): short, since a token is a bearer credential in a browser.
+  uint32_t shopper_token_max_ttl_seconds = 3600;
   Limits limits;
   Retention retention;
   RecommendConfig recommend;

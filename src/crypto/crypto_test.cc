@@ -15,6 +15,7 @@
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
 #include "crypto/shopper_token.h"
+#include "crypto/token_keys.h"
 #include "crypto/wiping_allocator.h"
 
 namespace confide {
@@ -237,28 +238,86 @@ TEST_F(CryptoTest, KekRotationKeepsBothKeysUntilRetired) {
 }
 
 TEST_F(CryptoTest, ShopperTokensVerifyOnlyWithTheirKeyAndBeforeExpiry) {
-  RegionKeys keys = DeriveRegionKeys(RandomKey(), 1);
-  EXPECT_NE(keys.token_key, keys.kek);
+  TokenKey key{"k1", RandomKey(), ""};
   Micros now = 1'700'000'000 * kMicrosPerSecond;
-  ShopperClaims claims{"eu", "customer", "C|1", now / kMicrosPerSecond + 900};
-  std::string token = MintShopperToken(keys.token_key, claims);
+  ShopperClaims claims;
+  claims.region = "eu";
+  claims.id_kind = "customer";
+  claims.id = "C|1";
+  claims.issued_at = now / kMicrosPerSecond;
+  claims.expires = claims.issued_at + 900;
+  claims.reach = static_cast<uint8_t>(TokenReach::kConsent) | static_cast<uint8_t>(TokenReach::kErase);
+  std::string token = MintShopperToken(key, claims);
   EXPECT_TRUE(IsShopperToken(token));
-  auto ok = VerifyShopperToken(keys.token_key, token, now);
+  auto ok = VerifyShopperToken(key, token, now);
   ASSERT_TRUE(ok.ok()) << ok.status().ToString();
   EXPECT_EQ(ok->id, "C|1");
   EXPECT_EQ(ok->region, "eu");
   EXPECT_EQ(ok->id_kind, "customer");
-  EXPECT_EQ(VerifyShopperToken(keys.token_key, token, now + 901 * kMicrosPerSecond).status().message(),
+  EXPECT_EQ(ok->issued_at, now / kMicrosPerSecond);
+  EXPECT_EQ(ok->key_id, "k1");
+  EXPECT_EQ(ok->token_id.size(), 16u);
+  EXPECT_TRUE(ok->Reaches(TokenReach::kConsent));
+  EXPECT_FALSE(ok->Reaches(TokenReach::kExport));
+  EXPECT_TRUE(ok->Reaches(TokenReach::kErase));
+  EXPECT_NE(MintShopperToken(key, claims), token);  // each token has its own id
+  EXPECT_EQ(VerifyShopperToken(key, token, now + 901 * kMicrosPerSecond).status().message(),
             "shopper token has expired");
-  RegionKeys other = DeriveRegionKeys(RandomKey(), 1);
-  EXPECT_EQ(VerifyShopperToken(other.token_key, token, now).status().message(), "shopper token has a bad signature");
+  TokenKey other{"k1", RandomKey(), ""};
+  EXPECT_EQ(VerifyShopperToken(other, token, now).status().message(), "shopper token has a bad signature");
+  TokenKey rotated{"k2", key.key, ""};
+  EXPECT_EQ(VerifyShopperToken(rotated, token, now).status().message(),
+            "shopper token was signed by a key no longer in use (the token key was rotated)");
   ShopperClaims forged = claims;
   forged.id = "C2";
-  std::string swapped = MintShopperToken(other.token_key, forged);
+  std::string swapped = MintShopperToken(other, forged);
   std::string spliced = swapped.substr(0, swapped.find('.')) + token.substr(token.find('.'));
-  EXPECT_EQ(VerifyShopperToken(keys.token_key, spliced, now).status().code(), Code::kUnauthenticated);
+  EXPECT_EQ(VerifyShopperToken(key, spliced, now).status().code(), Code::kUnauthenticated);
   for (const char* bad : {"st_", "st_abc", "st_!!.??", "ck_x"})
-    EXPECT_EQ(VerifyShopperToken(keys.token_key, bad, now).status().code(), Code::kUnauthenticated) << bad;
+    EXPECT_EQ(VerifyShopperToken(key, bad, now).status().code(), Code::kUnauthenticated) << bad;
+}
+
+// The token key is its own secret: nothing derived from the root key, in
+// its own file (the one a token-minting backend is given), and a rotation
+// replaces it.
+TEST_F(CryptoTest, TokenKeysAreIndependentFilesThatRotate) {
+  auto first = LoadOrCreateTokenKey(dir_.string(), "eu");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->source, (dir_ / "eu.tokens").string());
+  struct stat st;
+  ASSERT_EQ(::stat((dir_ / "eu.tokens").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = LoadOrCreateTokenKey(dir_.string(), "eu");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(again->key, first->key);
+  auto region = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(region.ok());
+  EXPECT_NE(first->key, region->kek);
+  EXPECT_NE(first->key, region->pseudonym_key);
+
+  auto rotated = RotateTokenKey(*first);
+  ASSERT_TRUE(rotated.ok());
+  EXPECT_NE(rotated->id, first->id);
+  EXPECT_NE(rotated->key, first->key);
+  auto reloaded = LoadOrCreateTokenKey(dir_.string(), "eu");
+  ASSERT_TRUE(reloaded.ok());
+  EXPECT_EQ(reloaded->id, rotated->id);
+
+  ::setenv("CONFIDE_TOKEN_KEY_APAC", ("t9:" + std::string(64, 'c')).c_str(), 1);
+  auto env = LoadOrCreateTokenKey(dir_.string(), "apac");
+  ::setenv("CONFIDE_TOKEN_KEY_APAC", "T9:cc", 1);
+  auto bad = LoadOrCreateTokenKey(dir_.string(), "apac");
+  ::unsetenv("CONFIDE_TOKEN_KEY_APAC");
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  EXPECT_EQ(env->id, "t9");
+  EXPECT_EQ(RotateTokenKey(*env).status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(bad.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("CONFIDE_TOKEN_KEY_APAC"), std::string::npos);
+
+  std::filesystem::permissions(dir_ / "eu.tokens", std::filesystem::perms::group_read,
+                               std::filesystem::perm_options::add);
+  EXPECT_EQ(LoadOrCreateTokenKey(dir_.string(), "eu").status().code(), Code::kPermissionDenied);
 }
 
 }  // namespace

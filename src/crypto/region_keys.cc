@@ -1,21 +1,15 @@
 #include "crypto/region_keys.h"
 
 #include <sodium.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "core/bytes.h"
+#include "crypto/secret_file.h"
 
 namespace confide {
 namespace {
@@ -89,35 +83,11 @@ RegionKeys KeysFrom(const KeyFile& file) {
 
 std::string HexKey(const Key256& k) { return HexEncode(std::string_view(reinterpret_cast<const char*>(k.data()), 32)); }
 
-// Writes the file through a synced temporary and a rename, mode 0600.
-Status WriteKeyFile(const std::string& path, std::string body) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
-  if (fd < 0) return Status(Code::kIoError, tmp + ": cannot create: " + std::strerror(errno));
-  bool ok = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  sodium_memzero(body.data(), body.size());
-  if (!ok || ::rename(tmp.c_str(), path.c_str()) != 0)
-    return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (int dfd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY); dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
-}
-
 Status ReadKeyFile(const std::string& path, KeyFile& file) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Status(Code::kIoError, path + ": cannot read: " + std::strerror(errno));
-  std::string text;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
-  ::close(fd);
-  sodium_memzero(buf, sizeof buf);
-  Status s = ParseKeyFile(text, path, file);
-  sodium_memzero(text.data(), text.size());
+  auto text = ReadSecretFile(path);
+  if (!text.ok()) return text.status();
+  Status s = ParseKeyFile(*text, path, file);
+  Wipe(*text);
   return s;
 }
 
@@ -135,7 +105,6 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
   keys.kek_version = kek_version;
   crypto_kdf_derive_from_key(keys.kek.data(), 32, kek_version, "conf-kek", root.data());
   crypto_kdf_derive_from_key(keys.pseudonym_key.data(), 32, 1, "conf-pse", root.data());
-  crypto_kdf_derive_from_key(keys.token_key.data(), 32, 1, "conf-tok", root.data());
   return keys;
 }
 
@@ -151,37 +120,18 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
     return keys;
   }
   std::string path = key_dir + "/" + region + ".key";
-  struct stat st;
-  if (::lstat(path.c_str(), &st) != 0) {
-    if (errno != ENOENT) return Status(Code::kIoError, path + ": " + std::strerror(errno));
+  KeyFile file;
+  Status read = ReadKeyFile(path, file);
+  if (read.code() == Code::kNotFound) {
     if (!create_if_missing)
       return Status(Code::kFailedPrecondition,
                     path + ": missing, but the region's database holds data keys wrapped by it: restore this "
                            "file (a new key cannot open them)");
-    std::error_code ec;
-    std::filesystem::create_directories(key_dir, ec);
-    if (ec) return Status(Code::kIoError, key_dir + ": cannot create: " + ec.message());
-    ::chmod(key_dir.c_str(), 0700);
-    Key256 root = RandomKey();
-    Status written = WriteKeyFile(path, FormatKeyFile(root, {}));
-    if (!written.ok()) {
-      Wipe(root);
-      return written;
-    }
-    RegionKeys keys = DeriveRegionKeys(root, 1);
-    Wipe(root);
-    keys.source = path;
-    return keys;
+    file.root = RandomKey();
+    CONFIDE_RETURN_IF_ERROR(WriteSecretFile(path, FormatKeyFile(file.root, {})));
+  } else if (!read.ok()) {
+    return read;
   }
-  if (!S_ISREG(st.st_mode))
-    return Status(Code::kPermissionDenied, path + ": key file is not a regular file (a symbolic link?)");
-  if (st.st_uid != ::geteuid())
-    return Status(Code::kPermissionDenied, path + ": key file is owned by another user");
-  if (st.st_mode & 077)
-    return Status(Code::kPermissionDenied,
-                  path + ": key file is readable by group or others; run chmod 600 on it");
-  KeyFile file;
-  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(path, file));
   RegionKeys keys = KeysFrom(file);
   keys.source = path;
   return keys;
@@ -196,7 +146,7 @@ Result<RegionKeys> AddRegionKek(const RegionKeys& keys) {
   uint32_t next = keys.kek_version + 1;
   Key256 fresh = RandomKey();
   file.keks.emplace_back(next, fresh);
-  CONFIDE_RETURN_IF_ERROR(WriteKeyFile(keys.source, FormatKeyFile(file.root, file.keks)));
+  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.root, file.keks)));
   RegionKeys rotated = KeysFrom(file);
   rotated.source = keys.source;
   Wipe(fresh);
@@ -208,7 +158,7 @@ Status RetireRegionKeks(RegionKeys& keys) {
     return Status(Code::kFailedPrecondition, "keys come from the environment: rotate them there");
   KeyFile file;
   CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
-  CONFIDE_RETURN_IF_ERROR(WriteKeyFile(keys.source, FormatKeyFile(file.root, {{keys.kek_version, keys.kek}})));
+  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.root, {{keys.kek_version, keys.kek}})));
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   keys.retired_keks.clear();
   return {};

@@ -1,5 +1,7 @@
 // A region's root secrets: the key-encryption key (KEK) that wraps every
-// shopper's data key, and the pseudonym key.
+// shopper's data key, and the pseudonym key. The key that signs shopper
+// tokens is separate (crypto/token_keys.h), so that it alone can be handed
+// to a backend that mints tokens.
 //
 // Source, in order: the environment variable CONFIDE_REGION_KEY_<REGION>
 // (64 hex characters, a 256-bit root secret), else the key file
@@ -24,7 +26,6 @@ struct RegionKeys {
   // Earlier KEKs still accepted for unwrapping while a rotation re-wraps.
   std::vector<std::pair<uint32_t, Key256>> retired_keks;
   Key256 pseudonym_key{};
-  Key256 token_key{};  // signs shopper tokens (crypto/shopper_token.h)
   std::string source;  // "env" or the file path; never the key
 };
 
@@ -44,8 +45,8 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
 //  2. the cell re-wraps every data key under the new KEK;
 //  3. RetireRegionKeks rewrites the key file with the current KEK only and
 //     wipes the retired ones: the old KEK is gone.
-// The key file is then: comment lines, the root (pseudonym and token keys
-// derive from it; it never rotates), and "kek <version> <hex>" lines.
+// The key file is then: comment lines, the root (the pseudonym key
+// derives from it; it never rotates), and "kek <version> <hex>" lines.
 // kFailedPrecondition for keys from the environment (the operator rotates
 // those); kIoError naming the file.
 Result<RegionKeys> AddRegionKek(const RegionKeys& keys);

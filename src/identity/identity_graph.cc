@@ -85,6 +85,11 @@ const std::vector<ShopperKey>& IdentityGraph::MembersOf(const ShopperKey& root) 
   return it == groups_.end() ? kNone : it->second.members;
 }
 
+bool IdentityGraph::HoldsCustomer(const ShopperKey& root) const {
+  auto it = groups_.find(Key128(root));
+  return it != groups_.end() && it->second.has_customer;
+}
+
 size_t IdentityGraph::GroupDeletes(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed) const {
   auto it = groups_.find(Key128(root));
   if (it == groups_.end()) return 0;

@@ -63,6 +63,9 @@ class IdentityGraph {
   // Every group root, in no particular order.
   std::vector<ShopperKey> Roots() const;
 
+  // Whether `root`'s group holds a customer id.
+  bool HoldsCustomer(const ShopperKey& root) const;
+
   // Every member of `root`'s group, root first.
   std::vector<ShopperKey> Members(const ShopperKey& root) const;
   // The same without a copy; valid until the graph next changes. Empty if

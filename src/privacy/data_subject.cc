@@ -23,6 +23,11 @@ Result<std::optional<std::string>> ExportShopper(Cell& cell, IdKind kind, std::s
   return std::optional<std::string>(w.Take());
 }
 
+const char* const kErasureKeeps =
+    "each identifier's keyed pseudonym with the time of the erasure, so that events from before it are not "
+    "stored again and tokens issued before it stop working; and the refusals listed, so that an objection "
+    "outlives the erasure if the shopper comes back";
+
 std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
   JsonWriter w;
   w.BeginObject().Key("erased").Bool(r.found).Key("at").String(FormatRfc3339(r.at));
@@ -32,6 +37,10 @@ std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
     w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
     w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
     w.Key("identifiers").Uint(r.identifiers).EndObject();
+    // What is kept, and why: the law requires an objection to be honoured.
+    w.Key("kept").BeginObject().Key("identifier_pseudonyms").Uint(r.identifiers).Key("refusals").BeginArray();
+    for (const auto& refusal : r.refusals_kept) w.String(refusal);
+    w.EndArray().Key("why").String(kErasureKeeps).EndObject();
   }
   w.Key("models").BeginObject().Key("shopper_rows").Uint(0);
   w.Key("status").String(kModelsHoldNoShopper);

@@ -98,5 +98,36 @@ TEST_F(ServerTest, GpcOnAConsentPutIsRecordedForANewShopperAndNeverGrantsMarketi
   EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
 }
 
+// A banner that re-sends the same choice on every page must not grow the
+// ledger (it is kept in memory and answered back), and an answer holds a
+// page of the history, not all of it.
+TEST_F(ServerTest, RepeatedDecisionsAreRecordedOnceAndTheHistoryIsPaged) {
+  Secret("ledger-shopper");
+  ApiClient c = Client(&admin_);
+  const std::string path = "/v1/eu/customers/ledger-shopper/consent";
+  ClientResponse r;
+  for (int i = 0; i < 20; ++i) {
+    r = Call(c, "PUT", path, R"({"purposes":{"marketing":true},"policy_version":"v3"})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(JBool(r.body, "/recorded"), i == 0) << i;
+  }
+  EXPECT_EQ(JLen(r.body, "/history"), 1u) << r.body;
+  r = Call(c, "PUT", path, R"({"purposes":{"marketing":true},"policy_version":"v4"})");
+  EXPECT_TRUE(JBool(r.body, "/recorded")) << "new evidence (another policy version) is recorded";
+  for (int i = 0; i < 60; ++i)
+    ASSERT_EQ(Call(c, "PUT", path, i % 2 ? R"({"purposes":{"marketing":true}})" : R"({"purposes":{"marketing":false}})")
+                  .status,
+              200);
+  r = Call(c, "GET", path);
+  EXPECT_EQ(JInt(r.body, "/history_total"), 62);
+  EXPECT_EQ(JLen(r.body, "/history"), 50u) << "one page by default";
+  r = Call(c, "GET", path + "?history_limit=2");
+  ASSERT_EQ(JLen(r.body, "/history"), 2u);
+  EXPECT_TRUE(JBool(r.body, "/history/1/purposes/marketing")) << "the newest records: " << r.body;
+  r = Call(c, "GET", path + "?history_limit=0");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(JStr(r.body, "/error/field"), "history_limit");
+}
+
 }  // namespace
 }  // namespace confide

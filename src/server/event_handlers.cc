@@ -40,7 +40,9 @@ HttpResponse Api::PostEvents(Call& call) {
   uint64_t accepted = 0;
   std::vector<size_t> duplicates;
   if (!events.empty()) {
-    auto outcomes = call.cell->Ingest(std::move(events));
+    Cell::IngestOptions options;
+    options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
+    auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
     const std::vector<IngestOutcome>& out = outcomes.value();
     for (size_t i = 0; i < out.size() && i < event_index.size(); ++i) {

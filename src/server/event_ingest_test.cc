@@ -124,7 +124,7 @@ TEST_F(ServerTest, JsonValuesOfTheWrongTypeAreRejectedNamingTheField) {
 }
 
 TEST_F(ServerTest, IdentityConflictIsRejectedByIndex) {
-  ApiClient c = Client(&ingest_eu_);
+  ApiClient c = Client(&admin_);  // links need the identity scope
   Secret("cust-conflict-a");
   Secret("cust-conflict-b");
   Secret("loyal-conflict-x");

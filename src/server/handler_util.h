@@ -38,6 +38,7 @@ struct Api::Call {
   const ApiKey* key = nullptr;
   std::string_view principal;  // "shopper" for shopper tokens
   std::string log_fields;
+  std::optional<ShopperClaims> token;  // a shopper token's verified claims
 };
 
 namespace handler_util {

@@ -41,11 +41,12 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
-  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, true);
-  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, true);
-  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, true);
-  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, true);
+  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, TokenReach::kExport);
+  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, TokenReach::kErase);
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
@@ -67,7 +68,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                   std::vector<Scope> scopes, bool shopper) {
+                   std::vector<Scope> scopes, std::optional<TokenReach> shopper) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
   routes_[id] = RouteSpec{handler, std::move(scopes), shopper};
@@ -75,7 +76,7 @@ void Api::AddRoute(std::string_view method, std::string_view pattern, Handler ha
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
-  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}};
+  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}, {}};
   auto [path, query] = SplitTarget(request.target);
   RouteMatch match = router_.Find(request.method, path);
   std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
@@ -156,16 +157,23 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
     Status allowed = Authenticator::Authorize(*call.key, spec.scopes, call.region);
     if (!allowed.ok()) return ErrorResponse(allowed);
   } else if (!spec.scopes.empty()) {
-    // A shopper token: valid, and only for this shopper's own routes.
-    if (!call.cell) return ErrorResponse(403, CodeName(Code::kPermissionDenied), "shopper tokens reach shopper routes only");
-    auto claims = call.cell->VerifyShopperToken(shopper_token, NowMicros());
-    if (!claims.ok()) return ErrorResponse(claims.status());
-    if (!spec.shopper || claims->id != call.params.Get("id") ||
-        claims->id_kind != call.query.Get("id_kind", "customer"))
-      return ErrorResponse(403, CodeName(Code::kPermissionDenied), "a shopper token reaches only its own shopper");
-    call.principal = "shopper";
+    if (auto refused = AdmitShopperToken(call, spec, shopper_token)) return std::move(*refused);
   }
   return (this->*spec.handler)(call);
+}
+
+std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token) {
+  auto denied = [](std::string message) { return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message)); };
+  if (!call.cell || !spec.shopper) return denied("this route is not open to shopper tokens");
+  auto claims = call.cell->VerifyShopperToken(token, NowMicros());
+  if (!claims.ok()) return ErrorResponse(claims.status());
+  if (claims->id != CanonicalId(call.params.Get("id")) || claims->id_kind != call.query.Get("id_kind", "customer"))
+    return denied("a shopper token reaches only its own shopper");
+  if (!claims->Reaches(*spec.shopper))
+    return denied(std::string("this shopper token does not reach ") + TokenReachName(*spec.shopper));
+  call.principal = "shopper";
+  call.token = std::move(*claims);
+  return std::nullopt;
 }
 
 std::string_view Api::RouteName(std::string_view method, std::string_view target) const {
@@ -200,6 +208,19 @@ void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::s
   if (!entry.ok())
     spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,
                   CodeName(entry.status().code()));
+}
+
+Status Api::RecordGpcIfHeard(Call& call, IdKind kind, std::string_view id) {
+  if (!GpcSignal(call.request)) return {};
+  // The browser's signal is the shopper's only when the shopper's own token
+  // or a consent integration relays it; any other key could write refusals
+  // into anyone's ledger with it.
+  const bool from_shopper = call.token || (call.key && (call.key->HasScope(Scope::kConsent) || call.key->HasScope(Scope::kAdmin)));
+  if (!from_shopper) return {};
+  auto recorded = call.cell->RecordGpc(kind, id, call.request.Header("user-agent"));
+  if (!recorded.ok()) return recorded.status();
+  if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(kind, id), "source=gpc");
+  return {};
 }
 
 RegionModels* Api::ModelsOf(const Call& call) const {

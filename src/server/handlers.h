@@ -13,15 +13,20 @@
 //   GET  /v1/{region}/products/{id}              [catalog, recommend]
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
 //   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
-//   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=...; Sec-GPC: 1 honoured
+//   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=&history_limit=50; Sec-GPC: 1 honoured
 //   GET  /v1/{region}/customers/{id}/data        [dsar]   export, ?id_kind=...
 //   DELETE /v1/{region}/customers/{id}           [dsar]   erasure receipt, ?id_kind=...
 //   GET  /v1/{region}/audit                      [admin]  ?subject=&customer_id=&from=&to=&limit=
 //   GET  /v1/{region}/audit/verify               [admin]
-//   POST /v1/{region}/shopper-tokens             [admin]  {"customer_id":..,"ttl_seconds":900}
+//   POST /v1/{region}/shopper-tokens             [admin]  {"customer_id":..,"ttl_seconds":900,
+//                                                         "reach":["consent","export","erase"]}
+//   POST /v1/{region}/shopper-tokens/rotate-key  [admin]  a new token key: every earlier token stops working
 //   POST /v1/{region}/keys/rotate                [admin]  re-wraps every data key under a new KEK
 // A shopper token (Bearer st_...) reaches only its own shopper's consent,
-// export and erasure routes, in its own region, with its own id_kind.
+// export and erasure routes, as far as its reach says, in its own region,
+// with its own id_kind; a token for an anonymous or loyalty id whose
+// shopper holds a customer id reaches nothing (the customer's own token
+// does), and one issued before an erasure of its shopper is refused.
 // Consent changes, exports, erasures and profile reads are audited with the
 // API key id and the pseudonymous subject.
 //   GET  /v1/{region}/customers/{id}/recommendations [recommend] ?id_kind=&context=home|cart|product
@@ -62,6 +67,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -116,11 +122,15 @@ class Api {
   struct RouteSpec {
     Handler handler;
     std::vector<Scope> scopes;  // empty: public, no API key needed
-    bool shopper = false;       // a shopper token for the route's {id} may call it
+    // A shopper token for the route's {id} whose reach includes this may call it.
+    std::optional<TokenReach> shopper;
   };
 
   void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                std::vector<Scope> scopes, bool shopper = false);
+                std::vector<Scope> scopes, std::optional<TokenReach> shopper = std::nullopt);
+  // The shopper-token half of Dispatch: the token verified, for this
+  // shopper and this route, as far as its reach goes; else the refusal.
+  std::optional<HttpResponse> AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token);
   // Authentication, region checks and the handler for a routed request.
   HttpResponse Dispatch(Call& call, const RouteMatch& match);
   std::string_view RouteName(std::string_view method, std::string_view target) const;
@@ -151,6 +161,7 @@ class Api {
   HttpResponse ExportShopper(Call& call);
   HttpResponse EraseShopper(Call& call);
   HttpResponse PostShopperToken(Call& call);
+  HttpResponse RotateTokenKey(Call& call);
   // recommend_handlers.cc:
   HttpResponse GetRecommendations(Call& call);
   HttpResponse GetSimilar(Call& call);
@@ -174,6 +185,10 @@ class Api {
   // Shared by the families (handlers.cc).
   // Appends to the region's audit log what this call did to a shopper's data.
   void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
+  // Sec-GPC: 1 on a request naming a shopper is recorded once in their
+  // ledger when it comes through their own token or a key with the consent
+  // scope; from other keys it shapes the answer only.
+  Status RecordGpcIfHeard(Call& call, IdKind kind, std::string_view id);
   RegionModels* ModelsOf(const Call& call) const;
   std::shared_ptr<const ModelSet> LiveModelsOf(const Call& call) const;  // null before a first training
 

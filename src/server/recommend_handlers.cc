@@ -99,12 +99,9 @@ HttpResponse Api::GetRecommendations(Call& call) {
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
-  bool gpc = GpcSignal(call.request);
-  if (gpc) {  // recorded once per shopper; it refuses marketing, not personalization
-    auto recorded = call.cell->RecordGpc(*kind, call.params.Get("id"), call.request.Header("user-agent"));
-    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
-    if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, call.params.Get("id")), "source=gpc");
-  }
+  bool gpc = GpcSignal(call.request);  // it refuses marketing, not personalization
+  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
+    return Failure(call.log_fields, heard);
   Result<Served> served = Served();
   if (models) {
     Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, gpc);

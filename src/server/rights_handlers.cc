@@ -13,6 +13,26 @@ namespace confide {
 
 using namespace handler_util;
 
+namespace {
+
+// A reach list: a non-empty array of distinct reach names.
+std::optional<uint8_t> ParseReach(simdjson::dom::element value) {
+  simdjson::dom::array items;
+  if (value.get_array().get(items)) return std::nullopt;
+  uint8_t reach = 0;
+  for (auto item : items) {
+    std::string_view name;
+    if (item.get_string().get(name)) return std::nullopt;
+    auto r = ParseTokenReach(name);
+    if (!r || (reach & static_cast<uint8_t>(*r))) return std::nullopt;
+    reach |= static_cast<uint8_t>(*r);
+  }
+  if (reach == 0) return std::nullopt;
+  return reach;
+}
+
+}  // namespace
+
 HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
@@ -47,11 +67,22 @@ HttpResponse Api::PostShopperToken(Call& call) {
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "body must be a JSON object");
   std::optional<IdKind> kind;
   std::string_view id;
-  int64_t ttl = 900;
+  const int64_t max_ttl = config_.shopper_token_max_ttl_seconds;
+  int64_t ttl = std::min<int64_t>(900, max_ttl);
+  uint8_t reach = kEveryReach;
   for (auto [key, value] : body) {
     if (key == "ttl_seconds") {
-      if (value.get_int64().get(ttl) || ttl < 1 || ttl > 86'400)
-        return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 86400 seconds", "ttl_seconds");
+      if (value.get_int64().get(ttl) || ttl < 1 || ttl > max_ttl)
+        return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                             "must be 1 to " + std::to_string(max_ttl) + " seconds (shopper_token_max_ttl_seconds)",
+                             "ttl_seconds");
+      continue;
+    }
+    if (key == "reach") {
+      auto parsed = ParseReach(value);
+      if (!parsed) return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                                        "must be a non-empty array of \"consent\", \"export\", \"erase\"", "reach");
+      reach = *parsed;
       continue;
     }
     std::optional<IdKind> k;
@@ -65,8 +96,22 @@ HttpResponse Api::PostShopperToken(Call& call) {
   if (!kind) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "a shopper id is required", "customer_id");
   Micros expires = NowMicros() + ttl * kMicrosPerSecond;
   JsonWriter w;
-  w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires));
-  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires, reach));
+  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("reach").BeginArray();
+  for (TokenReach r : {TokenReach::kConsent, TokenReach::kExport, TokenReach::kErase})
+    if (reach & static_cast<uint8_t>(r)) w.String(TokenReachName(r));
+  w.EndArray().Key("key_id").String(call.cell->token_key_id()).EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::RotateTokenKey(Call& call) {
+  auto key_id = call.cell->RotateTokenKey();
+  if (!key_id.ok()) return Failure(call.log_fields, key_id.status());
+  Audit(call, AuditAction::kKeyOperation, "", "token key rotated to " + *key_id);
+  JsonWriter w;
+  w.BeginObject().Key("key_id").String(*key_id);
+  w.Key("note").String("every shopper token issued before now is refused").EndObject();
   return Json(200, w.Take());
 }
 

@@ -2,6 +2,8 @@
 // (GET and PUT, Sec-GPC honoured), each audited.
 #include "server/handlers.h"
 
+#include <charconv>
+
 #include "consent/consent_json.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
@@ -9,6 +11,14 @@
 namespace confide {
 
 using namespace handler_util;
+
+namespace {
+
+// Consent answers hold the newest records of the ledger; the export holds all.
+constexpr size_t kConsentHistoryPage = 50;
+constexpr size_t kMaxConsentHistoryPage = 1000;
+
+}  // namespace
 
 HttpResponse Api::GetProfile(Call& call) {
   auto kind = IdKindParam(call.query);
@@ -30,6 +40,14 @@ HttpResponse Api::PutConsent(Call& call) {
   std::string_view user_agent = call.request.Header("user-agent");
   auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id);
   if (!record.ok()) return ErrorResponse(record.status());
+  // The shopper's own token speaks for the shopper's own page, nothing else.
+  if (call.token) {
+    if (record->source != ConsentSource::kApi && record->source != ConsentSource::kPrivacyCenter)
+      return ErrorResponse(403, CodeName(Code::kPermissionDenied),
+                           "a shopper token records the shopper's own decisions: source must be privacy_center",
+                           "source");
+    record->source = ConsentSource::kPrivacyCenter;
+  }
   bool gpc = GpcSignal(call.request);
   // The signal is recorded with the body's decisions, for a new shopper too; it cannot
   // come with a marketing grant. A later grant without the signal counts again.
@@ -37,7 +55,8 @@ HttpResponse Api::PutConsent(Call& call) {
   if (!view.ok()) return Failure(call.log_fields, view.status());
   Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id),
         std::string("source=") + ConsentSourceName(record->source) + (gpc ? ",gpc" : ""));
-  return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, NowMicros(), gpc));
+  ConsentJsonOptions options{gpc, kConsentHistoryPage, view->recorded};
+  return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, NowMicros(), options));
 }
 
 HttpResponse Api::GetConsent(Call& call) {
@@ -45,16 +64,20 @@ HttpResponse Api::GetConsent(Call& call) {
   if (!kind) return BadIdKind();
   std::string_view id = call.params.Get("id");
   bool gpc = GpcSignal(call.request);
-  if (gpc) {
-    auto recorded = call.cell->RecordGpc(*kind, id, call.request.Header("user-agent"));
-    if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
-    if (*recorded) Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id), "source=gpc");
+  if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
+  size_t limit = kConsentHistoryPage;
+  if (std::string_view v = call.query.Get("history_limit"); !v.empty()) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > kMaxConsentHistoryPage)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 1000", "history_limit");
   }
   auto view = call.cell->GetConsent(*kind, id);
   if (!view.ok()) return Failure(call.log_fields, view.status());
   if (!view.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
-  return Json(200, ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, NowMicros(), gpc));
+  ConsentJsonOptions options{gpc, limit, std::nullopt};
+  return Json(200,
+              ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, NowMicros(), options));
 }
 
 }  // namespace confide

@@ -23,7 +23,7 @@ namespace confide {
 const char* FamilyName(Family f) {
   static constexpr const char* kNames[kFamilyCount] = {
       "meta", "data_keys", "identity", "shoppers", "events", "consent", "audit", "products", "stores",
-      "inventory", "models", "prices", "stock"};
+      "inventory", "models", "prices", "stock", "erased"};
   return kNames[static_cast<size_t>(f)];
 }
 

@@ -40,8 +40,9 @@ enum class Family : uint8_t {
   kModels,     // trained model sets by version (items and aggregates only)
   kPrices,     // store- and channel-specific prices and promotions (not personal)
   kStock,      // inventory by product: product + location -> quantity (an index of kInventory)
+  kErased,     // erasure markers: identifier pseudonym -> time erased, refusals kept
 };
-constexpr size_t kFamilyCount = 13;
+constexpr size_t kFamilyCount = 14;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };

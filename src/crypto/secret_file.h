@@ -1,0 +1,24 @@
+// Files that hold secrets (a region's root key, its token key): read only
+// when they are what they claim to be, written so that no reader ever sees
+// half a file and no planted link redirects the write.
+#pragma once
+
+#include <string>
+
+#include "core/status.h"
+
+namespace confide {
+
+// Reads a secret file that must be a regular file (not a symbolic link),
+// owned by this process's user and readable by it alone. kNotFound when it
+// does not exist; kPermissionDenied naming the path and the fix otherwise;
+// kIoError naming the path. The caller wipes the returned text.
+Result<std::string> ReadSecretFile(const std::string& path);
+
+// Replaces `path` with `body` (then wiped): a temporary of a random name
+// created exclusively (O_EXCL | O_NOFOLLOW, mode 0600) beside it, synced,
+// renamed over it, the directory synced. Creates the directory (0700) if
+// missing. kIoError naming the path.
+Status WriteSecretFile(const std::string& path, std::string body);
+
+}  // namespace confide

@@ -1,0 +1,79 @@
+// What an erasure leaves behind, tried from the outside: the erased
+// history does not come back when its events are sent again, a new visit
+// after the erasure starts an empty shopper, and the shopper's refusals
+// are still honoured when they return.
+#include <gtest/gtest.h>
+
+#include "core/time.h"
+#include "testing/server_test.h"
+
+namespace confide {
+namespace {
+
+std::string Now() { return FormatRfc3339(NowMicros() + kMicrosPerSecond); }
+
+TEST_F(ServerTest, ResentEventsFromBeforeAnErasureAreRefused) {
+  Secret("resend-shopper");
+  ApiClient admin = Client(&admin_);
+  const std::string history = Array({View("rs-1", "customer_id", "resend-shopper"),
+                                     View("rs-2", "customer_id", "resend-shopper")});
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", history).status, 200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/resend-shopper").status, 200);
+
+  ClientResponse r = Call(admin, "POST", "/v1/eu/events", history);  // a replayed feed, a re-run export
+  EXPECT_EQ(r.status, 400) << r.body;
+  ASSERT_EQ(JLen(r.body, "/rejected"), 2u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "customer_id");
+  EXPECT_EQ(JStr(r.body, "/rejected/1/reason").rfind("erased:", 0), 0u) << r.body;
+  EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/resend-shopper/data").status, 404) << "nothing came back";
+
+  // Coming back later is a new, empty shopper.
+  r = Call(admin, "POST", "/v1/eu/events",
+           Array({Object({{"event_id", "rs-3"}, {"type", "view"}, {"timestamp", Now()},
+                          {"customer_id", "resend-shopper"}, {"channel", "web"}, {"product_id", "p-1"}})}));
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Call(admin, "GET", "/v1/eu/customers/resend-shopper/data");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JLen(r.body, "/events"), 1u);
+
+  // The markers are durable: after a restart the old events stay refused.
+  StopServer();
+  StartServer();
+  ApiClient again = Client(&admin_);
+  r = Call(again, "POST", "/v1/eu/events", history);
+  EXPECT_EQ(r.status, 400) << r.body;
+}
+
+// In an opt-out region a refusal is all that stands between a shopper and
+// marketing: erasing the shopper must not erase the refusal.
+TEST_F(ServerTest, ARefusalOutlivesTheErasureOfItsShopper) {
+  Secret("objecting-shopper");
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "PUT", "/v1/us/customers/objecting-shopper/consent", R"({"purposes":{"marketing":false}})")
+                .status,
+            200);
+  ClientResponse r = Call(admin, "DELETE", "/v1/us/customers/objecting-shopper");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/kept/refusals"), 1u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/kept/refusals/0"), "marketing");
+
+  r = Call(admin, "POST", "/v1/us/events",
+           Array({Object({{"event_id", "ob-1"}, {"type", "view"}, {"timestamp", Now()},
+                          {"customer_id", "objecting-shopper"}, {"channel", "web"}, {"product_id", "p-1"}})}));
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call(admin, "GET", "/v1/us/customers/objecting-shopper/consent");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "opt-out region, yet the objection stands: " << r.body;
+  EXPECT_EQ(JStr(r.body, "/purposes/marketing/source"), "kept_through_erasure");
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed")) << "only the refusal is kept";
+  ASSERT_EQ(JLen(r.body, "/history"), 1u) << "nothing else of the old ledger";
+
+  // A shopper who never refused anything keeps nothing but the pseudonyms.
+  ASSERT_EQ(Call(admin, "POST", "/v1/us/events", Array({View("ob-2", "customer_id", "plain-shopper")})).status, 200);
+  r = Call(admin, "DELETE", "/v1/us/customers/plain-shopper");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(JLen(r.body, "/kept/refusals"), 0u) << r.body;
+}
+
+}  // namespace
+}  // namespace confide

@@ -1,0 +1,158 @@
+// Shopper tokens as an attacker meets them: each reaches only what its
+// reach names, dies with a rotation of the token key and with an erasure
+// of its shopper, lives no longer than the configured maximum, speaks only
+// for the shopper's own page, and, minted for an anonymous id that a
+// customer's login claimed, reaches nothing.
+#include <gtest/gtest.h>
+
+#include "testing/server_test.h"
+
+namespace confide {
+namespace {
+
+class ShopperTokenTest : public ServerTest {
+ protected:
+  std::string Mint(std::string_view body) {
+    ApiClient admin = Client(&admin_);
+    ClientResponse r = Call(admin, "POST", "/v1/eu/shopper-tokens", body);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? JStr(r.body, "/token") : std::string();
+  }
+  int Status(std::string_view method, std::string_view target, const std::string& token, std::string_view body = {},
+             std::string* answer = nullptr) {
+    ApiClient shopper = Client();
+    ClientResponse r = Call(shopper, method, target, body, {{"Authorization", "Bearer " + token}});
+    if (answer) *answer = r.body;
+    return r.status;
+  }
+};
+
+TEST_F(ShopperTokenTest, ATokenReachesOnlyWhatItsReachNames) {
+  std::string consent_only = Mint(R"({"customer_id":"reach-1","reach":["consent"]})");
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/reach-1/consent", consent_only, R"({"purposes":{"marketing":false}})"), 200);
+  std::string answer;
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/reach-1/data", consent_only, {}, &answer), 403);
+  EXPECT_NE(answer.find("does not reach export"), std::string::npos) << answer;
+  EXPECT_EQ(Status("DELETE", "/v1/eu/customers/reach-1", consent_only), 403);
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/reach-1/recommendations", consent_only, {}, &answer), 403);
+  EXPECT_NE(answer.find("not open to shopper tokens"), std::string::npos) << answer;
+
+  ApiClient admin = Client(&admin_);
+  for (const char* bad : {R"({"customer_id":"r","reach":[]})", R"({"customer_id":"r","reach":["sell"]})",
+                          R"({"customer_id":"r","reach":"consent"})", R"({"customer_id":"r","reach":["erase","erase"]})"}) {
+    ClientResponse r = Call(admin, "POST", "/v1/eu/shopper-tokens", bad);
+    EXPECT_EQ(r.status, 400) << bad;
+    EXPECT_EQ(JStr(r.body, "/error/field"), "reach") << bad;
+  }
+  ClientResponse r = Call(admin, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"r","ttl_seconds":7200})");
+  EXPECT_EQ(r.status, 400) << "longer than shopper_token_max_ttl_seconds";
+  EXPECT_EQ(JStr(r.body, "/error/field"), "ttl_seconds");
+  r = Call(admin, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"r"})");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(JLen(r.body, "/reach"), 3u) << "every reach by default";
+}
+
+TEST_F(ShopperTokenTest, RotatingTheTokenKeyEndsEveryEarlierToken) {
+  std::string before = Mint(R"({"customer_id":"rot-1"})");
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", before), 404) << "valid, nothing held yet";
+  ApiClient admin = Client(&admin_);
+  ClientResponse rotated = Call(admin, "POST", "/v1/eu/shopper-tokens/rotate-key");
+  ASSERT_EQ(rotated.status, 200) << rotated.body;
+  std::string answer;
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", before, {}, &answer), 401);
+  EXPECT_NE(answer.find("rotated"), std::string::npos) << answer;
+  std::string after = Mint(R"({"customer_id":"rot-1"})");
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", after), 404);
+  // The new key is the one on disk: a restart keeps honouring it.
+  StopServer();
+  StartServer();
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", after), 404);
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", before), 401);
+  ApiClient recommend = Client(&recommend_);
+  EXPECT_EQ(Call(recommend, "POST", "/v1/eu/shopper-tokens/rotate-key").status, 403);
+}
+
+TEST_F(ShopperTokenTest, AnErasureEndsTheTokensIssuedBeforeIt) {
+  Secret("erased-token-shopper");
+  std::string token = Mint(R"({"customer_id":"erased-token-shopper"})");
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/erased-token-shopper/consent", token, R"({"purposes":{"marketing":true}})"),
+            200);
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/erased-token-shopper").status, 200);
+  std::string answer;
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/erased-token-shopper/consent", token, R"({"purposes":{"marketing":true}})",
+                   &answer),
+            401)
+      << "a stolen or stale token would bring the erased shopper back";
+  EXPECT_NE(answer.find("before this shopper's erasure"), std::string::npos) << answer;
+  ClientResponse r = Call(admin, "GET", "/v1/eu/customers/erased-token-shopper/consent");
+  EXPECT_EQ(r.status, 404) << "nothing was recreated: " << r.body;
+}
+
+TEST_F(ShopperTokenTest, ATokenRecordsOnlyTheShoppersOwnDecisions) {
+  std::string token = Mint(R"({"customer_id":"source-1"})");
+  std::string answer;
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/source-1/consent", token,
+                   R"({"purposes":{"marketing":true},"source":"store_kiosk"})", &answer),
+            403);
+  EXPECT_EQ(JStr(answer, "/error/field"), "source");
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/source-1/consent", token, R"({"purposes":{"marketing":true}})", &answer),
+            200);
+  EXPECT_EQ(JStr(answer, "/history/0/source"), "privacy_center") << answer;
+}
+
+// An ingest key is what a web or app tracker carries: anyone can read it
+// from the page. It must not be able to claim a customer for an anonymous
+// id whose token the attacker holds.
+TEST_F(ShopperTokenTest, OnlyTheIdentityScopeLinksIdsAndALinkedAnonymousTokenReachesNothing) {
+  Secret("victim-customer");
+  Secret("attacker-anon");
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", Array({View("v-1", "customer_id", "victim-customer")})).status, 200);
+  ApiClient tracker = Client(&ingest_eu_);
+  std::string link = Array({Object({{"event_id", "hijack-1"},
+                                    {"type", "identify"},
+                                    {"timestamp", "2024-05-01T10:00:00Z"},
+                                    {"customer_id", "victim-customer"},
+                                    {"anonymous_id", "attacker-anon"},
+                                    {"channel", "web"}})});
+  ClientResponse r = Call(tracker, "POST", "/v1/eu/events", link);
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "anonymous_id") << r.body;
+  EXPECT_NE(r.body.find("identity scope"), std::string::npos) << r.body;
+  std::string token = Mint(R"({"anonymous_id":"attacker-anon"})");
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/attacker-anon/data?id_kind=anonymous", token), 404)
+      << "the anonymous id holds nothing of the customer's";
+
+  // The retailer's backend links with the identity scope; the anonymous
+  // id's token then reaches nothing, the customer's token everything.
+  StopServer();
+  NewApiKey backend = AddKey({"ingest", "identity"}, {"eu"});
+  StartServer();
+  ApiClient vouched = Client(&backend);
+  ASSERT_EQ(Call(vouched, "POST", "/v1/eu/events", link).status, 200);
+  token = Mint(R"({"anonymous_id":"attacker-anon"})");
+  std::string answer;
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/attacker-anon/data?id_kind=anonymous", token, {}, &answer), 403);
+  EXPECT_NE(answer.find("signed-in customer"), std::string::npos) << answer;
+  EXPECT_EQ(Status("PUT", "/v1/eu/customers/attacker-anon/consent?id_kind=anonymous", token,
+                   R"({"purposes":{"personalization":true}})"),
+            403)
+      << "a device's token cannot decide for the customer";
+  std::string customer = Mint(R"({"customer_id":"victim-customer"})");
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/victim-customer/data", customer), 200);
+  // Once linked, the tracker may send both ids together again.
+  r = Call(tracker, "POST", "/v1/eu/events",
+           Array({Object({{"event_id", "after-link-1"},
+                          {"type", "view"},
+                          {"timestamp", "2024-05-01T11:00:00Z"},
+                          {"customer_id", "victim-customer"},
+                          {"anonymous_id", "attacker-anon"},
+                          {"channel", "web"},
+                          {"product_id", "p-1"}})}));
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JInt(r.body, "/accepted"), 1);
+}
+
+}  // namespace
+}  // namespace confide
