@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <string>
 
 #include "cli/audit.h"
@@ -23,6 +24,11 @@
 
 namespace confide::cli {
 namespace {
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 namespace fs = std::filesystem;
 
@@ -240,13 +246,21 @@ TEST_F(CliTest, DsarExportThenErase) {
   Status k = RunKeysRotate(rotate, rotated.file());
   ASSERT_TRUE(k.ok()) << k.message();
   EXPECT_EQ(rotated.str().rfind("eu: key version 1 -> 2", 0), 0u) << rotated.str();
+  const std::string token_file = data + "/keys/eu.tokens";
+  std::string before = ReadFile(token_file);
+  rotate.tokens = true;
+  Output tokens;
+  Status t = RunKeysRotate(rotate, tokens.file());
+  ASSERT_TRUE(t.ok()) << t.message();
+  EXPECT_NE(tokens.str().find("every shopper token issued before is refused"), std::string::npos) << tokens.str();
+  EXPECT_NE(ReadFile(token_file), before) << "a new token key on disk";
   AuditVerifyFlags verify;
   verify.config = DataDir(data);
   verify.region = "eu";
   Output audit;
   Status a = RunAuditVerify(verify, audit.file());
   ASSERT_TRUE(a.ok()) << a.message();
-  EXPECT_EQ(audit.str().rfind("eu: 3 records, chain intact", 0), 0u) << audit.str();
+  EXPECT_EQ(audit.str().rfind("eu: 4 records, chain intact", 0), 0u) << audit.str();
 }
 
 TEST_F(SuggestionsCli, ExportsAFileAndASummary) {

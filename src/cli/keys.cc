@@ -37,6 +37,16 @@ Status RunKeysRotate(const KeysRotateFlags& flags, std::FILE* out) {
   if (!config.ok()) return config.status();
   auto cell = OpenCell(*config, flags.region);
   if (!cell.ok()) return cell.status();
+  if (flags.tokens) {
+    auto key_id = (*cell)->RotateTokenKey();
+    if (!key_id.ok()) return Prefixed(flags.region + ": ", key_id.status());
+    auto logged = (*cell)->audit().Append(AuditAction::kKeyOperation, "cli", "", "", "token key rotated to " + *key_id,
+                                          NowMicros());
+    if (!logged.ok()) return Prefixed("audit log: ", logged.status());
+    std::fprintf(out, "%s: token key %s; every shopper token issued before is refused\n", flags.region.c_str(),
+                 key_id->c_str());
+    return {};
+  }
   auto r = (*cell)->RotateKeys();
   if (!r.ok()) return Prefixed(flags.region + ": ", r.status());
   auto logged = (*cell)->audit().Append(

@@ -24,10 +24,13 @@ Status RunKeysNew(const KeysNewFlags& flags, std::FILE* out);
 struct KeysRotateFlags {
   ConfigFlags config;
   std::string region;
+  bool tokens = false;  // rotate the shopper-token key instead (crypto/token_keys.h)
 };
 
 // Re-wraps every shopper data key of the region under a new region key,
-// audits it and prints "REGION: key version A -> B, ...". The region must
+// audits it and prints "REGION: key version A -> B, ..."; with `tokens`,
+// replaces the region's shopper-token key instead, so that every token
+// issued before is refused, and prints the new key id. The region must
 // already have data (kNotFound otherwise; nothing is created). Opens the
 // region's cell exclusively: kUnavailable while a server holds it.
 Status RunKeysRotate(const KeysRotateFlags& flags, std::FILE* out);

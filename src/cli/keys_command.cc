@@ -20,6 +20,8 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
   static KeysRotateFlags rotate_flags;
   AddConfigFlags(*rotate, rotate_flags.config, false);
   rotate->add_option("--region", rotate_flags.region, "the region whose key rotates")->required();
+  rotate->add_flag("--tokens", rotate_flags.tokens,
+                   "rotate the shopper-token key instead: every token issued before is refused");
   rotate->callback([&exit_code] { exit_code = ExitCode(RunKeysRotate(rotate_flags, stdout)); });
 }
 
