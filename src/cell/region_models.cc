@@ -64,10 +64,13 @@ Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
     }
     return Status();
   };
-  Status read = cell_.ForEachGrantedHistory(Purpose::kPersonalization, add);
+  // Shared models learn from a shopper's history only with a
+  // model_improvement grant (TCF purpose 10): personalization is serving the
+  // shopper their own answer, which reads their history at request time.
+  Status read = cell_.ForEachGrantedHistory(Purpose::kModelImprovement, add);
   if (!read.ok()) return read;
   if (progress) {
-    progress("training on " + std::to_string(set.activities.size()) + " shoppers with a personalization grant, " +
+    progress("training on " + std::to_string(set.activities.size()) + " shoppers with a model_improvement grant, " +
              std::to_string(events) + " events, " + std::to_string(set.items.size()) + " items");
   }
   auto models = TrainModelSet(set, options, progress);

@@ -16,15 +16,16 @@ namespace {
 namespace fs = std::filesystem;
 
 // What a consent banner would have collected: 7 shoppers in 10 allow
-// personalization, 4 in 10 marketing (deterministic by id).
+// personalization, 6 in 10 the use of their history to improve the models,
+// 4 in 10 marketing (deterministic by id).
 void WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
   std::ofstream out(path);
-  out << "customer_id,timestamp,personalization,marketing,source,policy_version\n";
+  out << "customer_id,timestamp,personalization,model_improvement,marketing,source,policy_version\n";
   for (uint64_t i = 1; i <= shoppers; ++i) {
     char id[16];
     std::snprintf(id, sizeof id, "C%07llu", static_cast<unsigned long long>(i));
     out << id << "," << FormatRfc3339(start) << "," << (i % 10 < 7 ? "true" : "false") << ","
-        << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
+        << (i % 10 < 6 ? "true" : "false") << "," << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
   }
 }
 
@@ -53,7 +54,7 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
   std::fprintf(out, "Importing %s consent choices\n", region.region.c_str());
   auto recorded = ImportFile(**cell, o);
   if (!recorded.ok()) return recorded.status();
-  std::fprintf(out, "Training %s recommendations (through personalization grants only)\n", region.region.c_str());
+  std::fprintf(out, "Training %s recommendations (from shoppers who allow model_improvement only)\n", region.region.c_str());
   std::fflush(out);
   RegionModels models(**cell, config.recommend);
   auto version = models.Train();

@@ -111,9 +111,11 @@ class RecommendationsTest : public ServerFixture {
     }
   }
 
+  // Personalization and the use of the history for the shared models.
   void Grant(const std::string& region, const std::string& shopper, bool personalization) {
+    const std::string v = personalization ? "true" : "false";
     auto r = Send(admin_, "PUT", "/v1/" + region + "/customers/" + shopper + "/consent",
-                  std::string(R"({"purposes":{"personalization":)") + (personalization ? "true" : "false") + "}}");
+                  R"({"purposes":{"personalization":)" + v + R"(,"model_improvement":)" + v + "}}");
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
@@ -125,7 +127,7 @@ class RecommendationsTest : public ServerFixture {
 };
 
 TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEveryRequest) {
-  // eu is opt_in: nobody has granted personalization, so there is nothing to learn from.
+  // eu is opt_in: nobody has granted model_improvement, so there is nothing to learn from.
   std::string failed = Train("eu");
   EXPECT_NE(failed.find(R"("state":"failed")"), std::string::npos) << failed;
   EXPECT_NE(failed.find("no purchase to learn from"), std::string::npos) << failed;
@@ -135,9 +137,16 @@ TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEvery
   EXPECT_EQ(none.version, 0u);
 
   for (int s = 0; s < 12; s += 2) Grant("eu", "fan-" + std::to_string(s), true);
+  // Personalization alone is the shopper's own answer, not the shared models.
+  for (const char* s : {"fan-3", "fan-5"})
+    ASSERT_EQ(Send(admin_, "PUT", std::string("/v1/eu/customers/") + s + "/consent",
+                   R"({"purposes":{"personalization":true,"model_improvement":false}})")
+                  .status,
+              200);
   std::string trained = Train("eu");
   EXPECT_NE(trained.find(R"("state":"succeeded")"), std::string::npos) << trained;
-  EXPECT_NE(trained.find(R"("shoppers":6)"), std::string::npos) << "only the six granted shoppers: " << trained;
+  EXPECT_NE(trained.find(R"("shoppers":6)"), std::string::npos)
+      << "only the six shoppers who allow model_improvement: " << trained;
 
   // Without a grant: best sellers, not personalized.
   Reply anonymous = Get("/v1/eu/customers/fan-1/recommendations?k=4");
