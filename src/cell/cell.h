@@ -31,8 +31,10 @@ namespace confide {
 struct IngestOutcome {
   enum class Kind : uint8_t { kStored, kDuplicate, kRejected };
   Kind kind = Kind::kStored;
-  std::string field;   // kRejected: the field at fault
-  std::string reason;  // kRejected: why
+  // kRejected: the field at fault and why. kStored with a reason: a
+  // warning (the event was stored, but not all it asked for was done).
+  std::string field;
+  std::string reason;
 };
 
 // What Confide knows about one shopper, summarised (not the raw history).
@@ -76,9 +78,11 @@ class Cell {
   // shopper (creating shoppers and linking identifiers as needed), drops
   // event ids the shopper's group already holds (kDuplicate), seals
   // payloads under the shopper's data key.
-  // Returns one outcome per event in input order; kRejected for identity
-  // conflicts (a loyalty or anonymous id already linked to another
-  // customer), for an event dated before an erasure of one of its
+  // Returns one outcome per event in input order. An event whose loyalty
+  // or anonymous id is already linked to another customer (a shared card
+  // or device) is stored under its customer id alone, with a warning: only
+  // the link is refused. kRejected for an event linking two customers
+  // without a customer id of its own, for an event dated before an erasure of one of its
   // identifiers' shoppers (reason "erased: ..."), and, unless
   // options.may_link, for an event whose identifiers are not already one
   // shopper's (a link is a claim that two ids are one person: only the

@@ -167,22 +167,33 @@ TEST_F(CellTest, ConcurrentBatchesWithSharedIdsStoreEachEventOnce) {
   EXPECT_EQ(cell_->shoppers(), 10u);
 }
 
-TEST_F(CellTest, LinkingTwoCustomersIsRejectedAndNamed) {
+// A loyalty card two customers share (a household) is a link the second
+// customer cannot make: their event is stored under their customer id
+// alone, with a warning naming the card; nothing of the first customer moves.
+TEST_F(CellTest, ASharedCardStoresTheEventUnderItsCustomerAndRefusesOnlyTheLink) {
   Event a = MakeEvent("a", EventType::kIdentify, Channel::kStore, "2025-03-01T10:00:00Z");
   a.id(IdKind::kCustomer) = "C-A";
   a.id(IdKind::kLoyalty) = "L-X";
   a.store_id = "S1";
-  Event b = MakeEvent("b", EventType::kIdentify, Channel::kStore, "2025-03-01T11:00:00Z");
+  Event b = MakeEvent("b", EventType::kStoreVisit, Channel::kStore, "2025-03-01T11:00:00Z");
   b.id(IdKind::kCustomer) = "C-B";
   b.id(IdKind::kLoyalty) = "L-X";
+  b.store_id = "S1";
   auto out = Ingest({a, b});
   EXPECT_EQ(out[0].kind, IngestOutcome::Kind::kStored);
-  ASSERT_EQ(out[1].kind, IngestOutcome::Kind::kRejected);
+  ASSERT_EQ(out[1].kind, IngestOutcome::Kind::kStored);
   EXPECT_EQ(out[1].field, "loyalty_id");
-  EXPECT_FALSE(cell_->GetProfile(IdKind::kCustomer, "C-B")->has_value()) << "a rejected event changes nothing";
-  // Its event id was not consumed: a corrected resend is accepted.
-  b.id(IdKind::kLoyalty) = "L-Y";
-  EXPECT_EQ(Ingest({b})[0].kind, IngestOutcome::Kind::kStored);
+  EXPECT_EQ(out[1].reason.rfind("stored under customer_id; not linked:", 0), 0u) << out[1].reason;
+  auto b_profile = cell_->GetProfile(IdKind::kCustomer, "C-B");
+  ASSERT_TRUE(b_profile.ok() && b_profile->has_value());
+  EXPECT_EQ((*b_profile)->events, 1u);
+  ASSERT_EQ((*b_profile)->linked_ids.size(), 1u) << "the card stays C-A's";
+  EXPECT_EQ((*b_profile)->linked_ids[0].kind, IdKind::kCustomer);
+  auto a_profile = cell_->GetProfile(IdKind::kLoyalty, "L-X");
+  EXPECT_EQ((*a_profile)->events, 1u) << "the card's shopper is C-A, with C-A's event only";
+  auto data = cell_->ReadShopper(IdKind::kCustomer, "C-B");
+  ASSERT_TRUE(data.ok() && data->has_value());
+  EXPECT_TRUE((*data)->events[0].id(IdKind::kLoyalty).empty()) << "the stored event no longer names the card";
 }
 
 // Item 4 of the foundation issue: no plaintext of a shopper's ids or events

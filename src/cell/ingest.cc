@@ -100,6 +100,7 @@ class Cell::Impl::IngestCall {
       }
       auto root = m_.ResolveLocked(ids_[i], [&](IdKind k) { return std::string_view(events_[i].id(k)); },
                                    identity_batch);
+      if (!root.ok() && root.status().code() == Code::kFailedPrecondition) root = ResolveSharedLocked(i, root.status(), identity_batch);
       const Key256* key = root.ok() ? m_.KeyOfLocked(*root) : nullptr;
       if (!root.ok() || !key) {
         const Status why = root.ok() ? Status(Code::kDataLoss, "the shopper has no data key") : root.status();
@@ -142,6 +143,25 @@ class Cell::Impl::IngestCall {
                              "linking identifiers of a shopper needs an API key with the identity scope"};
     }
     return std::nullopt;
+  }
+
+  // An anonymous id or loyalty card already linked to another customer is a
+  // shared device or card: the event is its customer's, stored under the
+  // customer id alone, and only the link is refused (a warning).
+  Result<ShopperKey> ResolveSharedLocked(size_t i, const Status& conflict, WriteBatch& batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
+    Event& e = events_[i];
+    if (e.id(IdKind::kCustomer).empty()) return conflict;
+    std::vector<IdentifierRef> own;
+    for (const auto& id : ids_[i])
+      if (id.kind == IdKind::kCustomer) own.push_back(id);
+    auto root = m_.ResolveLocked(own, [&](IdKind k) { return std::string_view(e.id(k)); }, batch);
+    if (!root.ok()) return root;
+    for (size_t k = 0; k < kIdKindCount; ++k)
+      if (static_cast<IdKind>(k) != IdKind::kCustomer) e.ids[k].clear();
+    outcomes_[i].field = conflict.field();
+    outcomes_[i].reason = "stored under customer_id; not linked: " + conflict.message();
+    return root;
   }
 
   // In a bulk load, rows held in memory count as stored. They are looked

@@ -39,6 +39,7 @@ HttpResponse Api::PostEvents(Call& call) {
 
   uint64_t accepted = 0;
   std::vector<size_t> duplicates;
+  std::vector<Rejection> warnings;  // stored, with a caveat
   if (!events.empty()) {
     Cell::IngestOptions options;
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
@@ -49,6 +50,7 @@ HttpResponse Api::PostEvents(Call& call) {
       switch (out[i].kind) {
         case IngestOutcome::Kind::kStored:
           ++accepted;
+          if (!out[i].reason.empty()) warnings.push_back({event_index[i], out[i].field, out[i].reason});
           break;
         case IngestOutcome::Kind::kDuplicate:
           duplicates.push_back(event_index[i]);
@@ -74,6 +76,7 @@ HttpResponse Api::PostEvents(Call& call) {
   for (size_t index : duplicates) w.Uint(index);
   w.EndArray();
   WriteRejections(w, rejected);
+  if (!warnings.empty()) WriteRejections(w, warnings, "warnings");
   w.EndObject();
   return Json(none ? 400 : 200, w.Take());
 }

@@ -123,7 +123,7 @@ TEST_F(ServerTest, JsonValuesOfTheWrongTypeAreRejectedNamingTheField) {
   EXPECT_EQ(Call(c, "GET", "/v1/eu/products/typed-p").status, 404);
 }
 
-TEST_F(ServerTest, IdentityConflictIsRejectedByIndex) {
+TEST_F(ServerTest, ASharedCardIsStoredUnderEachCustomerWithAWarning) {
   ApiClient c = Client(&admin_);  // links need the identity scope
   Secret("cust-conflict-a");
   Secret("cust-conflict-b");
@@ -141,10 +141,15 @@ TEST_F(ServerTest, IdentityConflictIsRejectedByIndex) {
       Call(c, "POST", "/v1/eu/events",
            Array({identify("i-1", "cust-conflict-a"), identify("i-2", "cust-conflict-b")}));
   ASSERT_EQ(r.status, 200) << r.body;
-  EXPECT_EQ(JInt(r.body, "/accepted"), 1);
-  ASSERT_EQ(JLen(r.body, "/rejected"), 1u);
-  EXPECT_EQ(JInt(r.body, "/rejected/0/index"), 1);
-  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "loyalty_id");
+  EXPECT_EQ(JInt(r.body, "/accepted"), 2) << "a shared card: the second customer's event is stored as theirs";
+  EXPECT_EQ(JLen(r.body, "/rejected"), 0u);
+  ASSERT_EQ(JLen(r.body, "/warnings"), 1u) << r.body;
+  EXPECT_EQ(JInt(r.body, "/warnings/0/index"), 1);
+  EXPECT_EQ(JStr(r.body, "/warnings/0/field"), "loyalty_id");
+  ApiClient admin = Client(&admin_);
+  r = Call(admin, "GET", "/v1/eu/customers/loyal-conflict-x/profile?id_kind=loyalty");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JLen(r.body, "/linked_ids/customer_id"), 1u) << "the card was not moved: " << r.body;
 }
 
 TEST_F(ServerTest, BatchWithNoValidEventIs400WithTheSameShape) {

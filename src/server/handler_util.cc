@@ -5,10 +5,10 @@
 namespace confide {
 namespace handler_util {
 
-void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected) {
+void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected, std::string_view member) {
   std::stable_sort(rejected.begin(), rejected.end(),
                    [](const Rejection& a, const Rejection& b) { return a.index < b.index; });
-  w.Key("rejected").BeginArray();
+  w.Key(member).BeginArray();
   for (const Rejection& r : rejected) {
     w.BeginObject();
     w.Key("index").Uint(r.index);

@@ -50,8 +50,8 @@ struct Rejection {
   std::string reason;
 };
 
-// Writes "rejected": [...] in index order (sorts `rejected`).
-void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected);
+// Writes "rejected": [...] (or another `member`) in index order (sorts `rejected`).
+void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected, std::string_view member = "rejected");
 
 // A JSON response with this status and body.
 HttpResponse Json(int status, std::string body);

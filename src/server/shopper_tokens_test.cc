@@ -142,7 +142,8 @@ TEST_F(ShopperTokenTest, OnlyTheIdentityScopeLinksIdsAndALinkedAnonymousTokenRea
   std::string customer = Mint(R"({"customer_id":"victim-customer"})");
   EXPECT_EQ(Status("GET", "/v1/eu/customers/victim-customer/data", customer), 200);
   // Once linked, the tracker may send both ids together again.
-  r = Call(tracker, "POST", "/v1/eu/events",
+  ApiClient tracker_again = Client(&ingest_eu_);  // of the restarted server
+  r = Call(tracker_again, "POST", "/v1/eu/events",
            Array({Object({{"event_id", "after-link-1"},
                           {"type", "view"},
                           {"timestamp", "2024-05-01T11:00:00Z"},
