@@ -21,7 +21,6 @@ namespace confide {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using cli::Thousands;
 
 class ProgressBar {
  public:
