@@ -58,6 +58,10 @@ struct MemberKeys {
   std::vector<Member, WipingAllocator<Member>> members;
 };
 
+// Decrypted bytes gathered by appending: what the buffer outgrows is wiped
+// before it is freed (Wipe it when done).
+using PlainBuffer = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+
 // Overwrites every secret `keys` holds (the lead's RegionKeys has no
 // destructor that does).
 void WipeRegionKeys(RegionKeys& keys);
