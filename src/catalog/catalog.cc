@@ -187,7 +187,7 @@ Catalog::~Catalog() = default;
 
 Status Catalog::LoadMirror() {
   if (mirrored_.load(std::memory_order_acquire)) return {};
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   if (mirrored_.load(std::memory_order_relaxed)) return {};
   CONFIDE_RETURN_IF_ERROR(ForEachProduct([&](const Product& p) { return mirror_->Put(p), true; }));
   CONFIDE_RETURN_IF_ERROR(ForEachStore([&](const StoreLocation& s) { return mirror_->Put(s), true; }));
@@ -208,7 +208,7 @@ Status Catalog::LoadMirror() {
 Status Catalog::PutProducts(const std::vector<Product>& products) {
   WriteBatch b;
   for (const auto& p : products) b.Put(Family::kProducts, p.id, EncodeProduct(p));
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   if (mirrored_.load(std::memory_order_relaxed)) {
     for (const auto& p : products) mirror_->Put(p);
@@ -219,7 +219,7 @@ Status Catalog::PutProducts(const std::vector<Product>& products) {
 Status Catalog::PutStores(const std::vector<StoreLocation>& stores) {
   WriteBatch b;
   for (const auto& s : stores) b.Put(Family::kStores, s.id, EncodeStore(s));
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   Status written = store_.Write(b);
   stores_version_.fetch_add(1, std::memory_order_acq_rel);
   CONFIDE_RETURN_IF_ERROR(written);
@@ -237,7 +237,7 @@ Status Catalog::PutInventory(const std::vector<InventoryLevel>& levels) {
     b.Put(Family::kInventory, InventoryKey(l.location, l.product_id), q);
     b.Put(Family::kStock, InventoryKey(l.product_id, l.location), q);
   }
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   if (mirrored_.load(std::memory_order_relaxed)) {
     for (const auto& l : levels) mirror_->Put(l);

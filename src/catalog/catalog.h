@@ -6,11 +6,12 @@
 // naming the field. Catalog is thread-safe.
 #pragma once
 
+#include <absl/synchronization/mutex.h>
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -127,7 +128,9 @@ class Catalog {
  private:
   Store& store_;
   std::atomic<uint64_t> stores_version_{1};
-  std::mutex write_mu_;  // orders store writes and mirror updates alike, and the load
+  // Orders store writes and mirror updates alike, and the load. (The
+  // mirror locks itself; this lock guards no field.)
+  absl::Mutex write_mu_;
   std::atomic<bool> mirrored_{false};
   std::unique_ptr<CatalogMirror> mirror_;
 };

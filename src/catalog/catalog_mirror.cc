@@ -1,11 +1,9 @@
 #include "catalog/catalog_mirror.h"
 
-#include <mutex>
-
 namespace confide {
 
 void CatalogMirror::Put(const Product& product) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto column = columns_.find(product.id);
   products_.insert_or_assign(product.id, Held{product, column == columns_.end() ? UINT32_MAX : column->second});
 }
@@ -19,12 +17,12 @@ uint32_t CatalogMirror::Column(const std::string& product_id) {
 }
 
 void CatalogMirror::Put(const StoreLocation& store) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   stores_.insert_or_assign(store.id, store);
 }
 
 void CatalogMirror::Put(const InventoryLevel& level) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   uint32_t column = Column(level.product_id);
   auto it = levels_.find(level.location);
   if (it == levels_.end()) it = levels_.emplace(level.location, std::vector<int64_t>()).first;
@@ -34,14 +32,14 @@ void CatalogMirror::Put(const InventoryLevel& level) {
 }
 
 std::optional<Product> CatalogMirror::FindProduct(std::string_view id) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = products_.find(id);
   if (it == products_.end()) return std::nullopt;
   return it->second.product;
 }
 
 std::optional<StoreLocation> CatalogMirror::FindStore(std::string_view id) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = stores_.find(id);
   if (it == stores_.end()) return std::nullopt;
   return it->second;
@@ -55,7 +53,7 @@ std::optional<int64_t> CatalogMirror::LevelAt(std::string_view location, uint32_
 }
 
 std::optional<int64_t> CatalogMirror::FindLevel(std::string_view location, std::string_view product_id) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto column = columns_.find(product_id);
   if (column == columns_.end()) return std::nullopt;
   return LevelAt(location, column->second);
@@ -63,7 +61,7 @@ std::optional<int64_t> CatalogMirror::FindLevel(std::string_view location, std::
 
 std::optional<Catalog::Standing> CatalogMirror::FindStanding(std::string_view product_id,
                                                             std::string_view location) const {
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = products_.find(product_id);
   if (it == products_.end()) return std::nullopt;
   return Catalog::Standing{it->second.product.active, it->second.product.category, LevelAt(location, it->second.column)};

@@ -12,9 +12,11 @@
 // Thread-safe: readers share a lock; writers take it alone.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <cstdint>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,18 +41,20 @@ class CatalogMirror {
  private:
   static constexpr int64_t kNoLevel = -1;
 
-  mutable std::shared_mutex mu_;
+  mutable absl::Mutex mu_;
   struct Held {
     Product product;
     uint32_t column = UINT32_MAX;  // in levels_, once the product has a level anywhere
   };
-  uint32_t Column(const std::string& product_id);  // mu_ held alone
-  std::optional<int64_t> LevelAt(std::string_view location, uint32_t column) const;  // mu_ held
+  uint32_t Column(const std::string& product_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  std::optional<int64_t> LevelAt(std::string_view location, uint32_t column) const ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
-  StringMap<Held> products_;
-  StringMap<StoreLocation> stores_;
-  StringMap<uint32_t> columns_;              // product id -> index into each location's levels (products or not)
-  StringMap<std::vector<int64_t>> levels_;  // location -> quantity per column, kNoLevel where none
+  StringMap<Held> products_ ABSL_GUARDED_BY(mu_);
+  StringMap<StoreLocation> stores_ ABSL_GUARDED_BY(mu_);
+  // product id -> index into each location's levels (products or not)
+  StringMap<uint32_t> columns_ ABSL_GUARDED_BY(mu_);
+  // location -> quantity per column, kNoLevel where none
+  StringMap<std::vector<int64_t>> levels_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace confide

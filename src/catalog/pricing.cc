@@ -206,10 +206,10 @@ Status PriceList::Put(std::vector<PriceRule> rules, Micros now) {
     r.recorded = now;
     b.Put(Family::kPrices, RuleKey(r.product_id, r.id), EncodeRule(r));
   }
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   if (mirrored_.load(std::memory_order_relaxed)) {
-    std::unique_lock mirror(mu_);
+    absl::MutexLock mirror(&mu_);
     for (const PriceRule& r : rules) Mirror(r);
   }
   return {};
@@ -224,17 +224,20 @@ void PriceList::Mirror(const PriceRule& rule) {
 
 Status PriceList::LoadMirror() {
   if (mirrored_.load(std::memory_order_acquire)) return {};
-  std::lock_guard lock(write_mu_);
+  absl::MutexLock lock(&write_mu_);
   if (mirrored_.load(std::memory_order_relaxed)) return {};
-  std::unique_lock mirror(mu_);
-  CONFIDE_RETURN_IF_ERROR(ForEach([&](const PriceRule& r) { return Mirror(r), true; }));
+  absl::MutexLock mirror(&mu_);
+  CONFIDE_RETURN_IF_ERROR(ForEach([&](const PriceRule& r) {
+    mu_.AssertHeld();  // held around the scan
+    return Mirror(r), true;
+  }));
   mirrored_.store(true, std::memory_order_release);
   return {};
 }
 
 Result<std::vector<PriceRule>> PriceList::RulesOf(std::string_view product_id) {
   CONFIDE_RETURN_IF_ERROR(LoadMirror());
-  std::shared_lock lock(mu_);
+  absl::ReaderMutexLock lock(&mu_);
   auto it = by_product_.find(product_id);
   if (it == by_product_.end()) return std::vector<PriceRule>();
   return it->second;

@@ -18,11 +18,12 @@
 // PriceBook is a read-only snapshot, safe to share between threads.
 #pragma once
 
-#include <cstdint>
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <atomic>
+#include <cstdint>
 #include <functional>
-#include <mutex>
-#include <shared_mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -102,13 +103,14 @@ class PriceList {
 
  private:
   Status LoadMirror();
-  void Mirror(const PriceRule& rule);  // with mu_ held alone
+  void Mirror(const PriceRule& rule) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   Store& store_;
-  std::mutex write_mu_;  // orders store writes and mirror updates, and the load
+  // Orders store writes and mirror updates, and the load.
+  absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::atomic<bool> mirrored_{false};
-  mutable std::shared_mutex mu_;
-  StringMap<std::vector<PriceRule>> by_product_;
+  mutable absl::Mutex mu_;
+  StringMap<std::vector<PriceRule>> by_product_ ABSL_GUARDED_BY(mu_);
 };
 
 class PriceBook {

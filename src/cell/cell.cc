@@ -16,12 +16,18 @@ ConsentRecord GpcRecord(Micros at, std::string_view user_agent) {
   return record;
 }
 
-Cell::Impl::~Impl() {
-  absl::MutexLock lock(&identity_mu);
-  for (auto& [shopper, key] : data_keys) Wipe(key);
+void WipeRegionKeys(RegionKeys& keys) {
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   Wipe(keys.kek);
   Wipe(keys.pseudonym_key);
+}
+
+Cell::Impl::~Impl() {
+  {
+    absl::MutexLock lock(&identity_mu);
+    for (auto& [shopper, key] : data_keys) Wipe(key);
+    WipeRegionKeys(keys);
+  }
   absl::MutexLock token_lock(&token_mu);
   Wipe(token_key.key);
 }
@@ -32,6 +38,7 @@ Status Cell::Impl::LoadDataKeys() {
     auto dek = UnwrapDataKey(keys, v, k);
     if (!dek.ok()) return Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
     data_keys.emplace(Key128(k), *dek);
+    Wipe(*dek);  // the map's copy is the one kept
     return true;
   });
 }
@@ -166,13 +173,19 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   // A fresh root key could open none of the data keys already stored.
   auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
   if (!keys.ok()) return keys.status();
+  // Copied into impl below; this copy goes whichever way Open returns.
+  struct WipeOnReturn {
+    RegionKeys& keys;
+    ~WipeOnReturn() { WipeRegionKeys(keys); }
+  } wipe_loaded{*keys};
   impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
   auto token_key = LoadOrCreateTokenKey(key_dir, region.id);
   if (!token_key.ok()) return token_key.status();
   {
     absl::MutexLock lock(&impl->token_mu);
-    impl->token_key = std::move(*token_key);
+    impl->token_key = *token_key;
   }
+  Wipe(token_key->key);
   impl->catalog = std::make_unique<Catalog>(*impl->store);
   impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());

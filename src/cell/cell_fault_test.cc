@@ -112,6 +112,43 @@ TEST_F(CellFaultTest, AfterAFailedIdentityWriteTheRegionTakesNoWritesUntilReopen
   EXPECT_EQ(EventsOf("Z"), 1);
 }
 
+// A write that lands but is reported failed: the cell cannot tell what
+// the store holds, so after the identity write of a new shopper it refuses
+// shopper writes as diverged; reopened, it reads what landed and takes
+// writes again. Events that landed so are found by a retry: stored once.
+TEST_F(CellFaultTest, AWriteAppliedButReportedFailedDivergesTheRegionUntilReopened) {
+  Open();
+  faults_->ApplyThenFailStep(1);  // the new shopper's identity records
+  auto first = cell_->Ingest({Purchase("Y-1", "Y", "AY")});
+  ASSERT_FALSE(first.ok());
+  EXPECT_EQ(first.status().code(), Code::kIoError);
+  auto refused = cell_->Ingest({Purchase("X-1", "X")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable);
+  EXPECT_NE(refused.status().message().find("reopened"), std::string::npos) << refused.status().message();
+  ConsentRecord grant;
+  grant.timestamp = NowMicros();
+  grant.source = ConsentSource::kApi;
+  grant.purposes[static_cast<size_t>(Purpose::kMarketing)] = true;
+  EXPECT_EQ(cell_->RecordConsent(IdKind::kCustomer, "Y", grant).status().code(), Code::kUnavailable);
+
+  Open();  // reopens cleanly over what landed
+  EXPECT_EQ(EventsOf("Y"), 0) << "the shopper's identity landed, none of its events";
+  ASSERT_TRUE(cell_->Ingest({Purchase("Y-1", "Y", "AY")}).ok()) << "reopened, it takes writes again";
+  EXPECT_EQ(EventsOf("Y"), 1);
+
+  // The events write of a known shopper lands but is reported failed: no
+  // divergence (memory was not ahead), and a retry finds them stored.
+  faults_->ApplyThenFailStep(1);
+  ASSERT_FALSE(cell_->Ingest({Purchase("Y-2", "Y")}).ok());
+  auto retry = cell_->Ingest({Purchase("Y-2", "Y")});
+  ASSERT_TRUE(retry.ok()) << retry.status().ToString();
+  ASSERT_EQ(retry->size(), 1u);
+  EXPECT_EQ((*retry)[0].kind, IngestOutcome::Kind::kDuplicate);
+  Open();
+  EXPECT_EQ(EventsOf("Y"), 2);
+}
+
 TEST_F(CellFaultTest, ABulkLoadCutAtAnyCommitLeavesNothingHalfVisible) {
   for (uint64_t step = 1; step <= 3; ++step) {
     Open();

@@ -52,16 +52,20 @@ using DataKeyMap = absl::flat_hash_map<Key128, Key256, Key128Hash, Key128Eq,
                                        WipingAllocator<std::pair<const Key128, Key256>>>;
 
 // A group's members with copies of their data keys, for reading outside
-// identity_mu. Wipes the copies when it goes.
+// identity_mu. The copies are wiped wherever the vector lets go of them:
+// when it grows, is assigned over, or goes.
 struct MemberKeys {
-  std::vector<std::pair<ShopperKey, Key256>> members;
-  MemberKeys() = default;
-  MemberKeys(MemberKeys&&) = default;
-  MemberKeys& operator=(MemberKeys&&) = default;
-  ~MemberKeys() {
-    for (auto& [member, key] : members) Wipe(key);
-  }
+  using Member = std::pair<ShopperKey, Key256>;
+  std::vector<Member, WipingAllocator<Member>> members;
 };
+
+// Decrypted bytes gathered by appending: what the buffer outgrows is wiped
+// before it is freed (Wipe it when done).
+using PlainBuffer = std::basic_string<char, std::char_traits<char>, WipingAllocator<char>>;
+
+// Overwrites every secret `keys` holds (the lead's RegionKeys has no
+// destructor that does).
+void WipeRegionKeys(RegionKeys& keys);
 
 // The ledger record a Global Privacy Control signal makes: a marketing refusal.
 ConsentRecord GpcRecord(Micros at, std::string_view user_agent);

@@ -24,7 +24,7 @@ Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
     bool operator<(const Held& o) const { return std::tie(time, offset) < std::tie(o.time, o.offset); }
   };
   std::vector<Held> held;
-  std::string plain;
+  PlainBuffer plain;  // grows record by record
   Status s = m.ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view record) {
     auto header = PeekEvent(record);
     if (!header.ok()) return header.status();

@@ -14,8 +14,9 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
     r.old_version = m.keys.kek_version;
     auto staged = AddRegionKek(m.keys);
     if (!staged.ok()) return staged.status();
-    Wipe(m.keys.kek);
+    WipeRegionKeys(m.keys);       // assigning over them would free the retired KEKs unwiped
     m.keys = std::move(*staged);  // shoppers created from now on are wrapped under the new KEK
+    WipeRegionKeys(*staged);      // moved from: the arrays were copied
     r.new_version = m.keys.kek_version;
     shoppers.reserve(m.data_keys.size());
     for (const auto& [shopper, dek] : m.data_keys) shoppers.push_back(shopper.str());

@@ -85,15 +85,15 @@ bool RegionModels::StartTraining() {
   if (running_.exchange(true)) return false;
   if (worker_.joinable()) worker_.join();  // the previous job is over: it cleared running_
   {
-    std::lock_guard g(job_mu_);
+    absl::MutexLock g(&job_mu_);
     job_ = Job{"running", NowMicros(), 0, "reading histories", "", 0};
   }
   worker_ = std::thread([this] {
     auto version = TrainOnce([this](std::string_view line) {
-      std::lock_guard g(job_mu_);
+      absl::MutexLock g(&job_mu_);
       job_.last_progress = std::string(line);
     });
-    std::lock_guard g(job_mu_);
+    absl::MutexLock g(&job_mu_);
     job_.finished = NowMicros();
     if (version.ok()) {
       job_.state = "succeeded";
@@ -109,7 +109,7 @@ bool RegionModels::StartTraining() {
 }
 
 RegionModels::Job RegionModels::job() const {
-  std::lock_guard g(job_mu_);
+  absl::MutexLock g(&job_mu_);
   return job_;
 }
 

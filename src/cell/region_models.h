@@ -6,9 +6,11 @@
 // runs at a time; Current() never waits for it.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <atomic>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 
@@ -69,8 +71,8 @@ class RegionModels {
   LiveModels live_;
   RankingCache rankings_;
   std::atomic<bool> running_{false};  // a training is under way
-  mutable std::mutex job_mu_;
-  Job job_;
+  mutable absl::Mutex job_mu_;
+  Job job_ ABSL_GUARDED_BY(job_mu_);
   std::thread worker_;
 };
 

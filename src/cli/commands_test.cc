@@ -123,6 +123,27 @@ TEST_F(CliTest, GenerateThenImportRoundTrip) {
   }
 }
 
+// A link planted where a generated file goes is replaced, not followed.
+TEST_F(CliTest, GenerateNeverWritesThroughAPlantedLink) {
+  const fs::path victim = dir_ / "region.key";
+  std::ofstream(victim) << "secret";
+  GenerateFlags generate;
+  generate.options.shoppers = 20;
+  generate.options.stores = 3;
+  generate.options.products = 10;
+  generate.options.days = 3;
+  generate.out_dir = dir_ / "gen";
+  fs::create_directories(generate.out_dir + "/eu");
+  fs::create_symlink(victim, generate.out_dir + "/eu/products.csv");
+  Output generated;
+  Status g = RunGenerate(generate, generated.file());
+  ASSERT_TRUE(g.ok()) << g.message();
+  std::ifstream in(victim);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "secret");
+  EXPECT_FALSE(fs::is_symlink(generate.out_dir + "/eu/products.csv"));
+  EXPECT_GT(fs::file_size(generate.out_dir + "/eu/products.csv"), 0u);
+}
+
 TEST_F(CliTest, GenerateStartsOnTheGivenDay) {
   GenerateFlags flags;
   flags.options.shoppers = 2000;
@@ -281,6 +302,51 @@ TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
   EXPECT_TRUE(fs::exists(out_path));
   std::ifstream written(out_path);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), "");
+}
+
+// The export's hand-off directory is where a planted link would make the
+// export overwrite any file Confide can write (the region key file, say):
+// links at the file's name or at the temporary name the export once used
+// are replaced, never followed, and a directory others can write to is
+// refused, naming it.
+TEST_F(SuggestionsCli, NeverWritesThroughALinkPlantedInTheHandOffDirectory) {
+  const std::string data = dir_ / "data";
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,marketing\nS1,2026-01-01T00:00:00Z,true\n";
+  Output imported;
+  ASSERT_TRUE(Import(data, "consent", dir_ / "consent.csv", imported).ok());
+  const fs::path victim = dir_ / "region.key", handoff = dir_ / "handoff";
+  std::ofstream(victim) << "secret";
+  fs::create_directory(handoff);
+  fs::permissions(handoff, fs::perms::owner_all, fs::perm_options::replace);
+  const std::string out_path = (handoff / "eu.ndjson").string();
+  fs::create_symlink(victim, out_path + ".tmp");
+  fs::create_symlink(victim, out_path);
+  SuggestionsFlags flags;
+  flags.config = DataDir(data);
+  flags.region = "eu";
+  flags.out_path = out_path;
+  Output out;
+  Status s = RunSuggestions(flags, out.file());
+  ASSERT_TRUE(s.ok()) << s.message();
+  auto slurp = [](const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  EXPECT_EQ(slurp(victim), "secret");
+  EXPECT_FALSE(fs::is_symlink(out_path));
+  EXPECT_TRUE(fs::is_regular_file(out_path));
+  EXPECT_EQ(fs::status(out_path).permissions() & fs::perms::all, fs::perms::owner_read | fs::perms::owner_write);
+
+  // Writable by others: refused before anything is read, naming the directory.
+  fs::permissions(handoff, fs::perms::all, fs::perm_options::replace);
+  fs::remove(out_path);
+  fs::create_symlink(victim, out_path);
+  s = RunSuggestions(flags, out.file());
+  EXPECT_EQ(s.code(), Code::kPermissionDenied);
+  EXPECT_NE(s.message().find(handoff.string() + " is writable by group or others"), std::string::npos)
+      << s.message();
+  EXPECT_EQ(slurp(victim), "secret");
+  EXPECT_TRUE(fs::is_symlink(out_path));
 }
 
 }  // namespace

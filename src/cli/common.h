@@ -14,6 +14,7 @@
 
 #include "cell/cell.h"
 #include "core/config.h"
+#include "core/thousands.h"  // Thousands, for the commands' summaries
 
 namespace confide::cli {
 
@@ -48,7 +49,5 @@ Status FlagError(std::string line);
 Status Prefixed(const std::string& prefix, const Status& status);
 // `status` with "--<field>: " in front of its message when it names a field.
 Status OptionError(const Status& status);
-
-std::string Thousands(uint64_t v);
 
 }  // namespace confide::cli

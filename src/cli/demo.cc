@@ -1,11 +1,11 @@
 #include "cli/demo.h"
 
 #include <filesystem>
-#include <fstream>
 
 #include "cell/region_models.h"
 #include "cli/generate.h"
 #include "cli/importer.h"
+#include "core/atomic_file.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
 #include "server/server.h"
@@ -18,15 +18,17 @@ namespace fs = std::filesystem;
 // What a consent banner would have collected: 7 shoppers in 10 allow
 // personalization, 6 in 10 the use of their history to improve the models,
 // 4 in 10 marketing (deterministic by id).
-void WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
-  std::ofstream out(path);
-  out << "customer_id,timestamp,personalization,model_improvement,marketing,source,policy_version\n";
+Status WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
+  std::string out = "customer_id,timestamp,personalization,model_improvement,marketing,source,policy_version\n";
+  const std::string at = FormatRfc3339(start);
   for (uint64_t i = 1; i <= shoppers; ++i) {
-    char id[16];
-    std::snprintf(id, sizeof id, "C%07llu", static_cast<unsigned long long>(i));
-    out << id << "," << FormatRfc3339(start) << "," << (i % 10 < 7 ? "true" : "false") << ","
-        << (i % 10 < 6 ? "true" : "false") << "," << (i % 10 < 4 ? "true" : "false") << ",import,demo-1\n";
+    char line[112];
+    std::snprintf(line, sizeof line, "C%07llu,%s,%s,%s,%s,import,demo-1\n", static_cast<unsigned long long>(i),
+                  at.c_str(), i % 10 < 7 ? "true" : "false", i % 10 < 6 ? "true" : "false",
+                  i % 10 < 4 ? "true" : "false");
+    out += line;
   }
+  return WriteFileAtomically(path.string(), out);
 }
 
 // Imports one generated region into its cell and trains its models.
@@ -47,7 +49,7 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
     std::fputs(("  " + FormatImportSummary(*summary)).c_str(), out);
   }
   fs::path consent = files / region.region / "consent.csv";
-  WriteDemoConsent(consent, region.shoppers, start);
+  CONFIDE_RETURN_IF_ERROR(WriteDemoConsent(consent, region.shoppers, start));
   ImportOptions o;
   o.kind = ImportKind::kConsent;
   o.path = consent.string();
@@ -81,8 +83,7 @@ Status PrepareDemoData(const Config& config, const synth::Options& options, std:
   if (!generated.ok()) return generated.status();
   for (const auto& region : generated->regions)
     CONFIDE_RETURN_IF_ERROR(ImportDemoRegion(config, region, files, options.start, out));
-  std::ofstream(marker) << "imported\n";
-  return {};
+  return WriteFileAtomically(marker.string(), "imported\n");
 }
 
 void PrintDemoWelcome(const std::string& url, const std::string& token, std::FILE* out) {

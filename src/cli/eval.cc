@@ -2,12 +2,12 @@
 
 #include <unistd.h>
 
-#include <cerrno>
 #include <chrono>
-#include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "cell/region_models.h"
+#include "core/atomic_file.h"
 #include "core/json_writer.h"
 #include "evaluate/baselines.h"
 #include "evaluate/evaluator.h"
@@ -53,23 +53,17 @@ class Progress {
   Clock::time_point start_, last_;
 };
 
-// The predictions file: opened before the long steps so a bad path fails
-// at once, and removed if the evaluation then fails.
+// The predictions file: created before the long steps so a bad path fails
+// at once, and in place only if the evaluation succeeds.
 class DumpFile {
  public:
-  ~DumpFile() {
-    if (file_) {
-      std::fclose(file_);
-      if (!kept_) std::filesystem::remove(path_);
-    }
-  }
   Status Open(const std::string& path) {
-    path_ = path;
-    file_ = std::fopen(path.c_str(), "w");
-    if (!file_) return Status(Code::kIoError, "--dump-predictions: " + path + ": " + std::strerror(errno));
+    auto file = AtomicFile::Create(path, 0600);  // shopper ids: for the owner only
+    if (!file.ok()) return Status(file.status().code(), "--dump-predictions: " + file.status().message());
+    file_.emplace(std::move(*file));
     return {};
   }
-  bool is_open() const { return file_ != nullptr; }
+  bool is_open() const { return file_.has_value(); }
 
   // One line per evaluated shopper: {"<id kind>_id": ..., "items": [...]}.
   Status Write(const EvalSet& set, const std::vector<std::vector<uint32_t>>& lists) {
@@ -82,21 +76,16 @@ class DumpFile {
       for (uint32_t item : lists[i]) w.String(set.training.items.id(item));
       w.EndArray();
       w.EndObject();
-      std::string line = w.Take() + "\n";
-      if (std::fwrite(line.data(), 1, line.size(), file_) != line.size())
-        return Status(Code::kIoError, "--dump-predictions: " + path_ + ": " + std::strerror(errno));
+      CONFIDE_RETURN_IF_ERROR(Prefixed(file_->Append(w.Take() + "\n")));
     }
-    int closed = std::fclose(file_);
-    file_ = nullptr;
-    if (closed != 0) return Status(Code::kIoError, "--dump-predictions: " + path_ + ": " + std::strerror(errno));
-    kept_ = true;
-    return {};
+    return Prefixed(file_->Commit());
   }
 
  private:
-  std::string path_;
-  FILE* file_ = nullptr;
-  bool kept_ = false;
+  static Status Prefixed(Status s) {
+    return s.ok() ? s : Status(s.code(), "--dump-predictions: " + s.message());
+  }
+  std::optional<AtomicFile> file_;
 };
 
 std::string Percent(uint64_t done, uint64_t total) {

@@ -1,14 +1,14 @@
 #include "cli/importer.h"
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <deque>
-#include <mutex>
 #include <span>
 #include <thread>
 
@@ -21,7 +21,6 @@ namespace confide {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-using cli::Thousands;
 
 class ProgressBar {
  public:
@@ -88,14 +87,14 @@ class EventSink {
 
   // Blocks while a batch per worker is already waiting.
   void Push(std::vector<Event> batch, std::vector<uint64_t> lines) {
-    std::unique_lock lock(mu_);
-    space_.wait(lock, [&] { return queue_.size() < workers_.size(); });
+    absl::MutexLock lock(&mu_);
+    while (queue_.size() >= workers_.size()) space_.Wait(&mu_);
     queue_.push_back({std::move(batch), std::move(lines), {}});
-    ready_.notify_one();
+    ready_.Signal();
   }
 
   bool failed() {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return !error_.ok();
   }
 
@@ -103,20 +102,20 @@ class EventSink {
   // load; returns the first store error.
   Status Close() {
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (closed_) return error_;
       closed_ = true;
-      ready_.notify_all();
+      ready_.SignalAll();
     }
     for (auto& w : workers_)
       if (w.joinable()) w.join();
     std::vector<Item> held;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       held.swap(unacked_);
     }
     Status ended = cell_.EndBulkLoad();
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     if (error_.ok() && !ended.ok()) error_ = ended;
     if (error_.ok())
       for (const auto& item : held) Count(item);
@@ -124,7 +123,10 @@ class EventSink {
   }
 
   // What the cell said of the stored batches; read after Close().
-  const ImportSummary& outcomes() const { return outcomes_; }
+  ImportSummary outcomes() const {
+    absl::MutexLock lock(&mu_);
+    return outcomes_;
+  }
 
  private:
   struct Item {
@@ -133,8 +135,7 @@ class EventSink {
     std::vector<IngestOutcome> outcomes;
   };
 
-  // mu_ held.
-  void Count(const Item& item) {
+  void Count(const Item& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (size_t i = 0; i < item.outcomes.size(); ++i) {
       const auto& o = item.outcomes[i];
       if (o.kind == IngestOutcome::Kind::kStored) ++outcomes_.accepted;
@@ -149,13 +150,13 @@ class EventSink {
   void Commit() {
     std::vector<Item> covered;
     {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (committing_ || !error_.ok()) return;
       committing_ = true;
       covered.swap(unacked_);
     }
     auto r = cell_.CommitBulkLoad();
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     committing_ = false;
     if (!r.ok()) {
       if (error_.ok()) error_ = r.status();
@@ -168,17 +169,17 @@ class EventSink {
     for (;;) {
       Item item;
       {
-        std::unique_lock lock(mu_);
-        ready_.wait(lock, [&] { return closed_ || !queue_.empty(); });
+        absl::MutexLock lock(&mu_);
+        while (!closed_ && queue_.empty()) ready_.Wait(&mu_);
         if (queue_.empty()) return;
         item = std::move(queue_.front());
         queue_.pop_front();
-        space_.notify_one();
+        space_.Signal();
         if (!error_.ok()) continue;  // after a failure, drain without storing
       }
       auto r = cell_.Ingest(std::move(item.events));
       {
-        std::lock_guard lock(mu_);
+        absl::MutexLock lock(&mu_);
         if (!r.ok()) {
           if (error_.ok()) error_ = r.status();
           continue;
@@ -193,14 +194,14 @@ class EventSink {
 
   Cell& cell_;
   const size_t commit_bytes_;
-  std::mutex mu_;
-  std::condition_variable ready_, space_;
-  std::deque<Item> queue_;
-  std::vector<Item> unacked_;  // ingested, waiting for a commit
-  bool committing_ = false;
-  bool closed_ = false;
-  Status error_;
-  ImportSummary outcomes_;  // guarded by mu_
+  mutable absl::Mutex mu_;
+  absl::CondVar ready_, space_;  // signalled when queue_ grows or closed_ is set; when it shrinks
+  std::deque<Item> queue_ ABSL_GUARDED_BY(mu_);
+  std::vector<Item> unacked_ ABSL_GUARDED_BY(mu_);  // ingested, waiting for a commit
+  bool committing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  Status error_ ABSL_GUARDED_BY(mu_);
+  ImportSummary outcomes_ ABSL_GUARDED_BY(mu_);
   std::array<std::thread, 2> workers_;
 };
 

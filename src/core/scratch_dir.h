@@ -22,6 +22,9 @@ class ScratchDir {
             ("confide-" + std::to_string(::getpid()) + "-" + test->test_suite_name() + "-" + test->name());
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
+    // Ours alone, whatever the umask: the product refuses to write files
+    // into a directory others can write to (core/atomic_file.h).
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
   }
   ~ScratchDir() { std::filesystem::remove_all(path_); }
   ScratchDir(const ScratchDir&) = delete;

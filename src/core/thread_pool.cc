@@ -15,12 +15,12 @@ struct ThreadPool::Loop {
   std::atomic<uint64_t> next{0};                       // the next task to hand out
   std::atomic<bool> failed{false};                     // a call threw: start no more tasks
 
-  std::mutex mu;
-  std::condition_variable idle;  // signalled when `running` drops to 0
-  uint32_t next_worker = 1;      // guarded by mu; 0 is the calling thread
-  uint32_t running = 0;          // helpers inside RunTasks; guarded by mu
-  bool closed = false;           // ParallelFor has returned; guarded by mu
-  std::exception_ptr error;      // the first exception thrown; guarded by mu
+  absl::Mutex mu;
+  absl::CondVar idle;                               // signalled when `running` drops to 0
+  uint32_t next_worker ABSL_GUARDED_BY(mu) = 1;     // 0 is the calling thread
+  uint32_t running ABSL_GUARDED_BY(mu) = 0;         // helpers inside RunTasks
+  bool closed ABSL_GUARDED_BY(mu) = false;          // ParallelFor has returned
+  std::exception_ptr error ABSL_GUARDED_BY(mu);     // the first exception thrown
 };
 
 ThreadPool::ThreadPool(uint32_t workers) {
@@ -30,10 +30,10 @@ ThreadPool::ThreadPool(uint32_t workers) {
 
 ThreadPool::~ThreadPool() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
   }
-  work_.notify_all();
+  work_.SignalAll();
   for (std::thread& thread : threads_) thread.join();
 }
 
@@ -41,8 +41,8 @@ void ThreadPool::WorkerMain() {
   for (;;) {
     std::function<void()> task;
     {
-      std::unique_lock lock(mu_);
-      work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      absl::MutexLock lock(&mu_);
+      while (!stopping_ && queue_.empty()) work_.Wait(&mu_);
       if (queue_.empty()) return;  // stopping, and nothing left to run
       task = std::move(queue_.front());
       queue_.pop_front();
@@ -53,10 +53,10 @@ void ThreadPool::WorkerMain() {
 
 void ThreadPool::Schedule(std::function<void()> task) {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     queue_.push_back(std::move(task));
   }
-  work_.notify_one();
+  work_.Signal();
 }
 
 void ThreadPool::RunTasks(Loop& loop, uint32_t worker) {
@@ -66,7 +66,7 @@ void ThreadPool::RunTasks(Loop& loop, uint32_t worker) {
     try {
       loop.fn(task, worker);
     } catch (...) {
-      std::lock_guard lock(loop.mu);
+      absl::MutexLock lock(&loop.mu);
       if (!loop.error) loop.error = std::current_exception();
       loop.failed.store(true, std::memory_order_relaxed);
     }
@@ -78,14 +78,14 @@ void ThreadPool::RunTasks(Loop& loop, uint32_t worker) {
 void ThreadPool::Help(const std::shared_ptr<Loop>& loop) {
   uint32_t worker;
   {
-    std::lock_guard lock(loop->mu);
+    absl::MutexLock lock(&loop->mu);
     if (loop->closed) return;
     worker = loop->next_worker++;
     ++loop->running;
   }
   RunTasks(*loop, worker);
-  std::lock_guard lock(loop->mu);
-  if (--loop->running == 0) loop->idle.notify_all();
+  absl::MutexLock lock(&loop->mu);
+  if (--loop->running == 0) loop->idle.SignalAll();
 }
 
 void ThreadPool::ParallelFor(uint64_t tasks, const std::function<void(uint64_t, uint32_t)>& fn) {
@@ -97,15 +97,15 @@ void ThreadPool::ParallelFor(uint64_t tasks, const std::function<void(uint64_t, 
   auto loop = std::make_shared<Loop>(tasks, fn);
   const uint64_t helpers = std::min<uint64_t>(tasks - 1, threads_.size());
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (uint64_t i = 0; i < helpers; ++i) queue_.push_back([loop] { Help(loop); });
   }
-  for (uint64_t i = 0; i < helpers; ++i) work_.notify_one();
+  for (uint64_t i = 0; i < helpers; ++i) work_.Signal();
   RunTasks(*loop, 0);
-  std::unique_lock lock(loop->mu);
+  absl::MutexLock lock(&loop->mu);
   // Every task is handed out (or the loop failed): helpers that have not
   // joined yet will find nothing to do, so only those inside are waited for.
-  loop->idle.wait(lock, [&] { return loop->running == 0; });
+  while (loop->running != 0) loop->idle.Wait(&loop->mu);
   loop->closed = true;
   if (loop->error) std::rethrow_exception(loop->error);
 }

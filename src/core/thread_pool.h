@@ -13,12 +13,13 @@
 // concurrently, from any thread, including from inside a task.
 #pragma once
 
-#include <condition_variable>
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -73,10 +74,10 @@ class ThreadPool {
   static void Help(const std::shared_ptr<Loop>& loop);
   void WorkerMain();
 
-  std::mutex mu_;
-  std::condition_variable work_;           // signalled when queue_ grows or stopping_ is set
-  std::deque<std::function<void()>> queue_;  // guarded by mu_
-  bool stopping_ = false;                  // guarded by mu_
+  absl::Mutex mu_;
+  absl::CondVar work_;  // signalled when queue_ grows or stopping_ is set
+  std::deque<std::function<void()>> queue_ ABSL_GUARDED_BY(mu_);
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;       // set in the constructor, joined in the destructor
 };
 

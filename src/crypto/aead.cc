@@ -92,22 +92,21 @@ std::string Seal(const Key256& key, std::string_view plaintext, std::string_view
   return out;
 }
 
-Status OpenTo(const Key256& key, std::string_view sealed, std::string_view ad, std::string& out) {
+namespace aead_internal {
+
+Status OpenInto(const Key256& key, std::string_view sealed, std::string_view ad, char* out) {
   constexpr size_t kNonce = crypto_aead_xchacha20poly1305_ietf_NPUBBYTES;
-  constexpr size_t kTag = crypto_aead_xchacha20poly1305_ietf_ABYTES;
-  if (sealed.size() < kNonce + kTag) return Status(Code::kDataLoss, "sealed record is truncated");
-  out.resize(sealed.size() - kNonce - kTag);
+  static_assert(kSealOverhead == kNonce + crypto_aead_xchacha20poly1305_ietf_ABYTES);
   unsigned long long mlen = 0;
   const auto* nonce = reinterpret_cast<const unsigned char*>(sealed.data());
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-          reinterpret_cast<unsigned char*>(out.data()), &mlen, nullptr, nonce + kNonce,
-          sealed.size() - kNonce, reinterpret_cast<const unsigned char*>(ad.data()), ad.size(),
-          nonce, key.data()) != 0) {
-    out.clear();
+          reinterpret_cast<unsigned char*>(out), &mlen, nullptr, nonce + kNonce, sealed.size() - kNonce,
+          reinterpret_cast<const unsigned char*>(ad.data()), ad.size(), nonce, key.data()) != 0)
     return Status(Code::kDataLoss, "record failed authentication");
-  }
   return {};
 }
+
+}  // namespace aead_internal
 
 Result<std::string> Open(const Key256& key, std::string_view sealed, std::string_view ad) {
   std::string out;
@@ -116,7 +115,6 @@ Result<std::string> Open(const Key256& key, std::string_view sealed, std::string
 }
 
 void Wipe(Key256& key) { sodium_memzero(key.data(), key.size()); }
-void Wipe(std::string& bytes) { sodium_memzero(bytes.data(), bytes.size()); }
 void Wipe(void* bytes, size_t n) { sodium_memzero(bytes, n); }
 
 }  // namespace confide

@@ -120,6 +120,48 @@ TEST_F(CryptoTest, OpenToReplacesTheBufferAndLeavesNoPlaintextOnFailure) {
   EXPECT_EQ(buffer, "");
 }
 
+// A plaintext buffer whose allocations are recorded as they are released.
+using RecordedString = std::basic_string<char, std::char_traits<char>, RecordingAllocator<char>>;
+
+bool AllZero(const std::vector<unsigned char>& bytes) {
+  return std::all_of(bytes.begin(), bytes.end(), [](unsigned char b) { return b == 0; });
+}
+
+TEST_F(CryptoTest, WipeOverwritesTheSpareCapacityToo) {
+  std::vector<unsigned char> released;
+  RecordingAllocator<char> allocator;
+  allocator.released = &released;
+  {
+    RecordedString plain(allocator);
+    plain.assign(100, 'x');  // an earlier, longer plaintext
+    plain.resize(10);        // its tail stays in the spare capacity
+    Wipe(plain);
+    EXPECT_TRUE(plain.empty());
+  }
+  ASSERT_GE(released.size(), 100u);
+  EXPECT_TRUE(AllZero(released));
+}
+
+TEST_F(CryptoTest, OpenToWipesTheBufferItOutgrows) {
+  Key256 k = RandomKey();
+  std::vector<unsigned char> released;
+  RecordingAllocator<char> allocator;
+  allocator.released = &released;
+  RecordedString plain(allocator);
+  ASSERT_TRUE(OpenTo(k, Seal(k, std::string(40, 'p'), "ev/1"), "ev/1", plain).ok());  // on the heap
+  released.clear();
+  ASSERT_TRUE(OpenTo(k, Seal(k, std::string(400, 'q'), "ev/2"), "ev/2", plain).ok());
+  ASSERT_FALSE(released.empty()) << "the buffer grew";
+  EXPECT_TRUE(AllZero(released)) << "the first record's plaintext was freed unwiped";
+  // Failing, it leaves nothing of the last plaintext, spare capacity included.
+  released.clear();
+  ASSERT_EQ(OpenTo(k, Seal(k, "r", "ev/3"), "ev/other", plain).code(), Code::kDataLoss);
+  EXPECT_TRUE(plain.empty());
+  plain.shrink_to_fit();  // hands the old buffer back
+  ASSERT_FALSE(released.empty());
+  EXPECT_TRUE(AllZero(released));
+}
+
 TEST_F(CryptoTest, PseudonymsAreStablePerKeyAndDomain) {
   Pseudonymizer a(RandomKey()), b(RandomKey());
   EXPECT_EQ(a.Of("customer", "17850"), a.Of("customer", "17850"));

@@ -8,7 +8,7 @@
 #include <cstring>
 #include <filesystem>
 
-#include "core/bytes.h"
+#include "core/atomic_file.h"
 #include "crypto/aead.h"
 
 namespace confide {
@@ -59,38 +59,16 @@ Result<std::string> ReadSecretFile(const std::string& path) {
 }
 
 Status WriteSecretFile(const std::string& path, std::string body) {
-  const std::filesystem::path target(path);
-  std::string dir = target.parent_path().string();
-  if (dir.empty()) dir = ".";
+  const std::string dir = std::filesystem::path(path).parent_path().string();
   std::error_code ec;
-  if (!std::filesystem::exists(dir, ec)) {
+  if (!dir.empty() && !std::filesystem::exists(dir, ec)) {
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status(Code::kIoError, dir + ": cannot create: " + ec.message());
     ::chmod(dir.c_str(), 0700);
   }
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-  if (dfd < 0) return IoError(dir, "cannot open the key directory");
-  char suffix[8];
-  RandomBytes(suffix, sizeof suffix);
-  const std::string name = target.filename().string();
-  const std::string tmp = "." + name + "." + HexEncode(std::string_view(suffix, sizeof suffix)) + ".tmp";
-  Status result;
-  const int fd = ::openat(dfd, tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    result = IoError(path, "cannot create a temporary beside it");
-  } else {
-    const bool written = ::write(fd, body.data(), body.size()) == static_cast<ssize_t>(body.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    if (!written || ::renameat(dfd, tmp.c_str(), dfd, name.c_str()) != 0) {
-      result = IoError(path, "cannot write");
-      ::unlinkat(dfd, tmp.c_str(), 0);
-    } else {
-      ::fsync(dfd);
-    }
-  }
-  ::close(dfd);
+  Status written = WriteFileAtomically(path, body, 0600);
   Wipe(body);
-  return result;
+  return written;
 }
 
 }  // namespace confide

@@ -15,10 +15,10 @@ namespace confide {
 // kIoError naming the path. The caller wipes the returned text.
 Result<std::string> ReadSecretFile(const std::string& path);
 
-// Replaces `path` with `body` (then wiped): a temporary of a random name
-// created exclusively (O_EXCL | O_NOFOLLOW, mode 0600) beside it, synced,
-// renamed over it, the directory synced. Creates the directory (0700) if
-// missing. kIoError naming the path.
+// Replaces `path` with `body` (then wiped), mode 0600, through
+// core/atomic_file.h (a temporary created exclusively beside it, never
+// through a planted link, in a directory only this user may write).
+// Creates the directory (0700) if missing. Errors name the path.
 Status WriteSecretFile(const std::string& path, std::string body);
 
 }  // namespace confide

@@ -220,6 +220,27 @@ TEST_F(EvalRetailTest, DumpPredictions) {
             "{\"customer_id\":\"2\",\"items\":[\"B\",\"C\",\"A\"]}\n");
 }
 
+// A link planted at the predictions file's name is replaced, never
+// followed; a directory others can write to is refused, naming it.
+TEST_F(EvalRetailTest, DumpPredictionsNeverWritesThroughALink) {
+  const std::string victim = Write("region.key", "secret");
+  const fs::path out = dir_ / "predictions.ndjson";
+  fs::create_symlink(victim, out);
+  const std::string args = " --model P-TopFreq --protocol cutoff --at 2011-10-01 --k 2" + flags_ + file_;
+  RunResult r = Eval("--dump-predictions " + out.string() + args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(Slurp(victim), "secret");
+  EXPECT_FALSE(fs::is_symlink(out));
+  EXPECT_NE(Slurp(out).find("\"customer_id\":\"1\""), std::string::npos);
+  const fs::path shared = dir_ / "shared";
+  fs::create_directory(shared);
+  fs::permissions(shared, fs::perms::all, fs::perm_options::replace);
+  fs::create_symlink(victim, shared / "p.ndjson");
+  ExpectOneLineError("--dump-predictions " + (shared / "p.ndjson").string() + args,
+                     shared.string() + " is writable by group or others");
+  EXPECT_EQ(Slurp(victim), "secret");
+}
+
 TEST_F(EvalRetailTest, BadArgumentsFailWithOneLine) {
   const std::string out = (dir_ / "predictions.ndjson").string();
   ExpectOneLineError("--protocol cutoff --k 2" + flags_ + file_, "--at");

@@ -4,19 +4,10 @@
 #include <cstdio>
 
 #include "core/json_writer.h"
+#include "core/thousands.h"
 
 namespace confide {
 namespace {
-
-std::string Thousands(uint64_t v) {
-  const std::string digits = std::to_string(v);
-  std::string out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
-    out.push_back(digits[i]);
-  }
-  return out;
-}
 
 std::string Fixed(double v, int decimals, const char* suffix = "") {
   char buf[64];

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "events/event.h"
+#include "testing/codec_damage.h"
 
 namespace confide {
 namespace {
@@ -75,23 +76,6 @@ std::string Encode(const Event& e) {
   return out;
 }
 
-// `bytes` in a heap block of exactly their size, so that a decoder reading
-// past the end reads past the allocation (which a sanitizer build reports).
-class Exact {
- public:
-  explicit Exact(std::string_view bytes) : data_(new char[bytes.size() + 1]), size_(bytes.size()) {
-    std::memcpy(data_.get(), bytes.data(), bytes.size());
-  }
-  std::string_view view() const { return {data_.get(), size_}; }
-
- private:
-  std::unique_ptr<char[]> data_;
-  size_t size_;
-};
-
-// The changes tried on each byte: the lowest bit, the varint continuation
-// bit, every bit.
-constexpr uint8_t kFlips[] = {0x01, 0x80, 0xff};
 
 size_t VarintLength(uint64_t v) {
   size_t n = 1;
@@ -111,14 +95,14 @@ TEST(EventCodec, EveryTruncationIsDataLoss) {
   for (const Event& e : Samples()) {
     const std::string bytes = Encode(e);
     ASSERT_TRUE(DecodeEvent(bytes).ok()) << e.event_id;
-    for (size_t n = 0; n < bytes.size(); ++n) {
-      Exact prefix(std::string_view(bytes).substr(0, n));
-      EXPECT_EQ(DecodeEvent(prefix.view()).status().code(), Code::kDataLoss)
-          << e.event_id << ": " << n << " of " << bytes.size() << " bytes";
-      Event into = e;
-      EXPECT_EQ(DecodeEvent(prefix.view(), into).code(), Code::kDataLoss)
-          << e.event_id << ": " << n << " of " << bytes.size() << " bytes";
-    }
+    ExpectEveryTruncationIsDataLoss(bytes, [](std::string_view b) { return DecodeEvent(b).status(); }, e.event_id);
+    ExpectEveryTruncationIsDataLoss(
+        bytes,
+        [&e](std::string_view b) {
+          Event into = e;
+          return DecodeEvent(b, into);
+        },
+        e.event_id + " (into an event)");
   }
 }
 
@@ -127,7 +111,7 @@ TEST(EventCodec, PeekNeedsTheHeaderAndNeverMisreadsIt) {
   for (const Event& e : Samples()) {
     const std::string bytes = Encode(e);
     for (size_t n = 0; n <= bytes.size(); ++n) {
-      Exact prefix(std::string_view(bytes).substr(0, n));
+      ExactBytes prefix(std::string_view(bytes).substr(0, n));
       auto header = PeekEvent(prefix.view());
       if (n < kHeader) {
         EXPECT_EQ(header.status().code(), Code::kDataLoss) << e.event_id << ": " << n << " bytes";
@@ -148,10 +132,10 @@ TEST(EventCodec, EveryByteChangeIsDataLossOrExactlyAnotherEvent) {
   for (const Event& e : Samples()) {
     const std::string bytes = Encode(e);
     for (size_t i = 0; i < bytes.size(); ++i) {
-      for (uint8_t flip : kFlips) {
+      for (uint8_t flip : kByteFlips) {
         std::string damaged = bytes;
         damaged[i] = static_cast<char>(damaged[i] ^ flip);
-        Exact input(damaged);
+        ExactBytes input(damaged);
         auto got = DecodeEvent(input.view());
         auto header = PeekEvent(input.view());
         if (!got.ok()) {

@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <unordered_map>
 
+#include "core/atomic_file.h"
 #include "core/json_writer.h"
 #include "core/thread_pool.h"
 #include "cell/region_models.h"
@@ -148,30 +149,13 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
 
 Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                              const std::string& path) {
-  std::string tmp = path + ".tmp";
-  // Customer ids in clear: readable by the owner only.
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  std::FILE* f = fd >= 0 && ::fchmod(fd, 0600) == 0 ? ::fdopen(fd, "wb") : nullptr;
-  if (!f) {
-    Status failed(Code::kIoError, path + ": cannot create: " + std::strerror(errno));
-    if (fd >= 0) ::close(fd);
-    return failed;
-  }
-  auto report = ExportSuggestions(cell, models, options, [&](std::string_view line) -> Status {
-    if (std::fwrite(line.data(), 1, line.size(), f) != line.size())
-      return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
-    return {};
-  });
-  bool flushed = std::fflush(f) == 0 && ::fsync(fileno(f)) == 0;
-  std::fclose(f);
-  if (!report.ok()) {
-    std::remove(tmp.c_str());
-    return report.status();
-  }
-  if (!flushed || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return Status(Code::kIoError, path + ": cannot write: " + std::strerror(errno));
-  }
+  // Customer ids in clear: readable by the owner only, and never written
+  // through a link planted in the hand-off directory.
+  auto file = AtomicFile::Create(path, 0600);
+  if (!file.ok()) return file.status();
+  auto report = ExportSuggestions(cell, models, options, [&](std::string_view line) { return file->Append(line); });
+  if (!report.ok()) return report.status();
+  CONFIDE_RETURN_IF_ERROR(file->Commit());
   return report;
 }
 

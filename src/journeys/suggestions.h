@@ -80,8 +80,9 @@ struct ExportReport {
 Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                        const std::function<Status(std::string_view line)>& write);
 
-// Writes the export to `path` atomically (a temporary file renamed over
-// it); errors name the path.
+// Writes the export to `path` atomically and never through a planted link
+// (core/atomic_file.h: a directory others can write to is refused);
+// errors name the path.
 Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                              const std::string& path);
 

@@ -10,6 +10,7 @@
 
 #include "crypto/aead.h"
 #include "privacy/audit_log.h"
+#include "testing/codec_damage.h"
 
 namespace confide {
 namespace {
@@ -55,23 +56,6 @@ std::vector<AuditEntry> Samples() {
   return out;
 }
 
-// `bytes` in a heap block of exactly their size, so that a decoder reading
-// past the end reads past the allocation (which a sanitizer build reports).
-class Exact {
- public:
-  explicit Exact(std::string_view bytes) : data_(new char[bytes.size() + 1]), size_(bytes.size()) {
-    std::memcpy(data_.get(), bytes.data(), bytes.size());
-  }
-  std::string_view view() const { return {data_.get(), size_}; }
-
- private:
-  std::unique_ptr<char[]> data_;
-  size_t size_;
-};
-
-// The changes tried on each byte: the lowest bit, the varint continuation
-// bit, every bit.
-constexpr uint8_t kFlips[] = {0x01, 0x80, 0xff};
 
 void ExpectSame(const AuditEntry& a, const AuditEntry& b) {
   EXPECT_EQ(a.seq, b.seq);
@@ -96,11 +80,8 @@ TEST(AuditEntryCodec, RoundTrips) {
 TEST(AuditEntryCodec, EveryTruncationIsDataLoss) {
   for (const AuditEntry& e : Samples()) {
     const std::string bytes = EncodeAuditEntry(e);
-    for (size_t n = 0; n < bytes.size(); ++n) {
-      Exact prefix(std::string_view(bytes).substr(0, n));
-      EXPECT_EQ(DecodeAuditEntry(prefix.view()).status().code(), Code::kDataLoss)
-          << "seq " << e.seq << ": " << n << " of " << bytes.size() << " bytes";
-    }
+    ExpectEveryTruncationIsDataLoss(bytes, [](std::string_view b) { return DecodeAuditEntry(b).status(); },
+                                    "seq " + std::to_string(e.seq));
   }
 }
 
@@ -111,10 +92,10 @@ TEST(AuditEntryCodec, EveryByteChangeIsDataLossOrExactlyAnotherRecord) {
   for (const AuditEntry& e : Samples()) {
     const std::string bytes = EncodeAuditEntry(e);
     for (size_t i = 0; i < bytes.size(); ++i) {
-      for (uint8_t flip : kFlips) {
+      for (uint8_t flip : kByteFlips) {
         std::string damaged = bytes;
         damaged[i] = static_cast<char>(damaged[i] ^ flip);
-        Exact input(damaged);
+        ExactBytes input(damaged);
         auto got = DecodeAuditEntry(input.view());
         if (!got.ok()) {
           EXPECT_EQ(got.status().code(), Code::kDataLoss);

@@ -141,6 +141,7 @@ Result<AuditEntry> DecodeAuditEntry(std::string_view value) {
 Result<std::unique_ptr<AuditLog>> AuditLog::Open(Store& store) {
   InitCrypto();
   auto log = std::unique_ptr<AuditLog>(new AuditLog(store));
+  absl::MutexLock lock(&log->mu_);  // no one else has it yet; held for the annotations
   log->head_hash_ = ZeroHash();
   auto head = store.Get(Family::kMeta, kAuditHeadKey);
   if (!head.ok()) return head.status();
@@ -208,7 +209,7 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
   e.subject = std::move(subject);
   e.details = std::move(details);
 
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (!damaged_.empty())
     return Status(Code::kDataLoss,
                   "audit log damaged, refusing to append (" + damaged_ + "); run `confide audit verify`");
@@ -305,7 +306,7 @@ Result<AuditLog::Verification> AuditLog::Verify() {
   // to the head is then in the store.
   std::optional<std::string> head;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto got = store_.Get(Family::kMeta, kAuditHeadKey);
     if (!got.ok()) return got.status();
     head = std::move(*got);
@@ -344,7 +345,7 @@ Result<AuditLog::Verification> AuditLog::Verify() {
                 "log truncated: head says " + Num(head_seq) + " records, store ends at record " + Num(last));
   if (prev != v.head_hash)
     return fail(head_seq, "audit head tampered: its hash does not match record " + Num(head_seq));
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto after = FindRecordAfterHead(store_, head_seq, head.has_value());
   if (!after.ok()) return after.status();
   if (*after) return fail((*after)->seq, std::move((*after)->what));
@@ -352,7 +353,7 @@ Result<AuditLog::Verification> AuditLog::Verify() {
 }
 
 uint64_t AuditLog::last_seq() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return head_seq_;
 }
 

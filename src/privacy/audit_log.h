@@ -30,9 +30,11 @@
 // setting names); callers are responsible for that.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -143,10 +145,10 @@ class AuditLog {
   explicit AuditLog(Store& store) : store_(store) {}
 
   Store& store_;
-  mutable std::mutex mu_;
-  uint64_t head_seq_ = 0;  // guarded by mu_
-  std::string head_hash_;  // guarded by mu_
-  std::string damaged_;    // guarded by mu_; why appends are refused
+  mutable absl::Mutex mu_;
+  uint64_t head_seq_ ABSL_GUARDED_BY(mu_) = 0;
+  std::string head_hash_ ABSL_GUARDED_BY(mu_);
+  std::string damaged_ ABSL_GUARDED_BY(mu_);  // why appends are refused
 };
 
 // {"seq":..,"time":"RFC 3339","action":"..","key_id":..,"purpose":..,

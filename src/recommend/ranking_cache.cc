@@ -29,7 +29,7 @@ RankingCache::Shard& RankingCache::ShardOf(const std::string& key) {
 std::shared_ptr<const Ranking> RankingCache::Find(const std::string& key, Micros now) {
   if (per_shard_ > 0) {
     Shard& shard = ShardOf(key);
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     auto it = shard.index.find(key);
     if (it != shard.index.end()) {
       if (now - it->second->stored < ttl_) {
@@ -48,7 +48,7 @@ std::shared_ptr<const Ranking> RankingCache::Find(const std::string& key, Micros
 void RankingCache::Put(const std::string& key, std::shared_ptr<const Ranking> ranking, Micros now) {
   if (per_shard_ == 0) return;
   Shard& shard = ShardOf(key);
-  std::lock_guard lock(shard.mu);
+  absl::MutexLock lock(&shard.mu);
   if (auto it = shard.index.find(key); it != shard.index.end()) {
     shard.lru.erase(it->second);
     shard.index.erase(it);
@@ -66,7 +66,7 @@ RankingCache::Stats RankingCache::stats() const {
   s.hits = hits_.load(std::memory_order_relaxed);
   s.misses = misses_.load(std::memory_order_relaxed);
   for (const Shard& shard : shards_) {
-    std::lock_guard lock(shard.mu);
+    absl::MutexLock lock(&shard.mu);
     s.entries += shard.lru.size();
   }
   return s;

@@ -17,12 +17,14 @@
 // `capacity`. Thread-safe (16 independently locked shards).
 #pragma once
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <array>
 #include <atomic>
 #include <cstdint>
 #include <list>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -56,9 +58,9 @@ class RankingCache {
     Micros stored = 0;
   };
   struct Shard {
-    mutable std::mutex mu;
-    std::list<Entry> lru;  // most recently used first
-    std::unordered_map<std::string_view, std::list<Entry>::iterator> index;  // views of lru's keys
+    mutable absl::Mutex mu;
+    std::list<Entry> lru ABSL_GUARDED_BY(mu);  // most recently used first
+    std::unordered_map<std::string_view, std::list<Entry>::iterator> index ABSL_GUARDED_BY(mu);  // views of lru's keys
   };
   static constexpr size_t kShards = 16;
   Shard& ShardOf(const std::string& key);

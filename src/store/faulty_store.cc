@@ -3,54 +3,60 @@
 namespace confide {
 
 void StoreFaults::FailStepsFrom(uint64_t n) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   fail_from_ = steps_ + n;
 }
+void StoreFaults::ApplyThenFailStep(uint64_t n) {
+  absl::MutexLock lock(&mu_);
+  fail_after_ = steps_ + n;
+}
 void StoreFaults::FailReads(bool on) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   fail_reads_ = on;
 }
 void StoreFaults::HoldUnsynced(bool on) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   hold_unsynced_ = on;
 }
 void StoreFaults::DropUnsynced() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   held_.clear();
 }
 void StoreFaults::Heal() {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   fail_from_ = 0;
+  fail_after_ = 0;
   fail_reads_ = false;
 }
 uint64_t StoreFaults::steps() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return steps_;
 }
 
 void StoreFaults::OnStep(std::function<void(uint64_t)> fn) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   on_step_ = std::move(fn);
 }
 
-Status StoreFaults::Step() {
+Status StoreFaults::Step(bool& fail_after) {
   std::function<void(uint64_t)> hook;
   uint64_t step;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     hook = on_step_;
     step = steps_ + 1;
   }
   if (hook) hook(step);
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++steps_;
+  fail_after = steps_ == fail_after_;
   if (fail_from_ != 0 && steps_ >= fail_from_)
     return Status(Code::kIoError, "injected fault: step " + std::to_string(steps_) + " failed");
   return {};
 }
 
 Status StoreFaults::Read() const {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   return fail_reads_ ? Status(Code::kIoError, "injected fault: read failed") : Status();
 }
 
@@ -60,16 +66,17 @@ class FaultyStore final : public Store {
       : inner_(std::move(inner)), faults_(std::move(faults)) {}
 
   Status Write(const WriteBatch& batch, Durability durability) override {
-    CONFIDE_RETURN_IF_ERROR(faults_->Step());
+    bool fail_after = false;
+    CONFIDE_RETURN_IF_ERROR(faults_->Step(fail_after));
     if (durability == Durability::kBuffered) {
-      std::lock_guard lock(faults_->mu_);
+      absl::MutexLock lock(&faults_->mu_);
       if (faults_->hold_unsynced_) {
         faults_->held_.push_back(batch);
-        return {};
+        return Reported({}, fail_after);
       }
     }
     CONFIDE_RETURN_IF_ERROR(ApplyHeld());
-    return inner_->Write(batch, durability);
+    return Reported(inner_->Write(batch, durability), fail_after);
   }
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
     CONFIDE_RETURN_IF_ERROR(faults_->Read());
@@ -88,26 +95,34 @@ class FaultyStore final : public Store {
     return inner_->ScanRange(f, begin, end, fn);
   }
   Status Sync() override {
-    CONFIDE_RETURN_IF_ERROR(faults_->Step());
+    bool fail_after = false;
+    CONFIDE_RETURN_IF_ERROR(faults_->Step(fail_after));
     CONFIDE_RETURN_IF_ERROR(ApplyHeld());
-    return inner_->Sync();
+    return Reported(inner_->Sync(), fail_after);
   }
   Status CompactAll() override { return inner_->CompactAll(); }
   uint64_t Counter(std::string_view name) override { return inner_->Counter(name); }
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
-    CONFIDE_RETURN_IF_ERROR(faults_->Step());
+    bool fail_after = false;
+    CONFIDE_RETURN_IF_ERROR(faults_->Step(fail_after));
     CONFIDE_RETURN_IF_ERROR(ApplyHeld());
-    return inner_->IngestSorted(tables);
+    return Reported(inner_->IngestSorted(tables), fail_after);
   }
   Status BeginBulkLoad(Family f) override { return inner_->BeginBulkLoad(f); }
   Status EndBulkLoad(Family f, bool compact) override { return inner_->EndBulkLoad(f, compact); }
 
  private:
+  // What the caller hears of a step that took effect as `done` says.
+  static Status Reported(Status done, bool fail_after) {
+    if (!done.ok() || !fail_after) return done;
+    return Status(Code::kIoError, "injected fault: the step took effect but reported failure");
+  }
+
   // A synced step makes what was held durable first, in order, as a log would.
   Status ApplyHeld() {
     std::vector<WriteBatch> held;
     {
-      std::lock_guard lock(faults_->mu_);
+      absl::MutexLock lock(&faults_->mu_);
       held.swap(faults_->held_);
     }
     for (const WriteBatch& b : held) CONFIDE_RETURN_IF_ERROR(inner_->Write(b, Durability::kBuffered));

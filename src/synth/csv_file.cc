@@ -1,41 +1,28 @@
 #include "synth/csv_file.h"
 
-#include <cerrno>
-#include <system_error>
 #include <utility>
 
 namespace confide::synth {
 
-CsvFile::~CsvFile() {
-  if (file_ != nullptr) std::fclose(file_);
-}
-
 Status CsvFile::Open(const std::filesystem::path& path) {
-  path_ = path.string();
-  file_ = std::fopen(path_.c_str(), "wb");
-  if (file_ == nullptr) return IoError("cannot create");
+  auto file = AtomicFile::Create(path.string(), 0600);
+  if (!file.ok()) return file.status();
+  file_.emplace(std::move(*file));
   buffer_.reserve(kFlushAt + 4096);
   return Status::Ok();
 }
 
 Status CsvFile::Close() {
   Flush();
-  const int closed = std::fclose(file_);
-  file_ = nullptr;
-  if (failed_ || closed != 0) return IoError("cannot write");
-  return Status::Ok();
+  CONFIDE_RETURN_IF_ERROR(failed_);
+  Status committed = file_->Commit();
+  file_.reset();
+  return committed;
 }
 
 void CsvFile::Flush() {
-  if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-    failed_ = true;
+  if (!buffer_.empty() && failed_.ok()) failed_ = file_->Append(buffer_);
   buffer_.clear();
-}
-
-Status CsvFile::IoError(std::string_view what) const {
-  std::string message(what);
-  message.append(" ").append(path_).append(": ").append(std::generic_category().message(errno));
-  return Status(Code::kIoError, std::move(message));
 }
 
 }  // namespace confide::synth

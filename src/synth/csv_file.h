@@ -3,11 +3,12 @@
 
 #include <charconv>
 #include <cstdint>
-#include <cstdio>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include "core/atomic_file.h"
 #include "core/status.h"
 
 namespace confide::synth {
@@ -16,9 +17,9 @@ namespace confide::synth {
 // Formatting never fails; write errors surface in Close(). Not thread-safe.
 class CsvFile {
  public:
-  ~CsvFile();
-
-  // Creates (or truncates) the file. Errors: kIoError naming the path.
+  // Starts the file, which replaces any file of that name when Close
+  // succeeds (core/atomic_file.h: never through a planted link). Errors
+  // name the path.
   Status Open(const std::filesystem::path& path);
 
   CsvFile& Raw(std::string_view text) {
@@ -82,8 +83,8 @@ class CsvFile {
 
   uint64_t lines() const { return lines_; }
 
-  // Writes what is buffered and closes the file. Errors: kIoError naming the path when any
-  // write failed.
+  // Writes what is buffered and puts the file in place. Errors: kIoError naming the path when
+  // any write failed (the file is then left as it was).
   // REQUIRES: Open succeeded.
   Status Close();
 
@@ -92,13 +93,10 @@ class CsvFile {
 
   void Flush();
 
-  Status IoError(std::string_view what) const;
-
-  std::FILE* file_ = nullptr;
-  std::string path_;
+  std::optional<AtomicFile> file_;
   std::string buffer_;
   uint64_t lines_ = 0;
-  bool failed_ = false;
+  Status failed_;  // the first write error
 };
 
 }  // namespace confide::synth
