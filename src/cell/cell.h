@@ -268,6 +268,20 @@ class Cell {
   uint64_t events_stored() const;
   uint64_t shoppers() const;
 
+  // Paged reads of the granted shoppers (granted_pages.cc), so that a
+  // listing over a region (cart recovery) does bounded work per call. The
+  // groups of ForEachGrantedHistory, visited in the order of their
+  // position: the hex of an unkeyed BLAKE2b-128 of the group's pseudonymous
+  // key (stable, and naming no identifier). Starts after position `after`
+  // (empty: from the first), considers at most `max_groups` groups (granted
+  // or not, one grant decision each; only granted ones are read), and stops
+  // early when `fn` sets `stop`. Returns the position to resume after, or
+  // empty when no group is left. Errors: the first read error, or the first
+  // error `fn` returns.
+  using PagedHistoryFn = std::function<Status(const Grant& grant, std::vector<Event>&& history, bool& stop)>;
+  Result<std::string> ForEachGrantedHistoryPage(Purpose purpose, std::string_view after, size_t max_groups,
+                                                const PagedHistoryFn& fn, bool with_links = false);
+
  private:
   struct Impl;
   explicit Cell(std::unique_ptr<Impl> impl);

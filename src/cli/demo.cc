@@ -100,8 +100,8 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, std::FIL
                "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
                "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
                "\"product_id\":\"P000001\"}]'\n"
-               "  curl -s %s/metrics\n\nPress Ctrl-C to stop.\n",
-               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u);
+               "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\nPress Ctrl-C to stop.\n",
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k);
   std::fflush(out);
 }
 

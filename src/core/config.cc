@@ -12,7 +12,8 @@
 namespace confide {
 namespace {
 
-constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin", "identity"};
+constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar",
+                                       "analytics", "admin", "identity", "metrics"};
 
 class Reader {
  public:
@@ -153,19 +154,41 @@ Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
   if (!n) return {};
   const toml::table* t = n->as_table();
   if (!t) return r.Error("limits", "must be a table");
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "limits.", {"max_body_bytes", "max_header_bytes",
-                                                     "max_batch_events", "max_json_depth",
-                                                     "header_timeout_ms", "body_timeout_ms",
-                                                     "requests_per_second_per_key", "burst_per_key"}));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_batch_events", l.max_batch_events, 1, 1'000'000));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "max_json_depth", l.max_json_depth, 2, 1024));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(
+      *t, "limits.",
+      {"max_body_bytes", "max_other_body_bytes", "max_inflight_body_bytes", "max_header_bytes", "max_batch_events",
+       "max_json_depth", "header_timeout_ms", "body_timeout_ms", "requests_per_second_per_key", "burst_per_key",
+       "requests_per_second_per_shopper", "burst_per_shopper", "requests_per_second_per_address",
+       "burst_per_address", "max_connections", "max_connections_per_address", "min_body_bytes_per_second",
+       "body_rate_grace_ms", "max_concurrent_per_key", "max_concurrent_per_route", "max_concurrent_scans"}));
+  const std::string p = "limits.";
+  constexpr int64_t kMillion = 1'000'000;
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_body_bytes", l.max_body_bytes, 1024, int64_t{1} << 32));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_other_body_bytes", l.max_other_body_bytes, 1024, int64_t{1} << 32));
   CONFIDE_RETURN_IF_ERROR(
-      r.Integer(*t, "limits.", "requests_per_second_per_key", l.requests_per_second_per_key, 0, 10'000'000));
-  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "limits.", "burst_per_key", l.burst_per_key, 1, 10'000'000));
+      r.Integer(*t, p, "max_inflight_body_bytes", l.max_inflight_body_bytes, 1024, int64_t{1} << 40));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_header_bytes", l.max_header_bytes, 1024, 1 << 20));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_batch_events", l.max_batch_events, 1, kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_json_depth", l.max_json_depth, 2, 1024));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "header_timeout_ms", l.header_timeout_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "body_timeout_ms", l.body_timeout_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, p, "requests_per_second_per_key", l.requests_per_second_per_key, 0, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "burst_per_key", l.burst_per_key, 1, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, p, "requests_per_second_per_shopper", l.requests_per_second_per_shopper, 0, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "burst_per_shopper", l.burst_per_shopper, 1, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, p, "requests_per_second_per_address", l.requests_per_second_per_address, 0, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "burst_per_address", l.burst_per_address, 1, 10 * kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_connections", l.max_connections, 1, kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_connections_per_address", l.max_connections_per_address, 1, kMillion));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, p, "min_body_bytes_per_second", l.min_body_bytes_per_second, 0, 1'000'000'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "body_rate_grace_ms", l.body_rate_grace_ms, 100, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_concurrent_per_key", l.max_concurrent_per_key, 1, kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_concurrent_per_route", l.max_concurrent_per_route, 1, kMillion));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_concurrent_scans", l.max_concurrent_scans, 1, kMillion));
   return {};
 }
 
@@ -415,6 +438,12 @@ Status ValidateConfig(const Config& c, const std::string& origin) {
     for (const auto& reg : k.regions)
       if (reg != "*" && !ids.count(reg)) return r.Error(p + "regions", "\"" + reg + "\" is not a configured region");
   }
+  const Limits& l = c.limits;
+  // Otherwise the largest body a route admits could never be read.
+  if (l.max_inflight_body_bytes < std::max(l.max_body_bytes, l.max_other_body_bytes))
+    return r.Error("limits.max_inflight_body_bytes", "must be at least max_body_bytes and max_other_body_bytes");
+  if (l.max_connections_per_address > l.max_connections)
+    return r.Error("limits.max_connections_per_address", "must be at most max_connections");
   return {};
 }
 

@@ -23,8 +23,9 @@ const char* LegalBasisName(LegalBasis basis);
 // What an API key may do; admin covers every scope.
 // kIdentity: link a shopper's identifiers (an event carrying two ids that
 // are not yet one shopper's); given to the retailer's backend, never to a
-// tracker in a page or app.
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin, kIdentity };
+// tracker in a page or app. kMetrics: read GET /metrics (operational
+// counters, kept from strangers).
+enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin, kIdentity, kMetrics };
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 
@@ -42,8 +43,18 @@ struct ApiKeyConfig {
   std::vector<std::string> regions;  // region ids, or "*" for all
 };
 
+// What one client may hold of a node (docs/configuration.md, [limits]).
+// The transport checks the key, scope and region on the header, before it
+// answers 100-continue or reads a body, so a stranger holds at most a
+// header's worth of memory.
 struct Limits {
+  // Bodies of ingest (POST events) and the catalog PUTs (products, stores,
+  // inventory, prices); every other route takes max_other_body_bytes.
   uint64_t max_body_bytes = 32u << 20;
+  uint64_t max_other_body_bytes = 64u << 10;
+  // Request bodies held at once, all connections together (a declared
+  // Content-Length is reserved before the body is read). Over it: 503.
+  uint64_t max_inflight_body_bytes = 128u << 20;
   uint64_t max_header_bytes = 16u << 10;
   uint32_t max_batch_events = 10'000;
   uint32_t max_json_depth = 32;
@@ -53,6 +64,27 @@ struct Limits {
   // burst a key may spend at once. Over it: 429 with Retry-After.
   uint32_t requests_per_second_per_key = 0;
   uint32_t burst_per_key = 200;
+  // The same per shopper-token subject (one shopper's browser or app) and
+  // per client address for requests without a valid API key; 0: unlimited.
+  uint32_t requests_per_second_per_shopper = 2;
+  uint32_t burst_per_shopper = 20;
+  uint32_t requests_per_second_per_address = 50;
+  uint32_t burst_per_address = 200;
+  // Open connections, in all and from one client address; over it the
+  // connection is answered 503 and closed.
+  uint32_t max_connections = 1024;
+  uint32_t max_connections_per_address = 64;
+  // A body must arrive at min_body_bytes_per_second on average once
+  // body_rate_grace_ms have passed, or the connection is cut (0: no minimum).
+  uint32_t min_body_bytes_per_second = 1024;
+  uint32_t body_rate_grace_ms = 5000;
+  // Requests handled at once per API key (or shopper) and per route, and
+  // per route for the routes that scan a whole region (cart-recovery
+  // listing and delivery, the audit log and its verification). Over them:
+  // 429 (per key) or 503 (per route), with Retry-After.
+  uint32_t max_concurrent_per_key = 16;
+  uint32_t max_concurrent_per_route = 64;
+  uint32_t max_concurrent_scans = 2;
 };
 
 // How long each category of event data is kept, in days (0: for ever), and

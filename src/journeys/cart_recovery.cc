@@ -48,59 +48,113 @@ Incentive IncentiveFor(const PricedCart& cart, const std::vector<IncentiveBand>&
   return in;
 }
 
-Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
-                                                      const RecoveryQuery& query) {
-  PriceList& prices = cell.prices();
-  auto book = PriceBook::Load(prices);
-  if (!book.ok()) return book.status();
-  const Micros window = int64_t{config.abandon_after_minutes} * 60 * kMicrosPerSecond;
-  const Micros max_age = int64_t{config.max_age_days} * kMicrosPerDay;
-  std::unordered_map<std::string, std::optional<Product>> products;
-  Status lookup;
-  auto product_of = [&](std::string_view id) -> const Product* {
-    auto it = products.find(std::string(id));
-    if (it == products.end()) {
-      auto p = cell.catalog().GetProduct(id);
+namespace {
+
+// Makes the offer for one granted shopper's history, if their cart is
+// abandoned; reads the catalog once per product.
+class OfferMaker {
+ public:
+  OfferMaker(Cell& cell, const CartRecoveryConfig& config, const RecoveryQuery& query, const PriceBook& book)
+      : cell_(cell), config_(config), query_(query), book_(book),
+        window_(int64_t{config.abandon_after_minutes} * 60 * kMicrosPerSecond),
+        max_age_(int64_t{config.max_age_days} * kMicrosPerDay) {}
+
+  // nullopt when there is no offer to make; errors from catalog reads.
+  Result<std::optional<RecoveryOffer>> Make(const Grant& grant, const std::vector<Event>& history) {
+    // Without purchases there is no knowing what a purchase has covered.
+    if (!CartIsKnowable(grant)) return std::optional<RecoveryOffer>();
+    Cart cart = DeriveCart(history);
+    if (cart.empty()) return std::optional<RecoveryOffer>();
+    Micros age = query_.now - cart.updated;
+    if (age < window_ || age > max_age_ || cart.updated + window_ < query_.since) return std::optional<RecoveryOffer>();
+    RecoveryOffer offer;
+    offer.to = AddresseeOf(history);
+    if (offer.to.id.empty()) return std::optional<RecoveryOffer>();
+    Status lookup;
+    auto product_of = [&](std::string_view id) { return ProductOf(id, lookup); };
+    offer.cart = PriceCart(cart, book_, {cart.channel, cart.store_id, query_.now}, product_of);
+    CONFIDE_RETURN_IF_ERROR(lookup);  // a catalog read that failed stops the listing
+    if (offer.cart.lines.empty()) return std::optional<RecoveryOffer>();
+    offer.idempotency_key = IdempotencyKey(grant.subject(), cart.updated);
+    offer.channel = cart.channel;
+    offer.store_id = cart.store_id;
+    offer.updated = cart.updated;
+    offer.abandoned_at = cart.updated + window_;
+    offer.incentive = IncentiveFor(offer.cart, config_.incentives);
+    return std::optional<RecoveryOffer>(std::move(offer));
+  }
+
+ private:
+  const Product* ProductOf(std::string_view id, Status& lookup) {
+    auto it = products_.find(std::string(id));
+    if (it == products_.end()) {
+      auto p = cell_.catalog().GetProduct(id);
       if (!p.ok()) {
         lookup = p.status();
         return nullptr;
       }
-      it = products.emplace(std::string(id), std::move(*p)).first;
+      it = products_.emplace(std::string(id), std::move(*p)).first;
     }
     return it->second ? &*it->second : nullptr;
-  };
-  std::vector<RecoveryOffer> offers;
-  Status s = cell.ForEachGrantedHistory(
-      Purpose::kMarketing,
-      [&](const Grant& grant, std::vector<Event>&& history) -> Status {
-        // Without purchases there is no knowing what a purchase has covered.
-        if (!CartIsKnowable(grant)) return Status();
-        Cart cart = DeriveCart(history);
-        if (cart.empty()) return Status();
-        Micros age = query.now - cart.updated;
-        if (age < window || age > max_age || cart.updated + window < query.since) return Status();
-        RecoveryOffer offer;
-        offer.to = AddresseeOf(history);
-        if (offer.to.id.empty()) return Status();
-        offer.cart = PriceCart(cart, *book, {cart.channel, cart.store_id, query.now}, product_of);
-        CONFIDE_RETURN_IF_ERROR(lookup);  // a catalog read that failed stops the listing
-        if (offer.cart.lines.empty()) return Status();
-        offer.idempotency_key = IdempotencyKey(grant.subject(), cart.updated);
-        offer.channel = cart.channel;
-        offer.store_id = cart.store_id;
-        offer.updated = cart.updated;
-        offer.abandoned_at = cart.updated + window;
-        offer.incentive = IncentiveFor(offer.cart, config.incentives);
-        offers.push_back(std::move(offer));
-        return Status();
-      },
-      /*with_links=*/true);
-  CONFIDE_RETURN_IF_ERROR(s);
+  }
+
+  Cell& cell_;
+  const CartRecoveryConfig& config_;
+  const RecoveryQuery& query_;
+  const PriceBook& book_;
+  const Micros window_, max_age_;
+  std::unordered_map<std::string, std::optional<Product>> products_;
+};
+
+void SortOffers(std::vector<RecoveryOffer>& offers) {
   std::sort(offers.begin(), offers.end(), [](const RecoveryOffer& a, const RecoveryOffer& b) {
     return a.abandoned_at != b.abandoned_at ? a.abandoned_at > b.abandoned_at
                                             : a.idempotency_key < b.idempotency_key;
   });
+}
+
+}  // namespace
+
+Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
+                                                      const RecoveryQuery& query) {
+  auto book = PriceBook::Load(cell.prices());
+  if (!book.ok()) return book.status();
+  OfferMaker maker(cell, config, query, *book);
+  std::vector<RecoveryOffer> offers;
+  Status s = cell.ForEachGrantedHistory(
+      Purpose::kMarketing,
+      [&](const Grant& grant, std::vector<Event>&& history) -> Status {
+        auto offer = maker.Make(grant, history);
+        if (!offer.ok()) return offer.status();
+        if (*offer) offers.push_back(std::move(**offer));
+        return Status();
+      },
+      /*with_links=*/true);
+  CONFIDE_RETURN_IF_ERROR(s);
+  SortOffers(offers);
   return offers;
+}
+
+Result<RecoveryPage> ListAbandonedCartsPage(Cell& cell, const CartRecoveryConfig& config, const RecoveryQuery& query,
+                                            std::string_view cursor, size_t limit, size_t max_shoppers) {
+  auto book = PriceBook::Load(cell.prices());
+  if (!book.ok()) return book.status();
+  OfferMaker maker(cell, config, query, *book);
+  RecoveryPage page;
+  auto next = cell.ForEachGrantedHistoryPage(
+      Purpose::kMarketing, cursor, max_shoppers,
+      [&](const Grant& grant, std::vector<Event>&& history, bool& stop) -> Status {
+        auto offer = maker.Make(grant, history);
+        if (!offer.ok()) return offer.status();
+        if (*offer) page.offers.push_back(std::move(**offer));
+        stop = page.offers.size() >= limit;
+        return Status();
+      },
+      /*with_links=*/true);
+  if (!next.ok()) return next.status();
+  page.next_cursor = std::move(*next);
+  SortOffers(page.offers);
+  return page;
 }
 
 void WriteRecoveryOffer(JsonWriter& w, const RecoveryOffer& o, std::string_view currency) {

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cell/cell.h"
@@ -52,9 +53,23 @@ struct RecoveryQuery {
 };
 
 // Every abandoned cart of a shopper with a marketing grant, most recently
-// abandoned first. Errors only from reads.
+// abandoned first. Errors only from reads. Reads every granted shopper:
+// for delivery and exports; listings page with ListAbandonedCartsPage.
 Result<std::vector<RecoveryOffer>> ListAbandonedCarts(Cell& cell, const CartRecoveryConfig& config,
                                                       const RecoveryQuery& query);
+
+// One page of the same: shoppers in the order of Cell::ForEachGrantedHistoryPage,
+// starting after `cursor` (empty: the first page), until `limit` offers are
+// found or `max_shoppers` shoppers were considered, so a call decrypts at
+// most `max_shoppers` histories whatever the region's size. The page's
+// offers are most recently abandoned first; `next_cursor` resumes after
+// them (empty: no shopper left).
+struct RecoveryPage {
+  std::vector<RecoveryOffer> offers;
+  std::string next_cursor;
+};
+Result<RecoveryPage> ListAbandonedCartsPage(Cell& cell, const CartRecoveryConfig& config, const RecoveryQuery& query,
+                                            std::string_view cursor, size_t limit, size_t max_shoppers);
 
 // One offer as a JSON object: {"idempotency_key","customer_id"|"loyalty_id"|"anonymous_id",
 // "items":[..],"value","currency","channel","store_id","updated_at","abandoned_at",

@@ -154,7 +154,8 @@ TEST_F(ServerTest, AuthorizationMatrix) {
   }
   EXPECT_EQ(checked, routes.size() * scopes.size());
   ApiClient c = Client();
-  for (const char* open : {"/healthz", "/readyz", "/metrics"}) EXPECT_EQ(Call(c, "GET", open).status, 200) << open;
+  for (const char* open : {"/healthz", "/readyz"}) EXPECT_EQ(Call(c, "GET", open).status, 200) << open;
+  EXPECT_EQ(Call(c, "GET", "/metrics").status, 401) << "metrics need the metrics scope";
 }
 
 TEST_F(ServerTest, RateLimitPerKeyAnswers429WithRetryAfter) {

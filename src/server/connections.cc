@@ -49,17 +49,21 @@ std::string Lower(std::string_view s) {
 // its strand, so its members need no locks.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Connections& connections, Api& api, asio::thread_pool& blocking)
-      : stream_(std::move(socket)), connections_(connections), api_(api), blocking_(blocking) {}
+  // Counted in `connections` under `peer` by Connections::Serve.
+  Session(tcp::socket socket, std::string peer, Connections& connections, Api& api, asio::thread_pool& blocking)
+      : stream_(std::move(socket)), peer_(std::move(peer)), connections_(connections), api_(api), blocking_(blocking) {}
 
   ~Session() {
-    std::lock_guard lock(connections_.mu_);
+    connections_.ReleaseBody(reserved_);
+    absl::MutexLock lock(&connections_.mu_);
     connections_.sessions_.erase(this);
+    auto it = connections_.per_address_.find(peer_);
+    if (it != connections_.per_address_.end() && --it->second == 0) connections_.per_address_.erase(it);
   }
 
   void Start() {
     {
-      std::lock_guard lock(connections_.mu_);
+      absl::MutexLock lock(&connections_.mu_);
       connections_.sessions_.emplace(this, weak_from_this());
     }
     asio::dispatch(stream_.get_executor(),
@@ -85,7 +89,8 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_.emplace();
     parser_->header_limit(
         static_cast<uint32_t>(std::min<uint64_t>(limits().max_header_bytes, UINT32_MAX)));
-    parser_->body_limit(limits().max_body_bytes);
+    // The route's own limit is set once the header names the route.
+    parser_->body_limit(std::max(limits().max_body_bytes, limits().max_other_body_bytes));
     stream_.expires_after(std::chrono::milliseconds(limits().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
@@ -99,77 +104,145 @@ class Session : public std::enable_shared_from_this<Session> {
                                 "request header is too large");
     // Beast checks a Content-Length against the body limit with the header.
     if (ec == http::error::body_limit)
-      return SendTransportError(
-          413, CodeName(Code::kResourceExhausted),
-          "request body exceeds " + std::to_string(limits().max_body_bytes) + " bytes");
+      return BodyTooLarge(std::max(limits().max_body_bytes, limits().max_other_body_bytes));
     if (IsHttpParseError(ec))
       return SendTransportError(400, CodeName(Code::kInvalidArgument), "malformed HTTP request");
     if (ec) return Close();  // end of stream, timeout, reset, shutdown
 
-    auto& request = parser_->get();
+    auto& message = parser_->get();
     // RFC 9112 section 6.3: with any Transfer-Encoding but exactly
     // "chunked" the body's length is unknown, and serving the request would
     // run its body as the next request. Refused, and the connection closed.
-    const size_t encodings = request.count(http::field::transfer_encoding);
-    if (encodings > 1 || (encodings == 1 && !beast::iequals(request[http::field::transfer_encoding], "chunked")))
+    const size_t encodings = message.count(http::field::transfer_encoding);
+    if (encodings > 1 || (encodings == 1 && !beast::iequals(message[http::field::transfer_encoding], "chunked")))
       return SendTransportError(400, CodeName(Code::kInvalidArgument),
                                 "Transfer-Encoding must be exactly \"chunked\" (once), or absent");
-    version_ = request.version();
-    keep_alive_ = request.keep_alive();
-    if (auto length = parser_->content_length(); length && *length > limits().max_body_bytes)
-      return SendTransportError(
-          413, CodeName(Code::kResourceExhausted),
-          "request body exceeds " + std::to_string(limits().max_body_bytes) + " bytes");
-    if (beast::iequals(request[http::field::expect], "100-continue")) {
+    version_ = message.version();
+    keep_alive_ = message.keep_alive();
+    request_ = HttpRequest();
+    request_.method = std::string(View(message.method_string()));
+    request_.target = std::string(View(message.target()));
+    for (const auto& field : message)
+      request_.headers.emplace_back(Lower(View(field.name_string())), View(field.value()));
+    request_.peer = peer_;
+    Admit(message);
+  }
+
+  // Decides on the header alone, before a byte of the body is read.
+  void Admit(http::request<http::string_body>& message) {
+    Api::Admission admission = api_.Admit(request_);
+    blocking_request_ = admission.blocking && !admission.refusal;
+    if (admission.refusal) {
+      // Without a body there is nothing to save: Handle answers (and logs) it.
+      if (parser_->is_done()) return Run();
+      return SendRefusal(std::move(*admission.refusal));
+    }
+    const uint64_t limit = admission.max_body_bytes;
+    body_limit_field_ = admission.large_body ? "max_body_bytes" : "max_other_body_bytes";
+    parser_->body_limit(limit);
+    auto length = parser_->content_length();  // boost::optional
+    if (length && *length > limit) return BodyTooLarge(limit);
+    if (length && *length > 0) {
+      if (!connections_.ReserveBody(*length)) return OverBudget();
+      reserved_ = *length;
+    }
+    if (beast::iequals(message[http::field::expect], "100-continue") && !parser_->is_done()) {
       continue_.emplace(http::status::continue_, version_);
       stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
-      return http::async_write(stream_, *continue_,
-                               [self = shared_from_this()](beast::error_code ec, size_t) {
-                                 if (ec) return self->Close();
-                                 self->ReadBody();
-                               });
+      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        if (ec) return self->Close();
+        self->ReadBody();
+      });
     }
     ReadBody();
   }
 
   void ReadBody() {
-    if (parser_->is_done()) return OnBody({}, 0);
-    stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+    body_started_ = std::chrono::steady_clock::now();
+    ReadBodyPart();
   }
 
-  void OnBody(beast::error_code ec, size_t) {
-    if (ec == http::error::body_limit)
-      return SendTransportError(
-          413, CodeName(Code::kResourceExhausted),
-          "request body exceeds " + std::to_string(limits().max_body_bytes) + " bytes");
+  // Reads the body piece by piece: each read may wait only until the
+  // body's average rate would fall below the minimum (after the grace), and
+  // never past the body timeout.
+  void ReadBodyPart() {
+    if (parser_->is_done()) return Run();
+    using std::chrono::milliseconds;
+    const uint64_t received = parser_->get().body().size();
+    auto allowed = milliseconds(limits().body_rate_grace_ms);
+    if (uint64_t rate = limits().min_body_bytes_per_second; rate > 0)
+      allowed = std::max(allowed, milliseconds(static_cast<int64_t>(received * 1000 / rate)));
+    else
+      allowed = milliseconds(limits().body_timeout_ms);
+    stream_.expires_at(body_started_ + std::min(allowed, milliseconds(limits().body_timeout_ms)));
+    http::async_read_some(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnBodyPart, shared_from_this()));
+  }
+
+  void OnBodyPart(beast::error_code ec, size_t) {
+    if (ec == http::error::body_limit) return BodyTooLarge(parser_->get().body().size());
     if (IsHttpParseError(ec))
-      return SendTransportError(400, CodeName(Code::kInvalidArgument),
-                                "malformed HTTP request body");
+      return SendTransportError(400, CodeName(Code::kInvalidArgument), "malformed HTTP request body");
+    if (ec == beast::error::timeout) {
+      // Too slow (or stalled): the stream has closed the socket already.
+      connections_.metrics_.CountLimited("min_body_bytes_per_second");
+      api_.ObserveTransportError(request_.method, request_.target, 408, Elapsed());
+      return Close();
+    }
     if (ec) return Close();
+    // A chunked body has no declared length: reserve what arrives.
+    const uint64_t held = parser_->get().body().size();
+    if (held > reserved_) {
+      if (!connections_.ReserveBody(held - reserved_)) return OverBudget();
+      reserved_ = held;
+    }
+    ReadBodyPart();
+  }
+
+  // Handles the complete request: on the blocking pool unless the Api
+  // said it cannot block, keeping the io_context alive (work guard) until
+  // the response is posted back.
+  void Run() {
     stream_.expires_never();  // the handler may take a while (a durable write)
-
-    auto& message = parser_->get();
-    HttpRequest request;
-    request.method = std::string(View(message.method_string()));
-    request.target = std::string(View(message.target()));
-    for (const auto& field : message)
-      request.headers.emplace_back(Lower(View(field.name_string())), View(field.value()));
-    request.body = std::move(message.body());
+    request_.body = std::move(parser_->get().body());
     parser_.reset();
-
-    // Writes wait for durability: run them on the blocking pool, and keep
-    // the io_context alive (work guard) until the response is posted back.
-    bool blocking = request.method != "GET" && request.method != "HEAD";
-    if (!blocking) return Write(HandleSafely(request));
-    asio::post(blocking_, [self = shared_from_this(), request = std::move(request),
-                                   work = asio::make_work_guard(connections_.ioc_)]() mutable {
-      HttpResponse response = self->HandleSafely(request);
+    if (!blocking_request_) {
+      HttpResponse response = HandleSafely(request_);
+      ReleaseReserved();
+      return Write(std::move(response));
+    }
+    asio::post(blocking_, [self = shared_from_this(), work = asio::make_work_guard(connections_.ioc_)]() mutable {
+      HttpResponse response = self->HandleSafely(self->request_);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->ReleaseReserved();
         self->Write(std::move(response));
       });
     });
+  }
+
+  void ReleaseReserved() {
+    request_ = HttpRequest();
+    connections_.ReleaseBody(reserved_);
+    reserved_ = 0;
+  }
+
+  void BodyTooLarge(uint64_t limit) {
+    SendTransportError(413, CodeName(Code::kResourceExhausted),
+                       "request body exceeds " + std::to_string(limit) + " bytes for this route",
+                       body_limit_field_);
+  }
+
+  void OverBudget() {
+    connections_.metrics_.CountLimited("max_inflight_body_bytes");
+    HttpResponse r = ErrorResponse(503, CodeName(Code::kUnavailable),
+                                   "the server holds too many request bodies; retry later",
+                                   "limits.max_inflight_body_bytes");
+    r.headers.emplace_back("Retry-After", "1");
+    SendRefusal(std::move(r));
+  }
+
+  double Elapsed() const {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   }
 
   HttpResponse HandleSafely(const HttpRequest& request) {
@@ -181,19 +254,24 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void SendTransportError(int status, std::string_view code, std::string message) {
+  void SendTransportError(int status, std::string_view code, std::string message, std::string_view field = {}) {
+    SendRefusal(ErrorResponse(status, code, message, field.empty() ? "" : "limits." + std::string(field)));
+  }
+
+  // Answers before (or instead of) reading the body, then closes: the
+  // unread body must not be taken for the next request.
+  void SendRefusal(HttpResponse response) {
     std::string method, target;
     if (parser_ && parser_->is_header_done()) {
       method = std::string(View(parser_->get().method_string()));
       target = std::string(View(parser_->get().target()));
     }
-    double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
-    api_.ObserveTransportError(method, target, status, seconds);
+    api_.ObserveTransportError(method, target, response.status, Elapsed());
     parser_.reset();
+    ReleaseReserved();
     close_after_response_ = true;
     linger_ = true;
-    Write(ErrorResponse(status, code, message));
+    Write(std::move(response));
   }
 
   void Write(HttpResponse response) {
@@ -243,6 +321,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  const std::string peer_;  // the client's address: personal data, never logged
   Connections& connections_;
   Api& api_;
   asio::thread_pool& blocking_;
@@ -251,7 +330,11 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::response<http::empty_body>> continue_;
   http::response<http::string_body> response_;
   std::array<char, 16384> discard_;
-  std::chrono::steady_clock::time_point started_;
+  HttpRequest request_;  // the request being read or handled
+  uint64_t reserved_ = 0;  // of the in-flight body budget, released after the response
+  bool blocking_request_ = true;
+  const char* body_limit_field_ = "max_body_bytes";  // the Limits field of this request's body limit
+  std::chrono::steady_clock::time_point started_, body_started_;
   unsigned version_ = 11;
   bool keep_alive_ = true;
   bool idle_ = true;
@@ -259,14 +342,49 @@ class Session : public std::enable_shared_from_this<Session> {
   bool linger_ = false;
 };
 
+bool Connections::ReserveBody(uint64_t bytes) {
+  uint64_t held = body_bytes_.load(std::memory_order_relaxed);
+  do {
+    if (held + bytes > limits_.max_inflight_body_bytes) return false;
+  } while (!body_bytes_.compare_exchange_weak(held, held + bytes, std::memory_order_relaxed));
+  return true;
+}
+
 void Connections::Serve(tcp::socket socket, Api& api, asio::thread_pool& blocking) {
-  std::make_shared<Session>(std::move(socket), *this, api, blocking)->Start();
+  beast::error_code ec;
+  std::string peer = socket.remote_endpoint(ec).address().to_string();
+  if (ec) return;  // already gone
+  const char* over = nullptr;
+  {
+    absl::MutexLock lock(&mu_);
+    uint32_t& from_peer = per_address_[peer];
+    if (sessions_.size() >= limits_.max_connections)
+      over = "max_connections";
+    else if (from_peer >= limits_.max_connections_per_address)
+      over = "max_connections_per_address";
+    if (!over) ++from_peer;
+    if (from_peer == 0) per_address_.erase(peer);
+  }
+  if (over) {
+    // A best-effort answer that cannot block the accept loop, then close.
+    metrics_.CountLimited(over);
+    std::string body = std::string(R"({"error":{"code":"unavailable","message":"too many connections","field":"limits.)") +
+                       over + "\"}}";
+    std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+                         "Connection: close\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    socket.non_blocking(true, ec);
+    socket.write_some(asio::buffer(answer), ec);
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    socket.close(ec);
+    return;
+  }
+  std::make_shared<Session>(std::move(socket), std::move(peer), *this, api, blocking)->Start();
 }
 
 void Connections::Drain() {
   std::vector<std::shared_ptr<Session>> live;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto& [raw, weak] : sessions_)
       if (auto s = weak.lock()) live.push_back(std::move(s));
   }

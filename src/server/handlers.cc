@@ -5,10 +5,12 @@
 #include "server/handlers.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 
 #include "core/json_writer.h"
 #include "core/log.h"
+#include "crypto/shopper_token.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
 
@@ -20,6 +22,36 @@ namespace {
 
 constexpr std::string_view kUnmatched = "unmatched";
 
+// The form of a shopper token (crypto/shopper_token.h): "st_", base64url
+// payload, ".", the base64url of a 32-byte MAC. Checked on the header so
+// that a request with neither a valid key nor a well-formed token is
+// refused before its body is read; the signature is checked by Handle.
+bool LooksLikeShopperToken(std::string_view token) {
+  if (!IsShopperToken(token) || token.size() > 4096) return false;
+  token.remove_prefix(3);
+  size_t dot = token.find('.');
+  if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != 43) return false;
+  for (size_t i = 0; i < token.size(); ++i) {
+    char c = token[i];
+    bool base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    if (!base64url && i != dot) return false;
+  }
+  return true;
+}
+
+// The shopper token an Authorization header carries, or empty.
+std::string_view ShopperTokenOf(std::string_view authorization) {
+  if (authorization.size() > 7 && IsShopperToken(authorization.substr(7))) return authorization.substr(7);
+  return {};
+}
+
+HttpResponse RetryLater(int status, std::string_view message, std::string_view limit, double seconds) {
+  HttpResponse r = ErrorResponse(status, CodeName(status == 429 ? Code::kResourceExhausted : Code::kUnavailable),
+                                 message, limit);
+  r.headers.emplace_back("Retry-After", std::to_string(std::max(1, static_cast<int>(std::ceil(seconds)))));
+  return r;
+}
+
 }  // namespace
 
 Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics,
@@ -29,49 +61,70 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
       models_(std::move(models)),
       metrics_(metrics),
       auth_(config.api_keys),
-      limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key) {
+      limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key),
+      shopper_limiter_(config.limits.requests_per_second_per_shopper, config.limits.burst_per_shopper),
+      address_limiter_(config.limits.requests_per_second_per_address, config.limits.burst_per_address) {
   using S = Scope;
-  AddRoute("GET", "/healthz", &Api::Healthz, {});
-  AddRoute("GET", "/readyz", &Api::Readyz, {});
-  AddRoute("GET", "/metrics", &Api::MetricsText, {});
-  AddRoute("POST", "/v1/{region}/events", &Api::PostEvents, {S::kIngest});
-  AddRoute("PUT", "/v1/{region}/products", &Api::PutProducts, {S::kCatalog});
-  AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog});
-  AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog});
+  constexpr unsigned kShopper = kShopperRoute;
+  AddRoute("GET", "/healthz", &Api::Healthz, {}, kIoThread);
+  AddRoute("GET", "/readyz", &Api::Readyz, {}, kIoThread);
+  AddRoute("GET", "/metrics", &Api::MetricsText, {S::kMetrics}, kIoThread);
+  AddRoute("POST", "/v1/{region}/events", &Api::PostEvents, {S::kIngest}, kLargeBody);
+  AddRoute("PUT", "/v1/{region}/products", &Api::PutProducts, {S::kCatalog}, kLargeBody);
+  AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog}, kLargeBody);
+  AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog}, kLargeBody);
   AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
-  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, TokenReach::kConsent);
-  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, TokenReach::kConsent);
-  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, TokenReach::kExport);
-  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, TokenReach::kErase);
+  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, kShopper, TokenReach::kExport);
+  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, kShopper, TokenReach::kErase);
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
-  AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin});
-  AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin}, kScan);
+  AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models", &Api::GetModels, {S::kAdmin});
-  AddRoute("PUT", "/v1/{region}/prices", &Api::PutPrices, {S::kCatalog});
+  AddRoute("PUT", "/v1/{region}/prices", &Api::PutPrices, {S::kCatalog}, kLargeBody);
   AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/price-consistency", &Api::GetPriceConsistency, {S::kCatalog});
   AddRoute("GET", "/v1/{region}/products/{id}/availability", &Api::GetAvailability, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/cart", &Api::GetCart, {S::kRecommend});
-  AddRoute("GET", "/v1/{region}/offers/cart-recovery", &Api::GetCartRecovery, {S::kRecommend});
-  AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/offers/cart-recovery", &Api::GetCartRecovery, {S::kRecommend}, kScan);
+  AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                   std::vector<Scope> scopes, std::optional<TokenReach> shopper) {
+                   std::vector<Scope> scopes, unsigned flags, TokenReach reach) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
-  routes_[id] = RouteSpec{handler, std::move(scopes), shopper};
+  routes_[id] = RouteSpec{handler, std::move(scopes), flags, reach};
+}
+
+Api::Admission Api::Admit(const HttpRequest& head) const {
+  Admission admission;
+  admission.max_body_bytes = config_.limits.max_other_body_bytes;
+  RouteMatch match = router_.Find(head.method, SplitTarget(head.target).first);
+  if (auto refusal = Unrouted(match)) {
+    admission.refusal = std::move(refusal);
+    admission.blocking = false;
+    return admission;
+  }
+  const RouteSpec& spec = routes_[match.route];
+  admission.large_body = spec.flags & kLargeBody;
+  if (admission.large_body) admission.max_body_bytes = config_.limits.max_body_bytes;
+  admission.blocking = !(spec.flags & kIoThread);
+  Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}, {}};
+  admission.refusal = CheckCaller(call, spec);
+  return admission;
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
@@ -97,7 +150,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   return response;
 }
 
-HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
+std::optional<HttpResponse> Api::Unrouted(const RouteMatch& match) {
   switch (match.kind) {
     case RouteMatch::Kind::kBadPath:
       return ErrorResponse(400, CodeName(Code::kInvalidArgument), "malformed request path");
@@ -112,26 +165,21 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
     case RouteMatch::Kind::kFound:
       break;
   }
-  const RouteSpec& spec = routes_[match.route];
-  call.params = match.params;
+  return std::nullopt;
+}
 
+std::optional<HttpResponse> Api::CheckCaller(Call& call, const RouteSpec& spec) const {
   // Order: who are you (401), is the region here (404/421), may you (403).
   // A shopper token is checked with its region's keys, so by the node that
   // hosts the region: elsewhere it meets the 421 first.
   std::string_view authorization = call.request.Header("authorization");
-  std::string_view shopper_token;
-  if (authorization.size() > 7 && IsShopperToken(authorization.substr(7))) shopper_token = authorization.substr(7);
+  std::string_view shopper_token = ShopperTokenOf(authorization);
   if (!spec.scopes.empty() && shopper_token.empty()) {
     auto key = auth_.Authenticate(authorization);
     if (!key.ok()) return ErrorResponse(key.status());
     call.key = key.value();
-    double retry_after = 0;
-    if (!limiter_.Allow(call.key->id, NowMicros(), retry_after)) {
-      HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
-                                     "rate limit of this API key exceeded; retry later");
-      r.headers.emplace_back("Retry-After", std::to_string(static_cast<int>(std::ceil(retry_after))));
-      return r;
-    }
+  } else if (!spec.scopes.empty() && !LooksLikeShopperToken(shopper_token)) {
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated), "malformed shopper token");
   }
   if (call.params.Has("region")) {
     std::string_view region = call.params.Get("region");
@@ -156,24 +204,89 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
   if (call.key) {
     Status allowed = Authenticator::Authorize(*call.key, spec.scopes, call.region);
     if (!allowed.ok()) return ErrorResponse(allowed);
-  } else if (!spec.scopes.empty()) {
-    if (auto refused = AdmitShopperToken(call, spec, shopper_token)) return std::move(*refused);
+  } else if (!spec.scopes.empty() && (!call.cell || !(spec.flags & kShopperRoute))) {
+    return ErrorResponse(403, CodeName(Code::kPermissionDenied), "this route is not open to shopper tokens");
   }
-  return (this->*spec.handler)(call);
+  return std::nullopt;
+}
+
+HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
+  if (auto refusal = Unrouted(match)) return *refusal;
+  const RouteSpec& spec = routes_[match.route];
+  call.params = match.params;
+  auto refusal = CheckCaller(call, spec);
+  // Strangers and shoppers' browsers are limited by address (in-process
+  // callers have none), keys by key.
+  if (!spec.scopes.empty() && !call.key && !call.request.peer.empty())
+    if (auto limited = RateLimited(address_limiter_, call.request.peer, "requests_per_second_per_address"))
+      return *limited;
+  if (refusal) return *refusal;
+  if (call.key) {
+    if (auto limited = RateLimited(limiter_, call.key->id, "requests_per_second_per_key")) return *limited;
+    return RunLimited(call, match, spec, "k:" + call.key->id);
+  }
+  if (spec.scopes.empty()) return RunLimited(call, match, spec, {});
+  std::string_view shopper_token = ShopperTokenOf(call.request.Header("authorization"));
+  if (auto refused = AdmitShopperToken(call, spec, shopper_token)) return std::move(*refused);
+  // Keyed by the pseudonymous subject (the token's id and kind were just
+  // checked against the route's): never by the identifier itself.
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  std::string shopper = "st:" + std::string(call.region) + ":" + call.cell->AuditSubject(*kind, call.params.Get("id"));
+  if (auto limited = RateLimited(shopper_limiter_, shopper, "requests_per_second_per_shopper")) return *limited;
+  return RunLimited(call, match, spec, shopper);
 }
 
 std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token) {
   auto denied = [](std::string message) { return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message)); };
-  if (!call.cell || !spec.shopper) return denied("this route is not open to shopper tokens");
+  if (!call.cell || !(spec.flags & kShopperRoute)) return denied("this route is not open to shopper tokens");
   auto claims = call.cell->VerifyShopperToken(token, NowMicros());
   if (!claims.ok()) return ErrorResponse(claims.status());
   if (claims->id != CanonicalId(call.params.Get("id")) || claims->id_kind != call.query.Get("id_kind", "customer"))
     return denied("a shopper token reaches only its own shopper");
-  if (!claims->Reaches(*spec.shopper))
-    return denied(std::string("this shopper token does not reach ") + TokenReachName(*spec.shopper));
+  if (!claims->Reaches(spec.reach))
+    return denied(std::string("this shopper token does not reach ") + TokenReachName(spec.reach));
   call.principal = "shopper";
   call.token = std::move(*claims);
   return std::nullopt;
+}
+
+std::optional<HttpResponse> Api::RateLimited(RateLimiter& limiter, std::string_view name, std::string_view limit) {
+  double retry_after = 0;
+  if (limiter.Allow(name, NowMicros(), retry_after)) return std::nullopt;
+  metrics_.CountLimited(limit);
+  return RetryLater(429, "rate limit exceeded (limits." + std::string(limit) + "); retry later",
+                    "limits." + std::string(limit), retry_after);
+}
+
+HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpec& spec, std::string_view caller) {
+  if (spec.flags & kIoThread) return (this->*spec.handler)(call);
+  const Limits& limits = config_.limits;
+  if (!caller.empty() && !callers_.TryAcquire(caller, limits.max_concurrent_per_key)) {
+    metrics_.CountLimited("max_concurrent_per_key");
+    return RetryLater(429, "too many requests of this caller at once (limits.max_concurrent_per_key)",
+                      "limits.max_concurrent_per_key", 1);
+  }
+  const bool scan = spec.flags & kScan;
+  std::string route = std::to_string(match.route);
+  if (!routes_in_flight_.TryAcquire(route, scan ? limits.max_concurrent_scans : limits.max_concurrent_per_route)) {
+    if (!caller.empty()) callers_.Release(caller);
+    std::string limit = scan ? "max_concurrent_scans" : "max_concurrent_per_route";
+    metrics_.CountLimited(limit);
+    return RetryLater(503, "too many requests of this route at once (limits." + limit + ")", "limits." + limit, 1);
+  }
+  if (before_handler_) before_handler_(match.pattern);
+  HttpResponse response;
+  try {
+    response = (this->*spec.handler)(call);
+  } catch (...) {
+    routes_in_flight_.Release(route);
+    if (!caller.empty()) callers_.Release(caller);
+    throw;
+  }
+  routes_in_flight_.Release(route);
+  if (!caller.empty()) callers_.Release(caller);
+  return response;
 }
 
 std::string_view Api::RouteName(std::string_view method, std::string_view target) const {

@@ -1,11 +1,18 @@
 // Api: the v1 HTTP API over a node's cells, one request at a time.
 //
-// Handle() does everything between "a complete request arrived" and "this
-// is the response": routing, API key authentication, the region checks
-// (404 unknown region, 421 region hosted elsewhere, 403 not allowed), the
-// route's handler, metrics and the access log. The access log names the
-// route template, the region id, the status, the latency and the key id,
-// never the path, ids, query values, bodies or tokens.
+// Admit() is what a transport asks on a request's header, before it
+// answers 100-continue or reads a body: the route, the API key, its scope
+// and region (or a shopper token's form; its signature is checked by
+// Handle), the route's body limit and whether it may block. Handle() does
+// everything between "a complete request arrived" and "this is the
+// response": routing, authentication, the region checks (404 unknown
+// region, 421 region hosted elsewhere, 403 not allowed), the rate limits
+// (per API key, per shopper-token subject, per client address for requests
+// without a valid key; 429), the concurrency limits (per key or shopper
+// 429, per route 503), the route's handler, metrics and the access log.
+// The access log names the route template, the region id, the status, the
+// latency and the key id, never the path, ids, query values, bodies,
+// tokens or client addresses.
 //
 // Routes (scopes in brackets; admin covers all):
 //   POST /v1/{region}/events                     [ingest]
@@ -43,7 +50,8 @@
 //   GET  /v1/{region}/price-consistency          [catalog]
 //   GET  /v1/{region}/products/{id}/availability [catalog, recommend] ?store_id=&lat=&lon=&k=
 //   GET  /v1/{region}/customers/{id}/cart        [recommend] ?id_kind=&channel=&store_id= (personalization grant)
-//   GET  /v1/{region}/offers/cart-recovery       [recommend] ?since=&limit= (marketing grants)
+//   GET  /v1/{region}/offers/cart-recovery       [recommend] ?since=&limit=&cursor= (marketing grants),
+//                                                paged: next_cursor while more shoppers remain
 //   POST /v1/{region}/offers/cart-recovery/deliver [admin] ?since= posts them to cart_recovery.webhook_url
 //   GET  /v1/{region}/customers/{id}/replenishment [recommend] ?horizon=7d&auto_order=&channel=&store_id=
 //                                                (personalization grant)
@@ -53,20 +61,26 @@
 // channel and store and their fulfilment options.
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
-//   GET  /healthz, /readyz, /metrics             (no key)
+//   GET  /healthz, /readyz                       (no key)
+//   GET  /metrics                                [metrics]
 // Catalog PUTs are all-or-nothing: if any item is invalid nothing is
-// stored and the 400 lists every invalid item by index.
+// stored and the 400 lists every invalid item by index. Bodies are limited
+// to limits.max_body_bytes for ingest and the catalog PUTs (products,
+// stores, inventory, prices) and limits.max_other_body_bytes elsewhere.
 //
-// Thread-safety: Handle() may run on many threads at once. It blocks while
-// a write becomes durable, so servers call it off their I/O threads for
-// requests with bodies.
+// Thread-safety: Admit() and Handle() may run on many threads at once.
+// Handle() blocks on storage (durable writes, region scans, synced audit
+// appends) for every route but /healthz, /readyz and /metrics, so servers
+// call it off their I/O threads unless Admit() says it does not block.
 #pragma once
+
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
 
 #include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +112,18 @@ class Api {
   Api(const Api&) = delete;
   Api& operator=(const Api&) = delete;
 
+  // What a transport learns from a request's header (`head`: method,
+  // target, headers and peer; its body is not read yet).
+  struct Admission {
+    // Answer this without reading the body (401, 403, 404, 405, 421...);
+    // the request would get the same from Handle().
+    std::optional<HttpResponse> refusal;
+    uint64_t max_body_bytes = 0;  // the route's body limit
+    bool large_body = false;      // that limit is limits.max_body_bytes (else max_other_body_bytes)
+    bool blocking = true;         // Handle() may block: call it off the I/O threads
+  };
+  Admission Admit(const HttpRequest& head) const;
+
   // Answers one request; never throws for bad input (errors are JSON
   // responses). Records metrics and writes the access log line.
   HttpResponse Handle(const HttpRequest& request);
@@ -116,23 +142,50 @@ class Api {
   // Set before the first request.
   void SetErasureHook(std::function<void(std::string_view region)> hook) { erasure_hook_ = std::move(hook); }
 
+  // For tests: called with the route template on the calling thread just
+  // before a handler of a /v1 route runs (every check passed). Set before
+  // the first request.
+  void SetBeforeHandlerForTesting(std::function<void(std::string_view route)> hook) {
+    before_handler_ = std::move(hook);
+  }
+
  private:
   struct Call;
   using Handler = HttpResponse (Api::*)(Call& call);
+  // What a route is, beside its scopes (RouteSpec::flags).
+  enum RouteFlag : unsigned {
+    kShopperRoute = 1,  // a shopper token for the route's {id} whose reach includes RouteSpec::reach may call it
+    kLargeBody = 2,     // its body may reach limits.max_body_bytes
+    kScan = 4,          // reads a whole region: limits.max_concurrent_scans
+    kIoThread = 8,      // never blocks; runs on the I/O threads, unlimited
+  };
   struct RouteSpec {
     Handler handler;
     std::vector<Scope> scopes;  // empty: public, no API key needed
-    // A shopper token for the route's {id} whose reach includes this may call it.
-    std::optional<TokenReach> shopper;
+    unsigned flags = 0;         // RouteFlag
+    TokenReach reach = TokenReach::kConsent;  // kShopperRoute: what a token needs to reach
   };
 
   void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
-                std::vector<Scope> scopes, std::optional<TokenReach> shopper = std::nullopt);
+                std::vector<Scope> scopes, unsigned flags = 0, TokenReach reach = TokenReach::kConsent);
   // The shopper-token half of Dispatch: the token verified, for this
   // shopper and this route, as far as its reach goes; else the refusal.
   std::optional<HttpResponse> AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token);
-  // Authentication, region checks and the handler for a routed request.
+  // The answer for a target no route serves, or nullopt when one does.
+  static std::optional<HttpResponse> Unrouted(const RouteMatch& match);
+  // Who calls, checked on the header: the API key with its scope and region
+  // (setting call.key, call.region and call.cell), or a shopper token's
+  // form on a shopper route. nullopt when the call may go on.
+  std::optional<HttpResponse> CheckCaller(Call& call, const RouteSpec& spec) const;
+  // Authentication, region checks, limits and the handler for a routed request.
   HttpResponse Dispatch(Call& call, const RouteMatch& match);
+  // The 429 when `name`'s bucket in `limiter` is empty, naming `limit`.
+  std::optional<HttpResponse> RateLimited(RateLimiter& limiter, std::string_view name,
+                                          std::string_view limit);
+  // Runs the route's handler within the per-caller and per-route
+  // concurrency limits (429 / 503 over them).
+  HttpResponse RunLimited(Call& call, const RouteMatch& match, const RouteSpec& spec,
+                          std::string_view caller);
   std::string_view RouteName(std::string_view method, std::string_view target) const;
   void Log(std::string_view method, std::string_view route, std::string_view region, int status,
            double seconds, std::string_view key_id, std::string_view extra) const;
@@ -197,7 +250,12 @@ class Api {
   std::map<std::string, RegionModels*, std::less<>> models_;
   Metrics& metrics_;
   Authenticator auth_;
-  RateLimiter limiter_;
+  RateLimiter limiter_;           // per API key
+  RateLimiter shopper_limiter_;   // per shopper-token subject
+  RateLimiter address_limiter_;   // per client address, requests without a valid key
+  ConcurrencyLimiter callers_;    // in flight per API key or shopper
+  ConcurrencyLimiter routes_in_flight_;  // in flight per route
+  std::function<void(std::string_view route)> before_handler_;
   Router router_;
   std::vector<RouteSpec> routes_;  // by router id
   std::atomic<bool> ready_{true};
@@ -206,8 +264,8 @@ class Api {
     uint64_t version = 0;
     std::shared_ptr<const StoreDirectory> stores;
   };
-  std::mutex directories_mu_;
-  std::map<std::string, CachedDirectory, std::less<>> directories_;  // by region
+  absl::Mutex directories_mu_;
+  std::map<std::string, CachedDirectory, std::less<>> directories_ ABSL_GUARDED_BY(directories_mu_);  // by region
 };
 
 }  // namespace confide

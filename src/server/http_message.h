@@ -1,8 +1,8 @@
 // HttpRequest / HttpResponse: the server's transport-neutral view of one
 // exchange, so handlers and their tests need no sockets and no Beast.
 //
-// Plain values, not thread-safe. A request's target and body hold shopper
-// data: they may be parsed and answered, never logged.
+// Plain values, not thread-safe. A request's target, body and peer hold
+// personal data: they may be parsed and answered, never logged.
 #pragma once
 
 #include <string>
@@ -17,6 +17,9 @@ struct HttpRequest {
   std::string target;                                        // path and query as sent
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased
   std::string body;
+  // The client's address as the transport saw it ("" in process): keys the
+  // per-address limits. Personal data: never logged or used as a label.
+  std::string peer;
 
   // The first value of a header (name in lower case), or empty.
   std::string_view Header(std::string_view lower_name) const {

@@ -3,6 +3,7 @@
 // and outbound suggestions (docs/api.md, Journeys).
 #include "server/handlers.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cmath>
@@ -64,14 +65,14 @@ HttpResponse Api::GetPriceConsistency(Call& call) {
 Result<std::shared_ptr<const StoreDirectory>> Api::DirectoryOf(Call& call) {
   uint64_t version = call.cell->catalog().stores_version();
   {
-    std::lock_guard lock(directories_mu_);
+    absl::MutexLock lock(&directories_mu_);
     auto it = directories_.find(call.region);
     if (it != directories_.end() && it->second.version == version) return it->second.stores;
   }
   auto loaded = StoreDirectory::Load(call.cell->catalog());
   if (!loaded.ok()) return loaded.status();
   auto stores = std::make_shared<const StoreDirectory>(std::move(*loaded));
-  std::lock_guard lock(directories_mu_);
+  absl::MutexLock lock(&directories_mu_);
   directories_[std::string(call.region)] = {version, stores};
   return stores;
 }
@@ -185,6 +186,20 @@ HttpResponse Api::GetCart(Call& call) {
   return Json(200, w.Take());
 }
 
+namespace {
+
+constexpr size_t kDefaultRecoveryPage = 100, kMaxRecoveryPage = 1000;
+// Shoppers considered per call, per offer asked for: bounds a call's
+// decryption whatever the region's size.
+constexpr size_t kShoppersPerOffer = 10;
+
+bool ValidCursor(std::string_view cursor) {
+  return cursor.size() == 32 &&
+         std::all_of(cursor.begin(), cursor.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+}  // namespace
+
 HttpResponse Api::GetCartRecovery(Call& call) {
   RecoveryQuery q;
   q.now = NowMicros();
@@ -193,19 +208,26 @@ HttpResponse Api::GetCartRecovery(Call& call) {
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
     q.since = *t;
   }
-  size_t limit = 1000;
+  size_t limit = kDefaultRecoveryPage;
   if (std::string_view v = call.query.Get("limit"); !v.empty()) {
     auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > 100'000)
-      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 100000", "limit");
+    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > kMaxRecoveryPage)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 1000", "limit");
   }
-  auto offers = ListAbandonedCarts(*call.cell, config_.cart_recovery, q);
-  if (!offers.ok()) return Failure(call.log_fields, offers.status());
-  call.log_fields = ",\"carts\":" + std::to_string(offers->size());
+  std::string_view cursor = call.query.Get("cursor");
+  if (!cursor.empty() && !ValidCursor(cursor))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be a next_cursor this route returned", "cursor");
+  auto page = ListAbandonedCartsPage(*call.cell, config_.cart_recovery, q, cursor, limit, limit * kShoppersPerOffer);
+  if (!page.ok()) return Failure(call.log_fields, page.status());
+  call.log_fields = ",\"carts\":" + std::to_string(page->offers.size());
   JsonWriter w;
   w.BeginObject().Key("carts").BeginArray();
-  for (size_t i = 0; i < offers->size() && i < limit; ++i) WriteRecoveryOffer(w, (*offers)[i], call.cell->region().currency);
-  w.EndArray().Key("count").Uint(offers->size()).Key("truncated").Bool(offers->size() > limit);
+  for (const RecoveryOffer& offer : page->offers) WriteRecoveryOffer(w, offer, call.cell->region().currency);
+  w.EndArray().Key("count").Uint(page->offers.size());
+  if (page->next_cursor.empty())
+    w.Key("next_cursor").Null();
+  else
+    w.Key("next_cursor").String(page->next_cursor);
   w.Key("as_of").String(FormatRfc3339(q.now / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
   return Json(200, w.Take());
 }

@@ -254,6 +254,38 @@ std::vector<std::string> Addressees(simdjson::dom::element doc) {
 
 bool Contains(const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); }
 
+// The listing is paged: each call reads a bounded number of shoppers and
+// returns a cursor to the next; following it lists every cart once.
+TEST_F(JourneysTest, CartRecoveryIsPagedByCursor) {
+  constexpr int kShoppers = 7;
+  std::string events = "[";
+  for (int i = 0; i < kShoppers; ++i) {
+    std::string id = "paged-" + std::to_string(i);
+    Consent("eu", id, R"({"personalization":true,"marketing":true})");
+    events += std::string(i ? "," : "") + Event("pg-" + std::to_string(i), "add_to_cart", Ago(120 + i), id, "web", "tea", 2);
+  }
+  Events("eu", events + "]");
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    auto page = Get("/v1/eu/offers/cart-recovery?limit=2" + (cursor.empty() ? "" : "&cursor=" + cursor));
+    ASSERT_LE(page["carts"].get_array().size(), 2u) << bodies_.back();
+    for (const auto& id : Addressees(page)) seen.push_back(id);
+    std::string_view next;
+    cursor = page["next_cursor"].get(next) ? "" : std::string(next);
+    ASSERT_LT(++pages, 20) << "the cursor does not advance: " << bodies_.back();
+  } while (!cursor.empty());
+  EXPECT_GE(pages, 4) << "seven carts in pages of two";
+  std::sort(seen.begin(), seen.end());
+  EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a cart listed twice";
+  EXPECT_EQ(seen.size(), size_t{kShoppers});
+  auto bad = Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?cursor=not-a-cursor");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(Field(bad), "cursor");
+  EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?limit=1001")), "limit");
+}
+
 TEST_F(JourneysTest, OneCartAcrossChannelsRecoveredOnlyWithMarketingUntilBoughtInAStore) {
   // Added on the web two hours ago (eu is opt_in: nothing is granted yet).
   Events("eu", "[" + Event("c1-a1", "add_to_cart", Ago(120), "shopper-1", "web", "tea", 2) + "," +

@@ -53,7 +53,7 @@ std::string_view MethodLabel(std::string_view method) {
 void Metrics::ObserveRequest(std::string_view route, std::string_view method, int status,
                              double seconds) {
   size_t bucket = std::lower_bound(kBuckets.begin(), kBuckets.end(), seconds) - kBuckets.begin();
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   ++requests_[{std::string(route), std::string(MethodLabel(method)), status}];
   auto it = latency_.find(route);
   if (it == latency_.end()) it = latency_.emplace(std::string(route), Histogram{}).first;
@@ -63,10 +63,32 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
   h.sum += seconds;
 }
 
+void Metrics::CountLimited(std::string_view limit) {
+  absl::MutexLock lock(&mu_);
+  ++limited_[std::string(limit)];
+}
+
+void Metrics::CountSuggestionsExport(std::string_view region) {
+  absl::MutexLock lock(&mu_);
+  ++exports_[std::string(region)];
+}
+
 std::string Metrics::Render(const std::vector<MetricSample>& extra) const {
   std::string out;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
+    for (const auto& [family, help, label, counts] :
+         {std::tuple{"confide_limited_total", "Requests and connections refused by a limit.", "limit", &limited_},
+          std::tuple{"confide_suggestions_exports_total", "Suggestions files written, by region.", "region",
+                     &exports_}}) {
+      if (counts->empty()) continue;
+      out += std::string("# HELP ") + family + ' ' + help + "\n# TYPE " + family + " counter\n";
+      for (const auto& [value, n] : *counts) {
+        out += family;
+        AppendLabels(out, {{label, value}});
+        out += ' ' + std::to_string(n) + '\n';
+      }
+    }
     out +=
         "# HELP confide_http_requests_total HTTP requests by route template, method and status.\n";
     out += "# TYPE confide_http_requests_total counter\n";

@@ -8,10 +8,12 @@
 // with traffic. Every method is thread-safe.
 #pragma once
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
 #include <array>
 #include <cstdint>
 #include <map>
-#include <mutex>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -38,6 +40,13 @@ class Metrics {
   // Counts one request and its latency under `route` (a template).
   void ObserveRequest(std::string_view route, std::string_view method, int status, double seconds);
 
+  // Counts one request or connection refused by a limit (`limit` names the
+  // Limits field, a fixed string).
+  void CountLimited(std::string_view limit);
+
+  // Counts one suggestions export of `region` (a configured id).
+  void CountSuggestionsExport(std::string_view region);
+
   // The whole exposition, followed by `extra` samples grouped by name.
   std::string Render(const std::vector<MetricSample>& extra = {}) const;
 
@@ -48,9 +57,12 @@ class Metrics {
     double sum = 0;
   };
 
-  mutable std::mutex mu_;
-  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;  // route, method, status
-  std::map<std::string, Histogram, std::less<>> latency_;                   // by route
+  mutable absl::Mutex mu_;
+  // route, method, status
+  std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Histogram, std::less<>> latency_ ABSL_GUARDED_BY(mu_);  // by route
+  std::map<std::string, uint64_t, std::less<>> limited_ ABSL_GUARDED_BY(mu_);   // by limit
+  std::map<std::string, uint64_t, std::less<>> exports_ ABSL_GUARDED_BY(mu_);   // by region
 };
 
 // Escapes a label value: backslash, double quote and newline.

@@ -24,7 +24,7 @@ TEST_F(ServerTest, MetricsExposeRequestsLatencyAndCells) {
                  Array({View("m-e1", "anonymous_id", "shopper-metrics-1")}))
                 .status,
             200);
-  ApiClient c = Client();
+  ApiClient c = Client(&admin_);
   Call(c, "GET", "/no/such/route");
   ClientResponse r = Call(c, "GET", "/metrics");
   ASSERT_EQ(r.status, 200);

@@ -2,6 +2,8 @@
 
 #include "privacy/retention.h"
 
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
 #include <sodium.h>
 
 #include <algorithm>
@@ -16,8 +18,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdint>
-#include <mutex>
 #include <optional>
+#include <set>
 
 #include "core/bytes.h"
 #include "core/log.h"
@@ -59,7 +61,7 @@ struct ServerState {
         threads_wanted(c.threads ? c.threads : std::max(1u, std::thread::hardware_concurrency())),
         ioc(static_cast<int>(threads_wanted)),
         acceptor(asio::make_strand(ioc)),
-        connections(config.limits, ioc, stopping) {}
+        connections(config.limits, ioc, stopping, metrics) {}
 
   void Accept();
   // Runs each cell's retention job now and then every retention interval.
@@ -69,9 +71,15 @@ struct ServerState {
   // Exports each region's outbound suggestions every suggestions.interval_hours
   // to <suggestions.out_dir>/suggestions-<region>.ndjson.
   void ScheduleSuggestions();
-  // Exports them now on the blocking pool; a request during an export runs
-  // one more after it (an erasure must not wait for the next interval).
-  void ExportSuggestionsSoon();
+  // An erasure in `region`: its file is rewritten after
+  // options.erasure_export_delay, once for every erasure in that time, so
+  // that erasures cannot make the node re-export without pause.
+  void ExportSuggestionsSoon(std::string_view region);
+  void ArmExportTimerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(export_mu);
+  // Exports the pending regions on the blocking pool, unless an export
+  // runs: then they wait for it (one export at a time writes the files).
+  void StartExport();
+  void ExportRegion(const std::string& id);
 
   Config config;
   ServerOptions options;
@@ -88,9 +96,11 @@ struct ServerState {
   std::optional<asio::steady_timer> retention_timer;
   std::optional<asio::steady_timer> retrain_timer;
   std::optional<asio::steady_timer> suggestions_timer;
-  std::mutex export_mu;
-  bool exporting = false;     // an export is queued or running
-  bool export_again = false;  // asked for during it: one more after it
+  std::optional<asio::steady_timer> export_timer;  // erasures' delayed exports
+  absl::Mutex export_mu;
+  std::set<std::string> export_pending ABSL_GUARDED_BY(export_mu);  // regions to export
+  bool exporting ABSL_GUARDED_BY(export_mu) = false;                // an export is queued or running
+  bool export_timer_armed ABSL_GUARDED_BY(export_mu) = false;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -155,43 +165,67 @@ void ServerState::ScheduleSuggestions() {
   suggestions_timer->expires_after(config.suggestions.interval_hours * options.schedule_hour);
   suggestions_timer->async_wait([this](beast::error_code ec) {
     if (ec || stopping) return;
-    ExportSuggestionsSoon();
+    {
+      absl::MutexLock lock(&export_mu);
+      for (const auto& [id, cell] : cells) export_pending.insert(id);
+    }
+    StartExport();
     ScheduleSuggestions();
   });
 }
 
-void ServerState::ExportSuggestionsSoon() {
+void ServerState::ExportSuggestionsSoon(std::string_view region) {
   if (config.suggestions.interval_hours == 0 || stopping) return;  // no file is kept
-  {
-    std::lock_guard lock(export_mu);
-    if (exporting) {
-      export_again = true;
-      return;
-    }
-    exporting = true;
-  }
-  asio::post(*blocking, [this] {
-    for (;;) {
-      for (auto& [id, cell] : cells) {
-        auto region = models.find(id);
-        std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
-        std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
-        auto report = ExportSuggestionsToFile(*cell, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
-        if (report.ok())
-          spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id,
-                       report->shoppers, report->written);
-        else
-          spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
-                        CodeName(report.status().code()));
+  absl::MutexLock lock(&export_mu);
+  export_pending.insert(std::string(region));
+  ArmExportTimerLocked();
+}
+
+void ServerState::ArmExportTimerLocked() {
+  if (export_timer_armed) return;
+  export_timer_armed = true;
+  asio::post(export_timer->get_executor(), [this] {
+    export_timer->expires_after(options.erasure_export_delay);
+    export_timer->async_wait([this](beast::error_code ec) {
+      {
+        absl::MutexLock lock(&export_mu);
+        export_timer_armed = false;
       }
-      std::lock_guard lock(export_mu);
-      if (!export_again || stopping) {
-        exporting = false;
-        return;
-      }
-      export_again = false;
-    }
+      if (!ec && !stopping) StartExport();
+    });
   });
+}
+
+void ServerState::StartExport() {
+  std::set<std::string> regions;
+  {
+    absl::MutexLock lock(&export_mu);
+    if (exporting || export_pending.empty()) return;
+    exporting = true;
+    regions.swap(export_pending);
+  }
+  asio::post(*blocking, [this, regions = std::move(regions)] {
+    for (const std::string& id : regions) ExportRegion(id);
+    absl::MutexLock lock(&export_mu);
+    exporting = false;
+    if (!export_pending.empty() && !stopping) ArmExportTimerLocked();
+  });
+}
+
+void ServerState::ExportRegion(const std::string& id) {
+  auto cell = cells.find(id);
+  if (cell == cells.end()) return;
+  auto region = models.find(id);
+  std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
+  std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
+  auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
+  metrics.CountSuggestionsExport(id);
+  if (report.ok())
+    spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id, report->shoppers,
+                 report->written);
+  else
+    spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
+                  CodeName(report.status().code()));
 }
 
 // A digest of everything in the configuration that governs access and data
@@ -330,7 +364,8 @@ Status Server::Start() {
   s.ScheduleRetraining();
   s.suggestions_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleSuggestions();
-  s.api->SetErasureHook([&s](std::string_view) { s.ExportSuggestionsSoon(); });
+  s.export_timer.emplace(asio::make_strand(s.ioc));
+  s.api->SetErasureHook([&s](std::string_view region) { s.ExportSuggestionsSoon(region); });
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
@@ -369,6 +404,9 @@ void Server::Stop() {
   }
   if (s.suggestions_timer) {
     asio::post(s.suggestions_timer->get_executor(), [&s] { s.suggestions_timer->cancel(); });
+  }
+  if (s.export_timer) {
+    asio::post(s.export_timer->get_executor(), [&s] { s.export_timer->cancel(); });
   }
   if (s.signals) {
     asio::post(s.signals->get_executor(), [&s] {

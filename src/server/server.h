@@ -8,9 +8,17 @@
 // 431, oversized bodies 413, both as JSON errors, and the connection is
 // closed after them.
 //
-// Requests with a body (ingest, catalog writes) are handled on a separate
-// pool of blocking threads: each waits for its write to become durable,
-// and many waiting at once is what lets the store group-commit their syncs.
+// Every request that touches storage (all but /healthz, /readyz and
+// /metrics) is handled on a separate pool of blocking threads, so the I/O
+// threads always answer health checks: writes wait there to become durable
+// (many waiting at once is what lets the store group-commit their syncs),
+// and reads that scan a region (exports, cart recovery, the audit log) run
+// there within the concurrency limits of [limits]. Connections, request
+// bodies and callers are limited as connections.h and handlers.h say.
+//
+// With scheduled suggestions on, an erasure rewrites only its region's
+// suggestions file, after ServerOptions::erasure_export_delay, once for all
+// the erasures in that time.
 //
 // Thread-safety: Stop() may be called from any thread, any number of times.
 // Start/Run/Wait are called by the owner's thread.
@@ -21,7 +29,6 @@
 #include <cstdint>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +48,9 @@ struct ServerOptions {
   // How long an "hour" of the scheduled jobs (retraining, suggestions) is:
   // tests shorten it to see the jobs run.
   std::chrono::milliseconds schedule_hour = std::chrono::hours(1);
+  // How long after an erasure its region's suggestions file is rewritten;
+  // erasures meanwhile join that export.
+  std::chrono::milliseconds erasure_export_delay = std::chrono::seconds(5);
 };
 
 class Server {

@@ -89,7 +89,7 @@ class ServerTest : public ::testing::Test {
   }
 
   void StartServer() {
-    auto server = Server::Create(config_);
+    auto server = Server::Create(config_, server_options_);
     ASSERT_TRUE(server.ok()) << server.status().ToString();
     server_ = std::move(server).value();
     ASSERT_TRUE(server_->Start().ok());
@@ -139,6 +139,7 @@ class ServerTest : public ::testing::Test {
 
   std::filesystem::path root_;
   Config config_;
+  ServerOptions server_options_;  // as StartServer passes them
   NewApiKey admin_, ingest_eu_, catalog_, recommend_, revoked_;
   std::unique_ptr<Server> server_;
   std::ostringstream log_;
