@@ -274,7 +274,19 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   Status store_status = sink.Close();
   bar.Finish();
   Merge(s, sink.outcomes());
-  return store_status.ok() ? read_status : store_status;
+  if (!store_status.ok()) return store_status;
+  // A re-run import meeting erased shoppers is worth a DPO's notice: the
+  // run, with how many of their events it refused, goes to the audit log.
+  uint64_t suppressed = 0;
+  for (const auto& [reason, count] : s.reasons)
+    if (reason.find(": erased: ") != std::string::npos) suppressed += count;
+  if (suppressed > 0) {
+    auto logged = cell.audit().Append(AuditAction::kErasure, "cli", "", "",
+                                      "import refused " + std::to_string(suppressed) + " events of erased shoppers",
+                                      NowMicros());
+    if (!logged.ok()) return logged.status();
+  }
+  return read_status;
 }
 
 // Consent rows go to the ledger one by one: each is a durable decision.

@@ -73,6 +73,29 @@ TEST_F(ImporterTest, EventsCsvWithRejectionsAndReimport) {
   EXPECT_NE(text.find("rejected 1 x timestamp: not RFC 3339 (first at line 4)"), std::string::npos) << text;
 }
 
+// A re-run import cannot bring an erased shopper back: their rows are
+// refused as erased, the others stored, and the run is in the audit log.
+TEST_F(ImporterTest, AReimportRefusesTheEventsOfErasedShoppersAndIsAudited) {
+  ImportOptions o;
+  o.path = Write("events.csv",
+                 "event_id,type,timestamp,customer_id,channel,product_id\n"
+                 "e1,view,2025-01-01T10:00:00Z,C1,web,P1\n"
+                 "e2,view,2025-01-01T10:01:00Z,C1,web,P2\n"
+                 "e3,view,2025-01-01T10:01:00Z,C2,web,P2\n");
+  ASSERT_TRUE(ImportFile(*cell_, o).ok());
+  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "C1")->found);
+  auto again = ImportFile(*cell_, o);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->rejected, 2u);
+  EXPECT_EQ(again->duplicates, 1u);
+  EXPECT_EQ(again->reasons.at("customer_id: erased: this identifier's shopper was erased after this event's time"), 2u);
+  EXPECT_FALSE(cell_->GetProfile(IdKind::kCustomer, "C1")->has_value());
+  auto entries = cell_->audit().Query("", 0, NowMicros() + kMicrosPerSecond, 100);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_FALSE(entries->empty());
+  EXPECT_EQ(entries->back().details, "import refused 2 events of erased shoppers");
+}
+
 // Events are bulk loaded: committed as the import goes (here after every
 // batch) and at the end; the summary counts what was committed, and a
 // second import of the same file finds every event stored.
