@@ -14,12 +14,6 @@
 namespace confide {
 namespace {
 
-std::string EnvName(const std::string& region) {
-  std::string name = "CONFIDE_REGION_KEY_";
-  for (char c : region) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
-  return name;
-}
-
 Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
   auto raw = HexDecode(text);
   if (!raw || raw->size() != 32)
@@ -110,7 +104,7 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
 
 Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region,
                                           bool create_if_missing) {
-  std::string env = EnvName(region);
+  std::string env = SecretEnvName("CONFIDE_REGION_KEY_", region);
   if (const char* v = std::getenv(env.c_str())) {
     auto root = ParseHexKey(v, "environment variable " + env);
     if (!root.ok()) return root.status();

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,12 @@ Status IoError(const std::string& path, const char* what) {
 }
 
 }  // namespace
+
+std::string SecretEnvName(std::string_view prefix, std::string_view region) {
+  std::string name(prefix);
+  for (char c : region) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  return name;
+}
 
 Result<std::string> ReadSecretFile(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);

@@ -4,10 +4,15 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 
 namespace confide {
+
+// The environment variable that may hold a region's secret instead of a
+// file: `prefix` + the region id upper-cased, '-' as '_' ("CONFIDE_REGION_KEY_EU").
+std::string SecretEnvName(std::string_view prefix, std::string_view region);
 
 // Reads a secret file that must be a regular file (not a symbolic link),
 // owned by this process's user and readable by it alone. kNotFound when it

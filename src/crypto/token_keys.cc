@@ -10,12 +10,6 @@
 namespace confide {
 namespace {
 
-std::string EnvName(const std::string& region) {
-  std::string name = "CONFIDE_TOKEN_KEY_";
-  for (char c : region) name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(c)));
-  return name;
-}
-
 bool ValidKeyId(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
   for (char c : id)
@@ -69,7 +63,7 @@ Result<TokenKey> Fresh(const std::string& path) {
 }  // namespace
 
 Result<TokenKey> LoadOrCreateTokenKey(const std::string& key_dir, const std::string& region) {
-  const std::string env = EnvName(region);
+  const std::string env = SecretEnvName("CONFIDE_TOKEN_KEY_", region);
   if (const char* v = std::getenv(env.c_str())) {
     auto key = ParseTokenKey(v, ':', "environment variable " + env);
     if (key.ok()) key->source = "env";
