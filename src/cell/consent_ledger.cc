@@ -13,18 +13,20 @@ namespace confide {
 // the whole region.
 Status Cell::Impl::LoadLedgers() {
   uint64_t keyless = 0;
+  std::string plain;  // one buffer for every record, wiped at the end
   Status s = store->ScanPrefix(Family::kConsent, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
     identity_mu.AssertHeld();  // held by the caller, around the scan
     ShopperKey holder(k.substr(0, 16));
     const Key256* key = KeyOfLocked(holder);
     if (!key) return ++keyless, true;
-    auto plain = confide::Open(*key, v, k);
-    auto record = plain.ok() ? DecodeConsentRecord(*plain) : Result<ConsentRecord>(plain.status());
+    Status opened = confide::OpenTo(*key, v, k, plain);
+    auto record = opened.ok() ? DecodeConsentRecord(plain) : Result<ConsentRecord>(opened);
     if (!record.ok())
       return Status(record.status().code(), "consent record of a shopper: " + record.status().message());
     ledgers[holder].push_back(std::move(*record));
     return true;
   });
+  Wipe(plain);
   if (keyless)
     spdlog::warn(R"("msg":"consent records without a data key passed over","region":"{}","records":{})", region.id,
                  keyless);
@@ -106,7 +108,9 @@ void Cell::Impl::PutConsentRow(const ShopperKey& holder, const Key256& data_key,
   char nonce[8];
   RandomBytes(nonce, sizeof nonce);  // two records in one microsecond keep distinct keys
   key.append(nonce, sizeof nonce);
-  batch.Put(Family::kConsent, key, Seal(data_key, EncodeConsentRecord(record), key));
+  std::string plain = EncodeConsentRecord(record);
+  batch.Put(Family::kConsent, key, Seal(data_key, plain, key));
+  Wipe(plain);
 }
 
 Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {

@@ -204,6 +204,9 @@ class Cell::Impl::IngestCall {
     SortedRows rows;
     rows.Reserve(targets_.size() * 160);
     std::string plain, key;
+    // Larger than any encoded event (fields are bounded well below it), so
+    // the plaintext buffer never grows and leaves no unwiped copy behind.
+    plain.reserve(16 << 10);
     for (auto& t : targets_) {
       const auto first = found_.begin() + static_cast<ptrdiff_t>(t.first_probe);
       if (std::any_of(first, first + static_cast<ptrdiff_t>(t.probes), [](bool f) { return f; })) {
