@@ -81,15 +81,20 @@ class Cell {
   // Returns one outcome per event in input order. An event whose loyalty
   // or anonymous id is already linked to another customer (a shared card
   // or device) is stored under its customer id alone, with a warning: only
-  // the link is refused. kRejected for an event linking two customers
-  // without a customer id of its own, for an event dated before an erasure of one of its
-  // identifiers' shoppers (reason "erased: ..."), and, unless
-  // options.may_link, for an event whose identifiers are not already one
-  // shopper's (a link is a claim that two ids are one person: only the
-  // retailer's backend may make it). Stored events are durable on return.
-  // A non-ok result means none of this call's events were acknowledged.
+  // the link is refused. Unless options.may_link (a link is a claim that
+  // two ids are one person: only the retailer's backend may make it), an
+  // event carrying several ids is stored under its primary id alone, with
+  // a warning, whether or not they are one shopper's already. An event
+  // dated before an erasure of one of its identifiers' shoppers, or that
+  // was itself part of an erased history, is kRejected with a reason
+  // starting "erased:" if options.reveal_erasures, else reported as a
+  // kDuplicate (it was received before). kRejected also for an event
+  // linking two customers without a customer id of its own. Stored events
+  // are durable on return. A non-ok result means none of this call's
+  // events were acknowledged.
   struct IngestOptions {
     bool may_link = true;
+    bool reveal_erasures = true;
   };
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events, const IngestOptions& options);
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events) {

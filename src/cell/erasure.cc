@@ -2,6 +2,8 @@
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
 
+#include <limits>
+
 namespace confide {
 
 Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
@@ -25,11 +27,19 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   // region's keys) can be opened, and a crash before it leaves the
   // shopper whole (the erasure is then retried, never half done).
   WriteBatch batch;
+  std::string plain;
+  std::vector<std::string> future_events;
   for (const auto& member : members) {
     const std::string end = PrefixSuccessor(member);
     batch.Delete(Family::kDataKeys, member);
-    CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view, std::string_view) {
+    // Events dated after the erasure (a clock ahead, a scheduled order) would
+    // pass the markers' time test when resent: their ids are marked too.
+    const Key256* key = m.KeyOfLocked(member);
+    CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
       ++receipt.events;
+      if (key && OpenTo(*key, v, k, plain).ok())
+        if (auto header = PeekEvent(plain); header.ok() && header->timestamp >= receipt.at)
+          future_events.emplace_back(k.substr(member.size()));
       return true;
     }));
     batch.DeleteRange(Family::kEvents, member, end);
@@ -44,8 +54,13 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   const ErasureMarker marker = MarkerOf(m.ConsentStateLocked(*root), receipt.at);
   const std::string encoded = EncodeErasureMarker(marker);
   for (const auto& p : identifiers) batch.Put(Family::kErased, p, encoded);
+  ErasureMarker for_ever;
+  for_ever.erased_at = std::numeric_limits<Micros>::max();
+  for (const auto& e : future_events) batch.Put(Family::kErased, e, EncodeErasureMarker(for_ever));
+  Wipe(plain);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
   for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
+  for (const auto& e : future_events) m.erased.insert_or_assign(Key128(e), for_ever);
   for (size_t p = 0; p < kPurposeCount; ++p)
     if (marker.refused & (1u << p)) receipt.refusals_kept.push_back(PurposeName(static_cast<Purpose>(p)));
   if (marker.gpc) receipt.refusals_kept.push_back("gpc");

@@ -124,25 +124,44 @@ class Cell::Impl::IngestCall {
     return written;
   }
 
-  // An event is refused, before it can create or link anything, when one
-  // of its identifiers belongs to a shopper erased after the event's time
-  // (a resend of what was erased), or when it would link identifiers and
-  // the caller may not.
+  // Before an event can create or link anything: it is refused when one of
+  // its identifiers belongs to a shopper erased after the event's time, or
+  // when it was itself a row of an erased history (a resend of what was
+  // erased); and without the right to link, it keeps only its primary id.
   std::optional<IngestOutcome> RefusedLocked(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
     for (const auto& id : ids_[i])
-      if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp))
-        return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(id.kind),
-                             "erased: this identifier's shopper was erased after this event's time"};
-    if (options_.may_link || ids_[i].size() < 2) return std::nullopt;
-    // Identifiers already of one shopper make no new link.
-    std::optional<ShopperKey> first = m_.graph.Find(ids_[i][0].pseudonym);
-    for (size_t k = 1; k < ids_[i].size(); ++k) {
-      std::optional<ShopperKey> other = m_.graph.Find(ids_[i][k].pseudonym);
-      if (!first || other != first)
-        return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(ids_[i][k].kind),
-                             "linking identifiers of a shopper needs an API key with the identity scope"};
-    }
+      if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp)) return Erased(id.kind);
+    if (m_.ErasedAfterLocked(event_ids_[i], events_[i].timestamp)) return Erased(events_[i].primary_id_kind());
+    if (!options_.may_link && ids_[i].size() > 1) KeepPrimaryId(i);
     return std::nullopt;
+  }
+
+  // Callers who may not learn of erasures (a tracker's key is public) are
+  // told "duplicate": the event was received before, and erased.
+  IngestOutcome Erased(IdKind kind) const {
+    if (!options_.reveal_erasures) return IngestOutcome{IngestOutcome::Kind::kDuplicate, {}, {}};
+    return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(kind),
+                         "erased: this identifier's shopper was erased after this event's time"};
+  }
+
+  // Whether the ids are already one shopper's or not, the event is stored
+  // under its primary id alone with the same warning: an answer that
+  // differed would tell a tracker's key which customer an id belongs to.
+  void KeepPrimaryId(size_t i) {
+    const IdKind primary = events_[i].primary_id_kind();
+    std::vector<IdentifierRef> kept;
+    for (const auto& id : ids_[i]) {
+      if (id.kind == primary) {
+        kept.push_back(id);
+      } else if (outcomes_[i].field.empty()) {
+        outcomes_[i].field = IdKindField(id.kind);
+        outcomes_[i].reason = std::string("stored under ") + IdKindField(primary) +
+                              " alone; linking identifiers of a shopper needs an API key with the identity scope";
+      }
+    }
+    for (size_t k = 0; k < kIdKindCount; ++k)
+      if (static_cast<IdKind>(k) != primary) events_[i].ids[k].clear();
+    ids_[i] = std::move(kept);
   }
 
   // An anonymous id or loyalty card already linked to another customer is a

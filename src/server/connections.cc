@@ -142,10 +142,9 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(limit);
     auto length = parser_->content_length();  // boost::optional
     if (length && *length > limit) return BodyTooLarge(limit);
-    if (length && *length > 0) {
-      if (!connections_.ReserveBody(*length)) return OverBudget();
-      reserved_ = *length;
-    }
+    // The budget counts bytes that arrived, not bytes announced: a caller
+    // announcing large bodies and trickling them would otherwise hold the
+    // whole budget while sending nothing.
     if (beast::iequals(message[http::field::expect], "100-continue") && !parser_->is_done()) {
       continue_.emplace(http::status::continue_, version_);
       stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
@@ -190,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();
     }
     if (ec) return Close();
-    // A chunked body has no declared length: reserve what arrives.
+    // Reserve what arrived.
     const uint64_t held = parser_->get().body().size();
     if (held > reserved_) {
       if (!connections_.ReserveBody(held - reserved_)) return OverBudget();

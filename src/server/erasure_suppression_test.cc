@@ -17,6 +17,12 @@ TEST_F(ServerTest, ResentEventsFromBeforeAnErasureAreRefused) {
   ApiClient admin = Client(&admin_);
   const std::string history = Array({View("rs-1", "customer_id", "resend-shopper"),
                                      View("rs-2", "customer_id", "resend-shopper")});
+  // An event dated after the erasure-to-be (a clock ahead): its id is refused too.
+  const std::string ahead = Array({Object({{"event_id", "rs-ahead"}, {"type", "view"},
+                                           {"timestamp", FormatRfc3339(NowMicros() + 20 * 3600 * kMicrosPerSecond)},
+                                           {"customer_id", "resend-shopper"}, {"channel", "web"},
+                                           {"product_id", "p-1"}})});
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", ahead).status, 200);
   ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", history).status, 200);
   ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/resend-shopper").status, 200);
 
@@ -25,7 +31,15 @@ TEST_F(ServerTest, ResentEventsFromBeforeAnErasureAreRefused) {
   ASSERT_EQ(JLen(r.body, "/rejected"), 2u) << r.body;
   EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "customer_id");
   EXPECT_EQ(JStr(r.body, "/rejected/1/reason").rfind("erased:", 0), 0u) << r.body;
+  EXPECT_EQ(Call(admin, "POST", "/v1/eu/events", ahead).status, 400) << "the future-dated event stays erased";
   EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/resend-shopper/data").status, 404) << "nothing came back";
+
+  // A tracker's key is public: it is not told that an id was erased, only
+  // that the events were received before.
+  ApiClient tracker = Client(&ingest_eu_);
+  r = Call(tracker, "POST", "/v1/eu/events", history);
+  EXPECT_EQ(JInt(r.body, "/duplicates"), 2) << r.body;
+  EXPECT_EQ(r.body.find("erased"), std::string::npos) << r.body;
 
   // Coming back later is a new, empty shopper.
   r = Call(admin, "POST", "/v1/eu/events",

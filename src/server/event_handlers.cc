@@ -43,6 +43,8 @@ HttpResponse Api::PostEvents(Call& call) {
   if (!events.empty()) {
     Cell::IngestOptions options;
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
+    // Whether an id was ever erased is personal data: a tracker's key is public.
+    options.reveal_erasures = call.key->HasScope(Scope::kDsar) || call.key->HasScope(Scope::kAdmin);
     auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
     const std::vector<IngestOutcome>& out = outcomes.value();

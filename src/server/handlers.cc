@@ -240,8 +240,17 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
 std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token) {
   auto denied = [](std::string message) { return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message)); };
   if (!call.cell || !(spec.flags & kShopperRoute)) return denied("this route is not open to shopper tokens");
-  auto claims = call.cell->VerifyShopperToken(token, NowMicros());
+  const Micros now = NowMicros();
+  auto claims = call.cell->VerifyShopperToken(token, now);
   if (!claims.ok()) return ErrorResponse(claims.status());
+  // A backend minting tokens itself must keep to the same bounds: issued
+  // now (a future issue time would outlive an erasure), living no longer
+  // than the maximum.
+  constexpr int64_t kClockSkewSeconds = 60;
+  if (claims->issued_at > now / kMicrosPerSecond + kClockSkewSeconds ||
+      claims->expires - claims->issued_at > int64_t{config_.shopper_token_max_ttl_seconds})
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated),
+                         "shopper token is issued in the future or lives longer than shopper_token_max_ttl_seconds");
   if (claims->id != CanonicalId(call.params.Get("id")) || claims->id_kind != call.query.Get("id_kind", "customer"))
     return denied("a shopper token reaches only its own shopper");
   if (!claims->Reaches(spec.reach))
@@ -314,6 +323,8 @@ void Api::Log(std::string_view method, std::string_view route, std::string_view 
 }
 
 void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
+  // A shopper token is named by its id, so a DPO can tell sessions apart.
+  if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
   auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.principal), "",
                                          std::string(subject),
                                          std::move(details), NowMicros());

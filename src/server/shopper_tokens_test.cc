@@ -5,6 +5,7 @@
 // customer's login claimed, reaches nothing.
 #include <gtest/gtest.h>
 
+#include "core/time.h"
 #include "testing/server_test.h"
 
 namespace confide {
@@ -117,8 +118,8 @@ TEST_F(ShopperTokenTest, OnlyTheIdentityScopeLinksIdsAndALinkedAnonymousTokenRea
                                     {"anonymous_id", "attacker-anon"},
                                     {"channel", "web"}})});
   ClientResponse r = Call(tracker, "POST", "/v1/eu/events", link);
-  EXPECT_EQ(r.status, 400) << r.body;
-  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "anonymous_id") << r.body;
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JStr(r.body, "/warnings/0/field"), "anonymous_id") << "stored under the customer id, not linked: " << r.body;
   EXPECT_NE(r.body.find("identity scope"), std::string::npos) << r.body;
   std::string token = Mint(R"({"anonymous_id":"attacker-anon"})");
   EXPECT_EQ(Status("GET", "/v1/eu/customers/attacker-anon/data?id_kind=anonymous", token), 404)
@@ -141,7 +142,8 @@ TEST_F(ShopperTokenTest, OnlyTheIdentityScopeLinksIdsAndALinkedAnonymousTokenRea
       << "a device's token cannot decide for the customer";
   std::string customer = Mint(R"({"customer_id":"victim-customer"})");
   EXPECT_EQ(Status("GET", "/v1/eu/customers/victim-customer/data", customer), 200);
-  // Once linked, the tracker may send both ids together again.
+  // The tracker's answer is the same whether the ids are one shopper's or
+  // not: it cannot ask which customer an anonymous id belongs to.
   ApiClient tracker_again = Client(&ingest_eu_);  // of the restarted server
   r = Call(tracker_again, "POST", "/v1/eu/events",
            Array({Object({{"event_id", "after-link-1"},
@@ -153,6 +155,27 @@ TEST_F(ShopperTokenTest, OnlyTheIdentityScopeLinksIdsAndALinkedAnonymousTokenRea
                           {"product_id", "p-1"}})}));
   EXPECT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(JInt(r.body, "/accepted"), 1);
+  EXPECT_EQ(JStr(r.body, "/warnings/0/field"), "anonymous_id") << r.body;
+}
+
+// A backend that mints its own tokens keeps to the server's bounds: a
+// token issued in the future (it would outlive an erasure) or living
+// longer than the maximum is refused, however well signed.
+TEST_F(ShopperTokenTest, SelfMintedTokensKeepToTheLifetimeBounds) {
+  Cell* cell = server_->cell("eu");
+  ASSERT_NE(cell, nullptr);
+  const Micros now = NowMicros();
+  std::string too_long = cell->MintShopperToken(IdKind::kCustomer, "bounded-1", now + 7200 * kMicrosPerSecond);
+  std::string answer;
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/bounded-1/data", too_long, {}, &answer), 401);
+  EXPECT_NE(answer.find("shopper_token_max_ttl_seconds"), std::string::npos) << answer;
+  std::string fine = cell->MintShopperToken(IdKind::kCustomer, "bounded-1", now + 600 * kMicrosPerSecond);
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/bounded-1/data", fine), 404) << "valid; nothing held";
+  // Every use of a token is audited under the token's id.
+  ASSERT_EQ(Status("PUT", "/v1/eu/customers/bounded-1/consent", fine, R"({"purposes":{"marketing":false}})"), 200);
+  ApiClient admin = Client(&admin_);
+  ClientResponse audit = Call(admin, "GET", "/v1/eu/audit?customer_id=bounded-1");
+  EXPECT_NE(audit.body.find("token="), std::string::npos) << audit.body;
 }
 
 }  // namespace

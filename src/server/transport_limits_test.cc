@@ -125,26 +125,36 @@ TEST_F(ServerTest, BodyLimitIsKilobytesExceptForIngestAndCatalog) {
   EXPECT_NE(Call(c, "POST", "/v1/eu/events", products).status, 413);
 }
 
+// The budget counts bytes that arrived: announcing large bodies and
+// trickling them holds nothing, sending them does.
 TEST_F(ServerTest, BodiesInFlightAreBoundedInAll) {
   StopServer();
   config_.limits.max_inflight_body_bytes = config_.limits.max_body_bytes;  // 256 KiB
   StartServer();
-  // One upload holds 200 KiB of the budget (told to continue once reserved).
-  RawConnection held(server_->port());
-  ASSERT_TRUE(held.Send(Head("POST", "/v1/eu/events", 200 * 1024, ingest_eu_.token, true)));
-  ASSERT_EQ(StatusOf(held.ReadUntil("\r\n\r\n")), 100);
-  ASSERT_TRUE(held.Send("[" + std::string(1024, ' ')));
-  // A second that does not fit is refused before its body.
-  RawConnection refused(server_->port());
-  ASSERT_TRUE(refused.Send(Head("POST", "/v1/eu/events", 100 * 1024, ingest_eu_.token)));
-  std::string got = refused.ReadUntil("}}");
-  EXPECT_EQ(StatusOf(got), 503) << got;
-  EXPECT_NE(got.find("Retry-After: 1"), std::string::npos) << got;
-  EXPECT_NE(got.find("limits.max_inflight_body_bytes"), std::string::npos) << got;
-  // Small bodies still fit beside it.
+  // Announced, not sent: the budget stays free.
+  std::vector<std::unique_ptr<RawConnection>> announced;
+  for (int i = 0; i < 4; ++i) {
+    announced.push_back(std::make_unique<RawConnection>(server_->port()));
+    ASSERT_TRUE(announced.back()->Send(Head("POST", "/v1/eu/events", 250 * 1024, ingest_eu_.token) + "["));
+  }
   TestClient small = HttpClient(&ingest_eu_);
   EXPECT_EQ(Call(small, "POST", "/v1/eu/events", Array({View("fit-1", "anonymous_id", "fitting-visitor")})).status,
-            200);
+            200)
+      << "four announced 250 KiB bodies hold nothing of a 256 KiB budget";
+  // Sent: 200 KiB of one body arrive and are held until it completes.
+  RawConnection held(server_->port());
+  ASSERT_TRUE(held.Send(Head("POST", "/v1/eu/events", 250 * 1024, ingest_eu_.token) + "[" +
+                        std::string(200 * 1024, ' ')));
+  // A second body that does not fit beside it is refused as it arrives.
+  bool refused = false;
+  for (int attempt = 0; attempt < 50 && !refused; ++attempt) {
+    RawConnection second(server_->port());
+    second.Send(Head("POST", "/v1/eu/events", 100 * 1024, ingest_eu_.token) + std::string(100 * 1024, ' '));
+    std::string got = second.ReadUntil("}}");
+    refused = StatusOf(got) == 503 && got.find("limits.max_inflight_body_bytes") != std::string::npos &&
+              got.find("Retry-After: 1") != std::string::npos;
+  }
+  EXPECT_TRUE(refused) << "a body past the budget is refused";
 }
 
 TEST_F(ServerTest, ConnectionsAreLimitedInAllAndPerAddress) {
