@@ -112,7 +112,9 @@ Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& i
       consent_states.erase(r->root);
     }
   }
+  // A merge, or a customer id joining a group, changes whose decisions win.
   if (r->merged) consent_states.clear();
+  else if (!r->attached.empty()) consent_states.erase(r->root);
   return r->root;
 }
 

@@ -210,7 +210,7 @@ struct Cell::Impl {
   // Whether the group's ledger already holds a record equal to `record`.
   bool HoldsConsentLocked(const ShopperKey& root, const ConsentRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
-  // Whether `record` repeats the group's latest record in all but its time.
+  // Whether `record` repeats the latest record of `root`'s own ledger in all but its time.
   bool RepeatsLatestLocked(const ShopperKey& root, const ConsentRecord& record)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // Appends `records` (in time order) to the shopper's ledger in one

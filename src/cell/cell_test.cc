@@ -406,7 +406,7 @@ TEST_F(CellTest, LedgerSurvivesRestartSealed) {
 }
 
 // Consent given under one identifier holds for the linked ones.
-TEST_F(CellTest, ConsentFollowsIdentityLinks) {
+TEST_F(CellTest, ConsentAcrossALinkIsTheCustomersOwn) {
   Event anon = MakeEvent("a-1", EventType::kView, Channel::kWeb, "2025-03-01T10:00:00Z");
   anon.id(IdKind::kAnonymous) = "anon-17";
   anon.product_id = "P1";
@@ -418,7 +418,9 @@ TEST_F(CellTest, ConsentFollowsIdentityLinks) {
   login.id(IdKind::kCustomer) = "C-17";
   login.id(IdKind::kAnonymous) = "anon-17";
   Ingest({login});
-  EXPECT_EQ(Readable(*cell_, "C-17"), 4u) << "the merged group carries the anonymous shopper's consent";
+  EXPECT_EQ(Readable(*cell_, "C-17"), 0u) << "a grant made on a (possibly shared) browser does not travel";
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-17", Decision(Purpose::kPersonalization, true)).ok());
+  EXPECT_EQ(Readable(*cell_, "C-17"), 4u) << "the customer's own grant reaches the whole group";
 }
 
 // Data-subject rights: export holds everything about the shopper and

@@ -1,6 +1,7 @@
 // The consent ledger: sealed records per shopper, folded into a state per
 // group, turned into Grants by the policy.
 #include <algorithm>
+#include <array>
 
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
@@ -33,13 +34,30 @@ Status Cell::Impl::LoadLedgers() {
   return s;
 }
 
+// A group with a customer id: the customer's own decisions win. Records
+// of the other members (an anonymous browser, a card, possibly shared,
+// decided on before they were linked) count only for purposes the
+// customer's own ledger never decided, and then only as refusals: a grant
+// made on a shared device never travels to the customer.
 const ConsentState& Cell::Impl::ConsentStateLocked(const ShopperKey& root) {
   auto it = consent_states.find(root);
   if (it != consent_states.end()) return it->second;
+  const std::optional<ShopperKey> customer = graph.CustomerHolder(root);
   std::vector<ConsentRecord> records;
+  std::array<bool, kPurposeCount> customer_decided{};
+  if (customer)
+    if (auto l = ledgers.find(*customer); l != ledgers.end())
+      for (const ConsentRecord& r : l->second)
+        for (size_t p = 0; p < kPurposeCount; ++p) customer_decided[p] |= r.purposes[p].has_value();
   for (const auto& member : graph.MembersOf(root)) {
     auto l = ledgers.find(member);
-    if (l != ledgers.end()) records.insert(records.end(), l->second.begin(), l->second.end());
+    if (l == ledgers.end()) continue;
+    for (ConsentRecord r : l->second) {
+      if (customer && member != *customer)
+        for (size_t p = 0; p < kPurposeCount; ++p)
+          if (customer_decided[p] || r.purposes[p].value_or(false)) r.purposes[p].reset();
+      records.push_back(std::move(r));
+    }
   }
   return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
 }
@@ -88,13 +106,13 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
 }
 
 bool Cell::Impl::RepeatsLatestLocked(const ShopperKey& root, const ConsentRecord& record) {
+  // Only the ledger the record would join: a member's records may not count
+  // for the group (ConsentStateLocked).
+  auto l = ledgers.find(root);
+  if (l == ledgers.end()) return false;
   const ConsentRecord* latest = nullptr;
-  for (const auto& member : graph.MembersOf(root)) {
-    auto l = ledgers.find(member);
-    if (l == ledgers.end()) continue;
-    for (const ConsentRecord& held : l->second)
-      if (!latest || held.timestamp >= latest->timestamp) latest = &held;
-  }
+  for (const ConsentRecord& held : l->second)
+    if (!latest || held.timestamp >= latest->timestamp) latest = &held;
   if (!latest) return false;
   ConsentRecord same_time = record;
   same_time.timestamp = latest->timestamp;

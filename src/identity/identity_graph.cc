@@ -90,6 +90,14 @@ bool IdentityGraph::HoldsCustomer(const ShopperKey& root) const {
   return it != groups_.end() && it->second.has_customer;
 }
 
+std::optional<ShopperKey> IdentityGraph::CustomerHolder(const ShopperKey& root) const {
+  auto it = groups_.find(Key128(root));
+  if (it == groups_.end() || !it->second.has_customer) return std::nullopt;
+  auto holder = index_.find(it->second.customer);
+  if (holder == index_.end()) return std::nullopt;
+  return holder->second.shopper.str();
+}
+
 size_t IdentityGraph::GroupDeletes(const ShopperKey& root, WriteBatch& batch, std::vector<std::string>* removed) const {
   auto it = groups_.find(Key128(root));
   if (it == groups_.end()) return 0;

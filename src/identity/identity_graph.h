@@ -63,8 +63,10 @@ class IdentityGraph {
   // Every group root, in no particular order.
   std::vector<ShopperKey> Roots() const;
 
-  // Whether `root`'s group holds a customer id.
+  // Whether `root`'s group holds a customer id, and the member whose key
+  // space holds it.
   bool HoldsCustomer(const ShopperKey& root) const;
+  std::optional<ShopperKey> CustomerHolder(const ShopperKey& root) const;
 
   // Every member of `root`'s group, root first.
   std::vector<ShopperKey> Members(const ShopperKey& root) const;

@@ -178,5 +178,34 @@ TEST_F(ShopperTokenTest, SelfMintedTokensKeepToTheLifetimeBounds) {
   EXPECT_NE(audit.body.find("token="), std::string::npos) << audit.body;
 }
 
+// A grant made on a shared browser, before its anonymous id was linked to
+// a customer, does not override the customer's own refusal once linked;
+// a refusal made there counts where the customer decided nothing.
+TEST_F(ShopperTokenTest, ConsentFromALinkedDeviceNeverOverridesTheCustomersOwn) {
+  Secret("merge-customer");
+  Secret("merge-device");
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "PUT", "/v1/eu/customers/merge-customer/consent",
+                 R"({"purposes":{"marketing":false,"personalization":false}})")
+                .status,
+            200);
+  std::string device = Mint(R"({"anonymous_id":"merge-device"})");
+  ASSERT_EQ(Status("PUT", "/v1/eu/customers/merge-device/consent?id_kind=anonymous", device,
+                   R"({"purposes":{"marketing":true,"personalization":true,"model_improvement":true,"analytics":false}})"),
+            200);
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events",
+                 Array({Object({{"event_id", "merge-login"}, {"type", "identify"}, {"timestamp", "2024-05-01T10:00:00Z"},
+                                {"customer_id", "merge-customer"}, {"anonymous_id", "merge-device"},
+                                {"channel", "web"}})}))
+                .status,
+            200);
+  ClientResponse r = Call(admin, "GET", "/v1/eu/customers/merge-customer/consent");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << "the customer's refusal stands: " << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/personalization/allowed")) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/model_improvement/allowed")) << "a device's grant does not travel: " << r.body;
+  EXPECT_EQ(JStr(r.body, "/purposes/analytics/decision"), "denied") << "a device's refusal counts: " << r.body;
+}
+
 }  // namespace
 }  // namespace confide
