@@ -109,7 +109,6 @@ Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& i
         PutConsentRow(holder, *key, record, batch);
         ledgers[holder].push_back(record);
       }
-      consent_states.erase(r->root);
     }
   }
   // A merge, or a customer id joining a group, changes whose decisions win.

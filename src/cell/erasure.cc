@@ -56,7 +56,8 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   for (const auto& p : identifiers) batch.Put(Family::kErased, p, encoded);
   ErasureMarker for_ever;
   for_ever.erased_at = std::numeric_limits<Micros>::max();
-  for (const auto& e : future_events) batch.Put(Family::kErased, e, EncodeErasureMarker(for_ever));
+  const std::string for_ever_encoded = EncodeErasureMarker(for_ever);
+  for (const auto& e : future_events) batch.Put(Family::kErased, e, for_ever_encoded);
   Wipe(plain);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
   for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);

@@ -149,19 +149,8 @@ class Cell::Impl::IngestCall {
   // differed would tell a tracker's key which customer an id belongs to.
   void KeepPrimaryId(size_t i) {
     const IdKind primary = events_[i].primary_id_kind();
-    std::vector<IdentifierRef> kept;
-    for (const auto& id : ids_[i]) {
-      if (id.kind == primary) {
-        kept.push_back(id);
-      } else if (outcomes_[i].field.empty()) {
-        outcomes_[i].field = IdKindField(id.kind);
-        outcomes_[i].reason = std::string("stored under ") + IdKindField(primary) +
-                              " alone; linking identifiers of a shopper needs an API key with the identity scope";
-      }
-    }
-    for (size_t k = 0; k < kIdKindCount; ++k)
-      if (static_cast<IdKind>(k) != primary) events_[i].ids[k].clear();
-    ids_[i] = std::move(kept);
+    KeepOnly(i, primary, std::string("stored under ") + IdKindField(primary) +
+                             " alone; linking identifiers of a shopper needs an API key with the identity scope");
   }
 
   // An anonymous id or loyalty card already linked to another customer is a
@@ -169,18 +158,26 @@ class Cell::Impl::IngestCall {
   // customer id alone, and only the link is refused (a warning).
   Result<ShopperKey> ResolveSharedLocked(size_t i, const Status& conflict, WriteBatch& batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
-    Event& e = events_[i];
-    if (e.id(IdKind::kCustomer).empty()) return conflict;
-    std::vector<IdentifierRef> own;
-    for (const auto& id : ids_[i])
-      if (id.kind == IdKind::kCustomer) own.push_back(id);
-    auto root = m_.ResolveLocked(own, [&](IdKind k) { return std::string_view(e.id(k)); }, batch);
-    if (!root.ok()) return root;
+    if (events_[i].id(IdKind::kCustomer).empty()) return conflict;
+    KeepOnly(i, IdKind::kCustomer, "stored under customer_id; not linked: " + conflict.message(), conflict.field());
+    return m_.ResolveLocked(ids_[i], [&](IdKind k) { return std::string_view(events_[i].id(k)); }, batch);
+  }
+
+  // Drops every id of event i but `kind`'s, with a warning naming the first
+  // dropped (or `field`).
+  void KeepOnly(size_t i, IdKind kind, std::string reason, std::string field = {}) {
+    std::vector<IdentifierRef> kept;
+    for (const auto& id : ids_[i]) {
+      if (id.kind == kind)
+        kept.push_back(id);
+      else if (field.empty())
+        field = IdKindField(id.kind);
+    }
     for (size_t k = 0; k < kIdKindCount; ++k)
-      if (static_cast<IdKind>(k) != IdKind::kCustomer) e.ids[k].clear();
-    outcomes_[i].field = conflict.field();
-    outcomes_[i].reason = "stored under customer_id; not linked: " + conflict.message();
-    return root;
+      if (static_cast<IdKind>(k) != kind) events_[i].ids[k].clear();
+    ids_[i] = std::move(kept);
+    outcomes_[i].field = std::move(field);
+    outcomes_[i].reason = std::move(reason);
   }
 
   // In a bulk load, rows held in memory count as stored. They are looked

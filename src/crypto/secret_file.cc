@@ -51,6 +51,7 @@ Result<std::string> ReadSecretFile(const std::string& path) {
     return refused;
   }
   std::string text;
+  text.reserve(static_cast<size_t>(st.st_size) + 1);  // growing would leave unwiped copies
   char buf[4096];
   ssize_t n;
   while ((n = ::read(fd, buf, sizeof buf)) > 0) text.append(buf, static_cast<size_t>(n));

@@ -36,7 +36,6 @@ struct Api::Call {
   std::string_view region;  // a configured region id once checked, else empty
   Cell* cell = nullptr;     // the hosted region's cell for region routes
   const ApiKey* key = nullptr;
-  std::string_view principal;  // "shopper" for shopper tokens
   std::string log_fields;
   std::optional<ShopperClaims> token;  // a shopper token's verified claims
 };

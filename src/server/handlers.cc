@@ -122,14 +122,14 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
   admission.large_body = spec.flags & kLargeBody;
   if (admission.large_body) admission.max_body_bytes = config_.limits.max_body_bytes;
   admission.blocking = !(spec.flags & kIoThread);
-  Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}, {}};
+  Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}};
   admission.refusal = CheckCaller(call, spec);
   return admission;
 }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
-  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}, {}};
+  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}};
   auto [path, query] = SplitTarget(request.target);
   RouteMatch match = router_.Find(request.method, path);
   std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
@@ -238,8 +238,8 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
 }
 
 std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token) {
+  // CheckCaller let a token through only to a shopper route of a hosted region.
   auto denied = [](std::string message) { return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message)); };
-  if (!call.cell || !(spec.flags & kShopperRoute)) return denied("this route is not open to shopper tokens");
   const Micros now = NowMicros();
   auto claims = call.cell->VerifyShopperToken(token, now);
   if (!claims.ok()) return ErrorResponse(claims.status());
@@ -255,7 +255,6 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
     return denied("a shopper token reaches only its own shopper");
   if (!claims->Reaches(spec.reach))
     return denied(std::string("this shopper token does not reach ") + TokenReachName(spec.reach));
-  call.principal = "shopper";
   call.token = std::move(*claims);
   return std::nullopt;
 }
@@ -284,18 +283,18 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
     metrics_.CountLimited(limit);
     return RetryLater(503, "too many requests of this route at once (limits." + limit + ")", "limits." + limit, 1);
   }
+  // Released however the handler returns (it may throw).
+  struct Release {
+    Api& api;
+    const std::string& route;
+    std::string_view caller;
+    ~Release() {
+      api.routes_in_flight_.Release(route);
+      if (!caller.empty()) api.callers_.Release(caller);
+    }
+  } release{*this, route, caller};
   if (before_handler_) before_handler_(match.pattern);
-  HttpResponse response;
-  try {
-    response = (this->*spec.handler)(call);
-  } catch (...) {
-    routes_in_flight_.Release(route);
-    if (!caller.empty()) callers_.Release(caller);
-    throw;
-  }
-  routes_in_flight_.Release(route);
-  if (!caller.empty()) callers_.Release(caller);
-  return response;
+  return (this->*spec.handler)(call);
 }
 
 std::string_view Api::RouteName(std::string_view method, std::string_view target) const {
@@ -325,7 +324,7 @@ void Api::Log(std::string_view method, std::string_view route, std::string_view 
 void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
   // A shopper token is named by its id, so a DPO can tell sessions apart.
   if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
-  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.principal), "",
+  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.token ? "shopper" : ""), "",
                                          std::string(subject),
                                          std::move(details), NowMicros());
   // The operation is done; a failed audit append is logged loudly, by code only.
