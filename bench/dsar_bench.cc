@@ -36,7 +36,7 @@ void Print(const char* what, std::vector<double> ms) {
 int Run(int shoppers) {
   fs::path dir = fs::temp_directory_path() / ("confide-dsar-bench-" + std::to_string(::getpid()));
   fs::remove_all(dir);
-  auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
+  auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (dir / "data").string(),
                                    (dir / "keys").string()).value());
   std::mt19937_64 rng(7);
   auto event = [&](const std::string& customer, int n) {

@@ -49,7 +49,7 @@ fs::path FreshDir(const char* name) {
 }
 
 std::unique_ptr<Cell> OpenCellIn(const fs::path& dir) {
-  return std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir / "data").string(),
+  return std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (dir / "data").string(),
                               (dir / "keys").string()).value());
 }
 

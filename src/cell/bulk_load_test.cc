@@ -31,7 +31,7 @@ class BulkLoadTest : public ::testing::Test {
   // are gone.
   void Reopen() {
     cell_.reset();
-    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (root_ / "data").string(), (root_ / "keys").string());
+    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (root_ / "data").string(), (root_ / "keys").string());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cell_ = std::move(*c);
   }

@@ -88,7 +88,8 @@ const Key256* Cell::Impl::KeyOfLocked(const ShopperKey& shopper) const {
 
 Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& ids,
                                              const std::function<std::string_view(IdKind)>& raw,
-                                             WriteBatch& batch) {
+                                             WriteBatch& batch, MergeNote* merge) {
+  const std::vector<ShopperKey> decided_apart = DecidedApartLocked(ids);
   auto r = graph.Resolve(ids, batch);
   if (!r.ok()) return r.status();
   for (const auto& shopper : r->created) {
@@ -114,6 +115,8 @@ Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& i
   // A merge, or a customer id joining a group, changes whose decisions win.
   if (r->merged) consent_states.clear();
   else if (!r->attached.empty()) consent_states.erase(r->root);
+  MergeNote ignored;
+  if (!decided_apart.empty()) CONFIDE_RETURN_IF_ERROR(RecordMergeLocked(r->root, decided_apart, batch, merge ? *merge : ignored));
   return r->root;
 }
 
@@ -144,8 +147,18 @@ Status Cell::Impl::ScanSealed(const MemberKeys& members, Family family, std::str
   return result;
 }
 
+Status Cell::Impl::ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view)>& fn) {
+  if (members.members.size() < 2)
+    return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view plain) { return fn(plain); });
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> seen;
+  return ScanSealed(members, Family::kEvents, "", [&](std::string_view key, std::string_view plain) {
+    if (!seen.insert(Key128(key.substr(kShopperKeySize))).second) return Status();
+    return fn(plain);
+  });
+}
+
 Status Cell::Impl::ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn) {
-  return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view plain) {
+  return ScanEventRecords(members, [&](std::string_view plain) {
     auto e = DecodeEvent(plain);
     if (!e.ok()) return e.status();
     fn(std::move(*e));
@@ -265,6 +278,16 @@ std::string Cell::token_key_id() const {
 
 std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {
   return HexEncode(impl_->PseudonymOf(kind, id));
+}
+
+bool Cell::Holds(IdKind kind, std::string_view id) const {
+  const std::string pseudonym = impl_->PseudonymOf(kind, id);
+  absl::MutexLock lock(&impl_->identity_mu);
+  return impl_->graph.Find(pseudonym).has_value();
+}
+
+std::string Cell::EvidenceHash(std::string_view ip_address) const {
+  return HexEncode(impl_->pseudonyms->Of("ip", ip_address));
 }
 
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }

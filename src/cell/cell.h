@@ -29,12 +29,22 @@
 namespace confide {
 
 struct IngestOutcome {
-  enum class Kind : uint8_t { kStored, kDuplicate, kRejected };
+  // kNotCollected: valid, but the region keeps no such data of a shopper
+  // without a grant (RegionConfig::collect_without_grant).
+  enum class Kind : uint8_t { kStored, kDuplicate, kRejected, kNotCollected };
+  IngestOutcome() = default;
+  IngestOutcome(Kind k, std::string f, std::string r) : kind(k), field(std::move(f)), reason(std::move(r)) {}
   Kind kind = Kind::kStored;
-  // kRejected: the field at fault and why. kStored with a reason: a
-  // warning (the event was stored, but not all it asked for was done).
+  // kRejected, kNotCollected: the field at fault and why. kStored with a
+  // reason: a warning (the event was stored, but not all it asked for was done).
   std::string field;
   std::string reason;
+  // Set when the event brought ids with consent decisions of their own
+  // into a customer's group: the customer's audit subject, whose ledger
+  // now records the merge, and whether those decisions were carried (the
+  // identify event's consent_confirmed) or not (only refusals count).
+  std::string merged_into;
+  bool decisions_carried = false;
 };
 
 // What Confide knows about one shopper, summarised (not the raw history).
@@ -252,6 +262,11 @@ class Cell {
   Result<std::string> RotateTokenKey();
   std::string token_key_id() const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;
+  // Whether a shopper holds this identifier here (an erased one does not).
+  bool Holds(IdKind kind, std::string_view id) const;
+  // A consent record's evidence of the shopper's IP address: keyed hash,
+  // hex (ConsentRecord::ip_hash).
+  std::string EvidenceHash(std::string_view ip_address) const;
 
   // Rotates the region's key-encryption key while serving: a new KEK is
   // written beside the old one, every shopper's data key is re-wrapped

@@ -185,9 +185,27 @@ struct Cell::Impl {
   // Resolves one event's or request's identifiers to the group root,
   // creating shoppers, data keys and sealed identifiers as needed (added to
   // `batch`). `raw` gives the plain identifier of each kind.
+  //
+  // When the resolution brings members that made consent decisions apart
+  // into a customer's group, the merge is written into the customer's
+  // ledger (ConsentSource::kLink): their decisions do not travel
+  // (ConsentStateLocked), unless `merge->confirmed`, when the record
+  // carries them (kLinkConfirmed). `merge` (optional) says what was done.
+  struct MergeNote {
+    bool confirmed = false;  // in
+    bool recorded = false;   // out: a merge record was written
+    ShopperKey holder;       // out: into this member's ledger
+  };
   Result<ShopperKey> ResolveLocked(const std::vector<IdentifierRef>& ids,
-                                   const std::function<std::string_view(IdKind)>& raw, WriteBatch& batch)
+                                   const std::function<std::string_view(IdKind)>& raw, WriteBatch& batch,
+                                   MergeNote* merge = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // consent_ledger.cc: the members, with decisions of their own, of the
+  // groups `ids` reach that hold no customer id: those a resolution would
+  // bring under a customer's decisions.
+  std::vector<ShopperKey> DecidedApartLocked(const std::vector<IdentifierRef>& ids) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  Status RecordMergeLocked(const ShopperKey& root, const std::vector<ShopperKey>& joined, WriteBatch& batch,
+                           MergeNote& note) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
 
   // The members of `root`'s group with copies of their data keys; members
   // without a key (mid-erasure) are left out.
@@ -199,6 +217,10 @@ struct Cell::Impl {
   Status ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
                     const std::function<Status(std::string_view key, std::string_view plain)>& fn);
   // Decrypted events of the members, in storage order.
+  // The group's event records, each event id once: a merge can leave one
+  // event under two members (sent under each before they were linked);
+  // the first member's copy counts.
+  Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn);
   Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
 
   // consent_ledger.cc.

@@ -32,6 +32,7 @@ class CellTest : public ::testing::Test {
 
   std::unique_ptr<Cell> OpenCell(const std::string& region, LegalBasis basis = LegalBasis::kOptIn) {
     RegionConfig rc{region, basis, "EUR", ""};
+    rc.collect_without_grant = Collection::kAll;  // collection_test.cc tests the rule
     auto c = Cell::Open(rc, (root_ / "data").string(), (root_ / "keys").string());
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(c).value() : nullptr;

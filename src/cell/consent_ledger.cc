@@ -43,17 +43,28 @@ const ConsentState& Cell::Impl::ConsentStateLocked(const ShopperKey& root) {
   auto it = consent_states.find(root);
   if (it != consent_states.end()) return it->second;
   const std::optional<ShopperKey> customer = graph.CustomerHolder(root);
+  // When a customer id joined a device's own shopper, the records that
+  // shopper's ledger holds from before the link (a `link` record there
+  // marks it) were made on the device: they are not the customer's.
+  Micros linked_at = 0;
+  const auto customer_ledger = customer ? ledgers.find(*customer) : ledgers.end();
+  if (customer_ledger != ledgers.end())
+    for (const ConsentRecord& r : customer_ledger->second)
+      if (r.source == ConsentSource::kLink) linked_at = std::max(linked_at, r.timestamp);
+  auto customers_own = [&](const ShopperKey& member, const ConsentRecord& r) {
+    return !customer || (member == *customer && r.timestamp >= linked_at);
+  };
   std::vector<ConsentRecord> records;
   std::array<bool, kPurposeCount> customer_decided{};
-  if (customer)
-    if (auto l = ledgers.find(*customer); l != ledgers.end())
-      for (const ConsentRecord& r : l->second)
+  if (customer_ledger != ledgers.end())
+    for (const ConsentRecord& r : customer_ledger->second)
+      if (customers_own(*customer, r))
         for (size_t p = 0; p < kPurposeCount; ++p) customer_decided[p] |= r.purposes[p].has_value();
   for (const auto& member : graph.MembersOf(root)) {
     auto l = ledgers.find(member);
     if (l == ledgers.end()) continue;
     for (ConsentRecord r : l->second) {
-      if (customer && member != *customer)
+      if (!customers_own(member, r))
         for (size_t p = 0; p < kPurposeCount; ++p)
           if (customer_decided[p] || r.purposes[p].value_or(false)) r.purposes[p].reset();
       records.push_back(std::move(r));
@@ -102,6 +113,60 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   }
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
+  return {};
+}
+
+std::vector<ShopperKey> Cell::Impl::DecidedApartLocked(const std::vector<IdentifierRef>& ids) const {
+  std::vector<ShopperKey> out;
+  if (ids.size() < 2 || ledgers.empty()) return out;
+  std::vector<ShopperKey> roots;
+  for (const auto& id : ids)
+    if (auto root = graph.Find(id.pseudonym); root && std::find(roots.begin(), roots.end(), *root) == roots.end())
+      roots.push_back(*root);
+  for (const auto& root : roots) {
+    if (graph.HoldsCustomer(root)) continue;
+    for (const auto& member : graph.MembersOf(root))
+      if (auto l = ledgers.find(member); l != ledgers.end() && !l->second.empty()) out.push_back(member);
+  }
+  return out;
+}
+
+Status Cell::Impl::RecordMergeLocked(const ShopperKey& root, const std::vector<ShopperKey>& joined, WriteBatch& batch,
+                                     MergeNote& note) {
+  const std::optional<ShopperKey> holder = graph.CustomerHolder(root);
+  if (!holder) return {};
+  // Unconfirmed, the record goes where it marks the device's decisions as
+  // the device's: the ledger of the shopper the customer id joined, if it
+  // is one of them (ConsentStateLocked), else a joining member's own.
+  const bool into_device = !note.confirmed && std::find(joined.begin(), joined.end(), *holder) == joined.end();
+  const ShopperKey& ledger_of = into_device ? joined.front() : *holder;
+  const Key256* key = KeyOfLocked(ledger_of);
+  if (!key) return Status(Code::kDataLoss, "the shopper has no data key");
+  ConsentRecord record;
+  record.timestamp = NowMicros();
+  record.source = note.confirmed ? ConsentSource::kLinkConfirmed : ConsentSource::kLink;
+  if (note.confirmed) {
+    std::vector<ConsentRecord> theirs;
+    for (const auto& member : joined) {
+      const auto& l = ledgers.at(member);
+      theirs.insert(theirs.end(), l.begin(), l.end());
+    }
+    const ConsentState state = FoldLedger(std::move(theirs));
+    for (size_t p = 0; p < kPurposeCount; ++p) {
+      const auto& decision = state.purposes[p];
+      if (!decision) continue;
+      record.purposes[p] = decision->granted;
+      // The record's expiry bounds all its grants: the earliest of theirs.
+      if (decision->granted && decision->expires)
+        record.expires = std::min(record.expires.value_or(*decision->expires), *decision->expires);
+    }
+    if (!state.category_opt_outs.empty()) record.category_opt_outs = state.category_opt_outs;
+  }
+  PutConsentRow(ledger_of, *key, record, batch);
+  ledgers[ledger_of].push_back(std::move(record));
+  consent_states.erase(root);
+  note.recorded = true;
+  note.holder = *holder;
   return {};
 }
 

@@ -25,7 +25,7 @@ Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
   };
   std::vector<Held> held;
   PlainBuffer plain;  // grows record by record
-  Status s = m.ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view record) {
+  Status s = m.ScanEventRecords(members, [&](std::string_view record) {
     auto header = PeekEvent(record);
     if (!header.ok()) return header.status();
     auto category = CategoryOf(header->type);

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cell/cell_impl.h"
+#include "core/bytes.h"
 
 namespace confide {
 
@@ -98,8 +99,11 @@ class Cell::Impl::IngestCall {
         outcomes_[i] = std::move(*refused);
         continue;
       }
+      MergeNote merge;
+      merge.confirmed = events_[i].consent_confirmed && options_.may_link;
       auto root = m_.ResolveLocked(ids_[i], [&](IdKind k) { return std::string_view(events_[i].id(k)); },
-                                   identity_batch);
+                                   identity_batch, &merge);
+      if (merge.recorded) NoteMerge(i, merge);
       if (!root.ok() && root.status().code() == Code::kFailedPrecondition) root = ResolveSharedLocked(i, root.status(), identity_batch);
       const Key256* key = root.ok() ? m_.KeyOfLocked(*root) : nullptr;
       if (!root.ok() || !key) {
@@ -133,7 +137,31 @@ class Cell::Impl::IngestCall {
       if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp)) return Erased(id.kind);
     if (m_.ErasedAfterLocked(event_ids_[i], events_[i].timestamp)) return Erased(events_[i].primary_id_kind());
     if (!options_.may_link && ids_[i].size() > 1) KeepPrimaryId(i);
+    if (!CollectedLocked(i))
+      return IngestOutcome{IngestOutcome::Kind::kNotCollected, "type",
+                           std::string("not collected: the shopper has granted no purpose that uses ") +
+                               EventTypeName(events_[i].type) + " events, and this region keeps " +
+                               CollectionName(m_.region.collect_without_grant) + " without a grant"};
     return std::nullopt;
+  }
+
+  // In an opt-in region, an event whose data no purpose of its shopper
+  // grants is kept only as the region's collect_without_grant allows;
+  // otherwise nothing of it is stored, created or linked.
+  bool CollectedLocked(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
+    const Collection rule = m_.region.collect_without_grant;
+    if (m_.region.legal_basis != LegalBasis::kOptIn || rule == Collection::kAll) return true;
+    const auto category = CategoryOf(events_[i].type);
+    if (!category) return rule != Collection::kNone;
+    if (*category == DataCategory::kPurchases && rule == Collection::kPurchases) return true;
+    for (const auto& id : ids_[i]) {
+      auto root = m_.graph.Find(id.pseudonym);
+      if (!root) continue;
+      const ConsentState& state = m_.ConsentStateLocked(*root);
+      for (size_t p = 0; p < kPurposeCount; ++p)
+        if (Decide(LegalBasis::kOptIn, state, static_cast<Purpose>(p), now_).Allows(*category)) return true;
+    }
+    return false;
   }
 
   // Callers who may not learn of erasures (a tracker's key is public) are
@@ -142,6 +170,14 @@ class Cell::Impl::IngestCall {
     if (!options_.reveal_erasures) return IngestOutcome{IngestOutcome::Kind::kDuplicate, {}, {}};
     return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(kind),
                          "erased: this identifier's shopper was erased after this event's time"};
+  }
+
+  void NoteMerge(size_t i, const MergeNote& merge) {
+    std::string_view subject = merge.holder;
+    for (const auto& id : ids_[i])
+      if (id.kind == IdKind::kCustomer) subject = id.pseudonym;
+    outcomes_[i].merged_into = HexEncode(subject);
+    outcomes_[i].decisions_carried = merge.confirmed;
   }
 
   // Whether the ids are already one shopper's or not, the event is stored
@@ -277,6 +313,7 @@ class Cell::Impl::IngestCall {
   std::vector<std::string> probe_;
   std::vector<bool> found_;
   bool bulk_ = false;
+  const Micros now_ = NowMicros();
 };
 
 Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events, const IngestOptions& options) {

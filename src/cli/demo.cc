@@ -36,8 +36,13 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
                         Micros start, std::FILE* out) {
   auto cell = OpenCell(config, region.region, IfMissing::kCreate);
   if (!cell.ok()) return cell.status();
+  // Consent before events: an opt-in region keeps browsing only of
+  // shoppers who granted a purpose that uses it (collect_without_grant).
+  fs::path consent = files / region.region / "consent.csv";
+  CONFIDE_RETURN_IF_ERROR(WriteDemoConsent(consent, region.shoppers, start));
   for (auto [kind, name] : {std::pair{ImportKind::kProducts, "products"}, std::pair{ImportKind::kStores, "stores"},
-                            std::pair{ImportKind::kInventory, "inventory"}, std::pair{ImportKind::kEvents, "events"}}) {
+                            std::pair{ImportKind::kInventory, "inventory"}, std::pair{ImportKind::kConsent, "consent"},
+                            std::pair{ImportKind::kEvents, "events"}}) {
     ImportOptions o;
     o.kind = kind;
     o.path = (files / region.region / (std::string(name) + ".csv")).string();
@@ -48,14 +53,6 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
     if (!summary.ok()) return summary.status();
     std::fputs(("  " + FormatImportSummary(*summary)).c_str(), out);
   }
-  fs::path consent = files / region.region / "consent.csv";
-  CONFIDE_RETURN_IF_ERROR(WriteDemoConsent(consent, region.shoppers, start));
-  ImportOptions o;
-  o.kind = ImportKind::kConsent;
-  o.path = consent.string();
-  std::fprintf(out, "Importing %s consent choices\n", region.region.c_str());
-  auto recorded = ImportFile(**cell, o);
-  if (!recorded.ok()) return recorded.status();
   std::fprintf(out, "Training %s recommendations (from shoppers who allow model_improvement only)\n", region.region.c_str());
   std::fflush(out);
   RegionModels models(**cell, config.recommend);

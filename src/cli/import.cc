@@ -29,6 +29,7 @@ Result<ImportSummary> ImportMovieLens(Cell& cell, const std::string& path, size_
       const IngestOutcome& o = (*outcomes)[i];
       if (o.kind == IngestOutcome::Kind::kStored) ++s.accepted;
       else if (o.kind == IngestOutcome::Kind::kDuplicate) ++s.duplicates;
+      else if (o.kind == IngestOutcome::Kind::kNotCollected) ++s.not_collected;
       else reject(o.field, o.reason, lines[i]);
     }
     lines.clear();
@@ -87,7 +88,7 @@ Result<ImportOptions> OptionsFrom(const ImportFlags& flags, const Config& config
 }  // namespace
 
 bool NothingImported(const ImportSummary& summary) {
-  return summary.rows > 0 && summary.accepted == 0 && summary.duplicates == 0;
+  return summary.rows > 0 && summary.accepted == 0 && summary.duplicates == 0 && summary.not_collected == 0;
 }
 
 Result<ImportSummary> RunImport(const ImportFlags& flags, std::FILE* out) {

@@ -66,6 +66,8 @@ void Merge(ImportSummary& into, const ImportSummary& from) {
   into.accepted += from.accepted;
   into.duplicates += from.duplicates;
   into.rejected += from.rejected;
+  into.not_collected += from.not_collected;
+  into.merges += from.merges;
   for (const auto& [reason, count] : from.reasons) {
     auto [it, inserted] = into.first_line.emplace(reason, from.first_line.at(reason));
     if (!inserted) it->second = std::min(it->second, from.first_line.at(reason));
@@ -138,8 +140,10 @@ class EventSink {
   void Count(const Item& item) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (size_t i = 0; i < item.outcomes.size(); ++i) {
       const auto& o = item.outcomes[i];
+      if (!o.merged_into.empty()) ++outcomes_.merges;
       if (o.kind == IngestOutcome::Kind::kStored) ++outcomes_.accepted;
       else if (o.kind == IngestOutcome::Kind::kDuplicate) ++outcomes_.duplicates;
+      else if (o.kind == IngestOutcome::Kind::kNotCollected) ++outcomes_.not_collected;
       else CountRejection(outcomes_, o.field, o.reason, item.lines[i]);
     }
   }
@@ -284,6 +288,11 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     auto logged = cell.audit().Append(AuditAction::kErasure, "cli", "", "",
                                       "import refused " + std::to_string(suppressed) + " events of erased shoppers",
                                       NowMicros());
+    if (!logged.ok()) return logged.status();
+  }
+  if (s.merges > 0) {
+    auto logged = cell.audit().Append(AuditAction::kConsentChange, "cli", "", "",
+                                      "source=link,merges=" + std::to_string(s.merges), NowMicros());
     if (!logged.ok()) return logged.status();
   }
   return read_status;
@@ -433,6 +442,11 @@ std::string FormatImportSummary(const ImportSummary& s, size_t max_reasons) {
                 Thousands(s.rejected).c_str(), s.seconds,
                 Thousands(s.seconds > 0 ? static_cast<uint64_t>(s.rows / s.seconds) : 0).c_str());
   std::string out = line;
+  if (s.not_collected > 0) {
+    std::snprintf(line, sizeof line, "  not collected %s (no grant; the region's collect_without_grant keeps no such data)\n",
+                  Thousands(s.not_collected).c_str());
+    out += line;
+  }
   std::vector<std::pair<uint64_t, std::string>> top;
   for (const auto& [reason, count] : s.reasons) top.emplace_back(count, reason);
   std::sort(top.rbegin(), top.rend());

@@ -40,6 +40,8 @@ struct ImportSummary {
   uint64_t accepted = 0;    // newly stored
   uint64_t duplicates = 0;  // already stored (re-import)
   uint64_t rejected = 0;
+  uint64_t not_collected = 0;  // no grant, and the region keeps no such data without one
+  uint64_t merges = 0;         // ids with decisions of their own joined a customer (IngestOutcome::merged_into)
   // "field: reason" -> count, and the first line each was seen on.
   std::map<std::string, uint64_t> reasons;
   std::map<std::string, uint64_t> first_line;

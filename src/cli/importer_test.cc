@@ -25,7 +25,7 @@ class ImporterTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (dir_ / "data").string(), (dir_ / "keys").string());
+    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (dir_ / "data").string(), (dir_ / "keys").string());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cell_ = std::move(*c);
   }
@@ -216,7 +216,8 @@ TEST_F(ImporterTest, ConsentFilesFillTheLedger) {
       << "a decision dated later would outrank every choice made until then";
   EXPECT_EQ(s->reasons.at("personalization: must be true or false"), 1u);
   EXPECT_EQ(s->reasons.count("personalization: the row decides nothing: give purposes, category_opt_outs or tcf"), 1u);
-  EXPECT_EQ(s->reasons.at("source: must be api, tcf, store_kiosk or import"), 1u) << "gpc comes from the header";
+  EXPECT_EQ(s->reasons.at("source: must be api, tcf, store_kiosk, import or privacy_center"), 1u)
+      << "gpc comes from the header";
   auto view = cell_->GetConsent(IdKind::kCustomer, "C1");
   ASSERT_TRUE(view.ok() && view->has_value());
   ASSERT_EQ((*view)->history.size(), 1u);

@@ -16,7 +16,7 @@ std::string TomlList(const std::vector<std::string>& items) {
 Status RunKeysNew(const KeysNewFlags& flags, std::FILE* out) {
   auto scope_list = SplitList(flags.scopes), region_list = SplitList(flags.regions);
   for (const auto& s : scope_list)
-    if (!ParseScope(s)) return FlagError("--scopes: unknown scope \"" + s + "\"");
+    if (!ParseScope(s)) return FlagError("--scopes: " + UnknownScope(s));
   if (scope_list.empty()) return FlagError("--scopes: name at least one scope");
   if (region_list.empty()) return FlagError("--regions: name at least one region or *");
   for (const auto& r : region_list)

@@ -2,6 +2,8 @@
 
 #include <simdjson.h>
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "consent/policy.h"
@@ -15,11 +17,43 @@ using simdjson::dom::element_type;
 
 Status Bad(std::string field, std::string message) { return InvalidArgument(std::move(field), std::move(message)); }
 
+// The address in its one text form (inet_ntop's), or nullopt.
+std::optional<std::string> CanonicalIpAddress(std::string_view text) {
+  const std::string s(text);
+  unsigned char bytes[sizeof(in6_addr)];
+  char out[INET6_ADDRSTRLEN];
+  for (int family : {AF_INET, AF_INET6})
+    if (inet_pton(family, s.c_str(), bytes) == 1 && inet_ntop(family, bytes, out, sizeof out)) return std::string(out);
+  return std::nullopt;
+}
+
 Result<std::string_view> StringField(element e, const std::string& field, size_t max) {
   std::string_view s;
   if (e.get_string().get(s)) return Bad(field, "must be a string");
   if (s.size() > max) return Bad(field, "longer than " + std::to_string(max) + " bytes");
   return s;
+}
+
+// "evidence":{"user_agent":..., "ip":...}
+Status ParseEvidence(element value, ConsentRecord& r, RelayedEvidence& relayed) {
+  simdjson::dom::object evidence;
+  if (value.get_object().get(evidence)) return Bad("evidence", "must be an object with user_agent and/or ip");
+  relayed.given = true;
+  for (auto [key, item] : evidence) {
+    const std::string field = "evidence." + std::string(key);
+    auto s = StringField(item, field, 512);
+    if (!s.ok()) return s.status();
+    if (key == "user_agent") {
+      r.user_agent = *s;
+    } else if (key == "ip") {
+      auto ip = CanonicalIpAddress(*s);
+      if (!ip) return Bad(field, "must be an IPv4 or IPv6 address");
+      relayed.ip = std::move(*ip);
+    } else {
+      return Bad(field, "unknown field (user_agent, ip)");
+    }
+  }
+  return {};
 }
 
 void WriteRecord(JsonWriter& w, const ConsentRecord& r) {
@@ -39,13 +73,14 @@ void WriteRecord(JsonWriter& w, const ConsentRecord& r) {
   if (!r.policy_version.empty()) w.Key("policy_version").String(r.policy_version);
   if (!r.tcf_string.empty()) w.Key("tcf").String(r.tcf_string);
   if (!r.user_agent.empty()) w.Key("user_agent").String(r.user_agent);
+  if (!r.ip_hash.empty()) w.Key("ip_hash").String(r.ip_hash);
   w.EndObject();
 }
 
 }  // namespace
 
 Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, std::string_view user_agent,
-                                            uint32_t tcf_vendor_id) {
+                                            uint32_t tcf_vendor_id, RelayedEvidence* relayed) {
   simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(body.data(), body.size()).get(root))
@@ -88,9 +123,9 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
       auto s = StringField(value, field, 32);
       if (!s.ok()) return s.status();
       auto source = ParseConsentSource(*s);
-      if (!source || *source == ConsentSource::kKeptThroughErasure)
+      if (source == ConsentSource::kGpc) return Bad(field, "gpc is recorded from the Sec-GPC header, not a body");
+      if (!source || !StatableSource(*source))
         return Bad(field, "must be api, tcf, store_kiosk, import or privacy_center");
-      if (*source == ConsentSource::kGpc) return Bad(field, "gpc is recorded from the Sec-GPC header, not a body");
       r.source = *source;
       has_source = true;
     } else if (key == "policy_version") {
@@ -104,6 +139,9 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
       if (!t) return Bad(field, "not RFC 3339");
       if (*t <= now) return Bad(field, "must be in the future");
       r.expires = *t;
+    } else if (key == "evidence") {
+      RelayedEvidence ignored;
+      CONFIDE_RETURN_IF_ERROR(ParseEvidence(value, r, relayed ? *relayed : ignored));
     } else if (key == "tcf") {
       auto s = StringField(value, field, 8192);
       if (!s.ok()) return s.status();

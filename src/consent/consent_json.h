@@ -22,8 +22,18 @@ namespace confide {
 // (source defaults to tcf); a refused string is an error with the reasons.
 // "gpc" is not a source a body may claim: it comes from the Sec-GPC header.
 // Errors are kInvalidArgument naming the field ("purposes.selling", "tcf").
+//
+// A backend relaying the shopper's decision may add
+//   "evidence":{"user_agent":"<the shopper's>","ip":"203.0.113.7"}
+// : the user agent replaces the request's own; the address, checked and
+// put in canonical form, is left in `relayed` for the caller to hash
+// (ConsentRecord::ip_hash); it is never stored as given.
+struct RelayedEvidence {
+  bool given = false;
+  std::string ip;  // canonical text form, or empty
+};
 Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, std::string_view user_agent,
-                                            uint32_t tcf_vendor_id);
+                                            uint32_t tcf_vendor_id, RelayedEvidence* relayed = nullptr);
 
 // {"legal_basis":..., "gpc":bool, "category_opt_outs":[...],
 //  "purposes":{"personalization":{"allowed":bool,"decision":"granted|denied|none",

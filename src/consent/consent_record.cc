@@ -8,12 +8,20 @@
 namespace confide {
 namespace {
 
-constexpr const char* kSourceNames[] = {"api", "tcf", "gpc", "store_kiosk", "import", "privacy_center", "kept_through_erasure"};
-constexpr char kCodecVersion = 1;
+constexpr const char* kSourceNames[] = {"api", "tcf", "gpc", "store_kiosk", "import", "privacy_center",
+                                         "kept_through_erasure", "link", "link_confirmed"};
+// Version 2 adds ip_hash; a record without one is still written as
+// version 1, so every record has exactly one encoding.
+constexpr char kCodecVersion = 1, kCodecVersionWithIp = 2;
 
 }  // namespace
 
 const char* ConsentSourceName(ConsentSource s) { return kSourceNames[static_cast<size_t>(s)]; }
+
+bool StatableSource(ConsentSource s) {
+  return s == ConsentSource::kApi || s == ConsentSource::kTcf || s == ConsentSource::kStoreKiosk ||
+         s == ConsentSource::kImport || s == ConsentSource::kPrivacyCenter;
+}
 
 std::optional<ConsentSource> ParseConsentSource(std::string_view name) {
   for (size_t i = 0; i < std::size(kSourceNames); ++i)
@@ -38,7 +46,7 @@ Status ApplyTcString(std::string_view tc_string, uint32_t tcf_vendor_id, Consent
 
 std::string EncodeConsentRecord(const ConsentRecord& r) {
   std::string out;
-  out.push_back(kCodecVersion);
+  out.push_back(r.ip_hash.empty() ? kCodecVersion : kCodecVersionWithIp);
   PutFixed64BE(out, OrderedInt64(r.timestamp));
   out.push_back(static_cast<char>(r.source));
   // Per purpose: 0 unset, 1 denied, 2 granted.
@@ -50,6 +58,7 @@ std::string EncodeConsentRecord(const ConsentRecord& r) {
   PutLengthPrefixed(out, r.policy_version);
   PutLengthPrefixed(out, r.tcf_string);
   PutLengthPrefixed(out, r.user_agent);
+  if (!r.ip_hash.empty()) PutLengthPrefixed(out, r.ip_hash);
   return out;
 }
 
@@ -57,7 +66,8 @@ Result<ConsentRecord> DecodeConsentRecord(std::string_view value) {
   std::string_view in = value;
   const Status bad(Code::kDataLoss, "stored consent record is malformed");
   constexpr size_t kFixed = 1 + 8 + 1 + kPurposeCount + 2 + 1 + 8;
-  if (in.size() < kFixed || in[0] != kCodecVersion) return bad;
+  if (in.size() < kFixed || (in[0] != kCodecVersion && in[0] != kCodecVersionWithIp)) return bad;
+  const bool with_ip = in[0] == kCodecVersionWithIp;
   ConsentRecord r;
   r.timestamp = FromOrderedInt64(GetFixed64BE(in.substr(1)));
   if (static_cast<uint8_t>(in[9]) >= std::size(kSourceNames)) return bad;
@@ -76,8 +86,13 @@ Result<ConsentRecord> DecodeConsentRecord(std::string_view value) {
   r.policy_version = s;
   if (!GetLengthPrefixed(in, s)) return bad;
   r.tcf_string = s;
-  if (!GetLengthPrefixed(in, s) || !in.empty()) return bad;
+  if (!GetLengthPrefixed(in, s)) return bad;
   r.user_agent = s;
+  if (with_ip) {
+    if (!GetLengthPrefixed(in, s)) return bad;
+    r.ip_hash = s;
+  }
+  if (!in.empty()) return bad;
   // Presence flags other than 0 and 1, bytes under an absent field, opt-out
   // bits past the last category and overlong lengths would all decode to a
   // record the bytes do not say: refuse anything the encoder would not

@@ -23,9 +23,19 @@ namespace confide {
 // kPrivacyCenter: the shopper's own page (a shopper token); kKeptThroughErasure:
 // a refusal the shopper made before asking to be erased, kept so that it
 // outlives the erasure (cell/cell.h, Erase).
-enum class ConsentSource : uint8_t { kApi, kTcf, kGpc, kStoreKiosk, kImport, kPrivacyCenter, kKeptThroughErasure };
+// kLink: identifiers whose decisions were made apart joined a customer's
+// group; those decisions were not carried (only their refusals count).
+// kLinkConfirmed: the same, with the decisions carried because the shopper
+// confirmed them as they signed in.
+enum class ConsentSource : uint8_t {
+  kApi, kTcf, kGpc, kStoreKiosk, kImport, kPrivacyCenter, kKeptThroughErasure, kLink, kLinkConfirmed
+};
 const char* ConsentSourceName(ConsentSource s);  // "store_kiosk"
 std::optional<ConsentSource> ParseConsentSource(std::string_view name);
+// The sources a request body or an import row may state: api, tcf,
+// store_kiosk, import, privacy_center. The others the product records
+// itself (gpc from the Sec-GPC header, link and kept_through_erasure).
+bool StatableSource(ConsentSource s);
 
 struct ConsentRecord {
   Micros timestamp = 0;
@@ -41,6 +51,10 @@ struct ConsentRecord {
   // Evidence.
   std::string tcf_string;
   std::string user_agent;
+  // The shopper's IP address as a keyed hash (hex; Cell::EvidenceHash):
+  // whoever holds the region's key can check a claimed address against
+  // it, nobody can read the address from it.
+  std::string ip_hash;
 };
 
 // Sets `record`'s purposes from a TC string: decoded, validated for the

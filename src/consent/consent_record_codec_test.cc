@@ -44,6 +44,7 @@ std::vector<ConsentRecord> Samples() {
   full.policy_version = "2025-03";
   full.tcf_string = "CPXxRfAPXxRfAAfKABENB-CgAAAAAAAAAAYgAAAAAAAA";
   full.user_agent = "Mozilla/5.0";
+  full.ip_hash = std::string(32, 'a');
   out.push_back(full);
 
   ConsentRecord gpc;

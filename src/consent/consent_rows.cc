@@ -57,8 +57,8 @@ Result<ConsentRow> ConsentFromRecord(const Record& r, uint32_t tcf_vendor_id) {
   }
   if (v = r.Get("source"); !v.empty()) {
     auto source = ParseConsentSource(v);
-    if (!source || *source == ConsentSource::kGpc)
-      return InvalidArgument("source", "must be api, tcf, store_kiosk or import");
+    if (!source || !StatableSource(*source))
+      return InvalidArgument("source", "must be api, tcf, store_kiosk, import or privacy_center");
     c.source = *source;
   }
   c.policy_version = r.Get("policy_version").substr(0, 64);

@@ -13,7 +13,7 @@ namespace confide {
 namespace {
 
 constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar",
-                                       "analytics", "admin", "identity", "metrics"};
+                                       "admin", "identity", "metrics", "marketing"};
 
 class Reader {
  public:
@@ -106,8 +106,25 @@ std::optional<Scope> ParseScope(std::string_view name) {
   return std::nullopt;
 }
 
+std::string UnknownScope(std::string_view name) {
+  std::string known;
+  for (const char* scope : kScopeNames) known += (known.empty() ? "" : ", ") + std::string(scope);
+  if (name == "analytics")
+    return "scope \"analytics\" is not offered: no route reads it yet (scopes: " + known + ")";
+  return "unknown scope \"" + std::string(name) + "\" (scopes: " + known + ")";
+}
+
 const char* LegalBasisName(LegalBasis basis) {
   return basis == LegalBasis::kOptIn ? "opt_in" : "opt_out";
+}
+
+const char* CollectionName(Collection collection) {
+  switch (collection) {
+    case Collection::kAll: return "all";
+    case Collection::kPurchases: return "purchases";
+    case Collection::kNone: return "none";
+  }
+  return "?";
 }
 
 const RegionConfig* Config::FindRegion(std::string_view id) const {
@@ -313,14 +330,18 @@ Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsCon
   return {};
 }
 
+constexpr Collection kCollections[] = {Collection::kAll, Collection::kPurchases, Collection::kNone};
+
 // One [[regions]] table, prefix p = "regions[i].".
 Status ParseRegion(const Reader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(t, p, {"id", "legal_basis", "currency", "endpoint"}));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(t, p, {"id", "legal_basis", "currency", "endpoint", "collect_without_grant"}));
   std::string basis = "opt_in";
+  std::string collect;
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "id", rc.id));
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "legal_basis", basis));
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "currency", rc.currency));
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "endpoint", rc.endpoint));
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "collect_without_grant", collect));
   if (!ValidRegionId(rc.id))
     return r.Error(p + "id", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
   if (!rc.endpoint.empty() &&
@@ -330,6 +351,15 @@ Status ParseRegion(const Reader& r, const toml::table& t, const std::string& p, 
   if (basis == "opt_in") rc.legal_basis = LegalBasis::kOptIn;
   else if (basis == "opt_out") rc.legal_basis = LegalBasis::kOptOut;
   else return r.Error(p + "legal_basis", "must be \"opt_in\" or \"opt_out\", not \"" + basis + "\"");
+  if (!collect.empty()) {
+    auto known = std::find_if(std::begin(kCollections), std::end(kCollections),
+                              [&](Collection c) { return collect == CollectionName(c); });
+    if (known == std::end(kCollections))
+      return r.Error(p + "collect_without_grant", "must be \"all\", \"purchases\" or \"none\", not \"" + collect + "\"");
+    if (rc.legal_basis != LegalBasis::kOptIn)
+      return r.Error(p + "collect_without_grant", "applies to opt_in regions only (opt_out regions collect until a refusal)");
+    rc.collect_without_grant = *known;
+  }
   if (rc.currency.size() != 3 ||
       !std::all_of(rc.currency.begin(), rc.currency.end(), [](char ch) { return ch >= 'A' && ch <= 'Z'; }))
     return r.Error(p + "currency", "must be a three-letter ISO 4217 code such as \"EUR\"");
@@ -377,7 +407,7 @@ Status ParseApiKeys(const Reader& r, const toml::table& root, std::vector<ApiKey
       return r.Error(p + "hash", "must be 64 lower-case hex characters (see `confide keys new`)");
     if (k.scopes.empty()) return r.Error(p + "scopes", "must name at least one scope");
     for (const auto& s : k.scopes)
-      if (!ParseScope(s)) return r.Error(p + "scopes", "unknown scope \"" + s + "\"");
+      if (!ParseScope(s)) return r.Error(p + "scopes", UnknownScope(s));
     if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
     keys.push_back(std::move(k));
   }

@@ -20,20 +20,33 @@ namespace confide {
 enum class LegalBasis { kOptIn, kOptOut };
 const char* LegalBasisName(LegalBasis basis);
 
+// What an opt-in region stores of a shopper who has granted no purpose
+// that uses the event's data: everything, purchases only (business
+// records; browsing is not), or nothing. Identify events (links, no data
+// category) are kept unless kNone.
+enum class Collection : uint8_t { kAll, kPurchases, kNone };
+const char* CollectionName(Collection collection);  // "purchases"
+
 // What an API key may do; admin covers every scope.
 // kIdentity: link a shopper's identifiers (an event carrying two ids that
 // are not yet one shopper's); given to the retailer's backend, never to a
 // tracker in a page or app. kMetrics: read GET /metrics (operational
-// counters, kept from strangers).
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAnalytics, kAdmin, kIdentity, kMetrics };
+// counters, kept from strangers). kMarketing: list and deliver
+// cart-recovery offers (customer ids and carts), for the retailer's
+// messaging system, never the storefront.
+enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing };
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
+// Why `name` is not a scope, listing those that are.
+std::string UnknownScope(std::string_view name);
 
 struct RegionConfig {
   std::string id;          // lower-case, e.g. "eu"
   LegalBasis legal_basis = LegalBasis::kOptIn;
   std::string currency;    // ISO 4217, e.g. "EUR"
   std::string endpoint;    // public URL of the node that hosts this region
+  // Opt-in regions only (opt-out regions collect until a refusal).
+  Collection collect_without_grant = Collection::kPurchases;
 };
 
 struct ApiKeyConfig {

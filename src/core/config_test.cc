@@ -79,7 +79,14 @@ TEST(Config, ErrorsNameFileAndKey) {
        "confide.toml: api_keys[0].hash: must be 64 lower-case hex"},
       {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
        "scopes=[\"sell\"]\nregions=[\"*\"]",
-       "confide.toml: api_keys[0].scopes: unknown scope \"sell\""},
+       "confide.toml: api_keys[0].scopes: unknown scope \"sell\" (scopes: ingest, catalog,"},
+      {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
+       "scopes=[\"analytics\"]\nregions=[\"*\"]",
+       "confide.toml: api_keys[0].scopes: scope \"analytics\" is not offered: no route reads it yet"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\ncollect_without_grant = \"browsing\"",
+       "confide.toml: regions[0].collect_without_grant: must be \"all\", \"purchases\" or \"none\", not \"browsing\""},
+      {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\ncollect_without_grant = \"none\"",
+       "confide.toml: regions[0].collect_without_grant: applies to opt_in regions only"},
       {"[recommend]\nregularization_scale = \"weighted\"",
        "confide.toml: recommend.regularization_scale: must be \"constant\", \"per_entry\" or \"relative\", not \"weighted\""},
       {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\nendpoint = \"ftp:// bad url\"",

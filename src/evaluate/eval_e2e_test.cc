@@ -331,7 +331,7 @@ TEST_F(EvalE2eTest, AlsPenaltyFlagsChangeTheModel) {
 // `--format movielens` is import's too: ratings become events in a cell.
 TEST_F(EvalE2eTest, ImportMovieLens) {
   const std::string data = Write("u.data", "1\t10\t5\t881250949\n1\t11\t2\t881250000\n2\t10\t4\t881250949\n");
-  const std::string flags = "import --region eu --data-dir " + (dir_ / "d").string() + " --format movielens ";
+  const std::string flags = "import --region us --data-dir " + (dir_ / "d").string() + " --format movielens ";
   RunResult r = Confide(flags + data);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("rows 3, accepted 3, duplicates 0, rejected 0", 0), 0u) << r.out;

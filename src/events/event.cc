@@ -207,6 +207,13 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   e.query = r.Get("query");
   CONFIDE_RETURN_IF_ERROR(CheckText("query", e.query, kMaxQueryLength));
   if (e.query.empty() && e.type == EventType::kSearch) return Invalid("query", "is required for search");
+  v = r.Get("consent_confirmed");
+  if (!v.empty()) {
+    if (v != "true" && v != "false") return Invalid("consent_confirmed", "must be true or false");
+    if (v == "true" && e.type != EventType::kIdentify)
+      return Invalid("consent_confirmed", "applies to identify events only");
+    e.consent_confirmed = v == "true";
+  }
   return e;
 }
 

@@ -50,6 +50,10 @@ struct Event {
   std::string order_id;
   std::string store_id;
   std::string query;
+  // Identify events only: the shopper confirmed, as they signed in, that
+  // the consent decisions made on this device are theirs, so they travel to
+  // the customer (docs/api.md). An instruction to ingest, not stored.
+  bool consent_confirmed = false;
 
   const std::string& id(IdKind k) const { return ids[static_cast<size_t>(k)]; }
   std::string& id(IdKind k) { return ids[static_cast<size_t>(k)]; }
@@ -88,7 +92,8 @@ inline constexpr ExpectedType kEventFields[] = {
     {"channel", Field::Type::kString},      {"product_id", Field::Type::kString},
     {"quantity", Field::Type::kNumber},     {"unit_price", Field::Type::kNumber},
     {"currency", Field::Type::kString},     {"order_id", Field::Type::kString},
-    {"store_id", Field::Type::kString},     {"query", Field::Type::kString}};
+    {"store_id", Field::Type::kString},     {"query", Field::Type::kString},
+    {"consent_confirmed", Field::Type::kBool}};
 
 // Writes the event as a JSON object with the API's field names (empty
 // fields left out), e.g. for exports.

@@ -31,6 +31,7 @@ namespace confide {
 
 // A shopper key: the 16-byte pseudonym of the shopper's first identifier.
 using ShopperKey = std::string;
+inline constexpr size_t kShopperKeySize = 16;
 
 struct IdentifierRef {
   IdKind kind;

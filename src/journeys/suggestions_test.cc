@@ -17,7 +17,7 @@ class SuggestionsExport : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("confide-suggest-" + std::to_string(::getpid()) + "-" +
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
-    RegionConfig eu{"eu", LegalBasis::kOptIn, "EUR", ""};
+    RegionConfig eu{"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll};
     auto cell = Cell::Open(eu, (dir_ / "data").string(), (dir_ / "keys").string());
     ASSERT_TRUE(cell.ok()) << cell.status().ToString();
     cell_ = std::move(*cell);

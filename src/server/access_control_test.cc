@@ -86,7 +86,8 @@ TEST_F(ServerTest, UnknownRouteIs404AndWrongMethodIs405) {
 // route's own answer (never 401/403).
 TEST_F(ServerTest, AuthorizationMatrix) {
   StopServer();
-  const std::vector<std::string> scopes = {"ingest", "catalog", "recommend", "consent", "dsar", "analytics", "admin"};
+  const std::vector<std::string> scopes = {"ingest", "catalog",  "recommend", "consent",
+                                           "dsar",   "identity", "marketing", "metrics", "admin"};
   std::map<std::string, NewApiKey> keys;
   for (const auto& scope : scopes) keys[scope] = AddKey({scope}, {"eu"});
   NewApiKey us_admin = AddKey({"admin"}, {"us"});
@@ -125,8 +126,8 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"GET", "/v1/eu/price-consistency", "", {"catalog"}},
       {"GET", "/v1/eu/products/p-1/availability", "", {"catalog", "recommend"}},
       {"GET", "/v1/eu/customers/matrix-shopper/cart", "", {"recommend"}},
-      {"GET", "/v1/eu/offers/cart-recovery", "", {"recommend"}},
-      {"POST", "/v1/eu/offers/cart-recovery/deliver", "", {}},
+      {"GET", "/v1/eu/offers/cart-recovery", "", {"marketing"}},
+      {"POST", "/v1/eu/offers/cart-recovery/deliver", "", {"marketing"}},
       {"GET", "/v1/eu/customers/matrix-shopper/replenishment", "", {"recommend"}},
       {"GET", "/v1/eu/customers/matrix-shopper/suggestions", "", {"recommend"}},
       {"DELETE", "/v1/eu/customers/matrix-shopper", "", {"dsar"}},

@@ -66,7 +66,10 @@ class CrashTest : public ::testing::Test {
     ASSERT_NE(port_, 0);
     key_ = GenerateApiKey();
     std::ofstream toml(root_ / "confide.toml");
+    // eu keeps every event (the crash is what is tested, not what an
+    // opt-in region collects without a grant).
     toml << "threads = 2\n"
+         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_in\"\ncurrency = \"EUR\"\ncollect_without_grant = \"all\"\n"
          << "[[api_keys]]\n"
          << "id = \"" << key_.id << "\"\n"
          << "hash = \"" << key_.hash << "\"\n"

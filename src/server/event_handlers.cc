@@ -40,6 +40,7 @@ HttpResponse Api::PostEvents(Call& call) {
   uint64_t accepted = 0;
   std::vector<size_t> duplicates;
   std::vector<Rejection> warnings;  // stored, with a caveat
+  std::vector<Rejection> not_collected;
   if (!events.empty()) {
     Cell::IngestOptions options;
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
@@ -49,6 +50,9 @@ HttpResponse Api::PostEvents(Call& call) {
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
     const std::vector<IngestOutcome>& out = outcomes.value();
     for (size_t i = 0; i < out.size() && i < event_index.size(); ++i) {
+      if (!out[i].merged_into.empty())
+        Audit(call, AuditAction::kConsentChange, out[i].merged_into,
+              out[i].decisions_carried ? "source=link_confirmed" : "source=link");
       switch (out[i].kind) {
         case IngestOutcome::Kind::kStored:
           ++accepted;
@@ -60,6 +64,9 @@ HttpResponse Api::PostEvents(Call& call) {
         case IngestOutcome::Kind::kRejected:
           rejected.push_back({event_index[i], out[i].field, out[i].reason});
           break;
+        case IngestOutcome::Kind::kNotCollected:
+          not_collected.push_back({event_index[i], out[i].field, out[i].reason});
+          break;
       }
     }
   }
@@ -68,7 +75,7 @@ HttpResponse Api::PostEvents(Call& call) {
                     ",\"duplicates\":" + std::to_string(duplicates.size()) +
                     ",\"rejected\":" + std::to_string(rejected.size());
 
-  bool none = accepted == 0 && duplicates.empty();
+  bool none = accepted == 0 && duplicates.empty() && not_collected.empty();
   JsonWriter w;
   w.BeginObject();
   if (none) WriteNothingAccepted(w, rejected, "event");
@@ -79,6 +86,7 @@ HttpResponse Api::PostEvents(Call& call) {
   w.EndArray();
   WriteRejections(w, rejected);
   if (!warnings.empty()) WriteRejections(w, warnings, "warnings");
+  if (!not_collected.empty()) WriteRejections(w, not_collected, "not_collected");
   w.EndObject();
   return Json(none ? 400 : 200, w.Take());
 }

@@ -80,13 +80,15 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
   AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, kShopper, TokenReach::kExport);
   AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, kShopper, TokenReach::kErase);
+  AddRoute("GET", "/v1/shoppers/{id}/regions", &Api::GetShopperRegions, {S::kDsar});
+  AddRoute("DELETE", "/v1/shoppers/{id}", &Api::EraseShopperEverywhere, {S::kDsar});
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
-  AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
@@ -95,10 +97,10 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/price-consistency", &Api::GetPriceConsistency, {S::kCatalog});
   AddRoute("GET", "/v1/{region}/products/{id}/availability", &Api::GetAvailability, {S::kCatalog, S::kRecommend});
-  AddRoute("GET", "/v1/{region}/customers/{id}/cart", &Api::GetCart, {S::kRecommend});
-  AddRoute("GET", "/v1/{region}/offers/cart-recovery", &Api::GetCartRecovery, {S::kRecommend}, kScan);
-  AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kAdmin}, kScan);
-  AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/customers/{id}/cart", &Api::GetCart, {S::kRecommend}, kShopper, TokenReach::kExport);
+  AddRoute("GET", "/v1/{region}/offers/cart-recovery", &Api::GetCartRecovery, {S::kMarketing}, kScan);
+  AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kMarketing}, kScan);
+  AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
 }
 

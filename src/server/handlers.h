@@ -100,6 +100,8 @@
 
 namespace confide {
 
+class JsonWriter;
+
 class Api {
  public:
   // `config`, every cell in `cells` (hosted region id -> open cell) and
@@ -213,6 +215,12 @@ class Api {
   // rights_handlers.cc:
   HttpResponse ExportShopper(Call& call);
   HttpResponse EraseShopper(Call& call);
+  // cross_region_handlers.cc: every configured region the key's dsar scope
+  // covers, in a "regions" array; `hosted` adds to a hosted region's
+  // object with call.region and call.cell set to it.
+  void ForEachRegionOfKey(Call& call, JsonWriter& w, const std::function<void(JsonWriter&)>& hosted);
+  HttpResponse GetShopperRegions(Call& call);
+  HttpResponse EraseShopperEverywhere(Call& call);
   HttpResponse PostShopperToken(Call& call);
   HttpResponse RotateTokenKey(Call& call);
   // recommend_handlers.cc:

@@ -32,7 +32,9 @@ class JourneysTest : public ServerFixture {
 
   // The JSON document of a 200 answer (fails the test otherwise).
   simdjson::dom::element Get(const std::string& target, const NewApiKey* key = nullptr) {
-    ClientResponse r = Send(key ? *key : recommend_, "GET", target);
+    // Offers go to the messaging system (marketing scope), the rest to the storefront.
+    const bool offers = target.find("/offers/") != std::string::npos;
+    ClientResponse r = Send(key ? *key : offers ? marketing_ : recommend_, "GET", target);
     EXPECT_EQ(r.status, 200) << target << " " << r.body;
     bodies_.push_back(r.status == 200 ? r.body : "{}");
     return parser_.emplace_back().parse(bodies_.back());
@@ -280,10 +282,10 @@ TEST_F(JourneysTest, CartRecoveryIsPagedByCursor) {
   std::sort(seen.begin(), seen.end());
   EXPECT_EQ(std::unique(seen.begin(), seen.end()), seen.end()) << "a cart listed twice";
   EXPECT_EQ(seen.size(), size_t{kShoppers});
-  auto bad = Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?cursor=not-a-cursor");
+  auto bad = Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?cursor=not-a-cursor");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Field(bad), "cursor");
-  EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?limit=1001")), "limit");
+  EXPECT_EQ(Field(Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?limit=1001")), "limit");
 }
 
 TEST_F(JourneysTest, OneCartAcrossChannelsRecoveredOnlyWithMarketingUntilBoughtInAStore) {
@@ -331,10 +333,10 @@ TEST_F(JourneysTest, OneCartAcrossChannelsRecoveredOnlyWithMarketingUntilBoughtI
   EXPECT_EQ(Get("/v1/eu/customers/shopper-1/cart?channel=web")["items"].get_array().size(), 0u) << bodies_.back();
   EXPECT_FALSE(Contains(Addressees(Get("/v1/eu/offers/cart-recovery")), "shopper-1")) << bodies_.back();
 
-  auto bad = Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?since=yesterday");
+  auto bad = Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?since=yesterday");
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(Field(bad), "since");
-  EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/offers/cart-recovery?limit=0")), "limit");
+  EXPECT_EQ(Field(Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?limit=0")), "limit");
   EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/customers/shopper-1/cart?channel=fax")), "channel");
 }
 
@@ -418,7 +420,7 @@ TEST_F(JourneysWebhookTest, OffersAreDeliveredToTheConfiguredUrlWithRetriesAndAn
   // Delivering again sends the same key for the same cart, so the receiver can drop it.
   ASSERT_EQ(Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 200);
   EXPECT_EQ(receiver_->got().back().key, got[0].key);
-  EXPECT_EQ(Send(recommend_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 403) << "admin only";
+  EXPECT_EQ(Send(recommend_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 403) << "marketing only";
 }
 
 TEST_F(JourneysTest, DeliveryWithoutAWebhookIsAConflictNamingIt) {

@@ -71,17 +71,18 @@ TEST_F(ServerTest, ConcurrencyIsLimitedPerCallerAndPerScanRoute) {
   StopServer();
   config_.limits.max_concurrent_per_key = 1;
   config_.limits.max_concurrent_scans = 1;
-  NewApiKey second = AddKey({"recommend"}, {"eu"});
+  NewApiKey first = AddKey({"recommend", "marketing"}, {"eu"});
+  NewApiKey second = AddKey({"marketing", "catalog"}, {"eu"});
   StartServer();
   auto gate = std::make_shared<Gate>("/v1/{region}/offers/cart-recovery");
   server_->api().SetBeforeHandlerForTesting([gate](std::string_view route) { (*gate)(route); });
   auto held = std::async(std::launch::async, [&] {
-    TestClient c = HttpClient(&recommend_);
+    TestClient c = HttpClient(&first);
     auto r = c.Send("GET", "/v1/eu/offers/cart-recovery");
     return r.ok() ? r->status : 0;
   });
   ASSERT_TRUE(WaitUntil([&] { return gate->held() == 1; }));
-  TestClient same_key = HttpClient(&recommend_);
+  TestClient same_key = HttpClient(&first);
   ClientResponse r = Call(same_key, "GET", "/v1/eu/products/p-none");
   EXPECT_EQ(r.status, 429) << r.body;
   EXPECT_EQ(JStr(r.body, "/error/field"), "limits.max_concurrent_per_key");

@@ -38,16 +38,23 @@ HttpResponse Api::PutConsent(Call& call) {
   if (id.empty() || id.size() > kMaxIdLength)
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 128 bytes", "id");
   std::string_view user_agent = call.request.Header("user-agent");
-  auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id);
+  RelayedEvidence relayed;
+  auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id, &relayed);
   if (!record.ok()) return ErrorResponse(record.status());
-  // The shopper's own token speaks for the shopper's own page, nothing else.
+  // The shopper's own token speaks for the shopper's own page, nothing
+  // else; its request is the evidence (a backend relays another's).
   if (call.token) {
     if (record->source != ConsentSource::kApi && record->source != ConsentSource::kPrivacyCenter)
       return ErrorResponse(403, CodeName(Code::kPermissionDenied),
                            "a shopper token records the shopper's own decisions: source must be privacy_center",
                            "source");
+    if (relayed.given)
+      return ErrorResponse(403, CodeName(Code::kPermissionDenied),
+                           "evidence is relayed by a backend; a shopper token's own request is its evidence", "evidence");
     record->source = ConsentSource::kPrivacyCenter;
+    relayed.ip = call.request.peer;
   }
+  if (!relayed.ip.empty()) record->ip_hash = call.cell->EvidenceHash(relayed.ip);
   bool gpc = GpcSignal(call.request);
   // The signal is recorded with the body's decisions, for a new shopper too; it cannot
   // come with a marketing grant. A later grant without the signal counts again.

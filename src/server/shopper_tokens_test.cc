@@ -36,6 +36,8 @@ TEST_F(ShopperTokenTest, ATokenReachesOnlyWhatItsReachNames) {
   EXPECT_NE(answer.find("does not reach export"), std::string::npos) << answer;
   EXPECT_EQ(Status("DELETE", "/v1/eu/customers/reach-1", consent_only), 403);
   EXPECT_EQ(Status("GET", "/v1/eu/customers/reach-1/recommendations", consent_only, {}, &answer), 403);
+  EXPECT_NE(answer.find("does not reach export"), std::string::npos) << answer;
+  EXPECT_EQ(Status("GET", "/v1/eu/customers/reach-1/suggestions", consent_only, {}, &answer), 403);
   EXPECT_NE(answer.find("not open to shopper tokens"), std::string::npos) << answer;
 
   ApiClient admin = Client(&admin_);

@@ -31,6 +31,7 @@ class ServerFixture : public ::testing::Test {
     std::filesystem::remove_all(root_);
     config_ = DefaultConfig();
     config_.hosted_regions = {"eu", "us"};
+    config_.regions[0].collect_without_grant = Collection::kAll;  // events before consent, as the tests send them
     config_.data_dir = (root_ / "data").string();
     config_.listen = "127.0.0.1:0";
     config_.threads = 2;
@@ -39,6 +40,7 @@ class ServerFixture : public ::testing::Test {
     Configure(config_);
     admin_ = Key({"admin"});
     recommend_ = Key({"recommend"});
+    marketing_ = Key({"marketing"});
     Start();
   }
   void TearDown() override {
@@ -91,7 +93,7 @@ class ServerFixture : public ::testing::Test {
 
   std::filesystem::path root_;
   Config config_;
-  NewApiKey admin_, recommend_;
+  NewApiKey admin_, recommend_, marketing_;
   std::unique_ptr<Server> server_;
 };
 

@@ -51,6 +51,9 @@ class ServerTest : public ::testing::Test {
     config_ = DefaultConfig();
     config_.regions[2].endpoint = "https://apac.confide.example";
     config_.hosted_regions = {"eu", "us"};  // apac lives elsewhere
+    // Route tests send events without consent first; what an opt-in region
+    // keeps without a grant has tests of its own (collection_routes_test.cc).
+    config_.regions[0].collect_without_grant = Collection::kAll;
     config_.data_dir = (root_ / "data").string();
     config_.listen = "127.0.0.1:0";
     config_.threads = 2;
