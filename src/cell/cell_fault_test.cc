@@ -286,10 +286,18 @@ TEST_F(CellFaultTest, AnErasureDuringARotationLeavesTheRekeyDue) {
   for (int i = 0; i < kShoppers; ++i) events.push_back(Purchase("D-" + std::to_string(i), "D" + std::to_string(i)));
   ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
   std::future<Result<Cell::ErasureReceipt>> erasure;
-  std::atomic<bool> started{false};
-  faults_->OnStep([&](uint64_t) {  // the rotation's first chunk: the erasure waits for it
-    if (!started.exchange(true))
-      erasure = std::async(std::launch::async, [&] { return cell_->Erase(IdKind::kCustomer, "D0"); });
+  std::atomic<bool> started{false}, running{false};
+  faults_->OnStep([&](uint64_t) {
+    if (started.exchange(true)) return;
+    // The rotation's first chunk: the erasure waits for it to be written,
+    // and goes before the second chunk if it is queued by then (the pause
+    // makes that likely; the outcome must be the same either way).
+    erasure = std::async(std::launch::async, [&] {
+      running = true;
+      return cell_->Erase(IdKind::kCustomer, "D0");
+    });
+    while (!running) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   });
   auto rotation = cell_->RotateKeys();
   faults_->OnStep({});
