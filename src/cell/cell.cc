@@ -173,7 +173,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     holds_data_keys = true;
     return false;
   }));
-  // A fresh root key could open none of the data keys already stored.
+  // Fresh keys could open none of the data keys already stored.
   auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
   if (!keys.ok()) return keys.status();
   // Copied into impl below; this copy goes whichever way Open returns.

@@ -19,10 +19,9 @@ TEST_F(ServerTest, AnErasureRotatesTheRegionKeyWithinTheConfiguredDelay) {
   Secret("rekey-shopper-1");
   Secret("rekey-shopper-2");
   ApiClient admin = Client(&admin_);
-  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events",
-                 Array({View("rk-1", "customer_id", "rekey-shopper-1"), View("rk-2", "customer_id", "rekey-shopper-2")}))
-                .status,
-            200);
+  const std::string events =
+      Array({View("rk-1", "customer_id", "rekey-shopper-1"), View("rk-2", "customer_id", "rekey-shopper-2")});
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", events).status, 200);
   Cell& cell = *server_->cell("eu");
   ASSERT_TRUE(cell.store().Sync().ok());
   fs::create_directories(root_ / "copy");
