@@ -1,8 +1,8 @@
 // Data-subject requests in process: export and erasure of shoppers with
 // 1,000 events each, in a region that holds 100 such shoppers plus 20,000
 // others. Prints p50/p99/max per request. Target: erasure p99 under 50 ms.
-// Then key rotation over 200,000 shoppers, with the latency of profile
-// reads made meanwhile from another thread.
+// Then the key rotation those erasures make due, over 200,000 shoppers,
+// with the latency of profile reads made meanwhile from another thread.
 //
 //   build/bench/dsar_bench [shoppers=100]
 #include <unistd.h>
@@ -99,14 +99,15 @@ int Run(int shoppers) {
       read_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
     }
   });
+  // The rotation the erasures above made due (what serve runs after them).
   auto t0 = Clock::now();
-  auto rotation = cell->RotateKeys();
+  auto rotation = cell->RekeyIfDue("bench");
   double rotate_s = std::chrono::duration<double>(Clock::now() - t0).count();
   rotating = false;
   reader.join();
-  if (!rotation.ok()) return 1;
-  std::printf("rotate   %llu data keys re-wrapped in %.2f s\n", static_cast<unsigned long long>(rotation->rewrapped),
-              rotate_s);
+  if (!rotation.ok() || !rotation->has_value() || cell->rekey_due()) return 1;
+  std::printf("rekey    %llu data keys re-wrapped in %.2f s\n",
+              static_cast<unsigned long long>((*rotation)->rewrapped), rotate_s);
   Print("reads", read_ms);
   cell.reset();
   fs::remove_all(dir);

@@ -60,6 +60,7 @@ Status Cell::Impl::CompleteInterruptedErasures() {
   // Rows under a destroyed key can never be read again: the erasure they
   // belonged to is finished, in one write.
   WriteBatch batch;
+  batch.Put(Family::kMeta, kRekeyDueKey, "1");
   for (const auto& root : damaged) {
     for (const auto& member : graph.MembersOf(root)) {
       const std::string end = PrefixSuccessor(member);
@@ -75,6 +76,7 @@ Status Cell::Impl::CompleteInterruptedErasures() {
     graph.GroupDeletes(root, batch);
   }
   CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
+  rekey_due = true;
   for (const auto& root : damaged) graph.Forget(root);
   spdlog::warn(R"("msg":"completed erasures interrupted before the region was last closed","region":"{}","groups":{})",
                region.id, damaged.size());
@@ -184,7 +186,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     holds_data_keys = true;
     return false;
   }));
-  // A fresh root key could open none of the data keys already stored.
+  // Fresh keys could open none of the data keys already stored.
   auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
   if (!keys.ok()) return keys.status();
   // Copied into impl below; this copy goes whichever way Open returns.
@@ -214,6 +216,9 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     CONFIDE_RETURN_IF_ERROR(impl->CompleteInterruptedErasures());
     CONFIDE_RETURN_IF_ERROR(impl->LoadLedgers());
     CONFIDE_RETURN_IF_ERROR(impl->LoadErasureMarkers());
+    auto due = impl->store->Get(Family::kMeta, kRekeyDueKey);
+    if (!due.ok()) return due.status();
+    impl->rekey_due = impl->rekey_due || due->has_value();
   }
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
@@ -288,6 +293,11 @@ bool Cell::Holds(IdKind kind, std::string_view id) const {
 
 std::string Cell::EvidenceHash(std::string_view ip_address) const {
   return HexEncode(impl_->pseudonyms->Of("ip", ip_address));
+}
+
+bool Cell::rekey_due() const {
+  absl::MutexLock lock(&impl_->identity_mu);
+  return impl_->rekey_due;
 }
 
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }

@@ -208,7 +208,7 @@ class Cell {
   // Erasure (article 17). In one atomic, synced write: destroys the data
   // keys of every member of the shopper's group (crypto-shredding: the
   // rows they sealed, in files not yet compacted included, can no longer
-  // be opened) and deletes their events, consent ledger, sealed
+  // be opened), marks a KEK rotation due (rekey_due) and deletes their events, consent ledger, sealed
   // identifiers, links and identity index entries. What stays is a marker
   // per identifier pseudonym: the erasure's time and the shopper's
   // refusals (purposes refused, GPC, category opt-outs), so that events
@@ -277,7 +277,22 @@ class Cell {
     uint32_t new_version = 0;
     uint64_t rewrapped = 0;
   };
+  // One rotation at a time (a second waits). A rotation that began after
+  // the last erasure clears rekey_due.
   Result<KeyRotation> RotateKeys();
+
+  // True from an erasure until a KEK rotation that began after it has
+  // finished (the state is stored: a restart keeps it). Until then a copy
+  // of the region directory taken before the erasure still opens the
+  // erased shopper with the current key file; after it, the copy's data
+  // keys are all wrapped under destroyed KEKs, and none opens. Keys from
+  // the environment do not rotate (crypto/region_keys.h): for them it
+  // stays true.
+  bool rekey_due() const;
+  // If rekey_due, rotates (RotateKeys) and audits the rotation under
+  // `actor` as the key id; nullopt when none was due. Errors: RotateKeys'
+  // (kFailedPrecondition for keys from the environment), or the audit log's.
+  Result<std::optional<KeyRotation>> RekeyIfDue(std::string_view actor);
 
   Catalog& catalog();
   PriceList& prices();  // the region's one price list (its rules are held in memory)

@@ -246,6 +246,70 @@ TEST_F(CellFaultTest, AKeyRotationCutAtAnyStepStillOpensEveryDataKey) {
   EXPECT_EQ(EventsOf("R" + std::to_string(kShoppers - 1)), 1);
 }
 
+// The rotation an erasure makes due (cell.h, rekey_due) survives a crash
+// before it and a crash at any step of it, until one completes: then a
+// copy of the region made before the erasure opens with the current keys
+// no more.
+TEST_F(CellFaultTest, ARekeyCutAtAnyStepStaysDueUntilOneCompletes) {
+  Open();
+  constexpr int kShoppers = 2'500;  // two chunks of re-wrapping
+  std::vector<Event> events;
+  for (int i = 0; i < kShoppers; ++i) events.push_back(Purchase("R-" + std::to_string(i), "R" + std::to_string(i)));
+  events.push_back(Purchase("G-1", "G"));
+  ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
+  cell_.reset();
+  std::filesystem::copy(dir("data"), dir("copy"), std::filesystem::copy_options::recursive);
+  Open();
+  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "G").ok());
+  Crash();  // between the erasure and its rekey
+  EXPECT_TRUE(cell_->rekey_due());
+  for (uint64_t step = 1;; ++step) {
+    faults_->FailStepsFrom(step);
+    auto rotation = cell_->RotateKeys();
+    Crash();
+    EXPECT_EQ(cell_->rekey_due(), !rotation.ok()) << "step " << step;
+    EXPECT_EQ(EventsOf("R0"), 1) << "step " << step;
+    if (rotation.ok()) break;
+    ASSERT_LT(step, 10u);
+  }
+  auto copy = Cell::Open(RegionConfig{"eu", LegalBasis::kOptOut, "EUR", ""}, dir("copy"), dir("keys"));
+  ASSERT_FALSE(copy.ok()) << "the copy's data keys are wrapped under destroyed KEKs";
+  EXPECT_EQ(copy.status().code(), Code::kFailedPrecondition) << copy.status().ToString();
+}
+
+// An erasure made while a rotation re-wraps may have had its key wrapped
+// under the new KEK: that rotation does not clear the rekey.
+TEST_F(CellFaultTest, AnErasureDuringARotationLeavesTheRekeyDue) {
+  Open();
+  constexpr int kShoppers = 2'500;  // two chunks of re-wrapping
+  std::vector<Event> events;
+  for (int i = 0; i < kShoppers; ++i) events.push_back(Purchase("D-" + std::to_string(i), "D" + std::to_string(i)));
+  ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
+  std::future<Result<Cell::ErasureReceipt>> erasure;
+  std::atomic<bool> started{false}, running{false};
+  faults_->OnStep([&](uint64_t) {
+    if (started.exchange(true)) return;
+    // The rotation's first chunk: the erasure waits for it to be written,
+    // and goes before the second chunk if it is queued by then (the pause
+    // makes that likely; the outcome must be the same either way).
+    erasure = std::async(std::launch::async, [&] {
+      running = true;
+      return cell_->Erase(IdKind::kCustomer, "D0");
+    });
+    while (!running) std::this_thread::yield();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  });
+  auto rotation = cell_->RotateKeys();
+  faults_->OnStep({});
+  ASSERT_TRUE(rotation.ok()) << rotation.status().ToString();
+  ASSERT_TRUE(erasure.valid());
+  auto receipt = erasure.get();
+  ASSERT_TRUE(receipt.ok() && receipt->found);
+  EXPECT_TRUE(cell_->rekey_due());
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+  EXPECT_FALSE(cell_->rekey_due());
+}
+
 // A region whose key file went missing must not start under a fresh root:
 // it could open none of the stored data keys.
 TEST_F(CellFaultTest, AMissingKeyFileIsAnErrorNeverAFreshKey) {

@@ -3,6 +3,7 @@
 // key_rotation.cc). Internal to src/cell.
 //
 // Locks, in the order they are taken:
+//  0. rotation_mu: one key rotation at a time (key_rotation.cc);
 //  1. write_mu: shared by every write of a shopper's rows sealed under a
 //     data key (ingest, consent), exclusive for an erasure, so that no row
 //     is sealed under a key the erasure is destroying;
@@ -38,6 +39,10 @@
 #include "identity/identity_graph.h"
 
 namespace confide {
+
+// Meta-family row present while a data key destroyed by an erasure may
+// still be wrapped under a KEK that exists (Cell::rekey_due).
+inline constexpr std::string_view kRekeyDueKey = "rekey_due";
 
 // Pseudonym domain of event ids.
 inline constexpr std::string_view kEventDomain = "event";
@@ -110,6 +115,7 @@ struct Cell::Impl {
     return history_shards[std::hash<std::string_view>{}(root) % kHistoryShards];
   }
 
+  absl::Mutex rotation_mu ABSL_ACQUIRED_BEFORE(write_mu);
   absl::Mutex write_mu ABSL_ACQUIRED_BEFORE(identity_mu);
 
   // A shopper and its key come into being in one step: they share a lock.
@@ -123,6 +129,13 @@ struct Cell::Impl {
   std::unordered_map<ShopperKey, ConsentState> consent_states ABSL_GUARDED_BY(identity_mu);
   // Identifiers of erased shoppers, by pseudonym (erasure_markers.cc).
   absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> erased ABSL_GUARDED_BY(identity_mu);
+  // Cell::rekey_due: a data key was destroyed since the current KEK was
+  // made. Stored (kRekeyDueKey in the meta family, written in the
+  // erasure's own batch) so that a restart still knows it. `erasures`
+  // counts erasures made since the cell opened: a rotation clears
+  // rekey_due only if none was made after its KEK was.
+  bool rekey_due ABSL_GUARDED_BY(identity_mu) = false;
+  uint64_t erasures ABSL_GUARDED_BY(identity_mu) = 0;
 
   // Event ids being written by calls in flight, so two concurrent batches
   // carrying the same event store it once.

@@ -22,11 +22,13 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   const std::vector<ShopperKey> members = m.graph.Members(*root);
 
   // The data keys and every row they sealed go in one atomic, synced
-  // write: from the moment it returns no copy of those rows (in files not
-  // yet compacted, or in copies taken earlier but opened with the current
-  // region's keys) can be opened, and a crash before it leaves the
-  // shopper whole (the erasure is then retried, never half done).
+  // write: from the moment it returns the region cannot open those rows
+  // (in files not yet compacted included), and a crash before it leaves
+  // the shopper whole (the erasure is then retried, never half done).
+  // Copies taken earlier hold the wrapped keys until the KEK that wraps
+  // them is destroyed: the same write records that a rotation is due.
   WriteBatch batch;
+  batch.Put(Family::kMeta, kRekeyDueKey, "1");
   std::string plain;
   std::vector<std::string> future_events;
   for (const auto& member : members) {
@@ -60,6 +62,8 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   for (const auto& e : future_events) batch.Put(Family::kErased, e, for_ever_encoded);
   Wipe(plain);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  m.rekey_due = true;
+  ++m.erasures;
   for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
   for (const auto& e : future_events) m.erased.insert_or_assign(Key128(e), for_ever);
   for (size_t p = 0; p < kPurposeCount; ++p)

@@ -7,10 +7,14 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
   Impl& m = *impl_;
   if (m.bulk_on.load(std::memory_order_acquire))
     return Status(Code::kUnavailable, "an import is loading this region: rotate when it has finished");
+  // Two rotations at once would each retire KEKs the other still needs.
+  absl::MutexLock one_rotation(&m.rotation_mu);
   KeyRotation r;
   std::vector<ShopperKey> shoppers;
+  uint64_t erasures_before = 0;
   {
     absl::MutexLock lock(&m.identity_mu);
+    erasures_before = m.erasures;  // their data keys are gone: none is wrapped under the new KEK
     r.old_version = m.keys.kek_version;
     auto staged = AddRegionKek(m.keys);
     if (!staged.ok()) return staged.status();
@@ -41,7 +45,29 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
   }
   absl::MutexLock lock(&m.identity_mu);
   CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));
+  // Every KEK that wrapped a key destroyed before this rotation began is
+  // gone; an erasure made since may have had its key wrapped under the new
+  // one, and leaves the rotation due.
+  if (m.rekey_due && m.erasures == erasures_before) {
+    WriteBatch done;
+    done.Delete(Family::kMeta, kRekeyDueKey);
+    CONFIDE_RETURN_IF_ERROR(m.store->Write(done, Durability::kSync));
+    m.rekey_due = false;
+  }
   return r;
+}
+
+Result<std::optional<Cell::KeyRotation>> Cell::RekeyIfDue(std::string_view actor) {
+  if (!rekey_due()) return std::optional<KeyRotation>();
+  auto r = RotateKeys();
+  if (!r.ok()) return r.status();
+  auto logged = audit().Append(AuditAction::kKeyOperation, std::string(actor), "", "",
+                               "kek rotated " + std::to_string(r->old_version) + "->" +
+                                   std::to_string(r->new_version) + " after erasures, rewrapped=" +
+                                   std::to_string(r->rewrapped),
+                               NowMicros());
+  if (!logged.ok()) return logged.status();
+  return std::optional<KeyRotation>(*r);
 }
 
 }  // namespace confide

@@ -54,6 +54,13 @@ Status RunDsarErase(const DsarFlags& flags, std::FILE* out) {
     if (!logged.ok()) return Prefixed("audit log: ", logged.status());
   }
   std::fprintf(out, "%s\n", ErasureReceiptToJson(*receipt).c_str());
+  // Copies of the region made before the erasure open it no more once the
+  // KEK has rotated: done before the command returns (an earlier erasure
+  // whose rotation was cut short is covered too).
+  auto rekey = cell.RekeyIfDue("cli");
+  if (!rekey.ok())
+    return Prefixed(flags.region + ": erased, but copies made before it still open it (the key did not rotate): ",
+                    rekey.status());
   return {};
 }
 

@@ -26,8 +26,11 @@ struct DsarFlags {
 Status RunDsarExport(const DsarFlags& flags, std::FILE* out);
 
 // Crypto-shreds and deletes the shopper's data, audits the erasure under
-// every identifier the shopper linked, and prints the receipt (also when
-// nothing was held).
+// every identifier the shopper linked, rotates the region's KEK if an
+// erasure made it due (Cell::RekeyIfDue: a copy of the region made before
+// the erasure then opens with the current key file no more). Prints the
+// receipt (also when nothing was held) before rotating; a failed rotation
+// is then an error saying the erasure was made and copies still open it.
 Status RunDsarErase(const DsarFlags& flags, std::FILE* out);
 
 }  // namespace confide::cli

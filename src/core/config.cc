@@ -216,11 +216,12 @@ Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) 
   const toml::table* t = n->as_table();
   if (!t) return r.Error("retention", "must be a table");
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "retention.", {"browsing_days", "purchases_days", "location_days",
-                                                        "interval_minutes"}));
+                                                        "interval_minutes", "erasure_rekey_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "browsing_days", ret.browsing_days, 0, 36500));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "purchases_days", ret.purchases_days, 0, 36500));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "location_days", ret.location_days, 0, 36500));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "interval_minutes", ret.interval_minutes, 1, 100000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "erasure_rekey_seconds", ret.erasure_rekey_seconds, 1, 86400));
   return {};
 }
 

@@ -107,6 +107,10 @@ struct Retention {
   uint32_t purchases_days = 2557;    // 7 years
   uint32_t location_days = 395;
   uint32_t interval_minutes = 1440;  // daily
+  // How long after an erasure serve rotates the region's KEK at the latest,
+  // so that copies made before the erasure no longer open the shopper
+  // (cell.h, rekey_due); erasures meanwhile share one rotation.
+  uint32_t erasure_rekey_seconds = 3600;
 };
 
 // How recommendations are trained and served (docs/configuration.md).

@@ -25,6 +25,7 @@ hosted_regions = ["eu"]
 max_batch_events = 500
 [retention]
 browsing_days = 30
+erasure_rekey_seconds = 600
 [recommend]
 regularization = 15.6
 regularization_scale = "per_entry"
@@ -51,6 +52,7 @@ regions = ["eu"]
   EXPECT_EQ(c->limits.max_batch_events, 500u);
   EXPECT_EQ(c->retention.browsing_days, 30u);
   EXPECT_EQ(c->retention.purchases_days, 2557u) << "unset keys keep their defaults";
+  EXPECT_EQ(c->retention.erasure_rekey_seconds, 600u);
   EXPECT_EQ(c->recommend.regularization, 15.6);
   EXPECT_EQ(c->recommend.regularization_scale, "per_entry");
   EXPECT_EQ(c->recommend.alpha, 1.0);
@@ -75,6 +77,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[[regions]]\nid = \"eu\"\ncurrency = \"euro\"", "confide.toml: regions[0].currency: must be"},
       {"hosted_regions = [\"mars\"]", "confide.toml: hosted_regions: \"mars\" is not a configured region"},
       {"[limits]\nmax_json_depth = 0", "confide.toml: limits.max_json_depth: must be between 2 and 1024"},
+      {"[retention]\nerasure_rekey_seconds = 0",
+       "confide.toml: retention.erasure_rekey_seconds: must be between 1 and 86400"},
       {"[[api_keys]]\nid = \"a\"\nhash = \"xyz\"\nscopes=[\"admin\"]\nregions=[\"*\"]",
        "confide.toml: api_keys[0].hash: must be 64 lower-case hex"},
       {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"

@@ -10,16 +10,23 @@
 #include <set>
 #include <vector>
 
+#include "core/bytes.h"
 #include "crypto/aead.h"
 #include "crypto/api_key.h"
 #include "crypto/pseudonym.h"
 #include "crypto/region_keys.h"
+#include "crypto/secret_file.h"
 #include "crypto/shopper_token.h"
 #include "crypto/token_keys.h"
 #include "crypto/wiping_allocator.h"
 
 namespace confide {
 namespace {
+
+std::string ReadAll(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 class CryptoTest : public ::testing::Test {
  protected:
@@ -277,6 +284,40 @@ TEST_F(CryptoTest, KekRotationKeepsBothKeysUntilRetired) {
   ::unsetenv("CONFIDE_REGION_KEY_APAC");
   ASSERT_TRUE(env.ok());
   EXPECT_EQ(AddRegionKek(*env).status().code(), Code::kFailedPrecondition);
+}
+
+// A retired KEK must be gone for good: nothing left in the key file may
+// derive it. New files hold random keys; a file of an earlier release (a
+// root from which KEK 1 derives) loses its root at the first rotation.
+TEST_F(CryptoTest, NoKekLeftInTheKeyFileDerivesARetiredOne) {
+  auto fresh = LoadOrCreateRegionKeys(dir_.string(), "eu");
+  ASSERT_TRUE(fresh.ok());
+  std::string text = ReadAll(dir_ / "eu.key");
+  EXPECT_NE(text.find("\npseudonym "), std::string::npos) << text;
+  EXPECT_NE(text.find("\nkek 1 "), std::string::npos) << "the first KEK is random and stored";
+
+  Key256 root = RandomKey();
+  const std::string root_hex = HexEncode(std::string_view(reinterpret_cast<const char*>(root.data()), 32));
+  ASSERT_TRUE(WriteSecretFile((dir_ / "us.key").string(), "# Confide root key.\n" + root_hex + "\n").ok());
+  auto legacy = LoadOrCreateRegionKeys(dir_.string(), "us");
+  ASSERT_TRUE(legacy.ok()) << legacy.status().ToString();
+  RegionKeys derived = DeriveRegionKeys(root, 1);
+  EXPECT_EQ(legacy->kek, derived.kek) << "an earlier release's KEK 1 still opens its data keys";
+  EXPECT_EQ(legacy->pseudonym_key, derived.pseudonym_key);
+  auto staged = AddRegionKek(*legacy);
+  ASSERT_TRUE(staged.ok()) << staged.status().ToString();
+  ASSERT_TRUE(RetireRegionKeks(*staged).ok());
+  text = ReadAll(dir_ / "us.key");
+  EXPECT_EQ(text.find(root_hex), std::string::npos) << "the root that derives KEK 1 is gone";
+  auto after = LoadOrCreateRegionKeys(dir_.string(), "us");
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->pseudonym_key, derived.pseudonym_key) << "pseudonyms never change";
+  EXPECT_TRUE(after->retired_keks.empty());
+  EXPECT_NE(after->kek, derived.kek);
+  EXPECT_NE(after->kek, DeriveRegionKeys(root, 2).kek) << "KEK 2 is random, not derived";
+  ASSERT_TRUE(WriteSecretFile((dir_ / "apac.key").string(), "pseudonym " + root_hex + "\n").ok());
+  auto no_kek = LoadOrCreateRegionKeys(dir_.string(), "apac");
+  EXPECT_EQ(no_kek.status().code(), Code::kInvalidArgument) << "a pseudonym line alone names no KEK";
 }
 
 TEST_F(CryptoTest, ShopperTokensVerifyOnlyWithTheirKeyAndBeforeExpiry) {

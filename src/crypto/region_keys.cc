@@ -14,6 +14,10 @@
 namespace confide {
 namespace {
 
+constexpr char kEnvKeysDoNotRotate[] =
+    "the region key comes from the environment: a KEK derived from it cannot be destroyed, so it does not "
+    "rotate (use a key file)";
+
 Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
   auto raw = HexDecode(text);
   if (!raw || raw->size() != 32)
@@ -24,29 +28,37 @@ Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
   return k;
 }
 
-// A key file: comment lines, the root, then optional "kek <version> <hex>".
+// A key file: comment lines, then "pseudonym <hex>" and "kek <version> <hex>"
+// lines. A file written before KEKs were random and stored holds a bare
+// root instead, from which the pseudonym key (and, with no kek line, KEK
+// version 1) derive; the first rewrite replaces it (FormatKeyFile).
 struct KeyFile {
-  Key256 root{};
+  Key256 pseudonym{};
   std::vector<std::pair<uint32_t, Key256>> keks;
+  Key256 legacy_root{};
   ~KeyFile() {
-    Wipe(root);
+    Wipe(pseudonym);
+    Wipe(legacy_root);
     for (auto& [v, k] : keks) Wipe(k);
   }
 };
 
 Status ParseKeyFile(std::string_view text, const std::string& where, KeyFile& out) {
-  bool have_root = false;
+  const std::string form = where + ": expected \"pseudonym <hex>\" followed by \"kek <version> <hex>\" lines";
+  bool have_pseudonym = false, legacy = false;
   while (!text.empty()) {
     size_t nl = text.find('\n');
     std::string_view line = text.substr(0, nl);
     text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
     while (!line.empty() && std::isspace(static_cast<unsigned char>(line.back()))) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    if (!have_root) {
-      auto root = ParseHexKey(line, where);
-      if (!root.ok()) return root.status();
-      out.root = *root;
-      have_root = true;
+    if (!have_pseudonym) {
+      legacy = !line.starts_with("pseudonym ");
+      auto key = ParseHexKey(legacy ? line : line.substr(10), where);
+      if (!key.ok()) return key.status();
+      (legacy ? out.legacy_root : out.pseudonym) = *key;
+      Wipe(*key);
+      have_pseudonym = true;
       continue;
     }
     // kek <version> <hex>
@@ -54,22 +66,30 @@ Status ParseKeyFile(std::string_view text, const std::string& where, KeyFile& ou
     uint32_t version = 0;
     if (line.substr(0, 4) != "kek " || a == b ||
         std::from_chars(line.data() + a + 1, line.data() + b, version).ec != std::errc() || version == 0)
-      return Status(Code::kInvalidArgument, where + ": expected \"kek <version> <hex>\" after the root");
+      return Status(Code::kInvalidArgument, form);
     auto kek = ParseHexKey(line.substr(b + 1), where);
     if (!kek.ok()) return kek.status();
     out.keks.emplace_back(version, *kek);
+    Wipe(*kek);
   }
-  if (!have_root) return Status(Code::kInvalidArgument, where + ": must hold 64 hex characters (a 256-bit key)");
+  if (!have_pseudonym) return Status(Code::kInvalidArgument, form);
+  if (legacy) {
+    RegionKeys derived = DeriveRegionKeys(out.legacy_root, 1);
+    out.pseudonym = derived.pseudonym_key;
+    if (out.keks.empty()) out.keks.emplace_back(1, derived.kek);
+    Wipe(derived.kek);
+    Wipe(derived.pseudonym_key);
+  }
+  if (out.keks.empty()) return Status(Code::kInvalidArgument, form);
   return {};
 }
 
 RegionKeys KeysFrom(const KeyFile& file) {
-  RegionKeys keys = DeriveRegionKeys(file.root, 1);
-  if (file.keks.empty()) return keys;
+  RegionKeys keys;
   auto current = std::max_element(file.keks.begin(), file.keks.end());
-  Wipe(keys.kek);
   keys.kek_version = current->first;
   keys.kek = current->second;
+  keys.pseudonym_key = file.pseudonym;
   for (const auto& entry : file.keks)
     if (entry.first != current->first) keys.retired_keks.push_back(entry);
   return keys;
@@ -85,9 +105,12 @@ Status ReadKeyFile(const std::string& path, KeyFile& file) {
   return s;
 }
 
-std::string FormatKeyFile(const Key256& root, const std::vector<std::pair<uint32_t, Key256>>& keks) {
+// Never writes a root: a KEK derivable from something kept would outlive
+// its retirement.
+std::string FormatKeyFile(const Key256& pseudonym, const std::vector<std::pair<uint32_t, Key256>>& keks) {
   std::string body =
-      "# Confide root key. Keep it secret; losing it makes the region's data unreadable.\n" + HexKey(root) + "\n";
+      "# Confide region keys. Keep them secret; losing them makes the region's data unreadable.\n"
+      "pseudonym " + HexKey(pseudonym) + "\n";
   for (const auto& [version, kek] : keks) body += "kek " + std::to_string(version) + " " + HexKey(kek) + "\n";
   return body;
 }
@@ -121,8 +144,11 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
       return Status(Code::kFailedPrecondition,
                     path + ": missing, but the region's database holds data keys wrapped by it: restore this "
                            "file (a new key cannot open them)");
-    file.root = RandomKey();
-    CONFIDE_RETURN_IF_ERROR(WriteSecretFile(path, FormatKeyFile(file.root, {})));
+    // Both random: the KEK must be destroyable (AddRegionKek), and nothing
+    // else in the file may derive it.
+    file.pseudonym = RandomKey();
+    file.keks.emplace_back(1, RandomKey());
+    CONFIDE_RETURN_IF_ERROR(WriteSecretFile(path, FormatKeyFile(file.pseudonym, file.keks)));
   } else if (!read.ok()) {
     return read;
   }
@@ -133,14 +159,13 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
 
 Result<RegionKeys> AddRegionKek(const RegionKeys& keys) {
   if (keys.source == "env")
-    return Status(Code::kFailedPrecondition, "keys come from the environment: rotate them there");
+    return Status(Code::kFailedPrecondition, kEnvKeysDoNotRotate);
   KeyFile file;
   CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
-  if (file.keks.empty()) file.keks.emplace_back(keys.kek_version, keys.kek);  // the derived first KEK, made explicit
   uint32_t next = keys.kek_version + 1;
   Key256 fresh = RandomKey();
   file.keks.emplace_back(next, fresh);
-  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.root, file.keks)));
+  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.pseudonym, file.keks)));
   RegionKeys rotated = KeysFrom(file);
   rotated.source = keys.source;
   Wipe(fresh);
@@ -149,10 +174,10 @@ Result<RegionKeys> AddRegionKek(const RegionKeys& keys) {
 
 Status RetireRegionKeks(RegionKeys& keys) {
   if (keys.source == "env")
-    return Status(Code::kFailedPrecondition, "keys come from the environment: rotate them there");
+    return Status(Code::kFailedPrecondition, kEnvKeysDoNotRotate);
   KeyFile file;
   CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
-  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.root, {{keys.kek_version, keys.kek}})));
+  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.pseudonym, {{keys.kek_version, keys.kek}})));
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   keys.retired_keks.clear();
   return {};

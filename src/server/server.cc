@@ -66,6 +66,10 @@ struct ServerState {
   void Accept();
   // Runs each cell's retention job now and then every retention interval.
   void ScheduleRetention(std::chrono::minutes delay);
+  // Every retention.erasure_rekey_seconds, rotates the KEK of each region
+  // with an erasure since its last rotation (Cell::rekey_due), one region
+  // at a time, on the blocking pool; a rotation still running skips a turn.
+  void ScheduleRekeys();
   // Starts each region's training every recommend.retrain_hours.
   void ScheduleRetraining();
   // Exports each region's outbound suggestions every suggestions.interval_hours
@@ -94,6 +98,8 @@ struct ServerState {
   std::unique_ptr<asio::thread_pool> blocking;
   std::optional<asio::signal_set> signals;
   std::optional<asio::steady_timer> retention_timer;
+  std::optional<asio::steady_timer> rekey_timer;
+  std::atomic<bool> rekeying{false};
   std::optional<asio::steady_timer> retrain_timer;
   std::optional<asio::steady_timer> suggestions_timer;
   std::optional<asio::steady_timer> export_timer;  // erasures' delayed exports
@@ -145,6 +151,29 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
       }
     });
     ScheduleRetention(std::chrono::minutes(config.retention.interval_minutes));
+  });
+}
+
+void ServerState::ScheduleRekeys() {
+  rekey_timer->expires_after(std::chrono::seconds(config.retention.erasure_rekey_seconds));
+  rekey_timer->async_wait([this](beast::error_code ec) {
+    if (ec || stopping) return;
+    if (!rekeying.exchange(true)) {
+      asio::post(*blocking, [this] {
+        for (auto& [id, cell] : cells) {
+          if (stopping) break;
+          auto r = cell->RekeyIfDue("erasure-rekey");
+          if (!r.ok())
+            spdlog::error(R"("msg":"key rotation after erasures failed","region":"{}","error":"{}")", id,
+                          JsonEscape(r.status().message()));
+          else if (*r)
+            spdlog::info(R"("msg":"key rotation after erasures","region":"{}","kek_version":{},"rewrapped":{})", id,
+                         (*r)->new_version, (*r)->rewrapped);
+        }
+        rekeying = false;
+      });
+    }
+    ScheduleRekeys();
   });
 }
 
@@ -245,7 +274,8 @@ std::string ConfigFingerprint(const Config& c) {
                      uint64_t{l.header_timeout_ms}, uint64_t{l.body_timeout_ms},
                      uint64_t{l.requests_per_second_per_key}, uint64_t{l.burst_per_key},
                      uint64_t{c.retention.browsing_days}, uint64_t{c.retention.purchases_days},
-                     uint64_t{c.retention.location_days}, uint64_t{c.retention.interval_minutes}})
+                     uint64_t{c.retention.location_days}, uint64_t{c.retention.interval_minutes},
+                     uint64_t{c.retention.erasure_rekey_seconds}})
     text += ";" + std::to_string(v);
   unsigned char digest[16];
   crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr,
@@ -360,6 +390,8 @@ Status Server::Start() {
   asio::post(s.acceptor.get_executor(), [&s] { s.Accept(); });
   s.retention_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
+  s.rekey_timer.emplace(asio::make_strand(s.ioc));
+  s.ScheduleRekeys();
   s.retrain_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetraining();
   s.suggestions_timer.emplace(asio::make_strand(s.ioc));
@@ -401,6 +433,9 @@ void Server::Stop() {
   }
   if (s.retention_timer) {
     asio::post(s.retention_timer->get_executor(), [&s] { s.retention_timer->cancel(); });
+  }
+  if (s.rekey_timer) {
+    asio::post(s.rekey_timer->get_executor(), [&s] { s.rekey_timer->cancel(); });
   }
   if (s.suggestions_timer) {
     asio::post(s.suggestions_timer->get_executor(), [&s] { s.suggestions_timer->cancel(); });
