@@ -59,6 +59,8 @@
 //                                                now (marketing grant; GPC honoured)
 // Recommendation items carry the effective price for the request's
 // channel and store and their fulfilment options.
+//   GET  /v1/{region}/erasures                   [dsar]   ?since=&limit= erasures as match values
+//                                                (HMACs of "<kind>:<id>" under the webhook secret), oldest first
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz                       (no key)
@@ -232,6 +234,8 @@ class Api {
   HttpResponse DeliverCartRecovery(Call& call);
   HttpResponse GetReplenishment(Call& call);
   HttpResponse GetSuggestions(Call& call);
+  // downstream_handlers.cc:
+  HttpResponse GetErasures(Call& call);
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 
