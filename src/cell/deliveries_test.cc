@@ -26,7 +26,8 @@ class DeliveriesTest : public ::testing::Test {
   void Shopper(const std::string& customer, const std::string& device) {
     Event e;
     e.event_id = customer + "-e";
-    e.type = EventType::kPageView;
+    e.type = EventType::kSearch;
+    e.query = "q";
     e.channel = Channel::kWeb;
     e.timestamp = *ParseRfc3339("2025-03-01T10:00:00Z");
     e.id(IdKind::kCustomer) = customer;

@@ -55,6 +55,13 @@ NoticePolicy NoticePolicyFrom(const Config& config) {
 Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros now, const std::atomic<bool>& stop) {
   auto queued = cell.QueuedNotices(kNoticesPerPass);
   if (!queued.ok()) return queued.status();
+  // The bodies name shoppers: wiped however the pass ends.
+  struct WipeBodies {
+    std::vector<Cell::ErasureNotice>& notices;
+    ~WipeBodies() {
+      for (auto& n : notices) Wipe(n.body);
+    }
+  } wipe{*queued};
   NoticePass pass;
   std::set<std::string> failed_urls;
   for (Cell::ErasureNotice& n : *queued) {
@@ -78,7 +85,6 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
       failed_urls.insert(n.url);
       CONFIDE_RETURN_IF_ERROR(Reschedule(cell, n, policy, now, pass));
     }
-    Wipe(n.body);
   }
   return pass;
 }
