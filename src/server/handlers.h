@@ -140,7 +140,8 @@ class Api {
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
 
   // Called (on a request thread, after the audit record) when an erasure
-  // found a shopper: the server then rewrites the files that may name them.
+  // found a shopper: the server then rewrites the files that may name them
+  // and sends the erasure notices the erasure queued.
   // Set before the first request.
   void SetErasureHook(std::function<void(std::string_view region)> hook) { erasure_hook_ = std::move(hook); }
 
