@@ -37,8 +37,11 @@ class ErasureNoticesTest : public ::testing::Test {
     return receipt.ok() ? receipt->at : 0;
   }
   std::string AuditDetails() {
+    auto entries = cell_->audit().Query("", 0, NowMicros() + 1, 100);
+    EXPECT_TRUE(entries.ok());
     std::string all;
-    for (const auto& e : *cell_->audit().Query("", 0, NowMicros() + 1, 100)) all += e.details + "\n";
+    if (entries.ok())
+      for (const AuditEntry& e : entries.value()) all += e.details + "\n";
     return all;
   }
 
