@@ -202,6 +202,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     impl->token_key = *token_key;
   }
   Wipe(token_key->key);
+  CONFIDE_RETURN_IF_ERROR(impl->OpenDownstream(key_dir, keys->pseudonym_key));
   impl->catalog = std::make_unique<Catalog>(*impl->store);
   impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());

@@ -234,6 +234,70 @@ class Cell {
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
 
+  // Downstream recipients (deliveries.cc): what was sent about a shopper
+  // to whom, kept with the shopper's data (sealed under the data key of
+  // the group's root, in its key space), so that an erasure deletes the
+  // record and destroys its key with the rest.
+  struct Delivery {
+    std::string recipient;  // host[:port]/path the data went to: no scheme, no query
+    std::string url;        // the URL posted to, where the erasure notice goes
+    std::string what;       // e.g. "cart_recovery_offer"
+    std::string reference;  // e.g. the offer's idempotency key
+    IdKind to_kind = IdKind::kCustomer;  // the identifier the recipient was given
+    std::string to_id;
+    Micros at = 0;
+  };
+  // Records deliveries about to be made, in one synced write, each under
+  // the shopper holding (to_kind, to_id). Per delivery, whether it was
+  // recorded: false when no shopper holds that identifier (erased since it
+  // was listed): send nothing then. Call it before sending, so that a
+  // crash after sending leaves the record and a later erasure finds it.
+  // kUnavailable during a bulk load.
+  Result<std::vector<bool>> RecordDeliveries(const std::vector<Delivery>& deliveries);
+  // Every delivery recorded for the shopper holding (kind, id), across its
+  // group, oldest first; empty when unknown or erased. For the data-subject
+  // export ("recipients", what was sent). Unreadable records are an error.
+  Result<std::vector<Delivery>> DeliveriesOf(IdKind kind, std::string_view id);
+
+  // Erasure notices (erasure_notices.cc). Erase queues, in its own atomic
+  // write, one notice per URL any delivery of the group went to, holding
+  // the ids that recipient was given; it is sealed under a key derived
+  // from the region's pseudonym key and lives until dropped. The sender
+  // (journeys/erasure_notices.h) delivers, reschedules and drops them.
+  struct ErasureNotice {
+    std::string id;          // 32 hex characters; the Idempotency-Key
+    std::string url;         // where to post it
+    std::string recipient;   // host[:port]/path, for the audit log
+    std::string subject;     // the audit subject of the id erased by
+    std::string body;        // the JSON posted (names the ids: personal)
+    Micros queued_at = 0;    // the erasure's time
+    Micros next_attempt = 0;
+    uint32_t passes = 0;     // delivery passes that failed so far
+  };
+  // The oldest `limit` queued notices. Unreadable ones are an error.
+  Result<std::vector<ErasureNotice>> QueuedNotices(size_t limit);
+  // Rewrites a queued notice's next_attempt and passes (synced).
+  Status RescheduleNotice(const ErasureNotice& notice);
+  // Deletes a notice (delivered, or given up), synced.
+  Status DropNotice(std::string_view id);
+  // The Confide-Signature value of `body` sent at `unix_seconds`, under
+  // the region's webhook secret (crypto/webhook_secret.h).
+  std::string SignWebhook(std::string_view body, int64_t unix_seconds) const;
+
+  // The erasure list (GET /v1/{region}/erasures): each erasure that found a
+  // shopper, with the match value (crypto/webhook_secret.h ErasureMatch,
+  // computed at the erasure under the secret of that time) of every id the
+  // group held. Erasures strictly after `after`, oldest first, at most
+  // `limit` of them, extended past `limit` only by erasures of the same
+  // microsecond as the last (so paging on the last time misses none).
+  struct ErasureListing {
+    Micros erased_at = 0;
+    std::vector<std::pair<IdKind, std::string>> matches;  // kind, 64 hex
+  };
+  Result<std::vector<ErasureListing>> ListErasures(Micros after, size_t limit);
+  // Deletes the list's entries of erasures before `before` (retention).
+  Status PruneErasures(Micros before);
+
   // Deletes every event whose stored header (type and time) `expired`
   // selects, in synced batches of 10,000; used by retention
   // (privacy/retention.h). A row that fails to open is kept aside and

@@ -93,6 +93,19 @@ ErasureMarker MarkerOf(const ConsentState& state, Micros at);
 // The ledger records that carry a marker's refusals into a new shopper.
 std::vector<ConsentRecord> RefusalsKept(const ErasureMarker& marker);
 
+// deliveries.cc, erasure_notices.cc: the key sealing queued erasure
+// notices (derived from the pseudonym key, which never rotates, so a KEK
+// rotation leaves the queue readable) and the webhook signing secret
+// (crypto/webhook_secret.h). Set at open, immutable after; wiped with the cell.
+struct DownstreamKeys {
+  Key256 notice{};
+  Key256 webhook{};
+  ~DownstreamKeys() {
+    Wipe(notice);
+    Wipe(webhook);
+  }
+};
+
 struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
   RegionConfig region;
@@ -255,6 +268,19 @@ struct Cell::Impl {
   // Adds the sealed row of `record` in `holder`'s ledger to `batch`.
   void PutConsentRow(const ShopperKey& holder, const Key256& data_key, const ConsentRecord& record,
                      WriteBatch& batch) const;
+
+  // deliveries.cc: loads the downstream keys at open.
+  DownstreamKeys downstream;
+  Status OpenDownstream(const std::string& key_dir, const Key256& pseudonym_key);
+  // Adds to an erasure's batch a notice per URL the group's deliveries
+  // went to and the group's entry in the erasure list (`pseudonym`: the
+  // identifier erased by). Delivery records that fail to open are skipped:
+  // they never hold an erasure up.
+  Status QueueDownstreamLocked(const std::vector<ShopperKey>& members, std::string_view pseudonym, Micros at,
+                               WriteBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // erasure_notices.cc: a queued notice's stored value, sealed under the
+  // notice key with its row key as associated data.
+  std::string SealNotice(const ErasureNotice& notice, std::string_view row_key) const;
 
   // ingest.cc: one Cell::Ingest call, step by step.
   class IngestCall;

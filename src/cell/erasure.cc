@@ -60,6 +60,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   for_ever.erased_at = std::numeric_limits<Micros>::max();
   const std::string for_ever_encoded = EncodeErasureMarker(for_ever);
   for (const auto& e : future_events) batch.Put(Family::kErased, e, for_ever_encoded);
+  CONFIDE_RETURN_IF_ERROR(m.QueueDownstreamLocked(members, pseudonym, receipt.at, batch));  // deliveries.cc
   Wipe(plain);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
   m.rekey_due = true;

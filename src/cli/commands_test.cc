@@ -306,6 +306,15 @@ TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
   ASSERT_TRUE(s.ok()) << s.message();
   EXPECT_NE(out.str().find(R"("region":"eu","shoppers_with_marketing":1,"written":0)"), std::string::npos) << out.str();
   EXPECT_TRUE(fs::exists(out_path));
+  AuditListFlags list;
+  list.config = DataDir(data);
+  list.region = "eu";
+  Output audit;
+  ASSERT_TRUE(RunAuditList(list, audit.file()).ok());
+  EXPECT_NE(audit.str().find(R"("action":"export","key_id":"cli","purpose":"marketing","subject":"",)"
+                             R"("details":"suggestions export recipient=eu.ndjson,shoppers=1,written=0")"),
+            std::string::npos)
+      << "the export is audited with its recipient, the file's name: " << audit.str();
   std::ifstream written(out_path);
   EXPECT_EQ(std::string(std::istreambuf_iterator<char>(written), {}), "");
 }

@@ -41,6 +41,7 @@ Status RunSuggestions(const SuggestionsFlags& flags, std::FILE* out) {
   auto started = std::chrono::steady_clock::now();
   auto report = ExportSuggestionsToFile(**cell, live.get(), *options, flags.out_path);
   if (!report.ok()) return report.status();
+  CONFIDE_RETURN_IF_ERROR(AuditSuggestionsExport(**cell, "cli", flags.out_path, *report));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(out,
                R"({"region":"%s","shoppers_with_marketing":%llu,"written":%llu,"suggestions":%llu,"replenishments":%llu,"model_version":%llu,"seconds":%.2f})"

@@ -315,6 +315,20 @@ Status ParseReplenishment(const Reader& r, const toml::table& root, Replenishmen
   return {};
 }
 
+// The [downstream] table.
+Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfig& d) {
+  const toml::node* n = root.get("downstream");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("downstream", "must be a table");
+  const std::string p = "downstream.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"notice_retry_ms", "notice_give_up_hours", "erasure_list_days"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "notice_retry_ms", d.notice_retry_ms, 10, 3'600'000));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "notice_give_up_hours", d.notice_give_up_hours, 1, 8760));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "erasure_list_days", d.erasure_list_days, 1, 3660));
+  return {};
+}
+
 // The [suggestions] table.
 Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsConfig& sc) {
   const toml::node* n = root.get("suggestions");
@@ -432,7 +446,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "cart_recovery", "replenishment", "suggestions",
-                                                "shopper_token_max_ttl_seconds"}));
+                                                "shopper_token_max_ttl_seconds", "downstream"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -446,6 +460,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(ParseCartRecovery(r, root, c.cart_recovery));
   CONFIDE_RETURN_IF_ERROR(ParseReplenishment(r, root, c.replenishment));
   CONFIDE_RETURN_IF_ERROR(ParseSuggestions(r, root, c.suggestions));
+  CONFIDE_RETURN_IF_ERROR(ParseDownstream(r, root, c.downstream));
   CONFIDE_RETURN_IF_ERROR(ParseRegions(r, root, c));
   CONFIDE_RETURN_IF_ERROR(ParseApiKeys(r, root, c.api_keys));
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));

@@ -166,6 +166,14 @@ struct SuggestionsConfig {
   uint32_t interval_hours = 0;       // serve exports on this period; 0: only by command
 };
 
+// What downstream receivers are told of erasures (docs/configuration.md,
+// [downstream]).
+struct DownstreamConfig {
+  uint32_t notice_retry_ms = 60'000;     // a failed notice is sent again after this, doubled each time (at most 1 h)
+  uint32_t notice_give_up_hours = 72;    // then it is dropped (and audited as given up)
+  uint32_t erasure_list_days = 90;       // GET /erasures lists erasures this recent
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -185,6 +193,7 @@ struct Config {
   CartRecoveryConfig cart_recovery;
   ReplenishmentConfig replenishment;
   SuggestionsConfig suggestions;
+  DownstreamConfig downstream;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -157,6 +158,15 @@ Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models,
   if (!report.ok()) return report.status();
   CONFIDE_RETURN_IF_ERROR(file->Commit());
   return report;
+}
+
+Status AuditSuggestionsExport(Cell& cell, std::string actor, const std::string& path, const ExportReport& report) {
+  std::string name = std::filesystem::path(path).filename().string().substr(0, 200);
+  auto entry = cell.audit().Append(AuditAction::kExport, std::move(actor), "marketing", "",
+                                   "suggestions export recipient=" + name + ",shoppers=" +
+                                       std::to_string(report.shoppers) + ",written=" + std::to_string(report.written),
+                                   NowMicros());
+  return entry.status();
 }
 
 }  // namespace confide

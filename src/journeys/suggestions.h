@@ -86,4 +86,9 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
 Result<ExportReport> ExportSuggestionsToFile(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                              const std::string& path);
 
+// Records a written export in the region's audit log (action export,
+// purpose marketing, `actor` as the key id, e.g. "cli"): the recipient as
+// the file's name without its directory, and the counts. Nothing personal.
+Status AuditSuggestionsExport(Cell& cell, std::string actor, const std::string& path, const ExportReport& report);
+
 }  // namespace confide

@@ -1,7 +1,8 @@
 // For tests: a local HTTP receiver standing in for the retailer's
 // webhook endpoint. Answers each request with the next scripted status
 // (200 when the script runs out; -1 drops the connection unanswered) and
-// records what it got. One accepting thread; got() is thread-safe.
+// records what it got (the Confide-Signature header included). One
+// accepting thread; got() is thread-safe.
 #pragma once
 
 #include <atomic>
@@ -20,7 +21,8 @@ namespace confide {
 class Receiver {
   using tcp = boost::asio::ip::tcp;
  public:
-  explicit Receiver(std::deque<int> script) : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}), script_(std::move(script)) {
+  explicit Receiver(std::deque<int> script, std::string path = "/hooks/cart")
+      : acceptor_(ioc_, {boost::asio::ip::make_address("127.0.0.1"), 0}), script_(std::move(script)), path_(std::move(path)) {
     thread_ = std::thread([this] { Run(); });
   }
   ~Receiver() {
@@ -30,9 +32,9 @@ class Receiver {
     poke.connect(acceptor_.local_endpoint(), ec);
     thread_.join();
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + "/hooks/cart"; }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + path_; }
   struct Got {
-    std::string target, key, body;
+    std::string target, key, body, signature;
   };
   std::vector<Got> got() {
     std::lock_guard lock(mu_);
@@ -53,7 +55,8 @@ class Receiver {
       int status = 200;
       {
         std::lock_guard lock(mu_);
-        got_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body()});
+        got_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
+                        std::string(req["Confide-Signature"])});
         if (!script_.empty()) {
           status = script_.front();
           script_.pop_front();
@@ -70,6 +73,7 @@ class Receiver {
   tcp::acceptor acceptor_;
   std::mutex mu_;
   std::deque<int> script_;
+  const std::string path_;
   std::vector<Got> got_;
   std::atomic<bool> stop_{false};
   std::thread thread_;

@@ -18,7 +18,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 // One POST; the HTTP status, or 0 on a connection error or timeout.
-int Post(const WebhookTarget& t, std::chrono::milliseconds timeout, const std::string& body, const std::string& key) {
+int Post(const WebhookTarget& t, std::chrono::milliseconds timeout, const std::string& body, const std::string& key,
+         const AttemptHeaders& headers) {
   net::io_context ioc;
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
@@ -27,6 +28,8 @@ int Post(const WebhookTarget& t, std::chrono::milliseconds timeout, const std::s
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "confide-webhook/1");
   req.set("Idempotency-Key", key);
+  if (headers)
+    for (const auto& [name, value] : headers()) req.set(name, value);
   req.keep_alive(false);
   req.body() = body;
   req.prepare_payload();
@@ -74,32 +77,46 @@ Result<WebhookTarget> ParseWebhookUrl(std::string_view url) {
   return t;
 }
 
+DeliveryReport DeliverBody(const WebhookTarget& target, const WebhookOptions& options, const std::string& body,
+                           const std::string& idempotency_key, const AttemptHeaders& headers) {
+  DeliveryReport report;
+  std::chrono::milliseconds wait = options.backoff;
+  for (uint32_t attempt = 0; attempt < std::max<uint32_t>(options.attempts, 1); ++attempt) {
+    if (attempt > 0) {
+      std::this_thread::sleep_for(wait);
+      wait *= 2;
+    }
+    ++report.attempts;
+    int status = Post(target, options.timeout, body, idempotency_key, headers);
+    if (status >= 200 && status < 300) {
+      report.delivered = 1;
+      return report;
+    }
+    bool retry = status == 0 || status == 429 || status >= 500;
+    if (!retry) break;
+  }
+  report.failed = 1;
+  return report;
+}
+
 DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
                              const std::vector<RecoveryOffer>& offers, std::string_view currency) {
   DeliveryReport report;
   for (const RecoveryOffer& offer : offers) {
     JsonWriter w;
     WriteRecoveryOffer(w, offer, currency);
-    std::string body = w.Take();
-    std::chrono::milliseconds wait = options.backoff;
-    bool delivered = false;
-    for (uint32_t attempt = 0; attempt < std::max<uint32_t>(options.attempts, 1); ++attempt) {
-      if (attempt > 0) {
-        std::this_thread::sleep_for(wait);
-        wait *= 2;
-      }
-      ++report.attempts;
-      int status = Post(target, options.timeout, body, offer.idempotency_key);
-      if (status >= 200 && status < 300) {
-        delivered = true;
-        break;
-      }
-      bool retry = status == 0 || status == 429 || status >= 500;
-      if (!retry) break;
-    }
-    ++(delivered ? report.delivered : report.failed);
+    DeliveryReport one = DeliverBody(target, options, w.Take(), offer.idempotency_key);
+    report.delivered += one.delivered;
+    report.failed += one.failed;
+    report.attempts += one.attempts;
   }
   return report;
+}
+
+std::string RecipientName(const WebhookTarget& target) {
+  std::string name = target.host;
+  if (target.port != "80") name += ":" + target.port;
+  return name + target.target.substr(0, target.target.find('?'));
 }
 
 }  // namespace confide

@@ -1,7 +1,9 @@
 // Webhook delivery of cart-recovery offers to the retailer's messaging
 // system: one POST per offer, JSON body (the offer as the API lists it),
 // header `Idempotency-Key` (the offer's key: the same cart state always
-// sends the same key, so the receiver can drop repeats), retried with
+// sends the same key, so the receiver can drop repeats); and any signed
+// body (erasure notices, journeys/erasure_notices.h) the same way. Each is
+// retried with
 // exponential back-off on connection errors, timeouts, 429 and 5xx; any
 // other 4xx is final.
 //
@@ -12,7 +14,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/status.h"
@@ -40,8 +44,22 @@ struct DeliveryReport {
   uint64_t attempts = 0;   // requests sent
 };
 
+// Headers of one attempt, made when it is sent (a signature covers the
+// time of sending).
+using AttemptHeaders = std::function<std::vector<std::pair<std::string, std::string>>()>;
+
+// Posts one JSON body with `idempotency_key` (and `headers`' headers on
+// each attempt), retrying as above. The report counts one delivery.
+DeliveryReport DeliverBody(const WebhookTarget& target, const WebhookOptions& options, const std::string& body,
+                           const std::string& idempotency_key, const AttemptHeaders& headers = {});
+
 // Posts each offer in turn.
 DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
                              const std::vector<RecoveryOffer>& offers, std::string_view currency);
+
+// How a target is named where it is recorded (deliveries, the audit log):
+// host, ":port" unless 80, and the path without its query (which may
+// carry a receiver's credentials).
+std::string RecipientName(const WebhookTarget& target);
 
 }  // namespace confide

@@ -74,5 +74,29 @@ TEST(Webhook, UnreachableReceiverFails) {
   EXPECT_EQ(r.attempts, 3u);
 }
 
+TEST(Webhook, ABodyCarriesHeadersMadeAtEachAttempt) {
+  Receiver receiver({503, 200});
+  auto target = ParseWebhookUrl(receiver.url());
+  ASSERT_TRUE(target.ok());
+  int made = 0;
+  DeliveryReport r = DeliverBody(*target, Fast(), R"({"type":"erasure"})", "n1", [&] {
+    ++made;
+    return std::vector<std::pair<std::string, std::string>>{{"Confide-Signature", "t=" + std::to_string(made)}};
+  });
+  EXPECT_EQ(r.delivered, 1u);
+  EXPECT_EQ(r.attempts, 2u);
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].signature, "t=1");
+  EXPECT_EQ(got[1].signature, "t=2") << "made again for the retry";
+  EXPECT_EQ(got[1].key, "n1");
+  EXPECT_EQ(got[1].body, R"({"type":"erasure"})");
+}
+
+TEST(Webhook, RecipientsAreNamedWithoutSchemeDefaultPortOrQuery) {
+  EXPECT_EQ(RecipientName(*ParseWebhookUrl("http://hooks.example/cart?token=s3cret")), "hooks.example/cart");
+  EXPECT_EQ(RecipientName(*ParseWebhookUrl("http://hooks.example:8081/a/b")), "hooks.example:8081/a/b");
+}
+
 }  // namespace
 }  // namespace confide

@@ -102,6 +102,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kMarketing}, kScan);
   AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,

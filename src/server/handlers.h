@@ -59,6 +59,8 @@
 //                                                now (marketing grant; GPC honoured)
 // Recommendation items carry the effective price for the request's
 // channel and store and their fulfilment options.
+//   GET  /v1/{region}/erasures                   [dsar]   ?since=&limit= erasures as match values
+//                                                (HMACs of "<kind>:<id>" under the webhook secret), oldest first
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz                       (no key)
@@ -140,7 +142,8 @@ class Api {
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
 
   // Called (on a request thread, after the audit record) when an erasure
-  // found a shopper: the server then rewrites the files that may name them.
+  // found a shopper: the server then rewrites the files that may name them
+  // and sends the erasure notices the erasure queued.
   // Set before the first request.
   void SetErasureHook(std::function<void(std::string_view region)> hook) { erasure_hook_ = std::move(hook); }
 
@@ -240,6 +243,8 @@ class Api {
   HttpResponse DeliverCartRecovery(Call& call);
   HttpResponse GetReplenishment(Call& call);
   HttpResponse GetSuggestions(Call& call);
+  // downstream_handlers.cc:
+  HttpResponse GetErasures(Call& call);
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 

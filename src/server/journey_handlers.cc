@@ -248,11 +248,27 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
+  // Each shopper's record of the delivery is written before it is sent, so
+  // that their erasure reaches this recipient (journeys/erasure_notices.h);
+  // a shopper erased since the listing is sent nothing.
+  const std::string recipient = RecipientName(*target);
+  std::vector<Cell::Delivery> deliveries;
+  for (const RecoveryOffer& offer : *offers)
+    deliveries.push_back({recipient, cr.webhook_url, "cart_recovery_offer", offer.idempotency_key, offer.to.kind,
+                          offer.to.id, q.now});
+  auto recorded = call.cell->RecordDeliveries(deliveries);
+  if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
+  std::vector<RecoveryOffer> sendable;
+  for (size_t i = 0; i < offers->size(); ++i)
+    if ((*recorded)[i]) sendable.push_back(std::move((*offers)[i]));
   WebhookOptions options;
   options.attempts = cr.webhook_attempts;
   options.timeout = std::chrono::milliseconds(cr.webhook_timeout_ms);
-  DeliveryReport report = DeliverOffers(*target, options, *offers, call.cell->region().currency);
+  DeliveryReport report = DeliverOffers(*target, options, sendable, call.cell->region().currency);
   call.log_fields = ",\"delivered\":" + std::to_string(report.delivered) + ",\"failed\":" + std::to_string(report.failed);
+  Audit(call, AuditAction::kExport, "",
+        "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(sendable.size()) +
+            ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed));
   JsonWriter w;
   w.BeginObject().Key("offers").Uint(offers->size()).Key("delivered").Uint(report.delivered);
   w.Key("failed").Uint(report.failed).Key("attempts").Uint(report.attempts).EndObject();

@@ -23,6 +23,7 @@
 
 #include "core/bytes.h"
 #include "core/log.h"
+#include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
 #include "server/connections.h"
 #include "server/handlers.h"
@@ -93,6 +94,7 @@ struct ServerState {
   std::map<std::string, std::unique_ptr<RegionModels>, std::less<>> models;  // one per cell
   Metrics metrics;
   std::unique_ptr<Api> api;
+  std::unique_ptr<NoticeSender> notices;  // erasure notices to webhook receivers, from Start to Wait
   asio::io_context ioc;
   tcp::acceptor acceptor;
   std::unique_ptr<asio::thread_pool> blocking;
@@ -249,6 +251,11 @@ void ServerState::ExportRegion(const std::string& id) {
   std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
   auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
   metrics.CountSuggestionsExport(id);
+  if (report.ok()) {
+    Status audited = AuditSuggestionsExport(*cell->second, "scheduler", path, *report);
+    if (!audited.ok())
+      spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", id, CodeName(audited.code()));
+  }
   if (report.ok())
     spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id, report->shoppers,
                  report->written);
@@ -397,7 +404,16 @@ Status Server::Start() {
   s.suggestions_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleSuggestions();
   s.export_timer.emplace(asio::make_strand(s.ioc));
-  s.api->SetErasureHook([&s](std::string_view region) { s.ExportSuggestionsSoon(region); });
+  std::vector<Cell*> cells;
+  for (auto& [id, cell] : s.cells) cells.push_back(cell.get());
+  const NoticePolicy policy = NoticePolicyFrom(s.config);
+  s.notices = std::make_unique<NoticeSender>(std::move(cells), policy,
+                                             std::min(policy.retry, std::chrono::milliseconds(30'000)),
+                                             Micros{s.config.downstream.erasure_list_days} * kMicrosPerDay);
+  s.api->SetErasureHook([&s](std::string_view region) {
+    s.ExportSuggestionsSoon(region);
+    s.notices->Wake();
+  });
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
@@ -424,6 +440,7 @@ void Server::Stop() {
   Impl& s = *impl_;
   if (s.stopping.exchange(true)) return;
   if (s.api) s.api->SetReady(false);
+  if (s.notices) s.notices->Stop();
   asio::post(s.acceptor.get_executor(), [&s] {
     beast::error_code ignored;
     s.acceptor.close(ignored);
@@ -458,6 +475,7 @@ void Server::Wait() {
     if (t.joinable()) t.join();
   s.threads.clear();
   if (s.blocking) s.blocking->join();
+  s.notices.reset();
   if (s.started && !s.stopped_logged) {
     s.stopped_logged = true;
     spdlog::info(R"("msg":"stopped")");

@@ -20,6 +20,11 @@
 // suggestions file, after ServerOptions::erasure_export_delay, once for all
 // the erasures in that time.
 //
+// Erasure notices (journeys/erasure_notices.h) are sent by a background
+// thread from Start() until Wait(): at once on start (notices queued while
+// no server ran, e.g. by `confide dsar erase`), after each erasure, and
+// every downstream.notice_retry_ms (at most 30 s).
+//
 // Thread-safety: Stop() may be called from any thread, any number of times.
 // Start/Run/Wait are called by the owner's thread.
 #pragma once

@@ -23,7 +23,8 @@ namespace confide {
 const char* FamilyName(Family f) {
   static constexpr const char* kNames[kFamilyCount] = {
       "meta", "data_keys", "identity", "shoppers", "events", "consent", "audit", "products", "stores",
-      "inventory", "models", "prices", "stock", "erased"};
+      "inventory", "models", "prices", "stock", "erased",
+      "notices", "erasures"};
   return kNames[static_cast<size_t>(f)];
 }
 

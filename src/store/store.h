@@ -41,8 +41,10 @@ enum class Family : uint8_t {
   kPrices,     // store- and channel-specific prices and promotions (not personal)
   kStock,      // inventory by product: product + location -> quantity (an index of kInventory)
   kErased,     // erasure markers: identifier pseudonym -> time erased, refusals kept
+  kNotices,    // erasure notices queued for webhook receivers, sealed under the region's notice key
+  kErasures,   // the erasure list: time erased + pseudonym -> match values of the erased ids
 };
-constexpr size_t kFamilyCount = 14;
+constexpr size_t kFamilyCount = 16;
 const char* FamilyName(Family f);
 
 enum class Durability { kSync, kBuffered };

@@ -1,0 +1,196 @@
+// Downstream recipients: the record, kept with a shopper's data, of what
+// was sent about them to whom, and what an erasure leaves for those
+// recipients (a queued notice each, an entry in the erasure list).
+//
+// Rows (docs/storage.md):
+//  shoppers: holder (16) 'd' time (8, ordered) random (8) -> sealed under
+//    the holder's data key: version, to_kind, time, recipient, url, what,
+//    reference, to_id;
+//  notices: time (8, ordered) random (8) -> sealed under the notice key
+//    (erasure_notices.cc);
+//  erasures: time (8, ordered) pseudonym (16) -> version, then per id:
+//    kind (1), HMAC (32).
+#include <sodium.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "cell/cell_impl.h"
+#include "core/bytes.h"
+#include "core/json_writer.h"
+#include "crypto/webhook_secret.h"
+
+namespace confide {
+namespace {
+
+constexpr char kDeliveryTag = 'd';
+constexpr char kDeliveryVersion = 1;
+constexpr char kListingVersion = 1;
+constexpr char kNoticeKdfContext[] = "cfnotice";
+
+// time (8, ordered) then 8 random bytes: unique, in time order.
+std::string TimeOrderedKey(Micros at) {
+  std::string key;
+  PutFixed64BE(key, OrderedInt64(at));
+  char random[8];
+  RandomBytes(random, sizeof random);
+  key.append(random, sizeof random);
+  return key;
+}
+
+std::string EncodeDelivery(const Cell::Delivery& d) {
+  std::string out;
+  out.push_back(kDeliveryVersion);
+  out.push_back(static_cast<char>(d.to_kind));
+  PutFixed64BE(out, OrderedInt64(d.at));
+  for (std::string_view s : {std::string_view(d.recipient), std::string_view(d.url), std::string_view(d.what),
+                             std::string_view(d.reference), std::string_view(d.to_id)})
+    PutLengthPrefixed(out, s);
+  return out;
+}
+
+Result<Cell::Delivery> DecodeDelivery(std::string_view in) {
+  const Status bad(Code::kDataLoss, "stored delivery record is malformed");
+  if (in.size() < 10 || in[0] != kDeliveryVersion || static_cast<uint8_t>(in[1]) >= kIdKindCount) return bad;
+  Cell::Delivery d;
+  d.to_kind = static_cast<IdKind>(in[1]);
+  d.at = FromOrderedInt64(GetFixed64BE(in.substr(2)));
+  in.remove_prefix(10);
+  for (std::string* s : {&d.recipient, &d.url, &d.what, &d.reference, &d.to_id}) {
+    std::string_view v;
+    if (!GetLengthPrefixed(in, v)) return bad;
+    s->assign(v);
+  }
+  if (!in.empty()) return bad;
+  return d;
+}
+
+// The notice a recipient gets: which of the ids it was given are erased.
+std::string NoticeBody(const std::string& notice_id, const std::string& region, Micros at,
+                       const std::vector<const Cell::Delivery*>& sent) {
+  std::set<std::pair<IdKind, std::string>> ids;
+  std::set<std::string> references;
+  for (const Cell::Delivery* d : sent) {
+    ids.emplace(d->to_kind, d->to_id);
+    references.insert(d->reference);
+  }
+  JsonWriter w;
+  w.BeginObject().Key("type").String("erasure").Key("notice_id").String(notice_id);
+  w.Key("region").String(region).Key("erased_at").String(FormatRfc3339(at));
+  w.Key("ids").BeginArray();
+  for (const auto& [kind, id] : ids) w.BeginObject().Key(IdKindField(kind)).String(id).EndObject();
+  w.EndArray().Key("references").BeginArray();
+  for (const auto& r : references) w.String(r);
+  w.EndArray().EndObject();
+  return w.Take();
+}
+
+}  // namespace
+
+Status Cell::Impl::OpenDownstream(const std::string& key_dir, const Key256& pseudonym_key) {
+  auto secret = LoadOrCreateWebhookSecret(key_dir, region.id);
+  if (!secret.ok()) return secret.status();
+  downstream.webhook = secret->key;
+  Wipe(secret->key);
+  crypto_kdf_derive_from_key(downstream.notice.data(), downstream.notice.size(), 1, kNoticeKdfContext,
+                             pseudonym_key.data());
+  return {};
+}
+
+Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& deliveries) {
+  Impl& m = *impl_;
+  std::vector<bool> recorded(deliveries.size(), false);
+  absl::ReaderMutexLock no_erasure(&m.write_mu);  // no key is destroyed under the rows being sealed
+  if (m.bulk_on.load(std::memory_order_acquire))
+    return Status(Code::kUnavailable, "an import is loading this region: deliver when it has finished");
+  CONFIDE_RETURN_IF_ERROR(m.RefuseIfDiverged());
+  WriteBatch batch;
+  {
+    absl::MutexLock lock(&m.identity_mu);
+    for (size_t i = 0; i < deliveries.size(); ++i) {
+      const Delivery& d = deliveries[i];
+      auto root = m.graph.Find(m.PseudonymOf(d.to_kind, d.to_id));
+      const Key256* key = root ? m.KeyOfLocked(*root) : nullptr;
+      if (!key) continue;
+      std::string row = *root;
+      row.push_back(kDeliveryTag);
+      row += TimeOrderedKey(d.at);
+      std::string plain = EncodeDelivery(d);
+      batch.Put(Family::kShoppers, row, Seal(*key, plain, row));
+      Wipe(plain);
+      recorded[i] = true;
+    }
+  }
+  if (!batch.empty()) CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
+  return recorded;
+}
+
+Result<std::vector<Cell::Delivery>> Cell::DeliveriesOf(IdKind kind, std::string_view id) {
+  Impl& m = *impl_;
+  MemberKeys members;
+  {
+    absl::MutexLock lock(&m.identity_mu);
+    auto root = m.graph.Find(m.PseudonymOf(kind, id));
+    if (!root) return std::vector<Delivery>();
+    members = m.MembersWithKeysLocked(*root);
+  }
+  std::vector<Delivery> out;
+  CONFIDE_RETURN_IF_ERROR(m.ScanSealed(members, Family::kShoppers, std::string(1, kDeliveryTag),
+                                       [&](std::string_view, std::string_view plain) {
+                                         auto d = DecodeDelivery(plain);
+                                         if (!d.ok()) return d.status();
+                                         out.push_back(std::move(*d));
+                                         return Status();
+                                       }));
+  std::stable_sort(out.begin(), out.end(), [](const Delivery& a, const Delivery& b) { return a.at < b.at; });
+  return out;
+}
+
+Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members, std::string_view pseudonym, Micros at,
+                                         WriteBatch& batch) {
+  std::vector<Delivery> deliveries;
+  std::string listing(1, kListingVersion);
+  std::string plain;
+  for (const auto& member : members) {
+    const Key256* key = KeyOfLocked(member);
+    if (!key) continue;
+    CONFIDE_RETURN_IF_ERROR(store->ScanPrefix(Family::kShoppers, member, [&](std::string_view k, std::string_view v) {
+      if (k.size() <= member.size() || !OpenTo(*key, v, k, plain).ok()) return true;
+      const char tag = k[member.size()];
+      if (tag == kDeliveryTag) {
+        if (auto d = DecodeDelivery(plain); d.ok()) deliveries.push_back(std::move(*d));
+      } else if (tag == 'i' && k.size() > member.size() + 1) {  // a sealed identifier (identity_graph.h)
+        const auto kind = static_cast<IdKind>(k[member.size() + 1]);
+        auto mac = HexDecode(ErasureMatch(downstream.webhook, IdKindName(kind), CanonicalId(plain)));
+        listing.push_back(static_cast<char>(kind));
+        listing += *mac;
+      }
+      return true;
+    }));
+  }
+  Wipe(plain);
+  std::string listing_key;
+  PutFixed64BE(listing_key, OrderedInt64(at));
+  listing_key.append(pseudonym);
+  batch.Put(Family::kErasures, listing_key, listing);
+
+  std::map<std::string, std::vector<const Delivery*>> by_url;
+  for (const Delivery& d : deliveries) by_url[d.url].push_back(&d);
+  for (const auto& [url, sent] : by_url) {
+    ErasureNotice notice;
+    const std::string key = TimeOrderedKey(at);
+    notice.id = HexEncode(key);
+    notice.url = url;
+    notice.recipient = sent.front()->recipient;
+    notice.subject = HexEncode(pseudonym);
+    notice.body = NoticeBody(notice.id, region.id, at, sent);
+    notice.queued_at = notice.next_attempt = at;
+    batch.Put(Family::kNotices, key, SealNotice(notice, key));
+    Wipe(notice.body);
+  }
+  for (Delivery& d : deliveries) Wipe(d.to_id);
+  return {};
+}
+
+}  // namespace confide

@@ -1,0 +1,60 @@
+// What downstream systems learn of erasures: the erasure list, as match
+// values a receiver holding the webhook secret can compare with its own
+// ids, and nothing else (docs/api.md, Erasures).
+#include "server/handlers.h"
+
+#include <algorithm>
+#include <charconv>
+#include <limits>
+
+#include "core/json_writer.h"
+#include "server/handler_util.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+namespace {
+
+constexpr size_t kDefaultErasurePage = 100, kMaxErasurePage = 1000;
+
+}  // namespace
+
+HttpResponse Api::GetErasures(Call& call) {
+  Micros since = std::numeric_limits<Micros>::min() + 1;
+  if (std::string_view v = call.query.Get("since"); !v.empty()) {
+    auto t = ParseRfc3339(v);
+    if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
+    since = *t;
+  }
+  size_t limit = kDefaultErasurePage;
+  if (std::string_view v = call.query.Get("limit"); !v.empty()) {
+    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
+    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > kMaxErasurePage)
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 1000", "limit");
+  }
+  // Older entries may linger until the hourly pruning: never list them.
+  since = std::max(since, NowMicros() - Micros{config_.downstream.erasure_list_days} * kMicrosPerDay);
+  auto listed = call.cell->ListErasures(since, limit);
+  if (!listed.ok()) return Failure(call.log_fields, listed.status());
+  const bool more = listed->size() >= limit;
+  call.log_fields = ",\"erasures\":" + std::to_string(listed->size());
+  JsonWriter w;
+  w.BeginObject().Key("erasures").BeginArray();
+  for (const Cell::ErasureListing& e : *listed) {
+    w.BeginObject().Key("erased_at").String(FormatRfc3339(e.erased_at)).Key("ids").BeginArray();
+    for (const auto& [kind, match] : e.matches)
+      w.BeginObject().Key("id_kind").String(IdKindName(kind)).Key("match").String(match).EndObject();
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("count").Uint(listed->size()).Key("more").Bool(more);
+  if (listed->empty())
+    w.Key("next_since").Null();
+  else
+    w.Key("next_since").String(FormatRfc3339(listed->back().erased_at));
+  w.EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide
