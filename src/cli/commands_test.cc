@@ -338,7 +338,7 @@ TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   Output refused;
   // cli-8 has only a consent record: the export still answers.
   ASSERT_TRUE(RunDsarExport(dsar, refused.file()).ok());
-  EXPECT_NE(refused.str().find(R"("allowed":false,"not_derived_because":"No cart, replenishment prediction or recommendation is derived from this shopper's data, because personalization not allowed (refused via import)"), std::string::npos) << refused.str();
+  EXPECT_NE(refused.str().find(R"("allowed":false,"not_derived_because":"No cart, replenishment prediction or recommendation is derived from this shopper's data: personalization is not allowed (refused via import)"), std::string::npos) << refused.str();
   EXPECT_EQ(refused.str().find(R"("cart":)"), std::string::npos);
 }
 

@@ -46,12 +46,12 @@ const char* SourceOf(Channel c) {
   return "";
 }
 
-// "granted via api on 2025-01-02, until 2026-01-01", or the default of the region.
-std::string DecisionText(const ExportFacts& f, Purpose p) {
+// "allowed (granted via api on 2025-01-02, until 2026-01-01)", or "not
+// allowed (no decision; ...)" from the region's default.
+std::string Verdict(const ExportFacts& f, Purpose p) {
   const ConsentState& state = f.data.consent.state;
   const auto& d = state.purposes[static_cast<size_t>(p)];
-  const bool allowed = Decide(f.region.legal_basis, state, p, f.now).any();
-  std::string s = std::string(PurposeName(p)) + (allowed ? " allowed" : " not allowed");
+  std::string s = Decide(f.region.legal_basis, state, p, f.now).any() ? "allowed" : "not allowed";
   if (!d) {
     return s + (f.region.legal_basis == LegalBasis::kOptIn
                     ? " (no decision; in region " + f.region.id + " nothing is used until it is granted)"
@@ -115,8 +115,8 @@ std::string ErasureSentence(const ExportFacts& f) {
 }  // namespace
 
 std::string NotDerivedBecause(const ExportFacts& f) {
-  return "No cart, replenishment prediction or recommendation is derived from this shopper's data, because " +
-         DecisionText(f, Purpose::kPersonalization) + "; they are shown best sellers, which use none of their data.";
+  return "No cart, replenishment prediction or recommendation is derived from this shopper's data: personalization "
+         "is " + Verdict(f, Purpose::kPersonalization) + "; they are shown best sellers, which use none of their data.";
 }
 
 std::string RecipientsSentence(const ExportFacts& f) {
@@ -141,7 +141,8 @@ std::string RecipientsSentence(const ExportFacts& f) {
 
 std::string ConsentSentence(const ExportFacts& f) {
   std::vector<std::string> parts;
-  for (size_t p = 0; p < kPurposeCount; ++p) parts.push_back(DecisionText(f, static_cast<Purpose>(p)));
+  for (size_t p = 0; p < kPurposeCount; ++p)
+    parts.push_back(std::string(PurposeName(static_cast<Purpose>(p))) + " " + Verdict(f, static_cast<Purpose>(p)));
   std::string s = "Consent now: " + Join(parts, "; ") + ".";
   std::vector<std::string> opted_out;
   for (size_t c = 0; c < kDataCategoryCount; ++c)
@@ -195,16 +196,19 @@ void WriteRetention(JsonWriter& w, uint32_t days) {
                                  : "kept until erasure (no limit is configured)");
 }
 
-// The consent purposes that may use `category` (every purpose without
-// one), each with whether the shopper's consent allows it now.
-void WriteConsentPurposes(JsonWriter& w, const ExportFacts& f, std::optional<DataCategory> category) {
+void WritePurpose(JsonWriter& w, Purpose p, bool allowed_now) {
+  w.BeginObject().Key("purpose").String(PurposeName(p)).Key("use").String(PurposeUse(p));
+  w.Key("allowed_now").Bool(allowed_now).EndObject();
+}
+
+// The consent purposes that may use `category`, each with whether the
+// shopper's consent allows it now.
+void WriteConsentPurposes(JsonWriter& w, const ExportFacts& f, DataCategory category) {
   w.Key("purposes").BeginArray();
   for (size_t i = 0; i < kPurposeCount; ++i) {
     const Purpose p = static_cast<Purpose>(i);
-    if (category && NeverAllowed(p).Contains(*category)) continue;
-    Grant grant = Decide(f.region.legal_basis, f.data.consent.state, p, f.now);
-    w.BeginObject().Key("purpose").String(PurposeName(p)).Key("use").String(PurposeUse(p));
-    w.Key("allowed_now").Bool(category ? grant.Allows(*category) : grant.any()).EndObject();
+    if (!NeverAllowed(p).Contains(category))
+      WritePurpose(w, p, Decide(f.region.legal_basis, f.data.consent.state, p, f.now).Allows(category));
   }
   w.EndArray();
 }
@@ -272,7 +276,9 @@ void WriteCategories(JsonWriter& w, const ExportFacts& f) {
   w.BeginObject().Key("category").String("derived");
   w.Key("what").String("your cart, replenishment predictions and recommendations, computed from the events above");
   w.Key("held").Uint(d.cart.size() + d.replenishment.size() + d.recommendations.size());
-  WriteConsentPurposes(w, f, std::nullopt);
+  w.Key("purposes").BeginArray();
+  WritePurpose(w, Purpose::kPersonalization, d.personalization_allowed);
+  w.EndArray();
   w.Key("retention_days").Null().Key("retention").String("not stored: computed for each request (and for this "
                                                          "export) from the events above");
   w.EndObject();
@@ -282,9 +288,9 @@ void WriteCategories(JsonWriter& w, const ExportFacts& f) {
   w.Key("held");
   if (f.inputs.deliveries) w.Uint(f.inputs.deliveries->size());
   else w.Null();
-  w.Key("purposes").BeginArray().BeginObject().Key("purpose").String(PurposeName(Purpose::kMarketing));
-  w.Key("use").String(PurposeUse(Purpose::kMarketing));
-  w.Key("allowed_now").Bool(d.marketing_allowed).EndObject().EndArray();
+  w.Key("purposes").BeginArray();
+  WritePurpose(w, Purpose::kMarketing, d.marketing_allowed);
+  w.EndArray();
   w.Key("retention_days").Null().Key("retention").String(
       f.inputs.deliveries ? "as the node's record of deliveries keeps them" : "no per-shopper record is kept");
   w.EndObject().EndArray();
