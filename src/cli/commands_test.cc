@@ -327,7 +327,7 @@ TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   EXPECT_NE(doc.find(R"("product_title":"Oat milk","store_name":"Lyon Part-Dieu")"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"("product_id":"P9","category":"browsing","source":"recorded by the retailer's website and sent to Confide by the retailer","product_title":null,"product_note":"not in the catalog)"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"("category":"events.purchases","what":"what you bought, returned or picked up","held":2)"), std::string::npos) << doc;
-  EXPECT_NE(doc.find(R"("retention_days":2557,"retention":"each event is deleted 2557 days after it happened")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"js("retention_days":2557,"retention":"each event is deleted once it is 2557 days old (the retention job runs every 1440 minutes while Confide serves)")js"), std::string::npos) << doc;
   // Personalization granted: the cart (P2, added on the device) and P1's
   // replenishment; no model trained offline, so no recommendations.
   EXPECT_NE(doc.find(R"("cart":{"items":[{"product_id":"P2","product_title":"Green tea","quantity":1,"channel":"app")"), std::string::npos) << doc;
@@ -338,8 +338,13 @@ TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   Output refused;
   // cli-8 has only a consent record: the export still answers.
   ASSERT_TRUE(RunDsarExport(dsar, refused.file()).ok());
-  EXPECT_NE(refused.str().find(R"("allowed":false,"not_derived_because":"No cart, replenishment prediction or recommendation is derived from this shopper's data: personalization is not allowed (refused via import)"), std::string::npos) << refused.str();
+  EXPECT_NE(refused.str().find(R"js("allowed":false,"not_derived_because":"No cart, replenishment prediction or recommendation is derived from this shopper's data: personalization is not allowed (refused via import on 2026-11-01); they are shown best sellers)js"), std::string::npos) << refused.str();
   EXPECT_EQ(refused.str().find(R"("cart":)"), std::string::npos);
+  EXPECT_NE(refused.str().find(R"("text":"Confide holds data about one shopper in region eu)"), std::string::npos);
+  EXPECT_NE(refused.str().find(" No events are held. Consent now: personalization not allowed (refused via import on "
+                               "2026-11-01)"),
+            std::string::npos)
+      << refused.str();
 }
 
 TEST_F(SuggestionsCli, ExportsAFileAndASummary) {

@@ -20,7 +20,8 @@ Status DeriveRecommendations(Cell& cell, const ModelSet& models, const Config& c
   auto served = ServeRecommendations(&models, history, WeightsFrom(config.recommend), cell.catalog(), q);
   if (!served.ok()) return served.status();
   d.model_version = models.version;
-  for (ServedItem& item : served->items) d.recommendations.push_back({std::move(item.product_id), std::move(item.reason)});
+  for (ServedItem& item : served->items)
+    d.recommendations.push_back({std::move(item.product_id), std::move(item.reason)});
   return {};
 }
 
@@ -38,7 +39,8 @@ Result<DerivedData> DeriveForExport(Cell& cell, const ModelSet* models, const Co
   if (!history.ok()) return history.status();
   if (CartIsKnowable(grant)) {
     Cart cart = DeriveCart(*history);
-    for (CartLine& line : cart.lines) d.cart.push_back({std::move(line.product_id), line.quantity, line.channel, line.added});
+    for (CartLine& line : cart.lines)
+      d.cart.push_back({std::move(line.product_id), line.quantity, line.channel, line.added});
     d.cart_updated = cart.updated;
   } else {
     d.cart_note = "the shopper opted out of browsing or purchases, without which no cart can be told";
@@ -60,8 +62,10 @@ Result<DerivedData> DeriveForExport(Cell& cell, const ModelSet* models, const Co
 std::vector<ConfiguredRecipient> ConfiguredRecipients(const Config& config) {
   std::vector<ConfiguredRecipient> out;
   if (auto target = ParseWebhookUrl(config.cart_recovery.webhook_url); target.ok())
-    out.push_back({target->host, "cart-recovery offers: the cart, its prices and incentive, and the id to address "
-                                 "the shopper by", Purpose::kMarketing});
+    out.push_back({target->host,
+                   "cart-recovery offers: the cart, its prices and incentive, and the id to address "
+                   "the shopper by",
+                   Purpose::kMarketing});
   if (!config.suggestions.out_dir.empty())
     out.push_back({"the suggestions file (suggestions.out_dir) for the retailer's e-mail and push messages",
                    "top suggestions and due replenishments, and the id to address the shopper by",
@@ -75,8 +79,9 @@ Result<std::optional<std::vector<DeliveryRecord>>> DeliveriesOf(Cell&, IdKind, s
   return std::optional<std::vector<DeliveryRecord>>();
 }
 
-Result<std::optional<std::string>> ExportShopperDocument(Cell& cell, const ModelSet* models, const Config& config,
-                                                         IdKind kind, std::string_view id, Micros now) {
+Result<std::optional<std::string>> ExportShopperDocument(Cell& cell, const ModelSet* models,
+                                                         const Config& config, IdKind kind,
+                                                         std::string_view id, Micros now) {
   ExportInputs inputs;
   inputs.retention = config.retention;
   auto derived = DeriveForExport(cell, models, config, kind, id, now);

@@ -39,7 +39,8 @@ Result<std::optional<std::vector<DeliveryRecord>>> DeliveriesOf(Cell& cell, IdKi
 
 // ExportShopper (privacy/data_subject.h) with all of the above. nullopt
 // when nothing is held for (kind, id).
-Result<std::optional<std::string>> ExportShopperDocument(Cell& cell, const ModelSet* models, const Config& config,
-                                                         IdKind kind, std::string_view id, Micros now);
+Result<std::optional<std::string>> ExportShopperDocument(Cell& cell, const ModelSet* models,
+                                                         const Config& config, IdKind kind,
+                                                         std::string_view id, Micros now);
 
 }  // namespace confide

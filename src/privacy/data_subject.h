@@ -19,8 +19,8 @@ namespace confide {
 // exports and erasure receipts.
 inline constexpr std::string_view kModelsHoldNoShopper =
     "models hold no per-shopper rows: only item factors and counts aggregated over shoppers with a "
-    "model_improvement grant; a shopper's vector is computed per request from their history and never stored; "
-    "the next training no longer counts an erased shopper";
+    "model_improvement grant; a shopper's vector is computed per request from their history and never "
+    "stored; the next training no longer counts an erased shopper";
 
 // What Confide derives from the shopper's data at the time of the export.
 // None of it is stored: the caller computes it (journeys/shopper_export.h)

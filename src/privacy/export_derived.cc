@@ -22,8 +22,10 @@ std::string Explain(const CatalogNames& names, const std::string& reason) {
   const std::string related(ReasonProduct(reason));
   if (reason == "bought_before") return "you bought it before";
   if (reason == "viewed_before") return "you looked at it before";
-  if (reason.starts_with("similar_to:")) return "similar to " + names.TitleOr(related) + ", which you looked at or bought";
-  if (reason.starts_with("bought_with:")) return "often bought with " + names.TitleOr(related) + ", which you bought";
+  if (reason.starts_with("similar_to:"))
+    return "similar to " + names.TitleOr(related) + ", which you looked at or bought";
+  if (reason.starts_with("bought_with:"))
+    return "often bought with " + names.TitleOr(related) + ", which you bought";
   if (reason == "popular_in_store") return "a best seller in the store: uses none of your data";
   if (reason == "trending") return "trending in the region: uses none of your data";
   return reason;
@@ -61,8 +63,10 @@ void WriteReplenishment(JsonWriter& w, const ExportFacts& f) {
   for (const DerivedData::Replenishment& r : f.inputs.derived.replenishment) {
     w.BeginObject();
     f.names.WriteProduct(w, r.product_id);
-    w.Key("last_purchase").String(FormatRfc3339(r.last_purchase)).Key("due").String(FormatRfc3339(r.due).substr(0, 10));
-    w.Key("interval_days").Double(Rounded(r.interval_days, 10)).Key("confidence").Double(Rounded(r.confidence, 1000));
+    w.Key("last_purchase").String(FormatRfc3339(r.last_purchase));
+    w.Key("due").String(FormatRfc3339(r.due).substr(0, 10));
+    w.Key("interval_days").Double(Rounded(r.interval_days, 10));
+    w.Key("confidence").Double(Rounded(r.confidence, 1000));
     w.Key("quantity").Int(r.quantity).Key("occasions").Uint(r.occasions).EndObject();
   }
   w.EndArray();
@@ -71,8 +75,10 @@ void WriteReplenishment(JsonWriter& w, const ExportFacts& f) {
 void WriteRecommendations(JsonWriter& w, const ExportFacts& f) {
   const DerivedData& d = f.inputs.derived;
   w.Key("recommendations").BeginObject().Key("model_version");
-  if (d.model_version) w.Uint(d.model_version);
-  else w.Null();
+  if (d.model_version)
+    w.Uint(d.model_version);
+  else
+    w.Null();
   w.Key("items").BeginArray();
   for (const DerivedData::Recommendation& r : d.recommendations) {
     w.BeginObject();
@@ -151,7 +157,8 @@ std::string CatalogNames::TitleOr(const std::string& product_id) const {
 void WriteDerived(JsonWriter& w, const ExportFacts& f) {
   const DerivedData& d = f.inputs.derived;
   w.Key("derived").BeginObject().Key("stored").Bool(false).Key("computed_at").String(FormatRfc3339(f.now));
-  w.Key("purpose").String(PurposeName(Purpose::kPersonalization)).Key("allowed").Bool(d.personalization_allowed);
+  w.Key("purpose").String(PurposeName(Purpose::kPersonalization));
+  w.Key("allowed").Bool(d.personalization_allowed);
   if (d.personalization_allowed) {
     WriteCart(w, f);
     WriteReplenishment(w, f);

@@ -15,12 +15,14 @@
 namespace confide {
 namespace {
 
-std::string DaysAgo(int days) { return FormatRfc3339((NowMicros() / kMicrosPerDay - days) * kMicrosPerDay + 10 * 3600 * kMicrosPerSecond); }
+std::string DaysAgo(int days) {
+  return FormatRfc3339((NowMicros() / kMicrosPerDay - days) * kMicrosPerDay + 10 * 3600 * kMicrosPerSecond);
+}
 
 std::string Event(const std::string& id, const std::string& type, int days_ago, const std::string& ids,
                   const std::string& channel, const std::string& extra) {
-  return R"({"event_id":")" + id + R"(","type":")" + type + R"(","timestamp":")" + DaysAgo(days_ago) + R"(",)" + ids +
-         R"(,"channel":")" + channel + R"(")" + extra + "}";
+  return R"({"event_id":")" + id + R"(","type":")" + type + R"(","timestamp":")" + DaysAgo(days_ago) +
+         R"(",)" + ids + R"(,"channel":")" + channel + R"(")" + extra + "}";
 }
 
 class DataExportTest : public ServerFixture {
@@ -50,23 +52,28 @@ class DataExportTest : public ServerFixture {
                    R"({"id":"p-4","title":"Honey","category":"spread","price":5}])")
                   .status,
               200);
-    ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/stores", R"([{"id":"s1","name":"Lyon Part-Dieu","latitude":45.7,"longitude":4.8}])").status, 200);
+    ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/stores",
+                   R"([{"id":"s1","name":"Lyon Part-Dieu","latitude":45.7,"longitude":4.8}])")
+                  .status,
+              200);
     std::string inventory = "[";
     for (const char* p : {"p-1", "p-2", "p-3", "p-4"})
-      inventory += std::string(inventory.size() > 1 ? "," : "") + R"({"location":"online","product_id":")" + p + R"(","quantity":9})";
+      inventory += std::string(inventory.size() > 1 ? "," : "") + R"({"location":"online","product_id":")" +
+                   p + R"(","quantity":9})";
     ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/inventory", inventory + "]").status, 200);
     std::vector<std::string> events;
     for (int s = 0; s < 6; ++s) {
       const std::string fan = R"("customer_id":"fan-)" + std::to_string(s) + R"(")";
       for (int week = 0; week < 4; ++week)
         for (const char* p : {"p-1", "p-2", "p-4"})
-          events.push_back(Event("f" + std::to_string(s) + p + std::to_string(week), "purchase", 3 + week * 7, fan, "web",
-                                 R"(,"product_id":")" + std::string(p) + R"(","quantity":1)"));
+          events.push_back(Event("f" + std::to_string(s) + p + std::to_string(week), "purchase", 3 + week * 7,
+                                 fan, "web", R"(,"product_id":")" + std::string(p) + R"(","quantity":1)"));
     }
     const std::string anon = R"("anonymous_id":"anon-exp-1")", cust = R"("customer_id":"exp-1")";
     events.push_back(Event("x-0", "view", 20, anon, "app", R"(,"product_id":"p-2")"));
     events.push_back(Event("x-1", "store_visit", 19, cust, "store", R"(,"store_id":"s1")"));
-    events.push_back(Event("x-2", "purchase", 18, cust, "store", R"(,"product_id":"p-1","quantity":2,"store_id":"s1")"));
+    events.push_back(
+        Event("x-2", "purchase", 18, cust, "store", R"(,"product_id":"p-1","quantity":2,"store_id":"s1")"));
     events.push_back(Event("x-3", "identify", 17, cust + "," + anon, "web", ""));
     events.push_back(Event("x-4", "view", 16, cust, "web", R"(,"product_id":"p-gone")"));
     events.push_back(Event("x-5", "purchase", 8, cust, "web", R"(,"product_id":"p-1","quantity":2)"));
@@ -79,7 +86,8 @@ class DataExportTest : public ServerFixture {
     ClientResponse r = Send(admin_, "POST", "/v1/eu/events", Array(events));
     ASSERT_EQ(r.status, 200) << r.body;
     ASSERT_EQ(JInt(r.body, "/accepted"), static_cast<int64_t>(events.size())) << r.body;
-    for (int s = 0; s < 6; ++s) Consent("fan-" + std::to_string(s), R"({"purposes":{"model_improvement":true}})");
+    for (int s = 0; s < 6; ++s)
+      Consent("fan-" + std::to_string(s), R"({"purposes":{"model_improvement":true}})");
     Consent("exp-1", R"({"purposes":{"personalization":true,"marketing":false}})");
     Consent("ref-1", R"({"purposes":{"personalization":false}})");
     ASSERT_NE(Train("eu").find(R"("state":"succeeded")"), std::string::npos);
@@ -100,7 +108,8 @@ class DataExportTest : public ServerFixture {
   // The category object named `name` in the export's "categories".
   static std::string Category(const std::string& doc, const std::string& name) {
     for (size_t i = 0; i < JLen(doc, "/categories"); ++i)
-      if (JStr(doc, "/categories/" + std::to_string(i) + "/category") == name) return "/categories/" + std::to_string(i);
+      if (JStr(doc, "/categories/" + std::to_string(i) + "/category") == name)
+        return "/categories/" + std::to_string(i);
     ADD_FAILURE() << "no category " << name << " in " << doc;
     return "/categories/999";
   }
@@ -117,7 +126,9 @@ TEST_F(DataExportTest, TheSummaryIsTrueToTheData) {
   EXPECT_EQ(JStr(doc, "/summary/first_event"), DaysAgo(20));
   EXPECT_EQ(JStr(doc, "/summary/last_event"), DaysAgo(1));
   const std::string text = JStr(doc, "/summary/text");
-  EXPECT_NE(text.find("8 events from " + DaysAgo(20).substr(0, 10) + " to " + DaysAgo(1).substr(0, 10)), std::string::npos) << text;
+  EXPECT_NE(text.find("8 events from " + DaysAgo(20).substr(0, 10) + " to " + DaysAgo(1).substr(0, 10)),
+            std::string::npos)
+      << text;
   EXPECT_NE(text.find("customer_id exp-1, anonymous_id anon-exp-1"), std::string::npos) << text;
   EXPECT_NE(text.find("through web, app and store"), std::string::npos) << text;
   EXPECT_NE(text.find("personalization allowed (granted via api"), std::string::npos) << text;
@@ -146,7 +157,8 @@ TEST_F(DataExportTest, EventsAreInTimeOrderAcrossLinkedIdsWithSourceChannelAndNa
   EXPECT_EQ(ids, (std::vector<std::string>{"x-0", "x-1", "x-2", "x-3", "x-4", "x-5", "x-6", "x-7"}));
   EXPECT_EQ(JStr(doc, "/events/0/anonymous_id"), "anon-exp-1");
   EXPECT_EQ(JStr(doc, "/events/0/product_title"), "Rye bread");
-  EXPECT_EQ(JStr(doc, "/events/0/source"), "recorded by the retailer's app and sent to Confide by the retailer");
+  EXPECT_EQ(JStr(doc, "/events/0/source"),
+            "recorded by the retailer's app and sent to Confide by the retailer");
   EXPECT_EQ(JStr(doc, "/events/1/store_name"), "Lyon Part-Dieu");
   EXPECT_EQ(JStr(doc, "/events/1/category"), "location");
   EXPECT_EQ(JStr(doc, "/events/2/product_title"), "Oat milk 1 l");
@@ -179,7 +191,8 @@ TEST_F(DataExportTest, EachCategorySaysItsPurposesAndRetention) {
   EXPECT_EQ(JInt(doc, identifiers + "/held"), 2);
   EXPECT_EQ(JStr(doc, identifiers + "/retention"), "kept until erasure (no limit is configured)");
   EXPECT_FALSE(JStr(doc, identifiers + "/purposes/0/use").empty());
-  EXPECT_NE(JStr(doc, Category(doc, "consent_ledger") + "/retention").find("kept until erasure"), std::string::npos);
+  EXPECT_NE(JStr(doc, Category(doc, "consent_ledger") + "/retention").find("kept until erasure"),
+            std::string::npos);
   EXPECT_NE(JStr(doc, Category(doc, "derived") + "/retention").find("not stored"), std::string::npos);
   EXPECT_FALSE(JBool(doc, "/recipients/recorded"));
   EXPECT_EQ(JLen(doc, "/recipients/deliveries"), 0u);
@@ -208,15 +221,17 @@ TEST_F(DataExportTest, DerivedDataOnlyThroughPersonalization) {
   EXPECT_FALSE(JHas(refused, "/derived/cart")) << refused;
   EXPECT_FALSE(JHas(refused, "/derived/replenishment"));
   EXPECT_FALSE(JHas(refused, "/derived/recommendations"));
-  EXPECT_NE(JStr(refused, "/derived/not_derived_because").find("personalization is not allowed (refused via api"),
-            std::string::npos)
+  EXPECT_NE(
+      JStr(refused, "/derived/not_derived_because").find("personalization is not allowed (refused via api"),
+      std::string::npos)
       << refused;
   EXPECT_NE(JStr(refused, "/summary/derived").find("No cart, replenishment prediction or recommendation"),
             std::string::npos);
 }
 
 TEST_F(DataExportTest, TheShopperGetsTheSameDocumentAsTheDpo) {
-  ClientResponse minted = Send(admin_, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"exp-1","reach":["export"]})");
+  ClientResponse minted =
+      Send(admin_, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"exp-1","reach":["export"]})");
   ASSERT_EQ(minted.status, 200) << minted.body;
   ApiClient shopper(server_->api());
   auto own = shopper.Send("GET", "/v1/eu/customers/exp-1/data", {},
