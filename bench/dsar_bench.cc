@@ -71,7 +71,7 @@ int Run(int shoppers) {
   for (int s = 0; s < shoppers; ++s) {
     std::string id = "heavy-" + std::to_string(s);
     auto t0 = Clock::now();
-    auto doc = ExportShopper(*cell, IdKind::kCustomer, id);
+    auto doc = ExportShopper(*cell, IdKind::kCustomer, id, ExportInputs(), NowMicros());
     auto t1 = Clock::now();
     auto receipt = cell->Erase(IdKind::kCustomer, id);
     auto t2 = Clock::now();

@@ -62,6 +62,7 @@ struct Profile {
   std::string home_store;  // the store with the most store-channel events; empty if none
 };
 std::string ProfileToJson(const Profile& p);
+void WriteProfileFields(JsonWriter& w, const Profile& p);  // the same members, into an open object
 
 class Cell {
  public:

@@ -335,7 +335,7 @@ TEST_F(CellFaultTest, FailedReadsAreErrorsNeverEmptyAnswers) {
   faults_->FailReads(true);
   Grant grant = cell_->GrantFor(IdKind::kCustomer, "F", Purpose::kPersonalization);
   EXPECT_FALSE(cell_->History(grant).ok());
-  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "F").ok());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "F", ExportInputs(), NowMicros()).ok());
   EXPECT_FALSE(ApplyRetention(*cell_, Retention{}, NowMicros()).ok());
   EXPECT_FALSE(cell_->Ingest({Purchase("F-2", "F")}).ok()) << "the dedupe probe reads";
   faults_->FailReads(false);
@@ -363,7 +363,7 @@ TEST_F(CellFaultTest, AnErasureWaitsForAnIngestWritingUnderTheKeyItDestroys) {
   Event later = Purchase("W-3", "W");
   later.timestamp = NowMicros();  // after the erasure: events from before it are refused
   ASSERT_TRUE(cell_->Ingest({later}).ok()) << "the shopper comes back under a new key";
-  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "W");
+  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "W", ExportInputs(), NowMicros());
   ASSERT_TRUE(doc.ok()) << doc.status().ToString();
   EXPECT_EQ(EventsOf("W"), 1);
   auto retention = ApplyRetention(*cell_, Retention{}, NowMicros());
@@ -387,7 +387,7 @@ TEST_F(CellFaultTest, ErasureRacingIngestionLeavesEveryRowReadable) {
   for (int round = 0; round < 200; ++round) {
     // The shopper comes back under the same key prefix with a new data
     // key: a row sealed under the destroyed one makes their export fail.
-    auto doc = ExportShopper(*cell_, IdKind::kCustomer, "X");
+    auto doc = ExportShopper(*cell_, IdKind::kCustomer, "X", ExportInputs(), NowMicros());
     ASSERT_TRUE(doc.ok()) << "round " << round << ": " << doc.status().ToString();
     auto r = cell_->Erase(IdKind::kCustomer, "X");
     ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -400,7 +400,7 @@ TEST_F(CellFaultTest, ErasureRacingIngestionLeavesEveryRowReadable) {
   ASSERT_TRUE(retention.ok()) << retention.status().ToString();
   EXPECT_EQ(retention->unreadable, 0u) << "rows sealed under a destroyed key";
   EXPECT_EQ(retention->scanned, static_cast<uint64_t>(std::max<int64_t>(EventsOf("X"), 0)));
-  EXPECT_TRUE(ExportShopper(*cell_, IdKind::kCustomer, "X").ok());
+  EXPECT_TRUE(ExportShopper(*cell_, IdKind::kCustomer, "X", ExportInputs(), NowMicros()).ok());
 }
 
 }  // namespace

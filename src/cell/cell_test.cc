@@ -446,7 +446,7 @@ TEST_F(CellTest, ExportHoldsEverythingOfTheShopperOnly) {
   r.user_agent = "agent-of-c20";
   ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-20", r).ok());
 
-  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "C-20");
+  auto doc = ExportShopper(*cell_, IdKind::kCustomer, "C-20", ExportInputs(), NowMicros());
   ASSERT_TRUE(doc.ok() && doc->has_value());
   const std::string& json = **doc;
   for (const auto& e : mine) EXPECT_NE(json.find("\"event_id\":\"" + e.event_id + "\""), std::string::npos) << e.event_id;
@@ -455,7 +455,7 @@ TEST_F(CellTest, ExportHoldsEverythingOfTheShopperOnly) {
   EXPECT_NE(json.find(R"("loyalty_id":["L-20"])"), std::string::npos) << "linked ids";
   EXPECT_EQ(json.find("C-21"), std::string::npos) << "nothing of anyone else";
   EXPECT_EQ(json.find("product-of-c21"), std::string::npos);
-  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "nobody")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "nobody", ExportInputs(), NowMicros())->has_value());
 }
 
 TEST_F(CellTest, ErasureShredsKeysThenRows) {
@@ -489,7 +489,7 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   }).ok());
   EXPECT_EQ(data_keys_after, data_keys_before - 2) << "the group's data keys are destroyed";
 
-  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "customer-erase-30")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kCustomer, "customer-erase-30", ExportInputs(), NowMicros())->has_value());
   EXPECT_FALSE(cell_->GetProfile(IdKind::kAnonymous, "anon-erase-30")->has_value());
   EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "customer-erase-30", Purpose::kPersonalization).any());
   EXPECT_FALSE(cell_->Erase(IdKind::kCustomer, "customer-erase-30")->found) << "idempotent";
@@ -505,7 +505,7 @@ TEST_F(CellTest, ErasureShredsKeysThenRows) {
   }
   cell_.reset();
   cell_ = OpenCell("eu");
-  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kAnonymous, "anon-erase-30")->has_value());
+  EXPECT_FALSE(ExportShopper(*cell_, IdKind::kAnonymous, "anon-erase-30", ExportInputs(), NowMicros())->has_value());
   EXPECT_EQ(cell_->shoppers(), 1u);
 
   // Its events sent again are refused: they are from before the erasure.

@@ -1,5 +1,5 @@
 // A region's recommendation models: trained from the cell's events through
-// `personalization` grants only, versioned in the cell's store, served from
+// `model_improvement` grants only (TCF purpose 10), versioned in the cell's store, served from
 // memory and swapped atomically when a new version is published.
 //
 // Thread-safety: every method may be called concurrently. One training
@@ -41,7 +41,7 @@ class RegionModels {
   // Rankings of recent requests ([recommend] cache_entries, cache_seconds).
   RankingCache& rankings() { return rankings_; }
 
-  // Trains on every shopper whose personalization grant allows anything,
+  // Trains on every shopper whose model_improvement grant allows anything,
   // publishes the result as the next version and makes it live. Blocks;
   // refused (kFailedPrecondition) while another training runs.
   Result<uint64_t> Train(const TrainProgress& progress = {});

@@ -62,7 +62,14 @@ Result<std::optional<Profile>> Cell::GetProfile(IdKind kind, std::string_view id
 
 std::string ProfileToJson(const Profile& p) {
   JsonWriter w;
-  w.BeginObject().Key("linked_ids").BeginObject();
+  w.BeginObject();
+  WriteProfileFields(w, p);
+  w.EndObject();
+  return w.Take();
+}
+
+void WriteProfileFields(JsonWriter& w, const Profile& p) {
+  w.Key("linked_ids").BeginObject();
   for (size_t k = 0; k < kIdKindCount; ++k) {
     w.Key(IdKindField(static_cast<IdKind>(k))).BeginArray();
     for (const auto& id : p.linked_ids)
@@ -84,8 +91,6 @@ std::string ProfileToJson(const Profile& p) {
   w.Key("home_store");
   if (p.home_store.empty()) w.Null();
   else w.String(p.home_store);
-  w.EndObject();
-  return w.Take();
 }
 
 }  // namespace confide

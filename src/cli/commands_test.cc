@@ -290,6 +290,69 @@ TEST_F(CliTest, DsarExportThenErase) {
                                                                       << audit.str();
 }
 
+// The offline export is the document the HTTP route gives (one function
+// builds both): a summary, events in time order across linked ids with
+// the catalog's names, retention from the configuration, derived data.
+TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
+  const std::string data = dir_ / "data";
+  std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Oat milk,milk,2\nP2,Green tea,tea,4\n";
+  std::ofstream(dir_ / "stores.csv") << "id,name,latitude,longitude\nS1,Lyon Part-Dieu,45.7,4.8\n";
+  std::ofstream(dir_ / "events.csv") << "event_id,type,timestamp,customer_id,anonymous_id,channel,product_id,store_id\n"
+                                        "e3,purchase,2026-11-20T10:00:00Z,cli-7,,store,P1,S1\n"
+                                        "e1,view,2026-11-01T10:00:00Z,,dev-7,app,P2,\n"
+                                        "e2,identify,2026-11-02T10:00:00Z,cli-7,dev-7,web,,\n"
+                                        "e4,purchase,2026-11-10T10:00:00Z,cli-7,,web,P1,\n"
+                                        "e5,add_to_cart,2026-11-25T10:00:00Z,,dev-7,app,P2,\n"
+                                        "e6,view,2026-11-26T10:00:00Z,cli-7,,web,P9,\n";
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,personalization\ncli-7,2026-11-01T00:00:00Z,true\n"
+                                         "cli-8,2026-11-01T00:00:00Z,false\n";
+  for (const char* kind : {"products", "stores", "events", "consent"}) {
+    Output imported;
+    auto summary = Import(data, kind, dir_ / (std::string(kind) + ".csv"), imported);
+    ASSERT_TRUE(summary.ok()) << kind << ": " << summary.status().message();
+  }
+  DsarFlags dsar;
+  dsar.config = DataDir(data);
+  dsar.region = "eu";
+  dsar.id = "cli-7";
+  Output exported;
+  Status e = RunDsarExport(dsar, exported.file());
+  ASSERT_TRUE(e.ok()) << e.message();
+  const std::string doc = exported.str();
+  EXPECT_EQ(doc.rfind(R"({"summary":{"text":"Confide holds data about one shopper in region eu, known by 2 identifiers)", 0), 0u) << doc;
+  EXPECT_NE(doc.find("6 events from 2026-11-01 to 2026-11-26 (UTC), through web, app and store."), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("events":6,"first_event":"2026-11-01T10:00:00Z","last_event":"2026-11-26T10:00:00Z")"), std::string::npos);
+  // Oldest first across the device's and the account's ids, names beside ids.
+  size_t at = 0;
+  for (const char* id : {"e1", "e2", "e4", "e3", "e5", "e6"}) {
+    size_t next = doc.find(std::string(R"("event_id":")") + id + "\"", at);
+    ASSERT_NE(next, std::string::npos) << id << " out of order: " << doc;
+    at = next;
+  }
+  EXPECT_NE(doc.find(R"("category":"purchases","source":"recorded in a store (till or staff) and sent to Confide by the retailer")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("product_title":"Oat milk","store_name":"Lyon Part-Dieu")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("product_id":"P9","category":"browsing","source":"recorded by the retailer's website and sent to Confide by the retailer","product_title":null,"product_note":"not in the catalog)"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("category":"events.purchases","what":"what you bought, returned or picked up","held":2)"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"js("retention_days":2557,"retention":"each event is deleted once it is 2557 days old (the retention job runs every 1440 minutes while Confide serves)")js"), std::string::npos) << doc;
+  // Personalization granted: the cart (P2, added on the device) and P1's
+  // replenishment; no model trained offline, so no recommendations.
+  EXPECT_NE(doc.find(R"("cart":{"items":[{"product_id":"P2","product_title":"Green tea","quantity":1,"channel":"app")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("replenishment":[{"product_id":"P1","product_title":"Oat milk")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("recommendations":{"model_version":null,"items":[],"note":"no model is trained yet, so none are made"})"), std::string::npos) << doc;
+
+  dsar.id = "cli-8";  // refused personalization: nothing derived, and why
+  Output refused;
+  // cli-8 has only a consent record: the export still answers.
+  ASSERT_TRUE(RunDsarExport(dsar, refused.file()).ok());
+  EXPECT_NE(refused.str().find(R"js("allowed":false,"not_derived_because":"No cart, replenishment prediction or recommendation is derived from this shopper's data: personalization is not allowed (refused via import on 2026-11-01); they are shown best sellers)js"), std::string::npos) << refused.str();
+  EXPECT_EQ(refused.str().find(R"("cart":)"), std::string::npos);
+  EXPECT_NE(refused.str().find(R"("text":"Confide holds data about one shopper in region eu)"), std::string::npos);
+  EXPECT_NE(refused.str().find(" No events are held. Consent now: personalization not allowed (refused via import on "
+                               "2026-11-01)"),
+            std::string::npos)
+      << refused.str();
+}
+
 TEST_F(SuggestionsCli, ExportsAFileAndASummary) {
   const std::string data = dir_ / "data", out_path = dir_ / "eu.ndjson";
   // A consent import: shopper S1 grants marketing (nothing bought: nothing to say).

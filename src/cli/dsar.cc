@@ -1,11 +1,14 @@
 #include "cli/dsar.h"
 
+#include "cell/region_models.h"
+#include "journeys/shopper_export.h"
 #include "privacy/data_subject.h"
 
 namespace confide::cli {
 namespace {
 
 struct Request {
+  Config config;
   std::unique_ptr<Cell> cell;
   IdKind kind;
   std::string subject;  // the audit log's pseudonym of the identifier
@@ -19,7 +22,7 @@ Result<Request> OpenRequest(const DsarFlags& flags) {
   auto cell = OpenCell(*config, flags.region);
   if (!cell.ok()) return cell.status();
   std::string subject = (*cell)->AuditSubject(*kind, flags.id);
-  return Request{std::move(*cell), *kind, std::move(subject)};
+  return Request{std::move(*config), std::move(*cell), *kind, std::move(subject)};
 }
 
 }  // namespace
@@ -28,7 +31,10 @@ Status RunDsarExport(const DsarFlags& flags, std::FILE* out) {
   auto request = OpenRequest(flags);
   if (!request.ok()) return request.status();
   Cell& cell = *request->cell;
-  auto doc = ExportShopper(cell, request->kind, flags.id);
+  RegionModels models(cell, request->config.recommend);
+  CONFIDE_RETURN_IF_ERROR(models.Load());
+  std::shared_ptr<const ModelSet> live = models.Current();
+  auto doc = ExportShopperDocument(cell, live.get(), request->config, request->kind, flags.id, NowMicros());
   if (!doc.ok()) return doc.status();
   if (!doc->has_value()) return Status(Code::kNotFound, flags.region + ": no data is held for this identifier");
   auto logged = cell.audit().Append(AuditAction::kExport, "cli", "", request->subject, "", NowMicros());

@@ -1,5 +1,5 @@
 // `confide train` as a library function: a region's recommendation models
-// fitted from its events (through personalization grants only) and stored
+// fitted from its events (through model_improvement grants only) and stored
 // as the next version.
 #pragma once
 

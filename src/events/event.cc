@@ -218,7 +218,13 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
 }
 
 void WriteEventJson(JsonWriter& w, const Event& e) {
-  w.BeginObject().Key("event_id").String(e.event_id).Key("type").String(EventTypeName(e.type));
+  w.BeginObject();
+  WriteEventFields(w, e);
+  w.EndObject();
+}
+
+void WriteEventFields(JsonWriter& w, const Event& e) {
+  w.Key("event_id").String(e.event_id).Key("type").String(EventTypeName(e.type));
   w.Key("timestamp").String(FormatRfc3339(e.timestamp)).Key("channel").String(ChannelName(e.channel));
   for (size_t k = 0; k < kIdKindCount; ++k)
     if (!e.ids[k].empty()) w.Key(kIdFields[k]).String(e.ids[k]);
@@ -232,7 +238,6 @@ void WriteEventJson(JsonWriter& w, const Event& e) {
   text("order_id", e.order_id);
   text("store_id", e.store_id);
   text("query", e.query);
-  w.EndObject();
 }
 
 namespace {

@@ -96,8 +96,10 @@ inline constexpr ExpectedType kEventFields[] = {
     {"consent_confirmed", Field::Type::kBool}};
 
 // Writes the event as a JSON object with the API's field names (empty
-// fields left out), e.g. for exports.
+// fields left out), e.g. for exports; WriteEventFields writes the same
+// members into an object the caller opened (and adds to).
 void WriteEventJson(JsonWriter& w, const Event& e);
+void WriteEventFields(JsonWriter& w, const Event& e);
 
 // Storage codec: a compact versioned binary form. DecodeEvent fails with
 // kDataLoss on anything EncodeEvent did not produce.

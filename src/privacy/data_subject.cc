@@ -2,22 +2,34 @@
 
 #include "consent/consent_json.h"
 #include "core/json_writer.h"
+#include "privacy/export_sections.h"
 
 namespace confide {
 
-Result<std::optional<std::string>> ExportShopper(Cell& cell, IdKind kind, std::string_view id) {
+Result<std::optional<std::string>> ExportShopper(Cell& cell, IdKind kind, std::string_view id,
+                                                 const ExportInputs& inputs, Micros now) {
   auto data = cell.ReadShopper(kind, id);
   if (!data.ok()) return data.status();
   if (!data->has_value()) return std::optional<std::string>();
   const Cell::ShopperData& d = **data;
   const RegionConfig& region = cell.region();
+  CatalogNames names;
+  CONFIDE_RETURN_IF_ERROR(names.Load(cell.catalog(), d, inputs));
+  const ExportFacts facts{region, kind, d, inputs, names, now};
   JsonWriter w;
-  w.BeginObject().Key("region").String(region.id).Key("exported_at").String(FormatRfc3339(NowMicros()));
-  w.Key("profile").Raw(ProfileToJson(ProfileOf(d)));
-  w.Key("events").BeginArray();
-  for (const auto& e : d.events) WriteEventJson(w, e);
-  w.EndArray();
-  w.Key("consent").Raw(ConsentToJson(region.legal_basis, d.consent.state, d.consent.history, NowMicros()));
+  w.BeginObject();
+  WriteSummary(w, facts);
+  w.Key("region").String(region.id).Key("exported_at").String(FormatRfc3339(now));
+  WriteCategories(w, facts);
+  const Profile profile = ProfileOf(d);
+  w.Key("profile").BeginObject();
+  WriteProfileFields(w, profile);
+  if (!profile.home_store.empty()) names.WriteStoreName(w, profile.home_store);
+  w.EndObject();
+  WriteEvents(w, facts);
+  w.Key("consent").Raw(ConsentToJson(region.legal_basis, d.consent.state, d.consent.history, now));
+  WriteDerived(w, facts);
+  WriteRecipients(w, facts);
   w.Key("models").BeginObject().Key("shopper_vector").Bool(false).Key("holds").String(kModelsHoldNoShopper);
   w.EndObject().EndObject();
   return std::optional<std::string>(w.Take());

@@ -5,6 +5,7 @@
 #include <simdjson.h>
 
 #include "core/json_writer.h"
+#include "journeys/shopper_export.h"
 #include "privacy/data_subject.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
@@ -36,7 +37,8 @@ std::optional<uint8_t> ParseReach(simdjson::dom::element value) {
 HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
-  auto doc = confide::ExportShopper(*call.cell, *kind, call.params.Get("id"));
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
+  auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), NowMicros());
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
