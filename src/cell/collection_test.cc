@@ -81,14 +81,17 @@ TEST_F(CollectionTest, NoneKeepsNothingAndAllKeepsEverything) {
   EXPECT_EQ(Kinds(*all, {Of("v-1", EventType::kView, "C-2")}), std::vector<K>{K::kStored});
 }
 
-// A grant for any purpose that uses the category lets it in; a grant whose
-// purpose never reads it (or that the shopper's category opt-outs remove) does not.
+// A grant for a purpose that uses the category lets it in; a grant the
+// shopper's category opt-outs empty, or of analytics (nothing reads a
+// shopper's data for it), does not.
 TEST_F(CollectionTest, AGrantThatUsesTheCategoryLetsItIn) {
   auto cell = Open(LegalBasis::kOptIn, Collection::kPurchases);
-  ConsentRecord analytics_without_browsing = Grant(Purpose::kAnalytics);
-  analytics_without_browsing.category_opt_outs = CategorySet().With(DataCategory::kBrowsing);
-  ASSERT_TRUE(cell->RecordConsent(IdKind::kCustomer, "C-3", analytics_without_browsing).ok());
+  ConsentRecord personalization_without_browsing = Grant(Purpose::kPersonalization);
+  personalization_without_browsing.category_opt_outs = CategorySet().With(DataCategory::kBrowsing);
+  ASSERT_TRUE(cell->RecordConsent(IdKind::kCustomer, "C-3", personalization_without_browsing).ok());
   EXPECT_EQ(Kinds(*cell, {Of("v-1", EventType::kView, "C-3")}), std::vector<K>{K::kNotCollected});
+  ASSERT_TRUE(cell->RecordConsent(IdKind::kCustomer, "C-6", Grant(Purpose::kAnalytics)).ok());
+  EXPECT_EQ(Kinds(*cell, {Of("v-3", EventType::kView, "C-6")}), std::vector<K>{K::kNotCollected});
   ASSERT_TRUE(cell->RecordConsent(IdKind::kCustomer, "C-4", Grant(Purpose::kMarketing)).ok());
   EXPECT_EQ(Kinds(*cell, {Of("v-2", EventType::kView, "C-4")}), std::vector<K>{K::kStored});
 }

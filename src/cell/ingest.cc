@@ -158,8 +158,10 @@ class Cell::Impl::IngestCall {
       auto root = m_.graph.Find(id.pseudonym);
       if (!root) continue;
       const ConsentState& state = m_.ConsentStateLocked(*root);
-      for (size_t p = 0; p < kPurposeCount; ++p)
-        if (Decide(LegalBasis::kOptIn, state, static_cast<Purpose>(p), now_).Allows(*category)) return true;
+      // Not analytics: nothing reads per-shopper data for it (the insights
+      // will be aggregates), so a grant of it alone keeps nothing.
+      for (Purpose p : {Purpose::kPersonalization, Purpose::kMarketing, Purpose::kModelImprovement})
+        if (Decide(LegalBasis::kOptIn, state, p, now_).Allows(*category)) return true;
     }
     return false;
   }

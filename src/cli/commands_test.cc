@@ -237,6 +237,42 @@ TEST_F(CliTest, TcfDecodeExplainsOrFailsInOneLine) {
   EXPECT_EQ(nothing.str(), "");
 }
 
+// One request, every region this node hosts: where the shopper is, and an
+// erasure in each.
+TEST_F(CliTest, DsarFindsAndErasesAShopperInEveryRegion) {
+  const std::string data = dir_ / "data";
+  const std::string file = dir_ / "events.csv";
+  std::ofstream(file) << "event_id,type,timestamp,customer_id,channel,product_id,order_id\n"
+                         "r1,purchase,2025-01-01T10:00:00Z,roaming-1,web,P1,O1\n";
+  for (const char* region : {"eu", "us"}) {
+    ImportFlags flags;
+    flags.config = DataDir(data);
+    flags.region = region;
+    flags.path = file;
+    flags.quiet = true;
+    Output out;
+    ASSERT_TRUE(RunImport(flags, out.file()).ok()) << region;
+  }
+  DsarFlags dsar;
+  dsar.config = DataDir(data);
+  dsar.id = "roaming-1";
+  Output found;
+  ASSERT_TRUE(RunDsarRegions(dsar, found.file()).ok());
+  EXPECT_EQ(found.str(),
+            R"({"regions":[{"region":"eu","hosted":true,"holds":true},{"region":"us","hosted":true,"holds":true},)"
+            R"({"region":"apac","hosted":true,"holds":false}]})" "\n");
+  dsar.region = "all";
+  Output erased;
+  Status r = RunDsarErase(dsar, erased.file());
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_NE(erased.str().find(R"({"region":"eu","hosted":true,"receipt":{"erased":true)"), std::string::npos)
+      << erased.str();
+  EXPECT_NE(erased.str().find(R"({"region":"us","hosted":true,"receipt":{"erased":true)"), std::string::npos);
+  Output after;
+  ASSERT_TRUE(RunDsarRegions(dsar, after.file()).ok());
+  EXPECT_EQ(after.str().find(R"("holds":true)"), std::string::npos) << after.str();
+}
+
 TEST_F(CliTest, DsarExportThenErase) {
   const std::string data = dir_ / "data";
   const std::string file = dir_ / "events.csv";

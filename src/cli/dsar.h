@@ -14,6 +14,9 @@
 
 namespace confide::cli {
 
+// --region for an erasure in every region this node hosts.
+inline constexpr std::string_view kEveryRegion = "all";
+
 struct DsarFlags {
   ConfigFlags config;
   std::string region;
@@ -31,6 +34,15 @@ Status RunDsarExport(const DsarFlags& flags, std::FILE* out);
 // the erasure then opens with the current key file no more). Prints the
 // receipt (also when nothing was held) before rotating; a failed rotation
 // is then an error saying the erasure was made and copies still open it.
+// With region kEveryRegion: in each hosted region that holds data, as
+// {"regions":[{"region","hosted","receipt"|"holds":false|"error"},...]},
+// regions hosted elsewhere with their endpoint; the first region's
+// failure is returned after the document is printed.
 Status RunDsarErase(const DsarFlags& flags, std::FILE* out);
+
+// Which configured regions hold the identifier, in the same shape
+// ("holds" for hosted regions; a lookup that finds it is audited as a
+// profile read); flags.region is not used.
+Status RunDsarRegions(const DsarFlags& flags, std::FILE* out);
 
 }  // namespace confide::cli
