@@ -18,7 +18,7 @@ class DeliveriesTest : public ::testing::Test {
   void SetUp() override { Reopen(); }
   void Reopen() {
     cell_.reset();
-    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", ""}, (root_ / "data").string(), (root_ / "keys").string());
+    auto c = Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (root_ / "data").string(), (root_ / "keys").string());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cell_ = std::move(*c);
   }

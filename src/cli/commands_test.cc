@@ -333,16 +333,18 @@ TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   const std::string data = dir_ / "data";
   std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Oat milk,milk,2\nP2,Green tea,tea,4\n";
   std::ofstream(dir_ / "stores.csv") << "id,name,latitude,longitude\nS1,Lyon Part-Dieu,45.7,4.8\n";
+  // The sign-in comes first in the file, so the device's earlier view is
+  // the consenting customer's (eu keeps no browsing of a shopper without a grant).
   std::ofstream(dir_ / "events.csv") << "event_id,type,timestamp,customer_id,anonymous_id,channel,product_id,store_id\n"
+                                        "e2,identify,2026-11-02T10:00:00Z,cli-7,dev-7,web,,\n"
                                         "e3,purchase,2026-11-20T10:00:00Z,cli-7,,store,P1,S1\n"
                                         "e1,view,2026-11-01T10:00:00Z,,dev-7,app,P2,\n"
-                                        "e2,identify,2026-11-02T10:00:00Z,cli-7,dev-7,web,,\n"
                                         "e4,purchase,2026-11-10T10:00:00Z,cli-7,,web,P1,\n"
                                         "e5,add_to_cart,2026-11-25T10:00:00Z,,dev-7,app,P2,\n"
                                         "e6,view,2026-11-26T10:00:00Z,cli-7,,web,P9,\n";
   std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,personalization\ncli-7,2026-11-01T00:00:00Z,true\n"
                                          "cli-8,2026-11-01T00:00:00Z,false\n";
-  for (const char* kind : {"products", "stores", "events", "consent"}) {
+  for (const char* kind : {"products", "stores", "consent", "events"}) {
     Output imported;
     auto summary = Import(data, kind, dir_ / (std::string(kind) + ".csv"), imported);
     ASSERT_TRUE(summary.ok()) << kind << ": " << summary.status().message();

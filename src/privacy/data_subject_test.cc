@@ -13,7 +13,7 @@ namespace {
 class ExportRecipientsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto c = Cell::Open(RegionConfig{"eu", LegalBasis::kOptIn, "EUR", ""}, (scratch_.path() / "data").string(),
+    auto c = Cell::Open(RegionConfig{"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (scratch_.path() / "data").string(),
                         (scratch_.path() / "keys").string());
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cell_ = std::move(*c);
