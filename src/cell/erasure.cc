@@ -5,6 +5,19 @@
 #include <limits>
 
 namespace confide {
+namespace {
+
+// The receipt's words for what a marker keeps.
+std::vector<std::string> RefusalNames(const ErasureMarker& marker) {
+  std::vector<std::string> names;
+  for (size_t p = 0; p < kPurposeCount; ++p)
+    if (marker.refused & (1u << p)) names.push_back(PurposeName(static_cast<Purpose>(p)));
+  if (marker.gpc) names.push_back("gpc");
+  if (!marker.category_opt_outs.empty()) names.push_back("category_opt_outs");
+  return names;
+}
+
+}  // namespace
 
 Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
@@ -67,10 +80,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   ++m.erasures;
   for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
   for (const auto& e : future_events) m.erased.insert_or_assign(Key128(e), for_ever);
-  for (size_t p = 0; p < kPurposeCount; ++p)
-    if (marker.refused & (1u << p)) receipt.refusals_kept.push_back(PurposeName(static_cast<Purpose>(p)));
-  if (marker.gpc) receipt.refusals_kept.push_back("gpc");
-  if (!marker.category_opt_outs.empty()) receipt.refusals_kept.push_back("category_opt_outs");
+  receipt.refusals_kept = RefusalNames(marker);
 
   // Memory follows the store only once the store has changed.
   for (const auto& member : members) {
