@@ -72,6 +72,16 @@ TEST_F(CollectionTest, PurchasesAreKeptWithoutAGrantBrowsingIsNot) {
   EXPECT_EQ((*history)[0].type, EventType::kPurchase);
 }
 
+// A device's grant does not travel to the customer it is linked to, so it
+// does not let the customer's browsing in either.
+TEST_F(CollectionTest, ADevicesGrantKeepsNoBrowsingOfTheCustomer) {
+  auto cell = Open(LegalBasis::kOptIn, Collection::kPurchases);
+  ASSERT_TRUE(cell->RecordConsent(IdKind::kAnonymous, "dev-9", Grant(Purpose::kPersonalization)).ok());
+  Event view = Of("v-9", EventType::kView, "C-9");
+  view.id(IdKind::kAnonymous) = "dev-9";
+  EXPECT_EQ(Kinds(*cell, {view}), std::vector<K>{K::kNotCollected});
+}
+
 TEST_F(CollectionTest, NoneKeepsNothingAndAllKeepsEverything) {
   auto none = Open(LegalBasis::kOptIn, Collection::kNone);
   EXPECT_EQ(Kinds(*none, {Of("p-1", EventType::kPurchase, "C-2"), Of("l-1", EventType::kIdentify, "C-2")}),

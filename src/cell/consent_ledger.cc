@@ -152,9 +152,14 @@ Status Cell::Impl::RecordMergeLocked(const ShopperKey& root, const std::vector<S
       theirs.insert(theirs.end(), l.begin(), l.end());
     }
     const ConsentState state = FoldLedger(std::move(theirs));
+    // A device's decision older than the customer's own for the purpose
+    // does not undo it: confirming means keeping the newer choice.
+    ConsentState own;
+    if (std::find(joined.begin(), joined.end(), *holder) == joined.end())
+      if (auto l = ledgers.find(*holder); l != ledgers.end()) own = FoldLedger(l->second);
     for (size_t p = 0; p < kPurposeCount; ++p) {
       const auto& decision = state.purposes[p];
-      if (!decision) continue;
+      if (!decision || (own.purposes[p] && own.purposes[p]->at >= decision->at)) continue;
       record.purposes[p] = decision->granted;
       // The record's expiry bounds all its grants: the earliest of theirs.
       if (decision->granted && decision->expires)

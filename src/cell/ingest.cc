@@ -154,10 +154,21 @@ class Cell::Impl::IngestCall {
     const auto category = CategoryOf(events_[i].type);
     if (!category) return rule != Collection::kNone;
     if (*category == DataCategory::kPurchases && rule == Collection::kPurchases) return true;
-    for (const auto& id : ids_[i]) {
-      auto root = m_.graph.Find(id.pseudonym);
-      if (!root) continue;
-      const ConsentState& state = m_.ConsentStateLocked(*root);
+    // The customer's decisions decide once a customer is among the ids: a
+    // device's grant does not travel with a link (ConsentStateLocked).
+    std::vector<ShopperKey> roots;
+    for (const auto& id : ids_[i])
+      if (auto root = m_.graph.Find(id.pseudonym)) {
+        if (id.kind == IdKind::kCustomer || m_.graph.HoldsCustomer(*root)) {
+          roots = {*root};
+          break;
+        }
+        roots.push_back(*root);
+      } else if (id.kind == IdKind::kCustomer) {
+        return false;  // a new customer has decided nothing
+      }
+    for (const auto& root : roots) {
+      const ConsentState& state = m_.ConsentStateLocked(root);
       // Not analytics: nothing reads per-shopper data for it (the insights
       // will be aggregates), so a grant of it alone keeps nothing.
       for (Purpose p : {Purpose::kPersonalization, Purpose::kMarketing, Purpose::kModelImprovement})

@@ -101,7 +101,9 @@ TEST_F(MergeTest, ADevicesGrantDoesNotTravelToTheCustomerButTheMergeIsRecorded) 
 TEST_F(MergeTest, DecisionsTheShopperConfirmedAtSignInTravel) {
   ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "anon-4", Decision(Purpose::kPersonalization, true)).ok());
   ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "anon-4", Decision(Purpose::kMarketing, false)).ok());
-  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-4", Decision(Purpose::kPersonalization, false)).ok());
+  ConsentRecord older_refusal = Decision(Purpose::kPersonalization, false);
+  older_refusal.timestamp -= 60 * kMicrosPerSecond;  // before the device's grant
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-4", older_refusal).ok());
   Event login = MakeEvent("login-4", EventType::kIdentify, {{IdKind::kCustomer, "C-4"}, {IdKind::kAnonymous, "anon-4"}});
   login.consent_confirmed = true;
   auto out = Ingest({login});
@@ -113,6 +115,17 @@ TEST_F(MergeTest, DecisionsTheShopperConfirmedAtSignInTravel) {
   const ConsentRecord& merge = (*view)->history.back();
   EXPECT_EQ(merge.source, ConsentSource::kLinkConfirmed);
   EXPECT_EQ(merge.purposes[static_cast<size_t>(Purpose::kMarketing)], false);
+
+  // A confirmation keeps the newer choice: a customer's own refusal made
+  // after the device's grant stands.
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "anon-5", Decision(Purpose::kPersonalization, true)).ok());
+  ConsentRecord newer_refusal = Decision(Purpose::kPersonalization, false);
+  newer_refusal.timestamp += kMicrosPerSecond / 2;
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C-5", newer_refusal).ok());
+  Event other = MakeEvent("login-5", EventType::kIdentify, {{IdKind::kCustomer, "C-5"}, {IdKind::kAnonymous, "anon-5"}});
+  other.consent_confirmed = true;
+  Ingest({other});
+  EXPECT_FALSE(Allowed("C-5", Purpose::kPersonalization));
 
   // The ledger is durable: a reopened cell decides the same.
   cell_.reset();
