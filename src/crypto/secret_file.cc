@@ -79,4 +79,19 @@ Status WriteSecretFile(const std::string& path, std::string body) {
   return written;
 }
 
+Result<std::string_view> OnlySecretLine(std::string_view text, const std::string& where, std::string_view what) {
+  std::string_view line;
+  while (!text.empty()) {
+    size_t nl = text.find('\n');
+    std::string_view l = text.substr(0, nl);
+    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
+    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.back()))) l.remove_suffix(1);
+    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.front()))) l.remove_prefix(1);
+    if (l.empty() || l.front() == '#') continue;
+    if (!line.empty()) return Status(Code::kInvalidArgument, where + ": must hold one " + std::string(what));
+    line = l;
+  }
+  return line;
+}
+
 }  // namespace confide

@@ -20,6 +20,11 @@ std::string SecretEnvName(std::string_view prefix, std::string_view region);
 // kIoError naming the path. The caller wipes the returned text.
 Result<std::string> ReadSecretFile(const std::string& path);
 
+// The one line of a secret's text that is not blank or a comment ('#'),
+// trimmed; kInvalidArgument "<where>: must hold one <what>" when there are
+// several.
+Result<std::string_view> OnlySecretLine(std::string_view text, const std::string& where, std::string_view what);
+
 // Replaces `path` with `body` (then wiped), mode 0600, through
 // core/atomic_file.h (a temporary created exclusively beside it, never
 // through a planted link, in a directory only this user may write).

@@ -19,17 +19,9 @@ bool ValidKeyId(std::string_view id) {
 
 // "<id><sep><64 hex>", surrounding blanks and comment lines ignored.
 Result<TokenKey> ParseTokenKey(std::string_view text, char sep, const std::string& where) {
-  std::string_view line;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view l = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.back()))) l.remove_suffix(1);
-    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.front()))) l.remove_prefix(1);
-    if (l.empty() || l.front() == '#') continue;
-    if (!line.empty()) return Status(Code::kInvalidArgument, where + ": must hold one token key line");
-    line = l;
-  }
+  auto only = OnlySecretLine(text, where, "token key line");
+  if (!only.ok()) return only.status();
+  const std::string_view line = *only;
   const size_t at = line.find(sep);
   const std::string expected =
       where + ": expected \"<key id>" + std::string(1, sep) + "<64 hex characters>\", the id 1 to 32 of [0-9a-z]";

@@ -15,17 +15,9 @@ namespace {
 
 // One line of 64 hex characters; blanks and comment lines ignored.
 Result<Key256> ParseSecret(std::string_view text, const std::string& where) {
-  std::string_view line;
-  while (!text.empty()) {
-    size_t nl = text.find('\n');
-    std::string_view l = text.substr(0, nl);
-    text = nl == std::string_view::npos ? std::string_view{} : text.substr(nl + 1);
-    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.back()))) l.remove_suffix(1);
-    while (!l.empty() && std::isspace(static_cast<unsigned char>(l.front()))) l.remove_prefix(1);
-    if (l.empty() || l.front() == '#') continue;
-    if (!line.empty()) return Status(Code::kInvalidArgument, where + ": must hold one line of 64 hex characters");
-    line = l;
-  }
+  auto only = OnlySecretLine(text, where, "line of 64 hex characters");
+  if (!only.ok()) return only.status();
+  const std::string_view line = *only;
   auto raw = HexDecode(line);
   if (!raw || raw->size() != 32)
     return Status(Code::kInvalidArgument, where + ": expected 64 hex characters (a 256-bit secret)");
