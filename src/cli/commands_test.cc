@@ -367,9 +367,9 @@ TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
     ASSERT_NE(next, std::string::npos) << id << " out of order: " << doc;
     at = next;
   }
-  EXPECT_NE(doc.find(R"("category":"purchases","source":"recorded in a store (till or staff) and sent to Confide by the retailer")"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("category":"purchases","arrived_via":"import","source":"recorded in a store (till or staff) and sent to Confide by the retailer in an imported file")"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"("product_title":"Oat milk","store_name":"Lyon Part-Dieu")"), std::string::npos) << doc;
-  EXPECT_NE(doc.find(R"("product_id":"P9","category":"browsing","source":"recorded by the retailer's website and sent to Confide by the retailer","product_title":null,"product_note":"not in the catalog)"), std::string::npos) << doc;
+  EXPECT_NE(doc.find(R"("product_id":"P9","category":"browsing","arrived_via":"import","source":"recorded by the retailer's website and sent to Confide by the retailer in an imported file","product_title":null,"product_note":"not in the catalog)"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"("category":"events.purchases","what":"what you bought, returned or picked up","held":2)"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"js("retention_days":2557,"retention":"each event is deleted once it is 2557 days old (the retention job runs every 1440 minutes while Confide serves)")js"), std::string::npos) << doc;
   // Personalization granted: the cart (P2, added on the device) and P1's

@@ -38,6 +38,7 @@ Result<ImportSummary> ImportMovieLens(Cell& cell, const std::string& path, size_
     const uint64_t line = ++s.rows;
     auto e = EventFromRecord(record);
     if (!e.ok()) return reject(e.status().field(), e.status().message(), line);
+    e->source = EventSource::kImport;
     batch.push_back(std::move(*e));
     lines.push_back(line);
     if (batch.size() >= batch_size) flush();

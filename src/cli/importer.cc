@@ -238,6 +238,7 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     ++s.rows;
     auto e = EventFromRecord(record, o.defaults);
     if (!e.ok()) return CountRejection(s, e.status().field(), e.status().message(), line);
+    e->source = EventSource::kImport;
     batch.push_back(std::move(*e));
     lines.push_back(line);
     if (batch.size() >= o.batch_size) {

@@ -13,6 +13,7 @@ constexpr const char* kTypeNames[kEventTypeCount] = {
 constexpr const char* kChannelNames[kChannelCount] = {"web", "app", "store", "call_center"};
 constexpr const char* kIdFields[kIdKindCount] = {"customer_id", "anonymous_id", "loyalty_id"};
 constexpr const char* kIdNames[kIdKindCount] = {"customer", "anonymous", "loyalty"};
+constexpr const char* kSourceNames[kEventSourceCount] = {"unrecorded", "api", "import"};
 
 template <typename E, size_t N>
 std::optional<E> Lookup(const char* const (&names)[N], std::string_view s) {
@@ -61,6 +62,7 @@ const char* EventTypeName(EventType t) { return kTypeNames[static_cast<size_t>(t
 const char* ChannelName(Channel c) { return kChannelNames[static_cast<size_t>(c)]; }
 const char* IdKindField(IdKind k) { return kIdFields[static_cast<size_t>(k)]; }
 const char* IdKindName(IdKind k) { return kIdNames[static_cast<size_t>(k)]; }
+const char* EventSourceName(EventSource s) { return kSourceNames[static_cast<size_t>(s)]; }
 std::optional<EventType> ParseEventType(std::string_view s) { return Lookup<EventType>(kTypeNames, s); }
 std::optional<Channel> ParseChannel(std::string_view s) { return Lookup<Channel>(kChannelNames, s); }
 std::optional<IdKind> ParseIdKind(std::string_view s) { return Lookup<IdKind>(kIdNames, s); }
@@ -242,7 +244,12 @@ void WriteEventFields(JsonWriter& w, const Event& e) {
 
 namespace {
 
-constexpr char kCodecVersion = 1;
+// Version 1 ends with the query; version 2 adds the source byte after it.
+// Both decode (events stored before the source was kept read as
+// unrecorded); only version 2 is written, so a record cut before its last
+// byte never reads as another valid record.
+constexpr char kCodecVersion1 = 1;
+constexpr char kCodecVersion = 2;
 
 // GetVarint64 that also refuses what PutVarint64 never writes: a number
 // in more bytes than it needs (a trailing 0x00 group), or bits past the
@@ -280,10 +287,12 @@ void EncodeEvent(const Event& e, std::string& out) {
   PutLengthPrefixed(out, e.order_id);
   PutLengthPrefixed(out, e.store_id);
   PutLengthPrefixed(out, e.query);
+  out.push_back(static_cast<char>(e.source));
 }
 
 Result<StoredEventHeader> PeekEvent(std::string_view in) {
-  if (in.size() < 11 || in[0] != kCodecVersion || static_cast<uint8_t>(in[1]) >= kEventTypeCount)
+  if (in.size() < 11 || (in[0] != kCodecVersion && in[0] != kCodecVersion1) ||
+      static_cast<uint8_t>(in[1]) >= kEventTypeCount)
     return Status(Code::kDataLoss, "stored event is malformed");
   return StoredEventHeader{static_cast<EventType>(in[1]), FromOrderedInt64(GetFixed64BE(in.substr(3)))};
 }
@@ -295,6 +304,7 @@ Status DecodeEvent(std::string_view in, Event& e) {
   e.type = header->type;
   e.timestamp = header->timestamp;
   e.channel = static_cast<Channel>(in[2]);
+  const bool has_source = in[0] == kCodecVersion;
   in.remove_prefix(11);
   uint64_t n;
   if (!GetCanonicalString(in, e.event_id)) return bad;
@@ -311,9 +321,15 @@ Status DecodeEvent(std::string_view in, Event& e) {
     e.unit_price = static_cast<int64_t>(n);
   }
   if (!GetCanonicalString(in, e.currency) || !GetCanonicalString(in, e.order_id) ||
-      !GetCanonicalString(in, e.store_id) || !GetCanonicalString(in, e.query) || !in.empty())
+      !GetCanonicalString(in, e.store_id) || !GetCanonicalString(in, e.query))
     return bad;
-  return {};
+  e.source = EventSource::kUnrecorded;
+  if (has_source) {
+    if (in.empty() || static_cast<uint8_t>(in[0]) >= kEventSourceCount) return bad;
+    e.source = static_cast<EventSource>(in[0]);
+    in.remove_prefix(1);
+  }
+  return in.empty() ? Status() : bad;
 }
 
 Result<Event> DecodeEvent(std::string_view in) {

@@ -25,6 +25,12 @@ constexpr size_t kEventTypeCount = 9;
 enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
 constexpr size_t kChannelCount = 4;
 
+// How an event reached Confide: over the HTTP API, or in a file the
+// retailer imported. Set by the ingress, never by the client; events stored
+// before it was kept read as kUnrecorded.
+enum class EventSource : uint8_t { kUnrecorded, kApi, kImport };
+constexpr size_t kEventSourceCount = 3;
+
 // The three kinds of shopper identifier, linked by `identify` events.
 enum class IdKind : uint8_t { kCustomer, kAnonymous, kLoyalty };
 constexpr size_t kIdKindCount = 3;
@@ -36,6 +42,7 @@ std::optional<EventType> ParseEventType(std::string_view s);
 std::optional<Channel> ParseChannel(std::string_view s);
 std::optional<IdKind> ParseIdKind(std::string_view s);  // "customer", "anonymous", "loyalty"
 const char* IdKindName(IdKind k);                       // "customer"
+const char* EventSourceName(EventSource s);             // "api", "import", "unrecorded"
 
 struct Event {
   std::string event_id;
@@ -54,6 +61,7 @@ struct Event {
   // the consent decisions made on this device are theirs, so they travel to
   // the customer (docs/api.md). An instruction to ingest, not stored.
   bool consent_confirmed = false;
+  EventSource source = EventSource::kUnrecorded;
 
   const std::string& id(IdKind k) const { return ids[static_cast<size_t>(k)]; }
   std::string& id(IdKind k) { return ids[static_cast<size_t>(k)]; }
@@ -96,7 +104,7 @@ inline constexpr ExpectedType kEventFields[] = {
     {"consent_confirmed", Field::Type::kBool}};
 
 // Writes the event as a JSON object with the API's field names (empty
-// fields left out), e.g. for exports; WriteEventFields writes the same
+// fields left out; the source is not an API field), e.g. for exports; WriteEventFields writes the same
 // members into an object the caller opened (and adds to).
 void WriteEventJson(JsonWriter& w, const Event& e);
 void WriteEventFields(JsonWriter& w, const Event& e);

@@ -16,7 +16,7 @@ namespace {
 
 // A few events that take the codec down each of its branches: with and
 // without a price, each kind of id, empty and long strings (two-byte
-// length prefixes), multi-byte varints, a time before 1970.
+// length prefixes), multi-byte varints, a time before 1970, each source.
 std::vector<Event> Samples() {
   std::vector<Event> out;
   Event purchase;
@@ -31,6 +31,7 @@ std::vector<Event> Samples() {
   purchase.currency = "EUR";
   purchase.order_id = "O1";
   purchase.store_id = "S1";
+  purchase.source = EventSource::kImport;
   out.push_back(purchase);
 
   Event view;
@@ -40,6 +41,7 @@ std::vector<Event> Samples() {
   view.id(IdKind::kAnonymous) = "visitor-1";
   view.channel = Channel::kWeb;
   view.product_id = "P2";
+  view.source = EventSource::kApi;
   out.push_back(view);
 
   Event search;
@@ -84,9 +86,9 @@ size_t VarintLength(uint64_t v) {
 }
 
 // Where the has-price byte of an encoding is: before the price's varint,
-// if any, and the four length-prefixed strings at the end.
+// if any, the four length-prefixed strings and the source byte at the end.
 size_t PriceFlagAt(const Event& e, const std::string& bytes) {
-  size_t tail = e.unit_price ? VarintLength(static_cast<uint64_t>(*e.unit_price)) : 0;
+  size_t tail = 1 + (e.unit_price ? VarintLength(static_cast<uint64_t>(*e.unit_price)) : 0);
   for (const std::string* s : {&e.currency, &e.order_id, &e.store_id, &e.query}) tail += VarintLength(s->size()) + s->size();
   return bytes.size() - tail - 1;
 }
@@ -162,6 +164,40 @@ TEST(EventCodec, PriceFlagIsZeroOrOne) {
       EXPECT_EQ(DecodeEvent(damaged).status().code(), Code::kDataLoss)
           << e.event_id << ": price flag " << int{flag} << " read as " << (e.unit_price ? "a price" : "no price");
     }
+  }
+}
+
+TEST(EventCodec, TheSourceRoundTripsAndIsOneOfTheKnownOnes) {
+  for (const Event& e : Samples()) {
+    const std::string bytes = Encode(e);
+    auto got = DecodeEvent(bytes);
+    ASSERT_TRUE(got.ok()) << e.event_id;
+    EXPECT_EQ(got->source, e.source) << e.event_id;
+    ASSERT_EQ(static_cast<uint8_t>(bytes.back()), static_cast<uint8_t>(e.source)) << e.event_id;
+    for (uint8_t source : {3, 0x80, 0xff}) {
+      std::string damaged = bytes;
+      damaged.back() = static_cast<char>(source);
+      EXPECT_EQ(DecodeEvent(damaged).status().code(), Code::kDataLoss) << e.event_id << ": source " << int{source};
+    }
+  }
+}
+
+// Events stored before the source was kept (version 1: no source byte)
+// still decode, as unrecorded; a version 1 record with a source byte does not.
+TEST(EventCodec, AVersionOneRecordReadsAsUnrecorded) {
+  for (const Event& e : Samples()) {
+    const std::string bytes = Encode(e);
+    std::string v1 = bytes.substr(0, bytes.size() - 1);
+    v1[0] = 1;
+    auto got = DecodeEvent(v1);
+    ASSERT_TRUE(got.ok()) << e.event_id;
+    EXPECT_EQ(got->source, EventSource::kUnrecorded);
+    Event expected = e;
+    expected.source = EventSource::kUnrecorded;
+    EXPECT_EQ(Encode(*got), Encode(expected)) << e.event_id;
+    std::string v1_with_source = bytes;
+    v1_with_source[0] = 1;
+    EXPECT_EQ(DecodeEvent(v1_with_source).status().code(), Code::kDataLoss) << e.event_id;
   }
 }
 

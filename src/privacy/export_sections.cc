@@ -37,19 +37,23 @@ const char* PurposeUse(Purpose p) {
   return "";
 }
 
-// The retailer's system that records events of the channel.
-const char* SourceOf(Channel c) {
-  switch (c) {
-    case Channel::kWeb:
-      return "recorded by the retailer's website and sent to Confide by the retailer";
-    case Channel::kApp:
-      return "recorded by the retailer's app and sent to Confide by the retailer";
-    case Channel::kStore:
-      return "recorded in a store (till or staff) and sent to Confide by the retailer";
-    case Channel::kCallCenter:
-      return "recorded by the retailer's call center and sent to Confide by the retailer";
+// Who recorded the event (the channel's system) and how it reached
+// Confide (the source kept with it).
+std::string SourceOf(const Event& e) {
+  std::string s = "recorded ";
+  switch (e.channel) {
+    case Channel::kWeb: s += "by the retailer's website"; break;
+    case Channel::kApp: s += "by the retailer's app"; break;
+    case Channel::kStore: s += "in a store (till or staff)"; break;
+    case Channel::kCallCenter: s += "by the retailer's call center"; break;
   }
-  return "";
+  switch (e.source) {
+    case EventSource::kApi: return s + " and sent to Confide by the retailer as it happened";
+    case EventSource::kImport: return s + " and sent to Confide by the retailer in an imported file";
+    case EventSource::kUnrecorded: break;
+  }
+  return s + " and sent to Confide by the retailer (how it arrived was not kept for events stored before "
+             "Confide recorded it)";
 }
 
 // "allowed (granted via api on 2025-01-02, until 2026-01-01)", or "not
@@ -196,7 +200,8 @@ void WriteEvents(JsonWriter& w, const ExportFacts& f) {
     WriteEventFields(w, e);
     auto category = CategoryOf(e.type);
     w.Key("category").String(category ? DataCategoryName(*category) : "identifiers");
-    w.Key("source").String(SourceOf(e.channel));
+    w.Key("arrived_via").String(EventSourceName(e.source));
+    w.Key("source").String(SourceOf(e));
     if (!e.product_id.empty()) f.names.WriteProductTitle(w, e.product_id);
     if (!e.store_id.empty()) f.names.WriteStoreName(w, e.store_id);
     w.EndObject();

@@ -150,7 +150,8 @@ TEST_F(DataExportTest, EventsAreInTimeOrderAcrossLinkedIdsWithSourceChannelAndNa
       EXPECT_LE(JStr(doc, "/events/" + std::to_string(i - 1) + "/timestamp"), JStr(doc, e + "/timestamp"));
     }
     EXPECT_FALSE(JStr(doc, e + "/channel").empty());
-    EXPECT_NE(JStr(doc, e + "/source").find("sent to Confide by the retailer"), std::string::npos) << doc;
+    EXPECT_EQ(JStr(doc, e + "/arrived_via"), "api") << doc;
+    EXPECT_NE(JStr(doc, e + "/source").find("sent to Confide by the retailer as it happened"), std::string::npos) << doc;
     EXPECT_FALSE(JStr(doc, e + "/category").empty());
   }
   // The device's events (anonymous id) and the account's interleave by time.
@@ -158,7 +159,7 @@ TEST_F(DataExportTest, EventsAreInTimeOrderAcrossLinkedIdsWithSourceChannelAndNa
   EXPECT_EQ(JStr(doc, "/events/0/anonymous_id"), "anon-exp-1");
   EXPECT_EQ(JStr(doc, "/events/0/product_title"), "Rye bread");
   EXPECT_EQ(JStr(doc, "/events/0/source"),
-            "recorded by the retailer's app and sent to Confide by the retailer");
+            "recorded by the retailer's app and sent to Confide by the retailer as it happened");
   EXPECT_EQ(JStr(doc, "/events/1/store_name"), "Lyon Part-Dieu");
   EXPECT_EQ(JStr(doc, "/events/1/category"), "location");
   EXPECT_EQ(JStr(doc, "/events/2/product_title"), "Oat milk 1 l");

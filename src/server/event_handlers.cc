@@ -23,6 +23,7 @@ HttpResponse Api::PostEvents(Call& call) {
         ++items;
         auto event = EventFromRecord(record);
         if (event.ok()) {
+          event->source = EventSource::kApi;
           events.push_back(std::move(event).value());
           event_index.push_back(index);
         } else {
