@@ -48,7 +48,7 @@ void BM_CellGrantFor(benchmark::State& state) {
   fs::path dir = fs::temp_directory_path() / ("confide-grant-bench-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   auto cell = std::move(Cell::Open({"eu", LegalBasis::kOptIn, "EUR", "", Collection::kAll}, (dir / "data").string(),
-                                   (dir / "keys").string(), {RocksDbStoreFactory(), Durability::kBuffered})
+                                   (dir / "keys").string(), {RocksDbStoreFactory(), Durability::kBuffered, std::nullopt})
                             .value());
   for (int i = 0; i < kShoppers; ++i) {
     ConsentRecord r;

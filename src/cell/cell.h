@@ -71,6 +71,10 @@ class Cell {
     // its default options.
     StoreFactory open_store;
     Durability durability = Durability::kSync;
+    // When set, Ingest refuses (kRejected, field "timestamp") an event
+    // already older than its category's limit: retention would delete it
+    // at its next run (privacy/retention.h).
+    std::optional<Retention> retention;
   };
 
   // Opens <data_dir>/<region.id>/ and the region's keys from key_dir (see
@@ -96,6 +100,7 @@ class Cell {
   // two ids are one person: only the retailer's backend may make it), an
   // event carrying several ids is stored under its primary id alone, with
   // a warning, whether or not they are one shopper's already. An event
+  // older than Options::retention allows is kRejected. An event
   // dated before an erasure of one of its identifiers' shoppers, or that
   // was itself part of an erased history, is kRejected with a reason
   // starting "erased:" if options.reveal_erasures, else reported as a

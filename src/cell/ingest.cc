@@ -77,6 +77,10 @@ class Cell::Impl::IngestCall {
     claimed_.reserve(events_.size());
     absl::MutexLock lock(&m_.inflight_mu);
     for (size_t i = 0; i < events_.size(); ++i) {
+      if (auto refused = BeyondRetention(events_[i])) {
+        outcomes_[i] = std::move(*refused);
+        continue;
+      }
       Key128 id(event_ids_[i]);
       if (m_.inflight.insert(id).second) {
         claimed_.push_back(id);
@@ -85,6 +89,16 @@ class Cell::Impl::IngestCall {
         outcomes_[i].kind = IngestOutcome::Kind::kDuplicate;
       }
     }
+  }
+
+  // An event retention would delete at once is refused, naming the limit.
+  std::optional<IngestOutcome> BeyondRetention(const Event& e) const {
+    if (!m_.options.retention || e.timestamp >= OldestRetained(*m_.options.retention, e.type, now_))
+      return std::nullopt;
+    const uint32_t days = RetentionDays(*m_.options.retention, e.type);
+    return IngestOutcome{IngestOutcome::Kind::kRejected, "timestamp",
+                         "is older than the " + std::to_string(days) + "-day retention of " +
+                             DataCategoryName(*CategoryOf(e.type)) + " events in this region"};
   }
 
   // Finds each claimed event's group (creating shoppers as needed) and the

@@ -329,6 +329,18 @@ TEST_F(CliTest, DsarExportThenErase) {
 // The offline export is the document the HTTP route gives (one function
 // builds both): a summary, events in time order across linked ids with
 // the catalog's names, retention from the configuration, derived data.
+TEST_F(CliTest, ServeKnowsWhenTheKeyFilesWouldGoIntoABackupOfTheData) {
+  Config config = DefaultConfig();
+  config.data_dir = dir_ / "data";
+  EXPECT_TRUE(KeysInsideDataDir(config)) << "the default <data_dir>/keys";
+  config.key_dir = dir_ / "data/../data/eu-keys";
+  EXPECT_TRUE(KeysInsideDataDir(config));
+  config.key_dir = dir_ / "keys";
+  EXPECT_FALSE(KeysInsideDataDir(config));
+  config.key_dir = dir_ / "data-keys";
+  EXPECT_FALSE(KeysInsideDataDir(config)) << "a sibling whose name starts alike is outside";
+}
+
 TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   const std::string data = dir_ / "data";
   std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Oat milk,milk,2\nP2,Green tea,tea,4\n";

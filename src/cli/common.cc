@@ -1,5 +1,6 @@
 #include "cli/common.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace confide::cli {
@@ -32,12 +33,22 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
   if (!config.Hosts(region))
     return Status(Code::kFailedPrecondition, "--region: \"" + region + "\" is not hosted by this node", "region");
   if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
-  auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir());
+  Cell::Options options;
+  options.retention = config.retention;
+  auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir(), options);
   if (!cell.ok() && cell.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, config.data_dir + "/" + region +
                                           " is in use by another process (is `confide serve` running? "
                                           "stop it or send the data through the HTTP API)");
   return cell;
+}
+
+bool KeysInsideDataDir(const Config& config) {
+  std::error_code data_error, keys_error;
+  const auto data = std::filesystem::weakly_canonical(config.data_dir, data_error);
+  const auto keys = std::filesystem::weakly_canonical(config.KeyDir(), keys_error);
+  if (data_error || keys_error) return false;
+  return std::mismatch(data.begin(), data.end(), keys.begin(), keys.end()).first == data.end();
 }
 
 Status FlagError(std::string line) { return Status(Code::kInvalidArgument, std::move(line)); }

@@ -36,6 +36,10 @@ Status RequireRegionData(const Config& config, const std::string& region);
 // Whether opening a region's cell may create its database and root key.
 enum class IfMissing { kCreate, kFail };
 
+// Whether the region key files (key_dir) lie inside data_dir, as they do by
+// default: a backup of the data directory then carries them (serve warns).
+bool KeysInsideDataDir(const Config& config);
+
 // Opens the cell of a hosted region in the embedded store. With IfMissing::kFail a region
 // with no data under the data directory is kNotFound ("no data at DIR (check --data-dir)")
 // and nothing is created: commands that read or change existing data (dsar, train,

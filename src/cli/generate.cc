@@ -16,7 +16,9 @@ Result<synth::Summary> GenerateWithProgress(const synth::Options& options, const
 }
 
 Status RunGenerate(const GenerateFlags& flags, std::FILE* out) {
-  auto first_day = flags.start.size() == 10 ? ParseRfc3339(flags.start + "T00:00:00Z") : std::nullopt;
+  std::optional<Micros> first_day = (NowMicros() / kMicrosPerDay - flags.options.days) * kMicrosPerDay;
+  if (!flags.start.empty())
+    first_day = flags.start.size() == 10 ? ParseRfc3339(flags.start + "T00:00:00Z") : std::nullopt;
   if (!first_day) return FlagError("--start: must be a date, YYYY-MM-DD");
   synth::Options options = flags.options;
   options.start = *first_day;

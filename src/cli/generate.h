@@ -12,7 +12,9 @@ namespace confide::cli {
 
 struct GenerateFlags {
   synth::Options options;          // its `start` is replaced by `start` below
-  std::string start = "2025-01-01";  // the first day of history, YYYY-MM-DD (UTC)
+  // The first day of history, YYYY-MM-DD (UTC); empty: `days` before today,
+  // so that the history ends today, within every retention limit.
+  std::string start;
   std::string out_dir = "generated";  // <out_dir>/<region>/{products,stores,inventory,events}.csv
 };
 

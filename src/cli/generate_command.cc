@@ -12,7 +12,7 @@ void AddGenerateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--stores", o.stores, "stores across all regions")->capture_default_str();
   cmd->add_option("--products", o.products, "products in the catalog")->capture_default_str();
   cmd->add_option("--days", o.days, "days of history")->capture_default_str();
-  cmd->add_option("--start", flags.start, "the first day of history, YYYY-MM-DD (UTC)")->capture_default_str();
+  cmd->add_option("--start", flags.start, "the first day of history, YYYY-MM-DD (UTC); default: --days before today");
   cmd->add_option("--seed", o.seed, "random seed (same seed, same files)")->capture_default_str();
   cmd->add_option("--out", flags.out_dir, "output directory: <out>/<region>/{products,stores,inventory,events}.csv")
       ->capture_default_str();

@@ -1,5 +1,9 @@
 #include "consent/purpose.h"
 
+#include <climits>
+
+#include "core/config.h"
+
 namespace confide {
 namespace {
 
@@ -47,6 +51,21 @@ std::optional<DataCategory> CategoryOf(EventType type) {
       return std::nullopt;
   }
   return std::nullopt;
+}
+
+uint32_t RetentionDays(const Retention& limits, EventType type) {
+  auto category = CategoryOf(type);
+  if (!category) return 0;
+  switch (*category) {
+    case DataCategory::kPurchases: return limits.purchases_days;
+    case DataCategory::kLocation: return limits.location_days;
+    default: return limits.browsing_days;
+  }
+}
+
+Micros OldestRetained(const Retention& limits, EventType type, Micros now) {
+  const uint32_t days = RetentionDays(limits, type);
+  return days ? now - static_cast<Micros>(days) * kMicrosPerDay : INT64_MIN;
 }
 
 }  // namespace confide

@@ -11,6 +11,8 @@
 
 namespace confide {
 
+struct Retention;  // core/config.h
+
 enum class Purpose : uint8_t {
   kPersonalization,   // TCF purposes 5 and 6
   kMarketing,         // offers and retargeting; TCF 3 and 4
@@ -54,5 +56,12 @@ CategorySet NeverAllowed(Purpose p);
 // carts), purchases (purchases, returns, pickups), location (store visits).
 // Identify events carry only identifiers: nullopt.
 std::optional<DataCategory> CategoryOf(EventType type);
+
+// The oldest timestamp an event of `type` may have at `now` and still be
+// kept under the retention `limits` of its category; INT64_MIN when the
+// category keeps events for ever (0 days) or the event has none (identify).
+Micros OldestRetained(const Retention& limits, EventType type, Micros now);
+// The limit in days that decides it (0: none).
+uint32_t RetentionDays(const Retention& limits, EventType type);
 
 }  // namespace confide

@@ -9,8 +9,9 @@ Status CheckJsonTypes(const Record& record, std::span<const ExpectedType> expect
     for (const ExpectedType& e : expected) {
       if (e.name != f.name || e.type == f.type) continue;
       const char* what = e.type == Field::Type::kNumber ? "must be a number"
-                         : e.type == Field::Type::kBool ? "must be true or false"
-                                                        : "must be a string";
+                         : e.type == Field::Type::kBool  ? "must be true or false"
+                         : e.type == Field::Type::kOther ? "must be a JSON object"
+                                                         : "must be a string";
       return Status(Code::kInvalidArgument, what, std::string(e.name));
     }
   }

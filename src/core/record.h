@@ -29,7 +29,7 @@ struct Field {
 // targets against it).
 struct ExpectedType {
   std::string_view name;
-  Field::Type type;  // kString, kNumber or kBool
+  Field::Type type;  // kString, kNumber, kBool, or kOther for an object
 };
 
 class Record {
@@ -65,7 +65,7 @@ class Record {
 
 // kInvalidArgument naming the first field, in the record's order, that came from JSON
 // with another type than expected ("must be a string", "must be a number", "must be true
-// or false"). Text fields (CSV) pass: their column says what they are. Absent and null
+// or false", "must be a JSON object"). Text fields (CSV) pass: their column says what they are. Absent and null
 // fields pass.
 Status CheckJsonTypes(const Record& record, std::span<const ExpectedType> expected);
 

@@ -42,9 +42,8 @@ bool SomeDigits(std::string_view s, size_t& pos, size_t max, int& out) {
 std::optional<Micros> Compose(int y, int mo, int d, int h, int mi, int se, int64_t frac_us,
                               int offset_minutes) {
   if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > static_cast<int>(DaysInMonth(y, mo)) ||
-      h > 23 || mi > 59 || se > 60)
+      h > 23 || mi > 59 || se > 59)  // a leap second (:60) is refused rather than moved (IsLeapSecond)
     return std::nullopt;
-  if (se == 60) se = 59;  // leap second: clamp rather than reject
   int64_t days = DaysFromCivil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - int64_t{offset_minutes} * 60;
   return secs * kMicrosPerSecond + frac_us;
@@ -158,6 +157,11 @@ Micros NowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+bool IsLeapSecond(std::string_view text) {
+  const size_t t = text.find_first_of("Tt ");
+  return t != std::string_view::npos && text.size() >= t + 9 && text.substr(t + 6, 3) == ":60";
 }
 
 }  // namespace confide

@@ -18,8 +18,14 @@ int64_t DaysFromCivil(int year, unsigned month, unsigned day);
 
 // RFC 3339 date-time: `2024-05-01T12:30:00Z`, `...T12:30:00.123+02:00`
 // (`t` and `z` accepted, fraction up to 9 digits, kept to microseconds).
-// Returns nullopt for anything else, including invalid dates.
+// Returns nullopt for anything else, including invalid dates and leap
+// seconds (`23:59:60`: Unix time has no place for them, and moving them
+// to another second would change what was sent).
 std::optional<Micros> ParseRfc3339(std::string_view text);
+
+// Whether a date-time that failed to parse was refused for its leap second,
+// so that the error can say so.
+bool IsLeapSecond(std::string_view text);
 
 // `YYYY-MM-DD[ T]HH:MM[:SS]` or `M/D/YYYY H:MM[:SS]`, as exported by
 // spreadsheets, taken as UTC. Also accepts full RFC 3339.

@@ -331,8 +331,16 @@ TEST_F(EvalE2eTest, AlsPenaltyFlagsChangeTheModel) {
 // `--format movielens` is import's too: ratings become events in a cell.
 TEST_F(EvalE2eTest, ImportMovieLens) {
   const std::string data = Write("u.data", "1\t10\t5\t881250949\n1\t11\t2\t881250000\n2\t10\t4\t881250949\n");
-  const std::string flags = "import --region us --data-dir " + (dir_ / "d").string() + " --format movielens ";
-  RunResult r = Confide(flags + data);
+  // Ratings of 1997 are older than any default retention: refused, naming it.
+  RunResult r = Confide("import --region us --data-dir " + (dir_ / "d").string() + " --format movielens " + data);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_EQ(r.out.rfind("rows 3, accepted 0, duplicates 0, rejected 3", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("timestamp: is older than the 2557-day retention of purchases events"), std::string::npos) << r.out;
+  // History for evaluation is kept with retention off.
+  const std::string config = Write("keep.toml", "[retention]\nbrowsing_days = 0\npurchases_days = 0\nlocation_days = 0\n");
+  const std::string flags =
+      "import --region us --config " + config + " --data-dir " + (dir_ / "d").string() + " --format movielens ";
+  r = Confide(flags + data);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.rfind("rows 3, accepted 3, duplicates 0, rejected 0", 0), 0u) << r.out;
   r = Confide(flags + data);  // event ids ml-<user>-<item>: nothing new

@@ -1,9 +1,12 @@
 #include "events/event.h"
 
+#include <algorithm>
 #include <charconv>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/money.h"
+#include "events/properties.h"
 
 namespace confide {
 namespace {
@@ -24,11 +27,49 @@ std::optional<E> Lookup(const char* const (&names)[N], std::string_view s) {
 
 Status Invalid(const char* field, std::string reason) { return InvalidArgument(field, std::move(reason)); }
 
-// A printable identifier: no control characters, bounded length.
+// A printable identifier: no control characters, bounded length, not
+// only spaces (which would name no one, or everyone who sent spaces).
 Status CheckText(const char* field, std::string_view v, size_t max) {
   if (v.size() > max) return Invalid(field, "longer than " + std::to_string(max) + " bytes");
   for (unsigned char c : v)
     if (c < 0x20 || c == 0x7f) return Invalid(field, "contains a control character");
+  if (!v.empty() && v.find_first_not_of(' ') == std::string_view::npos) return Invalid(field, "is blank");
+  return {};
+}
+
+// Edits (insert, delete, replace) between two short names.
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A JSON member that is no event field is a mistake to name (a misspelt
+// "quantiy" must not leave the quantity at its default unnoticed).
+Status CheckKnownFields(const Record& r) {
+  for (const Field& f : r.fields()) {
+    if (f.type == Field::Type::kText) continue;
+    std::string_view nearest;
+    size_t best = 3;  // suggest only names within two edits
+    bool known = false;
+    for (const ExpectedType& e : kEventFields) {
+      known |= e.name == f.name;
+      if (size_t d = EditDistance(f.name, e.name); d < best) best = d, nearest = e.name;
+    }
+    if (known) continue;
+    std::string reason = "is not an event field";
+    if (!nearest.empty()) reason += " (did you mean \"" + std::string(nearest) + "\"?)";
+    return Invalid(std::string(f.name).c_str(), reason + "; free-form attributes go in \"properties\"");
+  }
   return {};
 }
 
@@ -96,6 +137,8 @@ Status ReadTimestamp(const Record& r, const EventDefaults& defaults, Event& e) {
   std::string_view v = r.Get("timestamp");
   if (v.empty()) return Invalid("timestamp", "is required");
   auto ts = defaults.loose_timestamps ? ParseLooseDateTime(v) : ParseRfc3339(v);
+  if (!ts && IsLeapSecond(v))
+    return Invalid("timestamp", "is a leap second (:60), which Confide does not store: send the second before or after");
   if (!ts) return Invalid("timestamp", "not RFC 3339");
   e.timestamp = *ts;
   if (e.timestamp > NowMicros() + kMicrosPerDay) return Invalid("timestamp", "is more than a day in the future");
@@ -150,6 +193,8 @@ Status ReadQuantity(const Record& r, const EventDefaults& defaults, Event& e) {
   std::string_view q = CanonicalId(v);
   int64_t n = 0;
   auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), n);
+  if (ec == std::errc::result_out_of_range && end == q.data() + q.size())
+    return Invalid("quantity", "is out of range: at most " + std::to_string(kMaxQuantity));
   if (ec != std::errc() || end != q.data() + q.size()) return Invalid("quantity", "must be an integer");
   if (n < 0 && e.type == EventType::kPurchase && defaults.negative_purchase_is_return) {
     e.type = EventType::kReturn;
@@ -161,11 +206,22 @@ Status ReadQuantity(const Record& r, const EventDefaults& defaults, Event& e) {
   return {};
 }
 
+// Digits with at most six decimals: what ParseMicros reads, if it fits.
+bool IsPlainDecimal(std::string_view v) {
+  const size_t dot = v.find('.');
+  const std::string_view whole = v.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? std::string_view() : v.substr(dot + 1);
+  auto digits = [](std::string_view s) { return s.find_first_not_of("0123456789") == std::string_view::npos; };
+  return !whole.empty() && digits(whole) && digits(fraction) && fraction.size() <= 6 &&
+         (dot == std::string_view::npos || !fraction.empty());
+}
+
 // unit_price, then currency (the default applies only to a priced event).
 Status ReadPrice(const Record& r, const EventDefaults& defaults, Event& e) {
   std::string_view v = r.Get("unit_price");
   if (!v.empty()) {
     auto p = ParseMicros(v);
+    if (!p && IsPlainDecimal(v)) return Invalid("unit_price", "is out of range");
     if (!p) return Invalid("unit_price", "must be a decimal number with at most 6 decimals");
     if (*p <= 0) return Invalid("unit_price", "must be positive");
     e.unit_price = *p;
@@ -183,6 +239,7 @@ Status ReadPrice(const Record& r, const EventDefaults& defaults, Event& e) {
 }  // namespace
 
 Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
+  CONFIDE_RETURN_IF_ERROR(CheckKnownFields(r));
   CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kEventFields));
   Event e;
   std::string_view v = r.Get("event_id");
@@ -216,6 +273,11 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
       return Invalid("consent_confirmed", "applies to identify events only");
     e.consent_confirmed = v == "true";
   }
+  if (const Field* f = r.Find("properties")) {
+    auto properties = CanonicalProperties(f->value);
+    if (!properties.ok()) return properties.status();
+    if (*properties != "{}") e.properties = std::move(*properties);
+  }
   return e;
 }
 
@@ -240,11 +302,13 @@ void WriteEventFields(JsonWriter& w, const Event& e) {
   text("order_id", e.order_id);
   text("store_id", e.store_id);
   text("query", e.query);
+  if (!e.properties.empty()) w.Key("properties").Raw(e.properties);
 }
 
 namespace {
 
-// Version 1 ends with the query; version 2 adds the source byte after it.
+// Version 1 ends with the query; version 2 adds the properties and the
+// source byte after it.
 // Both decode (events stored before the source was kept read as
 // unrecorded); only version 2 is written, so a record cut before its last
 // byte never reads as another valid record.
@@ -287,6 +351,7 @@ void EncodeEvent(const Event& e, std::string& out) {
   PutLengthPrefixed(out, e.order_id);
   PutLengthPrefixed(out, e.store_id);
   PutLengthPrefixed(out, e.query);
+  PutLengthPrefixed(out, e.properties);
   out.push_back(static_cast<char>(e.source));
 }
 
@@ -323,9 +388,11 @@ Status DecodeEvent(std::string_view in, Event& e) {
   if (!GetCanonicalString(in, e.currency) || !GetCanonicalString(in, e.order_id) ||
       !GetCanonicalString(in, e.store_id) || !GetCanonicalString(in, e.query))
     return bad;
+  e.properties.clear();
   e.source = EventSource::kUnrecorded;
   if (has_source) {
-    if (in.empty() || static_cast<uint8_t>(in[0]) >= kEventSourceCount) return bad;
+    if (!GetCanonicalString(in, e.properties) || in.empty() || static_cast<uint8_t>(in[0]) >= kEventSourceCount)
+      return bad;
     e.source = static_cast<EventSource>(in[0]);
     in.remove_prefix(1);
   }

@@ -61,6 +61,8 @@ struct Event {
   // the consent decisions made on this device are theirs, so they travel to
   // the customer (docs/api.md). An instruction to ingest, not stored.
   bool consent_confirmed = false;
+  // Free-form attributes, canonical JSON (events/properties.h); empty when none.
+  std::string properties;
   EventSource source = EventSource::kUnrecorded;
 
   const std::string& id(IdKind k) const { return ids[static_cast<size_t>(k)]; }
@@ -87,7 +89,9 @@ struct EventDefaults {
 
 // Builds and validates an event. Errors are kInvalidArgument with field()
 // set to the offending field and message() the reason, e.g. field
-// "timestamp", reason "not RFC 3339".
+// "timestamp", reason "not RFC 3339". A field of a JSON item that is not
+// an event field is refused naming it (a CSV file's extra columns are not
+// fields: its column map picks them).
 // Identifiers written by spreadsheets as floats ("17850.0") are read as
 // integers ("17850").
 Result<Event> EventFromRecord(const Record& record, const EventDefaults& defaults = {});
@@ -101,7 +105,7 @@ inline constexpr ExpectedType kEventFields[] = {
     {"quantity", Field::Type::kNumber},     {"unit_price", Field::Type::kNumber},
     {"currency", Field::Type::kString},     {"order_id", Field::Type::kString},
     {"store_id", Field::Type::kString},     {"query", Field::Type::kString},
-    {"consent_confirmed", Field::Type::kBool}};
+    {"consent_confirmed", Field::Type::kBool}, {"properties", Field::Type::kOther}};
 
 // Writes the event as a JSON object with the API's field names (empty
 // fields left out; the source is not an API field), e.g. for exports; WriteEventFields writes the same

@@ -32,6 +32,7 @@ std::vector<Event> Samples() {
   purchase.order_id = "O1";
   purchase.store_id = "S1";
   purchase.source = EventSource::kImport;
+  purchase.properties = R"({"size":"M","gift":true})";
   out.push_back(purchase);
 
   Event view;
@@ -86,10 +87,11 @@ size_t VarintLength(uint64_t v) {
 }
 
 // Where the has-price byte of an encoding is: before the price's varint,
-// if any, the four length-prefixed strings and the source byte at the end.
+// if any, the five length-prefixed strings and the source byte at the end.
 size_t PriceFlagAt(const Event& e, const std::string& bytes) {
   size_t tail = 1 + (e.unit_price ? VarintLength(static_cast<uint64_t>(*e.unit_price)) : 0);
-  for (const std::string* s : {&e.currency, &e.order_id, &e.store_id, &e.query}) tail += VarintLength(s->size()) + s->size();
+  for (const std::string* s : {&e.currency, &e.order_id, &e.store_id, &e.query, &e.properties})
+    tail += VarintLength(s->size()) + s->size();
   return bytes.size() - tail - 1;
 }
 
@@ -167,12 +169,13 @@ TEST(EventCodec, PriceFlagIsZeroOrOne) {
   }
 }
 
-TEST(EventCodec, TheSourceRoundTripsAndIsOneOfTheKnownOnes) {
+TEST(EventCodec, PropertiesAndTheSourceRoundTripAndTheSourceIsAKnownOne) {
   for (const Event& e : Samples()) {
     const std::string bytes = Encode(e);
     auto got = DecodeEvent(bytes);
     ASSERT_TRUE(got.ok()) << e.event_id;
     EXPECT_EQ(got->source, e.source) << e.event_id;
+    EXPECT_EQ(got->properties, e.properties) << e.event_id;
     ASSERT_EQ(static_cast<uint8_t>(bytes.back()), static_cast<uint8_t>(e.source)) << e.event_id;
     for (uint8_t source : {3, 0x80, 0xff}) {
       std::string damaged = bytes;
@@ -182,12 +185,14 @@ TEST(EventCodec, TheSourceRoundTripsAndIsOneOfTheKnownOnes) {
   }
 }
 
-// Events stored before the source was kept (version 1: no source byte)
-// still decode, as unrecorded; a version 1 record with a source byte does not.
+// Events stored before the source was kept (version 1: no properties, no
+// source byte) still decode, as unrecorded; a version 1 record with them
+// does not.
 TEST(EventCodec, AVersionOneRecordReadsAsUnrecorded) {
-  for (const Event& e : Samples()) {
+  for (Event e : Samples()) {
+    e.properties.clear();
     const std::string bytes = Encode(e);
-    std::string v1 = bytes.substr(0, bytes.size() - 1);
+    std::string v1 = bytes.substr(0, bytes.size() - 2);  // an empty properties string, the source
     v1[0] = 1;
     auto got = DecodeEvent(v1);
     ASSERT_TRUE(got.ok()) << e.event_id;

@@ -50,6 +50,13 @@ TEST(Event, EachInvalidFieldIsNamed) {
       {"unit_price", "cheap", "unit_price", "must be a decimal"},
       {"currency", "euro", "currency", "must be a three-letter"},
       {"customer_id", "bad\x01id", "customer_id", "contains a control character"},
+      {"customer_id", "   ", "customer_id", "is blank"},
+      {"store_id", " ", "store_id", "is blank"},
+      {"timestamp", "2016-12-31T23:59:60Z", "timestamp", "is a leap second (:60)"},
+      {"quantity", "99999999999999999999", "quantity", "is out of range: at most 1000000"},
+      {"quantity", "1e400", "quantity", "must be an integer"},
+      {"unit_price", "99999999999999999999.5", "unit_price", "is out of range"},
+      {"unit_price", "1e400", "unit_price", "must be a decimal"},
   };
   for (const auto& c : cases) {
     Record r;
@@ -62,6 +69,50 @@ TEST(Event, EachInvalidFieldIsNamed) {
     EXPECT_EQ(e.status().field(), c.expected_field);
     EXPECT_EQ(e.status().message().rfind(c.reason_prefix, 0), 0u) << e.status().message();
   }
+}
+
+TEST(Event, AJsonMemberThatIsNoEventFieldIsNamed) {
+  Record r = Purchase();
+  r.Add("quantiy", "5", Field::Type::kNumber);
+  auto e = EventFromRecord(r);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().field(), "quantiy");
+  EXPECT_EQ(e.status().message(),
+            "is not an event field (did you mean \"quantity\"?); free-form attributes go in \"properties\"");
+  Record far = Purchase();
+  far.Add("colour", "red", Field::Type::kString);
+  EXPECT_EQ(EventFromRecord(far).status().message(),
+            "is not an event field; free-form attributes go in \"properties\"");
+  // A CSV row's columns are text: the file's column map chose them.
+  Record csv = Purchase();
+  csv.Add("Country", "France");
+  EXPECT_TRUE(EventFromRecord(csv).ok());
+}
+
+TEST(Event, PropertiesAreKeptCanonicalFromJsonAndFromAColumn) {
+  Record json = Purchase();
+  json.Add("properties", R"({ "size": "M", "gift": true })", Field::Type::kOther);
+  auto e = EventFromRecord(json);
+  ASSERT_TRUE(e.ok()) << e.status().ToString();
+  EXPECT_EQ(e->properties, R"({"size":"M","gift":true})");
+  JsonWriter w;
+  WriteEventJson(w, *e);
+  EXPECT_NE(w.str().find(R"("properties":{"size":"M","gift":true})"), std::string::npos) << w.str();
+
+  Record column = Purchase();
+  column.Add("properties", R"({"size":"L"})");
+  EXPECT_EQ(EventFromRecord(column)->properties, R"({"size":"L"})");
+  Record empty = Purchase();
+  empty.Add("properties", "{}", Field::Type::kOther);
+  EXPECT_EQ(EventFromRecord(empty)->properties, "");
+
+  Record text = Purchase();
+  text.Add("properties", "size=M", Field::Type::kString);
+  EXPECT_EQ(EventFromRecord(text).status().field(), "properties");
+  EXPECT_EQ(EventFromRecord(text).status().message(), "must be a JSON object");
+  Record nested = Purchase();
+  nested.Add("properties", R"({"a":{"b":1}})", Field::Type::kOther);
+  EXPECT_EQ(EventFromRecord(nested).status().field(), "properties.a");
 }
 
 TEST(Event, ShopperIdRules) {

@@ -3,7 +3,10 @@
 // A body is either a JSON array of objects or NDJSON (one object per line;
 // blank lines skipped). Each object's scalar members become fields: strings
 // unescaped, numbers as their exact source text, booleans as true/false,
-// null as absent. Thread-safe: each call uses its own parser.
+// null as absent; a member named `properties` (kWholeValueField) holding an
+// object or array is kept whole, as its JSON text of type kOther, for the
+// converter to check. A name that appears twice makes the item bad.
+// Thread-safe: each call uses its own parser.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +18,11 @@
 #include "core/status.h"
 
 namespace confide {
+
+inline constexpr std::string_view kWholeValueField = "properties";
+// Commas, colons and brackets an item may average: an event with every
+// field and a full properties object needs about 120.
+inline constexpr size_t kMaxSeparatorsPerItem = 256;
 
 struct JsonLimits {
   size_t max_items = 10'000;
@@ -29,11 +37,21 @@ using BadItemFn = std::function<void(size_t index, std::string field, std::strin
 
 // Whole-body errors: kInvalidArgument for malformed JSON (with the byte
 // offset), an array body holding something other than items, or nesting
-// deeper than max_depth; kResourceExhausted for more than max_items items.
+// deeper than max_depth; kResourceExhausted for more than max_items items
+// or more than kMaxSeparatorsPerItem JSON separators per item allowed.
 // On error the caller must discard whatever the callbacks received.
 Status ParseJsonItems(std::string_view body, const JsonLimits& limits, const ItemFn& item, const BadItemFn& bad);
 
-// Deepest bracket nesting of a JSON text, ignoring brackets inside strings.
-uint32_t JsonNestingDepth(std::string_view json);
+// A JSON text's shape, read without parsing it (brackets, commas and colons
+// inside strings ignored): the deepest nesting, where its first top-level
+// value closes (npos if it never does), and how many separators (brackets,
+// braces, commas, colons) a parser would index.
+struct JsonShape {
+  uint32_t depth = 0;
+  size_t first_value_end = std::string_view::npos;
+  size_t separators = 0;
+};
+JsonShape ScanJson(std::string_view json);
+inline uint32_t JsonNestingDepth(std::string_view json) { return ScanJson(json).depth; }
 
 }  // namespace confide

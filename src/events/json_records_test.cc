@@ -73,6 +73,45 @@ TEST(JsonItems, WholeBodyErrors) {
   EXPECT_EQ(Parse("{}\n{}\n{}", small).status.code(), Code::kResourceExhausted);
 }
 
+TEST(JsonItems, ARepeatedNameMakesTheItemBad) {
+  auto c = Parse(R"([{"event_id":"a4","event_id":"a5"}, {"a":1}])");
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_EQ(c.bad[0], (std::pair<size_t, std::string>{0, "event_id: appears twice in the object"}));
+  EXPECT_EQ(c.items.size(), 1u);
+}
+
+TEST(JsonItems, PropertiesAreKeptWholeAndOtherNestedValuesAreNot) {
+  auto c = Parse(R"([{"a":1,"properties":{"size":"M","tags":["x"]}}, {"properties":[1,2]}, {"other":{"x":1}}])");
+  ASSERT_TRUE(c.status.ok()) << c.status.ToString();
+  ASSERT_EQ(c.items.size(), 2u);
+  EXPECT_EQ(c.items[0]["properties"], R"({"size":"M","tags":["x"]})");
+  EXPECT_EQ(c.items[1]["properties"], "[1,2]");
+  ASSERT_EQ(c.bad.size(), 1u);
+  EXPECT_EQ(c.bad[0].first, 2u);
+}
+
+TEST(JsonItems, ContentAfterTheArrayIsNamedWithItsOffset) {
+  auto c = Parse("  [{\"a\":1}] xx");
+  EXPECT_EQ(c.status.code(), Code::kInvalidArgument);
+  EXPECT_EQ(c.status.message(), "malformed JSON: content after the array, at byte 12");
+  EXPECT_EQ(Parse("[{\"a\":\"]\"}]]").status.message(), "malformed JSON: content after the array, at byte 11");
+  EXPECT_TRUE(Parse("[{\"a\":1}]  \n").status.ok());
+}
+
+TEST(JsonItems, ABodyOfManyEmptyValuesIsRefusedBeforeParsing) {
+  JsonLimits limits{2, 32};
+  std::string many = "[{\"a\":[";
+  for (size_t i = 0; i < 3 * kMaxSeparatorsPerItem; ++i) many += i ? ",[]" : "[]";
+  many += "]}]";
+  auto c = Parse(many, limits);
+  EXPECT_EQ(c.status.code(), Code::kResourceExhausted) << c.status.ToString();
+  EXPECT_TRUE(c.bad.empty() && c.items.empty());
+  // Separators inside strings are text, not values.
+  auto text = Parse("[{\"a\":\"" + std::string(10 * kMaxSeparatorsPerItem, ',') + "\"}]", limits);
+  EXPECT_TRUE(text.status.ok()) << text.status.ToString();
+}
+
 TEST(JsonItems, DepthIgnoresBracketsInStrings) {
   EXPECT_EQ(JsonNestingDepth(R"([{"a":"[[[[{{{"}])"), 2u);
   EXPECT_EQ(JsonNestingDepth(R"(["\"[["])"), 1u);

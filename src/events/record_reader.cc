@@ -456,11 +456,14 @@ bool RecordReader::Impl::LoadJsonChunk() {
     if (text[0] != '{') {
       p.filled = true;
       p.error = {true, "", "line is not a JSON object"};
-    } else if (uint32_t depth = JsonNestingDepth(text); depth > options_.max_depth) {
+    } else if (const JsonShape shape = ScanJson(text); shape.depth > options_.max_depth) {
       p.filled = true;
       p.error = {true, "",
-                 "JSON nesting depth " + std::to_string(depth) + " exceeds the limit of " +
+                 "JSON nesting depth " + std::to_string(shape.depth) + " exceeds the limit of " +
                      std::to_string(options_.max_depth)};
+    } else if (shape.separators > kMaxSeparatorsPerItem) {
+      p.filled = true;
+      p.error = {true, "", "line holds more than " + std::to_string(kMaxSeparatorsPerItem) + " JSON separators"};
     } else {
       json_body_.append(text);
       json_body_.push_back('\n');

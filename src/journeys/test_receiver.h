@@ -1,7 +1,7 @@
 // For tests: a local HTTP receiver standing in for the retailer's
 // webhook endpoint. Answers each request with the next scripted status
 // (200 when the script runs out; -1 drops the connection unanswered) and
-// records what it got (the Confide-Signature header included). One
+// records what it got (the Confide-Signature and Host headers included). One
 // accepting thread; got() is thread-safe.
 #pragma once
 
@@ -34,7 +34,7 @@ class Receiver {
   }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()) + path_; }
   struct Got {
-    std::string target, key, body, signature;
+    std::string target, key, body, signature, host;
   };
   std::vector<Got> got() {
     std::lock_guard lock(mu_);
@@ -56,7 +56,7 @@ class Receiver {
       {
         std::lock_guard lock(mu_);
         got_.push_back({std::string(req.target()), std::string(req["Idempotency-Key"]), req.body(),
-                        std::string(req["Confide-Signature"])});
+                        std::string(req["Confide-Signature"]), std::string(req[boost::beast::http::field::host])});
         if (!script_.empty()) {
           status = script_.front();
           script_.pop_front();

@@ -24,7 +24,7 @@ int Post(const WebhookTarget& t, std::chrono::milliseconds timeout, const std::s
   tcp::resolver resolver(ioc);
   beast::tcp_stream stream(ioc);
   http::request<http::string_body> req{http::verb::post, t.target, 11};
-  req.set(http::field::host, t.host);
+  req.set(http::field::host, t.port == "80" ? t.host : t.host + ":" + t.port);  // RFC 9110 7.2
   req.set(http::field::content_type, "application/json");
   req.set(http::field::user_agent, "confide-webhook/1");
   req.set("Idempotency-Key", key);

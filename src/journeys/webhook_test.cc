@@ -54,6 +54,7 @@ TEST(Webhook, RetriesTransientFailuresWithTheSameIdempotencyKey) {
   EXPECT_EQ(got[2].key, "k1") << "every retry carries the same key";
   EXPECT_EQ(got[3].key, "k2");
   EXPECT_EQ(got[0].target, "/hooks/cart");
+  EXPECT_EQ(got[0].host, "127.0.0.1:" + target->port) << "Host carries the port (RFC 9110 7.2)";
   EXPECT_NE(got[3].body.find(R"("customer_id":"C-k2")"), std::string::npos) << got[3].body;
   EXPECT_NE(got[3].body.find(R"("currency":"EUR")"), std::string::npos);
 }

@@ -41,6 +41,36 @@ class CollectionRoutesTest : public ServerTest {
   }
 };
 
+// A tracker's public key must not tell whether a named shopper granted
+// anything: a view kept and a view not collected get the same answer.
+TEST_F(CollectionRoutesTest, APublicKeyCannotTellWhetherAShopperGranted) {
+  Secret("col-granted");
+  Secret("col-silent");
+  KeepPurchasesOnly();
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "PUT", "/v1/eu/customers/col-granted/consent", R"({"purposes":{"personalization":true}})")
+                .status,
+            200);
+  const std::string view = R"({"event_id":"%","type":"view","timestamp":")" + Now() +
+                           R"(","customer_id":"@","channel":"web","product_id":"p-1"})";
+  auto event = [&](const std::string& id, const std::string& customer) {
+    std::string e = view;
+    e.replace(e.find('%'), 1, id);
+    e.replace(e.find('@'), 1, customer);
+    return "[" + e + "]";
+  };
+  ApiClient tracker = Client(&ingest_eu_);
+  ClientResponse granted = Call(tracker, "POST", "/v1/eu/events", event("pk-1", "col-granted"));
+  ClientResponse silent = Call(tracker, "POST", "/v1/eu/events", event("pk-2", "col-silent"));
+  EXPECT_EQ(granted.status, silent.status);
+  EXPECT_EQ(granted.body, silent.body) << "the answers must not differ";
+  EXPECT_EQ(JInt(silent.body, "/accepted"), 1);
+  // The backend's key sees what happened; nothing of the silent shopper was kept.
+  EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/col-silent/data").status, 404);
+  ClientResponse backend = Call(admin, "POST", "/v1/eu/events", event("pk-3", "col-silent"));
+  EXPECT_EQ(JLen(backend.body, "/not_collected"), 1u) << backend.body;
+}
+
 TEST_F(CollectionRoutesTest, AnOptInRegionKeepsPurchasesButNotBrowsingBeforeAGrant) {
   Secret("col-shopper");
   KeepPurchasesOnly();

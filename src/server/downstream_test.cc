@@ -96,7 +96,7 @@ TEST_F(DownstreamTest, TheRecipientOfAnOfferGetsASignedNoticeWhenTheShopperIsEra
   EXPECT_EQ(doc["notice_id"].get_string().value(), notice.key) << "the Idempotency-Key";
   EXPECT_EQ(doc["ids"].at(0)["customer_id"].get_string().value(), "n-1") << "the id the receiver was given";
   EXPECT_EQ(doc["references"].at(0).get_string().value(), offers[0].key);
-  EXPECT_FALSE(Verifies({notice.target, notice.key, notice.body + " ", notice.signature})) << "a changed body fails";
+  EXPECT_FALSE(Verifies({notice.target, notice.key, notice.body + " ", notice.signature, notice.host})) << "a changed body fails";
 
   ASSERT_TRUE(WaitUntil([&] { return server_->cell("eu")->QueuedNotices(10)->empty(); })) << "dropped once delivered";
   EXPECT_TRUE(server_->cell("eu")->DeliveriesOf(IdKind::kCustomer, "n-1")->empty()) << "erased with the shopper";

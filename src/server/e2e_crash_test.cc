@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "core/test_paths.h"
+#include "core/time.h"
 #include "crypto/api_key.h"
 #include "testing/serve_process.h"
 #include "testing/test_client.h"
@@ -39,6 +40,12 @@ constexpr int kKillAfterAcknowledged = 30;  // batches, across clients
 
 std::string Shopper(int n) { return "cust-e2e-" + std::to_string(n % kShoppers); }
 
+// Yesterday, to the second: within the default retention.
+const std::string& When() {
+  static const std::string when = FormatRfc3339((NowMicros() / kMicrosPerSecond - 86'400) * kMicrosPerSecond);
+  return when;
+}
+
 // The batch `b` of client `c`: events spread round-robin over the shoppers.
 std::string Batch(int c, int b) {
   std::string out = "[";
@@ -46,7 +53,7 @@ std::string Batch(int c, int b) {
     int n = (c * kBatchesPerClient + b) * kBatchSize + i;
     if (i) out += ',';
     out += R"({"event_id":"e2e-)" + std::to_string(n) +
-           R"(","type":"view","timestamp":"2024-06-01T12:00:00Z",)" + R"("customer_id":")" +
+           R"(","type":"view","timestamp":")" + When() + R"(",)" + R"("customer_id":")" +
            Shopper(n) + R"(","channel":"web","product_id":"p-)" + std::to_string(n % 97) + R"("})";
   }
   return out + "]";

@@ -34,12 +34,15 @@ TEST_F(ServerTest, ResentEventsFromBeforeAnErasureAreRefused) {
   EXPECT_EQ(Call(admin, "POST", "/v1/eu/events", ahead).status, 400) << "the future-dated event stays erased";
   EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/resend-shopper/data").status, 404) << "nothing came back";
 
-  // A tracker's key is public: it is not told that an id was erased, only
-  // that the events were received before.
+  // A tracker's key is public: it is not told that an id was erased; the
+  // events are answered as stored ones are, and nothing is stored.
   ApiClient tracker = Client(&ingest_eu_);
   r = Call(tracker, "POST", "/v1/eu/events", history);
-  EXPECT_EQ(JInt(r.body, "/duplicates"), 2) << r.body;
+  EXPECT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(JInt(r.body, "/accepted"), 2) << r.body;
+  EXPECT_EQ(JInt(r.body, "/duplicates"), 0) << r.body;
   EXPECT_EQ(r.body.find("erased"), std::string::npos) << r.body;
+  EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/resend-shopper/data").status, 404) << "nothing came back";
 
   // Coming back later is a new, empty shopper.
   r = Call(admin, "POST", "/v1/eu/events",

@@ -11,10 +11,68 @@ namespace confide {
 
 using namespace handler_util;
 
+namespace {
+
+// What an ingest call answers, tallied from the cell's outcomes.
+struct IngestTally {
+  uint64_t accepted = 0;
+  std::vector<size_t> duplicates;
+  std::vector<Rejection> rejected;
+  std::vector<Rejection> warnings;  // stored, with a caveat
+  std::vector<Rejection> not_collected;
+
+  // Whether an id was erased, and whether its shopper granted anything, is
+  // personal data, and a tracker's key is public: without a backend's scope
+  // (`backend` false), an event refused as an erased shopper's or not
+  // collected for want of a grant is answered as one stored would be.
+  void Add(const IngestOutcome& o, size_t index, bool backend) {
+    const bool withheld = o.kind == IngestOutcome::Kind::kNotCollected ||
+                          (o.kind == IngestOutcome::Kind::kRejected && o.reason.starts_with("erased"));
+    if (withheld && !backend) {
+      ++accepted;
+      return;
+    }
+    switch (o.kind) {
+      case IngestOutcome::Kind::kStored:
+        ++accepted;
+        if (!o.reason.empty()) warnings.push_back({index, o.field, o.reason});
+        break;
+      case IngestOutcome::Kind::kDuplicate:
+        duplicates.push_back(index);
+        break;
+      case IngestOutcome::Kind::kRejected:
+        rejected.push_back({index, o.field, o.reason});
+        break;
+      case IngestOutcome::Kind::kNotCollected:
+        not_collected.push_back({index, o.field, o.reason});
+        break;
+    }
+  }
+
+  HttpResponse Answer() {  // WriteRejections orders the lists
+    const bool none = accepted == 0 && duplicates.empty() && not_collected.empty();
+    JsonWriter w;
+    w.BeginObject();
+    if (none) WriteNothingAccepted(w, rejected, "event");
+    w.Key("accepted").Uint(accepted);
+    w.Key("duplicates").Uint(duplicates.size());
+    w.Key("duplicate_indexes").BeginArray();
+    for (size_t index : duplicates) w.Uint(index);
+    w.EndArray();
+    WriteRejections(w, rejected);
+    if (!warnings.empty()) WriteRejections(w, warnings, "warnings");
+    if (!not_collected.empty()) WriteRejections(w, not_collected, "not_collected");
+    w.EndObject();
+    return Json(none ? 400 : 200, w.Take());
+  }
+};
+
+}  // namespace
+
 HttpResponse Api::PostEvents(Call& call) {
   std::vector<Event> events;
   std::vector<size_t> event_index;  // position in the body of events[i]
-  std::vector<Rejection> rejected;
+  IngestTally tally;
   size_t items = 0;
   JsonLimits limits{config_.limits.max_batch_events, config_.limits.max_json_depth};
   Status parsed = ParseJsonItems(
@@ -27,69 +85,36 @@ HttpResponse Api::PostEvents(Call& call) {
           events.push_back(std::move(event).value());
           event_index.push_back(index);
         } else {
-          rejected.push_back({index, event.status().field(), event.status().message()});
+          tally.rejected.push_back({index, event.status().field(), event.status().message()});
         }
       },
       [&](size_t index, std::string field, std::string reason) {
         ++items;
-        rejected.push_back({index, std::move(field), std::move(reason)});
+        tally.rejected.push_back({index, std::move(field), std::move(reason)});
       });
   if (!parsed.ok()) return BodyError(parsed);
   if (items == 0)
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "the batch has no events");
 
-  uint64_t accepted = 0;
-  std::vector<size_t> duplicates;
-  std::vector<Rejection> warnings;  // stored, with a caveat
-  std::vector<Rejection> not_collected;
   if (!events.empty()) {
     Cell::IngestOptions options;
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
-    // Whether an id was ever erased is personal data: a tracker's key is public.
-    options.reveal_erasures = call.key->HasScope(Scope::kDsar) || call.key->HasScope(Scope::kAdmin);
     auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
-    const std::vector<IngestOutcome>& out = outcomes.value();
-    for (size_t i = 0; i < out.size() && i < event_index.size(); ++i) {
-      if (!out[i].merged_into.empty())
-        Audit(call, AuditAction::kConsentChange, out[i].merged_into,
-              out[i].decisions_carried ? "source=link_confirmed" : "source=link");
-      switch (out[i].kind) {
-        case IngestOutcome::Kind::kStored:
-          ++accepted;
-          if (!out[i].reason.empty()) warnings.push_back({event_index[i], out[i].field, out[i].reason});
-          break;
-        case IngestOutcome::Kind::kDuplicate:
-          duplicates.push_back(event_index[i]);
-          break;
-        case IngestOutcome::Kind::kRejected:
-          rejected.push_back({event_index[i], out[i].field, out[i].reason});
-          break;
-        case IngestOutcome::Kind::kNotCollected:
-          not_collected.push_back({event_index[i], out[i].field, out[i].reason});
-          break;
-      }
+    const bool backend = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kDsar) ||
+                         call.key->HasScope(Scope::kAdmin);
+    for (size_t i = 0; i < outcomes->size() && i < event_index.size(); ++i) {
+      const IngestOutcome& o = (*outcomes)[i];
+      if (!o.merged_into.empty())
+        Audit(call, AuditAction::kConsentChange, o.merged_into,
+              o.decisions_carried ? "source=link_confirmed" : "source=link");
+      tally.Add(o, event_index[i], backend);
     }
   }
-  call.log_fields = ",\"items\":" + std::to_string(items) +
-                    ",\"accepted\":" + std::to_string(accepted) +
-                    ",\"duplicates\":" + std::to_string(duplicates.size()) +
-                    ",\"rejected\":" + std::to_string(rejected.size());
-
-  bool none = accepted == 0 && duplicates.empty() && not_collected.empty();
-  JsonWriter w;
-  w.BeginObject();
-  if (none) WriteNothingAccepted(w, rejected, "event");
-  w.Key("accepted").Uint(accepted);
-  w.Key("duplicates").Uint(duplicates.size());
-  w.Key("duplicate_indexes").BeginArray();
-  for (size_t index : duplicates) w.Uint(index);
-  w.EndArray();
-  WriteRejections(w, rejected);
-  if (!warnings.empty()) WriteRejections(w, warnings, "warnings");
-  if (!not_collected.empty()) WriteRejections(w, not_collected, "not_collected");
-  w.EndObject();
-  return Json(none ? 400 : 200, w.Take());
+  call.log_fields = ",\"items\":" + std::to_string(items) + ",\"accepted\":" + std::to_string(tally.accepted) +
+                    ",\"duplicates\":" + std::to_string(tally.duplicates.size()) +
+                    ",\"rejected\":" + std::to_string(tally.rejected.size());
+  return tally.Answer();
 }
 
 }  // namespace confide

@@ -12,6 +12,7 @@
 #include "core/log.h"
 #include "crypto/shopper_token.h"
 #include "server/handler_util.h"
+#include "server/request_body.h"
 #include "server/http_error.h"
 
 namespace confide {
@@ -132,14 +133,32 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
 
 HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
-  Call call{request, {}, {}, {}, nullptr, nullptr, {}, {}};
   auto [path, query] = SplitTarget(request.target);
   RouteMatch match = router_.Find(request.method, path);
   std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
 
+  // A gzip body is inflated into a copy of the request, within the route's limit.
+  std::optional<std::string> inflated;
+  std::optional<HttpResponse> refused_body;
+  if (match.kind == RouteMatch::Kind::kFound && !request.body.empty()) {
+    const bool large = routes_[match.route].flags & kLargeBody;
+    refused_body = UnsupportedContentType(request);
+    if (!refused_body)
+      refused_body = DecodeBody(request, large ? config_.limits.max_body_bytes : config_.limits.max_other_body_bytes,
+                                large ? "limits.max_body_bytes" : "limits.max_other_body_bytes", inflated);
+  }
+  std::optional<HttpRequest> decoded;
+  if (inflated) {
+    decoded = request;
+    decoded->body = std::move(*inflated);
+  }
+  Call call{decoded ? *decoded : request, {}, {}, {}, nullptr, nullptr, {}, {}};
+
   HttpResponse response;
   auto parsed_query = ParseQuery(query);
-  if (!parsed_query.ok()) {
+  if (refused_body) {
+    response = std::move(*refused_body);
+  } else if (!parsed_query.ok()) {
     response = ErrorResponse(parsed_query.status());
   } else {
     call.query = std::move(parsed_query).value();
@@ -254,7 +273,7 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
       claims->expires - claims->issued_at > int64_t{config_.shopper_token_max_ttl_seconds})
     return ErrorResponse(401, CodeName(Code::kUnauthenticated),
                          "shopper token is issued in the future or lives longer than shopper_token_max_ttl_seconds");
-  if (claims->id != CanonicalId(call.params.Get("id")) || claims->id_kind != call.query.Get("id_kind", "customer"))
+  if (CanonicalId(claims->id) != CanonicalId(call.params.Get("id")) || claims->id_kind != call.query.Get("id_kind", "customer"))
     return denied("a shopper token reaches only its own shopper");
   if (!claims->Reaches(spec.reach))
     return denied(std::string("this shopper token does not reach ") + TokenReachName(spec.reach));

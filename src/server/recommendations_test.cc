@@ -248,6 +248,31 @@ TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
   EXPECT_NE(exported.find(R"("customer_id":"fan-4")"), std::string::npos) << "the others stay";
 }
 
+// Without a schedule, serve keeps no file of its own, but one that
+// `confide suggestions` wrote where serve would is rewritten after an erasure.
+TEST_F(RecommendationsTest, AnErasureRewritesAFileLeftThereWithoutASchedule) {
+  config_.suggestions.interval_hours = 1;
+  config_.suggestions.out_dir = (root_ / "out").string();
+  fs::create_directories(root_ / "out");
+  ServerOptions options;
+  options.schedule_hour = std::chrono::milliseconds(200);
+  Start(options);
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  WaitUntil([&] { return Exported("us").find(R"("customer_id":"fan-3")") != std::string::npos; });
+  config_.suggestions.interval_hours = 0;
+  Start(ServerOptions());
+  fs::remove(root_ / "out" / "suggestions-eu.ndjson");
+  ASSERT_NE(Exported("us").find(R"("customer_id":"fan-3")"), std::string::npos);
+  ASSERT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
+  std::string exported;
+  WaitUntil([&] {
+    exported = Exported("us");
+    return exported.find(R"("customer_id":"fan-3")") == std::string::npos;
+  });
+  EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
+  EXPECT_FALSE(fs::exists(root_ / "out" / "suggestions-eu.ndjson")) << "the erasure rewrote only its own region's file";
+}
+
 TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {
   std::string trained = Train("us");  // opt_out: granted until refused
   ASSERT_NE(trained.find(R"("state":"succeeded")"), std::string::npos) << trained;

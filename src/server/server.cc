@@ -16,6 +16,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <chrono>
+#include <filesystem>
 #include <csignal>
 #include <cstdint>
 #include <optional>
@@ -85,6 +86,9 @@ struct ServerState {
   // runs: then they wait for it (one export at a time writes the files).
   void StartExport();
   void ExportRegion(const std::string& id);
+  std::string SuggestionsFile(std::string_view region) const {
+    return config.suggestions.out_dir + "/suggestions-" + std::string(region) + ".ndjson";
+  }
 
   Config config;
   ServerOptions options;
@@ -206,7 +210,12 @@ void ServerState::ScheduleSuggestions() {
 }
 
 void ServerState::ExportSuggestionsSoon(std::string_view region) {
-  if (config.suggestions.interval_hours == 0 || stopping) return;  // no file is kept
+  if (config.suggestions.out_dir.empty() || stopping) return;
+  // Without a schedule, a file is there only if `confide suggestions` wrote one.
+  std::error_code ec;
+  if (config.suggestions.interval_hours == 0 &&
+      !std::filesystem::exists(SuggestionsFile(region), ec))
+    return;
   absl::MutexLock lock(&export_mu);
   export_pending.insert(std::string(region));
   ArmExportTimerLocked();
@@ -248,7 +257,7 @@ void ServerState::ExportRegion(const std::string& id) {
   if (cell == cells.end()) return;
   auto region = models.find(id);
   std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
-  std::string path = config.suggestions.out_dir + "/suggestions-" + id + ".ndjson";
+  const std::string path = SuggestionsFile(id);
   auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
   metrics.CountSuggestionsExport(id);
   if (report.ok()) {
@@ -327,7 +336,9 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   auto impl = std::make_unique<Impl>(config, options);
   for (const std::string& id : config.hosted_regions) {
     const RegionConfig* region = config.FindRegion(id);
-    auto cell = Cell::Open(*region, config.data_dir, config.KeyDir(), options.cell);
+    Cell::Options cell_options = options.cell;
+    if (!cell_options.retention) cell_options.retention = config.retention;
+    auto cell = Cell::Open(*region, config.data_dir, config.KeyDir(), cell_options);
     if (!cell.ok())
       return Status(cell.status().code(), "region " + id + ": " + cell.status().message(),
                     cell.status().field());

@@ -54,6 +54,9 @@ class ServerTest : public ::testing::Test {
     // Route tests send events without consent first; what an opt-in region
     // keeps without a grant has tests of its own (collection_routes_test.cc).
     config_.regions[0].collect_without_grant = Collection::kAll;
+    // Route tests send events of 2024; refusing events older than the
+    // retention has a test of its own (event_ingest_test.cc).
+    config_.retention.browsing_days = config_.retention.purchases_days = config_.retention.location_days = 0;
     config_.data_dir = (root_ / "data").string();
     config_.listen = "127.0.0.1:0";
     config_.threads = 2;
