@@ -20,6 +20,7 @@ void WipeRegionKeys(RegionKeys& keys) {
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   Wipe(keys.kek);
   Wipe(keys.pseudonym_key);
+  Wipe(keys.file_key);
 }
 
 Cell::Impl::~Impl() {
@@ -181,13 +182,20 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
+  // Fresh keys could open none of the data keys already stored; the newest
+  // tells a region of an earlier release whose KEK derives from the root in
+  // the environment (crypto/region_keys.h).
   bool holds_data_keys = false;
-  CONFIDE_RETURN_IF_ERROR(impl->store->ScanRange(Family::kDataKeys, "", "", [&](std::string_view, std::string_view) {
+  WrappedDataKey newest;
+  CONFIDE_RETURN_IF_ERROR(impl->store->ScanRange(Family::kDataKeys, "", "", [&](std::string_view k, std::string_view v) {
     holds_data_keys = true;
-    return false;
+    if (v.size() >= 4 && (newest.wrapped.empty() || GetFixed32BE(v) > GetFixed32BE(newest.wrapped))) {
+      newest.owner.assign(k);
+      newest.wrapped.assign(v);
+    }
+    return true;
   }));
-  // Fresh keys could open none of the data keys already stored.
-  auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys);
+  auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/!holds_data_keys, newest);
   if (!keys.ok()) return keys.status();
   // Copied into impl below; this copy goes whichever way Open returns.
   struct WipeOnReturn {
@@ -219,7 +227,9 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     CONFIDE_RETURN_IF_ERROR(impl->LoadErasureMarkers());
     auto due = impl->store->Get(Family::kMeta, kRekeyDueKey);
     if (!due.ok()) return due.status();
-    impl->rekey_due = impl->rekey_due || due->has_value();
+    // A KEK derived from the root is retired by the first rotation, which
+    // is due for it as for an erasure.
+    impl->rekey_due = impl->rekey_due || due->has_value() || impl->keys.derived_kek_version != 0;
   }
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }

@@ -354,14 +354,15 @@ class Cell {
   // True from an erasure until a KEK rotation that began after it has
   // finished (the state is stored: a restart keeps it). Until then a copy
   // of the region directory taken before the erasure still opens the
-  // erased shopper with the current key file; after it, the copy's data
-  // keys are all wrapped under destroyed KEKs, and none opens. Keys from
-  // the environment do not rotate (crypto/region_keys.h): for them it
-  // stays true.
+  // erased shopper with the current key file (or sealed KEK file, for keys
+  // from the environment); after it, the copy's data keys are all wrapped
+  // under destroyed KEKs, and none opens. True as well while the region
+  // holds a KEK derived from the root in the environment (a region of an
+  // earlier release, crypto/region_keys.h), until a rotation retires it.
   bool rekey_due() const;
   // If rekey_due, rotates (RotateKeys) and audits the rotation under
   // `actor` as the key id; nullopt when none was due. Errors: RotateKeys'
-  // (kFailedPrecondition for keys from the environment), or the audit log's.
+  // (the key file's or sealed file's), or the audit log's.
   Result<std::optional<KeyRotation>> RekeyIfDue(std::string_view actor);
 
   Catalog& catalog();

@@ -116,19 +116,84 @@ TEST_F(ErasureCopiesTest, TheRekeyIsDueUntilARotationBegunAfterTheLastErasureEnd
   EXPECT_TRUE(cell_->rekey_due());
 }
 
-// A region key from the environment derives its KEK, which cannot be
-// destroyed: the rekey stays due, and says why.
-TEST_F(ErasureCopiesTest, KeysFromTheEnvironmentLeaveTheRekeyDue) {
+// A region whose root is in the environment keeps its KEKs in a file
+// sealed under a key derived from the root (crypto/region_keys.h): they
+// rotate, and a copy made before an erasure opens with the current
+// environment and key directory no more, nor with the root alone.
+class EnvironmentRootTest : public ErasureCopiesTest {
+ protected:
+  void SetUp() override {
+    ::setenv("CONFIDE_REGION_KEY_EU", root_hex_.c_str(), 1);
+    ErasureCopiesTest::SetUp();
+  }
+  void TearDown() override { ::unsetenv("CONFIDE_REGION_KEY_EU"); }
+  const std::string root_hex_ = std::string(62, 'c') + "0e";
+};
+
+TEST_F(EnvironmentRootTest, ACopyMadeBeforeAnErasureCannotOpenTheShopperAfterTheRekey) {
+  ASSERT_TRUE(cell_->Ingest(Purchases("C-GONE", 3)).ok());
+  ASSERT_TRUE(cell_->Ingest(Purchases("C-KEPT", 2)).ok());
+  EXPECT_FALSE(cell_->rekey_due()) << "a new region's KEK is random";
   cell_.reset();
-  fs::remove_all(scratch_ / "data");
-  ::setenv("CONFIDE_REGION_KEY_EU", std::string(64, 'c').c_str(), 1);
+  Copy("closed", /*with_keys=*/true);
   Open();
-  ASSERT_TRUE(cell_->Ingest(Purchases("C-ENV", 1)).ok());
-  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "C-ENV").ok());
-  auto rotation = cell_->RotateKeys();
-  ::unsetenv("CONFIDE_REGION_KEY_EU");
-  EXPECT_EQ(rotation.status().code(), Code::kFailedPrecondition);
+  auto receipt = cell_->Erase(IdKind::kCustomer, "C-GONE");
+  ASSERT_TRUE(receipt.ok() && receipt->found);
   EXPECT_TRUE(cell_->rekey_due());
+  const std::string keys = scratch_ / "keys";
+  EXPECT_EQ(EventsInCopy("closed", keys, "C-GONE"), 3) << "the bound: until the rekey, a copy still opens";
+
+  auto rotation = cell_->RotateKeys();
+  ASSERT_TRUE(rotation.ok()) << rotation.status().ToString();
+  EXPECT_EQ(rotation->new_version, 2u);
+  EXPECT_FALSE(cell_->rekey_due());
+  EXPECT_EQ(EventsInCopy("closed", keys, "C-GONE"), -1) << "the KEK that wrapped the copy's keys is destroyed";
+  EXPECT_EQ(EventsInCopy("closed", keys, "C-KEPT"), -1);
+  EXPECT_EQ(EventsInCopy("closed", scratch_ / "root-only", "C-GONE"), -1) << "the root alone opens no copy";
+  EXPECT_FALSE(fs::exists(scratch_ / "root-only/eu.keks")) << "nor makes up a KEK file for it";
+  Open();
+  EXPECT_EQ(Events("C-KEPT"), 2);
+  EXPECT_EQ(Events("C-GONE"), -1);
+  EXPECT_FALSE(cell_->rekey_due());
+  // As for a key file: the sealed file copied with a backup opens it.
+  EXPECT_EQ(EventsInCopy("closed", scratch_ / "closed/keys", "C-GONE"), 3);
+}
+
+// A region of an earlier release, its root in the environment: its data
+// keys are wrapped under KEK 1 derived from the root. The first start keeps
+// that KEK (in the sealed file) and makes a rotation due; the rotation
+// retires it. A copy made before that rotation then opens with the current
+// keys no more, but still with the root alone: the standing exception.
+TEST_F(EnvironmentRootTest, AnEarlierReleasesDerivedKekIsRetiredByTheFirstRotation) {
+  cell_.reset();
+  ::unsetenv("CONFIDE_REGION_KEY_EU");
+  fs::remove_all(scratch_ / "data");
+  fs::remove(scratch_ / "keys/eu.keks");  // that release kept no KEK file
+  {
+    std::ofstream file(scratch_ / "keys/eu.key", std::ios::trunc);  // derives as the environment's root does
+    file << root_hex_ << "\n";
+  }
+  fs::permissions(scratch_ / "keys/eu.key", fs::perms::owner_read | fs::perms::owner_write,
+                  fs::perm_options::replace);
+  Open();
+  ASSERT_TRUE(cell_->Ingest(Purchases("C-OLD", 2)).ok());
+  ASSERT_TRUE(cell_->Ingest(Purchases("C-GONE", 1)).ok());
+  cell_.reset();
+  fs::remove(scratch_ / "keys/eu.key");
+  ::setenv("CONFIDE_REGION_KEY_EU", root_hex_.c_str(), 1);
+  Copy("before");
+  Open();
+  EXPECT_EQ(Events("C-OLD"), 2) << "the derived KEK still opens the data keys";
+  EXPECT_TRUE(fs::exists(scratch_ / "keys/eu.keks"));
+  EXPECT_TRUE(cell_->rekey_due()) << "the derived KEK is to be retired";
+  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "C-GONE").ok());
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+  EXPECT_FALSE(cell_->rekey_due());
+  Open();
+  EXPECT_FALSE(cell_->rekey_due()) << "no derived KEK is held any more";
+  EXPECT_EQ(Events("C-OLD"), 2);
+  EXPECT_EQ(EventsInCopy("before", scratch_ / "keys", "C-GONE"), -1);
+  EXPECT_EQ(EventsInCopy("before", scratch_ / "root-only", "C-GONE"), 1) << "the root still derives KEK 1";
 }
 
 // A key file of an earlier release holds a root from which KEK version 1

@@ -326,6 +326,44 @@ TEST_F(CliTest, DsarExportThenErase) {
                                                                       << audit.str();
 }
 
+// With the region key in the environment the erase command rotates as it
+// does with a key file: the KEKs are random, in <key_dir>/eu.keks sealed
+// under a key derived from that root, so a copy made before the erasure
+// opens with the current keys and environment no more.
+TEST_F(CliTest, DsarEraseRotatesARegionKeyFromTheEnvironment) {
+  struct EnvironmentRoot {
+    EnvironmentRoot() { ::setenv("CONFIDE_REGION_KEY_EU", std::string(64, 'e').c_str(), 1); }
+    ~EnvironmentRoot() { ::unsetenv("CONFIDE_REGION_KEY_EU"); }
+  } root;
+  const std::string data = dir_ / "data";
+  const std::string file = dir_ / "events.csv";
+  std::ofstream(file) << "event_id,type,timestamp,customer_id,channel,product_id,order_id\n"
+                         "e1,purchase,2025-01-01T10:00:00Z,cli-shopper-9,web,P1,O1\n";
+  Output imported;
+  ASSERT_TRUE(Import(data, "events", file, imported).ok());
+  EXPECT_TRUE(fs::exists(data + "/keys/eu.keks"));
+  EXPECT_FALSE(fs::exists(data + "/keys/eu.key")) << "the root stays in the environment";
+  fs::create_directories(dir_ / "copy");
+  fs::copy(data + "/eu", dir_ / "copy/eu", fs::copy_options::recursive);
+  DsarFlags dsar;
+  dsar.config = DataDir(data);
+  dsar.region = "eu";
+  dsar.id = "cli-shopper-9";
+  Output erased;
+  Status r = RunDsarErase(dsar, erased.file());
+  ASSERT_TRUE(r.ok()) << r.message();
+  EXPECT_NE(erased.str().find("\"erased\":true"), std::string::npos) << erased.str();
+  auto copy = Cell::Open(RegionConfig{"eu", LegalBasis::kOptIn, "EUR", ""}, dir_ / "copy", data + "/keys");
+  EXPECT_FALSE(copy.ok()) << "the erase command rotated the KEK: the copy opens with the current keys no more";
+  KeysRotateFlags rotate;
+  rotate.config = DataDir(data);
+  rotate.region = "eu";
+  Output rotated;
+  Status k = RunKeysRotate(rotate, rotated.file());
+  ASSERT_TRUE(k.ok()) << k.message();
+  EXPECT_EQ(rotated.str().rfind("eu: key version 2 -> 3", 0), 0u) << "the erasure rotated 1 -> 2: " << rotated.str();
+}
+
 // The offline export is the document the HTTP route gives (one function
 // builds both): a summary, events in time order across linked ids with
 // the catalog's names, retention from the configuration, derived data.

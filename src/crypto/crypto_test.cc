@@ -283,7 +283,7 @@ TEST_F(CryptoTest, KekRotationKeepsBothKeysUntilRetired) {
   auto env = LoadOrCreateRegionKeys(dir_.string(), "apac");
   ::unsetenv("CONFIDE_REGION_KEY_APAC");
   ASSERT_TRUE(env.ok());
-  EXPECT_EQ(AddRegionKek(*env).status().code(), Code::kFailedPrecondition);
+  EXPECT_TRUE(AddRegionKek(*env).ok()) << "keys from the environment rotate too (sealed_keks_test.cc)";
 }
 
 // A retired KEK must be gone for good: nothing left in the key file may

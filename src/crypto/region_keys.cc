@@ -9,14 +9,11 @@
 #include <cstring>
 
 #include "core/bytes.h"
+#include "crypto/sealed_keks.h"
 #include "crypto/secret_file.h"
 
 namespace confide {
 namespace {
-
-constexpr char kEnvKeysDoNotRotate[] =
-    "the region key comes from the environment: a KEK derived from it cannot be destroyed, so it does not "
-    "rotate (use a key file)";
 
 Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
   auto raw = HexDecode(text);
@@ -34,7 +31,7 @@ Result<Key256> ParseHexKey(std::string_view text, const std::string& where) {
 // version 1) derive; the first rewrite replaces it (FormatKeyFile).
 struct KeyFile {
   Key256 pseudonym{};
-  std::vector<std::pair<uint32_t, Key256>> keks;
+  KekList keks;
   Key256 legacy_root{};
   ~KeyFile() {
     Wipe(pseudonym);
@@ -107,12 +104,91 @@ Status ReadKeyFile(const std::string& path, KeyFile& file) {
 
 // Never writes a root: a KEK derivable from something kept would outlive
 // its retirement.
-std::string FormatKeyFile(const Key256& pseudonym, const std::vector<std::pair<uint32_t, Key256>>& keks) {
+std::string FormatKeyFile(const Key256& pseudonym, const KekList& keks) {
   std::string body =
       "# Confide region keys. Keep them secret; losing them makes the region's data unreadable.\n"
       "pseudonym " + HexKey(pseudonym) + "\n";
   for (const auto& [version, kek] : keks) body += "kek " + std::to_string(version) + " " + HexKey(kek) + "\n";
   return body;
+}
+
+// The file `keys` came from, read again: the key file, or the sealed KEK
+// file of keys from the environment (the pseudonym key is then not in it).
+Status ReadKeks(const RegionKeys& keys, KeyFile& file) {
+  if (keys.sealed_file.empty()) {
+    if (keys.source == "env")
+      return Status(Code::kFailedPrecondition, "keys derived from a root hold no file to rotate their KEK in");
+    return ReadKeyFile(keys.source, file);
+  }
+  file.pseudonym = keys.pseudonym_key;
+  return ReadSealedKeks(keys.sealed_file, keys.file_key, file.keks);
+}
+
+Status WriteKeks(const RegionKeys& keys, const Key256& pseudonym, const KekList& keks) {
+  if (keys.sealed_file.empty()) return WriteSecretFile(keys.source, FormatKeyFile(pseudonym, keks));
+  return WriteSealedKeks(keys.sealed_file, keys.file_key, keks);
+}
+
+// The version of the KEK in `keks` that `root` derives, or 0.
+uint32_t DerivedKekVersion(const Key256& root, const KekList& keks) {
+  uint32_t found = 0;
+  for (const auto& [version, kek] : keks) {
+    RegionKeys derived = DeriveRegionKeys(root, version);
+    if (sodium_memcmp(derived.kek.data(), kek.data(), kek.size()) == 0) found = version;
+    Wipe(derived.kek);
+    Wipe(derived.pseudonym_key);
+  }
+  return found;
+}
+
+// Whether `held` is wrapped under the KEK `derived` holds.
+bool WrappedUnder(const RegionKeys& derived, const WrappedDataKey& held) {
+  if (held.wrapped.empty()) return false;
+  auto dek = UnwrapDataKey(derived, held.wrapped, held.owner);
+  if (!dek.ok()) return false;
+  Wipe(*dek);
+  return true;
+}
+
+// Keys from the environment's root: the pseudonym key derived, the KEKs
+// from the sealed file (LoadOrCreateRegionKeys).
+Result<RegionKeys> LoadEnvRegionKeys(const Key256& root, const std::string& key_dir, const std::string& region,
+                                     bool create_if_missing, const WrappedDataKey& newest_held) {
+  const std::string path = key_dir + "/" + region + ".keks";
+  RegionKeys derived = DeriveRegionKeys(root, 1);
+  struct WipeOnReturn {
+    RegionKeys& keys;
+    ~WipeOnReturn() {
+      Wipe(keys.kek);
+      Wipe(keys.pseudonym_key);
+      Wipe(keys.file_key);
+    }
+  } wipe_derived{derived};
+  derived.file_key = DeriveKekFileKey(root);
+  KeyFile file;
+  file.pseudonym = derived.pseudonym_key;
+  Status read = ReadSealedKeks(path, derived.file_key, file.keks);
+  if (read.code() == Code::kNotFound) {
+    if (create_if_missing) {
+      file.keks.emplace_back(1, RandomKey());  // random: a rotation can destroy it
+    } else if (WrappedUnder(derived, newest_held)) {
+      // A region of an earlier release: its data keys are wrapped under KEK
+      // 1 derived from the root, kept until the first rotation retires it.
+      file.keks.emplace_back(1, derived.kek);
+    } else {
+      return Status(Code::kFailedPrecondition,
+                    path + ": missing, but the region's database holds data keys wrapped by the KEKs it held: "
+                           "restore this file (the region key in the environment alone cannot open them)");
+    }
+    read = WriteSealedKeks(path, derived.file_key, file.keks);
+  }
+  if (!read.ok()) return read;
+  RegionKeys keys = KeysFrom(file);
+  keys.source = "env";
+  keys.sealed_file = path;
+  keys.file_key = derived.file_key;
+  keys.derived_kek_version = DerivedKekVersion(root, file.keks);
+  return keys;
 }
 
 }  // namespace
@@ -126,13 +202,12 @@ RegionKeys DeriveRegionKeys(const Key256& root, uint32_t kek_version) {
 }
 
 Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std::string& region,
-                                          bool create_if_missing) {
+                                          bool create_if_missing, const WrappedDataKey& newest_held) {
   std::string env = SecretEnvName("CONFIDE_REGION_KEY_", region);
   if (const char* v = std::getenv(env.c_str())) {
     auto root = ParseHexKey(v, "environment variable " + env);
     if (!root.ok()) return root.status();
-    RegionKeys keys = DeriveRegionKeys(*root, 1);
-    keys.source = "env";
+    auto keys = LoadEnvRegionKeys(*root, key_dir, region, create_if_missing, newest_held);
     Wipe(*root);
     return keys;
   }
@@ -158,28 +233,31 @@ Result<RegionKeys> LoadOrCreateRegionKeys(const std::string& key_dir, const std:
 }
 
 Result<RegionKeys> AddRegionKek(const RegionKeys& keys) {
-  if (keys.source == "env")
-    return Status(Code::kFailedPrecondition, kEnvKeysDoNotRotate);
   KeyFile file;
-  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
+  CONFIDE_RETURN_IF_ERROR(ReadKeks(keys, file));
   uint32_t next = keys.kek_version + 1;
   Key256 fresh = RandomKey();
   file.keks.emplace_back(next, fresh);
-  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.pseudonym, file.keks)));
+  Wipe(fresh);
+  CONFIDE_RETURN_IF_ERROR(WriteKeks(keys, file.pseudonym, file.keks));
   RegionKeys rotated = KeysFrom(file);
   rotated.source = keys.source;
-  Wipe(fresh);
+  rotated.sealed_file = keys.sealed_file;
+  rotated.file_key = keys.file_key;
+  rotated.derived_kek_version = keys.derived_kek_version;  // retired, still held
   return rotated;
 }
 
 Status RetireRegionKeks(RegionKeys& keys) {
-  if (keys.source == "env")
-    return Status(Code::kFailedPrecondition, kEnvKeysDoNotRotate);
   KeyFile file;
-  CONFIDE_RETURN_IF_ERROR(ReadKeyFile(keys.source, file));
-  CONFIDE_RETURN_IF_ERROR(WriteSecretFile(keys.source, FormatKeyFile(file.pseudonym, {{keys.kek_version, keys.kek}})));
+  CONFIDE_RETURN_IF_ERROR(ReadKeks(keys, file));
+  KekList current{{keys.kek_version, keys.kek}};
+  Status written = WriteKeks(keys, file.pseudonym, current);
+  Wipe(current.front().second);
+  CONFIDE_RETURN_IF_ERROR(written);
   for (auto& [version, kek] : keys.retired_keks) Wipe(kek);
   keys.retired_keks.clear();
+  if (keys.derived_kek_version != keys.kek_version) keys.derived_kek_version = 0;
   return {};
 }
 
