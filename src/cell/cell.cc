@@ -221,6 +221,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     if (!due.ok()) return due.status();
     impl->rekey_due = impl->rekey_due || due->has_value();
   }
+  CONFIDE_RETURN_IF_ERROR(impl->MigrateLegacyNotices());  // erasure_notices.cc
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
 
