@@ -231,6 +231,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     // is due for it as for an erasure.
     impl->rekey_due = impl->rekey_due || due->has_value() || impl->keys.derived_kek_version != 0;
   }
+  CONFIDE_RETURN_IF_ERROR(impl->MigrateLegacyNotices());  // erasure_notices.cc
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
 

@@ -267,9 +267,12 @@ class Cell {
 
   // Erasure notices (erasure_notices.cc). Erase queues, in its own atomic
   // write, one notice per URL any delivery of the group went to, holding
-  // the ids that recipient was given; it is sealed under a key derived
-  // from the region's pseudonym key and lives until dropped. The sender
+  // the ids that recipient was given; it is sealed under a random key of
+  // its own, wrapped under the region KEK (re-wrapped by every rotation,
+  // like the shoppers' data keys), and lives until dropped. The sender
   // (journeys/erasure_notices.h) delivers, reschedules and drops them.
+  // Notices of an earlier release are moved under keys of their own when
+  // the region opens.
   struct ErasureNotice {
     std::string id;          // 32 hex characters; the Idempotency-Key
     std::string url;         // where to post it
@@ -280,11 +283,17 @@ class Cell {
     Micros next_attempt = 0;
     uint32_t passes = 0;     // delivery passes that failed so far
   };
-  // The oldest `limit` queued notices. Unreadable ones are an error.
+  // The oldest `limit` queued notices. Unreadable ones are an error (a
+  // copy of the region opened after the rotation that followed its copying
+  // opens none: kFailedPrecondition). Wipe the bodies when done.
   Result<std::vector<ErasureNotice>> QueuedNotices(size_t limit);
-  // Rewrites a queued notice's next_attempt and passes (synced).
+  // Rewrites a queued notice's next_attempt and passes (synced), apart from
+  // its sealed body, which is never rewritten. kNotFound once dropped.
   Status RescheduleNotice(const ErasureNotice& notice);
-  // Deletes a notice (delivered, or given up), synced.
+  // Deletes a notice (delivered, or given up) with its key, and marks a
+  // KEK rotation due (rekey_due), in one synced write: copies of the
+  // notice left in the store's files, or in copies of the region, open no
+  // more once that rotation has run. Deleting an absent notice is no error.
   Status DropNotice(std::string_view id);
   // The Confide-Signature value of `body` sent at `unix_seconds`, under
   // the region's webhook secret (crypto/webhook_secret.h).
@@ -340,19 +349,21 @@ class Cell {
 
   // Rotates the region's key-encryption key while serving: a new KEK is
   // written beside the old one, every shopper's data key is re-wrapped
-  // under it in chunks of 2,000 (requests wait for one chunk at most), then
-  // the old KEK is destroyed (crypto/region_keys.h).
+  // under it in chunks of 2,000 (requests wait for one chunk at most), so
+  // is every queued erasure notice's key (the sender waits), then the old
+  // KEK is destroyed (crypto/region_keys.h).
   struct KeyRotation {
     uint32_t old_version = 0;
     uint32_t new_version = 0;
-    uint64_t rewrapped = 0;
+    uint64_t rewrapped = 0;  // data keys: shoppers' and queued notices'
   };
   // One rotation at a time (a second waits). A rotation that began after
   // the last erasure clears rekey_due.
   Result<KeyRotation> RotateKeys();
 
-  // True from an erasure until a KEK rotation that began after it has
-  // finished (the state is stored: a restart keeps it). Until then a copy
+  // True from an erasure (or the deletion of an erasure notice) until a
+  // KEK rotation that began after it has finished (the state is stored: a
+  // restart keeps it). Until then a copy
   // of the region directory taken before the erasure still opens the
   // erased shopper with the current key file (or sealed KEK file, for keys
   // from the environment); after it, the copy's data keys are all wrapped

@@ -11,7 +11,11 @@
 #include <future>
 #include <thread>
 
+#include <sodium.h>
+
 #include "cell/cell.h"
+#include "core/bytes.h"
+#include "crypto/region_keys.h"
 #include "privacy/data_subject.h"
 #include "privacy/retention.h"
 #include "core/scratch_dir.h"
@@ -50,6 +54,24 @@ class CellFaultTest : public ::testing::Test {
     Open();
   }
   std::string dir(const char* name) const { return (scratch_.path() / name).string(); }
+
+  // A shopper sent an offer at a webhook, then erased: one notice queued.
+  void QueueNotice(const std::string& customer) {
+    ASSERT_TRUE(cell_->Ingest({Purchase(customer + "-1", customer)}).ok());
+    auto recorded = cell_->RecordDeliveries(
+        {{"a.example/hook", "http://a.example/hook", "cart_recovery_offer", "k", IdKind::kCustomer, customer, NowMicros()}});
+    ASSERT_TRUE(recorded.ok() && (*recorded)[0]);
+    ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, customer).ok());
+  }
+  // The queued notices' bodies; fails the test if they do not open.
+  std::vector<std::string> NoticeBodies() {
+    auto queued = cell_->QueuedNotices(10);
+    EXPECT_TRUE(queued.ok()) << queued.status().ToString();
+    std::vector<std::string> bodies;
+    if (queued.ok())
+      for (const auto& n : *queued) bodies.push_back(n.body);
+    return bodies;
+  }
 
   // Events held for the customer, read through every path; -1 when unknown.
   int64_t EventsOf(const std::string& customer) {
@@ -327,6 +349,111 @@ TEST_F(CellFaultTest, AMissingKeyFileIsAnErrorNeverAFreshKey) {
   struct stat st;
   ASSERT_EQ(::stat((dir("data") + "/eu").c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0700u) << "the region's directory is private";
+}
+
+// Deleting a delivered notice and marking the rotation that shuts its
+// lingering copies due are one write: cut, the notice is still queued (and
+// is sent again), or it is gone and the rotation is due.
+TEST_F(CellFaultTest, ANoticeDeletionCutAtAnyStepKeepsTheNoticeOrLeavesTheRekeyDue) {
+  Open();
+  QueueNotice("N");
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+  const std::string id = (*cell_->QueuedNotices(10))[0].id;
+  faults_->ApplyThenFailStep(1);
+  EXPECT_FALSE(cell_->DropNotice(id).ok());
+  Crash();
+  EXPECT_TRUE(NoticeBodies().empty()) << "landed, reported failed";
+  EXPECT_TRUE(cell_->rekey_due()) << "with the notice";
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+
+  QueueNotice("O");
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+  const std::string other = (*cell_->QueuedNotices(10))[0].id;
+  for (uint64_t step = 1;; ++step) {
+    faults_->FailStepsFrom(step);
+    const bool dropped = cell_->DropNotice(other).ok();
+    Crash();
+    EXPECT_EQ(NoticeBodies().size(), dropped ? 0u : 1u) << "step " << step;
+    EXPECT_EQ(cell_->rekey_due(), dropped) << "step " << step;
+    if (dropped) break;
+    ASSERT_LT(step, 5u);
+  }
+}
+
+// A rotation re-wraps the queued notices' keys between re-wrapping the data
+// keys and destroying the old KEK: cut at any step, every notice still
+// opens; once one completes, a copy made before it opens the notice no more.
+TEST_F(CellFaultTest, ARotationCutAtAnyStepLeavesEveryQueuedNoticeReadable) {
+  Open();
+  QueueNotice("N");
+  cell_.reset();
+  std::filesystem::copy(dir("data"), dir("copy"), std::filesystem::copy_options::recursive);
+  Open();
+  for (uint64_t step = 1;; ++step) {
+    faults_->FailStepsFrom(step);
+    const bool rotated = cell_->RotateKeys().ok();
+    Crash();
+    auto bodies = NoticeBodies();
+    ASSERT_EQ(bodies.size(), 1u) << "step " << step;
+    EXPECT_NE(bodies[0].find(R"("customer_id":"N")"), std::string::npos) << "step " << step;
+    EXPECT_EQ(cell_->rekey_due(), !rotated) << "step " << step;
+    if (rotated) break;
+    ASSERT_LT(step, 10u);
+  }
+  auto copy = Cell::Open(RegionConfig{"eu", LegalBasis::kOptOut, "EUR", ""}, dir("copy"), dir("keys"));
+  ASSERT_TRUE(copy.ok()) << "it holds no data key: " << copy.status().ToString();
+  EXPECT_FALSE((*copy)->QueuedNotices(10).ok()) << "its notice's key is wrapped under a destroyed KEK";
+}
+
+// A notice of an earlier release (one row under a key derived from the
+// pseudonym key) is moved under a key of its own at open, in one write: an
+// open cut at any step leaves it once, readable, in either form.
+TEST_F(CellFaultTest, MovingAnEarlierReleasesNoticeCutAtAnyStepLeavesItOnce) {
+  Open();
+  cell_.reset();
+  auto keys = LoadOrCreateRegionKeys(dir("keys"), "eu");
+  ASSERT_TRUE(keys.ok());
+  Key256 legacy;
+  crypto_kdf_derive_from_key(legacy.data(), legacy.size(), 1, "cfnotice", keys->pseudonym_key.data());
+  std::string row;
+  PutFixed64BE(row, OrderedInt64(NowMicros()));
+  row += "87654321";
+  std::string plain(1, '\x01');
+  PutFixed64BE(plain, OrderedInt64(NowMicros()));
+  PutFixed32BE(plain, 0);
+  for (std::string_view s : {"http://a.example/hook", "a.example/hook", "subject", R"({"ids":[{"customer_id":"L"}]})"})
+    PutLengthPrefixed(plain, s);
+  {
+    auto store = RocksDbStoreFactory()(dir("data") + "/eu");
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    WriteBatch batch;
+    batch.Put(Family::kNotices, row, Seal(legacy, plain, row));
+    ASSERT_TRUE((*store)->Write(batch).ok());
+  }
+  std::filesystem::copy(dir("data"), dir("before"), std::filesystem::copy_options::recursive);
+  Cell::Options options;
+  options.open_store = FaultyStoreFactory(RocksDbStoreFactory(), faults_);
+  for (uint64_t step = 1;; ++step) {
+    std::filesystem::remove_all(dir("data"));  // as before the first open
+    std::filesystem::copy(dir("before"), dir("data"), std::filesystem::copy_options::recursive);
+    faults_->Heal();
+    faults_->FailStepsFrom(step);
+    const bool opened = Cell::Open(RegionConfig{"eu", LegalBasis::kOptOut, "EUR", ""}, dir("data"), dir("keys"), options).ok();
+    Crash();
+    auto bodies = NoticeBodies();
+    ASSERT_EQ(bodies.size(), 1u) << "step " << step;
+    EXPECT_EQ(bodies[0], R"({"ids":[{"customer_id":"L"}]})") << "step " << step;
+    if (opened) break;
+    cell_.reset();
+    ASSERT_LT(step, 20u);
+  }
+  ASSERT_TRUE(cell_->store()
+                  .ScanPrefix(Family::kNotices, "",
+                              [&](std::string_view k, std::string_view) {
+                                EXPECT_NE(k, row) << "the row of the earlier release is gone";
+                                return true;
+                              })
+                  .ok());
 }
 
 TEST_F(CellFaultTest, FailedReadsAreErrorsNeverEmptyAnswers) {

@@ -10,6 +10,9 @@
 //  2. identity_mu: the identity graph, the data keys, the consent ledgers
 //     and the KEK, which change together;
 //  3. bulk_mu, then inflight_mu: leaves, held briefly.
+// notices_mu (the queued erasure notices, erasure_notices.cc: a rotation
+// re-wraps their keys while none is read or deleted) comes after
+// rotation_mu and before identity_mu, never with write_mu.
 #pragma once
 
 #include <absl/base/thread_annotations.h>
@@ -93,15 +96,17 @@ ErasureMarker MarkerOf(const ConsentState& state, Micros at);
 // The ledger records that carry a marker's refusals into a new shopper.
 std::vector<ConsentRecord> RefusalsKept(const ErasureMarker& marker);
 
-// deliveries.cc, erasure_notices.cc: the key sealing queued erasure
-// notices (derived from the pseudonym key, which never rotates, so a KEK
-// rotation leaves the queue readable) and the webhook signing secret
-// (crypto/webhook_secret.h). Set at open, immutable after; wiped with the cell.
+// deliveries.cc, erasure_notices.cc: the webhook signing secret
+// (crypto/webhook_secret.h), and the key that sealed the erasure notices
+// of earlier releases (derived from the pseudonym key, which never
+// rotates), kept only until Cell::Open has moved them under keys of their
+// own (MigrateLegacyNotices), then wiped. Set at open, immutable after;
+// wiped with the cell.
 struct DownstreamKeys {
-  Key256 notice{};
+  Key256 legacy_notice{};
   Key256 webhook{};
   ~DownstreamKeys() {
-    Wipe(notice);
+    Wipe(legacy_notice);
     Wipe(webhook);
   }
 };
@@ -128,7 +133,8 @@ struct Cell::Impl {
     return history_shards[std::hash<std::string_view>{}(root) % kHistoryShards];
   }
 
-  absl::Mutex rotation_mu ABSL_ACQUIRED_BEFORE(write_mu);
+  absl::Mutex rotation_mu ABSL_ACQUIRED_BEFORE(write_mu, notices_mu);
+  absl::Mutex notices_mu ABSL_ACQUIRED_BEFORE(identity_mu);
   absl::Mutex write_mu ABSL_ACQUIRED_BEFORE(identity_mu);
 
   // A shopper and its key come into being in one step: they share a lock.
@@ -143,10 +149,11 @@ struct Cell::Impl {
   // Identifiers of erased shoppers, by pseudonym (erasure_markers.cc).
   absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> erased ABSL_GUARDED_BY(identity_mu);
   // Cell::rekey_due: a data key was destroyed since the current KEK was
-  // made. Stored (kRekeyDueKey in the meta family, written in the
-  // erasure's own batch) so that a restart still knows it. `erasures`
-  // counts erasures made since the cell opened: a rotation clears
-  // rekey_due only if none was made after its KEK was.
+  // made (by an erasure, or with a delivered or given-up erasure
+  // notice). Stored (kRekeyDueKey in the meta family, written in the
+  // same batch as the destruction) so that a restart still knows it.
+  // `erasures` counts those destructions since the cell opened: a
+  // rotation clears rekey_due only if none was made after its KEK was.
   bool rekey_due ABSL_GUARDED_BY(identity_mu) = false;
   uint64_t erasures ABSL_GUARDED_BY(identity_mu) = 0;
 
@@ -278,9 +285,19 @@ struct Cell::Impl {
   // they never hold an erasure up.
   Status QueueDownstreamLocked(const std::vector<ShopperKey>& members, std::string_view pseudonym, Micros at,
                                WriteBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
-  // erasure_notices.cc: a queued notice's stored value, sealed under the
-  // notice key with its row key as associated data.
-  std::string SealNotice(const ErasureNotice& notice, std::string_view row_key) const;
+  // erasure_notices.cc. Adds a new notice's rows to `batch`: a fresh
+  // random key wrapped under the current KEK, the notice sealed under it,
+  // its retry state. `id`: 16 bytes, the erasure's time then random.
+  void PutNoticeLocked(const ErasureNotice& notice, std::string_view id, WriteBatch& batch) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // A rotation's step between re-wrapping the data keys and retiring the
+  // old KEKs: re-wraps every queued notice's key under the current KEK in
+  // one synced write; how many. Takes identity_mu.
+  Result<uint64_t> RewrapNoticeKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(notices_mu) ABSL_LOCKS_EXCLUDED(identity_mu);
+  // At open, once the KEK is loaded: moves notices of an earlier release
+  // (one row sealed under the legacy key) to their own keys in one synced
+  // write, then compacts the store so that the old rows leave its files.
+  Status MigrateLegacyNotices() ABSL_LOCKS_EXCLUDED(notices_mu, identity_mu);
 
   // ingest.cc: one Cell::Ingest call, step by step.
   class IngestCall;

@@ -6,7 +6,8 @@
 //  shoppers: holder (16) 'd' time (8, ordered) random (8) -> sealed under
 //    the holder's data key: version, to_kind, time, recipient, url, what,
 //    reference, to_id;
-//  notices: time (8, ordered) random (8) -> sealed under the notice key
+//  notices: time (8, ordered) random (8) then a tag: the notice's own key
+//    wrapped under the KEK, the notice sealed under it, its retry state
 //    (erasure_notices.cc);
 //  erasures: time (8, ordered) pseudonym (16) -> version, then per id:
 //    kind (1), HMAC (32).
@@ -27,7 +28,7 @@ namespace {
 constexpr char kDeliveryTag = 'd';
 constexpr char kDeliveryVersion = 1;
 constexpr char kListingVersion = 1;
-constexpr char kNoticeKdfContext[] = "cfnotice";
+constexpr char kNoticeKdfContext[] = "cfnotice";  // the legacy notice key's
 
 // time (8, ordered) then 8 random bytes: unique, in time order.
 std::string TimeOrderedKey(Micros at) {
@@ -93,8 +94,8 @@ Status Cell::Impl::OpenDownstream(const std::string& key_dir, const Key256& pseu
   if (!secret.ok()) return secret.status();
   downstream.webhook = secret->key;
   Wipe(secret->key);
-  crypto_kdf_derive_from_key(downstream.notice.data(), downstream.notice.size(), 1, kNoticeKdfContext,
-                             pseudonym_key.data());
+  crypto_kdf_derive_from_key(downstream.legacy_notice.data(), downstream.legacy_notice.size(), 1,
+                             kNoticeKdfContext, pseudonym_key.data());
   return {};
 }
 
@@ -186,7 +187,7 @@ Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members,
     notice.subject = HexEncode(pseudonym);
     notice.body = NoticeBody(notice.id, region.id, at, sent);
     notice.queued_at = notice.next_attempt = at;
-    batch.Put(Family::kNotices, key, SealNotice(notice, key));
+    PutNoticeLocked(notice, key, batch);
     Wipe(notice.body);
   }
   for (Delivery& d : deliveries) Wipe(d.to_id);

@@ -43,11 +43,18 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
     CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
     r.rewrapped += batch.size();
   }
+  // The queued erasure notices' keys, likewise. No notice is deleted from
+  // here to the end: one deleted after its key was re-wrapped has it
+  // under the new KEK in the store's files, and must leave the rotation due.
+  absl::MutexLock notices(&m.notices_mu);
+  auto notice_keys = m.RewrapNoticeKeys();
+  if (!notice_keys.ok()) return notice_keys.status();
+  r.rewrapped += *notice_keys;
   absl::MutexLock lock(&m.identity_mu);
   CONFIDE_RETURN_IF_ERROR(RetireRegionKeks(m.keys));
   // Every KEK that wrapped a key destroyed before this rotation began is
-  // gone; an erasure made since may have had its key wrapped under the new
-  // one, and leaves the rotation due.
+  // gone; an erasure made since (or a notice deleted since) may have had
+  // its key wrapped under the new one, and leaves the rotation due.
   if (m.rekey_due && m.erasures == erasures_before) {
     WriteBatch done;
     done.Delete(Family::kMeta, kRekeyDueKey);

@@ -7,7 +7,8 @@
 // A pass posts every due notice with the webhook's retries (attempts and
 // back-off of `webhook`), headers `Idempotency-Key: <notice_id>` and
 // `Confide-Signature: t=<unix>,v1=<hex>` (Cell::SignWebhook, made per
-// attempt). Delivered (2xx): the notice is dropped. Failed: it is due
+// attempt). Delivered (2xx): the notice is dropped (Cell::DropNotice: a
+// KEK rotation is then due). Failed: it is due
 // again after `retry`, doubled after each failed pass up to an hour, and
 // dropped once `give_up` has passed since the erasure. Notices to a URL
 // that failed earlier in the pass wait for the next. Delivered and given-up

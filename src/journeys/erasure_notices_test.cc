@@ -89,5 +89,42 @@ TEST_F(ErasureNoticesTest, NoticesToAUrlThatFailedWaitForTheNextPass) {
   EXPECT_NE(AuditDetails().find("erasure notice delivered, attempts=1 recipient=" + down.url().substr(7)), std::string::npos);
 }
 
+// What a retried and then delivered notice leaves: its sealed body written
+// once (a retry rewrites only the retry state), and a KEK rotation due, so
+// that the rows lingering in the store's files open no more once it has run.
+TEST_F(ErasureNoticesTest, ARetryKeepsTheSealedBodyAndTheDeliveryMakesARotationDue) {
+  Receiver flaky({500});
+  const Micros at = SentThenErased("C-late-0001", flaky.url());
+  ASSERT_TRUE(cell_->RotateKeys().ok());  // the erasure's
+  ASSERT_FALSE(cell_->rekey_due());
+  auto sealed = [&] {
+    std::string value;
+    EXPECT_TRUE(cell_->store()
+                    .ScanPrefix(Family::kNotices, "",
+                                [&](std::string_view k, std::string_view v) {
+                                  if (k.size() == 17 && k.back() == 'n') value = v;
+                                  return true;
+                                })
+                    .ok());
+    return value;
+  };
+  const std::string body = sealed();
+  ASSERT_FALSE(body.empty());
+  auto pass = SendDueNotices(*cell_, policy_, at, stop_);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->rescheduled, 1u);
+  EXPECT_EQ(sealed(), body) << "the retry left the sealed notice as it was";
+  EXPECT_FALSE(cell_->rekey_due());
+
+  pass = SendDueNotices(*cell_, policy_, at + kMicrosPerSecond, stop_);
+  ASSERT_TRUE(pass.ok());
+  EXPECT_EQ(pass->delivered, 1u);
+  ASSERT_EQ(flaky.got().size(), 2u);
+  EXPECT_NE(flaky.got()[1].body.find(R"("customer_id":"C-late-0001")"), std::string::npos);
+  EXPECT_TRUE(cell_->rekey_due()) << "the delivered notice's key is still wrapped, in the files, under the current KEK";
+  ASSERT_TRUE(cell_->RotateKeys().ok());
+  EXPECT_FALSE(cell_->rekey_due());
+}
+
 }  // namespace
 }  // namespace confide

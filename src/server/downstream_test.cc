@@ -156,6 +156,38 @@ TEST_F(DownstreamTest, ANoticeQueuedBeforeARestartIsDelivered) {
   EXPECT_NE(Notices()[0].body.find(R"("customer_id":"q-1")"), std::string::npos);
 }
 
+// A copy of the region directory made after the erasure and before the
+// notice went out (a backup, a snapshot) holds the notice naming the
+// erased ids: once delivered and the keys rotated, it opens no more with
+// the region's key file.
+TEST_F(DownstreamTest, ACopyMadeWhileANoticeWaitedOpensItNoMoreOnceDeliveredAndRotated) {
+  Shopper("c-1", true);
+  Deliver();
+  server_.reset();
+  const std::filesystem::path copy = root_ / "copy";
+  {  // erased while no server runs, then copied
+    auto cell = Cell::Open(*config_.FindRegion("eu"), config_.data_dir, config_.KeyDir());
+    ASSERT_TRUE(cell.ok()) << cell.status().ToString();
+    ASSERT_TRUE((*cell)->Erase(IdKind::kCustomer, "c-1").ok());
+  }
+  std::filesystem::create_directories(copy);
+  std::filesystem::copy(std::filesystem::path(config_.data_dir) / "eu", copy / "eu",
+                        std::filesystem::copy_options::recursive);
+  Start();
+  ASSERT_TRUE(WaitUntil([&] { return !Notices().empty(); }));
+  EXPECT_NE(Notices()[0].body.find(R"("customer_id":"c-1")"), std::string::npos);
+  ASSERT_TRUE(WaitUntil([&] { return Audit().find("erasure notice delivered") != std::string::npos; }));
+  EXPECT_TRUE(server_->cell("eu")->rekey_due());
+  auto r = Send(admin_, "POST", "/v1/eu/keys/rotate");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(server_->cell("eu")->rekey_due());
+
+  auto copied = Cell::Open(*config_.FindRegion("eu"), copy.string(), config_.KeyDir());
+  ASSERT_TRUE(copied.ok()) << "no shopper's data key is left in it: " << copied.status().ToString();
+  auto notices = (*copied)->QueuedNotices(10);
+  EXPECT_FALSE(notices.ok()) << "the copy's notice opened: " << (notices.ok() && !notices->empty() ? (*notices)[0].body : "");
+}
+
 TEST_F(DownstreamTest, TheErasureListGivesMatchValuesPagedBySince) {
   Shopper("l-1", false);
   Shopper("l-2", false);

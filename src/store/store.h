@@ -41,7 +41,7 @@ enum class Family : uint8_t {
   kPrices,     // store- and channel-specific prices and promotions (not personal)
   kStock,      // inventory by product: product + location -> quantity (an index of kInventory)
   kErased,     // erasure markers: identifier pseudonym -> time erased, refusals kept
-  kNotices,    // erasure notices queued for webhook receivers, sealed under the region's notice key
+  kNotices,    // erasure notices queued for webhook receivers, each sealed under a key of its own
   kErasures,   // the erasure list: time erased + pseudonym -> match values of the erased ids
 };
 constexpr size_t kFamilyCount = 16;
