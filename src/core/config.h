@@ -174,6 +174,16 @@ struct DownstreamConfig {
   uint32_t erasure_list_days = 90;       // GET /erasures lists erasures this recent
 };
 
+// Differentially private analytics (docs/analytics.md, [analytics]): each
+// region's privacy budget per calendar month (UTC) in zCDP rho, what a
+// query costs when the caller names no rho, and the month's delta for
+// the queries that select data-derived keys.
+struct AnalyticsConfig {
+  double rho_per_month = 1.0;
+  double default_rho = 0.01;
+  double delta_per_month = 1e-6;
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -194,6 +204,7 @@ struct Config {
   ReplenishmentConfig replenishment;
   SuggestionsConfig suggestions;
   DownstreamConfig downstream;
+  AnalyticsConfig analytics;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;
