@@ -56,7 +56,10 @@ Result<Mechanism> GaussianForRho(u128 l2_squared, int64_t nano_rho) {
   m.sigma2 = Ratio{(*scaled + den - 1) / den, kVarianceDenominator};
   m.cost_nano_rho = nano_rho;
   if (!CheckGaussianVariance(m.sigma2).ok()) {
-    return InvalidArgument("rho", "too small for this query's sensitivity");
+    // Past 2^50 a fraction of 1/1024 is immaterial: whole units, rounded up.
+    const u128 whole = (*scaled / kVarianceDenominator + den - 1) / den;
+    m.sigma2 = Ratio{whole, 1};
+    if (!CheckGaussianVariance(m.sigma2).ok()) return InvalidArgument("rho", "too small for this query's sensitivity");
   }
   return m;
 }

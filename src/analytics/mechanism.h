@@ -21,8 +21,8 @@ namespace confide::analytics {
 
 inline constexpr int64_t kNanoRhoPerRho = 1'000'000'000;
 
-// sigma^2 is rounded up to a multiple of 1/kVarianceDenominator: a little
-// more noise than the cost needs, never less.
+// sigma^2 is rounded up to a multiple of 1/kVarianceDenominator (to a whole
+// number past 2^50): a little more noise than the cost needs, never less.
 inline constexpr uint64_t kVarianceDenominator = 1024;
 
 enum class MechanismKind { kDiscreteGaussian, kDiscreteLaplace };
