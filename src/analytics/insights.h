@@ -55,6 +55,7 @@ class RegionInsights {
 
   Result<Released> Run(QuerySpec spec, Micros now, const std::string& key_id);
   Result<BudgetView> Budget(Micros now) { return ledger_->View(now); }
+  int64_t RemainingNanoRho(Micros now) { return ledger_->RemainingNanoRho(now); }
   int64_t default_nano_rho() const { return default_nano_rho_; }
 
  private:

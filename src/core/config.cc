@@ -13,7 +13,7 @@ namespace confide {
 namespace {
 
 constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar",
-                                       "admin", "identity", "metrics", "marketing"};
+                                       "admin", "identity", "metrics", "marketing", "analytics"};
 
 class Reader {
  public:
@@ -109,8 +109,6 @@ std::optional<Scope> ParseScope(std::string_view name) {
 std::string UnknownScope(std::string_view name) {
   std::string known;
   for (const char* scope : kScopeNames) known += (known.empty() ? "" : ", ") + std::string(scope);
-  if (name == "analytics")
-    return "scope \"analytics\" is not offered: no route reads it yet (scopes: " + known + ")";
   return "unknown scope \"" + std::string(name) + "\" (scopes: " + known + ")";
 }
 

@@ -33,8 +33,11 @@ const char* CollectionName(Collection collection);  // "purchases"
 // tracker in a page or app. kMetrics: read GET /metrics (operational
 // counters, kept from strangers). kMarketing: list and deliver
 // cart-recovery offers (customer ids and carts), for the retailer's
-// messaging system, never the storefront.
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing };
+// messaging system, never the storefront. kAnalytics: differentially private
+// insights and the region's privacy budget (merchandisers, analysts).
+enum class Scope : uint8_t {
+  kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing, kAnalytics
+};
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 // Why `name` is not a scope, listing those that are.
