@@ -12,11 +12,11 @@ namespace confide::analytics::internal {
 
 namespace {
 
-constexpr int64_t kProductsPerShopper = 10;  // top_products: L0
-constexpr int64_t kUnitsPerProduct = 10;     // top_products: units clamp per shopper and product
-constexpr int64_t kCellsPerShopper = 20;     // category_trends: L0 over (category, week)
-constexpr int64_t kUnitsPerCell = 20;
-constexpr int64_t kCategoriesPerShopper = 10;  // repeat_rate: L0
+constexpr int64_t kProductsPerShopper = 5;   // top_products: L0
+constexpr int64_t kUnitsPerProduct = 3;      // top_products: units clamp per shopper and product
+constexpr int64_t kCellsPerShopper = 8;      // category_trends: L0 over (category, week)
+constexpr int64_t kUnitsPerCell = 5;
+constexpr int64_t kCategoriesPerShopper = 5;   // repeat_rate: L0
 constexpr int64_t kPairsPerShopper = 3;        // bought_together: L0 over pairs
 
 struct Tally {

@@ -10,7 +10,7 @@ namespace confide::analytics::internal {
 
 namespace {
 
-constexpr int64_t kOrdersPerShopper = 5;
+constexpr int64_t kOrdersPerShopper = 3;
 constexpr int64_t kBasketBuckets = 11;     // 1, 2, ..., 10, 11 or more items
 constexpr int64_t kMaxItemsPerOrder = 50;  // clamp of an order's items in the mean
 constexpr int64_t kMaxSpend = 50'000;      // clamp of an order's spend: 500.00

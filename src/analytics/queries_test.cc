@@ -73,9 +73,9 @@ TEST(Queries, TopProductsRanksTheBestSellerFirstAndShowsItsMechanism) {
   EXPECT_GE(a->numbers[0].high, 300);
   EXPECT_EQ(a->numbers[0].mechanism, "discrete_gaussian");
   EXPECT_EQ(a->numbers[0].cost_nano_rho, 5'000'000);  // half of 0.01
-  EXPECT_NE(a->numbers[0].sensitivity.find("L0=10"), std::string::npos);
-  // sigma^2 = 10 / (2 * 0.005) = 1000.
-  EXPECT_NEAR(a->numbers[0].parameter, std::sqrt(1000.0), 1e-6);
+  EXPECT_NE(a->numbers[0].sensitivity.find("L0=5"), std::string::npos);
+  // sigma^2 = 5 / (2 * 0.005) = 500.
+  EXPECT_NEAR(a->numbers[0].parameter, std::sqrt(500.0), 1e-6);
 }
 
 TEST(Queries, PublicKeysAreReleasedInFullNoisyZerosIncluded) {
@@ -95,7 +95,7 @@ TEST(Queries, OneShopperBuyingAThousandUnitsAddsAtMostTheClamp) {
   SeededRandomSource source(3);
   auto a = RunQuery(Spec(QueryKind::kTopProducts), data, Domain(), source);
   ASSERT_TRUE(a.ok());
-  EXPECT_NEAR(Find(*a, "product=tea", "units")->value, 10, 1);  // rho 1000: noise sd ~0.07
+  EXPECT_NEAR(Find(*a, "product=tea", "units")->value, 3, 1);  // rho 1000: noise sd ~0.05
 }
 
 TEST(Queries, BoughtTogetherNeverShowsAPairOfFewerThanTwentyShoppers) {
@@ -147,7 +147,7 @@ TEST(Queries, OrderQueriesMeasureBasketsSpendAndChannels) {
   ASSERT_TRUE(basket.ok());
   EXPECT_NEAR(Find(*basket, "items=3", "orders")->value, 400, 2);
   EXPECT_NEAR(Find(*basket, "", "mean_items")->value, 1300.0 / 500.0, 0.02);
-  // A sum's sensitivity is 5 orders x 500.00: at rho 1e5 its sd is 9.70.
+  // A sum's sensitivity is 3 orders x 500.00: at rho 1e5 its sd is 5.8.
   auto spend = RunQuery(Spec(QueryKind::kSpend, 1e5), data, Domain(), source);
   ASSERT_TRUE(spend.ok());
   EXPECT_NEAR(Find(*spend, "channel=web", "mean_spend")->value, 7.5, 0.1);
@@ -195,7 +195,7 @@ TEST(Queries, AnswersAreJsonWithAnIntervalPerNumber) {
 
 TEST(Queries, AWholeQueryPassesTheDpTesterOnNeighbouringDataSets) {
   // D: 25 shoppers who bought bread; D': one more, who bought bread 40 times.
-  // Released buyers of bread: sigma^2 = 10 / (2 * 0.25) = 20.
+  // Released buyers of bread: sigma^2 = 5 / (2 * 0.25) = 10.
   Dataset d;
   Add(d, 25, {MakeOrder({{"bread", 1}})});
   Dataset d2 = d;
@@ -207,7 +207,7 @@ TEST(Queries, AWholeQueryPassesTheDpTesterOnNeighbouringDataSets) {
     auto a = RunQuery(Spec(QueryKind::kTopProducts, 0.5), neighbour ? d2 : d, one, source);
     return int64_t(a->numbers[0].value);
   };
-  const double s2 = 20;
+  const double s2 = 10;
   auto pmf = [&](int64_t z) {
     double total = 0;
     for (int64_t v = -100; v <= 100; ++v) total += std::exp(-double(v) * v / (2 * s2));
