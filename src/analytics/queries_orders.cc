@@ -113,6 +113,8 @@ Result<Answer> Spend(const QuerySpec& spec, const Dataset& data, const PublicDom
     for (size_t q = 0; q < 4; ++q) {
       const ReleaseTree::Quantile at = noised.At(kQuantiles[q]);
       ReleasedNumber r = tree->Number(group, kQuantileNames[q], {});
+      r.mechanism = "derived";  // a walk down the noised tree, whose sigma is shown
+      r.sensitivity = "the tree's: " + r.sensitivity;
       r.value = (double(at.leaf) + 0.5) * leaf_width;
       r.low = double(at.low_leaf) * leaf_width;
       r.high = double(at.high_leaf + 1) * leaf_width;

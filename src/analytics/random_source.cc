@@ -1,6 +1,11 @@
 #include "analytics/random_source.h"
 
+#include <pthread.h>
 #include <sodium.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
 
 #include "crypto/aead.h"
 
@@ -25,16 +30,7 @@ u128 UniformByBits(RandomSource& source, u128 bound) {
 
 }  // namespace
 
-uint32_t RandomSource::Uniform32(uint64_t bound) {
-  return static_cast<uint32_t>(UniformByBits(*this, bound));
-}
-
-u128 UniformBelow(RandomSource& source, u128 bound) {
-  if (bound <= 1) return 0;
-  // Sources may have a faster path for small bounds (libsodium has one).
-  if (bound <= (uint64_t{1} << 32)) return source.Uniform32(static_cast<uint64_t>(bound));
-  return UniformByBits(source, bound);
-}
+u128 UniformBelow(RandomSource& source, u128 bound) { return UniformByBits(source, bound); }
 
 bool FairBit(RandomSource& source) {
   uint8_t b = 0;
@@ -42,14 +38,54 @@ bool FairBit(RandomSource& source) {
   return (b & 1) != 0;
 }
 
-SodiumRandomSource::SodiumRandomSource() { InitCrypto(); }
+namespace {
 
-void SodiumRandomSource::Fill(uint8_t* out, size_t n) { randombytes_buf(out, n); }
+// Bytes drawn from libsodium a block at a time, per thread: one call per
+// 4 KiB instead of one per bit. A forked child drops what its parent had
+// buffered, so that two processes never release noise from the same bytes.
+std::atomic<uint64_t> fork_generation{0};
 
-uint32_t SodiumRandomSource::Uniform32(uint64_t bound) {
-  if (bound >= (uint64_t{1} << 32)) return RandomSource::Uniform32(bound);
-  return randombytes_uniform(static_cast<uint32_t>(bound));
+struct ByteBuffer {
+  uint8_t bytes[4096];
+  size_t used = sizeof bytes;
+  uint64_t generation = 0;
+};
+
+thread_local ByteBuffer buffer;
+
+}  // namespace
+
+SodiumRandomSource::SodiumRandomSource() {
+  InitCrypto();
+  static bool once = [] {
+    pthread_atfork(nullptr, nullptr, [] { fork_generation.fetch_add(1, std::memory_order_relaxed); });
+    return true;
+  }();
+  (void)once;
 }
+
+void SodiumRandomSource::Fill(uint8_t* out, size_t n) {
+  ByteBuffer& b = buffer;
+  const uint64_t generation = fork_generation.load(std::memory_order_relaxed);
+  if (b.generation != generation) {
+    sodium_memzero(b.bytes, sizeof b.bytes);
+    b.used = sizeof b.bytes;
+    b.generation = generation;
+  }
+  while (n > 0) {
+    if (b.used == sizeof b.bytes) {
+      randombytes_buf(b.bytes, sizeof b.bytes);
+      b.used = 0;
+    }
+    const size_t take = std::min(n, sizeof b.bytes - b.used);
+    std::memcpy(out, b.bytes + b.used, take);
+    sodium_memzero(b.bytes + b.used, take);  // a byte is used once
+    b.used += take;
+    out += take;
+    n -= take;
+  }
+}
+
 
 RandomSource& ProductionRandomSource() {
   static SodiumRandomSource source;

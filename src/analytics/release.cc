@@ -99,9 +99,15 @@ int64_t ReleaseTree::Walk(double rank) const {
 ReleaseTree::Quantile ReleaseTree::At(double q) const {
   const double count = double(std::max<int64_t>(total(), 0));
   const double rank = q * count;
-  // A cumulative count is the sum of at most one node per level.
+  // A cumulative count is the sum of at most one node per level. Where the
+  // spread reaches past either end, so does the interval.
   const double spread = kZ95 * stddev_ * std::sqrt(double(levels_.size()));
-  return {Walk(rank), Walk(std::max(0.0, rank - spread)), Walk(std::min(count, rank + spread))};
+  const int64_t last = int64_t(levels_.back().size()) - 1;
+  Quantile out;
+  out.leaf = Walk(rank);
+  out.low_leaf = rank - spread <= 0 ? 0 : std::min(out.leaf, Walk(rank - spread));
+  out.high_leaf = rank + spread >= count ? last : std::max(out.leaf, Walk(rank + spread));
+  return out;
 }
 
 std::string AnswerToJson(const Answer& a) {
