@@ -56,7 +56,7 @@ class AnalyticsRoutesTest : public ServerTest {
 };
 
 TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
-  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.02})");
+  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(JBool(r.body, "/repeat"));
   EXPECT_EQ(JStr(r.body, "/query/query"), "top_products");
@@ -66,11 +66,11 @@ TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
   EXPECT_EQ(JLen(r.body, "/numbers/0/ci95"), 2u);
   EXPECT_TRUE(JHas(r.body, "/numbers/0/sensitivity"));
   EXPECT_TRUE(JHas(r.body, "/numbers/0/sigma"));
-  ClientResponse again = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.02})");
+  ClientResponse again = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
   ASSERT_EQ(again.status, 200);
   EXPECT_TRUE(JBool(again.body, "/repeat"));
   EXPECT_EQ(again.body.substr(again.body.find("\"query\"")), r.body.substr(r.body.find("\"query\"")));
-  EXPECT_EQ(Spent(), "0.02");
+  EXPECT_EQ(Spent(), "0.2");
   ApiClient c = Client(&analytics_);
   ClientResponse budget = Call(c, "GET", "/v1/eu/analytics/budget");
   EXPECT_EQ(JLen(budget.body, "/charges"), 1u);
