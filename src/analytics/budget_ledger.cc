@@ -87,17 +87,23 @@ Result<std::unique_ptr<BudgetLedger>> BudgetLedger::Open(Store& store, AuditLog&
 }
 
 Status BudgetLedger::Load() {
+  std::vector<Charge> charges;
+  CONFIDE_RETURN_IF_ERROR(
+      store_.ScanPrefix(Family::kMeta, kChargePrefix, [&](std::string_view, std::string_view value) -> Result<bool> {
+        auto c = DecodeCharge(value);
+        if (!c.ok()) return c.status();
+        charges.push_back(std::move(*c));
+        return true;
+      }));
   absl::MutexLock lock(&mu_);
-  return store_.ScanPrefix(Family::kMeta, kChargePrefix, [&](std::string_view, std::string_view value) -> Result<bool> {
-    auto c = DecodeCharge(value);
-    if (!c.ok()) return c.status();
-    Spent& s = spent_[c->period];
-    s.nano_rho += c->nano_rho;
-    s.pico_delta += c->pico_delta;
-    if (c->answered) answers_[Joined(c->period, c->query)] = std::move(c->answer);
-    if (c->seq >= next_seq_) next_seq_ = c->seq + 1;
-    return true;
-  });
+  for (Charge& c : charges) {
+    Spent& s = spent_[c.period];
+    s.nano_rho += c.nano_rho;
+    s.pico_delta += c.pico_delta;
+    if (c.answered) answers_[Joined(c.period, c.query)] = std::move(c.answer);
+    if (c.seq >= next_seq_) next_seq_ = c.seq + 1;
+  }
+  return Status::Ok();
 }
 
 Status BudgetLedger::Write(const Charge& charge) {
