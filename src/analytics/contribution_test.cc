@@ -124,6 +124,7 @@ TEST(PartitionSelection, PassesTheDpTesterOnNeighbouringCounts) {
   auto check = testing::CheckApproximateDp(
       [&](bool neighbour) { return int64_t(SampleKeep(source, pi, steep + neighbour)); }, 200000, eps, delta,
       0.00025);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_TRUE(check.passes()) << check.excess << " > " << check.threshold;
 }
 

@@ -15,7 +15,7 @@ namespace confide::analytics {
 namespace {
 
 constexpr double kBeta = 0.00025;
-constexpr size_t kSamples = 200000;
+constexpr size_t kSamples = 120000;
 
 double GaussianPmfAt(double s2, int64_t z) {
   double total = 0;
@@ -91,6 +91,7 @@ TEST(DpTester, PassesTheDiscreteGaussianAtItsExactDelta) {
   SeededRandomSource source(31);
   auto check = testing::CheckApproximateDp([&](bool neighbour) { return neighbour + DrawNoise(*m, source); },
                                            kSamples, 0.5, delta, kBeta);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_TRUE(check.passes()) << check.excess << " > " << check.threshold;
 }
 
@@ -103,6 +104,7 @@ TEST(DpTester, CatchesAGaussianWithTenPercentLessNoise) {
   SeededRandomSource source(32);
   auto check = testing::CheckApproximateDp([&](bool neighbour) { return neighbour + DrawNoise(weak, source); },
                                            kSamples, 0.5, delta, kBeta);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_FALSE(check.passes()) << check.excess << " <= " << check.threshold;
 }
 
@@ -112,6 +114,7 @@ TEST(DpTester, PassesTheDiscreteLaplaceAsPureDp) {
   SeededRandomSource source(33);
   auto check = testing::CheckApproximateDp([&](bool neighbour) { return neighbour + DrawNoise(*m, source); },
                                            kSamples, 1.0, 0.0, kBeta);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_TRUE(check.passes()) << check.excess << " > " << check.threshold;
 }
 
@@ -123,6 +126,7 @@ TEST(DpTester, CatchesALaplaceWithTenPercentLessNoise) {
   SeededRandomSource source(34);
   auto check = testing::CheckApproximateDp([&](bool neighbour) { return neighbour + DrawNoise(weak, source); },
                                            kSamples, 1.0, 0.0, kBeta);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_FALSE(check.passes()) << check.excess << " <= " << check.threshold;
 }
 

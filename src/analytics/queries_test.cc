@@ -215,7 +215,8 @@ TEST(Queries, AWholeQueryPassesTheDpTesterOnNeighbouringDataSets) {
   };
   const double eps = 0.25;
   const double delta = testing::ExactDelta(pmf, 100, 1, eps);
-  auto check = testing::CheckApproximateDp(draw, 20000, eps, delta, 0.00025);
+  auto check = testing::CheckApproximateDp(draw, 6000, eps, delta, 0.00025);
+  RecordProperty("excess", std::to_string(check.excess) + " threshold " + std::to_string(check.threshold));
   EXPECT_TRUE(check.passes()) << check.excess << " > " << check.threshold;
 }
 
