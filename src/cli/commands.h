@@ -31,5 +31,6 @@ void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 void AddTrainCommand(CLI::App& app, int& exit_code);
 void AddSuggestionsCommand(CLI::App& app, int& exit_code);
+void AddInsightsCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

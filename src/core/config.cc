@@ -13,7 +13,7 @@ namespace confide {
 namespace {
 
 constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar",
-                                       "admin", "identity", "metrics", "marketing"};
+                                       "admin", "identity", "metrics", "marketing", "analytics"};
 
 class Reader {
  public:
@@ -109,8 +109,6 @@ std::optional<Scope> ParseScope(std::string_view name) {
 std::string UnknownScope(std::string_view name) {
   std::string known;
   for (const char* scope : kScopeNames) known += (known.empty() ? "" : ", ") + std::string(scope);
-  if (name == "analytics")
-    return "scope \"analytics\" is not offered: no route reads it yet (scopes: " + known + ")";
   return "unknown scope \"" + std::string(name) + "\" (scopes: " + known + ")";
 }
 
@@ -315,6 +313,21 @@ Status ParseReplenishment(const Reader& r, const toml::table& root, Replenishmen
   return {};
 }
 
+// The [analytics] table.
+Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig& a) {
+  const toml::node* n = root.get("analytics");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("analytics", "must be a table");
+  const std::string p = "analytics.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"rho_per_month", "default_rho", "delta_per_month"}));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "rho_per_month", a.rho_per_month, 1e-6, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "default_rho", a.default_rho, 1e-6, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "delta_per_month", a.delta_per_month, 0, 1e-3));
+  if (a.default_rho > a.rho_per_month) return r.Error(p + "default_rho", "must not exceed rho_per_month");
+  return {};
+}
+
 // The [downstream] table.
 Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfig& d) {
   const toml::node* n = root.get("downstream");
@@ -446,7 +459,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "cart_recovery", "replenishment", "suggestions",
-                                                "shopper_token_max_ttl_seconds", "downstream"}));
+                                                "shopper_token_max_ttl_seconds", "downstream", "analytics"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -461,6 +474,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(ParseReplenishment(r, root, c.replenishment));
   CONFIDE_RETURN_IF_ERROR(ParseSuggestions(r, root, c.suggestions));
   CONFIDE_RETURN_IF_ERROR(ParseDownstream(r, root, c.downstream));
+  CONFIDE_RETURN_IF_ERROR(ParseAnalytics(r, root, c.analytics));
   CONFIDE_RETURN_IF_ERROR(ParseRegions(r, root, c));
   CONFIDE_RETURN_IF_ERROR(ParseApiKeys(r, root, c.api_keys));
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));

@@ -33,8 +33,11 @@ const char* CollectionName(Collection collection);  // "purchases"
 // tracker in a page or app. kMetrics: read GET /metrics (operational
 // counters, kept from strangers). kMarketing: list and deliver
 // cart-recovery offers (customer ids and carts), for the retailer's
-// messaging system, never the storefront.
-enum class Scope : uint8_t { kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing };
+// messaging system, never the storefront. kAnalytics: differentially private
+// insights and the region's privacy budget (merchandisers, analysts).
+enum class Scope : uint8_t {
+  kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing, kAnalytics
+};
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 // Why `name` is not a scope, listing those that are.
@@ -174,6 +177,16 @@ struct DownstreamConfig {
   uint32_t erasure_list_days = 90;       // GET /erasures lists erasures this recent
 };
 
+// Differentially private analytics (docs/analytics.md, [analytics]): each
+// region's privacy budget per calendar month (UTC) in zCDP rho, what a
+// query costs when the caller names no rho, and the month's delta for
+// the queries that select data-derived keys.
+struct AnalyticsConfig {
+  double rho_per_month = 1.0;
+  double default_rho = 0.01;
+  double delta_per_month = 1e-6;
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -194,6 +207,7 @@ struct Config {
   ReplenishmentConfig replenishment;
   SuggestionsConfig suggestions;
   DownstreamConfig downstream;
+  AnalyticsConfig analytics;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

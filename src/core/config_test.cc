@@ -84,9 +84,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
        "scopes=[\"sell\"]\nregions=[\"*\"]",
        "confide.toml: api_keys[0].scopes: unknown scope \"sell\" (scopes: ingest, catalog,"},
-      {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
-       "scopes=[\"analytics\"]\nregions=[\"*\"]",
-       "confide.toml: api_keys[0].scopes: scope \"analytics\" is not offered: no route reads it yet"},
+      {"[analytics]\nrho_per_month = 0", "confide.toml: analytics.rho_per_month: must be between"},
+      {"[analytics]\ndefault_rho = 2", "confide.toml: analytics.default_rho: must not exceed rho_per_month"},
       {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\ncollect_without_grant = \"browsing\"",
        "confide.toml: regions[0].collect_without_grant: must be \"all\", \"purchases\" or \"none\", not \"browsing\""},
       {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\ncollect_without_grant = \"none\"",

@@ -104,6 +104,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
+  AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
+  AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});
 }
 
 void Api::AddRoute(std::string_view method, std::string_view pattern, Handler handler,

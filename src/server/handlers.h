@@ -61,6 +61,10 @@
 // channel and store and their fulfilment options.
 //   GET  /v1/{region}/erasures                   [dsar]   ?since=&limit= erasures as match values
 //                                                (HMACs of "<kind>:<id>" under the webhook secret), oldest first
+//   POST /v1/{region}/analytics/query            [analytics] a differentially private query (docs/analytics.md):
+//                                                {"query":..,"from":..,"to":..,"store_id":..,"channel":..,
+//                                                "category":..,"k":..,"rho":..}; 429 budget_exhausted
+//   GET  /v1/{region}/analytics/budget           [analytics] the month's budget, spent and every charge
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
 //   GET  /healthz, /readyz                       (no key)
@@ -88,6 +92,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analytics/insights.h"
 #include "catalog/availability.h"
 #include "catalog/pricing.h"
 #include "cell/cell.h"
@@ -245,6 +250,11 @@ class Api {
   HttpResponse GetSuggestions(Call& call);
   // downstream_handlers.cc:
   HttpResponse GetErasures(Call& call);
+  // analytics_handlers.cc:
+  HttpResponse PostAnalyticsQuery(Call& call);
+  HttpResponse GetAnalyticsBudget(Call& call);
+  // The region's insights (its budget ledger), opened on first use.
+  Result<analytics::RegionInsights*> InsightsOf(Call& call);
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 
@@ -279,6 +289,9 @@ class Api {
   };
   absl::Mutex directories_mu_;
   std::map<std::string, CachedDirectory, std::less<>> directories_ ABSL_GUARDED_BY(directories_mu_);  // by region
+  absl::Mutex insights_mu_;
+  std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_
+      ABSL_GUARDED_BY(insights_mu_);  // by region
 };
 
 }  // namespace confide

@@ -1,0 +1,167 @@
+#include "analytics/insights.h"
+
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include "cell/cell.h"
+#include "core/json_writer.h"
+
+namespace confide::analytics {
+
+namespace {
+
+Status SetPeriod(std::string_view member, std::string_view text, QuerySpec& spec) {
+  const bool end = member == "to";
+  auto t = ParsePeriodBound(text, end, end ? "to" : "from");
+  if (!t.ok()) return t.status();
+  (end ? spec.to : spec.from) = *t;
+  (end ? spec.to_text : spec.from_text) = std::string(text);
+  return Status::Ok();
+}
+
+Status ReadMember(std::string_view key, simdjson::dom::element value, QuerySpec& spec, bool& have_kind) {
+  const std::string field(key);
+  std::string_view text;
+  if (key == "k") {
+    int64_t k = 0;
+    if (value.get_int64().get(k) || k < 1 || k > kMaxK) return InvalidArgument("k", "must be an integer from 1 to 100");
+    spec.k = int(k);
+    return Status::Ok();
+  }
+  if (key == "rho") {
+    double rho = 0;
+    if (value.get_double().get(rho)) return InvalidArgument("rho", "must be a number");
+    auto nano = NanoRhoFrom(rho);
+    if (!nano.ok()) return nano.status();
+    spec.nano_rho = *nano;
+    return Status::Ok();
+  }
+  if (key != "query" && key != "from" && key != "to" && key != "store_id" && key != "channel" && key != "category") {
+    return InvalidArgument(field, "unknown field");
+  }
+  if (value.get_string().get(text)) return InvalidArgument(field, "must be a string");
+  if (key == "query") {
+    auto kind = ParseQueryKind(text);
+    if (!kind) return InvalidArgument("query", "unknown query; one of " + QueryNames());
+    spec.kind = *kind;
+    have_kind = true;
+  } else if (key == "from" || key == "to") {
+    return SetPeriod(key, text, spec);
+  } else if (key == "channel") {
+    auto channel = ParseChannel(text);
+    if (!channel) return InvalidArgument("channel", "must be web, app, store or call_center");
+    spec.channel = *channel;
+  } else {
+    if (text.empty() || text.size() > kMaxIdLength) return InvalidArgument(field, "must be 1 to 128 bytes");
+    (key == "store_id" ? spec.store_id : spec.category) = std::string(text);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<PublicDomain> PublicDomainOf(Catalog& catalog) {
+  PublicDomain d;
+  std::set<std::string> categories;
+  CONFIDE_RETURN_IF_ERROR(catalog.ForEachProduct([&](const Product& p) {
+    d.products.push_back(p.id);
+    d.category_of[p.id] = p.category;
+    if (!p.category.empty()) categories.insert(p.category);
+    return true;
+  }));
+  CONFIDE_RETURN_IF_ERROR(catalog.ForEachStore([&](const StoreLocation& s) {
+    d.stores.push_back(s.id);
+    return true;
+  }));
+  d.categories.assign(categories.begin(), categories.end());
+  std::sort(d.products.begin(), d.products.end());
+  std::sort(d.stores.begin(), d.stores.end());
+  return d;
+}
+
+BudgetLimits LimitsOf(const AnalyticsConfig& config) {
+  return {std::llround(config.rho_per_month * 1e9), std::llround(config.delta_per_month * 1e12)};
+}
+
+Result<QuerySpec> ParseQueryRequest(std::string_view json, int64_t default_nano_rho) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(json.data(), json.size()).get_object().get(body)) {
+    return InvalidArgument("body", "must be a JSON object");
+  }
+  QuerySpec spec;
+  spec.nano_rho = default_nano_rho;
+  bool have_kind = false;
+  for (auto [key, value] : body) CONFIDE_RETURN_IF_ERROR(ReadMember(key, value, spec, have_kind));
+  if (!have_kind) return InvalidArgument("query", "is required; one of " + QueryNames());
+  if (spec.from_text.empty()) return InvalidArgument("from", "is required (2026-11-01 or 2026-W45)");
+  if (spec.to_text.empty()) return InvalidArgument("to", "is required (2026-11-30 or 2026-W48)");
+  return spec;
+}
+
+Result<std::unique_ptr<RegionInsights>> RegionInsights::Open(Cell& cell, const AnalyticsConfig& config,
+                                                             RandomSource& source) {
+  auto ledger = BudgetLedger::Open(cell.store(), cell.audit(), LimitsOf(config));
+  if (!ledger.ok()) return ledger.status();
+  return std::unique_ptr<RegionInsights>(
+      new RegionInsights(cell, std::move(*ledger), std::llround(config.default_rho * 1e9), source));
+}
+
+Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::string& key_id) {
+  CONFIDE_RETURN_IF_ERROR(CheckSpec(spec));
+  if (spec.nano_rho > ledger_->limits().nano_rho_per_month) {
+    return InvalidArgument("rho", "exceeds the whole monthly budget of " +
+                                      FormatNano(ledger_->limits().nano_rho_per_month));
+  }
+  auto domain = PublicDomainOf(cell_.catalog());
+  if (!domain.ok()) return domain.status();
+  CONFIDE_RETURN_IF_ERROR(CheckFilters(spec, *domain));
+  auto admission = ledger_->Admit(CanonicalQuery(spec), spec.nano_rho, QueryPicoDelta(spec), now, key_id);
+  if (!admission.ok()) return admission.status();
+  if (admission->repeat) return Released{admission->answer, true};
+  const Charge& charge = admission->charge;
+  auto data = ReadGrantedOrders(cell_, spec.from, spec.to);
+  Result<Answer> answer = data.ok() ? RunQuery(spec, *data, *domain, source_) : Result<Answer>(data.status());
+  if (!answer.ok()) {
+    ledger_->Abandon(charge);
+    return answer.status();
+  }
+  std::string json = AnswerToJson(*answer);
+  CONFIDE_RETURN_IF_ERROR(ledger_->Complete(charge, json));
+  return Released{std::move(json), false};
+}
+
+std::string BudgetToJson(const BudgetView& v) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("period").String(v.period);
+  w.Key("rho").BeginObject();
+  w.Key("budget").Raw(FormatNano(v.nano_rho_budget));
+  w.Key("spent").Raw(FormatNano(v.nano_rho_spent));
+  w.Key("remaining").Raw(FormatNano(v.nano_rho_budget - v.nano_rho_spent));
+  w.EndObject();
+  w.Key("delta").BeginObject();
+  w.Key("budget").Double(double(v.pico_delta_budget) * 1e-12);
+  w.Key("spent").Double(double(v.pico_delta_spent) * 1e-12);
+  w.EndObject();
+  w.Key("charges").BeginArray();
+  for (const Charge& c : v.charges) {
+    w.BeginObject();
+    w.Key("seq").Uint(c.seq);
+    w.Key("time").String(FormatRfc3339(c.time));
+    w.Key("rho").Raw(FormatNano(c.nano_rho));
+    w.Key("delta").Double(double(c.pico_delta) * 1e-12);
+    w.Key("key_id").String(c.key_id);
+    w.Key("query").Raw(c.query);
+    w.Key("answered").Bool(c.answered);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return w.Take();
+}
+
+}  // namespace confide::analytics

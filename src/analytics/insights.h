@@ -1,0 +1,76 @@
+// A region's insights: the budget ledger, the public domain from the
+// catalog and the queries, behind one call per request. The HTTP handlers
+// and `confide insights` both use it.
+//
+// Run() in order: the spec is checked (kInvalidArgument naming the field:
+// query, from, to, k, rho, store_id, category; a rho above the whole
+// month's budget names `rho`), all before anything is charged; the ledger
+// admits it (a stored answer comes back free; over the remaining budget is
+// kResourceExhausted); the granted orders are read and decrypted from the
+// cell's store; the noise is drawn; the answer is stored with its charge and
+// returned. Thread-safe: Run may be called concurrently (the ledger orders
+// the charges).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "analytics/budget_ledger.h"
+#include "analytics/queries.h"
+#include "analytics/query_spec.h"
+#include "analytics/random_source.h"
+#include "core/config.h"
+
+namespace confide {
+class Cell;
+class Catalog;
+}  // namespace confide
+
+namespace confide::analytics {
+
+// Products, categories and stores of the catalog.
+Result<PublicDomain> PublicDomainOf(Catalog& catalog);
+
+// The budget limits of [analytics], in whole units.
+BudgetLimits LimitsOf(const AnalyticsConfig& config);
+
+// A query request body: {"query":"top_products","from":"2026-11-01",
+// "to":"2026-11-30","store_id":..,"channel":..,"category":..,"k":20,
+// "rho":0.01}. Unknown members, wrong types and bad values are
+// kInvalidArgument naming the member. Without "rho" the default applies.
+Result<QuerySpec> ParseQueryRequest(std::string_view json, int64_t default_nano_rho);
+
+struct Released {
+  std::string json;     // the answer document
+  bool repeat = false;  // a stored answer, charged nothing now
+};
+
+class RegionInsights {
+ public:
+  // Opens the ledger in the cell's store; the cell must outlive this.
+  // `source` is the noise source (the production source but in tests).
+  static Result<std::unique_ptr<RegionInsights>> Open(Cell& cell, const AnalyticsConfig& config,
+                                                      RandomSource& source = ProductionRandomSource());
+
+  Result<Released> Run(QuerySpec spec, Micros now, const std::string& key_id);
+  Result<BudgetView> Budget(Micros now) { return ledger_->View(now); }
+  int64_t RemainingNanoRho(Micros now) { return ledger_->RemainingNanoRho(now); }
+  int64_t default_nano_rho() const { return default_nano_rho_; }
+
+ private:
+  RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho, RandomSource& source)
+      : cell_(cell), ledger_(std::move(ledger)), default_nano_rho_(default_nano_rho), source_(source) {}
+
+  Cell& cell_;
+  std::unique_ptr<BudgetLedger> ledger_;
+  const int64_t default_nano_rho_;
+  RandomSource& source_;
+};
+
+// {"period":"2026-12","rho":{"budget":..,"spent":..,"remaining":..},
+//  "delta":{...},"charges":[{"seq":..,"time":..,"rho":..,"delta":..,
+//  "key_id":..,"query":{...},"answered":..}]}
+std::string BudgetToJson(const BudgetView& view);
+
+}  // namespace confide::analytics

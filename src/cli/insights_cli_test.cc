@@ -1,0 +1,103 @@
+// `confide insights` as a user runs it: a table with the intervals, the
+// same query again free, the month's budget, and one-line errors naming the
+// option with a non-zero exit and nothing charged.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "core/test_paths.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct RunResult {
+  int exit_code;
+  std::string out, err;
+};
+
+class InsightsCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binary_ = confide::ConfideBinary();
+    ASSERT_TRUE(fs::exists(binary_)) << "the confide binary is not built: " << binary_;
+    dir_ = fs::temp_directory_path() / ("confide-insights-cli-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    data_ = (dir_ / "data").string();
+    std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Rye,bakery,3.10\nP2,Milk,dairy,1.10\n";
+    std::ofstream events(dir_ / "events.csv");
+    events << "event_id,type,timestamp,customer_id,channel,product_id,quantity,unit_price,order_id\n";
+    for (int i = 0; i < 40; ++i) {
+      events << "e" << i << ",purchase,2024-05-0" << (1 + i % 9) << "T10:00:00Z,C" << i << ",web,P" << (1 + i % 2)
+             << ",1,3.10,o" << i << "\n";
+    }
+    events.close();
+    ASSERT_EQ(Confide("import --data-dir " + data_ + " --region us --kind products " + (dir_ / "products.csv").string())
+                  .exit_code,
+              0);
+    ASSERT_EQ(Confide("import --data-dir " + data_ + " --region us " + (dir_ / "events.csv").string()).exit_code, 0);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  static std::string Slurp(const fs::path& p) {
+    std::ifstream in(p);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  }
+  RunResult Confide(const std::string& args) {
+    std::string cmd = binary_ + " " + args + " >" + (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string() +
+                      " </dev/null";
+    int status = std::system(cmd.c_str());
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
+  }
+  std::string Insights(const std::string& args) { return "insights --data-dir " + data_ + " --region us " + args; }
+  std::string binary_;
+  fs::path dir_;
+  std::string data_;
+};
+
+TEST_F(InsightsCli, PrintsATableWithIntervalsAndChargesOnce) {
+  RunResult r = Confide(Insights("top_products --from 2024-05-01 --to 2024-05-31 --rho 0.1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("95% interval"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("product=P1"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("discrete_gaussian"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("budget left this month: rho 0.9"), std::string::npos) << r.out;
+  RunResult again = Confide(Insights("top_products --from 2024-05-01 --to 2024-05-31 --rho 0.1"));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.out.find("stored answer, no charge"), std::string::npos) << again.out;
+  EXPECT_NE(again.out.find("rho 0.9\n"), std::string::npos) << again.out;
+  RunResult json = Confide(Insights("spend --from 2024-W18 --to 2024-W19 --json"));
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  EXPECT_EQ(json.out.rfind("{\"query\":{\"query\":\"spend\"", 0), 0u) << json.out;
+  RunResult budget = Confide(Insights("--budget"));
+  ASSERT_EQ(budget.exit_code, 0) << budget.err;
+  EXPECT_NE(budget.out.find("\"spent\":0.11"), std::string::npos) << budget.out;  // 0.1 + the default 0.01
+}
+
+TEST_F(InsightsCli, BadInputExitsWithOneLineNamingTheOptionAndChargesNothing) {
+  struct Case {
+    std::string args, says;
+  };
+  for (const Case& c : {Case{"best_sellers --from 2024-05-01 --to 2024-05-31", "QUERY"},
+                        Case{"spend --from 2024-05-31 --to 2024-05-01", "--to"},
+                        Case{"spend --from 2024-05-01 --to 2024-05-31 --rho 0", "--rho"},
+                        Case{"spend --from 2024-05-01 --to 2024-05-31 --rho 3", "--rho"},
+                        Case{"top_products --from 2024-05-01 --to 2024-05-31 --k 0", "--k"},
+                        Case{"spend --from 2024-05-01 --to 2024-05-31 --store S9", "--store"},
+                        Case{"spend --from 2024-05-01 --to 2024-05-31 --category toys", "--category"},
+                        Case{"spend --from May --to 2024-05-31", "--from"}}) {
+    RunResult r = Confide(Insights(c.args));
+    EXPECT_NE(r.exit_code, 0) << c.args;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << c.args << ": " << r.err;
+    EXPECT_NE(r.err.find(c.says), std::string::npos) << c.args << ": " << r.err;
+  }
+  RunResult budget = Confide(Insights("--budget"));
+  EXPECT_NE(budget.out.find("\"spent\":0,"), std::string::npos) << budget.out;
+}
+
+}  // namespace

@@ -1,0 +1,57 @@
+// POST /v1/{region}/analytics/query and GET /v1/{region}/analytics/budget:
+// differentially private insights over the region's granted purchases
+// (analytics/insights.h), charged to the region's monthly budget.
+#include "core/json_writer.h"
+#include "server/handler_util.h"
+#include "server/handlers.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) {
+  absl::MutexLock lock(&insights_mu_);
+  auto it = insights_.find(call.region);
+  if (it == insights_.end()) {
+    auto opened = analytics::RegionInsights::Open(*call.cell, config_.analytics);
+    if (!opened.ok()) return opened.status();
+    it = insights_.emplace(std::string(call.region), std::move(*opened)).first;
+  }
+  return it->second.get();
+}
+
+HttpResponse Api::PostAnalyticsQuery(Call& call) {
+  auto insights = InsightsOf(call);
+  if (!insights.ok()) return Failure(call.log_fields, insights.status());
+  auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
+  if (!spec.ok()) return ErrorResponse(spec.status());
+  auto released = (*insights)->Run(*spec, NowMicros(), call.key ? call.key->id : "");
+  if (!released.ok()) {
+    const Status& st = released.status();
+    if (st.code() == Code::kResourceExhausted) {
+      JsonWriter w;
+      w.BeginObject();
+      WriteErrorMember(w, "budget_exhausted", st.message(), st.field());
+      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(NowMicros())));
+      w.EndObject();
+      return Json(429, w.Take());
+    }
+    if (st.code() == Code::kInvalidArgument) return ErrorResponse(st);
+    return Failure(call.log_fields, st);
+  }
+  call.log_fields = std::string(",\"query\":\"") + analytics::QueryName(spec->kind) + "\",\"repeat\":" +
+                    (released->repeat ? "true" : "false");
+  // The answer, with whether it was stored before (and so cost nothing now).
+  return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+}
+
+HttpResponse Api::GetAnalyticsBudget(Call& call) {
+  auto insights = InsightsOf(call);
+  if (!insights.ok()) return Failure(call.log_fields, insights.status());
+  auto view = (*insights)->Budget(NowMicros());
+  if (!view.ok()) return Failure(call.log_fields, view.status());
+  return Json(200, analytics::BudgetToJson(*view));
+}
+
+}  // namespace confide

@@ -1,0 +1,121 @@
+// The analytics routes (POST /v1/{region}/analytics/query, GET
+// /v1/{region}/analytics/budget): scope analytics, answers with an
+// interval per number, repeats free, 400 naming the field and charging
+// nothing, 429 budget_exhausted naming what remains, no ids in the log.
+#include <gtest/gtest.h>
+
+#include "testing/server_test.h"
+
+namespace confide {
+namespace {
+
+class AnalyticsRoutesTest : public ServerTest {
+ protected:
+  void SetUp() override {
+    ServerTest::SetUp();
+    StopServer();
+    analytics_ = AddKey({"analytics"}, {"eu"});
+    StartServer();
+    ApiClient catalog = Client(&catalog_);
+    ASSERT_EQ(Call(catalog, "PUT", "/v1/eu/products",
+                   Array({Object({{"id", "sku-an-1"}, {"title", "Rye"}, {"category", "bakery"}, {"price", "3.10"}}),
+                          Object({{"id", "sku-an-2"}, {"title", "Milk"}, {"category", "dairy"}, {"price", "1.10"}})}))
+                  .status,
+              200);
+    std::vector<std::string> events;
+    for (int i = 0; i < 30; ++i) {
+      const std::string customer = "C-analytics-" + std::to_string(i);
+      Secret(customer);
+      events.push_back(Object({{"event_id", "an-" + std::to_string(i)},
+                               {"type", "purchase"},
+                               {"timestamp", "2024-05-02T10:00:00Z"},
+                               {"customer_id", customer},
+                               {"channel", "web"},
+                               {"product_id", "sku-an-1"},
+                               {"quantity", "2"},
+                               {"unit_price", "3.10"},
+                               {"order_id", "order-an-" + std::to_string(i)}}));
+    }
+    ApiClient ingest = Client(&ingest_eu_);
+    ClientResponse r = Call(ingest, "POST", "/v1/eu/events", Array(events));
+    ASSERT_EQ(r.status, 200) << r.body;
+    ASSERT_EQ(JInt(r.body, "/accepted"), 30);
+  }
+  ClientResponse Query(const std::string& body) {
+    ApiClient c = Client(&analytics_);
+    return Call(c, "POST", "/v1/eu/analytics/query", body);
+  }
+  std::string Spent() {
+    ApiClient c = Client(&analytics_);
+    ClientResponse r = Call(c, "GET", "/v1/eu/analytics/budget");
+    EXPECT_EQ(r.status, 200) << r.body;
+    const size_t at = r.body.find("\"spent\":") + 8;
+    return r.body.substr(at, r.body.find(',', at) - at);
+  }
+  NewApiKey analytics_;
+};
+
+TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
+  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/repeat"));
+  EXPECT_EQ(JStr(r.body, "/query/query"), "top_products");
+  ASSERT_EQ(JLen(r.body, "/numbers"), 4u);
+  EXPECT_EQ(JStr(r.body, "/numbers/0/group"), "product=sku-an-1");
+  EXPECT_EQ(JStr(r.body, "/numbers/0/mechanism"), "discrete_gaussian");
+  EXPECT_EQ(JLen(r.body, "/numbers/0/ci95"), 2u);
+  EXPECT_TRUE(JHas(r.body, "/numbers/0/sensitivity"));
+  EXPECT_TRUE(JHas(r.body, "/numbers/0/sigma"));
+  ClientResponse again = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
+  ASSERT_EQ(again.status, 200);
+  EXPECT_TRUE(JBool(again.body, "/repeat"));
+  EXPECT_EQ(again.body.substr(again.body.find("\"query\"")), r.body.substr(r.body.find("\"query\"")));
+  EXPECT_EQ(Spent(), "0.2");
+  ApiClient c = Client(&analytics_);
+  ClientResponse budget = Call(c, "GET", "/v1/eu/analytics/budget");
+  EXPECT_EQ(JLen(budget.body, "/charges"), 1u);
+  EXPECT_TRUE(JBool(budget.body, "/charges/0/answered"));
+}
+
+TEST_F(AnalyticsRoutesTest, OnlyTheAnalyticsScopeReachesTheRoutes) {
+  ApiClient ingest = Client(&ingest_eu_);
+  EXPECT_EQ(Call(ingest, "GET", "/v1/eu/analytics/budget").status, 403);
+  EXPECT_EQ(Call(ingest, "POST", "/v1/eu/analytics/query", R"({"query":"spend"})").status, 403);
+  ApiClient analytics = Client(&analytics_);
+  EXPECT_EQ(Call(analytics, "GET", "/v1/us/analytics/budget").status, 403) << "its region only";
+  EXPECT_EQ(Call(analytics, "GET", "/v1/eu/customers/C-analytics-1/consent").status, 403) << "no personal route";
+}
+
+TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"query":"best_sellers","from":"2024-05-01","to":"2024-05-31"})", "query"},
+      {R"({"query":"spend","from":"2024-05-31","to":"2024-05-01"})", "to"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":0})", "rho"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":2})", "rho"},
+      {R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":500})", "k"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","store_id":"nowhere"})", "store_id"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","category":"toys"})", "category"},
+      {R"({"query":"spend","from":"May","to":"2024-05-31"})", "from"},
+  };
+  for (const auto& [body, field] : cases) {
+    ClientResponse r = Query(body);
+    EXPECT_EQ(r.status, 400) << body << " " << r.body;
+    EXPECT_EQ(JStr(r.body, "/error/code"), "invalid_argument") << body;
+    EXPECT_EQ(JStr(r.body, "/error/field"), field) << body;
+  }
+  EXPECT_EQ(Spent(), "0");
+}
+
+TEST_F(AnalyticsRoutesTest, AQueryOverTheRemainingBudgetIs429BudgetExhausted) {
+  ASSERT_EQ(Query(R"({"query":"channel_mix","from":"2024-W18","to":"2024-W22","rho":0.97})").status, 200);
+  ClientResponse r = Query(R"({"query":"spend","from":"2024-W18","to":"2024-W22","rho":0.05})");
+  ASSERT_EQ(r.status, 429) << r.body;
+  EXPECT_EQ(JStr(r.body, "/error/code"), "budget_exhausted");
+  EXPECT_EQ(JStr(r.body, "/error/field"), "rho");
+  EXPECT_NE(JStr(r.body, "/error/message").find("0.03 of 1 remains"), std::string::npos) << r.body;
+  EXPECT_EQ(Spent(), "0.97");
+  EXPECT_EQ(Query(R"({"query":"spend","from":"2024-W18","to":"2024-W22","rho":0.03})").status, 200);
+}
+
+}  // namespace
+}  // namespace confide
