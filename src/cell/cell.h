@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -101,10 +102,11 @@ class Cell {
   // event carrying several ids is stored under its primary id alone, with
   // a warning, whether or not they are one shopper's already. An event
   // older than Options::retention allows is kRejected. An event
-  // dated before an erasure of one of its identifiers' shoppers, or that
-  // was itself part of an erased history, is kRejected with a reason
-  // starting "erased:" if options.reveal_erasures, else reported as a
-  // kDuplicate (it was received before). kRejected also for an event
+  // dated before an erasure of one of its identifiers' shoppers, or one of
+  // an erased history dated after its erasure sent again under one of the
+  // erased identifiers, is kRejected with a reason starting "erased:" if
+  // options.reveal_erasures, else reported as a kDuplicate (it was
+  // received before). kRejected also for an event
   // linking two customers without a customer id of its own. Stored events
   // are durable on return. A non-ok result means none of this call's
   // events were acknowledged.
@@ -158,13 +160,22 @@ class Cell {
   // same write; a record granting marketing then is kFailedPrecondition
   // (field "purposes.marketing") and nothing is written. A record equal to
   // the ledger's latest in all but its time is not written again
-  // (view.recorded is false).
+  // (view.recorded is false). A record dated before an erasure of the
+  // identifier's shopper is kFailedPrecondition (field the id kind's,
+  // message kErasedConsent) and nothing is written or created.
   Result<ConsentView> RecordConsent(IdKind kind, std::string_view id, const ConsentRecord& record,
                                     bool gpc_signal = false);
-  // As RecordConsent, for imports that may run twice: false, and nothing
+  // As RecordConsent, for imports that may run twice: kHeld, and nothing
   // written, when the shopper's ledger already holds an equal record (same
-  // time, source, decisions and evidence).
-  Result<bool> RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record);
+  // time, source, decisions and evidence); kErased, and nothing written or
+  // created, when the record is dated before an erasure of the
+  // identifier's shopper (the erased shopper's decision: recording it
+  // would bring them back). A record dated after it is a new shopper's.
+  enum class Recorded { kWritten, kHeld, kErased };
+  Result<Recorded> RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record);
+  // Why a consent record dated before an erasure is refused.
+  static constexpr std::string_view kErasedConsent =
+      "erased: this identifier's shopper was erased after this record's time";
 
   // What the policy allows for this shopper and purpose now, from the
   // region's legal basis, the ledger and the request's GPC signal. Unknown

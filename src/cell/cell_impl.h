@@ -148,6 +148,13 @@ struct Cell::Impl {
   std::unordered_map<ShopperKey, ConsentState> consent_states ABSL_GUARDED_BY(identity_mu);
   // Identifiers of erased shoppers, by pseudonym (erasure_markers.cc).
   absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> erased ABSL_GUARDED_BY(identity_mu);
+  // Events of erased histories dated after their erasure, one per erased
+  // identifier and event: the keyed hash of the two pseudonyms
+  // (ErasedEventKey, without its tag). Markers of the earlier form, by the
+  // event id's pseudonym alone, are held apart and count only for events
+  // that carry an erased identifier (erasure_markers.cc).
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> erased_events ABSL_GUARDED_BY(identity_mu);
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> unscoped_erased_events ABSL_GUARDED_BY(identity_mu);
   // Cell::rekey_due: a data key was destroyed since the current KEK was
   // made (by an erasure, or with a delivered or given-up erasure
   // notice). Stored (kRekeyDueKey in the meta family, written in the
@@ -206,6 +213,18 @@ struct Cell::Impl {
   Status LoadErasureMarkers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // The marker of an identifier erased after `t`, if any.
   const ErasureMarker* ErasedAfterLocked(std::string_view pseudonym, Micros t) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // The `erased` family's key marking event `event` (its id's pseudonym)
+  // of an erased history under the erased identifier `id` (pseudonym):
+  // a tag byte and a keyed hash of both, which names neither.
+  std::string ErasedEventKey(std::string_view id, std::string_view event) const;
+  // Marks each of `events` under each of `identifiers` in `batch`; the
+  // markers to hold in `erased_events` once the batch is written.
+  std::vector<Key128> PutErasedEvents(const std::vector<std::string>& identifiers,
+                                      const std::vector<std::string>& events, WriteBatch& batch) const;
+  // The kind of the first of `ids` under which `event` was marked as part
+  // of an erased history, if any.
+  std::optional<IdKind> ErasedEventLocked(const std::vector<IdentifierRef>& ids, std::string_view event) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // Groups some of whose members have no data key were being erased when
   // the process stopped (or were damaged): their erasure is completed.

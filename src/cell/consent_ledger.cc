@@ -231,6 +231,8 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
   absl::MutexLock lock(&m.identity_mu);
+  if (m.ErasedAfterLocked(ids[0].pseudonym, record.timestamp))
+    return Status(Code::kFailedPrecondition, std::string(kErasedConsent), IdKindField(kind));
   WriteBatch batch;
   auto root = m.ResolveLocked(ids, [&](IdKind) { return CanonicalId(id); }, batch);
   if (!root.ok()) return root.status();
@@ -249,16 +251,19 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
   return view;
 }
 
-Result<bool> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
+// Checked before anything is resolved: a refused record creates nobody
+// (the kept refusals included, which only a new shopper's records bring).
+Result<Cell::Recorded> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
   absl::MutexLock lock(&m.identity_mu);
-  if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return false;
+  if (m.ErasedAfterLocked(ids[0].pseudonym, record.timestamp)) return Recorded::kErased;
+  if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return Recorded::kHeld;
   WriteBatch batch;
   auto root = m.ResolveLocked(ids, [&](IdKind) { return CanonicalId(id); }, batch);
   if (!root.ok()) return root.status();
   CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
-  return true;
+  return Recorded::kWritten;
 }
 
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {

@@ -2,8 +2,6 @@
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
 
-#include <limits>
-
 namespace confide {
 namespace {
 
@@ -48,7 +46,8 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
     const std::string end = PrefixSuccessor(member);
     batch.Delete(Family::kDataKeys, member);
     // Events dated after the erasure (a clock ahead, a scheduled order) would
-    // pass the markers' time test when resent: their ids are marked too.
+    // pass the markers' time test when resent: they are marked too, under
+    // the erased identifiers (erasure_markers.cc).
     const Key256* key = m.KeyOfLocked(member);
     CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
       ++receipt.events;
@@ -69,17 +68,14 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   const ErasureMarker marker = MarkerOf(m.ConsentStateLocked(*root), receipt.at);
   const std::string encoded = EncodeErasureMarker(marker);
   for (const auto& p : identifiers) batch.Put(Family::kErased, p, encoded);
-  ErasureMarker for_ever;
-  for_ever.erased_at = std::numeric_limits<Micros>::max();
-  const std::string for_ever_encoded = EncodeErasureMarker(for_ever);
-  for (const auto& e : future_events) batch.Put(Family::kErased, e, for_ever_encoded);
+  const std::vector<Key128> event_markers = m.PutErasedEvents(identifiers, future_events, batch);
   CONFIDE_RETURN_IF_ERROR(m.QueueDownstreamLocked(members, pseudonym, receipt.at, batch));  // deliveries.cc
   Wipe(plain);
   CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
   m.rekey_due = true;
   ++m.erasures;
   for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
-  for (const auto& e : future_events) m.erased.insert_or_assign(Key128(e), for_ever);
+  m.erased_events.insert(event_markers.begin(), event_markers.end());
   receipt.refusals_kept = RefusalNames(marker);
 
   // Memory follows the store only once the store has changed.

@@ -144,12 +144,16 @@ class Cell::Impl::IngestCall {
 
   // Before an event can create or link anything: it is refused when one of
   // its identifiers belongs to a shopper erased after the event's time, or
-  // when it was itself a row of an erased history (a resend of what was
-  // erased); and without the right to link, it keeps only its primary id.
+  // when it was a row of an erased history dated after the erasure, sent
+  // again under one of the erased identifiers (another shopper's event
+  // with the same id is not refused); and without the right to link, it
+  // keeps only its primary id.
   std::optional<IngestOutcome> RefusedLocked(size_t i) ABSL_EXCLUSIVE_LOCKS_REQUIRED(m_.identity_mu) {
     for (const auto& id : ids_[i])
-      if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp)) return Erased(id.kind);
-    if (m_.ErasedAfterLocked(event_ids_[i], events_[i].timestamp)) return Erased(events_[i].primary_id_kind());
+      if (m_.ErasedAfterLocked(id.pseudonym, events_[i].timestamp))
+        return Erased(id.kind, "erased: this identifier's shopper was erased after this event's time");
+    if (auto kind = m_.ErasedEventLocked(ids_[i], event_ids_[i]))
+      return Erased(*kind, "erased: this event was part of the history erased with this identifier's shopper");
     if (!options_.may_link && ids_[i].size() > 1) KeepPrimaryId(i);
     if (!CollectedLocked(i))
       return IngestOutcome{IngestOutcome::Kind::kNotCollected, "type",
@@ -193,10 +197,9 @@ class Cell::Impl::IngestCall {
 
   // Callers who may not learn of erasures (a tracker's key is public) are
   // told "duplicate": the event was received before, and erased.
-  IngestOutcome Erased(IdKind kind) const {
+  IngestOutcome Erased(IdKind kind, std::string_view why) const {
     if (!options_.reveal_erasures) return IngestOutcome{IngestOutcome::Kind::kDuplicate, {}, {}};
-    return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(kind),
-                         "erased: this identifier's shopper was erased after this event's time"};
+    return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(kind), std::string(why)};
   }
 
   void NoteMerge(size_t i, const MergeNote& merge) {

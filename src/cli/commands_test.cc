@@ -21,6 +21,7 @@
 #include "cli/tcf.h"
 #include "cli/train.h"
 #include "core/scratch_dir.h"
+#include "core/time.h"
 #include "crypto/aead.h"
 
 namespace confide::cli {
@@ -364,9 +365,65 @@ TEST_F(CliTest, DsarEraseRotatesARegionKeyFromTheEnvironment) {
   EXPECT_EQ(rotated.str().rfind("eu: key version 2 -> 3", 0), 0u) << "the erasure rotated 1 -> 2: " << rotated.str();
 }
 
-// The offline export is the document the HTTP route gives (one function
-// builds both): a summary, events in time order across linked ids with
-// the catalog's names, retention from the configuration, derived data.
+// Re-running a consent import after an erasure must not bring the shopper
+// back with their old decisions: a record dated before the erasure is
+// refused as erased, per row, and the run is audited; a decision dated
+// after it is a new shopper's.
+TEST_F(CliTest, AConsentReimportCannotBringAnErasedShopperBack) {
+  const std::string data = dir_ / "data";
+  std::ofstream(dir_ / "consent.csv") << "customer_id,timestamp,personalization,marketing\n"
+                                         "CONS1,2026-11-01T00:00:00Z,true,true\n"
+                                         "CONS2,2026-11-01T00:00:00Z,true,false\n";
+  std::ofstream(dir_ / "events.csv") << "event_id,type,timestamp,customer_id,channel,product_id\n"
+                                        "c1,view,2026-11-02T10:00:00Z,CONS1,web,P1\n";
+  for (const char* kind : {"consent", "events"}) {
+    Output imported;
+    ASSERT_TRUE(Import(data, kind, dir_ / (std::string(kind) + ".csv"), imported).ok()) << kind;
+  }
+  DsarFlags dsar;
+  dsar.config = DataDir(data);
+  dsar.region = "eu";
+  dsar.id = "CONS1";
+  Output erased;
+  ASSERT_TRUE(RunDsarErase(dsar, erased.file()).ok());
+  ASSERT_NE(erased.str().find("\"erased\":true"), std::string::npos) << erased.str();
+
+  Output again;
+  auto summary = Import(data, "consent", dir_ / "consent.csv", again);
+  ASSERT_TRUE(summary.ok()) << summary.status().message();
+  EXPECT_EQ(summary->accepted, 0u);
+  EXPECT_EQ(summary->duplicates, 1u) << "CONS2's record is held already";
+  EXPECT_EQ(summary->rejected, 1u);
+  const std::string reason = "customer_id: erased: this identifier's shopper was erased after this record's time";
+  ASSERT_EQ(summary->reasons.count(reason), 1u) << again.str();
+  EXPECT_EQ(summary->first_line.at(reason), 2u);
+  EXPECT_NE(again.str().find("accepted 0,"), std::string::npos) << again.str();
+  Output gone;
+  Status g = RunDsarExport(dsar, gone.file());
+  EXPECT_EQ(g.message(), "eu: no data is held for this identifier") << gone.str();
+  AuditListFlags list;
+  list.config = DataDir(data);
+  list.region = "eu";
+  Output audit;
+  ASSERT_TRUE(RunAuditList(list, audit.file()).ok());
+  EXPECT_NE(audit.str().find(R"("action":"erasure","key_id":"cli","purpose":"","subject":"",)"
+                             R"("details":"import refused 1 consent records of erased shoppers")"),
+            std::string::npos)
+      << audit.str();
+
+  // A decision made after the erasure starts a new shopper with it alone.
+  std::ofstream(dir_ / "later.csv") << "customer_id,timestamp,personalization\nCONS1,"
+                                    << FormatRfc3339(NowMicros()) << ",true\n";
+  Output later;
+  auto fresh = Import(data, "consent", dir_ / "later.csv", later);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().message();
+  EXPECT_EQ(fresh->accepted, 1u) << later.str();
+  Output exported;
+  ASSERT_TRUE(RunDsarExport(dsar, exported.file()).ok());
+  EXPECT_EQ(exported.str().find("2026-11-01"), std::string::npos) << "nothing of the erased ledger: " << exported.str();
+  EXPECT_NE(exported.str().find("No events are held."), std::string::npos) << exported.str();
+}
+
 TEST_F(CliTest, ServeKnowsWhenTheKeyFilesWouldGoIntoABackupOfTheData) {
   Config config = DefaultConfig();
   config.data_dir = dir_ / "data";
@@ -379,6 +436,9 @@ TEST_F(CliTest, ServeKnowsWhenTheKeyFilesWouldGoIntoABackupOfTheData) {
   EXPECT_FALSE(KeysInsideDataDir(config)) << "a sibling whose name starts alike is outside";
 }
 
+// The offline export is the document the HTTP route gives (one function
+// builds both): a summary, events in time order across linked ids with
+// the catalog's names, retention from the configuration, derived data.
 TEST_F(CliTest, DsarExportIsTheDocumentADpoHandsOver) {
   const std::string data = dir_ / "data";
   std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Oat milk,milk,2\nP2,Green tea,tea,4\n";

@@ -306,6 +306,7 @@ Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   if (!reader.ok()) return reader.status();
   Record record;
   RowError error;
+  uint64_t erased = 0;
   while ((error = RowError(), (*reader)->Next(record, error))) {
     ++s.rows;
     if (error.bad) {
@@ -319,14 +320,26 @@ Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     }
     auto stored = cell.RecordConsentOnce(row->kind, row->id, row->record);
     if (!stored.ok()) return stored.status();
-    ++(*stored ? s.accepted : s.duplicates);
+    if (*stored == Cell::Recorded::kErased) {
+      ++erased;
+      CountRejection(s, IdKindField(row->kind), std::string(Cell::kErasedConsent), (*reader)->line());
+    } else {
+      ++(*stored == Cell::Recorded::kWritten ? s.accepted : s.duplicates);
+    }
     bar.Update(s.rows, reader->get());
   }
   bar.Finish();
-  // One audit record for the run: who changed consent, how many decisions.
+  // One audit record for the run: who changed consent, how many decisions;
+  // and, as for events, one for a run that met erased shoppers.
   if (s.accepted > 0) {
     auto logged = cell.audit().Append(AuditAction::kConsentChange, "cli", "", "",
                                       "source=import,records=" + std::to_string(s.accepted), NowMicros());
+    if (!logged.ok()) return logged.status();
+  }
+  if (erased > 0) {
+    auto logged = cell.audit().Append(AuditAction::kErasure, "cli", "", "",
+                                      "import refused " + std::to_string(erased) + " consent records of erased shoppers",
+                                      NowMicros());
     if (!logged.ok()) return logged.status();
   }
   return (*reader)->status();

@@ -36,9 +36,10 @@ Result<std::optional<std::string>> ExportShopper(Cell& cell, IdKind kind, std::s
 }
 
 const char* const kErasureKeeps =
-    "each identifier's keyed pseudonym with the time of the erasure, so that events from before it are not "
-    "stored again and tokens issued before it stop working; and the refusals listed, so that an objection "
-    "outlives the erasure if the shopper comes back";
+    "each identifier's keyed pseudonym with the time of the erasure, so that events and consent records from "
+    "before it are not stored again and tokens issued before it stop working; for any event of the shopper dated "
+    "after the erasure, a keyed hash per identifier, so that it is not stored again under those identifiers; and "
+    "the refusals listed, so that an objection outlives the erasure if the shopper comes back";
 
 std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
   JsonWriter w;

@@ -61,6 +61,81 @@ TEST_F(ServerTest, ResentEventsFromBeforeAnErasureAreRefused) {
   EXPECT_EQ(r.status, 400) << r.body;
 }
 
+// An event id is not a shopper's: the markers an erasure keeps for events
+// dated after it (a clock ahead, a scheduled order) hold under the erased
+// shopper's identifiers only. Erasing oneself cannot make another shopper's
+// event with the same id (a predictable order line) be refused for ever.
+TEST_F(ServerTest, AnErasedEventIdStaysTheErasedShoppersOnly) {
+  Secret("VICTIMX");
+  Secret("victim-device");
+  Secret("OTHERY");
+  Secret("OTHERZ");
+  ApiClient admin = Client(&admin_);
+  auto shared = [](const std::string& id_field, const std::string& id) {
+    return Array({Object({{"event_id", "O-SHARED-1"}, {"type", "view"},
+                          {"timestamp", FormatRfc3339(NowMicros() + 12 * 3600 * kMicrosPerSecond)},
+                          {id_field, id}, {"channel", "web"}, {"product_id", "p-1"}})});
+  };
+  const std::string linked = Array({Object({{"event_id", "O-SHARED-1"}, {"type", "view"},
+                                            {"timestamp", FormatRfc3339(NowMicros() + 12 * 3600 * kMicrosPerSecond)},
+                                            {"customer_id", "VICTIMX"}, {"anonymous_id", "victim-device"},
+                                            {"channel", "web"}, {"product_id", "p-1"}})});
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", linked).status, 200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/VICTIMX").status, 200);
+
+  ClientResponse r = Call(admin, "POST", "/v1/eu/events", shared("customer_id", "OTHERY"));
+  EXPECT_EQ(r.status, 200) << "another shopper's event with the same id: " << r.body;
+  EXPECT_EQ(JInt(r.body, "/accepted"), 1) << r.body;
+  r = Call(admin, "GET", "/v1/eu/customers/OTHERY/data");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/events"), 1u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/events/0/event_id"), "O-SHARED-1");
+  ApiClient tracker = Client(&ingest_eu_);
+  r = Call(tracker, "POST", "/v1/eu/events", shared("customer_id", "OTHERZ"));
+  EXPECT_EQ(JInt(r.body, "/accepted"), 1) << "not a silent duplicate: " << r.body;
+
+  // A resend under any of the erased ids stays refused, after a restart too.
+  for (int pass = 0; pass < 2; ++pass) {
+    ApiClient dsar = Client(&admin_);
+    r = Call(dsar, "POST", "/v1/eu/events", shared("customer_id", "VICTIMX"));
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "customer_id") << r.body;
+    EXPECT_EQ(JStr(r.body, "/rejected/0/reason").rfind("erased:", 0), 0u) << r.body;
+    r = Call(dsar, "POST", "/v1/eu/events", shared("anonymous_id", "victim-device"));
+    EXPECT_EQ(r.status, 400) << "the erased group's other id: " << r.body;
+    EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "anonymous_id") << r.body;
+    ApiClient ingest = Client(&ingest_eu_);
+    EXPECT_EQ(JInt(Call(ingest, "POST", "/v1/eu/events", shared("customer_id", "VICTIMX")).body, "/duplicates"), 1);
+    EXPECT_EQ(Call(dsar, "GET", "/v1/eu/customers/VICTIMX/data").status, 404);
+    StopServer();
+    StartServer();
+  }
+}
+
+// What the markers refuse of a past event: a resend with its own time (a
+// replayed feed, a re-run import) under any erased id. The same id sent
+// with a time after the erasure claims to be a new event: it is the new
+// shopper's, and nothing of the erased history comes with it (docs/api.md,
+// Events: no per-event trace of an erased past is kept).
+TEST_F(ServerTest, APastEventIdResentAsNewIsTheNewShoppersOnly) {
+  Secret("past-shopper");
+  ApiClient admin = Client(&admin_);
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", Array({View("ps-1", "customer_id", "past-shopper"),
+                                                        View("ps-2", "customer_id", "past-shopper", "p-2")}))
+                .status,
+            200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/past-shopper").status, 200);
+  EXPECT_EQ(Call(admin, "POST", "/v1/eu/events", Array({View("ps-1", "customer_id", "past-shopper")})).status, 400);
+  ClientResponse r = Call(admin, "POST", "/v1/eu/events",
+                          Array({Object({{"event_id", "ps-1"}, {"type", "view"}, {"timestamp", Now()},
+                                         {"customer_id", "past-shopper"}, {"channel", "web"}, {"product_id", "p-3"}})}));
+  EXPECT_EQ(r.status, 200) << r.body;
+  r = Call(admin, "GET", "/v1/eu/customers/past-shopper/data");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/events"), 1u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/events/0/product_id"), "p-3") << "the new event only: " << r.body;
+}
+
 // In an opt-out region a refusal is all that stands between a shopper and
 // marketing: erasing the shopper must not erase the refusal.
 TEST_F(ServerTest, ARefusalOutlivesTheErasureOfItsShopper) {
@@ -90,6 +165,26 @@ TEST_F(ServerTest, ARefusalOutlivesTheErasureOfItsShopper) {
   r = Call(admin, "DELETE", "/v1/us/customers/plain-shopper");
   ASSERT_EQ(r.status, 200);
   EXPECT_EQ(JLen(r.body, "/kept/refusals"), 0u) << r.body;
+}
+
+// A consent PUT records a decision made now, after any erasure: the new
+// shopper's, on top of the refusals kept through the erasure, which the
+// same person's later grant can replace as any refusal can.
+TEST_F(ServerTest, AConsentDecisionAfterAnErasureIsTheNewShoppers) {
+  Secret("deciding-shopper");
+  ApiClient admin = Client(&admin_);
+  const std::string consent = "/v1/us/customers/deciding-shopper/consent";
+  ASSERT_EQ(Call(admin, "PUT", consent, R"({"purposes":{"marketing":false}})").status, 200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/us/customers/deciding-shopper").status, 200);
+
+  ClientResponse r = Call(admin, "PUT", consent, R"({"purposes":{"personalization":true}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/purposes/personalization/allowed")) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed")) << r.body;
+  EXPECT_EQ(JStr(r.body, "/purposes/marketing/source"), "kept_through_erasure") << r.body;
+  r = Call(admin, "PUT", consent, R"({"purposes":{"marketing":true}})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/purposes/marketing/allowed")) << "the person's new decision: " << r.body;
 }
 
 }  // namespace
