@@ -46,6 +46,9 @@ struct IngestOutcome {
   // identify event's consent_confirmed) or not (only refusals count).
   std::string merged_into;
   bool decisions_carried = false;
+  // kRejected because the event belongs to an erased shopper's history:
+  // callers that may not learn of erasures answer it as stored.
+  bool erased = false;
 };
 
 // What Confide knows about one shopper, summarised (not the raw history).
@@ -104,15 +107,13 @@ class Cell {
   // older than Options::retention allows is kRejected. An event
   // dated before an erasure of one of its identifiers' shoppers, or one of
   // an erased history dated after its erasure sent again under one of the
-  // erased identifiers, is kRejected with a reason starting "erased:" if
-  // options.reveal_erasures, else reported as a kDuplicate (it was
-  // received before). kRejected also for an event
+  // erased identifiers, is kRejected with `erased` set and a reason
+  // starting "erased:". kRejected also for an event
   // linking two customers without a customer id of its own. Stored events
   // are durable on return. A non-ok result means none of this call's
   // events were acknowledged.
   struct IngestOptions {
     bool may_link = true;
-    bool reveal_erasures = true;
   };
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events, const IngestOptions& options);
   Result<std::vector<IngestOutcome>> Ingest(std::vector<Event> events) {

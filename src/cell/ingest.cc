@@ -195,11 +195,10 @@ class Cell::Impl::IngestCall {
     return false;
   }
 
-  // Callers who may not learn of erasures (a tracker's key is public) are
-  // told "duplicate": the event was received before, and erased.
-  IngestOutcome Erased(IdKind kind, std::string_view why) const {
-    if (!options_.reveal_erasures) return IngestOutcome{IngestOutcome::Kind::kDuplicate, {}, {}};
-    return IngestOutcome{IngestOutcome::Kind::kRejected, IdKindField(kind), std::string(why)};
+  static IngestOutcome Erased(IdKind kind, std::string_view why) {
+    IngestOutcome refused{IngestOutcome::Kind::kRejected, IdKindField(kind), std::string(why)};
+    refused.erased = true;
+    return refused;
   }
 
   void NoteMerge(size_t i, const MergeNote& merge) {

@@ -12,16 +12,13 @@
 #include <fstream>
 
 #include "core/test_paths.h"
+#include "testing/run_binary.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+using confide::RunBinary;
+using confide::RunResult;
 
 class CliTest : public ::testing::Test {
  protected:
@@ -35,16 +32,7 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  RunResult Confide(const std::string& args) {
-    std::string out = (dir_ / "out").string(), err = (dir_ / "err").string();
-    std::string cmd = binary_ + " " + args + " >" + out + " 2>" + err + " </dev/null";
-    int status = std::system(cmd.c_str());
-    auto slurp = [](const std::string& p) {
-      std::ifstream in(p);
-      return std::string(std::istreambuf_iterator<char>(in), {});
-    };
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, slurp(out), slurp(err)};
-  }
+  RunResult Confide(const std::string& args) { return RunBinary(binary_, args, dir_); }
 
   std::string binary_;
   fs::path dir_;

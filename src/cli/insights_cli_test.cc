@@ -2,23 +2,19 @@
 // same query again free, the month's budget, and one-line errors naming the
 // option with a non-zero exit and nothing charged.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "core/test_paths.h"
+#include "testing/run_binary.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code;
-  std::string out, err;
-};
+using confide::RunBinary;
+using confide::RunResult;
 
 class InsightsCli : public ::testing::Test {
  protected:
@@ -44,16 +40,7 @@ class InsightsCli : public ::testing::Test {
     ASSERT_EQ(Confide("import --data-dir " + data_ + " --region us " + (dir_ / "events.csv").string()).exit_code, 0);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  RunResult Confide(const std::string& args) {
-    std::string cmd = binary_ + " " + args + " >" + (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string() +
-                      " </dev/null";
-    int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
-  }
+  RunResult Confide(const std::string& args) { return RunBinary(binary_, args, dir_); }
   std::string Insights(const std::string& args) { return "insights --data-dir " + data_ + " --region us " + args; }
   std::string binary_;
   fs::path dir_;

@@ -1,23 +1,19 @@
 // `confide suggestions` as a user runs it: one-line errors with a non-zero
 // exit. The export and its summary are tested in process (commands_test.cc).
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "core/test_paths.h"
+#include "testing/run_binary.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code;
-  std::string out, err;
-};
+using confide::RunBinary;
+using confide::RunResult;
 
 class SuggestionsCli : public ::testing::Test {
  protected:
@@ -30,16 +26,7 @@ class SuggestionsCli : public ::testing::Test {
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
-  static std::string Slurp(const fs::path& p) {
-    std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-  }
-  RunResult Confide(const std::string& args) {
-    std::string cmd = binary_ + " " + args + " >" + (dir_ / "stdout").string() + " 2>" + (dir_ / "stderr").string() +
-                      " </dev/null";
-    int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(dir_ / "stdout"), Slurp(dir_ / "stderr")};
-  }
+  RunResult Confide(const std::string& args) { return RunBinary(binary_, args, dir_); }
   std::string binary_;
   fs::path dir_;
 };

@@ -15,17 +15,12 @@
 #include <sstream>
 
 #include "core/test_paths.h"
+#include "testing/run_binary.h"
 
 namespace confide {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
 
 std::string Slurp(const fs::path& p) {
   std::ifstream in(p);
@@ -44,12 +39,7 @@ class EvalE2eTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   RunResult Eval(const std::string& args) { return Confide("eval " + args); }
-  RunResult Confide(const std::string& args) {
-    const std::string out = (dir_ / "out").string(), err = (dir_ / "err").string();
-    const std::string cmd = binary_ + " " + args + " >" + out + " 2>" + err + " </dev/null";
-    int status = std::system(cmd.c_str());
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, Slurp(out), Slurp(err)};
-  }
+  RunResult Confide(const std::string& args) { return RunBinary(binary_, args, dir_); }
 
   // A failure: non-zero exit, nothing on stdout, one line on stderr that
   // holds `expected`.

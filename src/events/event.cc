@@ -56,16 +56,16 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // A JSON member that is no event field is a mistake to name (a misspelt
 // "quantiy" must not leave the quantity at its default unnoticed).
 Status CheckKnownFields(const Record& r) {
+  auto known = [](std::string_view name) {
+    return std::any_of(std::begin(kEventFields), std::end(kEventFields),
+                       [&](const ExpectedType& e) { return e.name == name; });
+  };
   for (const Field& f : r.fields()) {
-    if (f.type == Field::Type::kText) continue;
+    if (f.type == Field::Type::kText || known(f.name)) continue;
     std::string_view nearest;
     size_t best = 3;  // suggest only names within two edits
-    bool known = false;
-    for (const ExpectedType& e : kEventFields) {
-      known |= e.name == f.name;
+    for (const ExpectedType& e : kEventFields)
       if (size_t d = EditDistance(f.name, e.name); d < best) best = d, nearest = e.name;
-    }
-    if (known) continue;
     std::string reason = "is not an event field";
     if (!nearest.empty()) reason += " (did you mean \"" + std::string(nearest) + "\"?)";
     return Invalid(std::string(f.name).c_str(), reason + "; free-form attributes go in \"properties\"");

@@ -26,9 +26,7 @@ struct IngestTally {
   // (`backend` false), an event refused as an erased shopper's or not
   // collected for want of a grant is answered as one stored would be.
   void Add(const IngestOutcome& o, size_t index, bool backend) {
-    const bool withheld = o.kind == IngestOutcome::Kind::kNotCollected ||
-                          (o.kind == IngestOutcome::Kind::kRejected && o.reason.starts_with("erased"));
-    if (withheld && !backend) {
+    if ((o.kind == IngestOutcome::Kind::kNotCollected || o.erased) && !backend) {
       ++accepted;
       return;
     }

@@ -119,6 +119,35 @@ class RecommendationsTest : public ServerFixture {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
+  // Serves with a suggestions export every 200 ms "hour" until the us file
+  // names fan-3, as trained; returns the file.
+  std::string ExportUntilFan3IsNamed() {
+    config_.suggestions.interval_hours = 1;
+    config_.suggestions.out_dir = (root_ / "out").string();
+    fs::create_directories(root_ / "out");
+    ServerOptions options;
+    options.schedule_hour = std::chrono::milliseconds(200);
+    Start(options);
+    EXPECT_NE(Train("us").find("succeeded"), std::string::npos);
+    std::string exported;
+    WaitUntil([&] {
+      exported = Exported("us");
+      return exported.find(R"("customer_id":"fan-3")") != std::string::npos;
+    });
+    return exported;
+  }
+
+  // Erases fan-3 (us) and waits until the us file no longer names them; returns the file.
+  std::string EraseFan3AndAwaitTheFile() {
+    EXPECT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
+    std::string exported;
+    WaitUntil([&] {
+      exported = Exported("us");
+      return exported.find(R"("customer_id":"fan-3")") == std::string::npos;
+    });
+    return exported;
+  }
+
   // The suggestions file of `region` as it is now (empty if there is none).
   std::string Exported(const std::string& region) {
     std::ifstream in(root_ / "out" / ("suggestions-" + region + ".ndjson"));
@@ -223,27 +252,13 @@ TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
 
 // An erasure rewrites the suggestions file at once: the next interval could be a day away.
 TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
-  config_.suggestions.interval_hours = 1;
-  config_.suggestions.out_dir = (root_ / "out").string();
-  fs::create_directories(root_ / "out");
-  ServerOptions options;
-  options.schedule_hour = std::chrono::milliseconds(200);
-  Start(options);
-  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
-  std::string exported;
-  WaitUntil([&] {
-    exported = Exported("us");
-    return exported.find(R"("customer_id":"fan-3")") != std::string::npos;
-  });
+  std::string exported = ExportUntilFan3IsNamed();
   ASSERT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 300);
   // From now on the schedule waits a long "hour": only the erasure can rewrite the file.
+  ServerOptions options;
   options.schedule_hour = std::chrono::hours(1);
   Start(options);
-  ASSERT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
-  WaitUntil([&] {
-    exported = Exported("us");
-    return exported.find(R"("customer_id":"fan-3")") == std::string::npos;
-  });
+  exported = EraseFan3AndAwaitTheFile();
   EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
   EXPECT_NE(exported.find(R"("customer_id":"fan-4")"), std::string::npos) << "the others stay";
 }
@@ -251,24 +266,12 @@ TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
 // Without a schedule, serve keeps no file of its own, but one that
 // `confide suggestions` wrote where serve would is rewritten after an erasure.
 TEST_F(RecommendationsTest, AnErasureRewritesAFileLeftThereWithoutASchedule) {
-  config_.suggestions.interval_hours = 1;
-  config_.suggestions.out_dir = (root_ / "out").string();
-  fs::create_directories(root_ / "out");
-  ServerOptions options;
-  options.schedule_hour = std::chrono::milliseconds(200);
-  Start(options);
-  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
-  WaitUntil([&] { return Exported("us").find(R"("customer_id":"fan-3")") != std::string::npos; });
+  ExportUntilFan3IsNamed();
   config_.suggestions.interval_hours = 0;
   Start(ServerOptions());
   fs::remove(root_ / "out" / "suggestions-eu.ndjson");
   ASSERT_NE(Exported("us").find(R"("customer_id":"fan-3")"), std::string::npos);
-  ASSERT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
-  std::string exported;
-  WaitUntil([&] {
-    exported = Exported("us");
-    return exported.find(R"("customer_id":"fan-3")") == std::string::npos;
-  });
+  std::string exported = EraseFan3AndAwaitTheFile();
   EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
   EXPECT_FALSE(fs::exists(root_ / "out" / "suggestions-eu.ndjson")) << "the erasure rewrote only its own region's file";
 }

@@ -4,7 +4,8 @@
 // shopper index), which keeps one shopper's history independent of how many draws the others
 // made.
 //
-// Internal to synth/. Plain values: an Rng is not to be used from two threads at once; a
+// Internal to synth/, but for Rng, which the analytics tests' seeded source
+// (analytics/seeded_random_source.h) also draws from. Plain values: an Rng is not to be used from two threads at once; a
 // const WeightedPicker may be shared.
 #pragma once
 
