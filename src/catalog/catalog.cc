@@ -1,5 +1,6 @@
 #include "catalog/catalog.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
@@ -95,6 +96,14 @@ Result<StoreLocation> DecodeStore(std::string_view id, std::string_view in) {
   return s;
 }
 
+// Inventory keys are "<location>\0<product>", values the varint quantity.
+Result<InventoryLevel> DecodeInventory(std::string_view k, std::string_view v) {
+  size_t zero = k.find('\0');
+  uint64_t q;
+  if (zero == std::string_view::npos || !GetVarint64(v, q)) return Status(Code::kDataLoss, "stored inventory is malformed");
+  return InventoryLevel{std::string(k.substr(0, zero)), std::string(k.substr(zero + 1)), static_cast<int64_t>(q)};
+}
+
 // Scans a family, decoding each record; stops at the first undecodable one.
 template <typename Decode, typename Fn>
 Status ForEachDecoded(Store& store, Family family, Decode decode, const Fn& fn) {
@@ -113,6 +122,24 @@ std::string InventoryKey(std::string_view location, std::string_view product) {
 }
 
 }  // namespace
+
+Status CheckProductFieldsKnown(const Record& r) {
+  for (const Field& f : r.fields()) {
+    if (f.type == Field::Type::kText) continue;
+    auto named = [&](const ExpectedType& e) { return e.name == f.name; };
+    if (std::any_of(std::begin(kProductFields), std::end(kProductFields), named)) continue;
+    std::string known;
+    for (const ExpectedType& e : kProductFields) known += (known.empty() ? "" : ", ") + std::string(e.name);
+    return InvalidArgument(std::string(f.name).c_str(), "is not a product field (" + known + ")");
+  }
+  return {};
+}
+
+std::optional<std::string> CostWarning(const Product& p) {
+  if (!p.cost || *p.cost <= p.price) return std::nullopt;
+  return "exceeds the price (" + FormatMicros(*p.cost) + " > " + FormatMicros(p.price) +
+         "): stored, but offers will never discount this product";
+}
 
 Result<Product> ProductFromRecord(const Record& r) {
   CONFIDE_RETURN_IF_ERROR(CheckJsonTypes(r, kProductFields));
@@ -175,6 +202,13 @@ std::string ProductToJson(const Product& p) {
   return w.Take();
 }
 
+std::string InventoryToJson(const InventoryLevel& l) {
+  JsonWriter w;
+  w.BeginObject().Key("location").String(l.location).Key("product_id").String(l.product_id);
+  w.Key("quantity").Int(l.quantity).EndObject();
+  return w.Take();
+}
+
 std::string StoreToJson(const StoreLocation& s) {
   JsonWriter w;
   w.BeginObject().Key("id").String(s.id).Key("name").String(s.name);
@@ -191,16 +225,7 @@ Status Catalog::LoadMirror() {
   if (mirrored_.load(std::memory_order_relaxed)) return {};
   CONFIDE_RETURN_IF_ERROR(ForEachProduct([&](const Product& p) { return mirror_->Put(p), true; }));
   CONFIDE_RETURN_IF_ERROR(ForEachStore([&](const StoreLocation& s) { return mirror_->Put(s), true; }));
-  CONFIDE_RETURN_IF_ERROR(
-      store_.ScanPrefix(Family::kInventory, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
-        size_t zero = k.find('\0');
-        uint64_t q;
-        if (zero == std::string_view::npos || !GetVarint64(v, q))
-          return Status(Code::kDataLoss, "stored inventory is malformed");
-        mirror_->Put(
-            InventoryLevel{std::string(k.substr(0, zero)), std::string(k.substr(zero + 1)), static_cast<int64_t>(q)});
-        return true;
-      }));
+  CONFIDE_RETURN_IF_ERROR(ForEachInventory([&](const InventoryLevel& l) { return mirror_->Put(l), true; }));
   mirrored_.store(true, std::memory_order_release);
   return {};
 }
@@ -214,6 +239,38 @@ Status Catalog::PutProducts(const std::vector<Product>& products) {
     for (const auto& p : products) mirror_->Put(p);
   }
   return {};
+}
+
+Result<std::optional<Product>> Catalog::UpdateProduct(
+    std::string_view id, const std::function<Result<Product>(const Product&)>& change) {
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  absl::MutexLock lock(&write_mu_);  // the mirror is current under it: every write holds it
+  std::optional<Product> current = mirror_->FindProduct(id);
+  if (!current) return std::optional<Product>();
+  auto changed = change(*current);
+  if (!changed.ok()) return changed.status();
+  if (changed->id != current->id) return InvalidArgument("id", "a product's id cannot be changed");
+  WriteBatch b;
+  b.Put(Family::kProducts, changed->id, EncodeProduct(*changed));
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  mirror_->Put(*changed);
+  return std::optional<Product>(std::move(*changed));
+}
+
+Result<bool> Catalog::DeleteProduct(std::string_view id) {
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());
+  absl::MutexLock lock(&write_mu_);
+  if (!mirror_->FindProduct(id)) return false;
+  WriteBatch b;
+  b.Delete(Family::kProducts, id);
+  CONFIDE_RETURN_IF_ERROR(ForEachStockOf(id, [&](std::string_view location, int64_t) {
+    b.Delete(Family::kInventory, InventoryKey(location, id));
+    b.Delete(Family::kStock, InventoryKey(id, location));
+    return true;
+  }));
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  mirror_->EraseProduct(id);
+  return true;
 }
 
 Status Catalog::PutStores(const std::vector<StoreLocation>& stores) {
@@ -315,8 +372,19 @@ Result<std::optional<Catalog::Standing>> Catalog::GetStanding(std::string_view p
   return mirror_->FindStanding(product_id, location);
 }
 
-Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn) {
-  return ForEachDecoded(store_, Family::kProducts, DecodeProduct, fn);
+Status Catalog::ForEachProduct(const std::function<bool(const Product&)>& fn, std::string_view after) {
+  if (after.empty()) return ForEachDecoded(store_, Family::kProducts, DecodeProduct, fn);
+  std::string begin(after);
+  begin.push_back('\0');  // the first key after `after`
+  return store_.ScanRange(Family::kProducts, begin, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+    auto product = DecodeProduct(k, v);
+    if (!product.ok()) return product.status();
+    return fn(*product);
+  });
+}
+
+Status Catalog::ForEachInventory(const std::function<bool(const InventoryLevel&)>& fn) {
+  return ForEachDecoded(store_, Family::kInventory, DecodeInventory, fn);
 }
 
 Status Catalog::ForEachStore(const std::function<bool(const StoreLocation&)>& fn) {

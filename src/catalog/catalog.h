@@ -65,8 +65,19 @@ inline constexpr ExpectedType kInventoryFields[] = {{"location", Field::Type::kS
                                                     {"product_id", Field::Type::kString},
                                                     {"quantity", Field::Type::kNumber}};
 
+// kInvalidArgument naming the first JSON member that is no product field
+// (a misspelt "cots" must not drop the cost unnoticed). CSV cells (kText)
+// pass: the import's column mapping has named them already.
+Status CheckProductFieldsKnown(const Record& r);
+
+// Why a product's cost above its list price is worth a second look (it is
+// stored all the same: offers then never discount it), or nullopt.
+std::optional<std::string> CostWarning(const Product& p);
+
+// One record each, in the shape the *FromRecord functions read back.
 std::string ProductToJson(const Product& p);
 std::string StoreToJson(const StoreLocation& s);
+std::string InventoryToJson(const InventoryLevel& l);
 
 class CatalogMirror;
 
@@ -85,6 +96,17 @@ class Catalog {
 
   // Batch upserts, durable on return.
   Status PutProducts(const std::vector<Product>& products);
+
+  // Reads product `id`, stores what `change` makes of it, with no other
+  // catalog write in between (concurrent patches lose no field); durable
+  // on return. nullopt: no such product. `change`'s error is returned as
+  // it is and nothing is written.
+  Result<std::optional<Product>> UpdateProduct(std::string_view id,
+                                               const std::function<Result<Product>(const Product&)>& change);
+
+  // Removes product `id` and its inventory levels, durably; false when
+  // there was none. (Its price rules are PriceList's: DeleteRulesOf.)
+  Result<bool> DeleteProduct(std::string_view id);
   Status PutStores(const std::vector<StoreLocation>& stores);
   Status PutInventory(const std::vector<InventoryLevel>& levels);
 
@@ -117,9 +139,11 @@ class Catalog {
   // written before the index existed is opened (once; marked in meta).
   Status EnsureStockIndex();
 
-  // Visits every product / store in id order; return false to stop.
-  Status ForEachProduct(const std::function<bool(const Product&)>& fn);
+  // Visits every product (with an id after `after`, when given) / store /
+  // inventory level in key order; return false to stop.
+  Status ForEachProduct(const std::function<bool(const Product&)>& fn, std::string_view after = {});
   Status ForEachStore(const std::function<bool(const StoreLocation&)>& fn);
+  Status ForEachInventory(const std::function<bool(const InventoryLevel&)>& fn);
 
   // Grows with every PutStores through this object: snapshots of the
   // stores (StoreDirectory) reload when it moved.

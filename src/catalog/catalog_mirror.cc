@@ -31,6 +31,15 @@ void CatalogMirror::Put(const InventoryLevel& level) {
   levels[column] = level.quantity;
 }
 
+void CatalogMirror::EraseProduct(std::string_view id) {
+  absl::MutexLock lock(&mu_);
+  if (auto held = products_.find(id); held != products_.end()) products_.erase(held);
+  auto column = columns_.find(id);
+  if (column == columns_.end()) return;
+  for (auto& entry : levels_)
+    if (column->second < entry.second.size()) entry.second[column->second] = kNoLevel;
+}
+
 std::optional<Product> CatalogMirror::FindProduct(std::string_view id) const {
   absl::ReaderMutexLock lock(&mu_);
   auto it = products_.find(id);

@@ -31,6 +31,8 @@ class CatalogMirror {
   void Put(const Product& product);
   void Put(const StoreLocation& store);
   void Put(const InventoryLevel& level);
+  // The product and its levels everywhere are gone.
+  void EraseProduct(std::string_view id);
 
   std::optional<Product> FindProduct(std::string_view id) const;
   std::optional<StoreLocation> FindStore(std::string_view id) const;

@@ -83,5 +83,54 @@ TEST(CatalogMirror, CatalogReadsWhatTheStoreHoldsAndKeepsUpWithItsWrites) {
   EXPECT_EQ(*reopened.GetInventory("s1", "mug"), 3);
 }
 
+TEST(CatalogMirror, ADeletedProductLeavesWithItsLevelsInMemoryAndOnDisk) {
+  ScratchStore store;
+  Catalog catalog(*store);
+  ASSERT_TRUE(catalog.PutProducts({Item("tea", "drinks"), Item("cup", "home")}).ok());
+  ASSERT_TRUE(catalog.PutStores({{"s1", "Paris", 48.85, 2.35}}).ok());
+  ASSERT_TRUE(catalog.PutInventory({{"s1", "tea", 4}, {"online", "tea", 2}, {"s1", "cup", 1}}).ok());
+  auto deleted = catalog.DeleteProduct("tea");
+  ASSERT_TRUE(deleted.ok() && *deleted);
+  EXPECT_FALSE(catalog.GetProduct("tea")->has_value());
+  EXPECT_FALSE(catalog.GetStanding("tea", "s1")->has_value()) << "never offered again";
+  EXPECT_FALSE(catalog.GetInventory("s1", "tea")->has_value());
+  EXPECT_EQ(*catalog.GetInventory("s1", "cup"), 1) << "other products keep their levels";
+  EXPECT_FALSE(*catalog.DeleteProduct("tea")) << "nothing left to delete";
+  Catalog reopened(*store);
+  EXPECT_FALSE(reopened.GetProduct("tea")->has_value());
+  EXPECT_FALSE(reopened.GetInventory("online", "tea")->has_value());
+  int stocked = 0;
+  ASSERT_TRUE(reopened.ForEachStockOf("tea", [&](std::string_view, int64_t) { return ++stocked, true; }).ok());
+  EXPECT_EQ(stocked, 0);
+}
+
+TEST(CatalogMirror, UpdateProductChangesTheStoredProductOrNothing) {
+  ScratchStore store;
+  Catalog catalog(*store);
+  ASSERT_TRUE(catalog.PutProducts({Item("tea", "drinks")}).ok());
+  auto updated = catalog.UpdateProduct("tea", [](const Product& p) -> Result<Product> {
+    Product next = p;
+    next.active = false;
+    return next;
+  });
+  ASSERT_TRUE(updated.ok() && updated->has_value());
+  EXPECT_FALSE((*catalog.GetProduct("tea"))->active);
+  EXPECT_FALSE(Catalog(*store).GetProduct("tea")->value().active) << "durable";
+  auto refused = catalog.UpdateProduct("tea", [](const Product&) -> Result<Product> {
+    return InvalidArgument("price", "no");
+  });
+  EXPECT_EQ(refused.status().field(), "price");
+  EXPECT_FALSE(catalog.UpdateProduct("mug", [](const Product& p) -> Result<Product> { return p; })->has_value());
+}
+
+TEST(CatalogMirror, ProductsAfterACursorInIdOrder) {
+  ScratchStore store;
+  Catalog catalog(*store);
+  ASSERT_TRUE(catalog.PutProducts({Item("b", "x"), Item("a", "x"), Item("c", "x"), Item("b2", "x")}).ok());
+  std::vector<std::string> ids;
+  ASSERT_TRUE(catalog.ForEachProduct([&](const Product& p) { return ids.push_back(p.id), true; }, "b").ok());
+  EXPECT_EQ(ids, (std::vector<std::string>{"b2", "c"}));
+}
+
 }  // namespace
 }  // namespace confide

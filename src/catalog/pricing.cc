@@ -215,6 +215,20 @@ Status PriceList::Put(std::vector<PriceRule> rules, Micros now) {
   return {};
 }
 
+Status PriceList::DeleteRulesOf(std::string_view product_id) {
+  WriteBatch b;
+  std::string end(product_id);
+  end.push_back('\1');  // past every "<product>\0<rule>" key
+  b.DeleteRange(Family::kPrices, RuleKey(product_id, ""), end);
+  absl::MutexLock lock(&write_mu_);
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  if (mirrored_.load(std::memory_order_relaxed)) {
+    absl::MutexLock mirror(&mu_);
+    if (auto it = by_product_.find(product_id); it != by_product_.end()) by_product_.erase(it);
+  }
+  return {};
+}
+
 void PriceList::Mirror(const PriceRule& rule) {
   std::vector<PriceRule>& rules = by_product_[rule.product_id];
   auto at = std::lower_bound(rules.begin(), rules.end(), rule.id, [](const PriceRule& r, const std::string& id) { return r.id < id; });

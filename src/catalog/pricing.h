@@ -93,6 +93,9 @@ class PriceList {
   explicit PriceList(Store& store) : store_(store) {}
   // Upserts, stamping `recorded`; durable on return.
   Status Put(std::vector<PriceRule> rules, Micros now);
+  // Removes every rule of the product (it left the catalog, and a product
+  // made later under its id starts at its list price); durable on return.
+  Status DeleteRulesOf(std::string_view product_id);
   // In rule id order.
   Result<std::vector<PriceRule>> RulesOf(std::string_view product_id);
   // Every rule, grouped by product (product order); return false to stop.

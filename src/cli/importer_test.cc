@@ -195,6 +195,24 @@ TEST_F(ImporterTest, CatalogFiles) {
   EXPECT_FALSE(*cell_->catalog().GetInventory("S1", "P1"));
 }
 
+// What GET .../catalog/export answers (ProductToJson lines) is a file
+// confide import reads back as the same products.
+TEST_F(ImporterTest, ACatalogExportImportsAsTheSameProducts) {
+  const std::vector<Product> products = {{"E1", "Tea \"green\", loose", "tea", "Leaf", 3'250'000, 1'100'000, true},
+                                         {"E2", "Cup", "", "", 7'000'000, std::nullopt, false}};
+  std::string ndjson;
+  for (const Product& p : products) ndjson += ProductToJson(p) + "\n";
+  ImportOptions o;
+  o.kind = ImportKind::kProducts;
+  o.path = Write("export.ndjson", ndjson);
+  auto s = ImportFile(*cell_, o);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  EXPECT_EQ(s->accepted, 2u);
+  std::string again;
+  ASSERT_TRUE(cell_->catalog().ForEachProduct([&](const Product& p) { return again += ProductToJson(p) + "\n", true; }).ok());
+  EXPECT_EQ(again, ndjson);
+}
+
 TEST_F(ImporterTest, ConsentFilesFillTheLedger) {
   ImportOptions events;
   events.path = Write("events.csv", "event_id,type,timestamp,customer_id,channel,product_id\n"

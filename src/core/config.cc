@@ -277,6 +277,17 @@ Status ParseIncentives(const Reader& r, const toml::node& bands, const std::stri
   return {};
 }
 
+// The [journeys] table.
+Status ParseJourneys(const Reader& r, const toml::table& root, JourneysConfig& j) {
+  const toml::node* n = root.get("journeys");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("journeys", "must be a table");
+  const std::string p = "journeys.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"cart_line_ttl_days"}));
+  return r.Integer(*t, p, "cart_line_ttl_days", j.cart_line_ttl_days, 0, 3650);
+}
+
 // The [cart_recovery] table.
 Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryConfig& cr) {
   const toml::node* n = root.get("cart_recovery");
@@ -458,7 +469,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
-                                                "cart_recovery", "replenishment", "suggestions",
+                                                "journeys", "cart_recovery", "replenishment", "suggestions",
                                                 "shopper_token_max_ttl_seconds", "downstream", "analytics"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
@@ -470,6 +481,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(ParseLimits(r, root, c.limits));
   CONFIDE_RETURN_IF_ERROR(ParseRetention(r, root, c.retention));
   CONFIDE_RETURN_IF_ERROR(ParseRecommend(r, root, c.recommend));
+  CONFIDE_RETURN_IF_ERROR(ParseJourneys(r, root, c.journeys));
   CONFIDE_RETURN_IF_ERROR(ParseCartRecovery(r, root, c.cart_recovery));
   CONFIDE_RETURN_IF_ERROR(ParseReplenishment(r, root, c.replenishment));
   CONFIDE_RETURN_IF_ERROR(ParseSuggestions(r, root, c.suggestions));

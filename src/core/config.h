@@ -136,6 +136,11 @@ struct RecommendConfig {
   uint32_t cache_seconds = 300;     // how long one is served
 };
 
+// Journeys (docs/configuration.md, [journeys]): what every journey shares.
+struct JourneysConfig {
+  uint32_t cart_line_ttl_days = 30;  // a cart line not added to for this drops out; 0: never
+};
+
 // Cart recovery (docs/configuration.md, [cart_recovery]): when a cart
 // counts as abandoned, the incentive offered for it, and the optional
 // webhook the offers are delivered to.
@@ -203,6 +208,7 @@ struct Config {
   Limits limits;
   Retention retention;
   RecommendConfig recommend;
+  JourneysConfig journeys;
   CartRecoveryConfig cart_recovery;
   ReplenishmentConfig replenishment;
   SuggestionsConfig suggestions;

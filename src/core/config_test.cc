@@ -106,6 +106,9 @@ TEST(Config, ErrorsNameFileAndKey) {
 
 TEST(Config, JourneysSections) {
   auto c = ParseConfig(R"(
+[journeys]
+cart_line_ttl_days = 7
+
 [cart_recovery]
 abandon_after_minutes = 90
 max_age_days = 14
@@ -127,6 +130,8 @@ out_dir = "/var/lib/confide/outbound"
 interval_hours = 24
 )", "t.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->journeys.cart_line_ttl_days, 7u);
+  EXPECT_EQ(DefaultConfig().journeys.cart_line_ttl_days, 30u);
   EXPECT_EQ(c->cart_recovery.abandon_after_minutes, 90u);
   EXPECT_EQ(c->cart_recovery.max_age_days, 14u);
   ASSERT_EQ(c->cart_recovery.incentives.size(), 2u);
@@ -142,6 +147,8 @@ interval_hours = 24
   EXPECT_EQ(DefaultConfig().cart_recovery.incentives.size(), 2u);
 
   const BadCase cases[] = {
+      {"[journeys]\ncart_line_ttl_days = -1", "t.toml: journeys.cart_line_ttl_days: must be between 0"},
+      {"[journeys]\ncart_ttl_days = 3", "t.toml: journeys.cart_ttl_days: unknown key"},
       {"[cart_recovery]\nabandon_after_minutes = 0", "t.toml: cart_recovery.abandon_after_minutes: must be between 1"},
       {"[cart_recovery]\nwebhook_url = \"https://x/\"", "t.toml: cart_recovery.webhook_url: must start with http://"},
       {"[cart_recovery]\nincentives = [{min_value = 50, percent = 5}, {min_value = 20, percent = 9}]",

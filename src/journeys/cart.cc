@@ -6,13 +6,19 @@
 
 namespace confide {
 
-Cart DeriveCart(std::span<const Event> history) {
+Cart DeriveCart(std::span<const Event> history, const CartAging& aging) {
   Cart cart;
   auto find = [&](const std::string& product) {
     return std::find_if(cart.lines.begin(), cart.lines.end(),
                         [&](const CartLine& l) { return l.product_id == product; });
   };
+  // Lines that aged out by `t` are gone before anything at `t` happens.
+  auto age_to = [&](Micros t) {
+    if (aging.line_ttl <= 0) return;
+    std::erase_if(cart.lines, [&](const CartLine& l) { return t - l.added >= aging.line_ttl; });
+  };
   for (const Event& e : history) {
+    age_to(e.timestamp);
     switch (e.type) {
       case EventType::kAddToCart: {
         if (e.product_id.empty()) break;
@@ -41,13 +47,16 @@ Cart DeriveCart(std::span<const Event> history) {
       }
       case EventType::kPurchase: {
         auto it = find(e.product_id);
-        if (it != cart.lines.end()) cart.lines.erase(it);
+        if (it == cart.lines.end() || e.quantity < 0) break;  // negative: a return
+        if (e.quantity == 0 || e.quantity >= it->quantity) cart.lines.erase(it);
+        else it->quantity -= e.quantity;
         break;
       }
       default:
         break;
     }
   }
+  age_to(aging.now);
   if (cart.lines.empty()) cart = Cart();
   return cart;
 }

@@ -4,6 +4,8 @@
 // remove_from_cart events from any channel add up to, minus what a
 // purchase in any channel (web, app, store, call center) has covered since.
 // Add on the web, see it in the app; buy it in a store, and it is gone.
+// Lines age: one not added to for `line_ttl` drops out, so a cart shows
+// and offers what the shopper wants now, not what they once considered.
 // The history comes from Cell::History through a grant (personalization
 // for in-app use, marketing for recovery offers), so the cart is only ever
 // seen through one. Pure functions over plain values; thread-safe.
@@ -16,6 +18,7 @@
 
 #include "catalog/pricing.h"
 #include "consent/policy.h"
+#include "core/config.h"
 #include "core/time.h"
 #include "events/event.h"
 
@@ -36,11 +39,24 @@ struct Cart {
   bool empty() const { return lines.empty(); }
 };
 
-// The cart as of the end of `history` (oldest first, as Cell::History
-// returns it): an add adds its quantity (1 when none), a remove takes its
-// quantity away (the whole line when none or more), a purchase of a
-// product covers its line whatever the channel.
-Cart DeriveCart(std::span<const Event> history);
+// How old a line may grow: a line whose last add is `line_ttl` or more
+// before an event (or before `now`, at the end) has dropped out, so a
+// later add starts it afresh. line_ttl 0: lines never age.
+struct CartAging {
+  Micros now = 0;
+  Micros line_ttl = 0;
+};
+
+// [journeys] cart_line_ttl_days as a CartAging::line_ttl.
+inline Micros CartLineTtl(const JourneysConfig& config) { return Micros{config.cart_line_ttl_days} * kMicrosPerDay; }
+
+// The cart as of `aging.now`, from `history` (oldest first, as
+// Cell::History returns it): an add adds its quantity (1 when none), a
+// remove takes its quantity away (the whole line when none or more), a
+// purchase in any channel takes its quantity off its line (the whole line
+// when it has no quantity or covers it; a return, negative, changes
+// nothing).
+Cart DeriveCart(std::span<const Event> history, const CartAging& aging);
 
 // Whether a history read through `grant` can tell the cart: it needs the
 // adds (browsing) and the purchases that cover them. A shopper who opted

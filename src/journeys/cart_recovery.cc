@@ -63,7 +63,7 @@ class OfferMaker {
   Result<std::optional<RecoveryOffer>> Make(const Grant& grant, const std::vector<Event>& history) {
     // Without purchases there is no knowing what a purchase has covered.
     if (!CartIsKnowable(grant)) return std::optional<RecoveryOffer>();
-    Cart cart = DeriveCart(history);
+    Cart cart = DeriveCart(history, {query_.now, query_.line_ttl});
     if (cart.empty()) return std::optional<RecoveryOffer>();
     Micros age = query_.now - cart.updated;
     if (age < window_ || age > max_age_ || cart.updated + window_ < query_.since) return std::optional<RecoveryOffer>();

@@ -49,7 +49,8 @@ struct RecoveryOffer {
 
 struct RecoveryQuery {
   Micros now = 0;
-  Micros since = 0;  // only carts abandoned at or after this
+  Micros since = 0;     // only carts abandoned at or after this
+  Micros line_ttl = 0;  // CartAging::line_ttl: aged lines are neither offered nor count for the incentive
 };
 
 // Every abandoned cart of a shopper with a marketing grant, most recently

@@ -18,6 +18,9 @@ Event E(EventType type, Micros t, Channel channel, const std::string& product, i
   return e;
 }
 
+// Far from any line's age: nothing ages out.
+constexpr CartAging kNoAging{};
+
 TEST(DeriveCart, AddsAcrossChannelsAndPurchasesAnywhereCoverLines) {
   std::vector<Event> h = {
       E(EventType::kAddToCart, 1, Channel::kWeb, "tea", 2),
@@ -25,7 +28,7 @@ TEST(DeriveCart, AddsAcrossChannelsAndPurchasesAnywhereCoverLines) {
       E(EventType::kAddToCart, 3, Channel::kApp, "tea", 1),
       E(EventType::kView, 4, Channel::kWeb, "bread"),
   };
-  Cart c = DeriveCart(h);
+  Cart c = DeriveCart(h, kNoAging);
   ASSERT_EQ(c.lines.size(), 2u);
   EXPECT_EQ(c.lines[0].product_id, "tea");
   EXPECT_EQ(c.lines[0].quantity, 3);
@@ -34,21 +37,58 @@ TEST(DeriveCart, AddsAcrossChannelsAndPurchasesAnywhereCoverLines) {
   EXPECT_EQ(c.channel, Channel::kApp);
 
   h.push_back(E(EventType::kRemoveFromCart, 5, Channel::kWeb, "tea", 1));
-  c = DeriveCart(h);
+  c = DeriveCart(h, kNoAging);
   EXPECT_EQ(c.lines[0].quantity, 2);
   EXPECT_EQ(c.updated, 5);
 
-  Event bought = E(EventType::kPurchase, 6, Channel::kStore, "tea");
+  Event bought = E(EventType::kPurchase, 6, Channel::kStore, "tea", 2);
   bought.store_id = "s1";
   h.push_back(bought);
-  c = DeriveCart(h);
+  c = DeriveCart(h, kNoAging);
   ASSERT_EQ(c.lines.size(), 1u) << "bought in a store: off the cart";
   EXPECT_EQ(c.lines[0].product_id, "milk");
   EXPECT_EQ(c.updated, 5) << "a purchase is not a change the shopper made to the cart";
 
   h.push_back(E(EventType::kRemoveFromCart, 7, Channel::kApp, "milk", 0));
-  EXPECT_TRUE(DeriveCart(h).empty());
-  EXPECT_EQ(DeriveCart(h).updated, 0);
+  EXPECT_TRUE(DeriveCart(h, kNoAging).empty());
+  EXPECT_EQ(DeriveCart(h, kNoAging).updated, 0);
+}
+
+TEST(DeriveCart, BuyingOneOfThreeUnitsLeavesTwo) {
+  std::vector<Event> h = {E(EventType::kAddToCart, 1, Channel::kWeb, "tea", 3),
+                          E(EventType::kPurchase, 2, Channel::kApp, "tea", 1)};
+  Cart c = DeriveCart(h, kNoAging);
+  ASSERT_EQ(c.lines.size(), 1u);
+  EXPECT_EQ(c.lines[0].quantity, 2);
+
+  h.push_back(E(EventType::kPurchase, 3, Channel::kWeb, "tea", -1));
+  EXPECT_EQ(DeriveCart(h, kNoAging).lines[0].quantity, 2) << "a return puts nothing back in the cart";
+  h.push_back(E(EventType::kPurchase, 4, Channel::kWeb, "tea", 5));
+  EXPECT_TRUE(DeriveCart(h, kNoAging).empty()) << "buying more than the line holds covers it";
+  h.back().quantity = 0;
+  EXPECT_TRUE(DeriveCart(h, kNoAging).empty()) << "a purchase of no stated quantity covers the line";
+}
+
+TEST(DeriveCart, LinesNotAddedToWithinTheTtlDropOut) {
+  const Micros day = kMicrosPerDay;
+  std::vector<Event> h = {E(EventType::kAddToCart, 1 * day, Channel::kWeb, "tea", 2),
+                          E(EventType::kAddToCart, 20 * day, Channel::kApp, "milk"),
+                          E(EventType::kAddToCart, 25 * day, Channel::kApp, "bread")};
+  Cart c = DeriveCart(h, {30 * day, 30 * day});
+  ASSERT_EQ(c.lines.size(), 3u) << "29 days old: still live";
+  c = DeriveCart(h, {31 * day, 30 * day});
+  ASSERT_EQ(c.lines.size(), 2u) << "30 days old: gone";
+  EXPECT_EQ(c.lines[0].product_id, "milk");
+  EXPECT_EQ(c.updated, 25 * day);
+  EXPECT_TRUE(DeriveCart(h, {60 * day, 30 * day}).empty());
+  EXPECT_EQ(DeriveCart(h, {60 * day, 30 * day}).updated, 0);
+  EXPECT_EQ(DeriveCart(h, {60 * day, 0}).lines.size(), 3u) << "ttl 0: lines never age";
+
+  h.push_back(E(EventType::kAddToCart, 35 * day, Channel::kWeb, "tea", 1));
+  c = DeriveCart(h, {40 * day, 30 * day});
+  ASSERT_EQ(c.lines.size(), 3u);
+  EXPECT_EQ(c.lines[2].product_id, "tea") << "an aged line added again starts afresh, last";
+  EXPECT_EQ(c.lines[2].quantity, 1) << "without the units that aged out";
 }
 
 TEST(AddresseeOf, PrefersTheLatestCustomerId) {

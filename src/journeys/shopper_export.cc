@@ -38,7 +38,7 @@ Result<DerivedData> DeriveForExport(Cell& cell, const ModelSet* models, const Co
   auto history = cell.History(grant);
   if (!history.ok()) return history.status();
   if (CartIsKnowable(grant)) {
-    Cart cart = DeriveCart(*history);
+    Cart cart = DeriveCart(*history, {now, CartLineTtl(config.journeys)});
     for (CartLine& line : cart.lines)
       d.cart.push_back({std::move(line.product_id), line.quantity, line.channel, line.added});
     d.cart_updated = cart.updated;

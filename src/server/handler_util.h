@@ -83,12 +83,20 @@ Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog);
 // the store (?store_id=).
 Result<Channel> ChannelParam(const QueryParams& query);
 
+// The default `note` of PutCatalogItems: nothing to add.
+struct NoNote {
+  template <typename Items>
+  void operator()(JsonWriter&, const Items&) const {}
+};
+
 // Parses every item with `from_record`; stores them with `put` only when
 // all are valid (all-or-nothing), else answers 400 listing each invalid one.
-template <typename FromRecord, typename Put>
+// Once stored, `note(w, items)` may add members to the 200's object (items
+// in body order, so an item's position is its index).
+template <typename FromRecord, typename Put, typename Note = NoNote>
 HttpResponse PutCatalogItems(const HttpRequest& request, const Limits& config_limits,
                              std::string_view what, FromRecord from_record, Put put,
-                             std::string& log_fields) {
+                             std::string& log_fields, Note note = {}) {
   using Item = typename std::invoke_result_t<FromRecord, const Record&>;
   std::vector<std::decay_t<decltype(std::declval<Item>().value())>> valid;
   std::vector<Rejection> rejected;
@@ -131,6 +139,7 @@ HttpResponse PutCatalogItems(const HttpRequest& request, const Limits& config_li
   if (!stored.ok()) return Failure(log_fields, stored);
   w.Key("upserted").Uint(valid.size());
   WriteRejections(w, rejected);
+  note(w, valid);
   w.EndObject();
   return Json(200, w.Take());
 }

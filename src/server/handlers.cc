@@ -74,7 +74,11 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("PUT", "/v1/{region}/products", &Api::PutProducts, {S::kCatalog}, kLargeBody);
   AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog}, kLargeBody);
   AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog}, kLargeBody);
+  AddRoute("GET", "/v1/{region}/products", &Api::ListProducts, {S::kCatalog});
   AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
+  AddRoute("PATCH", "/v1/{region}/products/{id}", &Api::PatchProduct, {S::kCatalog});
+  AddRoute("DELETE", "/v1/{region}/products/{id}", &Api::DeleteProduct, {S::kCatalog});
+  AddRoute("GET", "/v1/{region}/catalog/export", &Api::ExportCatalog, {S::kCatalog}, kScan);
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
   AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, kShopper, TokenReach::kConsent);

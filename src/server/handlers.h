@@ -16,8 +16,11 @@
 //
 // Routes (scopes in brackets; admin covers all):
 //   POST /v1/{region}/events                     [ingest]
-//   PUT  /v1/{region}/products|stores|inventory  [catalog]
+//   PUT  /v1/{region}/products|stores|inventory  [catalog] full replace of each item given
+//   GET  /v1/{region}/products                   [catalog] ?limit=100&cursor=&active= paged by id
 //   GET  /v1/{region}/products/{id}              [catalog, recommend]
+//   PATCH|DELETE /v1/{region}/products/{id}      [catalog] merge patch; deletion with its levels and price rules
+//   GET  /v1/{region}/catalog/export             [catalog] ?kind=products|stores|inventory, NDJSON the PUTs read
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
 //   GET  /v1/{region}/customers/{id}/profile     [admin]  ?id_kind=customer|anonymous|loyalty
 //   PUT|GET /v1/{region}/customers/{id}/consent  [consent] ?id_kind=&history_limit=50; Sec-GPC: 1 honoured
@@ -215,6 +218,10 @@ class Api {
   HttpResponse PutStores(Call& call);
   HttpResponse PutInventory(Call& call);
   HttpResponse GetProduct(Call& call);
+  HttpResponse PatchProduct(Call& call);
+  HttpResponse DeleteProduct(Call& call);
+  HttpResponse ListProducts(Call& call);
+  HttpResponse ExportCatalog(Call& call);
   HttpResponse GetStore(Call& call);
   // shopper_handlers.cc:
   HttpResponse GetProfile(Call& call);

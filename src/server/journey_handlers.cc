@@ -164,9 +164,10 @@ HttpResponse Api::GetCart(Call& call) {
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
-  Cart cart = CartIsKnowable(grant) ? DeriveCart(*history) : Cart{};
+  const Micros now = NowMicros();
+  Cart cart = CartIsKnowable(grant) ? DeriveCart(*history, {now, CartLineTtl(config_.journeys)}) : Cart{};
   PriceList& prices = call.cell->prices();
-  PriceContext context{*channel, *store_id, NowMicros()};
+  PriceContext context{*channel, *store_id, now};
   PricedCart priced;
   for (const CartLine& line : cart.lines) {
     auto product = call.cell->catalog().GetProduct(line.product_id);
@@ -203,6 +204,7 @@ bool ValidCursor(std::string_view cursor) {
 HttpResponse Api::GetCartRecovery(Call& call) {
   RecoveryQuery q;
   q.now = NowMicros();
+  q.line_ttl = CartLineTtl(config_.journeys);
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
@@ -236,6 +238,7 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   const CartRecoveryConfig& cr = config_.cart_recovery;
   RecoveryQuery q;  // the request's own mistakes first, then the server's configuration
   q.now = NowMicros();
+  q.line_ttl = CartLineTtl(config_.journeys);
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");

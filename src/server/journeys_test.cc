@@ -340,6 +340,53 @@ TEST_F(JourneysTest, OneCartAcrossChannelsRecoveredOnlyWithMarketingUntilBoughtI
   EXPECT_EQ(Field(Send(recommend_, "GET", "/v1/eu/customers/shopper-1/cart?channel=fax")), "channel");
 }
 
+// A product deactivated with a PATCH is recommended to no one and drops
+// out of carts and their offers at once.
+TEST_F(JourneysTest, ADeactivatedProductIsNeitherRecommendedNorOffered) {
+  SeedBrowsing("us");
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  auto ids = [&](simdjson::dom::element doc) {
+    std::vector<std::string> v;
+    for (auto item : doc["items"].get_array()) v.emplace_back(std::string_view(item["product_id"]));
+    return v;
+  };
+  ASSERT_TRUE(Contains(ids(Get("/v1/us/customers/viewer-1/recommendations?k=10")), "milk")) << bodies_.back();
+  Consent("us", "deact", R"({"personalization":true,"marketing":true})");
+  Events("us", "[" + Event("da-1", "add_to_cart", Ago(120), "deact", "web", "milk", 20) + "," +
+                   Event("da-2", "add_to_cart", Ago(119), "deact", "web", "bread") + "]");
+  ASSERT_EQ(Send(catalog_, "PATCH", "/v1/us/products/milk", R"({"active":false})").status, 200);
+  EXPECT_FALSE(Contains(ids(Get("/v1/us/customers/viewer-1/recommendations?k=10")), "milk")) << bodies_.back();
+  EXPECT_EQ(ids(Get("/v1/us/customers/deact/cart")), std::vector<std::string>{"bread"}) << bodies_.back();
+  auto offers = Get("/v1/us/offers/cart-recovery");
+  for (auto cart : offers["carts"].get_array()) {
+    EXPECT_EQ(ids(cart), std::vector<std::string>{"bread"}) << bodies_.back();
+    EXPECT_EQ(uint64_t(cart["incentive"]["percent"]), 0u) << "twenty milks would have reached a band";
+  }
+  EXPECT_EQ(offers["carts"].get_array().size(), 1u) << bodies_.back();
+}
+
+// [journeys] cart_line_ttl_days (30): a line added 40 days ago is neither
+// shown nor offered nor counted for the incentive; buying one of three
+// units leaves two.
+TEST_F(JourneysTest, CartLinesAgeOutAndAPartialPurchaseLeavesTheRest) {
+  Consent("eu", "ager", R"({"personalization":true,"marketing":true})");
+  Events("eu", "[" + Event("ag-1", "add_to_cart", Ago(40 * 24 * 60), "ager", "web", "coffee", 2) + "," +
+                   Event("ag-2", "add_to_cart", Ago(120), "ager", "app", "tea", 3) + "," +
+                   Event("ag-3", "purchase", Ago(90), "ager", "web", "tea", 1) + "]");
+  auto cart = Get("/v1/eu/customers/ager/cart");
+  ASSERT_EQ(cart["items"].get_array().size(), 1u) << "the coffee line aged out: " << bodies_.back();
+  EXPECT_EQ(std::string_view(cart["items"].at(0)["product_id"]), "tea");
+  EXPECT_EQ(int64_t(cart["items"].at(0)["quantity"]), 2) << "one of three bought";
+  EXPECT_DOUBLE_EQ(double(cart["value"]), 6.0);
+
+  auto offers = Get("/v1/eu/offers/cart-recovery");
+  ASSERT_TRUE(Contains(Addressees(offers), "ager")) << bodies_.back();
+  auto offer = offers["carts"].at(0);
+  ASSERT_EQ(offer["items"].get_array().size(), 1u) << bodies_.back();
+  EXPECT_DOUBLE_EQ(double(offer["value"]), 6.0);
+  EXPECT_EQ(uint64_t(offer["incentive"]["percent"]), 0u) << "two coffees would have reached the 100+ band";
+}
+
 // A cart filled before logging in is offered to the customer id the login
 // linked, though the identify event is not behavioural data; a shopper who
 // opted out of purchases has no cart anyone can tell (nothing says what was

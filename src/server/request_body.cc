@@ -59,7 +59,8 @@ std::optional<HttpResponse> UnsupportedContentType(const HttpRequest& request) {
   const std::string_view header = request.Header("content-type");
   if (request.body.empty() || header.empty()) return std::nullopt;
   const std::string type = MediaType(header);
-  for (const char* json : {"application/json", "application/x-ndjson", "application/ndjson", "application/jsonl"})
+  for (const char* json : {"application/json", "application/x-ndjson", "application/ndjson", "application/jsonl",
+                           "application/merge-patch+json"})
     if (type == json) return std::nullopt;
   return ErrorResponse(415, "unsupported_media_type",
                        "the body must be JSON or NDJSON (Content-Type application/json or application/x-ndjson), not " +

@@ -15,7 +15,8 @@ namespace confide {
 
 // The 415 for a body whose Content-Type is neither JSON nor NDJSON
 // (application/json, application/x-ndjson, application/ndjson,
-// application/jsonl, any parameters), or nullopt. A body without a
+// application/jsonl, application/merge-patch+json for PATCH, any
+// parameters), or nullopt. A body without a
 // Content-Type is read as JSON.
 std::optional<HttpResponse> UnsupportedContentType(const HttpRequest& request);
 
