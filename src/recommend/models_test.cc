@@ -146,6 +146,37 @@ TEST(CoOccurrence, OneShopperAloneNeverMakesAPair) {
   EXPECT_TRUE(c.BoughtWith(Id(set, "stove")).empty());
 }
 
+// The seed is in 17 orders (17 shoppers); "popular" is in 7 of them and in
+// 100 of 400 other orders; ten rare items are each in 2 of the seed's orders
+// and nowhere else.
+TEST(CoOccurrence, BoughtTogetherFindsWhatIsInSevenOfTheSeventeenOrders) {
+  TrainingSet set;
+  set.as_of = 100 * kDay;
+  for (int u = 0; u < 417; ++u) {
+    const std::string order = "o" + std::to_string(u);
+    std::vector<Event> events = {Buy("filler-" + std::to_string(u % 50), kDay, order),
+                                 Buy("other-" + std::to_string(u % 37), kDay, order)};
+    if (u < 17) {
+      events.push_back(Buy("seed", kDay, order));
+      if (u < 7) events.push_back(Buy("popular", kDay, order));
+      if (u >= 7) events.push_back(Buy("rare-" + std::to_string((u - 7) / 2 % 5), kDay, order));
+      if (u >= 7) events.push_back(Buy("odd-" + std::to_string((u - 7) / 2 % 5), kDay, order));
+    } else if (u < 117) {
+      events.push_back(Buy("popular", kDay, order));
+    }
+    AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
+  }
+  CoOccurrence value = CoOccurrence::Fit(set, CoOccurrenceOptions{});
+  ASSERT_FALSE(value.BoughtWith(Id(set, "seed")).empty());
+  EXPECT_EQ(value.BoughtWith(Id(set, "seed")).front().item, Id(set, "popular"));
+  CoOccurrenceOptions cosine_options;
+  cosine_options.bought_together_cosine = true;
+  CoOccurrence cosine = CoOccurrence::Fit(set, cosine_options);
+  ASSERT_FALSE(cosine.BoughtWith(Id(set, "seed")).empty());
+  EXPECT_NE(cosine.BoughtWith(Id(set, "seed")).front().item, Id(set, "popular")) << "the cosine's weakness";
+  for (const Scored& s : value.BoughtWith(Id(set, "seed"))) EXPECT_GT(s.score, 0.0f);
+}
+
 // 200 shoppers buy milk weekly. One laptop model is bought by 100 of them,
 // twice by 2 (a 2% repeat rate); another by 3 of them, once each, and so
 // is a rare cheese. Categories: "laptops" and "dairy".

@@ -126,6 +126,7 @@ HttpResponse Api::GetAvailability(Call& call) {
     sq.k = q.nearest;
     sq.now = NowMicros();
     sq.max_per_category = 0;
+    sq.min_similarity = static_cast<float>(config_.recommend.min_similarity);
     auto related = ServeRelated(models.get(), q.product_id, false, call.cell->catalog(), sq);
     if (!related.ok()) return Failure(call.log_fields, related.status());
     substitutes = std::move(*related);
