@@ -226,10 +226,7 @@ void Evaluate(const std::string& name, const EventLog& log, int horizon_days, co
   }
 }
 
-}  // namespace
-}  // namespace confide
-
-// product id -> the `name_column` value of `file`'s row (via `lookup` when
+// product id -> the `category_column` value of `file`'s row (via `lookup` when
 // given: e.g. department id -> department name).
 Categories ReadCategories(const std::string& file, const char* id_column, const char* category_column,
                           const Categories& lookup = {}) {

@@ -94,9 +94,11 @@ bool RegionModels::StartTraining() {
 
 bool RegionModels::StartColdStart(Micros now, Micros min_interval) {
   if (Current()) return false;
-  Micros last = last_cold_start_.load();
-  if (last != 0 && now - last < min_interval) return false;
-  if (!last_cold_start_.compare_exchange_strong(last, now)) return false;  // another caller won
+  if (min_interval > 0) {
+    Micros last = last_cold_start_.load();
+    if (last != 0 && now - last < min_interval) return false;
+    if (!last_cold_start_.compare_exchange_strong(last, now)) return false;  // another caller won
+  }
   if (running_.exchange(true)) return false;
   StartJob(/*cold_start=*/true);
   return true;

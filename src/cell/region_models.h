@@ -50,8 +50,9 @@ class RegionModels {
   bool StartTraining();
 
   // Cold start: starts a training when no model is live, none is running
-  // and the previous cold start is at least `min_interval` old (so that a
-  // stream of orders nobody may learn from does not train on every one).
+  // and the previous cold start with a `min_interval` is at least that old
+  // (so that a stream of orders nobody may learn from does not train on
+  // every one; 0 neither waits nor delays the next).
   // A region with no purchase to learn from stays `idle`, reporting why in
   // its progress line, instead of `failed`. Returns whether one started.
   bool StartColdStart(Micros now, Micros min_interval);

@@ -64,7 +64,7 @@ struct ModelSet {
   // on at least kMinValidationCases held-out baskets. A tie is no evidence
   // (the two objectives are sums in different orders: equal rankings can
   // differ in the last bits), nor is a validation of a handful of baskets.
-  static constexpr uint32_t kMinValidationCases = 20;
+  static constexpr uint32_t kMinValidationCases = 10;
   bool personalizes() const {
     return blend.cases >= kMinValidationCases && blend.objective > blend.popularity_objective + 1e-9;
   }

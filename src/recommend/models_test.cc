@@ -139,6 +139,12 @@ TEST(CoOccurrence, OneShopperAloneNeverMakesAPair) {
   AddShopper(set, "camper", camper, InteractionWeights{});
   AddShopper(set, "a", a, InteractionWeights{});
   AddShopper(set, "b", b, InteractionWeights{});
+  // Orders without a tent, so that a lamp with a tent is worth noting.
+  for (int i = 0; i < 10; ++i) {
+    std::string order = "x" + std::to_string(i);
+    AddShopper(set, "other" + std::to_string(i), std::vector<Event>{Buy("rope", kDay, order), Buy("map", kDay, order)},
+               InteractionWeights{});
+  }
   CoOccurrence c = CoOccurrence::Fit(set, CoOccurrenceOptions{});
   auto with_tent = c.BoughtWith(Id(set, "tent"));
   ASSERT_EQ(with_tent.size(), 1u);
