@@ -24,6 +24,7 @@ TrainOptions TrainOptionsFrom(const RecommendConfig& c) {
   o.als.regularization_per_entry = c.regularization_scale != "constant";
   o.als.regularization_relative_to_mean = c.regularization_scale == "relative";
   o.als.alpha = static_cast<float>(c.alpha);
+  o.repurchase.min_repeat_rate = c.min_repeat_rate;
   return o;
 }
 
@@ -53,6 +54,10 @@ Result<uint64_t> RegionModels::Train(const TrainProgress& progress) {
 
 Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
   TrainOptions options = TrainOptionsFrom(config_);
+  options.category_of = [this](std::string_view product_id) {
+    auto product = cell_.catalog().GetProduct(product_id);
+    return product.ok() && product->has_value() ? (*product)->category : std::string();
+  };
   TrainingSet set;
   set.as_of = NowMicros();
   uint64_t events = 0;
@@ -83,12 +88,29 @@ Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
 
 bool RegionModels::StartTraining() {
   if (running_.exchange(true)) return false;
+  StartJob(/*cold_start=*/false);
+  return true;
+}
+
+bool RegionModels::StartColdStart(Micros now, Micros min_interval) {
+  if (Current()) return false;
+  if (min_interval > 0) {
+    Micros last = last_cold_start_.load();
+    if (last != 0 && now - last < min_interval) return false;
+    if (!last_cold_start_.compare_exchange_strong(last, now)) return false;  // another caller won
+  }
+  if (running_.exchange(true)) return false;
+  StartJob(/*cold_start=*/true);
+  return true;
+}
+
+void RegionModels::StartJob(bool cold_start) {
   if (worker_.joinable()) worker_.join();  // the previous job is over: it cleared running_
   {
     absl::MutexLock g(&job_mu_);
-    job_ = Job{"running", NowMicros(), 0, "reading histories", "", 0};
+    job_ = Job{"running", NowMicros(), 0, cold_start ? "first training: reading histories" : "reading histories", "", 0};
   }
-  worker_ = std::thread([this] {
+  worker_ = std::thread([this, cold_start] {
     auto version = TrainOnce([this](std::string_view line) {
       absl::MutexLock g(&job_mu_);
       job_.last_progress = std::string(line);
@@ -98,6 +120,10 @@ bool RegionModels::StartTraining() {
     if (version.ok()) {
       job_.state = "succeeded";
       job_.version = *version;
+    } else if (cold_start && version.status().code() == Code::kInvalidArgument && version.status().field() == "events") {
+      // Nothing to learn from yet is where every region starts, not a failure.
+      job_.state = "idle";
+      job_.last_progress = "waiting for a first purchase a model may learn from";
     } else {
       job_.state = "failed";
       job_.error = version.status().ToString();
@@ -105,7 +131,6 @@ bool RegionModels::StartTraining() {
     }
     running_.store(false);
   });
-  return true;
 }
 
 RegionModels::Job RegionModels::job() const {
@@ -121,7 +146,7 @@ std::string RegionModels::ToJson() const {
     w.Key("shoppers").Uint(m->shoppers).Key("items").Uint(m->items.size()).Key("interactions").Uint(m->interactions);
     w.Key("als").Bool(m->als.has_value()).Key("memory_bytes").Uint(m->memory_bytes());
     w.Key("personalizes").Bool(m->personalizes());
-    w.Key("validation").BeginObject().Key("blend").Double(m->blend.objective);
+    w.Key("validation").BeginObject().Key("cases").Uint(m->blend.cases).Key("blend").Double(m->blend.objective);
     w.Key("popularity").Double(m->blend.popularity_objective).EndObject();
     w.Key("blend").BeginObject();
     for (size_t f = 0; f < kFeatureCount; ++f) w.Key(FeatureName(static_cast<Feature>(f))).Double(m->blend.weights[f]);

@@ -49,6 +49,14 @@ class RegionModels {
   // Starts Train on a background thread; false if one is running.
   bool StartTraining();
 
+  // Cold start: starts a training when no model is live, none is running
+  // and the previous cold start with a `min_interval` is at least that old
+  // (so that a stream of orders nobody may learn from does not train on
+  // every one; 0 neither waits nor delays the next).
+  // A region with no purchase to learn from stays `idle`, reporting why in
+  // its progress line, instead of `failed`. Returns whether one started.
+  bool StartColdStart(Micros now, Micros min_interval);
+
   struct Job {
     std::string state = "idle";  // idle, running, succeeded, failed
     Micros started = 0, finished = 0;
@@ -64,6 +72,8 @@ class RegionModels {
 
  private:
   Result<uint64_t> TrainOnce(const TrainProgress& progress);  // running_ set by the caller
+  // The background job of StartTraining and StartColdStart; running_ set.
+  void StartJob(bool cold_start);
 
   Cell& cell_;
   RecommendConfig config_;
@@ -71,6 +81,7 @@ class RegionModels {
   LiveModels live_;
   RankingCache rankings_;
   std::atomic<bool> running_{false};  // a training is under way
+  std::atomic<Micros> last_cold_start_{0};
   mutable absl::Mutex job_mu_;
   Job job_ ABSL_GUARDED_BY(job_mu_);
   std::thread worker_;

@@ -232,7 +232,7 @@ Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig&
   const std::string p = "recommend.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
                                              "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
-                                             "retrain_hours", "cache_entries", "cache_seconds"}));
+                                             "min_repeat_rate", "min_similarity", "retrain_hours", "cache_entries", "cache_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
@@ -248,6 +248,8 @@ Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig&
                    "must be \"constant\", \"per_entry\" or \"relative\", not \"" + rc.regularization_scale + "\"");
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "alpha", rc.alpha, 0, 1e6));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_repeat_rate", rc.min_repeat_rate, 0, 1));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_similarity", rc.min_similarity, 0, 1));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));

@@ -131,6 +131,12 @@ struct RecommendConfig {
   std::string regularization_scale = "relative";
   double alpha = 1;
   uint32_t max_per_category = 3;  // diversity rule; 0: no limit
+  // Items bought again by fewer of their buyers than this (shrunk to their
+  // category's rate) are durable goods: never "bought before", never due.
+  double min_repeat_rate = 0.05;
+  // Similar items less alike than this cosine are not listed (an empty
+  // list is better than an unrelated item).
+  double min_similarity = 0.2;
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
   uint32_t cache_entries = 50'000;  // rankings of recent requests kept (recommend/ranking_cache.h); 0: none
   uint32_t cache_seconds = 300;     // how long one is served

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <map>
 
+#include "recommend/model_set.h"
+
 namespace confide {
 namespace {
 
@@ -58,7 +60,9 @@ std::vector<DueItem> PredictReplenishment(std::span<const Event> history, Micros
     for (const Occasion& o : occ) quantities.push_back(static_cast<double>(o.quantity));
     const double k = static_cast<double>(gaps.size());
     const double median = Median(gaps);
-    double prior = item_cycle ? item_cycle(product) : 0;
+    const ItemCycle cycle = item_cycle ? item_cycle(product) : ItemCycle{};
+    if (!cycle.repeatable) continue;
+    double prior = cycle.interval_days;
     if (!(prior > 0)) prior = shopper_cycle > 0 ? shopper_cycle : median;
     // History is short under kOwnGaps gaps: lean on the prior.
     constexpr double kOwnGaps = 3;
@@ -90,6 +94,15 @@ std::vector<DueItem> PredictReplenishment(std::span<const Event> history, Micros
     return a.due != b.due ? a.due < b.due : a.product_id < b.product_id;
   });
   return out;
+}
+
+CyclePrior ItemCyclesOf(const ModelSet* models) {
+  if (!models) return {};
+  return [models](std::string_view product) {
+    auto item = models->items.Find(product);
+    if (!item) return ItemCycle{};
+    return ItemCycle{models->repurchase.IntervalDays(*item), models->repurchase.Repeatable(*item)};
+  };
 }
 
 std::vector<DueItem> DueWithin(std::span<const Event> history, Micros now, Micros horizon, const CyclePrior& item_cycle,

@@ -6,7 +6,9 @@
 // occasions; when history is short (one or two gaps) it is shrunk towards
 // a prior: the item's typical cycle across shoppers (the trained
 // repurchase model), else the shopper's own rhythm (median gap between any
-// two purchase days):
+// two purchase days). Items the repurchase model finds are not bought again
+// (durable goods, Repurchase::Repeatable) are never due, however often this
+// shopper bought them. With those priors:
 //   interval = (gaps x median + w x prior) / (gaps + w),  w = prior_weight.
 // The next due date is the last occasion plus the interval. Confidence
 // grows with the number of gaps and their regularity (median absolute
@@ -41,8 +43,17 @@ struct DueItem {
   uint32_t occasions = 0;  // purchase days of the item
 };
 
-// The item's typical repurchase cycle in days across shoppers (0: unknown).
-using CyclePrior = std::function<double(std::string_view product_id)>;
+// What shoppers at large do with an item.
+struct ItemCycle {
+  double interval_days = 0;  // typical repurchase cycle across shoppers; 0: unknown
+  bool repeatable = true;    // false: a durable good, never due
+};
+using CyclePrior = std::function<ItemCycle(std::string_view product_id)>;
+
+struct ModelSet;
+// The priors of a trained model set's repurchase model (nothing when
+// `models` is null). `models` must outlive the function.
+CyclePrior ItemCyclesOf(const ModelSet* models);
 
 // Every item bought on at least config.min_purchases distinct days, with
 // its prediction, soonest due first.

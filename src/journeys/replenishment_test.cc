@@ -54,9 +54,23 @@ TEST(Replenishment, ShortHistoryLeansOnTheItemsTypicalCycle) {
   EXPECT_NEAR(alone[0].interval_days, 10.0, 0.01);
   // Across shoppers soap lasts 30 days: with one gap and prior weight 2,
   // (1 x 10 + 2 x 30) / 3.
-  auto with_prior = PredictReplenishment(h, now, [](std::string_view) { return 30.0; }, {});
+  auto with_prior = PredictReplenishment(h, now, [](std::string_view) { return ItemCycle{30.0, true}; }, {});
   EXPECT_NEAR(with_prior[0].interval_days, 70.0 / 3, 0.01);
   EXPECT_LT(with_prior[0].confidence, 0.5) << "one gap is weak evidence";
+}
+
+TEST(Replenishment, ADurableGoodIsNeverDueHoweverOftenTheShopperBoughtIt) {
+  // A laptop bought three times, 95 days apart: regular, but shoppers at
+  // large do not buy laptops again.
+  std::vector<Event> h;
+  for (int day : {0, 95, 190}) h.push_back(Buy("laptop", day));
+  for (int day : {0, 7, 14, 21}) h.push_back(Buy("milk", day));
+  h = Sorted(h);
+  Micros now = kStart + 280 * kDay;
+  CyclePrior durable_laptop = [](std::string_view p) { return ItemCycle{p == "laptop" ? 0.0 : 7.0, p != "laptop"}; };
+  ASSERT_NE(Find(PredictReplenishment(h, now, {}, {}), "laptop"), nullptr) << "without the model's verdict it is due";
+  EXPECT_EQ(Find(PredictReplenishment(h, now, durable_laptop, {}), "laptop"), nullptr);
+  EXPECT_NE(Find(PredictReplenishment(h, now, durable_laptop, {}), "milk"), nullptr);
 }
 
 TEST(Replenishment, IrregularAndLongOverdueItemsAreLessCertain) {

@@ -45,13 +45,7 @@ Result<DerivedData> DeriveForExport(Cell& cell, const ModelSet* models, const Co
   } else {
     d.cart_note = "the shopper opted out of browsing or purchases, without which no cart can be told";
   }
-  CyclePrior cycle;
-  if (models) {
-    cycle = [models](std::string_view p) -> double {
-      auto item = models->items.Find(p);
-      return item ? models->repurchase.IntervalDays(*item) : 0.0;
-    };
-  }
+  const CyclePrior cycle = ItemCyclesOf(models);
   for (DueItem& due : PredictReplenishment(*history, now, cycle, config.replenishment))
     d.replenishment.push_back({std::move(due.product_id), due.last_purchase, due.due, due.interval_days,
                                due.confidence, due.quantity, due.occasions});

@@ -58,13 +58,7 @@ Result<SuggestionEntry> SuggestionsFor(std::vector<Event> history, const ModelSe
       }
     }
   }
-  CyclePrior cycle;
-  if (models) {
-    cycle = [models](std::string_view p) -> double {
-      auto item = models->items.Find(p);
-      return item ? models->repurchase.IntervalDays(*item) : 0.0;
-    };
-  }
+  const CyclePrior cycle = ItemCyclesOf(models);
   for (DueItem& d : DueWithin(history, options.now, options.horizon, cycle, options.replenishment)) {
     auto product = catalog.GetProduct(d.product_id);
     if (!product.ok()) return product.status();

@@ -11,7 +11,7 @@ namespace confide {
 
 CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uint32_t>>& transactions,
                                            const std::vector<uint32_t>& owner, uint32_t items,
-                                           const CoOccurrenceOptions& options) {
+                                           const CoOccurrenceOptions& options, bool added_value) {
   // Inverted index: item -> transactions holding it.
   std::vector<uint64_t> start(items + 1, 0);
   for (auto t : transactions) {
@@ -56,10 +56,13 @@ CoOccurrence::Relation CoOccurrence::Build(const std::vector<std::span<const uin
       }
     }
     auto& out = neighbors[i];
-    double ni = std::pow(count(i), 1 - options.popularity_discount);
+    const double ni = std::pow(count(i), 1 - options.popularity_discount);
+    const double all = static_cast<double>(transactions.size());
     for (uint32_t j : w.touched) {
       if (w.shoppers[j] >= options.min_support) {
-        out.push_back({j, static_cast<float>(w.together[j] / (ni * std::pow(count(j), options.popularity_discount)))});
+        const double score = added_value ? w.together[j] / count(i) - count(j) / all
+                                         : w.together[j] / (ni * std::pow(count(j), options.popularity_discount));
+        if (score > 0) out.push_back({j, static_cast<float>(score)});
       }
       w.together[j] = 0;
       w.shoppers[j] = 0;
@@ -99,8 +102,8 @@ CoOccurrence CoOccurrence::Fit(const TrainingSet& set, const CoOccurrenceOptions
     }
   }
   CoOccurrence c;
-  c.bought_ = Build(baskets, basket_owner, set.items.size(), options);
-  c.viewed_ = Build(sessions, session_owner, set.items.size(), options);
+  c.bought_ = Build(baskets, basket_owner, set.items.size(), options, !options.bought_together_cosine);
+  c.viewed_ = Build(sessions, session_owner, set.items.size(), options, /*added_value=*/false);
   return c;
 }
 

@@ -66,9 +66,10 @@ struct CandidateSet {
   }
 };
 
-// The shopper's own items, with the repurchase features.
+// The shopper's own repeatable items, with the repurchase features.
 void AddBoughtBefore(const std::vector<RepurchaseSignal>& signals, CandidateSet& set) {
   for (const auto& s : signals) {
+    if (!s.repeatable) continue;
     Candidate& c = set.Slot(s.item, Reason::kBoughtBefore, 0);
     c.features[F(Feature::kFrequency)] = s.frequency;
     c.features[F(Feature::kRecent)] = s.recent;
@@ -233,6 +234,13 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   if (models.als && !shopper.preferences.empty()) AddAlsPicks(*models.als, shopper, n, set);
   AddPopular(models, request, n, set);
   if (models.als) ExplainAlsPicks(*models.als, shopper, set);
+  // A durable good the shopper already owns is no suggestion, whichever
+  // model brought it.
+  std::erase_if(set.out, [&](const Candidate& c) {
+    auto own = std::lower_bound(signals.begin(), signals.end(), c.item,
+                                [](const RepurchaseSignal& s, uint32_t item) { return s.item < item; });
+    return own != signals.end() && own->item == c.item && !own->repeatable;
+  });
   return std::move(set.out);
 }
 
@@ -253,6 +261,7 @@ std::vector<Ranked> RankCandidates(const std::vector<Candidate>& candidates, con
 BlendFit FitBlend(const std::vector<ValidationCase>& cases, size_t k) {
   static const float kGrid[] = {0, 0.003f, 0.01f, 0.02f, 0.03f, 0.05f, 0.1f, 0.2f, 0.3f, 0.5f, 1, 2, 3, 5, 10};
   BlendFit fit;
+  fit.cases = static_cast<uint32_t>(cases.size());
   fit.weights = DefaultBlend();
   fit.objective = Objective(cases, fit.weights, k);
   for (int round = 0; round < 8; ++round) {

@@ -77,7 +77,8 @@ struct Candidate {
   uint32_t because = 0;
 };
 
-// Every candidate for one shopper (empty Activity: popularity only), in no
+// Every candidate for one shopper (empty Activity: popularity only), less
+// the items they bought that are not repeatable (durable goods), in no
 // particular order.
 std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity& shopper, const RankRequest& request);
 
@@ -95,6 +96,7 @@ struct BlendFit {
   BlendWeights weights{};
   double objective = 0;  // mean of Recall@k and NDCG@k on the validation cases
   double popularity_objective = 0;  // the same for popularity alone
+  uint32_t cases = 0;               // validation cases both were measured on
 };
 // Coordinate ascent over a grid of weights per feature, a few rounds, from
 // DefaultBlend(). Deterministic.

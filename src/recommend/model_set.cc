@@ -1,6 +1,7 @@
 #include "recommend/model_set.h"
 
 #include <chrono>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -15,6 +16,19 @@ struct Fitted {
   ModelRefs refs() const { return {&popularity, &repurchase, &cooccurrence, als ? &*als : nullptr}; }
 };
 
+// Each item's category as a number (parallel to set.items), or nothing.
+std::vector<uint32_t> ItemCategories(const TrainingSet& set, const TrainOptions& options) {
+  std::vector<uint32_t> numbered;
+  if (!options.category_of) return numbered;
+  std::unordered_map<std::string, uint32_t> number;
+  numbered.reserve(set.items.size());
+  for (uint32_t i = 0; i < set.items.size(); ++i) {
+    auto [it, added] = number.try_emplace(options.category_of(set.items.id(i)), static_cast<uint32_t>(number.size()));
+    numbered.push_back(it->second);
+  }
+  return numbered;
+}
+
 Fitted FitAll(const TrainingSet& set, const TrainOptions& options, const TrainProgress& progress, std::string_view pass) {
   auto say = [&](const std::string& line) {
     if (progress) progress(fmt::format("{}: {}", pass, line));
@@ -23,7 +37,7 @@ Fitted FitAll(const TrainingSet& set, const TrainOptions& options, const TrainPr
   auto started = std::chrono::steady_clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count(); };
   f.popularity = Popularity::Fit(set, options.popularity);
-  f.repurchase = Repurchase::Fit(set, options.repurchase);
+  f.repurchase = Repurchase::Fit(set, options.repurchase, ItemCategories(set, options));
   say(fmt::format("popularity and repurchase fitted ({:.2f} s)", elapsed()));
   f.cooccurrence = CoOccurrence::Fit(set, options.cooccurrence);
   say(fmt::format("co-occurrence fitted ({:.2f} s)", elapsed()));
@@ -124,7 +138,7 @@ size_t ModelSet::memory_bytes() const {
 
 void ModelSet::Serialize(std::string& out) const {
   ModelWriter w(out);
-  w.Str("modelset/1");
+  w.Str("modelset/2");
   w.U64(version);
   w.U64(static_cast<uint64_t>(trained_at));
   w.U64(static_cast<uint64_t>(as_of));
@@ -147,6 +161,7 @@ void ModelSet::Serialize(std::string& out) const {
   w.Array(std::span<const float>(blend.weights));
   w.F64(blend.objective);
   w.F64(blend.popularity_objective);
+  w.U64(blend.cases);
 }
 
 Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
@@ -155,7 +170,7 @@ Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
   ModelSet m;
   std::string tag, part;
   uint64_t trained_at = 0, as_of = 0, n = 0;
-  if (!(r.Str(tag) && tag == "modelset/1" && r.U64(m.version) && r.U64(trained_at) && r.U64(as_of) &&
+  if (!(r.Str(tag) && (tag == "modelset/1" || tag == "modelset/2") && r.U64(m.version) && r.U64(trained_at) && r.U64(as_of) &&
         r.U64(m.shoppers) && r.U64(m.interactions) && r.U64(n))) {
     return bad;
   }
@@ -178,10 +193,14 @@ Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
     m.als = std::move(*als);
   }
   std::vector<float> weights;
+  // Version 1 kept no count of validation cases: its models do not
+  // personalize until the next training.
+  uint64_t cases = 0;
   if (!r.Array(weights) || weights.size() != kFeatureCount || !r.F64(m.blend.objective) ||
-      !r.F64(m.blend.popularity_objective) || !r.done()) {
+      !r.F64(m.blend.popularity_objective) || (tag == "modelset/2" && !r.U64(cases)) || !r.done()) {
     return bad;
   }
+  m.blend.cases = static_cast<uint32_t>(std::min<uint64_t>(cases, UINT32_MAX));
   std::copy(weights.begin(), weights.end(), m.blend.weights.begin());
   m.popularity = std::move(*popularity);
   m.repurchase = std::move(*repurchase);

@@ -41,6 +41,9 @@ struct TrainOptions {
   uint32_t validation_baskets = 3;
   uint32_t k = 10;
   uint32_t candidates_per_model = 50;
+  // The category of a product, for the repurchase model's category rates;
+  // empty: every item takes after the whole catalog.
+  std::function<std::string(std::string_view product_id)> category_of;
 };
 
 struct ModelSet {
@@ -57,11 +60,14 @@ struct ModelSet {
   BlendFit blend;  // weights, and validation objective against popularity
 
   ModelRefs refs() const { return {&popularity, &repurchase, &cooccurrence, als ? &*als : nullptr}; }
-  // Principle 5: personalize only when the blend beat popularity on the
-  // validation split (or when there was nothing to validate on).
-  // A tie counts as not worse (the two objectives are sums in different
-  // orders: equal rankings can differ in the last bits).
-  bool personalizes() const { return blend.objective >= blend.popularity_objective - 1e-9; }
+  // Principle 5: personalize only on evidence: the blend beat popularity
+  // on at least kMinValidationCases held-out baskets. A tie is no evidence
+  // (the two objectives are sums in different orders: equal rankings can
+  // differ in the last bits), nor is a validation of a handful of baskets.
+  static constexpr uint32_t kMinValidationCases = 10;
+  bool personalizes() const {
+    return blend.cases >= kMinValidationCases && blend.objective > blend.popularity_objective + 1e-9;
+  }
   size_t memory_bytes() const;
 
   void Serialize(std::string& out) const;

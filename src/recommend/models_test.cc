@@ -139,11 +139,121 @@ TEST(CoOccurrence, OneShopperAloneNeverMakesAPair) {
   AddShopper(set, "camper", camper, InteractionWeights{});
   AddShopper(set, "a", a, InteractionWeights{});
   AddShopper(set, "b", b, InteractionWeights{});
+  // Orders without a tent, so that a lamp with a tent is worth noting.
+  for (int i = 0; i < 10; ++i) {
+    std::string order = "x" + std::to_string(i);
+    AddShopper(set, "other" + std::to_string(i), std::vector<Event>{Buy("rope", kDay, order), Buy("map", kDay, order)},
+               InteractionWeights{});
+  }
   CoOccurrence c = CoOccurrence::Fit(set, CoOccurrenceOptions{});
   auto with_tent = c.BoughtWith(Id(set, "tent"));
   ASSERT_EQ(with_tent.size(), 1u);
   EXPECT_EQ(with_tent[0].item, Id(set, "lamp"));
   EXPECT_TRUE(c.BoughtWith(Id(set, "stove")).empty());
+}
+
+// The seed is in 17 orders (17 shoppers); "popular" is in 7 of them and in
+// 100 of 400 other orders; ten rare items are each in 2 of the seed's orders
+// and nowhere else.
+TEST(CoOccurrence, BoughtTogetherFindsWhatIsInSevenOfTheSeventeenOrders) {
+  TrainingSet set;
+  set.as_of = 100 * kDay;
+  for (int u = 0; u < 417; ++u) {
+    const std::string order = "o" + std::to_string(u);
+    std::vector<Event> events = {Buy("filler-" + std::to_string(u % 50), kDay, order),
+                                 Buy("other-" + std::to_string(u % 37), kDay, order)};
+    if (u < 17) {
+      events.push_back(Buy("seed", kDay, order));
+      if (u < 7) events.push_back(Buy("popular", kDay, order));
+      if (u >= 7) events.push_back(Buy("rare-" + std::to_string((u - 7) / 2 % 5), kDay, order));
+      if (u >= 7) events.push_back(Buy("odd-" + std::to_string((u - 7) / 2 % 5), kDay, order));
+    } else if (u < 117) {
+      events.push_back(Buy("popular", kDay, order));
+    }
+    AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
+  }
+  CoOccurrence value = CoOccurrence::Fit(set, CoOccurrenceOptions{});
+  ASSERT_FALSE(value.BoughtWith(Id(set, "seed")).empty());
+  EXPECT_EQ(value.BoughtWith(Id(set, "seed")).front().item, Id(set, "popular"));
+  CoOccurrenceOptions cosine_options;
+  cosine_options.bought_together_cosine = true;
+  CoOccurrence cosine = CoOccurrence::Fit(set, cosine_options);
+  ASSERT_FALSE(cosine.BoughtWith(Id(set, "seed")).empty());
+  EXPECT_NE(cosine.BoughtWith(Id(set, "seed")).front().item, Id(set, "popular")) << "the cosine's weakness";
+  for (const Scored& s : value.BoughtWith(Id(set, "seed"))) EXPECT_GT(s.score, 0.0f);
+}
+
+// 200 shoppers buy milk weekly. One laptop model is bought by 100 of them,
+// twice by 2 (a 2% repeat rate); another by 3 of them, once each, and so
+// is a rare cheese. Categories: "laptops" and "dairy".
+TrainingSet Electronics() {
+  TrainingSet set;
+  set.as_of = 100 * kDay;
+  for (int u = 0; u < 200; ++u) {
+    std::vector<Event> events;
+    for (int week = 0; week < 8; ++week) {
+      std::string order = "o" + std::to_string(u) + "-" + std::to_string(week);
+      Micros t = (40 + 7 * week) * kDay + u * 1000;
+      events.push_back(Buy("milk", t, order));
+      if (u < 100 && (week == 0 || (u < 2 && week == 5))) events.push_back(Buy("laptop-1", t, order));
+      if (u >= 100 && u < 103 && week == 1) events.push_back(Buy("laptop-2", t, order));
+      if (u >= 103 && u < 106 && week == 1) events.push_back(Buy("cheese", t, order));
+    }
+    AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
+  }
+  return set;
+}
+
+std::string CategoryOf(std::string_view product) { return product.starts_with("laptop") ? "laptops" : "dairy"; }
+
+std::vector<uint32_t> Categories(const TrainingSet& set) {
+  std::vector<uint32_t> c;
+  for (uint32_t i = 0; i < set.items.size(); ++i) c.push_back(CategoryOf(set.items.id(i)) == "laptops");
+  return c;
+}
+
+TEST(Repurchase, ItemsRarelyBoughtAgainAreNotRepeatableAndFewBuyersTakeAfterTheirCategory) {
+  TrainingSet set = Electronics();
+  Repurchase r = Repurchase::Fit(set, RepurchaseOptions{}, Categories(set));
+  EXPECT_TRUE(r.Repeatable(Id(set, "milk")));
+  EXPECT_LT(r.RepeatRate(Id(set, "laptop-1")), 0.05f);
+  EXPECT_FALSE(r.Repeatable(Id(set, "laptop-1")));
+  EXPECT_FALSE(r.Repeatable(Id(set, "laptop-2"))) << "three buyers: the laptops' rate decides";
+  EXPECT_TRUE(r.Repeatable(Id(set, "cheese"))) << "three buyers: dairy's rate decides";
+  // Without categories the catalog's rate (milk's) is every item's prior.
+  Repurchase pooled = Repurchase::Fit(set, RepurchaseOptions{});
+  EXPECT_TRUE(pooled.Repeatable(Id(set, "laptop-2")));
+  // The twice-buyer's laptop is no repurchase suggestion.
+  const Activity& twice = set.activities[0];
+  for (const Scored& s : r.Recommend(twice, ExpectedNextVisit(twice), 10)) EXPECT_NE(s.item, Id(set, "laptop-1"));
+  std::string bytes;
+  r.Serialize(bytes);
+  auto back = Repurchase::Deserialize(bytes);
+  ASSERT_TRUE(back.ok());
+  EXPECT_FALSE(back->Repeatable(Id(set, "laptop-1")));
+  EXPECT_TRUE(back->Repeatable(Id(set, "cheese")));
+}
+
+TEST(ModelSet, ADurableGoodTheShopperOwnsIsNeverRecommendedToThem) {
+  TrainingSet set = Electronics();
+  TrainOptions options;
+  options.als_enabled = false;
+  options.category_of = CategoryOf;
+  auto models = TrainModelSet(set, options);
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  const uint32_t laptop = Id(set, "laptop-1");
+  for (uint32_t u : {0u, 1u, 50u}) {
+    RankRequest request;
+    request.now = set.as_of;
+    for (const Ranked& r : RecommendFor(*models, set.activities[u], request)) EXPECT_NE(r.item, laptop) << "shopper " << u;
+  }
+  // A shopper without one may still be shown it.
+  RankRequest request;
+  request.now = set.as_of;
+  request.candidates_per_model = 50;
+  bool offered = false;
+  for (const Ranked& r : RecommendFor(*models, set.activities[150], request)) offered |= r.item == laptop;
+  EXPECT_TRUE(offered);
 }
 
 TrainOptions SmallOptions() {

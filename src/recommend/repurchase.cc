@@ -18,7 +18,8 @@ float Days(Micros t) { return static_cast<float>(static_cast<double>(t) / kMicro
 
 }  // namespace
 
-Repurchase Repurchase::Fit(const TrainingSet& set, const RepurchaseOptions& options) {
+Repurchase Repurchase::Fit(const TrainingSet& set, const RepurchaseOptions& options,
+                           std::span<const uint32_t> item_category) {
   uint32_t n = set.items.size();
   std::vector<std::vector<float>> gaps(n);
   std::vector<uint32_t> buyers(n), repeaters(n);
@@ -38,13 +39,25 @@ Repurchase Repurchase::Fit(const TrainingSet& set, const RepurchaseOptions& opti
       if (last_count.second > 1) ++repeaters[item];
     }
   }
+  // Each category's pooled rate: the prior of its items' rates.
+  auto category = [&](uint32_t i) -> uint32_t { return i < item_category.size() ? item_category[i] : 0; };
+  std::unordered_map<uint32_t, std::pair<double, double>> pooled;  // category -> buyers, repeaters
+  for (uint32_t i = 0; i < n; ++i) {
+    auto& [b, rep] = pooled[category(i)];
+    b += buyers[i];
+    rep += repeaters[i];
+  }
   Repurchase r;
   r.options_ = options;
   r.interval_days_.resize(n);
   r.repeat_rate_.resize(n);
   for (uint32_t i = 0; i < n; ++i) {
     r.interval_days_[i] = Median(gaps[i]);
-    r.repeat_rate_[i] = buyers[i] ? static_cast<float>(repeaters[i]) / static_cast<float>(buyers[i]) : 0.0f;
+    const auto& [b, rep] = pooled[category(i)];
+    const double prior = b > 0 ? rep / b : 0;
+    const double m = std::max(options.prior_buyers, 0.0);
+    const double denominator = buyers[i] + m;
+    r.repeat_rate_[i] = denominator > 0 ? static_cast<float>((repeaters[i] + m * prior) / denominator) : 0.0f;
   }
   return r;
 }
@@ -81,7 +94,8 @@ std::vector<RepurchaseSignal> Repurchase::Signals(const Activity& shopper, Micro
     s.recent = static_cast<float>(a.recent / recent_total);
     s.share = static_cast<float>(a.count) / static_cast<float>(shopper.baskets.size());
     s.in_last = a.last == shopper.baskets.back().time;
-    s.repeat_rate = item < repeat_rate_.size() ? repeat_rate_[item] : 0.0f;
+    s.repeat_rate = RepeatRate(item);
+    s.repeatable = Repeatable(item);
     // The shopper's own mean gap once they have bought it three times, else
     // the item's typical interval, else their mean gap between baskets.
     float interval = 0;
@@ -103,15 +117,17 @@ std::vector<RepurchaseSignal> Repurchase::Signals(const Activity& shopper, Micro
 
 std::vector<Scored> Repurchase::Recommend(const Activity& shopper, Micros now, size_t n) const {
   std::vector<Scored> scored;
-  for (const auto& s : Signals(shopper, now)) scored.push_back({s.item, s.frequency * (1.0f + s.due) / 2});
+  for (const auto& s : Signals(shopper, now))
+    if (s.repeatable) scored.push_back({s.item, s.frequency * (1.0f + s.due) / 2});
   KeepTop(scored, n);
   return scored;
 }
 
 void Repurchase::Serialize(std::string& out) const {
   ModelWriter w(out);
-  w.Str("repurchase/1");
+  w.Str("repurchase/2");
   w.F64(options_.basket_decay);
+  w.F64(options_.min_repeat_rate);
   w.Array(std::span<const float>(interval_days_));
   w.Array(std::span<const float>(repeat_rate_));
 }
@@ -120,7 +136,9 @@ Result<Repurchase> Repurchase::Deserialize(std::string_view in) {
   ModelReader r(in);
   Repurchase m;
   std::string tag;
-  if (!(r.Str(tag) && tag == "repurchase/1" && r.F64(m.options_.basket_decay) && r.Array(m.interval_days_) &&
+  // Version 1 had no threshold: its models keep the default.
+  if (!(r.Str(tag) && (tag == "repurchase/1" || tag == "repurchase/2") && r.F64(m.options_.basket_decay) &&
+        (tag == "repurchase/1" || r.F64(m.options_.min_repeat_rate)) && r.Array(m.interval_days_) &&
         r.Array(m.repeat_rate_) && r.done() && m.interval_days_.size() == m.repeat_rate_.size())) {
     return Status(Code::kDataLoss, "repurchase model: malformed");
   }

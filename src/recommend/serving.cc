@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/json_writer.h"
+#include "recommend/related.h"
 
 namespace confide {
 namespace {
@@ -19,7 +20,7 @@ class RuledList {
   void Exclude(const std::string& id) { excluded_.insert(id); }
   bool full() const { return items_.size() >= query_.k; }
 
-  Status Offer(const std::string& id, float score, std::string reason) {
+  Status Offer(const std::string& id, float score, std::string reason, std::string signal = {}) {
     if (full() || !excluded_.insert(id).second) return {};
     auto standing = catalog_.GetStanding(id, query_.store_id.empty() ? "online" : query_.store_id);
     if (!standing.ok()) return standing.status();
@@ -27,7 +28,7 @@ class RuledList {
     uint32_t& in_category = per_category_[(*standing)->category];
     if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
     ++in_category;
-    items_.push_back({id, score, std::move(reason), std::nullopt, {}});
+    items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}});
     return {};
   }
 
@@ -133,20 +134,14 @@ Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id,
   RuledList list(catalog, q);
   auto item = models->items.Find(product_id);
   if (item) {
-    std::string because = ":" + std::string(product_id);
-    auto related = bought_together ? models->cooccurrence.BoughtWith(*item) : models->cooccurrence.SimilarTo(*item);
-    for (const Scored& s : related) {
-      CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score,
-                                         (bought_together ? "bought_with" : "similar_to") + because));
-    }
-    // Items close in the ALS factor space are similar too.
-    if (!bought_together && models->als && !list.full()) {
-      const AlsModel& als = *models->als;
-      std::vector<Scored> top = als.TopItems(als.item(*item), 4 * q.k + 1);
-      for (const Scored& s : top) {
-        if (s.score <= 0) break;
-        CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(s.item), s.score, "similar_to" + because));
-      }
+    // Rules drop some: a few times k related items are offered.
+    RelatedOptions options;
+    options.n = 4 * q.k + 1;
+    options.min_similarity = query.min_similarity;
+    const std::string reason = std::string(bought_together ? "bought_with:" : "similar_to:") + std::string(product_id);
+    for (const RelatedItem& r : bought_together ? BoughtTogether(*models, *item, options)
+                                                : SimilarItems(*models, *item, options)) {
+      CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(r.item), r.score, reason, RelatedSignalName(r.signal)));
     }
   }
   served.items = list.Take();
@@ -159,6 +154,7 @@ std::string ServedToJson(const Served& served) {
   for (const auto& item : served.items) {
     w.BeginObject().Key("product_id").String(item.product_id).Key("score").Double(item.score);
     w.Key("reason").String(item.reason);
+    if (!item.signal.empty()) w.Key("signal").String(item.signal);
     if (item.price) w.Key("price").Micros6(*item.price);
     if (!item.fulfilment.empty()) {
       w.Key("fulfilment").BeginArray();

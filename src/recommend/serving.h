@@ -31,12 +31,15 @@ struct ServeQuery {
   std::vector<std::string> exclude;
   uint32_t max_per_category = 3;
   Micros now = 0;
+  // Similar items: the least cosine listed ([recommend] min_similarity).
+  float min_similarity = 0.2f;
 };
 
 struct ServedItem {
   std::string product_id;
   float score = 0;
   std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending
+  std::string signal;  // related lists: what found the item (recommend/related.h); else empty
   // Set by the server from the catalog (catalog/pricing.h, availability.h):
   // the effective price for the shopper's channel and store, and how the
   // item can be had ("in_store", "pickup_at:<store>", "ship_to_home").
@@ -77,13 +80,15 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
 Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
                                     const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query);
 
-// "Similar items" (co-viewed, then ALS neighbours) or "bought together"
-// for one product, under the same rules; personalized is always false.
-// kNotFound (field "product_id") for a product the catalog lacks.
+// "Similar items" or "bought together" for one product (recommend/related.h:
+// one scale, best first, each with its signal, nothing under
+// query.min_similarity), under the same rules but never filled with best
+// sellers; personalized is always false. kNotFound (field "product_id")
+// for a product the catalog lacks.
 Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id, bool bought_together,
                             Catalog& catalog, const ServeQuery& query);
 
-// {"items":[{"product_id":..,"score":..,"reason":..[,"price":..][,"fulfilment":[..]]}],
+// {"items":[{"product_id":..,"score":..,"reason":..[,"signal":..][,"price":..][,"fulfilment":[..]]}],
 //  "personalized":..,"model_version":..}
 std::string ServedToJson(const Served& served);
 

@@ -1,6 +1,9 @@
 // Event ingestion: POST /v1/{region}/events.
 #include "server/handlers.h"
 
+#include <algorithm>
+
+#include "cell/region_models.h"
 #include "core/json_writer.h"
 #include "events/event.h"
 #include "events/json_records.h"
@@ -97,8 +100,14 @@ HttpResponse Api::PostEvents(Call& call) {
   if (!events.empty()) {
     Cell::IngestOptions options;
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
+    const bool orders = std::any_of(events.begin(), events.end(),
+                                    [](const Event& e) { return e.type == EventType::kPurchase; });
     auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
+    // Cold start: a region's first orders train its first model, so that
+    // best sellers are served from then on (at most one try a minute).
+    if (RegionModels* models = ModelsOf(call); orders && models)
+      models->StartColdStart(NowMicros(), 60 * kMicrosPerSecond);
     const bool backend = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kDsar) ||
                          call.key->HasScope(Scope::kAdmin);
     for (size_t i = 0; i < outcomes->size() && i < event_index.size(); ++i) {

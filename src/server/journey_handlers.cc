@@ -126,6 +126,7 @@ HttpResponse Api::GetAvailability(Call& call) {
     sq.k = q.nearest;
     sq.now = NowMicros();
     sq.max_per_category = 0;
+    sq.min_similarity = static_cast<float>(config_.recommend.min_similarity);
     auto related = ServeRelated(models.get(), q.product_id, false, call.cell->catalog(), sq);
     if (!related.ok()) return Failure(call.log_fields, related.status());
     substitutes = std::move(*related);
@@ -280,19 +281,6 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
 
 // ---- Journeys: replenishment ----
 
-namespace {
-
-// The item's typical cycle across shoppers from the live repurchase model.
-CyclePrior ItemCycles(std::shared_ptr<const ModelSet> models) {
-  if (!models) return {};
-  return [models](std::string_view product) -> double {
-    auto item = models->items.Find(product);
-    return item ? models->repurchase.IntervalDays(*item) : 0.0;
-  };
-}
-
-}  // namespace
-
 HttpResponse Api::GetReplenishment(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
@@ -311,8 +299,8 @@ HttpResponse Api::GetReplenishment(Call& call) {
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
-  std::vector<DueItem> due = DueWithin(*history, now, *horizon, ItemCycles(LiveModelsOf(call)),
-                                       config_.replenishment);
+  const std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
+  std::vector<DueItem> due = DueWithin(*history, now, *horizon, ItemCyclesOf(models.get()), config_.replenishment);
   PriceList& prices = call.cell->prices();
   PriceContext context{*channel, *store_id, now};
   JsonWriter w;

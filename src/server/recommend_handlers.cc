@@ -122,6 +122,7 @@ HttpResponse Api::GetRelated(Call& call, bool bought_together) {
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
+  query->min_similarity = static_cast<float>(config_.recommend.min_similarity);
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   auto served = ServeRelated(models.get(), call.params.Get("id"), bought_together, call.cell->catalog(), *query);
   if (!served.ok()) {

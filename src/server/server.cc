@@ -412,6 +412,10 @@ Status Server::Start() {
   s.ScheduleRekeys();
   s.retrain_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetraining();
+  // Data but no model yet (imported before the first serve): train now
+  // rather than a retrain period later.
+  for (auto& [id, region] : s.models)
+    if (region->StartColdStart(NowMicros(), 0)) spdlog::info(R"("msg":"first training started","region":"{}")", id);
   s.suggestions_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleSuggestions();
   s.export_timer.emplace(asio::make_strand(s.ioc));

@@ -77,8 +77,13 @@ class ServerFixture : public ::testing::Test {
   }
 
   // Starts a training of `region` through its route and waits for it to
-  // end; returns the models document (empty if it never ended).
+  // end; returns the models document (empty if it never ended). A first
+  // training that the region's first orders started is waited for first.
   std::string Train(const std::string& region) {
+    const bool idle = WaitUntil([&] {
+      return Send(admin_, "GET", "/v1/" + region + "/models").body.find(R"("state":"running")") == std::string::npos;
+    });
+    EXPECT_TRUE(idle) << "a training was still running";
     auto started = Send(admin_, "POST", "/v1/" + region + "/models/train");
     EXPECT_EQ(started.status, 202) << started.body;
     std::string models;
