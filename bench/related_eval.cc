@@ -149,7 +149,7 @@ void Evaluate(const std::string& name, const EventLog& log, const Categories& ca
               split.set.activities.size(), m.items.size(), split.held_out.size());
   std::printf("| similar (first five, seeds with 20+ buyers) | seeds | items listed | same category | empty lists |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: |\n");
-  for (const auto& [label, s] : {std::pair<const char*, const Share&>{"served (cosine, floor 0.2)", now},
+  for (const auto& [label, s] : {std::pair<const char*, const Share&>{"served (co-viewed, else factors; floor 0.05)", now},
                                  std::pair<const char*, const Share&>{"previous (concatenated, no floor)", before}}) {
     std::printf("| %s | %llu | %llu | %.3f | %.3f |\n", label, (unsigned long long)s.seeds,
                 (unsigned long long)s.listed, s.listed ? double(s.same) / double(s.listed) : 0,

@@ -136,7 +136,7 @@ struct RecommendConfig {
   double min_repeat_rate = 0.05;
   // Similar items less alike than this cosine are not listed (an empty
   // list is better than an unrelated item).
-  double min_similarity = 0.2;
+  double min_similarity = 0.05;
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
   uint32_t cache_entries = 50'000;  // rankings of recent requests kept (recommend/ranking_cache.h); 0: none
   uint32_t cache_seconds = 300;     // how long one is served

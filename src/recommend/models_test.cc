@@ -198,6 +198,7 @@ TrainingSet Electronics() {
       if (u < 100 && (week == 0 || (u < 2 && week == 5))) events.push_back(Buy("laptop-1", t, order));
       if (u >= 100 && u < 103 && week == 1) events.push_back(Buy("laptop-2", t, order));
       if (u >= 103 && u < 106 && week == 1) events.push_back(Buy("cheese", t, order));
+      if (u >= 106 && u < 109 && (week == 1 || week == 3)) events.push_back(Buy("laptop-3", t, order));
     }
     AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
   }
@@ -220,6 +221,7 @@ TEST(Repurchase, ItemsRarelyBoughtAgainAreNotRepeatableAndFewBuyersTakeAfterThei
   EXPECT_FALSE(r.Repeatable(Id(set, "laptop-1")));
   EXPECT_FALSE(r.Repeatable(Id(set, "laptop-2"))) << "three buyers: the laptops' rate decides";
   EXPECT_TRUE(r.Repeatable(Id(set, "cheese"))) << "three buyers: dairy's rate decides";
+  EXPECT_FALSE(r.Repeatable(Id(set, "laptop-3"))) << "three who bought twice make no consumable of a laptop";
   // Without categories the catalog's rate (milk's) is every item's prior.
   Repurchase pooled = Repurchase::Fit(set, RepurchaseOptions{});
   EXPECT_TRUE(pooled.Repeatable(Id(set, "laptop-2")));

@@ -29,30 +29,22 @@ const char* RelatedSignalName(RelatedSignal s) {
 }
 
 std::vector<RelatedItem> SimilarItems(const ModelSet& models, uint32_t item, const RelatedOptions& options) {
-  ItemMap<uint32_t> at;  // item -> 1 + its index in out
   std::vector<RelatedItem> out;
-  auto offer = [&](uint32_t other, float score, RelatedSignal signal) {
-    if (other == item || score < options.min_similarity) return;
-    uint32_t& index = at[other];
-    if (index == 0) {
-      out.push_back({other, score, signal});
-      index = static_cast<uint32_t>(out.size());
-    } else if (score > out[index - 1].score) {
-      out[index - 1] = {other, score, signal};
-    }
-  };
-  for (const Scored& s : models.cooccurrence.SimilarTo(item)) offer(s.item, s.score, RelatedSignal::kCoViewed);
-  if (models.als && item < models.als->items()) {
-    // The nearest by dot product, re-scored by cosine so that a best
-    // seller's long vector does not make it everyone's neighbour.
+  for (const Scored& s : models.cooccurrence.SimilarTo(item))
+    if (s.item != item && s.score >= options.min_similarity) out.push_back({s.item, s.score, RelatedSignal::kCoViewed});
+  if (out.empty() && models.als && item < models.als->items()) {
     const AlsModel& als = *models.als;
     std::span<const float> y = als.item(item);
     const float norm = Norm(y);
     if (norm > 0) {
-      for (const Scored& s : als.TopItems(y, std::max<size_t>(200, 5 * options.n))) {
+      float longest = 0;
+      for (const Scored& s : als.TopItems(y, options.n + 1)) {
         const float other = Norm(als.item(s.item));
-        if (other > 0) offer(s.item, s.score / (norm * other), RelatedSignal::kFactors);
+        if (s.item == item || other == 0 || s.score / (norm * other) < options.min_similarity) continue;
+        out.push_back({s.item, s.score / norm, RelatedSignal::kFactors});  // cosine x the other's length
+        longest = std::max(longest, other);
       }
+      for (RelatedItem& r : out) r.score /= longest;
     }
   }
   SortBest(out, options.n);

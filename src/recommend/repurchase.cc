@@ -57,7 +57,11 @@ Repurchase Repurchase::Fit(const TrainingSet& set, const RepurchaseOptions& opti
     const double prior = b > 0 ? rep / b : 0;
     const double m = std::max(options.prior_buyers, 0.0);
     const double denominator = buyers[i] + m;
-    r.repeat_rate_[i] = denominator > 0 ? static_cast<float>((repeaters[i] + m * prior) / denominator) : 0.0f;
+    double rate = denominator > 0 ? (repeaters[i] + m * prior) / denominator : 0;
+    // A category its buyers rarely buy again is durable as a whole: the few
+    // who bought a laptop twice (a replacement, a gift) make no consumable.
+    if (prior < options.min_repeat_rate) rate = std::min(rate, prior);
+    r.repeat_rate_[i] = static_cast<float>(rate);
   }
   return r;
 }

@@ -10,9 +10,10 @@
 //
 // Not everything is bought again: a laptop or a sofa is bought once. An
 // item's repeat rate is shrunk towards its category's (items with few
-// buyers take after their category), and an item whose rate is under
-// min_repeat_rate is not repeatable: it never counts as "bought before"
-// and is never due for replenishment.
+// buyers take after their category; in a category whose pooled rate is
+// under min_repeat_rate no item rates above the category), and an item
+// whose rate is under min_repeat_rate is not repeatable: it never counts
+// as "bought before" and is never due for replenishment.
 #pragma once
 
 #include <span>

@@ -32,7 +32,7 @@ struct ServeQuery {
   uint32_t max_per_category = 3;
   Micros now = 0;
   // Similar items: the least cosine listed ([recommend] min_similarity).
-  float min_similarity = 0.2f;
+  float min_similarity = 0.05f;
 };
 
 struct ServedItem {
