@@ -19,46 +19,19 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "evaluate/event_log.h"
-#include "events/record_reader.h"
+#include "eval_data.h"
 #include "recommend/model_set.h"
 #include "recommend/related.h"
-#include "synth/generator.h"
 
 namespace confide {
 namespace {
 
-using Categories = std::unordered_map<std::string, std::string>;
-
-[[noreturn]] void Fail(const Status& s) {
-  std::fprintf(stderr, "related_eval: %s\n", s.ToString().c_str());
-  std::exit(1);
-}
-
-Categories ReadCategories(const std::string& file, const char* id_column, const char* category_column,
-                          const Categories& lookup = {}) {
-  Categories out;
-  auto reader = RecordReader::Open(file, ReaderOptions{});
-  if (!reader.ok()) Fail(reader.status());
-  Record r;
-  RowError error;
-  while ((*reader)->Next(r, error)) {
-    std::string value(r.Get(category_column));
-    if (!lookup.empty()) {
-      auto it = lookup.find(value);
-      value = it == lookup.end() ? std::string() : it->second;
-    }
-    out[std::string(r.Get(id_column))] = value;
-  }
-  return out;
-}
 
 // Each shopper's purchases but the last order (the training set), and the
 // last orders' items (by product id).
@@ -105,19 +78,11 @@ std::vector<uint32_t> PreviousSimilar(const ModelSet& m, uint32_t item) {
   return out;
 }
 
-void Evaluate(const std::string& name, const EventLog& log, const Categories& categories) {
-  Split split = SplitLastOrders(log);
-  TrainOptions options;
-  options.als.threads = 2;
-  auto trained = TrainModelSet(split.set, options);
-  if (!trained.ok()) Fail(trained.status());
-  const ModelSet& m = *trained;
+void PrintSimilar(const Split& split, const ModelSet& m, const Categories& categories) {
   auto category = [&](uint32_t item) {
     auto it = categories.find(m.items.id(item));
     return it == categories.end() ? std::string() : it->second;
   };
-
-  // Similar.
   std::vector<uint32_t> buyers(m.items.size());
   std::map<std::string, uint64_t> category_lines;  // a baseline: how lines spread over categories
   uint64_t lines = 0;
@@ -145,8 +110,6 @@ void Evaluate(const std::string& name, const EventLog& log, const Categories& ca
     tally(now, list);
     tally(before, PreviousSimilar(m, i));
   }
-  std::printf("\n%s: %zu shoppers, %u items, %zu held-out orders of 2+ items\n", name.c_str(),
-              split.set.activities.size(), m.items.size(), split.held_out.size());
   std::printf("| similar (first five, seeds with 20+ buyers) | seeds | items listed | same category | empty lists |\n");
   std::printf("| --- | ---: | ---: | ---: | ---: |\n");
   for (const auto& [label, s] : {std::pair<const char*, const Share&>{"served (co-viewed, else factors; floor 0.05)", now},
@@ -156,8 +119,9 @@ void Evaluate(const std::string& name, const EventLog& log, const Categories& ca
                 s.seeds ? double(s.empty) / double(s.seeds) : 0);
   }
   std::printf("| random pair of bought items (baseline) | | | %.3f | |\n", baseline);
+}
 
-  // Bought together.
+void PrintBoughtTogether(const Split& split, const ModelSet& m) {
   CoOccurrenceOptions cosine_options;
   cosine_options.bought_together_cosine = true;
   const CoOccurrence cosine = CoOccurrence::Fit(split.set, cosine_options);
@@ -192,10 +156,16 @@ void Evaluate(const std::string& name, const EventLog& log, const Categories& ca
   }
 }
 
-EventLog ReadOrExit(const EventFileOptions& o) {
-  auto log = ReadEventLog(o);
-  if (!log.ok()) Fail(log.status());
-  return std::move(*log);
+void Evaluate(const std::string& name, const EventLog& log, const Categories& categories) {
+  Split split = SplitLastOrders(log);
+  TrainOptions options;
+  options.als.threads = 2;
+  auto trained = TrainModelSet(split.set, options);
+  if (!trained.ok()) FailEval(trained.status());
+  std::printf("\n%s: %zu shoppers, %u items, %zu held-out orders of 2+ items\n", name.c_str(),
+              split.set.activities.size(), trained->items.size(), split.held_out.size());
+  PrintSimilar(split, *trained, categories);
+  PrintBoughtTogether(split, *trained);
 }
 
 }  // namespace
@@ -206,27 +176,13 @@ int main(int argc, char** argv) {
   const std::string data = argc > 1 ? argv[1] : CONFIDE_SHARED_DATA_DEFAULT;
   const uint32_t generated_shoppers = argc > 2 ? static_cast<uint32_t>(std::atoi(argv[2])) : 20'000;
   {
-    EventFileOptions o;
-    o.format = EventFileFormat::kInstacart;
-    o.path = data + "/instacart-1000";
-    Categories departments = ReadCategories(o.path + "/departments.csv", "department_id", "department");
-    Evaluate("Instacart (1,000 users; departments)", ReadOrExit(o),
-             ReadCategories(o.path + "/products.csv", "product_id", "department_id", departments));
+    LabelledEvents instacart = InstacartWithDepartments(data);
+    Evaluate("Instacart (1,000 users; departments)", instacart.log, instacart.categories);
   }
   if (generated_shoppers > 0) {
-    const std::string dir = std::filesystem::temp_directory_path() / "confide-related-eval";
-    synth::Options options;
-    options.shoppers = generated_shoppers;
-    options.stores = 20;
-    options.products = 5'000;
-    options.regions = {"us"};
-    auto generated = synth::Generate(options, dir, {});
-    if (!generated.ok()) Fail(generated.status());
-    EventFileOptions o;
-    o.path = dir + "/us/events.csv";
-    Evaluate("Generated retailer (us, " + std::to_string(generated_shoppers) + " shoppers; categories)", ReadOrExit(o),
-             ReadCategories(dir + "/us/products.csv", "id", "category"));
-    std::filesystem::remove_all(dir);
+    LabelledEvents generated = GeneratedRetailer(generated_shoppers);
+    Evaluate("Generated retailer (us, " + std::to_string(generated_shoppers) + " shoppers; categories)", generated.log,
+             generated.categories);
   }
   return 0;
 }

@@ -24,18 +24,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <filesystem>
 #include <map>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "evaluate/event_log.h"
+#include "eval_data.h"
 #include "events/record_reader.h"
 #include "journeys/replenishment.h"
 #include "recommend/repurchase.h"
-#include "synth/generator.h"
 
 namespace confide {
 namespace {
@@ -52,7 +50,6 @@ struct Counts {
 };
 
 // product id -> category (empty map: none known).
-using Categories = std::unordered_map<std::string, std::string>;
 
 // What the population does: the repurchase model fitted on the histories,
 // and each category's pooled repurchase rate.
@@ -226,38 +223,6 @@ void Evaluate(const std::string& name, const EventLog& log, int horizon_days, co
   }
 }
 
-// product id -> the `category_column` value of `file`'s row (via `lookup` when
-// given: e.g. department id -> department name).
-Categories ReadCategories(const std::string& file, const char* id_column, const char* category_column,
-                          const Categories& lookup = {}) {
-  Categories out;
-  auto reader = RecordReader::Open(file, ReaderOptions{});
-  if (!reader.ok()) {
-    std::fprintf(stderr, "replenishment_eval: %s\n", reader.status().ToString().c_str());
-    std::exit(1);
-  }
-  Record r;
-  RowError error;
-  while ((*reader)->Next(r, error)) {
-    std::string value(r.Get(category_column));
-    if (!lookup.empty()) {
-      auto it = lookup.find(value);
-      value = it == lookup.end() ? std::string() : it->second;
-    }
-    out[std::string(r.Get(id_column))] = value;
-  }
-  return out;
-}
-
-EventLog ReadOrExit(const EventFileOptions& o) {
-  auto log = ReadEventLog(o);
-  if (!log.ok()) {
-    std::fprintf(stderr, "replenishment_eval: %s\n", log.status().ToString().c_str());
-    std::exit(1);
-  }
-  return std::move(*log);
-}
-
 }  // namespace
 }  // namespace confide
 
@@ -267,12 +232,8 @@ int main(int argc, char** argv) {
   int horizon = argc > 2 ? std::atoi(argv[2]) : 7;
   uint32_t generated_shoppers = argc > 3 ? static_cast<uint32_t>(std::atoi(argv[3])) : 20'000;
   {
-    EventFileOptions o;
-    o.format = EventFileFormat::kInstacart;
-    o.path = data + "/instacart-1000";
-    Categories departments = ReadCategories(o.path + "/departments.csv", "department_id", "department");
-    Evaluate("Instacart (1,000 users)", ReadOrExit(o), horizon,
-             ReadCategories(o.path + "/products.csv", "product_id", "department_id", departments));
+    LabelledEvents instacart = InstacartWithDepartments(data);
+    Evaluate("Instacart (1,000 users)", instacart.log, horizon, instacart.categories);
   }
   {
     EventFileOptions o;
@@ -290,20 +251,9 @@ int main(int argc, char** argv) {
     Evaluate("Online Retail (UCI, no categories)", ReadOrExit(o), horizon, {});
   }
   if (generated_shoppers > 0) {
-    // The demo's retailer (one region, a year), written to a scratch folder.
-    const std::string dir = std::filesystem::temp_directory_path() / "confide-replenishment-eval";
-    synth::Options options;
-    options.shoppers = generated_shoppers;
-    options.stores = 20;
-    options.products = 5'000;
-    options.regions = {"us"};
-    auto generated = synth::Generate(options, dir, {});
-    if (!generated.ok()) return std::fprintf(stderr, "replenishment_eval: %s\n", generated.status().ToString().c_str()), 1;
-    EventFileOptions o;
-    o.path = dir + "/us/events.csv";
-    Evaluate("Generated retailer (us, " + std::to_string(generated_shoppers) + " shoppers)", ReadOrExit(o), horizon,
-             ReadCategories(dir + "/us/products.csv", "id", "category"));
-    std::filesystem::remove_all(dir);
+    LabelledEvents generated = GeneratedRetailer(generated_shoppers);
+    Evaluate("Generated retailer (us, " + std::to_string(generated_shoppers) + " shoppers)", generated.log, horizon,
+             generated.categories);
   }
   return 0;
 }
