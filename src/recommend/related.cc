@@ -37,8 +37,11 @@ std::vector<RelatedItem> SimilarItems(const ModelSet& models, uint32_t item, con
     std::span<const float> y = als.item(item);
     const float norm = Norm(y);
     if (norm > 0) {
+      // The scale comes from a pool that does not depend on options.n, so
+      // that an item scores the same in a list of two and of forty.
+      constexpr size_t kPool = 512;
       float longest = 0;
-      for (const Scored& s : als.TopItems(y, options.n + 1)) {
+      for (const Scored& s : als.TopItems(y, std::max(kPool, options.n + 1))) {
         const float other = Norm(als.item(s.item));
         if (s.item == item || other == 0 || s.score / (norm * other) < options.min_similarity) continue;
         out.push_back({s.item, s.score / norm, RelatedSignal::kFactors});  // cosine x the other's length

@@ -5,8 +5,8 @@
 // co-occurrence cosine. Only an item with no such neighbour (a catalog
 // without views, or an item nobody browsed) takes its list from the ALS
 // factor space instead: neighbours by dot product, scored as their cosine
-// times their vector's length over the longest listed (the dot product on
-// a 0-1 scale; a longer vector is a better-known item). One signal per
+// times their vector's length over the longest among the 512 nearest (the
+// dot product on a 0-1 scale; a longer vector is a better-known item). One signal per
 // list, so its scores are on one scale; mixing the two scales ranked
 // factor neighbours from other departments above co-viewed alternatives
 // (bench/related_eval, docs/evaluation.md). Bought together: items in the

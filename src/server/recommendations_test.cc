@@ -5,6 +5,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -20,6 +21,8 @@ namespace fs = std::filesystem;
 struct Item {
   std::string product_id;
   std::string reason;
+  std::string signal;  // related lists only
+  double score = 0;
 };
 
 struct Reply {
@@ -44,7 +47,10 @@ class RecommendationsTest : public ServerFixture {
     simdjson::dom::parser parser;
     simdjson::dom::element doc = parser.parse(r.body);
     for (auto item : doc["items"].get_array()) {
-      reply.items.push_back({std::string(std::string_view(item["product_id"])), std::string(std::string_view(item["reason"]))});
+      std::string_view signal;
+      if (item["signal"].get(signal) != simdjson::SUCCESS) signal = {};
+      reply.items.push_back({std::string(std::string_view(item["product_id"])), std::string(std::string_view(item["reason"])),
+                             std::string(signal), double(item["score"])});
     }
     reply.personalized = bool(doc["personalized"]);
     reply.version = uint64_t(doc["model_version"]);
@@ -308,6 +314,32 @@ TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {
   EXPECT_FALSE(together.personalized);
   EXPECT_FALSE(Has(together, "b-5")) << "inactive";
   EXPECT_EQ(Send(recommend_, "GET", "/v1/us/products/nope/similar").status, 404);
+}
+
+TEST_F(RecommendationsTest, SimilarItemsTakeOneSignalBestFirstTheSameInEveryContext) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  // Nobody browsed: the list comes from the ALS factors, on one scale.
+  Reply all = Get("/v1/us/products/a-0/similar?k=10");
+  ASSERT_FALSE(all.items.empty()) << all.body;
+  for (size_t i = 0; i < all.items.size(); ++i) {
+    EXPECT_EQ(all.items[i].signal, "factors") << all.body;
+    EXPECT_GT(all.items[i].score, 0);
+    EXPECT_LE(all.items[i].score, 1);
+    if (i) {
+      EXPECT_GE(all.items[i - 1].score, all.items[i].score) << "best first: " << all.body;
+    }
+  }
+  // A shorter list or a store's shelf changes which items show, never an
+  // item's signal or score.
+  for (const char* context : {"k=2", "k=10&store_id=s1"}) {
+    Reply other = Get(std::string("/v1/us/products/a-0/similar?") + context);
+    for (const Item& item : other.items) {
+      auto same = std::find_if(all.items.begin(), all.items.end(), [&](const Item& i) { return i.product_id == item.product_id; });
+      if (same == all.items.end()) continue;  // below the first ten, shown when others are filtered out
+      EXPECT_EQ(same->signal, item.signal) << context;
+      EXPECT_DOUBLE_EQ(same->score, item.score) << context;
+    }
+  }
 }
 
 TEST_F(RecommendationsTest, CartContextLeavesOutTheCart) {
