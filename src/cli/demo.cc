@@ -56,7 +56,16 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
   std::fprintf(out, "Training %s recommendations (from shoppers who allow model_improvement only)\n", region.region.c_str());
   std::fflush(out);
   RegionModels models(**cell, config.recommend);
-  auto version = models.Train();
+  // The trainer reports every ALS iteration; a line a second at most is
+  // enough to see it moving.
+  Micros last_line = 0;
+  auto version = models.Train([&](std::string_view line) {
+    Micros now = NowMicros();
+    if (last_line != 0 && now - last_line < kMicrosPerSecond) return;
+    last_line = now;
+    std::fprintf(out, "  training %s: %.*s\n", region.region.c_str(), static_cast<int>(line.size()), line.data());
+    std::fflush(out);
+  });
   if (!version.ok()) return version.status();
   auto live = models.Current();
   std::fprintf(out, "  model version %llu: %s shoppers, %s items\n", static_cast<unsigned long long>(*version),
@@ -83,7 +92,7 @@ Status PrepareDemoData(const Config& config, const synth::Options& options, std:
   return WriteFileAtomically(marker.string(), "imported\n");
 }
 
-void PrintDemoWelcome(const std::string& url, const std::string& token, std::FILE* out) {
+void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir, std::FILE* out) {
   const char *u = url.c_str(), *k = token.c_str();
   std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
   std::fprintf(out,
@@ -97,8 +106,12 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, std::FIL
                "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
                "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
                "\"product_id\":\"P000001\"}]'\n"
-               "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\nPress Ctrl-C to stop.\n",
-               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k);
+               "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\n"
+               "To serve the same data later with a key of your own (this run's key ends with it):\n"
+               "  confide keys new --scopes admin   # prints the key once and its [[api_keys]] entry\n"
+               "  # put that entry in confide.toml, then:\n"
+               "  confide serve --config confide.toml --data-dir %s\n\nPress Ctrl-C to stop.\n",
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, data_dir.c_str());
   std::fflush(out);
 }
 
@@ -120,7 +133,7 @@ Status RunDemo(const DemoFlags& flags, std::FILE* out) {
   if (!server.ok()) return server.status();
   std::string url =
       "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" + std::to_string((*server)->port());
-  PrintDemoWelcome(url, key.token, out);
+  PrintDemoWelcome(url, key.token, config->data_dir, out);
   return (*server)->Run();
 }
 
