@@ -15,6 +15,7 @@
 
 #include "core/log.h"
 #include "server/http_error.h"
+#include "server/request_id.h"
 
 namespace confide {
 
@@ -125,6 +126,9 @@ class Session : public std::enable_shared_from_this<Session> {
     for (const auto& field : message)
       request_.headers.emplace_back(Lower(View(field.name_string())), View(field.value()));
     request_.peer = peer_;
+    request_id_ = RequestIdFor(View(message["x-request-id"]));
+    head_ = request_.method == "HEAD";
+    request_.request_id = request_id_;
     Admit(message);
   }
 
@@ -185,7 +189,7 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec == beast::error::timeout) {
       // Too slow (or stalled): the stream has closed the socket already.
       connections_.metrics_.CountLimited("min_body_bytes_per_second");
-      api_.ObserveTransportError(request_.method, request_.target, 408, Elapsed());
+      api_.ObserveTransportError(request_.method, request_.target, 408, Elapsed(), RequestId());
       return Close();
     }
     if (ec) return Close();
@@ -265,12 +269,17 @@ class Session : public std::enable_shared_from_this<Session> {
       method = std::string(View(parser_->get().method_string()));
       target = std::string(View(parser_->get().target()));
     }
-    api_.ObserveTransportError(method, target, response.status, Elapsed());
+    api_.ObserveTransportError(method, target, response.status, Elapsed(), RequestId());
     parser_.reset();
     ReleaseReserved();
     close_after_response_ = true;
     linger_ = true;
     Write(std::move(response));
+  }
+
+  const std::string& RequestId() {
+    if (request_id_.empty()) request_id_ = NewRequestId();
+    return request_id_;
   }
 
   void Write(HttpResponse response) {
@@ -280,9 +289,14 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.set(http::field::server, "confide");
     response_.set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) response_.set(name, value);
+    response_.set("X-Request-Id", RequestId());
+    request_id_.clear();  // the next request on this connection brings or gets its own
     response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive_ && !close_after_response_ && !connections_.stopping_.load());
     response_.prepare_payload();
+    // HEAD: the GET's status and headers, Content-Length included, no body.
+    if (head_) response_.body().clear();
+    head_ = false;
     stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
     http::async_write(stream_, response_,
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
@@ -330,6 +344,8 @@ class Session : public std::enable_shared_from_this<Session> {
   http::response<http::string_body> response_;
   std::array<char, 16384> discard_;
   HttpRequest request_;  // the request being read or handled
+  std::string request_id_;  // of the response to come; empty: made when needed
+  bool head_ = false;       // the request is a HEAD: the response goes without its body
   uint64_t reserved_ = 0;  // of the in-flight body budget, released after the response
   bool blocking_request_ = true;
   const char* body_limit_field_ = "max_body_bytes";  // the Limits field of this request's body limit

@@ -174,7 +174,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, request.method, response.status, seconds);
   Log(request.method, route, call.region, response.status, seconds, call.key ? call.key->id : "",
-      call.log_fields);
+      request.request_id, call.log_fields);
   return response;
 }
 
@@ -331,22 +331,23 @@ std::string_view Api::RouteName(std::string_view method, std::string_view target
 }
 
 void Api::ObserveTransportError(std::string_view method, std::string_view target, int status,
-                                double seconds) {
+                                double seconds, std::string_view request_id) {
   std::string_view route = RouteName(method, target);
   metrics_.ObserveRequest(route, method, status, seconds);
-  Log(method, route, "", status, seconds, "", "");
+  Log(method, route, "", status, seconds, "", request_id, "");
 }
 
 void Api::Log(std::string_view method, std::string_view route, std::string_view region, int status,
-              double seconds, std::string_view key_id, std::string_view extra) const {
+              double seconds, std::string_view key_id, std::string_view request_id, std::string_view extra) const {
   auto level = status >= 500 ? spdlog::level::warn : spdlog::level::info;
   if (!spdlog::default_logger_raw()->should_log(level)) return;
   // Every value here is a fixed string, a template, a configured id or a
-  // number: nothing the client chose except the method, reduced to a label.
+  // number: nothing the client chose except the method, reduced to a label,
+  // and a request id of their own restricted to [A-Za-z0-9._-]{1,64}.
   spdlog::log(level,
               R"("msg":"request","method":"{}","route":"{}","region":"{}",)"
-              R"("status":{},"ms":{:.3f},"key":"{}"{})",
-              MethodLabel(method), route, region, status, seconds * 1000, key_id, extra);
+              R"("status":{},"ms":{:.3f},"key":"{}","request_id":"{}"{})",
+              MethodLabel(method), route, region, status, seconds * 1000, key_id, request_id, extra);
 }
 
 void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {

@@ -144,7 +144,7 @@ class Api {
   // too large, body too large, malformed HTTP): counts and logs them under
   // the route the target would have matched, or "unmatched".
   void ObserveTransportError(std::string_view method, std::string_view target, int status,
-                             double seconds);
+                             double seconds, std::string_view request_id);
 
   // /readyz answers 503 while not ready (e.g. when draining for shutdown).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
@@ -201,7 +201,7 @@ class Api {
                           std::string_view caller);
   std::string_view RouteName(std::string_view method, std::string_view target) const;
   void Log(std::string_view method, std::string_view route, std::string_view region, int status,
-           double seconds, std::string_view key_id, std::string_view extra) const;
+           double seconds, std::string_view key_id, std::string_view request_id, std::string_view extra) const;
 
   // Handlers, one file per route family. ops_handlers.cc:
   HttpResponse Healthz(Call& call);

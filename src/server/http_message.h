@@ -20,6 +20,8 @@ struct HttpRequest {
   // The client's address as the transport saw it ("" in process): keys the
   // per-address limits. Personal data: never logged or used as a label.
   std::string peer;
+  // X-Request-Id of the exchange (server/request_id.h); "" in process.
+  std::string request_id;
 
   // The first value of a header (name in lower case), or empty.
   std::string_view Header(std::string_view lower_name) const {

@@ -165,3 +165,69 @@ TEST_F(ServerTest, ConcurrentClientsStoreEveryEventOnce) {
 
 }  // namespace
 }  // namespace confide
+
+namespace confide {
+namespace {
+
+TEST_F(ServerTest, HeadAnswersEveryGetRouteWithItsHeadersAndNoBody) {
+  TestClient catalog = HttpClient(&catalog_);
+  ASSERT_EQ(Call(catalog, "PUT", "/v1/eu/products", R"([{"id":"p-1","title":"Tea","price":2}])").status, 200);
+  for (auto [target, key] : {std::pair<const char*, const NewApiKey*>{"/healthz", nullptr},
+                             {"/readyz", nullptr},
+                             {"/v1/eu/products/p-1", &catalog_},
+                             {"/v1/eu/products/nope", &catalog_},
+                             {"/v1/eu/products", nullptr}}) {
+    TestClient c = HttpClient(key);
+    ClientResponse get = Call(c, "GET", target);
+    auto head = c.Send("HEAD", target);
+    ASSERT_TRUE(head.ok()) << target << ": " << head.status().ToString();
+    EXPECT_EQ(head->status, get.status) << target;
+    EXPECT_EQ(head->body, "") << target;
+    EXPECT_EQ(head->Header("content-length"), std::to_string(get.body.size())) << target;
+    EXPECT_EQ(head->Header("content-type"), get.Header("content-type")) << target;
+    // The connection carries on: the body was left out, not left unsent.
+    EXPECT_EQ(Call(c, "GET", "/healthz").status, 200) << target;
+  }
+  // A POST-only route says HEAD is not allowed; a GET route lists HEAD as allowed.
+  TestClient c = HttpClient(&ingest_eu_);
+  auto head = c.Send("HEAD", "/v1/eu/events");
+  ASSERT_TRUE(head.ok());
+  EXPECT_EQ(head->status, 405);
+  auto put = Call(c, "POST", "/v1/eu/products/p-1");
+  EXPECT_NE(put.Header("allow").find("HEAD"), std::string::npos) << put.Header("allow");
+}
+
+TEST_F(ServerTest, EveryResponseCarriesARequestIdThatItsLogLineNames) {
+  TestClient c = HttpClient(&ingest_eu_);
+  auto own = c.Send("GET", "/healthz", {}, {{"X-Request-Id", "checkout-42.a_b"}});
+  ASSERT_TRUE(own.ok());
+  EXPECT_EQ(own->Header("x-request-id"), "checkout-42.a_b") << "a well-formed id is kept";
+  for (const char* bad : {"has space", "quote\"d", "é", ""}) {
+    auto r = c.Send("GET", "/healthz", {}, {{"X-Request-Id", bad}});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->Header("x-request-id").size(), 16u) << "replaced: " << bad;
+    EXPECT_EQ(r->Header("x-request-id").find_first_not_of("0123456789abcdef"), std::string::npos);
+  }
+  auto too_long = c.Send("GET", "/healthz", {}, {{"X-Request-Id", std::string(65, 'a')}});
+  ASSERT_TRUE(too_long.ok());
+  EXPECT_EQ(too_long->Header("x-request-id").size(), 16u);
+  // Two requests without one get different ids; errors carry one too.
+  auto a = Call(c, "GET", "/v1/eu/products/x"), b = Call(c, "GET", "/nope");
+  EXPECT_EQ(b.status, 404);
+  EXPECT_FALSE(a.Header("x-request-id").empty());
+  EXPECT_NE(a.Header("x-request-id"), b.Header("x-request-id"));
+  // A transport refusal (header too large) too.
+  TestClient big = HttpClient();
+  auto refused = big.Send("GET", "/healthz", {}, {{"X-Padding", std::string(4096, 'x')}});
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(refused->status, 431);
+  EXPECT_EQ(refused->Header("x-request-id").size(), 16u);
+  // The access log names the same ids.
+  const std::string log = log_.str();
+  for (const std::string& id : {std::string("checkout-42.a_b"), a.Header("x-request-id"), b.Header("x-request-id"),
+                                refused->Header("x-request-id")})
+    EXPECT_NE(log.find("\"request_id\":\"" + id + "\""), std::string::npos) << id << " in:\n" << log;
+}
+
+}  // namespace
+}  // namespace confide

@@ -81,15 +81,19 @@ RouteMatch Router::Find(std::string_view method, std::string_view path) const {
     segments.push_back(std::move(*decoded));
   }
 
+  // HEAD is answered as GET is (the transport leaves the body out).
+  const std::string_view wanted = method == "HEAD" ? std::string_view("GET") : method;
   const Route* best = nullptr;
   size_t best_id = 0;
   std::vector<std::string_view> allowed;
   for (size_t id = 0; id < routes_.size(); ++id) {
     const Route& route = routes_[id];
     if (!Matches(route, segments)) continue;
-    if (route.method != method) {
-      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end())
+    if (route.method != wanted) {
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end()) {
         allowed.push_back(route.method);
+        if (route.method == "GET") allowed.push_back("HEAD");
+      }
       continue;
     }
     if (!best || route.literals > best->literals) {

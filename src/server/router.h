@@ -53,7 +53,8 @@ class Router {
 
   // Finds the route for a request path (no query string). When several
   // templates match, the one with the most literal segments wins, so
-  // "/x/special" beats "/x/{id}". Thread-safe once routes are added.
+  // "/x/special" beats "/x/{id}". HEAD finds the GET route. Thread-safe
+  // once routes are added.
   RouteMatch Find(std::string_view method, std::string_view path) const;
 
   size_t size() const { return routes_.size(); }
