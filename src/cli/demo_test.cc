@@ -60,7 +60,7 @@ TEST(DemoTest, PrintsProgressAndHowToServeTheSameDataWithYourOwnKey) {
                             "--days", "90", "--listen", "127.0.0.1:" + std::to_string(demo_port)},
                            root / "demo.log", "Press Ctrl-C to stop."))
       << Slurp(root / "demo.log");
-  demo.Kill(SIGTERM);
+  demo.Kill(SIGINT);  // Ctrl-C
   EXPECT_EQ(demo.WaitExit(30s), 0) << Slurp(root / "demo.log");
   const std::string log = Slurp(root / "demo.log");
   for (const char* step : {"Generating a retailer", "Importing eu/events.csv", "Training eu recommendations",
@@ -91,7 +91,7 @@ TEST(DemoTest, PrintsProgressAndHowToServeTheSameDataWithYourOwnKey) {
   }, 60s);
   ASSERT_TRUE(product.ok()) << Slurp(root / "serve.log");
   EXPECT_EQ(product->status, 200) << product->body << "\n" << Slurp(root / "serve.log");
-  serve.Kill(SIGTERM);
+  serve.Kill(SIGINT);
   EXPECT_EQ(serve.WaitExit(30s), 0);
   fs::remove_all(root);
 }

@@ -469,6 +469,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   }
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
+                                                "shutdown_grace_seconds", "shutdown_timeout_seconds",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "journeys", "cart_recovery", "replenishment", "suggestions",
@@ -477,6 +478,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_grace_seconds", c.shutdown_grace_seconds, 0, 300));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_timeout_seconds", c.shutdown_timeout_seconds, 1, 3600));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));
   CONFIDE_RETURN_IF_ERROR(
       r.Integer(root, "", "shopper_token_max_ttl_seconds", c.shopper_token_max_ttl_seconds, 60, 86'400));

@@ -205,6 +205,13 @@ struct Config {
   std::string key_dir;  // empty: <data_dir>/keys
   std::string listen = "127.0.0.1:8080";
   uint32_t threads = 0;  // 0: one per core
+  // On SIGTERM /readyz answers 503 this long, everything else served as
+  // before, so that a load balancer stops sending before the node stops
+  // accepting (SIGINT, e.g. Ctrl-C, skips it).
+  uint32_t shutdown_grace_seconds = 5;
+  // Then requests in flight get this long to finish before the process
+  // exits anyway.
+  uint32_t shutdown_timeout_seconds = 30;
   // The retailer's IAB TCF vendor id: a TC string grants nothing unless this
   // vendor has consent in it. 0: not registered, so TC strings are refused.
   uint32_t tcf_vendor_id = 0;

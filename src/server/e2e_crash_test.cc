@@ -89,8 +89,10 @@ class CrashTest : public ::testing::Test {
     if (!root_.empty() && !HasFailure()) fs::remove_all(root_);
   }
 
-  std::string ServerLog() {
-    std::ifstream in(root_ / "serve.log");
+  std::string ServerLog() { return ReadFile(root_ / "serve.log"); }
+
+  static std::string ReadFile(const fs::path& path) {
+    std::ifstream in(path);
     std::stringstream ss;
     ss << in.rdbuf();
     return ss.str();
@@ -225,6 +227,46 @@ TEST_F(CrashTest, AcknowledgedEventsSurviveSigkillExactlyOnce) {
       << log.substr(0, 2000);
   EXPECT_EQ(log.find("cust-e2e-"), std::string::npos);
   EXPECT_EQ(log.find(key_.token.substr(12)), std::string::npos);
+}
+
+TEST_F(CrashTest, SigtermAnswersNotReadyThenDrainsTheRequestInFlightAndExits) {
+  {
+    std::string toml = ReadFile(root_ / "confide.toml");
+    std::ofstream(root_ / "confide.toml") << "shutdown_grace_seconds = 2\n" << toml;
+  }
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  // A request in flight: its header and the start of its body.
+  const std::string body = Batch(0, 0);
+  TestClient in_flight = Client();
+  ASSERT_TRUE(in_flight
+                  .SendRaw("POST /v1/eu/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key_.token +
+                           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                           "\r\n\r\n" + body.substr(0, 10))
+                  .ok());
+  server_->Kill(SIGTERM);
+  // The grace period: not ready on new connections, all else served.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        TestClient probe("127.0.0.1", port_, 1s);
+        auto r = probe.Send("GET", "/readyz");
+        return r.ok() && r->status == 503;
+      },
+      2s))
+      << ServerLog();
+  TestClient other = Client();
+  auto health = other.Send("GET", "/healthz");
+  ASSERT_TRUE(health.ok());
+  EXPECT_EQ(health->status, 200);
+  // The request in flight is finished and acknowledged, not cut.
+  ASSERT_TRUE(in_flight.SendRaw(body.substr(10)).ok());
+  auto acknowledged = in_flight.ReadResponse();
+  ASSERT_TRUE(acknowledged.ok()) << acknowledged.status().ToString();
+  EXPECT_EQ(acknowledged->status, 200) << acknowledged->body;
+  // Then the node stops accepting and exits cleanly.
+  int status = server_->WaitExit(15s);
+  ASSERT_NE(status, -1) << "confide serve did not exit after the grace period";
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "wait status " << status << "\n" << ServerLog();
+  EXPECT_NE(ServerLog().find("draining after the grace period"), std::string::npos);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@
 #include <boost/beast/core.hpp>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <csignal>
 #include <cstdint>
 #include <optional>
@@ -66,6 +67,10 @@ struct ServerState {
         connections(config.limits, ioc, stopping, metrics) {}
 
   void Accept();
+  // Waits for SIGINT or SIGTERM, then `stop`s: at once for SIGINT or a
+  // second signal, after config.shutdown_grace_seconds of answering
+  // /readyz 503 for SIGTERM.
+  void AwaitSignal(std::function<void()> stop);
   // Runs each cell's retention job now and then every retention interval.
   void ScheduleRetention(std::chrono::minutes delay);
   // Every retention.erasure_rekey_seconds, rotates the KEK of each region
@@ -103,6 +108,12 @@ struct ServerState {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::thread_pool> blocking;
   std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> grace_timer;  // SIGTERM's not-ready window, on the signals' strand
+  // Bounds the drain: Wait() sets `drained`; a watchdog started by Stop()
+  // stops the io_context if it is not set within shutdown_timeout_seconds.
+  absl::Mutex drain_mu;
+  bool drained ABSL_GUARDED_BY(drain_mu) = false;
+  std::thread drain_watchdog;
   std::optional<asio::steady_timer> retention_timer;
   std::optional<asio::steady_timer> rekey_timer;
   std::atomic<bool> rekeying{false};
@@ -120,6 +131,25 @@ struct ServerState {
   std::atomic<bool> stopping{false};
   Connections connections;  // after everything its sessions use
 };
+
+void ServerState::AwaitSignal(std::function<void()> stop) {
+  signals->async_wait([this, stop](beast::error_code ec, int signal) {
+    if (ec) return;
+    if (signal != SIGTERM || config.shutdown_grace_seconds == 0 || grace_timer) {
+      spdlog::info(R"("msg":"signal received, draining","signal":{})", signal);
+      return stop();
+    }
+    spdlog::info(R"("msg":"signal received: not ready, draining after the grace period","signal":{},"seconds":{})",
+                 signal, config.shutdown_grace_seconds);
+    if (api) api->SetReady(false);
+    grace_timer.emplace(signals->get_executor());
+    grace_timer->expires_after(std::chrono::seconds(config.shutdown_grace_seconds));
+    grace_timer->async_wait([stop](beast::error_code ec) {
+      if (!ec) stop();
+    });
+    AwaitSignal(stop);  // a second signal need not wait
+  });
+}
 
 void ServerState::Accept() {
   acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
@@ -441,11 +471,7 @@ Status Server::Start() {
 Status Server::Run() {
   Impl& s = *impl_;
   s.signals.emplace(asio::make_strand(s.ioc), SIGINT, SIGTERM);
-  s.signals->async_wait([this](beast::error_code ec, int signal) {
-    if (ec) return;
-    spdlog::info(R"("msg":"signal received, draining","signal":{})", signal);
-    Stop();
-  });
+  s.AwaitSignal([this] { Stop(); });
   CONFIDE_RETURN_IF_ERROR(Start());
   Wait();
   return {};
@@ -479,9 +505,18 @@ void Server::Stop() {
     asio::post(s.signals->get_executor(), [&s] {
       beast::error_code ignored;
       s.signals->cancel(ignored);
+      if (s.grace_timer) s.grace_timer->cancel();
     });
   }
   s.connections.Drain();
+  s.drain_watchdog = std::thread([&s] {
+    absl::MutexLock lock(&s.drain_mu);
+    if (s.drain_mu.AwaitWithTimeout(absl::Condition(&s.drained), absl::Seconds(s.config.shutdown_timeout_seconds)))
+      return;
+    spdlog::warn(R"("msg":"drain timed out: requests still in flight are cut","seconds":{})",
+                 s.config.shutdown_timeout_seconds);
+    s.ioc.stop();
+  });
 }
 
 void Server::Wait() {
@@ -489,6 +524,11 @@ void Server::Wait() {
   for (auto& t : s.threads)
     if (t.joinable()) t.join();
   s.threads.clear();
+  {
+    absl::MutexLock lock(&s.drain_mu);
+    s.drained = true;
+  }
+  if (s.drain_watchdog.joinable()) s.drain_watchdog.join();
   if (s.blocking) s.blocking->join();
   s.notices.reset();
   if (s.started && !s.stopped_logged) {

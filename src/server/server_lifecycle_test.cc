@@ -2,6 +2,8 @@
 // connections do not hold up, and a restart that keeps what it acknowledged.
 #include <gtest/gtest.h>
 
+#include <thread>
+
 #include "testing/server_test.h"
 
 namespace confide {
@@ -39,6 +41,24 @@ TEST_F(ServerTest, StopDrainsWithIdleConnectionsOpen) {
   EXPECT_TRUE(idle.WaitForClose(std::chrono::seconds(1)));
   TestClient late = HttpClient();
   EXPECT_FALSE(late.Connect().ok()) << "no longer accepting";
+}
+
+TEST_F(ServerTest, ARequestStuckInFlightHoldsUpShutdownOnlyForTheTimeout) {
+  StopServer();
+  config_.shutdown_timeout_seconds = 1;
+  config_.limits.body_rate_grace_ms = 600'000;  // the transport alone would wait a minute for the body
+  config_.limits.min_body_bytes_per_second = 0;
+  StartServer();
+  TestClient stuck = HttpClient();
+  ASSERT_TRUE(stuck.SendRaw("POST /v1/eu/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + ingest_eu_.token +
+                            "\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n[")
+                  .ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // for the header to be read: a request in flight
+  auto start = std::chrono::steady_clock::now();
+  server_->Stop();
+  server_->Wait();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30)) << "bounded by the timeout, not the body's";
+  EXPECT_NE(log_.str().find("drain timed out"), std::string::npos) << log_.str();
 }
 
 TEST_F(ServerTest, RestartKeepsAcknowledgedEvents) {
