@@ -95,6 +95,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\nendpoint = \"ftp:// bad url\"",
        "confide.toml: regions[0].endpoint: must be an http:// or https:// URL, not \"ftp:// bad url\""},
       {"threads = [", "confide.toml:1:"},
+      {"shutdown_grace_seconds = 301", "confide.toml: shutdown_grace_seconds:"},
+      {"shutdown_timeout_seconds = 0", "confide.toml: shutdown_timeout_seconds:"},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");
