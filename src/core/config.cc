@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -356,6 +357,36 @@ Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfi
 }
 
 // The [suggestions] table.
+// An origin as browsers send it: scheme://host[:port], nothing after.
+bool IsOrigin(std::string_view o) {
+  size_t scheme = o.find("://");
+  if (scheme == std::string_view::npos || (o.substr(0, scheme) != "https" && o.substr(0, scheme) != "http")) return false;
+  std::string_view rest = o.substr(scheme + 3);
+  if (rest.empty()) return false;
+  size_t colon = rest.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? rest : rest.substr(0, colon);
+  std::string_view port = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
+  auto host_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.'; };
+  if (host.empty() || !std::all_of(host.begin(), host.end(), host_char)) return false;
+  if (colon != std::string_view::npos &&
+      (port.empty() || port.size() > 5 || !std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; })))
+    return false;
+  return true;
+}
+
+Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
+  const toml::node* n = root.get("server");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("server", "must be a table");
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "server.", {"allowed_origins"}));
+  CONFIDE_RETURN_IF_ERROR(r.StringList(*t, "server.", "allowed_origins", c.allowed_origins));
+  for (const std::string& o : c.allowed_origins)
+    if (!IsOrigin(o))
+      return r.Error("server.allowed_origins", "must be origins like \"https://shop.example\" (scheme://host[:port]), not \"" + o + "\"");
+  return {};
+}
+
 Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsConfig& sc) {
   const toml::node* n = root.get("suggestions");
   if (!n) return {};
@@ -469,7 +500,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   }
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
-                                                "shutdown_grace_seconds", "shutdown_timeout_seconds",
+                                                "shutdown_grace_seconds", "shutdown_timeout_seconds", "server",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "journeys", "cart_recovery", "replenishment", "suggestions",
@@ -483,6 +514,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));
   CONFIDE_RETURN_IF_ERROR(
       r.Integer(root, "", "shopper_token_max_ttl_seconds", c.shopper_token_max_ttl_seconds, 60, 86'400));
+  CONFIDE_RETURN_IF_ERROR(ParseServer(r, root, c));
   CONFIDE_RETURN_IF_ERROR(ParseLimits(r, root, c.limits));
   CONFIDE_RETURN_IF_ERROR(ParseRetention(r, root, c.retention));
   CONFIDE_RETURN_IF_ERROR(ParseRecommend(r, root, c.recommend));

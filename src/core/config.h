@@ -212,6 +212,10 @@ struct Config {
   // Then requests in flight get this long to finish before the process
   // exits anyway.
   uint32_t shutdown_timeout_seconds = 30;
+  // [server] allowed_origins: web origins ("https://shop.example") whose
+  // pages may call the shopper-token routes from the browser (CORS).
+  // Empty: every route stays same-origin.
+  std::vector<std::string> allowed_origins;
   // The retailer's IAB TCF vendor id: a TC string grants nothing unless this
   // vendor has consent in it. 0: not registered, so TC strings are refused.
   uint32_t tcf_vendor_id = 0;

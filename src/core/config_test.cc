@@ -97,6 +97,10 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"threads = [", "confide.toml:1:"},
       {"shutdown_grace_seconds = 301", "confide.toml: shutdown_grace_seconds:"},
       {"shutdown_timeout_seconds = 0", "confide.toml: shutdown_timeout_seconds:"},
+      {"[server]\nallowed_origins = [\"shop.example\"]", "confide.toml: server.allowed_origins: must be origins"},
+      {"[server]\nallowed_origins = [\"https://shop.example/\"]", "confide.toml: server.allowed_origins: must be origins"},
+      {"[server]\nallowed_origins = [\"https://shop.example:99999x\"]", "confide.toml: server.allowed_origins:"},
+      {"[server]\nlisten = \"x\"", "confide.toml: server.listen"},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");

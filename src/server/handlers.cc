@@ -122,6 +122,10 @@ void Api::AddRoute(std::string_view method, std::string_view pattern, Handler ha
 Api::Admission Api::Admit(const HttpRequest& head) const {
   Admission admission;
   admission.max_body_bytes = config_.limits.max_other_body_bytes;
+  if (Preflight(head)) {  // answered on the I/O thread, no key: browsers send none
+    admission.blocking = false;
+    return admission;
+  }
   RouteMatch match = router_.Find(head.method, SplitTarget(head.target).first);
   if (auto refusal = Unrouted(match)) {
     admission.refusal = std::move(refusal);
@@ -162,7 +166,9 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 
   HttpResponse response;
   auto parsed_query = ParseQuery(query);
-  if (refused_body) {
+  if (auto preflight = Preflight(request)) {
+    response = std::move(*preflight);
+  } else if (refused_body) {
     response = std::move(*refused_body);
   } else if (!parsed_query.ok()) {
     response = ErrorResponse(parsed_query.status());
@@ -170,6 +176,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     call.query = std::move(parsed_query).value();
     response = Dispatch(call, match);
   }
+  AllowOrigin(request, match, response);
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, request.method, response.status, seconds);

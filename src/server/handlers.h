@@ -186,6 +186,15 @@ class Api {
   std::optional<HttpResponse> AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token);
   // The answer for a target no route serves, or nullopt when one does.
   static std::optional<HttpResponse> Unrouted(const RouteMatch& match);
+  // CORS (cors_handlers.cc): only the shopper-token routes, only for
+  // config.allowed_origins. The answer to a preflight (OPTIONS from an
+  // allowed origin to such a path), else nullopt.
+  std::optional<HttpResponse> Preflight(const HttpRequest& request) const;
+  // Adds Access-Control-Allow-Origin to `response` of a shopper-token
+  // route requested from an allowed origin.
+  void AllowOrigin(const HttpRequest& request, const RouteMatch& match, HttpResponse& response) const;
+  // The request's Origin when it is an allowed one, else empty.
+  std::string_view AllowedOrigin(const HttpRequest& request) const;
   // Who calls, checked on the header: the API key with its scope and region
   // (setting call.key, call.region and call.cell), or a shopper token's
   // form on a shopper route. nullopt when the call may go on.
