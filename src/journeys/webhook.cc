@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "core/json_writer.h"
+#include "core/time.h"
 
 namespace confide {
 namespace {
@@ -100,12 +101,18 @@ DeliveryReport DeliverBody(const WebhookTarget& target, const WebhookOptions& op
 }
 
 DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
-                             const std::vector<RecoveryOffer>& offers, std::string_view currency) {
+                             const std::vector<RecoveryOffer>& offers, std::string_view currency,
+                             const BodySigner& sign) {
   DeliveryReport report;
   for (const RecoveryOffer& offer : offers) {
     JsonWriter w;
     WriteRecoveryOffer(w, offer, currency);
-    DeliveryReport one = DeliverBody(target, options, w.Take(), offer.idempotency_key);
+    const std::string body = w.Take();
+    DeliveryReport one = DeliverBody(target, options, body, offer.idempotency_key, [&] {
+      const int64_t t = NowMicros() / kMicrosPerSecond;
+      return std::vector<std::pair<std::string, std::string>>{{"Confide-Signature", sign(body, t)},
+                                                              {"Confide-Event", "cart_recovery_offer"}};
+    });
     report.delivered += one.delivered;
     report.failed += one.failed;
     report.attempts += one.attempts;

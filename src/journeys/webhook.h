@@ -1,8 +1,8 @@
 // Webhook delivery of cart-recovery offers to the retailer's messaging
 // system: one POST per offer, JSON body (the offer as the API lists it),
 // header `Idempotency-Key` (the offer's key: the same cart state always
-// sends the same key, so the receiver can drop repeats); and any signed
-// body (erasure notices, journeys/erasure_notices.h) the same way. Each is
+// sends the same key, so the receiver can drop repeats), signed as erasure
+// notices are (journeys/erasure_notices.h), which go the same way. Each is
 // retried with
 // exponential back-off on connection errors, timeouts, 429 and 5xx; any
 // other 4xx is final.
@@ -53,9 +53,15 @@ using AttemptHeaders = std::function<std::vector<std::pair<std::string, std::str
 DeliveryReport DeliverBody(const WebhookTarget& target, const WebhookOptions& options, const std::string& body,
                            const std::string& idempotency_key, const AttemptHeaders& headers = {});
 
-// Posts each offer in turn.
+// The signature header value of `body` sent at `unix_seconds`
+// (Cell::SignWebhook).
+using BodySigner = std::function<std::string(std::string_view body, int64_t unix_seconds)>;
+
+// Posts each offer in turn, each attempt signed by `sign` (Confide-Signature,
+// with Confide-Event: cart_recovery_offer).
 DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
-                             const std::vector<RecoveryOffer>& offers, std::string_view currency);
+                             const std::vector<RecoveryOffer>& offers, std::string_view currency,
+                             const BodySigner& sign);
 
 // How a target is named where it is recorded (deliveries, the audit log):
 // host, ":port" unless 80, and the path without its query (which may

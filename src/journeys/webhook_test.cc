@@ -20,6 +20,8 @@ RecoveryOffer Offer(const std::string& key) {
   return o;
 }
 
+std::string Unsigned(std::string_view, int64_t t) { return "t=" + std::to_string(t); }
+
 WebhookOptions Fast() {
   WebhookOptions o;
   o.attempts = 3;
@@ -43,7 +45,7 @@ TEST(Webhook, RetriesTransientFailuresWithTheSameIdempotencyKey) {
   Receiver receiver({503, -1, 200, 200});
   auto target = ParseWebhookUrl(receiver.url());
   ASSERT_TRUE(target.ok());
-  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR");
+  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR", Unsigned);
   EXPECT_EQ(r.delivered, 2u);
   EXPECT_EQ(r.failed, 0u);
   EXPECT_EQ(r.attempts, 4u);
@@ -62,7 +64,7 @@ TEST(Webhook, RetriesTransientFailuresWithTheSameIdempotencyKey) {
 TEST(Webhook, GivesUpAfterAttemptsAndOnAFinalClientError) {
   Receiver receiver({500, 500, 500, 400});
   auto target = ParseWebhookUrl(receiver.url());
-  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR");
+  DeliveryReport r = DeliverOffers(*target, Fast(), {Offer("k1"), Offer("k2")}, "EUR", Unsigned);
   EXPECT_EQ(r.delivered, 0u);
   EXPECT_EQ(r.failed, 2u);
   EXPECT_EQ(r.attempts, 4u) << "three for k1, one for k2: a 400 is not retried";
@@ -70,7 +72,7 @@ TEST(Webhook, GivesUpAfterAttemptsAndOnAFinalClientError) {
 
 TEST(Webhook, UnreachableReceiverFails) {
   WebhookTarget nowhere{"127.0.0.1", "1", "/"};
-  DeliveryReport r = DeliverOffers(nowhere, Fast(), {Offer("k1")}, "EUR");
+  DeliveryReport r = DeliverOffers(nowhere, Fast(), {Offer("k1")}, "EUR", Unsigned);
   EXPECT_EQ(r.failed, 1u);
   EXPECT_EQ(r.attempts, 3u);
 }

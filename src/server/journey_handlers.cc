@@ -268,7 +268,9 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   WebhookOptions options;
   options.attempts = cr.webhook_attempts;
   options.timeout = std::chrono::milliseconds(cr.webhook_timeout_ms);
-  DeliveryReport report = DeliverOffers(*target, options, sendable, call.cell->region().currency);
+  DeliveryReport report =
+      DeliverOffers(*target, options, sendable, call.cell->region().currency,
+                    [cell = call.cell](std::string_view body, int64_t t) { return cell->SignWebhook(body, t); });
   call.log_fields = ",\"delivered\":" + std::to_string(report.delivered) + ",\"failed\":" + std::to_string(report.failed);
   Audit(call, AuditAction::kExport, "",
         "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(sendable.size()) +

@@ -9,6 +9,7 @@
 
 #include "consent/purpose.h"
 #include "core/time.h"
+#include "crypto/webhook_secret.h"
 #include "journeys/test_receiver.h"
 #include "testing/server_fixture.h"
 
@@ -464,6 +465,14 @@ TEST_F(JourneysWebhookTest, OffersAreDeliveredToTheConfiguredUrlWithRetriesAndAn
   EXPECT_EQ(got[0].key.rfind("cr-", 0), 0u);
   EXPECT_NE(got[1].body.find(R"("customer_id":"hook-1")"), std::string::npos) << got[1].body;
   EXPECT_EQ(got[1].body.find("hook-2"), std::string::npos);
+  // Each attempt is signed with the region's webhook secret, as erasure notices are.
+  auto secret = LoadOrCreateWebhookSecret(config_.KeyDir(), "eu");
+  ASSERT_TRUE(secret.ok());
+  for (const auto& g : got)
+    EXPECT_TRUE(VerifyWebhookSignature(secret->key, g.signature, g.body, NowMicros() / kMicrosPerSecond, 300))
+        << g.signature;
+  EXPECT_FALSE(VerifyWebhookSignature(secret->key, got[1].signature, got[1].body + " ", NowMicros() / kMicrosPerSecond, 300))
+      << "a changed body does not verify";
   // Delivering again sends the same key for the same cart, so the receiver can drop it.
   ASSERT_EQ(Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 200);
   EXPECT_EQ(receiver_->got().back().key, got[0].key);
