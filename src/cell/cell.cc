@@ -313,6 +313,9 @@ bool Cell::rekey_due() const {
 }
 
 uint64_t Cell::events_stored() const { return impl_->events_stored.load(std::memory_order_relaxed); }
+uint64_t Cell::consent_decisions(Purpose purpose, bool granted) const {
+  return impl_->consent_decisions[static_cast<size_t>(purpose)][granted].load(std::memory_order_relaxed);
+}
 uint64_t Cell::shoppers() const {
   absl::MutexLock lock(&impl_->identity_mu);
   return impl_->graph.group_count();

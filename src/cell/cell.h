@@ -392,10 +392,13 @@ class Cell {
   PriceList& prices();  // the region's one price list (its rules are held in memory)
   Store& store();
 
-  // Counters for /metrics: events stored since the cell was opened, and
+  // Counters for /metrics: events stored since the cell was opened,
   // shoppers (a group of linked identifiers counts once).
   uint64_t events_stored() const;
   uint64_t shoppers() const;
+  // Consent decisions about `purpose` written since the cell opened, grants
+  // (`granted`) or refusals, whatever path brought them.
+  uint64_t consent_decisions(Purpose purpose, bool granted) const;
 
   // Paged reads of the granted shoppers (granted_pages.cc), so that a
   // listing over a region (cart recovery) does bounded work per call. The

@@ -170,6 +170,8 @@ struct Cell::Impl {
   absl::flat_hash_set<Key128, Key128Hash, Key128Eq> inflight ABSL_GUARDED_BY(inflight_mu);
 
   std::atomic<uint64_t> events_stored{0};
+  // Consent decisions written since the cell opened: [purpose][granted].
+  std::array<std::array<std::atomic<uint64_t>, 2>, kPurposeCount> consent_decisions{};
 
   // Set when a write that the identity graph and data keys in memory were
   // already ahead of (new shoppers, links) failed: memory and store then

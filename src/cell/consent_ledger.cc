@@ -113,6 +113,9 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   }
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
+  for (const ConsentRecord& record : records)
+    for (size_t p = 0; p < kPurposeCount; ++p)
+      if (record.purposes[p]) consent_decisions[p][*record.purposes[p]].fetch_add(1, std::memory_order_relaxed);
   return {};
 }
 

@@ -47,9 +47,25 @@ Status RegionModels::Load() {
 
 Result<uint64_t> RegionModels::Train(const TrainProgress& progress) {
   if (running_.exchange(true)) return Status(Code::kFailedPrecondition, "a training is already running");
+  const Micros started = NowMicros();
   auto version = TrainOnce(progress);
+  {
+    absl::MutexLock g(&job_mu_);
+    CountRunLocked(version.ok(), started, NowMicros());
+  }
   running_.store(false);
   return version;
+}
+
+void RegionModels::CountRunLocked(bool succeeded, Micros started, Micros finished) {
+  ++(succeeded ? totals_.succeeded : totals_.failed);
+  totals_.last_seconds = static_cast<double>(finished - started) / kMicrosPerSecond;
+  totals_.seconds += totals_.last_seconds;
+}
+
+RegionModels::TrainingTotals RegionModels::training_totals() const {
+  absl::MutexLock g(&job_mu_);
+  return totals_;
 }
 
 Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
@@ -120,6 +136,7 @@ void RegionModels::StartJob(bool cold_start) {
     if (version.ok()) {
       job_.state = "succeeded";
       job_.version = *version;
+      CountRunLocked(true, job_.started, job_.finished);
     } else if (cold_start && version.status().code() == Code::kInvalidArgument && version.status().field() == "events") {
       // Nothing to learn from yet is where every region starts, not a failure.
       job_.state = "idle";
@@ -127,6 +144,7 @@ void RegionModels::StartJob(bool cold_start) {
     } else {
       job_.state = "failed";
       job_.error = version.status().ToString();
+      CountRunLocked(false, job_.started, job_.finished);
       spdlog::warn(R"("msg":"training failed","region":"{}","error":"{}")", cell_.region().id, JsonEscape(job_.error));
     }
     running_.store(false);

@@ -66,12 +66,22 @@ class RegionModels {
   };
   Job job() const;
 
+  // Trainings since the object was made (for /metrics): finished ones by
+  // outcome (a cold start with nothing to learn from counts as neither)
+  // and their wall-clock seconds.
+  struct TrainingTotals {
+    uint64_t succeeded = 0, failed = 0;
+    double seconds = 0, last_seconds = 0;
+  };
+  TrainingTotals training_totals() const;
+
   // {"current":{version, trained_at, shoppers, items, ...}|null,"versions":[..],"training":{..},
   //  "cache":{"entries","hits","misses"}}
   std::string ToJson() const;
 
  private:
   Result<uint64_t> TrainOnce(const TrainProgress& progress);  // running_ set by the caller
+  void CountRunLocked(bool succeeded, Micros started, Micros finished) ABSL_EXCLUSIVE_LOCKS_REQUIRED(job_mu_);
   // The background job of StartTraining and StartColdStart; running_ set.
   void StartJob(bool cold_start);
 
@@ -84,6 +94,7 @@ class RegionModels {
   std::atomic<Micros> last_cold_start_{0};
   mutable absl::Mutex job_mu_;
   Job job_ ABSL_GUARDED_BY(job_mu_);
+  TrainingTotals totals_ ABSL_GUARDED_BY(job_mu_);
   std::thread worker_;
 };
 

@@ -90,8 +90,8 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
 }
 
 NoticeSender::NoticeSender(std::vector<Cell*> cells, NoticePolicy policy, std::chrono::milliseconds poll,
-                           Micros keep_erasures)
-    : cells_(std::move(cells)), policy_(policy), poll_(poll), keep_erasures_(keep_erasures) {
+                           Micros keep_erasures, PassObserver on_pass)
+    : cells_(std::move(cells)), policy_(policy), poll_(poll), keep_erasures_(keep_erasures), on_pass_(std::move(on_pass)) {
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -119,9 +119,11 @@ void NoticeSender::Run() {
       if (!pass.ok())
         spdlog::error(R"("msg":"erasure notices failed","region":"{}","error":"{}")", cell->region().id,
                       CodeName(pass.status().code()));
-      else if (pass->delivered + pass->rescheduled + pass->given_up > 0)
+      else if (pass->delivered + pass->rescheduled + pass->given_up > 0) {
         spdlog::info(R"("msg":"erasure notices","region":"{}","delivered":{},"rescheduled":{},"given_up":{})",
                      cell->region().id, pass->delivered, pass->rescheduled, pass->given_up);
+        if (on_pass_) on_pass_(cell->region().id, *pass);
+      }
       if (now - pruned >= 3600 * kMicrosPerSecond) {
         Status s = cell->PruneErasures(now - keep_erasures_);
         if (!s.ok())

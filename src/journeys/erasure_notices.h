@@ -22,6 +22,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -55,10 +56,13 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
 // A background thread that runs a pass over every cell at once when
 // started, whenever woken (an erasure), and every `poll`; and prunes each
 // cell's erasure list of entries older than `keep_erasures` once an hour.
-// Thread-safe; the cells must outlive it.
+// `on_pass`, when set, is told each successful pass's counts (for /metrics),
+// on the sender's thread. Thread-safe; the cells must outlive it.
 class NoticeSender {
  public:
-  NoticeSender(std::vector<Cell*> cells, NoticePolicy policy, std::chrono::milliseconds poll, Micros keep_erasures);
+  using PassObserver = std::function<void(std::string_view region, const NoticePass& pass)>;
+  NoticeSender(std::vector<Cell*> cells, NoticePolicy policy, std::chrono::milliseconds poll, Micros keep_erasures,
+               PassObserver on_pass = {});
   ~NoticeSender();  // stops and joins
   NoticeSender(const NoticeSender&) = delete;
   NoticeSender& operator=(const NoticeSender&) = delete;
@@ -74,6 +78,7 @@ class NoticeSender {
   const NoticePolicy policy_;
   const std::chrono::milliseconds poll_;
   const Micros keep_erasures_;
+  const PassObserver on_pass_;
   std::atomic<bool> stop_{false};
   absl::Mutex mu_;
   bool woken_ ABSL_GUARDED_BY(mu_) = false;

@@ -188,7 +188,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return SendTransportError(400, CodeName(Code::kInvalidArgument), "malformed HTTP request body");
     if (ec == beast::error::timeout) {
       // Too slow (or stalled): the stream has closed the socket already.
-      connections_.metrics_.CountLimited("min_body_bytes_per_second");
+      connections_.metrics_.Add(kLimitedTotal, {{"limit", "min_body_bytes_per_second"}});
       api_.ObserveTransportError(request_.method, request_.target, 408, Elapsed(), RequestId());
       return Close();
     }
@@ -236,7 +236,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OverBudget() {
-    connections_.metrics_.CountLimited("max_inflight_body_bytes");
+    connections_.metrics_.Add(kLimitedTotal, {{"limit", "max_inflight_body_bytes"}});
     HttpResponse r = ErrorResponse(503, CodeName(Code::kUnavailable),
                                    "the server holds too many request bodies; retry later",
                                    "limits.max_inflight_body_bytes");
@@ -382,7 +382,7 @@ void Connections::Serve(tcp::socket socket, Api& api, asio::thread_pool& blockin
   }
   if (over) {
     // A best-effort answer that cannot block the accept loop, then close.
-    metrics_.CountLimited(over);
+    metrics_.Add(kLimitedTotal, {{"limit", std::string(over)}});
     std::string body = std::string(R"({"error":{"code":"unavailable","message":"too many connections","field":"limits.)") +
                        over + "\"}}";
     std::string answer = "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"

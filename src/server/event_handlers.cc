@@ -2,6 +2,7 @@
 #include "server/handlers.h"
 
 #include <algorithm>
+#include <map>
 
 #include "cell/region_models.h"
 #include "core/json_writer.h"
@@ -23,6 +24,14 @@ struct IngestTally {
   std::vector<Rejection> rejected;
   std::vector<Rejection> warnings;  // stored, with a caveat
   std::vector<Rejection> not_collected;
+  // Refused events by reason, for /metrics: what the answer told the
+  // caller, so the counters reveal nothing the answer did not.
+  std::map<std::string_view, uint64_t> refused_by_reason;
+
+  void Reject(Rejection r, std::string_view reason) {
+    rejected.push_back(std::move(r));
+    ++refused_by_reason[reason];
+  }
 
   // Whether an id was erased, and whether its shopper granted anything, is
   // personal data, and a tracker's key is public: without a backend's scope
@@ -42,10 +51,11 @@ struct IngestTally {
         duplicates.push_back(index);
         break;
       case IngestOutcome::Kind::kRejected:
-        rejected.push_back({index, o.field, o.reason});
+        Reject({index, o.field, o.reason}, o.erased ? "erased" : o.field == "timestamp" ? "retention" : "identity");
         break;
       case IngestOutcome::Kind::kNotCollected:
         not_collected.push_back({index, o.field, o.reason});
+        ++refused_by_reason["not_collected"];
         break;
     }
   }
@@ -86,12 +96,12 @@ HttpResponse Api::PostEvents(Call& call) {
           events.push_back(std::move(event).value());
           event_index.push_back(index);
         } else {
-          tally.rejected.push_back({index, event.status().field(), event.status().message()});
+          tally.Reject({index, event.status().field(), event.status().message()}, "invalid");
         }
       },
       [&](size_t index, std::string field, std::string reason) {
         ++items;
-        tally.rejected.push_back({index, std::move(field), std::move(reason)});
+        tally.Reject({index, std::move(field), std::move(reason)}, "invalid");
       });
   if (!parsed.ok()) return BodyError(parsed);
   if (items == 0)
@@ -118,6 +128,8 @@ HttpResponse Api::PostEvents(Call& call) {
       tally.Add(o, event_index[i], backend);
     }
   }
+  for (const auto& [reason, n] : tally.refused_by_reason)
+    metrics_.Add(kEventsRejected, {{"region", std::string(call.region)}, {"reason", std::string(reason)}}, n);
   call.log_fields = ",\"items\":" + std::to_string(items) + ",\"accepted\":" + std::to_string(tally.accepted) +
                     ",\"duplicates\":" + std::to_string(tally.duplicates.size()) +
                     ",\"rejected\":" + std::to_string(tally.rejected.size());

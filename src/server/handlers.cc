@@ -297,7 +297,7 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
 std::optional<HttpResponse> Api::RateLimited(RateLimiter& limiter, std::string_view name, std::string_view limit) {
   double retry_after = 0;
   if (limiter.Allow(name, NowMicros(), retry_after)) return std::nullopt;
-  metrics_.CountLimited(limit);
+  metrics_.Add(kLimitedTotal, {{"limit", std::string(limit)}});
   return RetryLater(429, "rate limit exceeded (limits." + std::string(limit) + "); retry later",
                     "limits." + std::string(limit), retry_after);
 }
@@ -306,7 +306,7 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
   if (spec.flags & kIoThread) return (this->*spec.handler)(call);
   const Limits& limits = config_.limits;
   if (!caller.empty() && !callers_.TryAcquire(caller, limits.max_concurrent_per_key)) {
-    metrics_.CountLimited("max_concurrent_per_key");
+    metrics_.Add(kLimitedTotal, {{"limit", "max_concurrent_per_key"}});
     return RetryLater(429, "too many requests of this caller at once (limits.max_concurrent_per_key)",
                       "limits.max_concurrent_per_key", 1);
   }
@@ -315,7 +315,7 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
   if (!routes_in_flight_.TryAcquire(route, scan ? limits.max_concurrent_scans : limits.max_concurrent_per_route)) {
     if (!caller.empty()) callers_.Release(caller);
     std::string limit = scan ? "max_concurrent_scans" : "max_concurrent_per_route";
-    metrics_.CountLimited(limit);
+    metrics_.Add(kLimitedTotal, {{"limit", std::string(limit)}});
     return RetryLater(503, "too many requests of this route at once (limits." + limit + ")", "limits." + limit, 1);
   }
   // Released however the handler returns (it may throw).

@@ -272,6 +272,13 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
       DeliverOffers(*target, options, sendable, call.cell->region().currency,
                     [cell = call.cell](std::string_view body, int64_t t) { return cell->SignWebhook(body, t); });
   call.log_fields = ",\"delivered\":" + std::to_string(report.delivered) + ",\"failed\":" + std::to_string(report.failed);
+  const MetricLabels offer_labels = {{"region", std::string(call.region)}, {"event", "cart_recovery_offer"}};
+  metrics_.Add(kWebhookAttempts, offer_labels, report.attempts);
+  for (auto [outcome, n] : {std::pair{"delivered", report.delivered}, {"failed", report.failed}}) {
+    MetricLabels labels = offer_labels;
+    labels.emplace_back("outcome", outcome);
+    metrics_.Add(kWebhookDeliveries, std::move(labels), n);
+  }
   Audit(call, AuditAction::kExport, "",
         "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(sendable.size()) +
             ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed));

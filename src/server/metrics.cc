@@ -7,11 +7,26 @@
 namespace confide {
 namespace {
 
+void DeclareRegionCounters(Metrics& metrics, const std::string& region) {
+  for (const char* reason : {"invalid", "retention", "identity", "erased", "not_collected"})
+    metrics.Add(kEventsRejected, {{"region", region}, {"reason", reason}}, 0);
+  for (const char* outcome : {"erased", "nothing_held"})
+    metrics.Add(kErasures, {{"region", region}, {"outcome", outcome}}, 0);
+  const std::pair<const char*, std::vector<const char*>> outcomes[] = {
+      {"cart_recovery_offer", {"delivered", "failed"}}, {"erasure_notice", {"delivered", "rescheduled", "given_up"}}};
+  for (const auto& [event, names] : outcomes) {
+    metrics.Add(kWebhookAttempts, {{"region", region}, {"event", event}}, 0);
+    for (const char* outcome : names)
+      metrics.Add(kWebhookDeliveries, {{"region", region}, {"event", event}, {"outcome", outcome}}, 0);
+  }
+  for (const CounterFamily* family : {&kRetentionDeleted, &kRetentionRuns, &kSuggestionsExports})
+    metrics.Add(*family, {{"region", region}}, 0);
+}
+
 // Prometheus floats: shortest round-trip form; integers without a fraction.
 std::string FormatValue(double v) { return fmt::format("{}", v); }
 
-void AppendLabels(std::string& out,
-                  const std::vector<std::pair<std::string, std::string>>& labels) {
+void AppendLabels(std::string& out, const MetricLabels& labels) {
   if (labels.empty()) return;
   out += '{';
   for (size_t i = 0; i < labels.size(); ++i) {
@@ -25,6 +40,15 @@ void AppendLabels(std::string& out,
 }
 
 }  // namespace
+
+void DeclareCounters(Metrics& metrics, const std::vector<std::string>& regions) {
+  for (const char* limit : {"max_connections", "max_connections_per_address", "min_body_bytes_per_second",
+                            "max_inflight_body_bytes", "requests_per_second_per_address", "requests_per_second_per_key",
+                            "requests_per_second_per_shopper", "max_concurrent_per_key", "max_concurrent_scans",
+                            "max_concurrent_per_route"})
+    metrics.Add(kLimitedTotal, {{"limit", limit}}, 0);
+  for (const std::string& region : regions) DeclareRegionCounters(metrics, region);
+}
 
 std::string EscapeLabelValue(std::string_view value) {
   std::string out;
@@ -63,29 +87,23 @@ void Metrics::ObserveRequest(std::string_view route, std::string_view method, in
   h.sum += seconds;
 }
 
-void Metrics::CountLimited(std::string_view limit) {
+void Metrics::Add(const CounterFamily& family, MetricLabels labels, uint64_t n) {
   absl::MutexLock lock(&mu_);
-  ++limited_[std::string(limit)];
-}
-
-void Metrics::CountSuggestionsExport(std::string_view region) {
-  absl::MutexLock lock(&mu_);
-  ++exports_[std::string(region)];
+  Counters& counters = counters_[family.name];
+  counters.help = family.help;
+  counters.values[std::move(labels)] += n;
 }
 
 std::string Metrics::Render(const std::vector<MetricSample>& extra) const {
   std::string out;
   {
     absl::MutexLock lock(&mu_);
-    for (const auto& [family, help, label, counts] :
-         {std::tuple{"confide_limited_total", "Requests and connections refused by a limit.", "limit", &limited_},
-          std::tuple{"confide_suggestions_exports_total", "Suggestions files written, by region.", "region",
-                     &exports_}}) {
-      if (counts->empty()) continue;
-      out += std::string("# HELP ") + family + ' ' + help + "\n# TYPE " + family + " counter\n";
-      for (const auto& [value, n] : *counts) {
-        out += family;
-        AppendLabels(out, {{label, value}});
+    for (const auto& [name, counters] : counters_) {
+      out += "# HELP " + std::string(name) + ' ' + std::string(counters.help) + "\n# TYPE " + std::string(name) +
+             " counter\n";
+      for (const auto& [labels, n] : counters.values) {
+        out += name;
+        AppendLabels(out, labels);
         out += ' ' + std::to_string(n) + '\n';
       }
     }

@@ -30,6 +30,24 @@ TEST(MetricsTest, CountsRequestsByRouteMethodStatus) {
       "confide_http_requests_total{route=\"unmatched\",method=\"other\",status=\"404\"} 1\n"));
 }
 
+TEST(MetricsTest, CounterFamiliesAddUpPerLabelSetUnderOneHeader) {
+  Metrics m;
+  DeclareCounters(m, {"eu"});
+  m.Add(kEventsRejected, {{"region", "eu"}, {"reason", "invalid"}}, 2);
+  m.Add(kEventsRejected, {{"region", "eu"}, {"reason", "invalid"}});
+  m.Add(kEventsRejected, {{"region", "us"}, {"reason", "retention"}});
+  std::string text = m.Render();
+  EXPECT_TRUE(Contains(text, "confide_events_rejected_total{region=\"eu\",reason=\"invalid\"} 3\n")) << text;
+  EXPECT_TRUE(Contains(text, "confide_events_rejected_total{region=\"eu\",reason=\"erased\"} 0\n")) << "declared";
+  EXPECT_TRUE(Contains(text, "confide_events_rejected_total{region=\"us\",reason=\"retention\"} 1\n"));
+  EXPECT_TRUE(Contains(text, "confide_limited_total{limit=\"max_connections\"} 0\n"));
+  size_t headers = 0;
+  for (size_t at = text.find("# TYPE confide_events_rejected_total counter\n"); at != std::string::npos;
+       at = text.find("# TYPE confide_events_rejected_total counter\n", at + 1))
+    ++headers;
+  EXPECT_EQ(headers, 1u);
+}
+
 TEST(MetricsTest, HistogramIsCumulativeWithSumAndCount) {
   Metrics m;
   m.ObserveRequest("/healthz", "GET", 200, 0.0004);  // first bucket

@@ -9,6 +9,7 @@
 #include "core/json_writer.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
+#include "server/metric_samples.h"
 
 namespace confide {
 
@@ -26,18 +27,12 @@ HttpResponse Api::Readyz(Call&) {
 
 HttpResponse Api::MetricsText(Call&) {
   std::vector<MetricSample> samples;
+  const Micros now = NowMicros();
   for (const auto& [region, cell] : cells_) {
-    samples.push_back({"confide_shoppers",
-                       "Shoppers known to the region's cell.",
-                       "gauge",
-                       {{"region", region}},
-                       static_cast<double>(cell->shoppers())});
-    samples.push_back({"confide_events_ingested_total",
-                       "Events newly stored by the region's cell since it opened.",
-                       "counter",
-                       {{"region", region}},
-                       static_cast<double>(cell->events_stored())});
+    auto models = models_.find(region);
+    AppendRegionSamples(region, *cell, models == models_.end() ? nullptr : models->second, now, samples);
   }
+  AppendProcessSamples(samples);
   samples.push_back({"confide_ready",
                      "1 when the node serves traffic, 0 while draining.",
                      "gauge",

@@ -58,6 +58,7 @@ HttpResponse Api::EraseShopper(Call& call) {
   // A DPO looking the erasure up by any of the shopper's ids finds it.
   for (const std::string& linked : receipt->subjects)
     if (linked != subject) Audit(call, AuditAction::kErasure, linked, "linked id of an erased shopper");
+  metrics_.Add(kErasures, {{"region", std::string(call.region)}, {"outcome", receipt->found ? "erased" : "nothing_held"}});
   if (receipt->found && erasure_hook_) erasure_hook_(call.region);
   return Json(200, ErasureReceiptToJson(*receipt));
 }

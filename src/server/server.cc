@@ -169,6 +169,14 @@ void ServerState::Accept() {
   });
 }
 
+void CountNoticePass(Metrics& metrics, std::string_view region, const NoticePass& pass) {
+  const std::string r(region);
+  metrics.Add(kWebhookAttempts, {{"region", r}, {"event", "erasure_notice"}}, pass.attempts);
+  for (auto [outcome, n] : {std::pair{"delivered", pass.delivered}, {"rescheduled", pass.rescheduled},
+                            {"given_up", pass.given_up}})
+    metrics.Add(kWebhookDeliveries, {{"region", r}, {"event", "erasure_notice"}, {"outcome", outcome}}, n);
+}
+
 }  // namespace
 
 void ServerState::ScheduleRetention(std::chrono::minutes delay) {
@@ -179,10 +187,12 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
         auto report = ApplyRetention(*cell, config.retention, NowMicros());
-        if (report.ok())
+        if (report.ok()) {
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
                        report->scanned, report->deleted, report->unreadable);
-        else
+          metrics.Add(kRetentionDeleted, {{"region", id}}, report->deleted);
+          metrics.Add(kRetentionRuns, {{"region", id}});
+        } else
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
       }
     });
@@ -289,7 +299,7 @@ void ServerState::ExportRegion(const std::string& id) {
   std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
   const std::string path = SuggestionsFile(id);
   auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
-  metrics.CountSuggestionsExport(id);
+  metrics.Add(kSuggestionsExports, {{"region", id}});
   if (report.ok()) {
     Status audited = AuditSuggestionsExport(*cell->second, "scheduler", path, *report);
     if (!audited.ok())
@@ -374,6 +384,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
                     cell.status().field());
     impl->cells.emplace(id, std::move(cell).value());
   }
+  DeclareCounters(impl->metrics, config.hosted_regions);
   std::string fingerprint = ConfigFingerprint(config);
   for (auto& [id, cell] : impl->cells) {
     Status audited = AuditConfigChange(*cell, fingerprint);
@@ -454,7 +465,10 @@ Status Server::Start() {
   const NoticePolicy policy = NoticePolicyFrom(s.config);
   s.notices = std::make_unique<NoticeSender>(std::move(cells), policy,
                                              std::min(policy.retry, std::chrono::milliseconds(30'000)),
-                                             Micros{s.config.downstream.erasure_list_days} * kMicrosPerDay);
+                                             Micros{s.config.downstream.erasure_list_days} * kMicrosPerDay,
+                                             [&s](std::string_view region, const NoticePass& pass) {
+                                               CountNoticePass(s.metrics, region, pass);
+                                             });
   s.api->SetErasureHook([&s](std::string_view region) {
     s.ExportSuggestionsSoon(region);
     s.notices->Wake();

@@ -277,11 +277,23 @@ class RocksDbStore final : public Store {
     if (name == "writes") return stats_->getTickerCount(rocksdb::WRITE_DONE_BY_SELF) +
                                  stats_->getTickerCount(rocksdb::WRITE_DONE_BY_OTHER);
     if (name == "bytes_written") return stats_->getTickerCount(rocksdb::BYTES_WRITTEN);
+    if (name == "block_cache_hits") return stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
+    if (name == "block_cache_misses") return stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
+    if (name == "pending_compaction_bytes") return SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
+    if (name == "memtable_bytes") return SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables);
     return 0;
   }
 
  private:
   RocksDbStore() = default;
+  uint64_t SumOverFamilies(const std::string& property) {
+    uint64_t total = 0;
+    for (rocksdb::ColumnFamilyHandle* h : handles_) {
+      uint64_t v = 0;
+      if (h && db_->GetIntProperty(h, property, &v)) total += v;
+    }
+    return total;
+  }
   rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
 
   rocksdb::DBOptions db_options_;

@@ -237,7 +237,10 @@ class Store {
   // Rewrites all files so deleted data is physically gone (used by erasure).
   virtual Status CompactAll() = 0;
 
-  // Backend counters for /metrics and tests, e.g. "wal_syncs", "writes".
+  // Backend counters and gauges for /metrics and tests: "wal_syncs",
+  // "writes", "bytes_written", "block_cache_hits", "block_cache_misses",
+  // "pending_compaction_bytes", "memtable_bytes"; 0 for a name the backend
+  // does not keep.
   virtual uint64_t Counter(std::string_view name) = 0;
 
   // Bulk loading (offline imports). Writes each table's rows (sorted; of
