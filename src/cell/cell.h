@@ -264,12 +264,18 @@ class Cell {
     IdKind to_kind = IdKind::kCustomer;  // the identifier the recipient was given
     std::string to_id;
     Micros at = 0;
+    // "sending" until settled as "delivered" or "failed" ("" for records
+    // of an earlier release, which kept no outcome).
+    std::string outcome = "sending";
+    uint32_t attempts = 0;  // requests sent
   };
   // Records deliveries about to be made, in one synced write, each under
   // the shopper holding (to_kind, to_id). Per delivery, whether it was
   // recorded: false when no shopper holds that identifier (erased since it
   // was listed): send nothing then. Call it before sending, so that a
-  // crash after sending leaves the record and a later erasure finds it.
+  // crash after sending leaves the record and a later erasure finds it;
+  // call it again with the outcome: a record of the same recipient, what,
+  // reference and time replaces the earlier one.
   // kUnavailable during a bulk load.
   Result<std::vector<bool>> RecordDeliveries(const std::vector<Delivery>& deliveries);
   // Every delivery recorded for the shopper holding (kind, id), across its

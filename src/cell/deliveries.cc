@@ -3,9 +3,10 @@
 // recipients (a queued notice each, an entry in the erasure list).
 //
 // Rows (docs/storage.md):
-//  shoppers: holder (16) 'd' time (8, ordered) random (8) -> sealed under
-//    the holder's data key: version, to_kind, time, recipient, url, what,
-//    reference, to_id;
+//  shoppers: holder (16) 'd' time (8, ordered) tag (8: a hash of what,
+//    reference and recipient; random in records of version 1) -> sealed
+//    under the holder's data key: version, to_kind, time, recipient, url,
+//    what, reference, to_id, then (version 2) outcome and attempts;
 //  notices: time (8, ordered) random (8) then a tag: the notice's own key
 //    wrapped under the KEK, the notice sealed under it, its retry state
 //    (erasure_notices.cc);
@@ -26,7 +27,7 @@ namespace confide {
 namespace {
 
 constexpr char kDeliveryTag = 'd';
-constexpr char kDeliveryVersion = 1;
+constexpr char kDeliveryVersion = 2;  // 1: without outcome and attempts
 constexpr char kListingVersion = 1;
 constexpr char kNoticeKdfContext[] = "cfnotice";  // the legacy notice key's
 
@@ -40,21 +41,39 @@ std::string TimeOrderedKey(Micros at) {
   return key;
 }
 
+// A delivery's row suffix: its time, then a tag naming what went where, so
+// that recording its outcome rewrites the same row.
+std::string DeliveryRowKey(const Cell::Delivery& d) {
+  std::string key;
+  PutFixed64BE(key, OrderedInt64(d.at));
+  std::string named;
+  for (std::string_view s : {std::string_view(d.what), std::string_view(d.reference), std::string_view(d.recipient)})
+    PutLengthPrefixed(named, s);
+  unsigned char tag[8];
+  crypto_generichash(tag, sizeof tag, reinterpret_cast<const unsigned char*>(named.data()), named.size(), nullptr, 0);
+  key.append(reinterpret_cast<const char*>(tag), sizeof tag);
+  return key;
+}
+
 std::string EncodeDelivery(const Cell::Delivery& d) {
   std::string out;
   out.push_back(kDeliveryVersion);
   out.push_back(static_cast<char>(d.to_kind));
   PutFixed64BE(out, OrderedInt64(d.at));
   for (std::string_view s : {std::string_view(d.recipient), std::string_view(d.url), std::string_view(d.what),
-                             std::string_view(d.reference), std::string_view(d.to_id)})
+                             std::string_view(d.reference), std::string_view(d.to_id), std::string_view(d.outcome)})
     PutLengthPrefixed(out, s);
+  PutFixed32BE(out, d.attempts);
   return out;
 }
 
 Result<Cell::Delivery> DecodeDelivery(std::string_view in) {
   const Status bad(Code::kDataLoss, "stored delivery record is malformed");
-  if (in.size() < 10 || in[0] != kDeliveryVersion || static_cast<uint8_t>(in[1]) >= kIdKindCount) return bad;
+  if (in.size() < 10 || (in[0] != 1 && in[0] != kDeliveryVersion) || static_cast<uint8_t>(in[1]) >= kIdKindCount)
+    return bad;
+  const char version = in[0];
   Cell::Delivery d;
+  d.outcome.clear();
   d.to_kind = static_cast<IdKind>(in[1]);
   d.at = FromOrderedInt64(GetFixed64BE(in.substr(2)));
   in.remove_prefix(10);
@@ -62,6 +81,13 @@ Result<Cell::Delivery> DecodeDelivery(std::string_view in) {
     std::string_view v;
     if (!GetLengthPrefixed(in, v)) return bad;
     s->assign(v);
+  }
+  if (version >= 2) {
+    std::string_view outcome;
+    if (!GetLengthPrefixed(in, outcome) || in.size() != 4) return bad;
+    d.outcome.assign(outcome);
+    d.attempts = GetFixed32BE(in);
+    in.remove_prefix(4);
   }
   if (!in.empty()) return bad;
   return d;
@@ -116,7 +142,7 @@ Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& de
       if (!key) continue;
       std::string row = *root;
       row.push_back(kDeliveryTag);
-      row += TimeOrderedKey(d.at);
+      row += DeliveryRowKey(d);
       std::string plain = EncodeDelivery(d);
       batch.Put(Family::kShoppers, row, Seal(*key, plain, row));
       Wipe(plain);

@@ -1,11 +1,12 @@
 #include "core/config.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cctype>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <set>
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -299,12 +300,15 @@ Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryC
   if (!t) return r.Error("cart_recovery", "must be a table");
   const std::string p = "cart_recovery.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"abandon_after_minutes", "max_age_days", "incentives", "webhook_url",
-                                             "webhook_attempts", "webhook_timeout_ms"}));
+                                             "webhook_attempts", "webhook_timeout_ms", "webhook_ca_file"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "abandon_after_minutes", cr.abandon_after_minutes, 1, 525'600));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_age_days", cr.max_age_days, 1, 3650));
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
-  if (!cr.webhook_url.empty() && cr.webhook_url.rfind("http://", 0) != 0)
-    return r.Error(p + "webhook_url", "must start with http:// (put a TLS-terminating proxy in front for https)");
+  if (!cr.webhook_url.empty() && !cr.webhook_url.starts_with("http://") && !cr.webhook_url.starts_with("https://"))
+    return r.Error(p + "webhook_url", "must start with https:// or http://");
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_ca_file", cr.webhook_ca_file));
+  if (!cr.webhook_ca_file.empty() && !std::ifstream(cr.webhook_ca_file))
+    return r.Error(p + "webhook_ca_file", "cannot be read");
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_attempts", cr.webhook_attempts, 1, 20));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "webhook_timeout_ms", cr.webhook_timeout_ms, 10, 600'000));
   if (const toml::node* bands = t->get("incentives"))

@@ -159,9 +159,10 @@ struct CartRecoveryConfig {
   uint32_t max_age_days = 30;           // older carts are not offered for
   // Ascending by min_value; the highest band the cart reaches applies.
   std::vector<IncentiveBand> incentives = {{25'000'000, 5}, {100'000'000, 10}};
-  std::string webhook_url;              // "http://host:port/path"; empty: no delivery
+  std::string webhook_url;              // "https://host[:port]/path" (or http://); empty: no delivery
   uint32_t webhook_attempts = 4;        // tries per offer, backing off 0.2 s, 0.4 s, ...
   uint32_t webhook_timeout_ms = 5000;
+  std::string webhook_ca_file;          // PEM CAs trusted for https; empty: the system's store
 };
 
 // Replenishment (docs/configuration.md, [replenishment]).

@@ -45,8 +45,7 @@ Status Reschedule(Cell& cell, Cell::ErasureNotice& n, const NoticePolicy& policy
 
 NoticePolicy NoticePolicyFrom(const Config& config) {
   NoticePolicy p;
-  p.webhook.attempts = config.cart_recovery.webhook_attempts;
-  p.webhook.timeout = std::chrono::milliseconds(config.cart_recovery.webhook_timeout_ms);
+  p.webhook = WebhookOptionsFrom(config.cart_recovery);
   p.retry = std::chrono::milliseconds(config.downstream.notice_retry_ms);
   p.give_up = Micros{config.downstream.notice_give_up_hours} * 3600 * kMicrosPerSecond;
   return p;

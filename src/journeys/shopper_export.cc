@@ -73,7 +73,7 @@ Result<std::optional<std::vector<DeliveryRecord>>> DeliveriesOf(Cell& cell, IdKi
   auto held = cell.DeliveriesOf(kind, id);
   if (!held.ok()) return held.status();
   std::vector<DeliveryRecord> out;
-  for (const Cell::Delivery& d : *held) out.push_back({d.recipient, d.what, Purpose::kMarketing, d.at, d.reference, {}});
+  for (const Cell::Delivery& d : *held) out.push_back({d.recipient, d.what, Purpose::kMarketing, d.at, d.reference, {}, d.outcome});
   return std::optional<std::vector<DeliveryRecord>>(std::move(out));
 }
 

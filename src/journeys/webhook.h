@@ -7,9 +7,11 @@
 // exponential back-off on connection errors, timeouts, 429 and 5xx; any
 // other 4xx is final.
 //
-// Plain HTTP only (put a TLS-terminating proxy in front). Nothing personal
-// is logged: the caller gets counts. Thread-safe: every call has its own
-// connection.
+// HTTPS targets are verified against the system's CA store (or a CA file
+// of the configuration): the chain and the host name, TLS 1.2 or later;
+// a target that fails verification is a failed attempt, as a connection
+// error is. Nothing personal is logged: the caller gets counts.
+// Thread-safe: every call has its own connection.
 #pragma once
 
 #include <chrono>
@@ -19,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/config.h"
 #include "core/status.h"
 #include "journeys/cart_recovery.h"
 
@@ -26,17 +29,23 @@ namespace confide {
 
 struct WebhookTarget {
   std::string host;
-  std::string port = "80";
+  std::string port = "80";   // 443 for https unless given
   std::string target = "/";  // path and query
+  bool tls = false;          // https
 };
-// "http://host[:port][/path]"; kInvalidArgument (field webhook_url) otherwise.
+// "http://host[:port][/path]" or "https://..."; kInvalidArgument (field
+// webhook_url) otherwise.
 Result<WebhookTarget> ParseWebhookUrl(std::string_view url);
 
 struct WebhookOptions {
   uint32_t attempts = 4;
   std::chrono::milliseconds timeout{5000};
   std::chrono::milliseconds backoff{200};  // doubled after each failed attempt
+  std::string ca_file;  // PEM certificates trusted for https; empty: the system's store
 };
+
+// From [cart_recovery] (attempts, timeout, CA file).
+WebhookOptions WebhookOptionsFrom(const CartRecoveryConfig& config);
 
 struct DeliveryReport {
   uint64_t delivered = 0;  // answered 2xx
@@ -57,15 +66,18 @@ DeliveryReport DeliverBody(const WebhookTarget& target, const WebhookOptions& op
 // (Cell::SignWebhook).
 using BodySigner = std::function<std::string(std::string_view body, int64_t unix_seconds)>;
 
-// Posts each offer in turn, each attempt signed by `sign` (Confide-Signature,
-// with Confide-Event: cart_recovery_offer).
+// Posts one offer, each attempt signed by `sign` (Confide-Signature, with
+// Confide-Event: cart_recovery_offer).
+DeliveryReport DeliverOffer(const WebhookTarget& target, const WebhookOptions& options, const RecoveryOffer& offer,
+                            std::string_view currency, const BodySigner& sign);
+// Posts each offer in turn (DeliverOffer); the report sums theirs.
 DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
                              const std::vector<RecoveryOffer>& offers, std::string_view currency,
                              const BodySigner& sign);
 
 // How a target is named where it is recorded (deliveries, the audit log):
-// host, ":port" unless 80, and the path without its query (which may
-// carry a receiver's credentials).
+// host, ":port" unless the scheme's default, and the path without its
+// query (which may carry a receiver's credentials).
 std::string RecipientName(const WebhookTarget& target);
 
 }  // namespace confide

@@ -1,6 +1,10 @@
 #include "journeys/webhook.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "journeys/test_receiver.h"
 
@@ -30,14 +34,19 @@ WebhookOptions Fast() {
   return o;
 }
 
-TEST(Webhook, ParsesOnlyHttpUrls) {
+TEST(Webhook, ParsesHttpAndHttpsUrls) {
   auto t = ParseWebhookUrl("http://hooks.example:8081/cart?x=1");
   ASSERT_TRUE(t.ok());
   EXPECT_EQ(t->host, "hooks.example");
   EXPECT_EQ(t->port, "8081");
   EXPECT_EQ(t->target, "/cart?x=1");
   EXPECT_EQ(ParseWebhookUrl("http://h")->target, "/");
-  for (const char* bad : {"https://h/", "h:80", "http://:80/", "http://h:port/"})
+  EXPECT_FALSE(t->tls);
+  auto secure = ParseWebhookUrl("https://hooks.example/cart");
+  ASSERT_TRUE(secure.ok());
+  EXPECT_TRUE(secure->tls);
+  EXPECT_EQ(secure->port, "443");
+  for (const char* bad : {"ftp://h/", "h:80", "http://:80/", "http://h:port/", "https://"})
     EXPECT_EQ(ParseWebhookUrl(bad).status().field(), "webhook_url") << bad;
 }
 
@@ -99,6 +108,80 @@ TEST(Webhook, ABodyCarriesHeadersMadeAtEachAttempt) {
 TEST(Webhook, RecipientsAreNamedWithoutSchemeDefaultPortOrQuery) {
   EXPECT_EQ(RecipientName(*ParseWebhookUrl("http://hooks.example/cart?token=s3cret")), "hooks.example/cart");
   EXPECT_EQ(RecipientName(*ParseWebhookUrl("http://hooks.example:8081/a/b")), "hooks.example:8081/a/b");
+  EXPECT_EQ(RecipientName(*ParseWebhookUrl("https://hooks.example/cart")), "hooks.example/cart");
+  EXPECT_EQ(RecipientName(*ParseWebhookUrl("https://hooks.example:80/cart")), "hooks.example:80/cart");
+}
+
+// HTTPS against a real TLS server whose certificate a throwaway CA signed:
+// delivered when that CA is trusted, refused (no request is sent) when
+// only the system's store is, or when the certificate names another host.
+class HttpsWebhook : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    material_ = MakeThrowawayCa("DNS:localhost");
+    ca_file_ = std::filesystem::temp_directory_path() / ("confide-ca-" + std::to_string(::getpid()) + ".pem");
+    std::ofstream(ca_file_) << material_.ca_pem;
+  }
+  void TearDown() override { std::filesystem::remove(ca_file_); }
+  WebhookOptions Trusting(bool ca) {
+    WebhookOptions o = Fast();
+    o.attempts = 1;
+    if (ca) o.ca_file = ca_file_.string();
+    return o;
+  }
+  TlsMaterial material_;
+  std::filesystem::path ca_file_;
+};
+
+TEST_F(HttpsWebhook, DeliversToACertificateTheTrustedCaSigned) {
+  Receiver receiver({200}, "/hooks/cart", &material_);
+  auto target = ParseWebhookUrl(receiver.url("localhost"));
+  ASSERT_TRUE(target.ok());
+  ASSERT_TRUE(target->tls);
+  DeliveryReport r = DeliverOffers(*target, Trusting(true), {Offer("k1")}, "EUR", Unsigned);
+  EXPECT_EQ(r.delivered, 1u);
+  auto got = receiver.got();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].key, "k1");
+  EXPECT_EQ(got[0].host, "localhost:" + target->port) << "a port other than 443 is named";
+  EXPECT_EQ(receiver.refused_handshakes(), 0);
+}
+
+TEST_F(HttpsWebhook, RefusesACertificateTheSystemStoreDoesNotTrust) {
+  Receiver receiver({200}, "/hooks/cart", &material_);
+  DeliveryReport r = DeliverOffers(*ParseWebhookUrl(receiver.url("localhost")), Trusting(false), {Offer("k1")}, "EUR",
+                                   Unsigned);
+  EXPECT_EQ(r.delivered, 0u);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_TRUE(receiver.got().empty()) << "nothing is sent to an unverified peer";
+}
+
+// The system's store is OpenSSL's default paths, which SSL_CERT_FILE
+// overrides: pointing it at the throwaway CA shows that store is the one
+// read when no CA file is configured.
+TEST_F(HttpsWebhook, TrustsTheSystemStoreByDefault) {
+  Receiver receiver({200}, "/hooks/cart", &material_);
+  ASSERT_EQ(::setenv("SSL_CERT_FILE", ca_file_.c_str(), 1), 0);
+  DeliveryReport r = DeliverOffers(*ParseWebhookUrl(receiver.url("localhost")), Trusting(false), {Offer("k1")}, "EUR",
+                                   Unsigned);
+  ::unsetenv("SSL_CERT_FILE");
+  EXPECT_EQ(r.delivered, 1u);
+}
+
+TEST_F(HttpsWebhook, RefusesACertificateForAnotherHost) {
+  Receiver receiver({200}, "/hooks/cart", &material_);  // the certificate names localhost only
+  DeliveryReport r = DeliverOffers(*ParseWebhookUrl(receiver.url("127.0.0.1")), Trusting(true), {Offer("k1")}, "EUR",
+                                   Unsigned);
+  EXPECT_EQ(r.failed, 1u);
+  EXPECT_TRUE(receiver.got().empty());
+}
+
+TEST_F(HttpsWebhook, APlainReceiverIsNotTakenForHttps) {
+  Receiver plain({200});
+  std::string url = plain.url("localhost");
+  url.replace(0, 4, "https");
+  DeliveryReport r = DeliverOffers(*ParseWebhookUrl(url), Trusting(true), {Offer("k1")}, "EUR", Unsigned);
+  EXPECT_EQ(r.failed, 1u);
 }
 
 }  // namespace

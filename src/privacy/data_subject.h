@@ -73,6 +73,7 @@ struct DeliveryRecord {
   Micros at = 0;
   std::string reference;  // what the recipient knows it by: the offer's idempotency key
   std::vector<std::string> product_ids;
+  std::string outcome;    // "sending", "delivered", "failed"; "" when not recorded
 };
 
 // A recipient the configuration sends shoppers' data to (a category of

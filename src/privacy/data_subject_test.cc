@@ -41,14 +41,14 @@ TEST_F(ExportRecipientsTest, RecordedDeliveriesAreListedWithTheirOffers) {
   ExportInputs inputs;
   inputs.deliveries = std::vector<DeliveryRecord>{
       {"hooks.example", "cart_recovery_offer", Purpose::kMarketing, *ParseRfc3339("2026-11-02T10:00:00Z"), "cr-1",
-       {"P1", "P9"}}};
+       {"P1", "P9"}, "delivered"}};
   std::string doc = Export(inputs);
   EXPECT_NE(doc.find("This shopper's data was delivered outside Confide to hooks.example (1 time)."),
             std::string::npos)
       << doc;
   const std::string delivery =
       R"({"recipient":"hooks.example","what":"cart_recovery_offer","purpose":"marketing","at":"2026-11-02T10:00:00Z",)"
-      R"("reference":"cr-1","products":[{"product_id":"P1","product_title":"Oat milk"},)"
+      R"("reference":"cr-1","outcome":"delivered","products":[{"product_id":"P1","product_title":"Oat milk"},)"
       R"({"product_id":"P9","product_title":null,"product_note":"not in the catalog now: removed, or never added"}]})";
   EXPECT_NE(doc.find(R"("offers_sent":[)" + delivery + R"(],"offers_recorded":true)"), std::string::npos) << doc;
   EXPECT_NE(doc.find(R"("recipients":{"recorded":true,"deliveries":[)" + delivery + "]"), std::string::npos) << doc;

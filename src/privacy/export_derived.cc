@@ -34,7 +34,9 @@ std::string Explain(const CatalogNames& names, const std::string& reason) {
 void WriteDelivery(JsonWriter& w, const CatalogNames& names, const DeliveryRecord& r) {
   w.BeginObject().Key("recipient").String(r.recipient).Key("what").String(r.what);
   w.Key("purpose").String(PurposeName(r.purpose)).Key("at").String(FormatRfc3339(r.at));
-  w.Key("reference").String(r.reference).Key("products").BeginArray();
+  w.Key("reference").String(r.reference);
+  if (!r.outcome.empty()) w.Key("outcome").String(r.outcome);
+  w.Key("products").BeginArray();
   for (const std::string& p : r.product_ids) {
     w.BeginObject();
     names.WriteProduct(w, p);

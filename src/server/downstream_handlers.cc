@@ -1,4 +1,5 @@
-// What downstream systems learn of erasures: the erasure list, as match
+// Downstream recipients: what was delivered about a shopper to whom, and
+// what downstream systems learn of erasures: the erasure list, as match
 // values a receiver holding the webhook secret can compare with its own
 // ids, and nothing else (docs/api.md, Erasures).
 #include "server/handlers.h"
@@ -20,6 +21,23 @@ namespace {
 constexpr size_t kDefaultErasurePage = 100, kMaxErasurePage = 1000;
 
 }  // namespace
+
+HttpResponse Api::GetDeliveries(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto held = call.cell->DeliveriesOf(*kind, call.params.Get("id"));
+  if (!held.ok()) return Failure(call.log_fields, held.status());
+  JsonWriter w;
+  w.BeginObject().Key("deliveries").BeginArray();
+  for (const Cell::Delivery& d : *held) {
+    w.BeginObject().Key("recipient").String(d.recipient).Key("what").String(d.what);
+    w.Key("reference").String(d.reference).Key("at").String(FormatRfc3339(d.at));
+    w.Key("outcome").String(d.outcome.empty() ? "unrecorded" : d.outcome).Key("attempts").Uint(d.attempts);
+    w.EndObject();
+  }
+  w.EndArray().EndObject();
+  return Json(200, w.Take());
+}
 
 HttpResponse Api::GetErasures(Call& call) {
   Micros since = std::numeric_limits<Micros>::min() + 1;

@@ -107,6 +107,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kMarketing}, kScan);
   AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/customers/{id}/deliveries", &Api::GetDeliveries, {S::kMarketing, S::kDsar});
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
   AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});

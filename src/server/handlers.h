@@ -55,7 +55,9 @@
 //   GET  /v1/{region}/customers/{id}/cart        [recommend] ?id_kind=&channel=&store_id= (personalization grant)
 //   GET  /v1/{region}/offers/cart-recovery       [recommend] ?since=&limit=&cursor= (marketing grants),
 //                                                paged: next_cursor while more shoppers remain
-//   POST /v1/{region}/offers/cart-recovery/deliver [admin] ?since= posts them to cart_recovery.webhook_url
+//   POST /v1/{region}/offers/cart-recovery/deliver [marketing] ?since= posts them to cart_recovery.webhook_url,
+//                                                once per offer; each outcome recorded and audited
+//   GET  /v1/{region}/customers/{id}/deliveries  [marketing, dsar] ?id_kind= what was sent about them, where, outcome
 //   GET  /v1/{region}/customers/{id}/replenishment [recommend] ?horizon=7d&auto_order=&channel=&store_id=
 //                                                (personalization grant)
 //   GET  /v1/{region}/customers/{id}/suggestions [recommend] ?id_kind= what an outbound message may say
@@ -265,6 +267,7 @@ class Api {
   HttpResponse GetReplenishment(Call& call);
   HttpResponse GetSuggestions(Call& call);
   // downstream_handlers.cc:
+  HttpResponse GetDeliveries(Call& call);
   HttpResponse GetErasures(Call& call);
   // analytics_handlers.cc:
   HttpResponse PostAnalyticsQuery(Call& call);

@@ -252,25 +252,57 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
-  // Each shopper's record of the delivery is written before it is sent, so
-  // that their erasure reaches this recipient (journeys/erasure_notices.h);
-  // a shopper erased since the listing is sent nothing.
+  // Once per offer: an offer this recipient has acknowledged (its key
+  // names the cart's state) is not sent again.
   const std::string recipient = RecipientName(*target);
   std::vector<Cell::Delivery> deliveries;
-  for (const RecoveryOffer& offer : *offers)
+  std::vector<RecoveryOffer> unsent;
+  uint64_t already = 0;
+  for (RecoveryOffer& offer : *offers) {
+    auto held = call.cell->DeliveriesOf(offer.to.kind, offer.to.id);
+    if (!held.ok()) return Failure(call.log_fields, held.status());
+    if (std::any_of(held->begin(), held->end(), [&](const Cell::Delivery& d) {
+          return d.what == "cart_recovery_offer" && d.reference == offer.idempotency_key &&
+                 d.recipient == recipient && d.outcome == "delivered";
+        })) {
+      ++already;
+      continue;
+    }
     deliveries.push_back({recipient, cr.webhook_url, "cart_recovery_offer", offer.idempotency_key, offer.to.kind,
                           offer.to.id, q.now});
+    unsent.push_back(std::move(offer));
+  }
+  // Each shopper's record of the delivery is written before it is sent, so
+  // that their erasure reaches this recipient (journeys/erasure_notices.h);
+  // a shopper erased since the listing is sent nothing. The outcome then
+  // replaces the record, and is audited under the shopper's subject.
   auto recorded = call.cell->RecordDeliveries(deliveries);
   if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
-  std::vector<RecoveryOffer> sendable;
-  for (size_t i = 0; i < offers->size(); ++i)
-    if ((*recorded)[i]) sendable.push_back(std::move((*offers)[i]));
-  WebhookOptions options;
-  options.attempts = cr.webhook_attempts;
-  options.timeout = std::chrono::milliseconds(cr.webhook_timeout_ms);
-  DeliveryReport report =
-      DeliverOffers(*target, options, sendable, call.cell->region().currency,
-                    [cell = call.cell](std::string_view body, int64_t t) { return cell->SignWebhook(body, t); });
+  const WebhookOptions options = WebhookOptionsFrom(cr);
+  const BodySigner sign = [cell = call.cell](std::string_view body, int64_t t) { return cell->SignWebhook(body, t); };
+  DeliveryReport report;
+  std::vector<Cell::Delivery> settled;
+  JsonWriter results;
+  results.BeginArray();
+  for (size_t i = 0; i < unsent.size(); ++i) {
+    if (!(*recorded)[i]) continue;
+    const DeliveryReport one = DeliverOffer(*target, options, unsent[i], call.cell->region().currency, sign);
+    report.delivered += one.delivered;
+    report.failed += one.failed;
+    report.attempts += one.attempts;
+    Cell::Delivery d = deliveries[i];
+    d.outcome = one.delivered ? "delivered" : "failed";
+    d.attempts = static_cast<uint32_t>(one.attempts);
+    results.BeginObject().Key("idempotency_key").String(d.reference).Key("outcome").String(d.outcome);
+    results.Key("attempts").Uint(d.attempts).EndObject();
+    Audit(call, AuditAction::kExport, call.cell->AuditSubject(d.to_kind, d.to_id),
+          "cart_recovery_offer recipient=" + recipient.substr(0, 200) + ",outcome=" + d.outcome +
+              ",attempts=" + std::to_string(d.attempts));
+    settled.push_back(std::move(d));
+  }
+  results.EndArray();
+  if (auto written = call.cell->RecordDeliveries(settled); !written.ok())
+    return Failure(call.log_fields, written.status());
   call.log_fields = ",\"delivered\":" + std::to_string(report.delivered) + ",\"failed\":" + std::to_string(report.failed);
   const MetricLabels offer_labels = {{"region", std::string(call.region)}, {"event", "cart_recovery_offer"}};
   metrics_.Add(kWebhookAttempts, offer_labels, report.attempts);
@@ -280,11 +312,13 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
     metrics_.Add(kWebhookDeliveries, std::move(labels), n);
   }
   Audit(call, AuditAction::kExport, "",
-        "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(sendable.size()) +
-            ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed));
+        "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(settled.size()) +
+            ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed) +
+            ",already_delivered=" + std::to_string(already));
   JsonWriter w;
   w.BeginObject().Key("offers").Uint(offers->size()).Key("delivered").Uint(report.delivered);
-  w.Key("failed").Uint(report.failed).Key("attempts").Uint(report.attempts).EndObject();
+  w.Key("failed").Uint(report.failed).Key("attempts").Uint(report.attempts).Key("already_delivered").Uint(already);
+  w.Key("results").Raw(results.Take()).EndObject();
   return Json(200, w.Take());
 }
 
