@@ -112,6 +112,17 @@ class Cell {
   // linking two customers without a customer id of its own. Stored events
   // are durable on return. A non-ok result means none of this call's
   // events were acknowledged.
+  // The warning an event carrying several ids gets when its caller may not
+  // link them (IngestOptions::may_link false): it is stored under its
+  // primary id alone. Decided by the event alone, never by what is stored
+  // (empty reason when it carries one id).
+  static IngestOutcome UnlinkedWarning(const Event& event);
+  // One synced write of nothing personal: an ingest answer that stored
+  // nothing costs what one that stored an event does, so that its timing
+  // does not tell a tracker's key that the shopper was erased or not
+  // collected.
+  Status SyncedWriteOfNothing();
+
   struct IngestOptions {
     bool may_link = true;
   };

@@ -213,9 +213,8 @@ class Cell::Impl::IngestCall {
   // under its primary id alone with the same warning: an answer that
   // differed would tell a tracker's key which customer an id belongs to.
   void KeepPrimaryId(size_t i) {
-    const IdKind primary = events_[i].primary_id_kind();
-    KeepOnly(i, primary, std::string("stored under ") + IdKindField(primary) +
-                             " alone; linking identifiers of a shopper needs an API key with the identity scope");
+    IngestOutcome warning = Cell::UnlinkedWarning(events_[i]);
+    KeepOnly(i, events_[i].primary_id_kind(), std::move(warning.reason), std::move(warning.field));
   }
 
   // An anonymous id or loyalty card already linked to another customer is a
@@ -347,6 +346,29 @@ class Cell::Impl::IngestCall {
 
 Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events, const IngestOptions& options) {
   return Impl::IngestCall(*impl_, events, options).Run();
+}
+
+IngestOutcome Cell::UnlinkedWarning(const Event& event) {
+  const IdKind primary = event.primary_id_kind();
+  IngestOutcome warning;
+  size_t ids = 0;
+  for (size_t k = 0; k < kIdKindCount; ++k) {
+    if (event.ids[k].empty()) continue;
+    ++ids;
+    if (static_cast<IdKind>(k) != primary && warning.field.empty()) warning.field = IdKindField(static_cast<IdKind>(k));
+  }
+  if (ids > 1)
+    warning.reason = std::string("stored under ") + IdKindField(primary) +
+                     " alone; linking identifiers of a shopper needs an API key with the identity scope";
+  else
+    warning.field.clear();
+  return warning;
+}
+
+Status Cell::SyncedWriteOfNothing() {
+  WriteBatch batch;
+  batch.Put(Family::kMeta, "ingest_pad", "");
+  return impl_->store->Write(batch, Durability::kSync);
 }
 
 }  // namespace confide

@@ -167,7 +167,11 @@ std::string ConsentSentence(const ExportFacts& f) {
       opted_out.push_back(DataCategoryName(static_cast<DataCategory>(c)));
   if (!opted_out.empty())
     s += " Opted out of these categories for every purpose: " + Join(opted_out, ", ") + ".";
-  if (f.data.consent.state.gpc) s += " A Global Privacy Control signal is on record: no marketing.";
+  if (f.data.consent.state.gpc)
+    s += Decide(f.region.legal_basis, f.data.consent.state, Purpose::kMarketing, f.now).any()
+             ? " A Global Privacy Control signal is on record; your later marketing grant overrides it, except for"
+               " requests that carry the signal."
+             : " A Global Privacy Control signal is on record: no marketing.";
   return s;
 }
 

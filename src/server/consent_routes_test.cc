@@ -96,6 +96,16 @@ TEST_F(ServerTest, GpcOnAConsentPutIsRecordedForANewShopperAndNeverGrantsMarketi
   r = Call(c, "GET", path);
   EXPECT_EQ(JLen(r.body, "/history"), 2u) << r.body;
   EXPECT_FALSE(JBool(r.body, "/purposes/marketing/allowed"));
+
+  // The shopper's own later grant, without the signal, overrides it (docs/api.md,
+  // Consent); the export says which holds rather than both.
+  ApiClient admin = Client(&admin_);
+  EXPECT_NE(Call(admin, "GET", path.substr(0, path.size() - 8) + "/data").body.find("on record: no marketing"),
+            std::string::npos);
+  ASSERT_EQ(Call(c, "PUT", path, R"({"purposes":{"marketing":true}})").status, 200);
+  r = Call(admin, "GET", path.substr(0, path.size() - 8) + "/data");
+  EXPECT_EQ(r.body.find("on record: no marketing"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("your later marketing grant overrides it"), std::string::npos) << r.body;
 }
 
 // A banner that re-sends the same choice on every page must not grow the

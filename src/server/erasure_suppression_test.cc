@@ -188,5 +188,41 @@ TEST_F(ServerTest, AConsentDecisionAfterAnErasureIsTheNewShoppers) {
   EXPECT_TRUE(JBool(r.body, "/purposes/marketing/allowed")) << "the person's new decision: " << r.body;
 }
 
+// The tracker's key, over a socket, sends pairs of events that differ only
+// in what the server holds: an erased shopper's and a new one's, a resend
+// and a first send, an anonymous id linked to the customer and one that is
+// not. Each pair gets the same answer, warning included.
+TEST_F(ServerTest, ATrackersAnswerIsTheSameWhateverIsHeld) {
+  for (const char* id : {"oracle-erased", "oracle-new", "oracle-linked", "oracle-anon-linked", "oracle-anon-other"})
+    Secret(id);
+  ApiClient admin = Client(&admin_);
+  auto two_ids = [](const std::string& event_id, const std::string& customer, const std::string& anonymous) {
+    return Array({Object({{"event_id", event_id}, {"type", "view"}, {"timestamp", "2024-05-01T10:00:00Z"},
+                          {"customer_id", customer}, {"anonymous_id", anonymous}, {"channel", "web"},
+                          {"product_id", "p-1"}})});
+  };
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", two_ids("or-1", "oracle-erased", "oracle-anon-e")).status, 200);
+  ASSERT_EQ(Call(admin, "DELETE", "/v1/eu/customers/oracle-erased").status, 200);
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", two_ids("or-2", "oracle-linked", "oracle-anon-linked")).status, 200);
+
+  TestClient tracker = HttpClient(&ingest_eu_);
+  auto answer = [&](const std::string& body) {
+    auto r = tracker.Send("POST", "/v1/eu/events", body, {{"Content-Type", "application/json"}});
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? std::to_string(r->status) + " " + r->body : std::string();
+  };
+  const std::string erased = answer(two_ids("or-1", "oracle-erased", "oracle-anon-e"));
+  const std::string fresh = answer(two_ids("or-3", "oracle-new", "oracle-anon-n"));
+  EXPECT_EQ(erased, fresh);
+  EXPECT_NE(fresh.find("stored under customer_id alone"), std::string::npos) << fresh;
+  EXPECT_EQ(answer(two_ids("or-1", "oracle-erased", "oracle-anon-e")), answer(two_ids("or-3", "oracle-new", "oracle-anon-n")))
+      << "a resend answers as a first send";
+  // Whose is anonymous id X? A held event id sent under X alone would be a
+  // duplicate exactly when X is linked to its customer.
+  auto under = [](const std::string& anonymous) { return Array({View("or-2", "anonymous_id", anonymous)}); };
+  EXPECT_EQ(answer(under("oracle-anon-linked")), answer(under("oracle-anon-other")));
+  EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/oracle-erased/data").status, 404) << "nothing came back";
+}
+
 }  // namespace
 }  // namespace confide

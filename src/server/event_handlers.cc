@@ -33,13 +33,16 @@ struct IngestTally {
     ++refused_by_reason[reason];
   }
 
-  // Whether an id was erased, and whether its shopper granted anything, is
+  // Whether an id was erased, whether its shopper granted anything, and
+  // whether an event id is already held (under any id of a shopper) are
   // personal data, and a tracker's key is public: without a backend's scope
-  // (`backend` false), an event refused as an erased shopper's or not
-  // collected for want of a grant is answered as one stored would be.
-  void Add(const IngestOutcome& o, size_t index, bool backend) {
-    if ((o.kind == IngestOutcome::Kind::kNotCollected || o.erased) && !backend) {
+  // (`backend` false), every event not refused for its own content is
+  // answered alike: accepted, with the warning the event itself earns
+  // (`unlinked`, Cell::UnlinkedWarning).
+  void Add(const IngestOutcome& o, size_t index, bool backend, const IngestOutcome& unlinked) {
+    if (!backend && !(o.kind == IngestOutcome::Kind::kRejected && !o.erased)) {
       ++accepted;
+      if (!unlinked.reason.empty()) warnings.push_back({index, unlinked.field, unlinked.reason});
       return;
     }
     switch (o.kind) {
@@ -112,6 +115,9 @@ HttpResponse Api::PostEvents(Call& call) {
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
     const bool orders = std::any_of(events.begin(), events.end(),
                                     [](const Event& e) { return e.type == EventType::kPurchase; });
+    std::vector<IngestOutcome> unlinked(events.size());
+    if (!options.may_link)
+      for (size_t i = 0; i < events.size(); ++i) unlinked[i] = Cell::UnlinkedWarning(events[i]);
     auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
     // Cold start: a region's first orders train its first model, so that
@@ -120,12 +126,18 @@ HttpResponse Api::PostEvents(Call& call) {
       models->StartColdStart(NowMicros(), 60 * kMicrosPerSecond);
     const bool backend = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kDsar) ||
                          call.key->HasScope(Scope::kAdmin);
+    bool stored = false;
     for (size_t i = 0; i < outcomes->size() && i < event_index.size(); ++i) {
       const IngestOutcome& o = (*outcomes)[i];
       if (!o.merged_into.empty())
         Audit(call, AuditAction::kConsentChange, o.merged_into,
               o.decisions_carried ? "source=link_confirmed" : "source=link");
-      tally.Add(o, event_index[i], backend);
+      stored |= o.kind == IngestOutcome::Kind::kStored;
+      tally.Add(o, event_index[i], backend, unlinked[i]);
+    }
+    // Nothing stored answers as slowly as a store would (one synced write).
+    if (!backend && !stored && tally.accepted > 0) {
+      if (Status padded = call.cell->SyncedWriteOfNothing(); !padded.ok()) return Failure(call.log_fields, padded);
     }
   }
   for (const auto& [reason, n] : tally.refused_by_reason)
