@@ -73,6 +73,42 @@ class DownstreamTest : public ServerFixture {
   NewApiKey dsar_;
 };
 
+// A delivery is made once per offer: its outcome replaces the record made
+// before sending, is listed and audited under the shopper; a changed cart
+// is a new offer.
+TEST_F(DownstreamTest, AnOfferIsDeliveredOnceListedAndAuditedUnderItsShopper) {
+  Shopper("once-1", true);
+  Deliver();
+  auto first = receiver_->got();
+  ASSERT_EQ(first.size(), 1u);
+  auto listed = Send(admin_, "GET", "/v1/eu/customers/once-1/deliveries");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_NE(listed.body.find(R"("what":"cart_recovery_offer","reference":")" + first[0].key), std::string::npos)
+      << listed.body;
+  EXPECT_NE(listed.body.find(R"("outcome":"delivered","attempts":1)"), std::string::npos) << listed.body;
+  EXPECT_EQ(listed.body.find("sending"), std::string::npos) << "the outcome replaced the record made before sending";
+  EXPECT_EQ(listed.body.find("kept-out-of-records"), std::string::npos) << "never the URL's query";
+  EXPECT_NE(Audit().find("cart_recovery_offer recipient=" + Recipient().substr(0, Recipient().find('?')) +
+                         ",outcome=delivered,attempts=1"),
+            std::string::npos);
+
+  auto again = Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver");
+  EXPECT_NE(again.body.find(R"("delivered":0,"failed":0,"attempts":0,"already_delivered":1)"), std::string::npos)
+      << again.body;
+  EXPECT_EQ(receiver_->got().size(), 1u);
+  auto changed = Send(admin_, "POST", "/v1/eu/events",
+                      R"([{"event_id":"once-1-e2","type":"add_to_cart","timestamp":")" + Ago(80) +
+                          R"(","customer_id":"once-1","channel":"web","product_id":"coffee","quantity":1}])");
+  ASSERT_EQ(changed.status, 200) << changed.body;
+  Deliver();
+  ASSERT_EQ(receiver_->got().size(), 2u);
+  EXPECT_NE(receiver_->got().back().key, first[0].key) << "a changed cart is a new offer";
+
+  EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/once-1/deliveries").status, 403) << "marketing or dsar";
+  Erase("once-1");
+  EXPECT_EQ(Send(dsar_, "GET", "/v1/eu/customers/once-1/deliveries").body, R"({"deliveries":[]})");
+}
+
 TEST_F(DownstreamTest, TheRecipientOfAnOfferGetsASignedNoticeWhenTheShopperIsErased) {
   Shopper("n-1", true);
   Deliver();

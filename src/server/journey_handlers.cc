@@ -200,6 +200,27 @@ bool ValidCursor(std::string_view cursor) {
          std::all_of(cursor.begin(), cursor.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
+// Once per offer: moves out of `offers` those `recipient` has not
+// acknowledged (its key names the cart's state), counting the others in
+// `already`.
+Result<std::vector<RecoveryOffer>> NotYetDelivered(Cell& cell, std::vector<RecoveryOffer>& offers,
+                                                   const std::string& recipient, uint64_t& already) {
+  std::vector<RecoveryOffer> unsent;
+  for (RecoveryOffer& offer : offers) {
+    auto held = cell.DeliveriesOf(offer.to.kind, offer.to.id);
+    if (!held.ok()) return held.status();
+    if (std::any_of(held->begin(), held->end(), [&](const Cell::Delivery& d) {
+          return d.what == "cart_recovery_offer" && d.reference == offer.idempotency_key &&
+                 d.recipient == recipient && d.outcome == "delivered";
+        })) {
+      ++already;
+      continue;
+    }
+    unsent.push_back(std::move(offer));
+  }
+  return unsent;
+}
+
 }  // namespace
 
 HttpResponse Api::GetCartRecovery(Call& call) {
@@ -252,26 +273,14 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
-  // Once per offer: an offer this recipient has acknowledged (its key
-  // names the cart's state) is not sent again.
   const std::string recipient = RecipientName(*target);
-  std::vector<Cell::Delivery> deliveries;
-  std::vector<RecoveryOffer> unsent;
   uint64_t already = 0;
-  for (RecoveryOffer& offer : *offers) {
-    auto held = call.cell->DeliveriesOf(offer.to.kind, offer.to.id);
-    if (!held.ok()) return Failure(call.log_fields, held.status());
-    if (std::any_of(held->begin(), held->end(), [&](const Cell::Delivery& d) {
-          return d.what == "cart_recovery_offer" && d.reference == offer.idempotency_key &&
-                 d.recipient == recipient && d.outcome == "delivered";
-        })) {
-      ++already;
-      continue;
-    }
+  auto unsent = NotYetDelivered(*call.cell, *offers, recipient, already);
+  if (!unsent.ok()) return Failure(call.log_fields, unsent.status());
+  std::vector<Cell::Delivery> deliveries;
+  for (const RecoveryOffer& offer : *unsent)
     deliveries.push_back({recipient, cr.webhook_url, "cart_recovery_offer", offer.idempotency_key, offer.to.kind,
                           offer.to.id, q.now});
-    unsent.push_back(std::move(offer));
-  }
   // Each shopper's record of the delivery is written before it is sent, so
   // that their erasure reaches this recipient (journeys/erasure_notices.h);
   // a shopper erased since the listing is sent nothing. The outcome then
@@ -284,9 +293,9 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   std::vector<Cell::Delivery> settled;
   JsonWriter results;
   results.BeginArray();
-  for (size_t i = 0; i < unsent.size(); ++i) {
+  for (size_t i = 0; i < unsent->size(); ++i) {
     if (!(*recorded)[i]) continue;
-    const DeliveryReport one = DeliverOffer(*target, options, unsent[i], call.cell->region().currency, sign);
+    const DeliveryReport one = DeliverOffer(*target, options, (*unsent)[i], call.cell->region().currency, sign);
     report.delivered += one.delivered;
     report.failed += one.failed;
     report.attempts += one.attempts;

@@ -473,30 +473,10 @@ TEST_F(JourneysWebhookTest, OffersAreDeliveredToTheConfiguredUrlWithRetriesAndAn
         << g.signature;
   EXPECT_FALSE(VerifyWebhookSignature(secret->key, got[1].signature, got[1].body + " ", NowMicros() / kMicrosPerSecond, 300))
       << "a changed body does not verify";
-  // The delivery is listed with its outcome, and audited under the shopper.
-  auto listed = Send(admin_, "GET", "/v1/eu/customers/hook-1/deliveries");
-  ASSERT_EQ(listed.status, 200) << listed.body;
-  EXPECT_NE(listed.body.find(R"("what":"cart_recovery_offer","reference":")" + got[0].key), std::string::npos)
-      << listed.body;
-  EXPECT_NE(listed.body.find(R"("outcome":"delivered","attempts":2)"), std::string::npos) << listed.body;
-  EXPECT_EQ(listed.body.find("sending"), std::string::npos) << "the outcome replaced the record made before sending";
-  EXPECT_EQ(Send(admin_, "GET", "/v1/eu/customers/hook-2/deliveries").body, R"({"deliveries":[]})");
-  auto audit = Send(admin_, "GET", "/v1/eu/audit?customer_id=hook-1");
-  EXPECT_NE(audit.body.find("outcome=delivered,attempts=2"), std::string::npos) << audit.body;
-  // Once per offer: delivering again sends nothing for the same cart...
-  auto again = Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver");
-  ASSERT_EQ(again.status, 200);
-  EXPECT_NE(again.body.find(R"("delivered":0,"failed":0,"attempts":0,"already_delivered":1)"), std::string::npos)
-      << again.body;
+  // Once per offer (downstream_test.cc: listed, audited, a changed cart).
+  ASSERT_EQ(Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 200);
   EXPECT_EQ(receiver_->got().size(), 2u);
-  // ...and a changed cart is a new offer, with a new key.
-  Events("eu", "[" + Event("h3", "add_to_cart", Ago(80), "hook-1", "app", "tea") + "]");
-  auto changed = Send(admin_, "POST", "/v1/eu/offers/cart-recovery/deliver");
-  EXPECT_NE(changed.body.find(R"("delivered":1)"), std::string::npos) << changed.body;
-  ASSERT_EQ(receiver_->got().size(), 3u);
-  EXPECT_NE(receiver_->got().back().key, got[0].key);
   EXPECT_EQ(Send(recommend_, "POST", "/v1/eu/offers/cart-recovery/deliver").status, 403) << "marketing only";
-  EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/hook-1/deliveries").status, 403) << "marketing or dsar";
 }
 
 TEST_F(JourneysTest, DeliveryWithoutAWebhookIsAConflictNamingIt) {
