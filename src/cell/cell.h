@@ -117,11 +117,11 @@ class Cell {
   // primary id alone. Decided by the event alone, never by what is stored
   // (empty reason when it carries one id).
   static IngestOutcome UnlinkedWarning(const Event& event);
-  // One synced write of nothing personal: an ingest answer that stored
-  // nothing costs what one that stored an event does, so that its timing
-  // does not tell a tracker's key that the shopper was erased or not
-  // collected.
-  Status SyncedWriteOfNothing();
+  // One synced write of `bytes` (at most 1 MiB) of nothing personal: an
+  // ingest answer that stored nothing costs about what one that stored its
+  // events does, so that its timing tells a tracker's key little of
+  // whether the shopper was erased or not collected.
+  Status SyncedWriteOfNothing(size_t bytes);
 
   struct IngestOptions {
     bool may_link = true;
@@ -282,8 +282,9 @@ class Cell {
   };
   // Records deliveries about to be made, in one synced write, each under
   // the shopper holding (to_kind, to_id). Per delivery, whether it was
-  // recorded: false when no shopper holds that identifier (erased since it
-  // was listed): send nothing then. Call it before sending, so that a
+  // recorded: false when no shopper holds that identifier, or its shopper
+  // was erased after the delivery's `at` (a shopper holding it now is a new
+  // one): send nothing then. Call it before sending, so that a
   // crash after sending leaves the record and a later erasure finds it;
   // call it again with the outcome: a record of the same recipient, what,
   // reference and time replaces the earlier one.

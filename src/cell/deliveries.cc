@@ -137,7 +137,11 @@ Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& de
     absl::MutexLock lock(&m.identity_mu);
     for (size_t i = 0; i < deliveries.size(); ++i) {
       const Delivery& d = deliveries[i];
-      auto root = m.graph.Find(m.PseudonymOf(d.to_kind, d.to_id));
+      const std::string pseudonym = m.PseudonymOf(d.to_kind, d.to_id);
+      // Erased since the delivery's time: a shopper holding the id now is
+      // another person, who was sent nothing.
+      if (m.ErasedAfterLocked(pseudonym, d.at)) continue;
+      auto root = m.graph.Find(pseudonym);
       const Key256* key = root ? m.KeyOfLocked(*root) : nullptr;
       if (!key) continue;
       std::string row = *root;

@@ -365,9 +365,9 @@ IngestOutcome Cell::UnlinkedWarning(const Event& event) {
   return warning;
 }
 
-Status Cell::SyncedWriteOfNothing() {
+Status Cell::SyncedWriteOfNothing(size_t bytes) {
   WriteBatch batch;
-  batch.Put(Family::kMeta, "ingest_pad", "");
+  batch.Put(Family::kMeta, "ingest_pad", std::string(std::min<size_t>(bytes, 1u << 20), '\0'));
   return impl_->store->Write(batch, Durability::kSync);
 }
 

@@ -306,6 +306,10 @@ Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryC
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
   if (!cr.webhook_url.empty() && !cr.webhook_url.starts_with("http://") && !cr.webhook_url.starts_with("https://"))
     return r.Error(p + "webhook_url", "must start with https:// or http://");
+  if (const std::string& url = cr.webhook_url;
+      url.find('#') != std::string::npos ||
+      url.substr(0, url.find('/', url.find("//") + 2)).find('@') != std::string::npos)
+    return r.Error(p + "webhook_url", "must carry no user:password@ and no #fragment (it names the recipient in records)");
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_ca_file", cr.webhook_ca_file));
   if (!cr.webhook_ca_file.empty() && !std::ifstream(cr.webhook_ca_file))
     return r.Error(p + "webhook_ca_file", "cannot be read");

@@ -158,6 +158,8 @@ interval_hours = 24
       {"[cart_recovery]\nabandon_after_minutes = 0", "t.toml: cart_recovery.abandon_after_minutes: must be between 1"},
       {"[cart_recovery]\nwebhook_url = \"ftp://x/\"", "t.toml: cart_recovery.webhook_url: must start with https:// or http://"},
       {"[cart_recovery]\nwebhook_ca_file = \"/nonexistent/ca.pem\"", "t.toml: cart_recovery.webhook_ca_file: cannot be read"},
+      {"[cart_recovery]\nwebhook_url = \"https://u:p@x/\"", "t.toml: cart_recovery.webhook_url: must carry no user:password@"},
+      {"[cart_recovery]\nwebhook_url = \"https://x/a#b\"", "t.toml: cart_recovery.webhook_url: must carry no user:password@"},
       {"[cart_recovery]\nincentives = [{min_value = 50, percent = 5}, {min_value = 20, percent = 9}]",
        "t.toml: cart_recovery.incentives[1].min_value: bands must be in ascending order"},
       {"[cart_recovery]\nincentives = [{min_value = 50, percent = 95}]",

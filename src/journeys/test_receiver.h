@@ -1,6 +1,7 @@
 // For tests: a local HTTP receiver standing in for the retailer's
 // webhook endpoint. Answers each request with the next scripted status
-// (200 when the script runs out; -1 drops the connection unanswered) and
+// (200 when the script runs out; -1 drops the connection unanswered; -2
+// answers 200 with no length and closes, over TLS without close_notify) and
 // records what it got (the Confide-Signature and Host headers included).
 // With TLS material it serves HTTPS with that certificate (a client that
 // refuses the certificate is counted in refused_handshakes()). One
@@ -14,6 +15,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -48,6 +50,9 @@ class Receiver {
            std::to_string(acceptor_.local_endpoint().port()) + path_;
   }
   int refused_handshakes() const { return refused_handshakes_; }
+  // Called on the receiver's thread with each request, before it is
+  // answered (set it before anything is sent).
+  void set_on_request(std::function<void(const std::string& body)> f) { on_request_ = std::move(f); }
   struct Got {
     std::string target, key, body, signature, host;
   };
@@ -94,7 +99,12 @@ class Receiver {
         script_.pop_front();
       }
     }
+    if (on_request_) on_request_(req.body());
     if (status == -1) return;  // drop the connection without answering
+    if (status == -2) {          // the body runs to the close, which is abrupt
+      boost::asio::write(socket, boost::asio::buffer(std::string_view("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n{}")), ec);
+      return;
+    }
     boost::beast::http::response<boost::beast::http::string_body> res{static_cast<boost::beast::http::status>(status), 11};
     res.body() = "{}";
     res.prepare_payload();
@@ -103,6 +113,7 @@ class Receiver {
   boost::asio::io_context ioc_;
   tcp::acceptor acceptor_;
   std::optional<boost::asio::ssl::context> tls_;
+  std::function<void(const std::string& body)> on_request_;
   std::atomic<int> refused_handshakes_{0};
   std::mutex mu_;
   std::deque<int> script_;

@@ -27,13 +27,16 @@ bool DefaultPort(const WebhookTarget& t) { return t.port == (t.tls ? "443" : "80
 
 // Writes `req` and reads the answer on a connected (and, for TLS,
 // handshaken) stream; the HTTP status, or 0 on an error.
+// The status counts once its header has arrived: a receiver that answers
+// without a length and closes without TLS's close_notify did answer.
 template <typename Stream>
 void Exchange(Stream& stream, http::request<http::string_body>& req, beast::flat_buffer& buffer,
-              http::response<http::string_body>& res, int& status) {
+              http::response_parser<http::string_body>& res, int& status) {
   http::async_write(stream, req, [&](beast::error_code ec, size_t) {
     if (ec) return;
     http::async_read(stream, buffer, res, [&](beast::error_code ec, size_t) {
-      if (!ec) status = static_cast<int>(res.result_int());
+      if (!ec || (ec == net::ssl::error::stream_truncated && res.is_header_done()))
+        status = static_cast<int>(res.get().result_int());
     });
   });
 }
@@ -78,7 +81,8 @@ int Post(const WebhookTarget& t, const WebhookOptions& options, net::ssl::contex
     secure.set_verify_callback(net::ssl::host_name_verification(t.host));
   }
   beast::flat_buffer buffer;
-  http::response<http::string_body> res;
+  http::response_parser<http::string_body> res;
+  res.body_limit(1 << 20);
   int status = 0;
   stream.expires_after(options.timeout);
   resolver.async_resolve(t.host, t.port, [&](beast::error_code ec, tcp::resolver::results_type results) {
@@ -123,6 +127,9 @@ Result<WebhookTarget> ParseWebhookUrl(std::string_view url) {
   }
   if (authority.empty()) return bad;
   t.host = std::string(authority);
+  // Credentials in the URL would be recorded as the recipient's name.
+  if (t.host.find_first_of("@#") != std::string::npos || t.target.find('#') != std::string::npos)
+    return Status(Code::kInvalidArgument, "must carry no user:password@ and no #fragment", "webhook_url");
   return t;
 }
 

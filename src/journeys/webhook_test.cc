@@ -46,7 +46,8 @@ TEST(Webhook, ParsesHttpAndHttpsUrls) {
   ASSERT_TRUE(secure.ok());
   EXPECT_TRUE(secure->tls);
   EXPECT_EQ(secure->port, "443");
-  for (const char* bad : {"ftp://h/", "h:80", "http://:80/", "http://h:port/", "https://"})
+  for (const char* bad : {"ftp://h/", "h:80", "http://:80/", "http://h:port/", "https://", "http://u:p@h:81/x",
+                          "https://u@h/", "http://h/x#frag", "http://h#frag"})
     EXPECT_EQ(ParseWebhookUrl(bad).status().field(), "webhook_url") << bad;
 }
 
@@ -145,6 +146,14 @@ TEST_F(HttpsWebhook, DeliversToACertificateTheTrustedCaSigned) {
   EXPECT_EQ(got[0].key, "k1");
   EXPECT_EQ(got[0].host, "localhost:" + target->port) << "a port other than 443 is named";
   EXPECT_EQ(receiver.refused_handshakes(), 0);
+}
+
+TEST_F(HttpsWebhook, AnAnswerWithoutALengthCutWithoutCloseNotifyIsStillAnAnswer) {
+  Receiver receiver({-2}, "/hooks/cart", &material_);
+  DeliveryReport r = DeliverOffers(*ParseWebhookUrl(receiver.url("localhost")), Trusting(true), {Offer("k1")}, "EUR",
+                                   Unsigned);
+  EXPECT_EQ(r.delivered, 1u);
+  EXPECT_EQ(r.attempts, 1u) << "not sent again";
 }
 
 TEST_F(HttpsWebhook, RefusesACertificateTheSystemStoreDoesNotTrust) {

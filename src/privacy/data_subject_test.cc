@@ -60,6 +60,10 @@ TEST_F(ExportRecipientsTest, AnEmptyRecordSaysNothingWasSentAndNoRecordSaysSo) {
   ExportInputs inputs;
   inputs.deliveries = std::vector<DeliveryRecord>{};
   EXPECT_NE(Export(inputs).find("None of this shopper's data was delivered outside Confide."), std::string::npos);
+  inputs.deliveries = std::vector<DeliveryRecord>{
+      {"hooks.example", "cart_recovery_offer", Purpose::kMarketing, 0, "cr-1", {}, "withdrawn"}};
+  EXPECT_NE(Export(inputs).find("None of this shopper's data was delivered outside Confide."), std::string::npos)
+      << "withdrawn before sending";
   inputs.deliveries.reset();
   inputs.configured_recipients = {{"hooks.example", "cart-recovery offers", Purpose::kMarketing}};
   std::string doc = Export(inputs);

@@ -136,9 +136,12 @@ std::string NotDerivedBecause(const ExportFacts& f) {
 
 std::string RecipientsSentence(const ExportFacts& f) {
   if (const auto& deliveries = f.inputs.deliveries) {
-    if (deliveries->empty()) return "None of this shopper's data was delivered outside Confide.";
+    // A delivery withdrawn before sending sent nothing; a failed one may
+    // have arrived (a timeout), so it counts.
     std::map<std::string, size_t> by_recipient;
-    for (const DeliveryRecord& r : *deliveries) ++by_recipient[r.recipient];
+    for (const DeliveryRecord& r : *deliveries)
+      if (r.outcome != "withdrawn") ++by_recipient[r.recipient];
+    if (by_recipient.empty()) return "None of this shopper's data was delivered outside Confide.";
     std::vector<std::string> parts;
     for (const auto& [recipient, n] : by_recipient)
       parts.push_back(recipient + " (" + Count(n, "time", "times") + ")");

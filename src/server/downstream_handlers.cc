@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "core/json_writer.h"
+#include "events/event.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
 
@@ -25,11 +26,18 @@ constexpr size_t kDefaultErasurePage = 100, kMaxErasurePage = 1000;
 HttpResponse Api::GetDeliveries(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
-  auto held = call.cell->DeliveriesOf(*kind, call.params.Get("id"));
+  const std::string_view id = call.params.Get("id");
+  auto held = call.cell->DeliveriesOf(*kind, id);
   if (!held.ok()) return Failure(call.log_fields, held.status());
+  // The whole group's for a DPO; a marketing key sees only what was sent
+  // to the id it asks about (the one its listing gave it), so that it
+  // cannot learn which customer an anonymous id or card belongs to.
+  const bool whole_group = call.key->HasScope(Scope::kDsar) || call.key->HasScope(Scope::kAdmin);
+  const std::string_view canonical = CanonicalId(id);
   JsonWriter w;
   w.BeginObject().Key("deliveries").BeginArray();
   for (const Cell::Delivery& d : *held) {
+    if (!whole_group && (d.to_kind != *kind || d.to_id != canonical)) continue;
     w.BeginObject().Key("recipient").String(d.recipient).Key("what").String(d.what);
     w.Key("reference").String(d.reference).Key("at").String(FormatRfc3339(d.at));
     w.Key("outcome").String(d.outcome.empty() ? "unrecorded" : d.outcome).Key("attempts").Uint(d.attempts);

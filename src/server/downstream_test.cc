@@ -73,6 +73,49 @@ class DownstreamTest : public ServerFixture {
   NewApiKey dsar_;
 };
 
+// While an offer is being posted (the receiver's hook runs then): a second
+// delivery of the region is refused; a shopper who withdraws marketing is
+// sent nothing; one erased is sent nothing, and the outcome of the offer in
+// flight is not written into a new shopper under the erased id; a
+// marketing key sees only what went to the id it asks about.
+TEST_F(DownstreamTest, WhatHappensDuringADeliveryIsHonouredBeforeEachSend) {
+  const std::vector<std::string> ids = {"race-1", "race-2", "race-3"};
+  for (const std::string& id : ids) Shopper(id, true);
+  ASSERT_FALSE(HasFailure());
+  int offers_sent = 0;
+  std::string first_to;
+  std::vector<std::string> others;
+  ClientResponse concurrent;
+  receiver_->set_on_request([&](const std::string& body) {
+    if (body.find(R"("type":"erasure")") != std::string::npos || ++offers_sent > 1) return;
+    for (const std::string& id : ids) (body.find('"' + id + '"') != std::string::npos ? first_to : others.emplace_back()) = id;
+    concurrent = Send(marketing_, "POST", "/v1/eu/offers/cart-recovery/deliver");
+    Send(admin_, "PUT", "/v1/eu/customers/" + others[0] + "/consent", R"({"purposes":{"marketing":false}})");
+    Erase(first_to);  // the shopper whose offer is in flight, who then comes back as a new shopper
+    Send(admin_, "POST", "/v1/eu/events",
+         R"([{"event_id":"back","type":"view","timestamp":")" + FormatRfc3339(NowMicros() + kMicrosPerSecond) +
+             R"(","customer_id":")" + first_to + R"(","channel":"web","product_id":"coffee"}])");
+  });
+  auto r = Send(marketing_, "POST", "/v1/eu/offers/cart-recovery/deliver");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(others.size(), 2u);
+  EXPECT_EQ(concurrent.status, 409) << concurrent.body;
+  EXPECT_NE(r.body.find(R"("outcome":"withdrawn")"), std::string::npos) << r.body;
+  EXPECT_EQ(offers_sent, 2) << "the one in flight and the one still allowed: " << r.body;
+  EXPECT_EQ(Send(dsar_, "GET", "/v1/eu/customers/" + first_to + "/deliveries").body, R"({"deliveries":[]})")
+      << "the new shopper under the erased id was sent nothing";
+
+  // A marketing key asking about a linked device id learns nothing of its customer's offers.
+  const std::string device = others[1] + "-device";
+  EXPECT_NE(Send(dsar_, "GET", "/v1/eu/customers/" + device + "/deliveries?id_kind=anonymous").body.find("cr-"),
+            std::string::npos)
+      << "the DPO sees the group's";
+  EXPECT_EQ(Send(marketing_, "GET", "/v1/eu/customers/" + device + "/deliveries?id_kind=anonymous").body,
+            R"({"deliveries":[]})");
+  EXPECT_NE(Send(marketing_, "GET", "/v1/eu/customers/" + others[1] + "/deliveries").body.find("cr-"),
+            std::string::npos);
+}
+
 // A delivery is made once per offer: its outcome replaces the record made
 // before sending, is listed and audited under the shopper; a changed cart
 // is a new offer.

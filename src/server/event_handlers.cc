@@ -17,6 +17,9 @@ using namespace handler_util;
 
 namespace {
 
+// About what a stored event writes: its sealed row and index rows.
+constexpr size_t kPadBytesPerEvent = 400;
+
 // What an ingest call answers, tallied from the cell's outcomes.
 struct IngestTally {
   uint64_t accepted = 0;
@@ -135,9 +138,11 @@ HttpResponse Api::PostEvents(Call& call) {
       stored |= o.kind == IngestOutcome::Kind::kStored;
       tally.Add(o, event_index[i], backend, unlinked[i]);
     }
-    // Nothing stored answers as slowly as a store would (one synced write).
+    // Nothing stored answers about as slowly as a store would: one synced
+    // write the size of the sealed events and their index rows.
     if (!backend && !stored && tally.accepted > 0) {
-      if (Status padded = call.cell->SyncedWriteOfNothing(); !padded.ok()) return Failure(call.log_fields, padded);
+      if (Status padded = call.cell->SyncedWriteOfNothing(tally.accepted * kPadBytesPerEvent); !padded.ok())
+        return Failure(call.log_fields, padded);
     }
   }
   for (const auto& [reason, n] : tally.refused_by_reason)

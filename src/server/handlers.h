@@ -91,6 +91,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -311,6 +312,8 @@ class Api {
   absl::Mutex insights_mu_;
   std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_
       ABSL_GUARDED_BY(insights_mu_);  // by region
+  absl::Mutex delivering_mu_;
+  std::set<std::string, std::less<>> delivering_ ABSL_GUARDED_BY(delivering_mu_);  // regions delivering offers
 };
 
 }  // namespace confide

@@ -3,6 +3,8 @@
 // and outbound suggestions (docs/api.md, Journeys).
 #include "server/handlers.h"
 
+#include <absl/cleanup/cleanup.h>
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
@@ -271,6 +273,17 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
                          "webhook_url");
   auto target = ParseWebhookUrl(cr.webhook_url);
   if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
+  // One delivery per region at a time: two would both find an offer unsent.
+  {
+    absl::MutexLock lock(&delivering_mu_);
+    if (!delivering_.insert(std::string(call.region)).second)
+      return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
+                           "a delivery of this region's offers is under way; try again when it has finished");
+  }
+  absl::Cleanup done = [&] {
+    absl::MutexLock lock(&delivering_mu_);
+    delivering_.erase(std::string(call.region));
+  };
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
   const std::string recipient = RecipientName(*target);
@@ -295,7 +308,19 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   results.BeginArray();
   for (size_t i = 0; i < unsent->size(); ++i) {
     if (!(*recorded)[i]) continue;
-    const DeliveryReport one = DeliverOffer(*target, options, (*unsent)[i], call.cell->region().currency, sign);
+    // Asked again just before sending: an erasure or a withdrawal since the
+    // listing sends nothing (the record stays, as "withdrawn").
+    const RecoveryOffer& offer = (*unsent)[i];
+    if (!call.cell->Holds(offer.to.kind, offer.to.id) ||
+        !call.cell->GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any()) {
+      Cell::Delivery d = deliveries[i];
+      d.outcome = "withdrawn";
+      results.BeginObject().Key("idempotency_key").String(d.reference).Key("outcome").String(d.outcome);
+      results.Key("attempts").Uint(0).EndObject();
+      settled.push_back(std::move(d));
+      continue;
+    }
+    const DeliveryReport one = DeliverOffer(*target, options, offer, call.cell->region().currency, sign);
     report.delivered += one.delivered;
     report.failed += one.failed;
     report.attempts += one.attempts;
