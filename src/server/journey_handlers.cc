@@ -223,6 +223,35 @@ Result<std::vector<RecoveryOffer>> NotYetDelivered(Cell& cell, std::vector<Recov
   return unsent;
 }
 
+// Sends each recorded offer, asking just before whether its shopper is
+// still held and still allows marketing (an erasure or a withdrawal since
+// the listing sends nothing: outcome "withdrawn"). Returns each recorded
+// delivery with its outcome; `report` sums what was sent.
+std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target, const WebhookOptions& options,
+                                         const std::vector<RecoveryOffer>& offers,
+                                         const std::vector<Cell::Delivery>& deliveries, const std::vector<bool>& recorded,
+                                         DeliveryReport& report) {
+  const BodySigner sign = [&cell](std::string_view body, int64_t t) { return cell.SignWebhook(body, t); };
+  std::vector<Cell::Delivery> settled;
+  for (size_t i = 0; i < offers.size(); ++i) {
+    if (!recorded[i]) continue;
+    const RecoveryOffer& offer = offers[i];
+    Cell::Delivery d = deliveries[i];
+    if (!cell.Holds(offer.to.kind, offer.to.id) || !cell.GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any()) {
+      d.outcome = "withdrawn";
+    } else {
+      const DeliveryReport one = DeliverOffer(target, options, offer, cell.region().currency, sign);
+      report.delivered += one.delivered;
+      report.failed += one.failed;
+      report.attempts += one.attempts;
+      d.outcome = one.delivered ? "delivered" : "failed";
+      d.attempts = static_cast<uint32_t>(one.attempts);
+    }
+    settled.push_back(std::move(d));
+  }
+  return settled;
+}
+
 }  // namespace
 
 HttpResponse Api::GetCartRecovery(Call& call) {
@@ -300,39 +329,18 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   // replaces the record, and is audited under the shopper's subject.
   auto recorded = call.cell->RecordDeliveries(deliveries);
   if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
-  const WebhookOptions options = WebhookOptionsFrom(cr);
-  const BodySigner sign = [cell = call.cell](std::string_view body, int64_t t) { return cell->SignWebhook(body, t); };
   DeliveryReport report;
-  std::vector<Cell::Delivery> settled;
+  std::vector<Cell::Delivery> settled =
+      SendRecorded(*call.cell, *target, WebhookOptionsFrom(cr), *unsent, deliveries, *recorded, report);
   JsonWriter results;
   results.BeginArray();
-  for (size_t i = 0; i < unsent->size(); ++i) {
-    if (!(*recorded)[i]) continue;
-    // Asked again just before sending: an erasure or a withdrawal since the
-    // listing sends nothing (the record stays, as "withdrawn").
-    const RecoveryOffer& offer = (*unsent)[i];
-    if (!call.cell->Holds(offer.to.kind, offer.to.id) ||
-        !call.cell->GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any()) {
-      Cell::Delivery d = deliveries[i];
-      d.outcome = "withdrawn";
-      results.BeginObject().Key("idempotency_key").String(d.reference).Key("outcome").String(d.outcome);
-      results.Key("attempts").Uint(0).EndObject();
-      settled.push_back(std::move(d));
-      continue;
-    }
-    const DeliveryReport one = DeliverOffer(*target, options, offer, call.cell->region().currency, sign);
-    report.delivered += one.delivered;
-    report.failed += one.failed;
-    report.attempts += one.attempts;
-    Cell::Delivery d = deliveries[i];
-    d.outcome = one.delivered ? "delivered" : "failed";
-    d.attempts = static_cast<uint32_t>(one.attempts);
+  for (const Cell::Delivery& d : settled) {
     results.BeginObject().Key("idempotency_key").String(d.reference).Key("outcome").String(d.outcome);
     results.Key("attempts").Uint(d.attempts).EndObject();
-    Audit(call, AuditAction::kExport, call.cell->AuditSubject(d.to_kind, d.to_id),
-          "cart_recovery_offer recipient=" + recipient.substr(0, 200) + ",outcome=" + d.outcome +
-              ",attempts=" + std::to_string(d.attempts));
-    settled.push_back(std::move(d));
+    if (d.outcome != "withdrawn")
+      Audit(call, AuditAction::kExport, call.cell->AuditSubject(d.to_kind, d.to_id),
+            "cart_recovery_offer recipient=" + recipient.substr(0, 200) + ",outcome=" + d.outcome +
+                ",attempts=" + std::to_string(d.attempts));
   }
   results.EndArray();
   if (auto written = call.cell->RecordDeliveries(settled); !written.ok())
