@@ -11,6 +11,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/webhook_url.h"
+
 namespace confide {
 namespace {
 
@@ -304,12 +306,8 @@ Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryC
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "abandon_after_minutes", cr.abandon_after_minutes, 1, 525'600));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_age_days", cr.max_age_days, 1, 3650));
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_url", cr.webhook_url));
-  if (!cr.webhook_url.empty() && !cr.webhook_url.starts_with("http://") && !cr.webhook_url.starts_with("https://"))
-    return r.Error(p + "webhook_url", "must start with https:// or http://");
-  if (const std::string& url = cr.webhook_url;
-      url.find('#') != std::string::npos ||
-      url.substr(0, url.find('/', url.find("//") + 2)).find('@') != std::string::npos)
-    return r.Error(p + "webhook_url", "must carry no user:password@ and no #fragment (it names the recipient in records)");
+  if (!cr.webhook_url.empty())
+    if (auto url = ParseWebhookUrl(cr.webhook_url); !url.ok()) return r.Error(p + "webhook_url", url.status().message());
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "webhook_ca_file", cr.webhook_ca_file));
   if (!cr.webhook_ca_file.empty() && !std::ifstream(cr.webhook_ca_file))
     return r.Error(p + "webhook_ca_file", "cannot be read");

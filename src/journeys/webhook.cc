@@ -23,8 +23,6 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-bool DefaultPort(const WebhookTarget& t) { return t.port == (t.tls ? "443" : "80"); }
-
 // Writes `req` and reads the answer on a connected (and, for TLS,
 // handshaken) stream; the HTTP status, or 0 on an error.
 // The status counts once its header has arrived: a receiver that answers
@@ -103,35 +101,6 @@ int Post(const WebhookTarget& t, const WebhookOptions& options, net::ssl::contex
 
 }  // namespace
 
-Result<WebhookTarget> ParseWebhookUrl(std::string_view url) {
-  const Status bad(Code::kInvalidArgument, "must be http://host[:port][/path] or https://host[:port][/path]",
-                   "webhook_url");
-  WebhookTarget t;
-  if (url.starts_with("https://")) {
-    t.tls = true;
-    t.port = "443";
-    url.remove_prefix(8);
-  } else if (url.starts_with("http://")) {
-    url.remove_prefix(7);
-  } else {
-    return bad;
-  }
-  size_t slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  if (slash != std::string_view::npos) t.target = std::string(url.substr(slash));
-  size_t colon = authority.rfind(':');
-  if (colon != std::string_view::npos) {
-    t.port = std::string(authority.substr(colon + 1));
-    authority = authority.substr(0, colon);
-    if (t.port.empty() || t.port.size() > 5 || t.port.find_first_not_of("0123456789") != std::string::npos) return bad;
-  }
-  if (authority.empty()) return bad;
-  t.host = std::string(authority);
-  // Credentials in the URL would be recorded as the recipient's name.
-  if (t.host.find_first_of("@#") != std::string::npos || t.target.find('#') != std::string::npos)
-    return Status(Code::kInvalidArgument, "must carry no user:password@ and no #fragment", "webhook_url");
-  return t;
-}
 
 WebhookOptions WebhookOptionsFrom(const CartRecoveryConfig& config) {
   WebhookOptions options;
@@ -182,25 +151,6 @@ DeliveryReport DeliverOffer(const WebhookTarget& target, const WebhookOptions& o
     return std::vector<std::pair<std::string, std::string>>{{"Confide-Signature", sign(body, t)},
                                                             {"Confide-Event", "cart_recovery_offer"}};
   });
-}
-
-DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
-                             const std::vector<RecoveryOffer>& offers, std::string_view currency,
-                             const BodySigner& sign) {
-  DeliveryReport report;
-  for (const RecoveryOffer& offer : offers) {
-    DeliveryReport one = DeliverOffer(target, options, offer, currency, sign);
-    report.delivered += one.delivered;
-    report.failed += one.failed;
-    report.attempts += one.attempts;
-  }
-  return report;
-}
-
-std::string RecipientName(const WebhookTarget& target) {
-  std::string name = target.host;
-  if (!DefaultPort(target)) name += ":" + target.port;
-  return name + target.target.substr(0, target.target.find('?'));
 }
 
 }  // namespace confide

@@ -23,19 +23,10 @@
 
 #include "core/config.h"
 #include "core/status.h"
+#include "core/webhook_url.h"
 #include "journeys/cart_recovery.h"
 
 namespace confide {
-
-struct WebhookTarget {
-  std::string host;
-  std::string port = "80";   // 443 for https unless given
-  std::string target = "/";  // path and query
-  bool tls = false;          // https
-};
-// "http://host[:port][/path]" or "https://..."; kInvalidArgument (field
-// webhook_url) otherwise.
-Result<WebhookTarget> ParseWebhookUrl(std::string_view url);
 
 struct WebhookOptions {
   uint32_t attempts = 4;
@@ -51,6 +42,13 @@ struct DeliveryReport {
   uint64_t delivered = 0;  // answered 2xx
   uint64_t failed = 0;     // gave up: attempts spent or a final 4xx
   uint64_t attempts = 0;   // requests sent
+
+  DeliveryReport& operator+=(const DeliveryReport& other) {
+    delivered += other.delivered;
+    failed += other.failed;
+    attempts += other.attempts;
+    return *this;
+  }
 };
 
 // Headers of one attempt, made when it is sent (a signature covers the
@@ -70,14 +68,5 @@ using BodySigner = std::function<std::string(std::string_view body, int64_t unix
 // Confide-Event: cart_recovery_offer).
 DeliveryReport DeliverOffer(const WebhookTarget& target, const WebhookOptions& options, const RecoveryOffer& offer,
                             std::string_view currency, const BodySigner& sign);
-// Posts each offer in turn (DeliverOffer); the report sums theirs.
-DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
-                             const std::vector<RecoveryOffer>& offers, std::string_view currency,
-                             const BodySigner& sign);
-
-// How a target is named where it is recorded (deliveries, the audit log):
-// host, ":port" unless the scheme's default, and the path without its
-// query (which may carry a receiver's credentials).
-std::string RecipientName(const WebhookTarget& target);
 
 }  // namespace confide

@@ -26,6 +26,15 @@ RecoveryOffer Offer(const std::string& key) {
 
 std::string Unsigned(std::string_view, int64_t t) { return "t=" + std::to_string(t); }
 
+// Each offer in turn, the reports summed.
+DeliveryReport DeliverOffers(const WebhookTarget& target, const WebhookOptions& options,
+                             const std::vector<RecoveryOffer>& offers, std::string_view currency,
+                             const BodySigner& sign) {
+  DeliveryReport report;
+  for (const RecoveryOffer& offer : offers) report += DeliverOffer(target, options, offer, currency, sign);
+  return report;
+}
+
 WebhookOptions Fast() {
   WebhookOptions o;
   o.attempts = 3;

@@ -118,8 +118,9 @@ HttpResponse Api::PostEvents(Call& call) {
     options.may_link = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kAdmin);
     const bool orders = std::any_of(events.begin(), events.end(),
                                     [](const Event& e) { return e.type == EventType::kPurchase; });
-    std::vector<IngestOutcome> unlinked(events.size());
-    if (!options.may_link)
+    const bool backend = options.may_link || call.key->HasScope(Scope::kDsar);
+    std::vector<IngestOutcome> unlinked(events.size());  // the only warnings a tracker's key gets
+    if (!backend)
       for (size_t i = 0; i < events.size(); ++i) unlinked[i] = Cell::UnlinkedWarning(events[i]);
     auto outcomes = call.cell->Ingest(std::move(events), options);
     if (!outcomes.ok()) return Failure(call.log_fields, outcomes.status());
@@ -127,8 +128,6 @@ HttpResponse Api::PostEvents(Call& call) {
     // best sellers are served from then on (at most one try a minute).
     if (RegionModels* models = ModelsOf(call); orders && models)
       models->StartColdStart(NowMicros(), 60 * kMicrosPerSecond);
-    const bool backend = call.key->HasScope(Scope::kIdentity) || call.key->HasScope(Scope::kDsar) ||
-                         call.key->HasScope(Scope::kAdmin);
     bool stored = false;
     for (size_t i = 0; i < outcomes->size() && i < event_index.size(); ++i) {
       const IngestOutcome& o = (*outcomes)[i];

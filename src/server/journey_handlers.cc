@@ -241,9 +241,7 @@ std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target
       d.outcome = "withdrawn";
     } else {
       const DeliveryReport one = DeliverOffer(target, options, offer, cell.region().currency, sign);
-      report.delivered += one.delivered;
-      report.failed += one.failed;
-      report.attempts += one.attempts;
+      report += one;
       d.outcome = one.delivered ? "delivered" : "failed";
       d.attempts = static_cast<uint32_t>(one.attempts);
     }
@@ -346,13 +344,8 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   if (auto written = call.cell->RecordDeliveries(settled); !written.ok())
     return Failure(call.log_fields, written.status());
   call.log_fields = ",\"delivered\":" + std::to_string(report.delivered) + ",\"failed\":" + std::to_string(report.failed);
-  const MetricLabels offer_labels = {{"region", std::string(call.region)}, {"event", "cart_recovery_offer"}};
-  metrics_.Add(kWebhookAttempts, offer_labels, report.attempts);
-  for (auto [outcome, n] : {std::pair{"delivered", report.delivered}, {"failed", report.failed}}) {
-    MetricLabels labels = offer_labels;
-    labels.emplace_back("outcome", outcome);
-    metrics_.Add(kWebhookDeliveries, std::move(labels), n);
-  }
+  CountWebhook(metrics_, std::string(call.region), "cart_recovery_offer", report.attempts,
+               {{"delivered", report.delivered}, {"failed", report.failed}});
   Audit(call, AuditAction::kExport, "",
         "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(settled.size()) +
             ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed) +

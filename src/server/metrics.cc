@@ -5,6 +5,14 @@
 #include <algorithm>
 
 namespace confide {
+
+void CountWebhook(Metrics& metrics, const std::string& region, const std::string& event, uint64_t attempts,
+                  std::initializer_list<std::pair<const char*, uint64_t>> outcomes) {
+  metrics.Add(kWebhookAttempts, {{"region", region}, {"event", event}}, attempts);
+  for (const auto& [outcome, n] : outcomes)
+    metrics.Add(kWebhookDeliveries, {{"region", region}, {"event", event}, {"outcome", outcome}}, n);
+}
+
 namespace {
 
 void DeclareRegionCounters(Metrics& metrics, const std::string& region) {
@@ -12,13 +20,8 @@ void DeclareRegionCounters(Metrics& metrics, const std::string& region) {
     metrics.Add(kEventsRejected, {{"region", region}, {"reason", reason}}, 0);
   for (const char* outcome : {"erased", "nothing_held"})
     metrics.Add(kErasures, {{"region", region}, {"outcome", outcome}}, 0);
-  const std::pair<const char*, std::vector<const char*>> outcomes[] = {
-      {"cart_recovery_offer", {"delivered", "failed"}}, {"erasure_notice", {"delivered", "rescheduled", "given_up"}}};
-  for (const auto& [event, names] : outcomes) {
-    metrics.Add(kWebhookAttempts, {{"region", region}, {"event", event}}, 0);
-    for (const char* outcome : names)
-      metrics.Add(kWebhookDeliveries, {{"region", region}, {"event", event}, {"outcome", outcome}}, 0);
-  }
+  CountWebhook(metrics, region, "cart_recovery_offer", 0, {{"delivered", 0}, {"failed", 0}});
+  CountWebhook(metrics, region, "erasure_notice", 0, {{"delivered", 0}, {"rescheduled", 0}, {"given_up", 0}});
   for (const CounterFamily* family : {&kRetentionDeleted, &kRetentionRuns, &kSuggestionsExports})
     metrics.Add(*family, {{"region", region}}, 0);
 }

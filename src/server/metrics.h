@@ -14,6 +14,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <string_view>
@@ -94,6 +95,10 @@ inline constexpr CounterFamily kWebhookDeliveries{"confide_webhook_deliveries_to
                                                   "Webhook deliveries by region, event and outcome."};
 inline constexpr CounterFamily kWebhookAttempts{"confide_webhook_attempts_total",
                                                 "Webhook requests sent (retries included), by region and event."};
+// One webhook run's counts: `attempts` under kWebhookAttempts and each
+// (outcome, n) under kWebhookDeliveries, labelled region and event.
+void CountWebhook(Metrics& metrics, const std::string& region, const std::string& event, uint64_t attempts,
+                  std::initializer_list<std::pair<const char*, uint64_t>> outcomes);
 // Retention: events deleted and runs finished, label region.
 inline constexpr CounterFamily kRetentionDeleted{"confide_retention_deleted_events_total",
                                                  "Events deleted by retention, by region."};

@@ -169,14 +169,6 @@ void ServerState::Accept() {
   });
 }
 
-void CountNoticePass(Metrics& metrics, std::string_view region, const NoticePass& pass) {
-  const std::string r(region);
-  metrics.Add(kWebhookAttempts, {{"region", r}, {"event", "erasure_notice"}}, pass.attempts);
-  for (auto [outcome, n] : {std::pair{"delivered", pass.delivered}, {"rescheduled", pass.rescheduled},
-                            {"given_up", pass.given_up}})
-    metrics.Add(kWebhookDeliveries, {{"region", r}, {"event", "erasure_notice"}, {"outcome", outcome}}, n);
-}
-
 }  // namespace
 
 void ServerState::ScheduleRetention(std::chrono::minutes delay) {
@@ -467,7 +459,11 @@ Status Server::Start() {
                                              std::min(policy.retry, std::chrono::milliseconds(30'000)),
                                              Micros{s.config.downstream.erasure_list_days} * kMicrosPerDay,
                                              [&s](std::string_view region, const NoticePass& pass) {
-                                               CountNoticePass(s.metrics, region, pass);
+                                               CountWebhook(s.metrics, std::string(region), "erasure_notice",
+                                                            pass.attempts,
+                                                            {{"delivered", pass.delivered},
+                                                             {"rescheduled", pass.rescheduled},
+                                                             {"given_up", pass.given_up}});
                                              });
   s.api->SetErasureHook([&s](std::string_view region) {
     s.ExportSuggestionsSoon(region);
