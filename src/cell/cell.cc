@@ -133,31 +133,37 @@ MemberKeys Cell::Impl::MembersWithKeysLocked(const ShopperKey& root) const {
 }
 
 Status Cell::Impl::ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
-                              const std::function<Status(std::string_view key, std::string_view plain)>& fn) {
+                              const std::function<Status(std::string_view key, std::string_view plain)>& fn,
+                              PrefixReader* reader) {
   Status result;
   std::string plain;
   for (const auto& [member, member_key] : members.members) {
     const Key256& key = member_key;
-    result = store->ScanPrefix(family, member + std::string(suffix),
-                               [&](std::string_view k, std::string_view v) -> Result<bool> {
-                                 CONFIDE_RETURN_IF_ERROR(confide::OpenTo(key, v, k, plain));
-                                 CONFIDE_RETURN_IF_ERROR(fn(k, plain));
-                                 return true;
-                               });
+    auto open = [&](std::string_view k, std::string_view v) -> Result<bool> {
+      CONFIDE_RETURN_IF_ERROR(confide::OpenTo(key, v, k, plain));
+      CONFIDE_RETURN_IF_ERROR(fn(k, plain));
+      return true;
+    };
+    const std::string prefix = member + std::string(suffix);
+    result = reader ? reader->Scan(prefix, open) : store->ScanPrefix(family, prefix, open);
     if (!result.ok()) break;
   }
   Wipe(plain);
   return result;
 }
 
-Status Cell::Impl::ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view)>& fn) {
-  if (members.members.size() < 2)
-    return ScanSealed(members, Family::kEvents, "", [&](std::string_view, std::string_view plain) { return fn(plain); });
+Status Cell::Impl::ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view)>& fn,
+                                    PrefixReader* events) {
+  if (members.members.size() < 2) {
+    auto each = [&](std::string_view, std::string_view plain) { return fn(plain); };
+    return ScanSealed(members, Family::kEvents, "", each, events);
+  }
   absl::flat_hash_set<Key128, Key128Hash, Key128Eq> seen;
-  return ScanSealed(members, Family::kEvents, "", [&](std::string_view key, std::string_view plain) {
+  auto first_copy = [&](std::string_view key, std::string_view plain) {
     if (!seen.insert(Key128(key.substr(kShopperKeySize))).second) return Status();
     return fn(plain);
-  });
+  };
+  return ScanSealed(members, Family::kEvents, "", first_copy, events);
 }
 
 Status Cell::Impl::ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn) {

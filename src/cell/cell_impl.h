@@ -268,13 +268,18 @@ struct Cell::Impl {
   // Opens every sealed record of `family` under each member's prefix
   // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
   // first record that fails to open or that `fn` refuses.
+  // Scans through `reader` when given (a reader of `family`).
   Status ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
-                    const std::function<Status(std::string_view key, std::string_view plain)>& fn);
+                    const std::function<Status(std::string_view key, std::string_view plain)>& fn,
+                    PrefixReader* reader = nullptr);
   // Decrypted events of the members, in storage order.
   // The group's event records, each event id once: a merge can leave one
   // event under two members (sent under each before they were linked);
   // the first member's copy counts.
-  Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn);
+  Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn,
+                          PrefixReader* events = nullptr);
+  // history.cc: Cell::History, reading through `events` when given.
+  Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, PrefixReader* events);
   Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
 
   // consent_ledger.cc.

@@ -47,6 +47,35 @@ Status ScanError(const Status& s) {
   return s.ok() ? Status(Code::kInternal, "scan callback returned an OK status instead of true or false") : s;
 }
 
+// One iterator serves the reader's scans; it is renewed every kScansPerView
+// scans, so that its view stays recent and it pins no memtable or table
+// file for long.
+class RocksDbPrefixReader final : public PrefixReader {
+ public:
+  RocksDbPrefixReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
+
+  Status Scan(std::string_view prefix, const ScanFn& fn) override {
+    if (!it_ || scans_ == kScansPerView) {
+      it_.reset(db_.NewIterator(rocksdb::ReadOptions(), family_));
+      scans_ = 0;
+    }
+    ++scans_;
+    for (it_->Seek(prefix); it_->Valid() && it_->key().starts_with(prefix); it_->Next()) {
+      Result<bool> more = fn(it_->key().ToStringView(), it_->value().ToStringView());
+      if (!more.ok()) return ScanError(more.status());
+      if (!*more) break;
+    }
+    return FromRocks(it_->status(), "scan");
+  }
+
+ private:
+  static constexpr int kScansPerView = 1024;
+  rocksdb::DB& db_;
+  rocksdb::ColumnFamilyHandle* const family_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  int scans_ = 0;
+};
+
 class RocksDbStore final : public Store {
  public:
   ~RocksDbStore() override {
@@ -178,6 +207,10 @@ class RocksDbStore final : public Store {
       if (!*more) break;
     }
     return FromRocks(it->status(), "scan");
+  }
+
+  std::unique_ptr<PrefixReader> NewPrefixReader(Family f) override {
+    return std::make_unique<RocksDbPrefixReader>(*db_, handle(f));
   }
 
   Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {

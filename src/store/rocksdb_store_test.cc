@@ -77,6 +77,46 @@ TEST_F(RocksDbStoreTest, ScansInKeyOrderWithinPrefixAndRange) {
   EXPECT_EQ(visited, 2) << "returning false stops the scan";
 }
 
+// The reader answers each prefix as ScanPrefix does, in any order of
+// prefixes, and sees writes made while it is in use once its view renews.
+TEST_F(RocksDbStoreTest, PrefixReaderAnswersAsScanPrefix) {
+  auto s = OpenOrDie();
+  WriteBatch b;
+  for (int shopper = 0; shopper < 40; ++shopper)
+    for (int e = 0; e < shopper % 4; ++e)
+      b.Put(Family::kEvents, "s" + std::to_string(100 + shopper) + "/" + std::to_string(e), "v");
+  b.Put(Family::kIdentity, "s120/other-family", "v");
+  ASSERT_TRUE(s->Write(b).ok());
+  auto reader = s->NewPrefixReader(Family::kEvents);
+  auto read = [&](const std::string& prefix) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(reader->Scan(prefix, [&](std::string_view k, std::string_view) {
+      out.emplace_back(k);
+      return true;
+    }).ok());
+    return out;
+  };
+  std::vector<std::string> order;
+  for (int shopper = 39; shopper >= 0; --shopper) order.push_back("s" + std::to_string(100 + shopper) + "/");
+  std::swap(order[3], order[30]);
+  for (const auto& prefix : order) EXPECT_EQ(read(prefix), Keys(*s, Family::kEvents, prefix)) << prefix;
+  EXPECT_EQ(read("s120/").size(), 0u) << "another family's key";
+  EXPECT_EQ(read("s9"), std::vector<std::string>());
+
+  EXPECT_TRUE(reader->Scan("s103/", [&](std::string_view, std::string_view) { return false; }).ok());
+  auto failed = reader->Scan("s103/", [&](std::string_view, std::string_view) -> Result<bool> {
+    return Status(Code::kDataLoss, "bad record");
+  });
+  EXPECT_EQ(failed.code(), Code::kDataLoss);
+
+  WriteBatch later;
+  later.Put(Family::kEvents, "s999/0", "v");
+  ASSERT_TRUE(s->Write(later).ok());
+  bool seen = false;
+  for (int i = 0; i < 2048 && !seen; ++i) seen = !read("s999/").empty();
+  EXPECT_TRUE(seen) << "the reader's view never renewed";
+}
+
 TEST_F(RocksDbStoreTest, DeletesAndDeleteRange) {
   auto s = OpenOrDie();
   WriteBatch b;

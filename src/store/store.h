@@ -213,6 +213,19 @@ class SortedRows {
 // error, which stops the scan and is what the scan returns.
 using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view value)>;
 
+// Reads the prefixes of one family one after another through one cursor:
+// for many short reads in (roughly) key order it saves what each ScanPrefix
+// pays to start (a new iterator, its first seek and read-ahead). Sees what
+// is committed when each Scan starts or a little earlier (a cursor may
+// serve several scans from one view); not for reads that must see a write
+// made after the reader was created.
+class PrefixReader {
+ public:
+  virtual ~PrefixReader() = default;
+  // As Store::ScanPrefix.
+  virtual Status Scan(std::string_view prefix, const ScanFn& fn) = 0;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -227,6 +240,10 @@ class Store {
 
   // Entries whose key starts with `prefix`, in order.
   virtual Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) = 0;
+
+  // A reader of family `f` (see PrefixReader); the default scans each
+  // prefix on its own.
+  virtual std::unique_ptr<PrefixReader> NewPrefixReader(Family f);
 
   // Entries with begin <= key < end (an empty `end` means no upper bound).
   virtual Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) = 0;
