@@ -49,7 +49,10 @@ Status ScanError(const Status& s) {
 
 // One iterator serves the reader's scans; it is renewed every kScansPerView
 // scans, so that its view stays recent and it pins no memtable or table
-// file for long.
+// file for long. A scan that ran to the end of its prefix leaves the
+// iterator on the first key after it: when that key starts the next prefix
+// asked for (prefixes read in key order), the scan starts there without a
+// seek.
 class RocksDbPrefixReader final : public PrefixReader {
  public:
   RocksDbPrefixReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
@@ -58,13 +61,17 @@ class RocksDbPrefixReader final : public PrefixReader {
     if (!it_ || scans_ == kScansPerView) {
       it_.reset(db_.NewIterator(rocksdb::ReadOptions(), family_));
       scans_ = 0;
+      after_run_ = false;
     }
     ++scans_;
-    for (it_->Seek(prefix); it_->Valid() && it_->key().starts_with(prefix); it_->Next()) {
+    if (!(after_run_ && it_->Valid() && it_->key().starts_with(prefix))) it_->Seek(prefix);
+    after_run_ = false;
+    for (; it_->Valid() && it_->key().starts_with(prefix); it_->Next()) {
       Result<bool> more = fn(it_->key().ToStringView(), it_->value().ToStringView());
       if (!more.ok()) return ScanError(more.status());
-      if (!*more) break;
+      if (!*more) return FromRocks(it_->status(), "scan");
     }
+    after_run_ = true;
     return FromRocks(it_->status(), "scan");
   }
 
@@ -74,6 +81,7 @@ class RocksDbPrefixReader final : public PrefixReader {
   rocksdb::ColumnFamilyHandle* const family_;
   std::unique_ptr<rocksdb::Iterator> it_;
   int scans_ = 0;
+  bool after_run_ = false;  // it_ is on the first key after the last scan's prefix
 };
 
 class RocksDbStore final : public Store {
@@ -144,9 +152,19 @@ class RocksDbStore final : public Store {
     store->db_options_ = db;
     for (const auto& cf : cfs) store->cf_options_.push_back(cf.options);
     rocksdb::DB* raw = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(db, dir, cfs, &store->handles_, &raw);
+    // A new database gets its families in one call: created one by one on
+    // open, each would rewrite and re-read the options file of all before it.
+    std::vector<std::string> existing;
+    const bool fresh = o.create_if_missing && !rocksdb::DB::ListColumnFamilies(db, dir, &existing).ok();
+    rocksdb::Status s = rocksdb::DB::Open(db, dir, fresh ? decltype(cfs){cfs[0]} : cfs, &store->handles_, &raw);
     if (!s.ok()) return FromRocks(s, dir);
     store->db_.reset(raw);
+    if (fresh) {
+      std::vector<rocksdb::ColumnFamilyHandle*> created;
+      s = raw->CreateColumnFamilies(decltype(cfs)(cfs.begin() + 1, cfs.end()), &created);
+      store->handles_.insert(store->handles_.end(), created.begin(), created.end());
+      if (!s.ok()) return FromRocks(s, dir);
+    }
     return std::unique_ptr<Store>(std::move(store));
   }
 
