@@ -65,12 +65,16 @@ Result<Dataset> ReadGrantedOrders(Cell& cell, Micros from, Micros to) {
     return category;
   };
   Dataset data;
-  Status st = cell.ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant& grant, std::vector<Event>&& history) {
+  auto add = [&](const Grant& grant, std::vector<Event>&& history) {
     if (!grant.Allows(DataCategory::kPurchases)) return Status::Ok();
     ShopperOrders s = OrdersFromHistory(history, from, to, category_of);
     if (!s.orders.empty()) data.push_back(std::move(s));
     return lookup_error;
-  });
+  };
+  // Orders are made of purchases and pickups: nothing else is decoded.
+  Cell::EventTypes orders;
+  orders.set(static_cast<size_t>(EventType::kPurchase)).set(static_cast<size_t>(EventType::kPickup));
+  Status st = cell.ForEachGrantedHistory(Purpose::kAnalytics, add, false, orders);
   CONFIDE_RETURN_IF_ERROR(st);
   return data;
 }

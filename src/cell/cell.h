@@ -10,6 +10,7 @@
 
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -211,11 +212,13 @@ class Cell {
   // The training read path: every shopper group whose grant for `purpose`
   // allows anything now, one at a time, with that grant (its subject is the
   // group's pseudonymous key, never an identifier) and the history through
-  // it (as History returns it). Stops at the first read error or the first
+  // it (as History returns it), of the event types in `types` alone (the
+  // others are never decoded). Stops at the first read error or the first
   // error `fn` returns, and returns it.
+  using EventTypes = std::bitset<kEventTypeCount>;
   Status ForEachGrantedHistory(Purpose purpose,
                                const std::function<Status(const Grant& grant, std::vector<Event>&& history)>& fn,
-                               bool with_links = false);
+                               bool with_links = false, EventTypes types = EventTypes().set());
 
   // Everything held about the shopper holding (kind, id), for the
   // data-subject and operations views (not a purpose-bound read: the DSAR

@@ -278,8 +278,10 @@ struct Cell::Impl {
   // the first member's copy counts.
   Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn,
                           PrefixReader* events = nullptr);
-  // history.cc: Cell::History, reading through `events` when given.
-  Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, PrefixReader* events);
+  // history.cc: Cell::History of the event types in `types`, reading
+  // through `events` when given.
+  Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, EventTypes types,
+                                         PrefixReader* events);
   Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
 
   // consent_ledger.cc.

@@ -9,10 +9,11 @@
 namespace confide {
 
 Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
-  return impl_->ReadHistory(grant, with_links, nullptr);
+  return impl_->ReadHistory(grant, with_links, EventTypes().set(), nullptr);
 }
 
-Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, PrefixReader* events) {
+Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, EventTypes types,
+                                                   PrefixReader* events) {
   Impl& m = *this;
   std::vector<Event> history;
   if (!grant.any() || grant.subject().empty()) return history;
@@ -34,6 +35,7 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
   Status s = m.ScanEventRecords(members, [&](std::string_view record) {
     auto header = PeekEvent(record);
     if (!header.ok()) return header.status();
+    if (!types.test(static_cast<size_t>(header->type))) return Status();
     auto category = CategoryOf(header->type);
     if (category ? grant.Allows(*category) : with_links && header->type == EventType::kIdentify) {
       held.push_back({header->timestamp, plain.size(), record.size()});
@@ -58,7 +60,7 @@ uint64_t Cell::HistoryVersion(const Grant& grant) const {
 
 Status Cell::ForEachGrantedHistory(Purpose purpose,
                                    const std::function<Status(const Grant&, std::vector<Event>&&)>& fn,
-                                   bool with_links) {
+                                   bool with_links, EventTypes types) {
   Impl& m = *impl_;
   std::vector<Grant> grants;
   {
@@ -84,7 +86,7 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
     histories.assign(end - begin, std::vector<Event>());
     pool.ParallelFor((end - begin + kTask - 1) / kTask, [&](uint64_t task, uint32_t worker) {
       for (size_t i = begin + task * kTask; i < std::min(end, begin + (task + 1) * kTask); ++i)
-        histories[i - begin] = m.ReadHistory(grants[i], with_links, readers[worker].get());
+        histories[i - begin] = m.ReadHistory(grants[i], with_links, types, readers[worker].get());
     });
     for (size_t i = begin; i < end; ++i) {
       auto& history = histories[i - begin];

@@ -1,0 +1,116 @@
+// Cell::ForEachGrantedHistory: every granted group once, with the history
+// History would give, across the batches it reads in parallel.
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "cell/cell.h"
+#include "core/scratch_dir.h"
+
+namespace confide {
+namespace {
+
+constexpr int kShoppers = 700;  // more than one batch of groups
+
+Event MakeEvent(std::string event_id, EventType type, Micros at) {
+  Event e;
+  e.event_id = std::move(event_id);
+  e.type = type;
+  e.channel = Channel::kWeb;
+  e.timestamp = at;
+  e.product_id = "P" + std::to_string(at % 5);
+  if (type == EventType::kPurchase) e.quantity = 1;
+  return e;
+}
+
+std::vector<std::string> Ids(const std::vector<Event>& history) {
+  std::vector<std::string> out;
+  for (const Event& e : history) out.push_back(e.event_id);
+  return out;
+}
+
+class GrantedReadsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RegionConfig rc{"eu", LegalBasis::kOptOut, "EUR", ""};
+    auto c = Cell::Open(rc, (scratch_.path() / "data").string(), (scratch_.path() / "keys").string());
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cell_ = std::move(c).value();
+    const Micros start = *ParseRfc3339("2025-03-01T10:00:00Z");
+    std::vector<Event> events;
+    for (int i = 0; i < kShoppers; ++i) {
+      const std::string c = "C" + std::to_string(i);
+      Event view = MakeEvent(c + "-v", EventType::kView, start + i);
+      Event buy = MakeEvent(c + "-b", EventType::kPurchase, start + 2 * i);
+      view.id(IdKind::kCustomer) = buy.id(IdKind::kCustomer) = c;
+      if (i % 100 == 0) {  // a group of two: browsing before a login
+        view.id(IdKind::kCustomer).clear();
+        view.id(IdKind::kAnonymous) = "A" + c;
+        Event login = MakeEvent(c + "-i", EventType::kIdentify, start + 3 * i);
+        login.id(IdKind::kCustomer) = c;
+        login.id(IdKind::kAnonymous) = "A" + c;
+        events.push_back(login);
+      }
+      events.push_back(view);
+      events.push_back(buy);
+    }
+    ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
+    for (int i = 0; i < kShoppers; i += 7) {
+      ConsentRecord refusal;
+      refusal.timestamp = NowMicros();
+      refusal.source = ConsentSource::kApi;
+      refusal.purposes[static_cast<size_t>(Purpose::kAnalytics)] = false;
+      ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C" + std::to_string(i), refusal).ok());
+    }
+  }
+
+  ScratchDir scratch_;
+  std::unique_ptr<Cell> cell_;
+};
+
+TEST_F(GrantedReadsTest, EveryGrantedGroupOnceWithItsHistory) {
+  std::set<std::string> subjects;
+  int calls = 0, linked = 0;
+  Status s = cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant& grant, std::vector<Event>&& h) {
+    ++calls;
+    subjects.insert(grant.subject());
+    linked += h.size() == 2 && h[0].id(IdKind::kAnonymous).size() > 0;
+    auto alone = cell_->History(grant);
+    EXPECT_TRUE(alone.ok());
+    EXPECT_EQ(Ids(h), Ids(*alone));
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  const int refused = (kShoppers + 6) / 7;
+  EXPECT_EQ(calls, kShoppers - refused);
+  EXPECT_EQ(subjects.size(), size_t(kShoppers - refused)) << "a group visited twice";
+  EXPECT_EQ(linked, 6) << "groups of two read as one (7 of them; C0 refused)";
+}
+
+TEST_F(GrantedReadsTest, OnlyTheTypesAskedForAreHandedBack) {
+  Cell::EventTypes purchases;
+  purchases.set(static_cast<size_t>(EventType::kPurchase));
+  int events = 0;
+  Status s = cell_->ForEachGrantedHistory(
+      Purpose::kAnalytics,
+      [&](const Grant&, std::vector<Event>&& h) {
+        for (const Event& e : h) EXPECT_EQ(e.type, EventType::kPurchase) << e.event_id;
+        events += int(h.size());
+        return Status::Ok();
+      },
+      false, purchases);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(events, kShoppers - (kShoppers + 6) / 7);
+}
+
+TEST_F(GrantedReadsTest, AnErrorOfTheCallbackStopsTheReadAndIsReturned) {
+  int calls = 0;
+  Status s = cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&&) {
+    return ++calls == 550 ? Status(Code::kResourceExhausted, "enough") : Status::Ok();
+  });
+  EXPECT_EQ(s.code(), Code::kResourceExhausted);
+  EXPECT_EQ(calls, 550);
+}
+
+}  // namespace
+}  // namespace confide
