@@ -213,8 +213,12 @@ class Cell {
   // allows anything now, one at a time, with that grant (its subject is the
   // group's pseudonymous key, never an identifier) and the history through
   // it (as History returns it), of the event types in `types` alone (the
-  // others are never decoded). Stops at the first read error or the first
-  // error `fn` returns, and returns it.
+  // others are never decoded), `fn` called on this thread. Histories are
+  // read ahead, on every core; one whose HistoryVersion moved since (an
+  // erasure, new events) is read again before `fn` sees it. A read may miss
+  // events stored a moment before it, never an erasure or deletion done
+  // before it. Stops at the first read error or the first error `fn`
+  // returns, and returns it.
   using EventTypes = std::bitset<kEventTypeCount>;
   Status ForEachGrantedHistory(Purpose purpose,
                                const std::function<Status(const Grant& grant, std::vector<Event>&& history)>& fn,

@@ -268,7 +268,8 @@ struct Cell::Impl {
   // Opens every sealed record of `family` under each member's prefix
   // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
   // first record that fails to open or that `fn` refuses.
-  // Scans through `reader` when given (a reader of `family`).
+  // Scans through `reader` when given (then a reader of `family`, which
+  // `family` does not override).
   Status ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
                     const std::function<Status(std::string_view key, std::string_view plain)>& fn,
                     PrefixReader* reader = nullptr);
@@ -278,10 +279,19 @@ struct Cell::Impl {
   // the first member's copy counts.
   Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn,
                           PrefixReader* events = nullptr);
+  // A reader of the events whose view is renewed whenever history_epoch
+  // has moved since it was made (an erasure, a sweep or a bulk load changed
+  // what is stored): a view from before an erasure would show rows no key
+  // opens, or a shopper created again under the same key with rows of the
+  // erased one.
+  struct EventsReader {
+    std::unique_ptr<PrefixReader> reader;
+    uint64_t epoch = 0;
+  };
   // history.cc: Cell::History of the event types in `types`, reading
   // through `events` when given.
   Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                         PrefixReader* events);
+                                         EventsReader* events) ABSL_LOCKS_EXCLUDED(identity_mu);
   Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
 
   // consent_ledger.cc.

@@ -13,14 +13,20 @@ Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
 }
 
 Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                                   PrefixReader* events) {
+                                                   EventsReader* events) {
   Impl& m = *this;
   std::vector<Event> history;
   if (!grant.any() || grant.subject().empty()) return history;
   MemberKeys members;
+  uint64_t epoch;
   {
     absl::MutexLock lock(&m.identity_mu);
     members = m.MembersWithKeysLocked(grant.subject());
+    epoch = m.history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
+  }
+  if (events && (!events->reader || events->epoch != epoch)) {
+    events->reader = m.store->NewPrefixReader(Family::kEvents);
+    events->epoch = epoch;
   }
   // The type and time lead each record: keep what the grant allows in one
   // buffer, order it by time (storage order is by event id), then decode
@@ -42,7 +48,7 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
       plain.append(record);
     }
     return Status();
-  }, events);
+  }, events ? events->reader.get() : nullptr);
   std::sort(held.begin(), held.end());
   history.resize(held.size());
   for (size_t i = 0; s.ok() && i < held.size(); ++i)
@@ -74,22 +80,28 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
   // Groups in key order, read a batch at a time on every core, each thread
   // through its own reader: most groups are one member stored under the
   // group's key, so each reader walks the events forward. `fn` sees them in
-  // that order, on this thread.
+  // that order, on this thread; a group whose history changed since it was
+  // read ahead (an erasure, say) is read again first.
   std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) { return a.subject() < b.subject(); });
-  ThreadPool pool(std::max(1u, std::thread::hardware_concurrency()) - 1);
-  std::vector<std::unique_ptr<PrefixReader>> readers(pool.parallelism());
-  for (auto& reader : readers) reader = m.store->NewPrefixReader(Family::kEvents);
   constexpr size_t kBatch = 512, kTask = 32;
+  ThreadPool pool(grants.size() > kTask ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0);
+  std::vector<Impl::EventsReader> readers(pool.parallelism());
   std::vector<Result<std::vector<Event>>> histories;
+  std::vector<uint64_t> versions;
   for (size_t begin = 0; begin < grants.size(); begin += kBatch) {
     const size_t end = std::min(grants.size(), begin + kBatch);
     histories.assign(end - begin, std::vector<Event>());
+    versions.assign(end - begin, 0);
     pool.ParallelFor((end - begin + kTask - 1) / kTask, [&](uint64_t task, uint32_t worker) {
-      for (size_t i = begin + task * kTask; i < std::min(end, begin + (task + 1) * kTask); ++i)
-        histories[i - begin] = m.ReadHistory(grants[i], with_links, types, readers[worker].get());
+      for (size_t i = begin + task * kTask; i < std::min(end, begin + (task + 1) * kTask); ++i) {
+        versions[i - begin] = HistoryVersion(grants[i]);
+        histories[i - begin] = m.ReadHistory(grants[i], with_links, types, &readers[worker]);
+      }
     });
     for (size_t i = begin; i < end; ++i) {
       auto& history = histories[i - begin];
+      if (HistoryVersion(grants[i]) != versions[i - begin])
+        history = m.ReadHistory(grants[i], with_links, types, nullptr);
       if (!history.ok()) return history.status();
       CONFIDE_RETURN_IF_ERROR(fn(grants[i], std::move(*history)));
     }

@@ -90,9 +90,9 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   PriceList& list = cell.prices();
   auto prices = PriceBook::Load(list);
   if (!prices.ok()) return prices.status();
-  // The cell reads (and decrypts) one granted history at a time on this
-  // thread; the pool's workers score them; lines are written under a lock,
-  // in the order they finish.
+  // The cell hands the granted histories to this thread one at a time (it
+  // reads them ahead on threads of its own); the pool's workers score them;
+  // lines are written under a lock, in the order they finish.
   const uint32_t workers = options.threads ? options.threads : std::max(1u, std::thread::hardware_concurrency());
   ExportReport report;
   std::mutex mu;

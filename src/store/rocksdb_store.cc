@@ -50,9 +50,9 @@ Status ScanError(const Status& s) {
 // One iterator serves the reader's scans; it is renewed every kScansPerView
 // scans, so that its view stays recent and it pins no memtable or table
 // file for long. A scan that ran to the end of its prefix leaves the
-// iterator on the first key after it: when that key starts the next prefix
-// asked for (prefixes read in key order), the scan starts there without a
-// seek.
+// iterator on the first key after it: when the next prefix asked for sorts
+// after that prefix and the key starts it, every key of the next prefix is
+// at or after the iterator, and the scan starts there without a seek.
 class RocksDbPrefixReader final : public PrefixReader {
  public:
   RocksDbPrefixReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
@@ -64,8 +64,9 @@ class RocksDbPrefixReader final : public PrefixReader {
       after_run_ = false;
     }
     ++scans_;
-    if (!(after_run_ && it_->Valid() && it_->key().starts_with(prefix))) it_->Seek(prefix);
+    if (!(after_run_ && prefix > last_prefix_ && it_->Valid() && it_->key().starts_with(prefix))) it_->Seek(prefix);
     after_run_ = false;
+    last_prefix_.assign(prefix);
     for (; it_->Valid() && it_->key().starts_with(prefix); it_->Next()) {
       Result<bool> more = fn(it_->key().ToStringView(), it_->value().ToStringView());
       if (!more.ok()) return ScanError(more.status());
@@ -81,7 +82,8 @@ class RocksDbPrefixReader final : public PrefixReader {
   rocksdb::ColumnFamilyHandle* const family_;
   std::unique_ptr<rocksdb::Iterator> it_;
   int scans_ = 0;
-  bool after_run_ = false;  // it_ is on the first key after the last scan's prefix
+  bool after_run_ = false;  // it_ is on the first key after last_prefix_'s keys
+  std::string last_prefix_;
 };
 
 class RocksDbStore final : public Store {

@@ -103,6 +103,10 @@ TEST_F(RocksDbStoreTest, PrefixReaderAnswersAsScanPrefix) {
   for (const auto& prefix : order) EXPECT_EQ(read(prefix), Keys(*s, Family::kEvents, prefix)) << prefix;
   std::sort(order.begin(), order.end());  // each scan starts where the last ended
   for (const auto& prefix : order) EXPECT_EQ(read(prefix), Keys(*s, Family::kEvents, prefix)) << prefix;
+  read("s103/");  // ends on s105/0, which starts "s10"
+  EXPECT_EQ(read("s10"), Keys(*s, Family::kEvents, "s10")) << "a shorter prefix after a scan of a longer one";
+  read("s105/");
+  EXPECT_EQ(read(""), Keys(*s, Family::kEvents, "")) << "every key, after a scan ended";
   EXPECT_EQ(read("s120/").size(), 0u) << "another family's key";
   EXPECT_EQ(read("s9"), std::vector<std::string>());
 

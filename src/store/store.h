@@ -218,7 +218,8 @@ using ScanFn = std::function<Result<bool>(std::string_view key, std::string_view
 // pays to start (a new iterator, its first seek and read-ahead). Sees what
 // is committed when each Scan starts or a little earlier (a cursor may
 // serve several scans from one view); not for reads that must see a write
-// made after the reader was created.
+// made after the reader was created. One thread at a time; destroy it
+// before its store.
 class PrefixReader {
  public:
   virtual ~PrefixReader() = default;
