@@ -268,8 +268,7 @@ struct Cell::Impl {
   // Opens every sealed record of `family` under each member's prefix
   // (`suffix` narrows it) and hands (key, plaintext) to `fn`; stops at the
   // first record that fails to open or that `fn` refuses.
-  // Scans through `reader` when given (then a reader of `family`, which
-  // `family` does not override).
+  // When `reader` is given (a reader of `family`), scans through it.
   Status ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
                     const std::function<Status(std::string_view key, std::string_view plain)>& fn,
                     PrefixReader* reader = nullptr);
@@ -279,6 +278,7 @@ struct Cell::Impl {
   // the first member's copy counts.
   Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn,
                           PrefixReader* events = nullptr);
+  Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
   // A reader of the events whose view is renewed whenever history_epoch
   // has moved since it was made (an erasure, a sweep or a bulk load changed
   // what is stored): a view from before an erasure would show rows no key
@@ -292,7 +292,6 @@ struct Cell::Impl {
   // through `events` when given.
   Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, EventTypes types,
                                          EventsReader* events) ABSL_LOCKS_EXCLUDED(identity_mu);
-  Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
 
   // consent_ledger.cc.
   Status LoadLedgers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
