@@ -14,18 +14,17 @@ Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
 
 Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, EventTypes types,
                                                    EventsReader* events) {
-  Impl& m = *this;
   std::vector<Event> history;
   if (!grant.any() || grant.subject().empty()) return history;
   MemberKeys members;
   uint64_t epoch;
   {
-    absl::MutexLock lock(&m.identity_mu);
-    members = m.MembersWithKeysLocked(grant.subject());
-    epoch = m.history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
+    absl::MutexLock lock(&identity_mu);
+    members = MembersWithKeysLocked(grant.subject());
+    epoch = history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
   }
   if (events && (!events->reader || events->epoch != epoch)) {
-    events->reader = m.store->NewPrefixReader(Family::kEvents);
+    events->reader = store->NewPrefixReader(Family::kEvents);
     events->epoch = epoch;
   }
   // The type and time lead each record: keep what the grant allows in one
@@ -38,7 +37,7 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
   };
   std::vector<Held> held;
   PlainBuffer plain;  // grows record by record
-  Status s = m.ScanEventRecords(members, [&](std::string_view record) {
+  Status s = ScanEventRecords(members, [&](std::string_view record) {
     auto header = PeekEvent(record);
     if (!header.ok()) return header.status();
     if (!types.test(static_cast<size_t>(header->type))) return Status();

@@ -47,6 +47,19 @@ Status ScanError(const Status& s) {
   return s.ok() ? Status(Code::kInternal, "scan callback returned an OK status instead of true or false") : s;
 }
 
+// Hands `fn` the entries from the iterator's position on while their keys
+// start with `prefix` (every key for ""): true when it ran past the last of
+// them, false when `fn` stopped it.
+Result<bool> Visit(rocksdb::Iterator& it, std::string_view prefix, const ScanFn& fn) {
+  for (; it.Valid() && it.key().starts_with(prefix); it.Next()) {
+    Result<bool> more = fn(it.key().ToStringView(), it.value().ToStringView());
+    if (!more.ok()) return ScanError(more.status());
+    if (!*more) break;
+  }
+  CONFIDE_RETURN_IF_ERROR(FromRocks(it.status(), "scan"));
+  return !it.Valid() || !it.key().starts_with(prefix);
+}
+
 // One iterator serves the reader's scans; it is renewed every kScansPerView
 // scans, so that its view stays recent and it pins no memtable or table
 // file for long. A scan that ran to the end of its prefix leaves the
@@ -65,15 +78,10 @@ class RocksDbPrefixReader final : public PrefixReader {
     }
     ++scans_;
     if (!(after_run_ && prefix > last_prefix_ && it_->Valid() && it_->key().starts_with(prefix))) it_->Seek(prefix);
-    after_run_ = false;
     last_prefix_.assign(prefix);
-    for (; it_->Valid() && it_->key().starts_with(prefix); it_->Next()) {
-      Result<bool> more = fn(it_->key().ToStringView(), it_->value().ToStringView());
-      if (!more.ok()) return ScanError(more.status());
-      if (!*more) return FromRocks(it_->status(), "scan");
-    }
-    after_run_ = true;
-    return FromRocks(it_->status(), "scan");
+    Result<bool> ran = Visit(*it_, prefix, fn);
+    after_run_ = ran.ok() && *ran;
+    return ran.status();
   }
 
  private:
@@ -221,12 +229,8 @@ class RocksDbStore final : public Store {
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
-    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
-      Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
-      if (!more.ok()) return ScanError(more.status());
-      if (!*more) break;
-    }
-    return FromRocks(it->status(), "scan");
+    it->Seek(prefix);
+    return Visit(*it, prefix, fn).status();
   }
 
   std::unique_ptr<PrefixReader> NewPrefixReader(Family f) override {
@@ -238,12 +242,8 @@ class RocksDbStore final : public Store {
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
-    for (it->Seek(begin); it->Valid(); it->Next()) {
-      Result<bool> more = fn(it->key().ToStringView(), it->value().ToStringView());
-      if (!more.ok()) return ScanError(more.status());
-      if (!*more) break;
-    }
-    return FromRocks(it->status(), "scan");
+    it->Seek(begin);
+    return Visit(*it, "", fn).status();
   }
 
   Status Sync() override { return FromRocks(db_->FlushWAL(true), "sync"); }
