@@ -1,6 +1,7 @@
 #include "generated_retailer.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -20,7 +21,11 @@ void Check(const Status& s, const char* what) {
 
 void Report(const char* label, std::vector<double>& ms) {
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<size_t>(q * static_cast<double>(ms.size())))]; };
+  // Nearest rank: the smallest value with at least q of the values at or below it.
+  auto at = [&](double q) {
+    const auto rank = static_cast<size_t>(std::ceil(q * static_cast<double>(ms.size())));
+    return ms[std::clamp<size_t>(rank, 1, ms.size()) - 1];
+  };
   std::printf("%-34s n=%zu p50 %.4f ms  p90 %.4f ms  p99 %.4f ms  max %.3f ms\n", label, ms.size(), at(0.5), at(0.9),
               at(0.99), ms.back());
 }

@@ -17,7 +17,8 @@ using Clock = std::chrono::steady_clock;
 double Ms(Clock::duration d);
 // Prints "<program>: <what>: <status>" on stderr and exits 1 unless ok.
 void Check(const Status& s, const char* what);
-// "label n=.. p50 .. p90 .. p99 .. max .." of latencies in ms (sorted in place).
+// "label n=.. p50 .. p90 .. p99 .. max .." of latencies in ms (sorted in
+// place), percentiles by nearest rank: p99 of 100 runs is the 99th fastest.
 void Report(const char* label, std::vector<double>& ms);
 
 struct GeneratedRetailer {

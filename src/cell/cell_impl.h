@@ -279,14 +279,16 @@ struct Cell::Impl {
   Status ScanEventRecords(const MemberKeys& members, const std::function<Status(std::string_view plain)>& fn,
                           PrefixReader* events = nullptr);
   Status ScanEvents(const MemberKeys& members, const std::function<void(Event&&)>& fn);
-  // A reader of the events whose view is renewed whenever history_epoch
-  // has moved since it was made (an erasure, a sweep or a bulk load changed
-  // what is stored): a view from before an erasure would show rows no key
-  // opens, or a shopper created again under the same key with rows of the
-  // erased one.
+  // A reader of the events whose view is renewed before it reads a group
+  // whose history changed since it was made: history_epoch moved (an
+  // erasure, a sweep or a bulk load; a view from before an erasure would
+  // show rows no key opens, or a shopper created again under the same key
+  // with rows of the erased one), or the group's shard moved (events stored
+  // since, which the view lacks).
   struct EventsReader {
     std::unique_ptr<PrefixReader> reader;
     uint64_t epoch = 0;
+    std::vector<uint64_t> shards;  // history_shards when the view was taken
   };
   // history.cc: Cell::History of the event types in `types`, reading
   // through `events` when given.

@@ -11,7 +11,7 @@
 namespace confide {
 namespace {
 
-constexpr int kShoppers = 700;  // more than one batch of groups
+constexpr int kShoppers = 1300;  // more than two batches of groups (512 each) once refusals are out
 
 Event MakeEvent(std::string event_id, EventType type, Micros at) {
   Event e;
@@ -85,7 +85,7 @@ TEST_F(GrantedReadsTest, EveryGrantedGroupOnceWithItsHistory) {
   const int refused = (kShoppers + 6) / 7;
   EXPECT_EQ(calls, kShoppers - refused);
   EXPECT_EQ(subjects.size(), size_t(kShoppers - refused)) << "a group visited twice";
-  EXPECT_EQ(linked, 6) << "groups of two read as one (7 of them; C0 refused)";
+  EXPECT_EQ(linked, 11) << "groups of two read as one (13 of them; C0 and C700 refused)";
 }
 
 TEST_F(GrantedReadsTest, OnlyTheTypesAskedForAreHandedBack) {
@@ -141,6 +141,34 @@ TEST_F(GrantedReadsTest, AGroupErasedMidReadIsSeenAsItIsThen) {
   });
   ASSERT_TRUE(s.ok()) << s.ToString();
   for (const std::string& c : again) EXPECT_EQ(seen[c], std::vector<std::string>{c + "-new"}) << c;
+}
+
+// An event stored for a group of the third batch while `fn` sees the first
+// (every reader was made while the first batch was read, before the event)
+// is in the history `fn` gets for that group.
+TEST_F(GrantedReadsTest, EventsStoredMidReadAreSeenByLaterGroups) {
+  std::vector<std::string> order;  // customers, in the order the read visits them
+  ASSERT_TRUE(cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&& h) {
+    order.push_back(h.back().id(IdKind::kCustomer));
+    return Status::Ok();
+  }).ok());
+  ASSERT_GT(order.size(), 1024u);
+  const std::string target = order[1024];
+  std::vector<std::string> seen;
+  bool stored = false;
+  Status s = cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&& h) {
+    if (!stored) {
+      stored = true;
+      Event fresh = MakeEvent(target + "-new", EventType::kPurchase, NowMicros());
+      fresh.id(IdKind::kCustomer) = target;
+      EXPECT_TRUE(cell_->Ingest({fresh}).ok());
+    }
+    if (h.back().id(IdKind::kCustomer) == target) seen = Ids(h);
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), target + "-new");
 }
 
 }  // namespace

@@ -23,7 +23,12 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
     members = MembersWithKeysLocked(grant.subject());
     epoch = history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
   }
-  if (events && (!events->reader || events->epoch != epoch)) {
+  const size_t shard = &HistoryShard(grant.subject()) - history_shards.data();
+  if (events && (!events->reader || events->epoch != epoch ||
+                 events->shards[shard] != history_shards[shard].load(std::memory_order_acquire))) {
+    // The shards first: the view, taken after, holds every write they count.
+    events->shards.resize(kHistoryShards);
+    for (size_t i = 0; i < kHistoryShards; ++i) events->shards[i] = history_shards[i].load(std::memory_order_acquire);
     events->reader = store->NewPrefixReader(Family::kEvents);
     events->epoch = epoch;
   }
@@ -79,31 +84,51 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
   // Groups in key order, read a batch at a time on every core, each thread
   // through its own reader: most groups are one member stored under the
   // group's key, so each reader walks the events forward. `fn` sees them in
-  // that order, on this thread; a group whose history changed since it was
-  // read ahead (an erasure, say) is read again first.
+  // that order, on this thread, while the other threads read the next batch;
+  // a group whose history changed since it was read ahead (an erasure, say)
+  // is read again first.
   std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) { return a.subject() < b.subject(); });
   constexpr size_t kBatch = 512, kTask = 32;
   ThreadPool pool(grants.size() > kTask ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0);
   std::vector<Impl::EventsReader> readers(pool.parallelism());
-  std::vector<Result<std::vector<Event>>> histories;
-  std::vector<uint64_t> versions;
-  for (size_t begin = 0; begin < grants.size(); begin += kBatch) {
-    const size_t end = std::min(grants.size(), begin + kBatch);
-    histories.assign(end - begin, std::vector<Event>());
-    versions.assign(end - begin, 0);
-    pool.ParallelFor((end - begin + kTask - 1) / kTask, [&](uint64_t task, uint32_t worker) {
-      for (size_t i = begin + task * kTask; i < std::min(end, begin + (task + 1) * kTask); ++i) {
-        versions[i - begin] = HistoryVersion(grants[i]);
-        histories[i - begin] = m.ReadHistory(grants[i], with_links, types, &readers[worker]);
-      }
-    });
-    for (size_t i = begin; i < end; ++i) {
-      auto& history = histories[i - begin];
-      if (HistoryVersion(grants[i]) != versions[i - begin])
+  struct Batch {
+    size_t begin = 0, end = 0;
+    std::vector<Result<std::vector<Event>>> histories;
+    std::vector<uint64_t> versions;
+  };
+  Batch read, seen;  // the batch being read, and the one `fn` sees meanwhile
+  auto deliver = [&](Batch& batch) -> Status {
+    for (size_t i = batch.begin; i < batch.end; ++i) {
+      auto& history = batch.histories[i - batch.begin];
+      if (HistoryVersion(grants[i]) != batch.versions[i - batch.begin])
         history = m.ReadHistory(grants[i], with_links, types, nullptr);
       if (!history.ok()) return history.status();
       CONFIDE_RETURN_IF_ERROR(fn(grants[i], std::move(*history)));
     }
+    batch.begin = batch.end;
+    return {};
+  };
+  for (size_t begin = 0;; begin += kBatch) {
+    read.begin = std::min(grants.size(), begin);
+    read.end = std::min(grants.size(), begin + kBatch);
+    read.histories.assign(read.end - read.begin, std::vector<Event>());
+    read.versions.assign(read.end - read.begin, 0);
+    Status delivered;
+    bool delivering = seen.begin < seen.end;
+    pool.ParallelFor((read.end - read.begin + kTask - 1) / kTask, [&](uint64_t task, uint32_t worker) {
+      if (worker == 0 && delivering) {  // this thread: `fn` first, then its share of the reads
+        delivering = false;
+        delivered = deliver(seen);
+      }
+      for (size_t i = read.begin + task * kTask; i < std::min(read.end, read.begin + (task + 1) * kTask); ++i) {
+        read.versions[i - read.begin] = HistoryVersion(grants[i]);
+        read.histories[i - read.begin] = m.ReadHistory(grants[i], with_links, types, &readers[worker]);
+      }
+    });
+    if (delivering) delivered = deliver(seen);
+    CONFIDE_RETURN_IF_ERROR(delivered);
+    if (read.begin == read.end) break;
+    std::swap(read, seen);
   }
   return {};
 }
