@@ -46,7 +46,7 @@
 namespace confide {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 struct Triplet {
   uint32_t row, col;
@@ -210,9 +210,9 @@ RunFigures TimeTraining(const SparseMatrix& m, const AlsOptions& o, AlsModel* ke
   f.first_loss = its.front().loss;
   f.last_loss = its.back().loss;
   // The same without the loss (no progress callback): whole Train / iterations.
-  const auto start = Clock::now();
+  const auto start = Stopwatch::now();
   AlsModel quiet = AlsModel::Train(m, o);
-  f.no_loss_s = std::chrono::duration<double>(Clock::now() - start).count() / o.iterations;
+  f.no_loss_s = std::chrono::duration<double>(Stopwatch::now() - start).count() / o.iterations;
   if (keep) *keep = std::move(model);
   return f;
 }
@@ -302,7 +302,7 @@ void Report(const char* name, const SparseMatrix& m, const AlsOptions& o, int ru
       auto x = model.user(u);
       return std::vector<float>(x.begin(), x.end());
     });
-    const auto start = Clock::now();
+    const auto start = Stopwatch::now();
     const double folded = RecallAt10(model, *split, [&](uint32_t u) {
       prefs.clear();
       for (uint64_t j = split->train.row_start[u]; j < split->train.row_start[u + 1]; ++j) {
@@ -310,7 +310,7 @@ void Report(const char* name, const SparseMatrix& m, const AlsOptions& o, int ru
       }
       return model.FoldIn(prefs);
     });
-    const double fold_s = std::chrono::duration<double>(Clock::now() - start).count();
+    const double fold_s = std::chrono::duration<double>(Stopwatch::now() - start).count();
     std::printf(
         "  Recall@10 (20%% per-user holdout): %.4f trained vectors, %.4f FoldIn (%.0f us per user, scoring "
         "included)\n",
@@ -408,10 +408,10 @@ int RunMovieLens(Flags& f) {
 
 // The exit status.
 int RunSynthetic(const Flags& f) {
-  const auto start = Clock::now();
+  const auto start = Stopwatch::now();
   SparseMatrix m = Synthetic(200'000, 20'000);
   std::printf("(synthetic matrix generated in %.1f s)\n",
-              std::chrono::duration<double>(Clock::now() - start).count());
+              std::chrono::duration<double>(Stopwatch::now() - start).count());
   if (!f.write.empty() && !WriteMatrixMarket(f.write + "/synthetic_train.mtx", m)) {
     std::fprintf(stderr, "cannot write to %s\n", f.write.c_str());
     return 1;

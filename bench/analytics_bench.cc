@@ -62,16 +62,16 @@ std::unique_ptr<Cell> OpenRetailer(const Flags& flags, const synth::Options& gen
   const bool reuse = flags.keep && std::filesystem::exists(flags.dir + "/imported");
   if (!reuse) {
     std::filesystem::remove_all(flags.dir);
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     Check(synth::Generate(gen, flags.dir + "/gen", {}).status(), "generate");
-    std::printf("generated in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    std::printf("generated in %.1f s\n", Ms(Stopwatch::now() - t0) / 1000);
   }
   Cell::Options options;
   options.durability = Durability::kBuffered;
   auto cell = Cell::Open({"eu", LegalBasis::kOptOut, "EUR", ""}, flags.dir + "/data", flags.dir + "/keys", options);
   Check(cell.status(), "open");
   if (!reuse) {
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     for (auto [kind, file] : std::vector<std::pair<ImportKind, const char*>>{
              {ImportKind::kProducts, "products"}, {ImportKind::kStores, "stores"}, {ImportKind::kEvents, "events"}}) {
       ImportOptions o;
@@ -80,7 +80,7 @@ std::unique_ptr<Cell> OpenRetailer(const Flags& flags, const synth::Options& gen
       Check(ImportFile(**cell, o).status(), file);
     }
     Check((*cell)->store().CompactAll(), "compact");
-    std::printf("imported and compacted in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    std::printf("imported and compacted in %.1f s\n", Ms(Stopwatch::now() - t0) / 1000);
     if (flags.keep) std::ofstream(flags.dir + "/imported") << "1\n";
   }
   return std::move(*cell);
@@ -107,13 +107,13 @@ void Latency(Cell& cell, const PublicDomain& domain, Micros from, Micros to, uin
   std::vector<double> plain;
   uint64_t events = 0;
   for (uint32_t i = 0; i < runs; ++i) {
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     events = 0;
     Check(cell.ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&& h) {
       events += h.size();
       return Status::Ok();
     }), "plain read");
-    plain.push_back(Ms(Clock::now() - t0));
+    plain.push_back(Ms(Stopwatch::now() - t0));
   }
   std::sort(plain.begin(), plain.end());
   std::printf("plain granted read of every history: %llu events, p50 %.0f ms\n", (unsigned long long)events,
@@ -124,12 +124,12 @@ void Latency(Cell& cell, const PublicDomain& domain, Micros from, Micros to, uin
     std::vector<double> ms;
     size_t shoppers = 0;
     for (uint32_t i = 0; i < runs; ++i) {
-      auto t0 = Clock::now();
+      auto t0 = Stopwatch::now();
       auto data = ReadGrantedOrders(cell, from, to);
       Check(data.status(), "read");
       shoppers = data->size();
       Check(RunQuery(spec, *data, domain, ProductionRandomSource()).status(), QueryName(spec.kind));
-      ms.push_back(Ms(Clock::now() - t0));
+      ms.push_back(Ms(Stopwatch::now() - t0));
     }
     std::sort(ms.begin(), ms.end());
     const std::string label = std::string(QueryName(spec.kind)) + " (" + std::to_string(shoppers) + " buyers)";
@@ -191,9 +191,9 @@ void Samplers() {
   Check(m.status(), "mechanism");
   auto time = [&](auto&& draw) {
     int64_t sink = 0;
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     for (int i = 0; i < n; ++i) sink += draw();
-    const double ns = Ms(Clock::now() - t0) * 1e6 / n;
+    const double ns = Ms(Stopwatch::now() - t0) * 1e6 / n;
     if (sink == 42) std::printf(" ");
     return ns;
   };

@@ -24,7 +24,7 @@ namespace confide {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 void Print(const char* what, std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
@@ -70,11 +70,11 @@ int Run(int shoppers) {
   std::vector<double> export_ms, erase_ms;
   for (int s = 0; s < shoppers; ++s) {
     std::string id = "heavy-" + std::to_string(s);
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     auto doc = ExportShopper(*cell, IdKind::kCustomer, id, ExportInputs(), NowMicros());
-    auto t1 = Clock::now();
+    auto t1 = Stopwatch::now();
     auto receipt = cell->Erase(IdKind::kCustomer, id);
-    auto t2 = Clock::now();
+    auto t2 = Stopwatch::now();
     if (!doc.ok() || !doc->has_value() || !receipt.ok() || receipt->events != 1'000) {
       std::fprintf(stderr, "dsar_bench: unexpected result for shopper %d\n", s);
       return 1;
@@ -94,15 +94,15 @@ int Run(int shoppers) {
   std::vector<double> read_ms;
   std::thread reader([&] {
     for (int i = 0; rotating; ++i) {
-      auto t0 = Clock::now();
+      auto t0 = Stopwatch::now();
       if (!cell->GetProfile(IdKind::kCustomer, "other-" + std::to_string(i % 20'000)).ok()) std::abort();
-      read_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      read_ms.push_back(std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count());
     }
   });
   // The rotation the erasures above made due (what serve runs after them).
-  auto t0 = Clock::now();
+  auto t0 = Stopwatch::now();
   auto rotation = cell->RekeyIfDue("bench");
-  double rotate_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  double rotate_s = std::chrono::duration<double>(Stopwatch::now() - t0).count();
   rotating = false;
   reader.join();
   if (!rotation.ok() || !rotation->has_value() || cell->rekey_due()) return 1;

@@ -10,7 +10,7 @@
 
 namespace confide::bench {
 
-double Ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+double Ms(Stopwatch::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
 
 void Check(const Status& s, const char* what) {
   if (!s.ok()) {
@@ -36,7 +36,7 @@ GeneratedRetailer OpenGeneratedRetailer(const std::string& dir, synth::Options o
   r.generated = options;
   bool reuse = keep && std::filesystem::exists(dir + "/trained/customers");
   if (!reuse) std::filesystem::remove_all(dir);
-  auto t0 = Clock::now();
+  auto t0 = Stopwatch::now();
   if (reuse) {
     std::ifstream(dir + "/trained/customers") >> r.customers;
   } else {
@@ -47,7 +47,7 @@ GeneratedRetailer OpenGeneratedRetailer(const std::string& dir, synth::Options o
     std::printf("generated %llu shoppers, %llu events, %llu products, %llu stores, %llu inventory rows in %.1f s\n",
                 static_cast<unsigned long long>(us.shoppers), static_cast<unsigned long long>(summary->total_events),
                 static_cast<unsigned long long>(us.products), static_cast<unsigned long long>(us.stores),
-                static_cast<unsigned long long>(us.inventory_rows), Ms(Clock::now() - t0) / 1000);
+                static_cast<unsigned long long>(us.inventory_rows), Ms(Stopwatch::now() - t0) / 1000);
   }
   Cell::Options cell_options;
   cell_options.durability = Durability::kBuffered;
@@ -55,7 +55,7 @@ GeneratedRetailer OpenGeneratedRetailer(const std::string& dir, synth::Options o
   Check(cell.status(), "open");
   r.cell = std::move(*cell);
   if (!reuse) {
-    t0 = Clock::now();
+    t0 = Stopwatch::now();
     for (auto [kind, file] : std::vector<std::pair<ImportKind, const char*>>{
              {ImportKind::kProducts, "products"}, {ImportKind::kStores, "stores"},
              {ImportKind::kInventory, "inventory"}, {ImportKind::kEvents, "events"}}) {
@@ -64,20 +64,20 @@ GeneratedRetailer OpenGeneratedRetailer(const std::string& dir, synth::Options o
       o.path = dir + "/gen/us/" + file + ".csv";
       Check(ImportFile(*r.cell, o).status(), file);
     }
-    std::printf("imported in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    std::printf("imported in %.1f s\n", Ms(Stopwatch::now() - t0) / 1000);
     // Measure a store at rest, as a serving node holds it, not one with
     // millions of rows still being compacted.
-    t0 = Clock::now();
+    t0 = Stopwatch::now();
     Check(r.cell->store().CompactAll(), "compact");
-    std::printf("compacted in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    std::printf("compacted in %.1f s\n", Ms(Stopwatch::now() - t0) / 1000);
   }
   r.models = std::make_unique<RegionModels>(*r.cell, r.config.recommend);
-  t0 = Clock::now();
+  t0 = Stopwatch::now();
   if (reuse) {
     Check(r.models->Load(), "load");
   } else {
     Check(r.models->Train().status(), "train");
-    std::printf("trained in %.1f s\n", Ms(Clock::now() - t0) / 1000);
+    std::printf("trained in %.1f s\n", Ms(Stopwatch::now() - t0) / 1000);
     if (keep) {
       std::filesystem::create_directories(dir + "/trained");
       std::ofstream(dir + "/trained/customers") << r.customers;

@@ -13,8 +13,8 @@
 
 namespace confide::bench {
 
-using Clock = std::chrono::steady_clock;
-double Ms(Clock::duration d);
+using Stopwatch = std::chrono::steady_clock;
+double Ms(Stopwatch::duration d);
 // Prints "<program>: <what>: <status>" on stderr and exits 1 unless ok.
 void Check(const Status& s, const char* what);
 // "label n=.. p50 .. p90 .. p99 .. max .." of latencies in ms (sorted in

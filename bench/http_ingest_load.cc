@@ -23,7 +23,7 @@
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = boost::asio::ip::tcp;
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 namespace {
 
@@ -72,7 +72,7 @@ std::string BatchBody(const Flags& f, int b) {
 
 // What the connections share.
 struct Load {
-  Clock::time_point deadline;
+  Stopwatch::time_point deadline;
   std::atomic<int> next_batch{0};
   std::atomic<uint64_t> accepted{0}, failed{0};
   std::mutex mu;
@@ -88,7 +88,7 @@ void RunConnection(const Flags& f, int conn, Load& load) {
     stream.connect(resolver.resolve("127.0.0.1", f.port));
     beast::flat_buffer buffer;
     std::vector<double> mine;
-    for (int b; (b = load.next_batch++) < f.batches && Clock::now() < load.deadline;) {
+    for (int b; (b = load.next_batch++) < f.batches && Stopwatch::now() < load.deadline;) {
       http::request<http::string_body> req{http::verb::post, "/v1/" + f.region + "/events", 11};
       req.set(http::field::host, "127.0.0.1");
       req.set(http::field::authorization, "Bearer " + f.key);
@@ -96,11 +96,11 @@ void RunConnection(const Flags& f, int conn, Load& load) {
       req.keep_alive(true);
       req.body() = BatchBody(f, b);
       req.prepare_payload();
-      auto t0 = Clock::now();
+      auto t0 = Stopwatch::now();
       http::write(stream, req);
       http::response<http::string_body> res;
       http::read(stream, buffer, res);
-      mine.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      mine.push_back(std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count());
       if (res.result() == http::status::ok) load.accepted += f.batch;
       else ++load.failed;
     }
@@ -118,12 +118,12 @@ int main(int argc, char** argv) {
   Flags f;
   if (!ParseFlags(argc, argv, f)) return 2;
   Load load;
-  load.deadline = Clock::now() + std::chrono::seconds(f.seconds);
-  auto start = Clock::now();
+  load.deadline = Stopwatch::now() + std::chrono::seconds(f.seconds);
+  auto start = Stopwatch::now();
   std::vector<std::thread> threads;
   for (int c = 0; c < f.connections; ++c) threads.emplace_back([&f, c, &load] { RunConnection(f, c, load); });
   for (auto& t : threads) t.join();
-  double secs = std::chrono::duration<double>(Clock::now() - start).count();
+  double secs = std::chrono::duration<double>(Stopwatch::now() - start).count();
   std::vector<double>& latencies_ms = load.latencies_ms;
   std::sort(latencies_ms.begin(), latencies_ms.end());
   auto pct = [&](double p) {

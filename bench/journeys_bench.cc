@@ -81,13 +81,13 @@ void BenchAvailability(Catalog& catalog, uint32_t lookups) {
       AvailabilityQuery q;
       q.product_id = product_ids[rng() % product_ids.size()];
       q.store_id = store_ids[rng() % store_ids.size()];
-      auto s0 = Clock::now();
+      auto s0 = Stopwatch::now();
       auto a = LookupAvailability(catalog, *stores, q);
-      auto s1 = Clock::now();
+      auto s1 = Stopwatch::now();
       Check(a.status(), "availability");
       listed += a->nearest.size();
       auto p = catalog.GetProduct(q.product_id);
-      auto s2 = Clock::now();
+      auto s2 = Stopwatch::now();
       Check(p.status(), "product");
       avail.push_back(Ms(s1 - s0));
       point.push_back(Ms(s2 - s1));
@@ -101,14 +101,14 @@ void BenchAvailability(Catalog& catalog, uint32_t lookups) {
 // The bare granted read of every history: the peer of both jobs. Returns
 // the number of shoppers read.
 uint64_t BenchGrantedRead(Cell& cell) {
-  auto t0 = Clock::now();
+  auto t0 = Stopwatch::now();
   uint64_t histories = 0, events = 0;
   Check(cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant&, std::vector<Event>&& h) {
     ++histories;
     events += h.size();
     return Status();
   }), "read");
-  double read_s = Ms(Clock::now() - t0) / 1000;
+  double read_s = Ms(Stopwatch::now() - t0) / 1000;
   std::printf("peer: granted read of every history   %.1f s  (%llu shoppers, %llu events)\n", read_s,
               static_cast<unsigned long long>(histories), static_cast<unsigned long long>(events));
   return histories;
@@ -118,20 +118,20 @@ uint64_t BenchGrantedRead(Cell& cell) {
 void BenchCartRecovery(Cell& cell, Micros data_end, uint64_t histories, double rss0) {
   CartRecoveryConfig cr;
   cr.max_age_days = 30;
-  auto t0 = Clock::now();
+  auto t0 = Stopwatch::now();
   auto offers = ListAbandonedCarts(cell, cr, {data_end, 0});
   Check(offers.status(), "cart recovery");
-  double list_s = Ms(Clock::now() - t0) / 1000;
+  double list_s = Ms(Stopwatch::now() - t0) / 1000;
   auto [rss1, hwm1] = Memory();
   std::printf("cart-recovery listing                 %.1f s  (%zu abandoned carts of %llu shoppers; RSS %.0f -> %.0f MiB, peak %.0f MiB)\n",
               list_s, offers->size(), static_cast<unsigned long long>(histories), rss0, rss1, hwm1);
 }
 
 void BenchSuggestions(Cell& cell, const ModelSet* live, const SuggestionOptions& so, const std::string& dir) {
-  auto t0 = Clock::now();
+  auto t0 = Stopwatch::now();
   auto report = ExportSuggestionsToFile(cell, live, so, dir + "/suggestions.ndjson");
   Check(report.status(), "suggestions");
-  double export_s = Ms(Clock::now() - t0) / 1000;
+  double export_s = Ms(Stopwatch::now() - t0) / 1000;
   auto [rss2, hwm2] = Memory();
   std::printf("suggestions export                    %.1f s  (%llu shoppers, %llu written, %llu suggestions, %llu due; "
               "%.1f MiB file; RSS %.0f MiB, peak %.0f MiB)\n",
@@ -155,11 +155,11 @@ int main(int argc, char** argv) {
   const Micros data_end = gen.start + int64_t{gen.days} * kMicrosPerDay;
 
   if (flags.only == "suggestions") {
-    auto t0 = Clock::now();
+    auto t0 = Stopwatch::now();
     auto report = ExportSuggestionsToFile(cell, live.get(), SuggestionOptionsFrom(config, data_end),
                                           flags.dir + "/suggestions.ndjson");
     Check(report.status(), "suggestions");
-    std::printf("suggestions export %.1f s (%llu shoppers)\n", Ms(Clock::now() - t0) / 1000,
+    std::printf("suggestions export %.1f s (%llu shoppers)\n", Ms(Stopwatch::now() - t0) / 1000,
                 static_cast<unsigned long long>(report->shoppers));
     return 0;
   }

@@ -67,24 +67,24 @@ struct Requests {
     q.now = NowMicros();
     q.max_per_category = config.recommend.max_per_category;
     if (rng() % 2) q.store_id = stores[rng() % stores.size()];
-    auto started = Clock::now();
+    auto started = Stopwatch::now();
     std::vector<Event> history;
     if (personal_path) {
       Grant grant = cell.GrantFor(IdKind::kCustomer, id, Purpose::kPersonalization);
       auto read = cell.History(grant);
       Check(read.status(), "history");
       history = std::move(*read);
-      reads.push_back(Ms(Clock::now() - started));
+      reads.push_back(Ms(Stopwatch::now() - started));
       sizes.push_back(history.size());
     }
-    auto ranked = Clock::now();
+    auto ranked = Stopwatch::now();
     Ranking ranking = RankForShopper(m, history, weights, q);
-    if (personal_path) rankings.push_back(Ms(Clock::now() - ranked));
+    if (personal_path) rankings.push_back(Ms(Stopwatch::now() - ranked));
     auto served = ServeRanking(&m, ranking, cell.catalog(), q);
     Check(served.status(), "serve");
     history_events += history.size();
     personalized += served->personalized;
-    return Ms(Clock::now() - started);
+    return Ms(Stopwatch::now() - started);
   }
 
   Cell& cell;

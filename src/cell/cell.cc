@@ -242,6 +242,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
 }
 
 const RegionConfig& Cell::region() const { return impl_->region; }
+const Clock& Cell::clock() const { return *impl_->options.clock; }
 Catalog& Cell::catalog() { return *impl_->catalog; }
 PriceList& Cell::prices() { return *impl_->prices; }
 AuditLog& Cell::audit() { return *impl_->audit; }
@@ -252,7 +253,7 @@ std::string Cell::MintShopperToken(IdKind kind, std::string_view id, Micros expi
   claims.region = impl_->region.id;
   claims.id_kind = IdKindName(kind);
   claims.id = CanonicalId(id);
-  claims.issued_at = NowMicros() / kMicrosPerSecond;
+  claims.issued_at = impl_->Now() / kMicrosPerSecond;
   claims.expires = expires / kMicrosPerSecond;
   claims.reach = reach;
   absl::MutexLock lock(&impl_->token_mu);

@@ -23,6 +23,7 @@
 #include "consent/policy.h"
 #include "crypto/shopper_token.h"
 #include "privacy/audit_log.h"
+#include "core/clock.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "events/event.h"
@@ -80,6 +81,9 @@ class Cell {
     // already older than its category's limit: retention would delete it
     // at its next run (privacy/retention.h).
     std::optional<Retention> retention;
+    // The time of consent decisions, erasures, tokens and audit entries;
+    // tests pass a ManualClock. Must outlive the cell.
+    const Clock* clock = &SystemClock();
   };
 
   // Opens <data_dir>/<region.id>/ and the region's keys from key_dir (see
@@ -93,6 +97,7 @@ class Cell {
   ~Cell();
 
   const RegionConfig& region() const;
+  const Clock& clock() const;
 
   // Stores validated events (see EventFromRecord): resolves each to its
   // shopper (creating shoppers and linking identifiers as needed), drops

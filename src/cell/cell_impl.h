@@ -115,6 +115,7 @@ struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
   RegionConfig region;
   Options options;
+  Micros Now() const { return options.clock->Now(); }
   std::unique_ptr<Pseudonymizer> pseudonyms;  // immutable once open
   mutable absl::Mutex token_mu;               // a leaf
   TokenKey token_key ABSL_GUARDED_BY(token_mu);

@@ -146,7 +146,7 @@ Status Cell::Impl::RecordMergeLocked(const ShopperKey& root, const std::vector<S
   const Key256* key = KeyOfLocked(ledger_of);
   if (!key) return Status(Code::kDataLoss, "the shopper has no data key");
   ConsentRecord record;
-  record.timestamp = NowMicros();
+  record.timestamp = Now();
   record.source = note.confirmed ? ConsentSource::kLinkConfirmed : ConsentSource::kLink;
   if (note.confirmed) {
     std::vector<ConsentRecord> theirs;
@@ -210,7 +210,7 @@ Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view 
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root || m.ConsentStateLocked(*root).gpc) return false;
-  ConsentRecord record = GpcRecord(NowMicros(), user_agent);
+  ConsentRecord record = GpcRecord(m.Now(), user_agent);
   WriteBatch batch;
   CONFIDE_RETURN_IF_ERROR(m.AppendConsentLocked(*root, {&record, 1}, batch));
   return true;
@@ -276,7 +276,7 @@ Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc
   auto root = m.graph.Find(pseudonym);
   static const ConsentState kNoLedger;
   const ConsentState& state = root ? m.ConsentStateLocked(*root) : kNoLedger;
-  return Decide(m.region.legal_basis, state, purpose, NowMicros(), gpc_signal, root.value_or(ShopperKey()));
+  return Decide(m.region.legal_basis, state, purpose, m.Now(), gpc_signal, root.value_or(ShopperKey()));
 }
 
 }  // namespace confide

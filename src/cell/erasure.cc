@@ -21,7 +21,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
   std::string pseudonym = m.PseudonymOf(kind, id);
   ErasureReceipt receipt;
-  receipt.at = NowMicros();
+  receipt.at = m.Now();
   // No ingest is between resolving this shopper's key and writing under it.
   absl::MutexLock no_writes(&m.write_mu);
   if (m.bulk_on.load(std::memory_order_acquire))  // its held rows would bring the shopper back

@@ -47,7 +47,7 @@ Result<std::string> Cell::ForEachGrantedHistoryPage(Purpose purpose, std::string
   grants.reserve(take);
   {
     absl::MutexLock lock(&m.identity_mu);
-    Micros now = NowMicros();
+    Micros now = m.Now();
     for (size_t j = 0; j < take; ++j) {
       const ShopperKey& root = roots[ahead[j].second];
       grants.push_back(Decide(m.region.legal_basis, m.ConsentStateLocked(root), purpose, now, false, root));

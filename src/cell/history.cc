@@ -75,7 +75,7 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
   std::vector<Grant> grants;
   {
     absl::MutexLock lock(&m.identity_mu);
-    Micros now = NowMicros();
+    Micros now = m.Now();
     for (const auto& root : m.graph.Roots()) {
       Grant grant = Decide(m.region.legal_basis, m.ConsentStateLocked(root), purpose, now, false, root);
       if (grant.any()) grants.push_back(std::move(grant));

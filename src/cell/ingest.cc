@@ -341,7 +341,7 @@ class Cell::Impl::IngestCall {
   std::vector<std::string> probe_;
   std::vector<bool> found_;
   bool bulk_ = false;
-  const Micros now_ = NowMicros();
+  const Micros now_ = m_.Now();
 };
 
 Result<std::vector<IngestOutcome>> Cell::Ingest(std::vector<Event> events, const IngestOptions& options) {

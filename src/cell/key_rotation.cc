@@ -72,7 +72,7 @@ Result<std::optional<Cell::KeyRotation>> Cell::RekeyIfDue(std::string_view actor
                                "kek rotated " + std::to_string(r->old_version) + "->" +
                                    std::to_string(r->new_version) + " after erasures, rewrapped=" +
                                    std::to_string(r->rewrapped),
-                               NowMicros());
+                               clock().Now());
   if (!logged.ok()) return logged.status();
   return std::optional<KeyRotation>(*r);
 }

@@ -47,11 +47,11 @@ Status RegionModels::Load() {
 
 Result<uint64_t> RegionModels::Train(const TrainProgress& progress) {
   if (running_.exchange(true)) return Status(Code::kFailedPrecondition, "a training is already running");
-  const Micros started = NowMicros();
+  const Micros started = cell_.clock().Now();
   auto version = TrainOnce(progress);
   {
     absl::MutexLock g(&job_mu_);
-    CountRunLocked(version.ok(), started, NowMicros());
+    CountRunLocked(version.ok(), started, cell_.clock().Now());
   }
   running_.store(false);
   return version;
@@ -75,7 +75,7 @@ Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
     return product.ok() && product->has_value() ? (*product)->category : std::string();
   };
   TrainingSet set;
-  set.as_of = NowMicros();
+  set.as_of = cell_.clock().Now();
   uint64_t events = 0;
   auto add = [&](const Grant& grant, std::vector<Event>&& history) {
     events += history.size();
@@ -124,7 +124,7 @@ void RegionModels::StartJob(bool cold_start) {
   if (worker_.joinable()) worker_.join();  // the previous job is over: it cleared running_
   {
     absl::MutexLock g(&job_mu_);
-    job_ = Job{"running", NowMicros(), 0, cold_start ? "first training: reading histories" : "reading histories", "", 0};
+    job_ = Job{"running", cell_.clock().Now(), 0, cold_start ? "first training: reading histories" : "reading histories", "", 0};
   }
   worker_ = std::thread([this, cold_start] {
     auto version = TrainOnce([this](std::string_view line) {
@@ -132,7 +132,7 @@ void RegionModels::StartJob(bool cold_start) {
       job_.last_progress = std::string(line);
     });
     absl::MutexLock g(&job_mu_);
-    job_.finished = NowMicros();
+    job_.finished = cell_.clock().Now();
     if (version.ok()) {
       job_.state = "succeeded";
       job_.version = *version;

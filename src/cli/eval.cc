@@ -19,7 +19,7 @@
 namespace confide::cli {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 // One line per step on a terminal's stderr: a live counter while the step
 // runs, then what it did and how long it took. Silent when stderr is not a
@@ -30,27 +30,27 @@ class Progress {
 
   void Begin(std::string what) {
     what_ = std::move(what);
-    start_ = Clock::now();
+    start_ = Stopwatch::now();
     last_ = {};
     Update("");
   }
   void Update(const std::string& detail) {
     if (!on_) return;
-    auto now = Clock::now();
+    auto now = Stopwatch::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     std::fprintf(stderr, "\r\033[K  %s %s", what_.c_str(), detail.c_str());
   }
   void End(const std::string& result) {
     if (!on_) return;
-    double secs = std::chrono::duration<double>(Clock::now() - start_).count();
+    double secs = std::chrono::duration<double>(Stopwatch::now() - start_).count();
     std::fprintf(stderr, "\r\033[K  %s: %s in %.2f s\n", what_.c_str(), result.c_str(), secs);
   }
 
  private:
   bool on_;
   std::string what_;
-  Clock::time_point start_, last_;
+  Stopwatch::time_point start_, last_;
 };
 
 // The predictions file: created before the long steps so a bad path fails

@@ -20,11 +20,11 @@
 namespace confide {
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using Stopwatch = std::chrono::steady_clock;
 
 class ProgressBar {
  public:
-  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)), start_(Clock::now()) {}
+  explicit ProgressBar(bool enabled) : enabled_(enabled && ::isatty(STDERR_FILENO)), start_(Stopwatch::now()) {}
 
   // Redraws at most every 200 ms; `reader` (may be null) gives the bytes
   // read, asked only then (for a gzip file it costs a system call).
@@ -34,7 +34,7 @@ class ProgressBar {
   }
   void Update(uint64_t rows, uint64_t done_bytes, uint64_t total_bytes) {
     if (!enabled_) return;
-    auto now = Clock::now();
+    auto now = Stopwatch::now();
     if (now - last_ < std::chrono::milliseconds(200)) return;
     last_ = now;
     double secs = std::chrono::duration<double>(now - start_).count();
@@ -53,7 +53,7 @@ class ProgressBar {
 
  private:
   bool enabled_;
-  Clock::time_point start_, last_{};
+  Stopwatch::time_point start_, last_{};
 };
 
 void CountRejection(ImportSummary& s, const std::string& field, const std::string& reason, uint64_t line) {
@@ -410,7 +410,7 @@ Status CheckMapTargets(const FieldMap& map, ImportKind kind) {
 
 Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
   ImportSummary s;
-  auto start = Clock::now();
+  auto start = Stopwatch::now();
   Catalog& catalog = cell.catalog();
   Status st;
   switch (o.kind) {
@@ -445,7 +445,7 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
                       " rows accepted before it are stored (a re-run stores only what is missing)",
                   st.field());
   if (!st.ok()) return st;
-  s.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  s.seconds = std::chrono::duration<double>(Stopwatch::now() - start).count();
   return s;
 }
 

@@ -18,7 +18,7 @@ constexpr Micros kMaxRetry = 3600 * kMicrosPerSecond;
 
 void AuditNotice(Cell& cell, const Cell::ErasureNotice& n, const std::string& what) {
   auto entry = cell.audit().Append(AuditAction::kErasure, "notices", "", n.subject,
-                                   what + " recipient=" + n.recipient.substr(0, kMaxRecipientInAudit), NowMicros());
+                                   what + " recipient=" + n.recipient.substr(0, kMaxRecipientInAudit), cell.clock().Now());
   if (!entry.ok())
     spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", cell.region().id,
                   CodeName(entry.status().code()));
@@ -112,7 +112,7 @@ void NoticeSender::Stop() {
 void NoticeSender::Run() {
   Micros pruned = 0;
   while (!stop_.load()) {
-    const Micros now = NowMicros();
+    const Micros now = cells_.empty() ? NowMicros() : cells_.front()->clock().Now();  // one clock for all
     for (Cell* cell : cells_) {
       auto pass = SendDueNotices(*cell, policy_, now, stop_);
       if (!pass.ok())

@@ -57,7 +57,8 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
 // started, whenever woken (an erasure), and every `poll`; and prunes each
 // cell's erasure list of entries older than `keep_erasures` once an hour.
 // `on_pass`, when set, is told each successful pass's counts (for /metrics),
-// on the sender's thread. Thread-safe; the cells must outlive it.
+// on the sender's thread. Notices fall due by the cells' clock (they share
+// one); the poll is real time. Thread-safe; the cells must outlive it.
 class NoticeSender {
  public:
   using PassObserver = std::function<void(std::string_view region, const NoticePass& pass)>;

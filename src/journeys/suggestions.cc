@@ -159,7 +159,7 @@ Status AuditSuggestionsExport(Cell& cell, std::string actor, const std::string& 
   auto entry = cell.audit().Append(AuditAction::kExport, std::move(actor), "marketing", "",
                                    "suggestions export recipient=" + name + ",shoppers=" +
                                        std::to_string(report.shoppers) + ",written=" + std::to_string(report.written),
-                                   NowMicros());
+                                   cell.clock().Now());
   return entry.status();
 }
 

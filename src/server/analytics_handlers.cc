@@ -26,14 +26,14 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
   auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
   if (!spec.ok()) return ErrorResponse(spec.status());
-  auto released = (*insights)->Run(*spec, NowMicros(), call.key ? call.key->id : "");
+  auto released = (*insights)->Run(*spec, clock_.Now(), call.key ? call.key->id : "");
   if (!released.ok()) {
     const Status& st = released.status();
     if (st.code() == Code::kResourceExhausted) {
       JsonWriter w;
       w.BeginObject();
       WriteErrorMember(w, "budget_exhausted", st.message(), st.field());
-      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(NowMicros())));
+      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(clock_.Now())));
       w.EndObject();
       return Json(429, w.Take());
     }
@@ -49,7 +49,7 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
 HttpResponse Api::GetAnalyticsBudget(Call& call) {
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
-  auto view = (*insights)->Budget(NowMicros());
+  auto view = (*insights)->Budget(clock_.Now());
   if (!view.ok()) return Failure(call.log_fields, view.status());
   return Json(200, analytics::BudgetToJson(*view));
 }

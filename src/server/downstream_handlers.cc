@@ -61,7 +61,7 @@ HttpResponse Api::GetErasures(Call& call) {
       return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 1000", "limit");
   }
   // Older entries may linger until the hourly pruning: never list them.
-  since = std::max(since, NowMicros() - Micros{config_.downstream.erasure_list_days} * kMicrosPerDay);
+  since = std::max(since, clock_.Now() - Micros{config_.downstream.erasure_list_days} * kMicrosPerDay);
   auto listed = call.cell->ListErasures(since, limit);
   if (!listed.ok()) return Failure(call.log_fields, listed.status());
   const bool more = listed->size() >= limit;

@@ -127,7 +127,7 @@ HttpResponse Api::PostEvents(Call& call) {
     // Cold start: a region's first orders train its first model, so that
     // best sellers are served from then on (at most one try a minute).
     if (RegionModels* models = ModelsOf(call); orders && models)
-      models->StartColdStart(NowMicros(), 60 * kMicrosPerSecond);
+      models->StartColdStart(clock_.Now(), 60 * kMicrosPerSecond);
     bool stored = false;
     for (size_t i = 0; i < outcomes->size() && i < event_index.size(); ++i) {
       const IngestOutcome& o = (*outcomes)[i];

@@ -55,12 +55,13 @@ HttpResponse RetryLater(int status, std::string_view message, std::string_view l
 
 }  // namespace
 
-Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics,
+Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics, const Clock& clock,
          std::map<std::string, RegionModels*, std::less<>> models)
     : config_(config),
       cells_(std::move(cells)),
       models_(std::move(models)),
       metrics_(metrics),
+      clock_(clock),
       auth_(config.api_keys),
       limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key),
       shopper_limiter_(config.limits.requests_per_second_per_shopper, config.limits.burst_per_shopper),
@@ -276,7 +277,7 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
 std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token) {
   // CheckCaller let a token through only to a shopper route of a hosted region.
   auto denied = [](std::string message) { return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message)); };
-  const Micros now = NowMicros();
+  const Micros now = clock_.Now();
   auto claims = call.cell->VerifyShopperToken(token, now);
   if (!claims.ok()) return ErrorResponse(claims.status());
   // A backend minting tokens itself must keep to the same bounds: issued
@@ -297,7 +298,7 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
 
 std::optional<HttpResponse> Api::RateLimited(RateLimiter& limiter, std::string_view name, std::string_view limit) {
   double retry_after = 0;
-  if (limiter.Allow(name, NowMicros(), retry_after)) return std::nullopt;
+  if (limiter.Allow(name, clock_.Now(), retry_after)) return std::nullopt;
   metrics_.Add(kLimitedTotal, {{"limit", std::string(limit)}});
   return RetryLater(429, "rate limit exceeded (limits." + std::string(limit) + "); retry later",
                     "limits." + std::string(limit), retry_after);
@@ -363,7 +364,7 @@ void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::s
   if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
   auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.token ? "shopper" : ""), "",
                                          std::string(subject),
-                                         std::move(details), NowMicros());
+                                         std::move(details), clock_.Now());
   // The operation is done; a failed audit append is logged loudly, by code only.
   if (!entry.ok())
     spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,

@@ -117,11 +117,11 @@ class JsonWriter;
 
 class Api {
  public:
-  // `config`, every cell in `cells` (hosted region id -> open cell) and
-  // `metrics` must outlive the Api.
+  // `config`, every cell in `cells` (hosted region id -> open cell),
+  // `metrics` and `clock` (the time of every route) must outlive the Api.
   // `models` (region id -> its models) may lack a region: its
   // recommendation routes then answer from no model (empty lists).
-  Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics,
+  Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, Metrics& metrics, const Clock& clock,
       std::map<std::string, RegionModels*, std::less<>> models = {});
 
   Api(const Api&) = delete;
@@ -292,6 +292,7 @@ class Api {
   std::map<std::string, Cell*, std::less<>> cells_;
   std::map<std::string, RegionModels*, std::less<>> models_;
   Metrics& metrics_;
+  const Clock& clock_;
   Authenticator auth_;
   RateLimiter limiter_;           // per API key
   RateLimiter shopper_limiter_;   // per shopper-token subject

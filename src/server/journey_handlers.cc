@@ -34,7 +34,7 @@ HttpResponse Api::PutPrices(Call& call) {
   };
   HttpResponse r = PutCatalogItems(
       call.request, config_.limits, "price rules", CheckedBy(PriceRuleFromRecord, references, lookup),
-      [&](const std::vector<PriceRule>& v) { return prices.Put(v, NowMicros()); }, call.log_fields);
+      [&](const std::vector<PriceRule>& v) { return prices.Put(v, clock_.Now()); }, call.log_fields);
   if (!lookup.ok()) return Failure(call.log_fields, lookup);
   return r;
 }
@@ -46,7 +46,7 @@ HttpResponse Api::GetPrice(Call& call) {
   if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
   if (*channel == Channel::kStore && store_id->empty())
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required with channel=store", "store_id");
-  PriceContext context{*channel, *store_id, NowMicros()};
+  PriceContext context{*channel, *store_id, clock_.Now()};
   PriceList& prices = call.cell->prices();
   auto quote = prices.QuoteFor(call.cell->catalog(), call.params.Get("id"), context);
   if (!quote.ok()) {
@@ -59,7 +59,7 @@ HttpResponse Api::GetPrice(Call& call) {
 
 HttpResponse Api::GetPriceConsistency(Call& call) {
   PriceList& prices = call.cell->prices();
-  auto report = PriceConsistencyReport(call.cell->catalog(), prices, NowMicros());
+  auto report = PriceConsistencyReport(call.cell->catalog(), prices, clock_.Now());
   if (!report.ok()) return Failure(call.log_fields, report.status());
   return Json(200, PriceConsistencyToJson(*report));
 }
@@ -126,7 +126,7 @@ HttpResponse Api::GetAvailability(Call& call) {
     ServeQuery sq;
     sq.store_id = q.store_id;
     sq.k = q.nearest;
-    sq.now = NowMicros();
+    sq.now = clock_.Now();
     sq.max_per_category = 0;
     sq.min_similarity = static_cast<float>(config_.recommend.min_similarity);
     auto related = ServeRelated(models.get(), q.product_id, false, call.cell->catalog(), sq);
@@ -167,7 +167,7 @@ HttpResponse Api::GetCart(Call& call) {
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
-  const Micros now = NowMicros();
+  const Micros now = clock_.Now();
   Cart cart = CartIsKnowable(grant) ? DeriveCart(*history, {now, CartLineTtl(config_.journeys)}) : Cart{};
   PriceList& prices = call.cell->prices();
   PriceContext context{*channel, *store_id, now};
@@ -254,7 +254,7 @@ std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target
 
 HttpResponse Api::GetCartRecovery(Call& call) {
   RecoveryQuery q;
-  q.now = NowMicros();
+  q.now = clock_.Now();
   q.line_ttl = CartLineTtl(config_.journeys);
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
@@ -288,7 +288,7 @@ HttpResponse Api::GetCartRecovery(Call& call) {
 HttpResponse Api::DeliverCartRecovery(Call& call) {
   const CartRecoveryConfig& cr = config_.cart_recovery;
   RecoveryQuery q;  // the request's own mistakes first, then the server's configuration
-  q.now = NowMicros();
+  q.now = clock_.Now();
   q.line_ttl = CartLineTtl(config_.journeys);
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
@@ -372,7 +372,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
   if (!channel.ok()) return ErrorResponse(channel.status());
   auto store_id = StoreParam(call.query, call.cell->catalog());
   if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
-  Micros now = NowMicros();
+  Micros now = clock_.Now();
   // In-app use: a personalization grant.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
@@ -430,7 +430,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
 HttpResponse Api::GetSuggestions(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
-  Micros now = NowMicros();
+  Micros now = clock_.Now();
   // Outbound use: a marketing grant, never under GPC.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kMarketing, GpcSignal(call.request));
   bool allowed = grant.any() && !grant.subject().empty();

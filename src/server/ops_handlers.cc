@@ -27,7 +27,7 @@ HttpResponse Api::Readyz(Call&) {
 
 HttpResponse Api::MetricsText(Call&) {
   std::vector<MetricSample> samples;
-  const Micros now = NowMicros();
+  const Micros now = clock_.Now();
   for (const auto& [region, cell] : cells_) {
     auto models = models_.find(region);
     AppendRegionSamples(region, *cell, models == models_.end() ? nullptr : models->second, now, samples);

@@ -18,9 +18,9 @@ namespace {
 
 // The query parameters every recommendation route shares, checked; errors
 // name the parameter.
-Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, uint32_t max_per_category) {
+Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, uint32_t max_per_category, Micros now) {
   ServeQuery q;
-  q.now = NowMicros();
+  q.now = now;
   q.max_per_category = max_per_category;
   std::string_view k = query.Get("k", "10");
   uint64_t parsed = 0;
@@ -55,7 +55,7 @@ Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, ui
 // and lists how it can be had.
 Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::string& store_id) {
   PriceList& prices = cell.prices();
-  PriceContext context{channel, store_id, NowMicros()};
+  PriceContext context{channel, store_id, cell.clock().Now()};
   for (ServedItem& item : served.items) {
     auto quote = prices.QuoteFor(cell.catalog(), item.product_id, context);
     if (quote.ok()) item.price = quote->price;
@@ -94,7 +94,7 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
 HttpResponse Api::GetRecommendations(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
-  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category, clock_.Now());
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
@@ -118,7 +118,7 @@ HttpResponse Api::GetSimilar(Call& call) { return GetRelated(call, false); }
 HttpResponse Api::GetBoughtTogether(Call& call) { return GetRelated(call, true); }
 
 HttpResponse Api::GetRelated(Call& call, bool bought_together) {
-  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category);
+  auto query = ServeQueryFrom(call.query, call.cell->catalog(), config_.recommend.max_per_category, clock_.Now());
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());

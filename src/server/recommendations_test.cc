@@ -128,16 +128,22 @@ class RecommendationsTest : public ServerFixture {
     ASSERT_EQ(r.status, 200) << r.body;
   }
 
-  // Serves with a suggestions export every 200 ms "hour" until the us file
-  // names fan-3, as trained; returns the file.
+  // Serves on the manual clock.
+  void StartOnTheManualClock() {
+    ServerOptions options;
+    options.cell.clock = &clock_;
+    Start(options);
+  }
+
+  // Serves with a suggestions export every hour, trains us, and moves the
+  // clock an hour: the us file names fan-3, as trained; returns the file.
   std::string ExportUntilFan3IsNamed() {
     config_.suggestions.interval_hours = 1;
     config_.suggestions.out_dir = (root_ / "out").string();
     fs::create_directories(root_ / "out");
-    ServerOptions options;
-    options.schedule_hour = std::chrono::milliseconds(200);
-    Start(options);
+    StartOnTheManualClock();
     EXPECT_NE(Train("us").find("succeeded"), std::string::npos);
+    clock_.Advance(std::chrono::hours(1));
     std::string exported;
     WaitUntil([&] {
       exported = Exported("us");
@@ -146,9 +152,12 @@ class RecommendationsTest : public ServerFixture {
     return exported;
   }
 
-  // Erases fan-3 (us) and waits until the us file no longer names them; returns the file.
+  // Erases fan-3 (us), moves the clock through the erasure's export delay
+  // (an hour's schedule is further away), and waits until the us file no
+  // longer names them; returns the file.
   std::string EraseFan3AndAwaitTheFile() {
     EXPECT_EQ(Send(admin_, "DELETE", "/v1/us/customers/fan-3").status, 200);
+    clock_.Advance(ServerOptions().erasure_export_delay);
     std::string exported;
     WaitUntil([&] {
       exported = Exported("us");
@@ -239,19 +248,24 @@ TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
   config_.suggestions.interval_hours = 1;
   config_.suggestions.out_dir = (root_ / "out").string();
   fs::create_directories(root_ / "out");
-  ServerOptions options;
-  options.schedule_hour = std::chrono::milliseconds(300);  // an "hour" of the schedule
-  Start(options);
-  // Nobody asks for a training: the schedule trains us (opt_out) by itself,
-  // then exports suggestions for the shoppers marketing may reach.
-  std::string exported;
-  bool trained = false;
-  WaitUntil([&] {
-    trained = Send(admin_, "GET", "/v1/us/models").body.find(R"("version":)") != std::string::npos;
-    exported = Exported("us");
-    return trained && exported.find("fan-3") != std::string::npos;
+  StartOnTheManualClock();
+  // Nobody asks for a training: the schedule trains us (opt_out) by itself
+  // an hour on, and exports suggestions for the shoppers marketing may
+  // reach (in the first hour, maybe before the training ended; so again an
+  // hour later).
+  clock_.Advance(std::chrono::hours(1));
+  const bool trained = WaitUntil([&] {
+    std::string models = Send(admin_, "GET", "/v1/us/models").body;
+    return models.find(R"("version":)") != std::string::npos && models.find(R"("state":"running")") == std::string::npos;
   });
   EXPECT_TRUE(trained) << "no scheduled training";
+  ASSERT_TRUE(WaitUntil([&] { return fs::exists(root_ / "out" / "suggestions-us.ndjson"); }));
+  clock_.Advance(std::chrono::hours(1));
+  std::string exported;
+  WaitUntil([&] {
+    exported = Exported("us");
+    return exported.find("fan-3") != std::string::npos;
+  });
   EXPECT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 500);
   EXPECT_EQ(exported.find(R"("customer_id":"fan-7")"), std::string::npos) << "fan-7 refused marketing";
   EXPECT_EQ(fs::status(root_ / "out" / "suggestions-us.ndjson").permissions() & fs::perms::all,
@@ -263,10 +277,8 @@ TEST_F(RecommendationsTest, ScheduledJobsRetrainAndExportSuggestions) {
 TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
   std::string exported = ExportUntilFan3IsNamed();
   ASSERT_NE(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << exported.substr(0, 300);
-  // From now on the schedule waits a long "hour": only the erasure can rewrite the file.
-  ServerOptions options;
-  options.schedule_hour = std::chrono::hours(1);
-  Start(options);
+  // Restarted, the schedule's next export is an hour away: only the erasure can rewrite the file.
+  StartOnTheManualClock();
   exported = EraseFan3AndAwaitTheFile();
   EXPECT_EQ(exported.find(R"("customer_id":"fan-3")"), std::string::npos) << "still named after the erasure";
   EXPECT_NE(exported.find(R"("customer_id":"fan-4")"), std::string::npos) << "the others stay";
@@ -277,7 +289,7 @@ TEST_F(RecommendationsTest, AnErasedShopperLeavesTheSuggestionsFileAtOnce) {
 TEST_F(RecommendationsTest, AnErasureRewritesAFileLeftThereWithoutASchedule) {
   ExportUntilFan3IsNamed();
   config_.suggestions.interval_hours = 0;
-  Start(ServerOptions());
+  StartOnTheManualClock();
   fs::remove(root_ / "out" / "suggestions-eu.ndjson");
   ASSERT_NE(Exported("us").find(R"("customer_id":"fan-3")"), std::string::npos);
   std::string exported = EraseFan3AndAwaitTheFile();

@@ -38,7 +38,7 @@ HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
-  auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), NowMicros());
+  auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), clock_.Now());
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
@@ -97,7 +97,7 @@ HttpResponse Api::PostShopperToken(Call& call) {
     kind = k;
   }
   if (!kind) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "a shopper id is required", "customer_id");
-  Micros expires = NowMicros() + ttl * kMicrosPerSecond;
+  Micros expires = clock_.Now() + ttl * kMicrosPerSecond;
   JsonWriter w;
   w.BeginObject().Key("token").String(call.cell->MintShopperToken(*kind, id, expires, reach));
   w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));

@@ -25,6 +25,7 @@
 
 #include "core/bytes.h"
 #include "core/log.h"
+#include "core/scheduler.h"
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
 #include "server/connections.h"
@@ -72,7 +73,8 @@ struct ServerState {
   // /readyz 503 for SIGTERM.
   void AwaitSignal(std::function<void()> stop);
   // Runs each cell's retention job now and then every retention interval.
-  void ScheduleRetention(std::chrono::minutes delay);
+  void ScheduleRetention(std::chrono::microseconds delay);
+  const Clock& clock() const { return *options.cell.clock; }
   // Every retention.erasure_rekey_seconds, rotates the KEK of each region
   // with an erasure since its last rotation (Cell::rekey_due), one region
   // at a time, on the blocking pool; a rotation still running skips a turn.
@@ -86,7 +88,7 @@ struct ServerState {
   // options.erasure_export_delay, once for every erasure in that time, so
   // that erasures cannot make the node re-export without pause.
   void ExportSuggestionsSoon(std::string_view region);
-  void ArmExportTimerLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(export_mu);
+  void ArmExportLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(export_mu);
   // Exports the pending regions on the blocking pool, unless an export
   // runs: then they wait for it (one export at a time writes the files).
   void StartExport();
@@ -114,16 +116,14 @@ struct ServerState {
   absl::Mutex drain_mu;
   bool drained ABSL_GUARDED_BY(drain_mu) = false;
   std::thread drain_watchdog;
-  std::optional<asio::steady_timer> retention_timer;
-  std::optional<asio::steady_timer> rekey_timer;
   std::atomic<bool> rekeying{false};
-  std::optional<asio::steady_timer> retrain_timer;
-  std::optional<asio::steady_timer> suggestions_timer;
-  std::optional<asio::steady_timer> export_timer;  // erasures' delayed exports
   absl::Mutex export_mu;
   std::set<std::string> export_pending ABSL_GUARDED_BY(export_mu);  // regions to export
   bool exporting ABSL_GUARDED_BY(export_mu) = false;                // an export is queued or running
-  bool export_timer_armed ABSL_GUARDED_BY(export_mu) = false;
+  bool export_armed ABSL_GUARDED_BY(export_mu) = false;  // a delayed export is scheduled
+  // The periodic jobs and the erasures' delayed exports, on the cells'
+  // clock; from Start to Stop. Its jobs post their work to `blocking`.
+  std::unique_ptr<Scheduler> scheduler;
   std::vector<std::thread> threads;
   uint16_t port = 0;
   bool started = false;
@@ -171,14 +171,16 @@ void ServerState::Accept() {
 
 }  // namespace
 
-void ServerState::ScheduleRetention(std::chrono::minutes delay) {
-  retention_timer->expires_after(delay);
-  retention_timer->async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+void ServerState::ScheduleRetention(std::chrono::microseconds delay) {
+  scheduler->RunAfter(delay, [this] {
+    if (stopping) return;
+    // Each job adds its next run first, before its work can be seen: an
+    // hour from when it ran, even if a test moves the clock on at once.
+    ScheduleRetention(std::chrono::minutes(config.retention.interval_minutes));
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        auto report = ApplyRetention(*cell, config.retention, NowMicros());
+        auto report = ApplyRetention(*cell, config.retention, clock().Now());
         if (report.ok()) {
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
                        report->scanned, report->deleted, report->unreadable);
@@ -188,14 +190,13 @@ void ServerState::ScheduleRetention(std::chrono::minutes delay) {
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
       }
     });
-    ScheduleRetention(std::chrono::minutes(config.retention.interval_minutes));
   });
 }
 
 void ServerState::ScheduleRekeys() {
-  rekey_timer->expires_after(std::chrono::seconds(config.retention.erasure_rekey_seconds));
-  rekey_timer->async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+  scheduler->RunAfter(std::chrono::seconds(config.retention.erasure_rekey_seconds), [this] {
+    if (stopping) return;
+    ScheduleRekeys();
     if (!rekeying.exchange(true)) {
       asio::post(*blocking, [this] {
         for (auto& [id, cell] : cells) {
@@ -211,33 +212,30 @@ void ServerState::ScheduleRekeys() {
         rekeying = false;
       });
     }
-    ScheduleRekeys();
   });
 }
 
 void ServerState::ScheduleRetraining() {
   if (config.recommend.retrain_hours == 0) return;
-  retrain_timer->expires_after(config.recommend.retrain_hours * options.schedule_hour);
-  retrain_timer->async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+  scheduler->RunAfter(std::chrono::hours(config.recommend.retrain_hours), [this] {
+    if (stopping) return;
+    ScheduleRetraining();
     for (auto& [id, region] : models) {
       if (region->StartTraining()) spdlog::info(R"("msg":"scheduled training started","region":"{}")", id);
     }
-    ScheduleRetraining();
   });
 }
 
 void ServerState::ScheduleSuggestions() {
   if (config.suggestions.interval_hours == 0) return;
-  suggestions_timer->expires_after(config.suggestions.interval_hours * options.schedule_hour);
-  suggestions_timer->async_wait([this](beast::error_code ec) {
-    if (ec || stopping) return;
+  scheduler->RunAfter(std::chrono::hours(config.suggestions.interval_hours), [this] {
+    if (stopping) return;
+    ScheduleSuggestions();
     {
       absl::MutexLock lock(&export_mu);
       for (const auto& [id, cell] : cells) export_pending.insert(id);
     }
     StartExport();
-    ScheduleSuggestions();
   });
 }
 
@@ -250,21 +248,18 @@ void ServerState::ExportSuggestionsSoon(std::string_view region) {
     return;
   absl::MutexLock lock(&export_mu);
   export_pending.insert(std::string(region));
-  ArmExportTimerLocked();
+  ArmExportLocked();
 }
 
-void ServerState::ArmExportTimerLocked() {
-  if (export_timer_armed) return;
-  export_timer_armed = true;
-  asio::post(export_timer->get_executor(), [this] {
-    export_timer->expires_after(options.erasure_export_delay);
-    export_timer->async_wait([this](beast::error_code ec) {
-      {
-        absl::MutexLock lock(&export_mu);
-        export_timer_armed = false;
-      }
-      if (!ec && !stopping) StartExport();
-    });
+void ServerState::ArmExportLocked() {
+  if (export_armed) return;
+  export_armed = true;
+  scheduler->RunAfter(options.erasure_export_delay, [this] {
+    {
+      absl::MutexLock lock(&export_mu);
+      export_armed = false;
+    }
+    if (!stopping) StartExport();
   });
 }
 
@@ -280,7 +275,7 @@ void ServerState::StartExport() {
     for (const std::string& id : regions) ExportRegion(id);
     absl::MutexLock lock(&export_mu);
     exporting = false;
-    if (!export_pending.empty() && !stopping) ArmExportTimerLocked();
+    if (!export_pending.empty() && !stopping) ArmExportLocked();
   });
 }
 
@@ -290,7 +285,7 @@ void ServerState::ExportRegion(const std::string& id) {
   auto region = models.find(id);
   std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
   const std::string path = SuggestionsFile(id);
-  auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, NowMicros()), path);
+  auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, clock().Now()), path);
   metrics.Add(kSuggestionsExports, {{"region", id}});
   if (report.ok()) {
     Status audited = AuditSuggestionsExport(*cell->second, "scheduler", path, *report);
@@ -337,7 +332,7 @@ Status AuditConfigChange(Cell& cell, const std::string& fingerprint) {
   if (!last.ok()) return last.status();
   if (last->has_value() && **last == fingerprint) return {};
   auto entry = cell.audit().Append(AuditAction::kConfigChange, "config", "", "",
-                                   "configuration fingerprint " + fingerprint, NowMicros());
+                                   "configuration fingerprint " + fingerprint, cell.clock().Now());
   if (!entry.ok()) return entry.status();
   WriteBatch b;
   b.Put(Family::kMeta, "config_fingerprint", fingerprint);
@@ -418,7 +413,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
     models.emplace(id, region.get());
     impl->models.emplace(id, std::move(region));
   }
-  impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics, std::move(models));
+  impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics, *options.cell.clock, std::move(models));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -439,19 +434,15 @@ Status Server::Start() {
       s.options.blocking_threads ? s.options.blocking_threads : 8 * s.threads_wanted;
   s.blocking = std::make_unique<asio::thread_pool>(blocking);
   asio::post(s.acceptor.get_executor(), [&s] { s.Accept(); });
-  s.retention_timer.emplace(asio::make_strand(s.ioc));
+  s.scheduler = std::make_unique<Scheduler>(s.clock());
   s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
-  s.rekey_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRekeys();
-  s.retrain_timer.emplace(asio::make_strand(s.ioc));
   s.ScheduleRetraining();
   // Data but no model yet (imported before the first serve): train now
   // rather than a retrain period later.
   for (auto& [id, region] : s.models)
-    if (region->StartColdStart(NowMicros(), 0)) spdlog::info(R"("msg":"first training started","region":"{}")", id);
-  s.suggestions_timer.emplace(asio::make_strand(s.ioc));
+    if (region->StartColdStart(s.clock().Now(), 0)) spdlog::info(R"("msg":"first training started","region":"{}")", id);
   s.ScheduleSuggestions();
-  s.export_timer.emplace(asio::make_strand(s.ioc));
   std::vector<Cell*> cells;
   for (auto& [id, cell] : s.cells) cells.push_back(cell.get());
   const NoticePolicy policy = NoticePolicyFrom(s.config);
@@ -496,21 +487,7 @@ void Server::Stop() {
     beast::error_code ignored;
     s.acceptor.close(ignored);
   });
-  if (s.retrain_timer) {
-    asio::post(s.retrain_timer->get_executor(), [&s] { s.retrain_timer->cancel(); });
-  }
-  if (s.retention_timer) {
-    asio::post(s.retention_timer->get_executor(), [&s] { s.retention_timer->cancel(); });
-  }
-  if (s.rekey_timer) {
-    asio::post(s.rekey_timer->get_executor(), [&s] { s.rekey_timer->cancel(); });
-  }
-  if (s.suggestions_timer) {
-    asio::post(s.suggestions_timer->get_executor(), [&s] { s.suggestions_timer->cancel(); });
-  }
-  if (s.export_timer) {
-    asio::post(s.export_timer->get_executor(), [&s] { s.export_timer->cancel(); });
-  }
+  if (s.scheduler) s.scheduler->Stop();
   if (s.signals) {
     asio::post(s.signals->get_executor(), [&s] {
       beast::error_code ignored;

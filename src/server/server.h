@@ -50,11 +50,10 @@ struct ServerOptions {
   Cell::Options cell;
   // Threads for requests that block on durable writes; 0 picks 8 per core.
   uint32_t blocking_threads = 0;
-  // How long an "hour" of the scheduled jobs (retraining, suggestions) is:
-  // tests shorten it to see the jobs run.
-  std::chrono::milliseconds schedule_hour = std::chrono::hours(1);
   // How long after an erasure its region's suggestions file is rewritten;
-  // erasures meanwhile join that export.
+  // erasures meanwhile join that export. The scheduled jobs (retention,
+  // key rotation, retraining, suggestions, this export) run on the cells'
+  // clock, cell.clock: a test moves a ManualClock to run them.
   std::chrono::milliseconds erasure_export_delay = std::chrono::seconds(5);
 };
 

@@ -39,7 +39,7 @@ HttpResponse Api::PutConsent(Call& call) {
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 128 bytes", "id");
   std::string_view user_agent = call.request.Header("user-agent");
   RelayedEvidence relayed;
-  auto record = ConsentRecordFromJson(call.request.body, NowMicros(), user_agent, config_.tcf_vendor_id, &relayed);
+  auto record = ConsentRecordFromJson(call.request.body, clock_.Now(), user_agent, config_.tcf_vendor_id, &relayed);
   if (!record.ok()) return ErrorResponse(record.status());
   // The shopper's own token speaks for the shopper's own page, nothing
   // else; its request is the evidence (a backend relays another's).
@@ -63,7 +63,7 @@ HttpResponse Api::PutConsent(Call& call) {
   Audit(call, AuditAction::kConsentChange, call.cell->AuditSubject(*kind, id),
         std::string("source=") + ConsentSourceName(record->source) + (gpc ? ",gpc" : ""));
   ConsentJsonOptions options{gpc, kConsentHistoryPage, view->recorded};
-  return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, NowMicros(), options));
+  return Json(200, ConsentToJson(call.cell->region().legal_basis, view->state, view->history, clock_.Now(), options));
 }
 
 HttpResponse Api::GetConsent(Call& call) {
@@ -84,7 +84,7 @@ HttpResponse Api::GetConsent(Call& call) {
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
   ConsentJsonOptions options{gpc, limit, std::nullopt};
   return Json(200,
-              ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, NowMicros(), options));
+              ConsentToJson(call.cell->region().legal_basis, (*view)->state, (*view)->history, clock_.Now(), options));
 }
 
 }  // namespace confide

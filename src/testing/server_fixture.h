@@ -99,6 +99,7 @@ class ServerFixture : public ::testing::Test {
   std::filesystem::path root_;
   Config config_;
   NewApiKey admin_, recommend_, marketing_;
+  ManualClock clock_{NowMicros()};  // for a server started with it as options.cell.clock
   std::unique_ptr<Server> server_;
 };
 

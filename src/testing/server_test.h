@@ -147,6 +147,7 @@ class ServerTest : public ::testing::Test {
   Config config_;
   ServerOptions server_options_;  // as StartServer passes them
   NewApiKey admin_, ingest_eu_, catalog_, recommend_, revoked_;
+  ManualClock clock_{NowMicros()};  // for a server started with it as server_options_.cell.clock
   std::unique_ptr<Server> server_;
   std::ostringstream log_;
   std::shared_ptr<spdlog::logger> previous_logger_;
