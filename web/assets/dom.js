@@ -1,0 +1,44 @@
+// Building the DOM without HTML strings. The pages run under Trusted Types
+// with no policy, so innerHTML and friends throw: every element is made
+// with createElement, every piece of text (trusted or not) goes in as a
+// text node, and attributes are set one by one (never an on* handler).
+
+// h('p', {class: 'hint'}, 'text', child, ...): an element. Attributes whose
+// value is false, null or undefined are left out; true sets an empty one.
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (/^on/i.test(name)) throw new Error(`event attributes are not allowed: ${name}`);
+    element.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(element, ...children);
+  return element;
+}
+
+// Appends children: nodes as they are, strings and numbers as text, arrays
+// flattened, null and undefined skipped.
+export function append(parent, ...children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return parent;
+}
+
+// Replaces every child of `parent`.
+export function replace(parent, ...children) {
+  parent.replaceChildren();
+  return append(parent, ...children);
+}
+
+export function byId(id) {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`the page has no #${id}`);
+  return element;
+}
+
+// Shows exactly one of `elements` (the others get the hidden attribute).
+export function showOnly(shown, elements) {
+  for (const element of elements) element.hidden = element !== shown;
+}

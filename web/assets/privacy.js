@@ -1,0 +1,669 @@
+// The shopper's privacy center (/privacy/#st_...).
+//
+// The shopper token arrives in the address's fragment (which no server
+// sees), is removed from the address bar before anything else runs, and is
+// kept in this module's memory only: never in storage or a cookie. Closing
+// the tab, "End session", the token's expiry and an erasure forget it.
+import { h, append, replace, byId, showOnly } from '/assets/dom.js';
+import { ApiError, request, shopperPath, readShopperToken } from '/assets/api.js';
+
+const PURPOSES = [
+  {
+    key: 'personalization',
+    name: 'Personal recommendations',
+    what: 'Lets us use what you look at and buy to choose the products we suggest to you.',
+  },
+  {
+    key: 'marketing',
+    name: 'Marketing messages',
+    what: 'Lets us use your data to send you offers, such as a reminder about items left in your cart.',
+  },
+  {
+    key: 'analytics',
+    name: 'Shop statistics',
+    what: 'Lets your purchases count, mixed anonymously with everyone\'s, in statistics that help the shop plan.',
+  },
+  {
+    key: 'model_improvement',
+    name: 'Better suggestions for everyone',
+    what: 'Lets your history help train the system that makes suggestions for all shoppers.',
+  },
+];
+
+const CATEGORIES = [
+  { key: 'browsing', name: 'Browsing', what: 'The products you look at, search for, and put in or take out of your cart.' },
+  { key: 'purchases', name: 'Purchases', what: 'What you buy, return or pick up, online and in stores.' },
+  { key: 'location', name: 'Store visits', what: 'When you visit one of the shop\'s stores.' },
+  { key: 'social', name: 'Social media', what: 'Activity that reaches the shop from social networks.' },
+  { key: 'contact', name: 'Contact details', what: 'How to reach you, such as your email address or phone number.' },
+  { key: 'financial', name: 'Payment details', what: 'Payment and other financial information.' },
+];
+
+const CHANNELS = { web: 'Website', app: 'App', store: 'In a store', call_center: 'By phone (customer service)' };
+
+const ID_KINDS = {
+  customer: 'Customer account',
+  anonymous: 'Browser or app on a device',
+  loyalty: 'Loyalty card',
+};
+
+const SOURCES = {
+  api: 'through the shop\'s website or app',
+  tcf: 'in the shop\'s cookie banner',
+  store_kiosk: 'at a store kiosk',
+  import: 'in the shop\'s records',
+  privacy_center: 'here, in your privacy center',
+  gpc: 'through your browser\'s Global Privacy Control signal',
+  link: 'when this device was joined to your account',
+  link_confirmed: 'when you signed in and confirmed this device\'s choices',
+  kept_through_erasure: 'before an earlier deletion of your data (a "no" is kept after a deletion)',
+};
+
+// The page's one piece of state: the open session (nothing of it persists).
+const session = {
+  token: null,    // the shopper token, in memory only
+  claims: null,   // what the token says: region, idKind, id, expiresAt, reach
+  clock: 0,       // the interval that counts the session down
+  consent: null,  // the consent state as the server last answered it
+  draft: null,    // the switches as the shopper set them: {purposes, optOuts}
+  downloads: [],  // object URLs of downloaded files, revoked when the session ends
+};
+
+const gpcSignal = navigator.globalPrivacyControl === true;
+
+// ---------------------------------------------------------------- helpers
+
+function formatDate(iso, withTime = false) {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return 'unknown';
+  return new Intl.DateTimeFormat(undefined, withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' })
+    .format(date);
+}
+
+function count(n) {
+  return Number(n || 0).toLocaleString();
+}
+
+function plural(n, one, many) {
+  return `${count(n)} ${n === 1 ? one : many}`;
+}
+
+function sourceWords(source) {
+  return SOURCES[source] || 'by the shop';
+}
+
+function purposeName(key) {
+  return (PURPOSES.find((p) => p.key === key) || { name: key }).name;
+}
+
+function categoryName(key) {
+  return (CATEGORIES.find((c) => c.key === key) || { name: key }).name;
+}
+
+function reasonWords(reason) {
+  const [kind, related] = String(reason || '').split(/:(.*)/s);
+  switch (kind) {
+    case 'bought_before': return 'You bought it before.';
+    case 'viewed_before': return 'You looked at it before.';
+    case 'similar_to': return `It is like product ${related}, which you looked at or bought.`;
+    case 'bought_with': return `People often buy it with product ${related}, which you bought.`;
+    case 'popular_in_store': return 'It sells well in your store. This uses none of your data.';
+    case 'trending': return 'It is popular in your region right now. This uses none of your data.';
+    default: return 'Chosen by the shop\'s suggestion system.';
+  }
+}
+
+function path(suffix, query) {
+  return shopperPath(session.claims, suffix, query);
+}
+
+function call(method, suffix, body, query) {
+  if (!session.token) return Promise.reject(new ApiError(401, 'unauthenticated', 'the session has ended'));
+  return request(session.token, method, path(suffix, query), body);
+}
+
+// A failed request in words for the shopper.
+function failureWords(error) {
+  if (!(error instanceof ApiError)) return 'Something went wrong on this page. Please try again.';
+  switch (error.status) {
+    case 0: return 'We could not reach the shop. Check your connection and try again.';
+    case 403: return 'This link does not allow that.';
+    case 409: return error.field === 'purposes.marketing'
+      ? 'Marketing stays off while your browser sends Global Privacy Control.'
+      : 'Something else is changing your data right now. Please try again in a moment.';
+    case 429: return `Too many requests at once. Please wait ${error.retryAfter || 'a few'} seconds and try again.`;
+    case 503: return 'The shop is busy. Please try again in a moment.';
+    default: return 'Something went wrong on our side. Please try again later.';
+  }
+}
+
+// ---------------------------------------------------------------- states
+
+const states = () => [byId('state-loading'), byId('state-message'), byId('state-content')];
+
+function showLoading() {
+  showOnly(byId('state-loading'), states());
+}
+
+// The message state: a title and paragraphs (or nodes), and an optional
+// retry action. Focus moves to the title so screen readers announce it.
+function showMessage(title, paragraphs, action) {
+  closeDialog();
+  replace(byId('message-title'), title);
+  const body = byId('message-body');
+  replace(body, paragraphs.map((p) => (p instanceof Node ? p : h('p', {}, p))));
+  if (action) {
+    const button = h('button', { type: 'button' }, action.label);
+    button.addEventListener('click', action.run);
+    append(body, h('div', { class: 'actions' }, button));
+  }
+  showOnly(byId('state-message'), states());
+  document.title = `${title} · Your privacy center`;
+  byId('message-title').focus();
+}
+
+const HOW_TO_COME_BACK = 'To open your privacy center, use the link in the shop\'s app or website (in your account or privacy settings). Each link works for a short time and only in the tab it opens.';
+
+function showNoToken() {
+  showMessage('Open your privacy center from the shop', [
+    'This page shows your information only when you open it from a link the shop gives you, so that nobody else can see it.',
+    HOW_TO_COME_BACK,
+  ]);
+}
+
+function showInvalidLink() {
+  showMessage('This link does not work', [
+    'The link you opened is incomplete or damaged, so we cannot show your information.',
+    HOW_TO_COME_BACK,
+  ]);
+}
+
+function showExpired() {
+  showMessage('This link has expired', [
+    'For your safety, a link to your privacy center works for a short time only, and this one has run out.',
+    HOW_TO_COME_BACK,
+  ]);
+}
+
+function showRefused() {
+  showMessage('We could not confirm this link', [
+    'This link is not valid: it may have expired, been replaced by a newer one, or been changed. Nothing about you is shown.',
+    HOW_TO_COME_BACK,
+  ]);
+}
+
+// ---------------------------------------------------------------- session
+
+function forgetToken() {
+  session.token = null;
+  session.claims = null;
+  session.consent = null;
+  session.draft = null;
+  clearInterval(session.clock);
+  session.clock = 0;
+  for (const url of session.downloads) URL.revokeObjectURL(url);
+  session.downloads = [];
+  byId('session').hidden = true;
+}
+
+function updateClock() {
+  if (!session.claims) return;
+  const left = session.claims.expiresAt * 1000 - Date.now();
+  if (left <= 0) {
+    forgetToken();
+    showMessage('Your session has ended', ['For your safety, sessions end after a short time. Nothing about you is left in this tab.', HOW_TO_COME_BACK]);
+    return;
+  }
+  const minutes = Math.ceil(left / 60000);
+  const text = left < 60000 ? 'Your session ends in less than a minute.'
+    : `Your session ends in ${minutes} minute${minutes === 1 ? '' : 's'}.`;
+  const line = byId('session-time');
+  if (line.textContent !== text) line.textContent = text;
+}
+
+function startClock() {
+  byId('session').hidden = false;
+  updateClock();
+  session.clock = setInterval(updateClock, 1000);
+}
+
+function endSession() {
+  forgetToken();
+  showMessage('Your session has ended', [
+    'We have forgotten your link in this tab. Nothing about you is left on this page.',
+    HOW_TO_COME_BACK,
+  ]);
+}
+
+// ---------------------------------------------------------------- what we hold
+
+function renderHold(summary) {
+  const body = byId('hold-body');
+  if (!summary || !summary.events) {
+    const ids = summary ? summary.linked_ids || [] : [];
+    replace(body,
+      h('div', { class: 'notice' },
+        h('p', {}, h('strong', {}, 'We hold no activity about you.')),
+        h('p', {}, 'No visits, searches or purchases are recorded under your identifiers. Your choices below still apply to anything recorded later.')),
+      ids.length ? [h('h3', {}, 'How we know you'), idList(ids)] : null);
+    return;
+  }
+  const categories = h('table', {},
+    h('caption', {}, 'What we recorded, by kind of data'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Kind of data'), h('th', { scope: 'col', class: 'num' }, 'Records'))),
+    h('tbody', {}, CATEGORIES.map((c) => h('tr', {},
+      h('th', { scope: 'row' }, c.name, h('span', { class: 'cell-hint' }, c.what)),
+      h('td', { class: 'num' }, count(summary.by_category?.[c.key]))))));
+  const channels = Object.entries(summary.by_channel || {});
+  const channelTable = h('table', {},
+    h('caption', {}, 'Where it happened'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Where'), h('th', { scope: 'col', class: 'num' }, 'Records'))),
+    h('tbody', {}, channels.map(([key, n]) => h('tr', {},
+      h('th', { scope: 'row' }, CHANNELS[key] || key),
+      h('td', { class: 'num' }, count(n))))));
+  replace(body,
+    h('h3', {}, 'How we know you'),
+    idList(summary.linked_ids || []),
+    h('p', { class: 'hint' }, 'Most of each identifier is hidden here, so that nobody looking at your screen can read it.'),
+    h('h3', {}, 'Your activity'),
+    h('dl', { class: 'facts' },
+      h('dt', {}, 'Things you did that we recorded'), h('dd', {}, count(summary.events)),
+      h('dt', {}, 'First recorded'), h('dd', {}, formatDate(summary.first_seen)),
+      h('dt', {}, 'Last recorded'), h('dd', {}, formatDate(summary.last_seen))),
+    h('div', { class: 'grid grid-2' },
+      h('div', { class: 'table-scroll' }, categories),
+      h('div', { class: 'table-scroll' }, channelTable)));
+}
+
+function idList(ids) {
+  return h('ul', { class: 'id-list' }, ids.map((linked) => h('li', {},
+    `${ID_KINDS[linked.kind] || 'Identifier'}: `, h('span', { class: 'mono' }, linked.id))));
+}
+
+function renderRecommendations(result, events) {
+  const section = byId('recommendations');
+  const body = byId('recs-body');
+  section.hidden = false;
+  if (result instanceof Error) {
+    replace(body, h('p', {}, `We could not load your suggestions. ${failureWords(result)}`));
+    return;
+  }
+  const items = result.items || [];
+  const personalizationOff = session.consent && session.consent.purposes?.personalization?.allowed === false;
+  let intro;
+  if (result.personalized) {
+    intro = 'These are the products the shop would suggest to you now, based on your activity.';
+  } else if (personalizationOff) {
+    intro = 'Personal recommendations are off, so these suggestions use none of your data: they are what sells well with everyone.';
+  } else if (!events) {
+    intro = 'We have no activity of yours, so these suggestions use none of your data: they are what sells well with everyone.';
+  } else {
+    intro = 'These suggestions use none of your data: the shop suggests what sells well with everyone until it has learned enough to do better.';
+  }
+  if (!items.length) {
+    replace(body, h('p', {}, intro), h('p', {}, 'There are no suggestions to show right now.'));
+    return;
+  }
+  replace(body,
+    h('p', {}, intro),
+    h('ul', { class: 'recs' }, items.map((item) => h('li', {},
+      h('span', {}, 'Product ', h('span', { class: 'mono' }, item.product_id)),
+      h('span', { class: 'why' }, `Why: ${reasonWords(item.reason)}`)))));
+}
+
+// ---------------------------------------------------------------- choices
+
+function purposeDecision(key, state) {
+  const p = state.purposes?.[key] || { allowed: false, decision: 'none' };
+  if (key === 'marketing' && gpcSignal) {
+    return 'Off: your browser sends Global Privacy Control, which asks us not to use your data for marketing. To turn marketing on, first turn that signal off in your browser.';
+  }
+  if (p.decision === 'granted') {
+    return p.allowed
+      ? `On. You said yes ${sourceWords(p.source)} on ${formatDate(p.at)}.`
+      : `Off. You said yes ${sourceWords(p.source)} on ${formatDate(p.at)}, but that yes has expired.`;
+  }
+  if (p.decision === 'denied') {
+    return p.source === 'gpc'
+      ? `Off since ${formatDate(p.at)}, when your browser's Global Privacy Control signal asked us not to.`
+      : `Off. You said no ${sourceWords(p.source)} on ${formatDate(p.at)}.`;
+  }
+  return p.allowed
+    ? 'On: you have not decided yet, and where you live the shop may do this until you say no.'
+    : 'Off: you have not decided yet, and the shop asks you first.';
+}
+
+function categoryDecision(key, state) {
+  const history = state.history || [];
+  let latest = null;
+  for (const record of history) if (Array.isArray(record.category_opt_outs)) latest = record;
+  const used = !(state.category_opt_outs || []).includes(key);
+  if (!latest) return used ? 'On: you have not decided; we may use it for what you allow above.' : 'Off.';
+  return `${used ? 'On' : 'Off'}. Decided ${sourceWords(latest.source)} on ${formatDate(latest.at)}.`;
+}
+
+function switchItem(id, name, what, decision, checked, disabled, onToggle, pending) {
+  const button = h('button', {
+    type: 'button',
+    role: 'switch',
+    class: 'switch',
+    id: `${id}-switch`,
+    'aria-checked': checked ? 'true' : 'false',
+    'aria-labelledby': `${id}-name`,
+    'aria-describedby': `${id}-what ${id}-decision`,
+    'aria-disabled': disabled ? 'true' : null,
+  },
+  h('span', { class: 'track' }, h('span', { class: 'thumb' })),
+  h('span', { class: 'state', 'aria-hidden': 'true' }, checked ? 'On' : 'Off'));
+  button.addEventListener('click', () => onToggle(button));
+  return h('li', { class: 'choice' },
+    h('h4', { id: `${id}-name` }, name),
+    button,
+    h('p', { class: 'what', id: `${id}-what` }, what),
+    h('p', { class: 'decision', id: `${id}-decision` }, decision, pending ? ' Changed: not saved yet.' : ''));
+}
+
+function baseline(state) {
+  const purposes = {};
+  for (const p of PURPOSES) purposes[p.key] = Boolean(state.purposes?.[p.key]?.allowed);
+  return { purposes, optOuts: new Set(state.category_opt_outs || []) };
+}
+
+function renderChoices() {
+  const state = session.consent;
+  const base = baseline(state);
+  const draft = session.draft;
+  replace(byId('purpose-list'), PURPOSES.map((p) => {
+    const locked = p.key === 'marketing' && gpcSignal;
+    return switchItem(`purpose-${p.key}`, p.name, p.what, purposeDecision(p.key, state),
+      locked ? false : draft.purposes[p.key], locked, (button) => {
+        if (locked) {
+          byId('choices-status').textContent = 'Marketing stays off while your browser sends Global Privacy Control.';
+          return;
+        }
+        draft.purposes[p.key] = !draft.purposes[p.key];
+        refreshChoices(button.id);
+      }, draft.purposes[p.key] !== base.purposes[p.key]);
+  }));
+  replace(byId('category-list'), CATEGORIES.map((c) => {
+    const used = !draft.optOuts.has(c.key);
+    return switchItem(`category-${c.key}`, `Use my ${c.name.toLowerCase()}`, c.what, categoryDecision(c.key, state), used,
+      false, (button) => {
+        if (draft.optOuts.has(c.key)) draft.optOuts.delete(c.key); else draft.optOuts.add(c.key);
+        refreshChoices(button.id);
+      }, draft.optOuts.has(c.key) !== base.optOuts.has(c.key));
+  }));
+  renderHistory(state);
+}
+
+// Re-renders the switches after a toggle, keeping focus on the same one.
+function refreshChoices(focusId) {
+  renderChoices();
+  byId('choices-status').textContent = '';
+  if (focusId) byId(focusId).focus();
+}
+
+function changes() {
+  const base = baseline(session.consent);
+  const draft = session.draft;
+  const body = {};
+  for (const p of PURPOSES) {
+    if (p.key === 'marketing' && gpcSignal) continue;
+    if (draft.purposes[p.key] !== base.purposes[p.key]) (body.purposes ||= {})[p.key] = draft.purposes[p.key];
+  }
+  const sameOptOuts = draft.optOuts.size === base.optOuts.size && [...draft.optOuts].every((c) => base.optOuts.has(c));
+  if (!sameOptOuts) body.category_opt_outs = CATEGORIES.map((c) => c.key).filter((c) => draft.optOuts.has(c));
+  return body;
+}
+
+async function saveChoices() {
+  const status = byId('choices-status');
+  const body = changes();
+  if (!Object.keys(body).length) {
+    status.textContent = 'Nothing to save: you have not changed anything.';
+    return;
+  }
+  const button = byId('save-choices');
+  button.disabled = true;
+  status.textContent = 'Saving…';
+  try {
+    session.consent = await call('PUT', '/consent', body);
+    session.draft = baseline(session.consent);
+    renderChoices();
+    status.textContent = 'Saved. Your choices apply from now on.';
+    if (session.claims.reach.has('export') && !byId('recommendations').hidden) {
+      call('GET', '/recommendations').then((r) => renderRecommendations(r, true), (e) => renderRecommendations(e, true));
+    }
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return sessionRefused();
+    status.textContent = `Not saved. ${failureWords(error)}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function renderHistory(state) {
+  const history = [...(state.history || [])].reverse();
+  const total = state.history_total || history.length;
+  if (!history.length) {
+    replace(byId('history-body'), h('p', {}, 'You have made no decisions yet.'));
+    return;
+  }
+  const items = history.map((record) => {
+    const parts = Object.entries(record.purposes || {}).map(([key, yes]) => `${purposeName(key)}: ${yes ? 'yes' : 'no'}`);
+    if (Array.isArray(record.category_opt_outs)) {
+      parts.push(record.category_opt_outs.length
+        ? `Kinds of data not to use: ${record.category_opt_outs.map(categoryName).join(', ')}`
+        : 'All kinds of data may be used');
+    }
+    if (!parts.length) parts.push('Your devices were joined; no choice was changed');
+    return h('li', {}, h('strong', {}, formatDate(record.at, true)), ` (${sourceWords(record.source)}): ${parts.join('; ')}.`);
+  });
+  replace(byId('history-body'),
+    h('ol', { class: 'history', reversed: true }, items),
+    total > history.length ? h('p', { class: 'hint' }, `Showing your latest ${history.length} of ${total} decisions. Download your data for all of them.`) : null);
+}
+
+// ---------------------------------------------------------------- download
+
+async function downloadData() {
+  const status = byId('download-status');
+  const button = byId('download-data');
+  button.disabled = true;
+  status.textContent = 'Preparing your file…';
+  try {
+    const doc = await call('GET', '/data');
+    const blob = new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' });
+    const url = URL.createObjectURL(blob);
+    session.downloads.push(url);
+    const day = new Date().toISOString().slice(0, 10);
+    const link = h('a', { href: url, download: `my-data-${session.claims.region}-${day}.json`, hidden: true }, 'download');
+    document.body.append(link);
+    link.click();
+    link.remove();
+    status.textContent = 'Your file is downloading. It holds everything we keep about you: keep it somewhere safe.';
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 401) return sessionRefused();
+    status.textContent = error instanceof ApiError && error.status === 404
+      ? 'We hold nothing about you, so there is nothing to download.'
+      : `Your file could not be made. ${failureWords(error)}`;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+// ---------------------------------------------------------------- delete me
+
+function openDialog() {
+  const dialog = byId('erase-dialog');
+  if (!dialog.open) dialog.showModal();
+  byId('erase-cancel').focus();
+}
+
+function closeDialog() {
+  const dialog = document.getElementById('erase-dialog');
+  if (dialog && dialog.open) dialog.close();
+}
+
+async function confirmErase() {
+  const confirm = byId('erase-confirm');
+  const cancel = byId('erase-cancel');
+  confirm.disabled = true;
+  cancel.disabled = true;
+  try {
+    const receipt = await call('DELETE', '');
+    forgetToken();
+    showErased(receipt);
+  } catch (error) {
+    closeDialog();
+    if (error instanceof ApiError && error.status === 401) return sessionRefused();
+    byId('erase-status').textContent = `Your data was not deleted. ${failureWords(error)}`;
+    byId('erase-start').focus();
+  } finally {
+    confirm.disabled = false;
+    cancel.disabled = false;
+  }
+}
+
+function showErased(receipt) {
+  const deleted = receipt?.deleted || {};
+  const lines = h('dl', { class: 'facts receipt' },
+    h('dt', {}, 'Deleted on'), h('dd', {}, formatDate(receipt?.at, true)),
+    h('dt', {}, 'Activity records deleted'), h('dd', {}, count(deleted.events)),
+    h('dt', {}, 'Choices deleted'), h('dd', {}, count(deleted.consent_records)),
+    h('dt', {}, 'Identifiers deleted'), h('dd', {}, count(deleted.identifiers)),
+    h('dt', {}, 'Encryption keys destroyed'), h('dd', {}, count(receipt?.data_keys_destroyed)));
+  const kept = receipt?.kept?.refusals || [];
+  showMessage('Your data has been deleted', [
+    receipt?.erased === false
+      ? 'There was nothing left to delete: your data had already been deleted.'
+      : 'Everything we held about you is deleted. This is your receipt:',
+    lines,
+    kept.length
+      ? `We keep only the "no" you gave us (${kept.map((k) => (k === 'gpc' ? 'Global Privacy Control' : purposeName(k))).join(', ')}), so that it is still respected, without anything that says who you are.`
+      : 'We keep nothing that says who you are.',
+    'Your link has been forgotten and no longer works. You can close this tab.',
+  ]);
+}
+
+// A token the server refused mid-session (expired, replaced, erased).
+function sessionRefused() {
+  const expired = session.claims && session.claims.expiresAt * 1000 <= Date.now();
+  forgetToken();
+  if (expired) showExpired(); else showRefused();
+}
+
+// ---------------------------------------------------------------- opening
+
+async function readOrMissing(suffix) {
+  try {
+    return await call('GET', suffix);
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
+}
+
+async function open(token) {
+  forgetToken();
+  let claims;
+  try {
+    claims = readShopperToken(token);
+  } catch {
+    showInvalidLink();
+    return;
+  }
+  if (claims.expiresAt * 1000 <= Date.now()) {
+    showExpired();
+    return;
+  }
+  session.token = token;
+  session.claims = claims;
+  showLoading();
+  startClock();
+  const canSee = claims.reach.has('export');
+  const canChoose = claims.reach.has('consent');
+  // One request first: a token the server refuses (forged, replaced, its
+  // shopper erased) is then refused once, not once per section.
+  const settle = (promise) => promise.then((value) => ({ status: 'fulfilled', value }), (reason) => ({ status: 'rejected', reason }));
+  const first = await settle(canSee ? readOrMissing('/summary') : call('GET', '/consent'));
+  const refused = first.status === 'rejected' && first.reason instanceof ApiError && first.reason.status === 401;
+  const [summary, consent, recommendations] = refused ? [first, first, first] : await Promise.all([
+    canSee ? first : settle(Promise.resolve(undefined)),
+    canChoose ? (canSee ? settle(call('GET', '/consent')) : first) : settle(Promise.resolve(undefined)),
+    canSee ? settle(call('GET', '/recommendations')) : settle(Promise.resolve(undefined)),
+  ]);
+  if (session.token !== token) return;  // ended or replaced meanwhile
+  const failures = [summary, consent, recommendations].filter((r) => r.status === 'rejected').map((r) => r.reason);
+  if (failures.some((e) => e instanceof ApiError && e.status === 401)) {
+    sessionRefused();
+    return;
+  }
+  const fatal = [summary, consent].find((r) => r.status === 'rejected');
+  if (fatal) {
+    forgetToken();
+    showMessage('We could not load your information', [failureWords(fatal.reason)],
+      { label: 'Try again', run: () => open(token) });
+    return;
+  }
+  session.consent = consent.value || null;
+  const held = summary.value;
+  const events = held ? held.events : 0;
+
+  byId('hold').hidden = !canSee;
+  if (canSee) renderHold(held);
+  else replace(byId('hold-body'));
+  byId('recommendations').hidden = true;
+  if (canSee && events) {
+    renderRecommendations(recommendations.status === 'fulfilled' ? recommendations.value : recommendations.reason, events);
+  }
+
+  byId('gpc-notice').hidden = !gpcSignal;
+  byId('choices').hidden = !canChoose;
+  if (canChoose) {
+    session.draft = baseline(session.consent);
+    renderChoices();
+  }
+  byId('choices-status').textContent = '';
+  byId('download').hidden = !canSee || held === null;
+  byId('download-status').textContent = '';
+  byId('erase').hidden = !claims.reach.has('erase') || held === null;
+  byId('erase-status').textContent = '';
+
+  showOnly(byId('state-content'), states());
+  document.title = events ? 'Your privacy center' : 'Your privacy center: no activity held';
+}
+
+// The token in the address's fragment, removed from the address bar (and
+// so from the history entry) before it is used.
+function takeToken() {
+  const fragment = location.hash.slice(1);
+  if (!fragment.startsWith('st_')) return null;
+  history.replaceState(null, '', location.pathname + location.search);
+  return fragment;
+}
+
+function start() {
+  const token = takeToken();
+  if (token) {
+    open(token);
+  } else if (!session.token) {
+    showNoToken();
+  }
+}
+
+byId('end-session').addEventListener('click', endSession);
+byId('save-choices').addEventListener('click', saveChoices);
+byId('download-data').addEventListener('click', downloadData);
+byId('erase-start').addEventListener('click', openDialog);
+byId('erase-cancel').addEventListener('click', () => {
+  closeDialog();
+  byId('erase-start').focus();
+});
+byId('erase-confirm').addEventListener('click', confirmErase);
+// A new link pasted into this tab's address bar opens its own session.
+window.addEventListener('hashchange', () => {
+  if (location.hash.startsWith('#st_')) start();
+});
+start();
