@@ -8,6 +8,7 @@ namespace confide::cli {
 
 struct ServeFlags {
   ConfigFlags config;  // with --listen
+  std::string web_root;  // --web-root: the pages from this web/ folder, read per request
 };
 
 // Serves until the process is asked to stop (SIGINT or SIGTERM), then

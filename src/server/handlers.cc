@@ -86,6 +86,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
   AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, kShopper, TokenReach::kExport);
   AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, kShopper, TokenReach::kErase);
+  AddRoute("GET", "/v1/{region}/customers/{id}/summary", &Api::GetShopperSummary, {S::kDsar}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/shoppers/{id}/regions", &Api::GetShopperRegions, {S::kDsar});
   AddRoute("DELETE", "/v1/shoppers/{id}", &Api::EraseShopperEverywhere, {S::kDsar});
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
@@ -129,6 +130,10 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
     return admission;
   }
   RouteMatch match = router_.Find(head.method, SplitTarget(head.target).first);
+  if (IsWebRequest(head, match, SplitTarget(head.target).first)) {
+    admission.blocking = false;  // from memory (or a small folder while editing)
+    return admission;
+  }
   if (auto refusal = Unrouted(match)) {
     admission.refusal = std::move(refusal);
     admission.blocking = false;
@@ -147,7 +152,10 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   auto start = std::chrono::steady_clock::now();
   auto [path, query] = SplitTarget(request.target);
   RouteMatch match = router_.Find(request.method, path);
-  std::string_view route = match.kind == RouteMatch::Kind::kFound ? match.pattern : kUnmatched;
+  const bool web = IsWebRequest(request, match, path);
+  std::string_view route = match.kind == RouteMatch::Kind::kFound ? std::string_view(match.pattern)
+                           : web                                   ? std::string_view("web")
+                                                                   : kUnmatched;
 
   // A gzip body is inflated into a copy of the request, within the route's limit.
   std::optional<std::string> inflated;
@@ -168,8 +176,12 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 
   HttpResponse response;
   auto parsed_query = ParseQuery(query);
-  if (auto preflight = Preflight(request)) {
+  if (web) {
+    response = ServeWeb(request, path);
+  } else if (auto preflight = Preflight(request)) {
     response = std::move(*preflight);
+  } else if (auto cross_site = RefuseCrossSite(request)) {
+    response = std::move(*cross_site);
   } else if (refused_body) {
     response = std::move(*refused_body);
   } else if (!parsed_query.ok()) {

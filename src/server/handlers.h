@@ -158,6 +158,11 @@ class Api {
   // Set before the first request.
   void SetErasureHook(std::function<void(std::string_view region)> hook) { erasure_hook_ = std::move(hook); }
 
+  // Serves the pages from the web/ folder at `root`, read again for each
+  // request (for editing them), instead of those compiled in. Set before
+  // the first request.
+  void SetWebRoot(std::string root) { web_root_ = std::move(root); }
+
   // For tests: called with the route template on the calling thread just
   // before a handler of a /v1 route runs (every check passed). Set before
   // the first request.
@@ -193,6 +198,15 @@ class Api {
   // config.allowed_origins. The answer to a preflight (OPTIONS from an
   // allowed origin to such a path), else nullopt.
   std::optional<HttpResponse> Preflight(const HttpRequest& request) const;
+  // The web pages (web_handlers.cc): a GET outside /v1/ that no route
+  // serves (a folder's address ends in "/", which routes never do) is a
+  // request for a page of web/site.h.
+  static bool IsWebRequest(const HttpRequest& request, const RouteMatch& match, std::string_view path);
+  HttpResponse ServeWeb(const HttpRequest& request, std::string_view path) const;
+  // 403 for a browser's cross-site request (Sec-Fetch-Site: cross-site)
+  // from an origin outside config.allowed_origins, else nullopt: no other
+  // site's page can make a shopper's browser call the API.
+  std::optional<HttpResponse> RefuseCrossSite(const HttpRequest& request) const;
   // Adds Access-Control-Allow-Origin to `response` of a shopper-token
   // route requested from an allowed origin.
   void AllowOrigin(const HttpRequest& request, const RouteMatch& match, HttpResponse& response) const;
@@ -241,6 +255,7 @@ class Api {
   HttpResponse GetConsent(Call& call);
   // rights_handlers.cc:
   HttpResponse ExportShopper(Call& call);
+  HttpResponse GetShopperSummary(Call& call);  // what is held, in counts, ids masked (a privacy center)
   HttpResponse EraseShopper(Call& call);
   // cross_region_handlers.cc: every configured region the key's dsar scope
   // covers, in a "regions" array; `hosted` adds to a hosted region's
@@ -304,6 +319,7 @@ class Api {
   std::vector<RouteSpec> routes_;  // by router id
   std::atomic<bool> ready_{true};
   std::function<void(std::string_view region)> erasure_hook_;
+  std::string web_root_;  // empty: the pages compiled in
   struct CachedDirectory {
     uint64_t version = 0;
     std::shared_ptr<const StoreDirectory> stores;

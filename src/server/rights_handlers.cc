@@ -32,7 +32,45 @@ std::optional<uint8_t> ParseReach(simdjson::dom::element value) {
   return reach;
 }
 
+// An identifier shown to its shopper with most of it hidden: enough to
+// recognise it, not enough to read it off a screen.
+std::string Masked(std::string_view id) {
+  const size_t keep = id.size() >= 8 ? 2 : id.size() >= 4 ? 1 : 0;
+  return std::string(id.substr(0, keep)) + "\u2022\u2022\u2022" + std::string(id.substr(id.size() - keep));
+}
+
+std::string SummaryJson(const Profile& p) {
+  JsonWriter w;
+  w.BeginObject().Key("linked_ids").BeginArray();
+  for (const auto& linked : p.linked_ids)
+    w.BeginObject().Key("kind").String(IdKindName(linked.kind)).Key("id").String(Masked(linked.value)).EndObject();
+  w.EndArray().Key("events").Uint(p.events).Key("by_category").BeginObject();
+  std::array<uint64_t, kDataCategoryCount> by_category{};
+  for (size_t t = 0; t < kEventTypeCount; ++t)
+    if (auto category = CategoryOf(static_cast<EventType>(t))) by_category[static_cast<size_t>(*category)] += p.by_type[t];
+  for (size_t c = 0; c < kDataCategoryCount; ++c)
+    w.Key(DataCategoryName(static_cast<DataCategory>(c))).Uint(by_category[c]);
+  w.EndObject().Key("by_channel").BeginObject();
+  for (size_t c = 0; c < kChannelCount; ++c) w.Key(ChannelName(static_cast<Channel>(c))).Uint(p.by_channel[c]);
+  w.EndObject();
+  for (auto [key, at] : {std::pair{"first_seen", p.first_seen}, std::pair{"last_seen", p.last_seen}}) {
+    w.Key(key);
+    p.events ? w.String(FormatRfc3339(at)) : w.Null();
+  }
+  w.EndObject();
+  return w.Take();
+}
+
 }  // namespace
+
+HttpResponse Api::GetShopperSummary(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto data = call.cell->ReadShopper(*kind, call.params.Get("id"));
+  if (!data.ok()) return Failure(call.log_fields, data.status());
+  if (!data->has_value()) return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
+  return Json(200, SummaryJson(ProfileOf(**data)));
+}
 
 HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);

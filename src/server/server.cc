@@ -414,6 +414,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
     impl->models.emplace(id, std::move(region));
   }
   impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics, *options.cell.clock, std::move(models));
+  impl->api->SetWebRoot(options.web_root);
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

@@ -55,6 +55,9 @@ struct ServerOptions {
   // key rotation, retraining, suggestions, this export) run on the cells'
   // clock, cell.clock: a test moves a ManualClock to run them.
   std::chrono::milliseconds erasure_export_delay = std::chrono::seconds(5);
+  // When set, the web pages come from this web/ folder, read for each
+  // request (Api::SetWebRoot), instead of those compiled in.
+  std::string web_root;
 };
 
 class Server {

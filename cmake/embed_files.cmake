@@ -1,0 +1,21 @@
+# cmake -DROOT=<dir> -DOUT=<file.cc> -DFILES=<a|b|...> -P embed_files.cmake
+# Writes a C++ source defining confide::web::EmbeddedFiles(): each file's
+# path relative to ROOT and its bytes, for web/embedded_files.h.
+set(body "// Generated from the web/ folder by cmake/embed_files.cmake: do not edit.\n#include \"web/embedded_files.h\"\n\nnamespace confide::web {\nnamespace {\n")
+set(table "")
+set(i 0)
+string(REPLACE "|" ";" FILES "${FILES}")
+list(SORT FILES)
+foreach(file IN LISTS FILES)
+  file(RELATIVE_PATH rel "${ROOT}" "${file}")
+  file(READ "${file}" hex HEX)
+  string(LENGTH "${hex}" hex_length)
+  math(EXPR size "${hex_length} / 2")
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," bytes "${hex}")
+  string(APPEND body "const unsigned char kFile${i}[] = {${bytes}0};\n")
+  string(APPEND table "      {\"${rel}\", std::string_view(reinterpret_cast<const char*>(kFile${i}), ${size})},\n")
+  math(EXPR i "${i} + 1")
+endforeach()
+string(APPEND body "}  // namespace\n\nconst std::vector<EmbeddedFile>& EmbeddedFiles() {\n  static const std::vector<EmbeddedFile> files = {\n${table}  };\n  return files;\n}\n\n}  // namespace confide::web\n")
+file(WRITE "${OUT}.tmp" "${body}")
+file(COPY_FILE "${OUT}.tmp" "${OUT}" ONLY_IF_DIFFERENT)
