@@ -360,7 +360,7 @@ async function cspViolations(page, log) {
 // The checks every page state gets: axe at each width, no horizontal
 // scrolling at any width (reflow), screenshots, and nothing from elsewhere,
 // no CSP violation and no console error so far.
-async function auditState(page, log, state, out) {
+async function auditState(page, log, state, out, { fullPage = true } = {}) {
   await check(`${state}: 0 axe violations (${WCAG_TAGS.join(', ')}) at ${WIDTHS.join(', ')} px`, async () => {
     const found = [];
     for (const width of WIDTHS) {
@@ -378,7 +378,7 @@ async function auditState(page, log, state, out) {
       await page.setViewportSize({ width, height: 900 });
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
       if (overflow > 0) wide.push(`${width}px overflows by ${overflow}px`);
-      await page.screenshot({ path: path.join(out, `privacy-${state}-${width}.png`), fullPage: true });
+      await page.screenshot({ path: path.join(out, `privacy-${state}-${width}.png`), fullPage });
     }
     await page.setViewportSize({ width: 1280, height: 900 });
     assert(wide.length === 0, wide.join('; '));
@@ -563,7 +563,7 @@ async function suite(args, server, browser) {
         const profile = await server.api('GET', `/v1/${REGION}/customers/fan-0/profile?id_kind=customer`);
         assert(profile.status === 200, `the shopper is gone before Confirm: ${profile.status}`);
       });
-      await auditState(page, log, 'dialog', out);
+      await auditState(page, log, 'dialog', out, { fullPage: false });  // as a modal is seen
 
       await check('"Delete me" → Confirm erases: the receipt shows, the profile 404s and the audit log has the erasure', async () => {
         await page.getByRole('button', { name: 'Yes, delete everything' }).click();
