@@ -292,9 +292,18 @@ struct Cell::Impl {
     std::vector<uint64_t> shards;  // history_shards when the view was taken
   };
   // history.cc: Cell::History of the event types in `types`, reading
-  // through `events` when given.
+  // through `events` when given. The grant holds only as far as the
+  // group's consent still allows when it is read, and only while its
+  // subject is still a group's root (not merged into another, not erased):
+  // a grant decided earlier never reaches a member or a category that the
+  // group's decisions exclude now. Members in `exclude` are left out; the
+  // members read are set in `members_read` when given (empty when the
+  // grant no longer allows anything).
+  using MemberSet = absl::flat_hash_set<Key128, Key128Hash, Key128Eq>;
   Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                         EventsReader* events) ABSL_LOCKS_EXCLUDED(identity_mu);
+                                         EventsReader* events, const MemberSet* exclude = nullptr,
+                                         std::vector<Key128>* members_read = nullptr)
+      ABSL_LOCKS_EXCLUDED(identity_mu);
 
   // consent_ledger.cc.
   Status LoadLedgers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);

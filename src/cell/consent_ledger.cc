@@ -113,6 +113,7 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   }
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
+  HistoryShard(root).fetch_add(1, std::memory_order_release);  // what a grant reads changed: HistoryVersion
   for (const ConsentRecord& record : records)
     for (size_t p = 0; p < kPurposeCount; ++p)
       if (record.purposes[p]) consent_decisions[p][*record.purposes[p]].fetch_add(1, std::memory_order_relaxed);

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <set>
+#include <utility>
 
 #include "cell/cell.h"
 #include "core/scratch_dir.h"
@@ -169,6 +170,55 @@ TEST_F(GrantedReadsTest, EventsStoredMidReadAreSeenByLaterGroups) {
   ASSERT_TRUE(s.ok()) << s.ToString();
   ASSERT_FALSE(seen.empty());
   EXPECT_EQ(seen.back(), target + "-new");
+}
+
+// Pairs of an anonymous shopper and a customer, each with a purchase of
+// its own, linked by logins while the read is under way: `fn` sees each
+// event once at most, and never one of a group whose decisions (the
+// anonymous half's refusal, under opt_out) no longer allow it.
+TEST_F(GrantedReadsTest, ALoginMidReadNeitherBypassesARefusalNorCountsTwice) {
+  constexpr int kPairs = 200;
+  const Micros start = *ParseRfc3339("2025-04-01T10:00:00Z");
+  std::vector<Event> purchases, logins;
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string n = std::to_string(i);
+    Event anonymous = MakeEvent("pa-" + n, EventType::kPurchase, start + i);
+    anonymous.id(IdKind::kAnonymous) = "PA" + n;
+    Event customer = MakeEvent("pc-" + n, EventType::kPurchase, start + i);
+    customer.id(IdKind::kCustomer) = "PC" + n;
+    Event login = MakeEvent("pl-" + n, EventType::kIdentify, start + kPairs + i);
+    login.id(IdKind::kAnonymous) = "PA" + n;
+    login.id(IdKind::kCustomer) = "PC" + n;
+    purchases.push_back(anonymous);
+    purchases.push_back(customer);
+    logins.push_back(login);
+  }
+  ASSERT_TRUE(cell_->Ingest(std::move(purchases)).ok());
+  for (int i = 0; i < kPairs; i += 2) {
+    ConsentRecord refusal;
+    refusal.timestamp = NowMicros();
+    refusal.source = ConsentSource::kApi;
+    refusal.purposes[static_cast<size_t>(Purpose::kAnalytics)] = false;
+    ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "PA" + std::to_string(i), refusal).ok());
+  }
+  std::map<std::string, int> seen;
+  Status s = cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&& h) {
+    if (!logins.empty()) {
+      EXPECT_TRUE(cell_->Ingest(std::exchange(logins, {})).ok());
+    }
+    for (const Event& e : h) ++seen[e.event_id];
+    return Status::Ok();
+  });
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string id = "pa-" + std::to_string(i);
+    if (i % 2 == 0) {
+      EXPECT_EQ(seen[id], 0) << id << ": refused, then linked to a customer who never decided";
+    } else {
+      EXPECT_LE(seen[id], 1) << id << ": counted twice";
+    }
+  }
+  EXPECT_GT(seen.size(), size_t(kShoppers)) << "the read went on";
 }
 
 }  // namespace

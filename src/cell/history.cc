@@ -13,16 +13,28 @@ Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
 }
 
 Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                                   EventsReader* events) {
+                                                   EventsReader* events, const MemberSet* exclude,
+                                                   std::vector<Key128>* members_read) {
   std::vector<Event> history;
+  if (members_read) members_read->clear();
   if (!grant.any() || grant.subject().empty()) return history;
   MemberKeys members;
   uint64_t epoch;
+  CategorySet allowed;
   {
     absl::MutexLock lock(&identity_mu);
+    if (graph.MembersOf(grant.subject()).empty()) return history;  // merged into another group, or erased
+    const Grant now = Decide(region.legal_basis, ConsentStateLocked(grant.subject()), grant.purpose(), Now(), false,
+                             grant.subject());
+    allowed = grant.categories().Without(CategorySet::All().Without(now.categories()));
+    if (allowed.empty()) return history;
     members = MembersWithKeysLocked(grant.subject());
     epoch = history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
   }
+  if (exclude)
+    std::erase_if(members.members, [&](const MemberKeys::Member& m) { return exclude->contains(Key128(m.first)); });
+  if (members_read)
+    for (const auto& member : members.members) members_read->push_back(Key128(member.first));
   const size_t shard = &HistoryShard(grant.subject()) - history_shards.data();
   if (events && (!events->reader || events->epoch != epoch ||
                  events->shards[shard] != history_shards[shard].load(std::memory_order_acquire))) {
@@ -47,7 +59,7 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
     if (!header.ok()) return header.status();
     if (!types.test(static_cast<size_t>(header->type))) return Status();
     auto category = CategoryOf(header->type);
-    if (category ? grant.Allows(*category) : with_links && header->type == EventType::kIdentify) {
+    if (category ? allowed.Contains(*category) : with_links && header->type == EventType::kIdentify) {
       held.push_back({header->timestamp, plain.size(), record.size()});
       plain.append(record);
     }
@@ -84,9 +96,11 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
   // Groups in key order, read a batch at a time on every core, each thread
   // through its own reader: most groups are one member stored under the
   // group's key, so each reader walks the events forward. `fn` sees them in
-  // that order, on this thread, while the other threads read the next batch;
-  // a group whose history changed since it was read ahead (an erasure, say)
-  // is read again first.
+  // that order, on this thread, while the other threads read the next batch.
+  // A group is read again before `fn` sees it when its history or consent
+  // changed since it was read ahead (an erasure, a withdrawal, a merge), or
+  // when it holds a member `fn` has seen already (merged into it since):
+  // `fn` sees each member once, under the grant of its group when read.
   std::sort(grants.begin(), grants.end(), [](const Grant& a, const Grant& b) { return a.subject() < b.subject(); });
   constexpr size_t kBatch = 512, kTask = 32;
   ThreadPool pool(grants.size() > kTask ? std::max(1u, std::thread::hardware_concurrency()) - 1 : 0);
@@ -95,14 +109,20 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
     size_t begin = 0, end = 0;
     std::vector<Result<std::vector<Event>>> histories;
     std::vector<uint64_t> versions;
+    std::vector<std::vector<Key128>> members;
   };
   Batch read, seen;  // the batch being read, and the one `fn` sees meanwhile
+  Impl::MemberSet seen_members;
   auto deliver = [&](Batch& batch) -> Status {
     for (size_t i = batch.begin; i < batch.end; ++i) {
       auto& history = batch.histories[i - batch.begin];
-      if (HistoryVersion(grants[i]) != batch.versions[i - batch.begin])
-        history = m.ReadHistory(grants[i], with_links, types, nullptr);
+      auto& members = batch.members[i - batch.begin];
+      if (HistoryVersion(grants[i]) != batch.versions[i - batch.begin] ||
+          std::any_of(members.begin(), members.end(), [&](const Key128& k) { return seen_members.contains(k); }))
+        history = m.ReadHistory(grants[i], with_links, types, nullptr, &seen_members, &members);
       if (!history.ok()) return history.status();
+      if (members.empty()) continue;  // no longer a group, or no longer granted
+      seen_members.insert(members.begin(), members.end());
       CONFIDE_RETURN_IF_ERROR(fn(grants[i], std::move(*history)));
     }
     batch.begin = batch.end;
@@ -113,6 +133,7 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
     read.end = std::min(grants.size(), begin + kBatch);
     read.histories.assign(read.end - read.begin, std::vector<Event>());
     read.versions.assign(read.end - read.begin, 0);
+    read.members.assign(read.end - read.begin, {});
     Status delivered;
     bool delivering = seen.begin < seen.end;
     pool.ParallelFor((read.end - read.begin + kTask - 1) / kTask, [&](uint64_t task, uint32_t worker) {
@@ -122,7 +143,8 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
       }
       for (size_t i = read.begin + task * kTask; i < std::min(read.end, read.begin + (task + 1) * kTask); ++i) {
         read.versions[i - read.begin] = HistoryVersion(grants[i]);
-        read.histories[i - read.begin] = m.ReadHistory(grants[i], with_links, types, &readers[worker]);
+        read.histories[i - read.begin] =
+            m.ReadHistory(grants[i], with_links, types, &readers[worker], nullptr, &read.members[i - read.begin]);
       }
     });
     if (delivering) delivered = deliver(seen);

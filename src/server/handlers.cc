@@ -191,6 +191,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     response = Dispatch(call, match);
   }
   AllowOrigin(request, match, response);
+  if (web && response.status == 404) route = kUnmatched;  // no page there either
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, request.method, response.status, seconds);
