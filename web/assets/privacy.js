@@ -587,7 +587,8 @@ async function open(token) {
   // One request first: a token the server refuses (forged, replaced, its
   // shopper erased) is then refused once, not once per section.
   const settle = (promise) => promise.then((value) => ({ status: 'fulfilled', value }), (reason) => ({ status: 'rejected', reason }));
-  const first = await settle(canSee ? readOrMissing('/summary') : call('GET', '/consent'));
+  const first = await settle(canSee ? readOrMissing('/summary')
+    : canChoose ? call('GET', '/consent') : Promise.resolve(undefined));
   const refused = first.status === 'rejected' && first.reason instanceof ApiError && first.reason.status === 401;
   const [summary, consent, recommendations] = refused ? [first, first, first] : await Promise.all([
     canSee ? first : settle(Promise.resolve(undefined)),
