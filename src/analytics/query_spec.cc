@@ -63,6 +63,9 @@ Result<Micros> ParsePeriodBound(std::string_view text, bool end, const char* fie
 
 Status CheckSpec(const QuerySpec& spec) {
   if (spec.to <= spec.from) return InvalidArgument("to", "the period ends before it starts");
+  if (spec.to - spec.from > kMaxPeriodDays * kMicrosPerDay)
+    return InvalidArgument("to", "the period is longer than " + std::to_string(kMaxPeriodDays) +
+                                     " days: query a year at a time");
   if (spec.k < 1 || spec.k > kMaxK) return InvalidArgument("k", "must be between 1 and " + std::to_string(kMaxK));
   if (spec.nano_rho < kMinNanoRho) return InvalidArgument("rho", "must be at least 0.000001");
   return Status::Ok();
@@ -72,7 +75,7 @@ Result<int64_t> NanoRhoFrom(double rho) {
   if (!std::isfinite(rho) || rho <= 0) return InvalidArgument("rho", "must be a positive number");
   if (rho > 1e6) return InvalidArgument("rho", "is beyond any budget");
   const int64_t nano = std::llround(rho * 1e9);
-  if (nano <= 0) return InvalidArgument("rho", "is below the smallest unit (1e-9)");
+  if (nano <= 0) return InvalidArgument("rho", "must be at least 0.000001");
   return nano;
 }
 

@@ -25,6 +25,11 @@ std::optional<QueryKind> ParseQueryKind(std::string_view name);
 std::string QueryNames();
 
 inline constexpr int kMaxK = 100;
+// The longest period a query may cover: a year of ISO weeks (371 days).
+// Answers grow with the period (category_trends has a row per category and
+// week) and are kept for repeats: an unbounded period could exhaust the
+// node's memory with one request.
+inline constexpr int kMaxPeriodDays = 371;
 // The smallest cost a query may name (rho 1e-6): every query's noise is
 // within the exact sampler's range from there up.
 inline constexpr int64_t kMinNanoRho = 1000;
@@ -46,8 +51,9 @@ struct QuerySpec {
 // week; as `to` (end = true) the first instant after it. Errors name `field`.
 Result<Micros> ParsePeriodBound(std::string_view text, bool end, const char* field);
 
-// Checks from < to (else names "to"), k in [1, kMaxK] (names "k") and
-// nano_rho >= kMinNanoRho (names "rho").
+// Checks from < to and a period of at most kMaxPeriodDays (else names
+// "to"), k in [1, kMaxK] (names "k") and nano_rho >= kMinNanoRho (names
+// "rho").
 Status CheckSpec(const QuerySpec& spec);
 
 // Rho as given (a decimal) to whole nano-units, rounding to nearest; names

@@ -102,6 +102,8 @@ TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","store_id":"nowhere"})", "store_id"},
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","category":"toys"})", "category"},
       {R"({"query":"spend","from":"May","to":"2024-05-31"})", "from"},
+      {R"({"query":"category_trends","from":"0001-01-01","to":"9999-12-31"})", "to"},  // a longer period than a year
+      {R"({"query":"spend","from":"2024-01-01","to":"2025-01-07"})", "to"},
   };
   for (const auto& [body, field] : cases) {
     ClientResponse r = Query(body);
