@@ -95,7 +95,13 @@ Result<QuerySpec> ParseQueryRequest(std::string_view json, int64_t default_nano_
   QuerySpec spec;
   spec.nano_rho = default_nano_rho;
   bool have_kind = false;
-  for (auto [key, value] : body) CONFIDE_RETURN_IF_ERROR(ReadMember(key, value, spec, have_kind));
+  std::set<std::string_view> seen;
+  for (auto [key, value] : body) {
+    // One meaning per body: a gateway that checked the first "rho" must
+    // not be outrun by a second one.
+    if (!seen.insert(key).second) return InvalidArgument(std::string(key), "is given twice");
+    CONFIDE_RETURN_IF_ERROR(ReadMember(key, value, spec, have_kind));
+  }
   if (!have_kind) return InvalidArgument("query", "is required; one of " + QueryNames());
   if (spec.from_text.empty()) return InvalidArgument("from", "is required (2026-11-01 or 2026-W45)");
   if (spec.to_text.empty()) return InvalidArgument("to", "is required (2026-11-30 or 2026-W48)");

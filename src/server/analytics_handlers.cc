@@ -47,6 +47,9 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
 }
 
 HttpResponse Api::GetAnalyticsBudget(Call& call) {
+  if (!call.query.Get("period").empty())  // not silently this month's instead
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                         "only the current month's budget is shown here; earlier months are in the audit log", "period");
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
   auto view = (*insights)->Budget(clock_.Now());

@@ -104,6 +104,7 @@ TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
       {R"({"query":"spend","from":"May","to":"2024-05-31"})", "from"},
       {R"({"query":"category_trends","from":"0001-01-01","to":"9999-12-31"})", "to"},  // a longer period than a year
       {R"({"query":"spend","from":"2024-01-01","to":"2025-01-07"})", "to"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":0.01,"rho":0.9})", "rho"},  // given twice
   };
   for (const auto& [body, field] : cases) {
     ClientResponse r = Query(body);
@@ -112,6 +113,10 @@ TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
     EXPECT_EQ(JStr(r.body, "/error/field"), field) << body;
   }
   EXPECT_EQ(Spent(), "0");
+  ApiClient c = Client(&analytics_);
+  ClientResponse earlier = Call(c, "GET", "/v1/eu/analytics/budget?period=2024-04");
+  EXPECT_EQ(earlier.status, 400) << "not this month's budget in its place";
+  EXPECT_EQ(JStr(earlier.body, "/error/field"), "period");
 }
 
 TEST_F(AnalyticsRoutesTest, AQueryOverTheRemainingBudgetIs429BudgetExhausted) {
