@@ -57,13 +57,15 @@ class GrantedReadsTest : public ::testing::Test {
       events.push_back(buy);
     }
     ASSERT_TRUE(cell_->Ingest(std::move(events)).ok());
-    for (int i = 0; i < kShoppers; i += 7) {
-      ConsentRecord refusal;
-      refusal.timestamp = NowMicros();
-      refusal.source = ConsentSource::kApi;
-      refusal.purposes[static_cast<size_t>(Purpose::kAnalytics)] = false;
-      ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "C" + std::to_string(i), refusal).ok());
-    }
+    for (int i = 0; i < kShoppers; i += 7) RefuseAnalytics(IdKind::kCustomer, "C" + std::to_string(i));
+  }
+
+  void RefuseAnalytics(IdKind kind, const std::string& id) {
+    ConsentRecord refusal;
+    refusal.timestamp = NowMicros();
+    refusal.source = ConsentSource::kApi;
+    refusal.purposes[static_cast<size_t>(Purpose::kAnalytics)] = false;
+    ASSERT_TRUE(cell_->RecordConsent(kind, id, refusal).ok());
   }
 
   ScratchDir scratch_;
@@ -194,13 +196,7 @@ TEST_F(GrantedReadsTest, ALoginMidReadNeitherBypassesARefusalNorCountsTwice) {
     logins.push_back(login);
   }
   ASSERT_TRUE(cell_->Ingest(std::move(purchases)).ok());
-  for (int i = 0; i < kPairs; i += 2) {
-    ConsentRecord refusal;
-    refusal.timestamp = NowMicros();
-    refusal.source = ConsentSource::kApi;
-    refusal.purposes[static_cast<size_t>(Purpose::kAnalytics)] = false;
-    ASSERT_TRUE(cell_->RecordConsent(IdKind::kAnonymous, "PA" + std::to_string(i), refusal).ok());
-  }
+  for (int i = 0; i < kPairs; i += 2) RefuseAnalytics(IdKind::kAnonymous, "PA" + std::to_string(i));
   std::map<std::string, int> seen;
   Status s = cell_->ForEachGrantedHistory(Purpose::kAnalytics, [&](const Grant&, std::vector<Event>&& h) {
     if (!logins.empty()) {
