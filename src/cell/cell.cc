@@ -118,6 +118,7 @@ Result<ShopperKey> Cell::Impl::ResolveLocked(const std::vector<IdentifierRef>& i
   // A merge, or a customer id joining a group, changes whose decisions win.
   if (r->merged) consent_states.clear();
   else if (!r->attached.empty()) consent_states.erase(r->root);
+  if (r->merged || !r->attached.empty()) decisions_generation.fetch_add(1, std::memory_order_acq_rel);
   MergeNote ignored;
   if (!decided_apart.empty()) CONFIDE_RETURN_IF_ERROR(RecordMergeLocked(r->root, decided_apart, batch, merge ? *merge : ignored));
   return r->root;

@@ -147,6 +147,11 @@ struct Cell::Impl {
   // folded state by group root (a cache, dropped when groups merge).
   std::unordered_map<ShopperKey, std::vector<ConsentRecord>> ledgers ABSL_GUARDED_BY(identity_mu);
   std::unordered_map<ShopperKey, ConsentState> consent_states ABSL_GUARDED_BY(identity_mu);
+  // Moved, under identity_mu, with every change of a group's consent state
+  // (a decision recorded, a merge or a new member, an erasure): a grant
+  // decided while it read g is as the group's decisions are while it
+  // still reads g.
+  std::atomic<uint64_t> decisions_generation{0};
   // Identifiers of erased shoppers, by pseudonym (erasure_markers.cc).
   absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> erased ABSL_GUARDED_BY(identity_mu);
   // Events of erased histories dated after their erasure, one per erased
@@ -296,14 +301,22 @@ struct Cell::Impl {
   // group's consent still allows when it is read, and only while its
   // subject is still a group's root (not merged into another, not erased):
   // a grant decided earlier never reaches a member or a category that the
-  // group's decisions exclude now. Members in `exclude` are left out; the
-  // members read are set in `members_read` when given (empty when the
-  // grant no longer allows anything).
+  // group's decisions exclude now (decided again unless `decided_at`, the
+  // decisions_generation it was decided at, still holds). Members in
+  // `exclude` are left out; the members read are set in `members_read` when
+  // given (empty when the grant no longer allows anything).
   using MemberSet = absl::flat_hash_set<Key128, Key128Hash, Key128Eq>;
+  // Every group whose grant for `purpose` allows something now, and the
+  // decisions_generation they were decided at.
+  std::vector<Grant> GrantedGroups(Purpose purpose, uint64_t& decided_at) ABSL_LOCKS_EXCLUDED(identity_mu);
+  struct ReadOptions {
+    EventsReader* events = nullptr;
+    std::optional<uint64_t> decided_at;
+    const MemberSet* exclude = nullptr;
+    std::vector<Key128>* members_read = nullptr;
+  };
   Result<std::vector<Event>> ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                         EventsReader* events, const MemberSet* exclude = nullptr,
-                                         std::vector<Key128>* members_read = nullptr)
-      ABSL_LOCKS_EXCLUDED(identity_mu);
+                                         const ReadOptions& options) ABSL_LOCKS_EXCLUDED(identity_mu);
 
   // consent_ledger.cc.
   Status LoadLedgers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);

@@ -113,6 +113,7 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   }
   ledgers[root].insert(ledgers[root].end(), records.begin(), records.end());
   consent_states.erase(root);
+  decisions_generation.fetch_add(1, std::memory_order_acq_rel);
   HistoryShard(root).fetch_add(1, std::memory_order_release);  // what a grant reads changed: HistoryVersion
   for (const ConsentRecord& record : records)
     for (size_t p = 0; p < kPurposeCount; ++p)
@@ -174,6 +175,7 @@ Status Cell::Impl::RecordMergeLocked(const ShopperKey& root, const std::vector<S
   PutConsentRow(ledger_of, *key, record, batch);
   ledgers[ledger_of].push_back(std::move(record));
   consent_states.erase(root);
+  decisions_generation.fetch_add(1, std::memory_order_acq_rel);
   note.recorded = true;
   note.holder = *holder;
   return {};

@@ -88,6 +88,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   }
   m.graph.Forget(*root);
   m.consent_states.erase(*root);
+  m.decisions_generation.fetch_add(1, std::memory_order_acq_rel);
   receipt.shoppers = members.size();
   for (const auto& p : identifiers) receipt.subjects.push_back(HexEncode(p));
   m.history_epoch.fetch_add(1, std::memory_order_release);

@@ -9,12 +9,13 @@
 namespace confide {
 
 Result<std::vector<Event>> Cell::History(const Grant& grant, bool with_links) {
-  return impl_->ReadHistory(grant, with_links, EventTypes().set(), nullptr);
+  return impl_->ReadHistory(grant, with_links, EventTypes().set(), {});
 }
 
 Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with_links, EventTypes types,
-                                                   EventsReader* events, const MemberSet* exclude,
-                                                   std::vector<Key128>* members_read) {
+                                                   const ReadOptions& options) {
+  EventsReader* events = options.events;
+  std::vector<Key128>* members_read = options.members_read;
   std::vector<Event> history;
   if (members_read) members_read->clear();
   if (!grant.any() || grant.subject().empty()) return history;
@@ -24,15 +25,19 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
   {
     absl::MutexLock lock(&identity_mu);
     if (graph.MembersOf(grant.subject()).empty()) return history;  // merged into another group, or erased
-    const Grant now = Decide(region.legal_basis, ConsentStateLocked(grant.subject()), grant.purpose(), Now(), false,
-                             grant.subject());
-    allowed = grant.categories().Without(CategorySet::All().Without(now.categories()));
+    allowed = grant.categories();
+    if (options.decided_at != decisions_generation.load(std::memory_order_acquire)) {
+      const Grant now = Decide(region.legal_basis, ConsentStateLocked(grant.subject()), grant.purpose(), Now(),
+                               false, grant.subject());
+      allowed = allowed.Without(CategorySet::All().Without(now.categories()));
+    }
     if (allowed.empty()) return history;
     members = MembersWithKeysLocked(grant.subject());
     epoch = history_epoch.load(std::memory_order_acquire);  // moved under the lock by an erasure
   }
-  if (exclude)
-    std::erase_if(members.members, [&](const MemberKeys::Member& m) { return exclude->contains(Key128(m.first)); });
+  if (options.exclude)
+    std::erase_if(members.members,
+                  [&](const MemberKeys::Member& m) { return options.exclude->contains(Key128(m.first)); });
   if (members_read)
     for (const auto& member : members.members) members_read->push_back(Key128(member.first));
   const size_t shard = &HistoryShard(grant.subject()) - history_shards.data();
@@ -74,6 +79,18 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
   return history;
 }
 
+std::vector<Grant> Cell::Impl::GrantedGroups(Purpose purpose, uint64_t& decided_at) {
+  std::vector<Grant> grants;
+  absl::MutexLock lock(&identity_mu);
+  decided_at = decisions_generation.load(std::memory_order_acquire);
+  const Micros now = Now();
+  for (const auto& root : graph.Roots()) {
+    Grant grant = Decide(region.legal_basis, ConsentStateLocked(root), purpose, now, false, root);
+    if (grant.any()) grants.push_back(std::move(grant));
+  }
+  return grants;
+}
+
 uint64_t Cell::HistoryVersion(const Grant& grant) const {
   Impl& m = *impl_;
   return m.history_epoch.load(std::memory_order_acquire) +
@@ -84,15 +101,8 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
                                    const std::function<Status(const Grant&, std::vector<Event>&&)>& fn,
                                    bool with_links, EventTypes types) {
   Impl& m = *impl_;
-  std::vector<Grant> grants;
-  {
-    absl::MutexLock lock(&m.identity_mu);
-    Micros now = m.Now();
-    for (const auto& root : m.graph.Roots()) {
-      Grant grant = Decide(m.region.legal_basis, m.ConsentStateLocked(root), purpose, now, false, root);
-      if (grant.any()) grants.push_back(std::move(grant));
-    }
-  }
+  uint64_t decided_at;
+  std::vector<Grant> grants = m.GrantedGroups(purpose, decided_at);
   // Groups in key order, read a batch at a time on every core, each thread
   // through its own reader: most groups are one member stored under the
   // group's key, so each reader walks the events forward. `fn` sees them in
@@ -112,17 +122,26 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
     std::vector<std::vector<Key128>> members;
   };
   Batch read, seen;  // the batch being read, and the one `fn` sees meanwhile
+  // Members `fn` has seen: a vector while no decision changed (nothing
+  // merged, so no group can hold a member seen before), a set from then on.
+  std::vector<Key128> seen_so_far;
   Impl::MemberSet seen_members;
+  bool changed = false;  // a decision changed since the grants were decided
   auto deliver = [&](Batch& batch) -> Status {
     for (size_t i = batch.begin; i < batch.end; ++i) {
       auto& history = batch.histories[i - batch.begin];
       auto& members = batch.members[i - batch.begin];
+      if (!changed && m.decisions_generation.load(std::memory_order_acquire) != decided_at) {
+        changed = true;
+        seen_members.insert(seen_so_far.begin(), seen_so_far.end());
+      }
       if (HistoryVersion(grants[i]) != batch.versions[i - batch.begin] ||
-          std::any_of(members.begin(), members.end(), [&](const Key128& k) { return seen_members.contains(k); }))
-        history = m.ReadHistory(grants[i], with_links, types, nullptr, &seen_members, &members);
+          (changed && std::any_of(members.begin(), members.end(), [&](const Key128& k) { return seen_members.contains(k); })))
+        history = m.ReadHistory(grants[i], with_links, types, {nullptr, decided_at, &seen_members, &members});
       if (!history.ok()) return history.status();
       if (members.empty()) continue;  // no longer a group, or no longer granted
-      seen_members.insert(members.begin(), members.end());
+      if (changed) seen_members.insert(members.begin(), members.end());
+      else seen_so_far.insert(seen_so_far.end(), members.begin(), members.end());
       CONFIDE_RETURN_IF_ERROR(fn(grants[i], std::move(*history)));
     }
     batch.begin = batch.end;
@@ -144,7 +163,7 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
       for (size_t i = read.begin + task * kTask; i < std::min(read.end, read.begin + (task + 1) * kTask); ++i) {
         read.versions[i - read.begin] = HistoryVersion(grants[i]);
         read.histories[i - read.begin] =
-            m.ReadHistory(grants[i], with_links, types, &readers[worker], nullptr, &read.members[i - read.begin]);
+            m.ReadHistory(grants[i], with_links, types, {&readers[worker], decided_at, nullptr, &read.members[i - read.begin]});
       }
     });
     if (delivering) delivered = deliver(seen);
