@@ -426,6 +426,27 @@ class Cell {
   // shoppers (a group of linked identifiers counts once).
   uint64_t events_stored() const;
   uint64_t shoppers() const;
+  // Consent across the region, for a data-protection officer's overview
+  // (consent_statistics.cc). Per purpose: the shoppers (groups) whose
+  // decision in force at `now` is a grant or a refusal, by the source of
+  // that decision; and for each of the `days` UTC days ending with today,
+  // the grants and refusals in force at the day's end (today: at `now`).
+  // An expired decision counts as none. Reads the ledgers held in memory,
+  // a chunk of groups at a time, so that writers wait for one chunk at most.
+  struct ConsentCounts {
+    uint64_t granted = 0;
+    uint64_t refused = 0;
+  };
+  struct ConsentStatistics {
+    uint64_t shoppers = 0;
+    std::array<ConsentCounts, kPurposeCount> in_force{};
+    std::array<std::array<ConsentCounts, kConsentSourceCount>, kPurposeCount> by_source{};
+    std::vector<std::array<ConsentCounts, kPurposeCount>> days;  // oldest first
+  };
+  ConsentStatistics CountConsent(Micros now, int days);
+  // The version of the region's key-encryption key (crypto/region_keys.h).
+  uint32_t kek_version() const;
+
   // Consent decisions about `purpose` written since the cell opened, grants
   // (`granted`) or refusals, whatever path brought them.
   uint64_t consent_decisions(Purpose purpose, bool granted) const;

@@ -322,6 +322,10 @@ struct Cell::Impl {
   Status LoadLedgers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // The consent state of a group: its members' ledgers folded.
   const ConsentState& ConsentStateLocked(const ShopperKey& root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // The records that state folds: the customer's own, and the other
+  // members' only as refusals of purposes the customer never decided.
+  std::vector<ConsentRecord> EffectiveConsentRecordsLocked(const ShopperKey& root) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // State and full history of a group, history oldest first.
   ConsentView ConsentViewLocked(const ShopperKey& root) ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // Whether the group's ledger already holds a record equal to `record`.

@@ -42,6 +42,10 @@ Status Cell::Impl::LoadLedgers() {
 const ConsentState& Cell::Impl::ConsentStateLocked(const ShopperKey& root) {
   auto it = consent_states.find(root);
   if (it != consent_states.end()) return it->second;
+  return consent_states.emplace(root, FoldLedger(EffectiveConsentRecordsLocked(root))).first->second;
+}
+
+std::vector<ConsentRecord> Cell::Impl::EffectiveConsentRecordsLocked(const ShopperKey& root) const {
   const std::optional<ShopperKey> customer = graph.CustomerHolder(root);
   // When a customer id joined a device's own shopper, the records that
   // shopper's ledger holds from before the link (a `link` record there
@@ -70,7 +74,7 @@ const ConsentState& Cell::Impl::ConsentStateLocked(const ShopperKey& root) {
       records.push_back(std::move(r));
     }
   }
-  return consent_states.emplace(root, FoldLedger(std::move(records))).first->second;
+  return records;
 }
 
 Cell::ConsentView Cell::Impl::ConsentViewLocked(const ShopperKey& root) {

@@ -30,6 +30,7 @@ namespace confide {
 enum class ConsentSource : uint8_t {
   kApi, kTcf, kGpc, kStoreKiosk, kImport, kPrivacyCenter, kKeptThroughErasure, kLink, kLinkConfirmed
 };
+constexpr size_t kConsentSourceCount = 9;
 const char* ConsentSourceName(ConsentSource s);  // "store_kiosk"
 std::optional<ConsentSource> ParseConsentSource(std::string_view name);
 // The sources a request body or an import row may state: api, tcf,

@@ -38,6 +38,7 @@ const char* CollectionName(Collection collection);  // "purchases"
 enum class Scope : uint8_t {
   kIngest, kCatalog, kRecommend, kConsent, kDsar, kAdmin, kIdentity, kMetrics, kMarketing, kAnalytics
 };
+constexpr unsigned kScopeCount = 10;
 const char* ScopeName(Scope scope);                      // "ingest"
 std::optional<Scope> ParseScope(std::string_view name);  // nullopt for an unknown name
 // Why `name` is not a scope, listing those that are.

@@ -227,19 +227,51 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
 
 Result<std::vector<AuditEntry>> AuditLog::Query(std::string_view subject, Micros from, Micros to,
                                                 size_t limit) {
-  std::vector<AuditEntry> out;
-  if (limit == 0) return out;
-  Status st = store_.ScanRange(Family::kAudit, {}, {}, [&](std::string_view key, std::string_view value) -> Result<bool> {
-    auto e = DecodeAuditEntry(value);
-    if (!e.ok()) return Status(Code::kDataLoss, DescribeKey(key) + ": " + e.status().message());
-    if ((subject.empty() || e->subject == subject) && e->time >= from && e->time < to) {
-      out.push_back(std::move(*e));
-      if (out.size() >= limit) return false;
+  if (limit == 0) return std::vector<AuditEntry>();
+  auto page = Read({.subject = std::string(subject), .from = from, .to = to, .limit = limit});
+  if (!page.ok()) return page.status();
+  return std::move(page->entries);
+}
+
+Result<AuditLog::Page> AuditLog::Read(const PageQuery& q) {
+  Page page;
+  const size_t limit = std::max<size_t>(q.limit, 1);
+  // Collects the matching records of [begin, end) in seq order; true when
+  // `limit` of them were found in ascending order (the scan stops there).
+  auto scan = [&](std::string_view begin, std::string_view end, std::vector<AuditEntry>& into) {
+    return store_.ScanRange(Family::kAudit, begin, end, [&](std::string_view key, std::string_view value) -> Result<bool> {
+      auto e = DecodeAuditEntry(value);
+      if (!e.ok()) return Status(Code::kDataLoss, DescribeKey(key) + ": " + e.status().message());
+      if ((!q.subject.empty() && e->subject != q.subject) || e->time < q.from || e->time >= q.to ||
+          (q.actions && !(q.actions & (1u << static_cast<unsigned>(e->action)))))
+        return true;
+      into.push_back(std::move(*e));
+      return q.newest_first || into.size() <= limit;
+    });
+  };
+  if (!q.newest_first) {
+    CONFIDE_RETURN_IF_ERROR(scan(AuditKey(q.cursor + 1), {}, page.entries));
+    if (page.entries.size() > limit) {
+      page.entries.resize(limit);
+      page.next_cursor = page.entries.back().seq;
     }
-    return true;
-  });
-  CONFIDE_RETURN_IF_ERROR(st);
-  return out;
+    return page;
+  }
+  constexpr uint64_t kWindow = 4096;
+  uint64_t high = q.cursor ? q.cursor : last_seq() + 1;  // exclusive
+  while (high > 1 && page.entries.size() <= limit) {
+    const uint64_t low = high > kWindow ? high - kWindow : 1;
+    std::vector<AuditEntry> window;
+    CONFIDE_RETURN_IF_ERROR(scan(AuditKey(low), AuditKey(high), window));
+    for (auto e = window.rbegin(); e != window.rend() && page.entries.size() <= limit; ++e)
+      page.entries.push_back(std::move(*e));
+    high = low;
+  }
+  if (page.entries.size() > limit) {
+    page.entries.resize(limit);
+    page.next_cursor = page.entries.back().seq;
+  }
+  return page;
 }
 
 namespace {

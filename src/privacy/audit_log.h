@@ -125,6 +125,25 @@ class AuditLog {
   // whole log. kDataLoss if a record cannot be decoded.
   Result<std::vector<AuditEntry>> Query(std::string_view subject, Micros from, Micros to, size_t limit);
 
+  // A page of the log: entries matching every condition, in seq order or
+  // newest first, continuing past `cursor` (a seq; 0: from the first, or
+  // the last). `next_cursor` is where the next page starts (0: no more).
+  // Newest first reads back from the head in windows of records.
+  struct PageQuery {
+    std::string subject;  // empty: any
+    Micros from = INT64_MIN;
+    Micros to = INT64_MAX;  // exclusive
+    uint32_t actions = 0;   // bits (1 << action); 0: any
+    bool newest_first = false;
+    uint64_t cursor = 0;
+    size_t limit = 100;
+  };
+  struct Page {
+    std::vector<AuditEntry> entries;
+    uint64_t next_cursor = 0;
+  };
+  Result<Page> Read(const PageQuery& query);
+
   struct Verification {
     bool ok = true;
     uint64_t records = 0;        // records verified before the first problem (all when ok)

@@ -28,7 +28,7 @@ class RuledList {
     uint32_t& in_category = per_category_[(*standing)->category];
     if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
     ++in_category;
-    items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}});
+    items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}, {}});
     return {};
   }
 
@@ -154,6 +154,7 @@ std::string ServedToJson(const Served& served) {
   for (const auto& item : served.items) {
     w.BeginObject().Key("product_id").String(item.product_id).Key("score").Double(item.score);
     w.Key("reason").String(item.reason);
+    if (!item.title.empty()) w.Key("title").String(item.title);
     if (!item.signal.empty()) w.Key("signal").String(item.signal);
     if (item.price) w.Key("price").Micros6(*item.price);
     if (!item.fulfilment.empty()) {

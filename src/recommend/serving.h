@@ -45,6 +45,7 @@ struct ServedItem {
   // item can be had ("in_store", "pickup_at:<store>", "ship_to_home").
   std::optional<int64_t> price;
   std::vector<std::string> fulfilment;
+  std::string title;  // the catalog's, so that a page can name the item
 };
 
 struct Served {

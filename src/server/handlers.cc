@@ -92,8 +92,14 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
-  AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin}, kScan);
-  AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin}, kScan);
+  AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin, S::kDsar}, kScan);
+  AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin, S::kDsar}, kScan);
+  AddRoute("GET", "/v1/{region}/requests", &Api::GetRequests, {S::kDsar}, kScan);
+  AddRoute("GET", "/v1/{region}/consent/stats", &Api::GetConsentStats, {S::kDsar}, kScan);
+  AddRoute("GET", "/v1/{region}/residency", &Api::GetResidency, {S::kDsar});
+  AddRoute("GET", "/v1/session", &Api::GetSession,
+           {S::kIngest, S::kCatalog, S::kRecommend, S::kConsent, S::kDsar, S::kIdentity, S::kMetrics, S::kMarketing,
+            S::kAnalytics});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});

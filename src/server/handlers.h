@@ -233,10 +233,16 @@ class Api {
   HttpResponse Healthz(Call& call);
   HttpResponse Readyz(Call& call);
   HttpResponse MetricsText(Call& call);
-  HttpResponse GetAudit(Call& call);
-  HttpResponse VerifyAudit(Call& call);
   HttpResponse RotateKeys(Call& call);
   HttpResponse GetStats(Call& call);
+  // audit_handlers.cc:
+  HttpResponse GetAudit(Call& call);
+  HttpResponse VerifyAudit(Call& call);
+  HttpResponse GetRequests(Call& call);
+  // oversight_handlers.cc:
+  HttpResponse GetSession(Call& call);
+  HttpResponse GetConsentStats(Call& call);
+  HttpResponse GetResidency(Call& call);
   // event_handlers.cc:
   HttpResponse PostEvents(Call& call);
   // catalog_handlers.cc:

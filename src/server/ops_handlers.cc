@@ -1,5 +1,5 @@
 // Operations routes: health, readiness and metrics (no key), and the
-// admin's audit log, its verification, key rotation and cell statistics.
+// admin's key rotation and cell statistics.
 #include "server/handlers.h"
 
 #include <algorithm>
@@ -42,37 +42,6 @@ HttpResponse Api::MetricsText(Call&) {
   response.content_type = "text/plain; version=0.0.4; charset=utf-8";
   response.body = metrics_.Render(samples);
   return response;
-}
-
-HttpResponse Api::GetAudit(Call& call) {
-  std::string subject(call.query.Get("subject", ""));
-  if (std::string_view customer = call.query.Get("customer_id", ""); !customer.empty())
-    subject = call.cell->AuditSubject(IdKind::kCustomer, customer);
-  Micros from = INT64_MIN, to = INT64_MAX;
-  for (auto [name, bound] : {std::pair<const char*, Micros*>{"from", &from}, {"to", &to}}) {
-    std::string_view v = call.query.Get(name, "");
-    if (v.empty()) continue;
-    auto t = ParseRfc3339(v);
-    if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", name);
-    *bound = *t;
-  }
-  size_t limit = 1000;
-  if (std::string_view v = call.query.Get("limit", ""); !v.empty()) {
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || end != v.data() + v.size() || limit == 0 || limit > 100'000)
-      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 100000", "limit");
-  }
-  auto entries = call.cell->audit().Query(subject, from, to, limit);
-  if (!entries.ok()) return Failure(call.log_fields, entries.status());
-  std::string body = "{\"entries\":[";
-  for (size_t i = 0; i < entries->size(); ++i) body += (i ? "," : "") + AuditEntryToJson((*entries)[i]);
-  return Json(200, body + "]}");
-}
-
-HttpResponse Api::VerifyAudit(Call& call) {
-  auto v = call.cell->audit().Verify();
-  if (!v.ok()) return Failure(call.log_fields, v.status());
-  return Json(200, AuditVerificationToJson(*v));
 }
 
 HttpResponse Api::RotateKeys(Call& call) {

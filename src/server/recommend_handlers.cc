@@ -51,8 +51,8 @@ Result<ServeQuery> ServeQueryFrom(const QueryParams& query, Catalog& catalog, ui
   return q;
 }
 
-// Quotes each served item at the effective price for the channel and store
-// and lists how it can be had.
+// Quotes each served item at the effective price for the channel and store,
+// lists how it can be had and names it.
 Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::string& store_id) {
   PriceList& prices = cell.prices();
   PriceContext context{channel, store_id, cell.clock().Now()};
@@ -63,6 +63,9 @@ Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::st
     auto options = FulfilmentOptions(cell.catalog(), item.product_id, store_id, channel == Channel::kStore);
     if (!options.ok()) return options.status();
     item.fulfilment = std::move(*options);
+    auto product = cell.catalog().GetProduct(item.product_id);
+    if (!product.ok()) return product.status();
+    if (*product) item.title = (*product)->title;
   }
   return {};
 }

@@ -49,6 +49,9 @@ class RecommendationsTest : public ServerFixture {
     for (auto item : doc["items"].get_array()) {
       std::string_view signal;
       if (item["signal"].get(signal) != simdjson::SUCCESS) signal = {};
+      std::string_view title, id = item["product_id"];
+      if (item["title"].get(title) != simdjson::SUCCESS || title != "Product " + std::string(id))
+        ADD_FAILURE() << "each item is named by its catalog title: " << r.body;
       reply.items.push_back({std::string(std::string_view(item["product_id"])), std::string(std::string_view(item["reason"])),
                              std::string(signal), double(item["score"])});
     }
@@ -76,7 +79,7 @@ class RecommendationsTest : public ServerFixture {
     for (char cat : {'a', 'b', 'c', 'd'}) {
       for (int i = 0; i < (cat == 'd' ? 12 : 6); ++i) {
         std::string id = std::string(1, cat) + "-" + std::to_string(i);
-        products += std::string(products.size() > 1 ? "," : "") + R"({"id":")" + id + R"(","title":"t","category":")" +
+        products += std::string(products.size() > 1 ? "," : "") + R"({"id":")" + id + R"(","title":"Product )" + id + R"(","category":")" +
                     std::string(1, cat) + R"(","price":2)" + (id == "b-5" ? R"(,"active":false)" : "") + "}";
         inventory += std::string(inventory.size() > 1 ? "," : "") + R"({"location":"online","product_id":")" + id +
                      R"(","quantity":)" + (id == "c-5" ? "0" : "9") + "}";

@@ -1,0 +1,123 @@
+// What a data-protection officer oversees beyond single requests: which
+// regions a key reaches, consent across a region, and where the data lives,
+// under which key version and for how long.
+#include "core/json_writer.h"
+#include "privacy/retention.h"
+#include "server/handler_util.h"
+#include "server/handlers.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+namespace {
+
+// Counts below this many shoppers are shown as null ("fewer than 10"), so
+// that the overview never singles a shopper out.
+constexpr uint64_t kMinShownCount = 10;
+constexpr int kTrendDays = 30;
+
+void Count(JsonWriter& w, std::string_view key, uint64_t n) {
+  w.Key(key);
+  if (n < kMinShownCount)
+    w.Null();
+  else
+    w.Uint(n);
+}
+
+std::string DayOf(Micros time) { return FormatRfc3339(time - time % kMicrosPerDay).substr(0, 10); }
+
+}  // namespace
+
+HttpResponse Api::GetSession(Call& call) {
+  JsonWriter w;
+  w.BeginObject().Key("key_id").String(call.key->id).Key("scopes").BeginArray();
+  for (unsigned s = 0; s < kScopeCount; ++s)
+    if (call.key->HasScope(static_cast<Scope>(s))) w.String(ScopeName(static_cast<Scope>(s)));
+  w.EndArray().Key("regions").BeginArray();
+  size_t reached = 0;
+  for (const auto& [region, cell] : cells_)
+    if (call.key->all_regions ||
+        std::find(call.key->regions.begin(), call.key->regions.end(), region) != call.key->regions.end())
+      w.String(region), ++reached;
+  w.EndArray().EndObject();
+  if (!reached)
+    return ErrorResponse(403, CodeName(Code::kPermissionDenied), "this key reaches no region hosted on this node",
+                         "regions");
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::GetConsentStats(Call& call) {
+  const Micros now = clock_.Now();
+  const Cell::ConsentStatistics stats = call.cell->CountConsent(now, kTrendDays);
+  JsonWriter w;
+  w.BeginObject().Key("region").String(call.region).Key("as_of").String(FormatRfc3339(now));
+  w.Key("min_count").Uint(kMinShownCount);
+  Count(w, "shoppers", stats.shoppers);
+  w.Key("purposes").BeginArray();
+  for (size_t p = 0; p < kPurposeCount; ++p) {
+    const Cell::ConsentCounts& in_force = stats.in_force[p];
+    w.BeginObject().Key("purpose").String(PurposeName(static_cast<Purpose>(p)));
+    Count(w, "granted", in_force.granted);
+    Count(w, "refused", in_force.refused);
+    Count(w, "no_decision", stats.shoppers - in_force.granted - in_force.refused);
+    w.Key("by_source").BeginArray();
+    for (size_t s = 0; s < kConsentSourceCount; ++s) {
+      const Cell::ConsentCounts& by = stats.by_source[p][s];
+      if (!by.granted && !by.refused) continue;
+      w.BeginObject().Key("source").String(ConsentSourceName(static_cast<ConsentSource>(s)));
+      Count(w, "granted", by.granted);
+      Count(w, "refused", by.refused);
+      w.EndObject();
+    }
+    w.EndArray().EndObject();
+  }
+  w.EndArray().Key("trend").BeginObject().Key("days").BeginArray();
+  for (int d = kTrendDays - 1; d >= 0; --d) w.String(DayOf(now - Micros{d} * kMicrosPerDay));
+  w.EndArray().Key("purposes").BeginArray();
+  for (size_t p = 0; p < kPurposeCount; ++p) {
+    w.BeginObject().Key("purpose").String(PurposeName(static_cast<Purpose>(p)));
+    for (bool granted : {true, false}) {
+      w.Key(granted ? "granted" : "refused").BeginArray();
+      for (const auto& day : stats.days) {
+        const uint64_t n = granted ? day[p].granted : day[p].refused;
+        n < kMinShownCount ? w.Null() : w.Uint(n);
+      }
+      w.EndArray();
+    }
+    w.EndObject();
+  }
+  w.EndArray().EndObject().EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::GetResidency(Call& call) {
+  auto last_run = LastRetentionRun(*call.cell);
+  if (!last_run.ok()) return Failure(call.log_fields, last_run.status());
+  const Retention& retention = config_.retention;
+  JsonWriter w;
+  w.BeginObject().Key("region").String(call.region).Key("regions").BeginArray();
+  for (const RegionConfig& region : config_.regions) {
+    w.BeginObject().Key("region").String(region.id).Key("hosted_here").Bool(cells_.count(region.id) > 0);
+    w.Key("endpoint").String(region.endpoint).Key("legal_basis").String(LegalBasisName(region.legal_basis));
+    w.Key("currency").String(region.currency).EndObject();
+  }
+  w.EndArray().Key("kek_version").Uint(call.cell->kek_version()).Key("rekey_due").Bool(call.cell->rekey_due());
+  w.Key("retention").BeginObject().Key("interval_minutes").Uint(retention.interval_minutes);
+  if (*last_run) {
+    w.Key("last_run").String(FormatRfc3339((*last_run)->at)).Key("last_deleted").Uint((*last_run)->deleted);
+    w.Key("next_run").String(FormatRfc3339((*last_run)->at + Micros{retention.interval_minutes} * 60 * kMicrosPerSecond));
+  } else {
+    w.Key("last_run").Null().Key("last_deleted").Null().Key("next_run").Null();
+  }
+  w.Key("categories").BeginArray();
+  for (auto [category, days] : {std::pair<const char*, uint32_t>{"browsing", retention.browsing_days},
+                                {"purchases", retention.purchases_days},
+                                {"location", retention.location_days}})
+    w.BeginObject().Key("category").String(category).Key("days").Uint(days).EndObject();
+  w.EndArray().EndObject().EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide
