@@ -1,17 +1,25 @@
 #include "analytics/budget_ledger.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cinttypes>
+#include <climits>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "core/atomic_file.h"
+#include "core/log.h"
 
 namespace confide::analytics {
 
 namespace {
 
-constexpr std::string_view kChargePrefix = "analytics_charge/";
-constexpr std::string_view kRecordVersion = "1";
+constexpr std::string_view kEarlierChargePrefix = "analytics_charge/";  // <YYYY-MM>/<seq>, version 1
+constexpr std::string_view kChargePrefix = "analytics/charge/";
+constexpr std::string_view kMonthPrefix = "analytics/month/";
+constexpr std::string_view kAnswerPrefix = "analytics/answer/";
 constexpr size_t kAuditQueryChars = 600;
-
-std::string Joined(const std::string& period, const std::string& query) { return period + "\n" + query; }
 
 bool ParseInt(std::string_view s, int64_t& out) {
   if (s.empty() || s.size() > 20) return false;
@@ -31,31 +39,72 @@ std::string FormatScaled(int64_t value, int64_t scale, int digits) {
   return frac.empty() ? out : out + "." + frac;
 }
 
+std::string Hex16(uint64_t seq) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016" PRIx64, seq);
+  return hex;
+}
+
+std::string MonthKey(const std::string& month, uint64_t seq) {
+  return std::string(kMonthPrefix) + month + "/" + Hex16(seq);
+}
+
+std::string Joined(const std::vector<std::string>& months) {
+  std::string out;
+  for (const std::string& m : months) out += (out.empty() ? "" : ",") + m;
+  return out;
+}
+
+bool IsMonth(std::string_view m) {
+  return m.size() == 7 && m[4] == '-' && std::all_of(m.begin(), m.begin() + 4, ::isdigit) && ::isdigit(m[5]) &&
+         ::isdigit(m[6]);
+}
+
+// The charge and, for each month it charges, its month record.
+void PutCharge(const Charge& c, WriteBatch& batch) {
+  batch.Put(Family::kMeta, ChargeKey(c.seq), EncodeCharge(c));
+  const std::string amounts = std::to_string(c.nano_rho) + " " + std::to_string(c.pico_delta) + " " + c.key_id;
+  for (const std::string& month : c.months) batch.Put(Family::kMeta, MonthKey(month, c.seq), amounts);
+}
+
 }  // namespace
 
 std::string PeriodOf(Micros time) { return FormatRfc3339(time).substr(0, 7); }
 
+std::vector<std::string> MonthsOf(Micros from, Micros to) {
+  std::vector<std::string> out;
+  if (to <= from) return out;
+  const std::string last = PeriodOf(to - 1);
+  int year = std::stoi(PeriodOf(from).substr(0, 4)), month = std::stoi(PeriodOf(from).substr(5, 2));
+  for (;;) {
+    char text[16];
+    std::snprintf(text, sizeof text, "%04d-%02d", year, month);
+    out.emplace_back(text);
+    if (out.back() >= last) return out;
+    if (++month > 12) month = 1, ++year;
+  }
+}
+
 std::string FormatNano(int64_t nano) { return FormatScaled(nano, 1'000'000'000, 9); }
 
-std::string ChargeKey(const std::string& period, uint64_t seq) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016" PRIx64, seq);
-  return std::string(kChargePrefix) + period + "/" + hex;
-}
+std::string ChargeKey(uint64_t seq) { return std::string(kChargePrefix) + Hex16(seq); }
 
 std::string EncodeCharge(const Charge& c) {
   // One field per line; the query and the answer are JSON, whose strings
   // escape line breaks, and come last.
-  std::string out(kRecordVersion);
+  std::string out("2");
   for (const std::string& field :
-       {std::string(c.answered ? "answered" : "charged"), std::to_string(c.seq), c.period, std::to_string(c.time),
-        std::to_string(c.nano_rho), std::to_string(c.pico_delta), c.key_id, c.query, c.answer}) {
+       {std::string(c.answered ? "answered" : "charged"), std::to_string(c.seq), Joined(c.months),
+        std::to_string(c.time), std::to_string(c.nano_rho), std::to_string(c.pico_delta), c.key_id, c.query,
+        c.answer}) {
     out += "\n";
     out += field;
   }
   return out;
 }
 
+// Version 1 named one month, the month the query was asked in; version 2
+// the months of data it read.
 Result<Charge> DecodeCharge(std::string_view value) {
   std::vector<std::string_view> f;
   for (int i = 0; i < 9; ++i) {
@@ -67,88 +116,172 @@ Result<Charge> DecodeCharge(std::string_view value) {
   f.push_back(value);
   Charge c;
   int64_t seq = 0;
-  if (f[0] != kRecordVersion || (f[1] != "answered" && f[1] != "charged") || !ParseInt(f[2], seq) || seq <= 0 ||
-      !ParseInt(f[4], c.time) || !ParseInt(f[5], c.nano_rho) || !ParseInt(f[6], c.pico_delta) || f[3].size() != 7) {
+  for (std::string_view rest = f[3]; !rest.empty();) {
+    const size_t comma = std::min(rest.find(','), rest.size());
+    c.months.emplace_back(rest.substr(0, comma));
+    rest.remove_prefix(std::min(comma + 1, rest.size()));
+  }
+  const bool months_ok = !c.months.empty() && (f[0] == "2" || c.months.size() == 1) &&
+                         std::all_of(c.months.begin(), c.months.end(), IsMonth);
+  if ((f[0] != "1" && f[0] != "2") || (f[1] != "answered" && f[1] != "charged") || !ParseInt(f[2], seq) ||
+      seq <= 0 || !ParseInt(f[4], c.time) || !ParseInt(f[5], c.nano_rho) || !ParseInt(f[6], c.pico_delta) ||
+      !months_ok) {
     return Status(Code::kDataLoss, "analytics charge: malformed record");
   }
   c.answered = f[1] == "answered";
   c.seq = uint64_t(seq);
-  c.period = std::string(f[3]);
   c.key_id = std::string(f[7]);
   c.query = std::string(f[8]);
   c.answer = std::string(f[9]);
   return c;
 }
 
-Result<std::unique_ptr<BudgetLedger>> BudgetLedger::Open(Store& store, AuditLog& audit, BudgetLimits limits) {
-  std::unique_ptr<BudgetLedger> ledger(new BudgetLedger(store, audit, limits));
+Result<std::unique_ptr<BudgetLedger>> BudgetLedger::Open(Store& store, AuditLog& audit, BudgetLimits limits,
+                                                         std::string spent_file) {
+  std::unique_ptr<BudgetLedger> ledger(new BudgetLedger(store, audit, limits, std::move(spent_file)));
+  CONFIDE_RETURN_IF_ERROR(ledger->MoveEarlierLayout());
   CONFIDE_RETURN_IF_ERROR(ledger->Load());
+  CONFIDE_RETURN_IF_ERROR(ledger->CompareSpentFile());
   return ledger;
 }
 
-Status BudgetLedger::Load() {
-  std::vector<Charge> charges;
-  CONFIDE_RETURN_IF_ERROR(
-      store_.ScanPrefix(Family::kMeta, kChargePrefix, [&](std::string_view, std::string_view value) -> Result<bool> {
+Status BudgetLedger::MoveEarlierLayout() {
+  WriteBatch batch;
+  CONFIDE_RETURN_IF_ERROR(store_.ScanPrefix(
+      Family::kMeta, kEarlierChargePrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
         auto c = DecodeCharge(value);
         if (!c.ok()) return c.status();
-        charges.push_back(std::move(*c));
+        PutCharge(*c, batch);
+        if (c->answered) batch.Put(Family::kMeta, std::string(kAnswerPrefix) + c->query, Hex16(c->seq));
+        batch.Delete(Family::kMeta, key);
         return true;
       }));
-  absl::MutexLock lock(&mu_);
-  for (Charge& c : charges) {
-    Spent& s = spent_[c.period];
-    s.nano_rho += c.nano_rho;
-    s.pico_delta += c.pico_delta;
-    if (c.answered) answers_[Joined(c.period, c.query)] = std::move(c.answer);
-    if (c.seq >= next_seq_) next_seq_ = c.seq + 1;
-  }
-  return Status::Ok();
+  return batch.size() ? store_.Write(batch, Durability::kSync) : Status::Ok();
 }
 
-Status BudgetLedger::Write(const Charge& charge) {
-  WriteBatch batch;
-  batch.Put(Family::kMeta, ChargeKey(charge.period, charge.seq), EncodeCharge(charge));
-  return store_.Write(batch, Durability::kSync);
+Status BudgetLedger::Load() {
+  absl::MutexLock lock(&mu_);
+  return store_.ScanPrefix(Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
+    key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
+    std::istringstream in{std::string(value)};
+    int64_t rho = 0, delta = 0;
+    std::string key_id;
+    in >> rho >> delta;
+    std::getline(in >> std::ws, key_id);
+    if (!in && !in.eof()) return Status(Code::kDataLoss, "analytics month record: malformed");
+    if (key.size() != 24 || !IsMonth(key.substr(0, 7)) || rho < 0 || delta < 0)
+      return Status(Code::kDataLoss, "analytics month record: malformed");
+    Spent& s = spent_[std::string(key.substr(0, 7))];
+    s.nano_rho += rho;
+    s.pico_delta += delta;
+    s.by_key[key_id] += rho;
+    next_seq_ = std::max<uint64_t>(next_seq_, std::strtoull(std::string(key.substr(8)).c_str(), nullptr, 16) + 1);
+    return true;
+  });
+}
+
+// A store found holding less than the file recorded was restored from an
+// older copy (or lost writes): the file's figure counts.
+Status BudgetLedger::CompareSpentFile() {
+  if (spent_file_.empty()) return Status::Ok();
+  std::ifstream in(spent_file_);
+  if (!in) return Status::Ok();  // none yet
+  std::string month;
+  int64_t rho = 0, delta = 0;
+  std::vector<std::string> behind;
+  absl::MutexLock lock(&mu_);
+  while (in >> month >> rho >> delta) {
+    if (!IsMonth(month) || rho < 0 || delta < 0) break;
+    Spent& s = spent_[month];
+    if (rho > s.nano_rho || delta > s.pico_delta) behind.push_back(month);
+    if (rho > s.nano_rho) s.by_key["(before a restore)"] += rho - s.nano_rho;
+    s.nano_rho = std::max(s.nano_rho, rho);
+    s.pico_delta = std::max(s.pico_delta, delta);
+  }
+  if (!in.eof()) return Status(Code::kDataLoss, spent_file_ + ": not a record of spent privacy budget");
+  if (behind.empty()) return Status::Ok();
+  spdlog::warn(R"("msg":"analytics budget: the store holds fewer charges than were spent; the spent figures are kept","months":"{}")",
+               Joined(behind));
+  return Audit("", "store behind the spent budget (restored from an older copy?): kept the higher spent for " +
+                       Joined(behind), NowMicros());
+}
+
+Status BudgetLedger::WriteSpentFile() {
+  if (spent_file_.empty()) return Status::Ok();
+  std::string text;
+  for (const auto& [month, s] : spent_)
+    text += month + " " + std::to_string(s.nano_rho) + " " + std::to_string(s.pico_delta) + "\n";
+  return WriteFileAtomically(spent_file_, text);
 }
 
 Status BudgetLedger::Audit(const std::string& key_id, const std::string& details, Micros now) {
   return audit_.Append(AuditAction::kAnalyticsQuery, key_id, "analytics", "", details, now).status();
 }
 
-Result<Admission> BudgetLedger::Admit(const std::string& query, int64_t nano_rho, int64_t pico_delta, Micros now,
-                                      const std::string& key_id) {
+int64_t BudgetLedger::RemainingLocked(const std::vector<std::string>& months, const std::string& key_id,
+                                      std::string* tightest) {
+  int64_t least = INT64_MAX;
+  for (const std::string& month : months) {
+    const Spent& s = spent_[month];
+    auto mine = s.by_key.find(key_id);
+    const int64_t left = std::min(limits_.nano_rho_per_month - s.nano_rho,
+                                  limits_.nano_rho_per_key_month - (mine == s.by_key.end() ? 0 : mine->second));
+    if (left < least) {
+      least = left;
+      if (tightest) *tightest = month;
+    }
+  }
+  return std::max<int64_t>(least, 0);
+}
+
+Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vector<std::string>& months,
+                                      int64_t nano_rho, int64_t pico_delta, Micros now, const std::string& key_id) {
   if (nano_rho <= 0) return InvalidArgument("rho", "must be positive");
   if (pico_delta < 0) return InvalidArgument("delta", "must not be negative");
-  const std::string period = PeriodOf(now);
-  const std::string joined = Joined(period, query);
-  const std::string what = "query=" + query.substr(0, kAuditQueryChars) + " period=" + period;
+  if (months.empty()) return InvalidArgument("from", "the period holds no month");
+  const std::string what = "query=" + query.substr(0, kAuditQueryChars) + " months=" + Joined(months);
   absl::MutexLock lock(&mu_);
-  while (in_flight_.count(joined) != 0) answered_cv_.Wait(&mu_);
-  if (auto it = answers_.find(joined); it != answers_.end()) {
+  while (in_flight_.count(query) != 0) answered_cv_.Wait(&mu_);
+  auto stored = store_.Get(Family::kMeta, std::string(kAnswerPrefix) + query);
+  if (!stored.ok()) return stored.status();
+  if (stored->has_value()) {
+    auto charge = store_.Get(Family::kMeta, std::string(kChargePrefix) + **stored);
+    if (!charge.ok()) return charge.status();
+    if (!charge->has_value()) return Status(Code::kDataLoss, "analytics answer without its charge");
+    auto decoded = DecodeCharge(**charge);
+    if (!decoded.ok()) return decoded.status();
     CONFIDE_RETURN_IF_ERROR(Audit(key_id, "repeat, no charge: " + what, now));
     Admission a;
     a.repeat = true;
-    a.answer = it->second;
+    a.answer = std::move(decoded->answer);
     return a;
   }
-  const Spent spent = spent_[period];
-  const int64_t rho_left = limits_.nano_rho_per_month - spent.nano_rho;
-  const int64_t delta_left = limits_.pico_delta_per_month - spent.pico_delta;
+  std::string month;
+  const int64_t rho_left = RemainingLocked(months, key_id, &month);
+  int64_t delta_left = INT64_MAX;
+  std::string delta_month;
+  for (const std::string& m : months)
+    if (limits_.pico_delta_per_month - spent_[m].pico_delta < delta_left)
+      delta_left = limits_.pico_delta_per_month - spent_[m].pico_delta, delta_month = m;
   if (nano_rho > rho_left || pico_delta > delta_left) {
     const bool rho_short = nano_rho > rho_left;
     CONFIDE_RETURN_IF_ERROR(Audit(key_id, "refused, budget exhausted: " + what, now));
+    const Spent& s = spent_[month];
+    const bool keys_share = limits_.nano_rho_per_month - s.nano_rho > rho_left;
     const std::string message =
-        rho_short ? "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, " + FormatNano(rho_left) + " of " +
-                        FormatNano(limits_.nano_rho_per_month) + " remains for " + period
-                  : "budget_exhausted: delta " + FormatScaled(pico_delta, kPicoDeltaPerDelta, 12) + " needed, " +
-                        FormatScaled(delta_left, kPicoDeltaPerDelta, 12) + " remains for " + period;
+        !rho_short ? "budget_exhausted: delta " + FormatScaled(pico_delta, kPicoDeltaPerDelta, 12) + " needed, " +
+                         FormatScaled(delta_left, kPicoDeltaPerDelta, 12) + " remains for " + delta_month
+        : keys_share ? "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, this key's share of " + month +
+                           " (" + FormatNano(limits_.nano_rho_per_key_month) + ") has " + FormatNano(rho_left) +
+                           " left"
+                     : "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, " + FormatNano(rho_left) + " of " +
+                           FormatNano(limits_.nano_rho_per_month) + " remains for " + month;
     return Status(Code::kResourceExhausted, message, rho_short ? "rho" : "delta");
   }
   Admission a;
   Charge& c = a.charge;
   c.seq = next_seq_++;
-  c.period = period;
+  c.months = months;
   c.time = now;
   c.nano_rho = nano_rho;
   c.pico_delta = pico_delta;
@@ -156,12 +289,18 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, int64_t nano_rho
   c.query = query;
   // Counted before the write: a write that fails may still have reached
   // the disk, and will count after a restart; counting it now is the safe side.
-  spent_[period].nano_rho += nano_rho;
-  spent_[period].pico_delta += pico_delta;
-  CONFIDE_RETURN_IF_ERROR(Write(c));
+  for (const std::string& m : months) {
+    spent_[m].nano_rho += nano_rho;
+    spent_[m].pico_delta += pico_delta;
+    spent_[m].by_key[key_id] += nano_rho;
+  }
+  WriteBatch batch;
+  PutCharge(c, batch);
+  CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
+  CONFIDE_RETURN_IF_ERROR(WriteSpentFile());
   CONFIDE_RETURN_IF_ERROR(Audit(key_id, "charged rho " + FormatNano(nano_rho) + " (charge " +
                                             std::to_string(c.seq) + "): " + what, now));
-  in_flight_.insert(joined);
+  in_flight_.insert(query);
   return a;
 }
 
@@ -169,47 +308,58 @@ Status BudgetLedger::Complete(const Charge& charge, const std::string& answer) {
   Charge done = charge;
   done.answered = true;
   done.answer = answer;
-  const Status written = Write(done);
+  WriteBatch batch;
+  batch.Put(Family::kMeta, ChargeKey(done.seq), EncodeCharge(done));
+  batch.Put(Family::kMeta, std::string(kAnswerPrefix) + done.query, Hex16(done.seq));
+  const Status written = store_.Write(batch, Durability::kSync);
   absl::MutexLock lock(&mu_);
-  const std::string joined = Joined(charge.period, charge.query);
-  if (written.ok()) answers_[joined] = answer;
-  in_flight_.erase(joined);
+  in_flight_.erase(charge.query);
   answered_cv_.SignalAll();
   return written;
 }
 
 void BudgetLedger::Abandon(const Charge& charge) {
   absl::MutexLock lock(&mu_);
-  in_flight_.erase(Joined(charge.period, charge.query));
+  in_flight_.erase(charge.query);
   answered_cv_.SignalAll();
 }
 
-int64_t BudgetLedger::RemainingNanoRho(Micros now) {
+int64_t BudgetLedger::RemainingNanoRho(const std::vector<std::string>& months, const std::string& key_id) {
   absl::MutexLock lock(&mu_);
-  auto it = spent_.find(PeriodOf(now));
-  return limits_.nano_rho_per_month - (it == spent_.end() ? 0 : it->second.nano_rho);
+  return RemainingLocked(months, key_id, nullptr);
 }
 
-Result<BudgetView> BudgetLedger::View(Micros now) {
+Result<BudgetView> BudgetLedger::View(const std::string& month) {
+  if (!IsMonth(month)) return InvalidArgument("period", "must be a month, e.g. 2026-11");
   BudgetView v;
-  v.period = PeriodOf(now);
+  v.period = month;
   v.nano_rho_budget = limits_.nano_rho_per_month;
   v.pico_delta_budget = limits_.pico_delta_per_month;
+  v.nano_rho_per_key = limits_.nano_rho_per_key_month;
   {
     absl::MutexLock lock(&mu_);
-    const Spent s = spent_[v.period];
-    v.nano_rho_spent = s.nano_rho;
-    v.pico_delta_spent = s.pico_delta;
+    auto it = spent_.find(month);
+    if (it != spent_.end()) {
+      v.nano_rho_spent = it->second.nano_rho;
+      v.pico_delta_spent = it->second.pico_delta;
+      v.spent_by_key = it->second.by_key;
+    }
   }
-  CONFIDE_RETURN_IF_ERROR(store_.ScanPrefix(
-      Family::kMeta, std::string(kChargePrefix) + v.period + "/",
-      [&](std::string_view, std::string_view value) -> Result<bool> {
-        auto c = DecodeCharge(value);
-        if (!c.ok()) return c.status();
-        c->answer.clear();
-        v.charges.push_back(std::move(*c));
-        return true;
-      }));
+  std::vector<std::string> seqs;
+  CONFIDE_RETURN_IF_ERROR(store_.ScanPrefix(Family::kMeta, std::string(kMonthPrefix) + month + "/",
+                                            [&](std::string_view key, std::string_view) -> Result<bool> {
+                                              seqs.emplace_back(key.substr(key.size() - 16));
+                                              return true;
+                                            }));
+  for (const std::string& seq : seqs) {
+    auto value = store_.Get(Family::kMeta, std::string(kChargePrefix) + seq);
+    if (!value.ok()) return value.status();
+    if (!value->has_value()) return Status(Code::kDataLoss, "analytics month record without its charge");
+    auto c = DecodeCharge(**value);
+    if (!c.ok()) return c.status();
+    c->answer.clear();
+    v.charges.push_back(std::move(*c));
+  }
   return v;
 }
 

@@ -1,22 +1,36 @@
 // A region's privacy budget: zCDP rho (and, for partition selection, delta)
-// per calendar month in UTC, charged durably before any noise is drawn.
+// per calendar month (UTC) of *data*, charged durably before any noise is
+// drawn. A query over November and December charges its rho to both
+// months; each month's charges never pass its budget, so what any answer
+// ever reveals about a shopper's data of one month is bounded by that
+// month's budget, however long the data is kept and queried. One API key
+// may spend at most `nano_rho_per_key_month` of a month.
 //
-// Where it lives: in the region's own store (Family::kMeta, keys
-// "analytics_charge/<YYYY-MM>/<seq, 16 hex digits>"), not in a file beside
-// it. The budget protects the data in that store, so it is opened, backed up,
-// restored and erased with it; a synced store write is as durable as a synced
-// file, and the store's lock already makes one process its only writer, which
-// is what keeps the in-memory totals below exact. (A store shared by several
-// nodes, as PostgreSQL would be, needs the charge conditioned in the database.)
+// Where it lives: in the region's own store (Family::kMeta):
+//   analytics/charge/<seq, 16 hex>        the charge, and its answer once answered
+//   analytics/month/<YYYY-MM>/<seq>       "nano_rho pico_delta key_id" per month charged
+//   analytics/answer/<canonical query>    the seq of the charge holding its answer
+// so that opening reads only the small month records, and an answer or a
+// month's charges are read when asked for. (Records of an earlier layout,
+// analytics_charge/<YYYY-MM>/<seq>, are moved into this one on Open.) The
+// store's lock makes one process its only writer, which keeps the
+// in-memory totals exact. (A store shared by several nodes, as PostgreSQL
+// would be, needs the charge conditioned in the database.)
+//
+// Restoring an older copy of the region's store would bring back budget
+// already spent. So each charge also rewrites, synced, a small file outside
+// the region's directory (`spent_file`: each month's spent rho and delta);
+// on Open the higher of the store's and the file's figure counts, and a
+// store found behind the file is logged and audited.
 //
 // The protocol, per query:
 // 1. Admit: under the ledger's mutex, a stored answer to the same canonical
-//    query in the same month is returned at no cost (so repeating a query and
-//    averaging leaks nothing); an identical query in flight is waited for;
-//    a charge that would pass the month's budget is refused with
-//    kResourceExhausted naming `rho` (or `delta`) and what remains, charging
-//    nothing. Otherwise the charge is written (synced) and audited, and only
-//    then does the caller draw noise.
+//    query is returned at no cost (so repeating a query and averaging
+//    leaks nothing); an identical query in flight is waited for; a charge
+//    that would pass a month's budget or the key's share of it is refused
+//    with kResourceExhausted naming `rho` (or `delta`), the month and what
+//    remains, charging nothing. Otherwise the charge is written (synced)
+//    and audited, and only then does the caller draw noise.
 // 2. Complete: the answer is written (synced) with its charge, then returned.
 //    Abandon leaves the charge spent (noise may have been drawn).
 // A charge whose process died before Complete stays spent after a restart.
@@ -47,20 +61,23 @@ namespace confide::analytics {
 inline constexpr int64_t kPicoDeltaPerDelta = 1'000'000'000'000;
 
 struct BudgetLimits {
-  int64_t nano_rho_per_month = 1'000'000'000;  // rho 1
-  int64_t pico_delta_per_month = 1'000'000;    // delta 1e-6
+  int64_t nano_rho_per_month = 1'000'000'000;      // rho 1
+  int64_t pico_delta_per_month = 1'000'000;        // delta 1e-6
+  int64_t nano_rho_per_key_month = 1'000'000'000;  // one key's share of a month
 };
 
 // "2026-12" for a time in December 2026 (UTC).
 std::string PeriodOf(Micros time);
+// The months [from, to) touches, in order: {"2026-11", "2026-12"}.
+std::vector<std::string> MonthsOf(Micros from, Micros to);
 // A nano-unit amount as a decimal: 10000000 -> "0.01".
 std::string FormatNano(int64_t nano);
 
 struct Charge {
   uint64_t seq = 0;
-  std::string period;
-  Micros time = 0;
-  int64_t nano_rho = 0;
+  std::vector<std::string> months;  // of data charged
+  Micros time = 0;                  // when charged
+  int64_t nano_rho = 0;             // charged to each month
   int64_t pico_delta = 0;
   std::string key_id;  // who asked (API key id, or "cli")
   std::string query;   // the canonical query
@@ -76,58 +93,68 @@ struct Admission {
 };
 
 struct BudgetView {
-  std::string period;
+  std::string period;  // the month of data
   int64_t nano_rho_budget = 0, nano_rho_spent = 0;
   int64_t pico_delta_budget = 0, pico_delta_spent = 0;
-  std::vector<Charge> charges;  // in seq order, answers left out
+  int64_t nano_rho_per_key = 0;
+  std::map<std::string, int64_t> spent_by_key;  // nano-rho
+  std::vector<Charge> charges;                  // touching the month, in seq order, answers left out
 };
 
 class BudgetLedger {
  public:
-  // Reads every charge in `store`. The store and the audit log must
-  // outlive the ledger. kDataLoss when a charge record cannot be decoded.
-  static Result<std::unique_ptr<BudgetLedger>> Open(Store& store, AuditLog& audit, BudgetLimits limits);
+  // Reads the month records in `store` and `spent_file` (empty: none; a
+  // missing file is a new one). The store and the audit log must outlive
+  // the ledger. kDataLoss when a record or the file cannot be decoded.
+  static Result<std::unique_ptr<BudgetLedger>> Open(Store& store, AuditLog& audit, BudgetLimits limits,
+                                                    std::string spent_file = {});
 
   // Step 1 above. `query` is the canonical text of the query and its
-  // parameters; nano_rho > 0, pico_delta >= 0.
-  Result<Admission> Admit(const std::string& query, int64_t nano_rho, int64_t pico_delta, Micros now,
-                          const std::string& key_id);
+  // parameters, `months` the months of data it reads (not empty);
+  // nano_rho > 0, pico_delta >= 0.
+  Result<Admission> Admit(const std::string& query, const std::vector<std::string>& months, int64_t nano_rho,
+                          int64_t pico_delta, Micros now, const std::string& key_id);
   // Step 2: stores the answer with its charge (synced) and wakes waiters.
   Status Complete(const Charge& charge, const std::string& answer);
   // The charge stays spent; waiters for the same query may charge anew.
   void Abandon(const Charge& charge);
 
-  // The month of `now`: budget, spent and every charge.
-  Result<BudgetView> View(Micros now);
-  // What remains of the month of `now`, in nano-rho.
-  int64_t RemainingNanoRho(Micros now);
+  // A month's budget, spent (in all and by key) and every charge touching it.
+  Result<BudgetView> View(const std::string& month);
+  // What `key_id` may still charge to every one of `months`, in nano-rho.
+  int64_t RemainingNanoRho(const std::vector<std::string>& months, const std::string& key_id);
   const BudgetLimits& limits() const { return limits_; }
 
  private:
-  BudgetLedger(Store& store, AuditLog& audit, BudgetLimits limits)
-      : store_(store), audit_(audit), limits_(limits) {}
+  BudgetLedger(Store& store, AuditLog& audit, BudgetLimits limits, std::string spent_file)
+      : store_(store), audit_(audit), limits_(limits), spent_file_(std::move(spent_file)) {}
   Status Load();
-  Status Write(const Charge& charge);
+  Status MoveEarlierLayout();
+  Status CompareSpentFile();
+  Status WriteSpentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status Audit(const std::string& key_id, const std::string& details, Micros now);
+  int64_t RemainingLocked(const std::vector<std::string>& months, const std::string& key_id,
+                          std::string* tightest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Spent {
     int64_t nano_rho = 0;
     int64_t pico_delta = 0;
+    std::map<std::string, int64_t> by_key;  // nano-rho
   };
 
   Store& store_;
   AuditLog& audit_;
   const BudgetLimits limits_;
+  const std::string spent_file_;
   absl::Mutex mu_;
   absl::CondVar answered_cv_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  std::map<std::string, Spent> spent_ ABSL_GUARDED_BY(mu_);            // by period
-  std::map<std::string, std::string> answers_ ABSL_GUARDED_BY(mu_);    // period \n query -> answer
-  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);               // period \n query
+  std::map<std::string, Spent> spent_ ABSL_GUARDED_BY(mu_);  // by month
+  std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);     // queries
 };
 
 // The charge record's codec (exposed for tests).
-std::string ChargeKey(const std::string& period, uint64_t seq);
+std::string ChargeKey(uint64_t seq);
 std::string EncodeCharge(const Charge& charge);
 Result<Charge> DecodeCharge(std::string_view value);
 

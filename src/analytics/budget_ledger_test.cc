@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <climits>
+#include <filesystem>
 #include <thread>
 
 #include "core/config.h"
@@ -19,6 +21,7 @@ namespace {
 constexpr int64_t kRho = 1'000'000'000;
 const Micros kDec3 = *ParseRfc3339("2026-12-03T10:00:00Z");
 const Micros kJan2 = *ParseRfc3339("2027-01-02T10:00:00Z");
+const std::vector<std::string> kNov = {"2026-11"}, kDec = {"2026-12"}, kJan = {"2027-01"};
 
 struct Region {
   explicit Region(const ScratchDir& dir, BudgetLimits limits = {}) {
@@ -39,58 +42,156 @@ struct Region {
 TEST(BudgetLedger, ChargesUntilTheBudgetAndThenRefusesNamingWhatRemains) {
   ScratchDir dir;
   Region r(dir);
-  auto a = r.ledger->Admit("{\"q\":1}", 6 * kRho / 10, 0, kDec3, "k1");
+  auto a = r.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
   ASSERT_TRUE(a.ok());
   EXPECT_FALSE(a->repeat);
   ASSERT_TRUE(r.ledger->Complete(a->charge, "{\"answer\":1}").ok());
-  auto refused = r.ledger->Admit("{\"q\":2}", 5 * kRho / 10, 0, kDec3, "k1");
+  auto refused = r.ledger->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kResourceExhausted);
   EXPECT_EQ(refused.status().field(), "rho");
   EXPECT_NE(refused.status().message().find("budget_exhausted"), std::string::npos);
   EXPECT_NE(refused.status().message().find("0.4 of 1 remains for 2026-12"), std::string::npos)
       << refused.status().message();
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), 4 * kRho / 10);  // the refusal charged nothing
-  EXPECT_TRUE(r.ledger->Admit("{\"q\":2}", 4 * kRho / 10, 0, kDec3, "k1").ok());
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), 0);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10);  // the refusal charged nothing
+  EXPECT_TRUE(r.ledger->Admit("{\"q\":2}", kDec, 4 * kRho / 10, 0, kDec3, "k1").ok());
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 0);
   // A new month, a new budget.
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kJan2), kRho);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kJan, "k1"), kRho);
 }
 
-TEST(BudgetLedger, TheSameQueryInTheSameMonthReturnsTheStoredAnswerFree) {
+TEST(BudgetLedger, TheSameQueryReturnsTheStoredAnswerFreeWheneverAsked) {
   ScratchDir dir;
   Region r(dir);
-  auto a = r.ledger->Admit("{\"q\":1}", kRho / 100, 0, kDec3, "k1");
+  auto a = r.ledger->Admit("{\"q\":1}", kDec, kRho / 100, 0, kDec3, "k1");
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(r.ledger->Complete(a->charge, "{\"released\":41}").ok());
-  auto again = r.ledger->Admit("{\"q\":1}", kRho / 100, 0, kDec3 + 3600'000'000LL, "k2");
+  auto again = r.ledger->Admit("{\"q\":1}", kDec, kRho / 100, 0, kDec3 + 3600'000'000LL, "k2");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->repeat);
   EXPECT_EQ(again->answer, "{\"released\":41}");
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), kRho - kRho / 100);
-  // Next month the same query is charged again (a new period's release).
-  auto next = r.ledger->Admit("{\"q\":1}", kRho / 100, 0, kJan2, "k1");
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), kRho - kRho / 100);
+  // Asked next month about the same data, it is still the same release.
+  auto next = r.ledger->Admit("{\"q\":1}", kDec, kRho / 100, 0, kJan2, "k1");
   ASSERT_TRUE(next.ok());
-  EXPECT_FALSE(next->repeat);
+  EXPECT_TRUE(next->repeat);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kJan, "k1"), kRho);
+}
+
+TEST(BudgetLedger, AQueryIsChargedToEveryMonthOfDataItReadsWhenEverAsked) {
+  ScratchDir dir;
+  Region r(dir);
+  const std::vector<std::string> both = {"2026-11", "2026-12"};
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":\"nov-dec\"}", both, 6 * kRho / 10, 0, kJan2, "k1").ok());
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kNov, "k1"), 4 * kRho / 10);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kJan, "k1"), kRho) << "asked in January, about November and December";
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":\"nov\"}", kNov, 3 * kRho / 10, 0, kJan2, "k1").ok());
+  auto refused = r.ledger->Admit("{\"q\":\"nov-dec again\"}", both, 2 * kRho / 10, 0, kJan2, "k1");
+  ASSERT_EQ(refused.status().code(), Code::kResourceExhausted);
+  EXPECT_NE(refused.status().message().find("0.1 of 1 remains for 2026-11"), std::string::npos)
+      << "the tightest month is named: " << refused.status().message();
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10) << "a refusal charges no month";
+  auto view = r.ledger->View("2026-12");
+  ASSERT_TRUE(view.ok());
+  ASSERT_EQ(view->charges.size(), 1u) << "November's own query is not December's";
+  EXPECT_EQ(view->charges[0].months, both);
+  EXPECT_EQ(MonthsOf(*ParseRfc3339("2026-11-30T00:00:00Z"), *ParseRfc3339("2027-02-01T00:00:00Z")),
+            (std::vector<std::string>{"2026-11", "2026-12", "2027-01"}));
+}
+
+TEST(BudgetLedger, OneKeyMaySpendOnlyItsShareOfAMonth) {
+  ScratchDir dir;
+  Region r(dir, BudgetLimits{kRho, 1'000'000, kRho / 2});
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":1}", kDec, 4 * kRho / 10, 0, kDec3, "greedy").ok());
+  auto refused = r.ledger->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "greedy");
+  ASSERT_EQ(refused.status().code(), Code::kResourceExhausted);
+  EXPECT_EQ(refused.status().field(), "rho");
+  EXPECT_NE(refused.status().message().find("this key's share of 2026-12 (0.5) has 0.1 left"), std::string::npos)
+      << refused.status().message();
+  EXPECT_TRUE(r.ledger->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "other").ok()) << "others still may";
+  auto view = r.ledger->View("2026-12");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->spent_by_key.at("greedy"), 4 * kRho / 10);
+  EXPECT_EQ(view->spent_by_key.at("other"), 2 * kRho / 10);
+}
+
+TEST(BudgetLedger, AStoreRestoredFromAnOlderCopyDoesNotGiveSpentBudgetBack) {
+  ScratchDir dir;
+  const std::string spent = (dir.path() / "spent").string();
+  const std::filesystem::path store = dir.path() / "region", copy = dir.path() / "copy";
+  auto open = [&] {
+    auto s = OpenRocksDbStore(store.string());
+    EXPECT_TRUE(s.ok());
+    return std::move(s).value();
+  };
+  {
+    auto s = open();
+    auto audit = AuditLog::Open(*s).value();
+    auto ledger = BudgetLedger::Open(*s, *audit, {}, spent).value();
+    ASSERT_TRUE(ledger->Admit("{\"q\":1}", kDec, kRho / 10, 0, kDec3, "k1").ok());
+  }
+  std::filesystem::copy(store, copy, std::filesystem::copy_options::recursive);  // the backup
+  {
+    auto s = open();
+    auto audit = AuditLog::Open(*s).value();
+    auto ledger = BudgetLedger::Open(*s, *audit, {}, spent).value();
+    ASSERT_TRUE(ledger->Admit("{\"q\":2}", kDec, 7 * kRho / 10, 0, kDec3, "k1").ok());
+  }
+  std::filesystem::remove_all(store);
+  std::filesystem::rename(copy, store);  // restored: the store knows of 0.1 spent, not 0.8
+  auto s = open();
+  auto audit = AuditLog::Open(*s).value();
+  auto ledger = BudgetLedger::Open(*s, *audit, {}, spent);
+  ASSERT_TRUE(ledger.ok()) << ledger.status().ToString();
+  EXPECT_EQ((*ledger)->RemainingNanoRho(kDec, "k1"), 2 * kRho / 10);
+  EXPECT_EQ((*ledger)->Admit("{\"q\":3}", kDec, 3 * kRho / 10, 0, kDec3, "k1").status().code(),
+            Code::kResourceExhausted);
+  auto entries = audit->Query("", 0, INT64_MAX, 100);
+  ASSERT_TRUE(entries.ok());
+  bool told = false;
+  for (const auto& e : *entries) told |= e.details.find("store behind the spent budget") != std::string::npos;
+  EXPECT_TRUE(told) << "the restore is audited";
+}
+
+TEST(BudgetLedger, ChargesOfTheEarlierLayoutAreMovedAndStillCount) {
+  ScratchDir dir;
+  {
+    auto s = OpenRocksDbStore(dir.path().string()).value();
+    WriteBatch batch;  // version 1: the month asked in, keyed by it
+    batch.Put(Family::kMeta, "analytics_charge/2026-12/0000000000000003",
+              "1\nanswered\n3\n2026-12\n" + std::to_string(kDec3) + "\n250000000\n0\nk1\n{\"q\":\"old\"}\n{\"v\":1}");
+    ASSERT_TRUE(s->Write(batch).ok());
+  }
+  Region r(dir);
+  ASSERT_TRUE(r.ledger);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 3 * kRho / 4);
+  auto again = r.ledger->Admit("{\"q\":\"old\"}", kDec, kRho / 100, 0, kDec3, "k1");
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->repeat);
+  EXPECT_EQ(again->answer, "{\"v\":1}");
+  auto fresh = r.ledger->Admit("{\"q\":\"new\"}", kDec, kRho / 100, 0, kDec3, "k1");
+  ASSERT_TRUE(fresh.ok());
+  EXPECT_EQ(fresh->charge.seq, 4u) << "numbered after the moved charge";
 }
 
 TEST(BudgetLedger, ChargesAndAnswersSurviveAReopen) {
   ScratchDir dir;
   {
     Region r(dir);
-    auto a = r.ledger->Admit("{\"q\":1}", kRho / 10, 0, kDec3, "k1");
+    auto a = r.ledger->Admit("{\"q\":1}", kDec, kRho / 10, 0, kDec3, "k1");
     ASSERT_TRUE(a.ok());
     ASSERT_TRUE(r.ledger->Complete(a->charge, "{\"x\":1}").ok());
-    ASSERT_TRUE(r.ledger->Admit("{\"q\":2}", kRho / 5, 0, kDec3, "k1").ok());  // never answered
+    ASSERT_TRUE(r.ledger->Admit("{\"q\":2}", kDec, kRho / 5, 0, kDec3, "k1").ok());  // never answered
   }
   Region r(dir);
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), kRho - kRho / 10 - kRho / 5);
-  auto view = r.ledger->View(kDec3);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), kRho - kRho / 10 - kRho / 5);
+  auto view = r.ledger->View("2026-12");
   ASSERT_TRUE(view.ok());
   ASSERT_EQ(view->charges.size(), 2u);
   EXPECT_TRUE(view->charges[0].answered);
   EXPECT_FALSE(view->charges[1].answered);
-  auto again = r.ledger->Admit("{\"q\":1}", kRho / 10, 0, kDec3, "k1");
+  auto again = r.ledger->Admit("{\"q\":1}", kDec, kRho / 10, 0, kDec3, "k1");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->repeat);
 }
@@ -105,7 +206,7 @@ TEST(BudgetLedger, SixteenThreadsRacingNeverExceedTheBudget) {
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&, t] {
       for (int q = 0; q < 4; ++q) {
-        auto a = r.ledger->Admit("{\"t\":" + std::to_string(t) + ",\"q\":" + std::to_string(q) + "}",
+        auto a = r.ledger->Admit("{\"t\":" + std::to_string(t) + ",\"q\":" + std::to_string(q) + "}", kDec,
                                  7 * kRho / 100, 0, kDec3, "k");
         if (a.ok()) {
           admitted_rho += a->charge.nano_rho;
@@ -120,7 +221,7 @@ TEST(BudgetLedger, SixteenThreadsRacingNeverExceedTheBudget) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(admitted_rho.load(), 14 * 7 * kRho / 100);
   EXPECT_EQ(refused.load(), 64 - 14);
-  auto view = r.ledger->View(kDec3);
+  auto view = r.ledger->View("2026-12");
   ASSERT_TRUE(view.ok());
   int64_t stored = 0;
   for (const Charge& c : view->charges) stored += c.nano_rho;
@@ -135,7 +236,7 @@ TEST(BudgetLedger, IdenticalQueriesInFlightAreChargedOnce) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 16; ++t) {
     threads.emplace_back([&] {
-      auto a = r.ledger->Admit("{\"same\":true}", kRho / 100, 0, kDec3, "k");
+      auto a = r.ledger->Admit("{\"same\":true}", kDec, kRho / 100, 0, kDec3, "k");
       ASSERT_TRUE(a.ok());
       if (a->repeat) {
         EXPECT_EQ(a->answer, "{\"v\":7}");
@@ -150,7 +251,7 @@ TEST(BudgetLedger, IdenticalQueriesInFlightAreChargedOnce) {
   for (auto& t : threads) t.join();
   EXPECT_EQ(charged.load(), 1);
   EXPECT_EQ(repeats.load(), 15);
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), kRho - kRho / 100);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), kRho - kRho / 100);
 }
 
 TEST(BudgetLedger, AChargeWhoseProcessWasKilledStaysSpent) {
@@ -159,7 +260,7 @@ TEST(BudgetLedger, AChargeWhoseProcessWasKilledStaysSpent) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     Region r(dir);
-    auto a = r.ledger->Admit("{\"q\":\"killed\"}", 3 * kRho / 10, 0, kDec3, "k");
+    auto a = r.ledger->Admit("{\"q\":\"killed\"}", kDec, 3 * kRho / 10, 0, kDec3, "k");
     if (!a.ok()) _exit(3);
     // Killed between the charge and the answer, as noise would be drawn.
     kill(getpid(), SIGKILL);
@@ -169,27 +270,27 @@ TEST(BudgetLedger, AChargeWhoseProcessWasKilledStaysSpent) {
   ASSERT_EQ(waitpid(child, &status, 0), child);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
   Region r(dir);
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), 7 * kRho / 10);
-  auto view = r.ledger->View(kDec3);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 7 * kRho / 10);
+  auto view = r.ledger->View("2026-12");
   ASSERT_TRUE(view.ok());
   ASSERT_EQ(view->charges.size(), 1u);
   EXPECT_FALSE(view->charges[0].answered);
   // Asked again, it is charged anew: the killed draw was never released.
-  auto again = r.ledger->Admit("{\"q\":\"killed\"}", 3 * kRho / 10, 0, kDec3, "k");
+  auto again = r.ledger->Admit("{\"q\":\"killed\"}", kDec, 3 * kRho / 10, 0, kDec3, "k");
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->repeat);
-  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec3), 4 * kRho / 10);
+  EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10);
 }
 
 TEST(BudgetLedger, EveryChargeRepeatAndRefusalIsAudited) {
   ScratchDir dir;
   Region r(dir, BudgetLimits{kRho / 10, 0});
-  auto a = r.ledger->Admit("{\"q\":1}", kRho / 20, 0, kDec3, "k1");
+  auto a = r.ledger->Admit("{\"q\":1}", kDec, kRho / 20, 0, kDec3, "k1");
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(r.ledger->Complete(a->charge, "{}").ok());
-  ASSERT_TRUE(r.ledger->Admit("{\"q\":1}", kRho / 20, 0, kDec3, "k1").ok());
-  EXPECT_FALSE(r.ledger->Admit("{\"q\":2}", kRho, 0, kDec3, "k1").ok());
-  EXPECT_EQ(r.ledger->Admit("{\"q\":3}", kRho / 100, 1, kDec3, "k1").status().field(), "delta");
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":1}", kDec, kRho / 20, 0, kDec3, "k1").ok());
+  EXPECT_FALSE(r.ledger->Admit("{\"q\":2}", kDec, kRho, 0, kDec3, "k1").ok());
+  EXPECT_EQ(r.ledger->Admit("{\"q\":3}", kDec, kRho / 100, 1, kDec3, "k1").status().field(), "delta");
   auto entries = r.audit->Query("", 0, kJan2, 100);
   ASSERT_TRUE(entries.ok());
   ASSERT_EQ(entries->size(), 4u);
@@ -204,12 +305,13 @@ TEST(BudgetLedger, EveryChargeRepeatAndRefusalIsAudited) {
 }
 
 TEST(BudgetLedger, ChargeRecordsRoundTripAndDamageIsDataLoss) {
-  Charge c{7, "2026-12", kDec3, 12345, 10, "key", "{\"q\":\"a\\nb\"}", true, "{\"v\":[1,2]}"};
+  Charge c{7, {"2026-11", "2026-12"}, kDec3, 12345, 10, "key", "{\"q\":\"a\\nb\"}", true, "{\"v\":[1,2]}"};
   auto back = DecodeCharge(EncodeCharge(c));
   ASSERT_TRUE(back.ok());
   EXPECT_EQ(back->seq, 7u);
   EXPECT_EQ(back->query, c.query);
   EXPECT_EQ(back->answer, c.answer);
+  EXPECT_EQ(back->months, c.months);
   EXPECT_TRUE(back->answered);
   EXPECT_EQ(DecodeCharge("1\nanswered\n7").status().code(), Code::kDataLoss);
   std::string bad = EncodeCharge(c);

@@ -1,6 +1,7 @@
 #include "analytics/dataset.h"
 
 #include <algorithm>
+#include <climits>
 #include <map>
 #include <unordered_map>
 
@@ -37,7 +38,10 @@ ShopperOrders OrdersFromHistory(const std::vector<Event>& history, Micros from, 
     }
     if (o.store_id.empty()) o.store_id = e.store_id;
     // Micro-units to hundredths: unit_price / 10^4 per item.
-    const int64_t amount = e.unit_price ? (*e.unit_price / 10'000) * e.quantity : 0;
+    // Saturating: the clamps that follow bound any value; an overflow must not wrap first.
+    int64_t amount = 0;
+    if (e.unit_price && __builtin_mul_overflow(*e.unit_price / 10'000, e.quantity, &amount))
+      amount = (*e.unit_price < 0) ? INT64_MIN : INT64_MAX;
     o.lines.push_back({e.product_id, category_of(e.product_id), e.quantity, amount});
   }
   for (const std::string& id : picked) {

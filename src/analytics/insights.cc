@@ -83,7 +83,12 @@ Result<PublicDomain> PublicDomainOf(Catalog& catalog) {
 }
 
 BudgetLimits LimitsOf(const AnalyticsConfig& config) {
-  return {std::llround(config.rho_per_month * 1e9), std::llround(config.delta_per_month * 1e12)};
+  return {std::llround(config.rho_per_month * 1e9), std::llround(config.delta_per_month * 1e12),
+          std::llround(config.max_rho_per_key_per_month * 1e9)};
+}
+
+std::string SpentFileOf(const Config& config, const std::string& region) {
+  return config.data_dir + "/analytics-spent-" + region;
 }
 
 Result<QuerySpec> ParseQueryRequest(std::string_view json, int64_t default_nano_rho) {
@@ -109,23 +114,33 @@ Result<QuerySpec> ParseQueryRequest(std::string_view json, int64_t default_nano_
 }
 
 Result<std::unique_ptr<RegionInsights>> RegionInsights::Open(Cell& cell, const AnalyticsConfig& config,
-                                                             RandomSource& source) {
-  auto ledger = BudgetLedger::Open(cell.store(), cell.audit(), LimitsOf(config));
+                                                             const std::string& spent_file, RandomSource& source) {
+  auto ledger = BudgetLedger::Open(cell.store(), cell.audit(), LimitsOf(config), spent_file);
   if (!ledger.ok()) return ledger.status();
-  return std::unique_ptr<RegionInsights>(
-      new RegionInsights(cell, std::move(*ledger), std::llround(config.default_rho * 1e9), source));
+  return std::unique_ptr<RegionInsights>(new RegionInsights(cell, std::move(*ledger), std::llround(config.default_rho * 1e9),
+                                                            std::llround(config.max_rho_per_query * 1e9), source));
+}
+
+Status RegionInsights::Refuse(const Status& refusal, Micros now, const std::string& key_id) {
+  auto audited = cell_.audit().Append(AuditAction::kAnalyticsQuery, key_id, "analytics", "",
+                                      "refused, invalid " + refusal.field() + ": nothing charged", now);
+  if (!audited.ok()) return audited.status();
+  return refusal;
 }
 
 Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::string& key_id) {
-  CONFIDE_RETURN_IF_ERROR(CheckSpec(spec));
-  if (spec.nano_rho > ledger_->limits().nano_rho_per_month) {
-    return InvalidArgument("rho", "exceeds the whole monthly budget of " +
-                                      FormatNano(ledger_->limits().nano_rho_per_month));
-  }
+  Status checked = CheckSpec(spec);
+  if (checked.ok() && spec.nano_rho > max_nano_rho_per_query_)
+    checked = InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
+                                         " (analytics.max_rho_per_query)");
   auto domain = PublicDomainOf(cell_.catalog());
   if (!domain.ok()) return domain.status();
-  CONFIDE_RETURN_IF_ERROR(CheckFilters(spec, *domain));
-  auto admission = ledger_->Admit(CanonicalQuery(spec), spec.nano_rho, QueryPicoDelta(spec), now, key_id);
+  if (checked.ok()) checked = CheckFilters(spec, *domain);
+  if (!checked.ok()) return Refuse(checked, now, key_id);
+  std::string query = CanonicalQuery(spec);
+  if (const Micros today = now - now % kMicrosPerDay; spec.to > today)
+    query.insert(query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
+  auto admission = ledger_->Admit(query, MonthsOf(spec.from, spec.to), spec.nano_rho, QueryPicoDelta(spec), now, key_id);
   if (!admission.ok()) return admission.status();
   if (admission->repeat) return Released{admission->answer, true};
   const Charge& charge = admission->charge;
@@ -148,6 +163,10 @@ std::string BudgetToJson(const BudgetView& v) {
   w.Key("budget").Raw(FormatNano(v.nano_rho_budget));
   w.Key("spent").Raw(FormatNano(v.nano_rho_spent));
   w.Key("remaining").Raw(FormatNano(v.nano_rho_budget - v.nano_rho_spent));
+  w.Key("per_key").Raw(FormatNano(v.nano_rho_per_key));
+  w.Key("by_key").BeginObject();
+  for (const auto& [key_id, spent] : v.spent_by_key) w.Key(key_id).Raw(FormatNano(spent));
+  w.EndObject();
   w.EndObject();
   w.Key("delta").BeginObject();
   w.Key("budget").Double(double(v.pico_delta_budget) * 1e-12);
@@ -158,6 +177,9 @@ std::string BudgetToJson(const BudgetView& v) {
     w.BeginObject();
     w.Key("seq").Uint(c.seq);
     w.Key("time").String(FormatRfc3339(c.time));
+    w.Key("months").BeginArray();
+    for (const std::string& m : c.months) w.String(m);
+    w.EndArray();
     w.Key("rho").Raw(FormatNano(c.nano_rho));
     w.Key("delta").Double(double(c.pico_delta) * 1e-12);
     w.Key("key_id").String(c.key_id);

@@ -3,13 +3,16 @@
 // and `confide insights` both use it.
 //
 // Run() in order: the spec is checked (kInvalidArgument naming the field:
-// query, from, to, k, rho, store_id, category; a rho above the whole
-// month's budget names `rho`), all before anything is charged; the ledger
-// admits it (a stored answer comes back free; over the remaining budget is
+// query, from, to, k, rho, store_id, category; a rho above
+// max_rho_per_query names `rho`), all before anything is charged, and a
+// refusal is audited; the ledger admits it (a stored answer comes back
+// free; over a month's remaining budget or the key's share of it is
 // kResourceExhausted); the granted orders are read and decrypted from the
-// cell's store; the noise is drawn; the answer is stored with its charge and
-// returned. Thread-safe: Run may be called concurrently (the ledger orders
-// the charges).
+// cell's store; the noise is drawn; the answer is stored with its charge
+// and returned. A period that ends after the start of today is still
+// filling: its answer is stored for the day (`as_of`), so asking again
+// tomorrow is a new query. Thread-safe: Run may be called concurrently (the
+// ledger orders the charges).
 #pragma once
 
 #include <memory>
@@ -48,29 +51,48 @@ struct Released {
 
 class RegionInsights {
  public:
-  // Opens the ledger in the cell's store; the cell must outlive this.
+  // Opens the ledger in the cell's store, with `spent_file` outside the
+  // region's directory (BudgetLedger); the cell must outlive this.
   // `source` is the noise source (the production source but in tests).
   static Result<std::unique_ptr<RegionInsights>> Open(Cell& cell, const AnalyticsConfig& config,
+                                                      const std::string& spent_file,
                                                       RandomSource& source = ProductionRandomSource());
 
   Result<Released> Run(QuerySpec spec, Micros now, const std::string& key_id);
-  Result<BudgetView> Budget(Micros now) { return ledger_->View(now); }
-  int64_t RemainingNanoRho(Micros now) { return ledger_->RemainingNanoRho(now); }
+  // Audits a request refused before it became a query (a body that does
+  // not parse) and returns `refusal`.
+  Status Refuse(const Status& refusal, Micros now, const std::string& key_id);
+  Result<BudgetView> Budget(const std::string& month) { return ledger_->View(month); }
+  // What `key_id` may still spend on the months `spec` reads.
+  int64_t RemainingNanoRho(const QuerySpec& spec, const std::string& key_id) {
+    return ledger_->RemainingNanoRho(MonthsOf(spec.from, spec.to), key_id);
+  }
   int64_t default_nano_rho() const { return default_nano_rho_; }
 
  private:
-  RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho, RandomSource& source)
-      : cell_(cell), ledger_(std::move(ledger)), default_nano_rho_(default_nano_rho), source_(source) {}
+  RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho,
+                 int64_t max_nano_rho_per_query, RandomSource& source)
+      : cell_(cell),
+        ledger_(std::move(ledger)),
+        default_nano_rho_(default_nano_rho),
+        max_nano_rho_per_query_(max_nano_rho_per_query),
+        source_(source) {}
 
   Cell& cell_;
   std::unique_ptr<BudgetLedger> ledger_;
   const int64_t default_nano_rho_;
+  const int64_t max_nano_rho_per_query_;
   RandomSource& source_;
 };
 
-// {"period":"2026-12","rho":{"budget":..,"spent":..,"remaining":..},
-//  "delta":{...},"charges":[{"seq":..,"time":..,"rho":..,"delta":..,
-//  "key_id":..,"query":{...},"answered":..}]}
+// Where a region's record of spent budget is kept beside the regions:
+// <data_dir>/analytics-spent-<region>.
+std::string SpentFileOf(const Config& config, const std::string& region);
+
+// {"period":"2026-12","rho":{"budget":..,"spent":..,"remaining":..,
+//  "per_key":..,"by_key":{"<key id>":..}},"delta":{...},"charges":[{"seq":..,
+//  "time":..,"months":[..],"rho":..,"delta":..,"key_id":..,"query":{...},
+//  "answered":..}]}
 std::string BudgetToJson(const BudgetView& view);
 
 }  // namespace confide::analytics

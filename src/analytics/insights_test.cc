@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include <climits>
+
 #include "analytics/seeded_random_source.h"
 #include "cell/cell.h"
 #include "core/scratch_dir.h"
@@ -50,7 +52,9 @@ class InsightsTest : public ::testing::Test {
     std::vector<Event> events;
     for (int i = 0; i < 30; ++i) events.push_back(Purchase("C-" + std::to_string(i), "P1", i));
     ASSERT_TRUE(cell_->Ingest(events).ok());
-    auto insights = RegionInsights::Open(*cell_, AnalyticsConfig{}, source_);
+    AnalyticsConfig config;
+    config.max_rho_per_query = config.max_rho_per_key_per_month = 1;  // the caps have tests of their own
+    auto insights = RegionInsights::Open(*cell_, config, "", source_);
     ASSERT_TRUE(insights.ok());
     insights_ = std::move(*insights);
   }
@@ -95,7 +99,7 @@ TEST_F(InsightsTest, AQueryIsChargedOnceAndItsRepeatIsFree) {
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->repeat);
   EXPECT_EQ(again->json, first->json);
-  auto budget = insights_->Budget(kDec3);
+  auto budget = insights_->Budget("2026-11");
   ASSERT_TRUE(budget.ok());
   EXPECT_EQ(budget->nano_rho_spent, 50'000'000);
   ASSERT_EQ(budget->charges.size(), 1u);
@@ -137,7 +141,30 @@ TEST_F(InsightsTest, BadInputIsRefusedNamingTheFieldAndChargesNothing) {
     EXPECT_EQ(run.status().code(), Code::kInvalidArgument) << body;
     EXPECT_EQ(run.status().field(), field) << body;
   }
-  EXPECT_EQ(insights_->Budget(kDec3)->nano_rho_spent, 0);
+  EXPECT_EQ(insights_->Budget("2026-11")->nano_rho_spent, 0);
+}
+
+TEST_F(InsightsTest, AnAnswerAboutAPeriodStillFillingIsStoredForTheDayOnly) {
+  auto spec = Parse(R"({"query":"spend","from":"2026-12-01","to":"2026-12-31"})");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_FALSE(insights_->Run(*spec, kDec3, "k1")->repeat);
+  EXPECT_TRUE(insights_->Run(*spec, kDec3 + 3600'000'000LL, "k1")->repeat) << "the same day: stored";
+  EXPECT_FALSE(insights_->Run(*spec, kDec3 + kMicrosPerDay, "k1")->repeat) << "the next day: more data, a new release";
+  EXPECT_EQ(insights_->Budget("2026-12")->nano_rho_spent, 20'000'000);
+  auto closed = Parse(R"({"query":"spend","from":"2026-11-01","to":"2026-11-30"})");
+  ASSERT_FALSE(insights_->Run(*closed, kDec3, "k1")->repeat);
+  EXPECT_TRUE(insights_->Run(*closed, kDec3 + 40 * kMicrosPerDay, "k1")->repeat) << "a closed period: stored for good";
+}
+
+TEST_F(InsightsTest, ARefusedQueryIsAudited) {
+  auto spec = Parse(R"({"query":"spend","from":"2026-11-01","to":"2026-11-30","store_id":"S9"})");
+  ASSERT_TRUE(spec.ok());
+  ASSERT_EQ(insights_->Run(*spec, kDec3, "k1").status().field(), "store_id");
+  auto entries = cell_->audit().Query("", 0, INT64_MAX, 10);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u);
+  EXPECT_EQ((*entries)[0].details, "refused, invalid store_id: nothing charged");
+  EXPECT_EQ((*entries)[0].key_id, "k1");
 }
 
 TEST_F(InsightsTest, AQueryOverTheRemainingBudgetIsExhaustedAndChargesNothing) {
@@ -150,7 +177,7 @@ TEST_F(InsightsTest, AQueryOverTheRemainingBudgetIsExhaustedAndChargesNothing) {
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), Code::kResourceExhausted);
   EXPECT_NE(refused.status().message().find("0.1 of 1 remains"), std::string::npos) << refused.status().message();
-  EXPECT_EQ(insights_->Budget(kDec3)->nano_rho_spent, 900'000'000);
+  EXPECT_EQ(insights_->Budget("2026-11")->nano_rho_spent, 900'000'000);
 }
 
 }  // namespace

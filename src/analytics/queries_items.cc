@@ -157,7 +157,7 @@ Result<Answer> RepeatRate(const QuerySpec& spec, const Dataset& data, const Publ
     const NoisedInt nr = repeat->Noise(At(t.values, c), source);
     a.numbers.push_back(buyers->Number("category=" + c, "buyers", nb));
     a.numbers.push_back(repeat->Number("category=" + c, "repeat_buyers", nr));
-    a.numbers.push_back(Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1, spec.nano_rho));
+    a.numbers.push_back(Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1));
   }
   a.notes.push_back(text + "; a repeat buyer bought the category in two orders or more within the period.");
   return a;

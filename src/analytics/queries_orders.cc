@@ -67,7 +67,7 @@ Result<Answer> BasketSize(const QuerySpec& spec, const Dataset& data, const Publ
   orders.stddev = std::sqrt(variance);
   const NoisedInt noised_sum = sum->Noise(items_sum, source);
   a.numbers.push_back(sum->Number("", "items", noised_sum));
-  a.numbers.push_back(Ratio("", "mean_items", noised_sum, orders, 1, kMaxItemsPerOrder, spec.nano_rho));
+  a.numbers.push_back(Ratio("", "mean_items", noised_sum, orders, 1, kMaxItemsPerOrder));
   a.notes.push_back(OrdersText() + "; the mean divides the noised items by the sum of the noised buckets.");
   return a;
 }
@@ -106,7 +106,7 @@ Result<Answer> Spend(const QuerySpec& spec, const Dataset& data, const PublicDom
     const std::string group = std::string("channel=") + ChannelName(Channel(c));
     const NoisedInt n = count->Noise(counts[c], source), total = sum->Noise(sums[c], source);
     a.numbers.push_back(count->Number(group, "orders", n));
-    ReleasedNumber mean = Ratio(group, "mean_spend", total, n, 0, kMaxSpend, spec.nano_rho);
+    ReleasedNumber mean = Ratio(group, "mean_spend", total, n, 0, kMaxSpend);
     mean.value /= 100, mean.low /= 100, mean.high /= 100;
     a.numbers.push_back(mean);
     const ReleaseTree noised(trees[c], *tree, source);
@@ -152,7 +152,7 @@ Result<Answer> ChannelMix(const QuerySpec& spec, const Dataset& data, const Publ
     total.stddev = std::sqrt(variance);
     for (size_t i = 0; i < names.size(); ++i) {
       a.numbers.push_back(r.Number(names[i], "orders", noised[i]));
-      a.numbers.push_back(Ratio(names[i], "share", noised[i], total, 0, 1, spec.nano_rho));
+      a.numbers.push_back(Ratio(names[i], "share", noised[i], total, 0, 1));
     }
   };
   std::vector<std::string> names;

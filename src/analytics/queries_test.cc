@@ -147,6 +147,8 @@ TEST(Queries, OrderQueriesMeasureBasketsSpendAndChannels) {
   ASSERT_TRUE(basket.ok());
   EXPECT_NEAR(Find(*basket, "items=3", "orders")->value, 400, 2);
   EXPECT_NEAR(Find(*basket, "", "mean_items")->value, 1300.0 / 500.0, 0.02);
+  EXPECT_EQ(Find(*basket, "", "mean_items")->cost_nano_rho, 0) << "post-processing costs nothing of its own";
+  EXPECT_GT(Find(*basket, "items=3", "orders")->cost_nano_rho, 0);
   // A sum's sensitivity is 3 orders x 500.00: at rho 1e5 its sd is 5.8.
   auto spend = RunQuery(Spec(QueryKind::kSpend, 1e5), data, Domain(), source);
   ASSERT_TRUE(spend.ok());

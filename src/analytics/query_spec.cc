@@ -88,7 +88,9 @@ std::string CanonicalQuery(const QuerySpec& s) {
   w.Key("store_id").String(s.store_id);
   w.Key("channel").String(s.channel ? ChannelName(*s.channel) : "");
   w.Key("category").String(s.category);
-  w.Key("k").Int(s.k);
+  // Only the queries that cut a list at k name it: another k elsewhere is the same query.
+  const bool ranked = s.kind == QueryKind::kTopProducts || s.kind == QueryKind::kBoughtTogether;
+  w.Key("k").Int(ranked ? s.k : 0);
   w.Key("nano_rho").Int(s.nano_rho);
   w.EndObject();
   return w.Take();

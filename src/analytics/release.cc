@@ -44,13 +44,12 @@ ReleasedNumber Release::Number(std::string group, std::string statistic, const N
 }
 
 ReleasedNumber Ratio(std::string group, std::string statistic, const NoisedInt& a, const NoisedInt& b, double lo,
-                     double hi, int64_t cost_nano_rho) {
+                     double hi) {
   ReleasedNumber out;
   out.group = std::move(group);
   out.statistic = std::move(statistic);
   out.mechanism = "derived";
   out.sensitivity = "post-processing of two released numbers";
-  out.cost_nano_rho = cost_nano_rho;
   if (b.value <= 0) {
     out.value = 0;
     out.low = lo;

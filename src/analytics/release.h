@@ -29,7 +29,7 @@ struct ReleasedNumber {
   std::string mechanism;       // "discrete_gaussian", or "derived" for post-processing
   double parameter = 0;        // sigma (0 when derived)
   std::string sensitivity;     // e.g. "L2=sqrt(10) (L0=10, Linf=1)"
-  int64_t cost_nano_rho = 0;   // of the release this number is part of
+  int64_t cost_nano_rho = 0;   // of the release this number is part of (0 when derived)
 };
 
 struct Answer {
@@ -68,8 +68,9 @@ class Release {
 
 // a / b of two noised integers, with the delta-method interval, clamped to
 // [lo, hi]. b <= 0 after noise gives value 0 and the whole [lo, hi].
+// Post-processing: it costs nothing beyond the releases of a and b.
 ReleasedNumber Ratio(std::string group, std::string statistic, const NoisedInt& a, const NoisedInt& b,
-                     double lo, double hi, int64_t cost_nano_rho);
+                     double lo, double hi);
 
 // A hierarchical histogram over [0, 2^depth) leaves: every node of every
 // level noised with one Gaussian (each value adds 1 to one node per level).

@@ -74,11 +74,11 @@ Status RunInsights(const InsightsFlags& flags, std::FILE* out) {
   if (!flags.budget && !spec.ok()) return AsOption(spec.status());
   auto cell = OpenCell(*config, flags.region);
   if (!cell.ok()) return cell.status();
-  auto insights = analytics::RegionInsights::Open(**cell, config->analytics);
+  auto insights = analytics::RegionInsights::Open(**cell, config->analytics, analytics::SpentFileOf(*config, flags.region));
   if (!insights.ok()) return insights.status();
   if (flags.budget) {
-    auto view = (*insights)->Budget(NowMicros());
-    if (!view.ok()) return view.status();
+    auto view = (*insights)->Budget(flags.period.empty() ? analytics::PeriodOf(NowMicros()) : flags.period);
+    if (!view.ok()) return AsOption(view.status());
     std::fprintf(out, "%s\n", analytics::BudgetToJson(*view).c_str());
     return {};
   }
@@ -90,8 +90,8 @@ Status RunInsights(const InsightsFlags& flags, std::FILE* out) {
     std::fprintf(out, "%s %s to %s in %s%s\n", flags.query.c_str(), spec->from_text.c_str(), spec->to_text.c_str(),
                  flags.region.c_str(), released->repeat ? " (stored answer, no charge)" : "");
     PrintTable(released->json, out);
-    std::fprintf(out, "budget left this month: rho %s\n",
-                 analytics::FormatNano((*insights)->RemainingNanoRho(NowMicros())).c_str());
+    std::fprintf(out, "budget left for the months read: rho %s\n",
+                 analytics::FormatNano((*insights)->RemainingNanoRho(*spec, "cli")).c_str());
   }
   return {};
 }

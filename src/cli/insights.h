@@ -24,7 +24,8 @@ struct InsightsFlags {
   int k = 10;
   std::optional<double> rho;  // else [analytics] default_rho
   bool json = false;
-  bool budget = false;   // print the month's budget instead of querying
+  bool budget = false;   // print a month's budget instead of querying
+  std::string period;    // that month of data, 2026-11; default: this month
 };
 
 // Prints the answer on `out` (not owned). Bad flags are a Status naming

@@ -20,7 +20,8 @@ void AddInsightsCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--k", flags.k, "rows of ranked answers, 1 to 100 (default 10)");
   auto* rho_option = cmd->add_option("--rho", rho, "the privacy cost (zCDP rho; default analytics.default_rho)");
   cmd->add_flag("--json", flags.json, "print the answer as JSON");
-  cmd->add_flag("--budget", flags.budget, "print this month's budget and charges instead");
+  cmd->add_flag("--budget", flags.budget, "print a month's budget and charges instead");
+  cmd->add_option("--period", flags.period, "with --budget: the month of data, e.g. 2026-11 (default: this month)");
   cmd->callback([&exit_code, rho_option] {
     if (rho_option->count() > 0) flags.rho = rho;
     if (flags.query.empty() && !flags.budget) {

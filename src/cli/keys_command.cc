@@ -10,7 +10,7 @@ void AddKeysCommand(CLI::App& app, int& exit_code) {
   auto* create = keys->add_subcommand("new", "print a new API key and the config entry that admits it");
   static KeysNewFlags new_flags;
   create->add_option("--scopes", new_flags.scopes,
-                     "comma-separated: ingest, identity, catalog, recommend, consent, marketing, dsar, metrics, admin")
+                     "comma-separated: ingest, identity, catalog, recommend, consent, marketing, dsar, analytics, metrics, admin")
       ->capture_default_str();
   create->add_option("--regions", new_flags.regions, "comma-separated region ids, or * for all")
       ->capture_default_str();

@@ -191,13 +191,17 @@ struct DownstreamConfig {
 };
 
 // Differentially private analytics (docs/analytics.md, [analytics]): each
-// region's privacy budget per calendar month (UTC) in zCDP rho, what a
-// query costs when the caller names no rho, and the month's delta for
-// the queries that select data-derived keys.
+// region's privacy budget per calendar month (UTC) of data in zCDP rho,
+// what a query costs when the caller names no rho, the month's delta for
+// the queries that select data-derived keys, the most one query may cost,
+// and the most of a month's budget one API key may spend (so that one
+// caller, or a leaked key, cannot exhaust it for everyone).
 struct AnalyticsConfig {
   double rho_per_month = 1.0;
   double default_rho = 0.01;
   double delta_per_month = 1e-6;
+  double max_rho_per_query = 0.1;
+  double max_rho_per_key_per_month = 0.5;
 };
 
 struct Config {

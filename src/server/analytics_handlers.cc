@@ -1,6 +1,6 @@
 // POST /v1/{region}/analytics/query and GET /v1/{region}/analytics/budget:
 // differentially private insights over the region's granted purchases
-// (analytics/insights.h), charged to the region's monthly budget.
+// (analytics/insights.h), charged to the budget of each month of data read.
 #include "core/json_writer.h"
 #include "server/handler_util.h"
 #include "server/handlers.h"
@@ -14,7 +14,8 @@ Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) {
   absl::MutexLock lock(&insights_mu_);
   auto it = insights_.find(call.region);
   if (it == insights_.end()) {
-    auto opened = analytics::RegionInsights::Open(*call.cell, config_.analytics);
+    auto opened = analytics::RegionInsights::Open(*call.cell, config_.analytics,
+                                                  analytics::SpentFileOf(config_, std::string(call.region)));
     if (!opened.ok()) return opened.status();
     it = insights_.emplace(std::string(call.region), std::move(*opened)).first;
   }
@@ -24,16 +25,17 @@ Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) {
 HttpResponse Api::PostAnalyticsQuery(Call& call) {
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
+  const std::string key_id = call.key ? call.key->id : "";
   auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
-  if (!spec.ok()) return ErrorResponse(spec.status());
-  auto released = (*insights)->Run(*spec, clock_.Now(), call.key ? call.key->id : "");
+  if (!spec.ok()) return ErrorResponse((*insights)->Refuse(spec.status(), clock_.Now(), key_id));
+  auto released = (*insights)->Run(*spec, clock_.Now(), key_id);
   if (!released.ok()) {
     const Status& st = released.status();
     if (st.code() == Code::kResourceExhausted) {
       JsonWriter w;
       w.BeginObject();
       WriteErrorMember(w, "budget_exhausted", st.message(), st.field());
-      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(clock_.Now())));
+      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(*spec, key_id)));
       w.EndObject();
       return Json(429, w.Take());
     }
@@ -47,13 +49,11 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
 }
 
 HttpResponse Api::GetAnalyticsBudget(Call& call) {
-  if (!call.query.Get("period").empty())  // not silently this month's instead
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
-                         "only the current month's budget is shown here; earlier months are in the audit log", "period");
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
-  auto view = (*insights)->Budget(clock_.Now());
-  if (!view.ok()) return Failure(call.log_fields, view.status());
+  auto view = (*insights)->Budget(std::string(call.query.Get("period", analytics::PeriodOf(clock_.Now()))));
+  if (!view.ok()) return view.status().code() == Code::kInvalidArgument ? ErrorResponse(view.status())
+                                                                        : Failure(call.log_fields, view.status());
   return Json(200, analytics::BudgetToJson(*view));
 }
 

@@ -50,7 +50,7 @@ class AnalyticsRoutesTest : public ServerTest {
   }
   std::string Spent() {
     ApiClient c = Client(&analytics_);
-    ClientResponse r = Call(c, "GET", "/v1/eu/analytics/budget");
+    ClientResponse r = Call(c, "GET", "/v1/eu/analytics/budget?period=2024-05");
     EXPECT_EQ(r.status, 200) << r.body;
     const size_t at = r.body.find("\"spent\":") + 8;
     return r.body.substr(at, r.body.find(',', at) - at);
@@ -59,7 +59,7 @@ class AnalyticsRoutesTest : public ServerTest {
 };
 
 TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
-  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
+  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.1})");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(JBool(r.body, "/repeat"));
   EXPECT_EQ(JStr(r.body, "/query/query"), "top_products");
@@ -72,13 +72,13 @@ TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
   EXPECT_EQ(JLen(r.body, "/numbers/0/ci95"), 2u);
   EXPECT_TRUE(JHas(r.body, "/numbers/0/sensitivity"));
   EXPECT_TRUE(JHas(r.body, "/numbers/0/sigma"));
-  ClientResponse again = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.2})");
+  ClientResponse again = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":2,"rho":0.1})");
   ASSERT_EQ(again.status, 200);
   EXPECT_TRUE(JBool(again.body, "/repeat"));
   EXPECT_EQ(again.body.substr(again.body.find("\"query\"")), r.body.substr(r.body.find("\"query\"")));
-  EXPECT_EQ(Spent(), "0.2");
+  EXPECT_EQ(Spent(), "0.1");
   ApiClient c = Client(&analytics_);
-  ClientResponse budget = Call(c, "GET", "/v1/eu/analytics/budget");
+  ClientResponse budget = Call(c, "GET", "/v1/eu/analytics/budget?period=2024-05");
   EXPECT_EQ(JLen(budget.body, "/charges"), 1u);
   EXPECT_TRUE(JBool(budget.body, "/charges/0/answered"));
 }
@@ -98,6 +98,7 @@ TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
       {R"({"query":"spend","from":"2024-05-31","to":"2024-05-01"})", "to"},
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":0})", "rho"},
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":2})", "rho"},
+      {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","rho":0.11})", "rho"},  // over max_rho_per_query
       {R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","k":500})", "k"},
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","store_id":"nowhere"})", "store_id"},
       {R"({"query":"spend","from":"2024-05-01","to":"2024-05-31","category":"toys"})", "category"},
@@ -114,20 +115,45 @@ TEST_F(AnalyticsRoutesTest, BadInputIsA400NamingTheFieldAndChargesNothing) {
   }
   EXPECT_EQ(Spent(), "0");
   ApiClient c = Client(&analytics_);
-  ClientResponse earlier = Call(c, "GET", "/v1/eu/analytics/budget?period=2024-04");
-  EXPECT_EQ(earlier.status, 400) << "not this month's budget in its place";
-  EXPECT_EQ(JStr(earlier.body, "/error/field"), "period");
+  ClientResponse bad_period = Call(c, "GET", "/v1/eu/analytics/budget?period=April");
+  EXPECT_EQ(bad_period.status, 400);
+  EXPECT_EQ(JStr(bad_period.body, "/error/field"), "period");
+  ApiClient admin = Client(&admin_);
+  ClientResponse audit = Call(admin, "GET", "/v1/eu/audit?action=analytics_query");
+  EXPECT_NE(audit.body.find("refused, invalid store_id: nothing charged"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("refused, invalid query: nothing charged"), std::string::npos) << "unparsed too";
 }
 
-TEST_F(AnalyticsRoutesTest, AQueryOverTheRemainingBudgetIs429BudgetExhausted) {
-  ASSERT_EQ(Query(R"({"query":"channel_mix","from":"2024-W18","to":"2024-W22","rho":0.97})").status, 200);
-  ClientResponse r = Query(R"({"query":"spend","from":"2024-W18","to":"2024-W22","rho":0.05})");
+TEST_F(AnalyticsRoutesTest, OneKeySpendsAtMostItsShareAndAllKeysAtMostTheMonth) {
+  const char* kinds[] = {"spend", "channel_mix", "basket_size", "repeat_rate", "category_trends"};
+  for (const char* kind : kinds)
+    ASSERT_EQ(Query(std::string(R"({"query":")") + kind + R"(","from":"2024-05-01","to":"2024-05-31","rho":0.1})").status,
+              200)
+        << kind;
+  ClientResponse r = Query(R"({"query":"top_products","from":"2024-05-01","to":"2024-05-31","rho":0.01})");
   ASSERT_EQ(r.status, 429) << r.body;
   EXPECT_EQ(JStr(r.body, "/error/code"), "budget_exhausted");
   EXPECT_EQ(JStr(r.body, "/error/field"), "rho");
-  EXPECT_NE(JStr(r.body, "/error/message").find("0.03 of 1 remains"), std::string::npos) << r.body;
-  EXPECT_EQ(Spent(), "0.97");
-  EXPECT_EQ(Query(R"({"query":"spend","from":"2024-W18","to":"2024-W22","rho":0.03})").status, 200);
+  EXPECT_NE(JStr(r.body, "/error/message").find("this key's share of 2024-05 (0.5) has 0 left"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"("remaining_rho":0)"), std::string::npos) << r.body;
+  EXPECT_EQ(Query(R"({"query":"top_products","from":"2024-06-01","to":"2024-06-30","rho":0.01})").status, 200)
+      << "June is another month";
+
+  StopServer();
+  NewApiKey second = AddKey({"analytics"}, {"eu"});
+  StartServer();
+  ApiClient c = Client(&second);
+  for (const char* kind : kinds)
+    ASSERT_EQ(Call(c, "POST", "/v1/eu/analytics/query",
+                   std::string(R"({"query":")") + kind + R"(","from":"2024-05-02","to":"2024-05-31","rho":0.1})")
+                  .status,
+              200)
+        << kind;
+  r = Call(c, "POST", "/v1/eu/analytics/query", R"({"query":"spend","from":"2024-05-03","to":"2024-05-31","rho":0.01})");
+  EXPECT_EQ(r.status, 429) << r.body;
+  EXPECT_NE(JStr(r.body, "/error/message").find("0 of 1 remains for 2024-05"), std::string::npos) << r.body;
+  EXPECT_EQ(Spent(), "1") << "the month, whole: two keys' shares";
 }
 
 }  // namespace
