@@ -56,8 +56,8 @@ std::string Joined(const std::vector<std::string>& months) {
 }
 
 bool IsMonth(std::string_view m) {
-  return m.size() == 7 && m[4] == '-' && std::all_of(m.begin(), m.begin() + 4, ::isdigit) && ::isdigit(m[5]) &&
-         ::isdigit(m[6]);
+  return m.size() == 7 && m[4] == '-' && std::all_of(m.begin(), m.begin() + 4, ::isdigit) && m.substr(0, 4) != "0000" &&
+         ((m[5] == '0' && m[6] >= '1' && m[6] <= '9') || (m[5] == '1' && m[6] >= '0' && m[6] <= '2'));
 }
 
 // The charge and, for each month it charges, its month record.
@@ -162,53 +162,86 @@ Status BudgetLedger::MoveEarlierLayout() {
 Status BudgetLedger::Load() {
   absl::MutexLock lock(&mu_);
   return store_.ScanPrefix(Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
+    mu_.AssertHeld();  // by the caller, around the scan
     key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
     std::istringstream in{std::string(value)};
-    int64_t rho = 0, delta = 0;
-    std::string key_id;
-    in >> rho >> delta;
-    std::getline(in >> std::ws, key_id);
-    if (!in && !in.eof()) return Status(Code::kDataLoss, "analytics month record: malformed");
-    if (key.size() != 24 || !IsMonth(key.substr(0, 7)) || rho < 0 || delta < 0)
+    Charge c;
+    in >> c.nano_rho >> c.pico_delta;
+    std::getline(in >> std::ws, c.key_id);
+    if (in.fail() || key.size() != 24 || !IsMonth(key.substr(0, 7)) || c.nano_rho < 0 || c.pico_delta < 0)
       return Status(Code::kDataLoss, "analytics month record: malformed");
-    Spent& s = spent_[std::string(key.substr(0, 7))];
-    s.nano_rho += rho;
-    s.pico_delta += delta;
-    s.by_key[key_id] += rho;
+    c.months = {std::string(key.substr(0, 7))};
+    CountLocked(c);
     next_seq_ = std::max<uint64_t>(next_seq_, std::strtoull(std::string(key.substr(8)).c_str(), nullptr, 16) + 1);
     return true;
   });
 }
 
-// A store found holding less than the file recorded was restored from an
-// older copy (or lost writes): the file's figure counts.
+void BudgetLedger::CountLocked(const Charge& c) {
+  for (const std::string& month : c.months) {
+    Spent& s = spent_[month];
+    for (Use* use : {static_cast<Use*>(&s), &s.by_key[c.key_id]}) {
+      use->nano_rho += c.nano_rho;
+      use->pico_delta += c.pico_delta;
+      use->charges += 1;
+    }
+  }
+}
+
+// A store holding less than the file recorded was restored from an older
+// copy (or lost writes): it is charged the difference, so that the budget
+// stays spent and the next open finds them equal.
 Status BudgetLedger::CompareSpentFile() {
   if (spent_file_.empty()) return Status::Ok();
   std::ifstream in(spent_file_);
   if (!in) return Status::Ok();  // none yet
+  std::string word;
+  uint64_t file_next_seq = 0;
+  if (!(in >> word >> file_next_seq) || word != "next_seq")
+    return Status(Code::kDataLoss, spent_file_ + ": not a record of spent privacy budget");
   std::string month;
   int64_t rho = 0, delta = 0;
-  std::vector<std::string> behind;
+  std::vector<Charge> differences;
   absl::MutexLock lock(&mu_);
   while (in >> month >> rho >> delta) {
     if (!IsMonth(month) || rho < 0 || delta < 0) break;
-    Spent& s = spent_[month];
-    if (rho > s.nano_rho || delta > s.pico_delta) behind.push_back(month);
-    if (rho > s.nano_rho) s.by_key["(before a restore)"] += rho - s.nano_rho;
-    s.nano_rho = std::max(s.nano_rho, rho);
-    s.pico_delta = std::max(s.pico_delta, delta);
+    const Spent& s = spent_[month];
+    if (rho <= s.nano_rho && delta <= s.pico_delta) continue;
+    Charge c;
+    c.months = {month};
+    c.nano_rho = std::max<int64_t>(rho - s.nano_rho, 0);
+    c.pico_delta = std::max<int64_t>(delta - s.pico_delta, 0);
+    differences.push_back(std::move(c));
   }
   if (!in.eof()) return Status(Code::kDataLoss, spent_file_ + ": not a record of spent privacy budget");
-  if (behind.empty()) return Status::Ok();
-  spdlog::warn(R"("msg":"analytics budget: the store holds fewer charges than were spent; the spent figures are kept","months":"{}")",
-               Joined(behind));
-  return Audit("", "store behind the spent budget (restored from an older copy?): kept the higher spent for " +
-                       Joined(behind), NowMicros());
+  const uint64_t store_next_seq = next_seq_;
+  next_seq_ = std::max(next_seq_, file_next_seq);  // numbers the lost charges had are not given again
+  if (differences.empty()) return Status::Ok();
+  std::string what;
+  WriteBatch batch;
+  for (Charge& c : differences) {
+    c.seq = next_seq_++;
+    c.time = NowMicros();
+    c.key_id = "(before a restore)";
+    c.query = R"({"restored":true})";
+    CountLocked(c);
+    PutCharge(c, batch);
+    what += " " + c.months[0] + " rho " + FormatNano(c.nano_rho) + " delta " +
+            FormatScaled(c.pico_delta, kPicoDeltaPerDelta, 12) + ";";
+  }
+  CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
+  const std::string missing = store_next_seq < file_next_seq ? " charges " + std::to_string(store_next_seq) + " to " +
+                                                                   std::to_string(file_next_seq - 1) + " missing;"
+                                                             : "";
+  spdlog::warn(R"("msg":"analytics budget: the store held fewer charges than were spent; charged the difference","charges":{})",
+               differences.size());
+  return Audit("", "store behind the spent budget (restored from an older copy?):" + missing + " charged as spent:" + what,
+               NowMicros());
 }
 
 Status BudgetLedger::WriteSpentFile() {
   if (spent_file_.empty()) return Status::Ok();
-  std::string text;
+  std::string text = "next_seq " + std::to_string(next_seq_) + "\n";
   for (const auto& [month, s] : spent_)
     text += month + " " + std::to_string(s.nano_rho) + " " + std::to_string(s.pico_delta) + "\n";
   return WriteFileAtomically(spent_file_, text);
@@ -218,20 +251,53 @@ Status BudgetLedger::Audit(const std::string& key_id, const std::string& details
   return audit_.Append(AuditAction::kAnalyticsQuery, key_id, "analytics", "", details, now).status();
 }
 
-int64_t BudgetLedger::RemainingLocked(const std::vector<std::string>& months, const std::string& key_id,
-                                      std::string* tightest) {
+int64_t BudgetLedger::RemainingLocked(const std::vector<std::string>& months, const std::string& key_id) {
   int64_t least = INT64_MAX;
   for (const std::string& month : months) {
     const Spent& s = spent_[month];
     auto mine = s.by_key.find(key_id);
-    const int64_t left = std::min(limits_.nano_rho_per_month - s.nano_rho,
-                                  limits_.nano_rho_per_key_month - (mine == s.by_key.end() ? 0 : mine->second));
-    if (left < least) {
-      least = left;
-      if (tightest) *tightest = month;
-    }
+    const int64_t key_spent = mine == s.by_key.end() ? 0 : mine->second.nano_rho;
+    least = std::min({least, limits_.nano_rho_per_month - s.nano_rho, limits_.nano_rho_per_key_month - key_spent});
   }
   return std::max<int64_t>(least, 0);
+}
+
+Status BudgetLedger::RefusalLocked(const std::vector<std::string>& months, const std::string& key_id,
+                                   int64_t nano_rho, int64_t pico_delta) {
+  auto delta_text = [](int64_t pico) { return FormatScaled(pico, kPicoDeltaPerDelta, 12); };
+  for (const std::string& month : months) {
+    const Spent& s = spent_[month];
+    auto found = s.by_key.find(key_id);
+    const Use mine = found == s.by_key.end() ? Use{} : found->second;
+    const int64_t rho_left = limits_.nano_rho_per_month - s.nano_rho;
+    const int64_t delta_left = limits_.pico_delta_per_month - s.pico_delta;
+    if (nano_rho > rho_left)
+      return Status(Code::kResourceExhausted, "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, " +
+                                                  FormatNano(std::max<int64_t>(rho_left, 0)) + " of " +
+                                                  FormatNano(limits_.nano_rho_per_month) + " remains for " + month,
+                    "rho");
+    if (pico_delta > delta_left)
+      return Status(Code::kResourceExhausted, "budget_exhausted: delta " + delta_text(pico_delta) + " needed, " +
+                                                  delta_text(std::max<int64_t>(delta_left, 0)) + " remains for " + month,
+                    "delta");
+    const std::string share = "budget_exhausted: this key's share of " + month;
+    if (nano_rho > limits_.nano_rho_per_key_month - mine.nano_rho)
+      return Status(Code::kResourceExhausted,
+                    share + " (rho " + FormatNano(limits_.nano_rho_per_key_month) + ") has " +
+                        FormatNano(std::max<int64_t>(limits_.nano_rho_per_key_month - mine.nano_rho, 0)) +
+                        " left; rho " + FormatNano(nano_rho) + " asked",
+                    "rho");
+    if (pico_delta > limits_.pico_delta_per_key_month - mine.pico_delta)
+      return Status(Code::kResourceExhausted,
+                    share + " (delta " + delta_text(limits_.pico_delta_per_key_month) + ") has " +
+                        delta_text(std::max<int64_t>(limits_.pico_delta_per_key_month - mine.pico_delta, 0)) +
+                        " left",
+                    "delta");
+    if (mine.charges >= limits_.charges_per_key_month)
+      return Status(Code::kResourceExhausted,
+                    share + " (" + std::to_string(limits_.charges_per_key_month) + " queries) is used up", "rho");
+  }
+  return Status::Ok();
 }
 
 Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vector<std::string>& months,
@@ -256,27 +322,9 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
     a.answer = std::move(decoded->answer);
     return a;
   }
-  std::string month;
-  const int64_t rho_left = RemainingLocked(months, key_id, &month);
-  int64_t delta_left = INT64_MAX;
-  std::string delta_month;
-  for (const std::string& m : months)
-    if (limits_.pico_delta_per_month - spent_[m].pico_delta < delta_left)
-      delta_left = limits_.pico_delta_per_month - spent_[m].pico_delta, delta_month = m;
-  if (nano_rho > rho_left || pico_delta > delta_left) {
-    const bool rho_short = nano_rho > rho_left;
+  if (Status refusal = RefusalLocked(months, key_id, nano_rho, pico_delta); !refusal.ok()) {
     CONFIDE_RETURN_IF_ERROR(Audit(key_id, "refused, budget exhausted: " + what, now));
-    const Spent& s = spent_[month];
-    const bool keys_share = limits_.nano_rho_per_month - s.nano_rho > rho_left;
-    const std::string message =
-        !rho_short ? "budget_exhausted: delta " + FormatScaled(pico_delta, kPicoDeltaPerDelta, 12) + " needed, " +
-                         FormatScaled(delta_left, kPicoDeltaPerDelta, 12) + " remains for " + delta_month
-        : keys_share ? "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, this key's share of " + month +
-                           " (" + FormatNano(limits_.nano_rho_per_key_month) + ") has " + FormatNano(rho_left) +
-                           " left"
-                     : "budget_exhausted: rho " + FormatNano(nano_rho) + " asked, " + FormatNano(rho_left) + " of " +
-                           FormatNano(limits_.nano_rho_per_month) + " remains for " + month;
-    return Status(Code::kResourceExhausted, message, rho_short ? "rho" : "delta");
+    return refusal;
   }
   Admission a;
   Charge& c = a.charge;
@@ -289,11 +337,7 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
   c.query = query;
   // Counted before the write: a write that fails may still have reached
   // the disk, and will count after a restart; counting it now is the safe side.
-  for (const std::string& m : months) {
-    spent_[m].nano_rho += nano_rho;
-    spent_[m].pico_delta += pico_delta;
-    spent_[m].by_key[key_id] += nano_rho;
-  }
+  CountLocked(c);
   WriteBatch batch;
   PutCharge(c, batch);
   CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
@@ -326,7 +370,7 @@ void BudgetLedger::Abandon(const Charge& charge) {
 
 int64_t BudgetLedger::RemainingNanoRho(const std::vector<std::string>& months, const std::string& key_id) {
   absl::MutexLock lock(&mu_);
-  return RemainingLocked(months, key_id, nullptr);
+  return RemainingLocked(months, key_id);
 }
 
 Result<BudgetView> BudgetLedger::View(const std::string& month) {
@@ -342,7 +386,7 @@ Result<BudgetView> BudgetLedger::View(const std::string& month) {
     if (it != spent_.end()) {
       v.nano_rho_spent = it->second.nano_rho;
       v.pico_delta_spent = it->second.pico_delta;
-      v.spent_by_key = it->second.by_key;
+      for (const auto& [key_id, use] : it->second.by_key) v.spent_by_key[key_id] = use.nano_rho;
     }
   }
   std::vector<std::string> seqs;

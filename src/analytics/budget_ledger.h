@@ -20,8 +20,10 @@
 // Restoring an older copy of the region's store would bring back budget
 // already spent. So each charge also rewrites, synced, a small file outside
 // the region's directory (`spent_file`: each month's spent rho and delta);
-// on Open the higher of the store's and the file's figure counts, and a
-// store found behind the file is logged and audited.
+// on Open a store found behind the file is brought up to it (a charge of
+// the difference, key "(before a restore)", so that it is found once), and
+// this is logged and audited with the months, the amounts and the charge
+// numbers missing; charge numbers are never reused.
 //
 // The protocol, per query:
 // 1. Admit: under the ledger's mutex, a stored answer to the same canonical
@@ -63,7 +65,12 @@ inline constexpr int64_t kPicoDeltaPerDelta = 1'000'000'000'000;
 struct BudgetLimits {
   int64_t nano_rho_per_month = 1'000'000'000;      // rho 1
   int64_t pico_delta_per_month = 1'000'000;        // delta 1e-6
-  int64_t nano_rho_per_key_month = 1'000'000'000;  // one key's share of a month
+  // One key's share of a month: of its rho, of its delta, and how many
+  // charges (each stores its answer: this bounds what one key can make the
+  // store hold, however little each query costs).
+  int64_t nano_rho_per_key_month = 1'000'000'000;
+  int64_t pico_delta_per_key_month = 1'000'000;
+  int64_t charges_per_key_month = 1'000'000;
 };
 
 // "2026-12" for a time in December 2026 (UTC).
@@ -133,13 +140,21 @@ class BudgetLedger {
   Status CompareSpentFile();
   Status WriteSpentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status Audit(const std::string& key_id, const std::string& details, Micros now);
-  int64_t RemainingLocked(const std::vector<std::string>& months, const std::string& key_id,
-                          std::string* tightest) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Why a charge of (nano_rho, pico_delta) by `key_id` to `months` cannot
+  // be paid (kResourceExhausted naming rho or delta), or OK.
+  Status RefusalLocked(const std::vector<std::string>& months, const std::string& key_id, int64_t nano_rho,
+                       int64_t pico_delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t RemainingLocked(const std::vector<std::string>& months, const std::string& key_id)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CountLocked(const Charge& charge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  struct Spent {
+  struct Use {
     int64_t nano_rho = 0;
     int64_t pico_delta = 0;
-    std::map<std::string, int64_t> by_key;  // nano-rho
+    int64_t charges = 0;
+  };
+  struct Spent : Use {
+    std::map<std::string, Use> by_key;
   };
 
   Store& store_;

@@ -107,13 +107,29 @@ TEST(BudgetLedger, OneKeyMaySpendOnlyItsShareOfAMonth) {
   auto refused = r.ledger->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "greedy");
   ASSERT_EQ(refused.status().code(), Code::kResourceExhausted);
   EXPECT_EQ(refused.status().field(), "rho");
-  EXPECT_NE(refused.status().message().find("this key's share of 2026-12 (0.5) has 0.1 left"), std::string::npos)
+  EXPECT_NE(refused.status().message().find("this key's share of 2026-12 (rho 0.5) has 0.1 left"), std::string::npos)
       << refused.status().message();
   EXPECT_TRUE(r.ledger->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "other").ok()) << "others still may";
   auto view = r.ledger->View("2026-12");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->spent_by_key.at("greedy"), 4 * kRho / 10);
+  EXPECT_EQ(r.ledger->View("2026-13").status().field(), "period");
   EXPECT_EQ(view->spent_by_key.at("other"), 2 * kRho / 10);
+}
+
+TEST(BudgetLedger, OneKeyMayUseOnlyItsShareOfDeltaAndOfQueries) {
+  ScratchDir dir;
+  Region r(dir, BudgetLimits{kRho, 100, kRho, 50, 3});
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":1}", kDec, 1000, 50, kDec3, "k1").ok());
+  auto refused = r.ledger->Admit("{\"q\":2}", kDec, 1000, 1, kDec3, "k1");
+  EXPECT_EQ(refused.status().field(), "delta");
+  EXPECT_NE(refused.status().message().find("this key's share of 2026-12 (delta"), std::string::npos)
+      << refused.status().message();
+  EXPECT_TRUE(r.ledger->Admit("{\"q\":2}", kDec, 1000, 50, kDec3, "k2").ok()) << "another key's delta";
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":3}", kDec, 1000, 0, kDec3, "k1").ok());
+  ASSERT_TRUE(r.ledger->Admit("{\"q\":4}", kDec, 1000, 0, kDec3, "k1").ok());
+  refused = r.ledger->Admit("{\"q\":5}", kDec, 1000, 0, kDec3, "k1");
+  EXPECT_NE(refused.status().message().find("(3 queries) is used up"), std::string::npos) << refused.status().message();
 }
 
 TEST(BudgetLedger, AStoreRestoredFromAnOlderCopyDoesNotGiveSpentBudgetBack) {
@@ -147,11 +163,22 @@ TEST(BudgetLedger, AStoreRestoredFromAnOlderCopyDoesNotGiveSpentBudgetBack) {
   EXPECT_EQ((*ledger)->RemainingNanoRho(kDec, "k1"), 2 * kRho / 10);
   EXPECT_EQ((*ledger)->Admit("{\"q\":3}", kDec, 3 * kRho / 10, 0, kDec3, "k1").status().code(),
             Code::kResourceExhausted);
-  auto entries = audit->Query("", 0, INT64_MAX, 100);
-  ASSERT_TRUE(entries.ok());
-  bool told = false;
-  for (const auto& e : *entries) told |= e.details.find("store behind the spent budget") != std::string::npos;
-  EXPECT_TRUE(told) << "the restore is audited";
+  EXPECT_EQ((*ledger)->Admit("{\"q\":4}", kDec, kRho / 10, 0, kDec3, "k1")->charge.seq, 4u)
+      << "charge 2 was lost with the restore; 3 is the difference charged; numbers are not reused";
+  auto told = [&] {
+    auto entries = audit->Query("", 0, INT64_MAX, 100);
+    EXPECT_TRUE(entries.ok());
+    std::vector<std::string> found;
+    for (const auto& e : *entries)
+      if (e.details.find("store behind the spent budget") != std::string::npos) found.push_back(e.details);
+    return found;
+  };
+  ASSERT_EQ(told().size(), 1u) << "the restore is audited";
+  EXPECT_NE(told()[0].find("charges 2 to 2 missing; charged as spent: 2026-12 rho 0.7"), std::string::npos)
+      << told()[0];
+  ledger->reset();
+  ASSERT_TRUE(BudgetLedger::Open(*s, *audit, {}, spent).ok());
+  EXPECT_EQ(told().size(), 1u) << "found once, not at every open";
 }
 
 TEST(BudgetLedger, ChargesOfTheEarlierLayoutAreMovedAndStillCount) {

@@ -27,7 +27,9 @@ ShopperOrders OrdersFromHistory(const std::vector<Event>& history, Micros from, 
   std::map<std::string, Order> by_id;
   std::vector<std::string> picked;
   for (const Event& e : history) {
-    if (e.type == EventType::kPickup && !e.order_id.empty()) picked.push_back(e.order_id);
+    // Only the period's pickups: a later one is data of a month not charged.
+    if (e.type == EventType::kPickup && !e.order_id.empty() && e.timestamp >= from && e.timestamp < to)
+      picked.push_back(e.order_id);
     if (e.type != EventType::kPurchase || e.timestamp < from || e.timestamp >= to || e.quantity <= 0) continue;
     const std::string& key = e.order_id.empty() ? e.event_id : e.order_id;
     auto [it, fresh] = by_id.try_emplace(key);

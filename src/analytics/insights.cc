@@ -83,8 +83,10 @@ Result<PublicDomain> PublicDomainOf(Catalog& catalog) {
 }
 
 BudgetLimits LimitsOf(const AnalyticsConfig& config) {
+  const double key_fraction = std::min(1.0, config.max_rho_per_key_per_month / config.rho_per_month);
   return {std::llround(config.rho_per_month * 1e9), std::llround(config.delta_per_month * 1e12),
-          std::llround(config.max_rho_per_key_per_month * 1e9)};
+          std::llround(config.max_rho_per_key_per_month * 1e9),
+          std::llround(config.delta_per_month * key_fraction * 1e12), config.max_queries_per_key_per_month};
 }
 
 std::string SpentFileOf(const Config& config, const std::string& region) {
@@ -140,7 +142,11 @@ Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::stri
   std::string query = CanonicalQuery(spec);
   if (const Micros today = now - now % kMicrosPerDay; spec.to > today)
     query.insert(query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
-  auto admission = ledger_->Admit(query, MonthsOf(spec.from, spec.to), spec.nano_rho, QueryPicoDelta(spec), now, key_id);
+  // No data exists after tomorrow (events may be a day ahead): months past it are not charged.
+  const Micros data_end = now - now % kMicrosPerDay + 2 * kMicrosPerDay;
+  const std::vector<std::string> months = MonthsOf(spec.from, std::min(spec.to, data_end));
+  if (months.empty()) return Refuse(InvalidArgument("from", "is after tomorrow: no data exists yet"), now, key_id);
+  auto admission = ledger_->Admit(query, months, spec.nano_rho, QueryPicoDelta(spec), now, key_id);
   if (!admission.ok()) return admission.status();
   if (admission->repeat) return Released{admission->answer, true};
   const Charge& charge = admission->charge;

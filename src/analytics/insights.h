@@ -9,7 +9,8 @@
 // free; over a month's remaining budget or the key's share of it is
 // kResourceExhausted); the granted orders are read and decrypted from the
 // cell's store; the noise is drawn; the answer is stored with its charge
-// and returned. A period that ends after the start of today is still
+// and returned. Months after tomorrow hold no data and are not charged (a
+// period wholly after it names `from`). A period that ends after the start of today is still
 // filling: its answer is stored for the day (`as_of`), so asking again
 // tomorrow is a new query. Thread-safe: Run may be called concurrently (the
 // ledger orders the charges).

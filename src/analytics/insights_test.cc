@@ -156,6 +156,29 @@ TEST_F(InsightsTest, AnAnswerAboutAPeriodStillFillingIsStoredForTheDayOnly) {
   EXPECT_TRUE(insights_->Run(*closed, kDec3 + 40 * kMicrosPerDay, "k1")->repeat) << "a closed period: stored for good";
 }
 
+TEST_F(InsightsTest, MonthsWithoutDataYetAreNotCharged) {
+  auto spec = Parse(R"({"query":"spend","from":"2026-11-20","to":"2027-03-31"})");
+  ASSERT_TRUE(insights_->Run(*spec, kDec3, "k1").ok());
+  EXPECT_EQ(insights_->Budget("2026-12")->nano_rho_spent, 10'000'000);
+  EXPECT_EQ(insights_->Budget("2027-01")->nano_rho_spent, 0) << "no data exists after tomorrow";
+  auto future = Parse(R"({"query":"spend","from":"2027-01-01","to":"2027-01-31"})");
+  EXPECT_EQ(insights_->Run(*future, kDec3, "k1").status().field(), "from");
+}
+
+TEST(OrdersFromHistory, APickupAfterThePeriodIsNotRead) {
+  Event order = Purchase("C-p", "P1", 0), pickup;
+  pickup.type = EventType::kPickup;
+  pickup.order_id = order.order_id;
+  pickup.timestamp = order.timestamp + 40 * kMicrosPerDay;  // in December
+  auto category = [](const std::string&) { return std::string("bakery"); };
+  const Micros nov1 = *ParsePeriodBound("2026-11-01", false, "from"), dec1 = *ParsePeriodBound("2026-11-30", true, "to");
+  ShopperOrders in_november = OrdersFromHistory({order, pickup}, nov1, dec1, category);
+  ASSERT_EQ(in_november.orders.size(), 1u);
+  EXPECT_FALSE(in_november.orders[0].picked_up) << "December's pickup is not November's data";
+  pickup.timestamp = order.timestamp + kMicrosPerDay;
+  EXPECT_TRUE(OrdersFromHistory({order, pickup}, nov1, dec1, category).orders[0].picked_up);
+}
+
 TEST_F(InsightsTest, ARefusedQueryIsAudited) {
   auto spec = Parse(R"({"query":"spend","from":"2026-11-01","to":"2026-11-30","store_id":"S9"})");
   ASSERT_TRUE(spec.ok());

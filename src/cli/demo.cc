@@ -107,11 +107,16 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
                "\"product_id\":\"P000001\"}]'\n"
                "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\n"
+               "Pages:\n"
+               "  %s/console/dpo/   the data-protection officer's console (paste the key above)\n"
+               "  %s/privacy/#TOKEN  a shopper's privacy center, TOKEN from:\n"
+               "  curl -s %s/v1/eu/shopper-tokens -H 'Authorization: Bearer %s' -H 'Content-Type: application/json'"
+               " -d '{\"customer_id\":\"C0000001\"}'\n\n"
                "To serve the same data later with a key of your own (this run's key ends with it):\n"
                "  confide keys new --scopes admin   # prints the key once and its [[api_keys]] entry\n"
                "  # put that entry in confide.toml, then:\n"
                "  confide serve --config confide.toml --data-dir %s\n\nPress Ctrl-C to stop.\n",
-               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, data_dir.c_str());
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, u, u, u, k, data_dir.c_str());
   std::fflush(out);
 }
 

@@ -71,11 +71,11 @@ Status RunInsights(const InsightsFlags& flags, std::FILE* out) {
   auto [from, to] = LastMonth(NowMicros());
   const std::string body = RequestJson(flags, flags.from.empty() ? from : flags.from, flags.to.empty() ? to : flags.to);
   auto spec = analytics::ParseQueryRequest(body, std::llround(config->analytics.default_rho * 1e9));
-  if (!flags.budget && !spec.ok()) return AsOption(spec.status());
   auto cell = OpenCell(*config, flags.region);
   if (!cell.ok()) return cell.status();
   auto insights = analytics::RegionInsights::Open(**cell, config->analytics, analytics::SpentFileOf(*config, flags.region));
   if (!insights.ok()) return insights.status();
+  if (!flags.budget && !spec.ok()) return AsOption((*insights)->Refuse(spec.status(), NowMicros(), "cli"));
   if (flags.budget) {
     auto view = (*insights)->Budget(flags.period.empty() ? analytics::PeriodOf(NowMicros()) : flags.period);
     if (!view.ok()) return AsOption(view.status());

@@ -21,9 +21,14 @@ void AddInsightsCommand(CLI::App& app, int& exit_code) {
   auto* rho_option = cmd->add_option("--rho", rho, "the privacy cost (zCDP rho; default analytics.default_rho)");
   cmd->add_flag("--json", flags.json, "print the answer as JSON");
   cmd->add_flag("--budget", flags.budget, "print a month's budget and charges instead");
-  cmd->add_option("--period", flags.period, "with --budget: the month of data, e.g. 2026-11 (default: this month)");
-  cmd->callback([&exit_code, rho_option] {
+  auto* period_option =
+      cmd->add_option("--period", flags.period, "with --budget: the month of data, e.g. 2026-11 (default: this month)");
+  cmd->callback([&exit_code, rho_option, period_option] {
     if (rho_option->count() > 0) flags.rho = rho;
+    if (period_option->count() > 0 && flags.period.empty()) {
+      exit_code = ExitCode(FlagError("--period: must be a month, e.g. 2026-11"));
+      return;
+    }
     if (flags.query.empty() && !flags.budget) {
       exit_code = ExitCode(FlagError("QUERY: name a query, or give --budget"));
       return;

@@ -341,12 +341,15 @@ Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig&
   if (!t) return r.Error("analytics", "must be a table");
   const std::string p = "analytics.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(
-      *t, p, {"rho_per_month", "default_rho", "delta_per_month", "max_rho_per_query", "max_rho_per_key_per_month"}));
+      *t, p, {"rho_per_month", "default_rho", "delta_per_month", "max_rho_per_query", "max_rho_per_key_per_month",
+              "max_queries_per_key_per_month"}));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "rho_per_month", a.rho_per_month, 1e-6, 1000));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "default_rho", a.default_rho, 1e-6, 1000));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "delta_per_month", a.delta_per_month, 0, 1e-3));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "max_rho_per_query", a.max_rho_per_query, 1e-6, 1000));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "max_rho_per_key_per_month", a.max_rho_per_key_per_month, 1e-6, 1000));
+  CONFIDE_RETURN_IF_ERROR(
+      r.Integer(*t, p, "max_queries_per_key_per_month", a.max_queries_per_key_per_month, 1, 1'000'000));
   if (a.default_rho > a.rho_per_month) return r.Error(p + "default_rho", "must not exceed rho_per_month");
   if (a.default_rho > a.max_rho_per_query) return r.Error(p + "default_rho", "must not exceed max_rho_per_query");
   return {};

@@ -201,7 +201,8 @@ struct AnalyticsConfig {
   double default_rho = 0.01;
   double delta_per_month = 1e-6;
   double max_rho_per_query = 0.1;
-  double max_rho_per_key_per_month = 0.5;
+  double max_rho_per_key_per_month = 0.5;  // and the same fraction of delta_per_month
+  uint32_t max_queries_per_key_per_month = 200;  // each stores its answer
 };
 
 struct Config {

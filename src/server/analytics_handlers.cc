@@ -51,7 +51,8 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
 HttpResponse Api::GetAnalyticsBudget(Call& call) {
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
-  auto view = (*insights)->Budget(std::string(call.query.Get("period", analytics::PeriodOf(clock_.Now()))));
+  const std::string* period = call.query.Find("period");
+  auto view = (*insights)->Budget(period ? *period : analytics::PeriodOf(clock_.Now()));
   if (!view.ok()) return view.status().code() == Code::kInvalidArgument ? ErrorResponse(view.status())
                                                                         : Failure(call.log_fields, view.status());
   return Json(200, analytics::BudgetToJson(*view));
