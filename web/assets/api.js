@@ -2,7 +2,8 @@
 //
 // Credentials travel only in the Authorization header: never a cookie
 // (credentials: 'omit'), a query string, localStorage or sessionStorage.
-// The caller keeps its token in memory and passes it to each call.
+// The caller keeps its token (a shopper token or an API key) in memory and
+// passes it to each call.
 
 export class ApiError extends Error {
   constructor(status, code, message, field, retryAfter) {
@@ -62,6 +63,18 @@ export async function request(token, method, path, body) {
 export function shopperPath(shopper, suffix = '', query = {}) {
   const params = new URLSearchParams({ id_kind: shopper.idKind, ...query });
   return `/v1/${encodeURIComponent(shopper.region)}/customers/${encodeURIComponent(shopper.id)}${suffix}?${params}`;
+}
+
+// A region's route with its query, leaving out empty values:
+// regionPath('eu', '/audit', {action: 'export', cursor: ''})
+// -> '/v1/eu/audit?action=export'.
+export function regionPath(region, suffix, query = {}) {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined && value !== null && value !== '') params.set(name, String(value));
+  }
+  const search = params.toString();
+  return `/v1/${encodeURIComponent(region)}${suffix}${search ? `?${search}` : ''}`;
 }
 
 function base64UrlDecode(text) {

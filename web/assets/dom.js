@@ -16,6 +16,19 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// svg('circle', {cx: 1, cy: 2, r: 3}): an SVG element, made like h() makes
+// HTML ones (no HTML string, no on* attribute).
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (/^on/i.test(name)) throw new Error(`event attributes are not allowed: ${name}`);
+    element.setAttribute(name, value === true ? '' : String(value));
+  }
+  append(element, ...children);
+  return element;
+}
+
 // Appends children: nodes as they are, strings and numbers as text, arrays
 // flattened, null and undefined skipped.
 export function append(parent, ...children) {
