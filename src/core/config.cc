@@ -494,6 +494,9 @@ Status ParseApiKeys(const Reader& r, const toml::table& root, std::vector<ApiKey
     for (const auto& s : k.scopes)
       if (!ParseScope(s)) return r.Error(p + "scopes", UnknownScope(s));
     if (k.regions.empty()) return r.Error(p + "regions", "must name at least one region or \"*\"");
+    // The id is the token's (ck_<id>_<secret>): any other could never match, and it is logged.
+    if (k.id.size() != 8 || k.id.find_first_not_of("0123456789abcdef") != std::string::npos)
+      return r.Error(p + "id", "must be 8 lower-case hex characters (see `confide keys new`)");
     keys.push_back(std::move(k));
   }
   return {};

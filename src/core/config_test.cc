@@ -40,7 +40,7 @@ legal_basis = "opt_out"
 currency = "USD"
 endpoint = "https://us.example"
 [[api_keys]]
-id = "k1"
+id = "0a1b2c3d"
 hash = "0000000000000000000000000000000000000000000000000000000000000000"
 scopes = ["ingest"]
 regions = ["eu"]
@@ -84,6 +84,9 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[[api_keys]]\nid = \"a\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
        "scopes=[\"sell\"]\nregions=[\"*\"]",
        "confide.toml: api_keys[0].scopes: unknown scope \"sell\" (scopes: ingest, catalog,"},
+      {"[[api_keys]]\nid = \"q}<b>\"\nhash = \"0000000000000000000000000000000000000000000000000000000000000000\"\n"
+       "scopes=[\"admin\"]\nregions=[\"*\"]",
+       "confide.toml: api_keys[0].id: must be 8 lower-case hex characters"},
       {"[analytics]\nrho_per_month = 0", "confide.toml: analytics.rho_per_month: must be between"},
       {"[analytics]\ndefault_rho = 2", "confide.toml: analytics.default_rho: must not exceed rho_per_month"},
       {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\ncollect_without_grant = \"browsing\"",

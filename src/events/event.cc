@@ -28,12 +28,15 @@ std::optional<E> Lookup(const char* const (&names)[N], std::string_view s) {
 Status Invalid(const char* field, std::string reason) { return InvalidArgument(field, std::move(reason)); }
 
 // A printable identifier: no control characters, bounded length, not
-// only spaces (which would name no one, or everyone who sent spaces).
+// only spaces (which would name no one, or everyone who sent spaces), not
+// a dot segment.
 Status CheckText(const char* field, std::string_view v, size_t max) {
   if (v.size() > max) return Invalid(field, "longer than " + std::to_string(max) + " bytes");
   for (unsigned char c : v)
     if (c < 0x20 || c == 0x7f) return Invalid(field, "contains a control character");
   if (!v.empty() && v.find_first_not_of(' ') == std::string_view::npos) return Invalid(field, "is blank");
+  // A browser resolves these in any address (encoded too): such an id could never be named in a route.
+  if (v == "." || v == "..") return Invalid(field, "cannot be \".\" or \"..\"");
   return {};
 }
 

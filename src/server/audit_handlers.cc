@@ -53,6 +53,10 @@ std::string PageJson(std::string_view member, const AuditLog::Page& page) {
 HttpResponse Api::GetAudit(Call& call) {
   AuditLog::PageQuery q;
   q.subject = call.query.Get("subject");
+  if (!q.subject.empty() && (q.subject.size() != kAuditSubjectHexChars ||
+                             q.subject.find_first_not_of("0123456789abcdef") != std::string::npos))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be a pseudonym: 32 lower-case hex digits",
+                         "subject");
   if (std::string_view customer = call.query.Get("customer_id"); !customer.empty())
     q.subject = call.cell->AuditSubject(IdKind::kCustomer, customer);
   for (auto [name, bound] : {std::pair<const char*, Micros*>{"from", &q.from}, {"to", &q.to}}) {
@@ -78,6 +82,8 @@ HttpResponse Api::GetAudit(Call& call) {
   if (auto bad = PageParams(call.query, kMaxAuditPage, q)) return *bad;
   auto page = call.cell->audit().Read(q);
   if (!page.ok()) return Failure(call.log_fields, page.status());
+  // A look at one shopper's records is itself on record, as a request search is.
+  if (!q.subject.empty()) Audit(call, AuditAction::kProfileRead, q.subject, "audit search");
   return Json(200, PageJson("entries", *page));
 }
 

@@ -39,15 +39,18 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
   ApiClient admin = Client(&admin_);
   r = Call(admin, "GET", "/v1/eu/audit?customer_id=dsar-shopper-1");
   ASSERT_EQ(r.status, 200) << r.body;
-  ASSERT_EQ(JLen(r.body, "/entries"), 3u) << r.body;
+  ASSERT_EQ(JLen(r.body, "/entries"), 4u) << r.body;
   EXPECT_EQ(JStr(r.body, "/entries/0/action"), "export");
   EXPECT_EQ(JStr(r.body, "/entries/1/action"), "erasure");
+  EXPECT_EQ(JStr(r.body, "/entries/2/action"), "export");
+  EXPECT_EQ(JStr(r.body, "/entries/2/details"), "nothing held") << "an access answered with nothing is on record";
   EXPECT_EQ(JStr(r.body, "/entries/0/key_id"), dsar.id);
   EXPECT_EQ(r.body.find("dsar-shopper-1"), std::string::npos) << "subjects are pseudonyms";
   r = Call(admin, "GET", "/v1/eu/audit/verify");
   ASSERT_EQ(r.status, 200);
   EXPECT_TRUE(JBool(r.body, "/ok")) << r.body;
-  EXPECT_EQ(JInt(r.body, "/records"), 5) << "two configurations served (the dsar key was added) and three requests";
+  EXPECT_EQ(JInt(r.body, "/records"), 7)
+      << "two configurations served (the dsar key was added), four requests and the DPO's search";
   r = Call(admin, "GET", "/v1/eu/audit?limit=2");
   EXPECT_EQ(JStr(r.body, "/entries/0/action"), "config_change");
   EXPECT_EQ(JStr(r.body, "/entries/1/action"), "config_change");
@@ -56,7 +59,7 @@ TEST_F(ServerTest, ExportThenEraseThenNothing) {
   StopServer();
   StartServer();  // the same configuration again: nothing new to audit
   ApiClient again = Client(&admin_);
-  EXPECT_EQ(JInt(Call(again, "GET", "/v1/eu/audit/verify").body, "/records"), 5);
+  EXPECT_EQ(JInt(Call(again, "GET", "/v1/eu/audit/verify").body, "/records"), 7);
 }
 
 // Erased through a device's anonymous id, the shopper's erasure is found by

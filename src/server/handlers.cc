@@ -198,6 +198,10 @@ HttpResponse Api::Handle(const HttpRequest& request) {
   }
   AllowOrigin(request, match, response);
   if (web && response.status == 404) route = kUnmatched;  // no page there either
+  // API answers may carry personal data: no cache or proxy keeps them.
+  if (!web && std::none_of(response.headers.begin(), response.headers.end(),
+                           [](const auto& h) { return h.first == "Cache-Control"; }))
+    response.headers.emplace_back("Cache-Control", "no-store");
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, request.method, response.status, seconds);

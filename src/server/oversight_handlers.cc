@@ -18,12 +18,27 @@ namespace {
 constexpr uint64_t kMinShownCount = 10;
 constexpr int kTrendDays = 30;
 
-void Count(JsonWriter& w, std::string_view key, uint64_t n) {
+void Count(JsonWriter& w, std::string_view key, uint64_t n, bool withheld = false) {
   w.Key(key);
-  if (n < kMinShownCount)
+  if (withheld || n < kMinShownCount)
     w.Null();
   else
     w.Uint(n);
+}
+
+// Which of `parts`, whose sum is shown beside them when `total_shown`, are
+// withheld: those below the minimum and, when that is exactly one, the
+// smallest other as well, so that none can be found by subtraction.
+std::vector<bool> Withheld(const std::vector<uint64_t>& parts, bool total_shown) {
+  std::vector<bool> out(parts.size());
+  size_t hidden = 0;
+  for (size_t i = 0; i < parts.size(); ++i) hidden += out[i] = parts[i] < kMinShownCount;
+  if (hidden != 1 || !total_shown) return out;
+  size_t smallest = parts.size();
+  for (size_t i = 0; i < parts.size(); ++i)
+    if (!out[i] && (smallest == parts.size() || parts[i] < parts[smallest])) smallest = i;
+  if (smallest < parts.size()) out[smallest] = true;
+  return out;
 }
 
 std::string DayOf(Micros time) { return FormatRfc3339(time - time % kMicrosPerDay).substr(0, 10); }
@@ -58,17 +73,38 @@ HttpResponse Api::GetConsentStats(Call& call) {
   w.Key("purposes").BeginArray();
   for (size_t p = 0; p < kPurposeCount; ++p) {
     const Cell::ConsentCounts& in_force = stats.in_force[p];
+    const std::vector<uint64_t> decided = {in_force.granted, in_force.refused,
+                                           stats.shoppers - in_force.granted - in_force.refused};
+    const std::vector<bool> hidden = Withheld(decided, stats.shoppers >= kMinShownCount);
     w.BeginObject().Key("purpose").String(PurposeName(static_cast<Purpose>(p)));
-    Count(w, "granted", in_force.granted);
-    Count(w, "refused", in_force.refused);
-    Count(w, "no_decision", stats.shoppers - in_force.granted - in_force.refused);
-    w.Key("by_source").BeginArray();
+    Count(w, "granted", decided[0], hidden[0]);
+    Count(w, "refused", decided[1], hidden[1]);
+    Count(w, "no_decision", decided[2], hidden[2]);
+    // Sources with a shown count each, the rest summed as "other" (always
+    // listed, so that no row tells that some source decided at all).
+    std::vector<std::string> names;
+    std::vector<uint64_t> granted, refused;
+    uint64_t other_granted = 0, other_refused = 0;
     for (size_t s = 0; s < kConsentSourceCount; ++s) {
       const Cell::ConsentCounts& by = stats.by_source[p][s];
-      if (!by.granted && !by.refused) continue;
-      w.BeginObject().Key("source").String(ConsentSourceName(static_cast<ConsentSource>(s)));
-      Count(w, "granted", by.granted);
-      Count(w, "refused", by.refused);
+      if (by.granted < kMinShownCount && by.refused < kMinShownCount) {
+        other_granted += by.granted, other_refused += by.refused;
+        continue;
+      }
+      names.push_back(ConsentSourceName(static_cast<ConsentSource>(s)));
+      granted.push_back(by.granted), refused.push_back(by.refused);
+    }
+    names.push_back("other"), granted.push_back(other_granted), refused.push_back(other_refused);
+    // Under a withheld total its column is withheld whole: a part shown
+    // would bound the total, and with it the counts withheld beside it.
+    std::vector<bool> granted_hidden = Withheld(granted, true), refused_hidden = Withheld(refused, true);
+    if (hidden[0]) granted_hidden.assign(granted.size(), true);
+    if (hidden[1]) refused_hidden.assign(refused.size(), true);
+    w.Key("by_source").BeginArray();
+    for (size_t i = 0; i < names.size(); ++i) {
+      w.BeginObject().Key("source").String(names[i]);
+      Count(w, "granted", granted[i], granted_hidden[i]);
+      Count(w, "refused", refused[i], refused_hidden[i]);
       w.EndObject();
     }
     w.EndArray().EndObject();

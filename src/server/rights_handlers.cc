@@ -34,9 +34,15 @@ std::optional<uint8_t> ParseReach(simdjson::dom::element value) {
 
 // An identifier shown to its shopper with most of it hidden: enough to
 // recognise it, not enough to read it off a screen.
+// The first and last characters (code points, so never half of one) of a
+// long enough id, the rest as dots.
 std::string Masked(std::string_view id) {
-  const size_t keep = id.size() >= 8 ? 2 : id.size() >= 4 ? 1 : 0;
-  return std::string(id.substr(0, keep)) + "\u2022\u2022\u2022" + std::string(id.substr(id.size() - keep));
+  std::vector<size_t> starts;  // of each code point
+  for (size_t i = 0; i < id.size(); ++i)
+    if ((static_cast<unsigned char>(id[i]) & 0xC0) != 0x80) starts.push_back(i);
+  const size_t n = starts.size(), keep = n >= 8 ? 2 : n >= 4 ? 1 : 0;
+  return std::string(id.substr(0, keep ? starts[keep] : 0)) + "\u2022\u2022\u2022" +
+         std::string(keep ? id.substr(starts[n - keep]) : std::string_view());
 }
 
 std::string SummaryJson(const Profile& p) {
@@ -68,6 +74,9 @@ HttpResponse Api::GetShopperSummary(Call& call) {
   if (!kind) return BadIdKind();
   auto data = call.cell->ReadShopper(*kind, call.params.Get("id"));
   if (!data.ok()) return Failure(call.log_fields, data.status());
+  // Who looked is on record, as for a profile: a key reads a shopper's data.
+  Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")),
+        data->has_value() ? "summary" : "summary, nothing held");
   if (!data->has_value()) return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
   return Json(200, SummaryJson(ProfileOf(**data)));
 }
@@ -78,9 +87,11 @@ HttpResponse Api::ExportShopper(Call& call) {
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), clock_.Now());
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
+  // An access request answered "nothing held" is on record too.
+  Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")),
+        doc.value() ? "" : "nothing held");
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
-  Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
   return Json(200, std::move(**doc));
 }
 

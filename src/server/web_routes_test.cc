@@ -117,6 +117,15 @@ TEST_F(WebRoutesTest, TheSummaryCountsWhatIsHeldAndMasksTheIds) {
   EXPECT_EQ(JStr(summary.body, "/linked_ids/0/id"), "su\u2022\u2022\u2022-1");
   EXPECT_EQ(summary.body.find("summary-shopper-1"), std::string::npos) << "masked";
   EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/nobody-here/summary").status, 404);
+  ClientResponse audit = Call(admin, "GET", "/v1/eu/audit?action=profile_read");
+  EXPECT_NE(audit.body.find(R"("details":"summary")"), std::string::npos) << "who looked is on record: " << audit.body;
+  EXPECT_NE(audit.body.find(R"("details":"summary, nothing held")"), std::string::npos) << audit.body;
+  ASSERT_EQ(Call(admin, "POST", "/v1/eu/events", Array({View("sm-3", "customer_id", "\u5c71\u7530\u592a\u90ce")})).status,
+            200);
+  summary = Call(admin, "GET", "/v1/eu/customers/%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E/summary");
+  EXPECT_EQ(JStr(summary.body, "/linked_ids/0/id"), "\u5c71\u2022\u2022\u2022\u90ce") << "whole characters: " << summary.body;
+  ClientResponse dots = Call(admin, "POST", "/v1/eu/events", Array({View("sm-4", "customer_id", "..")}));
+  EXPECT_EQ(dots.status, 400) << "a dot segment could never be named in an address";
 
   auto token = [&](const char* reach) {
     ClientResponse r = Call(admin, "POST", "/v1/eu/shopper-tokens",

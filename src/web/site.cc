@@ -40,7 +40,9 @@ bool IsText(std::string_view path) {
 
 // Whether the site serves the file: the pages (index.html of a folder) and
 // the assets.
+// Hidden files and folders (an editor's swap file, .git, .env) never are.
 bool Served(std::string_view path) {
+  if (path.starts_with('.') || path.find("/.") != std::string_view::npos) return false;
   return path.starts_with(kAssets) || path == "index.html" || path.ends_with("/index.html");
 }
 

@@ -61,10 +61,16 @@ TEST(SiteTest, ReadsADirectoryButNotItsTests) {
   }
   std::filesystem::create_directories(dir.path() / "tests/node_modules/x");
   std::ofstream(dir.path() / "tests/node_modules/x/index.html") << "no";
+  std::filesystem::create_directories(dir.path() / ".git");
+  std::ofstream(dir.path() / ".git/index.html") << "no";
+  std::ofstream(dir.path() / "assets/.env") << "SECRET=1";
+  std::ofstream(dir.path() / "assets/.site.css.swp") << "no";
   auto site = Site::FromDirectory(dir.path().string());
   ASSERT_TRUE(site.ok()) << site.status().ToString();
-  EXPECT_EQ(site->version(), Site::FromFiles(kFiles).version());
+  EXPECT_EQ(site->version(), Site::FromFiles(kFiles).version()) << "hidden files are not part of the site";
   EXPECT_EQ(site->Find("/tests/node_modules/x/"), nullptr);
+  EXPECT_EQ(site->Find("/.git/"), nullptr);
+  EXPECT_EQ(site->Find("/assets/" + site->version() + "/.env"), nullptr);
   EXPECT_EQ(Site::FromDirectory((dir.path() / "nowhere").string()).status().code(), Code::kNotFound);
 }
 
