@@ -90,6 +90,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/shoppers/{id}/regions", &Api::GetShopperRegions, {S::kDsar});
   AddRoute("DELETE", "/v1/shoppers/{id}", &Api::EraseShopperEverywhere, {S::kDsar});
   AddRoute("POST", "/v1/{region}/shopper-tokens", &Api::PostShopperToken, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/customers/{id}/session", &Api::OpenShopperSession, {S::kConsent}, kShopper,
+           TokenReach::kConsent);
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin, S::kDsar}, kScan);
@@ -315,6 +317,11 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
     return denied("a shopper token reaches only its own shopper");
   if (!claims->Reaches(spec.reach))
     return denied(std::string("this shopper token does not reach ") + TokenReachName(spec.reach));
+  auto spent = SpentToken(call, claims->token_id);
+  if (!spent.ok()) return Failure(call.log_fields, spent.status());
+  if (*spent)
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated),
+                         "this link's shopper token was exchanged for a session and works no more; ask for a new link");
   call.token = std::move(*claims);
   return std::nullopt;
 }

@@ -271,6 +271,15 @@ class Api {
   HttpResponse EraseShopperEverywhere(Call& call);
   HttpResponse PostShopperToken(Call& call);
   HttpResponse RotateTokenKey(Call& call);
+  // A link's token (it sits in the browser's history) exchanged once for a
+  // session token that lives in the page's memory only; the link's token
+  // stops working (Spent). Only a shopper token may do it.
+  HttpResponse OpenShopperSession(Call& call);
+  // Whether the token `token_id` of `region` was exchanged; Spend records
+  // it (synced, in the region's store, until it expires), false when it was
+  // already. Loaded from the store on a region's first use.
+  Result<bool> SpentToken(Call& call, const std::string& token_id);
+  Result<bool> SpendToken(Call& call, const std::string& token_id, int64_t expires_seconds);
   // recommend_handlers.cc:
   HttpResponse GetRecommendations(Call& call);
   HttpResponse GetSimilar(Call& call);
@@ -332,6 +341,9 @@ class Api {
   };
   absl::Mutex directories_mu_;
   std::map<std::string, CachedDirectory, std::less<>> directories_ ABSL_GUARDED_BY(directories_mu_);  // by region
+  absl::Mutex spent_tokens_mu_;
+  std::map<std::string, std::set<std::string>, std::less<>> spent_tokens_ ABSL_GUARDED_BY(spent_tokens_mu_);  // by region
+  Status LoadSpentTokensLocked(Call& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(spent_tokens_mu_);
   absl::Mutex insights_mu_;
   std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_
       ABSL_GUARDED_BY(insights_mu_);  // by region

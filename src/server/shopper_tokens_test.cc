@@ -55,6 +55,32 @@ TEST_F(ShopperTokenTest, ATokenReachesOnlyWhatItsReachNames) {
   EXPECT_EQ(JLen(r.body, "/reach"), 3u) << "every reach by default";
 }
 
+// A privacy-center link's address stays in the browser's history: its
+// token, once exchanged for the page's session, opens nothing.
+TEST_F(ShopperTokenTest, ALinksTokenExchangedForASessionWorksNoMore) {
+  Secret("session-shopper-1");
+  const std::string link = Mint(R"({"customer_id":"session-shopper-1"})");
+  const std::string consent = "/v1/eu/customers/session-shopper-1/consent";
+  const std::string open = "/v1/eu/customers/session-shopper-1/session";
+  std::string answer;
+  ASSERT_EQ(Status("POST", open, link, "", &answer), 200) << answer;
+  const std::string session = JStr(answer, "/token");
+  ASSERT_FALSE(session.empty());
+  EXPECT_NE(session, link);
+  EXPECT_EQ(Status("PUT", consent, session, R"({"purposes":{"marketing":false}})"), 200) << "the session works";
+  EXPECT_EQ(Status("GET", consent, link, {}, &answer), 401) << "the link's token, replayed from a history";
+  EXPECT_NE(answer.find("exchanged"), std::string::npos) << answer;
+  EXPECT_EQ(Status("POST", open, link), 401) << "and cannot open a second session";
+  ApiClient consent_key = Client(&admin_);
+  EXPECT_EQ(Call(consent_key, "POST", open + "?id_kind=customer").status, 403) << "only a shopper token opens one";
+  EXPECT_EQ(Status("POST", "/v1/eu/customers/someone-else/session", session), 403);
+
+  StopServer();
+  StartServer();
+  EXPECT_EQ(Status("GET", consent, link), 401) << "spent durably";
+  EXPECT_EQ(Status("GET", consent, session), 200);
+}
+
 TEST_F(ShopperTokenTest, RotatingTheTokenKeyEndsEveryEarlierToken) {
   std::string before = Mint(R"({"customer_id":"rot-1"})");
   EXPECT_EQ(Status("GET", "/v1/eu/customers/rot-1/data", before), 404) << "valid, nothing held yet";
