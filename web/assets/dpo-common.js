@@ -68,6 +68,7 @@ export const SOURCES = {
   kept_through_erasure: 'kept through an erasure',
   link: 'devices joined',
   link_confirmed: 'devices joined, confirmed at sign-in',
+  other: 'other sources',  // the sources too small to show alone, summed
 };
 
 export const ACTIONS = {
@@ -91,13 +92,30 @@ export function words(table, key) {
   return Object.hasOwn(table, key) ? table[key] : String(key || 'unknown');
 }
 
+// The audit log's actors that are not API keys (docs/api.md, Audit).
+const ACTORS = {
+  '': 'the server',
+  shopper: 'the shopper, in the privacy center',
+  cli: 'the command line (confide)',
+  config: 'the server, starting with a changed configuration',
+  scheduler: 'the server\'s scheduled jobs',
+  'erasure-rekey': 'the server, rotating the key after an erasure',
+  '(before a restore)': 'unknown: recorded before a restore',
+};
+
 // Who made an audited request.
 export function whoWords(keyId) {
-  if (keyId === 'shopper') return 'the shopper, in the privacy center';
-  if (keyId === 'erasure-rekey') return 'the server, after an erasure';
-  if (!keyId) return 'the server';
-  return `API key ${keyId}`;
+  const id = String(keyId ?? '');
+  return Object.hasOwn(ACTORS, id) ? ACTORS[id] : `API key ${id}`;
 }
+
+// Whether a customer id can be part of an address's path: a browser
+// resolves "." and ".." segments, even percent-encoded, before sending.
+export function addressable(id) {
+  return id !== '.' && id !== '..';
+}
+
+export const UNADDRESSABLE = 'This id cannot be used in an address; a browser rewrites “.” and “..” in a web address, so the console cannot ask about them (and the server no longer accepts them as ids). Use the command line (confide dsar, confide audit) for such an id.';
 
 const DETAIL_WORDS = {
   events: (n) => `${Number(n).toLocaleString('en')} activity record${n === '1' ? '' : 's'} deleted`,
@@ -218,6 +236,14 @@ function closeDialog(answer) {
 
 export function closeConfirm() {
   closeDialog(false);
+}
+
+// Closes the dialog and empties it (it may name a shopper).
+export function clearConfirm() {
+  closeDialog(false);
+  replace(byId('confirm-title'), 'Are you sure?');
+  replace(byId('confirm-text'));
+  byId('confirm-yes').textContent = 'Confirm';
 }
 
 export function initDialog() {

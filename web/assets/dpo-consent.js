@@ -90,7 +90,7 @@ function render(stats) {
     h('p', {}, 'Region ', h('strong', { class: 'mono' }, stats.region || session.region), ', as of ', timeOf(stats.as_of), '. ',
       `Counts below ${min} are shown as "fewer than ${min}", so that no shopper can be singled out.`),
     h('dl', { class: 'facts' },
-      h('dt', {}, 'Shoppers with any consent record'),
+      h('dt', {}, 'Shoppers in this region'),
       h('dd', { id: 'consent-shoppers' }, countWords(stats.shoppers, min))),
     inForceTable(stats, min),
     bySourceTable(stats, min),

@@ -6,7 +6,7 @@ import { h, append, replace, byId } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import {
   session, call, current, ACTIONS, words, whoWords, timeOf, shortHash, failureWords, status, confirmAction,
-  downloadJson, fileSafe, facts, recordMeta, detailsWords,
+  downloadJson, fileSafe, facts, recordMeta, detailsWords, addressable, UNADDRESSABLE,
 } from '/assets/dpo-common.js';
 
 const PAGE = 50;
@@ -66,13 +66,23 @@ async function loadRequests(more = false) {
 
 function search(event) {
   event.preventDefault();
-  list.customer = byId('requests-customer').value.trim();
+  const input = byId('requests-customer');
+  const customer = input.value.trim();
+  if (!addressable(customer)) {
+    input.setAttribute('aria-invalid', 'true');
+    status('requests-status', UNADDRESSABLE);
+    input.focus();
+    return;
+  }
+  input.removeAttribute('aria-invalid');
+  list.customer = customer;
   list.action = byId('requests-action').value;
   loadRequests();
 }
 
 function showAll() {
   byId('requests-customer').value = '';
+  byId('requests-customer').removeAttribute('aria-invalid');
   byId('requests-action').value = '';
   list.customer = '';
   list.action = '';
@@ -84,9 +94,9 @@ function showAll() {
 function customerId() {
   const input = byId('act-customer');
   const id = input.value.trim();
-  if (!id) {
+  if (!id || !addressable(id)) {
     input.setAttribute('aria-invalid', 'true');
-    status('act-status', 'Type the shopper\'s customer id first.');
+    status('act-status', id ? UNADDRESSABLE : 'Type the shopper\'s customer id first.');
     input.focus();
     return '';
   }
@@ -209,7 +219,10 @@ export function showRequests() {
 
 export function resetRequests() {
   Object.assign(list, { customer: '', action: '', cursor: null, shown: 0 });
-  for (const id of ['requests-customer', 'act-customer']) byId(id).value = '';
+  for (const id of ['requests-customer', 'act-customer']) {
+    byId(id).value = '';
+    byId(id).removeAttribute('aria-invalid');
+  }
   byId('requests-action').value = '';
   replace(byId('requests-body'));
   replace(byId('act-receipt'));

@@ -8,7 +8,7 @@
 import { h, append, replace, byId, showOnly } from '/assets/dom.js';
 import { ApiError, request } from '/assets/api.js';
 import {
-  session, onKeyRefused, failureWords, revokeDownloads, initDialog, closeConfirm,
+  session, onKeyRefused, failureWords, revokeDownloads, initDialog, closeConfirm, clearConfirm,
 } from '/assets/dpo-common.js';
 import { showConsent, resetConsent } from '/assets/dpo-consent.js';
 import { initRequests, showRequests, resetRequests } from '/assets/dpo-requests.js';
@@ -74,10 +74,15 @@ function forgetKey() {
   session.region = '';
   session.generation += 1;
   revokeDownloads();
+  // Nothing the key showed stays in the page, shown or hidden.
+  clearConfirm();
   for (const section of Object.values(SECTIONS)) section.reset();
   shown = '';
   byId('session').hidden = true;
   replace(byId('session-key'));
+  replace(byId('region-select'));
+  replace(byId('region-single'));
+  byId('state-content').hidden = true;
 }
 
 function refused() {

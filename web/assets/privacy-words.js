@@ -1,6 +1,6 @@
 // The privacy center's words: the purposes, kinds of data, channels, id
-// kinds and sources of decisions as a shopper reads them, and the reason
-// for a recommendation.
+// kinds and sources of decisions as a shopper reads them, the reason for a
+// recommendation, and dates.
 
 export const PURPOSES = [
   {
@@ -77,4 +77,13 @@ export function reasonWords(reason) {
     case 'trending': return 'It is popular in your region right now. This uses none of your data.';
     default: return 'Chosen by the shop\'s suggestion system.';
   }
+}
+
+// A date (with its time when asked) in the browser's language.
+export function formatDate(iso, withTime = false) {
+  if (!iso) return 'unknown';
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return 'unknown';
+  return new Intl.DateTimeFormat(undefined, withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' })
+    .format(date);
 }

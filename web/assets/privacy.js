@@ -3,12 +3,13 @@
 // The shopper token arrives in the address's fragment (which no server
 // sees), is removed from the address bar before anything else runs, and is
 // kept in this module's memory only: never in storage or a cookie. Closing
-// the tab, "End session", the token's expiry and an erasure forget it.
+// the tab, "End session", the token's expiry and an erasure forget it. The
+// browser's own history still recorded the first address, token and all,
+// before this ran: tokens are short-lived for that (docs/web.md).
 import { h, append, replace, byId, showOnly } from '/assets/dom.js';
 import { ApiError, request, shopperPath, readShopperToken } from '/assets/api.js';
-import {
-  PURPOSES, CATEGORIES, CHANNELS, ID_KINDS, sourceWords, purposeName, categoryName, reasonWords,
-} from '/assets/privacy-words.js';
+import { CATEGORIES, CHANNELS, ID_KINDS, purposeName, reasonWords, formatDate } from '/assets/privacy-words.js';
+import { blankConsent, startDraft, renderChoices, changes, clearChoices } from '/assets/privacy-choices.js';
 
 // The page's one piece of state: the open session (nothing of it persists).
 const session = {
@@ -24,20 +25,8 @@ const gpcSignal = navigator.globalPrivacyControl === true;
 
 // ---------------------------------------------------------------- helpers
 
-function formatDate(iso, withTime = false) {
-  if (!iso) return 'unknown';
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return 'unknown';
-  return new Intl.DateTimeFormat(undefined, withTime ? { dateStyle: 'medium', timeStyle: 'short' } : { dateStyle: 'medium' })
-    .format(date);
-}
-
 function count(n) {
   return Number(n || 0).toLocaleString();
-}
-
-function plural(n, one, many) {
-  return `${count(n)} ${n === 1 ? one : many}`;
 }
 
 function path(suffix, query) {
@@ -131,6 +120,13 @@ function forgetToken() {
   for (const url of session.downloads) URL.revokeObjectURL(url);
   session.downloads = [];
   byId('session').hidden = true;
+  // Nothing of the shopper stays in the page, shown or hidden.
+  closeDialog();
+  for (const id of ['hold-body', 'recs-body']) replace(byId(id));
+  clearChoices();
+  for (const id of ['download-status', 'erase-status']) byId(id).textContent = '';
+  for (const id of ['recommendations', 'choices', 'download', 'erase', 'gpc-notice']) byId(id).hidden = true;
+  byId('state-content').hidden = true;
 }
 
 function updateClock() {
@@ -158,6 +154,7 @@ function endSession() {
   forgetToken();
   showMessage('Your session has ended', [
     'We have forgotten your link in this tab. Nothing about you is left on this page.',
+    'Your browser\'s history may still list the address you opened; that link stops working after a short time. On a shared device, you can also remove this site from the history.',
     HOW_TO_COME_BACK,
   ]);
 }
@@ -166,8 +163,14 @@ function endSession() {
 
 function renderHold(summary) {
   const body = byId('hold-body');
-  if (!summary || !summary.events) {
-    const ids = summary ? summary.linked_ids || [] : [];
+  if (!summary) {
+    replace(body, h('div', { class: 'notice' },
+      h('p', {}, h('strong', {}, 'We hold nothing about you.')),
+      h('p', {}, 'No activity, identifiers or choices are recorded under your identifier. Your choices below apply to anything recorded later.')));
+    return;
+  }
+  if (!summary.events) {
+    const ids = summary.linked_ids || [];
     replace(body,
       h('div', { class: 'notice' },
         h('p', {}, h('strong', {}, 'We hold no activity about you.')),
@@ -200,6 +203,14 @@ function renderHold(summary) {
     h('div', { class: 'grid grid-2' },
       h('div', { class: 'table-scroll' }, categories),
       h('div', { class: 'table-scroll' }, channelTable)));
+}
+
+// What is held (null: nothing), and the download and erasure, which need
+// something held.
+function showHeld(held) {
+  renderHold(held);
+  byId('download').hidden = held === null;
+  byId('erase').hidden = !session.claims.reach.has('erase') || held === null;
 }
 
 function idList(ids) {
@@ -242,112 +253,9 @@ function renderRecommendations(result, events) {
 
 // ---------------------------------------------------------------- choices
 
-function purposeDecision(key, state) {
-  const p = state.purposes?.[key] || { allowed: false, decision: 'none' };
-  if (key === 'marketing' && gpcSignal) {
-    return 'Off: your browser sends Global Privacy Control, which asks us not to use your data for marketing. To turn marketing on, first turn that signal off in your browser.';
-  }
-  if (p.decision === 'granted') {
-    return p.allowed
-      ? `On. You said yes ${sourceWords(p.source)} on ${formatDate(p.at)}.`
-      : `Off. You said yes ${sourceWords(p.source)} on ${formatDate(p.at)}, but that yes has expired.`;
-  }
-  if (p.decision === 'denied') {
-    return p.source === 'gpc'
-      ? `Off since ${formatDate(p.at)}, when your browser's Global Privacy Control signal asked us not to.`
-      : `Off. You said no ${sourceWords(p.source)} on ${formatDate(p.at)}.`;
-  }
-  return p.allowed
-    ? 'On: you have not decided yet, and where you live the shop may do this until you say no.'
-    : 'Off: you have not decided yet, and the shop asks you first.';
-}
-
-function categoryDecision(key, state) {
-  const history = state.history || [];
-  let latest = null;
-  for (const record of history) if (Array.isArray(record.category_opt_outs)) latest = record;
-  const used = !(state.category_opt_outs || []).includes(key);
-  if (!latest) return used ? 'On: you have not decided; we may use it for what you allow above.' : 'Off.';
-  return `${used ? 'On' : 'Off'}. Decided ${sourceWords(latest.source)} on ${formatDate(latest.at)}.`;
-}
-
-function switchItem(id, name, what, decision, checked, disabled, onToggle, pending) {
-  const button = h('button', {
-    type: 'button',
-    role: 'switch',
-    class: 'switch',
-    id: `${id}-switch`,
-    'aria-checked': checked ? 'true' : 'false',
-    'aria-labelledby': `${id}-name`,
-    'aria-describedby': `${id}-what ${id}-decision`,
-    'aria-disabled': disabled ? 'true' : null,
-  },
-  h('span', { class: 'track' }, h('span', { class: 'thumb' })),
-  h('span', { class: 'state', 'aria-hidden': 'true' }, checked ? 'On' : 'Off'));
-  button.addEventListener('click', () => onToggle(button));
-  return h('li', { class: 'choice' },
-    h('h4', { id: `${id}-name` }, name),
-    button,
-    h('p', { class: 'what', id: `${id}-what` }, what),
-    h('p', { class: 'decision', id: `${id}-decision` }, decision, pending ? ' Changed: not saved yet.' : ''));
-}
-
-function baseline(state) {
-  const purposes = {};
-  for (const p of PURPOSES) purposes[p.key] = Boolean(state.purposes?.[p.key]?.allowed);
-  return { purposes, optOuts: new Set(state.category_opt_outs || []) };
-}
-
-function renderChoices() {
-  const state = session.consent;
-  const base = baseline(state);
-  const draft = session.draft;
-  replace(byId('purpose-list'), PURPOSES.map((p) => {
-    const locked = p.key === 'marketing' && gpcSignal;
-    return switchItem(`purpose-${p.key}`, p.name, p.what, purposeDecision(p.key, state),
-      locked ? false : draft.purposes[p.key], locked, (button) => {
-        if (locked) {
-          byId('choices-status').textContent = 'Marketing stays off while your browser sends Global Privacy Control.';
-          return;
-        }
-        draft.purposes[p.key] = !draft.purposes[p.key];
-        refreshChoices(button.id);
-      }, draft.purposes[p.key] !== base.purposes[p.key]);
-  }));
-  replace(byId('category-list'), CATEGORIES.map((c) => {
-    const used = !draft.optOuts.has(c.key);
-    return switchItem(`category-${c.key}`, `Use my ${c.name.toLowerCase()}`, c.what, categoryDecision(c.key, state), used,
-      false, (button) => {
-        if (draft.optOuts.has(c.key)) draft.optOuts.delete(c.key); else draft.optOuts.add(c.key);
-        refreshChoices(button.id);
-      }, draft.optOuts.has(c.key) !== base.optOuts.has(c.key));
-  }));
-  renderHistory(state);
-}
-
-// Re-renders the switches after a toggle, keeping focus on the same one.
-function refreshChoices(focusId) {
-  renderChoices();
-  byId('choices-status').textContent = '';
-  if (focusId) byId(focusId).focus();
-}
-
-function changes() {
-  const base = baseline(session.consent);
-  const draft = session.draft;
-  const body = {};
-  for (const p of PURPOSES) {
-    if (p.key === 'marketing' && gpcSignal) continue;
-    if (draft.purposes[p.key] !== base.purposes[p.key]) (body.purposes ||= {})[p.key] = draft.purposes[p.key];
-  }
-  const sameOptOuts = draft.optOuts.size === base.optOuts.size && [...draft.optOuts].every((c) => base.optOuts.has(c));
-  if (!sameOptOuts) body.category_opt_outs = CATEGORIES.map((c) => c.key).filter((c) => draft.optOuts.has(c));
-  return body;
-}
-
 async function saveChoices() {
   const status = byId('choices-status');
-  const body = changes();
+  const body = changes(session, gpcSignal);
   if (!Object.keys(body).length) {
     status.textContent = 'Nothing to save: you have not changed anything.';
     return;
@@ -355,42 +263,28 @@ async function saveChoices() {
   const button = byId('save-choices');
   button.disabled = true;
   status.textContent = 'Saving…';
+  const token = session.token;
+  const wasBlank = Boolean(session.consent.blank);
   try {
-    session.consent = await call('PUT', '/consent', body);
-    session.draft = baseline(session.consent);
-    renderChoices();
+    const state = await call('PUT', '/consent', body);
+    if (session.token !== token) return;  // ended meanwhile
+    session.consent = state;
+    session.draft = startDraft(state);
+    renderChoices(session, gpcSignal);
     status.textContent = 'Saved. Your choices apply from now on.';
+    const now = (show) => (value) => session.token === token && show(value);
     if (session.claims.reach.has('export') && !byId('recommendations').hidden) {
-      call('GET', '/recommendations').then((r) => renderRecommendations(r, true), (e) => renderRecommendations(e, true));
+      call('GET', '/recommendations').then(now((r) => renderRecommendations(r, true)), now((e) => renderRecommendations(e, true)));
     }
+    // The first decision of a shopper held nothing on created them.
+    if (wasBlank && session.claims.reach.has('export')) readOrMissing('/summary').then(now(showHeld), () => {});
   } catch (error) {
+    if (session.token !== token) return;
     if (error instanceof ApiError && error.status === 401) return sessionRefused();
     status.textContent = `Not saved. ${failureWords(error)}`;
   } finally {
     button.disabled = false;
   }
-}
-
-function renderHistory(state) {
-  const history = [...(state.history || [])].reverse();
-  const total = state.history_total || history.length;
-  if (!history.length) {
-    replace(byId('history-body'), h('p', {}, 'You have made no decisions yet.'));
-    return;
-  }
-  const items = history.map((record) => {
-    const parts = Object.entries(record.purposes || {}).map(([key, yes]) => `${purposeName(key)}: ${yes ? 'yes' : 'no'}`);
-    if (Array.isArray(record.category_opt_outs)) {
-      parts.push(record.category_opt_outs.length
-        ? `Kinds of data not to use: ${record.category_opt_outs.map(categoryName).join(', ')}`
-        : 'All kinds of data may be used');
-    }
-    if (!parts.length) parts.push('Your devices were joined; no choice was changed');
-    return h('li', {}, h('strong', {}, formatDate(record.at, true)), ` (${sourceWords(record.source)}): ${parts.join('; ')}.`);
-  });
-  replace(byId('history-body'),
-    h('ol', { class: 'history', reversed: true }, items),
-    total > history.length ? h('p', { class: 'hint' }, `Showing your latest ${history.length} of ${total} decisions. Download your data for all of them.`) : null);
 }
 
 // ---------------------------------------------------------------- download
@@ -400,8 +294,10 @@ async function downloadData() {
   const button = byId('download-data');
   button.disabled = true;
   status.textContent = 'Preparing your file…';
+  const token = session.token;
   try {
     const doc = await call('GET', '/data');
+    if (session.token !== token) return;  // ended meanwhile: nothing is saved
     const blob = new Blob([JSON.stringify(doc, null, 2)], { type: 'application/json' });
     const url = URL.createObjectURL(blob);
     session.downloads.push(url);
@@ -412,6 +308,7 @@ async function downloadData() {
     link.remove();
     status.textContent = 'Your file is downloading. It holds everything we keep about you: keep it somewhere safe.';
   } catch (error) {
+    if (session.token !== token) return;
     if (error instanceof ApiError && error.status === 401) return sessionRefused();
     status.textContent = error instanceof ApiError && error.status === 404
       ? 'We hold nothing about you, so there is nothing to download.'
@@ -516,11 +413,11 @@ async function open(token) {
   // shopper erased) is then refused once, not once per section.
   const settle = (promise) => promise.then((value) => ({ status: 'fulfilled', value }), (reason) => ({ status: 'rejected', reason }));
   const first = await settle(canSee ? readOrMissing('/summary')
-    : canChoose ? call('GET', '/consent') : Promise.resolve(undefined));
+    : canChoose ? readOrMissing('/consent') : Promise.resolve(undefined));
   const refused = first.status === 'rejected' && first.reason instanceof ApiError && first.reason.status === 401;
   const [summary, consent, recommendations] = refused ? [first, first, first] : await Promise.all([
     canSee ? first : settle(Promise.resolve(undefined)),
-    canChoose ? (canSee ? settle(call('GET', '/consent')) : first) : settle(Promise.resolve(undefined)),
+    canChoose ? (canSee ? settle(readOrMissing('/consent')) : first) : settle(Promise.resolve(undefined)),
     canSee ? settle(call('GET', '/recommendations')) : settle(Promise.resolve(undefined)),
   ]);
   if (session.token !== token) return;  // ended or replaced meanwhile
@@ -536,14 +433,14 @@ async function open(token) {
       { label: 'Try again', run: () => open(token) });
     return;
   }
-  session.consent = consent.value || null;
+  // A shopper the server holds nothing on (404) still gets the choices.
+  session.consent = consent.value === null ? blankConsent() : consent.value || null;
   const held = summary.value;
   const events = held ? held.events : 0;
 
   byId('hold').hidden = !canSee;
-  if (canSee) renderHold(held);
-  else replace(byId('hold-body'));
-  byId('recommendations').hidden = true;
+  if (canSee) showHeld(held);
+  else byId('erase').hidden = !claims.reach.has('erase');
   if (canSee && events) {
     renderRecommendations(recommendations.status === 'fulfilled' ? recommendations.value : recommendations.reason, events);
   }
@@ -551,14 +448,9 @@ async function open(token) {
   byId('gpc-notice').hidden = !gpcSignal;
   byId('choices').hidden = !canChoose;
   if (canChoose) {
-    session.draft = baseline(session.consent);
-    renderChoices();
+    session.draft = startDraft(session.consent);
+    renderChoices(session, gpcSignal);
   }
-  byId('choices-status').textContent = '';
-  byId('download').hidden = !canSee || held === null;
-  byId('download-status').textContent = '';
-  byId('erase').hidden = !claims.reach.has('erase') || held === null;
-  byId('erase-status').textContent = '';
 
   showOnly(byId('state-content'), states());
   document.title = events ? 'Your privacy center' : 'Your privacy center: no activity held';

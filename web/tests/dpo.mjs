@@ -51,6 +51,32 @@ const texts = (page, selector) => page.locator(selector).allInnerTexts();
 const cell = (page, purpose, count) =>
   page.locator(`#consent-in-force tr[data-purpose="${purpose}"] td[data-count="${count}"]`).innerText();
 
+// The width of the page's content at a viewport of `width` px.
+async function widthAt(page, width) {
+  await page.setViewportSize({ width, height: 900 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return wide;
+}
+
+// Runs `fn` while the API's answers to `pattern` are changed by `change`
+// (the answer's JSON, changed in place): states the seeded server cannot
+// reach.
+async function withAnswers(page, pattern, change, fn) {
+  const handler = async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    change(json);
+    await route.fulfill({ response, json });
+  };
+  await page.route(pattern, handler);
+  try {
+    return await fn();
+  } finally {
+    await page.unroute(pattern, handler);
+  }
+}
+
 async function dialogOpen(page) {
   await visible(page, '#confirm-dialog[open]');
   return page.evaluate(() => document.activeElement && document.activeElement.id);
@@ -144,7 +170,29 @@ export async function dpoSuite(args, server, browser) {
         assert(named.includes('api') && /the shop's website or app/.test(sources), 'the API source is not in words');
         assert(!named.includes('gpc') || /Global Privacy Control/.test(sources), 'GPC is not in words');
         assert(!/\b[a-z]+_[a-z_]+\b/.test(sources), `a source's code name is shown: ${/\b[a-z]+_[a-z_]+\b/.exec(sources)}`);
+        const label = await page.locator('#consent-shoppers').evaluate((dd) => dd.previousElementSibling.textContent);
+        assert(label === 'Shoppers in this region', `the count of shoppers is labelled "${label}"`);
+        const shoppers = await page.locator('#consent-shoppers').innerText();
+        assert(shoppers === (stats.shoppers === null ? 'fewer than 10' : stats.shoppers.toLocaleString('en')), `shoppers: ${shoppers}`);
         return `personalization granted ${granted}, marketing refused ${refused}`;
+      });
+      await check('consent overview: a summed "other" source reads "other sources", and every withheld count "fewer than 10"', async () => {
+        await withAnswers(page, '**/consent/stats', (stats) => {
+          stats.shoppers = null;
+          for (const p of stats.purposes) {
+            p.no_decision = null;
+            p.by_source = [...p.by_source.filter((b) => b.granted !== null), { source: 'other', granted: null, refused: 12 }];
+          }
+        }, async () => {
+          await page.getByRole('link', { name: 'Consent overview' }).click();
+          await page.locator('#consent-body td', { hasText: 'other sources' }).first().waitFor({ timeout: 15_000 });
+        });
+        const rows = await page.locator('#consent-body tr', { hasText: 'other sources' }).allInnerTexts();
+        assert(rows.length === 4 && rows.every((r) => /other sources\s+fewer than 10\s+12$/.test(r.trim())), `rows: ${rows.join(' | ')}`);
+        const withheld = await page.locator('#consent-in-force td[data-count="no_decision"]').allInnerTexts();
+        assert(withheld.length === 4 && withheld.every((t) => t === 'fewer than 10'), `no decision: ${withheld.join(', ')}`);
+        assert((await page.locator('#consent-shoppers').innerText()) === 'fewer than 10', 'the shoppers count');
+        assert(!/\bnull\b|\bother\b(?! sources)/.test(await page.locator('#consent-body').innerText()), 'a null or a code name is shown');
       });
       await check('consent overview: a 30-day SVG chart per purpose hidden from screen readers, and the data as tables', async () => {
         const charts = page.locator('#consent-body svg.chart[aria-hidden="true"]');
@@ -177,6 +225,32 @@ export async function dpoSuite(args, server, browser) {
         assert(/No export or erasure is recorded/.test(await page.locator('#requests-empty').innerText()), 'no empty state');
       });
       await audit(page, log, 'requests-empty', out);
+
+      const longId = `long-${'x'.repeat(495)}`;
+      await page.locator('#requests-customer').fill(longId);
+      await page.getByRole('button', { name: 'Search' }).click();
+      await page.locator('#requests-status', { hasText: longId }).waitFor({ timeout: 15_000 });
+      await check('requests: a 500-character customer id searched wraps in the status and the empty state: the page fits 360 px', async () => {
+        assert((await page.locator('#requests-empty').innerText()).includes(longId), 'the empty state does not name the id');
+        const wide = await widthAt(page, 360);
+        assert(wide <= 360, `the page is ${wide} px wide at 360`);
+      });
+
+      await check('requests: "." and ".." are refused before anything is sent (search, export, erase)', async () => {
+        const sent = log.api.length;
+        await page.locator('#requests-customer').fill('..');
+        await page.getByRole('button', { name: 'Search' }).click();
+        await page.locator('#requests-status', { hasText: 'This id cannot be used in an address' }).waitFor({ timeout: 5_000 });
+        assert((await page.locator('#requests-customer').getAttribute('aria-invalid')) === 'true', 'the field is not marked invalid');
+        for (const [id, button] of [['.', 'Export their data'], ['..', 'Erase their data']]) {
+          await page.locator('#act-customer').fill(id);
+          await page.getByRole('button', { name: button }).click();
+          await page.locator('#act-status', { hasText: 'This id cannot be used in an address' }).waitFor({ timeout: 5_000 });
+          assert(await page.locator('#confirm-dialog').evaluate((d) => !d.open), `${button} opened the dialog for "${id}"`);
+          await page.locator('#act-status').evaluate((p) => { p.textContent = ''; });
+        }
+        assert(log.api.length === sent, `sent: ${log.api.slice(sent).join(', ')}`);
+      });
 
       await page.locator('#act-customer').fill('fan-1');
       await page.getByRole('button', { name: 'Export their data' }).click();
@@ -253,6 +327,26 @@ export async function dpoSuite(args, server, browser) {
       });
       await audit(page, log, 'audit', out);
 
+      await check('audit: actors that are not API keys are named in words, "API key" only for keys', async () => {
+        const actors = {
+          cli: 'the command line', config: 'changed configuration', scheduler: 'scheduled jobs',
+          'erasure-rekey': 'rotating the key after an erasure', shopper: 'the shopper, in the privacy center',
+          '(before a restore)': 'before a restore', '': 'the server',
+        };
+        const ids = Object.keys(actors);
+        const by = await withAnswers(page, /\/v1\/[^/]+\/audit\?/, (answer) => {
+          ids.forEach((id, i) => { if (answer.entries[i]) answer.entries[i].key_id = id; });
+        }, async () => {
+          await page.getByLabel('Action').selectOption('');
+          await page.getByRole('button', { name: 'Show', exact: true }).click();
+          await page.locator('#audit-list > li', { hasText: 'the command line' }).first().waitFor({ timeout: 15_000 });
+          return page.locator('#audit-list > li .record-meta').evaluateAll((lines) => lines.map((l) => /By: ([^·]*)/.exec(l.textContent)[1].trim()));
+        });
+        ids.forEach((id, i) => assert(by[i].includes(actors[id]) && !/API key/.test(by[i]), `"${id}" is shown as "${by[i]}"`));
+        const misnamed = by.filter((who) => /^API key (cli|config|scheduler|erasure-rekey|shopper|\(before a restore\))?$/.test(who));
+        assert(misnamed.length === 0, `shown: ${misnamed.join(' | ')}`);
+      });
+
       await openSection(page, 'Residency and retention', '#residency-regions');
       await check('residency: every configured region, where it is hosted, and retention per kind of data', async () => {
         const res = (await server.apiAs(server.keys.dsar, 'GET', `/v1/${REGION}/residency`)).json;
@@ -280,6 +374,34 @@ export async function dpoSuite(args, server, browser) {
       });
       excuseRefusals(log, 403, /\/keys\/rotate$/);
       await audit(page, log, 'rotate-refused', out);
+
+      // Every section filled, and the dialog naming a shopper, before the key is forgotten.
+      await openSection(page, 'Requests', '#requests-body > *');
+      await page.getByRole('button', { name: 'Show all' }).click();
+      await visible(page, '#requests-list');
+      await page.locator('#act-customer').fill('fan-5');
+      await page.getByRole('button', { name: 'Export their data' }).click();
+      await dialogOpen(page);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+      await check('"Forget the key" leaves nothing the key showed in the page: dialog, requests, audit, consent, residency', async () => {
+        const shown = await page.evaluate(() => {
+          const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent.trim()).filter(Boolean);
+          return {
+            dialog: texts('#confirm-text p'), requests: texts('#requests-list .mono'), audit: texts('#audit-list .mono'),
+            consent: texts('#consent-in-force td'), residency: texts('#residency-regions .mono'),
+          };
+        });
+        for (const [part, found] of Object.entries(shown)) assert(found.length, `nothing shown in ${part} before forgetting`);
+        assert(shown.dialog.some((t) => t.includes('fan-5')), `the dialog did not name fan-5: ${shown.dialog.join(' | ')}`);
+        await page.getByRole('button', { name: 'Forget the key' }).click();
+        await visible(page, '#state-key');
+        const all = [...shown.dialog, ...shown.requests, ...shown.audit, 'fan-5', `${ELSEWHERE}.example`];
+        const left = await page.evaluate((texts) => texts.filter((t) => document.body.textContent.includes(t)), all);
+        assert(left.length === 0, `still in the page: ${left.slice(0, 3).join(' | ')}`);
+        const filled = await page.evaluate(() => ['confirm-text', 'consent-body', 'requests-body', 'act-receipt', 'audit-verify', 'audit-body',
+          'residency-body', 'region-select', 'region-single', 'session-key'].filter((id) => document.getElementById(id).childNodes.length));
+        assert(filled.length === 0, `not emptied: ${filled.join(', ')}`);
+      });
     } finally {
       await context.close();
     }

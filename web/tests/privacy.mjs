@@ -3,7 +3,28 @@
 import fs from 'node:fs';
 import { CSP, REGION, assert, check, waitFor } from './lib/harness.mjs';
 import { httpRequest, mintToken, mintExpiredToken, forge } from './lib/server.mjs';
-import { openPage, auditState, visible, messageTitle } from './lib/browser.mjs';
+import { openPage, auditState, visible, messageTitle, excuseRefusals } from './lib/browser.mjs';
+
+// A product title of 1,000 characters with no place to break a line.
+const LONG_TITLE = 'Unbroken'.repeat(125);
+
+// The width of the page's content at a viewport of `width` px.
+async function widthAt(page, width) {
+  await page.setViewportSize({ width, height: 900 });
+  const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  return wide;
+}
+
+// What the page shows of the shopper: masked ids, product titles, past
+// decisions and the current ones.
+const shownData = (page) => page.evaluate(() => {
+  const texts = (selector) => [...document.querySelectorAll(selector)].map((e) => e.textContent.trim()).filter(Boolean);
+  return {
+    ids: texts('#hold .id-list .mono'), titles: texts('#recs-body .rec-title'),
+    history: texts('#history-body li'), decisions: texts('#purpose-list .decision, #category-list .decision'),
+  };
+});
 
 // The shopper's privacy center, /privacy/#st_... (docs/web.md).
 export async function privacySuite(args, server, browser) {
@@ -30,6 +51,15 @@ export async function privacySuite(args, server, browser) {
 
   const fan0 = await mintToken(server, 'fan-0');
   const fan1 = await mintToken(server, 'fan-1');
+
+  await check('a product recommended to fan-0 gets a 1,000-character title with no break in it', async () => {
+    const recs = await server.api('GET', `/v1/${REGION}/customers/fan-0/recommendations?id_kind=customer`);
+    const id = recs.json && recs.json.items && recs.json.items[0] && recs.json.items[0].product_id;
+    assert(id, `no recommendation for fan-0: ${recs.body.slice(0, 120)}`);
+    const r = await server.api('PUT', `/v1/${REGION}/products`, [{ id, title: LONG_TITLE, category: id[0], price: 2 }]);
+    assert(r.status === 200 && r.json.upserted === 1, `PUT products: ${r.status} ${r.body}`);
+    return id;
+  });
 
   await check('a cross-site API request is refused 403 (the same request from the same origin is answered)', async () => {
     const target = `/v1/${REGION}/customers/fan-1/consent?id_kind=customer`;
@@ -118,12 +148,19 @@ export async function privacySuite(args, server, browser) {
       await check('loaded: each recommendation shows its product\'s title from the catalog', async () => {
         const r = await server.api('GET', `/v1/${REGION}/customers/fan-0/recommendations?id_kind=customer`);
         const titles = (r.json && r.json.items || []).map((item) => item.title);
-        assert(titles.length > 0 && titles.every((t) => /^Product [a-d]-\d+$/.test(t || '')),
+        assert(titles.length > 0 && titles.every((t) => /^Product [a-d]-\d+$/.test(t || '') || t === LONG_TITLE),
           `the API answered no seeded titles: ${JSON.stringify(titles).slice(0, 120)}`);
         const shown = await page.locator('#recs-body li .rec-title').allInnerTexts();
         assert(shown.length > 0, 'no title shown');
         assert(shown.every((t) => titles.includes(t.trim())), `titles shown: ${shown.join(', ')}; the API's: ${titles.join(', ')}`);
         return shown[0];
+      });
+
+      await check('loaded: the 1,000-character unbroken title wraps, and the page fits 360 px', async () => {
+        const shown = await page.locator('#recs-body li .rec-title').allInnerTexts();
+        assert(shown.some((t) => t.trim() === LONG_TITLE), 'the long title is not shown');
+        const wide = await widthAt(page, 360);
+        assert(wide <= 360, `the page is ${wide} px wide at 360`);
       });
 
       await check('loaded: the session\'s remaining time is shown with "End session"', async () => {
@@ -223,6 +260,50 @@ export async function privacySuite(args, server, browser) {
     }
   }
 
+  // ---- nothing held: a customer id the server has never seen (404s)
+  {
+    const { context, page, log } = await openPage(browser, server);
+    try {
+      const target = `/v1/${REGION}/customers/never-seen-1/consent?id_kind=customer`;
+      const token = await mintToken(server, 'never-seen-1');
+      await check('nothing held: the consent and summary 404s show that nothing is held, and the choices, all undecided', async () => {
+        assert((await server.api('GET', target)).status === 404, 'the server holds a consent state for never-seen-1');
+        await page.goto(`${privacy}#${token}`);
+        await Promise.race([visible(page, '#state-content'), visible(page, '#state-message')]);
+        assert(await page.locator('#state-content').isVisible(), `the page says: ${await page.locator('#state-message').innerText()}`);
+        const text = await page.locator('#hold').innerText();
+        assert(text.includes('We hold nothing about you'), text.slice(0, 120));
+        const switches = page.locator('#purpose-list [role="switch"]');
+        assert((await switches.count()) === 4, `${await switches.count()} purpose switches`);
+        const decisions = await page.locator('#purpose-list .decision').allInnerTexts();
+        assert(decisions.every((d) => /not decided yet/.test(d)), decisions.join(' | '));
+        assert(await page.locator('#download').isHidden() && await page.locator('#erase').isHidden(), 'download or erase offered');
+      });
+      const excused = excuseRefusals(log, 404, /\/customers\/never-seen-1\/(consent|summary)$/);
+      await check('nothing held: the two 404s are the page\'s only failed requests', async () => {
+        assert(excused === 2 && log.failures.length === 0, `${excused} 404s excused; failures: ${JSON.stringify(log.failures)}`);
+      });
+      await auditState(page, log, 'nothing-held', out);
+      await check('nothing held: Save records the refusals (creating the shopper), and opening the link again shows them', async () => {
+        await page.getByRole('button', { name: 'Save my choices' }).click();
+        await page.locator('#choices-status', { hasText: 'Saved' }).waitFor({ timeout: 15_000 });
+        const consent = await server.api('GET', target);
+        assert(consent.status === 200, `consent after Save: ${consent.status}`);
+        const m = consent.json.purposes.marketing;
+        assert(m.decision === 'denied' && m.source === 'privacy_center', `ledger: ${JSON.stringify(m)}`);
+        await page.goto('about:blank');
+        await page.goto(`${privacy}#${token}`);
+        await visible(page, '#purpose-marketing-decision');
+        const decision = await page.locator('#purpose-marketing-decision').innerText();
+        assert(/You said no here, in your privacy center/.test(decision), decision);
+        assert((await page.getByRole('switch', { name: 'Marketing messages' }).getAttribute('aria-checked')) === 'false', 'marketing on');
+        assert(/Marketing messages: no/.test(await page.locator('#history-body').innerText()), 'no refusal in the history');
+      });
+    } finally {
+      await context.close();
+    }
+  }
+
   // ---- error: expired, forged, no token
   {
     const { context, page, log } = await openPage(browser, server);
@@ -311,12 +392,17 @@ export async function privacySuite(args, server, browser) {
   {
     const { context, page } = await openPage(browser, server);
     try {
+      // A decision of fan-3's, so that the page lists one.
+      const decided = await server.api('PUT', `/v1/${REGION}/customers/fan-3/consent?id_kind=customer`, { purposes: { analytics: true } });
+      assert(decided.status === 200, `PUT consent of fan-3: ${decided.status} ${decided.body}`);
       await page.goto(`${privacy}#${await mintToken(server, 'fan-3')}`);
       await visible(page, '#state-content');
       await check('without GPC no badge shows and marketing can be switched', async () => {
         assert(await page.locator('#gpc-notice').isHidden(), 'badge shown');
         assert((await page.getByRole('switch', { name: 'Marketing messages' }).getAttribute('aria-disabled')) === null, 'marketing locked');
       });
+      await visible(page, '#recs-body li');
+      const shown = await shownData(page);
       await check('"End session" forgets the token: the data is gone and no request follows', async () => {
         const calls = [];
         page.on('request', (r) => calls.push(r.url()));
@@ -324,6 +410,16 @@ export async function privacySuite(args, server, browser) {
         assert((await messageTitle(page)) === 'Your session has ended', await page.locator('#message-title').textContent());
         assert(await page.locator('#state-content').isHidden(), 'the data is still shown');
         assert(calls.length === 0, `requested after ending: ${calls.length}`);
+      });
+      await check('after "End session" nothing of the shopper is left in the page, shown or hidden', async () => {
+        const { ids, titles, history, decisions } = shown;
+        assert(ids.length && titles.length && history.length && decisions.length,
+          `the page showed ${ids.length} ids, ${titles.length} titles, ${history.length} decisions made, ${decisions.length} in force`);
+        const left = await page.evaluate((all) => all.filter((t) => document.body.textContent.includes(t)), [...ids, ...titles, ...history, ...decisions]);
+        assert(left.length === 0, `still in the page: ${left.slice(0, 3).join(' | ').slice(0, 200)}`);
+        const filled = await page.evaluate(() => ['hold-body', 'recs-body', 'history-body', 'purpose-list', 'category-list']
+          .filter((id) => document.getElementById(id).childNodes.length));
+        assert(filled.length === 0, `not emptied: ${filled.join(', ')}`);
       });
       await check('going back and forward in the history does not bring the token back', async () => {
         await page.goBack();
