@@ -103,7 +103,7 @@ function showExpired() {
 
 function showRefused() {
   showMessage('We could not confirm this link', [
-    'This link is not valid: it may have expired, been replaced by a newer one, or been changed. Nothing about you is shown.',
+    'This link is not valid: it may have expired, been used already (a link opens your privacy center once), been replaced by a newer one, or been changed. Nothing about you is shown.',
     HOW_TO_COME_BACK,
   ]);
 }
@@ -403,9 +403,24 @@ async function open(token) {
     showExpired();
     return;
   }
-  session.token = token;
   session.claims = claims;
   showLoading();
+  // The link's address (token included) stays in the browser's history: its
+  // token is exchanged at once for a session token held here only, and the
+  // server refuses the link's from then on. A token that cannot open a
+  // session (it does not reach consent) is used as it is.
+  let opened;
+  try {
+    opened = claims.reach.has('consent') ? (await request(token, 'POST', shopperPath(claims, '/session'), {})).token : token;
+  } catch (error) {
+    if (session.claims !== claims) return;  // ended or replaced meanwhile
+    if (error instanceof ApiError && error.status === 401) return sessionRefused();
+    forgetToken();
+    showMessage('We could not open your privacy center', [failureWords(error), HOW_TO_COME_BACK]);
+    return;
+  }
+  if (session.claims !== claims) return;
+  session.token = opened;
   startClock();
   const canSee = claims.reach.has('export');
   const canChoose = claims.reach.has('consent');
@@ -420,7 +435,7 @@ async function open(token) {
     canChoose ? (canSee ? settle(readOrMissing('/consent')) : first) : settle(Promise.resolve(undefined)),
     canSee ? settle(call('GET', '/recommendations')) : settle(Promise.resolve(undefined)),
   ]);
-  if (session.token !== token) return;  // ended or replaced meanwhile
+  if (session.token !== opened) return;  // ended or replaced meanwhile
   const failures = [summary, consent, recommendations].filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (failures.some((e) => e instanceof ApiError && e.status === 401)) {
     sessionRefused();

@@ -129,6 +129,21 @@ export async function privacySuite(args, server, browser) {
         assert(inPage.historyLength === 2, `history has ${inPage.historyLength} entries`);
       });
 
+      await check("the link's token, which the browser's history keeps, was exchanged for a session and opens nothing", async () => {
+        const replay = await httpRequest(server.base, 'GET', `/v1/${REGION}/customers/fan-0/consent?id_kind=customer`,
+          { headers: { Authorization: `Bearer ${fan0}` } });
+        assert(replay.status === 401, `the link's token still works: ${replay.status}`);
+        const again = await context.newPage();
+        try {
+          await again.goto(`${privacy}#${fan0}`);
+          await visible(again, '#state-message');
+          const words = await again.locator('#state-message').innerText();
+          assert(/used already/.test(words) && !/fan-0|•••/.test(words), words.slice(0, 160));
+        } finally {
+          await again.close();
+        }
+      });
+
       await check('loaded: what we hold shows masked ids, events per category and channel, first and last seen', async () => {
         const text = await page.locator('#hold').innerText();
         assert(text.includes('•••') && !text.includes('fan-0'), 'the id is not shown masked');
@@ -292,7 +307,7 @@ export async function privacySuite(args, server, browser) {
         const m = consent.json.purposes.marketing;
         assert(m.decision === 'denied' && m.source === 'privacy_center', `ledger: ${JSON.stringify(m)}`);
         await page.goto('about:blank');
-        await page.goto(`${privacy}#${token}`);
+        await page.goto(`${privacy}#${await mintToken(server, 'never-seen-1')}`);  // a link opens one session
         await visible(page, '#purpose-marketing-decision');
         const decision = await page.locator('#purpose-marketing-decision').innerText();
         assert(/You said no here, in your privacy center/.test(decision), decision);
