@@ -55,3 +55,16 @@ export function byId(id) {
 export function showOnly(shown, elements) {
   for (const element of elements) element.hidden = element !== shown;
 }
+
+// Fills a page's message state (#message-title, #message-body): a title,
+// paragraphs (text or nodes) and, when given, one action button.
+export function fillMessage(title, paragraphs, action) {
+  replace(byId('message-title'), title);
+  const body = byId('message-body');
+  replace(body, paragraphs.map((p) => (p instanceof Node ? p : h('p', {}, p))));
+  if (action) {
+    const button = h('button', { type: 'button' }, action.label);
+    button.addEventListener('click', action.run);
+    append(body, h('div', { class: 'actions' }, button));
+  }
+}

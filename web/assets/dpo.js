@@ -5,7 +5,7 @@
 // or the address. The address's fragment names the section shown
 // (#consent, #requests, #audit, #residency) and nothing else. Reloading
 // the tab, closing it or "Forget the key" forgets the key.
-import { h, append, replace, byId, showOnly } from '/assets/dom.js';
+import { h, append, replace, byId, showOnly, fillMessage } from '/assets/dom.js';
 import { ApiError, request } from '/assets/api.js';
 import {
   session, onKeyRefused, failureWords, revokeDownloads, initDialog, closeConfirm, clearConfirm,
@@ -37,14 +37,7 @@ function setTitle(part) {
 // moves to the title so that screen readers announce it.
 function showMessage(title, paragraphs, action) {
   closeConfirm();
-  replace(byId('message-title'), title);
-  const body = byId('message-body');
-  replace(body, paragraphs.map((p) => (p instanceof Node ? p : h('p', {}, p))));
-  if (action) {
-    const button = h('button', { type: 'button' }, action.label);
-    button.addEventListener('click', action.run);
-    append(body, h('div', { class: 'actions' }, button));
-  }
+  fillMessage(title, paragraphs, action);
   showOnly(byId('state-message'), states());
   setTitle(title);
   byId('message-title').focus();

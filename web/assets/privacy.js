@@ -6,7 +6,7 @@
 // the tab, "End session", the token's expiry and an erasure forget it. The
 // browser's own history still recorded the first address, token and all,
 // before this ran: tokens are short-lived for that (docs/web.md).
-import { h, append, replace, byId, showOnly } from '/assets/dom.js';
+import { h, append, replace, byId, showOnly, fillMessage } from '/assets/dom.js';
 import { ApiError, request, shopperPath, readShopperToken } from '/assets/api.js';
 import { CATEGORIES, CHANNELS, ID_KINDS, purposeName, reasonWords, formatDate } from '/assets/privacy-words.js';
 import { blankConsent, startDraft, renderChoices, changes, clearChoices } from '/assets/privacy-choices.js';
@@ -65,14 +65,7 @@ function showLoading() {
 // retry action. Focus moves to the title so screen readers announce it.
 function showMessage(title, paragraphs, action) {
   closeDialog();
-  replace(byId('message-title'), title);
-  const body = byId('message-body');
-  replace(body, paragraphs.map((p) => (p instanceof Node ? p : h('p', {}, p))));
-  if (action) {
-    const button = h('button', { type: 'button' }, action.label);
-    button.addEventListener('click', action.run);
-    append(body, h('div', { class: 'actions' }, button));
-  }
+  fillMessage(title, paragraphs, action);
   showOnly(byId('state-message'), states());
   document.title = `${title} · Your privacy center`;
   byId('message-title').focus();
