@@ -287,7 +287,7 @@ class Session : public std::enable_shared_from_this<Session> {
     response_.result(static_cast<unsigned>(response.status));
     response_.version(version_);
     response_.set(http::field::server, "confide");
-    response_.set(http::field::content_type, response.content_type);
+    if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) response_.set(name, value);
     response_.set("X-Request-Id", RequestId());
     request_id_.clear();  // the next request on this connection brings or gets its own

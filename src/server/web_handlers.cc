@@ -7,7 +7,7 @@ namespace confide {
 
 bool Api::IsWebRequest(const HttpRequest& request, const RouteMatch& match, std::string_view path) {
   const bool unrouted = match.kind == RouteMatch::Kind::kNotFound || match.kind == RouteMatch::Kind::kBadPath;
-  return unrouted && request.method == "GET" && !path.starts_with("/v1/");
+  return unrouted && !path.starts_with("/v1/") && path != "/v1";
 }
 
 HttpResponse Api::ServeWeb(const HttpRequest& request, std::string_view path) const {
@@ -19,6 +19,11 @@ HttpResponse Api::ServeWeb(const HttpRequest& request, std::string_view path) co
   }
   const web::Site& site = from_disk ? *from_disk : web::Site::Embedded();
   const web::Page* page = site.Find(path);
+  if (page && request.method != "GET") {
+    HttpResponse r = ErrorResponse(405, "method_not_allowed", "a page is only read; allowed: GET");
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
   if (!page) {
     if (!path.ends_with('/') && site.Find(std::string(path) + "/")) {  // /privacy -> /privacy/
       HttpResponse r = ErrorResponse(308, "permanent_redirect", "the page is at the folder's address");

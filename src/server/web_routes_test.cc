@@ -3,6 +3,8 @@
 // pages, and the summary a privacy center shows a shopper.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <filesystem>
 #include <fstream>
 
@@ -84,8 +86,16 @@ TEST_F(WebRoutesTest, WhatIsNotAPageIsAJsonError) {
   TestClient c = HttpClient();
   auto post = c.Send("POST", "/privacy/", "{}", {{"Content-Type", "application/json"}});
   ASSERT_TRUE(post.ok());
-  EXPECT_EQ(post->status, 400) << "pages are read with GET only: the API's answer to a folder's address";
+  EXPECT_EQ(post->status, 405) << "pages are read with GET only";
+  EXPECT_EQ(post->Header("allow"), "GET");
   EXPECT_EQ(post->Header("content-type"), "application/json");
+  const std::string etag = Get("/privacy/").Header("etag");
+  auto unchanged = c.Send("GET", "/privacy/", "", {{"If-None-Match", etag}});
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->status, 304);
+  EXPECT_TRUE(std::none_of(unchanged->headers.begin(), unchanged->headers.end(),
+                          [](const auto& h) { return h.first == "content-type"; }))
+      << "a 304 has no body, so no type";
 }
 
 TEST_F(WebRoutesTest, AnotherSitesPageCannotCallTheApi) {
