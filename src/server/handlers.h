@@ -91,7 +91,6 @@
 #include <atomic>
 #include <functional>
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -342,7 +341,11 @@ class Api {
   absl::Mutex directories_mu_;
   std::map<std::string, CachedDirectory, std::less<>> directories_ ABSL_GUARDED_BY(directories_mu_);  // by region
   absl::Mutex spent_tokens_mu_;
-  std::map<std::string, std::set<std::string>, std::less<>> spent_tokens_ ABSL_GUARDED_BY(spent_tokens_mu_);  // by region
+  struct SpentTokens {
+    std::map<std::string, int64_t> expiry;  // by token id, Unix seconds
+    size_t sweep_at = 1024;                 // expired ones are dropped when it grows past this
+  };
+  std::map<std::string, SpentTokens, std::less<>> spent_tokens_ ABSL_GUARDED_BY(spent_tokens_mu_);  // by region
   Status LoadSpentTokensLocked(Call& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(spent_tokens_mu_);
   absl::Mutex insights_mu_;
   std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_

@@ -2,6 +2,9 @@
 // browser's history keeps) is exchanged once for a token held in the page's
 // memory only, and then refused, so that the address found in a history
 // opens nothing.
+#include <algorithm>
+#include <climits>
+
 #include "core/bytes.h"
 #include "core/json_writer.h"
 #include "server/handler_util.h"
@@ -19,15 +22,16 @@ constexpr std::string_view kSpentPrefix = "spent_token/";
 
 Status Api::LoadSpentTokensLocked(Call& call) {
   if (spent_tokens_.count(call.region)) return {};
-  std::set<std::string>& spent = spent_tokens_[std::string(call.region)];
+  std::map<std::string, int64_t>& spent = spent_tokens_[std::string(call.region)].expiry;
   const int64_t now = clock_.Now() / kMicrosPerSecond;
   WriteBatch expired;
   Status scanned = call.cell->store().ScanPrefix(
       Family::kMeta, kSpentPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
-        if (value.size() == 8 && static_cast<int64_t>(GetFixed64BE(value)) < now)
+        const int64_t expires = value.size() == 8 ? static_cast<int64_t>(GetFixed64BE(value)) : INT64_MAX;
+        if (expires < now)
           expired.Delete(Family::kMeta, key);  // refused by its expiry anyway
         else
-          spent.emplace(key.substr(kSpentPrefix.size()));
+          spent.emplace(key.substr(kSpentPrefix.size()), expires);
         return true;
       });
   if (!scanned.ok()) {
@@ -40,20 +44,34 @@ Status Api::LoadSpentTokensLocked(Call& call) {
 Result<bool> Api::SpentToken(Call& call, const std::string& token_id) {
   absl::MutexLock lock(&spent_tokens_mu_);
   CONFIDE_RETURN_IF_ERROR(LoadSpentTokensLocked(call));
-  return spent_tokens_[std::string(call.region)].count(token_id) > 0;
+  return spent_tokens_[std::string(call.region)].expiry.count(token_id) > 0;
 }
 
 Result<bool> Api::SpendToken(Call& call, const std::string& token_id, int64_t expires_seconds) {
   absl::MutexLock lock(&spent_tokens_mu_);
   CONFIDE_RETURN_IF_ERROR(LoadSpentTokensLocked(call));
-  std::set<std::string>& spent = spent_tokens_[std::string(call.region)];
-  if (spent.count(token_id)) return false;
+  SpentTokens& spent = spent_tokens_[std::string(call.region)];
+  if (spent.expiry.count(token_id)) return false;
   std::string expiry;
   PutFixed64BE(expiry, static_cast<uint64_t>(expires_seconds));
   WriteBatch batch;
   batch.Put(Family::kMeta, std::string(kSpentPrefix) + token_id, expiry);
+  // Tokens past their expiry are refused by it anyway: they are dropped
+  // whenever the set has doubled, so it holds about the tokens alive.
+  if (spent.expiry.size() >= spent.sweep_at) {
+    const int64_t now = clock_.Now() / kMicrosPerSecond;
+    for (auto it = spent.expiry.begin(); it != spent.expiry.end();) {
+      if (it->second >= now) {
+        ++it;
+        continue;
+      }
+      batch.Delete(Family::kMeta, std::string(kSpentPrefix) + it->first);
+      it = spent.expiry.erase(it);
+    }
+    spent.sweep_at = std::max<size_t>(1024, 2 * spent.expiry.size());
+  }
   CONFIDE_RETURN_IF_ERROR(call.cell->store().Write(batch, Durability::kSync));
-  spent.insert(token_id);
+  spent.expiry.emplace(token_id, expires_seconds);
   return true;
 }
 
