@@ -1,7 +1,6 @@
 // The audit log's routes: its pages, its verification, and the
 // data-subject requests (exports and erasures) a data-protection officer
 // answers for.
-#include <charconv>
 #include <climits>
 
 #include "core/json_writer.h"
@@ -16,20 +15,6 @@ using namespace handler_util;
 namespace {
 
 constexpr size_t kMaxAuditPage = 1000;
-
-// Reads `name` as an integer from `low` to `high` into `out` (unchanged when absent).
-std::optional<HttpResponse> IntegerParam(const QueryParams& query, std::string_view name, uint64_t low, uint64_t high,
-                                         uint64_t& out) {
-  std::string_view v = query.Get(name);
-  if (v.empty()) return std::nullopt;
-  uint64_t parsed = 0;
-  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
-  if (ec != std::errc() || end != v.data() + v.size() || parsed < low || parsed > high)
-    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
-                         "must be an integer from " + std::to_string(low) + " to " + std::to_string(high), name);
-  out = parsed;
-  return std::nullopt;
-}
 
 // cursor, limit and order shared by the paged routes.
 std::optional<HttpResponse> PageParams(const QueryParams& query, size_t default_limit, AuditLog::PageQuery& q) {

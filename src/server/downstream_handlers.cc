@@ -5,7 +5,6 @@
 #include "server/handlers.h"
 
 #include <algorithm>
-#include <charconv>
 #include <limits>
 
 #include "core/json_writer.h"
@@ -54,12 +53,8 @@ HttpResponse Api::GetErasures(Call& call) {
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
     since = *t;
   }
-  size_t limit = kDefaultErasurePage;
-  if (std::string_view v = call.query.Get("limit"); !v.empty()) {
-    auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), limit);
-    if (ec != std::errc() || end != v.data() + v.size() || limit < 1 || limit > kMaxErasurePage)
-      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be an integer from 1 to 1000", "limit");
-  }
+  uint64_t limit = kDefaultErasurePage;
+  if (auto bad = IntegerParam(call.query, "limit", 1, kMaxErasurePage, limit)) return *bad;
   // Older entries may linger until the hourly pruning: never list them.
   since = std::max(since, clock_.Now() - Micros{config_.downstream.erasure_list_days} * kMicrosPerDay);
   auto listed = call.cell->ListErasures(since, limit);

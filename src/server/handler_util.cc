@@ -1,6 +1,7 @@
 #include "server/handler_util.h"
 
 #include <algorithm>
+#include <charconv>
 
 namespace confide {
 namespace handler_util {
@@ -17,6 +18,19 @@ void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected, std::strin
     w.EndObject();
   }
   w.EndArray();
+}
+
+std::optional<HttpResponse> IntegerParam(const QueryParams& query, std::string_view name, uint64_t low,
+                                         uint64_t high, uint64_t& out) {
+  std::string_view v = query.Get(name);
+  if (v.empty()) return std::nullopt;
+  uint64_t parsed = 0;
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), parsed);
+  if (ec != std::errc() || end != v.data() + v.size() || parsed < low || parsed > high)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                         "must be an integer from " + std::to_string(low) + " to " + std::to_string(high), name);
+  out = parsed;
+  return std::nullopt;
 }
 
 HttpResponse Json(int status, std::string body) {

@@ -53,6 +53,11 @@ struct Rejection {
 void WriteRejections(JsonWriter& w, std::vector<Rejection>& rejected, std::string_view member = "rejected");
 
 // A JSON response with this status and body.
+// Reads the query parameter `name` as an integer from `low` to `high` into
+// `out` (left as it is when absent); otherwise a 400 naming it.
+std::optional<HttpResponse> IntegerParam(const QueryParams& query, std::string_view name, uint64_t low,
+                                         uint64_t high, uint64_t& out);
+
 HttpResponse Json(int status, std::string body);
 
 // The response for a failed cell or catalog call; the access log gets the

@@ -18,12 +18,15 @@ namespace {
 constexpr uint64_t kMinShownCount = 10;
 constexpr int kTrendDays = 30;
 
-void Count(JsonWriter& w, std::string_view key, uint64_t n, bool withheld = false) {
-  w.Key(key);
+void CountValue(JsonWriter& w, uint64_t n, bool withheld = false) {
   if (withheld || n < kMinShownCount)
     w.Null();
   else
     w.Uint(n);
+}
+
+void Count(JsonWriter& w, std::string_view key, uint64_t n, bool withheld = false) {
+  CountValue(w.Key(key), n, withheld);
 }
 
 // Which of `parts`, whose sum is shown beside them when `total_shown`, are
@@ -116,10 +119,7 @@ HttpResponse Api::GetConsentStats(Call& call) {
     w.BeginObject().Key("purpose").String(PurposeName(static_cast<Purpose>(p)));
     for (bool granted : {true, false}) {
       w.Key(granted ? "granted" : "refused").BeginArray();
-      for (const auto& day : stats.days) {
-        const uint64_t n = granted ? day[p].granted : day[p].refused;
-        n < kMinShownCount ? w.Null() : w.Uint(n);
-      }
+      for (const auto& day : stats.days) CountValue(w, granted ? day[p].granted : day[p].refused);
       w.EndArray();
     }
     w.EndObject();

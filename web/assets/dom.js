@@ -6,20 +6,17 @@
 // h('p', {class: 'hint'}, 'text', child, ...): an element. Attributes whose
 // value is false, null or undefined are left out; true sets an empty one.
 export function h(tag, attributes = {}, ...children) {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === false || value === null || value === undefined) continue;
-    if (/^on/i.test(name)) throw new Error(`event attributes are not allowed: ${name}`);
-    element.setAttribute(name, value === true ? '' : String(value));
-  }
-  append(element, ...children);
-  return element;
+  return fill(document.createElement(tag), attributes, children);
 }
 
 // svg('circle', {cx: 1, cy: 2, r: 3}): an SVG element, made like h() makes
 // HTML ones (no HTML string, no on* attribute).
 export function svg(tag, attributes = {}, ...children) {
-  const element = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  return fill(document.createElementNS('http://www.w3.org/2000/svg', tag), attributes, children);
+}
+
+// Sets h()'s attributes on `element` and appends its children.
+function fill(element, attributes, children) {
   for (const [name, value] of Object.entries(attributes)) {
     if (value === false || value === null || value === undefined) continue;
     if (/^on/i.test(name)) throw new Error(`event attributes are not allowed: ${name}`);
