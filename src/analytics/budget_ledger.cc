@@ -348,6 +348,18 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
   return a;
 }
 
+Result<BudgetLedger::AdmitPreview> BudgetLedger::Preview(const std::string& query,
+                                                        const std::vector<std::string>& months, int64_t nano_rho,
+                                                        int64_t pico_delta, const std::string& key_id) {
+  auto stored = store_.Get(Family::kMeta, std::string(kAnswerPrefix) + query);
+  if (!stored.ok()) return stored.status();
+  AdmitPreview p;
+  p.stored = stored->has_value();
+  absl::MutexLock lock(&mu_);
+  if (!p.stored) p.refusal = RefusalLocked(months, key_id, nano_rho, pico_delta);
+  return p;
+}
+
 Status BudgetLedger::Complete(const Charge& charge, const std::string& answer) {
   Charge done = charge;
   done.answered = true;

@@ -121,6 +121,14 @@ class BudgetLedger {
   // nano_rho > 0, pico_delta >= 0.
   Result<Admission> Admit(const std::string& query, const std::vector<std::string>& months, int64_t nano_rho,
                           int64_t pico_delta, Micros now, const std::string& key_id);
+  // What Admit would decide now, writing and auditing nothing: a stored
+  // answer (free), else the refusal Admit would give (ok: it would charge).
+  struct AdmitPreview {
+    bool stored = false;
+    Status refusal;
+  };
+  Result<AdmitPreview> Preview(const std::string& query, const std::vector<std::string>& months, int64_t nano_rho,
+                               int64_t pico_delta, const std::string& key_id);
   // Step 2: stores the answer with its charge (synced) and wakes waiters.
   Status Complete(const Charge& charge, const std::string& answer);
   // The charge stays spent; waiters for the same query may charge anew.

@@ -130,28 +130,52 @@ Status RegionInsights::Refuse(const Status& refusal, Micros now, const std::stri
   return refusal;
 }
 
-Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::string& key_id) {
-  Status checked = CheckSpec(spec);
-  if (checked.ok() && spec.nano_rho > max_nano_rho_per_query_)
-    checked = InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
-                                         " (analytics.max_rho_per_query)");
+Result<RegionInsights::Prepared> RegionInsights::Prepare(const QuerySpec& spec, Micros now) {
+  CONFIDE_RETURN_IF_ERROR(CheckSpec(spec));
+  if (spec.nano_rho > max_nano_rho_per_query_)
+    return InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
+                                      " (analytics.max_rho_per_query)");
   auto domain = PublicDomainOf(cell_.catalog());
   if (!domain.ok()) return domain.status();
-  if (checked.ok()) checked = CheckFilters(spec, *domain);
-  if (!checked.ok()) return Refuse(checked, now, key_id);
-  std::string query = CanonicalQuery(spec);
+  CONFIDE_RETURN_IF_ERROR(CheckFilters(spec, *domain));
+  Prepared p{CanonicalQuery(spec), {}, std::move(*domain)};
   if (const Micros today = now - now % kMicrosPerDay; spec.to > today)
-    query.insert(query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
+    p.query.insert(p.query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
   // No data exists after tomorrow (events may be a day ahead): months past it are not charged.
   const Micros data_end = now - now % kMicrosPerDay + 2 * kMicrosPerDay;
-  const std::vector<std::string> months = MonthsOf(spec.from, std::min(spec.to, data_end));
-  if (months.empty()) return Refuse(InvalidArgument("from", "is after tomorrow: no data exists yet"), now, key_id);
-  auto admission = ledger_->Admit(query, months, spec.nano_rho, QueryPicoDelta(spec), now, key_id);
+  p.months = MonthsOf(spec.from, std::min(spec.to, data_end));
+  if (p.months.empty()) return InvalidArgument("from", "is after tomorrow: no data exists yet");
+  return p;
+}
+
+Result<Quote> RegionInsights::QuoteFor(QuerySpec spec, Micros now, const std::string& key_id) {
+  auto prepared = Prepare(spec, now);
+  if (!prepared.ok()) return prepared.status();
+  Quote q;
+  q.months = prepared->months;
+  q.nano_rho = spec.nano_rho;
+  q.pico_delta = QueryPicoDelta(spec);
+  auto preview = ledger_->Preview(prepared->query, q.months, q.nano_rho, q.pico_delta, key_id);
+  if (!preview.ok()) return preview.status();
+  q.stored = preview->stored;
+  q.refusal = preview->refusal;
+  q.remaining_nano_rho = ledger_->RemainingNanoRho(q.months, key_id);
+  return q;
+}
+
+Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::string& key_id) {
+  auto prepared = Prepare(spec, now);
+  if (!prepared.ok()) {
+    if (prepared.status().code() != Code::kInvalidArgument) return prepared.status();
+    return Refuse(prepared.status(), now, key_id);
+  }
+  const std::string& query = prepared->query;
+  auto admission = ledger_->Admit(query, prepared->months, spec.nano_rho, QueryPicoDelta(spec), now, key_id);
   if (!admission.ok()) return admission.status();
   if (admission->repeat) return Released{admission->answer, true};
   const Charge& charge = admission->charge;
   auto data = ReadGrantedOrders(cell_, spec.from, spec.to);
-  Result<Answer> answer = data.ok() ? RunQuery(spec, *data, *domain, source_) : Result<Answer>(data.status());
+  Result<Answer> answer = data.ok() ? RunQuery(spec, *data, prepared->domain, source_) : Result<Answer>(data.status());
   if (!answer.ok()) {
     ledger_->Abandon(charge);
     return answer.status();

@@ -50,6 +50,15 @@ struct Released {
   bool repeat = false;  // a stored answer, charged nothing now
 };
 
+// What a query would cost now, before it is run (RegionInsights::Quote).
+struct Quote {
+  bool stored = false;  // its answer is stored: asking again costs nothing
+  std::vector<std::string> months;  // the months of data it is charged to
+  int64_t nano_rho = 0, pico_delta = 0;
+  int64_t remaining_nano_rho = 0;  // what the caller may still charge to each of them
+  Status refusal;  // why it would be refused (kResourceExhausted), or ok
+};
+
 class RegionInsights {
  public:
   // Opens the ledger in the cell's store, with `spent_file` outside the
@@ -60,6 +69,9 @@ class RegionInsights {
                                                       RandomSource& source = ProductionRandomSource());
 
   Result<Released> Run(QuerySpec spec, Micros now, const std::string& key_id);
+  // What Run would charge, charging and storing nothing; an invalid spec
+  // is Run's 400 (kInvalidArgument naming the field), not audited.
+  Result<Quote> QuoteFor(QuerySpec spec, Micros now, const std::string& key_id);
   // Audits a request refused before it became a query (a body that does
   // not parse) and returns `refusal`.
   Status Refuse(const Status& refusal, Micros now, const std::string& key_id);
@@ -71,6 +83,14 @@ class RegionInsights {
   int64_t default_nano_rho() const { return default_nano_rho_; }
 
  private:
+  // A checked spec's canonical text and the months it is charged to.
+  struct Prepared {
+    std::string query;
+    std::vector<std::string> months;
+    PublicDomain domain;
+  };
+  Result<Prepared> Prepare(const QuerySpec& spec, Micros now);
+
   RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho,
                  int64_t max_nano_rho_per_query, RandomSource& source)
       : cell_(cell),

@@ -286,6 +286,19 @@ Result<ShopperClaims> Cell::VerifyShopperToken(std::string_view token, Micros no
   return claims;
 }
 
+std::string Cell::MintStaffToken(StaffClaims claims, Micros expires) const {
+  claims.region = impl_->region.id;
+  claims.issued_at = impl_->Now() / kMicrosPerSecond;
+  claims.expires = expires / kMicrosPerSecond;
+  absl::MutexLock lock(&impl_->token_mu);
+  return confide::MintStaffToken(impl_->token_key, claims);
+}
+
+Result<StaffClaims> Cell::VerifyStaffToken(std::string_view token, Micros now) const {
+  absl::MutexLock lock(&impl_->token_mu);
+  return confide::VerifyStaffToken(impl_->token_key, token, impl_->region.id, now);
+}
+
 Result<std::string> Cell::RotateTokenKey() {
   Impl& m = *impl_;
   absl::MutexLock lock(&m.token_mu);

@@ -22,6 +22,7 @@
 #include "catalog/pricing.h"
 #include "consent/policy.h"
 #include "crypto/shopper_token.h"
+#include "crypto/staff_token.h"
 #include "privacy/audit_log.h"
 #include "core/clock.h"
 #include "core/config.h"
@@ -378,6 +379,10 @@ class Cell {
   // whose shopper holds a customer id (kPermissionDenied).
   std::string MintShopperToken(IdKind kind, std::string_view id, Micros expires, uint8_t reach = kEveryReach) const;
   Result<ShopperClaims> VerifyShopperToken(std::string_view token, Micros now) const;
+  // Staff tokens (crypto/staff_token.h) under the same key, issued now for
+  // this region; verification refuses one for another region.
+  std::string MintStaffToken(StaffClaims claims, Micros expires) const;
+  Result<StaffClaims> VerifyStaffToken(std::string_view token, Micros now) const;
   // Replaces the token key (its file) with a fresh one: every token minted
   // before stops working. Returns the new key id.
   Result<std::string> RotateTokenKey();

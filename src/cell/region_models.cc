@@ -1,9 +1,41 @@
 #include "cell/region_models.h"
 
+#include <algorithm>
+
+#include "core/bytes.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 
 namespace confide {
+
+namespace {
+
+// Family kModels: "history/" + start (8 bytes big-endian micros) -> the
+// finished job's JSON, the last kKeptTrainings of them.
+constexpr std::string_view kHistoryPrefix = "history/";
+constexpr size_t kKeptTrainings = 50;
+
+void WriteJob(JsonWriter& w, const RegionModels::Job& j) {
+  w.Key("state").String(j.state);
+  if (j.started) w.Key("started").String(FormatRfc3339(j.started));
+  if (j.finished) {
+    w.Key("finished").String(FormatRfc3339(j.finished));
+    w.Key("seconds").Double(static_cast<double>(j.finished - j.started) / kMicrosPerSecond);
+  }
+  if (!j.last_progress.empty()) w.Key("progress").String(j.last_progress);
+  if (!j.error.empty()) w.Key("error").String(j.error);
+  if (j.version) w.Key("version").Uint(j.version);
+}
+
+// What a model set learned and how it scored on held-out baskets.
+void WriteOutcome(JsonWriter& w, const ModelSet& m) {
+  w.Key("shoppers").Uint(m.shoppers).Key("items").Uint(m.items.size()).Key("interactions").Uint(m.interactions);
+  w.Key("personalizes").Bool(m.personalizes());
+  w.Key("validation").BeginObject().Key("cases").Uint(m.blend.cases).Key("blend").Double(m.blend.objective);
+  w.Key("popularity").Double(m.blend.popularity_objective).EndObject();
+}
+
+}  // namespace
 
 InteractionWeights WeightsFrom(const RecommendConfig& c) {
   InteractionWeights w;
@@ -147,8 +179,44 @@ void RegionModels::StartJob(bool cold_start) {
       CountRunLocked(false, job_.started, job_.finished);
       spdlog::warn(R"("msg":"training failed","region":"{}","error":"{}")", cell_.region().id, JsonEscape(job_.error));
     }
+    RecordTraining(job_);
     running_.store(false);
   });
+}
+
+void RegionModels::RecordTraining(const Job& job) {
+  JsonWriter w;
+  w.BeginObject();
+  WriteJob(w, job);
+  if (auto m = Current(); m && job.version && m->version == job.version) WriteOutcome(w, *m);
+  w.EndObject();
+  std::string key(kHistoryPrefix);
+  PutFixed64BE(key, static_cast<uint64_t>(job.started));
+  WriteBatch batch;
+  batch.Put(Family::kModels, key, w.Take());
+  std::vector<std::string> kept;
+  Status scanned = cell_.store().ScanPrefix(Family::kModels, kHistoryPrefix, [&](std::string_view k, std::string_view) {
+    kept.emplace_back(k);
+    return true;
+  });
+  for (size_t i = 0; scanned.ok() && i + kKeptTrainings < kept.size() + 1; ++i) batch.Delete(Family::kModels, kept[i]);
+  if (Status s = cell_.store().Write(batch, Durability::kBuffered); !s.ok())
+    spdlog::warn(R"("msg":"training history not recorded","region":"{}","error":"{}")", cell_.region().id,
+                 CodeName(s.code()));
+}
+
+Result<std::string> RegionModels::HistoryJson(size_t limit) const {
+  std::vector<std::string> trainings;
+  Status scanned = cell_.store().ScanPrefix(Family::kModels, kHistoryPrefix, [&](std::string_view, std::string_view v) {
+    trainings.emplace_back(v);
+    return true;
+  });
+  if (!scanned.ok()) return scanned;
+  JsonWriter w;
+  w.BeginObject().Key("trainings").BeginArray();
+  for (size_t i = 0; i < std::min(limit, trainings.size()); ++i) w.Raw(trainings[trainings.size() - 1 - i]);
+  w.EndArray().EndObject();
+  return w.Take();
 }
 
 RegionModels::Job RegionModels::job() const {
@@ -161,24 +229,16 @@ std::string RegionModels::ToJson() const {
   w.BeginObject().Key("current");
   if (auto m = Current()) {
     w.BeginObject().Key("version").Uint(m->version).Key("trained_at").String(FormatRfc3339(m->trained_at));
-    w.Key("shoppers").Uint(m->shoppers).Key("items").Uint(m->items.size()).Key("interactions").Uint(m->interactions);
+    WriteOutcome(w, *m);
     w.Key("als").Bool(m->als.has_value()).Key("memory_bytes").Uint(m->memory_bytes());
-    w.Key("personalizes").Bool(m->personalizes());
-    w.Key("validation").BeginObject().Key("cases").Uint(m->blend.cases).Key("blend").Double(m->blend.objective);
-    w.Key("popularity").Double(m->blend.popularity_objective).EndObject();
     w.Key("blend").BeginObject();
     for (size_t f = 0; f < kFeatureCount; ++f) w.Key(FeatureName(static_cast<Feature>(f))).Double(m->blend.weights[f]);
     w.EndObject().EndObject();
   } else {
     w.Null();
   }
-  Job j = job();
-  w.Key("training").BeginObject().Key("state").String(j.state);
-  if (j.started) w.Key("started").String(FormatRfc3339(j.started));
-  if (j.finished) w.Key("finished").String(FormatRfc3339(j.finished));
-  if (!j.last_progress.empty()) w.Key("progress").String(j.last_progress);
-  if (!j.error.empty()) w.Key("error").String(j.error);
-  if (j.version) w.Key("version").Uint(j.version);
+  w.Key("training").BeginObject();
+  WriteJob(w, job());
   w.EndObject();
   RankingCache::Stats cache = rankings_.stats();
   w.Key("cache").BeginObject().Key("entries").Uint(cache.entries).Key("hits").Uint(cache.hits);

@@ -75,12 +75,18 @@ class RegionModels {
   };
   TrainingTotals training_totals() const;
 
+  // {"trainings":[..]}: the last `limit` finished trainings (of the last
+  // 50 kept in the store), newest first: each as "training" below, with
+  // what a succeeded one learned (shoppers, items, validation, ...).
+  Result<std::string> HistoryJson(size_t limit) const;
   // {"current":{version, trained_at, shoppers, items, ...}|null,"versions":[..],"training":{..},
   //  "cache":{"entries","hits","misses"}}
   std::string ToJson() const;
 
  private:
   Result<uint64_t> TrainOnce(const TrainProgress& progress);  // running_ set by the caller
+  // Keeps the finished `job` in the store's training history.
+  void RecordTraining(const Job& job);
   void CountRunLocked(bool succeeded, Micros started, Micros finished) ABSL_EXCLUSIVE_LOCKS_REQUIRED(job_mu_);
   // The background job of StartTraining and StartColdStart; running_ set.
   void StartJob(bool cold_start);

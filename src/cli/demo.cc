@@ -8,6 +8,7 @@
 #include "core/atomic_file.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
+#include "server/handlers.h"
 #include "server/server.h"
 
 namespace confide::cli {
@@ -92,7 +93,38 @@ Status PrepareDemoData(const Config& config, const synth::Options& options, std:
   return WriteFileAtomically(marker.string(), "imported\n");
 }
 
-void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir, std::FILE* out) {
+// Staff links of this run for the demo's first eu store, minted through the
+// API as a retailer's back office would: {merchandiser, associate}, each
+// the full address to open, or empty when minting failed.
+std::pair<std::string, std::string> DemoStaffLinks(Api& api, const std::string& url, const std::string& token) {
+  auto call = [&](std::string method, std::string target, std::string body) {
+    HttpRequest request;
+    request.method = std::move(method);
+    request.target = std::move(target);
+    request.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
+    request.body = std::move(body);
+    return api.Handle(request);
+  };
+  auto member = [](const std::string& json, std::string_view name) {
+    const std::string key = "\"" + std::string(name) + "\":\"";
+    size_t at = json.find(key);
+    if (at == std::string::npos) return std::string();
+    at += key.size();
+    return json.substr(at, json.find('"', at) - at);
+  };
+  // A working day: the links open sessions that end with it.
+  auto link = [&](const std::string& body) {
+    HttpResponse r = call("POST", "/v1/eu/staff/sessions", body);
+    return r.status == 201 ? url + member(r.body, "link") : std::string();
+  };
+  const std::string store = member(call("GET", "/v1/eu/catalog/export?kind=stores", "").body, "id");
+  return {link(R"({"role":"merchandiser","ttl_seconds":28800})"),
+          store.empty() ? std::string()
+                        : link(R"({"role":"associate","store_id":")" + store + R"(","ttl_seconds":28800})")};
+}
+
+void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir,
+                      const std::pair<std::string, std::string>& staff, std::FILE* out) {
   const char *u = url.c_str(), *k = token.c_str();
   std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
   std::fprintf(out,
@@ -109,6 +141,8 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\n"
                "Pages:\n"
                "  %s/console/dpo/   the data-protection officer's console (paste the key above)\n"
+               "  %s\n     the merchandiser's console (a link for today; more from POST /v1/{region}/staff/sessions)\n"
+               "  %s\n     a store associate's counter at that store\n"
                "  %s/privacy/#TOKEN  a shopper's privacy center, TOKEN from:\n"
                "  curl -s %s/v1/eu/shopper-tokens -H 'Authorization: Bearer %s' -H 'Content-Type: application/json'"
                " -d '{\"customer_id\":\"C0000001\"}'\n\n"
@@ -116,7 +150,8 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "  confide keys new --scopes admin   # prints the key once and its [[api_keys]] entry\n"
                "  # put that entry in confide.toml, then:\n"
                "  confide serve --config confide.toml --data-dir %s\n\nPress Ctrl-C to stop.\n",
-               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, u, u, u, k, data_dir.c_str());
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, u, staff.first.c_str(), staff.second.c_str(), u, u, k,
+               data_dir.c_str());
   std::fflush(out);
 }
 
@@ -138,7 +173,7 @@ Status RunDemo(const DemoFlags& flags, std::FILE* out) {
   if (!server.ok()) return server.status();
   std::string url =
       "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" + std::to_string((*server)->port());
-  PrintDemoWelcome(url, key.token, config->data_dir, out);
+  PrintDemoWelcome(url, key.token, config->data_dir, DemoStaffLinks((*server)->api(), url, key.token), out);
   return (*server)->Run();
 }
 

@@ -64,7 +64,8 @@ TEST(DemoTest, PrintsProgressAndHowToServeTheSameDataWithYourOwnKey) {
   EXPECT_EQ(demo.WaitExit(30s), 0) << Slurp(root / "demo.log");
   const std::string log = Slurp(root / "demo.log");
   for (const char* step : {"Generating a retailer", "Importing eu/events.csv", "Training eu recommendations",
-                           "  training eu: ", "  model version", "Training us recommendations", "  training us: "})
+                           "  training eu: ", "  model version", "Training us recommendations", "  training us: ",
+                           "/console/merch/#sf_", "/console/store/#sf_"})
     EXPECT_NE(log.find(step), std::string::npos) << step << " in:\n" << log;
   const std::string serve_line = "confide serve --config confide.toml --data-dir " + data;
   ASSERT_NE(log.find("confide keys new --scopes admin"), std::string::npos) << log;

@@ -355,6 +355,22 @@ Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig&
   return {};
 }
 
+// The [staff] table.
+Status ParseStaff(const Reader& r, const toml::table& root, StaffConfig& s) {
+  const toml::node* n = root.get("staff");
+  if (!n) return {};
+  const toml::table* t = n->as_table();
+  if (!t) return r.Error("staff", "must be a table");
+  const std::string p = "staff.";
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"session_seconds", "max_session_seconds", "counter_code_seconds"}));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_session_seconds", s.max_session_seconds, 60, 86'400));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "session_seconds", s.session_seconds, 60, 86'400));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "counter_code_seconds", s.counter_code_seconds, 60, 3'600));
+  if (s.session_seconds > s.max_session_seconds)
+    return r.Error(p + "session_seconds", "must not exceed max_session_seconds");
+  return {};
+}
+
 // The [downstream] table.
 Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfig& d) {
   const toml::node* n = root.get("downstream");
@@ -520,7 +536,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "journeys", "cart_recovery", "replenishment", "suggestions",
-                                                "shopper_token_max_ttl_seconds", "downstream", "analytics"}));
+                                                "shopper_token_max_ttl_seconds", "downstream", "analytics", "staff"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
@@ -540,6 +556,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(ParseSuggestions(r, root, c.suggestions));
   CONFIDE_RETURN_IF_ERROR(ParseDownstream(r, root, c.downstream));
   CONFIDE_RETURN_IF_ERROR(ParseAnalytics(r, root, c.analytics));
+  CONFIDE_RETURN_IF_ERROR(ParseStaff(r, root, c.staff));
   CONFIDE_RETURN_IF_ERROR(ParseRegions(r, root, c));
   CONFIDE_RETURN_IF_ERROR(ParseApiKeys(r, root, c.api_keys));
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));

@@ -205,6 +205,15 @@ struct AnalyticsConfig {
   uint32_t max_queries_per_key_per_month = 200;  // each stores its answer
 };
 
+// Staff sessions ([staff], docs/web.md): how long a staff token lives when
+// its minting asks for nothing else and at most, and how long a shopper's
+// counter code opens their view to one store's associate.
+struct StaffConfig {
+  uint32_t session_seconds = 900;
+  uint32_t max_session_seconds = 43'200;
+  uint32_t counter_code_seconds = 900;
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -238,6 +247,7 @@ struct Config {
   SuggestionsConfig suggestions;
   DownstreamConfig downstream;
   AnalyticsConfig analytics;
+  StaffConfig staff;
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

@@ -17,6 +17,7 @@
 #include "crypto/region_keys.h"
 #include "crypto/secret_file.h"
 #include "crypto/shopper_token.h"
+#include "crypto/staff_token.h"
 #include "crypto/token_keys.h"
 #include "crypto/wiping_allocator.h"
 
@@ -358,6 +359,57 @@ TEST_F(CryptoTest, ShopperTokensVerifyOnlyWithTheirKeyAndBeforeExpiry) {
   EXPECT_EQ(VerifyShopperToken(key, spliced, now).status().code(), Code::kUnauthenticated);
   for (const char* bad : {"st_", "st_abc", "st_!!.??", "ck_x"})
     EXPECT_EQ(VerifyShopperToken(key, bad, now).status().code(), Code::kUnauthenticated) << bad;
+}
+
+// A staff token is no shopper token under the same key, and the reverse:
+// the kinds differ in their first field, which the MAC covers.
+TEST_F(CryptoTest, StaffTokensCarryTheirRoleAndStoreAndAreNoShopperTokens) {
+  TokenKey key{"k1", RandomKey(), ""};
+  Micros now = 1'700'000'000 * kMicrosPerSecond;
+  StaffClaims claims;
+  claims.region = "eu";
+  claims.role = StaffRole::kAssociate;
+  claims.store_id = "s|1";
+  claims.api_key_id = "0123abcd";
+  claims.issued_at = now / kMicrosPerSecond;
+  claims.expires = claims.issued_at + 900;
+  std::string token = MintStaffToken(key, claims);
+  EXPECT_TRUE(IsStaffToken(token));
+  EXPECT_FALSE(IsShopperToken(token));
+  auto ok = VerifyStaffToken(key, token, "eu", now);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->role, StaffRole::kAssociate);
+  EXPECT_EQ(ok->store_id, "s|1");
+  EXPECT_EQ(ok->api_key_id, "0123abcd");
+  EXPECT_EQ(ok->token_id.size(), 16u);
+  EXPECT_EQ(VerifyStaffToken(key, token, "eu", now + 900 * kMicrosPerSecond).status().message(), "staff token has expired");
+  TokenKey other{"k1", RandomKey(), ""};
+  EXPECT_EQ(VerifyStaffToken(other, token, "eu", now).status().message(), "staff token has a bad signature");
+  EXPECT_EQ(VerifyStaffToken(key, token, "us", now).status().code(), Code::kPermissionDenied);
+
+  // The same payload under the other kind's prefix fails on its version.
+  std::string as_shopper = "st_" + token.substr(3);
+  EXPECT_EQ(VerifyShopperToken(key, as_shopper, now).status().message(), "shopper token has an unknown version");
+  ShopperClaims shopper;
+  shopper.region = "eu";
+  shopper.id_kind = "customer";
+  shopper.id = "C1";
+  shopper.issued_at = claims.issued_at;
+  shopper.expires = claims.expires;
+  std::string shopper_token = MintShopperToken(key, shopper);
+  EXPECT_EQ(VerifyStaffToken(key, "sf_" + shopper_token.substr(3), "eu", now).status().message(),
+            "staff token has an unknown version");
+
+  StaffClaims merchandiser = claims;
+  merchandiser.role = StaffRole::kMerchandiser;
+  merchandiser.store_id.clear();
+  auto m = VerifyStaffToken(key, MintStaffToken(key, merchandiser), "eu", now);
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  EXPECT_TRUE(m->store_id.empty());
+  StaffClaims storeless = claims;
+  storeless.store_id.clear();
+  EXPECT_EQ(VerifyStaffToken(key, MintStaffToken(key, storeless), "eu", now).status().message(),
+            "staff token is malformed") << "an associate belongs to a store";
 }
 
 // The token key is its own secret: nothing derived from the root key, in

@@ -165,6 +165,8 @@ std::string ServedToJson(const Served& served) {
     w.EndObject();
   }
   w.EndArray().Key("personalized").Bool(served.personalized);
+  if (!served.personalized && !served.why_not_personalized.empty())
+    w.Key("why_not_personalized").String(served.why_not_personalized);
   w.Key("model_version").Uint(served.model_version).EndObject();
   return w.Take();
 }

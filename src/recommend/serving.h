@@ -52,6 +52,9 @@ struct Served {
   std::vector<ServedItem> items;
   bool personalized = false;  // built from the shopper's data
   uint64_t model_version = 0; // 0: no model trained yet
+  // Set by the server for a shopper's list that is not personalized: why
+  // (no_grant, no_model, model_below_popularity, nothing_learned, not_asked).
+  std::string why_not_personalized;
 };
 
 // What a request ranks to before the catalog rules: the part of serving

@@ -25,7 +25,7 @@ Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) {
 HttpResponse Api::PostAnalyticsQuery(Call& call) {
   auto insights = InsightsOf(call);
   if (!insights.ok()) return Failure(call.log_fields, insights.status());
-  const std::string key_id = call.key ? call.key->id : "";
+  const std::string key_id(KeyIdOf(call));
   auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
   if (!spec.ok()) return ErrorResponse((*insights)->Refuse(spec.status(), clock_.Now(), key_id));
   auto released = (*insights)->Run(*spec, clock_.Now(), key_id);
@@ -46,6 +46,29 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
                     (released->repeat ? "true" : "false");
   // The answer, with whether it was stored before (and so cost nothing now).
   return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+}
+
+HttpResponse Api::PostAnalyticsQuote(Call& call) {
+  auto insights = InsightsOf(call);
+  if (!insights.ok()) return Failure(call.log_fields, insights.status());
+  const std::string key_id(KeyIdOf(call));
+  auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
+  if (!spec.ok()) return ErrorResponse(spec.status());
+  auto quote = (*insights)->QuoteFor(*spec, clock_.Now(), key_id);
+  if (!quote.ok())
+    return quote.status().code() == Code::kInvalidArgument ? ErrorResponse(quote.status())
+                                                           : Failure(call.log_fields, quote.status());
+  JsonWriter w;
+  w.BeginObject().Key("stored").Bool(quote->stored).Key("cost").BeginObject();
+  w.Key("rho").Raw(analytics::FormatNano(quote->stored ? 0 : quote->nano_rho));
+  w.Key("delta").Double(quote->stored ? 0 : double(quote->pico_delta) * 1e-12).EndObject();
+  w.Key("months").BeginArray();
+  for (const std::string& m : quote->months) w.String(m);
+  w.EndArray().Key("remaining_rho").Raw(analytics::FormatNano(quote->remaining_nano_rho));
+  w.Key("allowed").Bool(quote->refusal.ok());
+  if (!quote->refusal.ok()) w.Key("refusal").String(quote->refusal.message());
+  w.EndObject();
+  return Json(200, w.Take());
 }
 
 HttpResponse Api::GetAnalyticsBudget(Call& call) {

@@ -59,6 +59,12 @@ Result<const ApiKey*> Authenticator::Authenticate(std::string_view authorization
   return Unauthenticated("invalid API key");
 }
 
+const ApiKey* Authenticator::Find(std::string_view id) const {
+  for (const ApiKey& key : keys_)
+    if (key.id == id) return &key;
+  return nullptr;
+}
+
 Status Authenticator::Authorize(const ApiKey& key, const std::vector<Scope>& any_of,
                                 std::string_view region) {
   bool scoped = key.HasScope(Scope::kAdmin) ||

@@ -42,6 +42,9 @@ class Authenticator {
   // pointer lives as long as the Authenticator.
   Result<const ApiKey*> Authenticate(std::string_view authorization) const;
 
+  // The configured key with this public id, or null (a revoked key).
+  const ApiKey* Find(std::string_view id) const;
+
   // Whether `key` may act in `region` with one of `any_of` (the admin
   // scope covers every scope). kPermissionDenied naming what is missing.
   static Status Authorize(const ApiKey& key, const std::vector<Scope>& any_of,

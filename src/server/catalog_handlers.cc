@@ -3,6 +3,7 @@
 // reads of products and stores, and the export the PUTs read back.
 #include "server/handlers.h"
 
+#include <cctype>
 #include <charconv>
 
 #include "catalog/product_patch.h"
@@ -169,6 +170,45 @@ HttpResponse Api::ListProducts(Call& call) {
   if (more) w.String(page.back().id);
   else w.Null();
   w.EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::SearchProducts(Call& call) {
+  std::string_view q = call.query.Get("q");
+  if (q.empty() || q.size() > 100)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 100 bytes of an id or a title", "q");
+  uint64_t limit = 20;
+  if (auto bad = IntegerParam(call.query, "limit", 1, 100, limit)) return *bad;
+  auto lower = [](std::string_view text) {
+    std::string out(text);
+    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return out;
+  };
+  const std::string needle = lower(q);
+  // An exact id first, then ids starting with the text and titles holding
+  // it, in id order; active products only (nothing else can be had).
+  std::vector<Product> found;
+  bool more = false;
+  Status s = call.cell->catalog().ForEachProduct([&](const Product& p) {
+    if (!p.active) return true;
+    const std::string id = lower(p.id);
+    if (id == needle) {
+      found.insert(found.begin(), p);
+    } else if (id.starts_with(needle) || lower(p.title).find(needle) != std::string::npos) {
+      if (found.size() < limit) found.push_back(p);
+      else more = true;
+    }
+    return true;
+  });
+  if (!s.ok()) return Failure(call.log_fields, s);
+  if (found.size() > limit) found.pop_back(), more = true;
+  JsonWriter w;
+  w.BeginObject().Key("products").BeginArray();
+  for (const Product& p : found) {
+    w.BeginObject().Key("id").String(p.id).Key("title").String(p.title).Key("category").String(p.category);
+    w.Key("price").Micros6(p.price).EndObject();
+  }
+  w.EndArray().Key("more").Bool(more).EndObject();
   return Json(200, w.Take());
 }
 

@@ -64,6 +64,15 @@ HttpResponse BadIdKind() {
   return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be customer, anonymous or loyalty", "id_kind");
 }
 
+std::string Masked(std::string_view id) {
+  std::vector<size_t> starts;  // of each code point
+  for (size_t i = 0; i < id.size(); ++i)
+    if ((static_cast<unsigned char>(id[i]) & 0xC0) != 0x80) starts.push_back(i);
+  const size_t n = starts.size(), keep = n >= 8 ? 2 : n >= 4 ? 1 : 0;
+  return std::string(id.substr(0, keep ? starts[keep] : 0)) + "\u2022\u2022\u2022" +
+         std::string(keep ? id.substr(starts[n - keep]) : std::string_view());
+}
+
 bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }
 
 Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog) {

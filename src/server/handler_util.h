@@ -38,6 +38,7 @@ struct Api::Call {
   const ApiKey* key = nullptr;
   std::string log_fields;
   std::optional<ShopperClaims> token;  // a shopper token's verified claims
+  std::optional<StaffClaims> staff;    // a staff token's verified claims
 };
 
 namespace handler_util {
@@ -76,6 +77,11 @@ std::optional<IdKind> IdKindParam(const QueryParams& query);
 
 // The 400 for an ?id_kind= that IdKindParam refused.
 HttpResponse BadIdKind();
+
+// An identifier shown with most of it hidden ("C\u2022\u2022\u202242"): enough
+// to recognise it, not enough to read it off a screen. The first and last
+// characters (code points, never half of one) of a long enough id.
+std::string Masked(std::string_view id);
 
 // Sec-GPC: only the exact value "1" is the signal.
 bool GpcSignal(const HttpRequest& request);

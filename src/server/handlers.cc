@@ -23,12 +23,13 @@ namespace {
 
 constexpr std::string_view kUnmatched = "unmatched";
 
-// The form of a shopper token (crypto/shopper_token.h): "st_", base64url
-// payload, ".", the base64url of a 32-byte MAC. Checked on the header so
-// that a request with neither a valid key nor a well-formed token is
-// refused before its body is read; the signature is checked by Handle.
-bool LooksLikeShopperToken(std::string_view token) {
-  if (!IsShopperToken(token) || token.size() > 4096) return false;
+// The form of a shopper or staff token (crypto/signed_token.h): "st_" or
+// "sf_", base64url payload, ".", the base64url of a 32-byte MAC. Checked on
+// the header so that a request with neither a valid key nor a well-formed
+// token is refused before its body is read; the signature is checked by
+// Handle.
+bool LooksLikeSignedToken(std::string_view token) {
+  if (token.size() > 4096) return false;
   token.remove_prefix(3);
   size_t dot = token.find('.');
   if (dot == std::string_view::npos || dot == 0 || token.size() - dot - 1 != 43) return false;
@@ -40,11 +41,40 @@ bool LooksLikeShopperToken(std::string_view token) {
   return true;
 }
 
-// The shopper token an Authorization header carries, or empty.
-std::string_view ShopperTokenOf(std::string_view authorization) {
-  if (authorization.size() > 7 && IsShopperToken(authorization.substr(7))) return authorization.substr(7);
-  return {};
+// The shopper or staff token an Authorization header carries, or empty.
+std::string_view SignedTokenOf(std::string_view authorization) {
+  if (authorization.size() <= 7) return {};
+  std::string_view token = authorization.substr(7);
+  return IsShopperToken(token) || IsStaffToken(token) ? token : std::string_view();
 }
+
+constexpr uint8_t kMerchandiser = static_cast<uint8_t>(StaffRole::kMerchandiser);
+constexpr uint8_t kAssociate = static_cast<uint8_t>(StaffRole::kAssociate);
+
+// What staff sessions reach, by role (docs/web.md, Staff sessions): the
+// merchandiser's insights, previews, models and catalog reads; the
+// associate's counter view and product lookups at their store.
+const std::map<std::string_view, uint8_t> kStaffReach = {
+    {"POST /v1/{region}/analytics/query", kMerchandiser},
+    {"POST /v1/{region}/analytics/quote", kMerchandiser},
+    {"GET /v1/{region}/analytics/budget", kMerchandiser},
+    {"GET /v1/{region}/customers/{id}/recommendations", kMerchandiser},
+    {"GET /v1/{region}/products", kMerchandiser},
+    {"GET /v1/{region}/catalog/export", kMerchandiser},
+    {"GET /v1/{region}/price-consistency", kMerchandiser},
+    {"GET /v1/{region}/products/{id}/similar", kMerchandiser},
+    {"GET /v1/{region}/products/{id}/bought-together", kMerchandiser},
+    {"GET /v1/{region}/models", kMerchandiser},
+    {"GET /v1/{region}/models/history", kMerchandiser},
+    {"POST /v1/{region}/models/train", kMerchandiser},
+    {"GET /v1/{region}/products/search", kMerchandiser | kAssociate},
+    {"GET /v1/{region}/products/{id}", kMerchandiser | kAssociate},
+    {"GET /v1/{region}/products/{id}/price", kMerchandiser | kAssociate},
+    {"GET /v1/{region}/products/{id}/availability", kMerchandiser | kAssociate},
+    {"GET /v1/{region}/stores/{id}", kMerchandiser | kAssociate},
+    {"POST /v1/{region}/counter/views", kAssociate},
+    {"POST /v1/{region}/staff/sessions/open", kMerchandiser | kAssociate},
+};
 
 HttpResponse RetryLater(int status, std::string_view message, std::string_view limit, double seconds) {
   HttpResponse r = ErrorResponse(status, CodeName(status == 429 ? Code::kResourceExhausted : Code::kUnavailable),
@@ -80,6 +110,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("PATCH", "/v1/{region}/products/{id}", &Api::PatchProduct, {S::kCatalog});
   AddRoute("DELETE", "/v1/{region}/products/{id}", &Api::DeleteProduct, {S::kCatalog});
   AddRoute("GET", "/v1/{region}/catalog/export", &Api::ExportCatalog, {S::kCatalog}, kScan);
+  AddRoute("GET", "/v1/{region}/products/search", &Api::SearchProducts, {S::kCatalog, S::kRecommend}, kScan);
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
   AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
@@ -93,6 +124,11 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/customers/{id}/session", &Api::OpenShopperSession, {S::kConsent}, kShopper,
            TokenReach::kConsent);
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/staff/sessions", &Api::PostStaffSession, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/staff/sessions/open", &Api::OpenStaffSession, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/customers/{id}/counter-code", &Api::PostCounterCode, {S::kAdmin}, kShopper,
+           TokenReach::kExport);
+  AddRoute("POST", "/v1/{region}/counter/views", &Api::PostCounterView, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin, S::kDsar}, kScan);
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin, S::kDsar}, kScan);
@@ -108,6 +144,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models", &Api::GetModels, {S::kAdmin});
+  AddRoute("GET", "/v1/{region}/models/history", &Api::GetModelHistory, {S::kAdmin});
   AddRoute("PUT", "/v1/{region}/prices", &Api::PutPrices, {S::kCatalog}, kLargeBody);
   AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/price-consistency", &Api::GetPriceConsistency, {S::kCatalog});
@@ -120,6 +157,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/deliveries", &Api::GetDeliveries, {S::kMarketing, S::kDsar});
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
+  AddRoute("POST", "/v1/{region}/analytics/quote", &Api::PostAnalyticsQuote, {S::kAnalytics});
   AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});
 }
 
@@ -127,7 +165,8 @@ void Api::AddRoute(std::string_view method, std::string_view pattern, Handler ha
                    std::vector<Scope> scopes, unsigned flags, TokenReach reach) {
   size_t id = router_.Add(method, pattern);
   if (routes_.size() <= id) routes_.resize(id + 1);
-  routes_[id] = RouteSpec{handler, std::move(scopes), flags, reach};
+  auto staff = kStaffReach.find(std::string(method) + " " + std::string(pattern));
+  routes_[id] = RouteSpec{handler, std::move(scopes), flags, reach, staff == kStaffReach.end() ? uint8_t{0} : staff->second};
 }
 
 Api::Admission Api::Admit(const HttpRequest& head) const {
@@ -151,7 +190,7 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
   admission.large_body = spec.flags & kLargeBody;
   if (admission.large_body) admission.max_body_bytes = config_.limits.max_body_bytes;
   admission.blocking = !(spec.flags & kIoThread);
-  Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}};
+  Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}, {}};
   admission.refusal = CheckCaller(call, spec);
   return admission;
 }
@@ -180,7 +219,7 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     decoded = request;
     decoded->body = std::move(*inflated);
   }
-  Call call{decoded ? *decoded : request, {}, {}, {}, nullptr, nullptr, {}, {}};
+  Call call{decoded ? *decoded : request, {}, {}, {}, nullptr, nullptr, {}, {}, {}};
 
   HttpResponse response;
   auto parsed_query = ParseQuery(query);
@@ -207,8 +246,8 @@ HttpResponse Api::Handle(const HttpRequest& request) {
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   metrics_.ObserveRequest(route, request.method, response.status, seconds);
-  Log(request.method, route, call.region, response.status, seconds, call.key ? call.key->id : "",
-      request.request_id, call.log_fields);
+  Log(request.method, route, call.region, response.status, seconds, KeyIdOf(call), request.request_id,
+      call.log_fields);
   return response;
 }
 
@@ -235,13 +274,14 @@ std::optional<HttpResponse> Api::CheckCaller(Call& call, const RouteSpec& spec) 
   // A shopper token is checked with its region's keys, so by the node that
   // hosts the region: elsewhere it meets the 421 first.
   std::string_view authorization = call.request.Header("authorization");
-  std::string_view shopper_token = ShopperTokenOf(authorization);
-  if (!spec.scopes.empty() && shopper_token.empty()) {
+  std::string_view signed_token = SignedTokenOf(authorization);
+  const bool staff = IsStaffToken(signed_token);
+  if (!spec.scopes.empty() && signed_token.empty()) {
     auto key = auth_.Authenticate(authorization);
     if (!key.ok()) return ErrorResponse(key.status());
     call.key = key.value();
-  } else if (!spec.scopes.empty() && !LooksLikeShopperToken(shopper_token)) {
-    return ErrorResponse(401, CodeName(Code::kUnauthenticated), "malformed shopper token");
+  } else if (!spec.scopes.empty() && !LooksLikeSignedToken(signed_token)) {
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated), staff ? "malformed staff token" : "malformed shopper token");
   }
   if (call.params.Has("region")) {
     std::string_view region = call.params.Get("region");
@@ -266,6 +306,9 @@ std::optional<HttpResponse> Api::CheckCaller(Call& call, const RouteSpec& spec) 
   if (call.key) {
     Status allowed = Authenticator::Authorize(*call.key, spec.scopes, call.region);
     if (!allowed.ok()) return ErrorResponse(allowed);
+  } else if (!spec.scopes.empty() && staff) {
+    if (!call.cell || !spec.staff)
+      return ErrorResponse(403, CodeName(Code::kPermissionDenied), "this route is not open to staff sessions");
   } else if (!spec.scopes.empty() && (!call.cell || !(spec.flags & kShopperRoute))) {
     return ErrorResponse(403, CodeName(Code::kPermissionDenied), "this route is not open to shopper tokens");
   }
@@ -288,8 +331,14 @@ HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
     return RunLimited(call, match, spec, "k:" + call.key->id);
   }
   if (spec.scopes.empty()) return RunLimited(call, match, spec, {});
-  std::string_view shopper_token = ShopperTokenOf(call.request.Header("authorization"));
-  if (auto refused = AdmitShopperToken(call, spec, shopper_token)) return std::move(*refused);
+  std::string_view signed_token = SignedTokenOf(call.request.Header("authorization"));
+  if (IsStaffToken(signed_token)) {
+    if (auto refused = AdmitStaffToken(call, spec, signed_token)) return std::move(*refused);
+    std::string session = "sf:" + call.staff->token_id;
+    if (auto limited = RateLimited(limiter_, session, "requests_per_second_per_key")) return *limited;
+    return RunLimited(call, match, spec, session);
+  }
+  if (auto refused = AdmitShopperToken(call, spec, signed_token)) return std::move(*refused);
   // Keyed by the pseudonymous subject (the token's id and kind were just
   // checked against the route's): never by the identifier itself.
   auto kind = IdKindParam(call.query);
@@ -389,10 +438,18 @@ void Api::Log(std::string_view method, std::string_view route, std::string_view 
               MethodLabel(method), route, region, status, seconds * 1000, key_id, request_id, extra);
 }
 
+std::string_view Api::KeyIdOf(const Call& call) {
+  return call.key ? std::string_view(call.key->id) : call.staff ? std::string_view(call.staff->api_key_id) : "";
+}
+
 void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
-  // A shopper token is named by its id, so a DPO can tell sessions apart.
+  // A shopper token or staff session is named by its id, so a DPO can tell
+  // sessions apart.
   if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
-  auto entry = call.cell->audit().Append(action, call.key ? call.key->id : std::string(call.token ? "shopper" : ""), "",
+  if (call.staff)
+    details += (details.empty() ? "staff=" : ",staff=") + call.staff->token_id + ",role=" +
+               StaffRoleName(call.staff->role) + (call.staff->store_id.empty() ? "" : ",store=" + call.staff->store_id);
+  auto entry = call.cell->audit().Append(action, call.token ? std::string("shopper") : std::string(KeyIdOf(call)), "",
                                          std::string(subject),
                                          std::move(details), clock_.Now());
   // The operation is done; a failed audit append is logged loudly, by code only.

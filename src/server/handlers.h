@@ -14,7 +14,8 @@
 // latency and the key id, never the path, ids, query values, bodies,
 // tokens or client addresses.
 //
-// Routes (scopes in brackets; admin covers all):
+// Routes (scopes in brackets; admin covers all; staff sessions reach the
+// routes their role lists in handlers.cc, kStaffReach):
 //   POST /v1/{region}/events                     [ingest]
 //   PUT  /v1/{region}/products|stores|inventory  [catalog] full replace of each item given
 //   GET  /v1/{region}/products                   [catalog] ?limit=100&cursor=&active= paged by id
@@ -184,6 +185,7 @@ class Api {
     std::vector<Scope> scopes;  // empty: public, no API key needed
     unsigned flags = 0;         // RouteFlag
     TokenReach reach = TokenReach::kConsent;  // kShopperRoute: what a token needs to reach
+    uint8_t staff = 0;          // the StaffRole bits whose staff tokens may call it
   };
 
   void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
@@ -191,6 +193,11 @@ class Api {
   // The shopper-token half of Dispatch: the token verified, for this
   // shopper and this route, as far as its reach goes; else the refusal.
   std::optional<HttpResponse> AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token);
+  // The same for a staff token (staff_handlers.cc): verified, its minting
+  // key still configured for the region, not exchanged, its role among the
+  // route's, and an associate's store the only one its query names (filled
+  // in when it names none).
+  std::optional<HttpResponse> AdmitStaffToken(Call& call, const RouteSpec& spec, std::string_view token);
   // The answer for a target no route serves, or nullopt when one does.
   static std::optional<HttpResponse> Unrouted(const RouteMatch& match);
   // CORS (cors_handlers.cc): only the shopper-token routes, only for
@@ -253,6 +260,7 @@ class Api {
   HttpResponse DeleteProduct(Call& call);
   HttpResponse ListProducts(Call& call);
   HttpResponse ExportCatalog(Call& call);
+  HttpResponse SearchProducts(Call& call);
   HttpResponse GetStore(Call& call);
   // shopper_handlers.cc:
   HttpResponse GetProfile(Call& call);
@@ -279,6 +287,11 @@ class Api {
   // already. Loaded from the store on a region's first use.
   Result<bool> SpentToken(Call& call, const std::string& token_id);
   Result<bool> SpendToken(Call& call, const std::string& token_id, int64_t expires_seconds);
+  // staff_handlers.cc: staff sessions and the shopper's code at a store's counter.
+  HttpResponse PostStaffSession(Call& call);
+  HttpResponse OpenStaffSession(Call& call);
+  HttpResponse PostCounterCode(Call& call);
+  HttpResponse PostCounterView(Call& call);
   // recommend_handlers.cc:
   HttpResponse GetRecommendations(Call& call);
   HttpResponse GetSimilar(Call& call);
@@ -286,6 +299,7 @@ class Api {
   HttpResponse GetRelated(Call& call, bool bought_together);
   HttpResponse PostTrain(Call& call);
   HttpResponse GetModels(Call& call);
+  HttpResponse GetModelHistory(Call& call);
   // journey_handlers.cc:
   HttpResponse PutPrices(Call& call);
   HttpResponse GetPrice(Call& call);
@@ -301,6 +315,7 @@ class Api {
   HttpResponse GetErasures(Call& call);
   // analytics_handlers.cc:
   HttpResponse PostAnalyticsQuery(Call& call);
+  HttpResponse PostAnalyticsQuote(Call& call);
   HttpResponse GetAnalyticsBudget(Call& call);
   // The region's insights (its budget ledger), opened on first use.
   Result<analytics::RegionInsights*> InsightsOf(Call& call);
@@ -308,6 +323,9 @@ class Api {
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 
   // Shared by the families (handlers.cc).
+  // The API key a call acts for: its own, or the one that minted its staff
+  // token; empty for a shopper token.
+  static std::string_view KeyIdOf(const Call& call);
   // Appends to the region's audit log what this call did to a shopper's data.
   void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
   // Sec-GPC: 1 on a request naming a shopper is recorded once in their
@@ -347,6 +365,24 @@ class Api {
   };
   std::map<std::string, SpentTokens, std::less<>> spent_tokens_ ABSL_GUARDED_BY(spent_tokens_mu_);  // by region
   Status LoadSpentTokensLocked(Call& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(spent_tokens_mu_);
+  // Shoppers' counter codes (staff_handlers.cc), in memory only: a code
+  // lives minutes, and a restart asks the shopper for a new one.
+  struct CounterCode {
+    std::string shopper_token;  // what the code stands for: a shopper token of reach export
+    Micros expires = 0;
+    std::string store_id;       // bound by the first view
+  };
+  struct CounterCodes {
+    std::map<std::string, CounterCode, std::less<>> by_code;
+    size_t sweep_at = 1024;
+  };
+  struct WrongCodes {
+    int count = 0;
+    int64_t expires = 0;  // the staff token's, Unix seconds
+  };
+  absl::Mutex counter_mu_;
+  std::map<std::string, CounterCodes, std::less<>> counter_codes_ ABSL_GUARDED_BY(counter_mu_);  // by region
+  std::map<std::string, WrongCodes, std::less<>> wrong_codes_ ABSL_GUARDED_BY(counter_mu_);  // by staff token id
   absl::Mutex insights_mu_;
   std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_
       ABSL_GUARDED_BY(insights_mu_);  // by region

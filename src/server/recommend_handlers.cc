@@ -101,19 +101,35 @@ HttpResponse Api::GetRecommendations(Call& call) {
   if (!query.ok()) return ErrorResponse(query.status());
   auto channel = ChannelParam(call.query);
   if (!channel.ok()) return ErrorResponse(channel.status());
+  const std::string_view personalize = call.query.Get("personalize", "true");
+  if (personalize != "true" && personalize != "false")
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be true or false", "personalize");
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   bool gpc = GpcSignal(call.request);  // it refuses marketing, not personalization
-  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
-    return Failure(call.log_fields, heard);
+  std::string_view id = call.params.Get("id");
+  if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
+  // personalize=false: the same request as a shopper nobody knows (a
+  // merchandiser's side-by-side list), reading nothing of theirs.
+  const bool asked = personalize == "true";
+  Grant grant = asked ? call.cell->GrantFor(*kind, id, Purpose::kPersonalization, gpc)
+                      : Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, query->now);
   Result<Served> served = Served();
   if (models) {
-    Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, gpc);
     auto ranking = RankingFor(*call.cell, *ModelsOf(call), *models, grant, *query);
     if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
+  if (!served->personalized)
+    served->why_not_personalized = !asked                      ? "not_asked"
+                                   : !grant.any()              ? "no_grant"
+                                   : !models                   ? "no_model"
+                                   : !models->personalizes()   ? "model_below_popularity"
+                                                               : "nothing_learned";
+  // A merchandiser's preview reads a shopper's data on nobody's behalf
+  // but the retailer's: the DPO sees each one.
+  if (call.staff && asked) Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "recommendation preview");
   return Json(200, ServedToJson(*served));
 }
 
@@ -148,6 +164,16 @@ HttpResponse Api::GetModels(Call& call) {
   RegionModels* region = ModelsOf(call);
   if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
   return Json(200, region->ToJson());
+}
+
+HttpResponse Api::GetModelHistory(Call& call) {
+  RegionModels* region = ModelsOf(call);
+  if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
+  uint64_t limit = 20;
+  if (auto bad = IntegerParam(call.query, "limit", 1, 50, limit)) return *bad;
+  auto history = region->HistoryJson(limit);
+  if (!history.ok()) return Failure(call.log_fields, history.status());
+  return Json(200, std::move(*history));
 }
 
 }  // namespace confide

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "testing/server_fixture.h"
+#include "testing/test_json.h"
 
 namespace confide {
 namespace {
@@ -216,6 +217,31 @@ TEST_F(RecommendationsTest, TrainingReadsOnlyGrantedShoppersAndConsentGatesEvery
   // Withdrawal takes effect on the very next request.
   Grant("eu", "fan-1", false);
   EXPECT_FALSE(Get("/v1/eu/customers/fan-1/recommendations?k=4").personalized);
+}
+
+// A list that is not personalized says why, the first reason that holds:
+// no grant, no model yet, a model that did not beat popularity, nothing of
+// the shopper's the model can use; or the caller asked for none.
+TEST_F(RecommendationsTest, AListThatIsNotPersonalizedSaysWhy) {
+  auto why = [&](const std::string& target) {
+    ClientResponse r = Send(recommend_, "GET", target);
+    EXPECT_EQ(r.status, 200) << r.body;
+    return JBool(r.body, "/personalized") ? std::string("personalized") : JStr(r.body, "/why_not_personalized");
+  };
+  for (int s = 0; s < 12; s += 2) Grant("eu", "fan-" + std::to_string(s), true);
+  Grant("eu", "newcomer", true);
+  EXPECT_EQ(why("/v1/eu/customers/fan-1/recommendations"), "no_grant");
+  EXPECT_EQ(why("/v1/eu/customers/fan-0/recommendations"), "no_model");
+  ASSERT_NE(Train("eu").find("succeeded"), std::string::npos);
+  EXPECT_EQ(why("/v1/eu/customers/fan-0/recommendations"), "personalized");
+  EXPECT_EQ(why("/v1/eu/customers/fan-1/recommendations"), "no_grant");
+  EXPECT_EQ(why("/v1/eu/customers/newcomer/recommendations"), "nothing_learned");
+  Reply side = Get("/v1/eu/customers/fan-0/recommendations?personalize=false&k=4");
+  EXPECT_FALSE(side.personalized);
+  ASSERT_FALSE(side.items.empty());
+  for (const auto& i : side.items) EXPECT_EQ(i.reason, "trending") << "nothing of fan-0's: " << side.body;
+  EXPECT_EQ(why("/v1/eu/customers/fan-0/recommendations?personalize=false"), "not_asked");
+  EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/fan-0/recommendations?personalize=no").status, 400);
 }
 
 TEST_F(RecommendationsTest, OptOutRegionPersonalizesUntilRefusedAndGpcIsRecordedOnce) {

@@ -32,19 +32,6 @@ std::optional<uint8_t> ParseReach(simdjson::dom::element value) {
   return reach;
 }
 
-// An identifier shown to its shopper with most of it hidden: enough to
-// recognise it, not enough to read it off a screen.
-// The first and last characters (code points, so never half of one) of a
-// long enough id, the rest as dots.
-std::string Masked(std::string_view id) {
-  std::vector<size_t> starts;  // of each code point
-  for (size_t i = 0; i < id.size(); ++i)
-    if ((static_cast<unsigned char>(id[i]) & 0xC0) != 0x80) starts.push_back(i);
-  const size_t n = starts.size(), keep = n >= 8 ? 2 : n >= 4 ? 1 : 0;
-  return std::string(id.substr(0, keep ? starts[keep] : 0)) + "\u2022\u2022\u2022" +
-         std::string(keep ? id.substr(starts[n - keep]) : std::string_view());
-}
-
 std::string SummaryJson(const Profile& p) {
   JsonWriter w;
   w.BeginObject().Key("linked_ids").BeginArray();

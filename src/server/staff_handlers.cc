@@ -1,0 +1,284 @@
+// Staff sessions and the shopper at a store's counter.
+//
+// An administrator's key mints a short-lived staff token for one role, one
+// region and (for an associate) one store; a page opened with it exchanges
+// it once for a session token, as a shopper's link is (session_handlers.cc).
+// An associate cannot browse shoppers: a shopper shows a code from their
+// own page, which opens their consent state, recommendations at this store,
+// replenishment and cart to this store's associates for the code's minutes.
+#include <simdjson.h>
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "core/json_writer.h"
+#include "server/handler_util.h"
+#include "server/handlers.h"
+#include "server/http_error.h"
+
+namespace confide {
+
+using namespace handler_util;
+
+namespace {
+
+// 32 characters without look-alikes (0/O, 1/I/L): 6 of them are 30 bits.
+constexpr std::string_view kCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+constexpr size_t kCodeLength = 6;
+constexpr std::string_view kQrPrefix = "confide-counter:";
+constexpr int kMaxWrongCodes = 10;          // per staff session
+constexpr size_t kMaxOpenCodes = 100'000;   // per region
+
+HttpResponse Denied(std::string message, std::string field = {}) {
+  return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message), std::move(field));
+}
+
+std::string NewCode() {
+  std::string code;
+  for (size_t i = 0; i < kCodeLength; ++i) code += kCodeAlphabet[randombytes_uniform(kCodeAlphabet.size())];
+  return code;
+}
+
+// What the associate typed or a scanner read: the code, in any case, with
+// spaces and dashes, or the QR's text "confide-counter:<region>:<code>".
+// Empty when it is neither.
+std::string NormalizedCode(std::string_view typed, std::string_view region) {
+  if (typed.substr(0, kQrPrefix.size()) == kQrPrefix) {
+    typed.remove_prefix(kQrPrefix.size());
+    if (typed.substr(0, region.size()) != region || typed.substr(region.size(), 1) != ":") return {};
+    typed.remove_prefix(region.size() + 1);
+  }
+  std::string code;
+  for (char c : typed) {
+    if (c == ' ' || c == '-') continue;
+    char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (kCodeAlphabet.find(upper) == std::string_view::npos || code.size() == kCodeLength) return {};
+    code += upper;
+  }
+  return code.size() == kCodeLength ? code : std::string();
+}
+
+// The one string field `name` of a JSON object body, or the 400 naming it.
+Result<std::string> StringField(std::string_view json, std::string_view name) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(json).get_object().get(body)) return Status(Code::kInvalidArgument, "must be a JSON object", "body");
+  std::string_view value;
+  for (auto [key, field] : body) {
+    if (key != name) return Status(Code::kInvalidArgument, "unknown field", std::string(key));
+    if (field.get_string().get(value)) return Status(Code::kInvalidArgument, "must be a string", std::string(name));
+  }
+  return std::string(value);
+}
+
+}  // namespace
+
+std::optional<HttpResponse> Api::AdmitStaffToken(Call& call, const RouteSpec& spec, std::string_view token) {
+  auto claims = call.cell->VerifyStaffToken(token, clock_.Now());
+  if (!claims.ok()) return ErrorResponse(claims.status());
+  // Revoked with the key that minted it, or when that key lost its admin
+  // scope or this region.
+  const ApiKey* minter = auth_.Find(claims->api_key_id);
+  if (!minter || !Authenticator::Authorize(*minter, {Scope::kAdmin}, call.region).ok())
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated),
+                         "the key that opened this staff session is no longer allowed here; ask for a new link");
+  if (!(spec.staff & static_cast<uint8_t>(claims->role)))
+    return Denied(std::string("a ") + StaffRoleName(claims->role) + "'s session does not reach this route");
+  auto spent = SpentToken(call, claims->token_id);
+  if (!spent.ok()) return Failure(call.log_fields, spent.status());
+  if (*spent)
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated),
+                         "this link's staff token was exchanged for a session and works no more; ask for a new link");
+  if (claims->role == StaffRole::kAssociate) {
+    std::string_view store = call.query.Get("store_id");
+    if (store.empty())
+      call.query.Add("store_id", claims->store_id);
+    else if (store != claims->store_id)
+      return Denied("an associate's session reaches only its own store", "store_id");
+  }
+  call.staff = std::move(*claims);
+  return std::nullopt;
+}
+
+HttpResponse Api::PostStaffSession(Call& call) {
+  if (!call.key) return Denied("only an API key opens a staff session");
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(call.request.body).get_object().get(body))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "body must be a JSON object", "body");
+  const int64_t max_ttl = config_.staff.max_session_seconds;
+  int64_t ttl = config_.staff.session_seconds;
+  std::optional<StaffRole> role;
+  std::string_view store_id;
+  for (auto [key, value] : body) {
+    std::string_view text;
+    if (key == "role") {
+      if (!value.get_string().get(text)) role = ParseStaffRole(text);
+      if (!role) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be merchandiser or associate", "role");
+    } else if (key == "store_id") {
+      if (value.get_string().get(store_id) || store_id.empty())
+        return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be a store id", "store_id");
+    } else if (key == "ttl_seconds") {
+      if (value.get_int64().get(ttl) || ttl < 1 || ttl > max_ttl)
+        return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                             "must be 1 to " + std::to_string(max_ttl) + " seconds (staff.max_session_seconds)",
+                             "ttl_seconds");
+    } else {
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "unknown field", std::string(key));
+    }
+  }
+  if (!role) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required: merchandiser or associate", "role");
+  if (*role == StaffRole::kMerchandiser && !store_id.empty())
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "a merchandiser's session is not bound to a store",
+                         "store_id");
+  if (*role == StaffRole::kAssociate) {
+    if (store_id.empty())
+      return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required for an associate", "store_id");
+    auto store = call.cell->catalog().GetStore(store_id);
+    if (!store.ok()) return Failure(call.log_fields, store.status());
+    if (!*store) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "no store with this id", "store_id");
+  }
+  StaffClaims claims;
+  claims.role = *role;
+  claims.store_id = std::string(store_id);
+  claims.api_key_id = call.key->id;
+  const Micros expires = clock_.Now() + ttl * kMicrosPerSecond;
+  std::string token = call.cell->MintStaffToken(claims, expires);
+  JsonWriter w;
+  w.BeginObject().Key("token").String(token).Key("role").String(StaffRoleName(*role));
+  if (!store_id.empty()) w.Key("store_id").String(store_id);
+  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("link").String(std::string(*role == StaffRole::kAssociate ? "/console/store/#" : "/console/merch/#") + token);
+  w.EndObject();
+  return Json(201, w.Take());
+}
+
+HttpResponse Api::OpenStaffSession(Call& call) {
+  if (!call.staff) return Denied("only a staff token opens a staff session");
+  const StaffClaims& link = *call.staff;
+  auto spent = SpendToken(call, link.token_id, link.expires);
+  if (!spent.ok()) return Failure(call.log_fields, spent.status());
+  if (!*spent)  // a concurrent exchange won
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated), "this link's staff token was exchanged already");
+  const Micros expires = link.expires * kMicrosPerSecond;
+  JsonWriter w;
+  w.BeginObject().Key("token").String(call.cell->MintStaffToken(link, expires));
+  w.Key("role").String(StaffRoleName(link.role));
+  if (!link.store_id.empty()) w.Key("store_id").String(link.store_id);
+  w.Key("expires_at").String(FormatRfc3339(expires)).EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::PostCounterCode(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  std::string_view id = call.params.Get("id");
+  if (!call.cell->Holds(*kind, id)) return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
+  const Micros now = clock_.Now();
+  Micros expires = now + Micros{config_.staff.counter_code_seconds} * kMicrosPerSecond;
+  // Never past the shopper's own session: the code is a part of it.
+  if (call.token) expires = std::min(expires, call.token->expires * kMicrosPerSecond);
+  CounterCode entry{call.cell->MintShopperToken(*kind, id, expires, static_cast<uint8_t>(TokenReach::kExport)),
+                    expires, {}};
+  std::string code;
+  {
+    absl::MutexLock lock(&counter_mu_);
+    CounterCodes& codes = counter_codes_[std::string(call.region)];
+    if (codes.by_code.size() >= codes.sweep_at) {
+      std::erase_if(codes.by_code, [&](const auto& c) { return c.second.expires <= now; });
+      codes.sweep_at = std::max<size_t>(1024, 2 * codes.by_code.size());
+    }
+    if (codes.by_code.size() >= kMaxOpenCodes)
+      return ErrorResponse(503, CodeName(Code::kUnavailable), "too many counter codes are open; try again in a few minutes");
+    do code = NewCode();
+    while (codes.by_code.count(code));
+    codes.by_code.emplace(code, std::move(entry));
+  }
+  JsonWriter w;
+  w.BeginObject().Key("code").String(code).Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("qr_text").String(std::string(kQrPrefix) + std::string(call.region) + ":" + code).EndObject();
+  return Json(201, w.Take());
+}
+
+HttpResponse Api::PostCounterView(Call& call) {
+  if (!call.staff || call.staff->role != StaffRole::kAssociate)
+    return Denied("only a store associate's session opens a shopper's view");
+  const StaffClaims& staff = *call.staff;
+  auto typed = StringField(call.request.body, "code");
+  if (!typed.ok()) return ErrorResponse(typed.status());
+  const std::string code = NormalizedCode(*typed, call.region);
+  const Micros now = clock_.Now();
+  std::string shopper_token;
+  Micros expires = 0;
+  {
+    absl::MutexLock lock(&counter_mu_);
+    WrongCodes& wrong = wrong_codes_[staff.token_id];
+    wrong.expires = staff.expires;
+    if (wrong.count >= kMaxWrongCodes)
+      return ErrorResponse(429, CodeName(Code::kResourceExhausted),
+                           "too many wrong codes in this session; open a new staff session", "code");
+    CounterCodes& codes = counter_codes_[std::string(call.region)];
+    auto it = code.empty() ? codes.by_code.end() : codes.by_code.find(code);
+    if (it == codes.by_code.end() || it->second.expires <= now) {
+      ++wrong.count;
+      if (wrong_codes_.size() > 4 * kMaxWrongCodes * 1024)  // sessions long over
+        std::erase_if(wrong_codes_, [&](const auto& w) { return w.second.expires * kMicrosPerSecond <= now; });
+      return ErrorResponse(404, CodeName(Code::kNotFound), "no open code like this: ask the shopper for a new one", "code");
+    }
+    if (it->second.store_id.empty()) it->second.store_id = staff.store_id;
+    if (it->second.store_id != staff.store_id) return Denied("this code was opened at another store", "code");
+    shopper_token = it->second.shopper_token;
+    expires = it->second.expires;
+  }
+  // The shopper's erasure since, or a login that made the id a customer's,
+  // closes the code as it closes the shopper's own sessions.
+  auto shopper = call.cell->VerifyShopperToken(shopper_token, now);
+  if (!shopper.ok())
+    return ErrorResponse(404, CodeName(Code::kNotFound), "this code is closed: ask the shopper for a new one", "code");
+  const IdKind kind = *ParseIdKind(shopper->id_kind);
+  const std::string subject = call.cell->AuditSubject(kind, shopper->id);
+
+  // The parts are the routes the shopper's own page reads, asked for this
+  // store, with nothing of the associate's request (its Sec-GPC included).
+  const HttpRequest blank;
+  auto part = [&](Handler handler, std::initializer_list<std::pair<const char*, std::string>> query) {
+    Call sub{blank, {}, {}, call.region, call.cell, nullptr, {}, std::nullopt, std::nullopt};
+    sub.params.Add("id", shopper->id);
+    sub.query.Add("id_kind", shopper->id_kind);
+    for (const auto& [name, value] : query) sub.query.Add(name, value);
+    HttpResponse r = (this->*handler)(sub);
+    if (r.status != 200) call.log_fields += sub.log_fields;
+    return r;
+  };
+  const bool personal = call.cell->GrantFor(kind, shopper->id, Purpose::kPersonalization).any();
+  HttpResponse consent = part(&Api::GetConsent, {{"history_limit", "1"}});
+  HttpResponse recommendations =
+      part(&Api::GetRecommendations, {{"channel", "store"}, {"store_id", staff.store_id}, {"k", "8"}});
+  HttpResponse replenishment, cart;
+  if (personal) {
+    replenishment = part(&Api::GetReplenishment, {{"horizon", "14d"}, {"channel", "store"}, {"store_id", staff.store_id}});
+    cart = part(&Api::GetCart, {{"channel", "store"}, {"store_id", staff.store_id}});
+  }
+  for (const HttpResponse* r : {&recommendations, &replenishment, &cart})
+    if (r->status != 200) return *r;
+  Audit(call, AuditAction::kProfileRead, subject, "counter");
+
+  JsonWriter w;
+  w.BeginObject().Key("store_id").String(staff.store_id);
+  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("shopper").BeginObject().Key("id_kind").String(shopper->id_kind).Key("masked_id").String(Masked(shopper->id));
+  w.EndObject().Key("consent");
+  if (consent.status == 200) w.Raw(consent.body);
+  else w.Null();
+  w.Key("recommendations").Raw(recommendations.body).Key("replenishment");
+  if (personal) w.Raw(replenishment.body);
+  else w.Null();
+  w.Key("cart");
+  if (personal) w.Raw(cart.body);
+  else w.Null();
+  w.EndObject();
+  return Json(200, w.Take());
+}
+
+}  // namespace confide
