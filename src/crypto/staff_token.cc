@@ -26,7 +26,7 @@ bool IsStaffToken(std::string_view token) { return token.substr(0, kPrefix.size(
 std::string MintStaffToken(const TokenKey& key, const StaffClaims& c) {
   std::string payload = "s1|" + key.id + "|" + c.region + "|" + StaffRoleName(c.role) + "|" +
                         std::to_string(c.issued_at) + "|" + std::to_string(c.expires) + "|" + NewTokenId() + "|" +
-                        c.api_key_id + "|" + c.store_id;
+                        c.api_key_id + "|" + (c.link ? "link" : "session") + "|" + c.store_id;
   return SealToken(kPrefix, key.key, payload);
 }
 
@@ -35,7 +35,7 @@ Result<StaffClaims> VerifyStaffToken(const TokenKey& key, std::string_view token
   std::string payload, mac;
   if (!UnsealToken(kPrefix, token, payload, mac)) return Refused("is malformed");
   std::string_view rest = payload;
-  std::string_view parts[8];
+  std::string_view parts[9];
   for (auto& part : parts)
     if (!NextTokenField(rest, part)) return Refused("is malformed");
   if (parts[0] != "s1") return Refused("has an unknown version");
@@ -47,11 +47,13 @@ Result<StaffClaims> VerifyStaffToken(const TokenKey& key, std::string_view token
   c.region = parts[2];
   auto role = ParseStaffRole(parts[3]);
   if (!role || !ParseTokenSeconds(parts[4], c.issued_at) || !ParseTokenSeconds(parts[5], c.expires) ||
-      parts[6].size() != 16 || parts[7].empty() || (*role == StaffRole::kAssociate) == rest.empty())
+      parts[6].size() != 16 || parts[7].empty() || (parts[8] != "link" && parts[8] != "session") ||
+      (*role == StaffRole::kAssociate) == rest.empty())
     return Refused("is malformed");
   c.role = *role;
   c.token_id = parts[6];
   c.api_key_id = parts[7];
+  c.link = parts[8] == "link";
   c.store_id = rest;  // last: a store id may hold '|'
   if (now / kMicrosPerSecond >= c.expires) return Refused("has expired");
   return c;

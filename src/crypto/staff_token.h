@@ -7,9 +7,12 @@
 // Format (crypto/signed_token.h, signed with the region's token key):
 //   "sf_" + base64url(payload) + "." + base64url(MAC)
 //   payload = "s1|" + token key id + "|" + region + "|" + role + "|" + issued at
-//             + "|" + expiry + "|" + token id + "|" + API key id + "|" + store id
-// times in Unix seconds, the token id 16 hex characters, the store id empty
-// for a merchandiser. Thread-safe.
+//             + "|" + expiry + "|" + token id + "|" + API key id + "|" + use
+//             + "|" + store id
+// times in Unix seconds, the token id 16 hex characters, the use "link" (a
+// token minted for a link, which a page exchanges once) or "session" (what
+// it gets, which no exchange renews), the store id empty for a
+// merchandiser. Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +38,7 @@ struct StaffClaims {
   int64_t issued_at = 0;  // Unix seconds
   int64_t expires = 0;    // Unix seconds
   std::string token_id;   // random; names the session in the audit log
+  bool link = true;       // a link's token, to be exchanged once for a session's
 };
 
 // Mints with `key` and a fresh token id (claims.token_id is ignored).

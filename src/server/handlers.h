@@ -371,9 +371,11 @@ class Api {
     std::string shopper_token;  // what the code stands for: a shopper token of reach export
     Micros expires = 0;
     std::string store_id;       // bound by the first view
+    std::string subject;        // the shopper's pseudonym
   };
   struct CounterCodes {
     std::map<std::string, CounterCode, std::less<>> by_code;
+    std::map<std::string, std::string, std::less<>> by_subject;  // a shopper's one open code
     size_t sweep_at = 1024;
   };
   struct WrongCodes {

@@ -84,7 +84,8 @@ std::optional<HttpResponse> Api::AdmitStaffToken(Call& call, const RouteSpec& sp
     return ErrorResponse(401, CodeName(Code::kUnauthenticated),
                          "the key that opened this staff session is no longer allowed here; ask for a new link");
   if (!(spec.staff & static_cast<uint8_t>(claims->role)))
-    return Denied(std::string("a ") + StaffRoleName(claims->role) + "'s session does not reach this route");
+    return Denied(std::string(claims->role == StaffRole::kAssociate ? "an " : "a ") + StaffRoleName(claims->role) +
+                  "'s session does not reach this route");
   auto spent = SpentToken(call, claims->token_id);
   if (!spent.ok()) return Failure(call.log_fields, spent.status());
   if (*spent)
@@ -156,13 +157,16 @@ HttpResponse Api::PostStaffSession(Call& call) {
 
 HttpResponse Api::OpenStaffSession(Call& call) {
   if (!call.staff) return Denied("only a staff token opens a staff session");
-  const StaffClaims& link = *call.staff;
+  // A session is never renewed: its limits (wrong codes) are its own.
+  if (!call.staff->link) return Denied("a session's token opens no other session; ask for a new link");
+  StaffClaims link = *call.staff;
   auto spent = SpendToken(call, link.token_id, link.expires);
   if (!spent.ok()) return Failure(call.log_fields, spent.status());
   if (!*spent)  // a concurrent exchange won
     return ErrorResponse(401, CodeName(Code::kUnauthenticated), "this link's staff token was exchanged already");
   const Micros expires = link.expires * kMicrosPerSecond;
   JsonWriter w;
+  link.link = false;
   w.BeginObject().Key("token").String(call.cell->MintStaffToken(link, expires));
   w.Key("role").String(StaffRoleName(link.role));
   if (!link.store_id.empty()) w.Key("store_id").String(link.store_id);
@@ -179,14 +183,19 @@ HttpResponse Api::PostCounterCode(Call& call) {
   Micros expires = now + Micros{config_.staff.counter_code_seconds} * kMicrosPerSecond;
   // Never past the shopper's own session: the code is a part of it.
   if (call.token) expires = std::min(expires, call.token->expires * kMicrosPerSecond);
+  const std::string subject = call.cell->AuditSubject(*kind, id);
   CounterCode entry{call.cell->MintShopperToken(*kind, id, expires, static_cast<uint8_t>(TokenReach::kExport)),
-                    expires, {}};
+                    expires, {}, subject};
   std::string code;
   {
     absl::MutexLock lock(&counter_mu_);
     CounterCodes& codes = counter_codes_[std::string(call.region)];
+    // A shopper has one open code: a new one closes the one before.
+    if (auto before = codes.by_subject.find(subject); before != codes.by_subject.end())
+      codes.by_code.erase(before->second);
     if (codes.by_code.size() >= codes.sweep_at) {
       std::erase_if(codes.by_code, [&](const auto& c) { return c.second.expires <= now; });
+      std::erase_if(codes.by_subject, [&](const auto& s) { return !codes.by_code.count(s.second); });
       codes.sweep_at = std::max<size_t>(1024, 2 * codes.by_code.size());
     }
     if (codes.by_code.size() >= kMaxOpenCodes)
@@ -194,6 +203,7 @@ HttpResponse Api::PostCounterCode(Call& call) {
     do code = NewCode();
     while (codes.by_code.count(code));
     codes.by_code.emplace(code, std::move(entry));
+    codes.by_subject[subject] = code;
   }
   JsonWriter w;
   w.BeginObject().Key("code").String(code).Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));

@@ -135,6 +135,8 @@ TEST_F(StaffRoutesTest, ALinksTokenOpensOneSessionOnly) {
   EXPECT_EQ(replayed.status, 401);
   EXPECT_NE(replayed.body.find("exchanged"), std::string::npos) << replayed.body;
   EXPECT_EQ(As(link, "POST", "/v1/us/staff/sessions/open").status, 401) << "and opens no second session";
+  ClientResponse renewed = As(session, "POST", "/v1/us/staff/sessions/open");
+  EXPECT_EQ(renewed.status, 403) << "a session renews itself into no other (with limits of its own): " << renewed.body;
   EXPECT_EQ(Send(admin_, "POST", "/v1/us/staff/sessions/open").status, 403) << "only a staff token opens one";
   spdlog::set_default_logger(previous);
   EXPECT_NE(log.str().find("staff/sessions/open"), std::string::npos) << "the log was captured";
@@ -247,6 +249,10 @@ TEST_F(StaffRoutesTest, AShoppersCodeOpensTheirViewToOneStoreForItsMinutes) {
 
   clock_.Advance(std::chrono::seconds(config_.staff.counter_code_seconds));
   EXPECT_EQ(View(associate, code).status, 404) << "the code's minutes are over";
+
+  const std::string first = CodeOf("ann"), second = CodeOf("ann");
+  EXPECT_EQ(View(associate, first).status, 404) << "a shopper's new code closes the one before";
+  EXPECT_EQ(View(associate, second).status, 200);
 }
 
 TEST_F(StaffRoutesTest, WithoutAPersonalizationGrantTheCounterShowsTheStoresBestSellersAndSaysWhy) {

@@ -10,6 +10,7 @@ import { h, append, replace, byId, showOnly, fillMessage } from '/assets/dom.js'
 import { ApiError, request, shopperPath, readShopperToken } from '/assets/api.js';
 import { CATEGORIES, CHANNELS, ID_KINDS, purposeName, reasonWords, formatDate } from '/assets/privacy-words.js';
 import { blankConsent, startDraft, renderChoices, changes, clearChoices } from '/assets/privacy-choices.js';
+import { initCounterCode, showCounterCode, clearCounterCode } from '/assets/privacy-counter.js';
 
 // The page's one piece of state: the open session (nothing of it persists).
 const session = {
@@ -117,6 +118,7 @@ function forgetToken() {
   closeDialog();
   for (const id of ['hold-body', 'recs-body']) replace(byId(id));
   clearChoices();
+  clearCounterCode();
   for (const id of ['download-status', 'erase-status']) byId(id).textContent = '';
   for (const id of ['recommendations', 'choices', 'download', 'erase', 'gpc-notice']) byId(id).hidden = true;
   byId('state-content').hidden = true;
@@ -449,6 +451,7 @@ async function open(token) {
   byId('hold').hidden = !canSee;
   if (canSee) showHeld(held);
   else byId('erase').hidden = !claims.reach.has('erase');
+  if (canSee && held) showCounterCode();
   if (canSee && events) {
     renderRecommendations(recommendations.status === 'fulfilled' ? recommendations.value : recommendations.reason, events);
   }
@@ -491,6 +494,7 @@ byId('erase-cancel').addEventListener('click', () => {
   byId('erase-start').focus();
 });
 byId('erase-confirm').addEventListener('click', confirmErase);
+initCounterCode({ call, refused: sessionRefused });
 // A new link pasted into this tab's address bar opens its own session.
 window.addEventListener('hashchange', () => {
   if (location.hash.startsWith('#st_')) start();

@@ -63,16 +63,23 @@ async function widthAt(page, width) {
 // (the answer's JSON, changed in place): states the seeded server cannot
 // reach.
 async function withAnswers(page, pattern, change, fn) {
-  const handler = async (route) => {
-    const response = await route.fetch();
-    const json = await response.json();
-    change(json);
-    await route.fulfill({ response, json });
+  const inFlight = new Set();
+  const handler = (route) => {
+    const handled = (async () => {
+      const response = await route.fetch();
+      const json = await response.json();
+      change(json);
+      await route.fulfill({ response, json });
+    })();
+    inFlight.add(handled);
+    return handled.finally(() => inFlight.delete(handled));
   };
   await page.route(pattern, handler);
   try {
     return await fn();
   } finally {
+    // A request still being changed would be answered twice once unrouted.
+    await Promise.allSettled([...inFlight]);
     await page.unroute(pattern, handler);
   }
 }
