@@ -185,23 +185,22 @@ HttpResponse Api::SearchProducts(Call& call) {
     return out;
   };
   const std::string needle = lower(q);
-  // An exact id first, then ids starting with the text and titles holding
+  // Exact ids first, then ids starting with the text and titles holding
   // it, in id order; active products only (nothing else can be had).
-  std::vector<Product> found;
+  std::vector<Product> exact, found;
   bool more = false;
   Status s = call.cell->catalog().ForEachProduct([&](const Product& p) {
     if (!p.active) return true;
     const std::string id = lower(p.id);
-    if (id == needle) {
-      found.insert(found.begin(), p);
-    } else if (id.starts_with(needle) || lower(p.title).find(needle) != std::string::npos) {
-      if (found.size() < limit) found.push_back(p);
-      else more = true;
-    }
+    if (id == needle) exact.push_back(p);
+    else if (id.starts_with(needle) || lower(p.title).find(needle) != std::string::npos) found.push_back(p);
+    if (exact.size() + found.size() > limit) more = true;
+    if (found.size() > limit) found.pop_back();  // never more than a page held
     return true;
   });
   if (!s.ok()) return Failure(call.log_fields, s);
-  if (found.size() > limit) found.pop_back(), more = true;
+  found.insert(found.begin(), exact.begin(), exact.end());
+  if (found.size() > limit) found.resize(limit);
   JsonWriter w;
   w.BeginObject().Key("products").BeginArray();
   for (const Product& p : found) {

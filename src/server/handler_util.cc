@@ -1,6 +1,7 @@
 #include "server/handler_util.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace confide {
@@ -71,6 +72,21 @@ std::string Masked(std::string_view id) {
   const size_t n = starts.size(), keep = n >= 8 ? 2 : n >= 4 ? 1 : 0;
   return std::string(id.substr(0, keep ? starts[keep] : 0)) + "\u2022\u2022\u2022" +
          std::string(keep ? id.substr(starts[n - keep]) : std::string_view());
+}
+
+std::string DetailValue(std::string_view value) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : value) {
+    if (std::isalnum(c) || c == '.' || c == '_' || c == '-') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
 }
 
 bool GpcSignal(const HttpRequest& request) { return request.Header("sec-gpc") == "1"; }

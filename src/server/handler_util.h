@@ -83,6 +83,10 @@ HttpResponse BadIdKind();
 // characters (code points, never half of one) of a long enough id.
 std::string Masked(std::string_view id);
 
+// A value of an audit record's "k=v,k=v" details as it is when made of
+// [A-Za-z0-9._-], else percent-encoded: a catalog id cannot add fields.
+std::string DetailValue(std::string_view value);
+
 // Sec-GPC: only the exact value "1" is the signal.
 bool GpcSignal(const HttpRequest& request);
 

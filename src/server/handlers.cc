@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 
 #include "core/json_writer.h"
@@ -43,7 +44,11 @@ bool LooksLikeSignedToken(std::string_view token) {
 
 // The shopper or staff token an Authorization header carries, or empty.
 std::string_view SignedTokenOf(std::string_view authorization) {
-  if (authorization.size() <= 7) return {};
+  const std::string_view scheme = authorization.substr(0, 7);
+  if (authorization.size() <= 7 || !std::equal(scheme.begin(), scheme.end(), "bearer ", [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+      }))
+    return {};
   std::string_view token = authorization.substr(7);
   return IsShopperToken(token) || IsStaffToken(token) ? token : std::string_view();
 }
@@ -126,6 +131,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/shopper-tokens/rotate-key", &Api::RotateTokenKey, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/staff/sessions", &Api::PostStaffSession, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/staff/sessions/open", &Api::OpenStaffSession, {S::kAdmin});
+  AddRoute("DELETE", "/v1/{region}/staff/sessions/{id}", &Api::RevokeStaffSession, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/customers/{id}/counter-code", &Api::PostCounterCode, {S::kAdmin}, kShopper,
            TokenReach::kExport);
   AddRoute("POST", "/v1/{region}/counter/views", &Api::PostCounterView, {S::kAdmin});
@@ -448,7 +454,8 @@ void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::s
   if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
   if (call.staff)
     details += (details.empty() ? "staff=" : ",staff=") + call.staff->token_id + ",role=" +
-               StaffRoleName(call.staff->role) + (call.staff->store_id.empty() ? "" : ",store=" + call.staff->store_id);
+               StaffRoleName(call.staff->role) +
+               (call.staff->store_id.empty() ? "" : ",store=" + DetailValue(call.staff->store_id));
   auto entry = call.cell->audit().Append(action, call.token ? std::string("shopper") : std::string(KeyIdOf(call)), "",
                                          std::string(subject),
                                          std::move(details), clock_.Now());

@@ -290,6 +290,7 @@ class Api {
   // staff_handlers.cc: staff sessions and the shopper's code at a store's counter.
   HttpResponse PostStaffSession(Call& call);
   HttpResponse OpenStaffSession(Call& call);
+  HttpResponse RevokeStaffSession(Call& call);
   HttpResponse PostCounterCode(Call& call);
   HttpResponse PostCounterView(Call& call);
   // recommend_handlers.cc:
@@ -372,6 +373,7 @@ class Api {
     Micros expires = 0;
     std::string store_id;       // bound by the first view
     std::string subject;        // the shopper's pseudonym
+    std::string origin;         // who made it: "token=<shopper token id>" or "key=<API key id>"
   };
   struct CounterCodes {
     std::map<std::string, CounterCode, std::less<>> by_code;

@@ -150,7 +150,7 @@ HttpResponse Api::RotateTokenKey(Call& call) {
   Audit(call, AuditAction::kKeyOperation, "", "token key rotated to " + *key_id);
   JsonWriter w;
   w.BeginObject().Key("key_id").String(*key_id);
-  w.Key("note").String("every shopper token issued before now is refused").EndObject();
+  w.Key("note").String("every shopper token, staff session and counter code issued before now is refused").EndObject();
   return Json(200, w.Take());
 }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "consent/consent_json.h"
 #include "core/json_writer.h"
 #include "server/handler_util.h"
 #include "server/handlers.h"
@@ -23,7 +24,7 @@ using namespace handler_util;
 
 namespace {
 
-// 32 characters without look-alikes (0/O, 1/I/L): 6 of them are 30 bits.
+// 31 characters without look-alikes (0/O, 1/I/L): 6 of them are about 29.7 bits.
 constexpr std::string_view kCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 constexpr size_t kCodeLength = 6;
 constexpr std::string_view kQrPrefix = "confide-counter:";
@@ -90,13 +91,16 @@ std::optional<HttpResponse> Api::AdmitStaffToken(Call& call, const RouteSpec& sp
   if (!spent.ok()) return Failure(call.log_fields, spent.status());
   if (*spent)
     return ErrorResponse(401, CodeName(Code::kUnauthenticated),
-                         "this link's staff token was exchanged for a session and works no more; ask for a new link");
+                         "this staff token was exchanged for a session or revoked, and works no more; ask for a new link");
+  // A link opens its session and does nothing else: what a session may
+  // do (its wrong codes) is counted once.
+  if (claims->link && spec.handler != &Api::OpenStaffSession)
+    return Denied("a link's token only opens its session (POST /v1/{region}/staff/sessions/open)");
   if (claims->role == StaffRole::kAssociate) {
-    std::string_view store = call.query.Get("store_id");
-    if (store.empty())
-      call.query.Add("store_id", claims->store_id);
-    else if (store != claims->store_id)
-      return Denied("an associate's session reaches only its own store", "store_id");
+    for (const auto& [name, value] : call.query.all())
+      if (name == "store_id" && !value.empty() && value != claims->store_id)
+        return Denied("an associate's session reaches only its own store", "store_id");
+    call.query.Set("store_id", claims->store_id);
   }
   call.staff = std::move(*claims);
   return std::nullopt;
@@ -146,6 +150,12 @@ HttpResponse Api::PostStaffSession(Call& call) {
   claims.api_key_id = call.key->id;
   const Micros expires = clock_.Now() + ttl * kMicrosPerSecond;
   std::string token = call.cell->MintStaffToken(claims, expires);
+  auto minted = call.cell->VerifyStaffToken(token, clock_.Now());
+  if (!minted.ok()) return Failure(call.log_fields, minted.status());
+  Audit(call, AuditAction::kKeyOperation, "",
+        "staff link minted,link=" + minted->token_id + ",role=" + StaffRoleName(*role) +
+            (store_id.empty() ? "" : ",store=" + DetailValue(store_id)) + ",expires=" +
+            FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
   JsonWriter w;
   w.BeginObject().Key("token").String(token).Key("role").String(StaffRoleName(*role));
   if (!store_id.empty()) w.Key("store_id").String(store_id);
@@ -167,10 +177,29 @@ HttpResponse Api::OpenStaffSession(Call& call) {
   const Micros expires = link.expires * kMicrosPerSecond;
   JsonWriter w;
   link.link = false;
-  w.BeginObject().Key("token").String(call.cell->MintStaffToken(link, expires));
+  const std::string session = call.cell->MintStaffToken(link, expires);
+  auto opened = call.cell->VerifyStaffToken(session, clock_.Now());
+  if (!opened.ok()) return Failure(call.log_fields, opened.status());
+  Audit(call, AuditAction::kKeyOperation, "", "staff session opened,session=" + opened->token_id);
+  w.BeginObject().Key("token").String(session);
   w.Key("role").String(StaffRoleName(link.role));
   if (!link.store_id.empty()) w.Key("store_id").String(link.store_id);
   w.Key("expires_at").String(FormatRfc3339(expires)).EndObject();
+  return Json(200, w.Take());
+}
+
+HttpResponse Api::RevokeStaffSession(Call& call) {
+  if (!call.key) return Denied("only an API key revokes a staff session");
+  std::string id(call.params.Get("id"));
+  if (id.size() != 16 || id.find_first_not_of("0123456789abcdef") != std::string::npos)
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument),
+                         "must be a staff token id (16 hex: the staff= or link= of its audit records)", "id");
+  // Kept as long as any token of it may live.
+  auto revoked = SpendToken(call, id, clock_.Now() / kMicrosPerSecond + config_.staff.max_session_seconds);
+  if (!revoked.ok()) return Failure(call.log_fields, revoked.status());
+  Audit(call, AuditAction::kKeyOperation, "", "staff session revoked,staff=" + id);
+  JsonWriter w;
+  w.BeginObject().Key("revoked").String(id).Key("was_open").Bool(*revoked).EndObject();
   return Json(200, w.Take());
 }
 
@@ -178,6 +207,9 @@ HttpResponse Api::PostCounterCode(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
   std::string_view id = call.params.Get("id");
+  if (!call.request.body.empty())
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "takes no body: a code lives staff.counter_code_seconds",
+                         "body");
   if (!call.cell->Holds(*kind, id)) return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
   const Micros now = clock_.Now();
   Micros expires = now + Micros{config_.staff.counter_code_seconds} * kMicrosPerSecond;
@@ -185,7 +217,11 @@ HttpResponse Api::PostCounterCode(Call& call) {
   if (call.token) expires = std::min(expires, call.token->expires * kMicrosPerSecond);
   const std::string subject = call.cell->AuditSubject(*kind, id);
   CounterCode entry{call.cell->MintShopperToken(*kind, id, expires, static_cast<uint8_t>(TokenReach::kExport)),
-                    expires, {}, subject};
+                    expires, {}, subject, call.token ? "token=" + call.token->token_id : "key=" + call.key->id};
+  // Refused as the shopper's own token would be (an anonymous id a customer
+  // holds opens nothing): no code that could never open.
+  if (auto usable = call.cell->VerifyShopperToken(entry.shopper_token, now); !usable.ok())
+    return ErrorResponse(usable.status());
   std::string code;
   {
     absl::MutexLock lock(&counter_mu_);
@@ -205,6 +241,7 @@ HttpResponse Api::PostCounterCode(Call& call) {
     codes.by_code.emplace(code, std::move(entry));
     codes.by_subject[subject] = code;
   }
+  Audit(call, AuditAction::kProfileRead, subject, "counter code made");
   JsonWriter w;
   w.BeginObject().Key("code").String(code).Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
   w.Key("qr_text").String(std::string(kQrPrefix) + std::string(call.region) + ":" + code).EndObject();
@@ -217,17 +254,21 @@ HttpResponse Api::PostCounterView(Call& call) {
   const StaffClaims& staff = *call.staff;
   auto typed = StringField(call.request.body, "code");
   if (!typed.ok()) return ErrorResponse(typed.status());
+  if (typed->empty()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required: the shopper's code", "code");
   const std::string code = NormalizedCode(*typed, call.region);
   const Micros now = clock_.Now();
-  std::string shopper_token;
+  std::string shopper_token, origin;
   Micros expires = 0;
   {
     absl::MutexLock lock(&counter_mu_);
     WrongCodes& wrong = wrong_codes_[staff.token_id];
     wrong.expires = staff.expires;
-    if (wrong.count >= kMaxWrongCodes)
-      return ErrorResponse(429, CodeName(Code::kResourceExhausted),
-                           "too many wrong codes in this session; open a new staff session", "code");
+    if (wrong.count >= kMaxWrongCodes) {
+      HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
+                                     "too many wrong codes in this session; open a new staff session", "code");
+      r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, staff.expires - now / kMicrosPerSecond)));
+      return r;
+    }
     CounterCodes& codes = counter_codes_[std::string(call.region)];
     auto it = code.empty() ? codes.by_code.end() : codes.by_code.find(code);
     if (it == codes.by_code.end() || it->second.expires <= now) {
@@ -240,6 +281,7 @@ HttpResponse Api::PostCounterView(Call& call) {
     if (it->second.store_id != staff.store_id) return Denied("this code was opened at another store", "code");
     shopper_token = it->second.shopper_token;
     expires = it->second.expires;
+    origin = it->second.origin;
   }
   // The shopper's erasure since, or a login that made the id a customer's,
   // closes the code as it closes the shopper's own sessions.
@@ -262,7 +304,9 @@ HttpResponse Api::PostCounterView(Call& call) {
     return r;
   };
   const bool personal = call.cell->GrantFor(kind, shopper->id, Purpose::kPersonalization).any();
-  HttpResponse consent = part(&Api::GetConsent, {{"history_limit", "1"}});
+  // Consent as it stands, without the ledger's records (their evidence).
+  auto consent = call.cell->GetConsent(kind, shopper->id);
+  if (!consent.ok()) return Failure(call.log_fields, consent.status());
   HttpResponse recommendations =
       part(&Api::GetRecommendations, {{"channel", "store"}, {"store_id", staff.store_id}, {"k", "8"}});
   HttpResponse replenishment, cart;
@@ -272,15 +316,17 @@ HttpResponse Api::PostCounterView(Call& call) {
   }
   for (const HttpResponse* r : {&recommendations, &replenishment, &cart})
     if (r->status != 200) return *r;
-  Audit(call, AuditAction::kProfileRead, subject, "counter");
+  Audit(call, AuditAction::kProfileRead, subject, "counter,code_by_" + origin);
 
   JsonWriter w;
   w.BeginObject().Key("store_id").String(staff.store_id);
   w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
   w.Key("shopper").BeginObject().Key("id_kind").String(shopper->id_kind).Key("masked_id").String(Masked(shopper->id));
   w.EndObject().Key("consent");
-  if (consent.status == 200) w.Raw(consent.body);
-  else w.Null();
+  if (*consent)
+    w.Raw(ConsentToJson(call.cell->region().legal_basis, (*consent)->state, {}, now, ConsentJsonOptions{false, 0, {}}));
+  else
+    w.Null();
   w.Key("recommendations").Raw(recommendations.body).Key("replenishment");
   if (personal) w.Raw(replenishment.body);
   else w.Null();

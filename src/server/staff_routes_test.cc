@@ -54,11 +54,17 @@ class StaffRoutesTest : public ServerFixture {
     Start(options);
   }
 
-  // A staff token minted by the admin key: the 201's "token".
-  std::string Mint(std::string_view body, std::string_view region = "us") {
-    ClientResponse r = Send(admin_, "POST", "/v1/" + std::string(region) + "/staff/sessions", body);
+  // A link's staff token minted by the admin key: the 201's "token".
+  std::string MintLink(std::string_view body) {
+    ClientResponse r = Send(admin_, "POST", "/v1/us/staff/sessions", body);
     EXPECT_EQ(r.status, 201) << r.body;
     return r.status == 201 ? JStr(r.body, "/token") : std::string();
+  }
+  // A session's token: a link minted and opened, as a page does.
+  std::string Mint(std::string_view body) {
+    ClientResponse r = As(MintLink(body), "POST", "/v1/us/staff/sessions/open");
+    EXPECT_EQ(r.status, 200) << r.body;
+    return r.status == 200 ? JStr(r.body, "/token") : std::string();
   }
   std::string Associate(std::string_view store = "s1") {
     return Mint(R"({"role":"associate","store_id":")" + std::string(store) + R"("})");
@@ -110,6 +116,11 @@ TEST_F(StaffRoutesTest, AnAdminKeyMintsASessionForOneRoleAndStore) {
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_EQ(JStr(r.body, "/error/field"), field) << body << " " << r.body;
   }
+  // A store id cannot add fields to the audit record's details.
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/us/stores", R"([{"id":"s3,role=x","name":"Odd","latitude":1,"longitude":2}])").status,
+            200);
+  Mint(R"({"role":"associate","store_id":"s3,role=x"})");
+  EXPECT_NE(Send(admin_, "GET", "/v1/us/audit?action=key_operation").body.find("store=s3%2Crole%3Dx"), std::string::npos);
   EXPECT_EQ(Send(recommend_, "POST", "/v1/us/staff/sessions", R"({"role":"merchandiser"})").status, 403)
       << "only an admin key mints them";
   EXPECT_EQ(As(Associate(), "POST", "/v1/us/staff/sessions", R"({"role":"merchandiser"})").status, 403)
@@ -123,7 +134,9 @@ TEST_F(StaffRoutesTest, ALinksTokenOpensOneSessionOnly) {
   auto previous = spdlog::default_logger();
   spdlog::set_default_logger(
       std::make_shared<spdlog::logger>("staff", std::make_shared<spdlog::sinks::ostream_sink_mt>(log)));
-  const std::string link = Associate();
+  const std::string link = MintLink(R"({"role":"associate","store_id":"s1"})");
+  EXPECT_EQ(As(link, "GET", "/v1/us/products/search?q=tea").status, 403) << "a link only opens its session";
+  EXPECT_EQ(As(link, "POST", "/v1/us/counter/views", R"({"code":"ABCDEF"})").status, 403) << "it types no code";
   ClientResponse opened = As(link, "POST", "/v1/us/staff/sessions/open");
   ASSERT_EQ(opened.status, 200) << opened.body;
   const std::string session = JStr(opened.body, "/token");
@@ -138,6 +151,22 @@ TEST_F(StaffRoutesTest, ALinksTokenOpensOneSessionOnly) {
   ClientResponse renewed = As(session, "POST", "/v1/us/staff/sessions/open");
   EXPECT_EQ(renewed.status, 403) << "a session renews itself into no other (with limits of its own): " << renewed.body;
   EXPECT_EQ(Send(admin_, "POST", "/v1/us/staff/sessions/open").status, 403) << "only a staff token opens one";
+  EXPECT_EQ(As(session, "GET", "/v1/us/products/search?q=tea", {}).status, 200);
+  ApiClient other_scheme(server_->api());
+  auto r = other_scheme.Send("GET", "/v1/us/products/search?q=tea", {}, {{"Authorization", "Token " + session}});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 401) << "only Bearer carries a token";
+
+  // Revoked on its own, by the id its audit records name.
+  ClientResponse audit = Send(admin_, "GET", "/v1/us/audit?action=key_operation");
+  EXPECT_NE(audit.body.find("staff link minted,link="), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("staff session opened,session="), std::string::npos) << audit.body;
+  const size_t at = audit.body.find("staff session opened,session=") + std::string("staff session opened,session=").size();
+  const std::string session_id = audit.body.substr(at, 16);
+  ClientResponse revoked = Send(admin_, "DELETE", "/v1/us/staff/sessions/" + session_id);
+  EXPECT_EQ(revoked.status, 200) << revoked.body;
+  EXPECT_EQ(As(session, "GET", "/v1/us/products/search?q=tea").status, 401) << "revoked";
+  EXPECT_EQ(Send(admin_, "DELETE", "/v1/us/staff/sessions/nothex").status, 400);
   spdlog::set_default_logger(previous);
   EXPECT_NE(log.str().find("staff/sessions/open"), std::string::npos) << "the log was captured";
   for (const std::string& token : {link, session})
@@ -184,6 +213,8 @@ TEST_F(StaffRoutesTest, AnAssociateReachesOnlyItsStoreAndRegion) {
   EXPECT_EQ(there.status, 403);
   EXPECT_EQ(JStr(there.body, "/error/field"), "store_id");
   EXPECT_EQ(As(associate, "GET", "/v1/us/products/tea/price?channel=store&store_id=s2").status, 403);
+  ClientResponse blank = As(associate, "GET", "/v1/us/products/tea/availability?store_id=");
+  EXPECT_EQ(JStr(blank.body, "/store/store_id"), "s1") << "an empty store_id is its store too: " << blank.body;
   ClientResponse elsewhere = As(associate, "GET", "/v1/eu/products/search?q=tea");
   EXPECT_EQ(elsewhere.status, 403) << elsewhere.body;
   EXPECT_NE(elsewhere.body.find("another region"), std::string::npos) << elsewhere.body;
@@ -204,7 +235,7 @@ TEST_F(StaffRoutesTest, SessionsEndWithTheirTimeTheirKeyAndTheTokenKey) {
   Restart();
   ClientResponse minted = Send(second, "POST", "/v1/us/staff/sessions", R"({"role":"merchandiser"})");
   ASSERT_EQ(minted.status, 201);
-  const std::string merch = JStr(minted.body, "/token");
+  const std::string merch = JStr(As(JStr(minted.body, "/token"), "POST", "/v1/us/staff/sessions/open").body, "/token");
   EXPECT_EQ(As(merch, "GET", "/v1/us/analytics/budget").status, 200);
   config_.api_keys.pop_back();
   Restart();
@@ -228,6 +259,7 @@ TEST_F(StaffRoutesTest, AShoppersCodeOpensTheirViewToOneStoreForItsMinutes) {
   EXPECT_EQ(view.body.find("\"ann\""), std::string::npos) << view.body;
   EXPECT_TRUE(JBool(view.body, "/consent/purposes/personalization/allowed"));
   EXPECT_EQ(JStr(view.body, "/cart/items/0/product_id"), "tea") << "the cart across channels";
+  EXPECT_EQ(JLen(view.body, "/consent/history"), 0u) << "no ledger record (their evidence): " << view.body;
   EXPECT_TRUE(JHas(view.body, "/replenishment/items"));
   EXPECT_TRUE(JHas(view.body, "/recommendations/items"));
 
@@ -244,7 +276,8 @@ TEST_F(StaffRoutesTest, AShoppersCodeOpensTheirViewToOneStoreForItsMinutes) {
 
   ClientResponse audit = Send(admin_, "GET", "/v1/us/audit?action=profile_read");
   ASSERT_EQ(audit.status, 200);
-  EXPECT_NE(audit.body.find("counter,staff="), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("counter,code_by_token="), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("counter code made,token="), std::string::npos) << audit.body;
   EXPECT_NE(audit.body.find("role=associate,store=s1"), std::string::npos) << audit.body;
 
   clock_.Advance(std::chrono::seconds(config_.staff.counter_code_seconds));
@@ -275,7 +308,11 @@ TEST_F(StaffRoutesTest, WrongCodesAreCountedAndAnErasureClosesACode) {
   EXPECT_NE(closed.body.find("closed"), std::string::npos) << closed.body;
 
   const std::string guesser = Associate();
-  for (const char* bad : {"", "ABC", "0O1IL5", "confide-counter:us:", "AAAAAAA"}) {
+  ClientResponse empty = View(guesser, "");
+  EXPECT_EQ(empty.status, 400) << "no code typed is no guess";
+  ClientResponse no_body = Send(admin_, "POST", "/v1/us/customers/ann/counter-code", R"({"ttl_seconds":99999})");
+  EXPECT_EQ(no_body.status, 400) << no_body.body;
+  for (const char* bad : {"ABC", "0O1IL5", "confide-counter:us:", "AAAAAAA", "ZZZZZZ"}) {
     ClientResponse r = View(guesser, bad);
     EXPECT_EQ(r.status, 404) << bad;
     EXPECT_EQ(JStr(r.body, "/error/field"), "code");
@@ -283,6 +320,7 @@ TEST_F(StaffRoutesTest, WrongCodesAreCountedAndAnErasureClosesACode) {
   for (int i = 0; i < 5; ++i) View(guesser, "ZZZZZZ");
   ClientResponse limited = View(guesser, CodeOf("bob"));
   EXPECT_EQ(limited.status, 429) << "ten wrong codes end the session's guessing, a right one included";
+  EXPECT_FALSE(limited.Header("retry-after").empty());
   EXPECT_EQ(As(guesser, "POST", "/v1/us/counter/views", R"({"code":5})").status, 400);
   EXPECT_EQ(As(guesser, "POST", "/v1/us/counter/views", R"({"shopper":"ann"})").status, 400);
 }
@@ -299,6 +337,11 @@ TEST_F(StaffRoutesTest, ProductSearchFindsAnIdFirstThenTitles) {
   EXPECT_EQ(JStr(r.body, "/products/0/title"), "Green Tea");
   EXPECT_FALSE(JBool(r.body, "/more"));
   r = As(associate, "GET", "/v1/us/products/search?q=t&limit=1");
+  EXPECT_TRUE(JBool(r.body, "/more"));
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/us/products",
+                 R"([{"id":"TEA","title":"Tea, capitals","category":"drinks","price":3}])").status, 200);
+  r = As(associate, "GET", "/v1/us/products/search?q=tea&limit=1");
+  EXPECT_EQ(JLen(r.body, "/products"), 1u) << "never more than limit, exact ids included: " << r.body;
   EXPECT_TRUE(JBool(r.body, "/more"));
   for (const char* bad : {"/v1/us/products/search", "/v1/us/products/search?q=tea&limit=0"}) {
     r = As(associate, "GET", bad);

@@ -40,6 +40,11 @@ std::optional<std::string> PercentDecode(std::string_view text, bool plus_is_spa
   return out;
 }
 
+void QueryParams::Set(std::string_view name, std::string value) {
+  std::erase_if(params_, [&](const auto& p) { return p.first == name; });
+  params_.emplace_back(std::string(name), std::move(value));
+}
+
 const std::string* QueryParams::Find(std::string_view name) const {
   for (const auto& [n, v] : params_)
     if (n == name) return &v;

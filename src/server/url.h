@@ -31,6 +31,8 @@ class QueryParams {
   void Add(std::string name, std::string value) {
     params_.emplace_back(std::move(name), std::move(value));
   }
+  // Replaces every value of `name` with `value`.
+  void Set(std::string_view name, std::string value);
   const std::string* Find(std::string_view name) const;
   // The value, or `fallback` when the parameter is absent or empty.
   std::string_view Get(std::string_view name, std::string_view fallback = {}) const;

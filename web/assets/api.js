@@ -19,8 +19,36 @@ export class ApiError extends Error {
 // One request. `body` (an object) is sent as JSON. Resolves to the parsed
 // JSON answer (null for an empty body); rejects with an ApiError.
 export async function request(token, method, path, body) {
+  const text = await send(token, method, path, body, 'application/json');
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
+// A GET of an NDJSON route (catalog/export): resolves to its records, one a
+// line (a line that is not JSON is skipped); rejects with an ApiError.
+export async function requestNdjson(token, path) {
+  const text = await send(token, 'GET', path, undefined, 'application/x-ndjson, application/json');
+  const records = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line));
+    } catch {
+      // not a record: skipped
+    }
+  }
+  return records;
+}
+
+// The request itself: resolves to the answer's text, rejects with an
+// ApiError carrying the error document's code, message and field.
+async function send(token, method, path, body, accept) {
   if (!path.startsWith('/v1/')) throw new Error('only API paths are requested');
-  const headers = { Accept: 'application/json' };
+  const headers = { Accept: accept };
   if (token) headers.Authorization = `Bearer ${token}`;
   const init = {
     method,
@@ -41,20 +69,17 @@ export async function request(token, method, path, body) {
     throw new ApiError(0, 'unreachable', 'the server could not be reached');
   }
   const text = await response.text();
-  let json = null;
-  if (text) {
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = null;
-    }
-  }
   if (!response.ok) {
-    const error = (json && json.error) || {};
+    let error = {};
+    try {
+      error = JSON.parse(text).error || {};
+    } catch {
+      error = {};
+    }
     const retry = Number(response.headers.get('Retry-After'));
     throw new ApiError(response.status, error.code, error.message, error.field, Number.isFinite(retry) ? retry : undefined);
   }
-  return json;
+  return text;
 }
 
 // A region, customer and id kind as a route's path and query:

@@ -11,7 +11,7 @@
 // browser's history database recorded before this ran opens nothing.
 // "End session", the token's expiry, a refusal (401) and closing the tab
 // forget it.
-import { ApiError, request, regionPath } from '/assets/api.js';
+import { ApiError, request, requestNdjson, regionPath } from '/assets/api.js';
 
 // The open session. `generation` changes whenever a session ends or opens:
 // a page notes it before an await and drops the answer when it changed.
@@ -146,67 +146,26 @@ function checkExpiry() {
 // session (the onEnded handlers get 'refused', or 'expired' when the
 // token's time is up) and the promise still rejects with the ApiError.
 // Without a session it rejects with a 401 ApiError and calls nothing.
-export async function call(method, suffix, body, query) {
+export function call(method, suffix, body, query) {
+  return withSession((token, path) => request(token, method, path, body), suffix, query);
+}
+
+// The same for an NDJSON route (catalog/export): resolves to its records.
+export function callNdjson(suffix, query) {
+  return withSession((token, path) => requestNdjson(token, path), suffix, query);
+}
+
+async function withSession(send, suffix, query) {
   if (!staff.token) throw new ApiError(401, 'unauthenticated', 'the session has ended');
   const generation = staff.generation;
   try {
-    return await request(staff.token, method, regionPath(staff.claims.region, suffix, query), body);
+    return await send(staff.token, regionPath(staff.claims.region, suffix, query));
   } catch (error) {
     if (error instanceof ApiError && error.status === 401 && staff.generation === generation) {
       finish(staff.claims && staff.claims.expiresAt * 1000 <= Date.now() ? 'expired' : 'refused');
     }
     throw error;
   }
-}
-
-// A GET of an NDJSON route (catalog/export) with the session token:
-// resolves to the parsed lines (a line that is not JSON is skipped).
-// api.js's request() reads one JSON document, so this sends the same
-// request as it does (the token in Authorization only; no cookie, cache,
-// redirect or referrer) and splits the text. A 401 ends the session as in
-// call().
-export async function callNdjson(suffix, query) {
-  if (!staff.token) throw new ApiError(401, 'unauthenticated', 'the session has ended');
-  const generation = staff.generation;
-  const path = regionPath(staff.claims.region, suffix, query);
-  let response;
-  try {
-    response = await fetch(path, {
-      method: 'GET',
-      headers: { Accept: 'application/x-ndjson, application/json', Authorization: `Bearer ${staff.token}` },
-      credentials: 'omit',
-      cache: 'no-store',
-      redirect: 'error',
-      referrerPolicy: 'no-referrer',
-    });
-  } catch {
-    throw new ApiError(0, 'unreachable', 'the server could not be reached');
-  }
-  const text = await response.text();
-  if (!response.ok) {
-    let error = {};
-    try {
-      error = JSON.parse(text).error || {};
-    } catch {
-      error = {};
-    }
-    const retry = Number(response.headers.get('Retry-After'));
-    const failure = new ApiError(response.status, error.code, error.message, error.field, Number.isFinite(retry) ? retry : undefined);
-    if (failure.status === 401 && staff.generation === generation) {
-      finish(staff.claims && staff.claims.expiresAt * 1000 <= Date.now() ? 'expired' : 'refused');
-    }
-    throw failure;
-  }
-  const lines = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      lines.push(JSON.parse(line));
-    } catch {
-      // not a record: skipped
-    }
-  }
-  return lines;
 }
 
 // Forgets the token and claims (the page's "End session"). It does not call

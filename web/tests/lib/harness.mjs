@@ -1,7 +1,7 @@
 // The suite's frame: its arguments, its constants, and checks that print
 // one line each and are counted.
 export const STARTED = Date.now();
-export const BUDGET_MS = 240_000;  // the whole suite: under four minutes
+export const BUDGET_MS = 300_000;  // the whole suite: five minutes at most (about 150 s on two idle cores)
 export const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 export const WIDTHS = [360, 768, 1280];
 export const SUITES = ['privacy', 'store', 'merch', 'dpo'];  // in the order they run
