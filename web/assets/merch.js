@@ -7,9 +7,9 @@
 // names the section shown (#insights, #preview, #models, #prices), never
 // the token. "End session", the session's expiry and a refusal forget it
 // and empty every section.
-import { h, replace, byId, showOnly, fillMessage } from '/assets/dom.js';
-import { ApiError } from '/assets/api.js';
-import { staff, openFromFragment, end, onEnded, minutesLeft, StaffLinkError } from '/assets/staff.js';
+import { h, replace, byId, showOnly } from '/assets/dom.js';
+import { staff, onEnded, minutesLeft } from '/assets/staff.js';
+import { StaffPage } from '/assets/staff-page.js';
 import { failureWords, forgetStores } from '/assets/merch-common.js';
 import { initInsights, showInsights, resetInsights } from '/assets/merch-insights.js';
 import { initPreview, showPreview, resetPreview } from '/assets/merch-preview.js';
@@ -25,26 +25,17 @@ const SECTIONS = {
 const FIRST = 'insights';
 const ROLE = 'merchandiser';
 
-const HOW_TO_COME_BACK = 'To open the console, ask an administrator for a new merchandiser link. A link opens one session, once, in the tab it is opened in, and works for a short time (15 minutes unless they chose otherwise).';
+const page = new StaffPage({
+  name: 'Merchandiser\'s console',
+  role: ROLE,
+  noLinkTitle: 'Open the console from a merchandiser link',
+  comeBack: 'To open the console, ask an administrator for a new merchandiser link. A link opens one session, once, in the tab it is opened in, and works for a short time (15 minutes unless they chose otherwise).',
+  failureWords,
+  clearAll: () => clearAll(),
+});
 
 let shown = '';
 let clock = 0;
-
-// ---------------------------------------------------------------- states
-
-const states = () => [byId('state-loading'), byId('state-message'), byId('state-content')];
-
-function setTitle(part) {
-  document.title = part ? `${part} · Merchandiser's console` : 'Merchandiser\'s console';
-}
-
-function showMessage(title, paragraphs, id = '') {
-  fillMessage(title, paragraphs);
-  byId('state-message').dataset.state = id;
-  showOnly(byId('state-message'), states());
-  setTitle(title);
-  byId('message-title').focus();
-}
 
 // ---------------------------------------------------------------- the session
 
@@ -79,60 +70,11 @@ function renderSession(claims) {
   clock = setInterval(updateClock, 1000);
 }
 
-function sessionEnded(reason) {
-  clearAll();
-  if (reason === 'expired') {
-    showMessage('Your session has ended', [
-      'Staff sessions last a short time, and this one has run out. Nothing it showed is left on this page.',
-      HOW_TO_COME_BACK,
-    ], 'expired');
-  } else {
-    showMessage('The session is no longer accepted', [
-      'The server refused this session: its key was rotated or removed, or it was ended elsewhere. Nothing it showed is left on this page.',
-      HOW_TO_COME_BACK,
-    ], 'refused');
-  }
-}
-
-function endSession() {
-  end();
-  clearAll();
-  showMessage('Session ended', [
-    'The session is forgotten in this tab and nothing it showed is left on this page.',
-    'Your browser\'s history may still list the link you opened; it opens nothing: a link works once.',
-    HOW_TO_COME_BACK,
-  ], 'ended');
-}
-
 async function open() {
-  clearAll();
-  showOnly(byId('state-loading'), states());
-  setTitle('Opening');
-  let claims;
-  try {
-    claims = await openFromFragment(ROLE);
-  } catch (error) {
-    if (error instanceof StaffLinkError) {
-      const titles = {
-        no_link: 'Open the console from a merchandiser link',
-        bad_link: 'This link does not work',
-        wrong_role: 'This link is for another page',
-        expired: 'This link has expired',
-      };
-      showMessage(titles[error.reason] || 'This link does not work', [error.message, HOW_TO_COME_BACK], error.reason);
-    } else if (error instanceof ApiError && error.status === 401) {
-      showMessage('This link cannot open a session', [
-        h('p', { class: 'notice error', id: 'link-refused' }, `The server said: “${error.message}”.`),
-        'A link opens one session only, and only for a short time: it may have been used already (in this browser or another), have expired, or have been replaced.',
-        HOW_TO_COME_BACK,
-      ], 'refused-link');
-    } else {
-      showMessage('The console could not open', [failureWords(error), HOW_TO_COME_BACK], 'failed');
-    }
-    return;
-  }
+  const claims = await page.open();
+  if (!claims) return;
   renderSession(claims);
-  showOnly(byId('state-content'), states());
+  showOnly(byId('state-content'), page.states());
   showSection(sectionOfAddress(), { focus: true });
 }
 
@@ -150,7 +92,7 @@ function showSection(name, { focus }) {
     if (link.dataset.section === name) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
-  setTitle(SECTIONS[name].title);
+  page.setTitle(SECTIONS[name].title);
   shown = name;
   if (focus) byId(`${name}-title`).focus();
   SECTIONS[name].show();
@@ -174,8 +116,8 @@ function start() {
   initPreview();
   initModels();
   initPrices();
-  onEnded(sessionEnded);
-  byId('end-session').addEventListener('click', endSession);
+  onEnded((reason) => page.ended(reason));
+  byId('end-session').addEventListener('click', () => page.endByUser());
   window.addEventListener('hashchange', onHashChange);
   // A link to the section already shown changes no fragment: it shows the
   // section again, with fresh data.
