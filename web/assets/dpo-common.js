@@ -262,27 +262,3 @@ export function recordMeta(pairs) {
   return line;
 }
 
-// A definition list of [label, value] pairs.
-export function facts(pairs, className = 'facts') {
-  const list = h('dl', { class: className });
-  for (const [label, value] of pairs) append(list, h('dt', {}, label), h('dd', {}, value));
-  return list;
-}
-
-// A wide table in a box that scrolls sideways on a narrow screen, named
-// after its caption; the box takes keyboard focus only while it scrolls,
-// so that keyboard users can scroll it too.
-const scrollWatch = typeof ResizeObserver === 'function'
-  ? new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      if (target.scrollWidth > target.clientWidth + 1) target.setAttribute('tabindex', '0');
-      else target.removeAttribute('tabindex');
-    }
-  })
-  : null;
-
-export function scrollBox(label, table) {
-  const box = h('div', { class: 'table-scroll', role: 'region', 'aria-label': label }, table);
-  if (scrollWatch) scrollWatch.observe(box);
-  return box;
-}

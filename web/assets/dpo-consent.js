@@ -1,11 +1,10 @@
 // Consent overview: the decisions in force per purpose, where they came
 // from, and the last 30 days (GET /v1/{region}/consent/stats). Counts
 // below the server's minimum arrive as null and read "fewer than 10".
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, scrollBox } from '/assets/dom.js';
 import { trendChart, legend } from '/assets/dpo-chart.js';
 import {
-  session, call, current, PURPOSES, PURPOSE_HINTS, SOURCES, words, countWords, timeOf, failureWords, status, scrollBox,
-} from '/assets/dpo-common.js';
+  session, call, current, PURPOSES, PURPOSE_HINTS, SOURCES, words, countWords, timeOf, failureWords, status, } from '/assets/dpo-common.js';
 
 function purposeCell(purpose, hint = false) {
   return h('th', { scope: 'row' }, words(PURPOSES, purpose),

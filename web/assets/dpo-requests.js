@@ -2,11 +2,11 @@
 // newest first, paged by cursor; a search by customer id is itself
 // audited by the server), and answering one: an export downloaded as JSON
 // or an erasure, each behind a confirmation.
-import { h, append, replace, byId } from '/assets/dom.js';
+import { h, append, replace, byId, facts } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import {
   session, call, current, ACTIONS, words, whoWords, timeOf, shortHash, failureWords, status, confirmAction,
-  downloadJson, fileSafe, facts, recordMeta, detailsWords, addressable, UNADDRESSABLE,
+  downloadJson, fileSafe, recordMeta, detailsWords, addressable, UNADDRESSABLE,
 } from '/assets/dpo-common.js';
 
 const PAGE = 50;

@@ -2,10 +2,9 @@
 // region's key-encryption key version, how long each kind of data is kept
 // and when retention runs (GET /v1/{region}/residency); rotating the key
 // (POST /v1/{region}/keys/rotate, scope admin) behind a confirmation.
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, facts, scrollBox } from '/assets/dom.js';
 import {
-  session, call, current, CATEGORIES, words, timeOf, failureWords, status, confirmAction, facts, scrollBox,
-} from '/assets/dpo-common.js';
+  session, call, current, CATEGORIES, words, timeOf, failureWords, status, confirmAction, } from '/assets/dpo-common.js';
 
 const BASES = {
   opt_in: 'opt-in: nothing is used until the shopper agrees',

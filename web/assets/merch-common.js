@@ -1,7 +1,7 @@
 // What the merchandiser's console's sections share: words for the API's
 // names, numbers, dates, failures, the region's stores, and small pieces
 // of layout. The session itself is staff.js's.
-import { h, append, byId } from '/assets/dom.js';
+import { h, byId } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { staff, callNdjson } from '/assets/staff.js';
 
@@ -134,29 +134,6 @@ export function fillStoreSelect(select, firstLabel, list) {
 
 // ---------------------------------------------------------------- layout
 
-// A definition list of [label, value] pairs.
-export function facts(pairs, className = 'facts') {
-  const list = h('dl', { class: className });
-  for (const [label, value] of pairs) append(list, h('dt', {}, label), h('dd', {}, value));
-  return list;
-}
-
-// A wide table in a box that scrolls sideways on a narrow screen, named
-// after its caption; the box takes keyboard focus only while it scrolls.
-const scrollWatch = typeof ResizeObserver === 'function'
-  ? new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      if (target.scrollWidth > target.clientWidth + 1) target.setAttribute('tabindex', '0');
-      else target.removeAttribute('tabindex');
-    }
-  })
-  : null;
-
-export function scrollBox(label, table) {
-  const box = h('div', { class: 'table-scroll', role: 'region', 'aria-label': label }, table);
-  if (scrollWatch) scrollWatch.observe(box);
-  return box;
-}
 
 // Whether an id can be part of an address's path: a browser resolves "."
 // and ".." segments, even percent-encoded, before sending.

@@ -4,13 +4,13 @@
 // beside the months' budget (GET analytics/budget); the answer's numbers
 // are drawn as bars with their 95% intervals, each chart with a table of
 // the same numbers beside it. A stored answer is reopened at no cost.
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, scrollBox } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { staff, call } from '/assets/staff.js';
 import { barChart } from '/assets/merch-chart.js';
 import {
   CHANNELS, words, current, failureWords, status, count, money, rho, dayOf, regionStores, storeName,
-  fillStoreSelect, scrollBox, markInvalid,
+  fillStoreSelect, markInvalid,
 } from '/assets/merch-common.js';
 
 export const QUERIES = {

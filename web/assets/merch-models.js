@@ -2,10 +2,10 @@
 // scored against best sellers, its blend weights, the last trainings
 // (GET models/history), and "Train now" (POST models/train), followed
 // every second while it runs. Every metric has a sentence saying what it is.
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, scrollBox } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { staff, call } from '/assets/staff.js';
-import { current, failureWords, status, count, timeOf, duration, scrollBox } from '/assets/merch-common.js';
+import { current, failureWords, status, count, timeOf, duration } from '/assets/merch-common.js';
 
 // What each number means, in one sentence.
 const METRICS = {

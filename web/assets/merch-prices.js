@@ -2,12 +2,11 @@
 // now (GET price-consistency), as a table sorted by any column (buttons in
 // the column headers, aria-sort on the sorted one) and filtered by store
 // and product.
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, scrollBox } from '/assets/dom.js';
 import { staff, call } from '/assets/staff.js';
 import {
   CHANNELS, words, current, failureWords, status, count, money, regionStores, storeName, fillStoreSelect,
-  scrollBox,
-} from '/assets/merch-common.js';
+  } from '/assets/merch-common.js';
 
 const COLUMNS = [
   { key: 'product', label: 'Product', value: (p) => String(p.product_id || ''), text: true },

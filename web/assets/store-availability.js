@@ -4,10 +4,10 @@
 // distance, online, pick-up, what this store has instead) and its price in
 // this store (GET products/{id}/price?channel=store). The session's store
 // is the server's: the associate's requests name no other.
-import { h, replace, byId } from '/assets/dom.js';
+import { h, replace, byId, facts } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { staff, call } from '/assets/staff.js';
-import { count, current, facts, failureWords, loadStoreNames, money, productLabel, storeName, timeOf } from '/assets/store-common.js';
+import { count, current, failureWords, loadStoreNames, money, productLabel, storeName, timeOf } from '/assets/store-common.js';
 
 let searching = false;
 let choice = 0;  // the latest product asked for: older answers are dropped
@@ -148,7 +148,7 @@ function renderProduct(id, a, price, substitutes) {
       ['Online', h('span', { id: 'product-online' }, Number(online.quantity || 0) > 0
         ? `${count(online.quantity)} in stock${online.ship_to_home ? ', delivered to the shopper\'s home' : ''}`
         : 'none in stock')],
-    ]),
+    ], 'facts record-facts'),
     h('h4', {}, 'Nearest stores with stock'),
     nearest.length
       ? h('ul', { class: 'records', id: 'product-nearest' }, nearest.map((s) => h('li', { class: 'record' },

@@ -2,7 +2,7 @@
 // still be shown, words for the API's names (purposes, reasons, why a list
 // is not personalized, fulfilment), amounts, times, failures, and the
 // names of the region's stores. The session itself is staff.js's.
-import { h, append } from '/assets/dom.js';
+import { h } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { staff, call } from '/assets/staff.js';
 
@@ -173,12 +173,6 @@ export function forgetStores() {
 
 // ---------------------------------------------------------------- layout
 
-// A definition list of [label, value] pairs.
-export function facts(pairs, className = 'facts record-facts') {
-  const list = h('dl', { class: className });
-  for (const [label, value] of pairs) append(list, h('dt', {}, label), h('dd', {}, value));
-  return list;
-}
 
 // Marks a form field as wrong (aria-invalid) or right again.
 export function markInvalid(field, invalid) {

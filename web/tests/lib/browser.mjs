@@ -3,7 +3,8 @@
 // screenshots, nothing from elsewhere, no CSP violation, no console error).
 import path from 'node:path';
 import AxeBuilderModule from '@axe-core/playwright';
-import { WCAG_TAGS, WIDTHS, assert, check } from './harness.mjs';
+import { CSP, WCAG_TAGS, WIDTHS, assert, check } from './harness.mjs';
+import { httpRequest } from './server.mjs';
 
 const AxeBuilder = AxeBuilderModule.default || AxeBuilderModule;
 
@@ -138,4 +139,19 @@ export const visible = (page, selector) => page.locator(selector).first().waitFo
 export async function messageTitle(page) {
   await visible(page, '#state-message');
   return (await page.locator('#message-title').textContent()).trim();
+}
+
+// A console page's answer: the CSP and the other security headers, never
+// cached, no inline code, and its script and stylesheet at hashed addresses.
+export async function checkPageHeaders(server, path, script, stylesheet) {
+  const r = await httpRequest(server.base, 'GET', path);
+  assert(r.status === 200, `status ${r.status}`);
+  assert(r.headers['content-security-policy'] === CSP, `CSP: ${r.headers['content-security-policy']}`);
+  for (const [name, value] of [['x-frame-options', 'DENY'], ['referrer-policy', 'no-referrer'], ['x-content-type-options', 'nosniff']]) {
+    assert(r.headers[name] === value, `${name}: ${r.headers[name]}`);
+  }
+  assert(/no-store/.test(r.headers['cache-control'] || ''), `cache-control: ${r.headers['cache-control']}`);
+  assert(!/<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=/i.test(r.body), 'inline script, style attribute or event attribute in the HTML');
+  assert(new RegExp(`/assets/[0-9a-f]+/${script}`).test(r.body) && new RegExp(`/assets/[0-9a-f]+/${stylesheet}`).test(r.body),
+    'unversioned assets');
 }
