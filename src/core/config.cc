@@ -27,6 +27,13 @@ class Reader {
     return InvalidArgument(key, origin_ + ": " + key + ": " + what);
   }
 
+  // The table `name` of `root`: null when absent, an error when not a table.
+  Result<const toml::table*> Table(const toml::table& root, const std::string& name) const {
+    const toml::node* n = root.get(name);
+    if (n && !n->as_table()) return Error(name, "must be a table");
+    return n ? n->as_table() : static_cast<const toml::table*>(nullptr);
+  }
+
   // Rejects keys of `table` not in `known`.
   Status OnlyKeys(const toml::table& table, const std::string& prefix,
                   std::initializer_list<std::string_view> known) const {
@@ -169,10 +176,9 @@ namespace {
 
 // The [limits] table.
 Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
-  const toml::node* n = root.get("limits");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("limits", "must be a table");
+  auto table = r.Table(root, "limits");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(
       *t, "limits.",
       {"max_body_bytes", "max_other_body_bytes", "max_inflight_body_bytes", "max_header_bytes", "max_batch_events",
@@ -213,10 +219,9 @@ Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
 
 // The [retention] table.
 Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) {
-  const toml::node* n = root.get("retention");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("retention", "must be a table");
+  auto table = r.Table(root, "retention");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "retention.", {"browsing_days", "purchases_days", "location_days",
                                                         "interval_minutes", "erasure_rekey_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, "retention.", "browsing_days", ret.browsing_days, 0, 36500));
@@ -229,10 +234,9 @@ Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) 
 
 // The [recommend] table.
 Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig& rc) {
-  const toml::node* n = root.get("recommend");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("recommend", "must be a table");
+  auto table = r.Table(root, "recommend");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "recommend.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
                                              "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
@@ -285,10 +289,9 @@ Status ParseIncentives(const Reader& r, const toml::node& bands, const std::stri
 
 // The [journeys] table.
 Status ParseJourneys(const Reader& r, const toml::table& root, JourneysConfig& j) {
-  const toml::node* n = root.get("journeys");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("journeys", "must be a table");
+  auto table = r.Table(root, "journeys");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "journeys.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"cart_line_ttl_days"}));
   return r.Integer(*t, p, "cart_line_ttl_days", j.cart_line_ttl_days, 0, 3650);
@@ -296,10 +299,9 @@ Status ParseJourneys(const Reader& r, const toml::table& root, JourneysConfig& j
 
 // The [cart_recovery] table.
 Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryConfig& cr) {
-  const toml::node* n = root.get("cart_recovery");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("cart_recovery", "must be a table");
+  auto table = r.Table(root, "cart_recovery");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "cart_recovery.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"abandon_after_minutes", "max_age_days", "incentives", "webhook_url",
                                              "webhook_attempts", "webhook_timeout_ms", "webhook_ca_file"}));
@@ -320,10 +322,9 @@ Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryC
 
 // The [replenishment] table.
 Status ParseReplenishment(const Reader& r, const toml::table& root, ReplenishmentConfig& rc) {
-  const toml::node* n = root.get("replenishment");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("replenishment", "must be a table");
+  auto table = r.Table(root, "replenishment");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "replenishment.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"min_purchases", "prior_weight", "auto_order_confidence", "min_confidence"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "min_purchases", rc.min_purchases, 2, 1000));
@@ -335,10 +336,9 @@ Status ParseReplenishment(const Reader& r, const toml::table& root, Replenishmen
 
 // The [analytics] table.
 Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig& a) {
-  const toml::node* n = root.get("analytics");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("analytics", "must be a table");
+  auto table = r.Table(root, "analytics");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "analytics.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(
       *t, p, {"rho_per_month", "default_rho", "delta_per_month", "max_rho_per_query", "max_rho_per_key_per_month",
@@ -357,10 +357,9 @@ Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig&
 
 // The [staff] table.
 Status ParseStaff(const Reader& r, const toml::table& root, StaffConfig& s) {
-  const toml::node* n = root.get("staff");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("staff", "must be a table");
+  auto table = r.Table(root, "staff");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "staff.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"session_seconds", "max_session_seconds", "counter_code_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_session_seconds", s.max_session_seconds, 60, 86'400));
@@ -373,10 +372,9 @@ Status ParseStaff(const Reader& r, const toml::table& root, StaffConfig& s) {
 
 // The [downstream] table.
 Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfig& d) {
-  const toml::node* n = root.get("downstream");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("downstream", "must be a table");
+  auto table = r.Table(root, "downstream");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "downstream.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"notice_retry_ms", "notice_give_up_hours", "erasure_list_days"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "notice_retry_ms", d.notice_retry_ms, 10, 3'600'000));
@@ -404,10 +402,9 @@ bool IsOrigin(std::string_view o) {
 }
 
 Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
-  const toml::node* n = root.get("server");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("server", "must be a table");
+  auto table = r.Table(root, "server");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "server.", {"allowed_origins"}));
   CONFIDE_RETURN_IF_ERROR(r.StringList(*t, "server.", "allowed_origins", c.allowed_origins));
   for (const std::string& o : c.allowed_origins)
@@ -417,10 +414,9 @@ Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
 }
 
 Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsConfig& sc) {
-  const toml::node* n = root.get("suggestions");
-  if (!n) return {};
-  const toml::table* t = n->as_table();
-  if (!t) return r.Error("suggestions", "must be a table");
+  auto table = r.Table(root, "suggestions");
+  if (!table.ok() || !*table) return table.status();
+  const toml::table* t = *table;
   const std::string p = "suggestions.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"top", "horizon_days", "out_dir", "interval_hours"}));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "top", sc.top, 1, 100));

@@ -384,6 +384,10 @@ class Api {
     int count = 0;
     int64_t expires = 0;  // the staff token's, Unix seconds
   };
+  // The open code `code` for the call's associate: bound to its store on
+  // the first view; else the refusal (a wrong code counts against the
+  // session).
+  std::optional<HttpResponse> ClaimCounterCode(Call& call, const std::string& code, Micros now, CounterCode& claimed);
   absl::Mutex counter_mu_;
   std::map<std::string, CounterCodes, std::less<>> counter_codes_ ABSL_GUARDED_BY(counter_mu_);  // by region
   std::map<std::string, WrongCodes, std::less<>> wrong_codes_ ABSL_GUARDED_BY(counter_mu_);  // by staff token id

@@ -248,6 +248,32 @@ HttpResponse Api::PostCounterCode(Call& call) {
   return Json(201, w.Take());
 }
 
+std::optional<HttpResponse> Api::ClaimCounterCode(Call& call, const std::string& code, Micros now,
+                                                   CounterCode& claimed) {
+  const StaffClaims& staff = *call.staff;
+  absl::MutexLock lock(&counter_mu_);
+  WrongCodes& wrong = wrong_codes_[staff.token_id];
+  wrong.expires = staff.expires;
+  if (wrong.count >= kMaxWrongCodes) {
+    HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
+                                   "too many wrong codes in this session; open a new staff session", "code");
+    r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, staff.expires - now / kMicrosPerSecond)));
+    return r;
+  }
+  CounterCodes& codes = counter_codes_[std::string(call.region)];
+  auto it = code.empty() ? codes.by_code.end() : codes.by_code.find(code);
+  if (it == codes.by_code.end() || it->second.expires <= now) {
+    ++wrong.count;
+    if (wrong_codes_.size() > 4 * kMaxWrongCodes * 1024)  // sessions long over
+      std::erase_if(wrong_codes_, [&](const auto& w) { return w.second.expires * kMicrosPerSecond <= now; });
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no open code like this: ask the shopper for a new one", "code");
+  }
+  if (it->second.store_id.empty()) it->second.store_id = staff.store_id;
+  if (it->second.store_id != staff.store_id) return Denied("this code was opened at another store", "code");
+  claimed = it->second;
+  return std::nullopt;
+}
+
 HttpResponse Api::PostCounterView(Call& call) {
   if (!call.staff || call.staff->role != StaffRole::kAssociate)
     return Denied("only a store associate's session opens a shopper's view");
@@ -257,35 +283,11 @@ HttpResponse Api::PostCounterView(Call& call) {
   if (typed->empty()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required: the shopper's code", "code");
   const std::string code = NormalizedCode(*typed, call.region);
   const Micros now = clock_.Now();
-  std::string shopper_token, origin;
-  Micros expires = 0;
-  {
-    absl::MutexLock lock(&counter_mu_);
-    WrongCodes& wrong = wrong_codes_[staff.token_id];
-    wrong.expires = staff.expires;
-    if (wrong.count >= kMaxWrongCodes) {
-      HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
-                                     "too many wrong codes in this session; open a new staff session", "code");
-      r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, staff.expires - now / kMicrosPerSecond)));
-      return r;
-    }
-    CounterCodes& codes = counter_codes_[std::string(call.region)];
-    auto it = code.empty() ? codes.by_code.end() : codes.by_code.find(code);
-    if (it == codes.by_code.end() || it->second.expires <= now) {
-      ++wrong.count;
-      if (wrong_codes_.size() > 4 * kMaxWrongCodes * 1024)  // sessions long over
-        std::erase_if(wrong_codes_, [&](const auto& w) { return w.second.expires * kMicrosPerSecond <= now; });
-      return ErrorResponse(404, CodeName(Code::kNotFound), "no open code like this: ask the shopper for a new one", "code");
-    }
-    if (it->second.store_id.empty()) it->second.store_id = staff.store_id;
-    if (it->second.store_id != staff.store_id) return Denied("this code was opened at another store", "code");
-    shopper_token = it->second.shopper_token;
-    expires = it->second.expires;
-    origin = it->second.origin;
-  }
+  CounterCode claimed;
+  if (auto refused = ClaimCounterCode(call, code, now, claimed)) return std::move(*refused);
   // The shopper's erasure since, or a login that made the id a customer's,
   // closes the code as it closes the shopper's own sessions.
-  auto shopper = call.cell->VerifyShopperToken(shopper_token, now);
+  auto shopper = call.cell->VerifyShopperToken(claimed.shopper_token, now);
   if (!shopper.ok())
     return ErrorResponse(404, CodeName(Code::kNotFound), "this code is closed: ask the shopper for a new one", "code");
   const IdKind kind = *ParseIdKind(shopper->id_kind);
@@ -316,23 +318,24 @@ HttpResponse Api::PostCounterView(Call& call) {
   }
   for (const HttpResponse* r : {&recommendations, &replenishment, &cart})
     if (r->status != 200) return *r;
-  Audit(call, AuditAction::kProfileRead, subject, "counter,code_by_" + origin);
+  Audit(call, AuditAction::kProfileRead, subject, "counter,code_by_" + claimed.origin);
 
   JsonWriter w;
   w.BeginObject().Key("store_id").String(staff.store_id);
-  w.Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("expires_at").String(FormatRfc3339(claimed.expires / kMicrosPerSecond * kMicrosPerSecond));
   w.Key("shopper").BeginObject().Key("id_kind").String(shopper->id_kind).Key("masked_id").String(Masked(shopper->id));
   w.EndObject().Key("consent");
   if (*consent)
     w.Raw(ConsentToJson(call.cell->region().legal_basis, (*consent)->state, {}, now, ConsentJsonOptions{false, 0, {}}));
   else
     w.Null();
-  w.Key("recommendations").Raw(recommendations.body).Key("replenishment");
-  if (personal) w.Raw(replenishment.body);
-  else w.Null();
-  w.Key("cart");
-  if (personal) w.Raw(cart.body);
-  else w.Null();
+  w.Key("recommendations").Raw(recommendations.body);
+  // Without a personalization grant nothing of the history is shown.
+  for (const auto& [name, part] : {std::pair{"replenishment", &replenishment}, std::pair{"cart", &cart}}) {
+    w.Key(name);
+    if (personal) w.Raw(part->body);
+    else w.Null();
+  }
   w.EndObject();
   return Json(200, w.Take());
 }
