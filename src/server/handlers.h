@@ -20,6 +20,7 @@
 //   PUT  /v1/{region}/products|stores|inventory  [catalog] full replace of each item given
 //   GET  /v1/{region}/products                   [catalog] ?limit=100&cursor=&active= paged by id
 //   GET  /v1/{region}/products/{id}              [catalog, recommend]
+//   GET  /v1/{region}/products/search            [catalog, recommend] ?q=&limit=20 by id or title
 //   PATCH|DELETE /v1/{region}/products/{id}      [catalog] merge patch; deletion with its levels and price rules
 //   GET  /v1/{region}/catalog/export             [catalog] ?kind=products|stores|inventory, NDJSON the PUTs read
 //   GET  /v1/{region}/stores/{id}                [catalog, recommend]
@@ -32,6 +33,11 @@
 //   POST /v1/{region}/shopper-tokens             [admin]  {"customer_id":..,"ttl_seconds":900,
 //                                                         "reach":["consent","export","erase"]}
 //   POST /v1/{region}/shopper-tokens/rotate-key  [admin]  a new token key: every earlier token stops working
+//   POST /v1/{region}/staff/sessions             [admin]  {"role":..,"store_id":..,"ttl_seconds":..}: a staff link
+//   POST /v1/{region}/staff/sessions/open        (a link's staff token) its session's token, once
+//   DELETE /v1/{region}/staff/sessions/{id}      [admin]  ends one staff session or link
+//   POST /v1/{region}/customers/{id}/counter-code (a shopper token, export) a code for a store's counter
+//   POST /v1/{region}/counter/views              (an associate's session) {"code":..}: the shopper at the counter
 //   POST /v1/{region}/keys/rotate                [admin]  re-wraps every data key under a new KEK
 // A shopper token (Bearer st_...) reaches only its own shopper's consent,
 // export and erasure routes, as far as its reach says, in its own region,
@@ -45,6 +51,7 @@
 //   GET  /v1/{region}/products/{id}/similar|bought-together [recommend] ?store_id=&k=&exclude=
 //   POST /v1/{region}/models/train               [admin]  starts a training (202; 409 if one runs)
 //   GET  /v1/{region}/models                     [admin]  the live version and the training job
+//   GET  /v1/{region}/models/history             [admin]  ?limit=20 the last trainings
 // Recommendations read the shopper's history only through a
 // `personalization` grant; without one (or unknown, or nothing learned)
 // they are best sellers, and say "personalized": false.
@@ -70,6 +77,7 @@
 //   POST /v1/{region}/analytics/query            [analytics] a differentially private query (docs/analytics.md):
 //                                                {"query":..,"from":..,"to":..,"store_id":..,"channel":..,
 //                                                "category":..,"k":..,"rho":..}; 429 budget_exhausted
+//   POST /v1/{region}/analytics/quote            [analytics] what that query would cost now, charging nothing
 //   GET  /v1/{region}/analytics/budget           [analytics] the month's budget, spent and every charge
 //   GET  /v1/{region}/stats                      [admin]  events ingested since the cell
 //                                                         opened, shoppers
