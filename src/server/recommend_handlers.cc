@@ -157,6 +157,8 @@ HttpResponse Api::PostTrain(Call& call) {
   if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
   if (!region->StartTraining())
     return ErrorResponse(409, CodeName(Code::kFailedPrecondition), "a training is already running", "models");
+  // Who asked for a training that reads every model_improvement grant.
+  Audit(call, AuditAction::kModelTraining, "", "train now");
   return Json(202, region->ToJson());
 }
 

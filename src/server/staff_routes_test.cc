@@ -384,6 +384,10 @@ TEST_F(StaffRoutesTest, EveryTrainingIsKeptInTheHistory) {
   EXPECT_FALSE(JStr(history.body, "/trainings/0/state").empty());
   EXPECT_TRUE(JHas(history.body, "/trainings/0/started"));
   EXPECT_EQ(As(merch, "GET", "/v1/us/models/history?limit=99").status, 400);
+  ASSERT_EQ(As(merch, "POST", "/v1/us/models/train").status, 202);
+  ClientResponse audit = Send(admin_, "GET", "/v1/us/audit?action=model_training");
+  EXPECT_NE(audit.body.find("train now"), std::string::npos) << audit.body;
+  EXPECT_NE(audit.body.find("role=merchandiser"), std::string::npos) << "the merchandiser's training: " << audit.body;
 }
 
 }  // namespace
