@@ -119,7 +119,7 @@ HttpResponse Api::PostStaffSession(Call& call) {
   for (auto [key, value] : body) {
     std::string_view text;
     if (key == "role") {
-      if (!value.get_string().get(text)) role = ParseStaffRole(text);
+      role = value.get_string().get(text) ? std::nullopt : ParseStaffRole(text);
       if (!role) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be merchandiser or associate", "role");
     } else if (key == "store_id") {
       if (value.get_string().get(store_id) || store_id.empty())

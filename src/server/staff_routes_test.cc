@@ -103,6 +103,7 @@ TEST_F(StaffRoutesTest, AnAdminKeyMintsASessionForOneRoleAndStore) {
   const std::pair<const char*, const char*> bad[] = {
       {R"({})", "role"},
       {R"({"role":"manager"})", "role"},
+      {R"({"role":"merchandiser","role":5})", "role"},
       {R"({"role":"associate"})", "store_id"},
       {R"({"role":"associate","store_id":"s9"})", "store_id"},
       {R"({"role":"merchandiser","store_id":"s1"})", "store_id"},
