@@ -102,7 +102,8 @@ export function regionPath(region, suffix, query = {}) {
   return `/v1/${encodeURIComponent(region)}${suffix}${search ? `?${search}` : ''}`;
 }
 
-function base64UrlDecode(text) {
+// The text a base64url (no padding) string holds, as UTF-8; throws when it is not one.
+export function base64UrlDecode(text) {
   if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
   const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
   const binary = atob(b64);

@@ -2,7 +2,6 @@
 // names, numbers, dates, failures, the region's stores, and small pieces
 // of layout. The session itself is staff.js's.
 import { h, byId } from '/assets/dom.js';
-import { ApiError } from '/assets/api.js';
 import { staff, callNdjson } from '/assets/staff.js';
 
 // Whether an answer asked for at `generation` may still be shown.
@@ -29,24 +28,7 @@ export function words(table, key) {
   return Object.hasOwn(table, key) ? table[key] : String(key ?? 'unknown');
 }
 
-// A failed request in words; the server's own message where it has one.
-export function failureWords(error) {
-  if (!(error instanceof ApiError)) return 'Something went wrong on this page. Reload it and try again.';
-  const said = error.message && error.code ? ` The server said: “${error.message}”.` : '';
-  switch (error.status) {
-    case 0: return 'The server could not be reached. Check the connection and try again.';
-    case 400: return `The server refused the request.${said}`;
-    case 401: return 'The session is no longer accepted.';
-    case 403: return `This session may not do this.${said}`;
-    case 404: return `Not found.${said}`;
-    case 409: return `Something else is under way.${said}`;
-    case 429: return error.code === 'budget_exhausted'
-      ? `The privacy budget cannot pay for this.${said}`
-      : `Too many requests: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
-    case 503: return `The server is busy: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
-    default: return `The server answered ${error.status}.${said}`;
-  }
-}
+export { failureWords } from '/assets/staff-page.js';
 
 // Sets a section's status line (a role="status" region).
 export function status(id, text) {

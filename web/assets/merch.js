@@ -10,7 +10,7 @@
 import { h, replace, byId, showOnly } from '/assets/dom.js';
 import { staff, onEnded, minutesLeft } from '/assets/staff.js';
 import { StaffPage } from '/assets/staff-page.js';
-import { failureWords, forgetStores } from '/assets/merch-common.js';
+import { forgetStores } from '/assets/merch-common.js';
 import { initInsights, showInsights, resetInsights } from '/assets/merch-insights.js';
 import { initPreview, showPreview, resetPreview } from '/assets/merch-preview.js';
 import { initModels, showModels, resetModels } from '/assets/merch-models.js';
@@ -30,7 +30,6 @@ const page = new StaffPage({
   role: ROLE,
   noLinkTitle: 'Open the console from a merchandiser link',
   comeBack: 'To open the console, ask an administrator for a new merchandiser link. A link opens one session, once, in the tab it is opened in, and works for a short time (15 minutes unless they chose otherwise).',
-  failureWords,
   clearAll: () => clearAll(),
 });
 

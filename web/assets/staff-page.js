@@ -5,13 +5,31 @@ import { h, byId, showOnly, fillMessage } from '/assets/dom.js';
 import { ApiError } from '/assets/api.js';
 import { openFromFragment, end, StaffLinkError } from '/assets/staff.js';
 
+// A failed request in words, the server's own message where it has one.
+export function failureWords(error) {
+  if (!(error instanceof ApiError)) return 'Something went wrong on this page. Reload it and try again.';
+  const said = error.message && error.code ? ` The server said: “${error.message}”.` : '';
+  switch (error.status) {
+    case 0: return 'The server could not be reached. Check the connection and try again.';
+    case 400: return `The server refused the request.${said}`;
+    case 401: return 'The session is no longer accepted.';
+    case 403: return `This session may not do this.${said}`;
+    case 404: return `Not found.${said}`;
+    case 409: return `Something else is under way.${said}`;
+    case 429: return error.code === 'budget_exhausted'
+      ? `The privacy budget cannot pay for this.${said}`
+      : `Too many requests: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
+    case 503: return `The server is busy: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
+    default: return `The server answered ${error.status}.${said}`;
+  }
+}
+
 // A page's frame: `name` for the tab's title, `role` its staff role,
 // `noLinkTitle` what a visit without a link is told, `comeBack` how to get
-// a new link, `failureWords(error)` its words for other failures, and
-// `clearAll()` what empties everything the session showed.
+// a new link, and `clearAll()` what empties everything the session showed.
 export class StaffPage {
-  constructor({ name, role, noLinkTitle, comeBack, failureWords, clearAll }) {
-    Object.assign(this, { name, role, noLinkTitle, comeBack, failureWords, clearAll });
+  constructor({ name, role, noLinkTitle, comeBack, clearAll }) {
+    Object.assign(this, { name, role, noLinkTitle, comeBack, clearAll });
   }
 
   states() {
@@ -54,7 +72,7 @@ export class StaffPage {
           this.comeBack,
         ], 'refused-link');
       } else {
-        this.showMessage(`The ${this.name.toLowerCase()} could not open`, [this.failureWords(error), this.comeBack], 'failed');
+        this.showMessage(`The ${this.name.toLowerCase()} could not open`, [failureWords(error), this.comeBack], 'failed');
       }
       return null;
     }

@@ -11,7 +11,7 @@
 // browser's history database recorded before this ran opens nothing.
 // "End session", the token's expiry, a refusal (401) and closing the tab
 // forget it.
-import { ApiError, request, requestNdjson, regionPath } from '/assets/api.js';
+import { ApiError, base64UrlDecode, request, requestNdjson, regionPath } from '/assets/api.js';
 
 // The open session. `generation` changes whenever a session ends or opens:
 // a page notes it before an await and drops the answer when it changed.
@@ -34,15 +34,6 @@ export class StaffLinkError extends Error {
     this.name = 'StaffLinkError';
     this.reason = reason;
   }
-}
-
-function base64UrlDecode(text) {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('not base64url');
-  const b64 = text.replace(/-/g, '+').replace(/_/g, '/') + '==='.slice((text.length + 3) % 4);
-  const binary = atob(b64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; ++i) bytes[i] = binary.charCodeAt(i);
-  return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
 }
 
 const ROLES = new Set(['merchandiser', 'associate']);

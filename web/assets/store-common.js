@@ -85,21 +85,7 @@ export function fulfilmentWords(options) {
   return said.length ? said.join(', ') : 'not available now';
 }
 
-// A failed request in words, the server's own message where it has one.
-export function failureWords(error) {
-  if (!(error instanceof ApiError)) return 'Something went wrong on this page. Reload it and try again.';
-  const said = error.message && error.code ? ` The server said: “${error.message}”.` : '';
-  switch (error.status) {
-    case 0: return 'The server could not be reached. Check the connection and try again.';
-    case 400: return `The server refused the request.${said}`;
-    case 401: return 'The session is no longer accepted.';
-    case 403: return `This session may not do this.${said}`;
-    case 404: return `Not found.${said}`;
-    case 429: return `Too many requests: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
-    case 503: return `The server is busy: try again in ${error.retryAfter || 'a few'} seconds.${said}`;
-    default: return `The server answered ${error.status}.${said}`;
-  }
-}
+export { failureWords } from '/assets/staff-page.js';
 
 // ---------------------------------------------------------------- numbers and times
 

@@ -10,7 +10,7 @@
 import { h, replace, byId, showOnly } from '/assets/dom.js';
 import { staff, onEnded } from '/assets/staff.js';
 import { StaffPage } from '/assets/staff-page.js';
-import { failureWords, forgetStores, loadStoreNames, storeName, timeLeft } from '/assets/store-common.js';
+import { forgetStores, loadStoreNames, storeName, timeLeft } from '/assets/store-common.js';
 import { initCounter, resetCounter, tickCounter } from '/assets/store-counter.js';
 import { initAvailability, resetAvailability } from '/assets/store-availability.js';
 
@@ -20,7 +20,6 @@ const page = new StaffPage({
   role: ROLE,
   noLinkTitle: 'Open the counter page from a store link',
   comeBack: 'To open the counter page, ask your manager for a new store link. A link opens one session, once, in the tab it is opened in, and works for a short time (15 minutes unless they chose otherwise).',
-  failureWords,
   clearAll: () => clearAll(),
 });
 
