@@ -108,6 +108,16 @@ HttpResponse Api::GetRecommendations(Call& call) {
   bool gpc = GpcSignal(call.request);  // it refuses marketing, not personalization
   std::string_view id = call.params.Get("id");
   if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
+  // A merchandiser previews a signed-in customer by their customer id, as
+  // the shopper's own token must: the audit then names that customer.
+  if (call.staff && *kind != IdKind::kCustomer) {
+    auto linked = call.cell->VerifyShopperToken(call.cell->MintShopperToken(*kind, id, clock_.Now() + kMicrosPerSecond,
+                                                                           static_cast<uint8_t>(TokenReach::kExport)),
+                                                clock_.Now());
+    if (linked.status().code() == Code::kPermissionDenied)
+      return ErrorResponse(403, CodeName(Code::kPermissionDenied),
+                           "this identifier belongs to a signed-in customer: preview their customer id", "id");
+  }
   // personalize=false: the same request as a shopper nobody knows (a
   // merchandiser's side-by-side list), reading nothing of theirs.
   const bool asked = personalize == "true";

@@ -180,6 +180,14 @@ TEST_F(StaffRoutesTest, EachRoleReachesItsRoutesAndNothingElse) {
   EXPECT_EQ(As(merch, "GET", "/v1/us/price-consistency").status, 200);
   EXPECT_EQ(As(merch, "GET", "/v1/us/models/history").status, 200);
   EXPECT_EQ(As(merch, "GET", "/v1/us/customers/ann/recommendations").status, 200) << "the preview";
+  // An anonymous id a customer's login claimed is previewed by the customer id.
+  ASSERT_EQ(Send(admin_, "POST", "/v1/us/events",
+                 R"([{"event_id":"i1","type":"identify","timestamp":"2026-01-05T10:00:00Z",)"
+                 R"("customer_id":"ann","anonymous_id":"browser-9","channel":"web"}])").status, 200);
+  ClientResponse linked = As(merch, "GET", "/v1/us/customers/browser-9/recommendations?id_kind=anonymous");
+  EXPECT_EQ(linked.status, 403) << linked.body;
+  EXPECT_EQ(As(merch, "GET", "/v1/us/customers/browser-0/recommendations?id_kind=anonymous").status, 200)
+      << "an anonymous id of nobody signed in";
   for (auto [method, target] : std::initializer_list<std::pair<const char*, const char*>>{
            {"GET", "/v1/us/audit"}, {"PUT", "/v1/us/products"}, {"GET", "/v1/us/customers/ann/data"},
            {"GET", "/v1/us/customers/ann/cart"}, {"GET", "/v1/us/customers/ann/consent"},
