@@ -1,11 +1,14 @@
 #include "cli/demo.h"
 
+#include <simdjson.h>
+
 #include <filesystem>
 
 #include "cell/region_models.h"
 #include "cli/generate.h"
 #include "cli/importer.h"
 #include "core/atomic_file.h"
+#include "core/json_writer.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
 #include "server/handlers.h"
@@ -105,22 +108,22 @@ std::pair<std::string, std::string> DemoStaffLinks(Api& api, const std::string& 
     request.body = std::move(body);
     return api.Handle(request);
   };
-  auto member = [](const std::string& json, std::string_view name) {
-    const std::string key = "\"" + std::string(name) + "\":\"";
-    size_t at = json.find(key);
-    if (at == std::string::npos) return std::string();
-    at += key.size();
-    return json.substr(at, json.find('"', at) - at);
+  // A string member of the (first line's) JSON object, or empty.
+  auto member = [](const std::string& json, const char* name) {
+    simdjson::dom::parser parser;
+    std::string_view value;
+    return parser.parse(json.substr(0, json.find('\n')))[name].get(value) ? std::string() : std::string(value);
   };
   // A working day: the links open sessions that end with it.
-  auto link = [&](const std::string& body) {
-    HttpResponse r = call("POST", "/v1/eu/staff/sessions", body);
+  auto link = [&](std::string_view role, const std::string& store) {
+    JsonWriter body;
+    body.BeginObject().Key("role").String(role).Key("ttl_seconds").Uint(28'800);
+    if (!store.empty()) body.Key("store_id").String(store);
+    HttpResponse r = call("POST", "/v1/eu/staff/sessions", body.EndObject().Take());
     return r.status == 201 ? url + member(r.body, "link") : std::string();
   };
   const std::string store = member(call("GET", "/v1/eu/catalog/export?kind=stores", "").body, "id");
-  return {link(R"({"role":"merchandiser","ttl_seconds":28800})"),
-          store.empty() ? std::string()
-                        : link(R"({"role":"associate","store_id":")" + store + R"(","ttl_seconds":28800})")};
+  return {link("merchandiser", ""), store.empty() ? std::string() : link("associate", store)};
 }
 
 void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir,

@@ -1,8 +1,8 @@
 #include "server/auth.h"
 
 #include <algorithm>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "crypto/api_key.h"
 
 namespace confide {
@@ -10,13 +10,6 @@ namespace {
 
 Status Unauthenticated(std::string message) {
   return Status(Code::kUnauthenticated, std::move(message));
-}
-
-bool IEquals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 }  // namespace
@@ -42,7 +35,7 @@ Result<const ApiKey*> Authenticator::Authenticate(std::string_view authorization
   if (authorization.empty())
     return Unauthenticated("missing API key: send \"Authorization: Bearer ck_...\"");
   size_t space = authorization.find(' ');
-  if (space == std::string_view::npos || !IEquals(authorization.substr(0, space), "Bearer"))
+  if (space == std::string_view::npos || !EqualsIgnoringAsciiCase(authorization.substr(0, space), "Bearer"))
     return Unauthenticated("the Authorization header must be \"Bearer <API key>\"");
   std::string_view token = authorization.substr(space + 1);
   while (!token.empty() && token.front() == ' ') token.remove_prefix(1);

@@ -3,10 +3,10 @@
 // reads of products and stores, and the export the PUTs read back.
 #include "server/handlers.h"
 
-#include <cctype>
 #include <charconv>
 
 #include "catalog/product_patch.h"
+#include "core/ascii.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
 
@@ -179,21 +179,16 @@ HttpResponse Api::SearchProducts(Call& call) {
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 100 bytes of an id or a title", "q");
   uint64_t limit = 20;
   if (auto bad = IntegerParam(call.query, "limit", 1, 100, limit)) return *bad;
-  auto lower = [](std::string_view text) {
-    std::string out(text);
-    for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return out;
-  };
-  const std::string needle = lower(q);
+  const std::string needle = AsciiLower(q);
   // Exact ids first, then ids starting with the text and titles holding
   // it, in id order; active products only (nothing else can be had).
   std::vector<Product> exact, found;
   bool more = false;
   Status s = call.cell->catalog().ForEachProduct([&](const Product& p) {
     if (!p.active) return true;
-    const std::string id = lower(p.id);
+    const std::string id = AsciiLower(p.id);
     if (id == needle) exact.push_back(p);
-    else if (id.starts_with(needle) || lower(p.title).find(needle) != std::string::npos) found.push_back(p);
+    else if (id.starts_with(needle) || AsciiLower(p.title).find(needle) != std::string::npos) found.push_back(p);
     if (exact.size() + found.size() > limit) more = true;
     if (found.size() > limit) found.pop_back();  // never more than a page held
     return true;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ascii.h"
 #include "core/log.h"
 #include "server/http_error.h"
 #include "server/request_id.h"
@@ -36,12 +37,6 @@ bool IsHttpParseError(const beast::error_code& ec) {
 }
 
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 }  // namespace
 
@@ -124,7 +119,7 @@ class Session : public std::enable_shared_from_this<Session> {
     request_.method = std::string(View(message.method_string()));
     request_.target = std::string(View(message.target()));
     for (const auto& field : message)
-      request_.headers.emplace_back(Lower(View(field.name_string())), View(field.value()));
+      request_.headers.emplace_back(AsciiLower(View(field.name_string())), View(field.value()));
     request_.peer = peer_;
     request_id_ = RequestIdFor(View(message["x-request-id"]));
     head_ = request_.method == "HEAD";

@@ -6,9 +6,9 @@
 
 #include <chrono>
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 
+#include "core/ascii.h"
 #include "core/json_writer.h"
 #include "core/log.h"
 #include "crypto/shopper_token.h"
@@ -44,11 +44,7 @@ bool LooksLikeSignedToken(std::string_view token) {
 
 // The shopper or staff token an Authorization header carries, or empty.
 std::string_view SignedTokenOf(std::string_view authorization) {
-  const std::string_view scheme = authorization.substr(0, 7);
-  if (authorization.size() <= 7 || !std::equal(scheme.begin(), scheme.end(), "bearer ", [](char a, char b) {
-        return std::tolower(static_cast<unsigned char>(a)) == b;
-      }))
-    return {};
+  if (authorization.size() <= 7 || !EqualsIgnoringAsciiCase(authorization.substr(0, 7), "Bearer ")) return {};
   std::string_view token = authorization.substr(7);
   return IsShopperToken(token) || IsStaffToken(token) ? token : std::string_view();
 }

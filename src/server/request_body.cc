@@ -4,8 +4,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 
+#include "core/ascii.h"
 #include "server/http_error.h"
 
 namespace confide {
@@ -16,9 +16,7 @@ std::string MediaType(std::string_view value) {
   value = value.substr(0, value.find(';'));
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
-  std::string out(value);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return std::tolower(c); });
-  return out;
+  return AsciiLower(value);
 }
 
 Result<std::string> Inflate(std::string_view gzip, uint64_t limit, std::string_view limit_field) {
