@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "analytics/query_parts.h"
+#include "analytics/shopper_floor.h"
 
 namespace confide::analytics {
 
@@ -57,8 +58,8 @@ Status CheckFilters(const QuerySpec& spec, const PublicDomain& domain) {
 }
 
 int64_t QueryPicoDelta(const QuerySpec& spec) {
-  // bought_together's partition selection: delta 1e-8 per query.
-  return spec.kind == QueryKind::kBoughtTogether ? 10'000 : 0;
+  // bought_together's partition selection: 1e-8; the others' shopper floor.
+  return spec.kind == QueryKind::kBoughtTogether ? 10'000 : kPublicPicoDelta;
 }
 
 Result<Answer> RunQuery(const QuerySpec& spec, const Dataset& data, const PublicDomain& domain,

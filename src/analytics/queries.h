@@ -5,9 +5,11 @@
 // Every query's bounds are public constants (docs/analytics.md lists them,
 // and every answer's notes repeat them); no bound is read from the data.
 // Partitions named by the catalog (products, categories, channels, weeks,
-// buckets) are released in full, noisy zeros included; bought_together's
+// buckets) are all noised; a partition's numbers are shown only over the
+// shopper floor (shopper_floor.h), withheld otherwise. bought_together's
 // category pairs come from the data and go through partition selection
-// (partition_selection.h), so no pair seen by fewer than 20 shoppers is shown.
+// (partition_selection.h). Either way no number is shown for a partition of
+// fewer than 20 shoppers.
 // A query's rho is split evenly among its releases; each number shows its
 // release's share.
 //
@@ -37,7 +39,8 @@ struct PublicDomain {
 // named on error).
 Status CheckFilters(const QuerySpec& spec, const PublicDomain& domain);
 
-// The delta a query spends (partition selection only), in pico-units.
+// The delta a query spends (its shopper floor or partition selection), in
+// pico-units.
 int64_t QueryPicoDelta(const QuerySpec& spec);
 
 // Runs a checked spec (CheckSpec, CheckFilters) over the data. Errors name

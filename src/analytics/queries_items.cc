@@ -7,6 +7,7 @@
 
 #include "analytics/partition_selection.h"
 #include "analytics/query_parts.h"
+#include "analytics/shopper_floor.h"
 
 namespace confide::analytics::internal {
 
@@ -74,13 +75,15 @@ Result<Answer> TopProducts(const QuerySpec& spec, const Dataset& data, const Pub
   auto units = Release::Gaussian(SumSensitivity(b), L2Text(SumSensitivity(b).l2_squared, text), Share(spec, 2));
   if (!buyers.ok()) return buyers.status();
   if (!units.ok()) return units.status();
+  const ShopperFloor shopper_floor(1, MechanismParameter(buyers->mechanism()), products.size());
   struct Row {
     std::string product;
     NoisedInt buyers, units;
   };
   std::vector<Row> rows;
   for (const std::string& p : products) {
-    rows.push_back({p, buyers->Noise(At(t.shoppers, p), source), units->Noise(At(t.values, p), source)});
+    Row row{p, buyers->Noise(At(t.shoppers, p), source), units->Noise(At(t.values, p), source)};
+    if (shopper_floor.Shows(At(t.shoppers, p), row.buyers.value)) rows.push_back(std::move(row));
   }
   std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.buyers.value > b.buyers.value; });
   Answer a;
@@ -88,8 +91,9 @@ Result<Answer> TopProducts(const QuerySpec& spec, const Dataset& data, const Pub
     a.numbers.push_back(buyers->Number("product=" + rows[i].product, "buyers", rows[i].buyers));
     a.numbers.push_back(units->Number("product=" + rows[i].product, "units", rows[i].units));
   }
-  a.notes.push_back("Every catalog product was noised (" + std::to_string(rows.size()) +
-                    "), then ranked by noised buyers; " + text + ".");
+  a.notes.push_back("Every catalog product was noised (" + std::to_string(products.size()) + "); the " +
+                    std::to_string(rows.size()) + " over the floor were ranked by noised buyers; " + text + ".");
+  a.notes.push_back(shopper_floor.Note("buyers"));
   return a;
 }
 
@@ -116,14 +120,18 @@ Result<Answer> CategoryTrends(const QuerySpec& spec, const Dataset& data, const 
   auto units = Release::Gaussian(SumSensitivity(b), L2Text(SumSensitivity(b).l2_squared, text), Share(spec, 2));
   if (!buyers.ok()) return buyers.status();
   if (!units.ok()) return units.status();
+  const ShopperFloor shopper_floor(1, MechanismParameter(buyers->mechanism()), cells.size());
   Answer a;
   for (const std::string& cell : cells) {
     const size_t space = cell.rfind(' ');
     const std::string group = "category=" + cell.substr(0, space) + " week=" + cell.substr(space + 1);
-    a.numbers.push_back(buyers->Number(group, "buyers", buyers->Noise(At(t.shoppers, cell), source)));
-    a.numbers.push_back(units->Number(group, "units", units->Noise(At(t.values, cell), source)));
+    const NoisedInt nb = buyers->Noise(At(t.shoppers, cell), source);
+    const bool shown = shopper_floor.Shows(At(t.shoppers, cell), nb.value);
+    a.numbers.push_back(ShopperFloor::Apply(shown, buyers->Number(group, "buyers", nb)));
+    a.numbers.push_back(ShopperFloor::Apply(shown, units->Number(group, "units", units->Noise(At(t.values, cell), source))));
   }
   a.notes.push_back(text + ".");
+  a.notes.push_back(shopper_floor.Note("buyers"));
   return a;
 }
 
@@ -151,15 +159,18 @@ Result<Answer> RepeatRate(const QuerySpec& spec, const Dataset& data, const Publ
   auto repeat = Release::Gaussian(DistinctCountSensitivity(b), L2Text(b.max_partitions, text), Share(spec, 2));
   if (!buyers.ok()) return buyers.status();
   if (!repeat.ok()) return repeat.status();
+  const ShopperFloor shopper_floor(1, MechanismParameter(buyers->mechanism()), categories.size());
   Answer a;
   for (const std::string& c : categories) {
     const NoisedInt nb = buyers->Noise(At(t.shoppers, c), source);
     const NoisedInt nr = repeat->Noise(At(t.values, c), source);
-    a.numbers.push_back(buyers->Number("category=" + c, "buyers", nb));
-    a.numbers.push_back(repeat->Number("category=" + c, "repeat_buyers", nr));
-    a.numbers.push_back(Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1));
+    const bool shown = shopper_floor.Shows(At(t.shoppers, c), nb.value);
+    a.numbers.push_back(ShopperFloor::Apply(shown, buyers->Number("category=" + c, "buyers", nb)));
+    a.numbers.push_back(ShopperFloor::Apply(shown, repeat->Number("category=" + c, "repeat_buyers", nr)));
+    a.numbers.push_back(ShopperFloor::Apply(shown, Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1)));
   }
   a.notes.push_back(text + "; a repeat buyer bought the category in two orders or more within the period.");
+  a.notes.push_back(shopper_floor.Note("buyers"));
   return a;
 }
 

@@ -1,5 +1,5 @@
-// The retail queries on hand-built data: bounds hold, public keys are
-// released in full, data-derived keys need 20 shoppers, intervals cover,
+// The retail queries on hand-built data: bounds hold, every public key is
+// noised, no partition of fewer than 20 shoppers is shown, intervals cover,
 // and a whole query passes the DP tester on neighbouring data sets (one
 // shopper added; false-positive rate <= 0.001).
 #include "analytics/queries.h"
@@ -11,6 +11,7 @@
 
 #include "analytics/dp_test_harness.h"
 #include "analytics/seeded_random_source.h"
+#include "analytics/shopper_floor.h"
 
 namespace confide::analytics {
 namespace {
@@ -61,16 +62,17 @@ const ReleasedNumber* Find(const Answer& a, const std::string& group, const std:
 
 TEST(Queries, TopProductsRanksTheBestSellerFirstAndShowsItsMechanism) {
   Dataset data;
-  Add(data, 300, {MakeOrder({{"bread", 2}})});
-  Add(data, 100, {MakeOrder({{"milk", 1}})});
+  Add(data, 600, {MakeOrder({{"bread", 2}})});
+  Add(data, 400, {MakeOrder({{"milk", 1}})});
   SeededRandomSource source(1);
   auto a = RunQuery(Spec(QueryKind::kTopProducts, 0.01), data, Domain(), source);
   ASSERT_TRUE(a.ok()) << a.status().ToString();
   ASSERT_GE(a->numbers.size(), 4u);
   EXPECT_EQ(a->numbers[0].group, "product=bread");
   EXPECT_EQ(a->numbers[0].statistic, "buyers");
-  EXPECT_LE(a->numbers[0].low, 300);
-  EXPECT_GE(a->numbers[0].high, 300);
+  EXPECT_EQ(a->numbers[2].group, "product=milk");
+  EXPECT_LE(a->numbers[0].low, 600);
+  EXPECT_GE(a->numbers[0].high, 600);
   EXPECT_EQ(a->numbers[0].mechanism, "discrete_gaussian");
   EXPECT_EQ(a->numbers[0].cost_nano_rho, 5'000'000);  // half of 0.01
   EXPECT_NE(a->numbers[0].sensitivity.find("L0=5"), std::string::npos);
@@ -78,24 +80,78 @@ TEST(Queries, TopProductsRanksTheBestSellerFirstAndShowsItsMechanism) {
   EXPECT_NEAR(a->numbers[0].parameter, std::sqrt(500.0), 1e-6);
 }
 
-TEST(Queries, PublicKeysAreReleasedInFullNoisyZerosIncluded) {
+TEST(Queries, TopProductsNoisesEveryProductAndListsOnlyThoseOverTheShopperFloor) {
   Dataset data;
   Add(data, 50, {MakeOrder({{"bread", 1}})});
+  Add(data, 19, {MakeOrder({{"milk", 1}})});
   SeededRandomSource source(2);
+  // At rho 1000 the noise is a tenth of a shopper: only the 20 shoppers bite.
   auto a = RunQuery(Spec(QueryKind::kTopProducts), data, Domain(), source);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a->numbers.size(), 8u);  // 4 products x (buyers, units), none bought shown too
-  ASSERT_NE(Find(*a, "product=soap", "buyers"), nullptr);
-  EXPECT_NEAR(Find(*a, "product=soap", "buyers")->value, 0, 1);
+  EXPECT_EQ(a->numbers.size(), 2u);  // bread's buyers and units; milk (19), soap and tea (0) not listed
+  ASSERT_NE(Find(*a, "product=bread", "buyers"), nullptr);
+  EXPECT_EQ(Find(*a, "product=milk", "buyers"), nullptr);
+  EXPECT_NE(a->notes[0].find("noised (4); the 1 over the floor"), std::string::npos) << a->notes[0];
 }
 
-TEST(Queries, OneShopperBuyingAThousandUnitsAddsAtMostTheClamp) {
+TEST(Queries, NoNumberOfAPublicPartitionIsShownForFewerThanTwentyShoppers) {
+  // 19 shoppers bought everything three times; at rho 1000 their numbers
+  // would be exact to a tenth, yet every one is withheld. One more shopper
+  // and the partitions they fill are shown (an order partition also needs
+  // more orders than 19 shoppers can add: 57).
+  const Order all = MakeOrder({{"bread", 1}, {"milk", 1}, {"soap", 1}, {"tea", 1}});
+  const std::vector<Order> orders = {all, all, all};
+  for (int shoppers : {19, 20}) {
+    Dataset data;
+    Add(data, shoppers, orders);
+    for (QueryKind kind : {QueryKind::kCategoryTrends, QueryKind::kRepeatRate, QueryKind::kBasketSize,
+                           QueryKind::kSpend, QueryKind::kChannelMix}) {
+      SeededRandomSource source{uint64_t(shoppers)};
+      auto a = RunQuery(Spec(kind), data, Domain(), source);
+      ASSERT_TRUE(a.ok());
+      int shown = 0, withheld = 0;
+      for (const ReleasedNumber& n : a->numbers) ++(n.withheld ? withheld : shown);
+      if (shoppers == 19) {
+        EXPECT_EQ(shown, 0) << QueryName(kind);
+      } else {
+        EXPECT_GT(shown, 0) << QueryName(kind);
+      }
+      EXPECT_FALSE(a->numbers.empty()) << QueryName(kind);
+      EXPECT_EQ(QueryPicoDelta(Spec(kind)), kPublicPicoDelta);
+    }
+  }
+}
+
+TEST(Queries, TheFloorAlsoNeedsTheNoisedCountToClearItsThreshold) {
+  // sigma 10 over one partition: t = ceil(10 sqrt(2 ln 1e9)) = 65, T = 19 + 65.
+  const ShopperFloor one(1, 10, 1);
+  EXPECT_EQ(one.threshold(), 84);
+  EXPECT_FALSE(one.Shows(500, 83));
+  EXPECT_TRUE(one.Shows(20, 84));
+  EXPECT_FALSE(one.Shows(19, 10'000));
+  // Three orders a shopper: 19 shoppers may add 57.
+  EXPECT_EQ(ShopperFloor(3, 10, 1).threshold(), 57 + 65);
+  // More partitions share the delta: a little higher.
+  EXPECT_GT(ShopperFloor(1, 10, 1000).threshold(), 84);
+  // At the default cost 40 shoppers of bread are real but under the noise floor.
   Dataset data;
-  Add(data, 1, {MakeOrder({{"tea", 1000}})});
+  Add(data, 40, {MakeOrder({{"bread", 1}})});
+  SeededRandomSource source(9);
+  auto a = RunQuery(Spec(QueryKind::kRepeatRate, 0.02), data, Domain(), source);
+  ASSERT_TRUE(a.ok());
+  ASSERT_NE(Find(*a, "category=bakery", "buyers"), nullptr);
+  EXPECT_TRUE(Find(*a, "category=bakery", "buyers")->withheld);
+  EXPECT_NE(a->notes[1].find("reached"), std::string::npos) << a->notes[1];
+}
+
+TEST(Queries, AShopperBuyingAThousandUnitsAddsAtMostTheClamp) {
+  Dataset data;
+  Add(data, 20, {MakeOrder({{"tea", 1000}})});
   SeededRandomSource source(3);
   auto a = RunQuery(Spec(QueryKind::kTopProducts), data, Domain(), source);
   ASSERT_TRUE(a.ok());
-  EXPECT_NEAR(Find(*a, "product=tea", "units")->value, 3, 1);  // rho 1000: noise sd ~0.05
+  ASSERT_NE(Find(*a, "product=tea", "units"), nullptr);
+  EXPECT_NEAR(Find(*a, "product=tea", "units")->value, 20 * 3, 1);  // rho 1000: noise sd ~0.05
 }
 
 TEST(Queries, BoughtTogetherNeverShowsAPairOfFewerThanTwentyShoppers) {
@@ -123,7 +179,7 @@ TEST(Queries, FiltersNarrowToAStoreAChannelAndACategory) {
   auto a = RunQuery(s, data, Domain(), source);
   ASSERT_TRUE(a.ok());
   EXPECT_NEAR(Find(*a, "product=bread", "buyers")->value, 100, 1);
-  EXPECT_NEAR(Find(*a, "product=milk", "buyers")->value, 0, 1);
+  EXPECT_EQ(Find(*a, "product=milk", "buyers"), nullptr) << "no buyer in S1";
   s = Spec(QueryKind::kTopProducts);
   s.category = "dairy";
   a = RunQuery(s, data, Domain(), source);
@@ -181,7 +237,7 @@ TEST(Queries, CategoryTrendsCoverEveryCategoryAndWeekOfThePeriod) {
 
 TEST(Queries, AnswersAreJsonWithAnIntervalPerNumber) {
   Dataset data;
-  Add(data, 30, {MakeOrder({{"bread", 1}})});
+  Add(data, 300, {MakeOrder({{"bread", 1}})});
   SeededRandomSource source(7);
   auto a = RunQuery(Spec(QueryKind::kTopProducts, 0.02), data, Domain(), source);
   ASSERT_TRUE(a.ok());
@@ -190,16 +246,27 @@ TEST(Queries, AnswersAreJsonWithAnIntervalPerNumber) {
   const std::string json = AnswerToJson(*a);
   ASSERT_FALSE(parser.parse(json).get(doc)) << json;
   EXPECT_EQ(std::string(doc["query"]["query"].get_string().value()), "top_products");
-  EXPECT_EQ(doc["numbers"].get_array().size(), 8u);
+  EXPECT_EQ(doc["numbers"].get_array().size(), 2u);  // bread alone is over the floor
   EXPECT_EQ(doc["numbers"].at(0)["ci95"].get_array().size(), 2u);
   EXPECT_DOUBLE_EQ(doc["cost"]["rho"].get_double().value(), 0.02);
+  EXPECT_DOUBLE_EQ(doc["cost"]["delta"].get_double().value(), 1e-9);
+  // A withheld number has no value and no interval: 30 shoppers, under the
+  // floor at this cost.
+  data.resize(30);
+  a = RunQuery(Spec(QueryKind::kRepeatRate, 0.02), data, Domain(), source);
+  ASSERT_TRUE(a.ok());
+  ASSERT_FALSE(parser.parse(AnswerToJson(*a)).get(doc));
+  simdjson::dom::element first = doc["numbers"].at(0);
+  EXPECT_TRUE(first["value"].is_null());
+  EXPECT_TRUE(first["ci95"].is_null());
+  EXPECT_TRUE(first["withheld"].get_bool().value());
 }
 
 TEST(Queries, AWholeQueryPassesTheDpTesterOnNeighbouringDataSets) {
-  // D: 25 shoppers who bought bread; D': one more, who bought bread 40 times.
-  // Released buyers of bread: sigma^2 = 5 / (2 * 0.25) = 10.
+  // D: 200 shoppers who bought bread (far over the floor); D': one more, who
+  // bought bread 40 times. Released buyers of bread: sigma^2 = 5 / (2 * 0.25) = 10.
   Dataset d;
-  Add(d, 25, {MakeOrder({{"bread", 1}})});
+  Add(d, 200, {MakeOrder({{"bread", 1}})});
   Dataset d2 = d;
   Add(d2, 1, {MakeOrder({{"bread", 40}}), MakeOrder({{"bread", 2}})});
   PublicDomain one = Domain();
@@ -207,7 +274,7 @@ TEST(Queries, AWholeQueryPassesTheDpTesterOnNeighbouringDataSets) {
   SeededRandomSource source(8);
   auto draw = [&](bool neighbour) {
     auto a = RunQuery(Spec(QueryKind::kTopProducts, 0.5), neighbour ? d2 : d, one, source);
-    return int64_t(a->numbers[0].value);
+    return a->numbers.empty() ? -1 : int64_t(a->numbers[0].value);
   };
   const double s2 = 10;
   auto pmf = [&](int64_t z) {

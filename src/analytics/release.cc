@@ -123,8 +123,14 @@ std::string AnswerToJson(const Answer& a) {
     w.BeginObject();
     w.Key("group").String(n.group);
     w.Key("statistic").String(n.statistic);
-    w.Key("value").Double(n.value);
-    w.Key("ci95").BeginArray().Double(n.low).Double(n.high).EndArray();
+    if (n.withheld) {
+      w.Key("value").Null();
+      w.Key("ci95").Null();
+      w.Key("withheld").Bool(true);
+    } else {
+      w.Key("value").Double(n.value);
+      w.Key("ci95").BeginArray().Double(n.low).Double(n.high).EndArray();
+    }
     w.Key("mechanism").String(n.mechanism);
     if (n.parameter > 0) w.Key("sigma").Double(n.parameter);
     w.Key("sensitivity").String(n.sensitivity);

@@ -30,6 +30,7 @@ struct ReleasedNumber {
   double parameter = 0;        // sigma (0 when derived)
   std::string sensitivity;     // e.g. "L2=sqrt(10) (L0=10, Linf=1)"
   int64_t cost_nano_rho = 0;   // of the release this number is part of (0 when derived)
+  bool withheld = false;       // under the shopper floor (shopper_floor.h): no value, no interval
 };
 
 struct Answer {
@@ -93,7 +94,8 @@ class ReleaseTree {
   double stddev_ = 0;
 };
 
-// {"query":{...},"cost":{"rho":..,"delta":..},"numbers":[...],"notes":[...]}
+// {"query":{...},"cost":{"rho":..,"delta":..},"numbers":[...],"notes":[...]};
+// a withheld number has "value":null,"ci95":null,"withheld":true.
 std::string AnswerToJson(const Answer& answer);
 
 }  // namespace confide::analytics

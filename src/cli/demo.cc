@@ -21,15 +21,16 @@ namespace fs = std::filesystem;
 
 // What a consent banner would have collected: 7 shoppers in 10 allow
 // personalization, 6 in 10 the use of their history to improve the models,
-// 4 in 10 marketing (deterministic by id).
+// 5 in 10 analytics, 4 in 10 marketing (deterministic by id).
 Status WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
-  std::string out = "customer_id,timestamp,personalization,model_improvement,marketing,source,policy_version\n";
+  std::string out =
+      "customer_id,timestamp,personalization,model_improvement,analytics,marketing,source,policy_version\n";
   const std::string at = FormatRfc3339(start);
   for (uint64_t i = 1; i <= shoppers; ++i) {
-    char line[112];
-    std::snprintf(line, sizeof line, "C%07llu,%s,%s,%s,%s,import,demo-1\n", static_cast<unsigned long long>(i),
+    char line[128];
+    std::snprintf(line, sizeof line, "C%07llu,%s,%s,%s,%s,%s,import,demo-1\n", static_cast<unsigned long long>(i),
                   at.c_str(), i % 10 < 7 ? "true" : "false", i % 10 < 6 ? "true" : "false",
-                  i % 10 < 4 ? "true" : "false");
+                  i % 10 < 5 ? "true" : "false", i % 10 < 4 ? "true" : "false");
     out += line;
   }
   return WriteFileAtomically(path.string(), out);

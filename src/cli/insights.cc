@@ -48,15 +48,18 @@ void PrintTable(const std::string& json, std::FILE* out) {
   std::fprintf(out, "%-36s %-14s %14s  %-31s %-18s %s\n", "group", "statistic", "value", "95% interval",
                "mechanism", "rho");
   for (simdjson::dom::element n : doc["numbers"].get_array()) {
-    const double low = n["ci95"].at(0).get_double(), high = n["ci95"].at(1).get_double();
-    char interval[64];
-    std::snprintf(interval, sizeof interval, "[%.2f, %.2f]", low, high);
+    char value[32] = "withheld", interval[64] = "(under the floor)";
+    if (!n["value"].is_null()) {
+      std::snprintf(value, sizeof value, "%.2f", double(n["value"].get_double()));
+      std::snprintf(interval, sizeof interval, "[%.2f, %.2f]", double(n["ci95"].at(0).get_double()),
+                    double(n["ci95"].at(1).get_double()));
+    }
     double sigma = 0;
     std::string mechanism(std::string_view(n["mechanism"].get_string()));
     if (!n["sigma"].get_double().get(sigma)) mechanism += " s=" + std::to_string(sigma).substr(0, 7);
-    std::fprintf(out, "%-36s %-14s %14.2f  %-31s %-18s %s\n", std::string(std::string_view(n["group"])).c_str(),
-                 std::string(std::string_view(n["statistic"])).c_str(), double(n["value"].get_double()), interval,
-                 mechanism.c_str(), simdjson::minify(n["rho"]).c_str());
+    std::fprintf(out, "%-36s %-14s %14s  %-31s %-18s %s\n", std::string(std::string_view(n["group"])).c_str(),
+                 std::string(std::string_view(n["statistic"])).c_str(), value, interval, mechanism.c_str(),
+                 simdjson::minify(n["rho"]).c_str());
   }
   for (simdjson::dom::element note : doc["notes"].get_array()) {
     std::fprintf(out, "note: %s\n", std::string(std::string_view(note)).c_str());

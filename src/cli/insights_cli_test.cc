@@ -29,7 +29,8 @@ class InsightsCli : public ::testing::Test {
     std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Rye,bakery,3.10\nP2,Milk,dairy,1.10\n";
     std::ofstream events(dir_ / "events.csv");
     events << "event_id,type,timestamp,customer_id,channel,product_id,quantity,unit_price,order_id\n";
-    for (int i = 0; i < 40; ++i) {
+    // 200 shoppers: P1's 100 are over the shopper floor at rho 0.1 (66).
+    for (int i = 0; i < 200; ++i) {
       events << "e" << i << ",purchase,2024-05-0" << (1 + i % 9) << "T10:00:00Z,C" << i << ",web,P" << (1 + i % 2)
              << ",1,3.10,o" << i << "\n";
     }
@@ -67,6 +68,17 @@ TEST_F(InsightsCli, PrintsATableWithIntervalsAndChargesOnce) {
   EXPECT_NE(budget.out.find("\"spent\":0.11"), std::string::npos) << budget.out;  // 0.1 + the default 0.01
   budget = Confide(Insights("--budget"));
   EXPECT_NE(budget.out.find("\"spent\":0,"), std::string::npos) << "this month's data was not read: " << budget.out;
+}
+
+TEST_F(InsightsCli, ANumberUnderTheShopperFloorPrintsAsWithheld) {
+  // Weeks 20 to 22 of May 2024 have no purchases at all.
+  RunResult r = Confide(Insights("category_trends --from 2024-05-01 --to 2024-05-31 --rho 0.1"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const size_t week = r.out.find("category=bakery week=2024-W21");
+  ASSERT_NE(week, std::string::npos) << r.out;
+  const std::string line = r.out.substr(week, r.out.find('\n', week) - week);
+  EXPECT_NE(line.find("withheld  (under the floor)"), std::string::npos) << line;
+  EXPECT_NE(r.out.find("note: A partition's numbers are shown only when at least 20 shoppers"), std::string::npos);
 }
 
 TEST_F(InsightsCli, BadInputExitsWithOneLineNamingTheOptionAndChargesNothing) {

@@ -18,6 +18,7 @@ class AnalyticsRoutesTest : public ServerTest {
     ServerTest::SetUp();
     StopServer();
     analytics_ = AddKey({"analytics"}, {"eu"});
+    NewApiKey consent = AddKey({"consent"}, {"eu"});
     StartServer();
     ApiClient catalog = Client(&catalog_);
     ASSERT_EQ(Call(catalog, "PUT", "/v1/eu/products",
@@ -26,9 +27,14 @@ class AnalyticsRoutesTest : public ServerTest {
                   .status,
               200);
     std::vector<std::string> events;
-    for (int i = 0; i < 30; ++i) {
+    // 150 shoppers of rye who allow analytics: over the shopper floor at
+    // rho 0.1 (66 buyers); no one bought milk.
+    ApiClient consenting = Client(&consent);
+    for (int i = 0; i < 150; ++i) {
       const std::string customer = "C-analytics-" + std::to_string(i);
       Secret(customer);
+      ASSERT_EQ(Call(consenting, "PUT", "/v1/eu/customers/" + customer + "/consent",
+                     R"({"purposes":{"analytics":true}})").status, 200);
       events.push_back(Object({{"event_id", "an-" + std::to_string(i)},
                                {"type", "purchase"},
                                {"timestamp", "2024-05-02T10:00:00Z"},
@@ -40,9 +46,12 @@ class AnalyticsRoutesTest : public ServerTest {
                                {"order_id", "order-an-" + std::to_string(i)}}));
     }
     ApiClient ingest = Client(&ingest_eu_);
-    ClientResponse r = Call(ingest, "POST", "/v1/eu/events", Array(events));
-    ASSERT_EQ(r.status, 200) << r.body;
-    ASSERT_EQ(JInt(r.body, "/accepted"), 30);
+    for (size_t at = 0; at < events.size(); at += 75) {  // batches hold at most 100
+      const std::vector<std::string> batch(events.begin() + long(at), events.begin() + long(at + 75));
+      ClientResponse r = Call(ingest, "POST", "/v1/eu/events", Array(batch));
+      ASSERT_EQ(r.status, 200) << r.body;
+      ASSERT_EQ(JInt(r.body, "/accepted"), 75);
+    }
   }
   ClientResponse Query(const std::string& body) {
     ApiClient c = Client(&analytics_);
@@ -63,11 +72,9 @@ TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(JBool(r.body, "/repeat"));
   EXPECT_EQ(JStr(r.body, "/query/query"), "top_products");
-  ASSERT_EQ(JLen(r.body, "/numbers"), 4u);
-  // The order is the noisy one, so only the groups are asserted: both catalog products.
-  std::set<std::string> groups;
-  for (size_t i = 0; i < JLen(r.body, "/numbers"); ++i) groups.insert(JStr(r.body, "/numbers/" + std::to_string(i) + "/group"));
-  EXPECT_EQ(groups, (std::set<std::string>{"product=sku-an-1", "product=sku-an-2"}));
+  // Rye's buyers and units; milk, bought by no one, is under the floor.
+  ASSERT_EQ(JLen(r.body, "/numbers"), 2u);
+  EXPECT_EQ(JStr(r.body, "/numbers/0/group"), "product=sku-an-1");
   EXPECT_EQ(JStr(r.body, "/numbers/0/mechanism"), "discrete_gaussian");
   EXPECT_EQ(JLen(r.body, "/numbers/0/ci95"), 2u);
   EXPECT_TRUE(JHas(r.body, "/numbers/0/sensitivity"));
@@ -81,6 +88,20 @@ TEST_F(AnalyticsRoutesTest, AQueryAnswersEveryNumberWithItsIntervalAndCost) {
   ClientResponse budget = Call(c, "GET", "/v1/eu/analytics/budget?period=2024-05");
   EXPECT_EQ(JLen(budget.body, "/charges"), 1u);
   EXPECT_TRUE(JBool(budget.body, "/charges/0/answered"));
+}
+
+TEST_F(AnalyticsRoutesTest, APartitionUnderTheShopperFloorIsWithheldNotNumbered) {
+  // Categories in catalog order: bakery (150 shoppers), dairy (none).
+  ClientResponse r = Query(R"({"query":"repeat_rate","from":"2024-05-01","to":"2024-05-31","rho":0.1})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_EQ(JLen(r.body, "/numbers"), 6u);
+  EXPECT_EQ(JStr(r.body, "/numbers/0/group"), "category=bakery");
+  EXPECT_FALSE(JHas(r.body, "/numbers/0/withheld"));
+  EXPECT_EQ(JLen(r.body, "/numbers/0/ci95"), 2u);
+  EXPECT_EQ(JStr(r.body, "/numbers/3/group"), "category=dairy");
+  EXPECT_TRUE(JBool(r.body, "/numbers/3/withheld"));
+  EXPECT_NE(r.body.find(R"("value":null,"ci95":null,"withheld":true)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("\"delta\":1e-09"), std::string::npos) << r.body;
 }
 
 TEST_F(AnalyticsRoutesTest, OnlyTheAnalyticsScopeReachesTheRoutes) {

@@ -9,7 +9,7 @@ import { REGION, assert, check, waitFor } from './lib/harness.mjs';
 import { openPage, auditState, visible, excuseRefusals, messageTitle, checkPageHeaders } from './lib/browser.mjs';
 
 const OTHER = 'eu';
-const SHOPPERS = 64;             // granted shoppers buying in January 2026, in store s1 and online
+const SHOPPERS = 200;            // granted shoppers buying in January 2026, in store s1 and online
 const SMALL_STORE = 'merch-corner';
 const SMALL_SHOPPERS = 3;        // shoppers of the small store: fewer than 20
 const REFUSER = 'merch-refuser'; // refused personalization
@@ -58,7 +58,8 @@ export async function merchPrepare(server) {
   };
   for (let i = 0; i < SHOPPERS; ++i) {
     const shopper = `merch-${i}`;
-    const lines = [[`a-${i % 6}`, 1 + (i % 3)], [`b-${i % 4}`, 1], [`c-${i % 3}`, 2]];
+    // Ten products of 100 buyers each: over the shopper floor of top products at ρ 0.1.
+    const lines = [[`a-${i % 2}`, 1 + (i % 3)], [`b-${i % 2}`, 1], [`c-${i % 2}`, 2], [`a-${2 + (i % 2)}`, 1], [`b-${2 + (i % 2)}`, 1]];
     for (let n = 0; n < 2; ++n) {
       const id = `${shopper}-o${n}`;
       const when = day(5 + (i % 10) + n * 12);
@@ -136,10 +137,11 @@ async function quoted(page) {
   return (await page.locator('#insights-quote').innerText()).trim();
 }
 
-async function choose(page, query, { store = '', channel = '' } = {}) {
+async function choose(page, query, { store = '', channel = '', rho = '0.01' } = {}) {
   await page.locator('#insights-query').selectOption(query);
   await page.locator('#insights-store').selectOption(store);
   await page.locator('#insights-channel').selectOption(channel);
+  await page.locator('#insights-rho').selectOption(rho);
   return quoted(page);
 }
 
@@ -261,11 +263,11 @@ export async function merchSuite(args, server, browser) {
       // -- insights
       await setPeriod(page);
       const spentBefore = await spentRho(server);
-      const quote = await choose(page, 'top_products');
+      const quote = await choose(page, 'top_products', { rho: '0.1' });
       await check('insights: the cost is quoted before the query runs, and nothing is charged by quoting', async () => {
-        assert(/costs ρ 0\.01/.test(quote) && /2026-01/.test(quote), quote);
+        assert(/costs ρ 0\.1\b/.test(quote) && /2026-01/.test(quote), quote);
         const button = await page.locator('#insights-run').innerText();
-        assert(/costs ρ 0\.01/.test(button), `button: ${button}`);
+        assert(/costs ρ 0\.1\b/.test(button), `button: ${button}`);
         assert(log.api.some((r) => r === `POST /v1/${REGION}/analytics/quote`), 'no quote asked');
         assert(!log.api.some((r) => r === `POST /v1/${REGION}/analytics/query`), 'a query ran before it was asked for');
         assert((await spentRho(server)) === spentBefore, 'quoting charged the budget');
@@ -275,11 +277,11 @@ export async function merchSuite(args, server, browser) {
       });
 
       const ran = await runQuery(page);
-      await check('insights: top products run, charged 0.01, every bar with its 95% interval and a table of the same numbers', async () => {
+      await check('insights: top products run, charged 0.1, every bar with its 95% interval and a table of the same numbers', async () => {
         assert(/charged/.test(ran), ran);
         const spent = await spentRho(server);
-        assert(Math.abs(spent - spentBefore - 0.01) < 1e-9, `spent ${spentBefore} → ${spent}`);
-        const repeat = await server.api('POST', `/v1/${REGION}/analytics/query`, { query: 'top_products', ...PERIOD, k: 10, rho: 0.01 });
+        assert(Math.abs(spent - spentBefore - 0.1) < 1e-9, `spent ${spentBefore} → ${spent}`);
+        const repeat = await server.api('POST', `/v1/${REGION}/analytics/query`, { query: 'top_products', ...PERIOD, k: 10, rho: 0.1 });
         assert(repeat.status === 200 && repeat.json.repeat === true, `the admin's repeat: ${repeat.status} ${repeat.body.slice(0, 160)}`);
         const first = repeat.json.numbers.find((n) => n.statistic === 'buyers');
         const id = first.group.replace('product=', '');
@@ -310,15 +312,30 @@ export async function merchSuite(args, server, browser) {
       });
       await audit(page, log, 'insights', out);
 
-      await choose(page, 'channel_mix');
+      await choose(page, 'channel_mix', { rho: '0.1' });
       await runQuery(page);
-      await check('insights: the channel mix shows the channels and store fulfilments, pick-up and ship-from-store included', async () => {
+      await check('insights: the channel mix shows the channels and store fulfilments, each as a number or, under the shopper floor, withheld', async () => {
         const groups = await page.locator('#insights-result tbody tr').evaluateAll((rows) => rows.map((r) => r.dataset.group));
         for (const g of ['channel=web', 'channel=app', 'channel=store', 'fulfilment=in_store', 'fulfilment=pickup_in_store', 'fulfilment=ship_from_store']) {
           assert(groups.includes(g), `no row ${g}: ${groups.join(', ')}`);
         }
         const text = await page.locator('#insights-result').innerText();
         assert(/picked up in store/.test(text) && /shipped from the store/.test(text), 'fulfilments not in words');
+        // 100 web shoppers with 200 orders clear the floor (121 orders at ρ 0.1); the 50 who picked up do not.
+        const api = await server.api('POST', `/v1/${REGION}/analytics/query`, { query: 'channel_mix', ...PERIOD, rho: 0.1 });
+        assert(api.status === 200 && api.json.repeat === true, `the admin's repeat: ${api.status} ${api.body.slice(0, 160)}`);
+        const web = api.json.numbers.find((n) => n.group === 'channel=web' && n.statistic === 'orders');
+        const pickup = api.json.numbers.find((n) => n.group === 'fulfilment=pickup_in_store' && n.statistic === 'orders');
+        assert(web && !web.withheld && pickup && pickup.withheld === true && pickup.value === null, api.body.slice(0, 400));
+        const webCell = await page.locator('#insights-result tr[data-group="channel=web"] td[data-statistic="orders"]').first().innerText();
+        assert(webCell === Math.round(web.value).toLocaleString('en'), `web: page ${webCell}, API ${web.value}`);
+        const pickupCells = await page.locator('#insights-result tr[data-group="fulfilment=pickup_in_store"]').first()
+          .locator('td').evaluateAll((tds) => tds.map((td) => [td.className, td.textContent]));
+        assert(pickupCells.length > 0 && pickupCells.every(([c, t]) => /withheld/.test(c) && !/\d/.test(t)),
+          `pick-up row: ${JSON.stringify(pickupCells)}`);
+        const count = await page.locator('#insights-withheld-count').innerText();
+        assert(/withheld by the server/.test(count), count);
+        return `web ${webCell} orders; pick-up withheld`;
       });
 
       await choose(page, 'bought_together', { store: SMALL_STORE });
