@@ -150,7 +150,7 @@ bool IsCount(const std::string& statistic) {
 void Accuracy(const Dataset& data, const PublicDomain& domain, Micros from, Micros to, uint32_t runs) {
   for (int k = 0; k < 7; ++k) {
     const QueryKind kind = QueryKind(k);
-    uint64_t noised = 0, covered = 0, derived = 0, derived_covered = 0;
+    uint64_t noised = 0, covered = 0, derived = 0, derived_covered = 0, shown = 0, withheld = 0;
     std::vector<double> errors;
     for (uint32_t r = 0; r < runs; ++r) {
       SeededRandomSource truth_source(r), release_source(r);
@@ -159,10 +159,13 @@ void Accuracy(const Dataset& data, const PublicDomain& domain, Micros from, Micr
       Check(truth.status(), "truth");
       Check(a.status(), "release");
       std::map<std::string, double> true_value;
-      for (const auto& n : truth->numbers) true_value[n.group + "/" + n.statistic] = n.value;
+      for (const auto& n : truth->numbers) {
+        if (!n.withheld) true_value[n.group + "/" + n.statistic] = n.value;
+      }
       for (const auto& n : a->numbers) {
+        ++(n.withheld ? withheld : shown);
         auto it = true_value.find(n.group + "/" + n.statistic);
-        if (it == true_value.end()) continue;
+        if (n.withheld || it == true_value.end()) continue;
         const double t = it->second;
         const bool in = n.low <= t && t <= n.high;
         if (n.mechanism == "derived") {
@@ -177,11 +180,11 @@ void Accuracy(const Dataset& data, const PublicDomain& domain, Micros from, Micr
     }
     std::sort(errors.begin(), errors.end());
     std::printf("%-16s coverage %.3f of %llu noised numbers, %.3f of %llu derived; median relative error %s over %zu "
-                "counts >= 200\n",
+                "counts >= 200; %llu of %llu numbers withheld under the shopper floor\n",
                 QueryName(kind), noised ? double(covered) / double(noised) : 0.0, (unsigned long long)noised,
                 derived ? double(derived_covered) / double(derived) : 0.0, (unsigned long long)derived,
                 errors.empty() ? "n/a" : (std::to_string(100 * errors[errors.size() / 2]).substr(0, 5) + "%").c_str(),
-                errors.size());
+                errors.size(), (unsigned long long)withheld, (unsigned long long)(withheld + shown));
   }
 }
 
