@@ -174,19 +174,23 @@ Result<Answer> ChannelMix(const QuerySpec& spec, const Dataset& data, const Publ
   Answer a;
   auto shares = [&](const Release& r, const std::vector<std::string>& names, const std::vector<int64_t>& exact,
                     const std::vector<int64_t>& shoppers) {
+    // A share is of the shown partitions' orders: a total over the withheld
+    // ones too would give their noised orders away by subtraction.
     std::vector<NoisedInt> noised;
+    std::vector<bool> shown;
     NoisedInt total;
     double variance = 0;
-    for (int64_t v : exact) {
-      noised.push_back(r.Noise(v, source));
+    for (size_t i = 0; i < exact.size(); ++i) {
+      noised.push_back(r.Noise(exact[i], source));
+      shown.push_back(shopper_floor.Shows(shoppers[i], noised.back().value));
+      if (!shown.back()) continue;
       total.value += noised.back().value;
       variance += noised.back().stddev * noised.back().stddev;
     }
     total.stddev = std::sqrt(variance);
     for (size_t i = 0; i < names.size(); ++i) {
-      const bool shown = shopper_floor.Shows(shoppers[i], noised[i].value);
-      a.numbers.push_back(ShopperFloor::Apply(shown, r.Number(names[i], "orders", noised[i])));
-      a.numbers.push_back(ShopperFloor::Apply(shown, Ratio(names[i], "share", noised[i], total, 0, 1)));
+      a.numbers.push_back(ShopperFloor::Apply(shown[i], r.Number(names[i], "orders", noised[i])));
+      a.numbers.push_back(ShopperFloor::Apply(shown[i], Ratio(names[i], "share", noised[i], total, 0, 1)));
     }
   };
   std::vector<std::string> names;
@@ -195,7 +199,8 @@ Result<Answer> ChannelMix(const QuerySpec& spec, const Dataset& data, const Publ
   shares(*fulfilments, {"fulfilment=in_store", "fulfilment=pickup_in_store", "fulfilment=ship_from_store"},
          by_fulfilment, fulfilment_shoppers);
   a.notes.push_back(OrdersText() + "; store fulfilments are orders with a store: bought there, bought online and "
-                    "collected there (a pickup), or bought online and sent from it.");
+                    "collected there (a pickup), or bought online and sent from it; a share is of the orders of the shown "
+                    "channels (or fulfilments).");
   a.notes.push_back(shopper_floor.Note("orders"));
   return a;
 }

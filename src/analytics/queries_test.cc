@@ -122,6 +122,17 @@ TEST(Queries, NoNumberOfAPublicPartitionIsShownForFewerThanTwentyShoppers) {
   }
 }
 
+TEST(Queries, ASharesTotalLeavesOutWithheldPartitionsSoNoneIsFoundBySubtraction) {
+  Dataset data;
+  Add(data, 100, {MakeOrder({{"bread", 1}})});
+  Add(data, 5, {MakeOrder({{"milk", 1}}, Channel::kApp)});
+  SeededRandomSource source(10);
+  auto a = RunQuery(Spec(QueryKind::kChannelMix), data, Domain(), source);
+  ASSERT_TRUE(a.ok());
+  EXPECT_TRUE(Find(*a, "channel=app", "orders")->withheld);
+  EXPECT_NEAR(Find(*a, "channel=web", "share")->value, 1.0, 1e-3) << "of the shown channels' orders";
+}
+
 TEST(Queries, TheFloorAlsoNeedsTheNoisedCountToClearItsThreshold) {
   // sigma 10 over one partition: t = ceil(10 sqrt(2 ln 1e9)) = 65, T = 19 + 65.
   const ShopperFloor one(1, 10, 1);
