@@ -96,6 +96,7 @@ TEST_F(InsightsTest, AQueryIsChargedOnceAndItsRepeatIsFree) {
   EXPECT_FALSE(first->repeat);
   // 28 shoppers: at this cost every product is under the shopper floor.
   EXPECT_NE(first->json.find("the 0 over the floor"), std::string::npos) << first->json;
+  EXPECT_NE(first->json.find("\"min_shoppers\":20"), std::string::npos) << "answers before the floor lack it";
   auto again = insights_->Run(*spec, kDec3 + 1, "k2");
   ASSERT_TRUE(again.ok());
   EXPECT_TRUE(again->repeat);

@@ -80,7 +80,8 @@ Result<Answer> RunQuery(const QuerySpec& spec, const Dataset& data, const Public
   answer->pico_delta = QueryPicoDelta(spec);
   answer->notes.push_back(
       "Only shoppers whose analytics consent allows purchases are counted; each shopper's contribution is bounded "
-      "as noted, so that the answer is differentially private for the shopper.");
+      "as noted, so that the answer is differentially private for the shopper. A noised count may be below zero "
+      "or past the truth by its noise: its 95% interval says how far.");
   return answer;
 }
 

@@ -159,18 +159,21 @@ Result<Answer> RepeatRate(const QuerySpec& spec, const Dataset& data, const Publ
   auto repeat = Release::Gaussian(DistinctCountSensitivity(b), L2Text(b.max_partitions, text), Share(spec, 2));
   if (!buyers.ok()) return buyers.status();
   if (!repeat.ok()) return repeat.status();
-  const ShopperFloor shopper_floor(1, MechanismParameter(buyers->mechanism()), categories.size());
+  // The repeat buyers are a partition of their own: a category's buyers
+  // may clear the floor while its repeat buyers are a handful.
+  const ShopperFloor shopper_floor(1, MechanismParameter(buyers->mechanism()), 2 * categories.size());
   Answer a;
   for (const std::string& c : categories) {
     const NoisedInt nb = buyers->Noise(At(t.shoppers, c), source);
     const NoisedInt nr = repeat->Noise(At(t.values, c), source);
     const bool shown = shopper_floor.Shows(At(t.shoppers, c), nb.value);
+    const bool repeats_shown = shown && shopper_floor.Shows(At(t.values, c), nr.value);
     a.numbers.push_back(ShopperFloor::Apply(shown, buyers->Number("category=" + c, "buyers", nb)));
-    a.numbers.push_back(ShopperFloor::Apply(shown, repeat->Number("category=" + c, "repeat_buyers", nr)));
-    a.numbers.push_back(ShopperFloor::Apply(shown, Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1)));
+    a.numbers.push_back(ShopperFloor::Apply(repeats_shown, repeat->Number("category=" + c, "repeat_buyers", nr)));
+    a.numbers.push_back(ShopperFloor::Apply(repeats_shown, Ratio("category=" + c, "repeat_rate", nr, nb, 0, 1)));
   }
   a.notes.push_back(text + "; a repeat buyer bought the category in two orders or more within the period.");
-  a.notes.push_back(shopper_floor.Note("buyers"));
+  a.notes.push_back(shopper_floor.Note("buyers (and repeat buyers, for the repeats and the rate)"));
   return a;
 }
 

@@ -133,17 +133,47 @@ TEST(Queries, ASharesTotalLeavesOutWithheldPartitionsSoNoneIsFoundBySubtraction)
   EXPECT_NEAR(Find(*a, "channel=web", "share")->value, 1.0, 1e-3) << "of the shown channels' orders";
 }
 
+TEST(Queries, RepeatBuyersAreAPartitionOfTheirOwnUnderTheFloor) {
+  // 100 buyers of dairy, one of whom bought it twice: the buyers are shown,
+  // the one repeat buyer and the rate made of them are not.
+  Dataset data;
+  Add(data, 99, {MakeOrder({{"milk", 1}})});
+  Add(data, 1, {MakeOrder({{"milk", 1}}), MakeOrder({{"milk", 1}})});
+  SeededRandomSource source(11);
+  auto a = RunQuery(Spec(QueryKind::kRepeatRate), data, Domain(), source);
+  ASSERT_TRUE(a.ok());
+  EXPECT_FALSE(Find(*a, "category=dairy", "buyers")->withheld);
+  EXPECT_TRUE(Find(*a, "category=dairy", "repeat_buyers")->withheld);
+  EXPECT_TRUE(Find(*a, "category=dairy", "repeat_rate")->withheld);
+  Add(data, 30, {MakeOrder({{"milk", 1}}), MakeOrder({{"milk", 1}})});
+  a = RunQuery(Spec(QueryKind::kRepeatRate), data, Domain(), source);
+  ASSERT_TRUE(a.ok());
+  EXPECT_NEAR(Find(*a, "category=dairy", "repeat_buyers")->value, 31, 1);
+  EXPECT_NEAR(Find(*a, "category=dairy", "repeat_rate")->value, 31.0 / 130, 0.01);
+}
+
+TEST(Queries, ARatioWhollyOutOfRangeKeepsTheWidthOfItsInterval) {
+  // -14 +- 1.96 x 7 over 100: wholly below 0, so [0, its width], not [0, 0].
+  const ReleasedNumber r = Ratio("", "repeat_rate", {-14, 14, 7}, {100, 14, 7}, 0, 1);
+  EXPECT_EQ(r.value, 0);
+  EXPECT_EQ(r.low, 0);
+  EXPECT_NEAR(r.high, 2 * 1.96 * std::sqrt(49 + 0.14 * 0.14 * 49) / 100, 1e-3);
+  const ReleasedNumber inside = Ratio("", "share", {50, 14, 7}, {100, 14, 7}, 0, 1);
+  EXPECT_LT(inside.low, 0.5);
+  EXPECT_GT(inside.high, 0.5);
+}
+
 TEST(Queries, TheFloorAlsoNeedsTheNoisedCountToClearItsThreshold) {
-  // sigma 10 over one partition: t = ceil(10 sqrt(2 ln 1e9)) = 65, T = 19 + 65.
+  // sigma 10 over one partition: t = ceil(10 sqrt(2 ln 1e9)) = 65, T = 20 + 65.
   const ShopperFloor one(1, 10, 1);
-  EXPECT_EQ(one.threshold(), 84);
-  EXPECT_FALSE(one.Shows(500, 83));
-  EXPECT_TRUE(one.Shows(20, 84));
+  EXPECT_EQ(one.threshold(), 85);
+  EXPECT_FALSE(one.Shows(500, 84));
+  EXPECT_TRUE(one.Shows(20, 85));
   EXPECT_FALSE(one.Shows(19, 10'000));
-  // Three orders a shopper: 19 shoppers may add 57.
-  EXPECT_EQ(ShopperFloor(3, 10, 1).threshold(), 57 + 65);
+  // Three orders a shopper: 20 shoppers may add 60.
+  EXPECT_EQ(ShopperFloor(3, 10, 1).threshold(), 60 + 65);
   // More partitions share the delta: a little higher.
-  EXPECT_GT(ShopperFloor(1, 10, 1000).threshold(), 84);
+  EXPECT_GT(ShopperFloor(1, 10, 1000).threshold(), 85);
   // At the default cost 40 shoppers of bread are real but under the noise floor.
   Dataset data;
   Add(data, 40, {MakeOrder({{"bread", 1}})});

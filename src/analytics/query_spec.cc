@@ -1,5 +1,7 @@
 #include "analytics/query_spec.h"
 
+#include "analytics/partition_selection.h"
+
 #include <cmath>
 
 #include "core/json_writer.h"
@@ -92,6 +94,9 @@ std::string CanonicalQuery(const QuerySpec& s) {
   const bool ranked = s.kind == QueryKind::kTopProducts || s.kind == QueryKind::kBoughtTogether;
   w.Key("k").Int(ranked ? s.k : 0);
   w.Key("nano_rho").Int(s.nano_rho);
+  // Answers stored before the shopper floor lack it, so they are never
+  // returned as this query's repeat.
+  w.Key("min_shoppers").Int(kMinShoppers);
   w.EndObject();
   return w.Take();
 }

@@ -61,7 +61,7 @@ Status CheckSpec(const QuerySpec& spec);
 Result<int64_t> NanoRhoFrom(double rho);
 
 // The canonical JSON of the query and every parameter that shapes its
-// answer, in a fixed order.
+// answer, in a fixed order, with the shopper floor it was answered under.
 std::string CanonicalQuery(const QuerySpec& spec);
 
 // The ISO week of a time, "2026-W49", and the Monday starting it.

@@ -59,8 +59,13 @@ ReleasedNumber Ratio(std::string group, std::string statistic, const NoisedInt& 
   const double r = double(a.value) / double(b.value);
   const double sd = std::sqrt(a.stddev * a.stddev + r * r * b.stddev * b.stddev) / double(b.value);
   out.value = std::clamp(r, lo, hi);
-  out.low = std::clamp(r - kZ95 * sd, lo, hi);
-  out.high = std::clamp(r + kZ95 * sd, lo, hi);
+  // An interval wholly outside [lo, hi] keeps its width from the bound it
+  // passed: clamped to a point it would claim a certainty the noise denies.
+  const double low = r - kZ95 * sd, high = r + kZ95 * sd, width = std::min(high - low, hi - lo);
+  out.low = std::clamp(low, lo, hi);
+  out.high = std::clamp(high, lo, hi);
+  if (high < lo) out.high = lo + width;
+  if (low > hi) out.low = hi - width;
   return out;
 }
 

@@ -68,7 +68,8 @@ class Release {
 };
 
 // a / b of two noised integers, with the delta-method interval, clamped to
-// [lo, hi]. b <= 0 after noise gives value 0 and the whole [lo, hi].
+// [lo, hi] (one wholly outside keeps its width from the bound it passed).
+// b <= 0 after noise gives value 0 and the whole [lo, hi].
 // Post-processing: it costs nothing beyond the releases of a and b.
 ReleasedNumber Ratio(std::string group, std::string statistic, const NoisedInt& a, const NoisedInt& b,
                      double lo, double hi);

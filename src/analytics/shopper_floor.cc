@@ -9,7 +9,7 @@ namespace confide::analytics {
 
 ShopperFloor::ShopperFloor(int64_t per_shopper, double sigma, size_t partitions) {
   const double tail = double(kPublicPicoDelta) / double(kPicoDeltaPerDelta) / double(std::max<size_t>(partitions, 1));
-  threshold_ = (kMinShoppers - 1) * per_shopper + int64_t(std::ceil(sigma * std::sqrt(2 * std::log(1 / tail))));
+  threshold_ = kMinShoppers * per_shopper + int64_t(std::ceil(sigma * std::sqrt(2 * std::log(1 / tail))));
 }
 
 ReleasedNumber ShopperFloor::Apply(bool shown, ReleasedNumber n) {

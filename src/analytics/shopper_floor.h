@@ -4,16 +4,22 @@
 //
 // Testing the exact count alone would let the withholding tell what the
 // noise hides, so a partition must also reach a threshold on a noised count
-// the query already draws: T = (kMinShoppers - 1) m + t, with m the most one
+// the query already draws: T = kMinShoppers m + t, with m the most one
 // shopper adds to that count and t = ceil(sigma sqrt(2 ln(1/p))). Discrete
 // Gaussian noise is sigma^2-subgaussian (Canonne, Kamath, Steinke 2020; a
-// sum of independent noises with their sigma^2 added), so a partition of
-// fewer than 20 shoppers (true count at most 19 m) reaches T with
-// probability at most p. Outside that event the answer is what testing the
-// noised count alone would give, which is post-processing; with p the
-// query's kPublicPicoDelta split over its partitions, the answer is within
-// total variation kPublicPicoDelta of a rho-zCDP release, and the ledger
-// charges it as the query's delta (as for partition selection).
+// sum of independent noises with their sigma^2 added), so P[noise >= t] <= p.
+//
+// Why that is private: between two data sets that differ by one shopper,
+// a partition the shopper does not touch has the same exact count and the
+// same output distribution in both; one they touch either passes the exact
+// test in both (then its output is post-processing of its noised count) or
+// crosses it, 19 shoppers in one and 20 in the other. Under 19 it is
+// withheld for sure; under 20 (a count of at most 20 m) it is shown only
+// if the noise reaches t, with probability at most p. With the shopper
+// touching at most every partition, the answer is (epsilon + 2 delta_f,
+// delta(epsilon) + delta_f)-DP wherever its noised counts are
+// (epsilon, delta(epsilon))-DP, delta_f = p x partitions = kPublicPicoDelta:
+// the ledger charges it as the query's delta, as for partition selection.
 //
 // Plain values; pure.
 #pragma once

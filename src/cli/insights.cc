@@ -61,6 +61,7 @@ void PrintTable(const std::string& json, std::FILE* out) {
                  std::string(std::string_view(n["statistic"])).c_str(), value, interval, mechanism.c_str(),
                  simdjson::minify(n["rho"]).c_str());
   }
+  if (doc["numbers"].get_array().size() == 0) std::fprintf(out, "(no number over the shopper floor)\n");
   for (simdjson::dom::element note : doc["notes"].get_array()) {
     std::fprintf(out, "note: %s\n", std::string(std::string_view(note)).c_str());
   }

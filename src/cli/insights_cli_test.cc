@@ -29,7 +29,7 @@ class InsightsCli : public ::testing::Test {
     std::ofstream(dir_ / "products.csv") << "id,title,category,price\nP1,Rye,bakery,3.10\nP2,Milk,dairy,1.10\n";
     std::ofstream events(dir_ / "events.csv");
     events << "event_id,type,timestamp,customer_id,channel,product_id,quantity,unit_price,order_id\n";
-    // 200 shoppers: P1's 100 are over the shopper floor at rho 0.1 (66).
+    // 200 shoppers: P1's 100 are over the shopper floor at rho 0.1 (67).
     for (int i = 0; i < 200; ++i) {
       events << "e" << i << ",purchase,2024-05-0" << (1 + i % 9) << "T10:00:00Z,C" << i << ",web,P" << (1 + i % 2)
              << ",1,3.10,o" << i << "\n";
@@ -79,6 +79,10 @@ TEST_F(InsightsCli, ANumberUnderTheShopperFloorPrintsAsWithheld) {
   const std::string line = r.out.substr(week, r.out.find('\n', week) - week);
   EXPECT_NE(line.find("withheld  (under the floor)"), std::string::npos) << line;
   EXPECT_NE(r.out.find("note: A partition's numbers are shown only when at least 20 shoppers"), std::string::npos);
+  // Milk's 100 buyers are under the floor at rho 0.01 (164): no product to list.
+  r = Confide(Insights("top_products --from 2024-05-01 --to 2024-05-31 --category dairy --rho 0.01"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(no number over the shopper floor)"), std::string::npos) << r.out;
 }
 
 TEST_F(InsightsCli, BadInputExitsWithOneLineNamingTheOptionAndChargesNothing) {

@@ -28,7 +28,7 @@ class AnalyticsRoutesTest : public ServerTest {
               200);
     std::vector<std::string> events;
     // 150 shoppers of rye who allow analytics: over the shopper floor at
-    // rho 0.1 (66 buyers); no one bought milk.
+    // rho 0.1 (67 buyers); no one bought milk.
     ApiClient consenting = Client(&consent);
     for (int i = 0; i < 150; ++i) {
       const std::string customer = "C-analytics-" + std::to_string(i);

@@ -321,7 +321,7 @@ export async function merchSuite(args, server, browser) {
         }
         const text = await page.locator('#insights-result').innerText();
         assert(/picked up in store/.test(text) && /shipped from the store/.test(text), 'fulfilments not in words');
-        // 100 web shoppers with 200 orders clear the floor (121 orders at ρ 0.1); the 50 who picked up do not.
+        // 100 web shoppers with 200 orders clear the floor (124 orders at ρ 0.1); the 50 who picked up do not.
         const api = await server.api('POST', `/v1/${REGION}/analytics/query`, { query: 'channel_mix', ...PERIOD, rho: 0.1 });
         assert(api.status === 200 && api.json.repeat === true, `the admin's repeat: ${api.status} ${api.body.slice(0, 160)}`);
         const web = api.json.numbers.find((n) => n.group === 'channel=web' && n.statistic === 'orders');
