@@ -5,7 +5,10 @@
 // path (no grant: best sellers under the same rules) is measured in the
 // same run as the peer.
 //
-// Usage: recommend_bench [--shoppers N] [--requests N] [--dir DIR] [--keep 1] [--swap 0]
+// Re-ranking a supplied list of 500 product ids (rerank.h) is measured for
+// random customers personalized and, as its peer, not.
+//
+// Usage: recommend_bench [--shoppers N] [--requests N] [--reranks N] [--dir DIR] [--keep 1] [--swap 0]
 // --keep 1 keeps DIR afterwards and, when DIR holds a trained retailer
 // already, serves from it without generating or training again.
 // --swap 0 leaves out the requests during a retraining.
@@ -21,6 +24,7 @@
 #include <vector>
 
 #include "generated_retailer.h"
+#include "recommend/rerank.h"
 #include "recommend/serving.h"
 
 using namespace confide;
@@ -29,7 +33,7 @@ using namespace confide::bench;
 namespace {
 
 struct Flags {
-  uint32_t shoppers = 50'000, requests = 20'000;
+  uint32_t shoppers = 50'000, requests = 20'000, reranks = 2'000;
   bool keep = false, swap = true;
   std::string dir = (std::filesystem::temp_directory_path() / "confide-recommend-bench").string();
 };
@@ -39,6 +43,7 @@ Flags ParseFlags(int argc, char** argv) {
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--shoppers")) f.shoppers = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--requests")) f.requests = static_cast<uint32_t>(std::stoul(argv[i + 1]));
+    else if (!std::strcmp(argv[i], "--reranks")) f.reranks = static_cast<uint32_t>(std::stoul(argv[i + 1]));
     else if (!std::strcmp(argv[i], "--dir")) f.dir = argv[i + 1];
     else if (!std::strcmp(argv[i], "--keep")) f.keep = std::string(argv[i + 1]) == "1";
     else if (!std::strcmp(argv[i], "--swap")) f.swap = std::string(argv[i + 1]) == "1";
@@ -57,11 +62,16 @@ struct Requests {
     }), "stores");
   }
 
+  std::string RandomCustomer() {
+    char id[16];
+    std::snprintf(id, sizeof id, "C%07u", 1 + static_cast<uint32_t>(rng() % region_shoppers));
+    return id;
+  }
+
   // One request as the handler makes it; `personal_path`: through the
   // grant. Returns its time in ms.
   double Serve(bool personal_path, const ModelSet& m) {
-    char id[16];
-    std::snprintf(id, sizeof id, "C%07u", 1 + static_cast<uint32_t>(rng() % region_shoppers));
+    const std::string id = RandomCustomer();
     ServeQuery q;
     q.k = 10;
     q.now = NowMicros();
@@ -97,6 +107,36 @@ struct Requests {
   std::vector<size_t> sizes;            // personal path: history events
   size_t history_events = 0, personalized = 0;
 };
+
+// Re-ranking 500 ids drawn at random from the model's items for random
+// customers (half in a random store): the ranking alone, the history read
+// through the grant before the clock starts; the same list unpersonalized
+// (no history) is the peer.
+void RerankFiveHundred(Requests& r, const ModelSet& m, uint32_t n) {
+  std::vector<double> personal, anonymous;
+  std::vector<std::string> ids(kMaxRerankItems);
+  size_t personalized = 0;
+  for (uint32_t i = 0; i < n; ++i) {
+    for (std::string& id : ids) id = m.items.id(static_cast<uint32_t>(r.rng() % m.items.size()));
+    auto history = r.cell.History(r.cell.GrantFor(IdKind::kCustomer, r.RandomCustomer(), Purpose::kPersonalization));
+    Check(history.status(), "history");
+    ServeQuery q;
+    q.now = NowMicros();
+    if (r.rng() % 2) q.store_id = r.stores[r.rng() % r.stores.size()];
+    auto started = Stopwatch::now();
+    auto mine = Rerank(&m, *history, r.weights, r.cell.catalog(), q, ids);
+    personal.push_back(Ms(Stopwatch::now() - started));
+    Check(mine.status(), "rerank");
+    personalized += mine->personalized;
+    started = Stopwatch::now();
+    Check(Rerank(&m, {}, r.weights, r.cell.catalog(), q, ids).status(), "rerank");
+    anonymous.push_back(Ms(Stopwatch::now() - started));
+  }
+  std::printf("rerank of %zu ids: %zu of %u personalized\n", ids.size(), personalized, n);
+  Report("rerank, personalized (history read excluded)", personal);
+  Report("rerank, not personalized (peer)", anonymous);
+  std::printf("p99 ratio personalized / not: %.2f\n", personal[personal.size() * 99 / 100] / anonymous[anonymous.size() * 99 / 100]);
+}
 
 // Personalized requests while a new version is trained, published and
 // swapped in; `versions` receives the versions served meanwhile.
@@ -151,6 +191,7 @@ int main(int argc, char** argv) {
   Report("non-personalized (peer)", anonymous);
   const double anonymous_p99 = anonymous[anonymous.size() * 99 / 100];
   std::printf("p99 ratio personalized / non-personalized: %.2f\n", personal_p99 / anonymous_p99);
+  if (flags.reranks) RerankFiveHundred(requests, *live, flags.reranks);
   if (flags.swap) {
     std::printf("during a retraining (2 threads) and the swap from version %llu to %llu:\n",
                 static_cast<unsigned long long>(first_version),

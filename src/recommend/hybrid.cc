@@ -55,12 +55,16 @@ struct CandidateSet {
   ItemMap<uint32_t> at;  // item -> 1 + its index in out
 
   // The item's candidate; a new one with this reason and explanation when
-  // the item is not there yet (the first model to name an item explains it).
+  // the item is not there yet (the first model to name an item explains it;
+  // an item only listed to be scored is explained by the first that does).
   Candidate& Slot(uint32_t item, Reason reason, uint32_t because) {
     uint32_t& index = at[item];
     if (index == 0) {
       out.push_back(Candidate{item, {}, reason, because});
       index = static_cast<uint32_t>(out.size());
+    } else if (out[index - 1].reason == Reason::kInList) {
+      out[index - 1].reason = reason;
+      out[index - 1].because = because;
     }
     return out[index - 1];
   }
@@ -210,8 +214,8 @@ const char* FeatureName(Feature f) {
 }
 
 const char* ReasonName(Reason r) {
-  static const char* kNames[] = {"bought_before", "similar_to",     "bought_with",
-                                 "popular_in_store", "trending", "viewed_before"};
+  static const char* kNames[] = {"bought_before", "similar_to",    "bought_with", "popular_in_store",
+                                 "trending",      "viewed_before", "in_list"};
   return kNames[static_cast<size_t>(r)];
 }
 
@@ -230,6 +234,7 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
   const std::vector<RepurchaseSignal> signals = models.repurchase->Signals(shopper, request.now);
   AddBoughtBefore(signals, set);
   AddRelatedToSeeds(models, shopper, request, set);
+  for (uint32_t item : request.score_also) set.Slot(item, Reason::kInList, 0);
   AddNeighbors(models, signals, n, set);
   if (models.als && !shopper.preferences.empty()) AddAlsPicks(*models.als, shopper, n, set);
   AddPopular(models, request, n, set);

@@ -51,7 +51,8 @@ struct ModelRefs {
 };
 
 // kViewedBefore: an item the shopper looked at or carted, not bought, that ALS brings back.
-enum class Reason : uint8_t { kBoughtBefore, kSimilarTo, kBoughtWith, kPopularInStore, kTrending, kViewedBefore };
+// kInList: an item of a list to re-rank that no model brought forward.
+enum class Reason : uint8_t { kBoughtBefore, kSimilarTo, kBoughtWith, kPopularInStore, kTrending, kViewedBefore, kInList };
 const char* ReasonName(Reason r);  // "bought_before"
 
 struct Ranked {
@@ -68,6 +69,9 @@ struct RankRequest {
   std::string store_id;  // popularity in this store when given
   Micros now = 0;
   size_t candidates_per_model = 50;
+  // Items to score whether or not a model names them (a list to re-rank);
+  // the first model that does explains them, else kInList.
+  std::vector<uint32_t> score_also;
 };
 
 struct Candidate {

@@ -6,51 +6,15 @@
 
 #include "recommend/model_registry.h"
 #include "recommend/model_set.h"
+#include "recommend/test_grocery.h"
 #include "store/scratch_store.h"
 
 namespace confide {
 namespace {
 
-constexpr Micros kDay = kMicrosPerDay;
-
-Event Buy(const std::string& product, Micros t, const std::string& order, const std::string& store = {}) {
-  Event e;
-  e.type = EventType::kPurchase;
-  e.timestamp = t;
-  e.product_id = product;
-  e.order_id = order;
-  e.store_id = store;
-  e.quantity = 1;
-  return e;
-}
-
-// 120 shoppers in three taste groups. Each has two staples from their
-// group, bought every week, plus one random item of the group per basket.
-// "milk" is in everyone's basket; "bread" and "butter" always go together.
-TrainingSet Grocery(Micros as_of = 100 * kDay) {
-  TrainingSet set;
-  set.as_of = as_of;
-  std::mt19937 rng(7);
-  for (int u = 0; u < 120; ++u) {
-    int group = u % 3;
-    auto item = [&](int i) { return "g" + std::to_string(group) + "-" + std::to_string(i); };
-    std::string staple1 = item(u % 5), staple2 = item(5 + u % 5);
-    std::vector<Event> events;
-    for (int week = 0; week < 8; ++week) {
-      std::string order = "o" + std::to_string(u) + "-" + std::to_string(week);
-      Micros t = (40 + 7 * week) * kDay + u * 1000;
-      for (const auto& p : {staple1, staple2, item(10 + static_cast<int>(rng() % 10)), std::string("milk")}) {
-        events.push_back(Buy(p, t, order, u % 2 ? "s1" : "s2"));
-      }
-      if (week % 2 == 0) {
-        events.push_back(Buy("bread", t, order));
-        events.push_back(Buy("butter", t, order));
-      }
-    }
-    AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
-  }
-  return set;
-}
+using grocery::Buy;
+using grocery::Grocery;
+using grocery::kDay;
 
 uint32_t Id(const TrainingSet& set, const char* product) { return *set.items.Find(product); }
 

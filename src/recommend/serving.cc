@@ -57,13 +57,13 @@ class RuledList {
   std::vector<ServedItem> items_;
 };
 
+}  // namespace
+
 std::string ReasonText(const ModelSet& models, const Ranked& r) {
   std::string text = ReasonName(r.reason);
   if (r.reason == Reason::kSimilarTo || r.reason == Reason::kBoughtWith) text += ":" + models.items.id(r.because);
   return text;
 }
-
-}  // namespace
 
 std::optional<RecommendContext> ParseRecommendContext(std::string_view s) {
   if (s == "home") return RecommendContext::kHome;
@@ -164,7 +164,13 @@ std::string ServedToJson(const Served& served) {
     }
     w.EndObject();
   }
-  w.EndArray().Key("personalized").Bool(served.personalized);
+  w.EndArray();
+  if (!served.unknown.empty()) {
+    w.Key("unknown").BeginArray();
+    for (const auto& id : served.unknown) w.String(id);
+    w.EndArray();
+  }
+  w.Key("personalized").Bool(served.personalized);
   if (!served.personalized && !served.why_not_personalized.empty())
     w.Key("why_not_personalized").String(served.why_not_personalized);
   w.Key("model_version").Uint(served.model_version).EndObject();

@@ -55,6 +55,8 @@ struct Served {
   // Set by the server for a shopper's list that is not personalized: why
   // (no_grant, no_model, model_below_popularity, nothing_learned, not_asked).
   std::string why_not_personalized;
+  // A re-ranked list (rerank.h): the listed ids the catalog lacks.
+  std::vector<std::string> unknown;
 };
 
 // What a request ranks to before the catalog rules: the part of serving
@@ -83,6 +85,10 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
 // Both steps at once.
 Result<Served> ServeRecommendations(const ModelSet* models, std::span<const Event> history,
                                     const InteractionWeights& weights, Catalog& catalog, const ServeQuery& query);
+
+// A ranked item's reason as a list shows it: "bought_before",
+// "similar_to:<product id>".
+std::string ReasonText(const ModelSet& models, const Ranked& r);
 
 // "Similar items" or "bought together" for one product (recommend/related.h:
 // one scale, best first, each with its signal, nothing under

@@ -120,6 +120,7 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"GET", "/v1/eu/residency", "", {"dsar"}},
       {"POST", "/v1/eu/keys/rotate", "", {}},
       {"GET", "/v1/eu/customers/matrix-shopper/recommendations", "", {"recommend"}},
+      {"POST", "/v1/eu/customers/matrix-shopper/rerank", R"({"product_ids":["p-1"]})", {"recommend"}},
       {"GET", "/v1/eu/products/p-1/similar", "", {"recommend"}},
       {"GET", "/v1/eu/products/p-1/bought-together", "", {"recommend"}},
       {"GET", "/v1/eu/models", "", {}},

@@ -142,6 +142,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
             S::kAnalytics});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend}, kShopper, TokenReach::kExport);
+  AddRoute("POST", "/v1/{region}/customers/{id}/rerank", &Api::PostRerank, {S::kRecommend}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});

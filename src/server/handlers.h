@@ -303,6 +303,7 @@ class Api {
   HttpResponse PostCounterView(Call& call);
   // recommend_handlers.cc:
   HttpResponse GetRecommendations(Call& call);
+  HttpResponse PostRerank(Call& call);
   HttpResponse GetSimilar(Call& call);
   HttpResponse GetBoughtTogether(Call& call);
   HttpResponse GetRelated(Call& call, bool bought_together);

@@ -1,11 +1,15 @@
-// Recommendation routes: a shopper's recommendations (through a
-// personalization grant), similar and bought-together items, and the
-// region's models (training, state).
+// Recommendation routes: a shopper's recommendations and a supplied list
+// re-ranked for them (through a personalization grant), similar and
+// bought-together items, and the region's models (training, state).
 #include "server/handlers.h"
 
+#include <simdjson.h>
+
 #include <charconv>
+#include <optional>
 
 #include "catalog/availability.h"
+#include "recommend/rerank.h"
 #include "recommend/serving.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
@@ -92,6 +96,40 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
   return ranking;
 }
 
+// Why a list asked for a shopper is not personalized.
+const char* WhyNotPersonalized(bool asked, const Grant& grant, const ModelSet* models) {
+  return !asked                    ? "not_asked"
+         : !grant.any()            ? "no_grant"
+         : !models                 ? "no_model"
+         : !models->personalizes() ? "model_below_popularity"
+                                   : "nothing_learned";
+}
+
+// The product ids of a re-rank body, {"product_ids":[...]}: 1 to
+// kMaxRerankItems non-empty strings. Errors name the member.
+Result<std::vector<std::string>> RerankIds(std::string_view json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object body;
+  if (parser.parse(json.data(), json.size()).get_object().get(body))
+    return Status(Code::kInvalidArgument, "body must be a JSON object", "body");
+  std::optional<std::vector<std::string>> ids;
+  const std::string must = "must be an array of 1 to " + std::to_string(kMaxRerankItems) + " product ids";
+  for (auto [key, value] : body) {
+    if (key != "product_ids") return Status(Code::kInvalidArgument, "unknown field", std::string(key));
+    simdjson::dom::array array;
+    if (value.get_array().get(array) || array.size() == 0 || array.size() > kMaxRerankItems)
+      return Status(Code::kInvalidArgument, must, "product_ids");
+    ids.emplace();
+    for (simdjson::dom::element item : array) {
+      std::string_view id;
+      if (item.get_string().get(id) || id.empty()) return Status(Code::kInvalidArgument, must, "product_ids");
+      ids->emplace_back(id);
+    }
+  }
+  if (!ids) return Status(Code::kInvalidArgument, "required: " + must, "product_ids");
+  return std::move(*ids);
+}
+
 }  // namespace
 
 HttpResponse Api::GetRecommendations(Call& call) {
@@ -131,15 +169,39 @@ HttpResponse Api::GetRecommendations(Call& call) {
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
-  if (!served->personalized)
-    served->why_not_personalized = !asked                      ? "not_asked"
-                                   : !grant.any()              ? "no_grant"
-                                   : !models                   ? "no_model"
-                                   : !models->personalizes()   ? "model_below_popularity"
-                                                               : "nothing_learned";
+  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(asked, grant, models.get());
   // A merchandiser's preview reads a shopper's data on nobody's behalf
   // but the retailer's: the DPO sees each one.
   if (call.staff && asked) Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "recommendation preview");
+  return Json(200, ServedToJson(*served));
+}
+
+HttpResponse Api::PostRerank(Call& call) {
+  auto kind = IdKindParam(call.query);
+  if (!kind) return BadIdKind();
+  auto store_id = StoreParam(call.query, call.cell->catalog());
+  if (!store_id.ok()) return ErrorResponse(store_id.status());
+  auto ids = RerankIds(call.request.body);
+  if (!ids.ok()) return ErrorResponse(ids.status());
+  std::string_view id = call.params.Get("id");
+  if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
+  // Purpose-bound: the history is read only through the personalization grant.
+  Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
+  std::vector<Event> history;
+  if (grant.any() && !grant.subject().empty()) {
+    auto read = call.cell->History(grant);
+    if (!read.ok()) return Failure(call.log_fields, read.status());
+    history = std::move(*read);
+  }
+  std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
+  RegionModels* region = ModelsOf(call);
+  ServeQuery query;
+  query.now = clock_.Now();
+  query.store_id = std::move(*store_id);
+  auto served = Rerank(models.get(), history, region ? WeightsFrom(region->config()) : InteractionWeights{},
+                       call.cell->catalog(), query, *ids);
+  if (!served.ok()) return Failure(call.log_fields, served.status());
+  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, grant, models.get());
   return Json(200, ServedToJson(*served));
 }
 

@@ -244,6 +244,51 @@ TEST_F(RecommendationsTest, AListThatIsNotPersonalizedSaysWhy) {
   EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/fan-0/recommendations?personalize=no").status, 400);
 }
 
+// A list the retailer supplies (a category page) comes back in the
+// shopper's order under their grant, by sales without it, every id once.
+TEST_F(RecommendationsTest, ASuppliedListIsReRankedForTheShopperUnderTheirGrant) {
+  ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
+  const std::string list = R"({"product_ids":["d-9","c-3","a-1","nope","d-5","a-1"]})";
+  auto position = [](const std::string& body, const std::string& id) {
+    for (size_t i = 0; i < JLen(body, "/items"); ++i) {
+      if (JStr(body, "/items/" + std::to_string(i) + "/product_id") == id) return i;
+    }
+    return size_t(99);
+  };
+  // us is opt_out: fan-5 is personalized; they buy a-1 and d-5 every week, d-9 never.
+  ClientResponse r = Send(recommend_, "POST", "/v1/us/customers/fan-5/rerank", list);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_TRUE(JBool(r.body, "/personalized"));
+  ASSERT_EQ(JLen(r.body, "/items"), 5u) << r.body;
+  EXPECT_EQ(JStr(r.body, "/items/0/reason"), "bought_before");
+  EXPECT_LT(position(r.body, "a-1"), position(r.body, "d-9"));
+  EXPECT_LT(position(r.body, "d-5"), position(r.body, "d-9"));
+  EXPECT_EQ(JStr(r.body, "/items/4/product_id"), "nope");
+  EXPECT_EQ(JStr(r.body, "/items/4/reason"), "unknown_product");
+  EXPECT_EQ(JStr(r.body, "/unknown/0"), "nope");
+  // Refused: ordered by the region's sales, nothing of theirs read.
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/us/customers/fan-5/consent", R"({"purposes":{"personalization":false}})").status, 200);
+  r = Send(recommend_, "POST", "/v1/us/customers/fan-5/rerank?store_id=s1", list);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_FALSE(JBool(r.body, "/personalized"));
+  EXPECT_EQ(JStr(r.body, "/why_not_personalized"), "no_grant");
+  EXPECT_EQ(JStr(r.body, "/items/0/product_id"), "a-1") << "everyone's weekly item: " << r.body;
+  // Bad input is a 400 naming what is wrong.
+  std::string many = R"({"product_ids":[)";
+  for (int i = 0; i <= 500; ++i) many += std::string(i ? "," : "") + "\"a-1\"";
+  for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
+           {R"({"product_ids":[]})", "product_ids"}, {R"({"product_ids":"a-1"})", "product_ids"},
+           {R"({"product_ids":[""]})", "product_ids"}, {many + "]}", "product_ids"}, {"{}", "product_ids"},
+           {R"({"ids":["a-1"]})", "ids"}, {"[1]", "body"}}) {
+    ClientResponse bad = Send(recommend_, "POST", "/v1/us/customers/fan-5/rerank", body);
+    EXPECT_EQ(bad.status, 400) << body.substr(0, 40);
+    EXPECT_EQ(JStr(bad.body, "/error/field"), field) << bad.body;
+  }
+  ClientResponse store = Send(recommend_, "POST", "/v1/us/customers/fan-5/rerank?store_id=s9", list);
+  EXPECT_EQ(store.status, 400);
+  EXPECT_EQ(JStr(store.body, "/error/field"), "store_id");
+}
+
 TEST_F(RecommendationsTest, OptOutRegionPersonalizesUntilRefusedAndGpcIsRecordedOnce) {
   ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
   EXPECT_TRUE(Get("/v1/us/customers/fan-5/recommendations").personalized) << "opt_out: granted until refused";
