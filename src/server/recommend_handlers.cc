@@ -116,6 +116,7 @@ Result<std::vector<std::string>> RerankIds(std::string_view json) {
   const std::string must = "must be an array of 1 to " + std::to_string(kMaxRerankItems) + " product ids";
   for (auto [key, value] : body) {
     if (key != "product_ids") return Status(Code::kInvalidArgument, "unknown field", std::string(key));
+    if (ids) return Status(Code::kInvalidArgument, "given twice", "product_ids");
     simdjson::dom::array array;
     if (value.get_array().get(array) || array.size() == 0 || array.size() > kMaxRerankItems)
       return Status(Code::kInvalidArgument, must, "product_ids");

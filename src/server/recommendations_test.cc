@@ -279,7 +279,7 @@ TEST_F(RecommendationsTest, ASuppliedListIsReRankedForTheShopperUnderTheirGrant)
   for (const auto& [body, field] : std::vector<std::pair<std::string, std::string>>{
            {R"({"product_ids":[]})", "product_ids"}, {R"({"product_ids":"a-1"})", "product_ids"},
            {R"({"product_ids":[""]})", "product_ids"}, {many + "]}", "product_ids"}, {"{}", "product_ids"},
-           {R"({"ids":["a-1"]})", "ids"}, {"[1]", "body"}}) {
+           {R"({"ids":["a-1"]})", "ids"}, {"[1]", "body"}, {R"({"product_ids":["a-1"],"product_ids":["d-9"]})", "product_ids"}}) {
     ClientResponse bad = Send(recommend_, "POST", "/v1/us/customers/fan-5/rerank", body);
     EXPECT_EQ(bad.status, 400) << body.substr(0, 40);
     EXPECT_EQ(JStr(bad.body, "/error/field"), field) << bad.body;
