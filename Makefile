@@ -41,28 +41,46 @@ test-asan: build-asan
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L unit
 
-# libFuzzer on the TC string decoder (src/consent/tcf_fuzz.cc) for a bounded
-# time, seeded from the reference-encoder fixtures. One clang++ command: the
-# decoder depends on a handful of core files only. Found inputs are kept in
-# $(FUZZ_BUILD)/tcf_corpus; a crash leaves crash-* in the working directory.
+# libFuzzer, each target for a bounded time: the TC string decoder
+# (src/consent/tcf_fuzz.cc), seeded from the reference-encoder fixtures, and
+# the shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc),
+# seeded from src/crypto/testdata/token_seeds. One clang++ command each: the
+# code under test depends on a handful of files only. Found inputs are kept
+# in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
+# directory.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_TIME ?= 30
 FUZZ_CXX ?= clang++
 TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
   src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
-.PHONY: fuzz
+TOKEN_FUZZ_TIME ?= 20
+TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
+  src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc src/core/status.cc src/core/time.cc \
+  src/core/bytes.cc
+FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
+FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+.PHONY: fuzz fuzz-long
 
 $(FUZZ_BUILD)/tcf_fuzz: $(TCF_FUZZ_SOURCES) src/consent/tcf.h
 	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	  -Isrc $(TCF_FUZZ_SOURCES) -o $@
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(TCF_FUZZ_SOURCES) -o $@
 
-fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz
+$(FUZZ_BUILD)/token_fuzz: $(TOKEN_FUZZ_SOURCES) src/crypto/shopper_token.h src/crypto/staff_token.h src/crypto/signed_token.h
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(TOKEN_FUZZ_SOURCES) -lsodium -o $@
+
+fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz
 	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
 	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
 	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
-	$(FUZZ_BUILD)/tcf_fuzz -max_total_time=$(FUZZ_TIME) -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
-	  -print_final_stats=1 $(FUZZ_BUILD)/tcf_corpus $(FUZZ_BUILD)/tcf_seeds
+	$(FUZZ_BUILD)/tcf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/tcf_corpus $(FUZZ_BUILD)/tcf_seeds
+	mkdir -p $(FUZZ_BUILD)/token_corpus
+	$(FUZZ_BUILD)/token_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/token_corpus \
+	  src/crypto/testdata/token_seeds
+
+# The same targets for half an hour each, outside CI.
+fuzz-long:
+	$(MAKE) fuzz FUZZ_TIME=1800 TOKEN_FUZZ_TIME=1800
 
 bench: build
 	scripts/bench
