@@ -13,8 +13,11 @@
 //   AP@k       sum over the ranks r of hits of precision@r (hits in the
 //              first r / r), divided by min(k, |T|). MAP@k is its mean.
 // Hits are repeats when the shopper bought the item before (in a history
-// basket), else explores. Over a model's list for every shopper:
-// coverage = distinct items recommended / items in the vocabulary.
+// basket), else explores. The truth splits the same way, into T_rep and
+// T_expl, and each side has its own recall |H ∩ T_side| / |T_side| and hit
+// rate, averaged over the shoppers whose truth has that side (Li et al.
+// 2023's repeat and explore performance). Over a model's list for every
+// shopper: coverage = distinct items recommended / items in the vocabulary.
 // All functions are pure and thread-safe.
 #pragma once
 
@@ -33,6 +36,9 @@ struct ShopperMetrics {
   double ap = 0;
   uint32_t hits = 0;
   uint32_t repeat_hits = 0;  // hits on items in `bought`
+  // The two sides of the truth; a side's figures are 0 when it is empty.
+  uint32_t truth_repeat = 0, truth_explore = 0;
+  double recall_repeat = 0, recall_explore = 0;
 };
 
 // `truth`: distinct items, non-empty. `bought`: the shopper's previously
@@ -45,6 +51,9 @@ struct MetricTotals {
   uint64_t shoppers = 0;
   double recall = 0, ndcg = 0, hit = 0, ap = 0;
   uint64_t hits = 0, repeat_hits = 0;
+  // Shoppers whose truth has a repeat (an explore) side, and their sums.
+  uint64_t repeat_shoppers = 0, explore_shoppers = 0;
+  double recall_repeat = 0, hit_repeat = 0, recall_explore = 0, hit_explore = 0;
   std::vector<bool> recommended;  // by item number: in some shopper's top k
 
   // `top_k`: the list as scored (items at or past `vocabulary` are not
@@ -64,6 +73,9 @@ struct ModelMetrics {
   double coverage = 0;  // distinct items recommended / vocabulary size
   uint64_t hits = 0;
   uint64_t repeat_hits = 0;  // explore hits are hits - repeat_hits
+  // Means over the shoppers whose truth has that side (their counts).
+  double recall_repeat = 0, hit_repeat = 0, recall_explore = 0, hit_explore = 0;
+  uint64_t repeat_shoppers = 0, explore_shoppers = 0;
   double seconds = 0;        // time to rank and score
   // Fraction of hits that were repeats (0 without hits).
   double repeat_share() const { return hits ? static_cast<double>(repeat_hits) / hits : 0; }

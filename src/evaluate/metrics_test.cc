@@ -25,6 +25,23 @@ TEST(Metrics, TruthSmallerThanK) {
   EXPECT_DOUBLE_EQ(m.ap, 0.5);
   // Item 1 was bought before, item 2 is new to the shopper.
   EXPECT_EQ(m.repeat_hits, 1u);
+  EXPECT_EQ(m.truth_repeat, 1u);
+  EXPECT_EQ(m.truth_explore, 1u);
+  EXPECT_DOUBLE_EQ(m.recall_repeat, 1.0);
+  EXPECT_DOUBLE_EQ(m.recall_explore, 1.0);
+}
+
+TEST(Metrics, RepeatAndExploreSidesEachHaveTheirRecall) {
+  // Truth {1, 2, 3, 4}: 1 and 2 bought before, 3 and 4 new. The list finds
+  // 1, 2 and 3: repeat recall 2/2, explore recall 1/2, overall 3/4.
+  ShopperMetrics m = Score({1, 9, 2, 3}, {1, 2, 3, 4}, {1, 2, 7}, 4);
+  EXPECT_DOUBLE_EQ(m.recall, 0.75);
+  EXPECT_DOUBLE_EQ(m.recall_repeat, 1.0);
+  EXPECT_DOUBLE_EQ(m.recall_explore, 0.5);
+  // A truth of repeats only has no explore side.
+  m = Score({1}, {1}, {1}, 4);
+  EXPECT_EQ(m.truth_explore, 0u);
+  EXPECT_DOUBLE_EQ(m.recall_explore, 0);
 }
 
 TEST(Metrics, TruthLargerThanK) {
@@ -110,6 +127,14 @@ TEST(Metrics, MeansCoverageAndRepeatShare) {
     EXPECT_EQ(m.hits, 2u);
     EXPECT_EQ(m.repeat_hits, 1u);
     EXPECT_DOUBLE_EQ(m.repeat_share(), 0.5);
+    // Repeat side: only shopper 1 has one (item 0, found): 1 of 1.
+    EXPECT_EQ(m.repeat_shoppers, 1u);
+    EXPECT_DOUBLE_EQ(m.recall_repeat, 1.0);
+    EXPECT_DOUBLE_EQ(m.hit_repeat, 1.0);
+    // Explore side: all three (5 missed, 2 found, 4 missed).
+    EXPECT_EQ(m.explore_shoppers, 3u);
+    EXPECT_DOUBLE_EQ(m.recall_explore, (0 + 1.0 + 0) / 3);
+    EXPECT_DOUBLE_EQ(m.hit_explore, 1.0 / 3);
   }
   EXPECT_EQ(Summarize("empty", MetricTotals{}, vocabulary).recall, 0.0);
 }

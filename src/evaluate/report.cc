@@ -17,6 +17,23 @@ std::string Fixed(double v, int decimals, const char* suffix = "") {
 
 double Share(uint64_t part, uint64_t whole) { return whole ? static_cast<double>(part) / whole : 0; }
 
+// Rows as aligned text: names left-aligned, figures right-aligned.
+std::string Table(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(rows[0].size(), 0);
+  for (const auto& row : rows)
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  std::string out;
+  for (const auto& row : rows) {
+    std::string text;
+    for (size_t c = 0; c < row.size(); ++c) {
+      const std::string pad(width[c] - row[c].size(), ' ');
+      text += c == 0 ? row[c] + pad : "  " + pad + row[c];
+    }
+    out += text + "\n";
+  }
+  return out;
+}
+
 }  // namespace
 
 EvalReport DescribeEvaluation(const EventLog& log, const EvalSet& set, const SplitOptions& split, size_t k) {
@@ -90,19 +107,21 @@ std::string FormatReportTable(const EvalReport& r) {
     rows.push_back({m.name, Fixed(m.recall, 4), Fixed(m.ndcg, 4), Fixed(m.hit_rate, 4), Fixed(m.map, 4),
                     Fixed(100 * m.coverage, 2, "%"), Fixed(100 * m.repeat_share(), 1, "%"),
                     Fixed(m.seconds, 2, " s")});
-  std::vector<size_t> width(rows[0].size(), 0);
-  for (const auto& row : rows)
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
-  for (const auto& row : rows) {
-    std::string text;
-    for (size_t c = 0; c < row.size(); ++c) {
-      const std::string pad(width[c] - row[c].size(), ' ');
-      if (c == 0)
-        text += row[c] + pad;  // names left-aligned, figures right-aligned
-      else
-        text += "  " + pad + row[c];
-    }
-    out += text + "\n";
+  out += Table(rows);
+  // The same lists scored on each side of the truth: what the shopper
+  // bought before (repeat) and what is new to them (explore).
+  rows.clear();
+  rows.push_back({"model", "Recall@" + k + " repeat", "HitRate@" + k + " repeat", "Recall@" + k + " explore",
+                  "HitRate@" + k + " explore"});
+  for (const ModelMetrics& m : r.models)
+    rows.push_back({m.name, Fixed(m.recall_repeat, 4), Fixed(m.hit_repeat, 4), Fixed(m.recall_explore, 4),
+                    Fixed(m.hit_explore, 4)});
+  if (!r.models.empty()) {
+    std::snprintf(line, sizeof line, "\nrepeat and explore: %s shoppers with repeat items in their truth, %s with new ones\n",
+                  Thousands(r.models.front().repeat_shoppers).c_str(),
+                  Thousands(r.models.front().explore_shoppers).c_str());
+    out += line;
+    out += Table(rows);
   }
   return out;
 }
@@ -150,6 +169,10 @@ std::string FormatReportJson(const EvalReport& r) {
     w.Key("repeat_hits").Uint(m.repeat_hits);
     w.Key("explore_hits").Uint(m.hits - m.repeat_hits);
     w.Key("repeat_share").Double(m.repeat_share());
+    w.Key("repeat").BeginObject().Key("recall").Double(m.recall_repeat).Key("hit_rate").Double(m.hit_repeat);
+    w.Key("shoppers").Uint(m.repeat_shoppers).EndObject();
+    w.Key("explore").BeginObject().Key("recall").Double(m.recall_explore).Key("hit_rate").Double(m.hit_explore);
+    w.Key("shoppers").Uint(m.explore_shoppers).EndObject();
     w.Key("seconds").Double(m.seconds);
     w.EndObject();
   }

@@ -37,6 +37,12 @@ EvalReport Sample() {
   g.coverage = 0.025;
   g.hits = 40;
   g.repeat_hits = 10;
+  g.recall_repeat = 0.5;
+  g.hit_repeat = 0.75;
+  g.recall_explore = 0.0625;
+  g.hit_explore = 0.25;
+  g.repeat_shoppers = 80;
+  g.explore_shoppers = 90;
   g.seconds = 0.5;
   ModelMetrics gp = g;
   gp.name = "GP-TopFreq";
@@ -56,9 +62,13 @@ TEST(Report, Json) {
       R"("training":{"shoppers":110,"items":400,"as_of":"2011-10-01T00:00:00Z"},)"
       R"("truth":{"items":800,"repeat_share":0.25,"unseen_share":0.05},)"
       R"("models":{"G-TopFreq":{"recall":0.125,"ndcg":0.25,"hit_rate":0.5,"map":0.0625,"coverage":0.025,)"
-      R"("hits":40,"repeat_hits":10,"explore_hits":30,"repeat_share":0.25,"seconds":0.5},)"
+      R"("hits":40,"repeat_hits":10,"explore_hits":30,"repeat_share":0.25,)"
+      R"("repeat":{"recall":0.5,"hit_rate":0.75,"shoppers":80},"explore":{"recall":0.0625,"hit_rate":0.25,"shoppers":90},)"
+      R"("seconds":0.5},)"
       R"("GP-TopFreq":{"recall":0.375,"ndcg":0.25,"hit_rate":0.5,"map":0.0625,"coverage":0.025,)"
-      R"("hits":40,"repeat_hits":30,"explore_hits":10,"repeat_share":0.75,"seconds":0.5}}})"
+      R"("hits":40,"repeat_hits":30,"explore_hits":10,"repeat_share":0.75,)"
+      R"("repeat":{"recall":0.5,"hit_rate":0.75,"shoppers":80},"explore":{"recall":0.0625,"hit_rate":0.25,"shoppers":90},)"
+      R"("seconds":0.5}}})"
       "\n");
   EvalReport last = Sample();
   last.protocol = Protocol::kLastBasket;
@@ -77,7 +87,7 @@ TEST(Report, TableColumnsAlign) {
   EXPECT_NE(text.find("25.0% bought before"), std::string::npos) << text;
   // The table: header and one row per model, all as wide, each figure
   // ending where its header ends.
-  std::istringstream in(text.substr(text.find("model")));
+  std::istringstream in(text.substr(text.find("model"), text.find("\nrepeat and explore") - text.find("model")));
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   ASSERT_EQ(lines.size(), 3u) << text;
@@ -92,6 +102,14 @@ TEST(Report, TableColumnsAlign) {
   EXPECT_NE(lines[1].find("25.0%"), std::string::npos);  // repeat hits
   EXPECT_NE(lines[2].find("75.0%"), std::string::npos);
   EXPECT_EQ(lines[1].substr(lines[1].size() - 6), "0.50 s");
+  // Then each side of the truth, in a table of its own.
+  EXPECT_NE(text.find("repeat and explore: 80 shoppers with repeat items in their truth, 90 with new ones"),
+            std::string::npos) << text;
+  const std::string sides = text.substr(text.rfind("model"));
+  EXPECT_EQ(sides.find("model       Recall@10 repeat  HitRate@10 repeat  Recall@10 explore  HitRate@10 explore"), 0u)
+      << sides;
+  EXPECT_NE(sides.find("G-TopFreq             0.5000             0.7500             0.0625              0.2500"),
+            std::string::npos) << sides;
 }
 
 }  // namespace
