@@ -42,9 +42,10 @@ test-asan: build-asan
 	  ctest --output-on-failure -j $(JOBS) --timeout 900 -L unit
 
 # libFuzzer, each target for a bounded time: the TC string decoder
-# (src/consent/tcf_fuzz.cc), seeded from the reference-encoder fixtures, and
-# the shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc),
-# seeded from src/crypto/testdata/token_seeds. One clang++ command each: the
+# (src/consent/tcf_fuzz.cc), seeded from the reference-encoder fixtures; the
+# shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc); event
+# bodies, URL targets and stored event rows (src/events/events_fuzz.cc);
+# the last two seeded from their testdata folders. One clang++ command each: the
 # code under test depends on a handful of files only. Found inputs are kept
 # in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
 # directory.
@@ -53,10 +54,14 @@ FUZZ_TIME ?= 30
 FUZZ_CXX ?= clang++
 TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
   src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
+# Seconds for each of the token and events targets.
 TOKEN_FUZZ_TIME ?= 20
 TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
   src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc src/core/status.cc src/core/time.cc \
   src/core/bytes.cc
+EVENTS_FUZZ_SOURCES = src/events/events_fuzz.cc src/events/event.cc src/events/properties.cc \
+  src/events/json_records.cc src/server/url.cc src/core/status.cc src/core/time.cc src/core/bytes.cc \
+  src/core/money.cc src/core/record.cc src/core/json_writer.cc
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long
@@ -69,7 +74,11 @@ $(FUZZ_BUILD)/token_fuzz: $(TOKEN_FUZZ_SOURCES) src/crypto/shopper_token.h src/c
 	mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(TOKEN_FUZZ_SOURCES) -lsodium -o $@
 
-fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz
+$(FUZZ_BUILD)/events_fuzz: $(EVENTS_FUZZ_SOURCES) src/events/event.h src/events/json_records.h src/server/url.h
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(EVENTS_FUZZ_SOURCES) -lsimdjson -o $@
+
+fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz
 	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
 	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
 	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
@@ -77,6 +86,9 @@ fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz
 	mkdir -p $(FUZZ_BUILD)/token_corpus
 	$(FUZZ_BUILD)/token_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/token_corpus \
 	  src/crypto/testdata/token_seeds
+	mkdir -p $(FUZZ_BUILD)/events_corpus
+	$(FUZZ_BUILD)/events_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/events_corpus \
+	  src/events/testdata/fuzz_seeds
 
 # The same targets for half an hour each, outside CI.
 fuzz-long:

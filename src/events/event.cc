@@ -71,7 +71,9 @@ Status CheckKnownFields(const Record& r) {
       if (size_t d = EditDistance(f.name, e.name); d < best) best = d, nearest = e.name;
     std::string reason = "is not an event field";
     if (!nearest.empty()) reason += " (did you mean \"" + std::string(nearest) + "\"?)";
-    return Invalid(std::string(f.name).c_str(), reason + "; free-form attributes go in \"properties\"");
+    // An empty member name is still named: as the JSON it was, "".
+    return InvalidArgument(f.name.empty() ? std::string("\"\"") : std::string(f.name),
+                           reason + "; free-form attributes go in \"properties\"");
   }
   return {};
 }

@@ -83,6 +83,10 @@ TEST(Event, AJsonMemberThatIsNoEventFieldIsNamed) {
   far.Add("colour", "red", Field::Type::kString);
   EXPECT_EQ(EventFromRecord(far).status().message(),
             "is not an event field; free-form attributes go in \"properties\"");
+  // An empty member name (found by the fuzzer) is named too, as "".
+  Record empty = Purchase();
+  empty.Add("", "P2", Field::Type::kString);
+  EXPECT_EQ(EventFromRecord(empty).status().field(), "\"\"");
   // A CSV row's columns are text: the file's column map chose them.
   Record csv = Purchase();
   csv.Add("Country", "France");

@@ -40,6 +40,10 @@ TEST_F(ServerTest, AMemberThatIsNoEventFieldIsRefusedNamingIt) {
             R"(is not an event field (did you mean "quantity"?); free-form attributes go in "properties")");
   ApiClient admin = Client(&admin_);
   EXPECT_EQ(Call(admin, "GET", "/v1/eu/customers/edge-typo-1/profile").status, 404) << "nothing was stored";
+  // A member with an empty name is named as the JSON wrote it.
+  r = Call(c, "POST", "/v1/eu/events", "[" + RecentView("ty-2", "edge-typo-1", R"(,"":"P2")") + "]");
+  ASSERT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(JStr(r.body, "/rejected/0/field"), "\"\"");
 }
 
 TEST_F(ServerTest, PropertiesAreKeptAndExportedButBoundedAndFlat) {
