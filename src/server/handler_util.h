@@ -90,6 +90,11 @@ std::string DetailValue(std::string_view value);
 // Sec-GPC: only the exact value "1" is the signal.
 bool GpcSignal(const HttpRequest& request);
 
+// How far ahead of this node's clock a token minted elsewhere may say it
+// was issued (a later issue time would let it outlive an erasure or a
+// revocation).
+inline constexpr int64_t kTokenClockSkewSeconds = 60;
+
 // The optional store_id parameter: empty, or a store the catalog holds
 // (kInvalidArgument naming it otherwise).
 Result<std::string> StoreParam(const QueryParams& query, Catalog& catalog);

@@ -360,8 +360,7 @@ std::optional<HttpResponse> Api::AdmitShopperToken(Call& call, const RouteSpec& 
   // A backend minting tokens itself must keep to the same bounds: issued
   // now (a future issue time would outlive an erasure), living no longer
   // than the maximum.
-  constexpr int64_t kClockSkewSeconds = 60;
-  if (claims->issued_at > now / kMicrosPerSecond + kClockSkewSeconds ||
+  if (claims->issued_at > now / kMicrosPerSecond + kTokenClockSkewSeconds ||
       claims->expires - claims->issued_at > int64_t{config_.shopper_token_max_ttl_seconds})
     return ErrorResponse(401, CodeName(Code::kUnauthenticated),
                          "shopper token is issued in the future or lives longer than shopper_token_max_ttl_seconds");

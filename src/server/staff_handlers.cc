@@ -76,8 +76,16 @@ Result<std::string> StringField(std::string_view json, std::string_view name) {
 }  // namespace
 
 std::optional<HttpResponse> Api::AdmitStaffToken(Call& call, const RouteSpec& spec, std::string_view token) {
-  auto claims = call.cell->VerifyStaffToken(token, clock_.Now());
+  const Micros now = clock_.Now();
+  auto claims = call.cell->VerifyStaffToken(token, now);
   if (!claims.ok()) return ErrorResponse(claims.status());
+  // A backend minting staff tokens with the token key keeps to the server's
+  // bounds: issued now, living no longer than the maximum (a revocation is
+  // kept that long, no longer).
+  if (claims->issued_at > now / kMicrosPerSecond + kTokenClockSkewSeconds ||
+      claims->expires - claims->issued_at > config_.staff.max_session_seconds)
+    return ErrorResponse(401, CodeName(Code::kUnauthenticated),
+                         "staff token is issued in the future or lives longer than staff.max_session_seconds");
   // Revoked with the key that minted it, or when that key lost its admin
   // scope or this region.
   const ApiKey* minter = auth_.Find(claims->api_key_id);

@@ -252,6 +252,20 @@ TEST_F(StaffRoutesTest, SessionsEndWithTheirTimeTheirKeyAndTheTokenKey) {
   EXPECT_EQ(revoked.status, 401);
   EXPECT_NE(revoked.body.find("no longer allowed"), std::string::npos) << revoked.body;
 
+  // A backend minting with the token key keeps to the server's bounds.
+  StaffClaims claims;
+  claims.role = StaffRole::kMerchandiser;
+  claims.api_key_id = admin_.id;
+  claims.link = false;
+  Cell* cell = server_->cell("us");
+  ASSERT_NE(cell, nullptr);
+  const std::string too_long = cell->MintStaffToken(claims, clock_.Now() + 13 * 3600 * kMicrosPerSecond);
+  ClientResponse refused = As(too_long, "GET", "/v1/us/analytics/budget");
+  EXPECT_EQ(refused.status, 401);
+  EXPECT_NE(refused.body.find("staff.max_session_seconds"), std::string::npos) << refused.body;
+  EXPECT_EQ(As(cell->MintStaffToken(claims, clock_.Now() + 3600 * kMicrosPerSecond), "GET", "/v1/us/analytics/budget").status,
+            200);
+
   const std::string associate = Associate();
   ASSERT_EQ(Send(admin_, "POST", "/v1/us/shopper-tokens/rotate-key").status, 200);
   EXPECT_EQ(As(associate, "GET", target).status, 401) << "rotating the token key ends every session";
