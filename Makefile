@@ -45,7 +45,8 @@ test-asan: build-asan
 # (src/consent/tcf_fuzz.cc), seeded from the reference-encoder fixtures; the
 # shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc); event
 # bodies, URL targets and stored event rows (src/events/events_fuzz.cc);
-# the last two seeded from their testdata folders. One clang++ command each: the
+# CSV and NDJSON imports through a column map, and MovieLens ratings
+# (src/events/imports_fuzz.cc); the last three seeded from testdata folders. One clang++ command each: the
 # code under test depends on a handful of files only. Found inputs are kept
 # in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
 # directory.
@@ -54,7 +55,7 @@ FUZZ_TIME ?= 30
 FUZZ_CXX ?= clang++
 TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
   src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
-# Seconds for each of the token and events targets.
+# Seconds for each of the token, events and imports targets.
 TOKEN_FUZZ_TIME ?= 20
 TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
   src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc src/core/status.cc src/core/time.cc \
@@ -62,6 +63,9 @@ TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/cr
 EVENTS_FUZZ_SOURCES = src/events/events_fuzz.cc src/events/event.cc src/events/properties.cc \
   src/events/json_records.cc src/server/url.cc src/core/status.cc src/core/time.cc src/core/bytes.cc \
   src/core/money.cc src/core/record.cc src/core/json_writer.cc
+IMPORTS_FUZZ_SOURCES = src/events/imports_fuzz.cc src/events/record_reader.cc src/events/field_map.cc \
+  src/events/movielens.cc src/events/event.cc src/events/properties.cc src/events/json_records.cc \
+  src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/record.cc src/core/json_writer.cc
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long
@@ -78,7 +82,11 @@ $(FUZZ_BUILD)/events_fuzz: $(EVENTS_FUZZ_SOURCES) src/events/event.h src/events/
 	mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(EVENTS_FUZZ_SOURCES) -lsimdjson -o $@
 
-fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz
+$(FUZZ_BUILD)/imports_fuzz: $(IMPORTS_FUZZ_SOURCES) src/events/record_reader.h src/events/field_map.h src/events/movielens.h
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $(IMPORTS_FUZZ_SOURCES) -lsimdjson -lz -o $@
+
+fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz $(FUZZ_BUILD)/imports_fuzz
 	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
 	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
 	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
@@ -89,6 +97,9 @@ fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/ev
 	mkdir -p $(FUZZ_BUILD)/events_corpus
 	$(FUZZ_BUILD)/events_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/events_corpus \
 	  src/events/testdata/fuzz_seeds
+	mkdir -p $(FUZZ_BUILD)/imports_corpus
+	$(FUZZ_BUILD)/imports_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/imports_corpus \
+	  src/events/testdata/import_seeds
 
 # The same targets for half an hour each, outside CI.
 fuzz-long:
