@@ -46,7 +46,9 @@ test-asan: build-asan
 # shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc); event
 # bodies, URL targets and stored event rows (src/events/events_fuzz.cc);
 # CSV and NDJSON imports through a column map, and MovieLens ratings
-# (src/events/imports_fuzz.cc); the last three seeded from testdata folders. One clang++ command each: the
+# (src/events/imports_fuzz.cc); consent bodies, stored ledger records and
+# the configuration file (src/consent/consent_fuzz.cc); the last four
+# seeded from testdata folders. One clang++ command each: the
 # code under test depends on a handful of files only. Found inputs are kept
 # in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
 # directory.
@@ -55,7 +57,7 @@ FUZZ_TIME ?= 30
 FUZZ_CXX ?= clang++
 TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
   src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
-# Seconds for each of the token, events and imports targets.
+# Seconds for each of the token, events, imports and consent targets.
 TOKEN_FUZZ_TIME ?= 20
 TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
   src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc src/core/status.cc src/core/time.cc \
@@ -66,6 +68,9 @@ EVENTS_FUZZ_SOURCES = src/events/events_fuzz.cc src/events/event.cc src/events/p
 IMPORTS_FUZZ_SOURCES = src/events/imports_fuzz.cc src/events/record_reader.cc src/events/field_map.cc \
   src/events/movielens.cc src/events/event.cc src/events/properties.cc src/events/json_records.cc \
   src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/record.cc src/core/json_writer.cc
+CONSENT_FUZZ_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
+  src/consent/policy.cc src/consent/purpose.cc src/consent/tcf.cc src/consent/tcf_json.cc src/core/config.cc \
+  src/core/webhook_url.cc src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/json_writer.cc src/core/money.cc
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long
@@ -86,7 +91,13 @@ $(FUZZ_BUILD)/imports_fuzz: $(IMPORTS_FUZZ_SOURCES) src/events/record_reader.h s
 	mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CXX) $(FUZZ_FLAGS) $(IMPORTS_FUZZ_SOURCES) -lsimdjson -lz -o $@
 
-fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz $(FUZZ_BUILD)/imports_fuzz
+$(FUZZ_BUILD)/consent_fuzz: $(CONSENT_FUZZ_SOURCES) src/consent/consent_json.h src/consent/consent_record.h src/core/config.h
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CXX) $(FUZZ_FLAGS) -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 $(CONSENT_FUZZ_SOURCES) \
+	  -lsimdjson -ltomlplusplus -lfmt -o $@
+
+fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz $(FUZZ_BUILD)/imports_fuzz \
+  $(FUZZ_BUILD)/consent_fuzz
 	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
 	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
 	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
@@ -100,6 +111,9 @@ fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/ev
 	mkdir -p $(FUZZ_BUILD)/imports_corpus
 	$(FUZZ_BUILD)/imports_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/imports_corpus \
 	  src/events/testdata/import_seeds
+	mkdir -p $(FUZZ_BUILD)/consent_corpus
+	$(FUZZ_BUILD)/consent_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/consent_corpus \
+	  src/consent/testdata/body_seeds
 
 # The same targets for half an hour each, outside CI.
 fuzz-long:

@@ -84,9 +84,9 @@ Result<ConsentRecord> ConsentRecordFromJson(std::string_view body, Micros now, s
   simdjson::dom::parser parser;
   element root;
   if (auto err = parser.parse(body.data(), body.size()).get(root))
-    return Bad("", std::string("malformed JSON: ") + simdjson::error_message(err));
+    return Bad("body", std::string("malformed JSON: ") + simdjson::error_message(err));
   simdjson::dom::object object;
-  if (root.get_object().get(object)) return Bad("", "body must be a JSON object");
+  if (root.get_object().get(object)) return Bad("body", "must be a JSON object");
 
   ConsentRecord r;
   r.timestamp = now;

@@ -46,8 +46,9 @@ TEST(ConsentJson, ErrorsNameTheField) {
       {R"({"purposes":{"marketing":true},"expires":"tomorrow"})", "expires"},
       {R"({"purposes":{"marketing":true},"colour":"blue"})", "colour"},
       {R"({})", "purposes"},
-      {R"([1])", ""},
-      {R"({"purposes":)", ""},
+      {R"([1])", "body"},
+      {R"({"purposes":)", "body"},
+      {"", "body"},
       {R"({"tcf":"***"})", "tcf"},
   };
   for (auto [body, field] : cases) {

@@ -36,6 +36,12 @@ TEST_F(ServerTest, ConsentFollowsTheLedgerPerRegion) {
   r = Call(c, "PUT", eu, R"({"purposes":{"selling":true}})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(JStr(r.body, "/error/field"), "purposes.selling");
+  // A body that is no JSON object is named as the body (the fuzzer's first find).
+  for (const char* body : {"", "[1]", "{\"purposes\":"}) {
+    r = Call(c, "PUT", eu, body);
+    EXPECT_EQ(r.status, 400) << body;
+    EXPECT_EQ(JStr(r.body, "/error/field"), "body") << r.body;
+  }
   EXPECT_EQ(JLen(Call(c, "GET", eu).body, "/history"), 2u) << "a bad request changes nothing";
 
   EXPECT_EQ(Call(c, "GET", "/v1/eu/customers/nobody-here/consent").status, 404);
