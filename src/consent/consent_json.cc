@@ -15,7 +15,10 @@ namespace {
 using simdjson::dom::element;
 using simdjson::dom::element_type;
 
-Status Bad(std::string field, std::string message) { return InvalidArgument(std::move(field), std::move(message)); }
+// A member with an empty name is still named: as the JSON wrote it, "".
+Status Bad(std::string field, std::string message) {
+  return InvalidArgument(field.empty() ? std::string("\"\"") : std::move(field), std::move(message));
+}
 
 // The address in its one text form (inet_ntop's), or nullopt.
 std::optional<std::string> CanonicalIpAddress(std::string_view text) {

@@ -49,6 +49,7 @@ TEST(ConsentJson, ErrorsNameTheField) {
       {R"([1])", "body"},
       {R"({"purposes":)", "body"},
       {"", "body"},
+      {R"({"":{"marketing":true}})", "\"\""},  // found by the fuzzer
       {R"({"tcf":"***"})", "tcf"},
   };
   for (auto [body, field] : cases) {
