@@ -53,71 +53,59 @@ test-asan: build-asan
 # in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
 # directory.
 FUZZ_BUILD ?= build-fuzz
-FUZZ_TIME ?= 30
 FUZZ_CXX ?= clang++
-TCF_FUZZ_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc \
-  src/core/status.cc src/core/time.cc src/core/json_writer.cc src/core/money.cc
-# Seconds for each of the token, events, imports and consent targets.
-TOKEN_FUZZ_TIME ?= 20
-TOKEN_FUZZ_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
-  src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc src/core/status.cc src/core/time.cc \
-  src/core/bytes.cc
-EVENTS_FUZZ_SOURCES = src/events/events_fuzz.cc src/events/event.cc src/events/properties.cc \
-  src/events/json_records.cc src/server/url.cc src/core/status.cc src/core/time.cc src/core/bytes.cc \
-  src/core/money.cc src/core/record.cc src/core/json_writer.cc
-IMPORTS_FUZZ_SOURCES = src/events/imports_fuzz.cc src/events/record_reader.cc src/events/field_map.cc \
-  src/events/movielens.cc src/events/event.cc src/events/properties.cc src/events/json_records.cc \
-  src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/record.cc src/core/json_writer.cc
-CONSENT_FUZZ_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
+# Seconds: the TC strings, then each of the other targets.
+FUZZ_TIME ?= 30
+FUZZ_TARGET_TIME ?= 20
+FUZZ_TARGETS = tcf token events imports consent
+CORE_FUZZ = src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/json_writer.cc
+EVENT_FUZZ = src/events/event.cc src/events/properties.cc src/events/json_records.cc src/core/record.cc
+# Per target: its sources, the headers it is rebuilt for, its libraries (and
+# defines) and its seeds.
+tcf_SOURCES = src/consent/tcf_fuzz.cc src/consent/tcf.cc src/consent/tcf_json.cc $(CORE_FUZZ)
+tcf_HEADERS = src/consent/tcf.h
+tcf_SEEDS = $(FUZZ_BUILD)/tcf_seeds
+tcf_TIME = $(FUZZ_TIME)
+token_SOURCES = src/crypto/token_fuzz.cc src/crypto/shopper_token.cc src/crypto/staff_token.cc \
+  src/crypto/signed_token.cc src/crypto/api_key.cc src/crypto/aead.cc $(CORE_FUZZ)
+token_HEADERS = src/crypto/shopper_token.h src/crypto/staff_token.h src/crypto/signed_token.h
+token_FLAGS = -lsodium
+token_SEEDS = src/crypto/testdata/token_seeds
+events_SOURCES = src/events/events_fuzz.cc src/server/url.cc $(EVENT_FUZZ) $(CORE_FUZZ)
+events_HEADERS = src/events/event.h src/events/json_records.h src/server/url.h
+events_FLAGS = -lsimdjson
+events_SEEDS = src/events/testdata/fuzz_seeds
+imports_SOURCES = src/events/imports_fuzz.cc src/events/record_reader.cc src/events/field_map.cc \
+  src/events/movielens.cc $(EVENT_FUZZ) $(CORE_FUZZ)
+imports_HEADERS = src/events/record_reader.h src/events/field_map.h src/events/movielens.h
+imports_FLAGS = -lsimdjson -lz
+imports_SEEDS = src/events/testdata/import_seeds
+consent_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
   src/consent/policy.cc src/consent/purpose.cc src/consent/tcf.cc src/consent/tcf_json.cc src/core/config.cc \
-  src/core/webhook_url.cc src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/json_writer.cc src/core/money.cc
+  src/core/webhook_url.cc $(CORE_FUZZ)
+consent_HEADERS = src/consent/consent_json.h src/consent/consent_record.h src/core/config.h
+consent_FLAGS = -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -lsimdjson -ltomlplusplus -lfmt
+consent_SEEDS = src/consent/testdata/body_seeds
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long
 
-$(FUZZ_BUILD)/tcf_fuzz: $(TCF_FUZZ_SOURCES) src/consent/tcf.h
+.SECONDEXPANSION:
+$(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%_fuzz): $(FUZZ_BUILD)/%_fuzz: $$($$*_SOURCES) $$($$*_HEADERS)
 	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) $(TCF_FUZZ_SOURCES) -o $@
+	$(FUZZ_CXX) $(FUZZ_FLAGS) $($*_SOURCES) $($*_FLAGS) -o $@
 
-$(FUZZ_BUILD)/token_fuzz: $(TOKEN_FUZZ_SOURCES) src/crypto/shopper_token.h src/crypto/staff_token.h src/crypto/signed_token.h
-	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) $(TOKEN_FUZZ_SOURCES) -lsodium -o $@
-
-$(FUZZ_BUILD)/events_fuzz: $(EVENTS_FUZZ_SOURCES) src/events/event.h src/events/json_records.h src/server/url.h
-	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) $(EVENTS_FUZZ_SOURCES) -lsimdjson -o $@
-
-$(FUZZ_BUILD)/imports_fuzz: $(IMPORTS_FUZZ_SOURCES) src/events/record_reader.h src/events/field_map.h src/events/movielens.h
-	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) $(IMPORTS_FUZZ_SOURCES) -lsimdjson -lz -o $@
-
-$(FUZZ_BUILD)/consent_fuzz: $(CONSENT_FUZZ_SOURCES) src/consent/consent_json.h src/consent/consent_record.h src/core/config.h
-	mkdir -p $(FUZZ_BUILD)
-	$(FUZZ_CXX) $(FUZZ_FLAGS) -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 $(CONSENT_FUZZ_SOURCES) \
-	  -lsimdjson -ltomlplusplus -lfmt -o $@
-
-fuzz: bootstrap $(FUZZ_BUILD)/tcf_fuzz $(FUZZ_BUILD)/token_fuzz $(FUZZ_BUILD)/events_fuzz $(FUZZ_BUILD)/imports_fuzz \
-  $(FUZZ_BUILD)/consent_fuzz
-	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds $(FUZZ_BUILD)/tcf_corpus
+fuzz: bootstrap $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/%_fuzz)
+	rm -rf $(FUZZ_BUILD)/tcf_seeds && mkdir -p $(FUZZ_BUILD)/tcf_seeds
 	i=0; for s in $$(head -n 40 src/consent/testdata/tcf_fixtures.ndjson | sed -n 's/^{"tc_string":"\([^"]*\)".*/\1/p'); do \
 	  i=$$((i + 1)); printf '%s' "$$s" > $(FUZZ_BUILD)/tcf_seeds/seed_$$i; done
-	$(FUZZ_BUILD)/tcf_fuzz -max_total_time=$(FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/tcf_corpus $(FUZZ_BUILD)/tcf_seeds
-	mkdir -p $(FUZZ_BUILD)/token_corpus
-	$(FUZZ_BUILD)/token_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/token_corpus \
-	  src/crypto/testdata/token_seeds
-	mkdir -p $(FUZZ_BUILD)/events_corpus
-	$(FUZZ_BUILD)/events_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/events_corpus \
-	  src/events/testdata/fuzz_seeds
-	mkdir -p $(FUZZ_BUILD)/imports_corpus
-	$(FUZZ_BUILD)/imports_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/imports_corpus \
-	  src/events/testdata/import_seeds
-	mkdir -p $(FUZZ_BUILD)/consent_corpus
-	$(FUZZ_BUILD)/consent_fuzz -max_total_time=$(TOKEN_FUZZ_TIME) $(FUZZ_RUN) $(FUZZ_BUILD)/consent_corpus \
-	  src/consent/testdata/body_seeds
+	$(foreach t,$(FUZZ_TARGETS),mkdir -p $(FUZZ_BUILD)/$(t)_corpus && \
+	  $(FUZZ_BUILD)/$(t)_fuzz -max_total_time=$(or $($(t)_TIME),$(FUZZ_TARGET_TIME)) $(FUZZ_RUN) \
+	    $(FUZZ_BUILD)/$(t)_corpus $($(t)_SEEDS) &&) true
 
 # The same targets for half an hour each, outside CI.
 fuzz-long:
-	$(MAKE) fuzz FUZZ_TIME=1800 TOKEN_FUZZ_TIME=1800
+	$(MAKE) fuzz FUZZ_TIME=1800 FUZZ_TARGET_TIME=1800
 
 bench: build
 	scripts/bench

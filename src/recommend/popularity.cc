@@ -45,7 +45,15 @@ Popularity Popularity::Fit(const TrainingSet& set, const PopularityOptions& opti
   p.share_.assign(n, 0.0f);
   float best = p.region_.empty() ? 1.0f : p.region_.front().score;
   for (const Scored& s : p.region_) p.share_[s.item] = s.score / best;
+  p.ShareTrending();
   return p;
+}
+
+void Popularity::ShareTrending() {
+  trending_share_.assign(share_.size(), 0.0f);
+  for (const Scored& s : trending_) {
+    if (s.item < trending_share_.size()) trending_share_[s.item] = s.score / trending_.front().score;
+  }
 }
 
 const std::vector<Scored>& Popularity::InStore(std::string_view store_id) const {
@@ -81,6 +89,7 @@ Result<Popularity> Popularity::Deserialize(std::string_view in) {
     }
   }
   if (!r.done() || tag != "popularity/1") return Status(Code::kDataLoss, "popularity model: malformed");
+  p.ShareTrending();
   return p;
 }
 

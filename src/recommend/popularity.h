@@ -34,6 +34,8 @@ class Popularity {
   const std::vector<Scored>& InStore(std::string_view store_id) const;
   // The item's region count over the best seller's: in [0, 1].
   float Share(uint32_t item) const { return item < share_.size() ? share_[item] : 0.0f; }
+  // The item's trending score over the best trending item's: in [0, 1].
+  float TrendingShare(uint32_t item) const { return item < trending_share_.size() ? trending_share_[item] : 0.0f; }
 
   void Serialize(std::string& out) const;
   // kDataLoss on anything Serialize did not produce.
@@ -43,6 +45,9 @@ class Popularity {
   std::vector<Scored> region_, trending_;
   std::map<std::string, std::vector<Scored>, std::less<>> stores_;
   std::vector<float> share_;
+  std::vector<float> trending_share_;  // derived from trending_, not stored
+
+  void ShareTrending();
 };
 
 }  // namespace confide

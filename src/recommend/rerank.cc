@@ -34,22 +34,17 @@ std::vector<Ranked> Personal(const ModelSet& models, const Activity& shopper, co
 // The listed items by the store's sales, then by what trends in the region,
 // as a shopper's list without their data is.
 std::vector<Ranked> ByPopularity(const ModelSet& models, const ServeQuery& query, const std::vector<uint32_t>& items) {
-  auto shares = [](const std::vector<Scored>& best) {
-    std::unordered_map<uint32_t, float> share;
-    for (const Scored& s : best) share.emplace(s.item, s.score / best.front().score);
-    return share;
-  };
-  const auto in_store = query.store_id.empty() ? std::unordered_map<uint32_t, float>()
-                                               : shares(models.popularity.InStore(query.store_id));
-  const auto trending = shares(models.popularity.Trending());
-  auto share_of = [](const std::unordered_map<uint32_t, float>& m, uint32_t item) {
-    auto it = m.find(item);
-    return it == m.end() ? 0.0f : it->second;
-  };
+  std::unordered_map<uint32_t, float> in_store;
+  if (!query.store_id.empty()) {
+    const std::vector<Scored>& best = models.popularity.InStore(query.store_id);
+    for (const Scored& s : best) in_store.emplace(s.item, s.score / best.front().score);
+  }
   std::vector<Ranked> ranked;
   for (uint32_t item : items) {
     // The store's share leads; the region's (in [0, 1]) orders within it.
-    const float store = share_of(in_store, item), region = share_of(trending, item);
+    auto found = in_store.find(item);
+    const float store = found == in_store.end() ? 0.0f : found->second;
+    const float region = models.popularity.TrendingShare(item);
     const Reason reason = store > 0 ? Reason::kPopularInStore : region > 0 ? Reason::kTrending : Reason::kInList;
     ranked.push_back({item, store + region / 1024, reason, 0});
   }

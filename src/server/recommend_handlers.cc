@@ -74,6 +74,12 @@ Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::st
   return {};
 }
 
+// The shopper's history through a personalization grant; none without one.
+Result<std::vector<Event>> HistoryThrough(Cell& cell, const Grant& grant) {
+  if (!grant.any() || grant.subject().empty()) return std::vector<Event>();
+  return cell.History(grant);
+}
+
 // The request's ranking: from the region's cache while nothing it depends
 // on has changed, else ranked afresh. Purpose-bound: the history is read
 // only through the personalization grant (none without one).
@@ -84,14 +90,10 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
   std::string key = RankingCache::Key(personal ? grant.subject() : "", personal ? grant.categories().bits() : 0,
                                       personal ? cell.HistoryVersion(grant) : 0, models.version, query);
   if (auto cached = region.rankings().Find(key, query.now)) return cached;
-  std::vector<Event> history;
-  if (personal) {
-    auto read = cell.History(grant);
-    if (!read.ok()) return read.status();
-    history = std::move(*read);
-  }
+  auto history = HistoryThrough(cell, grant);
+  if (!history.ok()) return history.status();
   auto ranking =
-      std::make_shared<const Ranking>(RankForShopper(models, history, WeightsFrom(region.config()), query));
+      std::make_shared<const Ranking>(RankForShopper(models, *history, WeightsFrom(region.config()), query));
   region.rankings().Put(key, ranking, query.now);
   return ranking;
 }
@@ -188,18 +190,14 @@ HttpResponse Api::PostRerank(Call& call) {
   if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
   // Purpose-bound: the history is read only through the personalization grant.
   Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
-  std::vector<Event> history;
-  if (grant.any() && !grant.subject().empty()) {
-    auto read = call.cell->History(grant);
-    if (!read.ok()) return Failure(call.log_fields, read.status());
-    history = std::move(*read);
-  }
+  auto history = HistoryThrough(*call.cell, grant);
+  if (!history.ok()) return Failure(call.log_fields, history.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   RegionModels* region = ModelsOf(call);
   ServeQuery query;
   query.now = clock_.Now();
   query.store_id = std::move(*store_id);
-  auto served = Rerank(models.get(), history, region ? WeightsFrom(region->config()) : InteractionWeights{},
+  auto served = Rerank(models.get(), *history, region ? WeightsFrom(region->config()) : InteractionWeights{},
                        call.cell->catalog(), query, *ids);
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, grant, models.get());
