@@ -1,6 +1,8 @@
 // Opening a cell, its accessors and the read helpers its parts share.
 #include "cell/cell.h"
 
+#include <filesystem>
+
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
 #include "core/log.h"
@@ -176,6 +178,28 @@ Status Cell::Impl::ScanEvents(const MemberKeys& members, const std::function<voi
   });
 }
 
+namespace {
+
+// The KEKs of a restored backup join the region's as retired ones. A
+// version the region holds must be the same key; one newer than the
+// region's current KEK is of a key file this one does not continue.
+Status AdmitRestoredKeks(const std::vector<std::pair<uint32_t, Key256>>& restored, RegionKeys& keys) {
+  for (const auto& [version, kek] : restored) {
+    const Key256* held = version == keys.kek_version ? &keys.kek : nullptr;
+    for (const auto& [v, k] : keys.retired_keks)
+      if (v == version) held = &k;
+    if (held ? *held != kek : version > keys.kek_version)
+      return Status(Code::kFailedPrecondition,
+                    "the backup's key version " + std::to_string(version) + " is not the region's (" + keys.source +
+                        ", current version " + std::to_string(keys.kek_version) +
+                        "): restore with the keys of the region the backup was taken of");
+    if (!held) keys.retired_keks.emplace_back(version, kek);
+  }
+  return {};
+}
+
+}  // namespace
+
 Cell::Cell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cell::~Cell() = default;
 
@@ -185,6 +209,12 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto impl = std::make_unique<Impl>();
   impl->region = region;
   impl->options = options;
+  impl->options.restored_keks = nullptr;  // used during this call only
+  impl->key_dir = key_dir;
+  if (const std::string restoring = data_dir + "/" + region.id + ".restoring";
+      !options.restored_keks && std::filesystem::exists(restoring))
+    return Status(Code::kFailedPrecondition, restoring + ": a restore of region " + region.id +
+                                                 " did not finish: run confide restore again");
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
@@ -209,6 +239,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     RegionKeys& keys;
     ~WipeOnReturn() { WipeRegionKeys(keys); }
   } wipe_loaded{*keys};
+  if (options.restored_keks) CONFIDE_RETURN_IF_ERROR(AdmitRestoredKeks(*options.restored_keks, *keys));
   impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
   auto token_key = LoadOrCreateTokenKey(key_dir, region.id);
   if (!token_key.ok()) return token_key.status();
@@ -238,6 +269,10 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     // is due for it as for an erasure.
     impl->rekey_due = impl->rekey_due || due->has_value() || impl->keys.derived_kek_version != 0;
   }
+  // Before any request: an erasure the database lost (a restore) is made
+  // again before anything can read the shopper.
+  auto replayed = impl->SyncErasureJournal(key_dir, keys->pseudonym_key);  // erasure.cc
+  if (!replayed.ok()) return replayed.status();
   CONFIDE_RETURN_IF_ERROR(impl->MigrateLegacyNotices());  // erasure_notices.cc
   return std::unique_ptr<Cell>(new Cell(std::move(impl)));
 }
@@ -327,6 +362,8 @@ bool Cell::Holds(IdKind kind, std::string_view id) const {
 std::string Cell::EvidenceHash(std::string_view ip_address) const {
   return HexEncode(impl_->pseudonyms->Of("ip", ip_address));
 }
+
+uint64_t Cell::erasures_replayed() const { return impl_->erasures_replayed; }
 
 bool Cell::rekey_due() const {
   absl::MutexLock lock(&impl_->identity_mu);

@@ -85,6 +85,12 @@ class Cell {
     // The time of consent decisions, erasures, tokens and audit entries;
     // tests pass a ManualClock. Must outlive the cell.
     const Clock* clock = &SystemClock();
+    // Set only by RestoreRegion (cell/backup.h): the KEKs that wrap the
+    // data keys of a database just restored from a backup, accepted for
+    // unwrapping (as a rotation's retired ones are) until the next
+    // rotation. Without it, a region whose restore did not finish
+    // (<data_dir>/<region>.restoring) does not open.
+    const std::vector<std::pair<uint32_t, Key256>>* restored_keks = nullptr;
   };
 
   // Opens <data_dir>/<region.id>/ and the region's keys from key_dir (see
@@ -275,6 +281,28 @@ class Cell {
     std::vector<std::string> refusals_kept;
   };
   Result<ErasureReceipt> Erase(IdKind kind, std::string_view id);
+  // Erasures the open replayed from the region's erasure journal
+  // (cell/erasure_journal.h): ones its database did not hold, as after a
+  // restore. Each is audited (key id "erasure-journal").
+  uint64_t erasures_replayed() const;
+
+  // A backup (backup.cc, docs/storage.md Backups), taken while serving: a
+  // consistent copy of the database in `dir`/db (a RocksDB checkpoint,
+  // hard-linked where it can be), and `dir`/MANIFEST naming every file
+  // with its size and hash under a MAC of the region's keys. The KEKs that
+  // wrap the copy's data keys stay in the key directory
+  // (<region>.backup-<id>.keks, sealed under a key of the region's), never
+  // in `dir`: deleting that file destroys the backup. `dir` must be absent
+  // or empty. No rotation runs while the copy is taken. `id`: the
+  // backup's name (NewBackupId in cell/backup.h when empty).
+  struct BackupReceipt {
+    std::string id;  // e.g. 20261205T001122Z-3fa9c2d1
+    Micros taken_at = 0;
+    uint64_t files = 0;
+    uint64_t bytes = 0;
+    std::string keys_file;
+  };
+  Result<BackupReceipt> Backup(const std::string& dir, std::string id = "");
 
   // Downstream recipients (deliveries.cc): what was sent about a shopper
   // to whom, kept with the shopper's data (sealed under the data key of

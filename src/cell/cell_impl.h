@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cell/cell.h"
+#include "cell/erasure_journal.h"
 #include "cell/event_key_set.h"
 #include "core/key128.h"
 #include "crypto/aead.h"
@@ -115,6 +116,7 @@ struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
   RegionConfig region;
   Options options;
+  std::string key_dir;  // where the region's keys, journal and backup keys are
   Micros Now() const { return options.clock->Now(); }
   std::unique_ptr<Pseudonymizer> pseudonyms;  // immutable once open
   mutable absl::Mutex token_mu;               // a leaf
@@ -234,6 +236,22 @@ struct Cell::Impl {
   // of an erased history, if any.
   std::optional<IdKind> ErasedEventLocked(const std::vector<IdentifierRef>& ids, std::string_view event) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // erasure.cc: erases the group holding the identifier `pseudonym` at
+  // `at` (Cell::Erase). `replayed`: the journal's marker of an erasure the
+  // store does not hold (Cell::Open); the identifier is marked even when
+  // no group holds it, its refusals are kept with the group's, and the
+  // journal is not appended to. Otherwise the erasure is journaled before
+  // it is written.
+  Result<ErasureReceipt> EraseLocked(std::string_view pseudonym, Micros at, const ErasureMarker* replayed)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu, identity_mu);
+  // At open (erasure.cc): journals the store's markers the journal lacks
+  // (a region of an earlier release), then replays every journaled
+  // erasure the store lacks, each audited; how many were replayed.
+  Result<uint64_t> SyncErasureJournal(const std::string& key_dir, const Key256& pseudonym_key)
+      ABSL_LOCKS_EXCLUDED(write_mu, identity_mu);
+  std::unique_ptr<ErasureJournal> journal ABSL_GUARDED_BY(identity_mu);
+  uint64_t erasures_replayed = 0;  // at open; immutable after
+
   // Groups some of whose members have no data key were being erased when
   // the process stopped (or were damaged): their erasure is completed.
   Status CompleteInterruptedErasures() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);

@@ -1,6 +1,10 @@
-// Erasure (GDPR article 17) by crypto-shredding, in one atomic write.
+// Erasure (GDPR article 17) by crypto-shredding, in one atomic write, and
+// journaled outside the database (cell/erasure_journal.h).
+#include <algorithm>
+
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
+#include "core/time.h"
 
 namespace confide {
 namespace {
@@ -19,18 +23,23 @@ std::vector<std::string> RefusalNames(const ErasureMarker& marker) {
 
 Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
-  std::string pseudonym = m.PseudonymOf(kind, id);
-  ErasureReceipt receipt;
-  receipt.at = m.Now();
+  const std::string pseudonym = m.PseudonymOf(kind, id);
   // No ingest is between resolving this shopper's key and writing under it.
   absl::MutexLock no_writes(&m.write_mu);
   if (m.bulk_on.load(std::memory_order_acquire))  // its held rows would bring the shopper back
     return Status(Code::kUnavailable, "an import is loading this region: erase when it has finished");
   absl::MutexLock lock(&m.identity_mu);
-  auto root = m.graph.Find(pseudonym);
-  if (!root) return receipt;
-  receipt.found = true;
-  const std::vector<ShopperKey> members = m.graph.Members(*root);
+  return m.EraseLocked(pseudonym, m.Now(), nullptr);
+}
+
+Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym, Micros at,
+                                                     const ErasureMarker* replayed) {
+  ErasureReceipt receipt;
+  receipt.at = at;
+  auto root = graph.Find(pseudonym);
+  if (!root && !replayed) return receipt;
+  receipt.found = root.has_value();
+  const std::vector<ShopperKey> members = root ? graph.Members(*root) : std::vector<ShopperKey>();
 
   // The data keys and every row they sealed go in one atomic, synced
   // write: from the moment it returns the region cannot open those rows
@@ -39,7 +48,7 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   // Copies taken earlier hold the wrapped keys until the KEK that wraps
   // them is destroyed: the same write records that a rotation is due.
   WriteBatch batch;
-  batch.Put(Family::kMeta, kRekeyDueKey, "1");
+  if (root) batch.Put(Family::kMeta, kRekeyDueKey, "1");
   std::string plain;
   std::vector<std::string> future_events;
   for (const auto& member : members) {
@@ -48,51 +57,119 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
     // Events dated after the erasure (a clock ahead, a scheduled order) would
     // pass the markers' time test when resent: they are marked too, under
     // the erased identifiers (erasure_markers.cc).
-    const Key256* key = m.KeyOfLocked(member);
-    CONFIDE_RETURN_IF_ERROR(m.store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
+    const Key256* key = KeyOfLocked(member);
+    CONFIDE_RETURN_IF_ERROR(store->ScanPrefix(Family::kEvents, member, [&](std::string_view k, std::string_view v) {
       ++receipt.events;
       if (key && OpenTo(*key, v, k, plain).ok())
-        if (auto header = PeekEvent(plain); header.ok() && header->timestamp >= receipt.at)
+        if (auto header = PeekEvent(plain); header.ok() && header->timestamp >= at)
           future_events.emplace_back(k.substr(member.size()));
       return true;
     }));
     batch.DeleteRange(Family::kEvents, member, end);
     batch.DeleteRange(Family::kConsent, member, end);
-    if (auto ledger = m.ledgers.find(member); ledger != m.ledgers.end())
-      receipt.consent_records += ledger->second.size();
+    if (auto ledger = ledgers.find(member); ledger != ledgers.end()) receipt.consent_records += ledger->second.size();
   }
+  Wipe(plain);
   std::vector<std::string> identifiers;
-  receipt.identifiers = m.graph.GroupDeletes(*root, batch, &identifiers);
   // Each identifier stays known as a pseudonym with the erasure's time and
-  // the refusals that must outlive it (erasure_markers.cc).
-  const ErasureMarker marker = MarkerOf(m.ConsentStateLocked(*root), receipt.at);
+  // the refusals that must outlive it (erasure_markers.cc); a replayed
+  // erasure keeps the journal's refusals as well as the group's.
+  ErasureMarker marker = replayed ? *replayed : ErasureMarker{};
+  if (root) {
+    receipt.identifiers = graph.GroupDeletes(*root, batch, &identifiers);
+    const ErasureMarker group = MarkerOf(ConsentStateLocked(*root), at);
+    marker.erased_at = at;
+    marker.refused |= group.refused;
+    marker.gpc = marker.gpc || group.gpc;
+    marker.category_opt_outs = CategorySet::FromBits(marker.category_opt_outs.bits() | group.category_opt_outs.bits());
+  }
+  if (std::find(identifiers.begin(), identifiers.end(), pseudonym) == identifiers.end())
+    identifiers.emplace_back(pseudonym);
   const std::string encoded = EncodeErasureMarker(marker);
   for (const auto& p : identifiers) batch.Put(Family::kErased, p, encoded);
-  const std::vector<Key128> event_markers = m.PutErasedEvents(identifiers, future_events, batch);
-  CONFIDE_RETURN_IF_ERROR(m.QueueDownstreamLocked(members, pseudonym, receipt.at, batch));  // deliveries.cc
-  Wipe(plain);
-  CONFIDE_RETURN_IF_ERROR(m.store->Write(batch, Durability::kSync));
-  m.rekey_due = true;
-  ++m.erasures;
-  for (const auto& p : identifiers) m.erased.insert_or_assign(Key128(p), marker);
-  m.erased_events.insert(event_markers.begin(), event_markers.end());
+  const std::vector<Key128> event_markers = PutErasedEvents(identifiers, future_events, batch);
+  if (root) CONFIDE_RETURN_IF_ERROR(QueueDownstreamLocked(members, pseudonym, at, batch));  // deliveries.cc
+  // Journaled first: a crash between the two leaves an erasure the next
+  // open replays (never acknowledged, and completed rather than undone);
+  // a write the store refused takes the journal's records back.
+  if (!replayed) {
+    std::vector<ErasureJournal::Entry> entries;
+    for (const auto& p : identifiers) entries.push_back({p, encoded});
+    CONFIDE_RETURN_IF_ERROR(journal->Append(entries));
+  }
+  if (Status written = store->Write(batch, Durability::kSync); !written.ok()) {
+    if (!replayed) (void)journal->UndoLastAppend();  // if it cannot, the next open completes the erasure
+    return written;
+  }
+  if (root) {
+    rekey_due = true;
+    ++erasures;
+  }
+  for (const auto& p : identifiers) erased.insert_or_assign(Key128(p), marker);
+  erased_events.insert(event_markers.begin(), event_markers.end());
   receipt.refusals_kept = RefusalNames(marker);
+  if (!root) return receipt;
 
   // Memory follows the store only once the store has changed.
   for (const auto& member : members) {
-    if (auto it = m.data_keys.find(Key128(member)); it != m.data_keys.end()) {
+    if (auto it = data_keys.find(Key128(member)); it != data_keys.end()) {
       Wipe(it->second);
-      m.data_keys.erase(it);
+      data_keys.erase(it);
     }
-    m.ledgers.erase(member);
+    ledgers.erase(member);
   }
-  m.graph.Forget(*root);
-  m.consent_states.erase(*root);
-  m.decisions_generation.fetch_add(1, std::memory_order_acq_rel);
+  graph.Forget(*root);
+  consent_states.erase(*root);
+  decisions_generation.fetch_add(1, std::memory_order_acq_rel);
   receipt.shoppers = members.size();
   for (const auto& p : identifiers) receipt.subjects.push_back(HexEncode(p));
-  m.history_epoch.fetch_add(1, std::memory_order_release);
+  history_epoch.fetch_add(1, std::memory_order_release);
   return receipt;
+}
+
+Result<uint64_t> Cell::Impl::SyncErasureJournal(const std::string& key_dir, const Key256& pseudonym_key) {
+  const std::string path = key_dir + "/" + region.id + ".erased";
+  auto opened = ErasureJournal::Open(path, pseudonym_key);
+  if (!opened.ok()) return opened.status();
+  absl::MutexLock no_writes(&write_mu);
+  absl::MutexLock lock(&identity_mu);
+  journal = std::move(*opened);
+  // The latest journaled erasure of each identifier.
+  absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> journaled;
+  for (const auto& e : journal->entries()) {
+    auto marker = DecodeErasureMarker(e.marker);
+    if (!marker.ok()) return Status(Code::kDataLoss, path + ": " + marker.status().message());
+    auto [it, fresh] = journaled.try_emplace(Key128(e.pseudonym), *marker);
+    if (!fresh && it->second.erased_at < marker->erased_at) it->second = *marker;
+  }
+  auto later = [](const ErasureMarker* held, const ErasureMarker& m) { return !held || held->erased_at < m.erased_at; };
+  // Markers of erasures made before the journal existed.
+  std::vector<ErasureJournal::Entry> unjournaled;
+  for (const auto& [p, m] : erased) {
+    auto it = journaled.find(p);
+    if (later(it == journaled.end() ? nullptr : &it->second, m)) unjournaled.push_back({p.str(), EncodeErasureMarker(m)});
+  }
+  if (!unjournaled.empty()) CONFIDE_RETURN_IF_ERROR(journal->Append(unjournaled));
+  // Erasures the store lacks, oldest first. Replaying one marks every
+  // identifier its group held, so the next of the same erasure is then held.
+  std::vector<std::pair<Key128, ErasureMarker>> due(journaled.begin(), journaled.end());
+  std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) { return a.second.erased_at < b.second.erased_at; });
+  uint64_t replayed = 0;
+  for (const auto& [p, m] : due) {
+    auto held = erased.find(p);
+    if (!later(held == erased.end() ? nullptr : &held->second, m)) continue;
+    auto receipt = EraseLocked(p.str(), m.erased_at, &m);
+    if (!receipt.ok()) return receipt.status();
+    ++replayed;
+    auto logged = audit->Append(AuditAction::kErasure, "erasure-journal", "", HexEncode(p.str()),
+                                "erasure of " + FormatRfc3339(m.erased_at) +
+                                    " replayed from the erasure journal: shoppers=" + std::to_string(receipt->shoppers) +
+                                    " events=" + std::to_string(receipt->events),
+                                Now());
+    if (!logged.ok()) return logged.status();
+  }
+  erasures_replayed = replayed;
+  return replayed;
 }
 
 }  // namespace confide

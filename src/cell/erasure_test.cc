@@ -1,7 +1,8 @@
 // What an erasure promises for copies of the region directory made before
-// it (cell.h, Erase and rekey_due): once the KEK rotation it makes due has
-// run, such a copy opened with the region's current key file yields
-// nothing of the erased shopper, nor of anyone else: every data key in it
+// it (cell.h, Erase and rekey_due): opened by Confide with the region's
+// keys, such a copy has the erasure replayed from the journal first; once
+// the KEK rotation the erasure makes due has run, it yields nothing of the
+// erased shopper, nor of anyone else, to any reader: every data key in it
 // is wrapped under a destroyed KEK.
 #include <gtest/gtest.h>
 
@@ -50,6 +51,12 @@ class ErasureCopiesTest : public ::testing::Test {
     fs::copy(scratch_ / "data/eu", scratch_ / name + "/data/eu", fs::copy_options::recursive);
     if (with_keys) fs::copy(scratch_ / "keys", scratch_ / name + "/keys", fs::copy_options::recursive);
   }
+  // The key directory as it is now, without the erasure journal: what a
+  // reader of a copy outside Confide holds with the current keys.
+  void CopyKeysWithoutJournal(const std::string& name) {
+    fs::copy(scratch_ / "keys", scratch_ / name, fs::copy_options::recursive);
+    fs::remove(scratch_ / name + "/eu.erased");
+  }
   // Events of `customer` in the copy `name` opened with the key directory
   // `keys`: -1 when the copy does not open or does not know the customer.
   int64_t EventsInCopy(const std::string& name, const std::string& keys, const std::string& customer) {
@@ -74,6 +81,7 @@ TEST_F(ErasureCopiesTest, ACopyMadeBeforeAnErasureCannotOpenTheShopperAfterTheRe
   ASSERT_TRUE(cell_->Ingest(Purchases("C-KEPT", 2)).ok());
   cell_.reset();
   Copy("closed", /*with_keys=*/true);  // a backup of a stopped region, its key file with it
+  Copy("closed-again");
   Open();
   ASSERT_TRUE(cell_->store().Sync().ok());
   Copy("open");  // a copy of the directory of a running region
@@ -83,7 +91,11 @@ TEST_F(ErasureCopiesTest, ACopyMadeBeforeAnErasureCannotOpenTheShopperAfterTheRe
   ASSERT_TRUE(receipt.ok() && receipt->found);
   EXPECT_TRUE(cell_->rekey_due()) << "the erased keys are still wrapped, in the copies, under the current KEK";
   const std::string keys = scratch_ / "keys";
-  EXPECT_EQ(EventsInCopy("closed", keys, "C-GONE"), 3) << "the bound: until the rekey, a copy still opens";
+  CopyKeysWithoutJournal("current-keys");
+  EXPECT_EQ(EventsInCopy("closed", scratch_ / "current-keys", "C-GONE"), 3)
+      << "the bound: until the rekey, a copy read with the current key file (outside Confide) still opens";
+  EXPECT_EQ(EventsInCopy("closed-again", keys, "C-GONE"), -1)
+      << "opened by Confide, the copy has the erasure replayed from the journal first";
 
   auto rotation = cell_->RotateKeys();
   ASSERT_TRUE(rotation.ok()) << rotation.status().ToString();
@@ -141,7 +153,9 @@ TEST_F(EnvironmentRootTest, ACopyMadeBeforeAnErasureCannotOpenTheShopperAfterThe
   ASSERT_TRUE(receipt.ok() && receipt->found);
   EXPECT_TRUE(cell_->rekey_due());
   const std::string keys = scratch_ / "keys";
-  EXPECT_EQ(EventsInCopy("closed", keys, "C-GONE"), 3) << "the bound: until the rekey, a copy still opens";
+  CopyKeysWithoutJournal("current-keys");
+  EXPECT_EQ(EventsInCopy("closed", scratch_ / "current-keys", "C-GONE"), 3)
+      << "the bound: until the rekey, a copy read with the current keys (outside Confide) still opens";
 
   auto rotation = cell_->RotateKeys();
   ASSERT_TRUE(rotation.ok()) << rotation.status().ToString();

@@ -23,6 +23,7 @@ int ExitCode(const Status& status);
 void AddServeCommand(CLI::App& app, int& exit_code);
 void AddImportCommand(CLI::App& app, int& exit_code);
 void AddKeysCommand(CLI::App& app, int& exit_code);
+void AddBackupCommands(CLI::App& app, int& exit_code);
 void AddGenerateCommand(CLI::App& app, int& exit_code);
 void AddDemoCommand(CLI::App& app, int& exit_code);
 void AddTcfCommand(CLI::App& app, int& exit_code);

@@ -133,6 +133,7 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
   std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
   std::fprintf(out,
                "\nConfide is serving the demo retailer at %s\n"
+               "(plain HTTP, on this machine only; to serve others, set [server] tls_cert and tls_key)\n"
                "Admin API key (this run only): %s\n\nTry:\n"
                "  curl -s %s/v1/eu/products/P000001 -H 'Authorization: Bearer %s'\n"
                "  curl -s '%s/v1/eu/customers/C0000001/profile' -H 'Authorization: Bearer %s'\n"

@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   confide::cli::AddImportCommand(app, exit_code);
   confide::cli::AddGenerateCommand(app, exit_code);
   confide::cli::AddKeysCommand(app, exit_code);
+  confide::cli::AddBackupCommands(app, exit_code);
   confide::cli::AddTcfCommand(app, exit_code);
   confide::cli::AddDsarCommand(app, exit_code);
   confide::cli::AddAuditCommand(app, exit_code);

@@ -405,8 +405,13 @@ Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
   auto table = r.Table(root, "server");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "server.", {"allowed_origins"}));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, "server.", {"allowed_origins", "tls_cert", "tls_key"}));
   CONFIDE_RETURN_IF_ERROR(r.StringList(*t, "server.", "allowed_origins", c.allowed_origins));
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, "server.", "tls_cert", c.tls_cert));
+  CONFIDE_RETURN_IF_ERROR(r.String(*t, "server.", "tls_key", c.tls_key));
+  if (c.tls_cert.empty() != c.tls_key.empty())
+    return r.Error(c.tls_cert.empty() ? "server.tls_cert" : "server.tls_key",
+                   "is required with server." + std::string(c.tls_cert.empty() ? "tls_key" : "tls_cert"));
   for (const std::string& o : c.allowed_origins)
     if (!IsOrigin(o))
       return r.Error("server.allowed_origins", "must be origins like \"https://shop.example\" (scheme://host[:port]), not \"" + o + "\"");
@@ -527,7 +532,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                       std::string(e.description()));
   }
   Config c = DefaultConfig();
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "listen", "threads",
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "backup_dir", "listen", "threads",
                                                 "shutdown_grace_seconds", "shutdown_timeout_seconds", "server",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
@@ -535,6 +540,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "shopper_token_max_ttl_seconds", "downstream", "analytics", "staff"}));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
+  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "backup_dir", c.backup_dir));
   CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_grace_seconds", c.shutdown_grace_seconds, 0, 300));

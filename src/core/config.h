@@ -219,6 +219,9 @@ struct Config {
   std::vector<std::string> hosted_regions;
   std::string data_dir = "./confide-data";
   std::string key_dir;  // empty: <data_dir>/keys
+  // Where POST /v1/{region}/backups writes backups taken while serving
+  // (one directory each, <region>-<backup id>); empty: that route is off.
+  std::string backup_dir;
   std::string listen = "127.0.0.1:8080";
   uint32_t threads = 0;  // 0: one per core
   // On SIGTERM /readyz answers 503 this long, everything else served as
@@ -232,6 +235,11 @@ struct Config {
   // pages may call the shopper-token routes from the browser (CORS).
   // Empty: every route stays same-origin.
   std::vector<std::string> allowed_origins;
+  // [server] tls_cert, tls_key: PEM files (the certificate chain, its
+  // private key). Both set: the node speaks HTTPS only (TLS 1.2 and up),
+  // and SIGHUP reloads them. Neither: plain HTTP.
+  std::string tls_cert;
+  std::string tls_key;
   // The retailer's IAB TCF vendor id: a TC string grants nothing unless this
   // vendor has consent in it. 0: not registered, so TC strings are refused.
   uint32_t tcf_vendor_id = 0;

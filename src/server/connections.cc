@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <chrono>
 #include <optional>
@@ -24,6 +25,7 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+namespace ssl = asio::ssl;
 
 namespace {
 
@@ -40,16 +42,37 @@ std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
 }  // namespace
 
-// One connection: reads requests one after another (keep-alive), hands
-// each to the Api, writes the response. All of a session's handlers run on
-// its strand, so its members need no locks.
+// A connection, as Connections keeps it: drained at shutdown.
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  // Counted in `connections` under `peer` by Connections::Serve.
-  Session(tcp::socket socket, std::string peer, Connections& connections, Api& api, asio::thread_pool& blocking)
-      : stream_(std::move(socket)), peer_(std::move(peer)), connections_(connections), api_(api), blocking_(blocking) {}
+  virtual ~Session() = default;
+  virtual void Start() = 0;
+  // Shutdown: an idle connection closes now, a busy one after its response.
+  virtual void Drain() = 0;
+};
 
-  ~Session() {
+// One connection over `Stream` (plain TCP, or TLS over it): reads requests
+// one after another (keep-alive), hands each to the Api, writes the
+// response. All of a session's handlers run on its strand, so its members
+// need no locks.
+template <class Stream>
+class SessionOn final : public Session {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  // Counted in `connections` under `peer` by Connections::Serve. `tls`:
+  // the context a TLS stream was made with, kept as long as it.
+  template <class... StreamArgs>
+  SessionOn(std::shared_ptr<ssl::context> tls, std::string peer, Connections& connections, Api& api,
+            asio::thread_pool& blocking, StreamArgs&&... stream_args)
+      : tls_(std::move(tls)),
+        stream_(std::forward<StreamArgs>(stream_args)...),
+        peer_(std::move(peer)),
+        connections_(connections),
+        api_(api),
+        blocking_(blocking) {}
+
+  ~SessionOn() override {
     connections_.ReleaseBody(reserved_);
     absl::MutexLock lock(&connections_.mu_);
     connections_.sessions_.erase(this);
@@ -57,18 +80,27 @@ class Session : public std::enable_shared_from_this<Session> {
     if (it != connections_.per_address_.end() && --it->second == 0) connections_.per_address_.erase(it);
   }
 
-  void Start() {
+  void Start() override {
     {
       absl::MutexLock lock(&connections_.mu_);
       connections_.sessions_.emplace(this, weak_from_this());
     }
-    asio::dispatch(stream_.get_executor(),
-                   beast::bind_front_handler(&Session::ReadHeader, shared_from_this()));
+    if constexpr (kTls) {
+      // The handshake is bounded as a header is.
+      asio::dispatch(stream_.get_executor(), [self = Self()] {
+        self->Lowest().expires_after(std::chrono::milliseconds(self->limits().header_timeout_ms));
+        self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->ReadHeader();
+        });
+      });
+    } else {
+      asio::dispatch(stream_.get_executor(), beast::bind_front_handler(&SessionOn::ReadHeader, Self()));
+    }
   }
 
-  // Shutdown: an idle connection closes now, a busy one after its response.
-  void Drain() {
-    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+  void Drain() override {
+    asio::dispatch(stream_.get_executor(), [self = Self()] {
       if (self->idle_)
         self->Close();
       else
@@ -78,6 +110,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   const Limits& limits() const { return connections_.limits_; }
+  std::shared_ptr<SessionOn> Self() { return std::static_pointer_cast<SessionOn>(shared_from_this()); }
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
 
   void ReadHeader() {
     if (connections_.stopping_.load()) return Close();
@@ -87,9 +121,9 @@ class Session : public std::enable_shared_from_this<Session> {
         static_cast<uint32_t>(std::min<uint64_t>(limits().max_header_bytes, UINT32_MAX)));
     // The route's own limit is set once the header names the route.
     parser_->body_limit(std::max(limits().max_body_bytes, limits().max_other_body_bytes));
-    stream_.expires_after(std::chrono::milliseconds(limits().header_timeout_ms));
+    Lowest().expires_after(std::chrono::milliseconds(limits().header_timeout_ms));
     http::async_read_header(stream_, buffer_, *parser_,
-                            beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+                            beast::bind_front_handler(&SessionOn::OnHeader, Self()));
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -146,8 +180,8 @@ class Session : public std::enable_shared_from_this<Session> {
     // whole budget while sending nothing.
     if (beast::iequals(message[http::field::expect], "100-continue") && !parser_->is_done()) {
       continue_.emplace(http::status::continue_, version_);
-      stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
-      return http::async_write(stream_, *continue_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      Lowest().expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
+      return http::async_write(stream_, *continue_, [self = Self()](beast::error_code ec, size_t) {
         if (ec) return self->Close();
         self->ReadBody();
       });
@@ -172,9 +206,9 @@ class Session : public std::enable_shared_from_this<Session> {
       allowed = std::max(allowed, milliseconds(static_cast<int64_t>(received * 1000 / rate)));
     else
       allowed = milliseconds(limits().body_timeout_ms);
-    stream_.expires_at(body_started_ + std::min(allowed, milliseconds(limits().body_timeout_ms)));
+    Lowest().expires_at(body_started_ + std::min(allowed, milliseconds(limits().body_timeout_ms)));
     http::async_read_some(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::OnBodyPart, shared_from_this()));
+                          beast::bind_front_handler(&SessionOn::OnBodyPart, Self()));
   }
 
   void OnBodyPart(beast::error_code ec, size_t) {
@@ -201,7 +235,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // said it cannot block, keeping the io_context alive (work guard) until
   // the response is posted back.
   void Run() {
-    stream_.expires_never();  // the handler may take a while (a durable write)
+    Lowest().expires_never();  // the handler may take a while (a durable write)
     request_.body = std::move(parser_->get().body());
     parser_.reset();
     if (!blocking_request_) {
@@ -209,7 +243,7 @@ class Session : public std::enable_shared_from_this<Session> {
       ReleaseReserved();
       return Write(std::move(response));
     }
-    asio::post(blocking_, [self = shared_from_this(), work = asio::make_work_guard(connections_.ioc_)]() mutable {
+    asio::post(blocking_, [self = Self(), work = asio::make_work_guard(connections_.ioc_)]() mutable {
       HttpResponse response = self->HandleSafely(self->request_);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->ReleaseReserved();
@@ -285,6 +319,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (!response.content_type.empty()) response_.set(http::field::content_type, response.content_type);
     for (auto& [name, value] : response.headers) response_.set(name, value);
     response_.set("X-Request-Id", RequestId());
+    // Over TLS, a browser that opened a page is told to keep to HTTPS.
+    if constexpr (kTls)
+      if (response.content_type.starts_with("text/html"))
+        response_.set(http::field::strict_transport_security, "max-age=31536000");
     request_id_.clear();  // the next request on this connection brings or gets its own
     response_.body() = std::move(response.body);
     response_.keep_alive(keep_alive_ && !close_after_response_ && !connections_.stopping_.load());
@@ -292,9 +330,9 @@ class Session : public std::enable_shared_from_this<Session> {
     // HEAD: the GET's status and headers, Content-Length included, no body.
     if (head_) response_.body().clear();
     head_ = false;
-    stream_.expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
+    Lowest().expires_after(std::chrono::milliseconds(limits().body_timeout_ms));
     http::async_write(stream_, response_,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+                      beast::bind_front_handler(&SessionOn::OnWrite, Self()));
   }
 
   void OnWrite(beast::error_code ec, size_t) {
@@ -308,15 +346,15 @@ class Session : public std::enable_shared_from_this<Session> {
   // response, so stop sending, read and discard for a bounded time, close.
   void Linger() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.expires_after(std::min<std::chrono::steady_clock::duration>(
+    Lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+    Lowest().expires_after(std::min<std::chrono::steady_clock::duration>(
         kMaxLinger, std::chrono::milliseconds(limits().body_timeout_ms)));
     Discard();
   }
 
   void Discard() {
     stream_.async_read_some(asio::buffer(discard_),
-                            [self = shared_from_this()](beast::error_code ec, size_t) {
+                            [self = Self()](beast::error_code ec, size_t) {
                               if (ec) return self->Close();
                               self->Discard();
                             });
@@ -324,11 +362,12 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Close() {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.close();
+    Lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    Lowest().close();
   }
 
-  beast::tcp_stream stream_;
+  const std::shared_ptr<ssl::context> tls_;  // before the stream made with it
+  Stream stream_;
   const std::string peer_;  // the client's address: personal data, never logged
   Connections& connections_;
   Api& api_;
@@ -388,7 +427,26 @@ void Connections::Serve(tcp::socket socket, Api& api, asio::thread_pool& blockin
     socket.close(ec);
     return;
   }
-  std::make_shared<Session>(std::move(socket), std::move(peer), *this, api, blocking)->Start();
+  std::shared_ptr<ssl::context> tls;
+  {
+    absl::MutexLock lock(&mu_);
+    tls = tls_;
+  }
+  std::shared_ptr<Session> session;
+  if (tls) {
+    ssl::context& context = *tls;
+    session = std::make_shared<SessionOn<beast::ssl_stream<beast::tcp_stream>>>(
+        std::move(tls), std::move(peer), *this, api, blocking, std::move(socket), context);
+  } else {
+    session = std::make_shared<SessionOn<beast::tcp_stream>>(nullptr, std::move(peer), *this, api, blocking,
+                                                             std::move(socket));
+  }
+  session->Start();
+}
+
+void Connections::SetTls(std::shared_ptr<ssl::context> tls) {
+  absl::MutexLock lock(&mu_);
+  tls_ = std::move(tls);
 }
 
 void Connections::Drain() {

@@ -17,7 +17,10 @@
 // limits.max_connections_per_address from one client address, a new
 // connection is answered 503 and closed. Requests run on the blocking pool
 // unless the Api says they cannot block (/healthz, /readyz, /metrics) or
-// are refused on the header; those run on the I/O thread.
+// are refused on the header; those run on the I/O thread. With TLS
+// (SetTls), a connection's handshake must end within
+// limits.header_timeout_ms, and an HTML response carries
+// Strict-Transport-Security.
 //
 // Thread-safety: Serve() and Drain() may be called from any thread. A
 // connection's own work runs on its strand.
@@ -29,6 +32,7 @@
 #include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <cstdint>
 #include <memory>
@@ -63,11 +67,17 @@ class Connections {
   // Shutdown: idle connections close now, busy ones after their response.
   void Drain();
 
+  // Connections accepted from now on speak TLS under `tls` (nullptr: plain
+  // HTTP); open ones keep what they began with.
+  void SetTls(std::shared_ptr<boost::asio::ssl::context> tls);
+
   // Bytes of request bodies held now (reserved), for tests and metrics.
   uint64_t body_bytes_in_flight() const { return body_bytes_.load(std::memory_order_relaxed); }
 
  private:
   friend class Session;
+  template <class Stream>
+  friend class SessionOn;
 
   // Reserves `bytes` of the in-flight body budget; false (nothing
   // reserved) when it would exceed limits.max_inflight_body_bytes.
@@ -81,6 +91,7 @@ class Connections {
   std::atomic<uint64_t> body_bytes_{0};
   absl::Mutex mu_;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions_ ABSL_GUARDED_BY(mu_);
+  std::shared_ptr<boost::asio::ssl::context> tls_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, uint32_t> per_address_ ABSL_GUARDED_BY(mu_);  // open connections; no zeros
 };
 

@@ -132,6 +132,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
            TokenReach::kExport);
   AddRoute("POST", "/v1/{region}/counter/views", &Api::PostCounterView, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
+  AddRoute("POST", "/v1/{region}/backups", &Api::PostBackup, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin, S::kDsar}, kScan);
   AddRoute("GET", "/v1/{region}/audit/verify", &Api::VerifyAudit, {S::kAdmin, S::kDsar}, kScan);
   AddRoute("GET", "/v1/{region}/requests", &Api::GetRequests, {S::kDsar}, kScan);

@@ -248,6 +248,7 @@ class Api {
   HttpResponse Readyz(Call& call);
   HttpResponse MetricsText(Call& call);
   HttpResponse RotateKeys(Call& call);
+  HttpResponse PostBackup(Call& call);
   HttpResponse GetStats(Call& call);
   // audit_handlers.cc:
   HttpResponse GetAudit(Call& call);

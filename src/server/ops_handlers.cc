@@ -1,12 +1,14 @@
 // Operations routes: health, readiness and metrics (no key), and the
-// admin's key rotation and cell statistics.
+// admin's key rotation, backups and cell statistics.
 #include "server/handlers.h"
 
 #include <algorithm>
 #include <charconv>
 #include <climits>
 
+#include "cell/backup.h"
 #include "core/json_writer.h"
+#include "core/time.h"
 #include "server/handler_util.h"
 #include "server/http_error.h"
 #include "server/metric_samples.h"
@@ -54,6 +56,24 @@ HttpResponse Api::RotateKeys(Call& call) {
   w.BeginObject().Key("old_kek_version").Uint(r->old_version).Key("kek_version").Uint(r->new_version);
   w.Key("rewrapped_data_keys").Uint(r->rewrapped).EndObject();
   return Json(200, w.Take());
+}
+
+// A backup taken while serving, into backup_dir (never a path the request
+// names): docs/storage.md, Backups.
+HttpResponse Api::PostBackup(Call& call) {
+  if (config_.backup_dir.empty())
+    return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
+                         "no backup_dir is configured: set it in the configuration file to take backups while serving",
+                         "backup_dir");
+  const std::string id = NewBackupId(clock_.Now());
+  const std::string dir = config_.backup_dir + "/" + std::string(call.region) + "-" + id;
+  auto b = call.cell->Backup(dir, id);
+  if (!b.ok()) return Failure(call.log_fields, b.status());
+  Audit(call, AuditAction::kKeyOperation, "", "backup " + b->id + " taken, " + std::to_string(b->files) + " files");
+  JsonWriter w;
+  w.BeginObject().Key("id").String(b->id).Key("dir").String(dir).Key("taken_at").String(FormatRfc3339(b->taken_at));
+  w.Key("files").Uint(b->files).Key("bytes").Uint(b->bytes).Key("keys_file").String(b->keys_file).EndObject();
+  return Json(201, w.Take());
 }
 
 HttpResponse Api::GetStats(Call& call) {

@@ -29,6 +29,7 @@
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
 #include "server/connections.h"
+#include "server/tls.h"
 #include "server/handlers.h"
 #include "server/metrics.h"
 
@@ -72,6 +73,8 @@ struct ServerState {
   // second signal, after config.shutdown_grace_seconds of answering
   // /readyz 503 for SIGTERM.
   void AwaitSignal(std::function<void()> stop);
+  // On each SIGHUP, Server::ReloadTls.
+  void AwaitReload(Server& server);
   // Runs each cell's retention job now and then every retention interval.
   void ScheduleRetention(std::chrono::microseconds delay);
   const Clock& clock() const { return *options.cell.clock; }
@@ -110,6 +113,7 @@ struct ServerState {
   tcp::acceptor acceptor;
   std::unique_ptr<asio::thread_pool> blocking;
   std::optional<asio::signal_set> signals;
+  std::optional<asio::signal_set> reload_signal;  // SIGHUP, in Run()
   std::optional<asio::steady_timer> grace_timer;  // SIGTERM's not-ready window, on the signals' strand
   // Bounds the drain: Wait() sets `drained`; a watchdog started by Stop()
   // stops the io_context if it is not set within shutdown_timeout_seconds.
@@ -148,6 +152,18 @@ void ServerState::AwaitSignal(std::function<void()> stop) {
       if (!ec) stop();
     });
     AwaitSignal(stop);  // a second signal need not wait
+  });
+}
+
+void ServerState::AwaitReload(Server& server) {
+  reload_signal->async_wait([this, &server](beast::error_code ec, int) {
+    if (ec) return;
+    if (Status reloaded = server.ReloadTls(); reloaded.ok())
+      spdlog::info(R"("msg":"TLS certificate reloaded")");
+    else
+      spdlog::warn(R"("msg":"TLS certificate not reloaded: the one loaded before is kept","error":"{}")",
+                   JsonEscape(reloaded.message()));
+    AwaitReload(server);
   });
 }
 
@@ -402,6 +418,15 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   if (acceptor.bind(endpoint, ec)) return fail("bind");
   if (acceptor.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
   impl->port = acceptor.local_endpoint(ec).port();
+  if (!config.tls_cert.empty()) {
+    auto tls = LoadTlsContext(config.tls_cert, config.tls_key);
+    if (!tls.ok()) return tls.status();
+    impl->connections.SetTls(std::move(*tls));
+  } else if (!address.is_loopback()) {
+    spdlog::warn(R"("msg":"serving plain HTTP on an address that is not the loopback: API keys, tokens and shoppers' )"
+                 R"(data cross the network in the clear; set [server] tls_cert and tls_key","listen":"{}")",
+                 JsonEscape(config.listen));
+  }
 
   std::map<std::string, Cell*, std::less<>> cells;
   std::map<std::string, RegionModels*, std::less<>> models;
@@ -464,9 +489,9 @@ Status Server::Start() {
   for (uint32_t i = 0; i < s.threads_wanted; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
-  spdlog::info(R"("msg":"listening","listen":"{}","port":{},"regions":"{}",)"
+  spdlog::info(R"("msg":"listening","listen":"{}","port":{},"tls":{},"regions":"{}",)"
                R"("threads":{},"blocking_threads":{})",
-               JsonEscape(s.config.listen), s.port, regions, s.threads_wanted, blocking);
+               JsonEscape(s.config.listen), s.port, !s.config.tls_cert.empty(), regions, s.threads_wanted, blocking);
   return {};
 }
 
@@ -474,6 +499,8 @@ Status Server::Run() {
   Impl& s = *impl_;
   s.signals.emplace(asio::make_strand(s.ioc), SIGINT, SIGTERM);
   s.AwaitSignal([this] { Stop(); });
+  s.reload_signal.emplace(asio::make_strand(s.ioc), SIGHUP);
+  s.AwaitReload(*this);
   CONFIDE_RETURN_IF_ERROR(Start());
   Wait();
   return {};
@@ -496,6 +523,12 @@ void Server::Stop() {
       if (s.grace_timer) s.grace_timer->cancel();
     });
   }
+  if (s.reload_signal) {
+    asio::post(s.reload_signal->get_executor(), [&s] {
+      beast::error_code ignored;
+      s.reload_signal->cancel(ignored);
+    });
+  }
   s.connections.Drain();
   s.drain_watchdog = std::thread([&s] {
     absl::MutexLock lock(&s.drain_mu);
@@ -505,6 +538,16 @@ void Server::Stop() {
                  s.config.shutdown_timeout_seconds);
     s.ioc.stop();
   });
+}
+
+Status Server::ReloadTls() {
+  Impl& s = *impl_;
+  if (s.config.tls_cert.empty())
+    return Status(Code::kFailedPrecondition, "no TLS certificate is configured ([server] tls_cert): nothing to reload");
+  auto tls = LoadTlsContext(s.config.tls_cert, s.config.tls_key);
+  if (!tls.ok()) return tls.status();
+  s.connections.SetTls(std::move(*tls));
+  return {};
 }
 
 void Server::Wait() {

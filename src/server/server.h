@@ -25,6 +25,11 @@
 // no server ran, e.g. by `confide dsar erase`), after each erasure, and
 // every downstream.notice_retry_ms (at most 30 s).
 //
+// With [server] tls_cert and tls_key it speaks HTTPS only (server/tls.h);
+// Run() reloads them on SIGHUP. Without them, serving on an address that
+// is not the loopback logs a warning: keys and tokens would cross the
+// network in the clear.
+//
 // Thread-safety: Stop() may be called from any thread, any number of times.
 // Start/Run/Wait are called by the owner's thread.
 #pragma once
@@ -93,6 +98,12 @@ class Server {
 
   // Begins the drain. Thread-safe; later calls do nothing more.
   void Stop();
+
+  // Reads [server] tls_cert and tls_key again (Run does on SIGHUP): new
+  // connections get the new certificate, open ones keep theirs. On error
+  // (named as LoadTlsContext names it) the old one stays. kFailedPrecondition
+  // when the server was made without TLS. Thread-safe.
+  Status ReloadTls();
 
   // The cell of a hosted region, or nullptr. Owned by the server.
   Cell* cell(std::string_view region) const;

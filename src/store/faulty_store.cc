@@ -101,6 +101,7 @@ class FaultyStore final : public Store {
     return Reported(inner_->Sync(), fail_after);
   }
   Status CompactAll() override { return inner_->CompactAll(); }
+  Status Checkpoint(const std::string& dir) override { return inner_->Checkpoint(dir); }
   uint64_t Counter(std::string_view name) override { return inner_->Counter(name); }
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
     bool fail_after = false;

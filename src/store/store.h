@@ -255,6 +255,13 @@ class Store {
   // Rewrites all files so deleted data is physically gone (used by erasure).
   virtual Status CompactAll() = 0;
 
+  // A consistent copy of everything committed, as a database of this
+  // backend in the new directory `dir` (which must not exist), openable on
+  // its own (backups). kFailedPrecondition for a backend that has none.
+  virtual Status Checkpoint(const std::string& dir) {
+    return Status(Code::kFailedPrecondition, dir + ": this store takes no checkpoint");
+  }
+
   // Backend counters and gauges for /metrics and tests: "wal_syncs",
   // "writes", "bytes_written", "block_cache_hits", "block_cache_misses",
   // "pending_compaction_bytes", "memtable_bytes"; 0 for a name the backend
