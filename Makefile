@@ -45,11 +45,13 @@ test-asan: build-asan
 # (src/consent/tcf_fuzz.cc), seeded from the reference-encoder fixtures; the
 # shopper and staff tokens and API key ids (src/crypto/token_fuzz.cc); event
 # bodies, URL targets and stored event rows (src/events/events_fuzz.cc);
-# CSV and NDJSON imports through a column map, and MovieLens ratings
-# (src/events/imports_fuzz.cc); consent bodies, stored ledger records and
-# the configuration file (src/consent/consent_fuzz.cc); the last four
-# seeded from testdata folders. One clang++ command each: the
-# code under test depends on a handful of files only. Found inputs are kept
+# CSV and NDJSON imports through a column map, MovieLens ratings and the
+# Instacart files (src/events/imports_fuzz.cc); consent bodies, stored
+# ledger records and the configuration file (src/consent/consent_fuzz.cc);
+# those four seeded from testdata folders; stored model sets, audit records
+# and budget charges, valid rows overwritten by the fuzzer's bytes
+# (src/store/stored_fuzz.cc). One clang++ command each: the code under
+# test depends on a handful of files only. Found inputs are kept
 # in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
 # directory.
 FUZZ_BUILD ?= build-fuzz
@@ -57,7 +59,7 @@ FUZZ_CXX ?= clang++
 # Seconds: the TC strings, then each of the other targets.
 FUZZ_TIME ?= 30
 FUZZ_TARGET_TIME ?= 20
-FUZZ_TARGETS = tcf token events imports consent
+FUZZ_TARGETS = tcf token events imports consent stored
 CORE_FUZZ = src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/json_writer.cc
 EVENT_FUZZ = src/events/event.cc src/events/properties.cc src/events/json_records.cc src/core/record.cc
 # Per target: its sources, the headers it is rebuilt for, its libraries (and
@@ -76,8 +78,8 @@ events_HEADERS = src/events/event.h src/events/json_records.h src/server/url.h
 events_FLAGS = -lsimdjson
 events_SEEDS = src/events/testdata/fuzz_seeds
 imports_SOURCES = src/events/imports_fuzz.cc src/events/record_reader.cc src/events/field_map.cc \
-  src/events/movielens.cc $(EVENT_FUZZ) $(CORE_FUZZ)
-imports_HEADERS = src/events/record_reader.h src/events/field_map.h src/events/movielens.h
+  src/events/movielens.cc src/events/instacart.cc $(EVENT_FUZZ) $(CORE_FUZZ)
+imports_HEADERS = src/events/record_reader.h src/events/field_map.h src/events/movielens.h src/events/instacart.h
 imports_FLAGS = -lsimdjson -lz
 imports_SEEDS = src/events/testdata/import_seeds
 consent_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
@@ -86,6 +88,13 @@ consent_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/co
 consent_HEADERS = src/consent/consent_json.h src/consent/consent_record.h src/core/config.h
 consent_FLAGS = -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -lsimdjson -ltomlplusplus -lfmt
 consent_SEEDS = src/consent/testdata/body_seeds
+stored_SOURCES = src/store/stored_fuzz.cc $(addprefix src/recommend/,activity.cc als.cc als_kernels.cc \
+  als_solver.cc cooccurrence.cc factor_clusters.cc hybrid.cc model_set.cc popularity.cc repurchase.cc scored.cc) \
+  src/core/thread_pool.cc src/privacy/audit_log.cc src/analytics/budget_ledger.cc src/store/store.cc src/core/atomic_file.cc \
+  src/core/log.cc src/crypto/aead.cc $(EVENT_FUZZ) $(CORE_FUZZ)
+stored_HEADERS = src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
+stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_synchronization -labsl_time \
+  -labsl_int128 -labsl_base -lpthread
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long

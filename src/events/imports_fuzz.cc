@@ -1,12 +1,14 @@
 // libFuzzer target for the file imports: a column map (--map) and a CSV or
-// NDJSON file read through it into events, and the MovieLens ratings
-// reader. The input's first line is the map, the rest the file; or the
-// whole input is a ratings file. Every file must read or
+// NDJSON file read through it into events, the MovieLens ratings reader,
+// and the Instacart reader. The input's first line is the map, the rest
+// the file; or the whole input is a ratings file; or, when it holds a form
+// feed, the Instacart orders file before it and the items file after. Every file must read or
 // be refused with an error, row by row, never crash, hang or leak.
 // Built and run by `make fuzz` (clang++ -fsanitize=fuzzer,address,undefined).
 #include <unistd.h>
 
 #include <cstddef>
+#include <filesystem>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +16,7 @@
 #include <string_view>
 
 #include "events/event.h"
+#include "events/instacart.h"
 #include "events/movielens.h"
 #include "events/record_reader.h"
 
@@ -68,6 +71,24 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const size_t newline = text.find('\n');
   const std::string_view spec = text.substr(0, newline);
   const std::string_view file = newline == std::string_view::npos ? std::string_view() : text.substr(newline + 1);
+  if (const size_t split = text.find('\f'); split != std::string_view::npos) {
+    const std::string dir = "/tmp/confide-instacart-fuzz-" + std::to_string(::getpid());
+    std::filesystem::create_directories(dir);
+    {
+      const InputFile orders(text.substr(0, split), ".csv");
+      const InputFile items(text.substr(split + 1), ".items.csv");
+      std::filesystem::rename(orders.path(), dir + "/orders_demo.csv");
+      std::filesystem::rename(items.path(), dir + "/order_items_demo.csv");
+    }
+    auto read = ReadInstacart(dir, [](const Record& record) {
+      if (auto event = EventFromRecord(record); !event.ok()) {
+        std::fprintf(stderr, "an Instacart row read as an invalid event: %s\n", event.status().ToString().c_str());
+        std::abort();
+      }
+    });
+    if (!read.ok() && read.status().message().empty()) std::abort();
+    return 0;
+  }
   // One reader per input (each opens a file and a buffer): chosen by the
   // input's length, which the fuzzer varies.
   if (size % 3 == 0) {
