@@ -104,6 +104,15 @@ std::string NewBackupId(Micros at) {
 
 namespace {
 
+// Whether `path` is `dir` or lies under it (both made absolute, links in
+// what exists resolved).
+bool Within(const std::string& path, const std::string& dir) {
+  std::error_code ec1, ec2;
+  const fs::path p = fs::weakly_canonical(path, ec1), d = fs::weakly_canonical(dir, ec2);
+  if (ec1 || ec2) return false;
+  return std::mismatch(d.begin(), d.end(), p.begin(), p.end()).first == d.end();
+}
+
 Status SyncPath(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status(Code::kIoError, path + ": cannot open to sync");
@@ -198,6 +207,11 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   if (m.bulk_on.load(std::memory_order_acquire))
     return Status(Code::kUnavailable, "an import is loading this region: back it up when it has finished");
   std::error_code ec;
+  // Inside the region's directory a restore would delete it; beside the
+  // keys it would hold them.
+  for (const std::string& forbidden : {m.region_dir, m.key_dir})
+    if (Within(dir, forbidden))
+      return Status(Code::kInvalidArgument, dir + ": lies inside " + forbidden + ": a backup goes elsewhere");
   if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
     return Status(Code::kAlreadyExists, dir + ": not empty: a backup goes into a new or empty directory");
   fs::create_directories(dir, ec);
@@ -219,10 +233,12 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   }
   const Key256 seal_key = BackupKey(pseudonym_key, 1), mac_key = BackupKey(pseudonym_key, 2);
   Wipe(pseudonym_key);
-  receipt.keys_file = KeysFile(m.key_dir, m.region.id, receipt.id);
-  Status sealed = WriteSealedKeks(receipt.keys_file, seal_key, keks);
-  for (auto& [version, kek] : keks) Wipe(kek);
-  CONFIDE_RETURN_IF_ERROR(sealed);
+  struct WipeOnReturn {
+    KekList& keks;
+    ~WipeOnReturn() {
+      for (auto& [version, kek] : keks) Wipe(kek);
+    }
+  } wipe{keks};
 
   std::string text = std::string(kManifestHeader) + "\nregion " + m.region.id + "\nid " + receipt.id + "\ntaken " +
                      std::to_string(receipt.taken_at) + "\n";
@@ -237,6 +253,16 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   }
   text += "mac " + Mac(mac_key, text) + "\n";
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(dir + "/MANIFEST", text));
+  // The keys last: a backup that failed before leaves none behind.
+  receipt.keys_file = KeysFile(m.key_dir, m.region.id, receipt.id);
+  CONFIDE_RETURN_IF_ERROR(WriteSealedKeks(receipt.keys_file, seal_key, keks));
+  // From the rotation on, the copy's KEKs are in that file alone: deleting
+  // it destroys the backup.
+  auto rotated = RotateKeys();
+  if (!rotated.ok())
+    return Status(rotated.status().code(), "backup " + receipt.id + " taken, but the key rotation that leaves its " +
+                                               "KEKs in " + receipt.keys_file + " alone failed: " +
+                                               rotated.status().message() + " (run confide keys rotate)");
   return receipt;
 }
 
@@ -276,6 +302,12 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   std::error_code ec;
   // The database replaced is opened first: refused while another process
   // serves it, and its erasures are journaled if an earlier release made them.
+  if (Within(backup_dir, region_dir))
+    return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
+  if (!fs::exists(region_dir, ec))
+    receipt.warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
+                      "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
+                      "copy, erasures made after that copy are not in it)";
   if (fs::exists(region_dir, ec) && !fs::exists(restoring, ec)) {
     auto live = Cell::Open(region, data_dir, key_dir, options);
     if (live.status().code() == Code::kUnavailable)

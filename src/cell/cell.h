@@ -77,6 +77,9 @@ class Cell {
     // Opens the region's store (store/store.h); empty means RocksDB with
     // its default options.
     StoreFactory open_store;
+    // Of the writes of events (Ingest) and consent records: kBuffered
+    // leaves syncing to the caller (Store::Sync), for imports that sync
+    // once per chunk and can be run again.
     Durability durability = Durability::kSync;
     // When set, Ingest refuses (kRejected, field "timestamp") an event
     // already older than its category's limit: retention would delete it

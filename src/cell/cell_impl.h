@@ -94,6 +94,11 @@ std::string EncodeErasureMarker(const ErasureMarker& marker);
 Result<ErasureMarker> DecodeErasureMarker(std::string_view value);
 // The marker of a group whose consent state is `state`, erased at `at`.
 ErasureMarker MarkerOf(const ConsentState& state, Micros at);
+// The erasure journal's record of an event's marker (its keyed hash,
+// without the tag), whether a record is one, and the marker's row.
+ErasureJournal::Entry EventMarkerEntry(const Key128& marker);
+bool IsEventMarkerEntry(const ErasureJournal::Entry& entry);
+void PutEventMarker(const Key128& marker, WriteBatch& batch);
 // The ledger records that carry a marker's refusals into a new shopper.
 std::vector<ConsentRecord> RefusalsKept(const ErasureMarker& marker);
 
@@ -116,7 +121,8 @@ struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
   RegionConfig region;
   Options options;
-  std::string key_dir;  // where the region's keys, journal and backup keys are
+  std::string key_dir;     // where the region's keys, journal and backup keys are
+  std::string region_dir;  // <data_dir>/<region id>
   Micros Now() const { return options.clock->Now(); }
   std::unique_ptr<Pseudonymizer> pseudonyms;  // immutable once open
   mutable absl::Mutex token_mu;               // a leaf

@@ -110,7 +110,7 @@ Status Cell::Impl::AppendConsentLocked(const ShopperKey& root, std::span<const C
   const Key256* data_key = KeyOfLocked(root);
   if (!data_key) return Status(Code::kDataLoss, "the shopper has no data key");
   for (const ConsentRecord& record : records) PutConsentRow(root, *data_key, record, batch);
-  if (Status written = store->Write(batch, Durability::kSync); !written.ok()) {
+  if (Status written = store->Write(batch, options.durability); !written.ok()) {
     // The batch may carry the identity records of a shopper it created.
     if (batch.size() > records.size()) diverged.store(true, std::memory_order_release);
     return written;

@@ -36,8 +36,9 @@ Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym,
                                                      const ErasureMarker* replayed) {
   ErasureReceipt receipt;
   receipt.at = at;
+  // An identifier no shopper holds is marked and journaled all the same: a
+  // backup restored later may hold it.
   auto root = graph.Find(pseudonym);
-  if (!root && !replayed) return receipt;
   receipt.found = root.has_value();
   const std::vector<ShopperKey> members = root ? graph.Members(*root) : std::vector<ShopperKey>();
 
@@ -75,10 +76,10 @@ Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym,
   // the refusals that must outlive it (erasure_markers.cc); a replayed
   // erasure keeps the journal's refusals as well as the group's.
   ErasureMarker marker = replayed ? *replayed : ErasureMarker{};
+  marker.erased_at = at;
   if (root) {
     receipt.identifiers = graph.GroupDeletes(*root, batch, &identifiers);
     const ErasureMarker group = MarkerOf(ConsentStateLocked(*root), at);
-    marker.erased_at = at;
     marker.refused |= group.refused;
     marker.gpc = marker.gpc || group.gpc;
     marker.category_opt_outs = CategorySet::FromBits(marker.category_opt_outs.bits() | group.category_opt_outs.bits());
@@ -95,6 +96,7 @@ Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym,
   if (!replayed) {
     std::vector<ErasureJournal::Entry> entries;
     for (const auto& p : identifiers) entries.push_back({p, encoded});
+    for (const auto& e : event_markers) entries.push_back(EventMarkerEntry(e));
     CONFIDE_RETURN_IF_ERROR(journal->Append(entries));
   }
   if (Status written = store->Write(batch, Durability::kSync); !written.ok()) {
@@ -134,9 +136,14 @@ Result<uint64_t> Cell::Impl::SyncErasureJournal(const std::string& key_dir, cons
   absl::MutexLock no_writes(&write_mu);
   absl::MutexLock lock(&identity_mu);
   journal = std::move(*opened);
-  // The latest journaled erasure of each identifier.
+  // The latest journaled erasure of each identifier, and the events marked.
   absl::flat_hash_map<Key128, ErasureMarker, Key128Hash, Key128Eq> journaled;
+  absl::flat_hash_set<Key128, Key128Hash, Key128Eq> journaled_events;
   for (const auto& e : journal->entries()) {
+    if (IsEventMarkerEntry(e)) {
+      journaled_events.insert(Key128(e.pseudonym));
+      continue;
+    }
     auto marker = DecodeErasureMarker(e.marker);
     if (!marker.ok()) return Status(Code::kDataLoss, path + ": " + marker.status().message());
     auto [it, fresh] = journaled.try_emplace(Key128(e.pseudonym), *marker);
@@ -149,6 +156,8 @@ Result<uint64_t> Cell::Impl::SyncErasureJournal(const std::string& key_dir, cons
     auto it = journaled.find(p);
     if (later(it == journaled.end() ? nullptr : &it->second, m)) unjournaled.push_back({p.str(), EncodeErasureMarker(m)});
   }
+  for (const auto& e : erased_events)
+    if (!journaled_events.contains(e)) unjournaled.push_back(EventMarkerEntry(e));
   if (!unjournaled.empty()) CONFIDE_RETURN_IF_ERROR(journal->Append(unjournaled));
   // Erasures the store lacks, oldest first. Replaying one marks every
   // identifier its group held, so the next of the same erasure is then held.
@@ -168,6 +177,13 @@ Result<uint64_t> Cell::Impl::SyncErasureJournal(const std::string& key_dir, cons
                                 Now());
     if (!logged.ok()) return logged.status();
   }
+  // Events marked by an erasure the database lacks: a restored database
+  // may not hold the events dated after the erasure that were marked.
+  WriteBatch batch;
+  for (const auto& e : journaled_events)
+    if (!erased_events.contains(e)) PutEventMarker(e, batch);
+  if (!batch.empty()) CONFIDE_RETURN_IF_ERROR(store->Write(batch, Durability::kSync));
+  for (const auto& e : journaled_events) erased_events.insert(e);
   erasures_replayed = replayed;
   return replayed;
 }

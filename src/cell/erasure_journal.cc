@@ -125,4 +125,5 @@ Status ErasureJournal::UndoLastAppend() {
   return {};
 }
 
+
 }  // namespace confide

@@ -16,6 +16,10 @@
 // not acknowledged, and is either in the database (journaled again at
 // open) or never happened.
 //
+// Erasure markers of events (erasure_markers.cc) are records too: the
+// keyed hash in the place of the pseudonym, and a marker field of its own
+// form (a tag byte no identifier's marker starts with).
+//
 // The file is checked as a key file is (crypto/secret_file.h: a regular
 // file of this user, mode 0600). Not thread-safe: the cell appends under
 // its identity lock.
@@ -48,6 +52,7 @@ class ErasureJournal {
 
   // Every record, oldest first (an identifier erased twice appears twice).
   const std::vector<Entry>& entries() const { return entries_; }
+
 
   // Appends the records and syncs the file: on return they survive a
   // crash. kIoError naming the file, with nothing appended that a later

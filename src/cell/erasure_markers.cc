@@ -59,6 +59,19 @@ ErasureMarker MarkerOf(const ConsentState& state, Micros at) {
   return m;
 }
 
+ErasureJournal::Entry EventMarkerEntry(const Key128& marker) {
+  // Its own tag where an identifier's marker has its version.
+  return {marker.str(), std::string(1, kEventMarkerTag) + std::string(14, '\0')};
+}
+
+bool IsEventMarkerEntry(const ErasureJournal::Entry& entry) {
+  return !entry.marker.empty() && entry.marker[0] == kEventMarkerTag;
+}
+
+void PutEventMarker(const Key128& marker, WriteBatch& batch) {
+  batch.Put(Family::kErased, std::string(1, kEventMarkerTag) + marker.str(), std::string(1, kEventMarkerVersion));
+}
+
 std::vector<ConsentRecord> RefusalsKept(const ErasureMarker& m) {
   std::vector<ConsentRecord> records;
   if (m.gpc) records.push_back(GpcRecord(m.erased_at, ""));

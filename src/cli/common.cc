@@ -27,7 +27,8 @@ Status RequireRegionData(const Config& config, const std::string& region) {
   return {};
 }
 
-Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region, IfMissing if_missing) {
+Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region, IfMissing if_missing,
+                                       Durability durability) {
   const RegionConfig* rc = config.FindRegion(region);
   if (!rc) return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
   if (!config.Hosts(region))
@@ -35,6 +36,7 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
   if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   Cell::Options options;
   options.retention = config.retention;
+  options.durability = durability;
   auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir(), options);
   if (!cell.ok() && cell.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, config.data_dir + "/" + region +

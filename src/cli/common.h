@@ -44,8 +44,10 @@ bool KeysInsideDataDir(const Config& config);
 // with no data under the data directory is kNotFound ("no data at DIR (check --data-dir)")
 // and nothing is created: commands that read or change existing data (dsar, train,
 // suggestions, keys rotate) must not answer "nothing held" for a mistyped directory.
+// `durability`: of its event and consent writes (Cell::Options).
 Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region,
-                                       IfMissing if_missing = IfMissing::kFail);
+                                       IfMissing if_missing = IfMissing::kFail,
+                                       Durability durability = Durability::kSync);
 
 // kInvalidArgument carrying `line`, e.g. "--top: must be 1 to 100".
 Status FlagError(std::string line);

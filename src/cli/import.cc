@@ -97,7 +97,9 @@ Result<ImportSummary> RunImport(const ImportFlags& flags, std::FILE* out) {
   if (!config.ok()) return config.status();
   auto options = OptionsFrom(flags, *config);
   if (!options.ok()) return options.status();
-  auto cell = OpenCell(*config, flags.region, IfMissing::kCreate);
+  // Consent rows are synced a chunk at a time (ImportConsent).
+  auto cell = OpenCell(*config, flags.region, IfMissing::kCreate,
+                       options->kind == ImportKind::kConsent ? Durability::kBuffered : Durability::kSync);
   if (!cell.ok()) return cell.status();
   auto summary = flags.file.format == "movielens" ? ImportMovieLens(**cell, options->path, options->batch_size)
                                                   : ImportFile(**cell, *options);

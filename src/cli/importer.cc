@@ -299,7 +299,11 @@ Status ImportEvents(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   return read_status;
 }
 
-// Consent rows go to the ledger one by one: each is a durable decision.
+// Consent rows go to the ledger one by one, synced every kConsentSyncRows
+// rows and at the end (the cell is opened with buffered writes): a run cut
+// short is run again, and the rows it already holds count as duplicates.
+constexpr uint64_t kConsentSyncRows = 1'000;
+
 Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
   ProgressBar bar(o.progress);
   auto reader = RecordReader::Open(o.path, o.reader);
@@ -326,8 +330,10 @@ Status ImportConsent(Cell& cell, const ImportOptions& o, ImportSummary& s) {
     } else {
       ++(*stored == Cell::Recorded::kWritten ? s.accepted : s.duplicates);
     }
+    if (s.rows % kConsentSyncRows == 0) CONFIDE_RETURN_IF_ERROR(cell.store().Sync());
     bar.Update(s.rows, reader->get());
   }
+  CONFIDE_RETURN_IF_ERROR(cell.store().Sync());
   bar.Finish();
   // One audit record for the run: who changed consent, how many decisions;
   // and, as for events, one for a run that met erased shoppers.

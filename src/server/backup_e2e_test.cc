@@ -14,6 +14,7 @@
 #include "crypto/api_key.h"
 #include "testing/run_binary.h"
 #include "testing/serve_process.h"
+#include "testing/server_fixture.h"
 #include "testing/test_client.h"
 #include "testing/test_json.h"
 #include "testing/wait_until.h"
@@ -145,6 +146,31 @@ TEST_F(BackupEndToEndTest, BackupsRefusedSayWhyInOneLine) {
   RunResult busy = Confide("backup --region eu " + (root_ / "b2").string());
   EXPECT_EQ(busy.exit_code, 1);
   EXPECT_NE(busy.err.find("POST /v1/eu/backups"), std::string::npos) << busy.err;
+}
+
+// The route in process: where it writes is the configuration's alone.
+class BackupRouteTest : public ServerFixture {};
+
+TEST_F(BackupRouteTest, TheRouteWritesIntoBackupDirOnlyAndSaysWhyNot) {
+  ClientResponse off = Send(admin_, "POST", "/v1/eu/backups");
+  EXPECT_EQ(off.status, 409) << off.body;
+  EXPECT_EQ(JStr(off.body, "/error/field"), "backup_dir");
+
+  config_.backup_dir = (root_ / "not-a-dir").string();
+  std::ofstream(config_.backup_dir) << "x";
+  Start();
+  ClientResponse file = Send(admin_, "POST", "/v1/eu/backups?dir=/tmp/elsewhere", R"({"dir":"/tmp/elsewhere"})");
+  EXPECT_EQ(file.status, 409) << file.body;
+  EXPECT_EQ(JStr(file.body, "/error/field"), "backup_dir");
+
+  config_.backup_dir = (root_ / "backups").string();
+  Start();
+  ClientResponse taken = Send(admin_, "POST", "/v1/eu/backups?dir=/tmp/elsewhere", R"({"dir":"/tmp/elsewhere"})");
+  ASSERT_EQ(taken.status, 201) << taken.body;
+  EXPECT_EQ(JStr(taken.body, "/dir"), config_.backup_dir + "/eu-" + JStr(taken.body, "/id"));
+  EXPECT_TRUE(fs::exists(JStr(taken.body, "/dir") + "/MANIFEST"));
+  EXPECT_TRUE(fs::exists(JStr(taken.body, "/keys_file")));
+  EXPECT_EQ(Send(recommend_, "POST", "/v1/eu/backups").status, 403) << "the admin scope alone";
 }
 
 }  // namespace

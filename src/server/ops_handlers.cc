@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <climits>
+#include <filesystem>
 
 #include "cell/backup.h"
 #include "core/json_writer.h"
@@ -65,6 +66,10 @@ HttpResponse Api::PostBackup(Call& call) {
     return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
                          "no backup_dir is configured: set it in the configuration file to take backups while serving",
                          "backup_dir");
+  if (std::error_code ec; std::filesystem::exists(config_.backup_dir, ec) &&
+                          !std::filesystem::is_directory(config_.backup_dir, ec))
+    return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
+                         "backup_dir \"" + config_.backup_dir + "\" is not a directory", "backup_dir");
   const std::string id = NewBackupId(clock_.Now());
   const std::string dir = config_.backup_dir + "/" + std::string(call.region) + "-" + id;
   auto b = call.cell->Backup(dir, id);

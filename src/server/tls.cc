@@ -38,9 +38,18 @@ Result<std::shared_ptr<ssl::context>> LoadTlsContext(const std::string& cert_fil
   ERR_clear_error();
   if (SSL_CTX_use_certificate_chain_file(native, cert_file.c_str()) != 1)
     return Refused("server.tls_cert", cert_file, "cannot read a PEM certificate chain");
+  // A key under a passphrase would make OpenSSL ask for it on the
+  // terminal, or hang a reload: refused instead.
+  bool encrypted = false;
+  auto no_passphrase = [](char*, int, int, void* flag) {
+    *static_cast<bool*>(flag) = true;
+    return 0;
+  };
   BIO* bio = BIO_new_file(key_file.c_str(), "r");
-  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, nullptr, nullptr) : nullptr;
+  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, &encrypted) : nullptr;
   BIO_free(bio);
+  if (!key && encrypted)
+    return Refused("server.tls_key", key_file, "is encrypted: give the key without a passphrase (mode 0600)");
   if (!key) return Refused("server.tls_key", key_file, "cannot read a PEM private key");
   const bool paired = SSL_CTX_use_PrivateKey(native, key) == 1 && SSL_CTX_check_private_key(native) == 1;
   EVP_PKEY_free(key);

@@ -16,8 +16,8 @@
 namespace confide {
 
 // kInvalidArgument naming the field (server.tls_cert or server.tls_key)
-// and the file when a file does not read as PEM or the key is not the
-// certificate's.
+// and the file when a file does not read as PEM, the key is under a
+// passphrase (never asked for) or is not the certificate's.
 Result<std::shared_ptr<boost::asio::ssl::context>> LoadTlsContext(const std::string& cert_file,
                                                                   const std::string& key_file);
 

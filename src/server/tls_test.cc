@@ -260,6 +260,15 @@ TEST_F(TlsTest, ACertificateThatDoesNotLoadKeepsTheServerFromStarting) {
   ASSERT_FALSE(mismatched.ok());
   EXPECT_NE(mismatched.status().message().find("is not the private key of the certificate"), std::string::npos)
       << mismatched.status().message();
+  WritePem(root_ / "locked.key", [&](BIO* b) {
+    return PEM_write_bio_PrivateKey(b, other.key, EVP_aes_256_cbc(), reinterpret_cast<const unsigned char*>("pass"),
+                                    4, nullptr, nullptr);
+  });
+  config_.tls_key = (root_ / "locked.key").string();
+  auto locked = Server::Create(config_);
+  ASSERT_FALSE(locked.ok());
+  EXPECT_NE(locked.status().message().find("is encrypted: give the key without a passphrase"), std::string::npos)
+      << locked.status().message();
   config_.tls_cert = (root_ / "missing.pem").string();
   auto missing = Server::Create(config_);
   ASSERT_FALSE(missing.ok());
