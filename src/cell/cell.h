@@ -268,7 +268,9 @@ class Cell {
   // those identifiers starts with those refusals in its ledger. Waits for ingest calls
   // in flight; kUnavailable during a bulk load. A failed erasure changed
   // nothing and may be retried. Idempotent: erasing an unknown shopper is
-  // a receipt with found=false.
+  // a receipt with found=false, its identifier marked all the same. Every
+  // erasure is journaled before it is written (cell/erasure_journal.h), so
+  // that no restore of an older database brings it back.
   struct ErasureReceipt {
     bool found = false;
     Micros at = 0;
