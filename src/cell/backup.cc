@@ -121,6 +121,14 @@ Status SyncPath(const std::string& path) {
   return rc == 0 ? Status() : Status(Code::kIoError, path + ": cannot sync");
 }
 
+// KEKs copied out of the region's keys, wiped wherever the copy goes.
+struct WipedKeks {
+  KekList keks;
+  ~WipedKeks() {
+    for (auto& [version, kek] : keks) Wipe(kek);
+  }
+};
+
 struct Manifest {
   std::string region, id;
   Micros taken_at = 0;
@@ -220,7 +228,8 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   BackupReceipt receipt;
   receipt.taken_at = m.Now();
   receipt.id = id.empty() ? NewBackupId(receipt.taken_at) : std::move(id);
-  KekList keks;
+  WipedKeks copied;
+  KekList& keks = copied.keks;
   Key256 pseudonym_key;
   {
     // Every data key in the copy is wrapped under a KEK copied here.
@@ -233,12 +242,6 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   }
   const Key256 seal_key = BackupKey(pseudonym_key, 1), mac_key = BackupKey(pseudonym_key, 2);
   Wipe(pseudonym_key);
-  struct WipeOnReturn {
-    KekList& keks;
-    ~WipeOnReturn() {
-      for (auto& [version, kek] : keks) Wipe(kek);
-    }
-  } wipe{keks};
 
   std::string text = std::string(kManifestHeader) + "\nregion " + m.region.id + "\nid " + receipt.id + "\ntaken " +
                      std::to_string(receipt.taken_at) + "\n";
@@ -270,13 +273,8 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
                                      const std::string& key_dir, const std::string& backup_dir,
                                      Cell::Options options) {
   RestoreReceipt receipt;
-  KekList keks;
-  struct WipeOnReturn {
-    KekList& keks;
-    ~WipeOnReturn() {
-      for (auto& [version, kek] : keks) Wipe(kek);
-    }
-  } wipe{keks};
+  WipedKeks restored;
+  KekList& keks = restored.keks;
   Manifest manifest;
   {
     auto keys = LoadOrCreateRegionKeys(key_dir, region.id, /*create_if_missing=*/false);

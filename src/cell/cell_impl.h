@@ -250,6 +250,12 @@ struct Cell::Impl {
   // it is written.
   Result<ErasureReceipt> EraseLocked(std::string_view pseudonym, Micros at, const ErasureMarker* replayed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu, identity_mu);
+  // Adds to `batch` the deletion of the members' data keys, events and
+  // consent rows, counts them in `receipt`, and lists the ids of events
+  // dated at or after `at` (their markers, erasure_markers.cc).
+  Status DeleteMemberRowsLocked(const std::vector<ShopperKey>& members, Micros at, WriteBatch& batch,
+                                ErasureReceipt& receipt, std::vector<std::string>& future_events)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // At open (erasure.cc): journals the store's markers the journal lacks
   // (a region of an earlier release), then replays every journaled
   // erasure the store lacks, each audited; how many were replayed.

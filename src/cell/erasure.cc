@@ -32,26 +32,9 @@ Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   return m.EraseLocked(pseudonym, m.Now(), nullptr);
 }
 
-Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym, Micros at,
-                                                     const ErasureMarker* replayed) {
-  ErasureReceipt receipt;
-  receipt.at = at;
-  // An identifier no shopper holds is marked and journaled all the same: a
-  // backup restored later may hold it.
-  auto root = graph.Find(pseudonym);
-  receipt.found = root.has_value();
-  const std::vector<ShopperKey> members = root ? graph.Members(*root) : std::vector<ShopperKey>();
-
-  // The data keys and every row they sealed go in one atomic, synced
-  // write: from the moment it returns the region cannot open those rows
-  // (in files not yet compacted included), and a crash before it leaves
-  // the shopper whole (the erasure is then retried, never half done).
-  // Copies taken earlier hold the wrapped keys until the KEK that wraps
-  // them is destroyed: the same write records that a rotation is due.
-  WriteBatch batch;
-  if (root) batch.Put(Family::kMeta, kRekeyDueKey, "1");
+Status Cell::Impl::DeleteMemberRowsLocked(const std::vector<ShopperKey>& members, Micros at, WriteBatch& batch,
+                                          ErasureReceipt& receipt, std::vector<std::string>& future_events) {
   std::string plain;
-  std::vector<std::string> future_events;
   for (const auto& member : members) {
     const std::string end = PrefixSuccessor(member);
     batch.Delete(Family::kDataKeys, member);
@@ -71,6 +54,29 @@ Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym,
     if (auto ledger = ledgers.find(member); ledger != ledgers.end()) receipt.consent_records += ledger->second.size();
   }
   Wipe(plain);
+  return {};
+}
+
+Result<Cell::ErasureReceipt> Cell::Impl::EraseLocked(std::string_view pseudonym, Micros at,
+                                                     const ErasureMarker* replayed) {
+  ErasureReceipt receipt;
+  receipt.at = at;
+  // An identifier no shopper holds is marked and journaled all the same: a
+  // backup restored later may hold it.
+  auto root = graph.Find(pseudonym);
+  receipt.found = root.has_value();
+  const std::vector<ShopperKey> members = root ? graph.Members(*root) : std::vector<ShopperKey>();
+
+  // The data keys and every row they sealed go in one atomic, synced
+  // write: from the moment it returns the region cannot open those rows
+  // (in files not yet compacted included), and a crash before it leaves
+  // the shopper whole (the erasure is then retried, never half done).
+  // Copies taken earlier hold the wrapped keys until the KEK that wraps
+  // them is destroyed: the same write records that a rotation is due.
+  WriteBatch batch;
+  if (root) batch.Put(Family::kMeta, kRekeyDueKey, "1");
+  std::vector<std::string> future_events;
+  CONFIDE_RETURN_IF_ERROR(DeleteMemberRowsLocked(members, at, batch, receipt, future_events));
   std::vector<std::string> identifiers;
   // Each identifier stays known as a pseudonym with the erasure's time and
   // the refusals that must outlive it (erasure_markers.cc); a replayed

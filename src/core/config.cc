@@ -410,8 +410,7 @@ Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
   CONFIDE_RETURN_IF_ERROR(r.String(*t, "server.", "tls_cert", c.tls_cert));
   CONFIDE_RETURN_IF_ERROR(r.String(*t, "server.", "tls_key", c.tls_key));
   if (c.tls_cert.empty() != c.tls_key.empty())
-    return r.Error(c.tls_cert.empty() ? "server.tls_cert" : "server.tls_key",
-                   "is required with server." + std::string(c.tls_cert.empty() ? "tls_key" : "tls_cert"));
+    return r.Error(c.tls_cert.empty() ? "server.tls_cert" : "server.tls_key", "is required with the other of the two");
   for (const std::string& o : c.allowed_origins)
     if (!IsOrigin(o))
       return r.Error("server.allowed_origins", "must be origins like \"https://shop.example\" (scheme://host[:port]), not \"" + o + "\"");
@@ -538,10 +537,9 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "journeys", "cart_recovery", "replenishment", "suggestions",
                                                 "shopper_token_max_ttl_seconds", "downstream", "analytics", "staff"}));
-  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "data_dir", c.data_dir));
-  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "key_dir", c.key_dir));
-  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "backup_dir", c.backup_dir));
-  CONFIDE_RETURN_IF_ERROR(r.String(root, "", "listen", c.listen));
+  for (auto [name, value] : {std::pair{"data_dir", &c.data_dir}, {"key_dir", &c.key_dir},
+                             {"backup_dir", &c.backup_dir}, {"listen", &c.listen}})
+    CONFIDE_RETURN_IF_ERROR(r.String(root, "", name, *value));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_grace_seconds", c.shutdown_grace_seconds, 0, 300));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_timeout_seconds", c.shutdown_timeout_seconds, 1, 3600));
@@ -592,14 +590,9 @@ Status ValidateConfig(const Config& c, const std::string& origin) {
 }
 
 Result<Config> LoadConfig(const std::string& path) {
-  FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) return Status(Code::kNotFound, path + ": cannot open: " + std::strerror(errno));
-  std::string text;
-  char buf[8192];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  std::fclose(f);
-  return ParseConfig(text, path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(Code::kNotFound, path + ": cannot open: " + std::strerror(errno));
+  return ParseConfig(std::string(std::istreambuf_iterator<char>(in), {}), path);
 }
 
 }  // namespace confide

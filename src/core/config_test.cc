@@ -108,6 +108,9 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[server]\nallowed_origins = [\"https://shop.example/\"]", "confide.toml: server.allowed_origins: must be origins"},
       {"[server]\nallowed_origins = [\"https://shop.example:99999x\"]", "confide.toml: server.allowed_origins:"},
       {"[server]\nlisten = \"x\"", "confide.toml: server.listen"},
+      {"[server]\ntls_cert = \"node.pem\"", "confide.toml: server.tls_key: is required with the other of the two"},
+      {"[server]\ntls_key = \"node.key\"", "confide.toml: server.tls_cert: is required with the other of the two"},
+      {"backup_dir = 3", "confide.toml: backup_dir: must be a string"},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");
