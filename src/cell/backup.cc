@@ -298,15 +298,15 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
 
   const std::string region_dir = data_dir + "/" + region.id, restoring = region_dir + ".restoring";
   std::error_code ec;
-  // The database replaced is opened first: refused while another process
-  // serves it, and its erasures are journaled if an earlier release made them.
   if (Within(backup_dir, region_dir))
     return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
-  if (!fs::exists(region_dir, ec))
+  if (!fs::exists(region_dir, ec)) {
     receipt.warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
                       "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
                       "copy, erasures made after that copy are not in it)";
-  if (fs::exists(region_dir, ec) && !fs::exists(restoring, ec)) {
+  } else if (!fs::exists(restoring, ec)) {
+    // The database replaced is opened first: refused while another process
+    // serves it, and its erasures are journaled if an earlier release made them.
     auto live = Cell::Open(region, data_dir, key_dir, options);
     if (live.status().code() == Code::kUnavailable)
       return Status(Code::kUnavailable, "region " + region.id +

@@ -30,12 +30,9 @@ Status RunBackup(const BackupFlags& flags, std::FILE* out) {
 Status RunRestore(const RestoreFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  const RegionConfig* rc = config->FindRegion(flags.region);
-  if (!rc) return FlagError("--region: \"" + flags.region + "\" is not a configured region");
-  if (!config->Hosts(flags.region)) return FlagError("--region: \"" + flags.region + "\" is not hosted by this node");
-  Cell::Options options;
-  options.retention = config->retention;
-  auto restored = RestoreRegion(*rc, config->data_dir, config->KeyDir(), flags.dir, options);
+  auto rc = HostedRegion(*config, flags.region);
+  if (!rc.ok()) return rc.status();
+  auto restored = RestoreRegion(**rc, config->data_dir, config->KeyDir(), flags.dir, CellOptions(*config));
   if (!restored.ok()) return Prefixed(flags.region + ": ", restored.status());
   if (!restored->warning.empty()) std::fprintf(out, "warning: %s\n", restored->warning.c_str());
   std::fprintf(out,

@@ -27,17 +27,27 @@ Status RequireRegionData(const Config& config, const std::string& region) {
   return {};
 }
 
-Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region, IfMissing if_missing,
-                                       Durability durability) {
+Result<const RegionConfig*> HostedRegion(const Config& config, const std::string& region) {
   const RegionConfig* rc = config.FindRegion(region);
   if (!rc) return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
   if (!config.Hosts(region))
     return Status(Code::kFailedPrecondition, "--region: \"" + region + "\" is not hosted by this node", "region");
-  if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
+  return rc;
+}
+
+Cell::Options CellOptions(const Config& config, Durability durability) {
   Cell::Options options;
   options.retention = config.retention;
   options.durability = durability;
-  auto cell = Cell::Open(*rc, config.data_dir, config.KeyDir(), options);
+  return options;
+}
+
+Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region, IfMissing if_missing,
+                                       Durability durability) {
+  auto rc = HostedRegion(config, region);
+  if (!rc.ok()) return rc.status();
+  if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
+  auto cell = Cell::Open(**rc, config.data_dir, config.KeyDir(), CellOptions(config, durability));
   if (!cell.ok() && cell.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, config.data_dir + "/" + region +
                                           " is in use by another process (is `confide serve` running? "

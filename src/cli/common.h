@@ -44,6 +44,13 @@ bool KeysInsideDataDir(const Config& config);
 // with no data under the data directory is kNotFound ("no data at DIR (check --data-dir)")
 // and nothing is created: commands that read or change existing data (dsar, train,
 // suggestions, keys rotate) must not answer "nothing held" for a mistyped directory.
+// The configured region hosted here: kInvalidArgument naming --region when
+// it is not configured, kFailedPrecondition when this node does not host it.
+Result<const RegionConfig*> HostedRegion(const Config& config, const std::string& region);
+// The options a command opens a region's cell with: the configured
+// retention, and `durability` for its event and consent writes.
+Cell::Options CellOptions(const Config& config, Durability durability = Durability::kSync);
+
 // `durability`: of its event and consent writes (Cell::Options).
 Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& region,
                                        IfMissing if_missing = IfMissing::kFail,
