@@ -31,6 +31,7 @@ void AddDsarCommand(CLI::App& app, int& exit_code);
 void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 void AddTrainCommand(CLI::App& app, int& exit_code);
+void AddRetentionCommand(CLI::App& app, int& exit_code);
 void AddSuggestionsCommand(CLI::App& app, int& exit_code);
 void AddInsightsCommand(CLI::App& app, int& exit_code);
 

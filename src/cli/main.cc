@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   confide::cli::AddAuditCommand(app, exit_code);
   confide::cli::AddEvalCommand(app, exit_code);
   confide::cli::AddTrainCommand(app, exit_code);
+  confide::cli::AddRetentionCommand(app, exit_code);
   confide::cli::AddSuggestionsCommand(app, exit_code);
   confide::cli::AddInsightsCommand(app, exit_code);
   try {
