@@ -193,9 +193,14 @@ struct Cell::Impl {
   std::atomic<bool> diverged{false};
   Status RefuseIfDiverged() const {
     if (!diverged.load(std::memory_order_acquire)) return {};
-    return Status(Code::kUnavailable,
-                  "a write to this region's store failed; the region takes writes again once reopened (restart)");
+    return Status(Code::kUnavailable, "a write to this region's store failed; the region takes writes again once "
+                                      "its store does (write_recovery.cc)");
   }
+  // Called before a shopper write takes a lock: when diverged and the store
+  // takes a synced write again, reloads the identity graph, data keys,
+  // ledgers and erasure markers from the store (what landed and nothing
+  // else) and takes writes again; else RefuseIfDiverged's error.
+  Status HealIfDiverged() ABSL_LOCKS_EXCLUDED(write_mu, identity_mu);
 
   // Bulk load (Cell::BeginBulkLoad): the rows held for the next commit
   // (events and the identity records they need), the keys of the event

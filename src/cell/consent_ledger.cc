@@ -214,6 +214,7 @@ void Cell::Impl::PutConsentRow(const ShopperKey& holder, const Key256& data_key,
 Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view user_agent) {
   Impl& m = *impl_;
   std::string pseudonym = m.PseudonymOf(kind, id);
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
   if (!root || m.ConsentStateLocked(*root).gpc) return false;
@@ -240,6 +241,7 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
                   "purposes.marketing");
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   absl::MutexLock lock(&m.identity_mu);
   if (m.ErasedAfterLocked(ids[0].pseudonym, record.timestamp))
     return Status(Code::kFailedPrecondition, std::string(kErasedConsent), IdKindField(kind));
@@ -266,6 +268,7 @@ Result<Cell::ConsentView> Cell::RecordConsent(IdKind kind, std::string_view id, 
 Result<Cell::Recorded> Cell::RecordConsentOnce(IdKind kind, std::string_view id, const ConsentRecord& record) {
   Impl& m = *impl_;
   std::vector<IdentifierRef> ids = {{kind, m.PseudonymOf(kind, id)}};
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   absl::MutexLock lock(&m.identity_mu);
   if (m.ErasedAfterLocked(ids[0].pseudonym, record.timestamp)) return Recorded::kErased;
   if (auto root = m.graph.Find(ids[0].pseudonym); root && m.HoldsConsentLocked(*root, record)) return Recorded::kHeld;

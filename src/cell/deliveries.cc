@@ -128,6 +128,7 @@ Status Cell::Impl::OpenDownstream(const std::string& key_dir, const Key256& pseu
 Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& deliveries) {
   Impl& m = *impl_;
   std::vector<bool> recorded(deliveries.size(), false);
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   absl::ReaderMutexLock no_erasure(&m.write_mu);  // no key is destroyed under the rows being sealed
   if (m.bulk_on.load(std::memory_order_acquire))
     return Status(Code::kUnavailable, "an import is loading this region: deliver when it has finished");

@@ -17,7 +17,7 @@ class Cell::Impl::IngestCall {
   }
 
   Result<std::vector<IngestOutcome>> Run() {
-    CONFIDE_RETURN_IF_ERROR(m_.RefuseIfDiverged());
+    CONFIDE_RETURN_IF_ERROR(m_.HealIfDiverged());
     Pseudonymize();
     Claim();
     // No erasure runs between resolving a shopper's data key and writing

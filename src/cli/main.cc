@@ -1,5 +1,6 @@
 // confide: the one binary. See `confide --help` and README.md.
 #include <CLI/CLI.hpp>
+#include <signal.h>
 #include <sys/stat.h>
 
 #include "cli/commands.h"
@@ -9,6 +10,9 @@
 int main(int argc, char** argv) {
   // Everything Confide writes (databases, keys, exports) is for its own user.
   ::umask(077);
+  // A file size limit (RLIMIT_FSIZE) makes writes fail with EFBIG, answered
+  // as any failed write, instead of killing the process.
+  ::signal(SIGXFSZ, SIG_IGN);
   confide::InitCrypto();
   confide::InitLogging(std::getenv("CONFIDE_LOG_LEVEL") ? std::getenv("CONFIDE_LOG_LEVEL") : "info");
   CLI::App app{"Confide: privacy-first personalization for omnichannel retail", "confide"};

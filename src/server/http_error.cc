@@ -58,8 +58,8 @@ HttpResponse ErrorResponse(const Status& status) {
   int http = HttpStatusFor(status.code());
   switch (status.code()) {
     case Code::kUnavailable:
-    case Code::kIoError:
-      return ErrorResponse(http, CodeName(status.code()), "storage is unavailable; retry later");
+    case Code::kIoError:  // a full disk is the client's 503 like any other: retry later
+      return ErrorResponse(http, CodeName(Code::kUnavailable), "storage is unavailable; retry later");
     case Code::kDataLoss:
     case Code::kInternal:
       return ErrorResponse(http, CodeName(status.code()), "internal error");

@@ -37,7 +37,7 @@ TEST(HttpErrorTest, StorageFailuresHideTheirInternals) {
       Status(Code::kIoError, "/var/lib/confide/eu/000042.log: No space left on device"));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.body.find("000042"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find("\"code\":\"io_error\""), std::string::npos);
+  EXPECT_NE(r.body.find("\"code\":\"unavailable\""), std::string::npos) << r.body;
   r = ErrorResponse(Status(Code::kDataLoss, "shopper 3f9a... record failed authentication"));
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body.find("3f9a"), std::string::npos) << r.body;

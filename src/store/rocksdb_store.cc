@@ -10,7 +10,10 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <mutex>
+#include <shared_mutex>
 
 #include <sys/stat.h>
 
@@ -69,7 +72,9 @@ Result<bool> Visit(rocksdb::Iterator& it, std::string_view prefix, const ScanFn&
 // at or after the iterator, and the scan starts there without a seek.
 class RocksDbPrefixReader final : public PrefixReader {
  public:
-  RocksDbPrefixReader(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* family) : db_(db), family_(family) {}
+  RocksDbPrefixReader(std::shared_lock<std::shared_timed_mutex> held, rocksdb::DB& db,
+                      rocksdb::ColumnFamilyHandle* family)
+      : held_(std::move(held)), db_(db), family_(family) {}
 
   Status Scan(std::string_view prefix, const ScanFn& fn) override {
     if (!it_ || scans_ == kScansPerView) {
@@ -87,12 +92,21 @@ class RocksDbPrefixReader final : public PrefixReader {
 
  private:
   static constexpr int kScansPerView = 1024;
+  std::shared_lock<std::shared_timed_mutex> held_;  // the database is not reopened under the reader
   rocksdb::DB& db_;
   rocksdb::ColumnFamilyHandle* const family_;
   std::unique_ptr<rocksdb::Iterator> it_;
   int scans_ = 0;
   bool after_run_ = false;  // it_ is on the first key after last_prefix_'s keys
   std::string last_prefix_;
+};
+
+// What a reader of a closed store reads: an error.
+class ClosedPrefixReader final : public PrefixReader {
+ public:
+  Status Scan(std::string_view, const ScanFn&) override {
+    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens at a later write");
+  }
 };
 
 class RocksDbStore final : public Store {
@@ -161,21 +175,9 @@ class RocksDbStore final : public Store {
       cfs.emplace_back(i == 0 ? rocksdb::kDefaultColumnFamilyName : FamilyName(f), cf);
     }
     store->db_options_ = db;
-    for (const auto& cf : cfs) store->cf_options_.push_back(cf.options);
-    rocksdb::DB* raw = nullptr;
-    // A new database gets its families in one call: created one by one on
-    // open, each would rewrite and re-read the options file of all before it.
-    std::vector<std::string> existing;
-    const bool fresh = o.create_if_missing && !rocksdb::DB::ListColumnFamilies(db, dir, &existing).ok();
-    rocksdb::Status s = rocksdb::DB::Open(db, dir, fresh ? decltype(cfs){cfs[0]} : cfs, &store->handles_, &raw);
-    if (!s.ok()) return FromRocks(s, dir);
-    store->db_.reset(raw);
-    if (fresh) {
-      std::vector<rocksdb::ColumnFamilyHandle*> created;
-      s = raw->CreateColumnFamilies(decltype(cfs)(cfs.begin() + 1, cfs.end()), &created);
-      store->handles_.insert(store->handles_.end(), created.begin(), created.end());
-      if (!s.ok()) return FromRocks(s, dir);
-    }
+    store->dir_ = dir;
+    store->families_ = std::move(cfs);
+    CONFIDE_RETURN_IF_ERROR(store->OpenDb(o.create_if_missing));
     return std::unique_ptr<Store>(std::move(store));
   }
 
@@ -192,13 +194,23 @@ class RocksDbStore final : public Store {
       }
     });
     if (!s.ok()) return FromRocks(s, "write batch");
+    CONFIDE_RETURN_IF_ERROR(RecoverIfFailed());
+    auto held = Reading();
+    if (!db_) return Closed();
     rocksdb::WriteOptions wo;
     wo.sync = durability == Durability::kSync;
-    return FromRocks(db_->Write(wo, &wb), "write");
+    rocksdb::Status written = db_->Write(wo, &wb);
+    if (written.IsIOError() || written.IsNoSpace()) {
+      failed_at_.store(Now().time_since_epoch().count(), std::memory_order_relaxed);
+      failed_.store(true, std::memory_order_release);
+    }
+    return FromRocks(written, "write");
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
     std::string value;
+    auto held = Reading();
+    if (!db_) return Closed();
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(f), key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromRocks(s, "get");
@@ -211,6 +223,8 @@ class RocksDbStore final : public Store {
     std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
+    auto held = Reading();
+    if (!db_) return Closed();
     db_->MultiGet(rocksdb::ReadOptions(), handle(f), keys.size(), slices.data(), values.data(),
                   statuses.data());
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -229,29 +243,40 @@ class RocksDbStore final : public Store {
     rocksdb::ReadOptions ro;
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
+    auto held = Reading();
+    if (!db_) return Closed();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     it->Seek(prefix);
     return Visit(*it, prefix, fn).status();
   }
 
   std::unique_ptr<PrefixReader> NewPrefixReader(Family f) override {
-    return std::make_unique<RocksDbPrefixReader>(*db_, handle(f));
+    auto held = Reading();
+    if (!db_) return std::make_unique<ClosedPrefixReader>();
+    return std::make_unique<RocksDbPrefixReader>(std::move(held), *db_, handle(f));
   }
 
   Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {
     rocksdb::ReadOptions ro;
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
+    auto held = Reading();
+    if (!db_) return Closed();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     it->Seek(begin);
     return Visit(*it, "", fn).status();
   }
 
-  Status Sync() override { return FromRocks(db_->FlushWAL(true), "sync"); }
+  Status Sync() override {
+    auto held = Reading();
+    return db_ ? FromRocks(db_->FlushWAL(true), "sync") : Closed();
+  }
 
   Status CompactAll() override {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+    auto held = Reading();
+    if (!db_) return Closed();
     for (auto* h : handles_) {
       CONFIDE_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), h), "flush"));
       CONFIDE_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
@@ -262,6 +287,8 @@ class RocksDbStore final : public Store {
   // Memtables are flushed first, so the copy needs no write-ahead log.
   Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
+    auto held = Reading();
+    if (!db_) return Closed();
     CONFIDE_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     return FromRocks(checkpoint->CreateCheckpoint(dir), dir);
@@ -286,7 +313,7 @@ class RocksDbStore final : public Store {
       arg.options.write_global_seqno = false;  // the sequence number lives in the manifest
       args.push_back(std::move(arg));
       rocksdb::SstFileWriter writer(rocksdb::EnvOptions(),
-                                    rocksdb::Options(db_options_, cf_options_[static_cast<size_t>(f)]), handle(f));
+                                    rocksdb::Options(db_options_, families_[static_cast<size_t>(f)].options), handle(f));
       rocksdb::Status s = writer.Open(path);
       // Of equal keys (sorted in order of addition), the last is written.
       std::string_view key, value;
@@ -308,16 +335,22 @@ class RocksDbStore final : public Store {
       remove_files();
       return synced;
     }
+    auto held = Reading();
+    if (!db_) return remove_files(), Closed();
     rocksdb::Status s = db_->IngestExternalFiles(args);
     remove_files();  // the database holds its own links
     return FromRocks(s, "bulk load: ingest");
   }
 
   Status BeginBulkLoad(Family f) override {
+    auto held = Reading();
+    if (!db_) return Closed();
     return FromRocks(db_->SetOptions(handle(f), {{"disable_auto_compactions", "true"}}), "bulk load: options");
   }
 
   Status EndBulkLoad(Family f, bool compact) override {
+    auto held = Reading();
+    if (!db_) return Closed();
     rocksdb::Status s = db_->SetOptions(handle(f), {{"disable_auto_compactions", "false"}});
     if (!s.ok() || !compact) return FromRocks(s, "bulk load: options");
     // The whole load is one compaction: a background job more than usual
@@ -350,6 +383,8 @@ class RocksDbStore final : public Store {
   RocksDbStore() = default;
   uint64_t SumOverFamilies(const std::string& property) {
     uint64_t total = 0;
+    auto held = Reading();
+    if (!db_) return 0;
     for (rocksdb::ColumnFamilyHandle* h : handles_) {
       uint64_t v = 0;
       if (h && db_->GetIntProperty(h, property, &v)) total += v;
@@ -358,13 +393,76 @@ class RocksDbStore final : public Store {
   }
   rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
 
+  static std::chrono::steady_clock::time_point Now() { return std::chrono::steady_clock::now(); }
+  std::shared_lock<std::shared_timed_mutex> Reading() const { return std::shared_lock(db_mu_); }
+  static Status Closed() {
+    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens at a later write");
+  }
+
+  // Opens the database at dir_ with families_. A new database gets its
+  // families in one call: created one by one on open, each would rewrite
+  // and re-read the options file of all before it.
+  Status OpenDb(bool create_if_missing) {
+    rocksdb::DB* raw = nullptr;
+    std::vector<std::string> existing;
+    const bool fresh = create_if_missing && !rocksdb::DB::ListColumnFamilies(db_options_, dir_, &existing).ok();
+    rocksdb::DBOptions options = db_options_;
+    options.create_if_missing = create_if_missing;
+    rocksdb::Status s = rocksdb::DB::Open(options, dir_, fresh ? decltype(families_){families_[0]} : families_,
+                                          &handles_, &raw);
+    if (!s.ok()) return FromRocks(s, dir_);
+    db_.reset(raw);
+    if (fresh) {
+      std::vector<rocksdb::ColumnFamilyHandle*> created;
+      s = raw->CreateColumnFamilies(decltype(families_)(families_.begin() + 1, families_.end()), &created);
+      handles_.insert(handles_.end(), created.begin(), created.end());
+      if (!s.ok()) return FromRocks(s, dir_);
+    }
+    return {};
+  }
+
+  // After a failed write (a full disk, a file size limit) RocksDB refuses
+  // every write: the next write resumes it, or, when RocksDB holds the
+  // error fatal (it does for EFBIG), closes and reopens the database (the
+  // log is replayed: nothing acknowledged is lost). At most one attempt a
+  // second while the disk stays full; one waiting for readers gives up
+  // after a moment rather than block them, and the write is refused.
+  Status RecoverIfFailed() {
+    if (!failed_.load(std::memory_order_acquire)) return {};
+    std::unique_lock lock(db_mu_, std::defer_lock);
+    if (!lock.try_lock_for(std::chrono::milliseconds(200))) return Closed();
+    if (!failed_.load(std::memory_order_acquire)) return {};
+    const auto since = Now() - std::chrono::steady_clock::time_point(
+                                   std::chrono::steady_clock::duration(failed_at_.load(std::memory_order_relaxed)));
+    if (since < std::chrono::seconds(1)) return Closed();
+    failed_at_.store(Now().time_since_epoch().count(), std::memory_order_relaxed);
+    if (db_ && db_->Resume().ok()) {
+      failed_.store(false, std::memory_order_release);
+      return {};
+    }
+    if (db_) {
+      for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+      handles_.clear();
+      db_->Close();
+      db_.reset();
+    }
+    CONFIDE_RETURN_IF_ERROR(OpenDb(/*create_if_missing=*/false));
+    failed_.store(false, std::memory_order_release);
+    return {};
+  }
+
   rocksdb::DBOptions db_options_;
-  std::vector<rocksdb::ColumnFamilyOptions> cf_options_;
   std::string bulk_dir_;
   std::atomic<uint64_t> next_bulk_file_{0};
   std::shared_ptr<rocksdb::Statistics> stats_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::string dir_;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families_;
+  // Shared by every use of db_, held alone to reopen it (RecoverIfFailed).
+  mutable std::shared_timed_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
+  std::atomic<bool> failed_{false};
+  std::atomic<std::chrono::steady_clock::rep> failed_at_{0};  // of the last failed write or recovery
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ class ServeProcess {
   // Whether the process is still running (reaps it once it has exited).
   bool Running();
 
+  // The process id while it runs (-1 before Start and once reaped).
+  pid_t pid() const { return pid_; }
+
   // Sends `signal` to the process, if it runs.
   void Kill(int signal);
 
