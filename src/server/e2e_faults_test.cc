@@ -109,5 +109,47 @@ TEST_F(FaultTest, AFullDiskAnswers503AndTheServerGoesOnWhenSpaceReturns) {
   ASSERT_NO_FATAL_FAILURE(ExpectAuditVerifies());
 }
 
+// Flips bytes in the middle of `path`.
+void Damage(const std::filesystem::path& path) {
+  std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+  const auto size = std::filesystem::file_size(path);
+  f.seekp(std::streamoff(size / 2));
+  f.write("\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+}
+
+TEST_F(FaultTest, ADamagedTableOrKeyFileStopsServeAtStartNamingIt) {
+  // Table files, written by an import.
+  {
+    std::ofstream events(root_ / "events.ndjson");
+    for (int i = 0; i < 20000; ++i) events << CrashEvent("t-" + std::to_string(i), "cm-" + std::to_string(i % 300)) << "\n";
+  }
+  std::vector<std::string> import = {"import", "--region", "eu", "--quiet", (root_ / "events.ndjson").string()};
+  for (auto& a : Common()) import.push_back(a);
+  std::string out;
+  ASSERT_EQ(Run(import, &out), 0) << out;
+  std::filesystem::path largest;
+  for (const auto& f : std::filesystem::directory_iterator(root_ / "data" / "eu"))
+    if (f.path().extension() == ".sst" && (largest.empty() || f.file_size() > std::filesystem::file_size(largest)))
+      largest = f.path();
+  ASSERT_FALSE(largest.empty());
+  std::filesystem::copy_file(largest, root_ / "table.bak");
+
+  std::vector<std::string> serve = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+  for (auto& a : Common()) serve.push_back(a);
+  Damage(largest);
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a damaged table file:\n" << out;
+  EXPECT_NE(out.find(largest.filename().string()), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+
+  // The table repaired (from a copy), a damaged key file instead.
+  std::filesystem::copy_file(root_ / "table.bak", largest, std::filesystem::copy_options::overwrite_existing);
+  const std::filesystem::path key_file = root_ / "keys" / "eu.key";
+  ASSERT_TRUE(std::filesystem::exists(key_file));
+  Damage(key_file);
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a damaged key file:\n" << out;
+  EXPECT_NE(out.find(key_file.string()), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+}
+
 }  // namespace
 }  // namespace confide

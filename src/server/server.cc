@@ -385,6 +385,11 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
     if (!cell.ok())
       return Status(cell.status().code(), "region " + id + ": " + cell.status().message(),
                     cell.status().field());
+    const auto started = std::chrono::steady_clock::now();
+    if (Status verified = (*cell)->store().VerifyChecksums(); !verified.ok())
+      return Status(verified.code(), "region " + id + ": " + verified.message());
+    spdlog::info(R"("msg":"table files verified","region":"{}","ms":{})", id,
+                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
     impl->cells.emplace(id, std::move(cell).value());
   }
   DeclareCounters(impl->metrics, config.hosted_regions);

@@ -284,6 +284,11 @@ class RocksDbStore final : public Store {
     return {};
   }
 
+  Status VerifyChecksums() override {
+    auto held = Reading();
+    return db_ ? FromRocks(db_->VerifyChecksum(), dir_) : Closed();
+  }
+
   // Memtables are flushed first, so the copy needs no write-ahead log.
   Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;

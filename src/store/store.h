@@ -255,6 +255,11 @@ class Store {
   // Rewrites all files so deleted data is physically gone (used by erasure).
   virtual Status CompactAll() = 0;
 
+  // Reads every stored byte and checks it: serve does so before it listens,
+  // so that it never starts on a half-readable region. kDataLoss naming the
+  // damaged file.
+  virtual Status VerifyChecksums() { return {}; }
+
   // A consistent copy of everything committed, as a database of this
   // backend in the new directory `dir` (which must not exist), openable on
   // its own (backups). kFailedPrecondition for a backend that has none.
