@@ -366,6 +366,25 @@ Server::~Server() {
   Wait();
 }
 
+namespace {
+
+// A hosted region's cell, its every table file read first: serve never
+// starts on a half-readable region.
+Result<std::unique_ptr<Cell>> OpenRegion(const Config& config, const std::string& id, Cell::Options options) {
+  if (!options.retention) options.retention = config.retention;
+  auto cell = Cell::Open(*config.FindRegion(id), config.data_dir, config.KeyDir(), options);
+  if (!cell.ok())
+    return Status(cell.status().code(), "region " + id + ": " + cell.status().message(), cell.status().field());
+  const auto started = std::chrono::steady_clock::now();
+  if (Status verified = (*cell)->store().VerifyChecksums(); !verified.ok())
+    return Status(verified.code(), "region " + id + ": " + verified.message());
+  spdlog::info(R"("msg":"table files verified","region":"{}","ms":{})", id,
+               std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+  return cell;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Server>> Server::Create(const Config& config, const ServerOptions& options) {
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(config, "config"));
   if (config.hosted_regions.empty())
@@ -378,18 +397,8 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
 
   auto impl = std::make_unique<Impl>(config, options);
   for (const std::string& id : config.hosted_regions) {
-    const RegionConfig* region = config.FindRegion(id);
-    Cell::Options cell_options = options.cell;
-    if (!cell_options.retention) cell_options.retention = config.retention;
-    auto cell = Cell::Open(*region, config.data_dir, config.KeyDir(), cell_options);
-    if (!cell.ok())
-      return Status(cell.status().code(), "region " + id + ": " + cell.status().message(),
-                    cell.status().field());
-    const auto started = std::chrono::steady_clock::now();
-    if (Status verified = (*cell)->store().VerifyChecksums(); !verified.ok())
-      return Status(verified.code(), "region " + id + ": " + verified.message());
-    spdlog::info(R"("msg":"table files verified","region":"{}","ms":{})", id,
-                 std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    auto cell = OpenRegion(config, id, options.cell);
+    if (!cell.ok()) return cell.status();
     impl->cells.emplace(id, std::move(cell).value());
   }
   DeclareCounters(impl->metrics, config.hosted_regions);
