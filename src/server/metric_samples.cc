@@ -29,6 +29,8 @@ void AppendRegionSamples(const std::string& region, Cell& cell, RegionModels* mo
       static_cast<double>(store.Counter("pending_compaction_bytes")), by_region);
   add("confide_store_memtable_bytes", "Bytes in RocksDB's memtables.", "gauge",
       static_cast<double>(store.Counter("memtable_bytes")), by_region);
+  add("confide_store_block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", "gauge",
+      static_cast<double>(store.Counter("block_cache_bytes")), by_region);
   add("confide_store_block_cache_hits_total", "RocksDB block cache hits.", "counter",
       static_cast<double>(store.Counter("block_cache_hits")), by_region);
   add("confide_store_block_cache_misses_total", "RocksDB block cache misses.", "counter",

@@ -98,6 +98,7 @@ TEST_F(OperationsMetricsTest, CountersFollowWhatHappened) {
   EXPECT_GT(Value(m, R"(confide_store_memtable_bytes{region="us"})"), 0);
   EXPECT_FALSE(std::isnan(Value(m, R"(confide_store_pending_compaction_bytes{region="us"})")));
   EXPECT_FALSE(std::isnan(Value(m, R"(confide_store_block_cache_hits_total{region="us"})")));
+  EXPECT_FALSE(std::isnan(Value(m, R"(confide_store_block_cache_bytes{region="us"})")));
   EXPECT_GT(Value(m, "process_resident_memory_bytes"), 1 << 20);
   EXPECT_GT(Value(m, "process_open_fds"), 3);
   EXPECT_GE(Value(m, "process_max_fds"), Value(m, "process_open_fds"));

@@ -381,6 +381,11 @@ class RocksDbStore final : public Store {
     if (name == "block_cache_misses") return stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
     if (name == "pending_compaction_bytes") return SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
     if (name == "memtable_bytes") return SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables);
+    if (name == "block_cache_bytes") {  // one cache serves every family
+      auto held = Reading();
+      uint64_t v = 0;
+      return db_ && db_->GetIntProperty(handles_[0], rocksdb::DB::Properties::kBlockCacheUsage, &v) ? v : 0;
+    }
     return 0;
   }
 

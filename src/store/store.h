@@ -269,8 +269,8 @@ class Store {
 
   // Backend counters and gauges for /metrics and tests: "wal_syncs",
   // "writes", "bytes_written", "block_cache_hits", "block_cache_misses",
-  // "pending_compaction_bytes", "memtable_bytes"; 0 for a name the backend
-  // does not keep.
+  // "pending_compaction_bytes", "memtable_bytes", "block_cache_bytes"; 0
+  // for a name the backend does not keep.
   virtual uint64_t Counter(std::string_view name) = 0;
 
   // Bulk loading (offline imports). Writes each table's rows (sorted; of
