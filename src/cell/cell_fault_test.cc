@@ -140,6 +140,32 @@ TEST_F(CellFaultTest, AfterAFailedIdentityWriteTheRegionRefusesWritesUntilTheSto
   ASSERT_TRUE(consent.ok() && consent->has_value());
 }
 
+// The reload that heals a diverged region can fail too (the store takes a
+// write again but cannot be read): what memory held stays, a refusal
+// among it, and writes stay refused until a reload succeeds.
+TEST_F(CellFaultTest, AReloadThatFailsKeepsEveryRefusalAndTheRegionRefusingWrites) {
+  Open();
+  ASSERT_TRUE(cell_->Ingest({Purchase("R-1", "R")}).ok());
+  ConsentRecord refusal;
+  refusal.timestamp = NowMicros();
+  refusal.source = ConsentSource::kApi;
+  refusal.purposes[static_cast<size_t>(Purpose::kMarketing)] = false;
+  ASSERT_TRUE(cell_->RecordConsent(IdKind::kCustomer, "R", refusal).ok());
+  ASSERT_FALSE(cell_->GrantFor(IdKind::kCustomer, "R", Purpose::kMarketing).any());
+  faults_->FailStepsFrom(1);
+  ASSERT_FALSE(cell_->Ingest({Purchase("Z-1", "Z", "AZ")}).ok());  // memory now ahead of the store
+  faults_->Heal();
+  faults_->FailReads(true);
+  auto refused = cell_->Ingest({Purchase("R-2", "R")});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kUnavailable);
+  EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "R", Purpose::kMarketing).any()) << "the refusal was forgotten";
+  faults_->FailReads(false);
+  ASSERT_TRUE(cell_->Ingest({Purchase("R-2", "R")}).ok());
+  EXPECT_FALSE(cell_->GrantFor(IdKind::kCustomer, "R", Purpose::kMarketing).any());
+  EXPECT_EQ(EventsOf("R"), 2);
+}
+
 // A write that lands but is reported failed: the cell cannot tell what
 // the store holds, so after the identity write of a new shopper it reloads
 // the identities from the store before its next shopper write, and finds

@@ -107,6 +107,8 @@ class Cell::Impl::IngestCall {
     targets_.reserve(candidates_.size());
     probe_.reserve(candidates_.size());
     absl::MutexLock lock(&m_.identity_mu);
+    // Another call may have diverged the region since this one healed it.
+    CONFIDE_RETURN_IF_ERROR(m_.RefuseIfDiverged());
     WriteBatch identity_batch;
     for (size_t i : candidates_) {
       if (auto refused = RefusedLocked(i)) {

@@ -1,5 +1,7 @@
 // A region that takes writes again after a failed one, without a restart.
-#include <spdlog/spdlog.h>
+#include <utility>
+
+#include "core/log.h"
 
 #include "cell/cell_impl.h"
 
@@ -19,18 +21,32 @@ Status Cell::Impl::HealIfDiverged() {
   absl::MutexLock no_writes(&write_mu);
   absl::MutexLock lock(&identity_mu);
   if (!diverged.load(std::memory_order_acquire)) return {};  // another request healed it
-  graph = IdentityGraph();
-  for (auto& [shopper, key] : data_keys) Wipe(key);
-  data_keys.clear();
-  ledgers.clear();
+  // Reloaded in place of what memory held, which comes back if the reload
+  // fails: a region never goes on with a part of its shoppers forgotten.
+  IdentityGraph held_graph = std::exchange(graph, IdentityGraph());
+  DataKeyMap held_keys = std::exchange(data_keys, DataKeyMap());
+  auto held_ledgers = std::exchange(ledgers, {});
+  auto held_erased = std::exchange(erased, {});
+  auto held_events = std::exchange(erased_events, {});
+  auto held_unscoped = std::exchange(unscoped_erased_events, {});
+  Status loaded = graph.Load(*store);
+  if (loaded.ok()) loaded = LoadDataKeys();
+  if (loaded.ok()) loaded = LoadLedgers();
+  if (loaded.ok()) loaded = LoadErasureMarkers();
+  if (!loaded.ok()) {
+    for (auto& [shopper, key] : data_keys) Wipe(key);
+    graph = std::move(held_graph);
+    data_keys = std::move(held_keys);
+    ledgers = std::move(held_ledgers);
+    erased = std::move(held_erased);
+    erased_events = std::move(held_events);
+    unscoped_erased_events = std::move(held_unscoped);
+    spdlog::error(R"("msg":"the region's identities did not reload; writes stay refused","region":"{}","status":"{}")",
+                  region.id, JsonEscape(loaded.ToString()));
+    return RefuseIfDiverged();
+  }
+  for (auto& [shopper, key] : held_keys) Wipe(key);
   consent_states.clear();
-  erased.clear();
-  erased_events.clear();
-  unscoped_erased_events.clear();
-  CONFIDE_RETURN_IF_ERROR(graph.Load(*store));
-  CONFIDE_RETURN_IF_ERROR(LoadDataKeys());
-  CONFIDE_RETURN_IF_ERROR(LoadLedgers());
-  CONFIDE_RETURN_IF_ERROR(LoadErasureMarkers());
   // Whatever was cached from the memory that was ahead of the store goes.
   history_epoch.fetch_add(1, std::memory_order_acq_rel);
   decisions_generation.fetch_add(1, std::memory_order_acq_rel);

@@ -25,6 +25,9 @@ HttpResponse Api::Readyz(Call&) {
       ready_.load(std::memory_order_relaxed) && !cells_.empty() &&
       std::all_of(cells_.begin(), cells_.end(), [](const auto& c) { return c.second != nullptr; });
   if (!ready) return ErrorResponse(503, CodeName(Code::kUnavailable), "not ready");
+  for (const auto& [region, cell] : cells_)
+    if (Status health = cell->store().Health(); !health.ok())
+      return ErrorResponse(503, CodeName(health.code()), "region " + region + ": " + health.message());
   return Json(200, R"({"status":"ready"})");
 }
 

@@ -102,6 +102,7 @@ class FaultyStore final : public Store {
   }
   Status CompactAll() override { return inner_->CompactAll(); }
   Status Checkpoint(const std::string& dir) override { return inner_->Checkpoint(dir); }
+  Status Health() override { return inner_->Health(); }
   uint64_t Counter(std::string_view name) override { return inner_->Counter(name); }
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
     bool fail_after = false;

@@ -18,8 +18,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdarg>
+#include <cstdio>
 #include <cstring>
 
+#include "core/log.h"
 #include "store/store.h"
 
 namespace confide {
@@ -101,21 +104,36 @@ class RocksDbPrefixReader final : public PrefixReader {
   std::string last_prefix_;
 };
 
+// RocksDB's warnings and errors go to the process's log. Its own LOG file
+// would sit in the region's directory, on the volume whose full disk it
+// must report, and a LOG write failing there aborts the process.
+class StoreLogger final : public rocksdb::Logger {
+ public:
+  explicit StoreLogger(std::string dir) : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), dir_(std::move(dir)) {}
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap); }
+  void Logv(rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char line[1024];
+    std::vsnprintf(line, sizeof line, format, ap);
+    spdlog::log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn,
+                R"("msg":"store: {}","dir":"{}")", JsonEscape(line), JsonEscape(dir_));
+  }
+
+ private:
+  const std::string dir_;
+};
+
 // What a reader of a closed store reads: an error.
 class ClosedPrefixReader final : public PrefixReader {
  public:
   Status Scan(std::string_view, const ScanFn&) override {
-    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens at a later write");
+    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens when space returns");
   }
 };
 
 class RocksDbStore final : public Store {
  public:
-  ~RocksDbStore() override {
-    if (!db_) return;
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-    db_->Close();
-  }
+  ~RocksDbStore() override { CloseDb(); }
 
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const RocksDbOptions& o) {
     std::error_code ec;
@@ -139,8 +157,11 @@ class RocksDbStore final : public Store {
     db.bytes_per_sync = 1 << 20;
     db.enable_pipelined_write = true;
     db.max_total_wal_size = 256u << 20;
-    db.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-    db.keep_log_file_num = 3;
+    db.info_log = std::make_shared<StoreLogger>(dir);
+    // A damaged record in the middle of the write-ahead log stops the open
+    // (the default would drop it and every acknowledged write after it);
+    // only the torn tail of a write cut by a crash is passed over.
+    db.wal_recovery_mode = rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
 
     auto cache = rocksdb::NewLRUCache(o.block_cache_bytes);
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -182,6 +203,8 @@ class RocksDbStore final : public Store {
   }
 
   Status Write(const WriteBatch& batch, Durability durability) override {
+    auto held = Reading();
+    if (!db_) return Closed();
     rocksdb::WriteBatch wb;
     rocksdb::Status s;
     batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
@@ -194,17 +217,13 @@ class RocksDbStore final : public Store {
       }
     });
     if (!s.ok()) return FromRocks(s, "write batch");
-    CONFIDE_RETURN_IF_ERROR(RecoverIfFailed());
-    auto held = Reading();
-    if (!db_) return Closed();
     rocksdb::WriteOptions wo;
     wo.sync = durability == Durability::kSync;
     rocksdb::Status written = db_->Write(wo, &wb);
-    if (written.IsIOError() || written.IsNoSpace()) {
-      failed_at_.store(Now().time_since_epoch().count(), std::memory_order_relaxed);
-      failed_.store(true, std::memory_order_release);
-    }
-    return FromRocks(written, "write");
+    // RocksDB recovers from a full disk by itself: a write it took says so.
+    if (written.ok() && failed_.load(std::memory_order_relaxed) && failed_.exchange(false, std::memory_order_acq_rel))
+      spdlog::info(R"("msg":"the store takes writes again","dir":"{}")", JsonEscape(dir_));
+    return Failed(written, "write");
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
@@ -269,7 +288,7 @@ class RocksDbStore final : public Store {
 
   Status Sync() override {
     auto held = Reading();
-    return db_ ? FromRocks(db_->FlushWAL(true), "sync") : Closed();
+    return SyncLocked();
   }
 
   Status CompactAll() override {
@@ -282,6 +301,11 @@ class RocksDbStore final : public Store {
       CONFIDE_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
     }
     return {};
+  }
+
+  Status Health() override {
+    if (!failed_.load(std::memory_order_acquire)) return {};
+    return Status(Code::kUnavailable, "a write to the store failed; it takes writes again when space returns");
   }
 
   Status VerifyChecksums() override {
@@ -303,6 +327,8 @@ class RocksDbStore final : public Store {
     std::error_code ec;
     std::filesystem::create_directories(bulk_dir_, ec);
     if (ec) return Status(Code::kIoError, bulk_dir_ + ": cannot create: " + ec.message());
+    auto held = Reading();  // the files are made for this database's families
+    if (!db_) return Closed();
     std::vector<rocksdb::IngestExternalFileArg> args;
     auto remove_files = [&] {
       for (const auto& a : args)
@@ -336,15 +362,13 @@ class RocksDbStore final : public Store {
     }
     if (args.empty()) return {};
     // The rows may be sealed under data keys written (unsynced) just before.
-    if (Status synced = Sync(); !synced.ok()) {
+    if (Status synced = SyncLocked(); !synced.ok()) {
       remove_files();
       return synced;
     }
-    auto held = Reading();
-    if (!db_) return remove_files(), Closed();
-    rocksdb::Status s = db_->IngestExternalFiles(args);
+    Status ingested = Failed(db_->IngestExternalFiles(args), "bulk load: ingest");
     remove_files();  // the database holds its own links
-    return FromRocks(s, "bulk load: ingest");
+    return ingested;
   }
 
   Status BeginBulkLoad(Family f) override {
@@ -404,9 +428,27 @@ class RocksDbStore final : public Store {
   rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
 
   static std::chrono::steady_clock::time_point Now() { return std::chrono::steady_clock::now(); }
-  std::shared_lock<std::shared_timed_mutex> Reading() const { return std::shared_lock(db_mu_); }
+  // Every use of db_ holds this: a store that failed a write is first
+  // given its chance to recover.
+  std::shared_lock<std::shared_timed_mutex> Reading() {
+    RecoverIfFailed();
+    return std::shared_lock(db_mu_);
+  }
   static Status Closed() {
-    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens at a later write");
+    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens when space returns");
+  }
+  Status SyncLocked() { return db_ ? Failed(db_->FlushWAL(true), "sync") : Closed(); }
+
+  // `s` as a Status; an I/O error (a full disk, a file size limit) also
+  // marks the store failed: RocksDB refuses every write after it until
+  // RecoverIfFailed.
+  Status Failed(const rocksdb::Status& s, std::string_view what) {
+    if ((s.IsIOError() || s.IsNoSpace()) && !failed_.exchange(true, std::memory_order_acq_rel)) {
+      failed_at_.store(Now().time_since_epoch().count(), std::memory_order_relaxed);
+      spdlog::error(R"("msg":"a write to the store failed: writes are refused until it recovers","dir":"{}","status":"{}")",
+                    JsonEscape(dir_), JsonEscape(s.ToString()));
+    }
+    return FromRocks(s, what);
   }
 
   // Opens the database at dir_ with families_. A new database gets its
@@ -431,34 +473,70 @@ class RocksDbStore final : public Store {
     return {};
   }
 
-  // After a failed write (a full disk, a file size limit) RocksDB refuses
-  // every write: the next write resumes it, or, when RocksDB holds the
-  // error fatal (it does for EFBIG), closes and reopens the database (the
-  // log is replayed: nothing acknowledged is lost). At most one attempt a
-  // second while the disk stays full; one waiting for readers gives up
-  // after a moment rather than block them, and the write is refused.
-  Status RecoverIfFailed() {
-    if (!failed_.load(std::memory_order_acquire)) return {};
+  // After a failed write RocksDB refuses every write: resumes it (RocksDB
+  // recovers from a full disk by itself once space returns: Resume then
+  // answers Busy until it has) or, when RocksDB holds the error fatal (it
+  // does for EFBIG), closes and reopens the database (the log is
+  // replayed: nothing acknowledged is lost); read-only while it cannot,
+  // so that reads go on. Tried by any use of the store at most once a
+  // second while the fault lasts; one that waits for readers gives up
+  // after a moment rather than block them, and the store stays as it was.
+  void RecoverIfFailed() {
+    auto due = [&] {
+      const auto last = std::chrono::steady_clock::time_point(
+          std::chrono::steady_clock::duration(failed_at_.load(std::memory_order_relaxed)));
+      return failed_.load(std::memory_order_acquire) && Now() - last >= std::chrono::seconds(1);
+    };
+    if (!due()) return;
     std::unique_lock lock(db_mu_, std::defer_lock);
-    if (!lock.try_lock_for(std::chrono::milliseconds(200))) return Closed();
-    if (!failed_.load(std::memory_order_acquire)) return {};
-    const auto since = Now() - std::chrono::steady_clock::time_point(
-                                   std::chrono::steady_clock::duration(failed_at_.load(std::memory_order_relaxed)));
-    if (since < std::chrono::seconds(1)) return Closed();
+    if (!lock.try_lock_for(std::chrono::milliseconds(200)) || !due()) return;  // or another thread tried
     failed_at_.store(Now().time_since_epoch().count(), std::memory_order_relaxed);
-    if (db_ && db_->Resume().ok()) {
-      failed_.store(false, std::memory_order_release);
-      return {};
+    if (db_ && !read_only_) {
+      rocksdb::Status resumed = db_->Resume();
+      if (resumed.ok()) {
+        failed_.store(false, std::memory_order_release);
+        spdlog::info(R"("msg":"the store takes writes again","dir":"{}")", JsonEscape(dir_));
+        return;
+      }
+      if (resumed.IsBusy()) return;  // RocksDB is recovering by itself
+      spdlog::warn(R"("msg":"the store did not resume: reopening it","dir":"{}","status":"{}")", JsonEscape(dir_),
+                   JsonEscape(resumed.ToString()));
     }
+    CloseDb();
+    if (Status opened = OpenDb(/*create_if_missing=*/false); !opened.ok()) {
+      CloseDb();
+      spdlog::error(R"("msg":"the store did not reopen: writes are refused, reads go on","dir":"{}","status":"{}")",
+                    JsonEscape(dir_), JsonEscape(opened.ToString()));
+      OpenReadOnly();
+      return;
+    }
+    failed_.store(false, std::memory_order_release);
+    spdlog::info(R"("msg":"the store was reopened and takes writes again","dir":"{}")", JsonEscape(dir_));
+  }
+
+  void CloseDb() {
     if (db_) {
       for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-      handles_.clear();
       db_->Close();
       db_.reset();
     }
-    CONFIDE_RETURN_IF_ERROR(OpenDb(/*create_if_missing=*/false));
-    failed_.store(false, std::memory_order_release);
-    return {};
+    handles_.clear();
+    read_only_ = false;
+  }
+
+  // The database as it is on disk (the log replayed in memory), writing
+  // nothing: every write to it fails, and the store stays failed.
+  void OpenReadOnly() {
+    rocksdb::DB* raw = nullptr;
+    rocksdb::Status s = rocksdb::DB::OpenForReadOnly(db_options_, dir_, families_, &handles_, &raw);
+    if (!s.ok()) {
+      handles_.clear();
+      spdlog::error(R"("msg":"the store did not open to read either: requests are refused","dir":"{}","status":"{}")",
+                    JsonEscape(dir_), JsonEscape(s.ToString()));
+      return;
+    }
+    db_.reset(raw);
+    read_only_ = true;
   }
 
   rocksdb::DBOptions db_options_;
@@ -471,6 +549,7 @@ class RocksDbStore final : public Store {
   // Shared by every use of db_, held alone to reopen it (RecoverIfFailed).
   mutable std::shared_timed_mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_;
+  bool read_only_ = false;  // opened so while it cannot be opened to write
   std::atomic<bool> failed_{false};
   std::atomic<std::chrono::steady_clock::rep> failed_at_{0};  // of the last failed write or recovery
 };

@@ -1,5 +1,8 @@
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <algorithm>
 #include <atomic>
@@ -201,6 +204,66 @@ TEST_F(RocksDbStoreTest, CompactAllKeepsLiveData) {
   ASSERT_TRUE(s->Write(d).ok());
   ASSERT_TRUE(s->CompactAll().ok());
   EXPECT_EQ(Keys(*s, Family::kEvents, ""), (std::vector<std::string>{"keep"}));
+}
+
+// A file size limit on this process makes every write fail, as a full disk
+// would: the store says so (Health) and refuses writes, closes and reopens
+// (read-only while it cannot reopen to write) under the readers and
+// writers of other threads without a crash, reads what it held all along,
+// and takes writes again once the limit is lifted, losing nothing.
+TEST_F(RocksDbStoreTest, WritesFailingUnderAFileSizeLimitRecoverOnceItIsLifted) {
+  auto store = OpenOrDie();
+  WriteBatch held;
+  for (int i = 0; i < 2000; ++i) held.Put(Family::kEvents, "k" + std::to_string(10000 + i), std::string(200, 'v'));
+  ASSERT_TRUE(store->Write(held).ok());
+  ASSERT_TRUE(store->Health().ok());
+
+  ::signal(SIGXFSZ, SIG_IGN);
+  rlimit normal{};
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &normal), 0);
+  rlimit limited = normal;
+  limited.rlim_cur = 4096;  // less than the write-ahead log holds already
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limited), 0);
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> written{0}, lost_reads{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&, t] {
+      for (int n = 0; !stop.load(); ++n) {
+        WriteBatch b;
+        b.Put(Family::kEvents, "w" + std::to_string(t) + "-" + std::to_string(n), "x");
+        if (store->Write(b).ok()) written.fetch_add(1);
+      }
+    });
+  for (int t = 0; t < 2; ++t)
+    threads.emplace_back([&] {
+      std::vector<bool> found;
+      while (!stop.load()) {
+        auto got = store->Get(Family::kEvents, "k10007");
+        if (!got.ok() || !got->has_value()) lost_reads.fetch_add(1);
+        if (!store->Contains(Family::kEvents, {"k10008"}, found).ok() || !found[0]) lost_reads.fetch_add(1);
+      }
+    });
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));  // several attempts to recover
+  EXPECT_EQ(store->Health().code(), Code::kUnavailable);
+  const int written_while_limited = written.load();
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &normal), 0);
+  bool recovered = false;
+  for (int n = 0; n < 100 && !recovered; ++n) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    recovered = written.load() > written_while_limited + 10;
+  }
+  stop.store(true);
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(written_while_limited, 0) << "a write was acknowledged that could not be stored";
+  EXPECT_EQ(lost_reads.load(), 0) << "reads failed or lost data while writes failed";
+  ASSERT_TRUE(recovered) << "writes still refused after the limit was lifted";
+  EXPECT_TRUE(store->Health().ok());
+
+  store.reset();
+  store = OpenOrDie();
+  EXPECT_EQ(Keys(*store, Family::kEvents, "k").size(), 2000u);
 }
 
 TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {

@@ -260,6 +260,11 @@ class Store {
   // damaged file.
   virtual Status VerifyChecksums() { return {}; }
 
+  // OK while the store takes writes; kUnavailable from a failed write (a
+  // full disk) until the store has recovered from it, which any read or
+  // write tries. Cheap, never blocks (/readyz).
+  virtual Status Health() { return {}; }
+
   // A consistent copy of everything committed, as a database of this
   // backend in the new directory `dir` (which must not exist), openable on
   // its own (backups). kFailedPrecondition for a backend that has none.
