@@ -50,16 +50,18 @@ test-asan: build-asan
 # ledger records and the configuration file (src/consent/consent_fuzz.cc);
 # those four seeded from testdata folders; stored model sets, audit records
 # and budget charges, valid rows overwritten by the fuzzer's bytes
-# (src/store/stored_fuzz.cc). One clang++ command each: the code under
-# test depends on a handful of files only. Found inputs are kept
-# in $(FUZZ_BUILD)/<target>_corpus; a crash leaves crash-* in the working
-# directory.
+# (src/store/stored_fuzz.cc); stored catalog rows (products, stores,
+# inventory, the stock index) and price rules read through their owners,
+# and the erasure journal's file, the same way (src/cell/rows_fuzz.cc).
+# One clang++ command each: the code under test depends on a handful of
+# files only. Found inputs are kept in $(FUZZ_BUILD)/<target>_corpus; a
+# crash leaves crash-* in the working directory.
 FUZZ_BUILD ?= build-fuzz
 FUZZ_CXX ?= clang++
 # Seconds: the TC strings, then each of the other targets.
 FUZZ_TIME ?= 30
 FUZZ_TARGET_TIME ?= 20
-FUZZ_TARGETS = tcf token events imports consent stored
+FUZZ_TARGETS = tcf token events imports consent stored rows
 CORE_FUZZ = src/core/status.cc src/core/time.cc src/core/bytes.cc src/core/money.cc src/core/json_writer.cc
 EVENT_FUZZ = src/events/event.cc src/events/properties.cc src/events/json_records.cc src/core/record.cc
 # Per target: its sources, the headers it is rebuilt for, its libraries (and
@@ -95,6 +97,11 @@ stored_SOURCES = src/store/stored_fuzz.cc $(addprefix src/recommend/,activity.cc
 stored_HEADERS = src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
 stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_synchronization -labsl_time \
   -labsl_int128 -labsl_base -lpthread
+rows_SOURCES = src/cell/rows_fuzz.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
+  src/store/store.cc src/cell/erasure_journal.cc src/crypto/secret_file.cc src/core/atomic_file.cc src/crypto/aead.cc \
+  src/events/event.cc src/events/properties.cc src/core/record.cc $(CORE_FUZZ)
+rows_HEADERS = src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h
+rows_FLAGS = -lsimdjson -lsodium -labsl_synchronization -labsl_time -labsl_int128 -labsl_base -lpthread
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
 .PHONY: fuzz fuzz-long

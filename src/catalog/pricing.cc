@@ -55,6 +55,7 @@ Result<PriceRule> DecodeRule(std::string_view key, std::string_view in) {
   }
   uint64_t price, percent;
   if (!GetVarint64(in, price) || !GetVarint64(in, percent) || in.size() != 24) return bad;
+  if (price > static_cast<uint64_t>(INT64_MAX) || percent > 100) return bad;  // never written so
   r.price = static_cast<int64_t>(price);
   r.percent_off = static_cast<uint32_t>(percent);
   r.starts = FromOrderedInt64(GetFixed64BE(in));

@@ -114,6 +114,26 @@ class PriceListTest : public ::testing::Test {
   std::unique_ptr<Catalog> catalog_;
 };
 
+// A damaged row is refused: a percentage over 100 would wrap the
+// discounted price, and a price past int64 would turn negative.
+TEST_F(PriceListTest, AStoredRuleWithAnImpossiblePercentOrPriceIsDataLoss) {
+  PriceList prices(*store_);
+  ASSERT_TRUE(prices.Put({Rule({{"id", "p"}, {"product_id", "milk"}, {"kind", "promotion"}, {"percent_off", "50"}})}, kT0).ok());
+  std::string key, row;
+  ASSERT_TRUE(store_->ScanPrefix(Family::kPrices, "", [&](std::string_view k, std::string_view v) {
+    key = k, row = v;
+    return false;
+  }).ok());
+  ASSERT_EQ(row[4], 50) << "the percentage's varint, after kind, store length, channel and a zero price";
+  for (const std::string& damaged : {row.substr(0, 4) + "\xff\xff\xff\xff\x0f" + row.substr(5),
+                                     row.substr(0, 3) + "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01" + row.substr(4)}) {
+    WriteBatch batch;
+    batch.Put(Family::kPrices, key, damaged);
+    ASSERT_TRUE(store_->Write(batch).ok());
+    EXPECT_EQ(prices.RulesOf("milk").status().code(), Code::kDataLoss);
+  }
+}
+
 TEST_F(PriceListTest, StoredRulesRoundTripAndReplaceById) {
   PriceList prices(*store_);
   ASSERT_TRUE(prices.Put({Rule({{"id", "a"}, {"product_id", "milk"}, {"channel", "web"}, {"price", "1.5"}})}, kT0).ok());

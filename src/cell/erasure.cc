@@ -1,5 +1,7 @@
 // Erasure (GDPR article 17) by crypto-shredding, in one atomic write, and
 // journaled outside the database (cell/erasure_journal.h).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 
 #include "cell/cell_impl.h"
@@ -164,7 +166,12 @@ Result<uint64_t> Cell::Impl::SyncErasureJournal(const std::string& key_dir, cons
   }
   for (const auto& e : erased_events)
     if (!journaled_events.contains(e)) unjournaled.push_back(EventMarkerEntry(e));
-  if (!unjournaled.empty()) CONFIDE_RETURN_IF_ERROR(journal->Append(unjournaled));
+  if (!unjournaled.empty()) {
+    // Made before the journal existed, or lost from it (a truncated copy).
+    spdlog::warn(R"("msg":"erasure markers the journal lacked were journaled again from the store","region":"{}","records":{})",
+                 region.id, unjournaled.size());
+    CONFIDE_RETURN_IF_ERROR(journal->Append(unjournaled));
+  }
   // Erasures the store lacks, oldest first. Replaying one marks every
   // identifier its group held, so the next of the same erasure is then held.
   std::vector<std::pair<Key128, ErasureMarker>> due(journaled.begin(), journaled.end());

@@ -129,8 +129,9 @@ std::optional<Micros> ParseLooseDateTime(std::string_view s) {
 }
 
 std::string FormatRfc3339(Micros t) {
-  int64_t secs = t >= 0 ? t / kMicrosPerSecond : (t - kMicrosPerSecond + 1) / kMicrosPerSecond;
-  int64_t us = t - secs * kMicrosPerSecond;
+  // Floor division without an overflow at the ends of the range.
+  int64_t secs = t / kMicrosPerSecond, us = t % kMicrosPerSecond;
+  if (us < 0) --secs, us += kMicrosPerSecond;
   int64_t days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
   int64_t rem = secs - days * 86400;
   // civil_from_days

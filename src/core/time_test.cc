@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
+
 namespace confide {
 namespace {
 
@@ -27,6 +29,11 @@ TEST(Rfc3339, FormatRoundTrips) {
     EXPECT_EQ(ParseRfc3339(FormatRfc3339(t)), t) << FormatRfc3339(t);
   }
   EXPECT_EQ(FormatRfc3339(1'291'191'960'000'000), "2010-12-01T08:26:00Z");
+  EXPECT_EQ(FormatRfc3339(-1), "1969-12-31T23:59:59.999999Z");
+  // A damaged stored time can be anything: formatted, never overflowing
+  // (UndefinedBehaviorSanitizer checks it in the sanitizer build).
+  EXPECT_FALSE(FormatRfc3339(std::numeric_limits<Micros>::min()).empty());
+  EXPECT_FALSE(FormatRfc3339(std::numeric_limits<Micros>::max()).empty());
 }
 
 TEST(LooseDateTime, AcceptsSpreadsheetForms) {

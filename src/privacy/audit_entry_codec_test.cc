@@ -115,7 +115,8 @@ TEST(AuditEntryCodec, UnknownVersionOrActionIsDataLoss) {
   EXPECT_EQ(DecodeAuditEntry(version).status().message(), "audit record has unknown codec version 2");
   std::string action = bytes;
   action[kActionAt] = static_cast<char>(kAuditActionCount);
-  EXPECT_EQ(DecodeAuditEntry(action).status().message(), "audit record has unknown action 8");
+  EXPECT_EQ(DecodeAuditEntry(action).status().message(),
+            "audit record has unknown action " + std::to_string(kAuditActionCount));
 }
 
 TEST(AuditEntryCodec, OverlongLengthIsDataLoss) {

@@ -18,6 +18,7 @@ constexpr size_t kHeadBytes = 8 + kAuditHashBytes;
 const char* const kActionNames[kAuditActionCount] = {
     "consent_change", "export",         "erasure",         "profile_read",
     "key_operation",  "model_training", "analytics_query", "config_change",
+    "retention",
 };
 
 std::string ZeroHash() { return std::string(kAuditHashBytes, '\0'); }

@@ -55,8 +55,9 @@ enum class AuditAction : uint8_t {
   kModelTraining,
   kAnalyticsQuery,
   kConfigChange,
+  kRetention,
 };
-constexpr uint8_t kAuditActionCount = 8;
+constexpr uint8_t kAuditActionCount = 9;
 
 // The stable snake_case name, e.g. "consent_change"; used in JSON and filters.
 const char* AuditActionName(AuditAction action);

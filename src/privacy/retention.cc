@@ -9,7 +9,7 @@ namespace {
 constexpr std::string_view kLastRunKey = "retention_last_run";
 }  // namespace
 
-Result<Cell::EventSweep> ApplyRetention(Cell& cell, const Retention& limits, Micros now) {
+Result<Cell::EventSweep> ApplyRetention(Cell& cell, const Retention& limits, Micros now, std::string_view actor) {
   auto sweep = cell.DeleteEvents([&](const StoredEventHeader& header) {
     return header.timestamp < OldestRetained(limits, header.type, now);
   });
@@ -20,6 +20,13 @@ Result<Cell::EventSweep> ApplyRetention(Cell& cell, const Retention& limits, Mic
   WriteBatch batch;
   batch.Put(Family::kMeta, kLastRunKey, value);
   CONFIDE_RETURN_IF_ERROR(cell.store().Write(batch));
+  auto logged = cell.audit().Append(
+      AuditAction::kRetention, std::string(actor), "", "",
+      "scanned=" + std::to_string(sweep->scanned) + " deleted=" + std::to_string(sweep->deleted) +
+          " unreadable=" + std::to_string(sweep->unreadable) + " limits: browsing=" + std::to_string(limits.browsing_days) +
+          "d purchases=" + std::to_string(limits.purchases_days) + "d location=" + std::to_string(limits.location_days) + "d",
+      now);
+  if (!logged.ok()) return logged.status();
   return sweep;
 }
 

@@ -56,7 +56,7 @@ HttpResponse Api::GetAudit(Call& call) {
     if (!parsed)
       return ErrorResponse(400, CodeName(Code::kInvalidArgument),
                            "not an audit action (consent_change, export, erasure, profile_read, key_operation, "
-                           "model_training, analytics_query, config_change)",
+                           "model_training, analytics_query, config_change, retention)",
                            "action");
     q.actions = 1u << static_cast<unsigned>(*parsed);
   }

@@ -85,9 +85,15 @@ TEST_F(CrashMatrix, AKilledRetentionRunLeavesWhatIsKeptWholeAndFinishesWhenRunAg
     if (RunKilledAfter(retention, Draw(r, 20, 250), &out) != 0) ++cut_short;
     ASSERT_EQ(Run(retention, &out), 0) << out;
     EXPECT_LE(JInt(out, "/deleted"), kShoppers * kOld) << out;
+    EXPECT_EQ(JInt(out, "/limits/browsing_days"), 30) << out;
 
     ASSERT_NO_FATAL_FAILURE(StartServer("short.toml"));
     TestClient client = Client();
+    // Every finished run is in the audit log, with the limits it applied.
+    auto audited = client.Send("GET", "/v1/eu/audit?action=retention", "");
+    ASSERT_TRUE(audited.ok() && audited->status == 200);
+    EXPECT_GE(JLen(audited->body, "/entries"), size_t(r + 1)) << audited->body;
+    EXPECT_NE(audited->body.find("browsing=30d"), std::string::npos) << audited->body;
     for (int s = 0; s < kShoppers; ++s)
       EXPECT_EQ(EventsOf(client, "cm-" + std::to_string(s)), int64_t{kFresh} * (r + 1)) << "round " << r << ", shopper " << s;
     ASSERT_NO_FATAL_FAILURE(ExpectAuditVerifies());

@@ -167,12 +167,58 @@ TEST_F(FullDiskTest, AFullFileSystemAnswers503AndTheServerGoesOnWhenSpaceReturns
   FillThenMakeRoom([&](pid_t) { Fill(); }, [&](pid_t) { std::filesystem::remove(data_ / "ballast"); });
 }
 
+// A data directory that cannot be written (mounted read-only): serve does
+// not start, and says why in one line naming the directory. (A directory
+// that turns read-only under a running server cannot be made here: the
+// kernel refuses to remount with files open for writing.)
+TEST_F(FullDiskTest, AReadOnlyDataDirectoryStopsServeAtStartNamingIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client = Client();
+  auto r = client.Send("POST", "/v1/eu/events", Batch(0));
+  ASSERT_TRUE(r.ok() && r->status == 200);
+  ASSERT_NO_FATAL_FAILURE(KillServer());
+  ASSERT_EQ(::mount("tmpfs", data_.c_str(), "tmpfs", MS_REMOUNT | MS_RDONLY, "size=256m,mode=0700"), 0)
+      << std::strerror(errno);
+  std::vector<std::string> serve = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+  for (auto& a : Common()) serve.push_back(a);
+  std::string out;
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a read-only data directory:\n" << out;
+  EXPECT_NE(out.find((data_ / "eu").string()), std::string::npos) << out;
+  EXPECT_NE(out.find("Read-only file system"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+}
+
 // Flips bytes in the middle of `path`.
 void Damage(const std::filesystem::path& path) {
   std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
   const auto size = std::filesystem::file_size(path);
   f.seekp(std::streamoff(size / 2));
   f.write("\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+}
+
+// Acknowledged writes not yet in a table file live in the write-ahead log:
+// a record damaged in its middle stops serve, naming the log, rather than
+// drop that record and every one after it.
+TEST_F(FaultTest, ADamagedWriteAheadLogStopsServeAtStartNamingIt) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client = Client();
+  for (int b = 0; b < 20; ++b) {
+    auto r = client.Send("POST", "/v1/eu/events", Batch(b));
+    ASSERT_TRUE(r.ok() && r->status == 200);
+  }
+  ASSERT_NO_FATAL_FAILURE(KillServer());
+  std::filesystem::path log;
+  for (const auto& f : std::filesystem::directory_iterator(root_ / "data" / "eu"))
+    if (f.path().extension() == ".log" && (log.empty() || f.file_size() > std::filesystem::file_size(log))) log = f.path();
+  ASSERT_FALSE(log.empty());
+  ASSERT_GT(std::filesystem::file_size(log), 100'000u) << "the batches are in the log";
+  Damage(log);
+  std::vector<std::string> serve = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+  for (auto& a : Common()) serve.push_back(a);
+  std::string out;
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a damaged log:\n" << out;
+  EXPECT_NE(out.find(log.filename().string()), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
 }
 
 TEST_F(FaultTest, ADamagedTableOrKeyFileStopsServeAtStartNamingIt) {

@@ -196,7 +196,7 @@ void ServerState::ScheduleRetention(std::chrono::microseconds delay) {
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        auto report = ApplyRetention(*cell, config.retention, clock().Now());
+        auto report = ApplyRetention(*cell, config.retention, clock().Now(), "retention-schedule");
         if (report.ok()) {
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
                        report->scanned, report->deleted, report->unreadable);

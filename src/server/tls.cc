@@ -3,6 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <sys/stat.h>
 
 namespace confide {
 namespace {
@@ -45,6 +46,10 @@ Result<std::shared_ptr<ssl::context>> LoadTlsContext(const std::string& cert_fil
     *static_cast<bool*>(flag) = true;
     return 0;
   };
+  // A key every user of the machine may read is a key given away.
+  if (struct stat st{}; ::stat(key_file.c_str(), &st) == 0 && (st.st_mode & S_IROTH))
+    return Refused("server.tls_key", key_file, "is readable by every user of this machine: run chmod 600 on it (or 640 "
+                                               "for a group)");
   BIO* bio = BIO_new_file(key_file.c_str(), "r");
   EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio, nullptr, no_passphrase, &encrypted) : nullptr;
   BIO_free(bio);

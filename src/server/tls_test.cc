@@ -269,6 +269,14 @@ TEST_F(TlsTest, ACertificateThatDoesNotLoadKeepsTheServerFromStarting) {
   ASSERT_FALSE(locked.ok());
   EXPECT_NE(locked.status().message().find("is encrypted: give the key without a passphrase"), std::string::npos)
       << locked.status().message();
+  WritePem(root_ / "open.key",
+           [&](BIO* b) { return PEM_write_bio_PrivateKey(b, other.key, nullptr, nullptr, 0, nullptr, nullptr); });
+  std::filesystem::permissions(root_ / "open.key", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  config_.tls_key = (root_ / "open.key").string();
+  auto open = Server::Create(config_);
+  ASSERT_FALSE(open.ok());
+  EXPECT_NE(open.status().message().find("is readable by every user of this machine"), std::string::npos)
+      << open.status().message();
   config_.tls_cert = (root_ / "missing.pem").string();
   auto missing = Server::Create(config_);
   ASSERT_FALSE(missing.ok());

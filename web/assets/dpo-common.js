@@ -80,6 +80,7 @@ export const ACTIONS = {
   model_training: 'Model training',
   analytics_query: 'Analytics query',
   config_change: 'Configuration change',
+  retention: 'Retention run',
 };
 
 export const CATEGORIES = {
