@@ -94,13 +94,13 @@ stored_SOURCES = src/store/stored_fuzz.cc $(addprefix src/recommend/,activity.cc
   als_solver.cc cooccurrence.cc factor_clusters.cc hybrid.cc model_set.cc popularity.cc repurchase.cc scored.cc) \
   src/core/thread_pool.cc src/privacy/audit_log.cc src/analytics/budget_ledger.cc src/store/store.cc src/core/atomic_file.cc \
   src/core/log.cc src/crypto/aead.cc $(EVENT_FUZZ) $(CORE_FUZZ)
-stored_HEADERS = src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
+stored_HEADERS = src/testing/fuzz_row.h src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
 stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_synchronization -labsl_time \
   -labsl_int128 -labsl_base -lpthread
 rows_SOURCES = src/cell/rows_fuzz.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
   src/store/store.cc src/cell/erasure_journal.cc src/crypto/secret_file.cc src/core/atomic_file.cc src/crypto/aead.cc \
   src/events/event.cc src/events/properties.cc src/core/record.cc $(CORE_FUZZ)
-rows_HEADERS = src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h
+rows_HEADERS = src/testing/fuzz_row.h src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h
 rows_FLAGS = -lsimdjson -lsodium -labsl_synchronization -labsl_time -labsl_int128 -labsl_base -lpthread
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1

@@ -44,6 +44,7 @@
 #include "catalog/pricing.h"
 #include "cell/erasure_journal.h"
 #include "store/store.h"
+#include "testing/fuzz_row.h"
 
 namespace {
 
@@ -126,24 +127,6 @@ class MemoryStore final : public Store {
   std::array<std::map<std::string, std::string>, kFamilyCount> rows_;
 };
 
-// The first byte picks the decoder (bits 4-7, modulo the six), whether
-// the row is the input itself (bit 2 clear) or a valid row changed by the
-// input: then the rest is read as (position: 2 bytes, value: 1 byte)
-// triples written over it, and with bit 3 set the last position cuts it
-// short.
-std::string Row(std::string_view input, const std::string& valid) {
-  const uint8_t how = static_cast<uint8_t>(input[0]);
-  input.remove_prefix(1);
-  if (!(how & 4)) return std::string(input);
-  std::string row = valid;
-  size_t last = row.size();
-  for (size_t i = 0; i + 3 <= input.size() && !row.empty(); i += 3) {
-    last = ((static_cast<uint8_t>(input[i]) << 8) | static_cast<uint8_t>(input[i + 1])) % row.size();
-    row[last] = input[i + 2];
-  }
-  if (how & 8) row.resize(last);
-  return row;
-}
 
 // ---- Catalog and price rows, read and written by their owners.
 
@@ -434,24 +417,24 @@ void CheckJournal(const std::string& file) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  switch ((data[0] >> 4) % 6) {
+  switch ((data[0] >> 4) % 6) {  // the decoder; bits 2-3 are FuzzRow's
     case 0:
-      RoundTrip(kProductRow, Row(input, ValidProduct()));
+      RoundTrip(kProductRow, FuzzRow(input, ValidProduct()));
       break;
     case 1:
-      RoundTrip(kStoreRow, Row(input, ValidStore()));
+      RoundTrip(kStoreRow, FuzzRow(input, ValidStore()));
       break;
     case 2:
-      RoundTrip(kInventoryRow, Row(input, ValidLevel()));
+      RoundTrip(kInventoryRow, FuzzRow(input, ValidLevel()));
       break;
     case 3:
-      RoundTrip(kStockRow, Row(input, ValidLevel()));
+      RoundTrip(kStockRow, FuzzRow(input, ValidLevel()));
       break;
     case 4:
-      RoundTrip(kRuleRow, Row(input, ValidRule()));
+      RoundTrip(kRuleRow, FuzzRow(input, ValidRule()));
       break;
     default:
-      CheckJournal(Row(input, ValidJournal()));
+      CheckJournal(FuzzRow(input, ValidJournal()));
   }
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "privacy/audit_log.h"
 #include "recommend/model_set.h"
 #include "recommend/test_grocery.h"
+#include "testing/fuzz_row.h"
 
 namespace {
 
@@ -79,23 +80,6 @@ const std::string& ValidCharge() {
   return bytes;
 }
 
-// The first byte picks the decoder (bits 0-1), whether the row is the
-// input itself (bit 2 clear) or a valid row changed by the input: then
-// the rest is read as (position: 2 bytes, value: 1 byte) triples written
-// over it, and with bit 3 set the last position cuts it short.
-std::string Row(std::string_view input, const std::string& valid) {
-  const uint8_t how = static_cast<uint8_t>(input[0]);
-  input.remove_prefix(1);
-  if (!(how & 4)) return std::string(input);
-  std::string row = valid;
-  size_t last = row.size();
-  for (size_t i = 0; i + 3 <= input.size() && !row.empty(); i += 3) {
-    last = ((static_cast<uint8_t>(input[i]) << 8) | static_cast<uint8_t>(input[i + 1])) % row.size();
-    row[last] = input[i + 2];
-  }
-  if (how & 8) row.resize(last);
-  return row;
-}
 
 template <typename Decode, typename Encode>
 void RoundTrip(const char* what, const std::string& row, Decode decode, Encode encode) {
@@ -118,20 +102,20 @@ void RoundTrip(const char* what, const std::string& row, Decode decode, Encode e
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view input(reinterpret_cast<const char*>(data), size);
-  switch (data[0] & 3) {
+  switch (data[0] & 3) {  // the decoder; bits 2-3 are FuzzRow's
     case 0:
     case 1:
-      RoundTrip("model set", Row(input, ValidModelSet()), ModelSet::Deserialize, [](const ModelSet& m) {
+      RoundTrip("model set", FuzzRow(input, ValidModelSet()), ModelSet::Deserialize, [](const ModelSet& m) {
         std::string out;
         m.Serialize(out);
         return out;
       });
       break;
     case 2:
-      RoundTrip("audit record", Row(input, ValidAuditRecord()), DecodeAuditEntry, EncodeAuditEntry);
+      RoundTrip("audit record", FuzzRow(input, ValidAuditRecord()), DecodeAuditEntry, EncodeAuditEntry);
       break;
     default:
-      RoundTrip("budget charge", Row(input, ValidCharge()), DecodeCharge, EncodeCharge);
+      RoundTrip("budget charge", FuzzRow(input, ValidCharge()), DecodeCharge, EncodeCharge);
   }
   return 0;
 }
