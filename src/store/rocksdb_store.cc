@@ -205,6 +205,9 @@ class RocksDbStore final : public Store {
   Status Write(const WriteBatch& batch, Durability durability) override {
     auto held = Reading();
     if (!db_) return Closed();
+    // Not handed to RocksDB while it fails: each failed write would start
+    // its recovery from a full disk over, and under load it never ends.
+    if (failed_.load(std::memory_order_acquire)) return Health();
     rocksdb::WriteBatch wb;
     rocksdb::Status s;
     batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
@@ -219,11 +222,7 @@ class RocksDbStore final : public Store {
     if (!s.ok()) return FromRocks(s, "write batch");
     rocksdb::WriteOptions wo;
     wo.sync = durability == Durability::kSync;
-    rocksdb::Status written = db_->Write(wo, &wb);
-    // RocksDB recovers from a full disk by itself: a write it took says so.
-    if (written.ok() && failed_.load(std::memory_order_relaxed) && failed_.exchange(false, std::memory_order_acq_rel))
-      spdlog::info(R"("msg":"the store takes writes again","dir":"{}")", JsonEscape(dir_));
-    return Failed(written, "write");
+    return Failed(db_->Write(wo, &wb), "write");
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
