@@ -58,8 +58,11 @@ HttpResponse ErrorResponse(const Status& status) {
   int http = HttpStatusFor(status.code());
   switch (status.code()) {
     case Code::kUnavailable:
-    case Code::kIoError:  // a full disk is the client's 503 like any other: retry later
-      return ErrorResponse(http, CodeName(Code::kUnavailable), "storage is unavailable; retry later");
+    case Code::kIoError: {  // a full disk is the client's 503 like any other: retry later
+      HttpResponse r = ErrorResponse(http, CodeName(Code::kUnavailable), "storage is unavailable; retry later");
+      r.headers.emplace_back("Retry-After", "1");
+      return r;
+    }
     case Code::kDataLoss:
     case Code::kInternal:
       return ErrorResponse(http, CodeName(status.code()), "internal error");

@@ -32,12 +32,14 @@ TEST(HttpErrorTest, FieldIsOmittedWhenEmpty) {
   EXPECT_TRUE(r.headers.empty());
 }
 
-TEST(HttpErrorTest, StorageFailuresHideTheirInternals) {
+TEST(HttpErrorTest, StorageFailuresHideTheirInternalsAndSayWhenToRetry) {
   HttpResponse r = ErrorResponse(
       Status(Code::kIoError, "/var/lib/confide/eu/000042.log: No space left on device"));
   EXPECT_EQ(r.status, 503);
   EXPECT_EQ(r.body.find("000042"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("\"code\":\"unavailable\""), std::string::npos) << r.body;
+  ASSERT_EQ(r.headers.size(), 1u);
+  EXPECT_EQ(r.headers[0], (std::pair<std::string, std::string>("Retry-After", "1")));
   r = ErrorResponse(Status(Code::kDataLoss, "shopper 3f9a... record failed authentication"));
   EXPECT_EQ(r.status, 500);
   EXPECT_EQ(r.body.find("3f9a"), std::string::npos) << r.body;

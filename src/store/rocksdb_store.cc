@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -202,27 +203,38 @@ class RocksDbStore final : public Store {
     return std::unique_ptr<Store>(std::move(store));
   }
 
+  // RocksDB holds writes back while its flushes and compactions are
+  // behind, forever when they cannot run (a disk nearly full): asked not to
+  // wait, a write is tried again for a while, then refused as unavailable.
   Status Write(const WriteBatch& batch, Durability durability) override {
-    auto held = Reading();
-    if (!db_) return Closed();
-    // Not handed to RocksDB while it fails: each failed write would start
-    // its recovery from a full disk over, and under load it never ends.
-    if (failed_.load(std::memory_order_acquire)) return Health();
-    rocksdb::WriteBatch wb;
-    rocksdb::Status s;
-    batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
-      if (!s.ok()) return;
-      auto* h = handle(f);
-      switch (kind) {
-        case WriteBatch::OpKind::kPut: s = wb.Put(h, key, value); break;
-        case WriteBatch::OpKind::kDelete: s = wb.Delete(h, key); break;
-        case WriteBatch::OpKind::kDeleteRange: s = wb.DeleteRange(h, key, value); break;
+    const auto deadline = Now() + kStallPatience;
+    for (auto pause = std::chrono::milliseconds(1);; pause = std::min(2 * pause, std::chrono::milliseconds(50))) {
+      {
+        auto held = Reading();
+        if (!db_) return Closed();
+        // Not handed to RocksDB while it fails: each failed write would start
+        // its recovery from a full disk over, and under load it never ends.
+        if (failed_.load(std::memory_order_acquire)) return Health();
+        rocksdb::WriteBatch wb;
+        if (rocksdb::Status s = Fill(batch, wb); !s.ok()) return FromRocks(s, "write batch");
+        rocksdb::WriteOptions wo;
+        wo.sync = durability == Durability::kSync;
+        wo.no_slowdown = true;
+        rocksdb::Status s = db_->Write(wo, &wb);
+        if (!s.IsIncomplete()) {
+          if (s.ok() && stalled_.exchange(false, std::memory_order_relaxed))
+            spdlog::info(R"("msg":"the store takes writes again after a stall","dir":"{}")", JsonEscape(dir_));
+          return Failed(s, "write");
+        }
       }
-    });
-    if (!s.ok()) return FromRocks(s, "write batch");
-    rocksdb::WriteOptions wo;
-    wo.sync = durability == Durability::kSync;
-    return Failed(db_->Write(wo, &wb), "write");
+      if (Now() >= deadline) {
+        if (!stalled_.exchange(true, std::memory_order_relaxed))
+          spdlog::warn(R"("msg":"the store holds writes back (flushes and compactions are behind or cannot run): writes are refused while it does","dir":"{}")",
+                       JsonEscape(dir_));
+        return Status(Code::kUnavailable, "the store holds writes back while it catches up; retry later");
+      }
+      std::this_thread::sleep_for(pause);
+    }
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
@@ -303,8 +315,13 @@ class RocksDbStore final : public Store {
   }
 
   Status Health() override {
-    if (!failed_.load(std::memory_order_acquire)) return {};
-    return Status(Code::kUnavailable, "a write to the store failed; it takes writes again when space returns");
+    if (failed_.load(std::memory_order_acquire))
+      return Status(Code::kUnavailable, "a write to the store failed; it takes writes again when space returns");
+    auto held = Reading();
+    uint64_t stopped = 0;
+    if (db_ && db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped) && stopped != 0)
+      return Status(Code::kUnavailable, "the store holds writes back while it catches up");
+    return {};
   }
 
   Status VerifyChecksums() override {
@@ -425,6 +442,23 @@ class RocksDbStore final : public Store {
     return total;
   }
   rocksdb::ColumnFamilyHandle* handle(Family f) { return handles_[static_cast<size_t>(f)]; }
+
+  // How long a write waits out a stall before it is refused.
+  static constexpr std::chrono::seconds kStallPatience{2};
+
+  rocksdb::Status Fill(const WriteBatch& batch, rocksdb::WriteBatch& wb) {
+    rocksdb::Status s;
+    batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
+      if (!s.ok()) return;
+      auto* h = handle(f);
+      switch (kind) {
+        case WriteBatch::OpKind::kPut: s = wb.Put(h, key, value); break;
+        case WriteBatch::OpKind::kDelete: s = wb.Delete(h, key); break;
+        case WriteBatch::OpKind::kDeleteRange: s = wb.DeleteRange(h, key, value); break;
+      }
+    });
+    return s;
+  }
 
   static std::chrono::steady_clock::time_point Now() { return std::chrono::steady_clock::now(); }
   // Every use of db_ holds this: a store that failed a write is first
@@ -550,6 +584,7 @@ class RocksDbStore final : public Store {
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;  // opened so while it cannot be opened to write
   std::atomic<bool> failed_{false};
+  std::atomic<bool> stalled_{false};  // the last write was refused for a stall
   std::atomic<std::chrono::steady_clock::rep> failed_at_{0};  // of the last failed write or recovery
 };
 

@@ -2,12 +2,15 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <rocksdb/env.h>
+
 #include <csignal>
 
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <thread>
 
 #include "store/store.h"
@@ -264,6 +267,63 @@ TEST_F(RocksDbStoreTest, WritesFailingUnderAFileSizeLimitRecoverOnceItIsLifted) 
   store.reset();
   store = OpenOrDie();
   EXPECT_EQ(Keys(*store, Family::kEvents, "k").size(), 2000u);
+}
+
+// RocksDB's background threads held busy (as when a disk too full for a
+// compaction leaves flushes waiting) make it stop writes once its memtables
+// are full: a write is refused as unavailable after a short wait instead of
+// blocking its caller until the threads are free, the store says so
+// (Health), and writes go on once the threads are free, losing nothing.
+std::atomic<bool> release_background{false};
+std::atomic<int> background_held{0};
+void HoldBackgroundThread(void*) {
+  background_held.fetch_add(1);
+  while (!release_background.load()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+TEST_F(RocksDbStoreTest, AWriteStallIsRefusedAsUnavailableNotWaitedOutForever) {
+  RocksDbOptions options;
+  options.write_buffer_bytes = 64 << 10;
+  auto opened = OpenRocksDbStore(dir_, options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  auto store = std::move(opened).value();
+  rocksdb::Env* env = rocksdb::Env::Default();
+  int threads = 0;
+  for (auto pool : {rocksdb::Env::Priority::LOW, rocksdb::Env::Priority::HIGH}) {
+    const int n = env->GetBackgroundThreads(pool);
+    for (int i = 0; i < n; ++i) env->Schedule(&HoldBackgroundThread, nullptr, pool);
+    threads += n;
+  }
+  while (background_held.load() < threads) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+
+  // Written from another thread, so that a write blocked for good fails
+  // the test instead of hanging it.
+  auto writes = std::async(std::launch::async, [&] {
+    int acknowledged = 0;
+    for (; acknowledged < 1000; ++acknowledged) {
+      WriteBatch b;
+      b.Put(Family::kProducts, "s" + std::to_string(1000 + acknowledged), std::string(16 << 10, 'v'));
+      Status s = store->Write(b);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Code::kUnavailable) << s.ToString();
+        break;
+      }
+    }
+    return acknowledged;
+  });
+  const bool answered = writes.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
+  const Status health = store->Health();
+  release_background.store(true);
+  ASSERT_TRUE(answered) << "a write waited for the busy background threads";
+  const int acknowledged = writes.get();
+  EXPECT_LT(acknowledged, 1000) << "no stall: the test does not hold RocksDB's threads";
+  EXPECT_EQ(health.code(), Code::kUnavailable) << health.ToString();
+
+  WriteBatch after;
+  after.Put(Family::kProducts, "t", "x");
+  EXPECT_TRUE(store->Write(after).ok());
+  EXPECT_TRUE(store->Health().ok());
+  EXPECT_EQ(Keys(*store, Family::kProducts, "s").size(), static_cast<size_t>(acknowledged));
 }
 
 TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {

@@ -231,6 +231,8 @@ class Store {
  public:
   virtual ~Store() = default;
 
+  // All of `batch` or nothing. kUnavailable, having written nothing, while
+  // the store cannot take writes (see Health).
   virtual Status Write(const WriteBatch& batch, Durability durability = Durability::kSync) = 0;
 
   // nullopt when absent.
@@ -262,7 +264,8 @@ class Store {
 
   // OK while the store takes writes; kUnavailable from a failed write (a
   // full disk) until the store has recovered from it, which any read or
-  // write tries. Cheap, never blocks (/readyz).
+  // write tries, and while it holds writes back to catch up (Write then
+  // waits a moment and answers kUnavailable). Cheap, never blocks (/readyz).
   virtual Status Health() { return {}; }
 
   // A consistent copy of everything committed, as a database of this
