@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "cell/cell.h"
+#include "cell/cell_rows.h"
 #include "cell/erasure_journal.h"
 #include "cell/event_key_set.h"
 #include "core/key128.h"
@@ -79,19 +80,6 @@ void WipeRegionKeys(RegionKeys& keys);
 // The ledger record a Global Privacy Control signal makes: a marketing refusal.
 ConsentRecord GpcRecord(Micros at, std::string_view user_agent);
 
-// What is kept of an erased shopper, under each of its identifiers'
-// pseudonyms: when, and the refusals the law requires to be honoured
-// still (an objection to marketing, GPC, category opt-outs). Nothing
-// readable: no identifier, no history.
-struct ErasureMarker {
-  Micros erased_at = 0;
-  uint32_t refused = 0;  // bit (1 << Purpose) per purpose refused
-  CategorySet category_opt_outs;
-  bool gpc = false;
-  bool HoldsRefusals() const { return refused || gpc || !category_opt_outs.empty(); }
-};
-std::string EncodeErasureMarker(const ErasureMarker& marker);
-Result<ErasureMarker> DecodeErasureMarker(std::string_view value);
 // The marker of a group whose consent state is `state`, erased at `at`.
 ErasureMarker MarkerOf(const ConsentState& state, Micros at);
 // The erasure journal's record of an event's marker (its keyed hash,

@@ -27,8 +27,6 @@ namespace confide {
 namespace {
 
 constexpr char kDeliveryTag = 'd';
-constexpr char kDeliveryVersion = 2;  // 1: without outcome and attempts
-constexpr char kListingVersion = 1;
 constexpr char kNoticeKdfContext[] = "cfnotice";  // the legacy notice key's
 
 // time (8, ordered) then 8 random bytes: unique, in time order.
@@ -53,44 +51,6 @@ std::string DeliveryRowKey(const Cell::Delivery& d) {
   crypto_generichash(tag, sizeof tag, reinterpret_cast<const unsigned char*>(named.data()), named.size(), nullptr, 0);
   key.append(reinterpret_cast<const char*>(tag), sizeof tag);
   return key;
-}
-
-std::string EncodeDelivery(const Cell::Delivery& d) {
-  std::string out;
-  out.push_back(kDeliveryVersion);
-  out.push_back(static_cast<char>(d.to_kind));
-  PutFixed64BE(out, OrderedInt64(d.at));
-  for (std::string_view s : {std::string_view(d.recipient), std::string_view(d.url), std::string_view(d.what),
-                             std::string_view(d.reference), std::string_view(d.to_id), std::string_view(d.outcome)})
-    PutLengthPrefixed(out, s);
-  PutFixed32BE(out, d.attempts);
-  return out;
-}
-
-Result<Cell::Delivery> DecodeDelivery(std::string_view in) {
-  const Status bad(Code::kDataLoss, "stored delivery record is malformed");
-  if (in.size() < 10 || (in[0] != 1 && in[0] != kDeliveryVersion) || static_cast<uint8_t>(in[1]) >= kIdKindCount)
-    return bad;
-  const char version = in[0];
-  Cell::Delivery d;
-  d.outcome.clear();
-  d.to_kind = static_cast<IdKind>(in[1]);
-  d.at = FromOrderedInt64(GetFixed64BE(in.substr(2)));
-  in.remove_prefix(10);
-  for (std::string* s : {&d.recipient, &d.url, &d.what, &d.reference, &d.to_id}) {
-    std::string_view v;
-    if (!GetLengthPrefixed(in, v)) return bad;
-    s->assign(v);
-  }
-  if (version >= 2) {
-    std::string_view outcome;
-    if (!GetLengthPrefixed(in, outcome) || in.size() != 4) return bad;
-    d.outcome.assign(outcome);
-    d.attempts = GetFixed32BE(in);
-    in.remove_prefix(4);
-  }
-  if (!in.empty()) return bad;
-  return d;
 }
 
 // The notice a recipient gets: which of the ids it was given are erased.
@@ -182,7 +142,7 @@ Result<std::vector<Cell::Delivery>> Cell::DeliveriesOf(IdKind kind, std::string_
 Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members, std::string_view pseudonym, Micros at,
                                          WriteBatch& batch) {
   std::vector<Delivery> deliveries;
-  std::string listing(1, kListingVersion);
+  std::vector<std::pair<IdKind, std::string>> matches;
   std::string plain;
   for (const auto& member : members) {
     const Key256* key = KeyOfLocked(member);
@@ -194,9 +154,7 @@ Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members,
         if (auto d = DecodeDelivery(plain); d.ok()) deliveries.push_back(std::move(*d));
       } else if (tag == 'i' && k.size() > member.size() + 1) {  // a sealed identifier (identity_graph.h)
         const auto kind = static_cast<IdKind>(k[member.size() + 1]);
-        auto mac = HexDecode(ErasureMatch(downstream.webhook, IdKindName(kind), CanonicalId(plain)));
-        listing.push_back(static_cast<char>(kind));
-        listing += *mac;
+        matches.emplace_back(kind, *HexDecode(ErasureMatch(downstream.webhook, IdKindName(kind), CanonicalId(plain))));
       }
       return true;
     }));
@@ -205,7 +163,7 @@ Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members,
   std::string listing_key;
   PutFixed64BE(listing_key, OrderedInt64(at));
   listing_key.append(pseudonym);
-  batch.Put(Family::kErasures, listing_key, listing);
+  batch.Put(Family::kErasures, listing_key, EncodeErasureListing(matches));
 
   std::map<std::string, std::vector<const Delivery*>> by_url;
   for (const Delivery& d : deliveries) by_url[d.url].push_back(&d);

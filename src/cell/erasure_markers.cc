@@ -13,8 +13,6 @@
 namespace confide {
 namespace {
 
-constexpr char kMarkerVersion = 1;
-
 // An event marker's key is this tag and 16 bytes (an identifier's is 16
 // bytes); its value, this version.
 constexpr char kEventMarkerTag = 'e';
@@ -27,27 +25,6 @@ constexpr std::string_view kErasedEventDomain = "erased_event";
 constexpr Micros kUnscopedEventTime = std::numeric_limits<Micros>::max();
 
 }  // namespace
-
-std::string EncodeErasureMarker(const ErasureMarker& m) {
-  std::string out;
-  out.push_back(kMarkerVersion);
-  PutFixed64BE(out, OrderedInt64(m.erased_at));
-  PutFixed32BE(out, m.refused);
-  out.push_back(static_cast<char>(m.category_opt_outs.bits()));
-  out.push_back(m.gpc ? 1 : 0);
-  return out;
-}
-
-Result<ErasureMarker> DecodeErasureMarker(std::string_view in) {
-  if (in.size() != 15 || in[0] != kMarkerVersion || static_cast<uint8_t>(in[14]) > 1)
-    return Status(Code::kDataLoss, "stored erasure marker is malformed");
-  ErasureMarker m;
-  m.erased_at = FromOrderedInt64(GetFixed64BE(in.substr(1)));
-  m.refused = GetFixed32BE(in.substr(9)) & ((1u << kPurposeCount) - 1);
-  m.category_opt_outs = CategorySet::FromBits(static_cast<uint8_t>(in[13]));
-  m.gpc = in[14] == 1;
-  return m;
-}
 
 ErasureMarker MarkerOf(const ConsentState& state, Micros at) {
   ErasureMarker m;

@@ -27,40 +27,13 @@
 namespace confide {
 namespace {
 
-constexpr char kLegacyNoticeVersion = 1;
-constexpr char kSealedNoticeVersion = 2;
-constexpr char kScheduleVersion = 1;
 constexpr size_t kNoticeIdBytes = 16;  // time (8, ordered), random (8)
 constexpr char kKeyTag = 'k', kSealedTag = 'n', kScheduleTag = 's';
-constexpr char kListingVersion = 1;  // as deliveries.cc writes it
 
 std::string Row(std::string_view id, char tag) {
   std::string row(id);
   row.push_back(tag);
   return row;
-}
-
-bool DecodeStrings(std::string_view in, Cell::ErasureNotice& n) {
-  for (std::string* s : {&n.url, &n.recipient, &n.subject, &n.body}) {
-    std::string_view v;
-    if (!GetLengthPrefixed(in, v)) return false;
-    s->assign(v);
-  }
-  return in.empty();
-}
-
-bool DecodeSchedule(std::string_view in, Cell::ErasureNotice& n) {
-  if (in.size() != 13 || in[0] != kScheduleVersion) return false;
-  n.next_attempt = FromOrderedInt64(GetFixed64BE(in.substr(1)));
-  n.passes = GetFixed32BE(in.substr(9));
-  return true;
-}
-
-std::string EncodeSchedule(const Cell::ErasureNotice& n) {
-  std::string out(1, kScheduleVersion);
-  PutFixed64BE(out, OrderedInt64(n.next_attempt));
-  PutFixed32BE(out, n.passes);
-  return out;
 }
 
 // A notice of an earlier release: one row, the retry state sealed with
@@ -69,15 +42,9 @@ Result<Cell::ErasureNotice> OpenLegacyNotice(const Key256& key, std::string_view
   auto plain = Open(key, value, row);
   if (!plain.ok()) return plain.status();
   Cell::ErasureNotice n;
-  std::string_view in(*plain);
-  bool decoded = in.size() >= 13 && in[0] == kLegacyNoticeVersion;
-  if (decoded) {
-    n.next_attempt = FromOrderedInt64(GetFixed64BE(in.substr(1)));
-    n.passes = GetFixed32BE(in.substr(9));
-    decoded = DecodeStrings(in.substr(13), n);
-  }
+  Status decoded = DecodeLegacyNotice(*plain, n);
   Wipe(*plain);
-  if (!decoded) return Status(Code::kDataLoss, "stored erasure notice is malformed");
+  if (!decoded.ok()) return decoded;
   return n;
 }
 
@@ -94,11 +61,10 @@ Result<Cell::ErasureNotice> OpenNoticeRows(const Key256& key, const NoticeRows& 
   Cell::ErasureNotice n;
   n.id = HexEncode(rows.id);
   n.queued_at = n.next_attempt = FromOrderedInt64(GetFixed64BE(rows.id));
-  const bool decoded = !plain->empty() && (*plain)[0] == kSealedNoticeVersion &&
-                       DecodeStrings(std::string_view(*plain).substr(1), n) &&
-                       (rows.schedule.empty() || DecodeSchedule(rows.schedule, n));
+  Status decoded = DecodeNoticeText(*plain, n);
+  if (decoded.ok() && !rows.schedule.empty()) decoded = DecodeNoticeSchedule(rows.schedule, n);
   Wipe(*plain);
-  if (!decoded) return Status(Code::kDataLoss, "stored erasure notice is malformed");
+  if (!decoded.ok()) return decoded;
   return n;
 }
 
@@ -113,13 +79,10 @@ Result<std::string> NoticeRowKey(std::string_view id) {
 void Cell::Impl::PutNoticeLocked(const ErasureNotice& n, std::string_view id, WriteBatch& batch) const {
   Key256 key = RandomKey();
   const std::string key_row = Row(id, kKeyTag), sealed_row = Row(id, kSealedTag);
-  std::string plain(1, kSealedNoticeVersion);
-  for (std::string_view s : {std::string_view(n.url), std::string_view(n.recipient), std::string_view(n.subject),
-                             std::string_view(n.body)})
-    PutLengthPrefixed(plain, s);
+  std::string plain = EncodeNoticeText(n);
   batch.Put(Family::kNotices, key_row, WrapDataKey(keys, key, key_row));
   batch.Put(Family::kNotices, sealed_row, Seal(key, plain, sealed_row));
-  batch.Put(Family::kNotices, Row(id, kScheduleTag), EncodeSchedule(n));
+  batch.Put(Family::kNotices, Row(id, kScheduleTag), EncodeNoticeSchedule(n));
   Wipe(plain);
   Wipe(key);
 }
@@ -235,7 +198,7 @@ Status Cell::RescheduleNotice(const ErasureNotice& notice) {
   if (!key.ok()) return key.status();
   if (!key->has_value()) return Status(Code::kNotFound, "no such erasure notice", "id");
   WriteBatch batch;
-  batch.Put(Family::kNotices, Row(*id, kScheduleTag), EncodeSchedule(notice));
+  batch.Put(Family::kNotices, Row(*id, kScheduleTag), EncodeNoticeSchedule(notice));
   return m.store->Write(batch, Durability::kSync);
 }
 
@@ -271,19 +234,12 @@ Result<std::vector<Cell::ErasureListing>> Cell::ListErasures(Micros after, size_
   std::vector<ErasureListing> out;
   std::string from;
   PutFixed64BE(from, OrderedInt64(after) + 1);
-  const Status malformed(Code::kDataLoss, "stored erasure list entry is malformed");
   CONFIDE_RETURN_IF_ERROR(impl_->store->ScanRange(
       Family::kErasures, from, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
-        if (k.size() != 24 || v.empty() || v[0] != kListingVersion || (v.size() - 1) % 33 != 0) return malformed;
-        const Micros at = FromOrderedInt64(GetFixed64BE(k));
-        if (out.size() >= limit && out.back().erased_at != at) return false;
-        ErasureListing entry;
-        entry.erased_at = at;
-        for (size_t i = 1; i < v.size(); i += 33) {
-          if (static_cast<uint8_t>(v[i]) >= kIdKindCount) return malformed;
-          entry.matches.emplace_back(static_cast<IdKind>(v[i]), HexEncode(v.substr(i + 1, 32)));
-        }
-        out.push_back(std::move(entry));
+        auto entry = DecodeErasureListing(k, v);
+        if (!entry.ok()) return entry.status();
+        if (out.size() >= limit && out.back().erased_at != entry->erased_at) return false;
+        out.push_back(std::move(*entry));
         return true;
       }));
   return out;
