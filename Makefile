@@ -52,7 +52,9 @@ test-asan: build-asan
 # and budget charges, valid rows overwritten by the fuzzer's bytes
 # (src/store/stored_fuzz.cc); stored catalog rows (products, stores,
 # inventory, the stock index) and price rules read through their owners,
-# and the erasure journal's file, the same way (src/cell/rows_fuzz.cc).
+# the erasure journal's file, and the cell's own rows (erasure markers,
+# deliveries, erasure notices, the erasure list) the same way
+# (src/cell/rows_fuzz.cc).
 # One clang++ command each: the code under test depends on a handful of
 # files only. Found inputs are kept in $(FUZZ_BUILD)/<target>_corpus; a
 # crash leaves crash-* in the working directory.
@@ -97,10 +99,11 @@ stored_SOURCES = src/store/stored_fuzz.cc $(addprefix src/recommend/,activity.cc
 stored_HEADERS = src/testing/fuzz_row.h src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
 stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_synchronization -labsl_time \
   -labsl_int128 -labsl_base -lpthread
-rows_SOURCES = src/cell/rows_fuzz.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
+rows_SOURCES = src/cell/rows_fuzz.cc src/cell/cell_rows.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
   src/store/store.cc src/cell/erasure_journal.cc src/crypto/secret_file.cc src/core/atomic_file.cc src/crypto/aead.cc \
   src/events/event.cc src/events/properties.cc src/core/record.cc $(CORE_FUZZ)
-rows_HEADERS = src/testing/fuzz_row.h src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h
+rows_HEADERS = src/testing/fuzz_row.h src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h \
+  src/cell/cell_rows.h src/cell/cell.h
 rows_FLAGS = -lsimdjson -lsodium -labsl_synchronization -labsl_time -labsl_int128 -labsl_base -lpthread
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
 FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
