@@ -19,12 +19,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstdarg>
-#include <cstdio>
 #include <cstring>
 
 #include "core/log.h"
 #include "store/store.h"
+#include "store/store_logger.h"
 
 namespace confide {
 
@@ -103,25 +102,6 @@ class RocksDbPrefixReader final : public PrefixReader {
   int scans_ = 0;
   bool after_run_ = false;  // it_ is on the first key after last_prefix_'s keys
   std::string last_prefix_;
-};
-
-// RocksDB's warnings and errors go to the process's log. Its own LOG file
-// would sit in the region's directory, on the volume whose full disk it
-// must report, and a LOG write failing there aborts the process.
-class StoreLogger final : public rocksdb::Logger {
- public:
-  explicit StoreLogger(std::string dir) : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL), dir_(std::move(dir)) {}
-  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::WARN_LEVEL, format, ap); }
-  void Logv(rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
-    if (level < GetInfoLogLevel()) return;
-    char line[1024];
-    std::vsnprintf(line, sizeof line, format, ap);
-    spdlog::log(level >= rocksdb::InfoLogLevel::ERROR_LEVEL ? spdlog::level::err : spdlog::level::warn,
-                R"("msg":"store: {}","dir":"{}")", JsonEscape(line), JsonEscape(dir_));
-  }
-
- private:
-  const std::string dir_;
 };
 
 // What a reader of a closed store reads: an error.
