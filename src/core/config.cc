@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "core/config_reader.h"
 #include "core/webhook_url.h"
 
 namespace confide {
@@ -19,86 +20,6 @@ namespace {
 constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consent", "dsar",
                                        "admin", "identity", "metrics", "marketing", "analytics"};
 
-class Reader {
- public:
-  explicit Reader(std::string origin) : origin_(std::move(origin)) {}
-
-  Status Error(const std::string& key, const std::string& what) const {
-    return InvalidArgument(key, origin_ + ": " + key + ": " + what);
-  }
-
-  // The table `name` of `root`: null when absent, an error when not a table.
-  Result<const toml::table*> Table(const toml::table& root, const std::string& name) const {
-    const toml::node* n = root.get(name);
-    if (n && !n->as_table()) return Error(name, "must be a table");
-    return n ? n->as_table() : static_cast<const toml::table*>(nullptr);
-  }
-
-  // Rejects keys of `table` not in `known`.
-  Status OnlyKeys(const toml::table& table, const std::string& prefix,
-                  std::initializer_list<std::string_view> known) const {
-    for (auto&& [k, v] : table) {
-      if (std::find(known.begin(), known.end(), k.str()) == known.end())
-        return Error(prefix + std::string(k.str()), "unknown key");
-    }
-    return {};
-  }
-
-  Status String(const toml::table& t, const std::string& prefix, std::string_view key,
-                std::string& out) const {
-    const toml::node* n = t.get(key);
-    if (!n) return {};
-    if (!n->is_string()) return Error(prefix + std::string(key), "must be a string");
-    out = n->as_string()->get();
-    return {};
-  }
-
-  // A float or an integer within [min, max].
-  Status Real(const toml::table& t, const std::string& prefix, std::string_view key, double& out, double min,
-              double max) const {
-    const toml::node* n = t.get(key);
-    if (!n) return {};
-    std::optional<double> v = n->is_integer() ? std::optional<double>(static_cast<double>(n->as_integer()->get()))
-                              : n->is_floating_point() ? std::optional<double>(n->as_floating_point()->get())
-                                                       : std::nullopt;
-    if (!v) return Error(prefix + std::string(key), "must be a number");
-    if (*v < min || *v > max)
-      return Error(prefix + std::string(key), "must be between " + fmt::format("{}", min) + " and " + fmt::format("{}", max));
-    out = *v;
-    return {};
-  }
-
-  template <typename Int>
-  Status Integer(const toml::table& t, const std::string& prefix, std::string_view key, Int& out,
-                 int64_t min, int64_t max) const {
-    const toml::node* n = t.get(key);
-    if (!n) return {};
-    if (!n->is_integer()) return Error(prefix + std::string(key), "must be an integer");
-    int64_t v = n->as_integer()->get();
-    if (v < min || v > max)
-      return Error(prefix + std::string(key),
-                   "must be between " + std::to_string(min) + " and " + std::to_string(max));
-    out = static_cast<Int>(v);
-    return {};
-  }
-
-  Status StringList(const toml::table& t, const std::string& prefix, std::string_view key,
-                    std::vector<std::string>& out) const {
-    const toml::node* n = t.get(key);
-    if (!n) return {};
-    const toml::array* arr = n->as_array();
-    if (!arr) return Error(prefix + std::string(key), "must be an array of strings");
-    out.clear();
-    for (auto&& e : *arr) {
-      if (!e.is_string()) return Error(prefix + std::string(key), "must be an array of strings");
-      out.push_back(e.as_string()->get());
-    }
-    return {};
-  }
-
- private:
-  std::string origin_;
-};
 
 }  // namespace
 
@@ -175,7 +96,7 @@ std::vector<std::string> SplitList(std::string_view text, char sep) {
 namespace {
 
 // The [limits] table.
-Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
+Status ParseLimits(const ConfigReader& r, const toml::table& root, Limits& l) {
   auto table = r.Table(root, "limits");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -218,7 +139,7 @@ Status ParseLimits(const Reader& r, const toml::table& root, Limits& l) {
 }
 
 // The [retention] table.
-Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) {
+Status ParseRetention(const ConfigReader& r, const toml::table& root, Retention& ret) {
   auto table = r.Table(root, "retention");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -233,7 +154,7 @@ Status ParseRetention(const Reader& r, const toml::table& root, Retention& ret) 
 }
 
 // The [recommend] table.
-Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig& rc) {
+Status ParseRecommend(const ConfigReader& r, const toml::table& root, RecommendConfig& rc) {
   auto table = r.Table(root, "recommend");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -265,7 +186,7 @@ Status ParseRecommend(const Reader& r, const toml::table& root, RecommendConfig&
 }
 
 // cart_recovery.incentives: bands in ascending order of min_value.
-Status ParseIncentives(const Reader& r, const toml::node& bands, const std::string& p,
+Status ParseIncentives(const ConfigReader& r, const toml::node& bands, const std::string& p,
                        std::vector<IncentiveBand>& incentives) {
   const toml::array* arr = bands.as_array();
   if (!arr) return r.Error(p + "incentives", "must be an array of {min_value, percent} tables");
@@ -288,7 +209,7 @@ Status ParseIncentives(const Reader& r, const toml::node& bands, const std::stri
 }
 
 // The [journeys] table.
-Status ParseJourneys(const Reader& r, const toml::table& root, JourneysConfig& j) {
+Status ParseJourneys(const ConfigReader& r, const toml::table& root, JourneysConfig& j) {
   auto table = r.Table(root, "journeys");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -298,7 +219,7 @@ Status ParseJourneys(const Reader& r, const toml::table& root, JourneysConfig& j
 }
 
 // The [cart_recovery] table.
-Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryConfig& cr) {
+Status ParseCartRecovery(const ConfigReader& r, const toml::table& root, CartRecoveryConfig& cr) {
   auto table = r.Table(root, "cart_recovery");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -321,7 +242,7 @@ Status ParseCartRecovery(const Reader& r, const toml::table& root, CartRecoveryC
 }
 
 // The [replenishment] table.
-Status ParseReplenishment(const Reader& r, const toml::table& root, ReplenishmentConfig& rc) {
+Status ParseReplenishment(const ConfigReader& r, const toml::table& root, ReplenishmentConfig& rc) {
   auto table = r.Table(root, "replenishment");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -335,7 +256,7 @@ Status ParseReplenishment(const Reader& r, const toml::table& root, Replenishmen
 }
 
 // The [analytics] table.
-Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig& a) {
+Status ParseAnalytics(const ConfigReader& r, const toml::table& root, AnalyticsConfig& a) {
   auto table = r.Table(root, "analytics");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -356,7 +277,7 @@ Status ParseAnalytics(const Reader& r, const toml::table& root, AnalyticsConfig&
 }
 
 // The [staff] table.
-Status ParseStaff(const Reader& r, const toml::table& root, StaffConfig& s) {
+Status ParseStaff(const ConfigReader& r, const toml::table& root, StaffConfig& s) {
   auto table = r.Table(root, "staff");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -371,7 +292,7 @@ Status ParseStaff(const Reader& r, const toml::table& root, StaffConfig& s) {
 }
 
 // The [downstream] table.
-Status ParseDownstream(const Reader& r, const toml::table& root, DownstreamConfig& d) {
+Status ParseDownstream(const ConfigReader& r, const toml::table& root, DownstreamConfig& d) {
   auto table = r.Table(root, "downstream");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -401,7 +322,7 @@ bool IsOrigin(std::string_view o) {
   return true;
 }
 
-Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
+Status ParseServer(const ConfigReader& r, const toml::table& root, Config& c) {
   auto table = r.Table(root, "server");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -417,7 +338,7 @@ Status ParseServer(const Reader& r, const toml::table& root, Config& c) {
   return {};
 }
 
-Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsConfig& sc) {
+Status ParseSuggestions(const ConfigReader& r, const toml::table& root, SuggestionsConfig& sc) {
   auto table = r.Table(root, "suggestions");
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
@@ -434,7 +355,7 @@ Status ParseSuggestions(const Reader& r, const toml::table& root, SuggestionsCon
 constexpr Collection kCollections[] = {Collection::kAll, Collection::kPurchases, Collection::kNone};
 
 // One [[regions]] table, prefix p = "regions[i].".
-Status ParseRegion(const Reader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
+Status ParseRegion(const ConfigReader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(t, p, {"id", "legal_basis", "currency", "endpoint", "collect_without_grant"}));
   std::string basis = "opt_in";
   std::string collect;
@@ -469,7 +390,7 @@ Status ParseRegion(const Reader& r, const toml::table& t, const std::string& p, 
 
 // [[regions]], which replace the defaults, and hosted_regions (every
 // configured region unless said otherwise).
-Status ParseRegions(const Reader& r, const toml::table& root, Config& c) {
+Status ParseRegions(const ConfigReader& r, const toml::table& root, Config& c) {
   if (const toml::node* n = root.get("regions")) {
     const toml::array* arr = n->as_array();
     if (!arr) return r.Error("regions", "must be an array of tables ([[regions]])");
@@ -488,7 +409,7 @@ Status ParseRegions(const Reader& r, const toml::table& root, Config& c) {
 }
 
 // [[api_keys]].
-Status ParseApiKeys(const Reader& r, const toml::table& root, std::vector<ApiKeyConfig>& keys) {
+Status ParseApiKeys(const ConfigReader& r, const toml::table& root, std::vector<ApiKeyConfig>& keys) {
   const toml::node* n = root.get("api_keys");
   if (!n) return {};
   const toml::array* arr = n->as_array();
@@ -521,7 +442,7 @@ Status ParseApiKeys(const Reader& r, const toml::table& root, std::vector<ApiKey
 }  // namespace
 
 Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
-  Reader r(origin);
+  ConfigReader r(origin);
   toml::table root;
   try {
     root = toml::parse(text, origin);
@@ -536,7 +457,8 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
                                                 "journeys", "cart_recovery", "replenishment", "suggestions",
-                                                "shopper_token_max_ttl_seconds", "downstream", "analytics", "staff"}));
+                                                "shopper_token_max_ttl_seconds", "downstream", "analytics", "staff",
+                                                "experiment"}));
   for (auto [name, value] : {std::pair{"data_dir", &c.data_dir}, {"key_dir", &c.key_dir},
                              {"backup_dir", &c.backup_dir}, {"listen", &c.listen}})
     CONFIDE_RETURN_IF_ERROR(r.String(root, "", name, *value));
@@ -557,6 +479,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   CONFIDE_RETURN_IF_ERROR(ParseDownstream(r, root, c.downstream));
   CONFIDE_RETURN_IF_ERROR(ParseAnalytics(r, root, c.analytics));
   CONFIDE_RETURN_IF_ERROR(ParseStaff(r, root, c.staff));
+  CONFIDE_RETURN_IF_ERROR(ParseExperiment(r, root, c.experiment));
   CONFIDE_RETURN_IF_ERROR(ParseRegions(r, root, c));
   CONFIDE_RETURN_IF_ERROR(ParseApiKeys(r, root, c.api_keys));
   CONFIDE_RETURN_IF_ERROR(ValidateConfig(c, origin));
@@ -564,7 +487,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
 }
 
 Status ValidateConfig(const Config& c, const std::string& origin) {
-  Reader r(origin);
+  ConfigReader r(origin);
   std::set<std::string> ids;
   for (const auto& rc : c.regions)
     if (!ids.insert(rc.id).second) return r.Error("regions", "region \"" + rc.id + "\" is defined twice");

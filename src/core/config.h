@@ -214,6 +214,22 @@ struct StaffConfig {
   uint32_t counter_code_seconds = 900;
 };
 
+// [experiment] (docs/experiments.md): the shoppers who granted
+// personalization are split into variants by a keyed hash of their
+// pseudonym and the experiment's name; the variant named "holdout" is
+// served the non-personalized answer. A region keeps the definition it
+// first served under a name: changing the shares means a new name.
+struct ExperimentVariant {
+  std::string name;           // 1-32 of a-z, 0-9, '_', '-'; not "no_grant"
+  uint32_t basis_points = 0;  // its share, in hundredths of a percent
+  bool operator==(const ExperimentVariant&) const = default;
+};
+struct ExperimentConfig {
+  std::string name;
+  std::vector<ExperimentVariant> variants = {{"personalized", 9500}, {"holdout", 500}};  // shares add up to 100%
+  uint32_t attribution_days = 7;  // a purchase this soon after a click or impression is the list's
+};
+
 struct Config {
   std::vector<RegionConfig> regions;
   std::vector<std::string> hosted_regions;
@@ -256,6 +272,7 @@ struct Config {
   DownstreamConfig downstream;
   AnalyticsConfig analytics;
   StaffConfig staff;
+  std::optional<ExperimentConfig> experiment;  // none: every shopper with a grant is personalized
   std::vector<ApiKeyConfig> api_keys;
 
   const RegionConfig* FindRegion(std::string_view id) const;

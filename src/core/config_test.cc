@@ -111,6 +111,24 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[server]\ntls_cert = \"node.pem\"", "confide.toml: server.tls_key: is required with the other of the two"},
       {"[server]\ntls_key = \"node.key\"", "confide.toml: server.tls_cert: is required with the other of the two"},
       {"backup_dir = 3", "confide.toml: backup_dir: must be a string"},
+      {"[experiment]\nvariants = []", "confide.toml: experiment.name: required"},
+      {"[experiment]\nname = \"Lift 1\"", "confide.toml: experiment.name: required: 1-64 characters"},
+      {"[experiment]\nname = \"l\"\nholdout = 5", "confide.toml: experiment.holdout: unknown key"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 100 }]",
+       "confide.toml: experiment.variants: must be an array of 2 to 8 tables"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 60 }, { name = \"b\", percent = 30 }]",
+       "confide.toml: experiment.variants: the percents must add up to 100"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 50 }, { name = \"a\", percent = 50 }]",
+       "confide.toml: experiment.variants[1].name: \"a\" is listed twice"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"no_grant\", percent = 50 }, { name = \"b\", percent = 50 }]",
+       "confide.toml: experiment.variants[0].name: \"no_grant\" names the shoppers outside"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 50.005 }, { name = \"b\", percent = 49.995 }]",
+       "confide.toml: experiment.variants[0].percent: at most two decimals"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\" }, { name = \"b\", percent = 100 }]",
+       "confide.toml: experiment.variants[0].percent: required"},
+      {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 0 }, { name = \"b\", percent = 100 }]",
+       "confide.toml: experiment.variants[0].percent: must be between"},
+      {"[experiment]\nname = \"l\"\nattribution_days = 0", "confide.toml: experiment.attribution_days: must be between 1 and 90"},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");
@@ -118,6 +136,26 @@ TEST(Config, ErrorsNameFileAndKey) {
     EXPECT_EQ(c.status().message().rfind(bad.expected_message, 0), 0u)
         << "got: " << c.status().message();
   }
+}
+
+TEST(Config, AnExperimentTakesItsVariantsInOrderOrTheDefaultHoldout) {
+  auto none = ParseConfig("", "confide.toml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->experiment);
+  auto lift = ParseConfig("[experiment]\nname = \"lift-1\"", "confide.toml");
+  ASSERT_TRUE(lift.ok()) << lift.status().ToString();
+  ASSERT_TRUE(lift->experiment);
+  EXPECT_EQ(lift->experiment->variants,
+            (std::vector<ExperimentVariant>{{"personalized", 9500}, {"holdout", 500}}));
+  EXPECT_EQ(lift->experiment->attribution_days, 7u);
+  auto three = ParseConfig(
+      "[experiment]\nname = \"three\"\nattribution_days = 14\nvariants = [{ name = \"new_model\", percent = 47.5 }, "
+      "{ name = \"personalized\", percent = 47.5 }, { name = \"holdout\", percent = 5 }]",
+      "confide.toml");
+  ASSERT_TRUE(three.ok()) << three.status().ToString();
+  EXPECT_EQ(three->experiment->variants,
+            (std::vector<ExperimentVariant>{{"new_model", 4750}, {"personalized", 4750}, {"holdout", 500}}));
+  EXPECT_EQ(three->experiment->attribution_days, 14u);
 }
 
 TEST(Config, JourneysSections) {

@@ -1,0 +1,57 @@
+#include "experiments/assignment.h"
+
+#include <sodium.h>
+
+#include <cstring>
+
+namespace confide {
+namespace {
+
+constexpr uint64_t kBuckets = 10'000;
+
+// "personalized=9500,holdout=500": the shares in basis points, in order.
+std::string Shares(const ExperimentConfig& e) {
+  std::string out;
+  for (const auto& v : e.variants) out += (out.empty() ? "" : ",") + v.name + "=" + std::to_string(v.basis_points);
+  return out;
+}
+
+}  // namespace
+
+std::string_view ExperimentAssignment::VariantOf(std::string_view subject) const {
+  if (subject.empty()) return kNoGrantVariant;
+  if (!experiment_) return kPersonalizedVariant;
+  crypto_generichash_state state;
+  crypto_generichash_init(&state, nullptr, 0, sizeof(uint64_t));
+  const std::string& name = experiment_->name;
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(name.data()), name.size() + 1);  // and '\0'
+  crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(subject.data()), subject.size());
+  unsigned char digest[sizeof(uint64_t)];
+  crypto_generichash_final(&state, digest, sizeof digest);
+  uint64_t hash;
+  std::memcpy(&hash, digest, sizeof hash);
+  uint64_t bucket = hash % kBuckets, below = 0;
+  for (const auto& v : experiment_->variants) {
+    below += v.basis_points;
+    if (bucket < below) return v.name;
+  }
+  return experiment_->variants.back().name;  // shares add up to 10,000: not reached
+}
+
+Status PinExperiment(Store& store, const ExperimentConfig& experiment) {
+  const std::string key = "experiment/" + experiment.name, shares = Shares(experiment);
+  auto pinned = store.Get(Family::kMeta, key);
+  if (!pinned.ok()) return pinned.status();
+  if (pinned->has_value()) {
+    if (**pinned == shares) return {};
+    return Status(Code::kFailedPrecondition,
+                  "experiment \"" + experiment.name + "\" began with the shares " + **pinned + " (basis points), not " +
+                      shares + ": give the changed experiment a new name",
+                  "experiment.variants");
+  }
+  WriteBatch batch;
+  batch.Put(Family::kMeta, key, shares);
+  return store.Write(batch);
+}
+
+}  // namespace confide

@@ -1,0 +1,51 @@
+// Which variant of the region's experiment a shopper is in
+// (docs/experiments.md). Only shoppers with a personalization grant take
+// part; the others are observed as "no_grant", never mixed with the
+// holdout. Without an experiment every granted shopper is "personalized".
+#ifndef CONFIDE_EXPERIMENTS_ASSIGNMENT_H_
+#define CONFIDE_EXPERIMENTS_ASSIGNMENT_H_
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/config.h"
+#include "core/status.h"
+#include "store/store.h"
+
+namespace confide {
+
+inline constexpr std::string_view kHoldoutVariant = "holdout";
+inline constexpr std::string_view kNoGrantVariant = "no_grant";
+inline constexpr std::string_view kPersonalizedVariant = "personalized";
+
+class ExperimentAssignment {
+ public:
+  explicit ExperimentAssignment(std::optional<ExperimentConfig> experiment) : experiment_(std::move(experiment)) {}
+
+  // The variant of the shopper whose grant subject (the pseudonym of the
+  // shopper, the same for all of their linked ids) is `subject`, empty
+  // when they granted no personalization. A hash of the experiment's name
+  // and the pseudonym, which a client can neither compute nor choose (it
+  // is keyed by the region's pseudonym key), put in one of 10,000 buckets.
+  std::string_view VariantOf(std::string_view subject) const;
+
+  // Whether a variant is served the personalized answer.
+  static bool Personalizes(std::string_view variant) { return variant != kHoldoutVariant && variant != kNoGrantVariant; }
+
+  // The experiment's name; empty without one.
+  std::string_view name() const { return experiment_ ? std::string_view(experiment_->name) : std::string_view(); }
+
+ private:
+  std::optional<ExperimentConfig> experiment_;
+};
+
+// Records in the region the shares its experiment began with, the first
+// time it is served; kFailedPrecondition naming the experiment when the
+// region began it with other shares (a change would move shoppers between
+// variants silently: a new experiment takes a new name).
+Status PinExperiment(Store& store, const ExperimentConfig& experiment);
+
+}  // namespace confide
+
+#endif  // CONFIDE_EXPERIMENTS_ASSIGNMENT_H_
