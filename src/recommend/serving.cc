@@ -170,6 +170,8 @@ std::string ServedToJson(const Served& served) {
     for (const auto& id : served.unknown) w.String(id);
     w.EndArray();
   }
+  if (!served.recommendation_id.empty()) w.Key("recommendation_id").String(served.recommendation_id);
+  if (!served.variant.empty()) w.Key("variant").String(served.variant);
   w.Key("personalized").Bool(served.personalized);
   if (!served.personalized && !served.why_not_personalized.empty())
     w.Key("why_not_personalized").String(served.why_not_personalized);

@@ -57,6 +57,11 @@ struct Served {
   std::string why_not_personalized;
   // A re-ranked list (rerank.h): the listed ids the catalog lacks.
   std::vector<std::string> unknown;
+  // Set by the server for a shopper's list (docs/experiments.md): the
+  // answer's own id, which impressions and clicks name, and the variant of
+  // the experiment the shopper is in.
+  std::string recommendation_id;
+  std::string variant;
 };
 
 // What a request ranks to before the catalog rules: the part of serving

@@ -94,6 +94,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
       metrics_(metrics),
       clock_(clock),
       auth_(config.api_keys),
+      experiments_(config.experiment),
       limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key),
       shopper_limiter_(config.limits.requests_per_second_per_shopper, config.limits.burst_per_shopper),
       address_limiter_(config.limits.requests_per_second_per_address, config.limits.burst_per_address) {

@@ -112,6 +112,7 @@
 #include "cell/cell.h"
 #include "cell/region_models.h"
 #include "core/config.h"
+#include "experiments/assignment.h"
 #include "server/auth.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
@@ -352,6 +353,7 @@ class Api {
   Metrics& metrics_;
   const Clock& clock_;
   Authenticator auth_;
+  const ExperimentAssignment experiments_;
   RateLimiter limiter_;           // per API key
   RateLimiter shopper_limiter_;   // per shopper-token subject
   RateLimiter address_limiter_;   // per client address, requests without a valid key

@@ -9,6 +9,8 @@
 #include <optional>
 
 #include "catalog/availability.h"
+#include "core/bytes.h"
+#include "crypto/aead.h"
 #include "recommend/rerank.h"
 #include "recommend/serving.h"
 #include "server/handler_util.h"
@@ -99,8 +101,9 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
 }
 
 // Why a list asked for a shopper is not personalized.
-const char* WhyNotPersonalized(bool asked, const Grant& grant, const ModelSet* models) {
+const char* WhyNotPersonalized(bool asked, std::string_view variant, const Grant& grant, const ModelSet* models) {
   return !asked                    ? "not_asked"
+         : variant == kHoldoutVariant ? "holdout"
          : !grant.any()            ? "no_grant"
          : !models                 ? "no_model"
          : !models->personalizes() ? "model_below_popularity"
@@ -131,6 +134,22 @@ Result<std::vector<std::string>> RerankIds(std::string_view json) {
   }
   if (!ids) return Status(Code::kInvalidArgument, "required: " + must, "product_ids");
   return std::move(*ids);
+}
+
+// A shopper's list, labelled: its own id (random, so that it tells
+// nothing of the shopper) and their variant.
+void Label(Served& served, std::string_view variant) {
+  char id[16];
+  RandomBytes(id, sizeof id);
+  served.recommendation_id = HexEncode(std::string_view(id, sizeof id));
+  served.variant = variant;
+}
+
+// What a shopper in `variant` is served through: the holdout is served
+// as a shopper nobody knows, whatever they granted.
+Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
+  if (variant != kHoldoutVariant) return grant;
+  return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now);
 }
 
 }  // namespace
@@ -164,15 +183,18 @@ HttpResponse Api::GetRecommendations(Call& call) {
   const bool asked = personalize == "true";
   Grant grant = asked ? call.cell->GrantFor(*kind, id, Purpose::kPersonalization, gpc)
                       : Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, query->now);
+  const std::string_view variant = asked ? experiments_.VariantOf(grant.any() ? grant.subject() : "") : "";
   Result<Served> served = Served();
   if (models) {
-    auto ranking = RankingFor(*call.cell, *ModelsOf(call), *models, grant, *query);
+    auto ranking =
+        RankingFor(*call.cell, *ModelsOf(call), *models, ServedThrough(grant, variant, query->now), *query);
     if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
-  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(asked, grant, models.get());
+  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get());
+  if (asked) Label(*served, variant);
   // A merchandiser's preview reads a shopper's data on nobody's behalf
   // but the retailer's: the DPO sees each one.
   if (call.staff && asked) Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "recommendation preview");
@@ -190,7 +212,8 @@ HttpResponse Api::PostRerank(Call& call) {
   if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
   // Purpose-bound: the history is read only through the personalization grant.
   Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
-  auto history = HistoryThrough(*call.cell, grant);
+  const std::string_view variant = experiments_.VariantOf(grant.any() ? grant.subject() : "");
+  auto history = HistoryThrough(*call.cell, ServedThrough(grant, variant, clock_.Now()));
   if (!history.ok()) return Failure(call.log_fields, history.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   RegionModels* region = ModelsOf(call);
@@ -200,7 +223,8 @@ HttpResponse Api::PostRerank(Call& call) {
   auto served = Rerank(models.get(), *history, region ? WeightsFrom(region->config()) : InteractionWeights{},
                        call.cell->catalog(), query, *ids);
   if (!served.ok()) return Failure(call.log_fields, served.status());
-  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, grant, models.get());
+  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get());
+  Label(*served, variant);
   return Json(200, ServedToJson(*served));
 }
 

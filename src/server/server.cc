@@ -26,6 +26,7 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "core/scheduler.h"
+#include "experiments/assignment.h"
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
 #include "server/connections.h"
@@ -328,6 +329,10 @@ std::string ConfigFingerprint(const Config& c) {
     for (const auto& s : k.scopes) text += ",s:" + s;
     for (const auto& r : k.regions) text += ",r:" + r;
   }
+  if (const auto& e = c.experiment) {
+    text += ";experiment=" + e->name + "," + std::to_string(e->attribution_days);
+    for (const auto& v : e->variants) text += "," + v.name + "=" + std::to_string(v.basis_points);
+  }
   const Limits& l = c.limits;
   for (uint64_t v : {l.max_body_bytes, l.max_header_bytes, uint64_t{l.max_batch_events}, uint64_t{l.max_json_depth},
                      uint64_t{l.header_timeout_ms}, uint64_t{l.body_timeout_ms},
@@ -404,6 +409,10 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   DeclareCounters(impl->metrics, config.hosted_regions);
   std::string fingerprint = ConfigFingerprint(config);
   for (auto& [id, cell] : impl->cells) {
+    if (config.experiment) {
+      Status pinned = PinExperiment(cell->store(), *config.experiment);
+      if (!pinned.ok()) return Status(pinned.code(), "region " + id + ": " + pinned.message(), pinned.field());
+    }
     Status audited = AuditConfigChange(*cell, fingerprint);
     if (!audited.ok()) return Status(audited.code(), "region " + id + ": audit log: " + audited.message());
     // Requests read the catalog from memory: fill it before the first one.

@@ -1,0 +1,158 @@
+// Holdout groups through the recommendation routes: each shopper who
+// granted personalization is in one variant of the region's experiment,
+// the same on every request and channel; the holdout
+// is served what a shopper nobody knows is served; the others, and a
+// region without an experiment, are personalized as before.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <set>
+
+#include "testing/server_fixture.h"
+#include "testing/test_json.h"
+
+namespace confide {
+namespace {
+
+constexpr int kShoppers = 40;
+
+std::string Shopper(int n) { return "exp-" + std::to_string(n); }
+
+class ExperimentsTest : public ServerFixture {
+ protected:
+  void Configure(Config& config) override {
+    ExperimentConfig e;
+    e.name = "lift-1";
+    e.variants = {{"personalized", 5000}, {"holdout", 5000}};
+    config.experiment = e;
+  }
+
+  // Every shopper buys p-0 and an item of their own, p-<n + 1>, in each of
+  // six orders: what only their history tells (the model then beats
+  // best sellers on their held-out order).
+  void Seed(bool grant) {
+    std::string products = "[", inventory = "[", events = "[";
+    for (int p = 0; p <= kShoppers; ++p) {
+      const std::string id = "p-" + std::to_string(p);
+      products += std::string(p ? "," : "") + R"({"id":")" + id + R"(","title":"P","category":"c)" +
+                  std::to_string(p) + R"(","price":2})";
+      inventory += std::string(p ? "," : "") + R"({"location":"online","product_id":")" + id + R"(","quantity":9})";
+    }
+    int n = 0;
+    for (int s = 0; s < kShoppers; ++s)
+      for (int order = 0; order < 6; ++order)
+        for (int p : {0, s + 1}) {
+          const std::string comma = n++ ? "," : "";
+          events += comma + R"({"event_id":"x)" + std::to_string(n) + R"(","type":"purchase","timestamp":"2026-01-)" +
+                    std::to_string(10 + 3 * order) + R"(T10:00:00Z","customer_id":")" + Shopper(s) +
+                    R"(","channel":"web","product_id":"p-)" + std::to_string(p) + R"(","quantity":1,"order_id":"o)" +
+                    std::to_string(s) + "-" + std::to_string(order) + R"("})";
+        }
+    ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/products", products + "]").status, 200);
+    ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/inventory", inventory + "]").status, 200);
+    ASSERT_EQ(Send(admin_, "POST", "/v1/eu/events", events + "]").status, 200);
+    if (!grant) return;
+    for (int s = 0; s < kShoppers; ++s)
+      ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/customers/" + Shopper(s) + "/consent",
+                     R"({"purposes":{"personalization":true,"model_improvement":true}})")
+                    .status,
+                200);
+    const std::string trained = Train("eu");
+    ASSERT_NE(trained.find(R"("personalizes":true)"), std::string::npos) << trained;
+  }
+
+  ClientResponse Recommend(const std::string& target) {
+    ClientResponse r = Send(recommend_, "GET", target);
+    EXPECT_EQ(r.status, 200) << target << ": " << r.body;
+    return r;
+  }
+};
+
+TEST_F(ExperimentsTest, EachGrantedShopperIsInOneVariantAndTheHoldoutIsServedWhatAStrangerIs) {
+  ASSERT_NO_FATAL_FAILURE(Seed(true));
+  const std::string stranger = Recommend("/v1/eu/customers/nobody/recommendations").body;
+  std::map<std::string, int> count;
+  std::set<std::string> ids;
+  for (int s = 0; s < kShoppers; ++s) {
+    const ClientResponse r = Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations");
+    const std::string variant = JStr(r.body, "/variant");
+    ++count[variant];
+    EXPECT_EQ(JStr(Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations").body, "/variant"), variant)
+        << "the same shopper, another request";
+    const std::string id = JStr(r.body, "/recommendation_id");
+    EXPECT_EQ(id.size(), 32u) << r.body;
+    EXPECT_TRUE(ids.insert(id).second) << "each answer has an id of its own";
+    if (variant == "holdout") {
+      EXPECT_FALSE(JBool(r.body, "/personalized")) << r.body;
+      EXPECT_EQ(JStr(r.body, "/why_not_personalized"), "holdout");
+      EXPECT_EQ(JStr(r.body, "/items/0/product_id"), JStr(stranger, "/items/0/product_id"));
+      EXPECT_EQ(JStr(r.body, "/items/0/reason"), JStr(stranger, "/items/0/reason"));
+    } else {
+      EXPECT_EQ(variant, "personalized") << r.body;
+      EXPECT_TRUE(JBool(r.body, "/personalized")) << r.body;
+    }
+  }
+  // 40 shoppers at 50/50: both variants hold some (all in one: 2 in 2^40).
+  EXPECT_GT(count["holdout"], 0);
+  EXPECT_GT(count["personalized"], 0);
+  EXPECT_EQ(count["holdout"] + count["personalized"], kShoppers);
+  EXPECT_EQ(JStr(stranger, "/variant"), "no_grant");
+  EXPECT_FALSE(JHas(Recommend("/v1/eu/customers/exp-0/recommendations?personalize=false").body, "/variant"))
+      << "a list asked for nobody is in no variant";
+}
+
+TEST_F(ExperimentsTest, AShoppersVariantIsTheSameOnEveryChannelAndInARerank) {
+  ASSERT_NO_FATAL_FAILURE(Seed(true));
+  for (int s = 0; s < 8; ++s) {
+    const std::string target = "/v1/eu/customers/" + Shopper(s) + "/recommendations";
+    const std::string variant = JStr(Recommend(target).body, "/variant");
+    for (const char* channel : {"web", "app", "call_center"})
+      EXPECT_EQ(JStr(Recommend(target + "?channel=" + channel).body, "/variant"), variant) << channel;
+    ClientResponse reranked = Send(recommend_, "POST", "/v1/eu/customers/" + Shopper(s) + "/rerank",
+                                   R"({"product_ids":["p-0","p-1","p-2","p-3","p-4","p-5","p-6","p-7"]})");
+    ASSERT_EQ(reranked.status, 200) << reranked.body;
+    EXPECT_EQ(JStr(reranked.body, "/variant"), variant);
+    EXPECT_EQ(JBool(reranked.body, "/personalized"), variant != "holdout") << reranked.body;
+  }
+}
+
+TEST_F(ExperimentsTest, ShoppersWithoutAGrantAreObservedApart) {
+  ASSERT_NO_FATAL_FAILURE(Seed(false));
+  for (int s = 0; s < 5; ++s) {
+    const ClientResponse r = Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations");
+    EXPECT_EQ(JStr(r.body, "/variant"), "no_grant");
+    EXPECT_EQ(JStr(r.body, "/why_not_personalized"), "no_grant");
+  }
+}
+
+TEST_F(ExperimentsTest, ChangingTheSharesUnderTheSameNameStopsServeAndANewNameStarts) {
+  server_.reset();
+  config_.experiment->variants = {{"personalized", 9000}, {"holdout", 1000}};
+  auto refused = Server::Create(config_, {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), Code::kFailedPrecondition);
+  EXPECT_EQ(refused.status().message().rfind("region eu: experiment \"lift-1\" began with the shares "
+                                             "personalized=5000,holdout=5000",
+                                             0),
+            0u)
+      << refused.status().message();
+  config_.experiment->name = "lift-2";
+  ASSERT_NO_FATAL_FAILURE(Start());
+}
+
+class NoExperimentTest : public ExperimentsTest {
+ protected:
+  void Configure(Config&) override {}
+};
+
+TEST_F(NoExperimentTest, EveryGrantedShopperIsPersonalized) {
+  ASSERT_NO_FATAL_FAILURE(Seed(true));
+  for (int s = 0; s < kShoppers; ++s) {
+    const ClientResponse r = Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations");
+    EXPECT_EQ(JStr(r.body, "/variant"), "personalized");
+    EXPECT_TRUE(JBool(r.body, "/personalized")) << r.body;
+  }
+}
+
+}  // namespace
+}  // namespace confide
