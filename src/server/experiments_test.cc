@@ -1,6 +1,7 @@
 // Holdout groups through the recommendation routes: each shopper who
 // granted personalization is in one variant of the region's experiment,
-// the same on every request and channel; the holdout
+// the same on every request and channel and for every id linked to them;
+// the holdout
 // is served what a shopper nobody knows is served; the others, and a
 // region without an experiment, are personalized as before.
 #include <gtest/gtest.h>
@@ -101,13 +102,20 @@ TEST_F(ExperimentsTest, EachGrantedShopperIsInOneVariantAndTheHoldoutIsServedWha
       << "a list asked for nobody is in no variant";
 }
 
-TEST_F(ExperimentsTest, AShoppersVariantIsTheSameOnEveryChannelAndInARerank) {
+TEST_F(ExperimentsTest, AShoppersVariantIsTheSameOnEveryChannelForEveryLinkedIdAndInARerank) {
   ASSERT_NO_FATAL_FAILURE(Seed(true));
   for (int s = 0; s < 8; ++s) {
     const std::string target = "/v1/eu/customers/" + Shopper(s) + "/recommendations";
     const std::string variant = JStr(Recommend(target).body, "/variant");
     for (const char* channel : {"web", "app", "call_center"})
       EXPECT_EQ(JStr(Recommend(target + "?channel=" + channel).body, "/variant"), variant) << channel;
+    const std::string card = "L-" + std::to_string(s);
+    const std::string link = R"([{"event_id":"link-)" + std::to_string(s) +
+                             R"(","type":"identify","timestamp":"2026-05-01T10:00:00Z","customer_id":")" + Shopper(s) +
+                             R"(","loyalty_id":")" + card + R"(","channel":"store","store_id":"s1"}])";
+    ASSERT_EQ(JInt(Send(admin_, "POST", "/v1/eu/events", link).body, "/accepted"), 1);
+    const std::string by_card = Recommend("/v1/eu/customers/" + card + "/recommendations?id_kind=loyalty").body;
+    EXPECT_EQ(JStr(by_card, "/variant"), variant) << by_card;
     ClientResponse reranked = Send(recommend_, "POST", "/v1/eu/customers/" + Shopper(s) + "/rerank",
                                    R"({"product_ids":["p-0","p-1","p-2","p-3","p-4","p-5","p-6","p-7"]})");
     ASSERT_EQ(reranked.status, 200) << reranked.body;
