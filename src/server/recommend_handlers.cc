@@ -102,12 +102,12 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
 
 // Why a list asked for a shopper is not personalized.
 const char* WhyNotPersonalized(bool asked, std::string_view variant, const Grant& grant, const ModelSet* models) {
-  return !asked                    ? "not_asked"
+  return !asked                       ? "not_asked"
          : variant == kHoldoutVariant ? "holdout"
-         : !grant.any()            ? "no_grant"
-         : !models                 ? "no_model"
-         : !models->personalizes() ? "model_below_popularity"
-                                   : "nothing_learned";
+         : !grant.any()               ? "no_grant"
+         : !models                    ? "no_model"
+         : !models->personalizes()    ? "model_below_popularity"
+                                      : "nothing_learned";
 }
 
 // The product ids of a re-rank body, {"product_ids":[...]}: 1 to
