@@ -417,20 +417,6 @@ void CheckJournal(const std::string& file) {
 
 // ---- The cell's own rows, through their codecs.
 
-// `decode` then `encode`, twice: the second encoding must equal the first.
-template <typename Decode, typename Encode>
-void ReEncodes(const char* what, std::string_view row, Decode decode, Encode encode) {
-  auto decoded = decode(row);
-  if (!decoded.ok()) {
-    if (decoded.status().code() != Code::kDataLoss) Fail(what, decoded.status());
-    return;
-  }
-  const std::string once = encode(*decoded);
-  auto again = decode(once);
-  if (!again.ok()) Fail(what, again.status());
-  if (encode(*again) != once) Fail(what, "a decoded row does not encode to the same bytes twice");
-}
-
 // A notice part decoded into a notice of its own.
 template <Status (*DecodeInto)(std::string_view, Cell::ErasureNotice&)>
 Result<Cell::ErasureNotice> NoticePart(std::string_view row) {

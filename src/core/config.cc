@@ -23,12 +23,13 @@ constexpr const char* kScopeNames[] = {"ingest", "catalog", "recommend", "consen
 
 }  // namespace
 
-bool ValidRegionId(std::string_view id) {
-  if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) {
+bool ValidConfigName(std::string_view name, size_t max) {
+  return !name.empty() && name.size() <= max && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
   });
 }
+
+bool ValidRegionId(std::string_view id) { return ValidConfigName(id, 32); }
 
 const char* ScopeName(Scope scope) { return kScopeNames[static_cast<size_t>(scope)]; }
 

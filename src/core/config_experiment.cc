@@ -14,12 +14,6 @@ namespace {
 
 constexpr size_t kMaxVariants = 8;
 
-bool ValidName(std::string_view name, size_t max) {
-  return !name.empty() && name.size() <= max && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-  });
-}
-
 Status ParseVariants(const ConfigReader& r, const toml::node& node, std::vector<ExperimentVariant>& out) {
   const std::string key = "experiment.variants";
   const toml::array* array = node.as_array();
@@ -37,7 +31,7 @@ Status ParseVariants(const ConfigReader& r, const toml::node& node, std::vector<
     double percent = -1;
     CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "name", v.name));
     CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "percent", percent, 0.01, 100));
-    if (!ValidName(v.name, 32)) return r.Error(p + "name", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
+    if (!ValidConfigName(v.name, 32)) return r.Error(p + "name", "must be 1-32 characters of a-z, 0-9, '-' or '_'");
     if (v.name == "no_grant") return r.Error(p + "name", "\"no_grant\" names the shoppers outside the experiment");
     if (!names.insert(v.name).second) return r.Error(p + "name", "\"" + v.name + "\" is listed twice");
     if (percent < 0) return r.Error(p + "percent", "required");
@@ -61,7 +55,7 @@ Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::opti
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"name", "variants", "attribution_days"}));
   ExperimentConfig e;
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "name", e.name));
-  if (!ValidName(e.name, 64))
+  if (!ValidConfigName(e.name, 64))
     return r.Error(p + "name", "required: 1-64 characters of a-z, 0-9, '-' or '_' (a new name starts a new assignment)");
   if (const toml::node* variants = t->get("variants")) CONFIDE_RETURN_IF_ERROR(ParseVariants(r, *variants, e.variants));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "attribution_days", e.attribution_days, 1, 90));

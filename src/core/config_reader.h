@@ -100,6 +100,10 @@ class ConfigReader {
   std::string origin_;
 };
 
+// A name of 1 to `max` characters of a-z, 0-9, '-' or '_' (region ids,
+// experiments and their variants).
+bool ValidConfigName(std::string_view name, size_t max);
+
 // The [experiment] table (config_experiment.cc).
 Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::optional<ExperimentConfig>& out);
 

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "consent/policy.h"
 #include "core/config.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -29,6 +30,8 @@ class ExperimentAssignment {
   // and the pseudonym, which a client can neither compute nor choose (it
   // is keyed by the region's pseudonym key), put in one of 10,000 buckets.
   std::string_view VariantOf(std::string_view subject) const;
+  // The variant of the shopper a personalization grant is for.
+  std::string_view VariantOf(const Grant& grant) const { return VariantOf(grant.any() ? grant.subject() : ""); }
 
   // Whether a variant is served the personalized answer.
   static bool Personalizes(std::string_view variant) { return variant != kHoldoutVariant && variant != kNoGrantVariant; }

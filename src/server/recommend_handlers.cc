@@ -145,11 +145,13 @@ void Label(Served& served, std::string_view variant) {
   served.variant = variant;
 }
 
+// What a shopper nobody knows is served through: nothing.
+Grant NoGrant(Micros now) { return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now); }
+
 // What a shopper in `variant` is served through: the holdout is served
 // as a shopper nobody knows, whatever they granted.
 Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
-  if (variant != kHoldoutVariant) return grant;
-  return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now);
+  return ExperimentAssignment::Personalizes(variant) ? grant : NoGrant(now);
 }
 
 }  // namespace
@@ -181,9 +183,8 @@ HttpResponse Api::GetRecommendations(Call& call) {
   // personalize=false: the same request as a shopper nobody knows (a
   // merchandiser's side-by-side list), reading nothing of theirs.
   const bool asked = personalize == "true";
-  Grant grant = asked ? call.cell->GrantFor(*kind, id, Purpose::kPersonalization, gpc)
-                      : Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, query->now);
-  const std::string_view variant = asked ? experiments_.VariantOf(grant.any() ? grant.subject() : "") : "";
+  Grant grant = asked ? call.cell->GrantFor(*kind, id, Purpose::kPersonalization, gpc) : NoGrant(query->now);
+  const std::string_view variant = asked ? experiments_.VariantOf(grant) : "";
   Result<Served> served = Served();
   if (models) {
     auto ranking =
@@ -212,7 +213,7 @@ HttpResponse Api::PostRerank(Call& call) {
   if (Status heard = RecordGpcIfHeard(call, *kind, id); !heard.ok()) return Failure(call.log_fields, heard);
   // Purpose-bound: the history is read only through the personalization grant.
   Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
-  const std::string_view variant = experiments_.VariantOf(grant.any() ? grant.subject() : "");
+  const std::string_view variant = experiments_.VariantOf(grant);
   auto history = HistoryThrough(*call.cell, ServedThrough(grant, variant, clock_.Now()));
   if (!history.ok()) return Failure(call.log_fields, history.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);

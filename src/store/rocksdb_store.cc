@@ -202,7 +202,8 @@ class RocksDbStore final : public Store {
         wo.no_slowdown = true;
         rocksdb::Status s = db_->Write(wo, &wb);
         if (!s.IsIncomplete()) {
-          if (s.ok() && stalled_.exchange(false, std::memory_order_relaxed))
+          // Read first: a write to the flag on every write would contend.
+          if (s.ok() && stalled_.load(std::memory_order_relaxed) && stalled_.exchange(false, std::memory_order_relaxed))
             spdlog::info(R"("msg":"the store takes writes again after a stall","dir":"{}")", JsonEscape(dir_));
           return Failed(s, "write");
         }

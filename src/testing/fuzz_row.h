@@ -1,11 +1,15 @@
 // For the fuzz targets of stored rows (src/store/stored_fuzz.cc,
-// src/cell/rows_fuzz.cc): the row a fuzzer's input stands for. Header-only:
-// each target is one compiler command.
+// src/cell/rows_fuzz.cc): the row a fuzzer's input stands for, and the
+// check of a codec on it. Header-only: each target is one compiler command.
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <string_view>
+
+#include "core/status.h"
 
 namespace confide {
 
@@ -27,6 +31,26 @@ inline std::string FuzzRow(std::string_view input, const std::string& valid) {
   }
   if (how & 8) row.resize(last);
   return row;
+}
+
+// `row` through a codec: `decode` must read it or refuse it with kDataLoss,
+// and what it reads must encode to bytes that decode and encode the same
+// again. Aborts naming `what` otherwise.
+template <typename Decode, typename Encode>
+void ReEncodes(const char* what, std::string_view row, Decode decode, Encode encode) {
+  auto fail = [what](const std::string& why) {
+    std::fprintf(stderr, "%s: %s\n", what, why.c_str());
+    std::abort();
+  };
+  auto decoded = decode(row);
+  if (!decoded.ok()) {
+    if (decoded.status().code() != Code::kDataLoss) fail(decoded.status().ToString());
+    return;
+  }
+  const std::string once = encode(*decoded);
+  auto again = decode(once);
+  if (!again.ok()) fail(again.status().ToString());
+  if (encode(*again) != once) fail("a decoded row does not encode to the same bytes twice");
 }
 
 }  // namespace confide
