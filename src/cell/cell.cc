@@ -6,6 +6,7 @@
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
 #include "core/log.h"
+#include "crypto/secret_file.h"
 
 namespace confide {
 
@@ -198,6 +199,30 @@ Status AdmitRestoredKeks(const std::vector<std::pair<uint32_t, Key256>>& restore
   return {};
 }
 
+// Every row of a shopper is found by pseudonym: under a pseudonym key
+// other than the one the database was written with (a key file damaged
+// yet readable, or another region's) no shopper would be found, the
+// erasure journal's chain would not verify, and a journal set aside for
+// that would let an erased shopper's identifiers in again. The database
+// keeps a pseudonym of its own key to tell.
+Status CheckPseudonymKey(Store& store, const Pseudonymizer& pseudonyms, const RegionConfig& region,
+                         const std::string& source) {
+  constexpr std::string_view kCheckKey = "pseudonym_key_check";
+  const std::string check = pseudonyms.Of("key-check", region.id);
+  auto held = store.Get(Family::kMeta, kCheckKey);
+  if (!held.ok()) return held.status();
+  if (!held->has_value()) {  // a new region, or one of an earlier release
+    WriteBatch batch;
+    batch.Put(Family::kMeta, kCheckKey, check);
+    return store.Write(batch, Durability::kSync);
+  }
+  if (**held == check) return {};
+  return Status(Code::kDataLoss, (source == "env" ? SecretEnvName("CONFIDE_REGION_KEY_", region.id) : source) +
+                                     ": its pseudonym key is not the one region " + region.id +
+                                     "'s database was written with (damaged, or another region's): put back the "
+                                     "region's own key file");
+}
+
 }  // namespace
 
 Cell::Cell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -242,6 +267,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   } wipe_loaded{*keys};
   if (options.restored_keks) CONFIDE_RETURN_IF_ERROR(AdmitRestoredKeks(*options.restored_keks, *keys));
   impl->pseudonyms = std::make_unique<Pseudonymizer>(keys->pseudonym_key);
+  CONFIDE_RETURN_IF_ERROR(CheckPseudonymKey(*impl->store, *impl->pseudonyms, region, keys->source));
   auto token_key = LoadOrCreateTokenKey(key_dir, region.id);
   if (!token_key.ok()) return token_key.status();
   {

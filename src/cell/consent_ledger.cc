@@ -281,6 +281,9 @@ Result<Cell::Recorded> Cell::RecordConsentOnce(IdKind kind, std::string_view id,
 
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
   Impl& m = *impl_;
+  // A memory ahead of the store is brought back to it first where it can
+  // be; where it cannot, the history read with the grant is refused.
+  static_cast<void>(m.HealIfDiverged());
   std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);

@@ -19,6 +19,7 @@ Result<std::vector<Event>> Cell::Impl::ReadHistory(const Grant& grant, bool with
   std::vector<Event> history;
   if (members_read) members_read->clear();
   if (!grant.any() || grant.subject().empty()) return history;
+  CONFIDE_RETURN_IF_ERROR(RefuseIfDiverged());  // links in memory may not be in the store
   MemberKeys members;
   uint64_t epoch;
   CategorySet allowed;

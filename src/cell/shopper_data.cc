@@ -11,6 +11,7 @@ namespace confide {
 
 Result<std::optional<Cell::ShopperData>> Cell::ReadShopper(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   std::string pseudonym = m.PseudonymOf(kind, id);
   MemberKeys members;
   ShopperData data;

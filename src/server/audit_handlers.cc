@@ -68,7 +68,9 @@ HttpResponse Api::GetAudit(Call& call) {
   auto page = call.cell->audit().Read(q);
   if (!page.ok()) return Failure(call.log_fields, page.status());
   // A look at one shopper's records is itself on record, as a request search is.
-  if (!q.subject.empty()) Audit(call, AuditAction::kProfileRead, q.subject, "audit search");
+  if (!q.subject.empty())
+    if (Status audited = Audit(call, AuditAction::kProfileRead, q.subject, "audit search"); !audited.ok())
+      return Failure(call.log_fields, audited);
   return Json(200, PageJson("entries", *page));
 }
 
@@ -93,7 +95,8 @@ HttpResponse Api::GetRequests(Call& call) {
   if (auto bad = PageParams(call.query, 50, q)) return *bad;
   if (std::string_view customer = call.query.Get("customer_id"); !customer.empty()) {
     q.subject = call.cell->AuditSubject(IdKind::kCustomer, customer);
-    Audit(call, AuditAction::kProfileRead, q.subject, "request search");
+    if (Status audited = Audit(call, AuditAction::kProfileRead, q.subject, "request search"); !audited.ok())
+      return Failure(call.log_fields, audited);
   }
   auto page = call.cell->audit().Read(q);
   if (!page.ok()) return Failure(call.log_fields, page.status());

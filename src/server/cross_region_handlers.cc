@@ -38,12 +38,15 @@ HttpResponse Api::GetShopperRegions(Call& call) {
   const std::string_view id = call.params.Get("id");
   JsonWriter w;
   w.BeginObject();
+  Status audited;
   ForEachRegionOfKey(call, w, [&](JsonWriter& out) {
     const bool holds = call.cell->Holds(*kind, id);
     out.Key("holds").Bool(holds);
-    if (holds) Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "regions lookup");
+    if (holds && audited.ok())
+      audited = Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "regions lookup");
   });
   w.EndObject();
+  if (!audited.ok()) return Failure(call.log_fields, audited);
   return Json(200, w.Take());
 }
 

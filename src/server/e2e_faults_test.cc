@@ -3,7 +3,8 @@
 // (prlimit), makes every write fail: requests are refused with 503
 // `unavailable`, never acknowledged, and the server goes on once space
 // returns, with no restart. A
-// damaged key file or table file stops `serve` at start, naming the file.
+// damaged key file or table file stops `serve` at start, naming the file,
+// as does a write-ahead log removed or cut short.
 #include <sys/mount.h>
 #include <sys/resource.h>
 
@@ -78,7 +79,13 @@ void FaultTest::FillThenMakeRoom(const std::function<void(pid_t)>& fill, const s
   auto consent = client.Send("PUT", "/v1/eu/customers/cm-fault-new/consent", R"({"purposes":{"marketing":true}})");
   ASSERT_TRUE(consent.ok());
   EXPECT_EQ(consent->status, 503) << consent->body;
-  EXPECT_EQ(EventsOf(client, "cm-fault-1"), (refused_at * 100) / 50) << "what was acknowledged reads back";
+  // A shopper's data is not disclosed without its audit record, which
+  // cannot be written now.
+  for (const char* read : {"/profile", "/data", "/summary"}) {
+    auto r = client.Send("GET", std::string("/v1/eu/customers/cm-fault-1") + read);
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->status, 503) << read << ": " << r->body;
+  }
   auto ready = client.Send("GET", "/readyz", "");
   ASSERT_TRUE(ready.ok());
   EXPECT_EQ(ready->status, 503) << ready->body;
@@ -94,6 +101,7 @@ void FaultTest::FillThenMakeRoom(const std::function<void(pid_t)>& fill, const s
     }, 30s)) << "writes still refused after space returned\n" << Log();
   });
   std::cout << "writes taken again " << recovered_ms << " ms after space returned\n";
+  EXPECT_EQ(EventsOf(client, "cm-fault-1"), (refused_at + 1) * 2) << "what was acknowledged reads back";
   for (int b = refused_at + 1; b < refused_at + 5; ++b) {
     auto r = client.Send("POST", "/v1/eu/events", Batch(b));
     ASSERT_TRUE(r.ok());
@@ -221,6 +229,53 @@ TEST_F(FaultTest, ADamagedWriteAheadLogStopsServeAtStartNamingIt) {
   EXPECT_EQ(out.find("listening"), std::string::npos) << out;
 }
 
+// A log removed or cut short loses no record in the middle: what RocksDB
+// finds simply ends early. The floor the store keeps beside it stops serve
+// (and any command that opens the region) instead; the log put back, the
+// region opens with everything acknowledged.
+TEST_F(FaultTest, AWriteAheadLogRemovedOrCutShortStopsServeAtStart) {
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient client = Client();
+  for (int b = 0; b < 20; ++b) {
+    auto r = client.Send("POST", "/v1/eu/events", Batch(b));
+    ASSERT_TRUE(r.ok() && r->status == 200);
+  }
+  const auto written = std::filesystem::file_time_type::clock::now();
+  const std::filesystem::path eu = root_ / "data" / "eu", floor = eu / "SEQUENCE_FLOOR";
+  ASSERT_TRUE(WaitUntil([&] {
+    std::error_code ec;
+    return std::filesystem::last_write_time(floor, ec) > written && !ec;
+  }, 20s)) << "the store keeps no floor";
+  ASSERT_NO_FATAL_FAILURE(KillServer());
+  std::filesystem::path log;
+  for (const auto& f : std::filesystem::directory_iterator(eu))
+    if (f.path().extension() == ".log" && (log.empty() || f.file_size() > std::filesystem::file_size(log))) log = f.path();
+  ASSERT_FALSE(log.empty());
+  ASSERT_GT(std::filesystem::file_size(log), 100'000u) << "the batches are in the log";
+  std::filesystem::copy_file(log, root_ / "log.bak");
+
+  std::vector<std::string> serve = {"serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
+  std::vector<std::string> verify = {"audit", "verify", "--region", "eu"};
+  for (auto& a : Common()) serve.push_back(a), verify.push_back(a);
+  auto expect_refused = [&](const char* what) {
+    std::string out;
+    EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a log " << what << ":\n" << out;
+    EXPECT_NE(out.find("*.log"), std::string::npos) << out;
+    EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+    EXPECT_NE(Run(verify, &out), 0) << "audit verify passed on a log " << what << ":\n" << out;
+  };
+  std::filesystem::resize_file(log, std::filesystem::file_size(log) / 2);
+  expect_refused("cut short");
+  std::filesystem::remove(log);
+  expect_refused("removed");
+
+  std::filesystem::copy_file(root_ / "log.bak", log);
+  ASSERT_NO_FATAL_FAILURE(StartServer());
+  TestClient after = Client();
+  for (int s = 0; s < 50; ++s) EXPECT_EQ(EventsOf(after, "cm-fault-" + std::to_string(s)), 40) << s;
+  ASSERT_NO_FATAL_FAILURE(ExpectAuditVerifies());
+}
+
 TEST_F(FaultTest, ADamagedTableOrKeyFileStopsServeAtStartNamingIt) {
   // Table files, written by an import.
   {
@@ -249,9 +304,24 @@ TEST_F(FaultTest, ADamagedTableOrKeyFileStopsServeAtStartNamingIt) {
   std::filesystem::copy_file(root_ / "table.bak", largest, std::filesystem::copy_options::overwrite_existing);
   const std::filesystem::path key_file = root_ / "keys" / "eu.key";
   ASSERT_TRUE(std::filesystem::exists(key_file));
+  std::filesystem::copy_file(key_file, root_ / "key.bak");
   Damage(key_file);
   EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started on a damaged key file:\n" << out;
   EXPECT_NE(out.find(key_file.string()), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+
+  // Damaged yet readable: one digit of the pseudonym key changed. Named as
+  // the key file's fault, not as a broken erasure journal.
+  std::string text = Read(root_ / "key.bak");
+  const size_t digit = text.find("\npseudonym ") + 11;
+  ASSERT_LT(digit, text.size());
+  text[digit] = text[digit] == '0' ? '1' : '0';
+  {
+    std::ofstream(key_file, std::ios::trunc) << text;
+  }
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started with another pseudonym key:\n" << out;
+  EXPECT_NE(out.find(key_file.string() + ": its pseudonym key is not"), std::string::npos) << out;
+  EXPECT_EQ(out.find(".erased"), std::string::npos) << out;
   EXPECT_EQ(out.find("listening"), std::string::npos) << out;
 }
 

@@ -446,7 +446,7 @@ std::string_view Api::KeyIdOf(const Call& call) {
   return call.key ? std::string_view(call.key->id) : call.staff ? std::string_view(call.staff->api_key_id) : "";
 }
 
-void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
+Status Api::Audit(Call& call, AuditAction action, std::string_view subject, std::string details) {
   // A shopper token or staff session is named by its id, so a DPO can tell
   // sessions apart.
   if (call.token) details += (details.empty() ? "token=" : ",token=") + call.token->token_id;
@@ -457,10 +457,11 @@ void Api::Audit(Call& call, AuditAction action, std::string_view subject, std::s
   auto entry = call.cell->audit().Append(action, call.token ? std::string("shopper") : std::string(KeyIdOf(call)), "",
                                          std::string(subject),
                                          std::move(details), clock_.Now());
-  // The operation is done; a failed audit append is logged loudly, by code only.
-  if (!entry.ok())
-    spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,
-                  CodeName(entry.status().code()));
+  // Logged loudly, by code only: a change already made stays made.
+  if (entry.ok()) return {};
+  spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,
+                CodeName(entry.status().code()));
+  return entry.status();
 }
 
 Status Api::RecordGpcIfHeard(Call& call, IdKind kind, std::string_view id) {

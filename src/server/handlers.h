@@ -339,7 +339,9 @@ class Api {
   // token; empty for a shopper token.
   static std::string_view KeyIdOf(const Call& call);
   // Appends to the region's audit log what this call did to a shopper's data.
-  void Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
+  // A failed append is logged and returned: an answer that discloses a
+  // shopper's data is not given without its record.
+  Status Audit(Call& call, AuditAction action, std::string_view subject, std::string details);
   // Sec-GPC: 1 on a request naming a shopper is recorded once in their
   // ledger when it comes through their own token or a key with the consent
   // scope; from other keys it shapes the answer only.

@@ -198,7 +198,10 @@ HttpResponse Api::GetRecommendations(Call& call) {
   if (asked) Label(*served, variant);
   // A merchandiser's preview reads a shopper's data on nobody's behalf
   // but the retailer's: the DPO sees each one.
-  if (call.staff && asked) Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "recommendation preview");
+  if (call.staff && asked)
+    if (Status audited = Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, id), "recommendation preview");
+        !audited.ok())
+      return Failure(call.log_fields, audited);
   return Json(200, ServedToJson(*served));
 }
 

@@ -62,8 +62,10 @@ HttpResponse Api::GetShopperSummary(Call& call) {
   auto data = call.cell->ReadShopper(*kind, call.params.Get("id"));
   if (!data.ok()) return Failure(call.log_fields, data.status());
   // Who looked is on record, as for a profile: a key reads a shopper's data.
-  Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")),
-        data->has_value() ? "summary" : "summary, nothing held");
+  if (Status audited = Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")),
+                             data->has_value() ? "summary" : "summary, nothing held");
+      !audited.ok())
+    return Failure(call.log_fields, audited);
   if (!data->has_value()) return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
   return Json(200, SummaryJson(ProfileOf(**data)));
 }
@@ -75,8 +77,10 @@ HttpResponse Api::ExportShopper(Call& call) {
   auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), clock_.Now());
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
   // An access request answered "nothing held" is on record too.
-  Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")),
-        doc.value() ? "" : "nothing held");
+  if (Status audited = Audit(call, AuditAction::kExport, call.cell->AuditSubject(*kind, call.params.Get("id")),
+                             doc.value() ? "" : "nothing held");
+      !audited.ok())
+    return Failure(call.log_fields, audited);
   if (!doc.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no data is held for this identifier", "id");
   return Json(200, std::move(**doc));

@@ -27,7 +27,9 @@ HttpResponse Api::GetProfile(Call& call) {
   if (!profile.ok()) return Failure(call.log_fields, profile.status());
   if (!profile.value())
     return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
-  Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
+  if (Status audited = Audit(call, AuditAction::kProfileRead, call.cell->AuditSubject(*kind, call.params.Get("id")), "");
+      !audited.ok())
+    return Failure(call.log_fields, audited);
   return Json(200, ProfileToJson(*profile.value()));
 }
 

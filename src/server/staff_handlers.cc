@@ -326,7 +326,8 @@ HttpResponse Api::PostCounterView(Call& call) {
   }
   for (const HttpResponse* r : {&recommendations, &replenishment, &cart})
     if (r->status != 200) return *r;
-  Audit(call, AuditAction::kProfileRead, subject, "counter,code_by_" + claimed.origin);
+  if (Status audited = Audit(call, AuditAction::kProfileRead, subject, "counter,code_by_" + claimed.origin); !audited.ok())
+    return Failure(call.log_fields, audited);
 
   JsonWriter w;
   w.BeginObject().Key("store_id").String(staff.store_id);

@@ -11,6 +11,7 @@
 #include <array>
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <shared_mutex>
@@ -22,6 +23,8 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "store/rocksdb_reading.h"
+#include "store/sequence_floor.h"
 #include "store/store.h"
 #include "store/store_logger.h"
 
@@ -37,84 +40,16 @@ const char* FamilyName(Family f) {
 
 namespace {
 
-Status FromRocks(const rocksdb::Status& s, std::string_view what) {
-  if (s.ok()) return {};
-  // RocksDB reports another process's lock as an IOError naming the LOCK file.
-  const bool locked = s.IsIOError() && s.ToString().find("LOCK") != std::string::npos;
-  Code code = s.IsCorruption() ? Code::kDataLoss
-              : s.IsNotFound() ? Code::kNotFound
-              : locked         ? Code::kUnavailable
-                               : Code::kIoError;
-  return Status(code, std::string(what) + ": " + s.ToString());
-}
-
-// What a scan callback's error stops the scan with: an OK status in place
-// of a bool would otherwise end the scan early and silently.
-Status ScanError(const Status& s) {
-  return s.ok() ? Status(Code::kInternal, "scan callback returned an OK status instead of true or false") : s;
-}
-
-// Hands `fn` the entries from the iterator's position on while their keys
-// start with `prefix` (every key for ""): true when it ran past the last of
-// them, false when `fn` stopped it.
-Result<bool> Visit(rocksdb::Iterator& it, std::string_view prefix, const ScanFn& fn) {
-  for (; it.Valid() && it.key().starts_with(prefix); it.Next()) {
-    Result<bool> more = fn(it.key().ToStringView(), it.value().ToStringView());
-    if (!more.ok()) return ScanError(more.status());
-    if (!*more) break;
-  }
-  CONFIDE_RETURN_IF_ERROR(FromRocks(it.status(), "scan"));
-  return !it.Valid() || !it.key().starts_with(prefix);
-}
-
-// One iterator serves the reader's scans; it is renewed every kScansPerView
-// scans, so that its view stays recent and it pins no memtable or table
-// file for long. A scan that ran to the end of its prefix leaves the
-// iterator on the first key after it: when the next prefix asked for sorts
-// after that prefix and the key starts it, every key of the next prefix is
-// at or after the iterator, and the scan starts there without a seek.
-class RocksDbPrefixReader final : public PrefixReader {
- public:
-  RocksDbPrefixReader(std::shared_lock<std::shared_timed_mutex> held, rocksdb::DB& db,
-                      rocksdb::ColumnFamilyHandle* family)
-      : held_(std::move(held)), db_(db), family_(family) {}
-
-  Status Scan(std::string_view prefix, const ScanFn& fn) override {
-    if (!it_ || scans_ == kScansPerView) {
-      it_.reset(db_.NewIterator(rocksdb::ReadOptions(), family_));
-      scans_ = 0;
-      after_run_ = false;
-    }
-    ++scans_;
-    if (!(after_run_ && prefix > last_prefix_ && it_->Valid() && it_->key().starts_with(prefix))) it_->Seek(prefix);
-    last_prefix_.assign(prefix);
-    Result<bool> ran = Visit(*it_, prefix, fn);
-    after_run_ = ran.ok() && *ran;
-    return ran.status();
-  }
-
- private:
-  static constexpr int kScansPerView = 1024;
-  std::shared_lock<std::shared_timed_mutex> held_;  // the database is not reopened under the reader
-  rocksdb::DB& db_;
-  rocksdb::ColumnFamilyHandle* const family_;
-  std::unique_ptr<rocksdb::Iterator> it_;
-  int scans_ = 0;
-  bool after_run_ = false;  // it_ is on the first key after last_prefix_'s keys
-  std::string last_prefix_;
-};
-
-// What a reader of a closed store reads: an error.
-class ClosedPrefixReader final : public PrefixReader {
- public:
-  Status Scan(std::string_view, const ScanFn&) override {
-    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens when space returns");
-  }
-};
-
 class RocksDbStore final : public Store {
  public:
-  ~RocksDbStore() override { CloseDb(); }
+  ~RocksDbStore() override {
+    if (floor_thread_.joinable()) {
+      floor_thread_.request_stop();
+      floor_thread_.join();
+      RaiseFloor();
+    }
+    CloseDb();
+  }
 
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const RocksDbOptions& o) {
     std::error_code ec;
@@ -179,19 +114,23 @@ class RocksDbStore final : public Store {
     store->db_options_ = db;
     store->dir_ = dir;
     store->families_ = std::move(cfs);
+    CONFIDE_RETURN_IF_ERROR(store->CheckFloor());
     CONFIDE_RETURN_IF_ERROR(store->OpenDb(o.create_if_missing));
+    store->KeepFloor();
     return std::unique_ptr<Store>(std::move(store));
   }
 
   // RocksDB holds writes back while its flushes and compactions are
   // behind, forever when they cannot run (a disk nearly full): asked not to
   // wait, a write is tried again for a while, then refused as unavailable.
+  // Once one write has been refused so, the next are refused at once until
+  // one goes through: waiting writers would hold every request thread.
   Status Write(const WriteBatch& batch, Durability durability) override {
-    const auto deadline = Now() + kStallPatience;
+    const auto deadline = stalled_.load(std::memory_order_relaxed) ? Now() : Now() + kStallPatience;
     for (auto pause = std::chrono::milliseconds(1);; pause = std::min(2 * pause, std::chrono::milliseconds(50))) {
       {
         auto held = Reading();
-        if (!db_) return Closed();
+        if (!db_) return ClosedStore();
         // Not handed to RocksDB while it fails: each failed write would start
         // its recovery from a full disk over, and under load it never ends.
         if (failed_.load(std::memory_order_acquire)) return Health();
@@ -221,7 +160,7 @@ class RocksDbStore final : public Store {
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
     std::string value;
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), handle(f), key, &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromRocks(s, "get");
@@ -235,7 +174,7 @@ class RocksDbStore final : public Store {
     std::vector<rocksdb::PinnableSlice> values(keys.size());
     std::vector<rocksdb::Status> statuses(keys.size());
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     db_->MultiGet(rocksdb::ReadOptions(), handle(f), keys.size(), slices.data(), values.data(),
                   statuses.data());
     for (size_t i = 0; i < keys.size(); ++i) {
@@ -255,7 +194,7 @@ class RocksDbStore final : public Store {
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     it->Seek(prefix);
     return Visit(*it, prefix, fn).status();
@@ -272,7 +211,7 @@ class RocksDbStore final : public Store {
     rocksdb::Slice upper(end);
     if (!end.empty()) ro.iterate_upper_bound = &upper;
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, handle(f)));
     it->Seek(begin);
     return Visit(*it, "", fn).status();
@@ -287,7 +226,7 @@ class RocksDbStore final : public Store {
     rocksdb::CompactRangeOptions co;
     co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     for (auto* h : handles_) {
       CONFIDE_RETURN_IF_ERROR(FromRocks(db_->Flush(rocksdb::FlushOptions(), h), "flush"));
       CONFIDE_RETURN_IF_ERROR(FromRocks(db_->CompactRange(co, h, nullptr, nullptr), "compact"));
@@ -307,14 +246,14 @@ class RocksDbStore final : public Store {
 
   Status VerifyChecksums() override {
     auto held = Reading();
-    return db_ ? FromRocks(db_->VerifyChecksum(), dir_) : Closed();
+    return db_ ? FromRocks(db_->VerifyChecksum(), dir_) : ClosedStore();
   }
 
   // Memtables are flushed first, so the copy needs no write-ahead log.
   Status Checkpoint(const std::string& dir) override {
     rocksdb::Checkpoint* raw = nullptr;
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     CONFIDE_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "checkpoint"));
     std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
     return FromRocks(checkpoint->CreateCheckpoint(dir), dir);
@@ -325,7 +264,7 @@ class RocksDbStore final : public Store {
     std::filesystem::create_directories(bulk_dir_, ec);
     if (ec) return Status(Code::kIoError, bulk_dir_ + ": cannot create: " + ec.message());
     auto held = Reading();  // the files are made for this database's families
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     std::vector<rocksdb::IngestExternalFileArg> args;
     auto remove_files = [&] {
       for (const auto& a : args)
@@ -370,13 +309,13 @@ class RocksDbStore final : public Store {
 
   Status BeginBulkLoad(Family f) override {
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     return FromRocks(db_->SetOptions(handle(f), {{"disable_auto_compactions", "true"}}), "bulk load: options");
   }
 
   Status EndBulkLoad(Family f, bool compact) override {
     auto held = Reading();
-    if (!db_) return Closed();
+    if (!db_) return ClosedStore();
     rocksdb::Status s = db_->SetOptions(handle(f), {{"disable_auto_compactions", "false"}});
     if (!s.ok() || !compact) return FromRocks(s, "bulk load: options");
     // The whole load is one compaction: a background job more than usual
@@ -448,10 +387,7 @@ class RocksDbStore final : public Store {
     RecoverIfFailed();
     return std::shared_lock(db_mu_);
   }
-  static Status Closed() {
-    return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens when space returns");
-  }
-  Status SyncLocked() { return db_ ? Failed(db_->FlushWAL(true), "sync") : Closed(); }
+  Status SyncLocked() { return db_ ? Failed(db_->FlushWAL(true), "sync") : ClosedStore(); }
 
   // `s` as a Status; an I/O error (a full disk, a file size limit) also
   // marks the store failed: RocksDB refuses every write after it until
@@ -528,6 +464,47 @@ class RocksDbStore final : public Store {
     spdlog::info(R"("msg":"the store was reopened and takes writes again","dir":"{}")", JsonEscape(dir_));
   }
 
+  // Refuses a database below its floor (store/sequence_floor.h). Looked at
+  // read-only, before the open to write: that open makes what it recovered
+  // the database's state, and a log put back after it would not count.
+  Status CheckFloor() {
+    auto floor = ReadSequenceFloor(dir_);
+    if (!floor.ok()) return floor.status();
+    floor_ = *floor;
+    if (floor_ == 0) return {};
+    rocksdb::DB* raw = nullptr;
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    if (!rocksdb::DB::OpenForReadOnly(db_options_, dir_, families_, &handles, &raw).ok()) return {};  // OpenDb says why
+    const uint64_t reached = raw->GetLatestSequenceNumber();
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+    return CheckSequenceFloor(dir_, reached, floor_);
+  }
+
+  // Raises the floor about once a second while writes go on.
+  void KeepFloor() {
+    floor_thread_ = std::jthread([this](std::stop_token stop) {
+      std::mutex mu;
+      std::condition_variable_any never;
+      std::unique_lock lock(mu);
+      while (!never.wait_for(lock, stop, std::chrono::seconds(1), [&] { return stop.stop_requested(); }))
+        RaiseFloor();
+    });
+  }
+
+  // Only what the log holds durably counts: it is synced first. A floor
+  // that cannot be written stays where it was (a weaker check, no harm).
+  void RaiseFloor() {
+    uint64_t reached = 0;
+    {
+      std::shared_lock held(db_mu_);
+      if (!db_ || read_only_ || failed_.load(std::memory_order_acquire)) return;
+      reached = db_->GetLatestSequenceNumber();
+      if (reached <= floor_ || !db_->FlushWAL(/*sync=*/true).ok()) return;
+    }
+    if (WriteSequenceFloor(dir_, reached).ok()) floor_ = reached;
+  }
+
   void CloseDb() {
     if (db_) {
       for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
@@ -567,6 +544,8 @@ class RocksDbStore final : public Store {
   std::atomic<bool> failed_{false};
   std::atomic<bool> stalled_{false};  // the last write was refused for a stall
   std::atomic<std::chrono::steady_clock::rep> failed_at_{0};  // of the last failed write or recovery
+  uint64_t floor_ = 0;  // the sequence floor recorded; raised by floor_thread_ alone, then at close
+  std::jthread floor_thread_;
 };
 
 }  // namespace

@@ -313,17 +313,71 @@ TEST_F(RocksDbStoreTest, AWriteStallIsRefusedAsUnavailableNotWaitedOutForever) {
   });
   const bool answered = writes.wait_for(std::chrono::seconds(60)) == std::future_status::ready;
   const Status health = store->Health();
+  // The next writer is not kept waiting as the first was.
+  WriteBatch next;
+  next.Put(Family::kProducts, "n", "x");
+  const auto started = std::chrono::steady_clock::now();
+  const Status refused = store->Write(next);
+  const auto waited = std::chrono::steady_clock::now() - started;
   release_background.store(true);
   ASSERT_TRUE(answered) << "a write waited for the busy background threads";
   const int acknowledged = writes.get();
   EXPECT_LT(acknowledged, 1000) << "no stall: the test does not hold RocksDB's threads";
   EXPECT_EQ(health.code(), Code::kUnavailable) << health.ToString();
+  EXPECT_EQ(refused.code(), Code::kUnavailable) << refused.ToString();
+  EXPECT_LT(waited, std::chrono::milliseconds(1000)) << "a second writer waited out the stall again";
 
+  // Once the background threads run again, writes go through (a client
+  // retries after the Retry-After it was given).
   WriteBatch after;
   after.Put(Family::kProducts, "t", "x");
-  EXPECT_TRUE(store->Write(after).ok());
+  Status written = store->Write(after);
+  for (int i = 0; !written.ok() && i < 300; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    written = store->Write(after);
+  }
+  EXPECT_TRUE(written.ok()) << written.ToString();
   EXPECT_TRUE(store->Health().ok());
   EXPECT_EQ(Keys(*store, Family::kProducts, "s").size(), static_cast<size_t>(acknowledged));
+}
+
+// Acknowledged writes not yet in a table file are in the write-ahead log
+// alone: a store whose log was removed or cut short is refused at open,
+// naming the logs, instead of opening without those writes; the log put
+// back, it opens whole.
+TEST_F(RocksDbStoreTest, AWriteAheadLogRemovedOrCutShortIsRefusedAtOpen) {
+  {
+    auto s = OpenOrDie();
+    for (int i = 0; i < 200; ++i) {
+      WriteBatch b;
+      b.Put(Family::kConsent, "c" + std::to_string(1000 + i), std::string(1024, 'v'));
+      ASSERT_TRUE(s->Write(b, Durability::kSync).ok());
+    }
+  }
+  std::filesystem::path log;
+  for (const auto& f : std::filesystem::directory_iterator(dir_))
+    if (f.path().extension() == ".log" && (log.empty() || f.file_size() > std::filesystem::file_size(log))) log = f.path();
+  ASSERT_FALSE(log.empty());
+  const auto size = std::filesystem::file_size(log);
+  ASSERT_GT(size, 200'000u) << "the writes are in the log, not in a table file";
+  const std::string kept = dir_ + ".log";
+  std::filesystem::copy_file(log, kept, std::filesystem::copy_options::overwrite_existing);
+
+  auto expect_refused = [&](const char* what) {
+    auto opened = OpenRocksDbStore(dir_);
+    ASSERT_FALSE(opened.ok()) << what << ": opened without the writes";
+    EXPECT_EQ(opened.status().code(), Code::kDataLoss) << opened.status().ToString();
+    EXPECT_NE(opened.status().message().find("*.log"), std::string::npos) << opened.status().ToString();
+  };
+  std::filesystem::resize_file(log, size / 2);
+  expect_refused("cut short");
+  std::filesystem::remove(log);
+  expect_refused("removed");
+
+  std::filesystem::copy_file(kept, log);
+  std::filesystem::remove(kept);
+  auto s = OpenOrDie();
+  EXPECT_EQ(Keys(*s, Family::kConsent, "c").size(), 200u);
 }
 
 TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {

@@ -1,0 +1,42 @@
+#include "store/sequence_floor.h"
+
+#include <charconv>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/atomic_file.h"
+
+namespace confide {
+
+Result<uint64_t> ReadSequenceFloor(const std::string& dir) {
+  const std::string path = dir + "/" + kSequenceFloorFile;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec) && !ec) return uint64_t{0};
+    return Status(Code::kDataLoss, path + ": cannot be read");
+  }
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  uint64_t floor = 0;
+  const char* end = text.data() + text.size();
+  if (!text.empty() && text.back() == '\n') --end;
+  auto [stop, error] = std::from_chars(text.data(), end, floor);
+  if (error != std::errc() || stop != end || stop == text.data())
+    return Status(Code::kDataLoss, path + ": not a sequence number (damaged?)");
+  return floor;
+}
+
+Status WriteSequenceFloor(const std::string& dir, uint64_t sequence) {
+  return WriteFileAtomically(dir + "/" + kSequenceFloorFile, std::to_string(sequence) + "\n");
+}
+
+Status CheckSequenceFloor(const std::string& dir, uint64_t opened, uint64_t floor) {
+  if (opened >= floor) return {};
+  return Status(Code::kDataLoss,
+                dir + ": the write-ahead log (*.log) ends at write " + std::to_string(opened) + " but writes up to " +
+                    std::to_string(floor) + " were acknowledged: a log file was removed or cut short; put it back "
+                    "or restore the region from a backup (docs/storage.md, Faults)");
+}
+
+}  // namespace confide
