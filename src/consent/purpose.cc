@@ -40,6 +40,8 @@ std::optional<DataCategory> CategoryOf(EventType type) {
     case EventType::kSearch:
     case EventType::kAddToCart:
     case EventType::kRemoveFromCart:
+    case EventType::kImpression:
+    case EventType::kClick:
       return DataCategory::kBrowsing;
     case EventType::kPurchase:
     case EventType::kReturn:

@@ -12,7 +12,8 @@ namespace confide {
 namespace {
 
 constexpr const char* kTypeNames[kEventTypeCount] = {
-    "view", "search", "add_to_cart", "remove_from_cart", "purchase", "return", "store_visit", "pickup", "identify"};
+    "view", "search", "add_to_cart", "remove_from_cart", "purchase", "return", "store_visit", "pickup", "identify",
+    "impression", "click"};
 constexpr const char* kChannelNames[kChannelCount] = {"web", "app", "store", "call_center"};
 constexpr const char* kIdFields[kIdKindCount] = {"customer_id", "anonymous_id", "loyalty_id"};
 constexpr const char* kIdNames[kIdKindCount] = {"customer", "anonymous", "loyalty"};
@@ -94,7 +95,7 @@ namespace {
 
 bool RequiresProduct(EventType t) {
   return t == EventType::kView || t == EventType::kAddToCart || t == EventType::kRemoveFromCart ||
-         t == EventType::kPurchase || t == EventType::kReturn;
+         t == EventType::kPurchase || t == EventType::kReturn || IsFeedback(t);
 }
 
 bool HasQuantity(EventType t) {
@@ -133,7 +134,7 @@ Status ReadType(const Record& r, const EventDefaults& defaults, Event& e) {
     e.type = *t;
   } else {
     return Invalid("type", "must be one of view, search, add_to_cart, remove_from_cart, purchase, "
-                           "return, store_visit, pickup, identify");
+                           "return, store_visit, pickup, identify, impression, click");
   }
   return {};
 }
@@ -221,6 +222,20 @@ bool IsPlainDecimal(std::string_view v) {
          (dot == std::string_view::npos || !fraction.empty());
 }
 
+// Feedback names the answer that showed the product; no other event does.
+Status ReadRecommendationId(const Record& r, Event& e) {
+  std::string_view v = r.Get("recommendation_id");
+  if (!IsFeedback(e.type))
+    return v.empty() ? Status() : Invalid("recommendation_id", "applies to impression and click events only");
+  if (v.empty()) return Invalid("recommendation_id", std::string("is required for ") + EventTypeName(e.type));
+  if (v.size() > kMaxRecommendationIdLength ||
+      v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string_view::npos)
+    return Invalid("recommendation_id", "must be the recommendation_id of an answer (letters, digits, _ and -, at most " +
+                                            std::to_string(kMaxRecommendationIdLength) + ")");
+  e.recommendation_id = v;
+  return {};
+}
+
 // unit_price, then currency (the default applies only to a priced event).
 Status ReadPrice(const Record& r, const EventDefaults& defaults, Event& e) {
   std::string_view v = r.Get("unit_price");
@@ -271,6 +286,7 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   e.query = r.Get("query");
   CONFIDE_RETURN_IF_ERROR(CheckText("query", e.query, kMaxQueryLength));
   if (e.query.empty() && e.type == EventType::kSearch) return Invalid("query", "is required for search");
+  CONFIDE_RETURN_IF_ERROR(ReadRecommendationId(r, e));
   v = r.Get("consent_confirmed");
   if (!v.empty()) {
     if (v != "true" && v != "false") return Invalid("consent_confirmed", "must be true or false");
@@ -307,18 +323,20 @@ void WriteEventFields(JsonWriter& w, const Event& e) {
   text("order_id", e.order_id);
   text("store_id", e.store_id);
   text("query", e.query);
+  text("recommendation_id", e.recommendation_id);
   if (!e.properties.empty()) w.Key("properties").Raw(e.properties);
 }
 
 namespace {
 
 // Version 1 ends with the query; version 2 adds the properties and the
-// source byte after it.
-// Both decode (events stored before the source was kept read as
-// unrecorded); only version 2 is written, so a record cut before its last
+// source byte after it; version 3 the recommendation id after that.
+// All decode (events stored before the source was kept read as
+// unrecorded); only version 3 is written, so a record cut before its last
 // byte never reads as another valid record.
 constexpr char kCodecVersion1 = 1;
-constexpr char kCodecVersion = 2;
+constexpr char kCodecVersion2 = 2;
+constexpr char kCodecVersion = 3;
 
 // GetVarint64 that also refuses what PutVarint64 never writes: a number
 // in more bytes than it needs (a trailing 0x00 group), or bits past the
@@ -358,10 +376,11 @@ void EncodeEvent(const Event& e, std::string& out) {
   PutLengthPrefixed(out, e.query);
   PutLengthPrefixed(out, e.properties);
   out.push_back(static_cast<char>(e.source));
+  PutLengthPrefixed(out, e.recommendation_id);
 }
 
 Result<StoredEventHeader> PeekEvent(std::string_view in) {
-  if (in.size() < 11 || (in[0] != kCodecVersion && in[0] != kCodecVersion1) ||
+  if (in.size() < 11 || in[0] < kCodecVersion1 || in[0] > kCodecVersion ||
       static_cast<uint8_t>(in[1]) >= kEventTypeCount)
     return Status(Code::kDataLoss, "stored event is malformed");
   return StoredEventHeader{static_cast<EventType>(in[1]), FromOrderedInt64(GetFixed64BE(in.substr(3)))};
@@ -374,7 +393,7 @@ Status DecodeEvent(std::string_view in, Event& e) {
   e.type = header->type;
   e.timestamp = header->timestamp;
   e.channel = static_cast<Channel>(in[2]);
-  const bool has_source = in[0] == kCodecVersion;
+  const char version = in[0];
   in.remove_prefix(11);
   uint64_t n;
   if (!GetCanonicalString(in, e.event_id)) return bad;
@@ -395,12 +414,14 @@ Status DecodeEvent(std::string_view in, Event& e) {
     return bad;
   e.properties.clear();
   e.source = EventSource::kUnrecorded;
-  if (has_source) {
+  e.recommendation_id.clear();
+  if (version >= kCodecVersion2) {
     if (!GetCanonicalString(in, e.properties) || in.empty() || static_cast<uint8_t>(in[0]) >= kEventSourceCount)
       return bad;
     e.source = static_cast<EventSource>(in[0]);
     in.remove_prefix(1);
   }
+  if (version >= kCodecVersion && !GetCanonicalString(in, e.recommendation_id)) return bad;
   return in.empty() ? Status() : bad;
 }
 

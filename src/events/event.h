@@ -19,8 +19,11 @@ namespace confide {
 
 enum class EventType : uint8_t {
   kView, kSearch, kAddToCart, kRemoveFromCart, kPurchase, kReturn, kStoreVisit, kPickup, kIdentify,
+  // A product of a recommendation-like answer shown to the shopper, and
+  // one they followed: feedback on what was served (docs/experiments.md).
+  kImpression, kClick,
 };
-constexpr size_t kEventTypeCount = 9;
+constexpr size_t kEventTypeCount = 11;
 
 enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
 constexpr size_t kChannelCount = 4;
@@ -37,6 +40,8 @@ constexpr size_t kIdKindCount = 3;
 
 const char* EventTypeName(EventType t);   // "add_to_cart"
 const char* ChannelName(Channel c);       // "call_center"
+// Impressions and clicks: what the shopper was shown and followed.
+inline bool IsFeedback(EventType t) { return t == EventType::kImpression || t == EventType::kClick; }
 const char* IdKindField(IdKind k);        // "customer_id"
 std::optional<EventType> ParseEventType(std::string_view s);
 std::optional<Channel> ParseChannel(std::string_view s);
@@ -57,6 +62,9 @@ struct Event {
   std::string order_id;
   std::string store_id;
   std::string query;
+  // Impression and click events only: the recommendation_id of the answer
+  // that showed the product.
+  std::string recommendation_id;
   // Identify events only: the shopper confirmed, as they signed in, that
   // the consent decisions made on this device are theirs, so they travel to
   // the customer (docs/api.md). An instruction to ingest, not stored.
@@ -105,7 +113,8 @@ inline constexpr ExpectedType kEventFields[] = {
     {"quantity", Field::Type::kNumber},     {"unit_price", Field::Type::kNumber},
     {"currency", Field::Type::kString},     {"order_id", Field::Type::kString},
     {"store_id", Field::Type::kString},     {"query", Field::Type::kString},
-    {"consent_confirmed", Field::Type::kBool}, {"properties", Field::Type::kOther}};
+    {"consent_confirmed", Field::Type::kBool}, {"properties", Field::Type::kOther},
+    {"recommendation_id", Field::Type::kString}};
 
 // Writes the event as a JSON object with the API's field names (empty
 // fields left out; the source is not an API field), e.g. for exports; WriteEventFields writes the same
@@ -134,6 +143,7 @@ std::string_view CanonicalId(std::string_view id);
 // Field limits, also documented in docs/api.md.
 constexpr size_t kMaxIdLength = 128;
 constexpr size_t kMaxQueryLength = 512;
+constexpr size_t kMaxRecommendationIdLength = 64;
 constexpr int64_t kMaxQuantity = 1'000'000;
 
 }  // namespace confide

@@ -70,6 +70,17 @@ std::vector<Event> Samples() {
   big.quantity = kMaxQuantity;
   big.unit_price = 123'456'789'012;
   out.push_back(big);
+
+  Event click;
+  click.event_id = "k1";
+  click.type = EventType::kClick;
+  click.timestamp = 1'735'787'046'000'000;
+  click.id(IdKind::kCustomer) = "C1";
+  click.channel = Channel::kApp;
+  click.product_id = "P3";
+  click.recommendation_id = "0123456789abcdef0123456789abcdef";
+  click.source = EventSource::kApi;
+  out.push_back(click);
   return out;
 }
 
@@ -86,13 +97,18 @@ size_t VarintLength(uint64_t v) {
   return n;
 }
 
+// Where the source byte of an encoding is: before the recommendation id.
+size_t SourceAt(const Event& e, const std::string& bytes) {
+  return bytes.size() - VarintLength(e.recommendation_id.size()) - e.recommendation_id.size() - 1;
+}
+
 // Where the has-price byte of an encoding is: before the price's varint,
-// if any, the five length-prefixed strings and the source byte at the end.
+// if any, the five length-prefixed strings and the source byte.
 size_t PriceFlagAt(const Event& e, const std::string& bytes) {
-  size_t tail = 1 + (e.unit_price ? VarintLength(static_cast<uint64_t>(*e.unit_price)) : 0);
+  size_t tail = (e.unit_price ? VarintLength(static_cast<uint64_t>(*e.unit_price)) : 0);
   for (const std::string* s : {&e.currency, &e.order_id, &e.store_id, &e.query, &e.properties})
     tail += VarintLength(s->size()) + s->size();
-  return bytes.size() - tail - 1;
+  return SourceAt(e, bytes) - tail - 1;
 }
 
 TEST(EventCodec, EveryTruncationIsDataLoss) {
@@ -176,10 +192,12 @@ TEST(EventCodec, PropertiesAndTheSourceRoundTripAndTheSourceIsAKnownOne) {
     ASSERT_TRUE(got.ok()) << e.event_id;
     EXPECT_EQ(got->source, e.source) << e.event_id;
     EXPECT_EQ(got->properties, e.properties) << e.event_id;
-    ASSERT_EQ(static_cast<uint8_t>(bytes.back()), static_cast<uint8_t>(e.source)) << e.event_id;
+    EXPECT_EQ(got->recommendation_id, e.recommendation_id) << e.event_id;
+    const size_t at = SourceAt(e, bytes);
+    ASSERT_EQ(static_cast<uint8_t>(bytes[at]), static_cast<uint8_t>(e.source)) << e.event_id;
     for (uint8_t source : {3, 0x80, 0xff}) {
       std::string damaged = bytes;
-      damaged.back() = static_cast<char>(source);
+      damaged[at] = static_cast<char>(source);
       EXPECT_EQ(DecodeEvent(damaged).status().code(), Code::kDataLoss) << e.event_id << ": source " << int{source};
     }
   }
@@ -191,8 +209,9 @@ TEST(EventCodec, PropertiesAndTheSourceRoundTripAndTheSourceIsAKnownOne) {
 TEST(EventCodec, AVersionOneRecordReadsAsUnrecorded) {
   for (Event e : Samples()) {
     e.properties.clear();
+    e.recommendation_id.clear();
     const std::string bytes = Encode(e);
-    std::string v1 = bytes.substr(0, bytes.size() - 2);  // an empty properties string, the source
+    std::string v1 = bytes.substr(0, bytes.size() - 3);  // empty properties, the source, empty recommendation id
     v1[0] = 1;
     auto got = DecodeEvent(v1);
     ASSERT_TRUE(got.ok()) << e.event_id;
@@ -203,6 +222,25 @@ TEST(EventCodec, AVersionOneRecordReadsAsUnrecorded) {
     std::string v1_with_source = bytes;
     v1_with_source[0] = 1;
     EXPECT_EQ(DecodeEvent(v1_with_source).status().code(), Code::kDataLoss) << e.event_id;
+  }
+}
+
+// Events stored before feedback existed (version 2: no recommendation id)
+// decode with none; a version 2 record with one does not.
+TEST(EventCodec, AVersionTwoRecordReadsWithoutARecommendationId) {
+  for (Event e : Samples()) {
+    const std::string with_id = Encode(e);
+    e.recommendation_id.clear();
+    const std::string bytes = Encode(e);
+    std::string v2 = bytes.substr(0, bytes.size() - 1);  // the empty recommendation id
+    v2[0] = 2;
+    auto got = DecodeEvent(v2);
+    ASSERT_TRUE(got.ok()) << e.event_id;
+    EXPECT_EQ(Encode(*got), bytes) << e.event_id;
+    if (with_id == bytes) continue;
+    std::string v2_with_id = with_id;
+    v2_with_id[0] = 2;
+    EXPECT_EQ(DecodeEvent(v2_with_id).status().code(), Code::kDataLoss) << e.event_id;
   }
 }
 

@@ -71,6 +71,34 @@ TEST(Event, EachInvalidFieldIsNamed) {
   }
 }
 
+// Impressions and clicks name the answer that showed the product; no
+// other event carries a recommendation id.
+TEST(Event, FeedbackNeedsARecommendationIdAndAProduct) {
+  auto feedback = [](const char* type, const char* product, const char* recommendation) {
+    Record r;
+    r.Add("event_id", "f1");
+    r.Add("type", type);
+    r.Add("timestamp", "2025-01-02T03:04:05Z");
+    r.Add("customer_id", "C1");
+    r.Add("channel", "web");
+    if (*product) r.Add("product_id", product);
+    if (*recommendation) r.Add("recommendation_id", recommendation);
+    return EventFromRecord(r);
+  };
+  auto click = feedback("click", "P1", "0123456789abcdef0123456789abcdef");
+  ASSERT_TRUE(click.ok()) << click.status().ToString();
+  EXPECT_EQ(click->type, EventType::kClick);
+  EXPECT_EQ(click->recommendation_id, "0123456789abcdef0123456789abcdef");
+  EXPECT_TRUE(feedback("impression", "P1", "r-1").ok());
+  EXPECT_EQ(feedback("impression", "P1", "").status().field(), "recommendation_id");
+  EXPECT_EQ(feedback("click", "", "r-1").status().field(), "product_id");
+  EXPECT_EQ(feedback("click", "P1", "r 1").status().field(), "recommendation_id");
+  EXPECT_EQ(feedback("click", "P1", std::string(65, 'a').c_str()).status().field(), "recommendation_id");
+  auto view = feedback("view", "P1", "r-1");
+  EXPECT_EQ(view.status().field(), "recommendation_id");
+  EXPECT_NE(view.status().message().find("impression and click events only"), std::string::npos);
+}
+
 TEST(Event, AJsonMemberThatIsNoEventFieldIsNamed) {
   Record r = Purchase();
   r.Add("quantiy", "5", Field::Type::kNumber);

@@ -38,6 +38,21 @@ std::string_view ExperimentAssignment::VariantOf(std::string_view subject) const
   return experiment_->variants.back().name;  // shares add up to 10,000: not reached
 }
 
+Grant NoGrant(Micros now) { return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now); }
+
+Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
+  return ExperimentAssignment::Personalizes(variant) ? grant : NoGrant(now);
+}
+
+std::string NewRecommendationId() {
+  unsigned char id[16];
+  randombytes_buf(id, sizeof id);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : id) out += {kHex[c >> 4], kHex[c & 15]};
+  return out;
+}
+
 Status PinExperiment(Store& store, const ExperimentConfig& experiment) {
   const std::string key = "experiment/" + experiment.name, shares = Shares(experiment);
   auto pinned = store.Get(Family::kMeta, key);

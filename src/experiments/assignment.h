@@ -43,6 +43,16 @@ class ExperimentAssignment {
   std::optional<ExperimentConfig> experiment_;
 };
 
+// A grant of nothing: what a shopper nobody knows is served through.
+Grant NoGrant(Micros now);
+// What a shopper in `variant` is served through: the holdout as a shopper
+// nobody knows, whatever they granted.
+Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now);
+
+// The id of one recommendation-like answer, which impressions and clicks
+// name: 128 random bits in hex, so that it tells nothing of the shopper.
+std::string NewRecommendationId();
+
 // Records in the region the shares its experiment began with, the first
 // time it is served; kFailedPrecondition naming the experiment when the
 // region began it with other shares (a change would move shoppers between

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/time.h"
 #include "testing/server_fixture.h"
 #include "testing/test_json.h"
 
@@ -146,6 +147,68 @@ TEST_F(ExperimentsTest, ChangingTheSharesUnderTheSameNameStopsServeAndANewNameSt
       << refused.status().message();
   config_.experiment->name = "lift-2";
   ASSERT_NO_FATAL_FAILURE(Start());
+}
+
+// Every recommendation-like answer has an id of its own, and the
+// shopper's variant where it is a shopper's; the holdout is sent nothing
+// personal on any of them. Impressions and clicks name the id.
+TEST_F(ExperimentsTest, EveryRecommendationLikeAnswerCarriesAnIdAndTheHoldoutGetsNothingPersonal) {
+  ASSERT_NO_FATAL_FAILURE(Seed(true));
+  std::set<std::string> ids;
+  for (const char* route : {"similar", "bought-together"}) {
+    const ClientResponse r = Recommend(std::string("/v1/eu/products/p-1/") + route);
+    EXPECT_EQ(JStr(r.body, "/recommendation_id").size(), 32u) << route << ": " << r.body;
+    EXPECT_TRUE(ids.insert(JStr(r.body, "/recommendation_id")).second);
+    EXPECT_FALSE(JHas(r.body, "/variant")) << "a list of no shopper is in no variant: " << r.body;
+  }
+  // Every shopper buys p-0 every three days up to yesterday: due soon.
+  std::string recent = "[";
+  for (int s = 0; s < kShoppers; ++s)
+    for (int d = 1; d <= 4; ++d)
+      recent += std::string(recent.size() > 1 ? "," : "") + R"({"event_id":"r)" + std::to_string(s) + "-" +
+                std::to_string(d) + R"(","type":"purchase","timestamp":")" +
+                FormatRfc3339(NowMicros() - (3 * d - 2) * kMicrosPerDay) + R"(","customer_id":")" + Shopper(s) +
+                R"(","channel":"web","product_id":"p-0","quantity":1,"order_id":"r)" + std::to_string(s) + "-" +
+                std::to_string(d) + R"("})";
+  ASSERT_EQ(Send(admin_, "POST", "/v1/eu/events", recent + "]").status, 200);
+  std::map<std::string, int> with_items;
+  for (int s = 0; s < kShoppers; ++s) {
+    const std::string shopper = "/v1/eu/customers/" + Shopper(s);
+    ASSERT_EQ(Send(admin_, "PUT", shopper + "/consent", R"({"purposes":{"marketing":true}})").status, 200);
+    const std::string variant = JStr(Recommend(shopper + "/recommendations").body, "/variant");
+    const ClientResponse due = Recommend(shopper + "/replenishment?horizon=365d");
+    EXPECT_EQ(JStr(due.body, "/variant"), variant) << due.body;
+    EXPECT_TRUE(ids.insert(JStr(due.body, "/recommendation_id")).second) << due.body;
+    EXPECT_EQ(JBool(due.body, "/personalized"), variant == "personalized") << due.body;
+    with_items[variant] += JHas(due.body, "/items/0");
+    const ClientResponse suggested = Recommend(shopper + "/suggestions");
+    EXPECT_EQ(JStr(suggested.body, "/variant"), variant) << suggested.body;
+    EXPECT_TRUE(ids.insert(JStr(suggested.body, "/recommendation_id")).second) << suggested.body;
+    EXPECT_EQ(JBool(suggested.body, "/allowed"), variant == "personalized") << suggested.body;
+  }
+  EXPECT_EQ(with_items["holdout"], 0) << "the holdout was told what is due";
+  EXPECT_GT(with_items["personalized"], 0) << "no personalized shopper has anything due: the check is void";
+
+  // Feedback names an answer: stored once, whatever the resends.
+  const std::string id = JStr(Recommend("/v1/eu/customers/exp-0/recommendations").body, "/recommendation_id");
+  const std::string feedback = R"([{"event_id":"imp-1","type":"impression","timestamp":"2026-05-01T10:00:00Z",)"
+                               R"("customer_id":"exp-0","channel":"web","product_id":"p-1","recommendation_id":")" +
+                               id + R"("},{"event_id":"clk-1","type":"click","timestamp":"2026-05-01T10:00:05Z",)"
+                               R"("customer_id":"exp-0","channel":"web","product_id":"p-1","recommendation_id":")" +
+                               id + R"("}])";
+  ClientResponse sent = Send(admin_, "POST", "/v1/eu/events", feedback);
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(JInt(sent.body, "/accepted"), 2) << sent.body;
+  sent = Send(admin_, "POST", "/v1/eu/events", feedback);
+  EXPECT_EQ(JInt(sent.body, "/duplicates"), 2) << sent.body;
+  const ClientResponse profile = Send(admin_, "GET", "/v1/eu/customers/exp-0/profile");
+  EXPECT_EQ(JInt(profile.body, "/by_type/impression"), 1) << profile.body;
+  EXPECT_EQ(JInt(profile.body, "/by_type/click"), 1) << profile.body;
+  const ClientResponse missing = Send(admin_, "POST", "/v1/eu/events",
+                                      R"([{"event_id":"clk-2","type":"click","timestamp":"2026-05-01T10:00:05Z",)"
+                                      R"("customer_id":"exp-0","channel":"web","product_id":"p-1"}])");
+  EXPECT_EQ(missing.status, 400) << missing.body;
+  EXPECT_NE(missing.body.find("recommendation_id"), std::string::npos) << missing.body;
 }
 
 class NoExperimentTest : public ExperimentsTest {

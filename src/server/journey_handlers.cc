@@ -373,8 +373,11 @@ HttpResponse Api::GetReplenishment(Call& call) {
   auto store_id = StoreParam(call.query, call.cell->catalog());
   if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
   Micros now = clock_.Now();
-  // In-app use: a personalization grant.
-  Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
+  // In-app use: a personalization grant; the holdout is served as a
+  // shopper nobody knows (nothing is due).
+  const Grant granted = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
+  const std::string_view variant = experiments_.VariantOf(granted);
+  const Grant grant = ServedThrough(granted, variant, now);
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
   const std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
@@ -421,7 +424,8 @@ HttpResponse Api::GetReplenishment(Call& call) {
     w.EndArray().Key("value").Micros6(value).Key("currency").String(call.cell->region().currency);
     w.Key("channel").String(ChannelName(*channel)).EndObject();
   }
-  w.Key("personalized").Bool(grant.any() && !grant.subject().empty()).EndObject();
+  w.Key("personalized").Bool(grant.any() && !grant.subject().empty());
+  w.Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
   return Json(200, w.Take());
 }
 
@@ -431,9 +435,11 @@ HttpResponse Api::GetSuggestions(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
   Micros now = clock_.Now();
-  // Outbound use: a marketing grant, never under GPC.
+  // Outbound use: a marketing grant, never under GPC. The holdout is sent
+  // nothing personal: it is what the others are compared with.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kMarketing, GpcSignal(call.request));
-  bool allowed = grant.any() && !grant.subject().empty();
+  const std::string_view variant = experiments_.VariantOf(grant);
+  bool allowed = grant.any() && !grant.subject().empty() && variant != kHoldoutVariant;
   SuggestionEntry entry;
   if (allowed) {
     auto history = call.cell->History(grant, /*with_links=*/true);
@@ -456,7 +462,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
     w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
     w.Key("price").Micros6(r.price).EndObject();
   }
-  w.EndArray().EndObject();
+  w.EndArray().Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
   return Json(200, w.Take());
 }
 

@@ -9,8 +9,6 @@
 #include <optional>
 
 #include "catalog/availability.h"
-#include "core/bytes.h"
-#include "crypto/aead.h"
 #include "recommend/rerank.h"
 #include "recommend/serving.h"
 #include "server/handler_util.h"
@@ -136,25 +134,15 @@ Result<std::vector<std::string>> RerankIds(std::string_view json) {
   return std::move(*ids);
 }
 
-// A shopper's list, labelled: its own id (random, so that it tells
-// nothing of the shopper) and their variant.
+// A shopper's list, labelled: its own id and their variant.
 void Label(Served& served, std::string_view variant) {
-  char id[16];
-  RandomBytes(id, sizeof id);
-  served.recommendation_id = HexEncode(std::string_view(id, sizeof id));
+  served.recommendation_id = NewRecommendationId();
   served.variant = variant;
 }
 
-// What a shopper nobody knows is served through: nothing.
-Grant NoGrant(Micros now) { return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now); }
-
-// What a shopper in `variant` is served through: the holdout is served
-// as a shopper nobody knows, whatever they granted.
-Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
-  return ExperimentAssignment::Personalizes(variant) ? grant : NoGrant(now);
-}
-
 }  // namespace
+
+
 
 HttpResponse Api::GetRecommendations(Call& call) {
   auto kind = IdKindParam(call.query);
@@ -248,6 +236,7 @@ HttpResponse Api::GetRelated(Call& call, bool bought_together) {
     return Failure(call.log_fields, served.status());
   }
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
+  served->recommendation_id = NewRecommendationId();  // a list of no shopper: no variant
   return Json(200, ServedToJson(*served));
 }
 
