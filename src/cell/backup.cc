@@ -271,7 +271,7 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
 
 Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::string& data_dir,
                                      const std::string& key_dir, const std::string& backup_dir,
-                                     Cell::Options options) {
+                                     Cell::Options options, UnreadableDatabase unreadable) {
   RestoreReceipt receipt;
   WipedKeks restored;
   KekList& keks = restored.keks;
@@ -311,7 +311,13 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
     if (live.status().code() == Code::kUnavailable)
       return Status(Code::kUnavailable, "region " + region.id +
                                             " is open in another process (a running confide serve?): stop it first");
-    if (!live.ok()) receipt.warning = "the database replaced did not open (" + live.status().message() + ")";
+    if (!live.ok() && unreadable == UnreadableDatabase::kRefuse)
+      return Status(Code::kFailedPrecondition,
+                    region_dir + ": the region's database does not open (" + live.status().message() +
+                        "): erasures it alone holds could not be checked against " + key_dir + "/" + region.id +
+                        ".erased and made again. Repair what the error names; if the database cannot be read, "
+                        "restore with --replace-unreadable once the journal is known to be whole");
+    if (!live.ok()) receipt.warning = "the unreadable database replaced was not checked (" + live.status().message() + ")";
   }
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
   fs::remove_all(region_dir, ec);

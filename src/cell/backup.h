@@ -29,10 +29,16 @@ struct RestoreReceipt {
   uint64_t erasures_replayed = 0;
   uint32_t kek_version = 0;  // the fresh KEK every data key is wrapped under
   uint64_t data_keys = 0;    // re-wrapped under it (shoppers' and queued notices')
-  // Why the database replaced could not be opened first (its erasures are
-  // then only those the journal holds), or empty.
+  // Why the database replaced could not be checked first (none was there,
+  // or an unreadable one was replaced as asked): its erasures are then
+  // only those the journal holds. Else empty.
   std::string warning;
 };
+
+// What a restore does with a region database that is there but does not
+// open (a write-ahead log removed, a damaged file): erasures it alone
+// holds (the journal cut at its end) could not be made again.
+enum class UnreadableDatabase { kRefuse, kReplace };
 
 // Restores `region` from the backup in `backup_dir`. Refused, changing
 // nothing: a backup of another region (kFailedPrecondition naming both), a
@@ -40,10 +46,13 @@ struct RestoreReceipt {
 // naming the file: altered, truncated, or another region's), a file the
 // manifest does not name, a backup whose key file is gone from `key_dir`
 // (kNotFound: the backup was destroyed), a region open in another process
-// (kUnavailable). Errors after the old database is removed leave the
-// .restoring file: run it again.
+// (kUnavailable), a region database there that does not open unless
+// `unreadable` says to replace it (kFailedPrecondition naming it and why).
+// Errors after the old database is removed leave the .restoring file: run
+// it again.
 Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::string& data_dir,
                                      const std::string& key_dir, const std::string& backup_dir,
-                                     Cell::Options options = {});
+                                     Cell::Options options = {},
+                                     UnreadableDatabase unreadable = UnreadableDatabase::kRefuse);
 
 }  // namespace confide

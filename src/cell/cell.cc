@@ -40,7 +40,12 @@ Status Cell::Impl::LoadDataKeys() {
   return store->ScanPrefix(Family::kDataKeys, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
     identity_mu.AssertHeld();  // held by the caller, around the scan
     auto dek = UnwrapDataKey(keys, v, k);
-    if (!dek.ok()) return Status(dek.status().code(), "data key of a shopper: " + dek.status().message());
+    // The stored key is sealed and authenticated: one that does not open is
+    // far likelier a KEK damaged in its file than a damaged row.
+    if (!dek.ok())
+      return Status(dek.status().code(), (keys.source == "env" ? keys.sealed_file : keys.source) +
+                                             ": a key-encryption key here does not open a data key the region's "
+                                             "database holds (" + dek.status().message() + ")");
     data_keys.emplace(Key128(k), *dek);
     Wipe(*dek);  // the map's copy is the one kept
     return true;

@@ -148,11 +148,14 @@ TEST_F(CellFaultTest, AfterAFailedIdentityWriteTheRegionRefusesWritesUntilTheSto
 TEST_F(CellFaultTest, AfterAFailedLinkReadsAreRefusedUntilTheStoreHoldsWhatMemoryDoes) {
   Open();
   ASSERT_TRUE(cell_->Ingest({Purchase("C-1", "C"), Purchase("A-1", "", "A"), Purchase("A-2", "", "A")}).ok());
+  const Grant before = cell_->GrantFor(IdKind::kCustomer, "C", Purpose::kPersonalization);
   faults_->FailStepsFrom(1);
   ASSERT_FALSE(cell_->Ingest({Purchase("C-2", "C", "A")}).ok());  // links A to C, unstored
   EXPECT_EQ(cell_->ReadShopper(IdKind::kCustomer, "C").status().code(), Code::kUnavailable);
+  EXPECT_EQ(cell_->History(before).status().code(), Code::kUnavailable);
   Grant grant = cell_->GrantFor(IdKind::kCustomer, "C", Purpose::kPersonalization);
-  EXPECT_EQ(cell_->History(grant).status().code(), Code::kUnavailable);
+  EXPECT_FALSE(grant.any()) << "a grant decided from a memory ahead of the store";
+  EXPECT_EQ(cell_->GetConsent(IdKind::kCustomer, "C").status().code(), Code::kUnavailable);
   faults_->Heal();
   EXPECT_EQ(EventsOf("C"), 1) << "A's events under C: the failed link was read";
   auto anonymous = cell_->ReadShopper(IdKind::kAnonymous, "A");

@@ -226,6 +226,7 @@ Result<bool> Cell::RecordGpc(IdKind kind, std::string_view id, std::string_view 
 
 Result<std::optional<Cell::ConsentView>> Cell::GetConsent(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);
@@ -282,8 +283,10 @@ Result<Cell::Recorded> Cell::RecordConsentOnce(IdKind kind, std::string_view id,
 Grant Cell::GrantFor(IdKind kind, std::string_view id, Purpose purpose, bool gpc_signal) {
   Impl& m = *impl_;
   // A memory ahead of the store is brought back to it first where it can
-  // be; where it cannot, the history read with the grant is refused.
-  static_cast<void>(m.HealIfDiverged());
+  // be; where it cannot, its decisions (a link's carried grants the store
+  // never took) grant nothing.
+  if (!m.HealIfDiverged().ok())
+    return Decide(LegalBasis::kOptIn, ConsentState(), purpose, m.Now(), gpc_signal, std::string());
   std::string pseudonym = m.PseudonymOf(kind, id);
   absl::MutexLock lock(&m.identity_mu);
   auto root = m.graph.Find(pseudonym);

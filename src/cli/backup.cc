@@ -32,7 +32,8 @@ Status RunRestore(const RestoreFlags& flags, std::FILE* out) {
   if (!config.ok()) return config.status();
   auto rc = HostedRegion(*config, flags.region);
   if (!rc.ok()) return rc.status();
-  auto restored = RestoreRegion(**rc, config->data_dir, config->KeyDir(), flags.dir, CellOptions(*config));
+  auto restored = RestoreRegion(**rc, config->data_dir, config->KeyDir(), flags.dir, CellOptions(*config),
+                                flags.replace_unreadable ? UnreadableDatabase::kReplace : UnreadableDatabase::kRefuse);
   if (!restored.ok()) return Prefixed(flags.region + ": ", restored.status());
   if (!restored->warning.empty()) std::fprintf(out, "warning: %s\n", restored->warning.c_str());
   std::fprintf(out,

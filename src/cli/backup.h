@@ -27,6 +27,7 @@ struct RestoreFlags {
   ConfigFlags config;
   std::string region;
   std::string dir;  // a backup of this region
+  bool replace_unreadable = false;  // UnreadableDatabase::kReplace
 };
 
 // Restores the region from the backup in `dir` (RestoreRegion) and prints

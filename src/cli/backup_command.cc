@@ -18,6 +18,8 @@ void AddBackupCommands(CLI::App& app, int& exit_code) {
   AddConfigFlags(*restore, restore_flags.config, false);
   restore->add_option("--region", restore_flags.region, "the region to restore")->required();
   restore->add_option("dir", restore_flags.dir, "the backup's directory")->required();
+  restore->add_flag("--replace-unreadable", restore_flags.replace_unreadable,
+                    "replace a region database that does not open (erasures only it holds are not made again)");
   restore->callback([&exit_code] { exit_code = ExitCode(RunRestore(restore_flags, stdout)); });
 }
 

@@ -126,6 +126,39 @@ TEST_F(BackupEndToEndTest, AnOnlineBackupRestoredKeepsTheShopperErasedSince) {
   EXPECT_EQ(Status(c, "GET", "/v1/eu/customers/gone/profile"), 404) << "nothing was stored again";
 }
 
+// A region database that does not open cannot be checked against the
+// erasure journal: with the journal cut at its end, a restore over it
+// would bring back a shopper erased since the backup. Refused, changing
+// nothing, unless asked to replace it.
+TEST_F(BackupEndToEndTest, ARegionThatDoesNotOpenIsNotReplacedUnlessAsked) {
+  StartServer();
+  TestClient c = Client();
+  ASSERT_EQ(Status(c, "POST", "/v1/eu/events", "[" + Purchase("g1", "gone") + "," + Purchase("k1", "kept") + "]"), 200);
+  ASSERT_EQ(Status(c, "POST", "/v1/eu/backups"), 201) << last_body_;
+  const std::string dir = JStr(last_body_, "/dir");
+  ASSERT_EQ(Status(c, "DELETE", "/v1/eu/customers/gone"), 200) << last_body_;
+  StopServer();
+  const fs::path journal = root_ / "keys" / "eu.erased", floor = root_ / "data" / "eu" / "SEQUENCE_FLOOR";
+  fs::resize_file(journal, std::string("confide-erasure-journal-v1\n").size());
+  std::ofstream(floor, std::ios::trunc) << "garbage\n";
+
+  RunResult refused = Confide("restore --region eu " + dir);
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_EQ(std::count(refused.err.begin(), refused.err.end(), '\n'), 1) << refused.err;
+  EXPECT_NE(refused.err.find("the region's database does not open"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--replace-unreadable"), std::string::npos) << refused.err;
+  // Nothing changed: the floor repaired, the erasure holds.
+  fs::remove(floor);
+  RunResult exported = Confide("dsar export --region eu gone");
+  EXPECT_NE(exported.exit_code, 0) << exported.out;
+  EXPECT_NE(exported.err.find("no data is held"), std::string::npos) << exported.err;
+
+  std::ofstream(floor, std::ios::trunc) << "garbage\n";
+  RunResult replaced = Confide("restore --replace-unreadable --region eu " + dir);
+  EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
+  EXPECT_NE(replaced.out.find("the unreadable database replaced was not checked"), std::string::npos) << replaced.out;
+}
+
 TEST_F(BackupEndToEndTest, BackupsRefusedSayWhyInOneLine) {
   std::ofstream(root_ / "events.ndjson") << Purchase("a1", "alice") << "\n";
   ASSERT_EQ(Confide("import --region eu --quiet " + (root_ / "events.ndjson").string()).exit_code, 0);

@@ -323,6 +323,18 @@ TEST_F(FaultTest, ADamagedTableOrKeyFileStopsServeAtStartNamingIt) {
   EXPECT_NE(out.find(key_file.string() + ": its pseudonym key is not"), std::string::npos) << out;
   EXPECT_EQ(out.find(".erased"), std::string::npos) << out;
   EXPECT_EQ(out.find("listening"), std::string::npos) << out;
+
+  // One digit of the KEK changed: named as the key file's too.
+  text = Read(root_ / "key.bak");
+  const size_t kek_end = text.find('\n', text.find("\nkek ") + 1) - 1;
+  ASSERT_LT(kek_end, text.size());
+  text[kek_end] = text[kek_end] == '0' ? '1' : '0';
+  {
+    std::ofstream(key_file, std::ios::trunc) << text;
+  }
+  EXPECT_EQ(RunKilledAfter(serve, 20s, &out), 1) << "serve started with another KEK:\n" << out;
+  EXPECT_NE(out.find(key_file.string() + ": a key-encryption key here does not open"), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening"), std::string::npos) << out;
 }
 
 }  // namespace

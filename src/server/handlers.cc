@@ -459,8 +459,8 @@ Status Api::Audit(Call& call, AuditAction action, std::string_view subject, std:
                                          std::move(details), clock_.Now());
   // Logged loudly, by code only: a change already made stays made.
   if (entry.ok()) return {};
-  spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", call.region,
-                CodeName(entry.status().code()));
+  spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}","request_id":"{}")", call.region,
+                CodeName(entry.status().code()), call.request.request_id);
   return entry.status();
 }
 

@@ -51,7 +51,7 @@ Status RocksDbPrefixReader::Scan(std::string_view prefix, const ScanFn& fn) {
 }
 
 Status ClosedStore() {
-  return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens when space returns");
+  return Status(Code::kUnavailable, "the store is closed after a failed write; it reopens once it can write again");
 }
 
 Status ClosedPrefixReader::Scan(std::string_view, const ScanFn&) { return ClosedStore(); }

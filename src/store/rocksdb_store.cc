@@ -116,6 +116,9 @@ class RocksDbStore final : public Store {
     store->families_ = std::move(cfs);
     CONFIDE_RETURN_IF_ERROR(store->CheckFloor());
     CONFIDE_RETURN_IF_ERROR(store->OpenDb(o.create_if_missing));
+    if (store->floor_ == 0 && store->db_->GetLatestSequenceNumber() > 0)
+      spdlog::warn(R"("msg":"no SEQUENCE_FLOOR beside a database that holds writes: a write-ahead log removed or cut short would go unnoticed at this open","dir":"{}")",
+                   JsonEscape(dir));
     store->KeepFloor();
     return std::unique_ptr<Store>(std::move(store));
   }
@@ -236,7 +239,7 @@ class RocksDbStore final : public Store {
 
   Status Health() override {
     if (failed_.load(std::memory_order_acquire))
-      return Status(Code::kUnavailable, "a write to the store failed; it takes writes again when space returns");
+      return Status(Code::kUnavailable, "a write to the store failed; it takes writes again once it can write (space returns, a file size limit is lifted)");
     auto held = Reading();
     uint64_t stopped = 0;
     if (db_ && db_->GetIntProperty(rocksdb::DB::Properties::kIsWriteStopped, &stopped) && stopped != 0)

@@ -376,6 +376,20 @@ TEST_F(RocksDbStoreTest, AWriteAheadLogRemovedOrCutShortIsRefusedAtOpen) {
 
   std::filesystem::copy_file(kept, log);
   std::filesystem::remove(kept);
+  // A floor that is not one is an error naming it, never a crash.
+  const std::string floor = dir_ + "/SEQUENCE_FLOOR", held = dir_ + ".floor";
+  std::filesystem::rename(floor, held);
+  for (const char* bad : {"", "-3\n", "12 13\n", "99999999999999999999999\n"}) {
+    std::ofstream(floor, std::ios::trunc) << bad;
+    auto opened = OpenRocksDbStore(dir_);
+    EXPECT_EQ(opened.status().code(), Code::kDataLoss) << "\"" << bad << "\"";
+    EXPECT_NE(opened.status().message().find("SEQUENCE_FLOOR"), std::string::npos) << opened.status().ToString();
+  }
+  std::filesystem::remove(floor);
+  std::filesystem::create_directory(floor);
+  EXPECT_EQ(OpenRocksDbStore(dir_).status().code(), Code::kDataLoss);
+  std::filesystem::remove(floor);
+  std::filesystem::rename(held, floor);
   auto s = OpenOrDie();
   EXPECT_EQ(Keys(*s, Family::kConsent, "c").size(), 200u);
 }

@@ -11,12 +11,12 @@ namespace confide {
 
 Result<uint64_t> ReadSequenceFloor(const std::string& dir) {
   const std::string path = dir + "/" + kSequenceFloorFile;
+  std::error_code ec;
+  const auto type = std::filesystem::symlink_status(path, ec).type();
+  if (type == std::filesystem::file_type::not_found) return uint64_t{0};
+  if (ec || type != std::filesystem::file_type::regular) return Status(Code::kDataLoss, path + ": not a regular file");
   std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec) && !ec) return uint64_t{0};
-    return Status(Code::kDataLoss, path + ": cannot be read");
-  }
+  if (!in) return Status(Code::kDataLoss, path + ": cannot be read");
   const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
   uint64_t floor = 0;
   const char* end = text.data() + text.size();
