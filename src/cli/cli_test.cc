@@ -70,7 +70,7 @@ TEST_F(CliTest, CommandLineMistakesNameTheArgumentInOneLine) {
       {"demo --days 0", "confide: --days: must be at least 1\n"},
       {"import --region eu --map colour=favourite_colour x.csv --data-dir " + (dir_ / "d").string(),
        "confide: --map: \"colour\" is not a field here (event_id, type, timestamp, customer_id, anonymous_id, "
-       "loyalty_id, channel, product_id, quantity, unit_price, currency, order_id, store_id, query, consent_confirmed, properties)\n"},
+       "loyalty_id, channel, product_id, quantity, unit_price, currency, order_id, store_id, query, consent_confirmed, properties, recommendation_id)\n"},
       {"keys new --regions EU", "confide: --regions: \"EU\" is not a region id (a-z, 0-9, '-' or '_', like eu)\n"},
       {"suggestions --region eu --out x --top 0 --data-dir " + (dir_ / "d").string(),
        "confide: --top: must be 1 to 100\n"},

@@ -60,7 +60,7 @@ TEST_F(ImporterTest, EventsCsvWithRejectionsAndReimport) {
   EXPECT_EQ(s->reasons.at("timestamp: not RFC 3339"), 1u);
   EXPECT_EQ(s->first_line.at("timestamp: not RFC 3339"), 4u);
   EXPECT_EQ(s->reasons.at("type: must be one of view, search, add_to_cart, remove_from_cart, purchase, return, "
-                          "store_visit, pickup, identify"), 1u);
+                          "store_visit, pickup, identify, impression, click"), 1u);
   uint64_t short_rows = 0;
   for (const auto& [reason, line] : s->first_line) short_rows += line == 6;
   EXPECT_EQ(short_rows, 1u) << "the row with a missing cell is rejected with its line";
