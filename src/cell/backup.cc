@@ -104,6 +104,14 @@ std::string NewBackupId(Micros at) {
 
 namespace {
 
+// The first line of a small file (a .restoring marker), empty if none.
+std::string FirstLine(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
+
 // Whether `path` is `dir` or lies under it (both made absolute, links in
 // what exists resolved).
 bool Within(const std::string& path, const std::string& dir) {
@@ -300,11 +308,25 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   std::error_code ec;
   if (Within(backup_dir, region_dir))
     return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
-  if (!fs::exists(region_dir, ec)) {
+  // A restore cut short is finished by the same backup: the run that
+  // began it checked the database it removed.
+  const bool resuming = fs::exists(restoring, ec);
+  if (resuming) {
+    const std::string begun = FirstLine(restoring);
+    if (begun != manifest.id)
+      return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + begun.substr(0, 64) +
+                                                   " did not finish: run confide restore again with that backup");
+  } else if (!fs::exists(region_dir + "/CURRENT", ec)) {
+    // Opening would create an empty database: there is nothing to check.
+    if (unreadable == UnreadableDatabase::kRefuse)
+      return Status(Code::kFailedPrecondition,
+                    region_dir + ": no database of region " + region.id + " is here to check " + key_dir + "/" +
+                        region.id + ".erased against (a lost disk?): erasures it alone held would not be made "
+                        "again. Restore with --replace-unreadable once the journal is known to be whole");
     receipt.warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
                       "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
                       "copy, erasures made after that copy are not in it)";
-  } else if (!fs::exists(restoring, ec)) {
+  } else {
     // The database replaced is opened first: refused while another process
     // serves it, and its erasures are journaled if an earlier release made them.
     auto live = Cell::Open(region, data_dir, key_dir, options);

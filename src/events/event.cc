@@ -222,11 +222,14 @@ bool IsPlainDecimal(std::string_view v) {
          (dot == std::string_view::npos || !fraction.empty());
 }
 
-// Feedback names the answer that showed the product; no other event does.
+// Feedback names the answer that showed the product; no other event does,
+// and it has nothing of a sale.
 Status ReadRecommendationId(const Record& r, Event& e) {
   std::string_view v = r.Get("recommendation_id");
   if (!IsFeedback(e.type))
     return v.empty() ? Status() : Invalid("recommendation_id", "applies to impression and click events only");
+  for (const char* field : {"quantity", "unit_price", "currency", "order_id", "query"})
+    if (!r.Get(field).empty()) return Invalid(field, std::string("does not apply to ") + EventTypeName(e.type) + " events");
   if (v.empty()) return Invalid("recommendation_id", std::string("is required for ") + EventTypeName(e.type));
   if (v.size() > kMaxRecommendationIdLength ||
       v.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != std::string_view::npos)

@@ -94,6 +94,18 @@ TEST(Event, FeedbackNeedsARecommendationIdAndAProduct) {
   EXPECT_EQ(feedback("click", "", "r-1").status().field(), "product_id");
   EXPECT_EQ(feedback("click", "P1", "r 1").status().field(), "recommendation_id");
   EXPECT_EQ(feedback("click", "P1", std::string(65, 'a').c_str()).status().field(), "recommendation_id");
+  for (const char* field : {"quantity", "unit_price"}) {
+    Record r;
+    r.Add("event_id", "f2");
+    r.Add("type", "click");
+    r.Add("timestamp", "2025-01-02T03:04:05Z");
+    r.Add("customer_id", "C1");
+    r.Add("channel", "web");
+    r.Add("product_id", "P1");
+    r.Add("recommendation_id", "r-1");
+    r.Add(field, "3");
+    EXPECT_EQ(EventFromRecord(r).status().field(), field);
+  }
   auto view = feedback("view", "P1", "r-1");
   EXPECT_EQ(view.status().field(), "recommendation_id");
   EXPECT_NE(view.status().message().find("impression and click events only"), std::string::npos);

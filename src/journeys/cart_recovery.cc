@@ -63,6 +63,8 @@ class OfferMaker {
   Result<std::optional<RecoveryOffer>> Make(const Grant& grant, const std::vector<Event>& history) {
     // Without purchases there is no knowing what a purchase has covered.
     if (!CartIsKnowable(grant)) return std::optional<RecoveryOffer>();
+    const std::string_view variant = query_.experiment.VariantOf(grant);
+    if (variant == kHoldoutVariant) return std::optional<RecoveryOffer>();
     Cart cart = DeriveCart(history, {query_.now, query_.line_ttl});
     if (cart.empty()) return std::optional<RecoveryOffer>();
     Micros age = query_.now - cart.updated;
@@ -81,6 +83,7 @@ class OfferMaker {
     offer.updated = cart.updated;
     offer.abandoned_at = cart.updated + window_;
     offer.incentive = IncentiveFor(offer.cart, config_.incentives);
+    offer.variant = variant;
     return std::optional<RecoveryOffer>(std::move(offer));
   }
 
@@ -158,7 +161,9 @@ Result<RecoveryPage> ListAbandonedCartsPage(Cell& cell, const CartRecoveryConfig
 }
 
 void WriteRecoveryOffer(JsonWriter& w, const RecoveryOffer& o, std::string_view currency) {
-  w.BeginObject().Key("idempotency_key").String(o.idempotency_key);
+  // The key names the offer as a recommendation_id names an answer.
+  w.BeginObject().Key("idempotency_key").String(o.idempotency_key).Key("recommendation_id").String(o.idempotency_key);
+  if (!o.variant.empty()) w.Key("variant").String(o.variant);
   w.Key(IdKindField(o.to.kind)).String(o.to.id);
   WritePricedCart(w, o.cart);
   w.Key("currency").String(currency).Key("channel").String(ChannelName(o.channel));

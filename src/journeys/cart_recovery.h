@@ -21,6 +21,7 @@
 
 #include "cell/cell.h"
 #include "core/config.h"
+#include "experiments/assignment.h"
 #include "journeys/cart.h"
 
 namespace confide {
@@ -45,12 +46,15 @@ struct RecoveryOffer {
   Micros updated = 0;       // the cart's last change
   Micros abandoned_at = 0;  // updated + the abandonment window
   Incentive incentive;
+  std::string variant;  // the shopper's, in the region's experiment
 };
 
 struct RecoveryQuery {
   Micros now = 0;
   Micros since = 0;     // only carts abandoned at or after this
   Micros line_ttl = 0;  // CartAging::line_ttl: aged lines are neither offered nor count for the incentive
+  // The region's experiment: its holdout is offered nothing.
+  ExperimentAssignment experiment{std::nullopt};
 };
 
 // Every abandoned cart of a shopper with a marketing grant, most recently

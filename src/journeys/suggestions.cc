@@ -30,6 +30,7 @@ SuggestionOptions SuggestionOptionsFrom(const Config& config, Micros now) {
   o.weights = WeightsFrom(config.recommend);
   o.replenishment = config.replenishment;
   o.now = now;
+  o.experiment = ExperimentAssignment(config.experiment);
   return o;
 }
 
@@ -81,7 +82,10 @@ std::string SuggestionEntryToJson(const SuggestionEntry& e, Micros generated_at)
     w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
     w.Key("price").Micros6(r.price).EndObject();
   }
-  w.EndArray().Key("generated_at").String(FormatRfc3339(generated_at / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
+  w.EndArray();
+  if (!e.recommendation_id.empty()) w.Key("recommendation_id").String(e.recommendation_id);
+  if (!e.variant.empty()) w.Key("variant").String(e.variant);
+  w.Key("generated_at").String(FormatRfc3339(generated_at / kMicrosPerSecond * kMicrosPerSecond)).EndObject();
   return w.Take();
 }
 
@@ -99,11 +103,13 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   std::condition_variable scored;  // signalled when a history has been scored
   size_t in_flight = 0;            // histories handed to the pool, not scored yet; guarded by mu
   Status failed;                   // the first error; guarded by mu
-  auto score = [&](std::vector<Event>& history) {
+  auto score = [&](std::vector<Event>& history, std::string_view variant) {
     auto entry = SuggestionsFor(std::move(history), models, cell.catalog(), *prices, options);
     const bool nothing = entry.ok() && (entry->empty() || entry->to.id.empty());
     std::string line;
     if (entry.ok() && !nothing) {
+      entry->recommendation_id = NewRecommendationId();
+      entry->variant = variant;
       line = SuggestionEntryToJson(*entry, options.now);
       line.push_back('\n');
     }
@@ -122,14 +128,17 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   ThreadPool pool(workers);  // declared last: its workers are joined before the state above goes
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
-      [&](const Grant&, std::vector<Event>&& history) -> Status {
+      [&](const Grant& grant, std::vector<Event>&& history) -> Status {
+        // The holdout is what the others are compared with: sent nothing.
+        const std::string_view variant = options.experiment.VariantOf(grant);
+        if (variant == kHoldoutVariant) return Status();
         std::unique_lock lock(mu);
         ++report.shoppers;
         // At most 4 histories per worker wait, besides those being scored.
         scored.wait(lock, [&] { return in_flight < 5 * size_t{workers}; });
         ++in_flight;
         lock.unlock();
-        pool.Schedule([&score, history = std::move(history)]() mutable { score(history); });
+        pool.Schedule([&score, variant, history = std::move(history)]() mutable { score(history, variant); });
         return Status();
       },
       /*with_links=*/true);

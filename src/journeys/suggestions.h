@@ -21,6 +21,7 @@
 #include "catalog/pricing.h"
 #include "cell/cell.h"
 #include "core/config.h"
+#include "experiments/assignment.h"
 #include "journeys/cart.h"
 #include "journeys/replenishment.h"
 #include "recommend/model_set.h"
@@ -36,6 +37,9 @@ struct SuggestionOptions {
   ReplenishmentConfig replenishment;
   Micros now = 0;
   uint32_t threads = 0;  // export workers; 0: one per core
+  // The region's experiment: its holdout is left out of the export, the
+  // others' entries carry their variant.
+  ExperimentAssignment experiment{std::nullopt};
 };
 
 struct SuggestionEntry {
@@ -51,6 +55,8 @@ struct SuggestionEntry {
     int64_t price = 0;
   };
   std::vector<Due> replenishment;
+  std::string recommendation_id;  // set by the export (docs/experiments.md)
+  std::string variant;
   bool empty() const { return suggestions.empty() && replenishment.empty(); }
 };
 
@@ -65,7 +71,8 @@ Result<SuggestionEntry> SuggestionsFor(std::vector<Event> history, const ModelSe
                                        const PriceBook& prices, const SuggestionOptions& options);
 
 // One JSON object (no newline): {"customer_id":..,"suggestions":[{"product_id","reason","price"}],
-// "replenishment":[{"product_id","due","confidence","quantity","price"}],"generated_at":..}
+// "replenishment":[{"product_id","due","confidence","quantity","price"}],"recommendation_id":..,"variant":..,
+// "generated_at":..} (the id and variant when set)
 std::string SuggestionEntryToJson(const SuggestionEntry& entry, Micros generated_at);
 
 struct ExportReport {

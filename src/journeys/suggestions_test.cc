@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -53,10 +54,11 @@ class SuggestionsExport : public ::testing::Test {
   }
 
   // The customer ids in an export, in file order.
-  std::vector<std::string> Export() {
+  std::vector<std::string> Export(const ExperimentAssignment& experiment = ExperimentAssignment(std::nullopt)) {
     std::string path = (dir_ / "out.ndjson").string();
     SuggestionOptions options;
     options.now = NowMicros();
+    options.experiment = experiment;
     auto report = ExportSuggestionsToFile(*cell_, nullptr, options, path);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     std::ifstream in(path);
@@ -91,6 +93,35 @@ TEST_F(SuggestionsExport, OnlyMarketingGrantsAndEveryRunAsksTheLedgerAgain) {
   Decide("A", Purpose::kMarketing, false);
   Decide("B", Purpose::kMarketing, true);
   EXPECT_EQ(Export(), (std::vector<std::string>{"B"}));
+}
+
+// The experiment's holdout is what the others are compared with: it is
+// left out of the export; the others' lines carry their variant and an id.
+TEST_F(SuggestionsExport, TheHoldoutIsLeftOutAndTheOthersCarryTheirVariant) {
+  for (const char* shopper : {"A", "B", "C", "D"}) Decide(shopper, Purpose::kMarketing, true);
+  for (int n = 1; n < 20; ++n) {
+    ExperimentConfig config;
+    config.name = "lift-" + std::to_string(n);
+    config.variants = {{"personalized", 5000}, {"holdout", 5000}};
+    const ExperimentAssignment experiment(config);
+    std::vector<std::string> expected;
+    for (const char* shopper : {"A", "B", "C", "D"})
+      if (experiment.VariantOf(cell_->GrantFor(IdKind::kCustomer, shopper, Purpose::kMarketing)) == "personalized")
+        expected.push_back(shopper);
+    if (expected.empty() || expected.size() == 4) continue;  // both groups held: the check can fail
+    std::vector<std::string> exported = Export(experiment);
+    std::sort(exported.begin(), exported.end());
+    EXPECT_EQ(exported, expected);
+    std::ifstream in(dir_ / "out.ndjson");
+    for (std::string line; std::getline(in, line);) {
+      EXPECT_NE(line.find(R"("variant":"personalized")"), std::string::npos) << line;
+      const size_t id = line.find(R"("recommendation_id":")");
+      ASSERT_NE(id, std::string::npos) << line;
+      EXPECT_EQ(line.find('"', id + 21), id + 21 + 32) << line;
+    }
+    return;
+  }
+  FAIL() << "no experiment name split four shoppers";
 }
 
 TEST_F(SuggestionsExport, AnUnwritableFileIsAnErrorNamingIt) {

@@ -256,6 +256,7 @@ HttpResponse Api::GetCartRecovery(Call& call) {
   RecoveryQuery q;
   q.now = clock_.Now();
   q.line_ttl = CartLineTtl(config_.journeys);
+  q.experiment = experiments_;
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");
@@ -290,6 +291,7 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   RecoveryQuery q;  // the request's own mistakes first, then the server's configuration
   q.now = clock_.Now();
   q.line_ttl = CartLineTtl(config_.journeys);
+  q.experiment = experiments_;
   if (std::string_view since = call.query.Get("since"); !since.empty()) {
     auto t = ParseRfc3339(since);
     if (!t) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "not RFC 3339", "since");

@@ -40,6 +40,20 @@ const char* FamilyName(Family f) {
 
 namespace {
 
+// RocksDB makes a new database where CURRENT is missing, and its next open
+// deletes every file of the one that was there: refused instead.
+Status CheckNotHeadless(const std::string& dir) {
+  std::error_code ec;
+  if (std::filesystem::exists(dir + "/CURRENT", ec)) return {};
+  for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = f.path().filename().string();
+    if (name.ends_with(".sst") || name.ends_with(".log") || name.starts_with("MANIFEST-") || name == kSequenceFloorFile)
+      return Status(Code::kDataLoss, dir + "/CURRENT: missing while the directory holds a database's files (" + name +
+                                         "): put it back or restore the region from a backup");
+  }
+  return {};
+}
+
 class RocksDbStore final : public Store {
  public:
   ~RocksDbStore() override {
@@ -114,6 +128,7 @@ class RocksDbStore final : public Store {
     store->db_options_ = db;
     store->dir_ = dir;
     store->families_ = std::move(cfs);
+    CONFIDE_RETURN_IF_ERROR(CheckNotHeadless(dir));
     CONFIDE_RETURN_IF_ERROR(store->CheckFloor());
     CONFIDE_RETURN_IF_ERROR(store->OpenDb(o.create_if_missing));
     if (store->floor_ == 0 && store->db_->GetLatestSequenceNumber() > 0)

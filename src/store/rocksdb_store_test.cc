@@ -394,6 +394,36 @@ TEST_F(RocksDbStoreTest, AWriteAheadLogRemovedOrCutShortIsRefusedAtOpen) {
   EXPECT_EQ(Keys(*s, Family::kConsent, "c").size(), 200u);
 }
 
+// Without CURRENT RocksDB would make a new database over the old one's
+// files, and delete them at the next open: refused, nothing changed.
+TEST_F(RocksDbStoreTest, ADatabaseWithoutCurrentIsRefusedNotMadeAnew) {
+  {
+    auto s = OpenOrDie();
+    WriteBatch b;
+    b.Put(Family::kConsent, "c", "v");
+    ASSERT_TRUE(s->Write(b, Durability::kSync).ok());
+  }
+  const std::string current = dir_ + "/CURRENT", kept = dir_ + ".current";
+  std::filesystem::rename(current, kept);
+  auto files = [&] {
+    std::vector<std::string> names;
+    for (const auto& f : std::filesystem::directory_iterator(dir_)) names.push_back(f.path().filename().string());
+    std::sort(names.begin(), names.end());
+    return names;
+  };
+  const auto before = files();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    auto opened = OpenRocksDbStore(dir_);
+    ASSERT_FALSE(opened.ok()) << "a new database over the old one's files";
+    EXPECT_EQ(opened.status().code(), Code::kDataLoss);
+    EXPECT_NE(opened.status().message().find("CURRENT: missing"), std::string::npos) << opened.status().ToString();
+  }
+  EXPECT_EQ(files(), before);
+  std::filesystem::rename(kept, current);
+  auto s = OpenOrDie();
+  EXPECT_EQ(**s->Get(Family::kConsent, "c"), "v");
+}
+
 TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {
   SortedRows rows;
   rows.Add("b", "1");
