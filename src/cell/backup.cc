@@ -104,13 +104,16 @@ std::string NewBackupId(Micros at) {
 
 namespace {
 
-// The first line of a small file (a .restoring marker), empty if none.
-std::string FirstLine(const std::string& path) {
+// The lines of a small file (a .restoring marker).
+std::vector<std::string> Lines(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  std::string line;
-  std::getline(in, line);
-  return line;
+  std::vector<std::string> lines;
+  for (std::string line; lines.size() < 4 && std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
+
+// What a .restoring marker says after the database it replaces is gone.
+constexpr std::string_view kRemovedLine = "removed";
 
 // Whether `path` is `dir` or lies under it (both made absolute, links in
 // what exists resolved).
@@ -216,6 +219,60 @@ Result<Manifest> VerifiedManifest(const std::string& dir, const std::string& reg
   return m;
 }
 
+// Before a restore replaces the region's database: opened once (refused
+// while another process serves it), so that its erasure markers are all in
+// the journal. Without one to open, or one that does not open, the journal
+// cannot be checked: refused unless `unreadable` says to go on (`warning`
+// then says so).
+Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, const std::string& key_dir,
+                     const Cell::Options& options, const std::string& backup_id, UnreadableDatabase unreadable,
+                     std::string& warning) {
+  const std::string region_dir = data_dir + "/" + region.id, restoring = region_dir + ".restoring";
+  std::error_code ec;
+  if (fs::exists(region_dir, ec) && (fs::is_symlink(region_dir, ec) || !fs::is_directory(region_dir, ec)))
+    return Status(Code::kFailedPrecondition, region_dir + ": not a directory of its own (a link or a file): a restore "
+                                                          "replaces the region's directory, never what it points at");
+  // A restore cut short is finished by the same backup; once the run that
+  // began it had checked and removed the database, there is none to check.
+  if (fs::exists(restoring, ec)) {
+    const std::vector<std::string> begun = Lines(restoring);
+    const std::string id = begun.empty() ? std::string() : begun[0];
+    if (id != backup_id)
+      return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + id.substr(0, 64) +
+                                                   " did not finish: run confide restore again with that backup");
+    if (begun.size() > 1 && begun[1] == kRemovedLine) return {};
+    // Left before the database was removed: it marks nothing yet.
+    fs::remove(restoring, ec);
+    if (ec) return IoError(restoring, ec);
+  }
+  if (!fs::exists(region_dir + "/CURRENT", ec)) {
+    // Opening would create an empty database: there is nothing to check.
+    if (unreadable == UnreadableDatabase::kRefuse)
+      return Status(Code::kFailedPrecondition,
+                    region_dir + ": no database of region " + region.id + " is here to check " + key_dir + "/" +
+                        region.id + ".erased against (a lost disk?): erasures it alone held would not be made "
+                        "again. Restore with --replace-unreadable once the journal is known to be whole");
+    warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
+                      "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
+                      "copy, erasures made after that copy are not in it)";
+  } else {
+    // The database replaced is opened first: refused while another process
+    // serves it, and its erasures are journaled if an earlier release made them.
+    auto live = Cell::Open(region, data_dir, key_dir, options);
+    if (live.status().code() == Code::kUnavailable)
+      return Status(Code::kUnavailable, "region " + region.id +
+                                            " is open in another process (a running confide serve?): stop it first");
+    if (!live.ok() && unreadable == UnreadableDatabase::kRefuse)
+      return Status(Code::kFailedPrecondition,
+                    region_dir + ": the region's database does not open (" + live.status().message() +
+                        "): erasures it alone holds could not be checked against " + key_dir + "/" + region.id +
+                        ".erased and made again. Repair what the error names; if the database cannot be read, "
+                        "restore with --replace-unreadable once the journal is known to be whole");
+    if (!live.ok()) warning = "the unreadable database replaced was not checked (" + live.status().message() + ")";
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id) {
@@ -308,42 +365,11 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   std::error_code ec;
   if (Within(backup_dir, region_dir))
     return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
-  // A restore cut short is finished by the same backup: the run that
-  // began it checked the database it removed.
-  const bool resuming = fs::exists(restoring, ec);
-  if (resuming) {
-    const std::string begun = FirstLine(restoring);
-    if (begun != manifest.id)
-      return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + begun.substr(0, 64) +
-                                                   " did not finish: run confide restore again with that backup");
-  } else if (!fs::exists(region_dir + "/CURRENT", ec)) {
-    // Opening would create an empty database: there is nothing to check.
-    if (unreadable == UnreadableDatabase::kRefuse)
-      return Status(Code::kFailedPrecondition,
-                    region_dir + ": no database of region " + region.id + " is here to check " + key_dir + "/" +
-                        region.id + ".erased against (a lost disk?): erasures it alone held would not be made "
-                        "again. Restore with --replace-unreadable once the journal is known to be whole");
-    receipt.warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
-                      "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
-                      "copy, erasures made after that copy are not in it)";
-  } else {
-    // The database replaced is opened first: refused while another process
-    // serves it, and its erasures are journaled if an earlier release made them.
-    auto live = Cell::Open(region, data_dir, key_dir, options);
-    if (live.status().code() == Code::kUnavailable)
-      return Status(Code::kUnavailable, "region " + region.id +
-                                            " is open in another process (a running confide serve?): stop it first");
-    if (!live.ok() && unreadable == UnreadableDatabase::kRefuse)
-      return Status(Code::kFailedPrecondition,
-                    region_dir + ": the region's database does not open (" + live.status().message() +
-                        "): erasures it alone holds could not be checked against " + key_dir + "/" + region.id +
-                        ".erased and made again. Repair what the error names; if the database cannot be read, "
-                        "restore with --replace-unreadable once the journal is known to be whole");
-    if (!live.ok()) receipt.warning = "the unreadable database replaced was not checked (" + live.status().message() + ")";
-  }
+  CONFIDE_RETURN_IF_ERROR(CheckReplaced(region, data_dir, key_dir, options, manifest.id, unreadable, receipt.warning));
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
   fs::remove_all(region_dir, ec);
   if (ec) return IoError(region_dir, ec);
+  CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n" + std::string(kRemovedLine) + "\n"));
   for (const auto& f : manifest.files) {
     const fs::path to = fs::path(region_dir) / fs::path(f.name).lexically_relative("db");
     fs::create_directories(to.parent_path(), ec);

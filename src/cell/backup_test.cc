@@ -322,7 +322,7 @@ TEST_F(BackupTest, ARestoreCutShortKeepsTheRegionClosedUntilItIsRunAgain) {
   ASSERT_FALSE(other.ok());
   EXPECT_NE(other.status().message().find("a restore of backup 20200101T000000Z-deadbeef did not finish"),
             std::string::npos) << other.status().message();
-  WriteAll(data() + "/eu.restoring", taken.id + "\n");
+  WriteAll(data() + "/eu.restoring", taken.id + "\nremoved\n");
   fs::remove_all(data() + "/eu");
   auto c = Cell::Open(kEu, data(), keys());
   ASSERT_FALSE(c.ok());
@@ -333,6 +333,23 @@ TEST_F(BackupTest, ARestoreCutShortKeepsTheRegionClosedUntilItIsRunAgain) {
   EXPECT_FALSE(fs::exists(data() + "/eu.restoring"));
   Open();
   EXPECT_EQ(Events("C-1"), 1);
+}
+
+// A marker of this backup's restore left before the database was removed
+// (a crash between the two) does not skip the check: the database is
+// still opened, and its erasures journaled, even with the journal cut.
+TEST_F(BackupTest, ARestoreResumedBeforeTheDatabaseWentStillChecksIt) {
+  ASSERT_TRUE(cell_->Ingest(Purchases("C-GONE", 1)).ok());
+  const auto taken = TakeBackup();
+  ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "C-GONE").ok());
+  cell_.reset();
+  fs::resize_file(keys() + "/eu.erased", std::string("confide-erasure-journal-v1\n").size());
+  WriteAll(data() + "/eu.restoring", taken.id + "\n");
+  auto restored = Restore();
+  ASSERT_TRUE(restored.ok()) << restored.status().ToString();
+  EXPECT_EQ(restored->erasures_replayed, 1u);
+  Open();
+  EXPECT_EQ(Events("C-GONE"), -1);
 }
 
 // With no database to check the journal against (a lost disk, an empty

@@ -246,6 +246,16 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
       !options.restored_keks && std::filesystem::exists(restoring))
     return Status(Code::kFailedPrecondition, restoring + ": a restore of region " + region.id +
                                                  " did not finish: run confide restore again");
+  // The erasure journal is made at a region's first open: with it there and
+  // the database gone (a lost disk, a wrong data_dir), a new empty one is
+  // not made, which a restore would take for the region's and trust.
+  if (const std::string journal = key_dir + "/" + region.id + ".erased";
+      !options.restored_keks && std::filesystem::exists(journal) &&
+      !std::filesystem::exists(impl->region_dir + "/CURRENT"))
+    return Status(Code::kFailedPrecondition,
+                  impl->region_dir + ": region " + region.id + " has no database here, though " + journal +
+                      " shows it had one (a lost disk? another data_dir?): point data_dir at it, or restore it "
+                      "from a backup");
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();

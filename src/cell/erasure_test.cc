@@ -183,6 +183,7 @@ TEST_F(EnvironmentRootTest, AnEarlierReleasesDerivedKekIsRetiredByTheFirstRotati
   ::unsetenv("CONFIDE_REGION_KEY_EU");
   fs::remove_all(scratch_ / "data");
   fs::remove(scratch_ / "keys/eu.keks");  // that release kept no KEK file
+  fs::remove(scratch_ / "keys/eu.erased");  // nor a journal
   {
     std::ofstream file(scratch_ / "keys/eu.key", std::ios::trunc);  // derives as the environment's root does
     file << root_hex_ << "\n";
@@ -216,6 +217,7 @@ TEST_F(EnvironmentRootTest, AnEarlierReleasesDerivedKekIsRetiredByTheFirstRotati
 TEST_F(ErasureCopiesTest, AnEarlierReleasesRootLeavesTheKeyFileAtTheFirstRotation) {
   cell_.reset();
   fs::remove_all(scratch_ / "data");
+  fs::remove(scratch_ / "keys/eu.erased");  // that release kept no journal
   const std::string root_hex(64, 'd');
   {
     std::ofstream file(scratch_ / "keys/eu.key", std::ios::trunc);

@@ -2,6 +2,8 @@
 // runs, a shopper erased after it, the server stopped and the region
 // restored with `confide restore`: the erased shopper stays erased, every
 // other comes back, and a backup that is not whole is refused in one line.
+#include <sys/wait.h>
+
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -157,6 +159,26 @@ TEST_F(BackupEndToEndTest, ARegionThatDoesNotOpenIsNotReplacedUnlessAsked) {
   RunResult replaced = Confide("restore --replace-unreadable --region eu " + dir);
   EXPECT_EQ(replaced.exit_code, 0) << replaced.err;
   EXPECT_NE(replaced.out.find("the unreadable database replaced was not checked"), std::string::npos) << replaced.out;
+}
+
+// A region whose database is gone (a lost disk) is not served empty: the
+// new database would be taken by a later restore for the region's own,
+// with nothing to check the erasure journal against.
+TEST_F(BackupEndToEndTest, ARegionWhoseDatabaseIsGoneIsNotServedEmpty) {
+  StartServer();
+  TestClient c = Client();
+  ASSERT_EQ(Status(c, "POST", "/v1/eu/events", "[" + Purchase("k1", "kept") + "]"), 200);
+  StopServer();
+  fs::remove_all(root_ / "data" / "eu");
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start(binary_, {"serve", "--config", (root_ / "confide.toml").string()}, root_ / "refused.log"));
+  const int status = serve.WaitExit(30s);
+  ASSERT_NE(status, -1) << "serve started on a region whose database is gone";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream log(root_ / "refused.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("has no database here, though"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(root_ / "data" / "eu" / "CURRENT")) << "a new database was made";
 }
 
 TEST_F(BackupEndToEndTest, BackupsRefusedSayWhyInOneLine) {

@@ -68,8 +68,7 @@ void FaultTest::FillThenMakeRoom(const std::function<void(pid_t)>& fill, const s
   }
   ASSERT_GE(refused_at, 0) << "no write failed";
   std::cout << "batches 0 to " << refused_at - 1 << " acknowledged, batch " << refused_at << " refused\n";
-  // Every write is refused while the disk stays full; reads go on, and the
-  // node says it is not ready.
+  // Every write is refused while the disk stays full, and the node says it is not ready.
   for (int n = 0; n < 3; ++n) {
     std::this_thread::sleep_for(400ms);  // past the store's next attempt to recover
     auto r = client.Send("POST", "/v1/eu/events", Batch(refused_at));

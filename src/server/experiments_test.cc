@@ -190,29 +190,6 @@ TEST_F(ExperimentsTest, EveryRecommendationLikeAnswerCarriesAnIdAndTheHoldoutGet
   EXPECT_EQ(with_items["holdout"], 0) << "the holdout was told what is due";
   EXPECT_GT(with_items["personalized"], 0) << "no personalized shopper has anything due: the check is void";
 
-  // Carts left two hours ago: only the personalized are offered to.
-  std::string carts = "[";
-  std::map<std::string, std::string> variant_of;
-  for (int s = 0; s < kShoppers; ++s) {
-    variant_of[Shopper(s)] = JStr(Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations").body, "/variant");
-    carts += std::string(s ? "," : "") + R"({"event_id":"cart-)" + std::to_string(s) +
-             R"(","type":"add_to_cart","timestamp":")" + FormatRfc3339(NowMicros() - 2 * 3600 * kMicrosPerSecond) +
-             R"(","customer_id":")" + Shopper(s) + R"(","channel":"web","product_id":"p-1","quantity":1})";
-  }
-  ASSERT_EQ(Send(admin_, "POST", "/v1/eu/events", carts + "]").status, 200);
-  const ClientResponse offers = Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?limit=1000");
-  ASSERT_EQ(offers.status, 200) << offers.body;
-  int offered = 0;
-  for (; JHas(offers.body, "/carts/" + std::to_string(offered)); ++offered) {
-    const std::string at = "/carts/" + std::to_string(offered);
-    EXPECT_EQ(variant_of[JStr(offers.body, at + "/customer_id")], "personalized") << "an offer to the holdout";
-    EXPECT_EQ(JStr(offers.body, at + "/variant"), "personalized");
-    EXPECT_EQ(JStr(offers.body, at + "/recommendation_id"), JStr(offers.body, at + "/idempotency_key"));
-  }
-  EXPECT_EQ(offered, static_cast<int>(std::count_if(variant_of.begin(), variant_of.end(),
-                                                    [](const auto& v) { return v.second == "personalized"; })))
-      << offers.body;
-
   // Feedback names an answer: stored once, whatever the resends.
   const std::string id = JStr(Recommend("/v1/eu/customers/exp-0/recommendations").body, "/recommendation_id");
   const std::string feedback = R"([{"event_id":"imp-1","type":"impression","timestamp":"2026-05-01T10:00:00Z",)"
@@ -233,6 +210,37 @@ TEST_F(ExperimentsTest, EveryRecommendationLikeAnswerCarriesAnIdAndTheHoldoutGet
                                       R"("customer_id":"exp-0","channel":"web","product_id":"p-1"}])");
   EXPECT_EQ(missing.status, 400) << missing.body;
   EXPECT_NE(missing.body.find("recommendation_id"), std::string::npos) << missing.body;
+}
+
+// Cart recovery offers are a shopper's too: the holdout gets none, the
+// others' carry their variant; the offer's key is its recommendation id.
+TEST_F(ExperimentsTest, CartRecoveryOffersLeaveTheHoldoutOut) {
+  ASSERT_NO_FATAL_FAILURE(Seed(true));
+  // Carts left two hours ago.
+  std::string carts = "[";
+  std::map<std::string, std::string> variant_of;
+  for (int s = 0; s < kShoppers; ++s) {
+    ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/customers/" + Shopper(s) + "/consent", R"({"purposes":{"marketing":true}})")
+                  .status,
+              200);
+    variant_of[Shopper(s)] = JStr(Recommend("/v1/eu/customers/" + Shopper(s) + "/recommendations").body, "/variant");
+    carts += std::string(s ? "," : "") + R"({"event_id":"cart-)" + std::to_string(s) +
+             R"(","type":"add_to_cart","timestamp":")" + FormatRfc3339(NowMicros() - 2 * 3600 * kMicrosPerSecond) +
+             R"(","customer_id":")" + Shopper(s) + R"(","channel":"web","product_id":"p-1","quantity":1})";
+  }
+  ASSERT_EQ(Send(admin_, "POST", "/v1/eu/events", carts + "]").status, 200);
+  const ClientResponse offers = Send(marketing_, "GET", "/v1/eu/offers/cart-recovery?limit=1000");
+  ASSERT_EQ(offers.status, 200) << offers.body;
+  int offered = 0;
+  for (; JHas(offers.body, "/carts/" + std::to_string(offered)); ++offered) {
+    const std::string at = "/carts/" + std::to_string(offered);
+    EXPECT_EQ(variant_of[JStr(offers.body, at + "/customer_id")], "personalized") << "an offer to the holdout";
+    EXPECT_EQ(JStr(offers.body, at + "/variant"), "personalized");
+    EXPECT_EQ(JStr(offers.body, at + "/recommendation_id"), JStr(offers.body, at + "/idempotency_key"));
+  }
+  EXPECT_EQ(offered, static_cast<int>(std::count_if(variant_of.begin(), variant_of.end(),
+                                                    [](const auto& v) { return v.second == "personalized"; })))
+      << offers.body;
 }
 
 class NoExperimentTest : public ExperimentsTest {
