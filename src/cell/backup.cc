@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 
 #include "cell/cell_impl.h"
 #include "core/atomic_file.h"
@@ -225,11 +226,13 @@ Result<Manifest> VerifiedManifest(const std::string& dir, const std::string& reg
 // cannot be checked: refused unless `unreadable` says to go on (`warning`
 // then says so).
 Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, const std::string& key_dir,
-                     const Cell::Options& options, const std::string& backup_id, UnreadableDatabase unreadable,
+                     const Cell::Options& options, const Manifest& backup, UnreadableDatabase unreadable,
                      std::string& warning) {
   const std::string region_dir = data_dir + "/" + region.id, restoring = region_dir + ".restoring";
+  const std::string& backup_id = backup.id;
   std::error_code ec;
-  if (fs::exists(region_dir, ec) && (fs::is_symlink(region_dir, ec) || !fs::is_directory(region_dir, ec)))
+  const fs::file_type type = fs::symlink_status(region_dir, ec).type();  // a link is not followed
+  if (type != fs::file_type::not_found && type != fs::file_type::directory)
     return Status(Code::kFailedPrecondition, region_dir + ": not a directory of its own (a link or a file): a restore "
                                                           "replaces the region's directory, never what it points at");
   // A restore cut short is finished by the same backup; once the run that
@@ -240,7 +243,18 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
     if (id != backup_id)
       return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + id.substr(0, 64) +
                                                    " did not finish: run confide restore again with that backup");
-    if (begun.size() > 1 && begun[1] == kRemovedLine) return {};
+    // Then the directory holds the backup's files and nothing else (not a
+    // database a process made meanwhile, nor one left in place).
+    if (begun.size() > 1 && begun[1] == kRemovedLine) {
+      std::set<std::string> copied;
+      for (const auto& f : backup.files) copied.insert(fs::path(f.name).lexically_relative("db").string());
+      for (const auto& f : fs::recursive_directory_iterator(region_dir, ec))
+        if (f.is_regular_file() && !copied.contains(f.path().lexically_relative(region_dir).string()))
+          return Status(Code::kFailedPrecondition,
+                        f.path().string() + ": not a file of backup " + backup_id + ", though " + restoring +
+                            " says the region's database was removed: another process wrote here; stop it");
+      return {};
+    }
     // Left before the database was removed: it marks nothing yet.
     fs::remove(restoring, ec);
     if (ec) return IoError(restoring, ec);
@@ -365,7 +379,7 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   std::error_code ec;
   if (Within(backup_dir, region_dir))
     return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
-  CONFIDE_RETURN_IF_ERROR(CheckReplaced(region, data_dir, key_dir, options, manifest.id, unreadable, receipt.warning));
+  CONFIDE_RETURN_IF_ERROR(CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning));
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
   fs::remove_all(region_dir, ec);
   if (ec) return IoError(region_dir, ec);

@@ -344,6 +344,12 @@ TEST_F(BackupTest, ARestoreResumedBeforeTheDatabaseWentStillChecksIt) {
   ASSERT_TRUE(cell_->Erase(IdKind::kCustomer, "C-GONE").ok());
   cell_.reset();
   fs::resize_file(keys() + "/eu.erased", std::string("confide-erasure-journal-v1\n").size());
+  // Nor does one saying the database went while it is still there.
+  WriteAll(data() + "/eu.restoring", taken.id + "\nremoved\n");
+  auto forged = Restore();
+  ASSERT_FALSE(forged.ok());
+  EXPECT_NE(forged.status().message().find("not a file of backup " + taken.id), std::string::npos)
+      << forged.status().message();
   WriteAll(data() + "/eu.restoring", taken.id + "\n");
   auto restored = Restore();
   ASSERT_TRUE(restored.ok()) << restored.status().ToString();

@@ -204,6 +204,28 @@ Status AdmitRestoredKeks(const std::vector<std::pair<uint32_t, Key256>>& restore
   return {};
 }
 
+// The erasure journal is made at a region's first open, a backup's keys
+// when it is taken: with either there and the database gone (a lost disk,
+// a wrong data_dir), a new empty one is not made, which a restore would
+// take for the region's and trust.
+Status CheckDatabaseNotLost(const RegionConfig& region, const std::string& region_dir, const std::string& key_dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(region_dir + "/CURRENT", ec)) return {};
+  std::string witness = key_dir + "/" + region.id + ".erased";
+  if (fs::symlink_status(witness, ec).type() == fs::file_type::not_found) {
+    witness.clear();
+    const std::string backup_keys = region.id + ".backup-";
+    for (const auto& f : fs::directory_iterator(key_dir, ec))
+      if (f.path().filename().string().starts_with(backup_keys)) witness = f.path().string();
+  }
+  if (witness.empty()) return {};
+  return Status(Code::kFailedPrecondition,
+                region_dir + ": region " + region.id + " has no database here, though " + witness +
+                    " shows it had one (a lost disk? another data_dir?): point data_dir at it, or restore it "
+                    "from a backup");
+}
+
 // Every row of a shopper is found by pseudonym: under a pseudonym key
 // other than the one the database was written with (a key file damaged
 // yet readable, or another region's) no shopper would be found, the
@@ -246,16 +268,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
       !options.restored_keks && std::filesystem::exists(restoring))
     return Status(Code::kFailedPrecondition, restoring + ": a restore of region " + region.id +
                                                  " did not finish: run confide restore again");
-  // The erasure journal is made at a region's first open: with it there and
-  // the database gone (a lost disk, a wrong data_dir), a new empty one is
-  // not made, which a restore would take for the region's and trust.
-  if (const std::string journal = key_dir + "/" + region.id + ".erased";
-      !options.restored_keks && std::filesystem::exists(journal) &&
-      !std::filesystem::exists(impl->region_dir + "/CURRENT"))
-    return Status(Code::kFailedPrecondition,
-                  impl->region_dir + ": region " + region.id + " has no database here, though " + journal +
-                      " shows it had one (a lost disk? another data_dir?): point data_dir at it, or restore it "
-                      "from a backup");
+  if (!options.restored_keks) CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();

@@ -168,17 +168,23 @@ TEST_F(BackupEndToEndTest, ARegionWhoseDatabaseIsGoneIsNotServedEmpty) {
   StartServer();
   TestClient c = Client();
   ASSERT_EQ(Status(c, "POST", "/v1/eu/events", "[" + Purchase("k1", "kept") + "]"), 200);
+  ASSERT_EQ(Status(c, "POST", "/v1/eu/backups"), 201) << last_body_;
   StopServer();
   fs::remove_all(root_ / "data" / "eu");
-  ServeProcess serve;
-  ASSERT_TRUE(serve.Start(binary_, {"serve", "--config", (root_ / "confide.toml").string()}, root_ / "refused.log"));
-  const int status = serve.WaitExit(30s);
-  ASSERT_NE(status, -1) << "serve started on a region whose database is gone";
-  EXPECT_EQ(WEXITSTATUS(status), 1);
-  std::ifstream log(root_ / "refused.log");
-  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("has no database here, though"), std::string::npos) << text;
-  EXPECT_FALSE(fs::exists(root_ / "data" / "eu" / "CURRENT")) << "a new database was made";
+  // Told by the erasure journal, and without it by the backup's keys.
+  for (const char* witness : {"eu.erased", ".backup-"}) {
+    ServeProcess serve;
+    ASSERT_TRUE(serve.Start(binary_, {"serve", "--config", (root_ / "confide.toml").string()}, root_ / "refused.log"));
+    const int status = serve.WaitExit(30s);
+    ASSERT_NE(status, -1) << "serve started on a region whose database is gone";
+    EXPECT_EQ(WEXITSTATUS(status), 1);
+    std::ifstream log(root_ / "refused.log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("has no database here, though"), std::string::npos) << text;
+    EXPECT_NE(text.find(witness), std::string::npos) << text;
+    EXPECT_FALSE(fs::exists(root_ / "data" / "eu" / "CURRENT")) << "a new database was made";
+    fs::remove(root_ / "keys" / "eu.erased");
+  }
 }
 
 TEST_F(BackupEndToEndTest, BackupsRefusedSayWhyInOneLine) {
