@@ -267,8 +267,8 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
                         region.id + ".erased against (a lost disk?): erasures it alone held would not be made "
                         "again. Restore with --replace-unreadable once the journal is known to be whole");
     warning = "no database of region " + region.id + " was here to check the erasure journal against: the "
-                      "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
-                      "copy, erasures made after that copy are not in it)";
+              "erasures replayed are the journal's alone (if " + key_dir + " was itself restored from a "
+              "copy, erasures made after that copy are not in it)";
   } else {
     // The database replaced is opened first: refused while another process
     // serves it, and its erasures are journaled if an earlier release made them.
