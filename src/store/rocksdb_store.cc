@@ -41,10 +41,15 @@ const char* FamilyName(Family f) {
 namespace {
 
 // RocksDB makes a new database where CURRENT is missing, and its next open
-// deletes every file of the one that was there: refused instead.
+// deletes every file of the one that was there: refused instead. So is a
+// new database where a restore is replacing the region's (its marker
+// beside the directory): the restore would take it for the one it removed.
 Status CheckNotHeadless(const std::string& dir) {
   std::error_code ec;
   if (std::filesystem::exists(dir + "/CURRENT", ec)) return {};
+  if (std::filesystem::exists(dir + ".restoring", ec))
+    return Status(Code::kUnavailable, dir + ".restoring: a restore of this region is under way: wait for it to end, "
+                                            "or run confide restore again if it was cut short");
   for (const auto& f : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = f.path().filename().string();
     if (name.ends_with(".sst") || name.ends_with(".log") || name.starts_with("MANIFEST-") || name == kSequenceFloorFile)

@@ -420,8 +420,18 @@ TEST_F(RocksDbStoreTest, ADatabaseWithoutCurrentIsRefusedNotMadeAnew) {
   }
   EXPECT_EQ(files(), before);
   std::filesystem::rename(kept, current);
-  auto s = OpenOrDie();
-  EXPECT_EQ(**s->Get(Family::kConsent, "c"), "v");
+  {
+    auto s = OpenOrDie();
+    EXPECT_EQ(**s->Get(Family::kConsent, "c"), "v");
+  }
+  // Nor is a new one made where a restore is replacing the database.
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  std::ofstream(dir_ + ".restoring") << "20261205T000000Z-00000000\n";
+  auto during = OpenRocksDbStore(dir_);
+  EXPECT_EQ(during.status().code(), Code::kUnavailable) << during.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(current)) << "a database made under a restore";
+  std::filesystem::remove(dir_ + ".restoring");
 }
 
 TEST(SortedRowsTest, SortsByKeyKeepingEqualKeysInOrderOfAddition) {
