@@ -4,6 +4,8 @@
 
 #include <cstring>
 
+#include "core/bytes.h"
+
 namespace confide {
 namespace {
 
@@ -45,12 +47,9 @@ Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
 }
 
 std::string NewRecommendationId() {
-  unsigned char id[16];
+  char id[16];
   randombytes_buf(id, sizeof id);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : id) out += {kHex[c >> 4], kHex[c & 15]};
-  return out;
+  return HexEncode(std::string_view(id, sizeof id));
 }
 
 Status PinExperiment(Store& store, const ExperimentConfig& experiment) {
