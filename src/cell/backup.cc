@@ -14,6 +14,7 @@
 #include <set>
 
 #include "cell/cell_impl.h"
+#include "store/directory_lock.h"
 #include "core/atomic_file.h"
 #include "core/bytes.h"
 #include "core/time.h"
@@ -379,6 +380,10 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   std::error_code ec;
   if (Within(backup_dir, region_dir))
     return Status(Code::kInvalidArgument, backup_dir + ": lies inside " + region_dir + ", which a restore replaces");
+  // Held from the check of the database replaced to the end: no other
+  // process opens the region in between (store/directory_lock.h).
+  auto lock = DirectoryLock::Take(region_dir);
+  if (!lock.ok()) return lock.status();
   CONFIDE_RETURN_IF_ERROR(CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning));
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
   fs::remove_all(region_dir, ec);

@@ -264,6 +264,9 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   impl->options.restored_keks = nullptr;  // used during this call only
   impl->key_dir = key_dir;
   impl->region_dir = data_dir + "/" + region.id;
+  auto lock = DirectoryLock::Take(impl->region_dir);
+  if (!lock.ok()) return lock.status();
+  impl->region_lock.emplace(std::move(*lock));
   if (const std::string restoring = data_dir + "/" + region.id + ".restoring";
       !options.restored_keks && std::filesystem::exists(restoring))
     return Status(Code::kFailedPrecondition, restoring + ": a restore of region " + region.id +

@@ -42,6 +42,7 @@
 #include "crypto/token_keys.h"
 #include "crypto/wiping_allocator.h"
 #include "identity/identity_graph.h"
+#include "store/directory_lock.h"
 
 namespace confide {
 
@@ -107,6 +108,9 @@ struct DownstreamKeys {
 
 struct Cell::Impl {
   using ConsentView = Cell::ConsentView;
+  // Held from before the region's directory is looked at until after its
+  // store is closed (the first member is destroyed last).
+  std::optional<DirectoryLock> region_lock;
   RegionConfig region;
   Options options;
   std::string key_dir;     // where the region's keys, journal and backup keys are

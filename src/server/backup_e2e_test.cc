@@ -2,7 +2,10 @@
 // runs, a shopper erased after it, the server stopped and the region
 // restored with `confide restore`: the erased shopper stays erased, every
 // other comes back, and a backup that is not whole is refused in one line.
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -185,6 +188,45 @@ TEST_F(BackupEndToEndTest, ARegionWhoseDatabaseIsGoneIsNotServedEmpty) {
     EXPECT_FALSE(fs::exists(root_ / "data" / "eu" / "CURRENT")) << "a new database was made";
     fs::remove(root_ / "keys" / "eu.erased");
   }
+}
+
+// A restore holds the region's lock (data/eu.lock, beside the directory it
+// replaces) from its check of the database to its end, and a serve holds
+// it while it runs: neither starts while the other has it, and nothing is
+// made or removed meanwhile.
+TEST_F(BackupEndToEndTest, ARestoreAndAServeOfTheRegionKeepEachOtherOut) {
+  std::ofstream(root_ / "events.ndjson") << Purchase("a1", "alice") << "\n";
+  ASSERT_EQ(Confide("import --region eu --quiet " + (root_ / "events.ndjson").string()).exit_code, 0);
+  const std::string backup = (root_ / "b1").string();
+  ASSERT_EQ(Confide("backup --region eu " + backup).exit_code, 0);
+
+  StartServer();
+  RunResult busy = Confide("restore --region eu " + backup);
+  EXPECT_EQ(busy.exit_code, 1);
+  EXPECT_EQ(std::count(busy.err.begin(), busy.err.end(), '\n'), 1) << busy.err;
+  EXPECT_NE(busy.err.find("eu.lock: the region is open in another process"), std::string::npos) << busy.err;
+  EXPECT_FALSE(fs::exists(root_ / "data" / "eu.restoring"));
+  StopServer();
+
+  // As a restore midway holds it (this test's process stands in for it).
+  const int held = ::open((root_ / "data" / "eu.lock").c_str(), O_RDWR | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_EX | LOCK_NB), 0);
+  fs::remove_all(root_ / "data" / "eu");
+  ServeProcess serve;
+  ASSERT_TRUE(serve.Start(binary_, {"serve", "--config", (root_ / "confide.toml").string()}, root_ / "refused.log"));
+  const int status = serve.WaitExit(30s);
+  ASSERT_NE(status, -1) << "serve started while a restore held the region";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  std::ifstream log(root_ / "refused.log");
+  const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("eu.lock: the region is open in another process"), std::string::npos) << text;
+  EXPECT_FALSE(fs::exists(root_ / "data" / "eu")) << "serve made a directory where the restore is putting the backup";
+  ::close(held);
+
+  RunResult restored = Confide("restore --replace-unreadable --region eu " + backup);
+  EXPECT_EQ(restored.exit_code, 0) << restored.err;
+  StartServer();
 }
 
 TEST_F(BackupEndToEndTest, BackupsRefusedSayWhyInOneLine) {

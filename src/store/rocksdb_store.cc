@@ -14,6 +14,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <thread>
 
@@ -23,6 +24,7 @@
 #include <cstring>
 
 #include "core/log.h"
+#include "store/directory_lock.h"
 #include "store/rocksdb_reading.h"
 #include "store/sequence_floor.h"
 #include "store/store.h"
@@ -71,6 +73,10 @@ class RocksDbStore final : public Store {
   }
 
   static Result<std::unique_ptr<Store>> Open(const std::string& dir, const RocksDbOptions& o) {
+    // Before anything is made or removed in the directory: a restore may
+    // be replacing it.
+    auto lock = DirectoryLock::Take(dir);
+    if (!lock.ok()) return lock.status();
     std::error_code ec;
     std::filesystem::create_directories(dir, ec);
     if (ec) return Status(Code::kIoError, dir + ": cannot create: " + ec.message());
@@ -80,6 +86,7 @@ class RocksDbStore final : public Store {
     // database; what a crash left behind was never part of it.
     std::filesystem::remove_all(dir + "/bulk", ec);
     auto store = std::unique_ptr<RocksDbStore>(new RocksDbStore());
+    store->lock_.emplace(std::move(*lock));
     store->bulk_dir_ = dir + "/bulk";
     store->stats_ = rocksdb::CreateDBStatistics();
     store->stats_->set_stats_level(rocksdb::StatsLevel::kExceptTimers);
@@ -553,6 +560,7 @@ class RocksDbStore final : public Store {
     read_only_ = true;
   }
 
+  std::optional<DirectoryLock> lock_;  // first in, last out: held until the database is closed
   rocksdb::DBOptions db_options_;
   std::string bulk_dir_;
   std::atomic<uint64_t> next_bulk_file_{0};
