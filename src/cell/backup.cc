@@ -11,7 +11,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <set>
 
 #include "cell/cell_impl.h"
 #include "store/directory_lock.h"
@@ -228,7 +227,7 @@ Result<Manifest> VerifiedManifest(const std::string& dir, const std::string& reg
 // then says so).
 Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, const std::string& key_dir,
                      const Cell::Options& options, const Manifest& backup, UnreadableDatabase unreadable,
-                     std::string& warning) {
+                     std::string& warning, bool& already_removed) {
   const std::string region_dir = data_dir + "/" + region.id, restoring = region_dir + ".restoring";
   const std::string& backup_id = backup.id;
   std::error_code ec;
@@ -244,16 +243,11 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
     if (id != backup_id)
       return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + id.substr(0, 64) +
                                                    " did not finish: run confide restore again with that backup");
-    // Then the directory holds the backup's files and nothing else (not a
-    // database a process made meanwhile, nor one left in place).
+    // The region's lock kept every other process out since: what the
+    // directory holds is the backup's files, copied in part or whole, and
+    // what the cut run's own open made of them. They are copied again.
     if (begun.size() > 1 && begun[1] == kRemovedLine) {
-      std::set<std::string> copied;
-      for (const auto& f : backup.files) copied.insert(fs::path(f.name).lexically_relative("db").string());
-      for (const auto& f : fs::recursive_directory_iterator(region_dir, ec))
-        if (f.is_regular_file() && !copied.contains(f.path().lexically_relative(region_dir).string()))
-          return Status(Code::kFailedPrecondition,
-                        f.path().string() + ": not a file of backup " + backup_id + ", though " + restoring +
-                            " says the region's database was removed: another process wrote here; stop it");
+      already_removed = true;
       return {};
     }
     // Left before the database was removed: it marks nothing yet.
@@ -289,6 +283,14 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
 }
 
 }  // namespace
+
+Status CheckNoRestorePending(const std::string& data_dir, const std::string& region) {
+  const std::string restoring = data_dir + "/" + region + ".restoring";
+  std::error_code ec;
+  if (!fs::exists(restoring, ec)) return {};
+  return Status(Code::kFailedPrecondition,
+                restoring + ": a restore of region " + region + " did not finish: run confide restore again");
+}
 
 Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id) {
   Impl& m = *impl_;
@@ -384,8 +386,10 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   // process opens the region in between (store/directory_lock.h).
   auto lock = DirectoryLock::Take(region_dir);
   if (!lock.ok()) return lock.status();
-  CONFIDE_RETURN_IF_ERROR(CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning));
-  CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
+  bool already_removed = false;
+  CONFIDE_RETURN_IF_ERROR(
+      CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning, already_removed));
+  if (!already_removed) CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
   fs::remove_all(region_dir, ec);
   if (ec) return IoError(region_dir, ec);
   CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n" + std::string(kRemovedLine) + "\n"));

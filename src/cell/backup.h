@@ -17,6 +17,11 @@
 
 namespace confide {
 
+// kFailedPrecondition naming <data_dir>/<region>.restoring while a restore
+// of the region has not finished: no open but the restore's own may read
+// or write a region half restored.
+Status CheckNoRestorePending(const std::string& data_dir, const std::string& region);
+
 // A backup id: the time (UTC, to the second) and 8 random hex digits,
 // e.g. 20261205T001122Z-3fa9c2d1.
 std::string NewBackupId(Micros at);

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 
+#include "cell/backup.h"
 #include "cell/cell_impl.h"
 #include "core/bytes.h"
 #include "core/log.h"
@@ -267,10 +268,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto lock = DirectoryLock::Take(impl->region_dir);
   if (!lock.ok()) return lock.status();
   impl->region_lock.emplace(std::move(*lock));
-  if (const std::string restoring = data_dir + "/" + region.id + ".restoring";
-      !options.restored_keks && std::filesystem::exists(restoring))
-    return Status(Code::kFailedPrecondition, restoring + ": a restore of region " + region.id +
-                                                 " did not finish: run confide restore again");
+  if (!options.restored_keks) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(data_dir, region.id));
   if (!options.restored_keks) CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);

@@ -2,9 +2,11 @@
 
 #include <limits>
 
+#include "cell/backup.h"
 #include "core/bytes.h"
 #include "core/time.h"
 #include "privacy/audit_log.h"
+#include "store/directory_lock.h"
 #include "store/store.h"
 
 namespace confide::cli {
@@ -17,9 +19,11 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   if (!config.FindRegion(region))
     return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
   CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
+  // A region half restored holds the backup's log, not the region's.
+  CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   std::string dir = config.data_dir + "/" + region;
   auto store = OpenRocksDbStore(dir);
-  if (!store.ok() && store.status().code() == Code::kUnavailable)
+  if (!store.ok() && store.status().code() == Code::kUnavailable && !IsRegionLock(store.status()))
     return Status(Code::kUnavailable, dir +
                                           " is in use by another process (is `confide serve` running? use "
                                           "GET /v1/" +

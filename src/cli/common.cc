@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include "store/directory_lock.h"
+
 namespace confide::cli {
 
 Result<Config> ResolveConfig(const ConfigFlags& flags) {
@@ -48,7 +50,7 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
   if (!rc.ok()) return rc.status();
   if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   auto cell = Cell::Open(**rc, config.data_dir, config.KeyDir(), CellOptions(config, durability));
-  if (!cell.ok() && cell.status().code() == Code::kUnavailable)
+  if (!cell.ok() && cell.status().code() == Code::kUnavailable && !IsRegionLock(cell.status()))
     return Status(Code::kUnavailable, config.data_dir + "/" + region +
                                           " is in use by another process (is `confide serve` running? "
                                           "stop it or send the data through the HTTP API)");

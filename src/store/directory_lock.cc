@@ -3,6 +3,7 @@
 #include <absl/synchronization/mutex.h>
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +35,15 @@ std::map<std::string, Held>& HeldLocks() {
 
 }  // namespace
 
+namespace {
+constexpr std::string_view kHeldElsewhere =
+    ".lock: the region is open in another process (a confide serve, import or restore): stop it or wait for it to end";
+}  // namespace
+
+bool IsRegionLock(const Status& status) {
+  return status.code() == Code::kUnavailable && status.message().ends_with(kHeldElsewhere);
+}
+
 Result<DirectoryLock> DirectoryLock::Take(const std::string& dir) {
   std::error_code ec;
   const std::filesystem::path absolute = std::filesystem::absolute(dir, ec).lexically_normal();
@@ -47,19 +57,25 @@ Result<DirectoryLock> DirectoryLock::Take(const std::string& dir) {
   absl::MutexLock lock(&HeldMutex());
   Held& held = HeldLocks()[path];
   if (held.holders == 0) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (fd < 0) {
-      const int error = errno;
+    // Never through a link, nor anything but a file: another file (or a
+    // device shared with other programs) would lock something else.
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    struct stat st {};
+    if (fd < 0 || ::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      const int error = fd < 0 ? errno : 0;
+      if (fd >= 0) ::close(fd);
       HeldLocks().erase(path);
-      return Status(Code::kIoError, path + ": " + std::strerror(error));
+      return Status(Code::kIoError, path + ": " + (error == ELOOP || error == 0
+                                                       ? std::string("not a file of its own (a link, a pipe or a "
+                                                                     "device): remove it, and the region makes its own")
+                                                       : std::string(std::strerror(error))));
     }
     if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
       const int error = errno;
       ::close(fd);
       HeldLocks().erase(path);
       if (error == EWOULDBLOCK)
-        return Status(Code::kUnavailable, path + ": the region is open in another process (a confide serve, import "
-                                                 "or restore): stop it or wait for it to end");
+        return Status(Code::kUnavailable, path.substr(0, path.size() - 5) + std::string(kHeldElsewhere));
       return Status(Code::kIoError, path + ": " + std::strerror(error));
     }
     held.fd = fd;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,6 +84,21 @@ TEST_F(DirectoryLockTest, ALockFileThatCannotBeMadeIsAnErrorNamingIt) {
   auto lock = DirectoryLock::Take(dir_);
   EXPECT_EQ(lock.status().code(), Code::kIoError);
   EXPECT_NE(lock.status().message().find(dir_ + ".lock"), std::string::npos) << lock.status().message();
+}
+
+TEST_F(DirectoryLockTest, ALinkOrAPipeInPlaceOfTheLockFileIsRefusedNotFollowed) {
+  std::filesystem::create_directories(root_);
+  std::filesystem::create_symlink(root_ + "/elsewhere", dir_ + ".lock");
+  auto lock = DirectoryLock::Take(dir_);
+  EXPECT_EQ(lock.status().code(), Code::kIoError);
+  EXPECT_NE(lock.status().message().find(dir_ + ".lock: not a file of its own"), std::string::npos)
+      << lock.status().message();
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/elsewhere")) << "the link was followed";
+  std::filesystem::remove(dir_ + ".lock");
+  ASSERT_EQ(::mkfifo((dir_ + ".lock").c_str(), 0600), 0);
+  lock = DirectoryLock::Take(dir_);
+  EXPECT_EQ(lock.status().code(), Code::kIoError);
+  EXPECT_NE(lock.status().message().find("not a file of its own"), std::string::npos) << lock.status().message();
 }
 
 }  // namespace
