@@ -6,6 +6,7 @@
 #include <cmath>
 #include <set>
 
+#include "analytics/shopper_floor.h"
 #include "cell/cell.h"
 #include "core/json_writer.h"
 
@@ -139,13 +140,45 @@ Result<RegionInsights::Prepared> RegionInsights::Prepare(const QuerySpec& spec, 
   if (!domain.ok()) return domain.status();
   CONFIDE_RETURN_IF_ERROR(CheckFilters(spec, *domain));
   Prepared p{CanonicalQuery(spec), {}, std::move(*domain)};
-  if (const Micros today = now - now % kMicrosPerDay; spec.to > today)
-    p.query.insert(p.query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
+  auto months = Scope(spec.from, spec.to, now, p.query);
+  if (!months.ok()) return months.status();
+  p.months = std::move(*months);
+  return p;
+}
+
+Result<std::vector<std::string>> RegionInsights::Scope(Micros from, Micros to, Micros now, std::string& query) {
+  if (const Micros today = now - now % kMicrosPerDay; to > today)
+    query.insert(query.size() - 1, ",\"as_of\":\"" + FormatRfc3339(today).substr(0, 10) + "\"");
   // No data exists after tomorrow (events may be a day ahead): months past it are not charged.
   const Micros data_end = now - now % kMicrosPerDay + 2 * kMicrosPerDay;
-  p.months = MonthsOf(spec.from, std::min(spec.to, data_end));
-  if (p.months.empty()) return InvalidArgument("from", "is after tomorrow: no data exists yet");
-  return p;
+  std::vector<std::string> months = MonthsOf(from, std::min(to, data_end));
+  if (months.empty()) return InvalidArgument("from", "is after tomorrow: no data exists yet");
+  return months;
+}
+
+Result<Released> RegionInsights::RunRelease(const std::string& canonical, Micros from, Micros to, int64_t nano_rho,
+                                            Micros now, const std::string& key_id, const ComputeFn& compute) {
+  QuerySpec period;  // checked as a query's
+  period.from = from;
+  period.to = to;
+  period.nano_rho = nano_rho;
+  Status checked = CheckSpec(period);
+  if (checked.ok() && nano_rho > max_nano_rho_per_query_)
+    checked = InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
+                                         " (analytics.max_rho_per_query)");
+  std::string query = canonical;
+  Result<std::vector<std::string>> months = checked.ok() ? Scope(from, to, now, query) : Result<std::vector<std::string>>(checked);
+  if (!months.ok()) return Refuse(months.status(), now, key_id);
+  auto admission = ledger_->Admit(query, *months, nano_rho, kPublicPicoDelta, now, key_id);
+  if (!admission.ok()) return admission.status();
+  if (admission->repeat) return Released{admission->answer, true};
+  auto json = compute(source_);
+  if (!json.ok()) {
+    ledger_->Abandon(admission->charge);
+    return json.status();
+  }
+  CONFIDE_RETURN_IF_ERROR(ledger_->Complete(admission->charge, *json));
+  return Released{std::move(*json), false};
 }
 
 Result<Quote> RegionInsights::QuoteFor(QuerySpec spec, Micros now, const std::string& key_id) {

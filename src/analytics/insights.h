@@ -16,6 +16,7 @@
 // ledger orders the charges).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -69,6 +70,15 @@ class RegionInsights {
                                                       RandomSource& source = ProductionRandomSource());
 
   Result<Released> Run(QuerySpec spec, Micros now, const std::string& key_id);
+  // A release computed outside the queries (the lift report,
+  // experiments/lift_report.h), admitted and stored as Run's are: the
+  // period and rho checked as a query's (kInvalidArgument naming from, to
+  // or rho, audited), charged to the months of [from, to), its answer
+  // stored under `query` so that asking again costs nothing. `compute`
+  // returns the answer document, drawing its noise from the source given.
+  using ComputeFn = std::function<Result<std::string>(RandomSource& source)>;
+  Result<Released> RunRelease(const std::string& query, Micros from, Micros to, int64_t nano_rho, Micros now,
+                              const std::string& key_id, const ComputeFn& compute);
   // What Run would charge, charging and storing nothing; an invalid spec
   // is Run's 400 (kInvalidArgument naming the field), not audited.
   Result<Quote> QuoteFor(QuerySpec spec, Micros now, const std::string& key_id);
@@ -90,6 +100,9 @@ class RegionInsights {
     PublicDomain domain;
   };
   Result<Prepared> Prepare(const QuerySpec& spec, Micros now);
+  // The months of data [from, to) is charged to; `query` gains the day
+  // its answer holds for while the period is still filling.
+  static Result<std::vector<std::string>> Scope(Micros from, Micros to, Micros now, std::string& query);
 
   RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho,
                  int64_t max_nano_rho_per_query, RandomSource& source)

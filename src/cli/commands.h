@@ -34,5 +34,6 @@ void AddTrainCommand(CLI::App& app, int& exit_code);
 void AddRetentionCommand(CLI::App& app, int& exit_code);
 void AddSuggestionsCommand(CLI::App& app, int& exit_code);
 void AddInsightsCommand(CLI::App& app, int& exit_code);
+void AddExperimentCommand(CLI::App& app, int& exit_code);
 
 }  // namespace confide::cli

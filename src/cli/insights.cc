@@ -31,6 +31,8 @@ Status AsOption(const Status& st) {
   return OptionError(st);
 }
 
+}  // namespace
+
 // The first and last day of the month before `now`.
 std::pair<std::string, std::string> LastMonth(Micros now) {
   const std::string today = FormatRfc3339(now);
@@ -42,7 +44,7 @@ std::pair<std::string, std::string> LastMonth(Micros now) {
   return {first, FormatRfc3339(this_month - kMicrosPerDay).substr(0, 10)};
 }
 
-void PrintTable(const std::string& json, std::FILE* out) {
+void PrintAnswerTable(const std::string& json, std::FILE* out) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc = parser.parse(json);
   std::fprintf(out, "%-36s %-14s %14s  %-31s %-18s %s\n", "group", "statistic", "value", "95% interval",
@@ -66,8 +68,6 @@ void PrintTable(const std::string& json, std::FILE* out) {
     std::fprintf(out, "note: %s\n", std::string(std::string_view(note)).c_str());
   }
 }
-
-}  // namespace
 
 Status RunInsights(const InsightsFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
@@ -93,7 +93,7 @@ Status RunInsights(const InsightsFlags& flags, std::FILE* out) {
   } else {
     std::fprintf(out, "%s %s to %s in %s%s\n", flags.query.c_str(), spec->from_text.c_str(), spec->to_text.c_str(),
                  flags.region.c_str(), released->repeat ? " (stored answer, no charge)" : "");
-    PrintTable(released->json, out);
+    PrintAnswerTable(released->json, out);
     std::fprintf(out, "budget left for the months read: rho %s\n",
                  analytics::FormatNano((*insights)->RemainingNanoRho(*spec, "cli")).c_str());
   }

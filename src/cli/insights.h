@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "cli/common.h"
 
@@ -34,5 +35,11 @@ struct InsightsFlags {
 // kResourceExhausted ("budget_exhausted: ..."). Opens the region's cell
 // exclusively: kUnavailable while a server holds it.
 Status RunInsights(const InsightsFlags& flags, std::FILE* out);
+
+// The first and last day of the month before `now`, as 2026-11-01 and 2026-11-30.
+std::pair<std::string, std::string> LastMonth(Micros now);
+
+// An answer's numbers as a table with their intervals, then its notes.
+void PrintAnswerTable(const std::string& json, std::FILE* out);
 
 }  // namespace confide::cli

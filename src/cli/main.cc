@@ -33,6 +33,7 @@ int main(int argc, char** argv) {
   confide::cli::AddRetentionCommand(app, exit_code);
   confide::cli::AddSuggestionsCommand(app, exit_code);
   confide::cli::AddInsightsCommand(app, exit_code);
+  confide::cli::AddExperimentCommand(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

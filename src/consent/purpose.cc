@@ -42,6 +42,7 @@ std::optional<DataCategory> CategoryOf(EventType type) {
     case EventType::kRemoveFromCart:
     case EventType::kImpression:
     case EventType::kClick:
+    case EventType::kServed:
       return DataCategory::kBrowsing;
     case EventType::kPurchase:
     case EventType::kReturn:

@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kTypeNames[kEventTypeCount] = {
     "view", "search", "add_to_cart", "remove_from_cart", "purchase", "return", "store_visit", "pickup", "identify",
-    "impression", "click"};
+    "impression", "click", "served"};
 constexpr const char* kChannelNames[kChannelCount] = {"web", "app", "store", "call_center"};
 constexpr const char* kIdFields[kIdKindCount] = {"customer_id", "anonymous_id", "loyalty_id"};
 constexpr const char* kIdNames[kIdKindCount] = {"customer", "anonymous", "loyalty"};
@@ -130,7 +130,9 @@ Status ReadType(const Record& r, const EventDefaults& defaults, Event& e) {
   if (v.empty()) {
     if (!defaults.type) return Invalid("type", "is required");
     e.type = *defaults.type;
-  } else if (auto t = ParseEventType(v)) {
+  } else if (auto t = ParseEventType(v); t && *t == EventType::kServed) {
+    return Invalid("type", "served events are recorded by Confide as it serves a list; report impression and click");
+  } else if (t) {
     e.type = *t;
   } else {
     return Invalid("type", "must be one of view, search, add_to_cart, remove_from_cart, purchase, "

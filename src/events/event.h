@@ -22,8 +22,11 @@ enum class EventType : uint8_t {
   // A product of a recommendation-like answer shown to the shopper, and
   // one they followed: feedback on what was served (docs/experiments.md).
   kImpression, kClick,
+  // A list Confide served the shopper (experiments/served_log.h): written
+  // by Confide alone, never accepted from a client.
+  kServed,
 };
-constexpr size_t kEventTypeCount = 11;
+constexpr size_t kEventTypeCount = 12;
 
 enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
 constexpr size_t kChannelCount = 4;
@@ -42,6 +45,8 @@ const char* EventTypeName(EventType t);   // "add_to_cart"
 const char* ChannelName(Channel c);       // "call_center"
 // Impressions and clicks: what the shopper was shown and followed.
 inline bool IsFeedback(EventType t) { return t == EventType::kImpression || t == EventType::kClick; }
+// Feedback and the lists served: what measures the models, never what they learn from.
+inline bool MeasuresServing(EventType t) { return IsFeedback(t) || t == EventType::kServed; }
 const char* IdKindField(IdKind k);        // "customer_id"
 std::optional<EventType> ParseEventType(std::string_view s);
 std::optional<Channel> ParseChannel(std::string_view s);

@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstring>
 
 #include "core/bytes.h"
@@ -66,6 +68,27 @@ Status PinExperiment(Store& store, const ExperimentConfig& experiment) {
   WriteBatch batch;
   batch.Put(Family::kMeta, key, shares);
   return store.Write(batch);
+}
+
+Result<std::optional<ExperimentConfig>> PinnedExperiment(Store& store, std::string_view name) {
+  auto pinned = store.Get(Family::kMeta, "experiment/" + std::string(name));
+  if (!pinned.ok()) return pinned.status();
+  if (!pinned->has_value()) return std::optional<ExperimentConfig>();
+  ExperimentConfig e;
+  e.name = name;
+  e.variants.clear();
+  std::string_view rest = **pinned;
+  while (!rest.empty()) {
+    const std::string_view item = rest.substr(0, rest.find(','));
+    rest.remove_prefix(std::min(rest.size(), item.size() + 1));
+    const size_t eq = item.find('=');
+    uint32_t points = 0;
+    if (eq == std::string_view::npos ||
+        std::from_chars(item.data() + eq + 1, item.data() + item.size(), points).ptr != item.data() + item.size())
+      return Status(Code::kDataLoss, "the shares stored for experiment \"" + std::string(name) + "\" do not read");
+    e.variants.push_back({std::string(item.substr(0, eq)), points});
+  }
+  return std::optional<ExperimentConfig>(std::move(e));
 }
 
 }  // namespace confide

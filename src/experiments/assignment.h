@@ -59,6 +59,10 @@ std::string NewRecommendationId();
 // variants silently: a new experiment takes a new name).
 Status PinExperiment(Store& store, const ExperimentConfig& experiment);
 
+// The experiment the region began under `name` (its variants and shares
+// as pinned; attribution_days the default), or nullopt when it never ran one.
+Result<std::optional<ExperimentConfig>> PinnedExperiment(Store& store, std::string_view name);
+
 }  // namespace confide
 
 #endif  // CONFIDE_EXPERIMENTS_ASSIGNMENT_H_

@@ -103,9 +103,9 @@ Activity BuildActivity(std::span<const Event> events, const InteractionWeights& 
   Activity a;
   a.events.reserve(events.size());
   for (const Event& e : events) {
-    // What was shown and followed measures the models (experiments/); fed
-    // back into them, it would teach them their own answers.
-    if (IsFeedback(e.type)) continue;
+    // What was served, shown and followed measures the models
+    // (experiments/); fed back into them, it would teach them their own answers.
+    if (MeasuresServing(e.type)) continue;
     a.last_event = std::max(a.last_event, e.timestamp);
     if (e.product_id.empty()) continue;
     auto item = item_of(e.product_id);

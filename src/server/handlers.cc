@@ -98,6 +98,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
       limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key),
       shopper_limiter_(config.limits.requests_per_second_per_shopper, config.limits.burst_per_shopper),
       address_limiter_(config.limits.requests_per_second_per_address, config.limits.burst_per_address) {
+  for (const auto& [region, cell] : cells_) served_logs_.emplace(region, std::make_unique<ServedLog>(*cell));
   using S = Scope;
   constexpr unsigned kShopper = kShopperRoute;
   AddRoute("GET", "/healthz", &Api::Healthz, {}, kIoThread);
@@ -163,6 +164,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
   AddRoute("POST", "/v1/{region}/analytics/quote", &Api::PostAnalyticsQuote, {S::kAnalytics});
+  AddRoute("GET", "/v1/{region}/experiments/{name}", &Api::GetExperimentReport, {S::kAnalytics}, kScan);
   AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});
 }
 
@@ -480,6 +482,14 @@ Status Api::RecordGpcIfHeard(Call& call, IdKind kind, std::string_view id) {
 RegionModels* Api::ModelsOf(const Call& call) const {
   auto it = models_.find(call.region);
   return it == models_.end() ? nullptr : it->second;
+}
+
+void Api::LogServed(Call& call, IdKind kind, std::string_view id, Channel channel, std::string recommendation_id,
+                    std::string_view variant, std::string_view surface, std::vector<std::string> products) {
+  auto log = served_logs_.find(call.region);
+  if (call.staff || log == served_logs_.end()) return;
+  log->second->Record({kind, std::string(id), channel, clock_.Now(), std::move(recommendation_id),
+                       std::string(experiments_.name()), std::string(variant), std::string(surface), std::move(products)});
 }
 
 std::shared_ptr<const ModelSet> Api::LiveModelsOf(const Call& call) const {

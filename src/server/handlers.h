@@ -113,6 +113,7 @@
 #include "cell/region_models.h"
 #include "core/config.h"
 #include "experiments/assignment.h"
+#include "experiments/served_log.h"
 #include "server/auth.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
@@ -329,6 +330,8 @@ class Api {
   HttpResponse PostAnalyticsQuery(Call& call);
   HttpResponse PostAnalyticsQuote(Call& call);
   HttpResponse GetAnalyticsBudget(Call& call);
+  // experiments_handlers.cc: the lift report.
+  HttpResponse GetExperimentReport(Call& call);
   // The region's insights (its budget ledger), opened on first use.
   Result<analytics::RegionInsights*> InsightsOf(Call& call);
   // The region's stores as a snapshot, reloaded when they changed.
@@ -348,6 +351,10 @@ class Api {
   Status RecordGpcIfHeard(Call& call, IdKind kind, std::string_view id);
   RegionModels* ModelsOf(const Call& call) const;
   std::shared_ptr<const ModelSet> LiveModelsOf(const Call& call) const;  // null before a first training
+  // Queues a list served to the shopper (their variant's) for the lift
+  // report: none for a merchandiser's preview, which no shopper saw.
+  void LogServed(Call& call, IdKind kind, std::string_view id, Channel channel, std::string recommendation_id,
+                 std::string_view variant, std::string_view surface, std::vector<std::string> products);
 
   const Config& config_;
   std::map<std::string, Cell*, std::less<>> cells_;
@@ -356,6 +363,7 @@ class Api {
   const Clock& clock_;
   Authenticator auth_;
   const ExperimentAssignment experiments_;
+  std::map<std::string, std::unique_ptr<ServedLog>, std::less<>> served_logs_;  // one per cell
   RateLimiter limiter_;           // per API key
   RateLimiter shopper_limiter_;   // per shopper-token subject
   RateLimiter address_limiter_;   // per client address, requests without a valid key

@@ -427,7 +427,12 @@ HttpResponse Api::GetReplenishment(Call& call) {
     w.Key("channel").String(ChannelName(*channel)).EndObject();
   }
   w.Key("personalized").Bool(grant.any() && !grant.subject().empty());
-  w.Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
+  std::string recommendation_id = NewRecommendationId();
+  w.Key("recommendation_id").String(recommendation_id).Key("variant").String(variant).EndObject();
+  std::vector<std::string> products;
+  for (const DueItem& d : due) products.push_back(d.product_id);
+  LogServed(call, *kind, call.params.Get("id"), *channel, std::move(recommendation_id), variant, "replenishment",
+            std::move(products));
   return Json(200, w.Take());
 }
 
@@ -464,7 +469,13 @@ HttpResponse Api::GetSuggestions(Call& call) {
     w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
     w.Key("price").Micros6(r.price).EndObject();
   }
-  w.EndArray().Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
+  std::string recommendation_id = NewRecommendationId();
+  w.EndArray().Key("recommendation_id").String(recommendation_id).Key("variant").String(variant).EndObject();
+  std::vector<std::string> products;
+  for (const auto& s : entry.suggestions) products.push_back(s.product_id);
+  for (const auto& r : entry.replenishment) products.push_back(r.item.product_id);
+  LogServed(call, *kind, call.params.Get("id"), Channel::kWeb, std::move(recommendation_id), variant, "suggestions",
+            std::move(products));
   return Json(200, w.Take());
 }
 

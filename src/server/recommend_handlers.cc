@@ -140,6 +140,12 @@ void Label(Served& served, std::string_view variant) {
   served.variant = variant;
 }
 
+std::vector<std::string> ProductsOf(const Served& served) {
+  std::vector<std::string> products;
+  for (const ServedItem& item : served.items) products.push_back(item.product_id);
+  return products;
+}
+
 }  // namespace
 
 
@@ -183,7 +189,10 @@ HttpResponse Api::GetRecommendations(Call& call) {
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
   if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get());
-  if (asked) Label(*served, variant);
+  if (asked) {
+    Label(*served, variant);
+    LogServed(call, *kind, id, *channel, served->recommendation_id, variant, "recommendations", ProductsOf(*served));
+  }
   // A merchandiser's preview reads a shopper's data on nobody's behalf
   // but the retailer's: the DPO sees each one.
   if (call.staff && asked)
@@ -217,6 +226,7 @@ HttpResponse Api::PostRerank(Call& call) {
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get());
   Label(*served, variant);
+  LogServed(call, *kind, id, Channel::kWeb, served->recommendation_id, variant, "rerank", ProductsOf(*served));
   return Json(200, ServedToJson(*served));
 }
 

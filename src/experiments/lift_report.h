@@ -1,0 +1,77 @@
+// The lift report of an experiment (docs/experiments.md): per variant, the
+// shoppers served, click-through and conversion rates, units and revenue
+// per shopper; the lift of the treatment's revenue per shopper over the
+// control's with its 95% interval; and a sample-ratio check of the
+// assignment. Every number is released through the insights' mechanisms
+// and charged to the region's privacy budget (analytics/insights.h).
+//
+// Privacy: each shopper is in one variant and contributes, after clamping
+// to public bounds (below), one row to each of its sums; each sum is one
+// Gaussian release at an equal share of the report's rho. A variant's
+// numbers are shown only over the shopper floor (analytics/shopper_floor.h).
+//
+// Statistics: a variant's revenue per shopper is m = S / N of its noised
+// revenue sum and shopper count; its variance is estimated from the noised
+// sum of squares, v = Q / N - m^2, as v / N, plus the noise's own variance
+// (sd_S^2 + m^2 sd_N^2) / N^2: the interval is widened to hold the noise.
+// The lift L = m_t / m_c - 1 takes the delta method's variance,
+// var(m_t) / m_c^2 + m_t^2 var(m_c) / m_c^4, and L +- 1.96 sd as its
+// interval. The sample-ratio check is Pearson's chi-square of the noised
+// shopper counts against the experiment's shares.
+#ifndef CONFIDE_EXPERIMENTS_LIFT_REPORT_H_
+#define CONFIDE_EXPERIMENTS_LIFT_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include "analytics/random_source.h"
+#include "analytics/release.h"
+#include "core/config.h"
+#include "experiments/lift_data.h"
+
+namespace confide {
+
+// The public bounds of one shopper's contribution over a report's period.
+inline constexpr int64_t kLiftMaxFeedback = 1'000;  // impressions, and clicks
+inline constexpr int64_t kLiftMaxUnits = 200;
+inline constexpr int64_t kLiftMaxRevenue = 100'000;  // hundredths: 1,000.00 of the currency
+// The sample-ratio check flags a p-value below this.
+inline constexpr double kSampleRatioAlarm = 0.001;
+
+struct LiftSpec {
+  ExperimentConfig experiment;  // its name, and the shares it began with
+  Micros from = 0, to = 0;      // [from, to)
+  std::string from_text, to_text;
+  int64_t nano_rho = 0;
+  std::string treatment = "personalized", control = "holdout";
+};
+
+// The canonical text of a report (what the budget ledger stores its answer under).
+std::string CanonicalLift(const LiftSpec& spec);
+
+// The report over `outcomes` (ReadOutcomes). Errors name "rho" when it is
+// too small for the bounds.
+Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<ShopperOutcome>& outcomes,
+                                      analytics::RandomSource& source);
+
+// The upper tail of the chi-square distribution with `df` degrees of
+// freedom at `x`: the p-value of a chi-square statistic.
+double ChiSquareUpperTail(double x, int df);
+
+// One variant's revenue per shopper from noised sums, and the variance of
+// that estimate (sampling and noise).
+struct MeanEstimate {
+  double mean = 0, variance = 0;
+};
+MeanEstimate EstimateMean(const analytics::NoisedInt& shoppers, const analytics::NoisedInt& sum,
+                          const analytics::NoisedInt& squares, double unit);
+
+// The relative lift of `treatment` over `control`, with its 95% interval.
+struct Lift {
+  double value = 0, low = 0, high = 0;
+};
+Lift RelativeLift(const MeanEstimate& treatment, const MeanEstimate& control);
+
+}  // namespace confide
+
+#endif  // CONFIDE_EXPERIMENTS_LIFT_REPORT_H_
