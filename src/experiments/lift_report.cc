@@ -87,6 +87,26 @@ ReleasedNumber Derived(std::string group, std::string statistic, double value, d
 // Rounded for display: the noise makes further digits meaningless.
 double Round(double v, double to) { return std::round(v / to) * to; }
 
+// Pearson's chi-square of the assigned variants' noised shopper counts
+// against the experiment's shares, and a note when it is off.
+void AddSampleRatio(const LiftSpec& spec, std::map<std::string, int64_t>& noised_shoppers, analytics::Answer& answer) {
+  double total = 0, chi_square = 0;
+  for (const auto& v : spec.experiment.variants) total += double(std::max<int64_t>(noised_shoppers[v.name], 0));
+  if (total > 0 && spec.experiment.variants.size() > 1) {
+    for (const auto& v : spec.experiment.variants) {
+      const double expected = total * v.basis_points / 10'000.0;
+      const double observed = double(std::max<int64_t>(noised_shoppers[v.name], 0));
+      chi_square += (observed - expected) * (observed - expected) / expected;
+    }
+    const double p = ChiSquareUpperTail(chi_square, int(spec.experiment.variants.size()) - 1);
+    answer.numbers.push_back(Derived("", "sample_ratio_p_value", p, p, p,
+                                     "chi-square " + std::to_string(chi_square) + " of the noised shopper counts"));
+    if (p < kSampleRatioAlarm)
+      answer.notes.push_back("Sample ratio mismatch: the variants' shopper counts are far from the experiment's shares "
+                             "(p < 0.001). The assignment or the logging of lists is broken; do not trust the lift.");
+  }
+}
+
 }  // namespace
 
 std::string CanonicalLift(const LiftSpec& spec) {
@@ -195,22 +215,7 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
   } else {
     answer.notes.push_back("No lift: " + spec.treatment + " or " + spec.control + " has fewer shoppers than the floor.");
   }
-  // Pearson's chi-square of the assigned variants' noised counts.
-  double total = 0, chi_square = 0;
-  for (const auto& v : spec.experiment.variants) total += double(std::max<int64_t>(noised_shoppers[v.name], 0));
-  if (total > 0 && spec.experiment.variants.size() > 1) {
-    for (const auto& v : spec.experiment.variants) {
-      const double expected = total * v.basis_points / 10'000.0;
-      const double observed = double(std::max<int64_t>(noised_shoppers[v.name], 0));
-      chi_square += (observed - expected) * (observed - expected) / expected;
-    }
-    const double p = ChiSquareUpperTail(chi_square, int(spec.experiment.variants.size()) - 1);
-    answer.numbers.push_back(Derived("", "sample_ratio_p_value", p, p, p,
-                                     "chi-square " + std::to_string(chi_square) + " of the noised shopper counts"));
-    if (p < kSampleRatioAlarm)
-      answer.notes.push_back("Sample ratio mismatch: the variants' shopper counts are far from the experiment's shares "
-                             "(p < 0.001). The assignment or the logging of lists is broken; do not trust the lift.");
-  }
+  AddSampleRatio(spec, noised_shoppers, answer);
   answer.notes.push_back(
       "Shoppers are those served a list of the experiment in the period whose model_improvement consent allows "
       "browsing and purchases, in the variant of their first list; their purchases count from that list on. A "
