@@ -113,7 +113,8 @@ std::vector<std::string> Lines(const std::string& path) {
   return lines;
 }
 
-// What a .restoring marker says after the database it replaces is gone.
+// What a .restoring marker says once the database it replaces was checked
+// and is to go (it may be removed in part or whole).
 constexpr std::string_view kRemovedLine = "removed";
 
 // Whether `path` is `dir` or lies under it (both made absolute, links in
@@ -244,8 +245,9 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
       return Status(Code::kFailedPrecondition, restoring + ": a restore of backup " + id.substr(0, 64) +
                                                    " did not finish: run confide restore again with that backup");
     // The region's lock kept every other process out since: what the
-    // directory holds is the backup's files, copied in part or whole, and
-    // what the cut run's own open made of them. They are copied again.
+    // directory holds is what the cut run left of the database it removed,
+    // of the backup's files it copied, and of its own open of them. All of
+    // it is removed and the backup copied again.
     if (begun.size() > 1 && begun[1] == kRemovedLine) {
       already_removed = true;
       return {};
@@ -389,10 +391,12 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   bool already_removed = false;
   CONFIDE_RETURN_IF_ERROR(
       CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning, already_removed));
-  if (!already_removed) CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n"));
+  // Checked: from here a run cut short removes and copies again (a removal
+  // cut half way would fail the check of step 2).
+  if (!already_removed)
+    CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n" + std::string(kRemovedLine) + "\n"));
   fs::remove_all(region_dir, ec);
   if (ec) return IoError(region_dir, ec);
-  CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(restoring, manifest.id + "\n" + std::string(kRemovedLine) + "\n"));
   for (const auto& f : manifest.files) {
     const fs::path to = fs::path(region_dir) / fs::path(f.name).lexically_relative("db");
     fs::create_directories(to.parent_path(), ec);

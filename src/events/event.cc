@@ -130,14 +130,14 @@ Status ReadType(const Record& r, const EventDefaults& defaults, Event& e) {
   if (v.empty()) {
     if (!defaults.type) return Invalid("type", "is required");
     e.type = *defaults.type;
-  } else if (auto t = ParseEventType(v); t && *t == EventType::kServed) {
-    return Invalid("type", "served events are recorded by Confide as it serves a list; report impression and click");
-  } else if (t) {
+  } else if (auto t = ParseEventType(v)) {
     e.type = *t;
   } else {
     return Invalid("type", "must be one of view, search, add_to_cart, remove_from_cart, purchase, "
                            "return, store_visit, pickup, identify, impression, click");
   }
+  if (e.type == EventType::kServed)
+    return Invalid("type", "served events are recorded by Confide as it serves a list; report impression and click");
   return {};
 }
 
@@ -270,6 +270,9 @@ Result<Event> EventFromRecord(const Record& r, const EventDefaults& defaults) {
   std::string_view v = r.Get("event_id");
   if (v.empty()) return Invalid("event_id", "is required");
   CONFIDE_RETURN_IF_ERROR(CheckText("event_id", v, kMaxIdLength));
+  // Taken first by a client, it would keep a list served out of the shopper's history.
+  if (v.starts_with(kServedEventIdPrefix))
+    return Invalid("event_id", std::string("ids starting with ") + kServedEventIdPrefix + " are Confide's own");
   e.event_id = v;
   CONFIDE_RETURN_IF_ERROR(ReadType(r, defaults, e));
   CONFIDE_RETURN_IF_ERROR(ReadTimestamp(r, defaults, e));

@@ -45,6 +45,8 @@ const char* EventTypeName(EventType t);   // "add_to_cart"
 const char* ChannelName(Channel c);       // "call_center"
 // Impressions and clicks: what the shopper was shown and followed.
 inline bool IsFeedback(EventType t) { return t == EventType::kImpression || t == EventType::kClick; }
+// The event ids of served events (experiments/served_log.h): no record may take one.
+inline constexpr char kServedEventIdPrefix[] = "served-";
 // Feedback and the lists served: what measures the models, never what they learn from.
 inline bool MeasuresServing(EventType t) { return IsFeedback(t) || t == EventType::kServed; }
 const char* IdKindField(IdKind k);        // "customer_id"

@@ -172,6 +172,22 @@ TEST(Event, ShopperIdRules) {
   EXPECT_EQ(search.status().field(), "query");
 }
 
+// A served event is Confide's own record of a list it served: no client
+// sends one, by its type, an importer's default type or its event id.
+TEST(Event, NoRecordMakesOrShadowsAServedEvent) {
+  const Record served = Make({{"event_id", "s1"}, {"type", "served"}, {"timestamp", "2025-01-02T03:04:05Z"},
+                              {"channel", "web"}, {"customer_id", "C1"}});
+  EXPECT_EQ(EventFromRecord(served).status().field(), "type");
+  EventDefaults d;
+  d.type = EventType::kServed;
+  auto by_default = EventFromRecord(
+      Make({{"event_id", "s2"}, {"timestamp", "2025-01-02T03:04:05Z"}, {"channel", "web"}, {"customer_id", "C1"}}), d);
+  EXPECT_EQ(by_default.status().field(), "type");
+  auto shadow = EventFromRecord(Make({{"event_id", "served-0123"}, {"type", "view"}, {"product_id", "P1"},
+                                      {"timestamp", "2025-01-02T03:04:05Z"}, {"channel", "web"}, {"customer_id", "C1"}}));
+  EXPECT_EQ(shadow.status().field(), "event_id");
+}
+
 TEST(Event, ImportDefaultsHandleSpreadsheetQuirks) {
   EventDefaults d;
   d.type = EventType::kPurchase;

@@ -46,10 +46,12 @@ Result<LiftSpec> LiftSpecFor(Store& store, const std::optional<ExperimentConfig>
 
 Result<analytics::Released> RunLiftReport(Cell& cell, analytics::RegionInsights& insights, const LiftSpec& spec,
                                           Micros now, const std::string& key_id) {
+  // Clicks and impressions up to a window before the period are read: its
+  // months are charged too.
+  const Micros window = Micros(spec.experiment.attribution_days) * kMicrosPerDay;
   return insights.RunRelease(
-      CanonicalLift(spec), spec.from, spec.to, spec.nano_rho, now, key_id,
+      CanonicalLift(spec), spec.from - window, spec.to, spec.nano_rho, now, key_id,
       [&](analytics::RandomSource& source) -> Result<std::string> {
-        const Micros window = Micros(spec.experiment.attribution_days) * kMicrosPerDay;
         auto outcomes = ReadOutcomes(cell, spec.experiment.name, spec.from, spec.to, window);
         if (!outcomes.ok()) return outcomes.status();
         auto answer = ReleaseLift(spec, *outcomes, source);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 
 #include "cell/cell.h"
 
@@ -35,18 +36,20 @@ std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::
   for (const Event& e : history)
     if (e.timestamp >= from - window && e.timestamp < to) events.push_back(&e);
   // At one instant, in the order a shopper acts: shown, followed, bought.
-  auto step = [](EventType t) { return t == EventType::kServed ? 0 : t == EventType::kImpression ? 1 : t == EventType::kClick ? 2 : 3; };
+  auto step = [](EventType t) {
+    return t == EventType::kServed ? 0 : t == EventType::kImpression ? 1 : t == EventType::kClick ? 2 : 3;
+  };
   std::stable_sort(events.begin(), events.end(), [&](const Event* a, const Event* b) {
     return a->timestamp != b->timestamp ? a->timestamp < b->timestamp : step(a->type) < step(b->type);
   });
   ShopperOutcome out;
   std::optional<Micros> first_served;
-  std::map<std::string, std::string> ids;  // recommendation id -> variant, of lists of the experiment
+  std::set<std::string, std::less<>> ids;  // of the lists of the experiment
   for (const Event* e : events) {
     if (e->type != EventType::kServed) continue;
     auto [name, variant] = ServedExperimentOf(*e);
     if (name != experiment) continue;
-    ids.emplace(e->recommendation_id, variant);
+    ids.insert(e->recommendation_id);
     if (!first_served && e->timestamp >= from) {
       first_served = e->timestamp;
       out.variant = variant;

@@ -89,7 +89,11 @@ double Round(double v, double to) { return std::round(v / to) * to; }
 
 // Pearson's chi-square of the assigned variants' noised shopper counts
 // against the experiment's shares, and a note when it is off.
+// Only over variants all shown: none of the check comes from a variant
+// under the floor.
 void AddSampleRatio(const LiftSpec& spec, std::map<std::string, int64_t>& noised_shoppers, analytics::Answer& answer) {
+  for (const auto& v : spec.experiment.variants)
+    if (!noised_shoppers.contains(v.name)) return;
   double total = 0, chi_square = 0;
   for (const auto& v : spec.experiment.variants) total += double(std::max<int64_t>(noised_shoppers[v.name], 0));
   if (total > 0 && spec.experiment.variants.size() > 1) {
@@ -192,7 +196,9 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
     for (int s = 0; s < kStats; ++s) n[s] = releases[s].Noise(sums[v][s], source);
     const bool shown = floor.Shows(sums[v][kShoppers], n[kShoppers].value);
     const std::string group = "variant=" + v;
-    auto add = [&](ReleasedNumber number) { answer.numbers.push_back(analytics::ShopperFloor::Apply(shown, std::move(number))); };
+    auto add = [&](ReleasedNumber number) {
+      answer.numbers.push_back(analytics::ShopperFloor::Apply(shown, std::move(number)));
+    };
     for (Stat s : {kShoppers, kImpressions, kClicks, kByClick, kByImpression})
       add(releases[s].Number(group, kStatNames[s], n[s]));
     add(analytics::Ratio(group, "click_through_rate", n[kClicks], n[kImpressions], 0, 1));
@@ -204,17 +210,20 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
     add(Derived(group, "revenue_per_shopper", Round(std::max(mean.mean, 0.0), 0.01),
                 Round(std::max(mean.mean - half, 0.0), 0.01), Round(std::max(mean.mean + half, 0.0), 0.01),
                 "revenue / shoppers, sampling and noise variance"));
+    if (!shown) continue;  // nothing of it is used below either
     noised_shoppers[v] = n[kShoppers].value;
-    if (shown) means[v] = mean;
+    means[v] = mean;
   }
-  if (means.contains(spec.treatment) && means.contains(spec.control)) {
-    const Lift lift = RelativeLift(means[spec.treatment], means[spec.control]);
+  const Lift lift = means.contains(spec.treatment) && means.contains(spec.control)
+                        ? RelativeLift(means[spec.treatment], means[spec.control])
+                        : RelativeLift({}, {});
+  if (std::isfinite(lift.low) && std::isfinite(lift.high))
     answer.numbers.push_back(Derived(spec.treatment + "_over_" + spec.control, "revenue_per_shopper_lift",
                                      Round(lift.value, 1e-4), Round(lift.low, 1e-4), Round(lift.high, 1e-4),
                                      "delta method over both variants' estimates, noise included"));
-  } else {
-    answer.notes.push_back("No lift: " + spec.treatment + " or " + spec.control + " has fewer shoppers than the floor.");
-  }
+  else
+    answer.notes.push_back("No lift: " + spec.treatment + " or " + spec.control +
+                           " has fewer shoppers than the floor, or no revenue per shopper above zero.");
   AddSampleRatio(spec, noised_shoppers, answer);
   answer.notes.push_back(
       "Shoppers are those served a list of the experiment in the period whose model_improvement consent allows "

@@ -125,6 +125,7 @@ TEST(LiftReportTest, AVariantUnderTheFloorShowsNothingAndNoLift) {
   ASSERT_TRUE(answer.ok());
   EXPECT_TRUE(Find(*answer, "variant=holdout", "revenue_per_shopper")->withheld);
   EXPECT_EQ(Find(*answer, "personalized_over_holdout", "revenue_per_shopper_lift"), nullptr);
+  EXPECT_EQ(Find(*answer, "", "sample_ratio_p_value"), nullptr) << "a check of a variant under the floor";
 }
 
 }  // namespace

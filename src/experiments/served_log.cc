@@ -21,7 +21,7 @@ constexpr size_t kBatchSize = 512;
 
 Event ServedEvent(const ServedList& list) {
   Event e;
-  e.event_id = "served-" + list.recommendation_id;
+  e.event_id = kServedEventIdPrefix + list.recommendation_id;
   e.type = EventType::kServed;
   e.timestamp = list.at;
   e.id(list.kind) = list.id;
@@ -100,6 +100,15 @@ void ServedLog::Write(std::vector<ServedList>& lists) {
   for (const ServedList& list : lists) {
     if (!cell_.Holds(list.kind, list.id)) continue;  // no one is made for a list
     if (!cell_.GrantFor(list.kind, list.id, Purpose::kModelImprovement).Allows(DataCategory::kBrowsing)) continue;
+    if (const int64_t day = list.at / kMicrosPerDay; day != day_) {
+      day_ = day;
+      kept_today_.clear();
+    }
+    // Only shoppers the region holds are counted: strangers fill nothing.
+    if (++kept_today_[std::string(1, char('0' + int(list.kind))) + list.id] > kMaxServedPerShopperPerDay) {
+      capped_.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
     events.push_back(ServedEvent(list));
   }
   if (events.empty()) return;

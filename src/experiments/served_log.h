@@ -9,7 +9,9 @@
 // data, when it is written. Serving never waits for it: lists are queued
 // and written in batches by a thread of the log's own, about every 200 ms,
 // with one synced write per batch; a list queued in the instant before a
-// crash may be lost (it was never acknowledged to anyone). An erasure
+// crash may be lost (it was never acknowledged to anyone). Past
+// kMaxServedPerShopperPerDay lists of a shopper in a day, the others of
+// the day are not kept (counted as capped). An erasure
 // wins: a list queued before the shopper's erasure is refused by the
 // ingestion as any event dated before it. A full queue drops lists
 // (counted) instead of growing.
@@ -22,6 +24,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "cell/cell.h"
@@ -43,6 +46,10 @@ struct ServedList {
 
 // At most this many products of a list are kept.
 inline constexpr size_t kMaxServedProducts = 100;
+// At most this many lists of one shopper (by the id the requests name) are
+// kept a day (UTC): a client asking again and again, or an app refreshing
+// its list, must not grow a history without bound.
+inline constexpr uint32_t kMaxServedPerShopperPerDay = 20;
 
 // The served event of a list: event id "served-<recommendation id>",
 // properties {"experiment":..,"products":[..],"surface":..,"variant":..}.
@@ -63,6 +70,7 @@ class ServedLog {
 
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }  // stored as events
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }  // the queue was full
+  uint64_t capped() const { return capped_.load(std::memory_order_relaxed); }    // past a shopper's day
 
  private:
   void Run(std::stop_token stop);
@@ -76,7 +84,10 @@ class ServedLog {
   uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;  // of those, written or refused
   bool wake_ ABSL_GUARDED_BY(mu_) = false;      // write now: a flush, a stop or a long queue
   absl::Mutex write_mu_;                        // one batch at a time
-  std::atomic<uint64_t> written_{0}, dropped_{0};
+  std::atomic<uint64_t> written_{0}, dropped_{0}, capped_{0};
+  // The writer thread's alone: lists kept today per shopper id.
+  int64_t day_ = 0;
+  std::unordered_map<std::string, uint32_t> kept_today_;
   std::jthread thread_;
 };
 

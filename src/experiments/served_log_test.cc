@@ -100,6 +100,15 @@ TEST_F(ServedLogTest, AFullQueueDropsListsInsteadOfGrowing) {
   EXPECT_TRUE(Served("kept").empty());
 }
 
+TEST_F(ServedLogTest, KeepsAtMostTheDaysShareOfAShoppersLists) {
+  ServedLog log(*cell_);
+  for (uint32_t n = 0; n < kMaxServedPerShopperPerDay + 5; ++n) log.Record(List("kept", "r" + std::to_string(100 + n)));
+  log.Flush();
+  EXPECT_EQ(log.written(), kMaxServedPerShopperPerDay);
+  EXPECT_EQ(log.capped(), 5u);
+  EXPECT_EQ(Served("kept").size(), kMaxServedPerShopperPerDay);
+}
+
 TEST_F(ServedLogTest, WritesWhatIsQueuedWhenItStops) {
   {
     ServedLog log(*cell_);

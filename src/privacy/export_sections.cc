@@ -40,6 +40,7 @@ const char* PurposeUse(Purpose p) {
 // Who recorded the event (the channel's system) and how it reached
 // Confide (the source kept with it).
 std::string SourceOf(const Event& e) {
+  if (e.type == EventType::kServed) return "recorded by Confide as it served you this list";
   std::string s = "recorded ";
   switch (e.channel) {
     case Channel::kWeb: s += "by the retailer's website"; break;
@@ -207,7 +208,7 @@ void WriteEvents(JsonWriter& w, const ExportFacts& f) {
     WriteEventFields(w, e);
     auto category = CategoryOf(e.type);
     w.Key("category").String(category ? DataCategoryName(*category) : "identifiers");
-    w.Key("arrived_via").String(EventSourceName(e.source));
+    w.Key("arrived_via").String(e.type == EventType::kServed ? "confide" : EventSourceName(e.source));
     w.Key("source").String(SourceOf(e));
     if (!e.product_id.empty()) f.names.WriteProductTitle(w, e.product_id);
     if (!e.store_id.empty()) f.names.WriteStoreName(w, e.store_id);

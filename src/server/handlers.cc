@@ -487,7 +487,8 @@ RegionModels* Api::ModelsOf(const Call& call) const {
 void Api::LogServed(Call& call, IdKind kind, std::string_view id, Channel channel, std::string recommendation_id,
                     std::string_view variant, std::string_view surface, std::vector<std::string> products) {
   auto log = served_logs_.find(call.region);
-  if (call.staff || log == served_logs_.end()) return;
+  // Kept for the lift report alone: without an experiment, for nothing.
+  if (call.staff || experiments_.name().empty() || log == served_logs_.end()) return;
   log->second->Record({kind, std::string(id), channel, clock_.Now(), std::move(recommendation_id),
                        std::string(experiments_.name()), std::string(variant), std::string(surface), std::move(products)});
 }

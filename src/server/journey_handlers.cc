@@ -469,13 +469,7 @@ HttpResponse Api::GetSuggestions(Call& call) {
     w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
     w.Key("price").Micros6(r.price).EndObject();
   }
-  std::string recommendation_id = NewRecommendationId();
-  w.EndArray().Key("recommendation_id").String(recommendation_id).Key("variant").String(variant).EndObject();
-  std::vector<std::string> products;
-  for (const auto& s : entry.suggestions) products.push_back(s.product_id);
-  for (const auto& r : entry.replenishment) products.push_back(r.item.product_id);
-  LogServed(call, *kind, call.params.Get("id"), Channel::kWeb, std::move(recommendation_id), variant, "suggestions",
-            std::move(products));
+  w.EndArray().Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
   return Json(200, w.Take());
 }
 

@@ -158,6 +158,12 @@ TEST_F(LiftReportRoutesTest, NoListIsKeptForAStrangerOrAPreviewAndErasureTakesTh
   EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(1) + "/recommendations").status, 200);
   ASSERT_TRUE(WaitUntil([&] { return ServedHeld(Shopper(1)) == 2; }, std::chrono::seconds(10)));
   EXPECT_EQ(Send(admin_, "GET", "/v1/eu/customers/" + Shopper(0) + "/profile").status, 404);
+  // The shopper's export shows them, as Confide's own records.
+  const ClientResponse data = Send(admin_, "GET", "/v1/eu/customers/" + Shopper(1) + "/data");
+  ASSERT_EQ(data.status, 200) << data.body;
+  EXPECT_NE(data.body.find(R"("type":"served")"), std::string::npos) << data.body;
+  EXPECT_NE(data.body.find(R"("arrived_via":"confide","source":"recorded by Confide as it served you this list")"),
+            std::string::npos) << data.body;
 }
 
 }  // namespace
