@@ -148,16 +148,17 @@ MeanEstimate EstimateMean(const NoisedInt& shoppers, const NoisedInt& sum, const
 
 Lift RelativeLift(const MeanEstimate& t, const MeanEstimate& c) {
   Lift l;
-  if (!(c.mean > 0) || !std::isfinite(t.variance) || !std::isfinite(c.variance)) {
-    l.low = -std::numeric_limits<double>::infinity();
-    l.high = std::numeric_limits<double>::infinity();
-    return l;
-  }
+  l.low = -std::numeric_limits<double>::infinity();
+  l.high = std::numeric_limits<double>::infinity();
+  if (!(c.mean > 0) || !std::isfinite(t.variance) || !std::isfinite(c.variance)) return l;
   l.value = t.mean / c.mean - 1;
-  const double sd = std::sqrt(t.variance / (c.mean * c.mean) +
-                              t.mean * t.mean * c.variance / (c.mean * c.mean * c.mean * c.mean));
-  l.low = l.value - kZ95 * sd;
-  l.high = l.value + kZ95 * sd;
+  // Fieller: the ratios r with (m_t - r m_c)^2 <= z^2 (var_t + r^2 var_c).
+  const double z2 = kZ95 * kZ95, a = t.mean, b = c.mean;
+  const double denominator = b * b - z2 * c.variance;
+  const double discriminant = a * a * c.variance + b * b * t.variance - z2 * t.variance * c.variance;
+  if (!(denominator > 0) || discriminant < 0) return l;  // the control's mean is not clearly above zero
+  l.low = (a * b - kZ95 * std::sqrt(discriminant)) / denominator - 1;
+  l.high = (a * b + kZ95 * std::sqrt(discriminant)) / denominator - 1;
   return l;
 }
 
@@ -220,7 +221,7 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
   if (std::isfinite(lift.low) && std::isfinite(lift.high))
     answer.numbers.push_back(Derived(spec.treatment + "_over_" + spec.control, "revenue_per_shopper_lift",
                                      Round(lift.value, 1e-4), Round(lift.low, 1e-4), Round(lift.high, 1e-4),
-                                     "delta method over both variants' estimates, noise included"));
+                                     "Fieller's interval over both variants' estimates, noise included"));
   else
     answer.notes.push_back("No lift: " + spec.treatment + " or " + spec.control +
                            " has fewer shoppers than the floor, or no revenue per shopper above zero.");

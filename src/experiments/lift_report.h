@@ -14,10 +14,13 @@
 // revenue sum and shopper count; its variance is estimated from the noised
 // sum of squares, v = Q / N - m^2, as v / N, plus the noise's own variance
 // (sd_S^2 + m^2 sd_N^2) / N^2: the interval is widened to hold the noise.
-// The lift L = m_t / m_c - 1 takes the delta method's variance,
-// var(m_t) / m_c^2 + m_t^2 var(m_c) / m_c^4, and L +- 1.96 sd as its
-// interval. The sample-ratio check is Pearson's chi-square of the noised
-// shopper counts against the experiment's shares.
+// The lift L = m_t / m_c - 1 takes Fieller's interval for the ratio of
+// the two means (independent estimates): the r with (m_t - r m_c)^2 <=
+// 1.96^2 (var(m_t) + r^2 var(m_c)), minus 1. Unlike the delta method's, it
+// does not pretend to know a ratio whose denominator may be near zero:
+// when m_c is not clearly above zero the interval is unbounded and no
+// lift is shown. The sample-ratio check is Pearson's chi-square of the
+// noised shopper counts against the experiment's shares.
 #ifndef CONFIDE_EXPERIMENTS_LIFT_REPORT_H_
 #define CONFIDE_EXPERIMENTS_LIFT_REPORT_H_
 
@@ -66,7 +69,9 @@ struct MeanEstimate {
 MeanEstimate EstimateMean(const analytics::NoisedInt& shoppers, const analytics::NoisedInt& sum,
                           const analytics::NoisedInt& squares, double unit);
 
-// The relative lift of `treatment` over `control`, with its 95% interval.
+// The relative lift of `treatment` over `control`, with its 95% interval
+// (Fieller's; infinite bounds when the control's mean is not clearly above
+// zero).
 struct Lift {
   double value = 0, low = 0, high = 0;
 };

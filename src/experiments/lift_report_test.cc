@@ -67,14 +67,19 @@ TEST(LiftReportTest, ChiSquareTailMatchesTheTables) {
   EXPECT_EQ(ChiSquareUpperTail(0, 1), 1);
 }
 
-TEST(LiftReportTest, TheLiftsIntervalIsTheDeltaMethods) {
+TEST(LiftReportTest, TheLiftsIntervalIsFiellersAndUnboundedOverAnUncertainControl) {
   const Lift l = RelativeLift({110, 1}, {100, 1});
   EXPECT_NEAR(l.value, 0.1, 1e-12);
-  const double sd = std::sqrt(1 / 1e4 + 110.0 * 110.0 / 1e8);
-  EXPECT_NEAR(l.high - l.value, 1.959963984540054 * sd, 1e-12);
-  EXPECT_NEAR(l.value - l.low, l.high - l.value, 1e-12);
-  const Lift none = RelativeLift({110, 1}, {0, 1});
-  EXPECT_TRUE(std::isinf(none.high));
+  // The ratios r where (110 - 100 r)^2 = z^2 (1 + r^2), as the quadratic's roots.
+  const double z2 = 1.959963984540054 * 1.959963984540054;
+  for (double r : {l.low + 1, l.high + 1}) EXPECT_NEAR((110 - 100 * r) * (110 - 100 * r), z2 * (1 + r * r), 1e-6);
+  // Near the delta method's 0.1 +- 1.96 x 0.0149 when the means are sure.
+  EXPECT_NEAR(l.low, 0.1 - 1.959963984540054 * std::sqrt(1 / 1e4 + 110.0 * 110.0 / 1e8), 0.002);
+  EXPECT_NEAR(l.high, 0.1 + 1.959963984540054 * std::sqrt(1 / 1e4 + 110.0 * 110.0 / 1e8), 0.002);
+  // A control of mean 5 +- 11.7 (noise) says nothing of the ratio.
+  const Lift unsure = RelativeLift({0.1, 0.36}, {5, 137});
+  EXPECT_TRUE(std::isinf(unsure.low) && std::isinf(unsure.high));
+  EXPECT_TRUE(std::isinf(RelativeLift({110, 1}, {0, 1}).high));
 }
 
 TEST(LiftReportTest, WithNoTrueLiftTheIntervalCoversZeroInNineRunsOfTen) {
