@@ -252,7 +252,10 @@ Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, co
       already_removed = true;
       return {};
     }
-    // Left before the database was removed: it marks nothing yet.
+    // Written by a release before this one (which wrote `removed` only
+    // after the removal): the database may be there whole, so it is
+    // checked again; if that run was cut mid-removal, the check refuses
+    // and --replace-unreadable finishes it.
     fs::remove(restoring, ec);
     if (ec) return IoError(restoring, ec);
   }

@@ -23,8 +23,11 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   std::string dir = config.data_dir + "/" + region;
   auto store = OpenRocksDbStore(dir);
-  // Again under the region's lock: a restore may have begun before it.
-  if (store.ok()) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
+  // Again, after it (under the region's lock if it opened): a restore may
+  // have begun before, and a refusal is then the restore's to name; one
+  // that holds the lock still is named by the lock's message.
+  if (store.ok() || !IsRegionLock(store.status()))
+    CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   if (!store.ok() && store.status().code() == Code::kUnavailable && !IsRegionLock(store.status()))
     return Status(Code::kUnavailable, dir +
                                           " is in use by another process (is `confide serve` running? use "
