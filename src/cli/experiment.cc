@@ -1,7 +1,5 @@
 #include "cli/experiment.h"
 
-#include <cmath>
-
 #include "analytics/insights.h"
 #include "cli/insights.h"
 #include "experiments/experiment_report.h"

@@ -98,7 +98,9 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
       limiter_(config.limits.requests_per_second_per_key, config.limits.burst_per_key),
       shopper_limiter_(config.limits.requests_per_second_per_shopper, config.limits.burst_per_shopper),
       address_limiter_(config.limits.requests_per_second_per_address, config.limits.burst_per_address) {
-  for (const auto& [region, cell] : cells_) served_logs_.emplace(region, std::make_unique<ServedLog>(*cell));
+  // Lists are kept for the lift report alone: without an experiment, for nothing.
+  if (config.experiment)
+    for (const auto& [region, cell] : cells_) served_logs_.emplace(region, std::make_unique<ServedLog>(*cell));
   using S = Scope;
   constexpr unsigned kShopper = kShopperRoute;
   AddRoute("GET", "/healthz", &Api::Healthz, {}, kIoThread);
@@ -487,8 +489,7 @@ RegionModels* Api::ModelsOf(const Call& call) const {
 void Api::LogServed(Call& call, IdKind kind, std::string_view id, Channel channel, std::string recommendation_id,
                     std::string_view variant, std::string_view surface, std::vector<std::string> products) {
   auto log = served_logs_.find(call.region);
-  // Kept for the lift report alone: without an experiment, for nothing.
-  if (call.staff || experiments_.name().empty() || log == served_logs_.end()) return;
+  if (call.staff || log == served_logs_.end()) return;
   log->second->Record({kind, std::string(id), channel, clock_.Now(), std::move(recommendation_id),
                        std::string(experiments_.name()), std::string(variant), std::string(surface), std::move(products)});
 }

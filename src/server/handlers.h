@@ -363,7 +363,7 @@ class Api {
   const Clock& clock_;
   Authenticator auth_;
   const ExperimentAssignment experiments_;
-  std::map<std::string, std::unique_ptr<ServedLog>, std::less<>> served_logs_;  // one per cell
+  std::map<std::string, std::unique_ptr<ServedLog>, std::less<>> served_logs_;  // one per cell, under an experiment
   RateLimiter limiter_;           // per API key
   RateLimiter shopper_limiter_;   // per shopper-token subject
   RateLimiter address_limiter_;   // per client address, requests without a valid key
