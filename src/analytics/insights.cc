@@ -133,9 +133,7 @@ Status RegionInsights::Refuse(const Status& refusal, Micros now, const std::stri
 
 Result<RegionInsights::Prepared> RegionInsights::Prepare(const QuerySpec& spec, Micros now) {
   CONFIDE_RETURN_IF_ERROR(CheckSpec(spec));
-  if (spec.nano_rho > max_nano_rho_per_query_)
-    return InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
-                                      " (analytics.max_rho_per_query)");
+  CONFIDE_RETURN_IF_ERROR(CheckCost(spec.nano_rho));
   auto domain = PublicDomainOf(cell_.catalog());
   if (!domain.ok()) return domain.status();
   CONFIDE_RETURN_IF_ERROR(CheckFilters(spec, *domain));
@@ -156,20 +154,18 @@ Result<std::vector<std::string>> RegionInsights::Scope(Micros from, Micros to, M
   return months;
 }
 
-Result<Released> RegionInsights::RunRelease(const std::string& canonical, Micros from, Micros to, int64_t nano_rho,
-                                            Micros now, const std::string& key_id, const ComputeFn& compute) {
-  QuerySpec period;  // checked as a query's
-  period.from = from;
-  period.to = to;
-  period.nano_rho = nano_rho;
-  Status checked = CheckSpec(period);
-  if (checked.ok() && nano_rho > max_nano_rho_per_query_)
-    checked = InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
-                                         " (analytics.max_rho_per_query)");
-  std::string query = canonical;
-  Result<std::vector<std::string>> months = checked.ok() ? Scope(from, to, now, query) : Result<std::vector<std::string>>(checked);
-  if (!months.ok()) return Refuse(months.status(), now, key_id);
-  auto admission = ledger_->Admit(query, *months, nano_rho, kPublicPicoDelta, now, key_id);
+Status RegionInsights::CheckCost(int64_t nano_rho) const {
+  if (nano_rho < kMinNanoRho) return InvalidArgument("rho", "must be at least 0.000001");
+  if (nano_rho > max_nano_rho_per_query_)
+    return InvalidArgument("rho", "exceeds the most one query may cost, " + FormatNano(max_nano_rho_per_query_) +
+                                      " (analytics.max_rho_per_query)");
+  return Status::Ok();
+}
+
+Result<Released> RegionInsights::Charge(const std::string& query, const std::vector<std::string>& months,
+                                        int64_t nano_rho, int64_t pico_delta, Micros now, const std::string& key_id,
+                                        const ComputeFn& compute) {
+  auto admission = ledger_->Admit(query, months, nano_rho, pico_delta, now, key_id);
   if (!admission.ok()) return admission.status();
   if (admission->repeat) return Released{admission->answer, true};
   auto json = compute(source_);
@@ -179,6 +175,16 @@ Result<Released> RegionInsights::RunRelease(const std::string& canonical, Micros
   }
   CONFIDE_RETURN_IF_ERROR(ledger_->Complete(admission->charge, *json));
   return Released{std::move(*json), false};
+}
+
+Result<Released> RegionInsights::RunRelease(const std::string& canonical, Micros from, Micros to, int64_t nano_rho,
+                                            Micros now, const std::string& key_id, const ComputeFn& compute) {
+  std::string query = canonical;
+  Status checked = CheckPeriod(from, to);
+  if (checked.ok()) checked = CheckCost(nano_rho);
+  auto months = checked.ok() ? Scope(from, to, now, query) : Result<std::vector<std::string>>(checked);
+  if (!months.ok()) return Refuse(months.status(), now, key_id);
+  return Charge(query, *months, nano_rho, kPublicPicoDelta, now, key_id, compute);
 }
 
 Result<Quote> RegionInsights::QuoteFor(QuerySpec spec, Micros now, const std::string& key_id) {
@@ -202,20 +208,14 @@ Result<Released> RegionInsights::Run(QuerySpec spec, Micros now, const std::stri
     if (prepared.status().code() != Code::kInvalidArgument) return prepared.status();
     return Refuse(prepared.status(), now, key_id);
   }
-  const std::string& query = prepared->query;
-  auto admission = ledger_->Admit(query, prepared->months, spec.nano_rho, QueryPicoDelta(spec), now, key_id);
-  if (!admission.ok()) return admission.status();
-  if (admission->repeat) return Released{admission->answer, true};
-  const Charge& charge = admission->charge;
-  auto data = ReadGrantedOrders(cell_, spec.from, spec.to);
-  Result<Answer> answer = data.ok() ? RunQuery(spec, *data, prepared->domain, source_) : Result<Answer>(data.status());
-  if (!answer.ok()) {
-    ledger_->Abandon(charge);
-    return answer.status();
-  }
-  std::string json = AnswerToJson(*answer);
-  CONFIDE_RETURN_IF_ERROR(ledger_->Complete(charge, json));
-  return Released{std::move(json), false};
+  return Charge(prepared->query, prepared->months, spec.nano_rho, QueryPicoDelta(spec), now, key_id,
+                [&](RandomSource& source) -> Result<std::string> {
+                  auto data = ReadGrantedOrders(cell_, spec.from, spec.to);
+                  if (!data.ok()) return data.status();
+                  auto answer = RunQuery(spec, *data, prepared->domain, source);
+                  if (!answer.ok()) return answer.status();
+                  return AnswerToJson(*answer);
+                });
 }
 
 std::string BudgetToJson(const BudgetView& v) {

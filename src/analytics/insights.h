@@ -103,6 +103,12 @@ class RegionInsights {
   // The months of data [from, to) is charged to; `query` gains the day
   // its answer holds for while the period is still filling.
   static Result<std::vector<std::string>> Scope(Micros from, Micros to, Micros now, std::string& query);
+  // rho within [kMinNanoRho, analytics.max_rho_per_query]; errors name "rho".
+  Status CheckCost(int64_t nano_rho) const;
+  // Admits the charge (a stored answer comes back free), computes the
+  // answer with the noise source, stores it with the charge.
+  Result<Released> Charge(const std::string& query, const std::vector<std::string>& months, int64_t nano_rho,
+                          int64_t pico_delta, Micros now, const std::string& key_id, const ComputeFn& compute);
 
   RegionInsights(Cell& cell, std::unique_ptr<BudgetLedger> ledger, int64_t default_nano_rho,
                  int64_t max_nano_rho_per_query, RandomSource& source)

@@ -63,11 +63,16 @@ Result<Micros> ParsePeriodBound(std::string_view text, bool end, const char* fie
   return *t + (end ? kMicrosPerDay : 0);
 }
 
-Status CheckSpec(const QuerySpec& spec) {
-  if (spec.to <= spec.from) return InvalidArgument("to", "the period ends before it starts");
-  if (spec.to - spec.from > kMaxPeriodDays * kMicrosPerDay)
+Status CheckPeriod(Micros from, Micros to) {
+  if (to <= from) return InvalidArgument("to", "the period ends before it starts");
+  if (to - from > kMaxPeriodDays * kMicrosPerDay)
     return InvalidArgument("to", "the period is longer than " + std::to_string(kMaxPeriodDays) +
                                      " days: query a year at a time");
+  return Status::Ok();
+}
+
+Status CheckSpec(const QuerySpec& spec) {
+  CONFIDE_RETURN_IF_ERROR(CheckPeriod(spec.from, spec.to));
   if (spec.k < 1 || spec.k > kMaxK) return InvalidArgument("k", "must be between 1 and " + std::to_string(kMaxK));
   if (spec.nano_rho < kMinNanoRho) return InvalidArgument("rho", "must be at least 0.000001");
   return Status::Ok();

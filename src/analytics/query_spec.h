@@ -52,8 +52,10 @@ struct QuerySpec {
 Result<Micros> ParsePeriodBound(std::string_view text, bool end, const char* field);
 
 // Checks from < to and a period of at most kMaxPeriodDays (else names
-// "to"), k in [1, kMaxK] (names "k") and nano_rho >= kMinNanoRho (names
-// "rho").
+// "to").
+Status CheckPeriod(Micros from, Micros to);
+// CheckPeriod, k in [1, kMaxK] (names "k") and nano_rho >= kMinNanoRho
+// (names "rho").
 Status CheckSpec(const QuerySpec& spec);
 
 // Rho as given (a decimal) to whole nano-units, rounding to nearest; names

@@ -13,11 +13,11 @@
 #include <map>
 
 #include "cell/cell_impl.h"
-#include "store/directory_lock.h"
 #include "core/atomic_file.h"
 #include "core/bytes.h"
 #include "core/time.h"
 #include "crypto/sealed_keks.h"
+#include "store/directory_lock.h"
 
 namespace confide {
 namespace {
@@ -227,10 +227,9 @@ Result<Manifest> VerifiedManifest(const std::string& dir, const std::string& reg
 // cannot be checked: refused unless `unreadable` says to go on (`warning`
 // then says so).
 Status CheckReplaced(const RegionConfig& region, const std::string& data_dir, const std::string& key_dir,
-                     const Cell::Options& options, const Manifest& backup, UnreadableDatabase unreadable,
+                     const Cell::Options& options, const std::string& backup_id, UnreadableDatabase unreadable,
                      std::string& warning, bool& already_removed) {
   const std::string region_dir = data_dir + "/" + region.id, restoring = region_dir + ".restoring";
-  const std::string& backup_id = backup.id;
   std::error_code ec;
   const fs::file_type type = fs::symlink_status(region_dir, ec).type();  // a link is not followed
   if (type != fs::file_type::not_found && type != fs::file_type::directory)
@@ -393,7 +392,7 @@ Result<RestoreReceipt> RestoreRegion(const RegionConfig& region, const std::stri
   if (!lock.ok()) return lock.status();
   bool already_removed = false;
   CONFIDE_RETURN_IF_ERROR(
-      CheckReplaced(region, data_dir, key_dir, options, manifest, unreadable, receipt.warning, already_removed));
+      CheckReplaced(region, data_dir, key_dir, options, manifest.id, unreadable, receipt.warning, already_removed));
   // Checked: from here a run cut short removes and copies again (a removal
   // cut half way would fail the check of step 2).
   if (!already_removed)

@@ -268,8 +268,10 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto lock = DirectoryLock::Take(impl->region_dir);
   if (!lock.ok()) return lock.status();
   impl->region_lock.emplace(std::move(*lock));
-  if (!options.restored_keks) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(data_dir, region.id));
-  if (!options.restored_keks) CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
+  if (!options.restored_keks) {  // else the restore itself opens it
+    CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(data_dir, region.id));
+    CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
+  }
   const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();

@@ -6,7 +6,6 @@
 #include "core/bytes.h"
 #include "core/time.h"
 #include "privacy/audit_log.h"
-#include "store/directory_lock.h"
 #include "store/store.h"
 
 namespace confide::cli {
@@ -23,16 +22,13 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   std::string dir = config.data_dir + "/" + region;
   auto store = OpenRocksDbStore(dir);
-  // Again, after it (under the region's lock if it opened): a restore may
-  // have begun before, and a refusal is then the restore's to name; one
-  // that holds the lock still is named by the lock's message.
-  if (store.ok() || !IsRegionLock(store.status()))
-    CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
-  if (!store.ok() && store.status().code() == Code::kUnavailable && !IsRegionLock(store.status()))
-    return Status(Code::kUnavailable, dir +
-                                          " is in use by another process (is `confide serve` running? use "
-                                          "GET /v1/" +
-                                          region + "/audit/verify instead)");
+  // The refusal names the region's lock or its restore under way; a
+  // running serve is the usual holder.
+  if (!store.ok() && store.status().code() == Code::kUnavailable)
+    return Status(Code::kUnavailable, store.status().message() + " (a running confide serve verifies its log at GET /v1/" +
+                                          region + "/audit/verify)");
+  // Again, under the region's lock: a restore may have begun before it.
+  if (store.ok()) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   return store;
 }
 

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "store/directory_lock.h"
-
 namespace confide::cli {
 
 Result<Config> ResolveConfig(const ConfigFlags& flags) {
@@ -50,10 +48,11 @@ Result<std::unique_ptr<Cell>> OpenCell(const Config& config, const std::string& 
   if (!rc.ok()) return rc.status();
   if (if_missing == IfMissing::kFail) CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   auto cell = Cell::Open(**rc, config.data_dir, config.KeyDir(), CellOptions(config, durability));
-  if (!cell.ok() && cell.status().code() == Code::kUnavailable && !IsRegionLock(cell.status()))
-    return Status(Code::kUnavailable, config.data_dir + "/" + region +
-                                          " is in use by another process (is `confide serve` running? "
-                                          "stop it or send the data through the HTTP API)");
+  // The refusal names the region's lock or its restore; a running serve
+  // is the usual holder, and the HTTP API the way in then.
+  if (!cell.ok() && cell.status().code() == Code::kUnavailable)
+    return Status(Code::kUnavailable, cell.status().message() + " (a running confide serve takes the data through "
+                                                                 "its HTTP API)");
   return cell;
 }
 

@@ -17,7 +17,7 @@ constexpr const char* kTypeNames[kEventTypeCount] = {
 constexpr const char* kChannelNames[kChannelCount] = {"web", "app", "store", "call_center"};
 constexpr const char* kIdFields[kIdKindCount] = {"customer_id", "anonymous_id", "loyalty_id"};
 constexpr const char* kIdNames[kIdKindCount] = {"customer", "anonymous", "loyalty"};
-constexpr const char* kSourceNames[kEventSourceCount] = {"unrecorded", "api", "import"};
+constexpr const char* kSourceNames[kEventSourceCount] = {"unrecorded", "api", "import", "confide"};
 
 template <typename E, size_t N>
 std::optional<E> Lookup(const char* const (&names)[N], std::string_view s) {

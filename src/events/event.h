@@ -31,11 +31,12 @@ constexpr size_t kEventTypeCount = 12;
 enum class Channel : uint8_t { kWeb, kApp, kStore, kCallCenter };
 constexpr size_t kChannelCount = 4;
 
-// How an event reached Confide: over the HTTP API, or in a file the
-// retailer imported. Set by the ingress, never by the client; events stored
-// before it was kept read as kUnrecorded.
-enum class EventSource : uint8_t { kUnrecorded, kApi, kImport };
-constexpr size_t kEventSourceCount = 3;
+// How an event reached Confide: over the HTTP API, in a file the retailer
+// imported, or made by Confide itself (the lists it served,
+// experiments/served_log.h). Set by the ingress, never by the client;
+// events stored before it was kept read as kUnrecorded.
+enum class EventSource : uint8_t { kUnrecorded, kApi, kImport, kConfide };
+constexpr size_t kEventSourceCount = 4;
 
 // The three kinds of shopper identifier, linked by `identify` events.
 enum class IdKind : uint8_t { kCustomer, kAnonymous, kLoyalty };

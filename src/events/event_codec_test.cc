@@ -195,7 +195,7 @@ TEST(EventCodec, PropertiesAndTheSourceRoundTripAndTheSourceIsAKnownOne) {
     EXPECT_EQ(got->recommendation_id, e.recommendation_id) << e.event_id;
     const size_t at = SourceAt(e, bytes);
     ASSERT_EQ(static_cast<uint8_t>(bytes[at]), static_cast<uint8_t>(e.source)) << e.event_id;
-    for (uint8_t source : {3, 0x80, 0xff}) {
+    for (uint8_t source : {uint8_t(kEventSourceCount), uint8_t(0x80), uint8_t(0xff)}) {  // the first unknown, and far ones
       std::string damaged = bytes;
       damaged[at] = static_cast<char>(source);
       EXPECT_EQ(DecodeEvent(damaged).status().code(), Code::kDataLoss) << e.event_id << ": source " << int{source};

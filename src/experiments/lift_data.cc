@@ -21,7 +21,7 @@ int64_t AmountOf(const Event& e) {
 }  // namespace
 
 std::pair<std::string, std::string> ServedExperimentOf(const Event& served) {
-  simdjson::dom::parser parser;
+  thread_local simdjson::dom::parser parser;  // once per thread: a report parses every list of every shopper
   simdjson::dom::object properties;
   if (parser.parse(served.properties.data(), served.properties.size()).get_object().get(properties)) return {};
   std::string_view experiment, variant;

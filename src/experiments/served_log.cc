@@ -27,7 +27,7 @@ Event ServedEvent(const ServedList& list) {
   e.id(list.kind) = list.id;
   e.channel = list.channel;
   e.recommendation_id = list.recommendation_id;
-  e.source = EventSource::kApi;
+  e.source = EventSource::kConfide;
   JsonWriter w;  // canonical: members in order
   w.BeginObject().Key("experiment").String(list.experiment).Key("products").BeginArray();
   for (size_t i = 0; i < std::min(list.products.size(), kMaxServedProducts); ++i) w.String(list.products[i]);

@@ -40,7 +40,7 @@ const char* PurposeUse(Purpose p) {
 // Who recorded the event (the channel's system) and how it reached
 // Confide (the source kept with it).
 std::string SourceOf(const Event& e) {
-  if (e.type == EventType::kServed) return "recorded by Confide as it served you this list";
+  if (e.source == EventSource::kConfide) return "recorded by Confide as it served you this list";
   std::string s = "recorded ";
   switch (e.channel) {
     case Channel::kWeb: s += "by the retailer's website"; break;
@@ -51,7 +51,8 @@ std::string SourceOf(const Event& e) {
   switch (e.source) {
     case EventSource::kApi: return s + " and sent to Confide by the retailer as it happened";
     case EventSource::kImport: return s + " and sent to Confide by the retailer in an imported file";
-    case EventSource::kUnrecorded: break;
+    case EventSource::kUnrecorded:
+    case EventSource::kConfide: break;
   }
   return s + " and sent to Confide by the retailer (how it arrived was not kept for events stored before "
              "Confide recorded it)";
@@ -208,7 +209,7 @@ void WriteEvents(JsonWriter& w, const ExportFacts& f) {
     WriteEventFields(w, e);
     auto category = CategoryOf(e.type);
     w.Key("category").String(category ? DataCategoryName(*category) : "identifiers");
-    w.Key("arrived_via").String(e.type == EventType::kServed ? "confide" : EventSourceName(e.source));
+    w.Key("arrived_via").String(EventSourceName(e.source));
     w.Key("source").String(SourceOf(e));
     if (!e.product_id.empty()) f.names.WriteProductTitle(w, e.product_id);
     if (!e.store_id.empty()) f.names.WriteStoreName(w, e.store_id);

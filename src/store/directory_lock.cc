@@ -35,15 +35,6 @@ std::map<std::string, Held>& HeldLocks() {
 
 }  // namespace
 
-namespace {
-constexpr std::string_view kHeldElsewhere =
-    ".lock: the region is open in another process (a confide serve, import or restore): stop it or wait for it to end";
-}  // namespace
-
-bool IsRegionLock(const Status& status) {
-  return status.code() == Code::kUnavailable && status.message().ends_with(kHeldElsewhere);
-}
-
 Result<DirectoryLock> DirectoryLock::Take(const std::string& dir) {
   std::error_code ec;
   const std::filesystem::path absolute = std::filesystem::absolute(dir, ec).lexically_normal();
@@ -75,7 +66,8 @@ Result<DirectoryLock> DirectoryLock::Take(const std::string& dir) {
       ::close(fd);
       HeldLocks().erase(path);
       if (error == EWOULDBLOCK)
-        return Status(Code::kUnavailable, path.substr(0, path.size() - 5) + std::string(kHeldElsewhere));
+        return Status(Code::kUnavailable, path + ": the region is open in another process (a confide serve, import "
+                                                 "or restore): stop it or wait for it to end");
       return Status(Code::kIoError, path + ": " + std::strerror(error));
     }
     held.fd = fd;

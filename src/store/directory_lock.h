@@ -17,10 +17,6 @@
 
 namespace confide {
 
-// Whether `status` is Take's refusal while another process holds the lock
-// (its message says so, naming the file).
-bool IsRegionLock(const Status& status);
-
 class DirectoryLock {
  public:
   // Takes the lock on `dir` (creating <dir>.lock and its parent as

@@ -74,19 +74,8 @@ export function facts(pairs, className = 'facts') {
 }
 
 // A wide table in a box that scrolls sideways on a narrow screen, named
-// after its caption; the box takes keyboard focus only while it scrolls,
-// so that keyboard users can scroll it too.
-const scrollWatch = typeof ResizeObserver === 'function'
-  ? new ResizeObserver((entries) => {
-    for (const { target } of entries) {
-      if (target.scrollWidth > target.clientWidth + 1) target.setAttribute('tabindex', '0');
-      else target.removeAttribute('tabindex');
-    }
-  })
-  : null;
-
+// after its caption. The box always takes keyboard focus, so that keyboard
+// users can scroll it whatever its width or content at the moment.
 export function scrollBox(label, table) {
-  const box = h('div', { class: 'table-scroll', role: 'region', 'aria-label': label }, table);
-  if (scrollWatch) scrollWatch.observe(box);
-  return box;
+  return h('div', { class: 'table-scroll', role: 'region', 'aria-label': label, tabindex: '0' }, table);
 }
