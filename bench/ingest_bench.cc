@@ -1,7 +1,11 @@
 // Ingest cost in process: Cell::Ingest (identity resolution, dedupe,
 // per-shopper sealing, durable write) against its peer, a plain durable
 // RocksDB write of the same events unencrypted, keyed by customer and time.
-// The ratio of the two is the price of Confide's privacy work.
+// The ratio of the two is the price of Confide's privacy work. The plain
+// write and the open of the store have their own peer too, RocksDB
+// called directly: the store's share of each (its write path that refuses
+// instead of stalling; its open's lock, read-only check of the sequence
+// floor and the floor's update).
 //
 //   build/bench/ingest_bench --benchmark_min_time=2
 #include <benchmark/benchmark.h>
@@ -10,6 +14,8 @@
 #include <chrono>
 #include <filesystem>
 #include <random>
+
+#include <rocksdb/db.h>
 
 #include "cell/cell.h"
 #include "crypto/aead.h"
@@ -46,6 +52,12 @@ fs::path FreshDir(const char* name) {
   fs::path dir = fs::temp_directory_path() / (std::string("confide-bench-") + name + "-" + std::to_string(::getpid()));
   fs::remove_all(dir);
   return dir;
+}
+
+// A store's directory, and the lock file the store keeps beside it.
+void RemoveStoreDir(const fs::path& dir) {
+  fs::remove_all(dir);
+  fs::remove(dir.string() + ".lock");
 }
 
 std::unique_ptr<Cell> OpenCellIn(const fs::path& dir) {
@@ -100,6 +112,21 @@ void BM_CellBulkLoad(benchmark::State& state) {
 }
 BENCHMARK(BM_CellBulkLoad)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// Each event of `batch` as a plaintext row, keyed by customer and time:
+// put(key, value).
+template <typename Put>
+void PutPlainRows(const std::vector<Event>& batch, Put&& put) {
+  std::string payload;
+  for (const auto& e : batch) {
+    payload.clear();
+    EncodeEvent(e, payload);
+    std::string key = e.id(IdKind::kCustomer);
+    key.resize(16, '\0');
+    key += std::to_string(e.timestamp);
+    put(key, payload);
+  }
+}
+
 // The peer: what the same events cost as plaintext rows in the same store,
 // written durably in one batch, with no identity, dedupe or sealing.
 void BM_PlainStoreWrite(benchmark::State& state) {
@@ -112,23 +139,102 @@ void BM_PlainStoreWrite(benchmark::State& state) {
     auto batch = MakeBatch(next, rng);
     state.ResumeTiming();
     WriteBatch b;
-    std::string payload;
-    for (const auto& e : batch) {
-      payload.clear();
-      EncodeEvent(e, payload);
-      std::string key = e.id(IdKind::kCustomer);
-      key.resize(16, '\0');
-      key += std::to_string(e.timestamp);
-      b.Put(Family::kEvents, key, payload);
-    }
+    PutPlainRows(batch, [&](const std::string& key, const std::string& value) { b.Put(Family::kEvents, key, value); });
     Status s = store->Write(b, Durability::kSync);
     if (!s.ok()) state.SkipWithError(s.message().c_str());
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
   store.reset();
-  fs::remove_all(dir);
+  RemoveStoreDir(dir);
 }
 BENCHMARK(BM_PlainStoreWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// A database the store made, opened by RocksDB alone with every column
+// family; its default options otherwise.
+std::unique_ptr<rocksdb::DB> OpenRaw(const fs::path& dir, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  std::vector<std::string> names;
+  if (!rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir.string(), &names).ok()) return nullptr;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (const auto& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  rocksdb::DB* raw = nullptr;
+  if (!rocksdb::DB::Open(rocksdb::DBOptions(), dir.string(), families, &handles, &raw).ok()) return nullptr;
+  return std::unique_ptr<rocksdb::DB>(raw);
+}
+
+void CloseRaw(std::unique_ptr<rocksdb::DB>& db, std::vector<rocksdb::ColumnFamilyHandle*>& handles) {
+  for (auto* h : handles) (void)db->DestroyColumnFamilyHandle(h);
+  handles.clear();
+  db.reset();
+}
+
+// The peer of BM_PlainStoreWrite: the same rows by RocksDB's own durable
+// write, which waits out a stall instead of refusing.
+void BM_RawRocksDbWrite(benchmark::State& state) {
+  fs::path dir = FreshDir("raw");
+  (void)OpenRocksDbStore(dir.string()).value();  // the same families, then closed
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  auto db = OpenRaw(dir, handles);
+  if (!db) return state.SkipWithError("RocksDB did not open the store's database");
+  rocksdb::ColumnFamilyHandle* events = nullptr;
+  for (auto* h : handles)
+    if (h->GetName() == "events") events = h;
+  if (!events) return state.SkipWithError("no events family");
+  std::mt19937_64 rng(1);
+  uint64_t next = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto batch = MakeBatch(next, rng);
+    state.ResumeTiming();
+    rocksdb::WriteBatch b;
+    PutPlainRows(batch, [&](const std::string& key, const std::string& value) { (void)b.Put(events, key, value); });
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    if (!db->Write(wo, &b).ok()) state.SkipWithError("write failed");
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+  CloseRaw(db, handles);
+  RemoveStoreDir(dir);
+}
+BENCHMARK(BM_RawRocksDbWrite)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// Opening a region's store holding 20 batches (100,000 events) and closing
+// it: the store's open (region lock, the read-only look at the sequence
+// floor, the open to write, the floor's update) against RocksDB's own.
+fs::path StoreWithRows(const char* name) {
+  fs::path dir = FreshDir(name);
+  auto store = std::move(OpenRocksDbStore(dir.string()).value());
+  std::mt19937_64 rng(1);
+  uint64_t next = 0;
+  for (int i = 0; i < 20; ++i) {
+    WriteBatch b;
+    PutPlainRows(MakeBatch(next, rng),
+                 [&](const std::string& key, const std::string& value) { b.Put(Family::kEvents, key, value); });
+    (void)store->Write(b, Durability::kSync);
+  }
+  return dir;
+}
+
+void BM_StoreOpen(benchmark::State& state) {
+  fs::path dir = StoreWithRows("open");
+  for (auto _ : state) {
+    auto store = OpenRocksDbStore(dir.string());
+    if (!store.ok()) state.SkipWithError(store.status().message().c_str());
+  }
+  RemoveStoreDir(dir);
+}
+BENCHMARK(BM_StoreOpen)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+void BM_RawRocksDbOpen(benchmark::State& state) {
+  fs::path dir = StoreWithRows("raw-open");
+  for (auto _ : state) {
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    auto db = OpenRaw(dir, handles);
+    if (!db) state.SkipWithError("RocksDB did not open the store's database");
+    else CloseRaw(db, handles);
+  }
+  RemoveStoreDir(dir);
+}
+BENCHMARK(BM_RawRocksDbOpen)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_SealEvent(benchmark::State& state) {
   InitCrypto();

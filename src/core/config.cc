@@ -504,6 +504,9 @@ Status ValidateConfig(const Config& c, const std::string& origin) {
     for (const auto& reg : k.regions)
       if (reg != "*" && !ids.count(reg)) return r.Error(p + "regions", "\"" + reg + "\" is not a configured region");
   }
+  // Otherwise every check of the guardrail would be refused.
+  if (c.experiment && c.experiment->guardrail_days && c.experiment->guardrail_rho > c.analytics.max_rho_per_query)
+    return r.Error("experiment.guardrail_rho", "must not exceed analytics.max_rho_per_query");
   const Limits& l = c.limits;
   // Otherwise the largest body a route admits could never be read.
   if (l.max_inflight_body_bytes < std::max(l.max_body_bytes, l.max_other_body_bytes))

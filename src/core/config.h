@@ -228,6 +228,13 @@ struct ExperimentConfig {
   std::string name;
   std::vector<ExperimentVariant> variants = {{"personalized", 9500}, {"holdout", 500}};  // shares add up to 100%
   uint32_t attribution_days = 7;  // a purchase this soon after a click or impression is the list's
+  // The guardrail (experiments/guardrail.h): once a day the lift of the
+  // last `guardrail_window_days` is released at `guardrail_rho` of the
+  // region's budget; `guardrail_days` days in a row with its interval
+  // below zero pause personalization. 0 days: no guardrail.
+  uint32_t guardrail_days = 3;
+  uint32_t guardrail_window_days = 7;
+  double guardrail_rho = 0.005;
 };
 
 struct Config {

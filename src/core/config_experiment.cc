@@ -52,13 +52,17 @@ Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::opti
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
   const std::string p = "experiment.";
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"name", "variants", "attribution_days"}));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"name", "variants", "attribution_days", "guardrail_days",
+                                             "guardrail_window_days", "guardrail_rho"}));
   ExperimentConfig e;
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "name", e.name));
   if (!ValidConfigName(e.name, 64))
     return r.Error(p + "name", "required: 1-64 characters of a-z, 0-9, '-' or '_' (a new name starts a new assignment)");
   if (const toml::node* variants = t->get("variants")) CONFIDE_RETURN_IF_ERROR(ParseVariants(r, *variants, e.variants));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "attribution_days", e.attribution_days, 1, 90));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "guardrail_days", e.guardrail_days, 0, 90));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "guardrail_window_days", e.guardrail_window_days, 1, 90));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "guardrail_rho", e.guardrail_rho, 1e-6, 1000));
   out = std::move(e);
   return {};
 }

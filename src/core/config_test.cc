@@ -129,6 +129,12 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 0 }, { name = \"b\", percent = 100 }]",
        "confide.toml: experiment.variants[0].percent: must be between"},
       {"[experiment]\nname = \"l\"\nattribution_days = 0", "confide.toml: experiment.attribution_days: must be between 1 and 90"},
+      {"[experiment]\nname = \"l\"\nguardrail_days = -1", "confide.toml: experiment.guardrail_days: must be between 0 and 90"},
+      {"[experiment]\nname = \"l\"\nguardrail_window_days = 0",
+       "confide.toml: experiment.guardrail_window_days: must be between 1 and 90"},
+      {"[experiment]\nname = \"l\"\nguardrail_rho = \"a little\"", "confide.toml: experiment.guardrail_rho: must be a number"},
+      {"[experiment]\nname = \"l\"\nguardrail_rho = 0.2",
+       "confide.toml: experiment.guardrail_rho: must not exceed analytics.max_rho_per_query"},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");
@@ -148,6 +154,11 @@ TEST(Config, AnExperimentTakesItsVariantsInOrderOrTheDefaultHoldout) {
   EXPECT_EQ(lift->experiment->variants,
             (std::vector<ExperimentVariant>{{"personalized", 9500}, {"holdout", 500}}));
   EXPECT_EQ(lift->experiment->attribution_days, 7u);
+  EXPECT_EQ(lift->experiment->guardrail_days, 3u);
+  EXPECT_EQ(lift->experiment->guardrail_window_days, 7u);
+  EXPECT_EQ(lift->experiment->guardrail_rho, 0.005);
+  auto off = ParseConfig("[experiment]\nname = \"lift-1\"\nguardrail_days = 0\nguardrail_rho = 0.2", "confide.toml");
+  ASSERT_TRUE(off.ok()) << "no guardrail, nothing to spend: " << off.status().ToString();
   auto three = ParseConfig(
       "[experiment]\nname = \"three\"\nattribution_days = 14\nvariants = [{ name = \"new_model\", percent = 47.5 }, "
       "{ name = \"personalized\", percent = 47.5 }, { name = \"holdout\", percent = 5 }]",

@@ -10,14 +10,15 @@ namespace confide {
 
 using namespace handler_util;
 
-Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) {
+Result<analytics::RegionInsights*> Api::InsightsOf(Call& call) { return InsightsOf(call.region, *call.cell); }
+
+Result<analytics::RegionInsights*> Api::InsightsOf(std::string_view region, Cell& cell) {
   absl::MutexLock lock(&insights_mu_);
-  auto it = insights_.find(call.region);
+  auto it = insights_.find(region);
   if (it == insights_.end()) {
-    auto opened = analytics::RegionInsights::Open(*call.cell, config_.analytics,
-                                                  analytics::SpentFileOf(config_, std::string(call.region)));
+    auto opened = analytics::RegionInsights::Open(cell, config_.analytics, analytics::SpentFileOf(config_, std::string(region)));
     if (!opened.ok()) return opened.status();
-    it = insights_.emplace(std::string(call.region), std::move(*opened)).first;
+    it = insights_.emplace(std::string(region), std::move(*opened)).first;
   }
   return it->second.get();
 }

@@ -1,4 +1,8 @@
-// Experiments: the lift report of the region's experiment.
+// Experiments: the lift report of the region's experiment, and its
+// guardrail (the daily check, what it does to serving, the resume).
+#include <spdlog/spdlog.h>
+
+#include "core/log.h"
 #include "experiments/experiment_report.h"
 #include "server/handler_util.h"
 #include "server/handlers.h"
@@ -28,6 +32,69 @@ HttpResponse Api::GetExperimentReport(Call& call) {
   }
   call.log_fields = std::string(",\"query\":\"experiment_lift\",\"repeat\":") + (released->repeat ? "true" : "false");
   return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+}
+
+HttpResponse Api::PostExperimentResume(Call& call) {
+  auto guardrail = guardrails_.find(call.region);
+  if (guardrail == guardrails_.end() || guardrail->second->experiment().name != call.params.Get("name"))
+    return ErrorResponse(404, CodeName(Code::kNotFound), "no experiment of this name has a guardrail in the region",
+                         "name");
+  const bool was_paused = guardrail->second->Paused();
+  auto state = guardrail->second->Resume(clock_.Now());
+  if (!state.ok()) return Failure(call.log_fields, state.status());
+  if (was_paused) {
+    spdlog::warn(R"("msg":"guardrail: personalization resumed by an operator","region":"{}","experiment":"{}")",
+                 call.region, JsonEscape(guardrail->second->experiment().name));
+    if (Status audited = Audit(call, AuditAction::kConfigChange, "", "guardrail resumed personalization"); !audited.ok())
+      return Failure(call.log_fields, audited);
+  }
+  JsonWriter w;
+  guardrail->second->AppendJson(w);
+  return Json(200, w.Take());
+}
+
+Status Api::LoadGuardrails() {
+  for (auto& [region, guardrail] : guardrails_)
+    if (Status loaded = guardrail->Load(); !loaded.ok())
+      return Status(loaded.code(), "region " + region + ": guardrail: " + loaded.message());
+  return {};
+}
+
+void Api::CheckGuardrails() {
+  for (auto& [region, guardrail] : guardrails_) {
+    Cell& cell = *cells_.at(region);
+    const bool was_paused = guardrail->state().paused;
+    auto insights = InsightsOf(region, cell);
+    auto state = insights.ok() ? guardrail->CheckDay(**insights, clock_.Now()) : insights.status();
+    if (!state.ok()) {
+      spdlog::warn(R"("msg":"guardrail: the day's check failed","region":"{}","code":"{}")", region,
+                   CodeName(state.status().code()));
+      continue;
+    }
+    const bool pausing = state->paused && !was_paused;
+    spdlog::log(pausing ? spdlog::level::warn : spdlog::level::info,
+                R"("msg":"{}","region":"{}","experiment":"{}","day":"{}","verdict":"{}","below_days":{})",
+                pausing ? "guardrail: personalization paused, the lift stayed below zero" : "guardrail: day checked",
+                region, JsonEscape(guardrail->experiment().name), state->last_day, state->last_verdict,
+                state->below_days);
+    if (pausing)
+      if (auto entry = cell.audit().Append(AuditAction::kConfigChange, kGuardrailKeyId, "", "",
+                                           "guardrail paused personalization after " +
+                                               std::to_string(state->below_days) + " days below zero",
+                                           clock_.Now());
+          !entry.ok())
+        spdlog::warn(R"("msg":"guardrail: the pause's audit record failed","region":"{}","code":"{}")", region,
+                     CodeName(entry.status().code()));
+  }
+}
+
+bool Api::PersonalizationPaused(const Call& call) const {
+  auto guardrail = guardrails_.find(call.region);
+  return guardrail != guardrails_.end() && guardrail->second->Paused();
+}
+
+Grant Api::ServedGrant(const Call& call, const Grant& grant, std::string_view variant, Micros now) const {
+  return PersonalizationPaused(call) ? NoGrant(now) : ServedThrough(grant, variant, now);
 }
 
 }  // namespace confide

@@ -101,6 +101,9 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   // Lists are kept for the lift report alone: without an experiment, for nothing.
   if (config.experiment)
     for (const auto& [region, cell] : cells_) served_logs_.emplace(region, std::make_unique<ServedLog>(*cell));
+  if (config.experiment && config.experiment->guardrail_days)
+    for (const auto& [region, models] : models_)
+      guardrails_.emplace(region, std::make_unique<Guardrail>(*cells_.at(region), *models, *config.experiment));
   using S = Scope;
   constexpr unsigned kShopper = kShopperRoute;
   AddRoute("GET", "/healthz", &Api::Healthz, {}, kIoThread);
@@ -167,6 +170,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
   AddRoute("POST", "/v1/{region}/analytics/quote", &Api::PostAnalyticsQuote, {S::kAnalytics});
   AddRoute("GET", "/v1/{region}/experiments/{name}", &Api::GetExperimentReport, {S::kAnalytics}, kScan);
+  AddRoute("POST", "/v1/{region}/experiments/{name}/resume", &Api::PostExperimentResume, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});
 }
 

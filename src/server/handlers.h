@@ -113,6 +113,7 @@
 #include "cell/region_models.h"
 #include "core/config.h"
 #include "experiments/assignment.h"
+#include "experiments/guardrail.h"
 #include "experiments/served_log.h"
 #include "server/auth.h"
 #include "server/http_message.h"
@@ -158,6 +159,14 @@ class Api {
   // the route the target would have matched, or "unmatched".
   void ObserveTransportError(std::string_view method, std::string_view target, int status,
                              double seconds, std::string_view request_id);
+
+  // Reads each region's guardrail state (experiments/guardrail.h); call
+  // once, before the first request.
+  Status LoadGuardrails();
+  // The guardrails' daily check of each region (blocks: it reads the
+  // region's lists and purchases), logged; a region that failed is logged
+  // and left as it was.
+  void CheckGuardrails();
 
   // /readyz answers 503 while not ready (e.g. when draining for shutdown).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }
@@ -330,10 +339,16 @@ class Api {
   HttpResponse PostAnalyticsQuery(Call& call);
   HttpResponse PostAnalyticsQuote(Call& call);
   HttpResponse GetAnalyticsBudget(Call& call);
-  // experiments_handlers.cc: the lift report.
+  // experiments_handlers.cc: the lift report, and the guardrail's resume.
   HttpResponse GetExperimentReport(Call& call);
+  HttpResponse PostExperimentResume(Call& call);
   // The region's insights (its budget ledger), opened on first use.
   Result<analytics::RegionInsights*> InsightsOf(Call& call);
+  Result<analytics::RegionInsights*> InsightsOf(std::string_view region, Cell& cell);
+  // What a shopper in `variant` is served through: nobody's grant while
+  // the region's guardrail pauses personalization (ServedThrough else).
+  Grant ServedGrant(const Call& call, const Grant& grant, std::string_view variant, Micros now) const;
+  bool PersonalizationPaused(const Call& call) const;
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 
@@ -364,6 +379,7 @@ class Api {
   Authenticator auth_;
   const ExperimentAssignment experiments_;
   std::map<std::string, std::unique_ptr<ServedLog>, std::less<>> served_logs_;  // one per cell, under an experiment
+  std::map<std::string, std::unique_ptr<Guardrail>, std::less<>> guardrails_;  // one per cell with models, likewise
   RateLimiter limiter_;           // per API key
   RateLimiter shopper_limiter_;   // per shopper-token subject
   RateLimiter address_limiter_;   // per client address, requests without a valid key

@@ -99,10 +99,12 @@ Result<std::shared_ptr<const Ranking>> RankingFor(Cell& cell, RegionModels& regi
 }
 
 // Why a list asked for a shopper is not personalized.
-const char* WhyNotPersonalized(bool asked, std::string_view variant, const Grant& grant, const ModelSet* models) {
+const char* WhyNotPersonalized(bool asked, std::string_view variant, const Grant& grant, const ModelSet* models,
+                               bool paused) {
   return !asked                       ? "not_asked"
          : variant == kHoldoutVariant ? "holdout"
          : !grant.any()               ? "no_grant"
+         : paused                     ? "guardrail_paused"
          : !models                    ? "no_model"
          : !models->personalizes()    ? "model_below_popularity"
                                       : "nothing_learned";
@@ -182,13 +184,14 @@ HttpResponse Api::GetRecommendations(Call& call) {
   Result<Served> served = Served();
   if (models) {
     auto ranking =
-        RankingFor(*call.cell, *ModelsOf(call), *models, ServedThrough(grant, variant, query->now), *query);
+        RankingFor(*call.cell, *ModelsOf(call), *models, ServedGrant(call, grant, variant, query->now), *query);
     if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
-  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get());
+  if (!served->personalized)
+    served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get(), PersonalizationPaused(call));
   if (asked) {
     Label(*served, variant);
     LogServed(call, *kind, id, *channel, served->recommendation_id, variant, "recommendations", ProductsOf(*served));
@@ -214,7 +217,7 @@ HttpResponse Api::PostRerank(Call& call) {
   // Purpose-bound: the history is read only through the personalization grant.
   Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
   const std::string_view variant = experiments_.VariantOf(grant);
-  auto history = HistoryThrough(*call.cell, ServedThrough(grant, variant, clock_.Now()));
+  auto history = HistoryThrough(*call.cell, ServedGrant(call, grant, variant, clock_.Now()));
   if (!history.ok()) return Failure(call.log_fields, history.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   RegionModels* region = ModelsOf(call);
@@ -224,7 +227,8 @@ HttpResponse Api::PostRerank(Call& call) {
   auto served = Rerank(models.get(), *history, region ? WeightsFrom(region->config()) : InteractionWeights{},
                        call.cell->catalog(), query, *ids);
   if (!served.ok()) return Failure(call.log_fields, served.status());
-  if (!served->personalized) served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get());
+  if (!served->personalized)
+    served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get(), PersonalizationPaused(call));
   Label(*served, variant);
   LogServed(call, *kind, id, Channel::kWeb, served->recommendation_id, variant, "rerank", ProductsOf(*served));
   return Json(200, ServedToJson(*served));
@@ -263,7 +267,13 @@ HttpResponse Api::PostTrain(Call& call) {
 HttpResponse Api::GetModels(Call& call) {
   RegionModels* region = ModelsOf(call);
   if (!region) return ErrorResponse(503, CodeName(Code::kUnavailable), "models are not enabled on this node", "region");
-  return Json(200, region->ToJson());
+  std::string body = region->ToJson();
+  if (auto guardrail = guardrails_.find(call.region); guardrail != guardrails_.end()) {
+    JsonWriter w;
+    guardrail->second->AppendJson(w);
+    body.insert(body.size() - 1, ",\"guardrail\":" + w.Take());  // a member more of the models' object
+  }
+  return Json(200, std::move(body));
 }
 
 HttpResponse Api::GetModelHistory(Call& call) {

@@ -4,7 +4,6 @@
 
 #include <absl/base/thread_annotations.h>
 #include <absl/synchronization/mutex.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <boost/asio/io_context.hpp>
@@ -23,12 +22,12 @@
 #include <optional>
 #include <set>
 
-#include "core/bytes.h"
 #include "core/log.h"
 #include "core/scheduler.h"
 #include "experiments/assignment.h"
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
+#include "server/config_audit.h"
 #include "server/connections.h"
 #include "server/tls.h"
 #include "server/handlers.h"
@@ -85,6 +84,9 @@ struct ServerState {
   void ScheduleRekeys();
   // Starts each region's training every recommend.retrain_hours.
   void ScheduleRetraining();
+  // The guardrails' check, each day a few minutes after midnight (UTC),
+  // on the blocking pool.
+  void ScheduleGuardrails();
   // Exports each region's outbound suggestions every suggestions.interval_hours
   // to <suggestions.out_dir>/suggestions-<region>.ndjson.
   void ScheduleSuggestions();
@@ -243,6 +245,20 @@ void ServerState::ScheduleRetraining() {
   });
 }
 
+void ServerState::ScheduleGuardrails() {
+  if (!config.experiment || config.experiment->guardrail_days == 0) return;
+  // Late events of the day just ended have a few minutes to arrive.
+  constexpr Micros kAfterMidnight = 10 * 60 * kMicrosPerSecond;
+  const Micros now = clock().Now();
+  Micros at = now - now % kMicrosPerDay + kAfterMidnight;
+  if (at <= now) at += kMicrosPerDay;
+  scheduler->RunAt(at, [this] {
+    if (stopping) return;
+    ScheduleGuardrails();
+    asio::post(*blocking, [this] { api->CheckGuardrails(); });
+  });
+}
+
 void ServerState::ScheduleSuggestions() {
   if (config.suggestions.interval_hours == 0) return;
   scheduler->RunAfter(std::chrono::hours(config.suggestions.interval_hours), [this] {
@@ -315,49 +331,6 @@ void ServerState::ExportRegion(const std::string& id) {
   else
     spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
                   CodeName(report.status().code()));
-}
-
-// A digest of everything in the configuration that governs access and data
-// handling, to audit changes between runs.
-std::string ConfigFingerprint(const Config& c) {
-  std::string text = "listen=" + c.listen + ";tcf=" + std::to_string(c.tcf_vendor_id);
-  for (const auto& r : c.regions)
-    text += ";region=" + r.id + "," + LegalBasisName(r.legal_basis) + "," + r.currency + "," + r.endpoint;
-  for (const auto& h : c.hosted_regions) text += ";hosted=" + h;
-  for (const auto& k : c.api_keys) {
-    text += ";key=" + k.id + "," + k.hash;
-    for (const auto& s : k.scopes) text += ",s:" + s;
-    for (const auto& r : k.regions) text += ",r:" + r;
-  }
-  if (const auto& e = c.experiment) {
-    text += ";experiment=" + e->name + "," + std::to_string(e->attribution_days);
-    for (const auto& v : e->variants) text += "," + v.name + "=" + std::to_string(v.basis_points);
-  }
-  const Limits& l = c.limits;
-  for (uint64_t v : {l.max_body_bytes, l.max_header_bytes, uint64_t{l.max_batch_events}, uint64_t{l.max_json_depth},
-                     uint64_t{l.header_timeout_ms}, uint64_t{l.body_timeout_ms},
-                     uint64_t{l.requests_per_second_per_key}, uint64_t{l.burst_per_key},
-                     uint64_t{c.retention.browsing_days}, uint64_t{c.retention.purchases_days},
-                     uint64_t{c.retention.location_days}, uint64_t{c.retention.interval_minutes},
-                     uint64_t{c.retention.erasure_rekey_seconds}})
-    text += ";" + std::to_string(v);
-  unsigned char digest[16];
-  crypto_generichash(digest, sizeof digest, reinterpret_cast<const unsigned char*>(text.data()), text.size(), nullptr,
-                     0);
-  return HexEncode(std::string_view(reinterpret_cast<char*>(digest), sizeof digest));
-}
-
-// Audits, per region, a configuration that differs from the last one served.
-Status AuditConfigChange(Cell& cell, const std::string& fingerprint) {
-  auto last = cell.store().Get(Family::kMeta, "config_fingerprint");
-  if (!last.ok()) return last.status();
-  if (last->has_value() && **last == fingerprint) return {};
-  auto entry = cell.audit().Append(AuditAction::kConfigChange, "config", "", "",
-                                   "configuration fingerprint " + fingerprint, cell.clock().Now());
-  if (!entry.ok()) return entry.status();
-  WriteBatch b;
-  b.Put(Family::kMeta, "config_fingerprint", fingerprint);
-  return cell.store().Write(b);
 }
 
 struct Server::Impl : ServerState {
@@ -463,6 +436,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   }
   impl->api = std::make_unique<Api>(impl->config, std::move(cells), impl->metrics, *options.cell.clock, std::move(models));
   impl->api->SetWebRoot(options.web_root);
+  if (Status loaded = impl->api->LoadGuardrails(); !loaded.ok()) return loaded;
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
@@ -492,6 +466,7 @@ Status Server::Start() {
   for (auto& [id, region] : s.models)
     if (region->StartColdStart(s.clock().Now(), 0)) spdlog::info(R"("msg":"first training started","region":"{}")", id);
   s.ScheduleSuggestions();
+  s.ScheduleGuardrails();
   std::vector<Cell*> cells;
   for (auto& [id, cell] : s.cells) cells.push_back(cell.get());
   const NoticePolicy policy = NoticePolicyFrom(s.config);

@@ -1,0 +1,212 @@
+#include "experiments/guardrail.h"
+
+#include <simdjson.h>
+
+#include "analytics/query_spec.h"
+#include "core/time.h"
+#include "experiments/experiment_report.h"
+#include "experiments/lift_report.h"
+
+namespace confide {
+namespace {
+
+std::string DateOf(Micros t) { return FormatRfc3339(t).substr(0, 10); }
+
+std::string StateKey(const ExperimentConfig& experiment) { return "guardrail/" + experiment.name; }
+
+std::string StateToJson(const GuardrailState& s) {
+  JsonWriter w;
+  w.BeginObject();
+  w.Key("below_days").Uint(s.below_days);
+  w.Key("last_day").String(s.last_day);
+  w.Key("last_verdict").String(s.last_verdict);
+  w.Key("has_lift").Bool(s.has_lift);
+  w.Key("lift").Double(s.lift).Key("low").Double(s.low).Key("high").Double(s.high);
+  w.Key("paused").Bool(s.paused);
+  w.Key("paused_at").Int(s.paused_at);
+  w.Key("paused_version").Uint(s.paused_version);
+  w.Key("resumed_at").Int(s.resumed_at);
+  w.Key("resumed_by").String(s.resumed_by);
+  w.EndObject();
+  return w.str();
+}
+
+Result<GuardrailState> StateFromJson(const std::string& json) {
+  simdjson::dom::parser parser;
+  simdjson::dom::object o;
+  GuardrailState s;
+  std::string_view last_day, verdict, resumed_by;
+  uint64_t below_days = 0;
+  if (parser.parse(json).get_object().get(o) || o["below_days"].get_uint64().get(below_days) ||
+      o["last_day"].get_string().get(last_day) || o["last_verdict"].get_string().get(verdict) ||
+      o["has_lift"].get_bool().get(s.has_lift) || o["lift"].get_double().get(s.lift) ||
+      o["low"].get_double().get(s.low) || o["high"].get_double().get(s.high) || o["paused"].get_bool().get(s.paused) ||
+      o["paused_at"].get_int64().get(s.paused_at) || o["paused_version"].get_uint64().get(s.paused_version) ||
+      o["resumed_at"].get_int64().get(s.resumed_at) || o["resumed_by"].get_string().get(resumed_by))
+    return Status(Code::kDataLoss, "the guardrail's stored state does not read");
+  s.below_days = uint32_t(below_days);
+  s.last_day = last_day;
+  s.last_verdict = verdict;
+  s.resumed_by = resumed_by;
+  return s;
+}
+
+// What a released lift report says of the treatment against the control.
+struct Verdict {
+  std::string name;
+  bool has_lift = false;
+  double lift = 0, low = 0, high = 0;
+};
+
+Verdict VerdictOf(const std::string& report) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array numbers;
+  Verdict v{"no_lift"};
+  if (parser.parse(report)["numbers"].get_array().get(numbers)) return v;
+  bool mismatch = false;
+  for (simdjson::dom::element n : numbers) {
+    std::string_view statistic;
+    if (n["statistic"].get_string().get(statistic)) continue;
+    double value = 0;
+    if (statistic == "sample_ratio_p_value" && !n["value"].get_double().get(value)) mismatch = value < kSampleRatioAlarm;
+    simdjson::dom::array ci;
+    if (statistic == "revenue_per_shopper_lift" && !n["value"].get_double().get(v.lift) &&
+        !n["ci95"].get_array().get(ci) && ci.size() == 2 && !ci.at(0).get_double().get(v.low) &&
+        !ci.at(1).get_double().get(v.high))
+      v.has_lift = true;
+  }
+  if (mismatch) v.name = "sample_ratio_mismatch";  // the lift is not to be trusted
+  else if (v.has_lift) v.name = v.high < 0 ? "below_zero" : "not_below_zero";
+  return v;
+}
+
+}  // namespace
+
+Guardrail::Guardrail(Cell& cell, const RegionModels& models, ExperimentConfig experiment)
+    : cell_(cell), models_(models), experiment_(std::move(experiment)) {}
+
+uint64_t Guardrail::LiveVersion() const {
+  auto live = models_.Current();
+  return live ? live->version : 0;
+}
+
+Status Guardrail::Load() {
+  auto stored = cell_.store().Get(Family::kMeta, StateKey(experiment_));
+  if (!stored.ok()) return stored.status();
+  if (!stored->has_value()) return {};
+  auto state = StateFromJson(**stored);
+  if (!state.ok()) return state.status();
+  absl::MutexLock lock(&mu_);
+  state_ = *state;
+  paused_version_ = state_.paused_version;
+  paused_ = state_.paused;
+  return {};
+}
+
+bool Guardrail::Paused() const { return paused_.load() && LiveVersion() <= paused_version_.load(); }
+
+Status Guardrail::SaveLocked(const GuardrailState& state) {
+  WriteBatch batch;
+  batch.Put(Family::kMeta, StateKey(experiment_), StateToJson(state));
+  CONFIDE_RETURN_IF_ERROR(cell_.store().Write(batch));
+  state_ = state;
+  paused_version_ = state.paused_version;
+  paused_ = state.paused;
+  return {};
+}
+
+void Guardrail::NoteNewerModelLocked(Micros now) {
+  const uint64_t live = LiveVersion();
+  if (!state_.paused || live <= state_.paused_version) return;
+  GuardrailState next = state_;
+  next.paused = false;
+  next.below_days = 0;
+  next.resumed_at = now;
+  next.resumed_by = "model version " + std::to_string(live);
+  (void)SaveLocked(next);  // not kept: Paused() reads the live version anyway, and the next check saves again
+}
+
+Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, Micros now) {
+  const Micros day_end = now - now % kMicrosPerDay;
+  const std::string day = DateOf(day_end - kMicrosPerDay);
+  {
+    absl::MutexLock lock(&mu_);
+    NoteNewerModelLocked(now);
+    if (state_.paused || state_.last_day == day) return state_;
+  }
+  auto nano_rho = analytics::NanoRhoFrom(experiment_.guardrail_rho);
+  if (!nano_rho.ok()) return nano_rho.status();
+  auto spec = LiftSpecFor(cell_.store(), experiment_, experiment_.name,
+                          DateOf(day_end - Micros(experiment_.guardrail_window_days) * kMicrosPerDay), day, "",
+                          *nano_rho);
+  if (!spec.ok()) return spec.status();
+  auto report = RunLiftReport(cell_, insights, *spec, now, kGuardrailKeyId);
+  if (!report.ok() && report.status().code() != Code::kResourceExhausted) return report.status();
+  const Verdict verdict = report.ok() ? VerdictOf(report->json) : Verdict{"budget_exhausted"};
+
+  absl::MutexLock lock(&mu_);
+  if (state_.paused || state_.last_day == day) return state_;  // an operator or another check came first
+  GuardrailState next = state_;
+  next.last_day = day;
+  next.last_verdict = verdict.name;
+  next.has_lift = verdict.has_lift;
+  next.lift = verdict.lift;
+  next.low = verdict.low;
+  next.high = verdict.high;
+  next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
+  if (next.below_days >= experiment_.guardrail_days) {
+    next.paused = true;
+    next.paused_at = now;
+    next.paused_version = LiveVersion();
+  }
+  CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
+  return state_;
+}
+
+Result<GuardrailState> Guardrail::Resume(Micros now) {
+  absl::MutexLock lock(&mu_);
+  NoteNewerModelLocked(now);
+  if (!state_.paused) return state_;  // nothing to resume: asking twice is harmless
+  GuardrailState next = state_;
+  next.paused = false;
+  next.below_days = 0;
+  next.resumed_at = now;
+  next.resumed_by = "operator";
+  CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
+  return state_;
+}
+
+GuardrailState Guardrail::state() const {
+  absl::MutexLock lock(&mu_);
+  return state_;
+}
+
+void Guardrail::AppendJson(JsonWriter& w) const {
+  const GuardrailState s = state();
+  w.BeginObject();
+  w.Key("experiment").String(experiment_.name);
+  w.Key("days").Uint(experiment_.guardrail_days);
+  w.Key("window_days").Uint(experiment_.guardrail_window_days);
+  w.Key("rho").Double(experiment_.guardrail_rho);
+  w.Key("personalizing").Bool(!Paused());
+  w.Key("below_days").Uint(s.below_days);
+  w.Key("last_check");
+  if (s.last_day.empty()) {
+    w.Null();
+  } else {
+    w.BeginObject().Key("day").String(s.last_day).Key("verdict").String(s.last_verdict);
+    if (s.has_lift)
+      w.Key("lift").Double(s.lift).Key("ci95").BeginArray().Double(s.low).Double(s.high).EndArray();
+    w.EndObject();
+  }
+  w.Key("paused_at");
+  s.paused_at ? w.String(FormatRfc3339(s.paused_at)) : w.Null();
+  w.Key("paused_model_version");
+  s.paused_at ? w.Uint(s.paused_version) : w.Null();
+  w.Key("resumed_at");
+  s.resumed_at ? w.String(FormatRfc3339(s.resumed_at)) : w.Null();
+  w.Key("resumed_by").String(s.resumed_by);
+  w.EndObject();
+}
+
+}  // namespace confide

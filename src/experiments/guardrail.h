@@ -1,0 +1,97 @@
+// The guardrail of a region's experiment (docs/experiments.md,
+// "Guardrail"): relevance over reach, enforced online. Once a day it
+// releases the lift of the treatment over the control across the last
+// `guardrail_window_days`, through the region's insights at
+// `guardrail_rho` of its privacy budget. After `guardrail_days` days in a
+// row whose interval lies entirely below zero, the region stops
+// personalizing: every shopper is served what a shopper nobody knows is
+// served (popularity), until an operator resumes it or a newer model
+// version goes live. A day whose lift cannot be told (too few shoppers, a
+// sample-ratio alarm, a refused charge) breaks the run; no check runs
+// while paused (both variants are then served alike).
+//
+// Its state is kept in the region's store: a restart keeps a pause.
+//
+// Thread-safety: every method may be called concurrently.
+#ifndef CONFIDE_EXPERIMENTS_GUARDRAIL_H_
+#define CONFIDE_EXPERIMENTS_GUARDRAIL_H_
+
+#include <absl/base/thread_annotations.h>
+#include <absl/synchronization/mutex.h>
+
+#include <atomic>
+#include <string>
+
+#include "analytics/insights.h"
+#include "cell/region_models.h"
+#include "core/config.h"
+#include "core/json_writer.h"
+
+namespace confide {
+
+// The key id the guardrail's charges are made under in the budget ledger.
+inline constexpr char kGuardrailKeyId[] = "guardrail";
+
+struct GuardrailState {
+  uint32_t below_days = 0;  // days in a row checked with the interval below zero
+  std::string last_day;     // the last day checked (its window ends with it), YYYY-MM-DD
+  // below_zero, not_below_zero, no_lift, sample_ratio_mismatch, budget_exhausted
+  std::string last_verdict;
+  bool has_lift = false;
+  double lift = 0, low = 0, high = 0;  // the last check's, when it had one
+  bool paused = false;
+  Micros paused_at = 0;
+  uint64_t paused_version = 0;  // the model version live when it paused: a newer one resumes
+  Micros resumed_at = 0;
+  std::string resumed_by;  // "operator", or "model version N"
+};
+
+class Guardrail {
+ public:
+  // `cell` and `models` must outlive this object; `experiment` has a
+  // guardrail (guardrail_days > 0).
+  Guardrail(Cell& cell, const RegionModels& models, ExperimentConfig experiment);
+
+  // Reads the state kept in the store (none yet: watching).
+  Status Load();
+
+  // Whether personalization is paused now: paused, and no newer model
+  // version is live. Cheap: asked by every request that personalizes.
+  bool Paused() const;
+
+  // Checks the last whole day before `now` (UTC), once: asked again the
+  // same day, or while paused, it returns the state as it is. Errors other
+  // than a refused charge leave the state as it was.
+  Result<GuardrailState> CheckDay(analytics::RegionInsights& insights, Micros now);
+
+  // The operator's resume: ends a pause and the run of days below zero
+  // (nothing when not paused).
+  Result<GuardrailState> Resume(Micros now);
+
+  GuardrailState state() const;
+  const ExperimentConfig& experiment() const { return experiment_; }
+
+  // {"experiment", "days", "window_days", "rho", "personalizing",
+  //  "below_days", "last_check":{day, verdict, lift, ci95}|null,
+  //  "paused_at", "paused_model_version", "resumed_at", "resumed_by"}
+  void AppendJson(JsonWriter& w) const;
+
+ private:
+  // Ends a pause a newer model version has lifted.
+  void NoteNewerModelLocked(Micros now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Status SaveLocked(const GuardrailState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  uint64_t LiveVersion() const;
+
+  Cell& cell_;
+  const RegionModels& models_;
+  const ExperimentConfig experiment_;
+  mutable absl::Mutex mu_;
+  GuardrailState state_ ABSL_GUARDED_BY(mu_);
+  // Copies of state_.paused and paused_version for Paused(), without mu_.
+  std::atomic<bool> paused_{false};
+  std::atomic<uint64_t> paused_version_{0};
+};
+
+}  // namespace confide
+
+#endif  // CONFIDE_EXPERIMENTS_GUARDRAIL_H_
