@@ -421,6 +421,10 @@ std::string Cell::EvidenceHash(std::string_view ip_address) const {
   return HexEncode(impl_->pseudonyms->Of("ip", ip_address));
 }
 
+std::string Cell::RecommendationTag(std::string_view message) const {
+  return impl_->pseudonyms->Of("recommendation", message).substr(0, 8);
+}
+
 uint64_t Cell::erasures_replayed() const { return impl_->erasures_replayed; }
 
 bool Cell::rekey_due() const {

@@ -218,7 +218,9 @@ class Cell {
 
   // Moves whenever what History(grant) returns may have changed: events
   // stored for the grant's group (a merge into it included), retention or
-  // an erasure deleting events. Read it before History: a cache of what is
+  // an erasure deleting events; but not for a list served or feedback on
+  // one (MeasuresServing) under a single identifier, which nothing derived
+  // for serving reads. Read it before History: a cache of what is
   // derived from the history, stored under the version read first, is
   // then never served after a change. Lock-free; groups share 4,096
   // counters, so a change also moves a few unrelated groups' versions.
@@ -426,6 +428,10 @@ class Cell {
   // A consent record's evidence of the shopper's IP address: keyed hash,
   // hex (ConsentRecord::ip_hash).
   std::string EvidenceHash(std::string_view ip_address) const;
+  // 8 bytes keyed by the region's pseudonym key, in a domain of their own:
+  // the tag that makes a recommendation id tell that the region made it
+  // (experiments/assignment.h).
+  std::string RecommendationTag(std::string_view message) const;
 
   // Rotates the region's key-encryption key while serving: a new KEK is
   // written beside the old one, every shopper's data key is re-wrapped

@@ -34,7 +34,12 @@ class Cell::Impl::IngestCall {
       CONFIDE_RETURN_IF_ERROR(Write(std::move(rows)));
       m_.events_stored.fetch_add(stored, std::memory_order_relaxed);
     }
-    for (const auto& t : targets_) m_.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
+    // A list served or feedback on one, under one identifier (so linking
+    // nothing), changes no ranking (they never reach the models): it
+    // leaves the serving caches valid (Cell::HistoryVersion).
+    for (const auto& t : targets_)
+      if (!MeasuresServing(events_[t.index].type) || ids_[t.index].size() > 1)
+        m_.HistoryShard(t.root).fetch_add(1, std::memory_order_release);
     return std::move(outcomes_);
   }
 

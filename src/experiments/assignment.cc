@@ -20,6 +20,15 @@ std::string Shares(const ExperimentConfig& e) {
   return out;
 }
 
+constexpr size_t kListNonceBytes = 8;
+
+std::string ListTag(const Cell& cell, std::string_view nonce, std::string_view experiment) {
+  std::string message(nonce);
+  message += '\0';
+  message += experiment;
+  return cell.RecommendationTag(message);
+}
+
 }  // namespace
 
 std::string_view ExperimentAssignment::VariantOf(std::string_view subject) const {
@@ -52,6 +61,24 @@ std::string NewRecommendationId() {
   char id[16];
   randombytes_buf(id, sizeof id);
   return HexEncode(std::string_view(id, sizeof id));
+}
+
+std::string NewListId(const Cell& cell, std::string_view experiment) {
+  char nonce[kListNonceBytes];
+  randombytes_buf(nonce, sizeof nonce);
+  const std::string_view n(nonce, sizeof nonce);
+  return HexEncode(std::string(n) + ListTag(cell, n, experiment));
+}
+
+std::string ExperimentAssignment::ListId(const Cell& cell) const {
+  return experiment_ ? NewListId(cell, experiment_->name) : NewRecommendationId();
+}
+
+bool IsListOf(const Cell& cell, std::string_view recommendation_id, std::string_view experiment) {
+  const auto raw = HexDecode(recommendation_id);
+  if (!raw || raw->size() != 2 * kListNonceBytes) return false;
+  const std::string tag = ListTag(cell, std::string_view(*raw).substr(0, kListNonceBytes), experiment);
+  return sodium_memcmp(tag.data(), raw->data() + kListNonceBytes, kListNonceBytes) == 0;
 }
 
 Status PinExperiment(Store& store, const ExperimentConfig& experiment) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "cell/cell.h"
 #include "consent/policy.h"
 #include "core/config.h"
 #include "core/status.h"
@@ -36,6 +37,10 @@ class ExperimentAssignment {
   // Whether a variant is served the personalized answer.
   static bool Personalizes(std::string_view variant) { return variant != kHoldoutVariant && variant != kNoGrantVariant; }
 
+  // The id of a list served to a shopper in `cell`'s region: NewListId
+  // under an experiment, NewRecommendationId without one.
+  std::string ListId(const Cell& cell) const;
+
   // The experiment's name; empty without one.
   std::string_view name() const { return experiment_ ? std::string_view(experiment_->name) : std::string_view(); }
 
@@ -52,6 +57,17 @@ Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now);
 // The id of one recommendation-like answer, which impressions and clicks
 // name: 128 random bits in hex, so that it tells nothing of the shopper.
 std::string NewRecommendationId();
+
+// The id of a list the served log may keep for the lift report of
+// `experiment`: 64 random bits and a tag of them and the experiment's name
+// keyed by the region (Cell::RecommendationTag), 32 hex digits like
+// NewRecommendationId's. The log keeps a shopper's first list of a surface
+// a day only (served_log.h): the tag tells the report that feedback on a
+// later list belongs to the experiment too.
+std::string NewListId(const Cell& cell, std::string_view experiment);
+// Whether `recommendation_id` is one NewListId made in this region for
+// `experiment`.
+bool IsListOf(const Cell& cell, std::string_view recommendation_id, std::string_view experiment);
 
 // Records in the region the shares its experiment began with, the first
 // time it is served; kFailedPrecondition naming the experiment when the

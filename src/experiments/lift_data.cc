@@ -7,6 +7,7 @@
 #include <set>
 
 #include "cell/cell.h"
+#include "experiments/assignment.h"
 
 namespace confide {
 
@@ -31,7 +32,7 @@ std::pair<std::string, std::string> ServedExperimentOf(const Event& served) {
 }
 
 std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::string_view experiment, Micros from,
-                                        Micros to, Micros window) {
+                                        Micros to, Micros window, const ListOfExperiment& list_of_experiment) {
   std::vector<const Event*> events;
   for (const Event& e : history)
     if (e.timestamp >= from - window && e.timestamp < to) events.push_back(&e);
@@ -59,7 +60,8 @@ std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::
   // The last touch of each product: its time, and whether a click.
   std::map<std::string, std::pair<Micros, bool>, std::less<>> touched;
   for (const Event* e : events) {
-    if (IsFeedback(e->type) && ids.contains(e->recommendation_id)) {
+    if (IsFeedback(e->type) &&
+        (ids.contains(e->recommendation_id) || (list_of_experiment && list_of_experiment(e->recommendation_id)))) {
       const bool click = e->type == EventType::kClick;
       if (e->timestamp >= from) ++(click ? out.clicks : out.impressions);
       touched[e->product_id] = {e->timestamp, click};
@@ -81,12 +83,14 @@ Result<std::vector<ShopperOutcome>> ReadOutcomes(Cell& cell, std::string_view ex
   Cell::EventTypes types;
   for (EventType t : {EventType::kServed, EventType::kImpression, EventType::kClick, EventType::kPurchase})
     types.set(static_cast<size_t>(t));
+  const ListOfExperiment list_of_experiment = [&](std::string_view id) { return IsListOf(cell, id, experiment); };
   std::vector<ShopperOutcome> outcomes;
   Status read = cell.ForEachGrantedHistory(
       Purpose::kModelImprovement,
       [&](const Grant& grant, std::vector<Event>&& history) {
         if (!grant.Allows(DataCategory::kBrowsing) || !grant.Allows(DataCategory::kPurchases)) return Status();
-        if (auto outcome = OutcomeOf(history, experiment, from, to, window)) outcomes.push_back(std::move(*outcome));
+        if (auto outcome = OutcomeOf(history, experiment, from, to, window, list_of_experiment))
+          outcomes.push_back(std::move(*outcome));
         return Status();
       },
       /*with_links=*/true, types);

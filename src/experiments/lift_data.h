@@ -11,6 +11,7 @@
 #define CONFIDE_EXPERIMENTS_LIFT_DATA_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,10 +38,16 @@ struct ShopperOutcome {
   int64_t attributed_revenue = 0;
 };
 
+// Whether a recommendation id a feedback event names is one of a list of
+// the experiment that was not kept (IsListOf); lists kept are known anyway.
+using ListOfExperiment = std::function<bool(std::string_view recommendation_id)>;
+
 // One shopper's outcome in `experiment` over [from, to) from their history
 // (any order); nullopt when no list of it was served to them in the period.
+// Feedback counts when it names a list of the experiment kept in the
+// history, or one `list_of_experiment` says is.
 std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::string_view experiment, Micros from,
-                                        Micros to, Micros window);
+                                        Micros to, Micros window, const ListOfExperiment& list_of_experiment = {});
 
 // Every granted shopper's outcome (shoppers without one are left out).
 Result<std::vector<ShopperOutcome>> ReadOutcomes(Cell& cell, std::string_view experiment, Micros from, Micros to,

@@ -4,6 +4,7 @@
 
 #include "cell/cell.h"
 #include "core/scratch_dir.h"
+#include "experiments/assignment.h"
 #include "experiments/served_log.h"
 
 namespace confide {
@@ -133,6 +134,36 @@ TEST(LiftDataTest, ReadsGrantedShoppersWithTheirLinkedIds) {
   ASSERT_EQ(outcomes->size(), 1u);
   EXPECT_EQ((*outcomes)[0].units, 1) << "the till's purchase under the linked loyalty id";
   EXPECT_EQ((*outcomes)[0].revenue, 250);
+}
+
+// Only a shopper's first list of a day is kept: feedback on a later one
+// counts when its id carries the region's tag for the experiment.
+TEST(LiftDataTest, FeedbackOnAListNotKeptCountsByItsTag) {
+  ScratchDir scratch;
+  RegionConfig rc{"eu", LegalBasis::kOptOut, "EUR", ""};
+  auto cell = Cell::Open(rc, (scratch.path() / "data").string(), (scratch.path() / "keys").string());
+  ASSERT_TRUE(cell.ok()) << cell.status().ToString();
+  const std::string later = NewListId(**cell, "lift-1"), elsewhere = NewListId(**cell, "lift-2");
+  EXPECT_TRUE(IsListOf(**cell, later, "lift-1"));
+  EXPECT_FALSE(IsListOf(**cell, elsewhere, "lift-1"));
+  EXPECT_FALSE(IsListOf(**cell, NewRecommendationId(), "lift-1")) << "an id with no tag";
+  EXPECT_FALSE(IsListOf(**cell, later.substr(0, 30) + (later[30] == '0' ? "11" : "00"), "lift-1")) << "a tag altered";
+  EXPECT_FALSE(IsListOf(**cell, "not hex", "lift-1"));
+
+  const std::vector<Event> history = {
+      Served(Day(1), NewListId(**cell, "lift-1")),
+      Feedback(EventType::kClick, Day(2), later, "p1"),
+      Feedback(EventType::kClick, Day(2), elsewhere, "p2"),
+      Purchase(Day(3), "p1"),
+      Purchase(Day(3), "p2"),
+  };
+  const ListOfExperiment tagged = [&](std::string_view id) { return IsListOf(**cell, id, "lift-1"); };
+  auto outcome = OutcomeOf(history, "lift-1", kFrom, kTo, kWindow, tagged);
+  ASSERT_TRUE(outcome.has_value());
+  EXPECT_EQ(outcome->clicks, 1);
+  EXPECT_EQ(outcome->attributed_by_click, 1);
+  EXPECT_EQ(outcome->attributed_units, 1) << "p2 was touched through another experiment's list";
+  EXPECT_EQ(OutcomeOf(history, "lift-1", kFrom, kTo, kWindow)->clicks, 0) << "without the tag's check";
 }
 
 }  // namespace

@@ -98,17 +98,18 @@ void ServedLog::Write(std::vector<ServedList>& lists) {
   std::vector<Event> events;
   events.reserve(lists.size());
   for (const ServedList& list : lists) {
-    if (!cell_.Holds(list.kind, list.id)) continue;  // no one is made for a list
-    if (!cell_.GrantFor(list.kind, list.id, Purpose::kModelImprovement).Allows(DataCategory::kBrowsing)) continue;
     if (const int64_t day = list.at / kMicrosPerDay; day != day_) {
       day_ = day;
       kept_today_.clear();
     }
-    // Only shoppers the region holds are counted: strangers fill nothing.
-    if (++kept_today_[std::string(1, char('0' + int(list.kind))) + list.id] > kMaxServedPerShopperPerDay) {
-      capped_.fetch_add(1, std::memory_order_relaxed);
+    std::string kept = std::string(1, char('0' + int(list.kind))) + list.surface + '\0' + list.id;
+    if (kept_today_.contains(kept)) {
+      repeats_.fetch_add(1, std::memory_order_relaxed);
       continue;
     }
+    if (!cell_.Holds(list.kind, list.id)) continue;  // no one is made for a list
+    if (!cell_.GrantFor(list.kind, list.id, Purpose::kModelImprovement).Allows(DataCategory::kBrowsing)) continue;
+    kept_today_.insert(std::move(kept));  // only shoppers the region holds: strangers fill nothing
     events.push_back(ServedEvent(list));
   }
   if (events.empty()) return;

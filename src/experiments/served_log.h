@@ -9,9 +9,13 @@
 // data, when it is written. Serving never waits for it: lists are queued
 // and written in batches by a thread of the log's own, about every 200 ms,
 // with one synced write per batch; a list queued in the instant before a
-// crash may be lost (it was never acknowledged to anyone). Past
-// kMaxServedPerShopperPerDay lists of a shopper in a day, the others of
-// the day are not kept (counted as capped). An erasure
+// crash may be lost (it was never acknowledged to anyone). Only a
+// shopper's first list of a surface in a day (UTC) is kept: the report
+// reads the first exposure, and feedback on a later list is told to be
+// the experiment's by its id (NewListId, experiments/assignment.h); the
+// others are counted as repeats. A client asking again and again, or an
+// app refreshing its list, neither grows a history nor loads the
+// ingestion. An erasure
 // wins: a list queued before the shopper's erasure is refused by the
 // ingestion as any event dated before it. A full queue drops lists
 // (counted) instead of growing.
@@ -24,7 +28,7 @@
 #include <cstdint>
 #include <string>
 #include <thread>
-#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "cell/cell.h"
@@ -46,10 +50,6 @@ struct ServedList {
 
 // At most this many products of a list are kept.
 inline constexpr size_t kMaxServedProducts = 100;
-// At most this many lists of one shopper (by the id the requests name) are
-// kept a day (UTC): a client asking again and again, or an app refreshing
-// its list, must not grow a history without bound.
-inline constexpr uint32_t kMaxServedPerShopperPerDay = 20;
 
 // The served event of a list: event id "served-<recommendation id>",
 // properties {"experiment":..,"products":[..],"surface":..,"variant":..}.
@@ -70,7 +70,7 @@ class ServedLog {
 
   uint64_t written() const { return written_.load(std::memory_order_relaxed); }  // stored as events
   uint64_t dropped() const { return dropped_.load(std::memory_order_relaxed); }  // the queue was full
-  uint64_t capped() const { return capped_.load(std::memory_order_relaxed); }    // past a shopper's day
+  uint64_t repeats() const { return repeats_.load(std::memory_order_relaxed); }  // a list of the day was kept
 
  private:
   void Run(std::stop_token stop);
@@ -84,10 +84,11 @@ class ServedLog {
   uint64_t finished_ ABSL_GUARDED_BY(mu_) = 0;  // of those, written or refused
   bool wake_ ABSL_GUARDED_BY(mu_) = false;      // write now: a flush, a stop or a long queue
   absl::Mutex write_mu_;                        // one batch at a time
-  std::atomic<uint64_t> written_{0}, dropped_{0}, capped_{0};
-  // The writer thread's alone: lists kept today per shopper id.
+  std::atomic<uint64_t> written_{0}, dropped_{0}, repeats_{0};
+  // The writer thread's alone: the shoppers (by the id the requests name)
+  // and surfaces whose list of today was kept.
   int64_t day_ = 0;
-  std::unordered_map<std::string, uint32_t> kept_today_;
+  std::unordered_set<std::string> kept_today_;
   std::jthread thread_;
 };
 

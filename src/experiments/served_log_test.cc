@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include "core/scratch_dir.h"
 
 namespace confide {
@@ -100,13 +102,21 @@ TEST_F(ServedLogTest, AFullQueueDropsListsInsteadOfGrowing) {
   EXPECT_TRUE(Served("kept").empty());
 }
 
-TEST_F(ServedLogTest, KeepsAtMostTheDaysShareOfAShoppersLists) {
+TEST_F(ServedLogTest, KeepsAShoppersFirstListOfASurfaceADay) {
   ServedLog log(*cell_);
-  for (uint32_t n = 0; n < kMaxServedPerShopperPerDay + 5; ++n) log.Record(List("kept", "r" + std::to_string(100 + n)));
+  for (int n = 0; n < 5; ++n) log.Record(List("kept", "r" + std::to_string(100 + n)));
+  ServedList other = List("kept", "r200");
+  other.surface = "rerank";
+  log.Record(other);
+  ServedList yesterday = List("kept", "r300");
+  yesterday.at -= kMicrosPerDay;
+  log.Record(yesterday);
   log.Flush();
-  EXPECT_EQ(log.written(), kMaxServedPerShopperPerDay);
-  EXPECT_EQ(log.capped(), 5u);
-  EXPECT_EQ(Served("kept").size(), kMaxServedPerShopperPerDay);
+  EXPECT_EQ(log.written(), 3u);
+  EXPECT_EQ(log.repeats(), 4u);
+  std::set<std::string> ids;
+  for (const Event& e : Served("kept")) ids.insert(e.recommendation_id);
+  EXPECT_EQ(ids, (std::set<std::string>{"r100", "r200", "r300"})) << "the first of each surface and day";
 }
 
 TEST_F(ServedLogTest, WritesWhatIsQueuedWhenItStops) {

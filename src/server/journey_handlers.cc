@@ -427,7 +427,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
     w.Key("channel").String(ChannelName(*channel)).EndObject();
   }
   w.Key("personalized").Bool(grant.any() && !grant.subject().empty());
-  std::string recommendation_id = NewRecommendationId();
+  std::string recommendation_id = experiments_.ListId(*call.cell);
   w.Key("recommendation_id").String(recommendation_id).Key("variant").String(variant).EndObject();
   std::vector<std::string> products;
   for (const DueItem& d : due) products.push_back(d.product_id);

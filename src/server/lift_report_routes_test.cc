@@ -96,8 +96,15 @@ TEST_F(LiftReportRoutesTest, EachListServedIsKeptAndTheReportCountsTheVariants) 
   std::string feedback = "[";
   for (const auto& [s, list] : lists) {
     ++variants[list.second];
-    // Every shopper sees p-1 and clicks it; the personalized buy it.
-    const std::string ref = R"(,"recommendation_id":")" + list.first + "\"";
+    // Every shopper sees p-1 and clicks it; the personalized buy it. Half
+    // of them do so on a second list of the day, which is not kept.
+    std::string id = list.first;
+    if (s % 2) {
+      const ClientResponse again = Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(s) + "/recommendations");
+      id = JStr(again.body, "/recommendation_id");
+      EXPECT_NE(id, list.first);
+    }
+    const std::string ref = R"(,"recommendation_id":")" + id + "\"";
     feedback += std::string(s ? "," : "") + Event("i" + std::to_string(s), "impression", Shopper(s), "p-1", ref);
     feedback += "," + Event("c" + std::to_string(s), "click", Shopper(s), "p-1", ref);
     if (list.second == "personalized")
@@ -113,6 +120,11 @@ TEST_F(LiftReportRoutesTest, EachListServedIsKeptAndTheReportCountsTheVariants) 
   ASSERT_TRUE(WaitUntil([&] { return ServedHeld(Shopper(kShoppers - 1)) == 1; }, std::chrono::seconds(10)))
       << "the last list served was not written";
   EXPECT_EQ(ServedHeld(Shopper(0)), 1u);
+  // A list of another surface, queued after every second list: once it is
+  // written, those were seen, and none was kept.
+  EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(1) + "/replenishment").status, 200);
+  ASSERT_TRUE(WaitUntil([&] { return ServedHeld(Shopper(1)) >= 2; }, std::chrono::seconds(10)));
+  EXPECT_EQ(ServedHeld(Shopper(1)), 2u) << "a second list of the day was kept";
 
   const ClientResponse report = Send(analytics_, "GET", Report("&rho=1000000"));
   ASSERT_EQ(report.status, 200) << report.body;
@@ -153,9 +165,11 @@ TEST_F(LiftReportRoutesTest, NoListIsKeptForAStrangerOrAPreviewAndErasureTakesTh
   EXPECT_EQ(Send(admin_, "GET", "/v1/eu/customers/stranger/profile").status, 404) << "a list made a shopper";
   EXPECT_EQ(Send(admin_, "DELETE", "/v1/eu/customers/" + Shopper(0)).status, 200);
   EXPECT_EQ(Send(admin_, "GET", "/v1/eu/customers/" + Shopper(0) + "/profile").status, 404);
-  // Served again after the erasure: the shopper is not held, so nothing is kept.
+  // Served again after the erasure: the shopper is not held, so nothing is
+  // kept. Another shopper's list of another surface is (one a surface a day).
   EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(0) + "/recommendations").status, 200);
   EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(1) + "/recommendations").status, 200);
+  EXPECT_EQ(Send(recommend_, "GET", "/v1/eu/customers/" + Shopper(1) + "/replenishment").status, 200);
   ASSERT_TRUE(WaitUntil([&] { return ServedHeld(Shopper(1)) == 2; }, std::chrono::seconds(10)));
   EXPECT_EQ(Send(admin_, "GET", "/v1/eu/customers/" + Shopper(0) + "/profile").status, 404);
   // The shopper's export shows them, as Confide's own records.

@@ -137,8 +137,8 @@ Result<std::vector<std::string>> RerankIds(std::string_view json) {
 }
 
 // A shopper's list, labelled: its own id and their variant.
-void Label(Served& served, std::string_view variant) {
-  served.recommendation_id = NewRecommendationId();
+void Label(Served& served, std::string id, std::string_view variant) {
+  served.recommendation_id = std::move(id);
   served.variant = variant;
 }
 
@@ -193,7 +193,7 @@ HttpResponse Api::GetRecommendations(Call& call) {
   if (!served->personalized)
     served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get(), PersonalizationPaused(call));
   if (asked) {
-    Label(*served, variant);
+    Label(*served, experiments_.ListId(*call.cell), variant);
     LogServed(call, *kind, id, *channel, served->recommendation_id, variant, "recommendations", ProductsOf(*served));
   }
   // A merchandiser's preview reads a shopper's data on nobody's behalf
@@ -229,7 +229,7 @@ HttpResponse Api::PostRerank(Call& call) {
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (!served->personalized)
     served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get(), PersonalizationPaused(call));
-  Label(*served, variant);
+  Label(*served, experiments_.ListId(*call.cell), variant);
   LogServed(call, *kind, id, Channel::kWeb, served->recommendation_id, variant, "rerank", ProductsOf(*served));
   return Json(200, ServedToJson(*served));
 }
