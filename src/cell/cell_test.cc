@@ -335,17 +335,6 @@ TEST_F(CellTest, HistoryVersionMovesWhenTheHistoryChanges) {
   Ingest({link});
   uint64_t v2 = version();
   EXPECT_NE(v2, v1) << "a merge into the group";
-  Event click = MakeEvent("C-40-click", EventType::kClick, Channel::kWeb, "2025-03-04T11:00:00Z");
-  click.id(IdKind::kCustomer) = "C-40";
-  click.product_id = "P2";
-  click.recommendation_id = "r-1";
-  Ingest({click});
-  EXPECT_EQ(version(), v2) << "feedback on a list changes no ranking";
-  click.event_id = "C-40-click-2";
-  click.id(IdKind::kAnonymous) = "anon-41";
-  Ingest({click});
-  EXPECT_NE(version(), v2) << "feedback that links an identifier";
-  v2 = version();
   Retention limits;
   limits.browsing_days = 30;  // the views are older
   ASSERT_TRUE(ApplyRetention(*cell_, limits, NowMicros()).ok());

@@ -119,6 +119,30 @@ TEST_F(ServedLogTest, KeepsAShoppersFirstListOfASurfaceADay) {
   EXPECT_EQ(ids, (std::set<std::string>{"r100", "r200", "r300"})) << "the first of each surface and day";
 }
 
+// Lists and feedback never reach the models: rankings cached under the
+// history's version stay valid, unless the feedback links an identifier.
+TEST_F(ServedLogTest, AListKeptOrFeedbackOnItLeavesTheHistoryVersion) {
+  auto version = [&] { return cell_->HistoryVersion(cell_->GrantFor(IdKind::kCustomer, "kept", Purpose::kPersonalization)); };
+  const uint64_t before = version();
+  ServedLog log(*cell_);
+  log.Record(List("kept", "r8"));
+  log.Flush();
+  ASSERT_EQ(log.written(), 1u);
+  Event click;
+  click.event_id = "kept-click";
+  click.type = EventType::kClick;
+  click.timestamp = NowMicros();
+  click.product_id = "p2";
+  click.recommendation_id = "r8";
+  click.id(IdKind::kCustomer) = "kept";
+  ASSERT_TRUE(cell_->Ingest({click}).ok());
+  EXPECT_EQ(version(), before);
+  click.event_id = "kept-click-2";
+  click.id(IdKind::kAnonymous) = "kept-device";
+  ASSERT_TRUE(cell_->Ingest({click}).ok());
+  EXPECT_NE(version(), before) << "feedback that links an identifier";
+}
+
 TEST_F(ServedLogTest, WritesWhatIsQueuedWhenItStops) {
   {
     ServedLog log(*cell_);
