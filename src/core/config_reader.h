@@ -62,7 +62,7 @@ class ConfigReader {
                               : n->is_floating_point() ? std::optional<double>(n->as_floating_point()->get())
                                                        : std::nullopt;
     if (!v) return Error(prefix + std::string(key), "must be a number");
-    if (*v < min || *v > max)
+    if (!(*v >= min && *v <= max))  // NaN too
       return Error(prefix + std::string(key), "must be between " + fmt::format("{}", min) + " and " + fmt::format("{}", max));
     out = *v;
     return {};

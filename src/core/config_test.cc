@@ -133,6 +133,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[experiment]\nname = \"l\"\nguardrail_window_days = 0",
        "confide.toml: experiment.guardrail_window_days: must be between 1 and 90"},
       {"[experiment]\nname = \"l\"\nguardrail_rho = \"a little\"", "confide.toml: experiment.guardrail_rho: must be a number"},
+      {"[experiment]\nname = \"l\"\nguardrail_rho = nan", "confide.toml: experiment.guardrail_rho: must be between"},
+      {"[analytics]\ndefault_rho = nan", "confide.toml: analytics.default_rho: must be between"},
       {"[experiment]\nname = \"l\"\nguardrail_rho = 0.2",
        "confide.toml: experiment.guardrail_rho: must not exceed analytics.max_rho_per_query"},
   };

@@ -1,8 +1,10 @@
 #include "experiments/guardrail.h"
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
 #include "analytics/query_spec.h"
+#include "core/log.h"
 #include "core/time.h"
 #include "experiments/experiment_report.h"
 #include "experiments/lift_report.h"
@@ -103,7 +105,13 @@ Status Guardrail::Load() {
   return {};
 }
 
-bool Guardrail::Paused() const { return paused_.load() && LiveVersion() <= paused_version_.load(); }
+bool Guardrail::Paused() {
+  if (!paused_.load(std::memory_order_acquire)) return false;
+  if (LiveVersion() <= paused_version_.load(std::memory_order_acquire)) return true;
+  absl::MutexLock lock(&mu_);
+  NoteNewerModelLocked(cell_.clock().Now());
+  return false;
+}
 
 Status Guardrail::SaveLocked(const GuardrailState& state) {
   WriteBatch batch;
@@ -123,7 +131,15 @@ void Guardrail::NoteNewerModelLocked(Micros now) {
   next.below_days = 0;
   next.resumed_at = now;
   next.resumed_by = "model version " + std::to_string(live);
-  (void)SaveLocked(next);  // not kept: Paused() reads the live version anyway, and the next check saves again
+  // Not kept: Paused() reads the live version anyway, and the next call tries again.
+  if (!SaveLocked(next).ok()) return;
+  spdlog::warn(R"("msg":"guardrail: personalization resumed by a newer model version","region":"{}","experiment":"{}","version":{})",
+               cell_.region().id, JsonEscape(experiment_.name), live);
+  if (auto entry = cell_.audit().Append(AuditAction::kConfigChange, kGuardrailKeyId, "", "",
+                                        "guardrail resumed personalization: model version " + std::to_string(live), now);
+      !entry.ok())
+    spdlog::warn(R"("msg":"guardrail: the resume's audit record failed","region":"{}","code":"{}")", cell_.region().id,
+                 CodeName(entry.status().code()));
 }
 
 Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, Micros now) {
@@ -163,7 +179,8 @@ Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, 
   return state_;
 }
 
-Result<GuardrailState> Guardrail::Resume(Micros now) {
+Result<GuardrailState> Guardrail::Resume(Micros now, bool& resumed) {
+  resumed = false;
   absl::MutexLock lock(&mu_);
   NoteNewerModelLocked(now);
   if (!state_.paused) return state_;  // nothing to resume: asking twice is harmless
@@ -173,6 +190,7 @@ Result<GuardrailState> Guardrail::Resume(Micros now) {
   next.resumed_at = now;
   next.resumed_by = "operator";
   CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
+  resumed = true;
   return state_;
 }
 
@@ -181,14 +199,15 @@ GuardrailState Guardrail::state() const {
   return state_;
 }
 
-void Guardrail::AppendJson(JsonWriter& w) const {
+void Guardrail::AppendJson(JsonWriter& w) {
+  const bool paused = Paused();  // first: it may end the pause
   const GuardrailState s = state();
   w.BeginObject();
   w.Key("experiment").String(experiment_.name);
   w.Key("days").Uint(experiment_.guardrail_days);
   w.Key("window_days").Uint(experiment_.guardrail_window_days);
   w.Key("rho").Double(experiment_.guardrail_rho);
-  w.Key("personalizing").Bool(!Paused());
+  w.Key("personalizing").Bool(!paused);
   w.Key("below_days").Uint(s.below_days);
   w.Key("last_check");
   if (s.last_day.empty()) {

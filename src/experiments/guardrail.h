@@ -6,7 +6,8 @@
 // row whose interval lies entirely below zero, the region stops
 // personalizing: every shopper is served what a shopper nobody knows is
 // served (popularity), until an operator resumes it or a newer model
-// version goes live. A day whose lift cannot be told (too few shoppers, a
+// version goes live (the server's scheduled retraining skips a paused
+// region: a training asked for ends the pause). A day whose lift cannot be told (too few shoppers, a
 // sample-ratio alarm, a refused charge) breaks the run; no check runs
 // while paused (both variants are then served alike).
 //
@@ -56,8 +57,9 @@ class Guardrail {
   Status Load();
 
   // Whether personalization is paused now: paused, and no newer model
-  // version is live. Cheap: asked by every request that personalizes.
-  bool Paused() const;
+  // version is live. Cheap: asked by every request that personalizes. The
+  // first to find a newer version live ends the pause (logged, audited).
+  bool Paused();
 
   // Checks the last whole day before `now` (UTC), once: asked again the
   // same day, or while paused, it returns the state as it is. Errors other
@@ -65,8 +67,8 @@ class Guardrail {
   Result<GuardrailState> CheckDay(analytics::RegionInsights& insights, Micros now);
 
   // The operator's resume: ends a pause and the run of days below zero
-  // (nothing when not paused).
-  Result<GuardrailState> Resume(Micros now);
+  // (nothing when not paused); `resumed` says whether this call ended one.
+  Result<GuardrailState> Resume(Micros now, bool& resumed);
 
   GuardrailState state() const;
   const ExperimentConfig& experiment() const { return experiment_; }
@@ -74,10 +76,10 @@ class Guardrail {
   // {"experiment", "days", "window_days", "rho", "personalizing",
   //  "below_days", "last_check":{day, verdict, lift, ci95}|null,
   //  "paused_at", "paused_model_version", "resumed_at", "resumed_by"}
-  void AppendJson(JsonWriter& w) const;
+  void AppendJson(JsonWriter& w);
 
  private:
-  // Ends a pause a newer model version has lifted.
+  // Ends, logs and audits a pause a newer model version has lifted.
   void NoteNewerModelLocked(Micros now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status SaveLocked(const GuardrailState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LiveVersion() const;

@@ -92,8 +92,12 @@ TEST_F(GuardrailTest, DaysInARowBelowZeroPauseUntilAnOperatorResumes) {
   Guardrail reopened(*cell_, *models_, experiment_);
   ASSERT_TRUE(reopened.Load().ok());
   EXPECT_TRUE(reopened.Paused()) << "the pause is kept in the store";
-  auto resumed = reopened.Resume(kToday + 3 * kMicrosPerDay);
+  bool ended = false;
+  auto resumed = reopened.Resume(kToday + 3 * kMicrosPerDay, ended);
   ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_TRUE(ended);
+  ASSERT_TRUE(reopened.Resume(kToday + 3 * kMicrosPerDay, ended).ok());
+  EXPECT_FALSE(ended) << "nothing left to resume";
   EXPECT_FALSE(reopened.Paused());
   EXPECT_EQ(resumed->resumed_by, "operator");
   EXPECT_EQ(resumed->below_days, 0u);

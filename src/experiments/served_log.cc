@@ -102,7 +102,8 @@ void ServedLog::Write(std::vector<ServedList>& lists) {
       day_ = day;
       kept_today_.clear();
     }
-    std::string kept = std::string(1, char('0' + int(list.kind))) + list.surface + '\0' + list.id;
+    // By the identifier's pseudonym: an erased shopper's id is not held here either.
+    std::string kept = list.surface + '\0' + cell_.AuditSubject(list.kind, list.id);
     if (kept_today_.contains(kept)) {
       repeats_.fetch_add(1, std::memory_order_relaxed);
       continue;

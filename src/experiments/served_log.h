@@ -85,8 +85,8 @@ class ServedLog {
   bool wake_ ABSL_GUARDED_BY(mu_) = false;      // write now: a flush, a stop or a long queue
   absl::Mutex write_mu_;                        // one batch at a time
   std::atomic<uint64_t> written_{0}, dropped_{0}, repeats_{0};
-  // The writer thread's alone: the shoppers (by the id the requests name)
-  // and surfaces whose list of today was kept.
+  // The writer thread's alone: the surfaces and the shoppers (by the
+  // pseudonym of the id the requests name) whose list of today was kept.
   int64_t day_ = 0;
   std::unordered_set<std::string> kept_today_;
   std::jthread thread_;

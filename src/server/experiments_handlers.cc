@@ -39,10 +39,10 @@ HttpResponse Api::PostExperimentResume(Call& call) {
   if (guardrail == guardrails_.end() || guardrail->second->experiment().name != call.params.Get("name"))
     return ErrorResponse(404, CodeName(Code::kNotFound), "no experiment of this name has a guardrail in the region",
                          "name");
-  const bool was_paused = guardrail->second->Paused();
-  auto state = guardrail->second->Resume(clock_.Now());
+  bool resumed = false;
+  auto state = guardrail->second->Resume(clock_.Now(), resumed);
   if (!state.ok()) return Failure(call.log_fields, state.status());
-  if (was_paused) {
+  if (resumed) {
     spdlog::warn(R"("msg":"guardrail: personalization resumed by an operator","region":"{}","experiment":"{}")",
                  call.region, JsonEscape(guardrail->second->experiment().name));
     if (Status audited = Audit(call, AuditAction::kConfigChange, "", "guardrail resumed personalization"); !audited.ok())
@@ -57,7 +57,20 @@ Status Api::LoadGuardrails() {
   for (auto& [region, guardrail] : guardrails_)
     if (Status loaded = guardrail->Load(); !loaded.ok())
       return Status(loaded.code(), "region " + region + ": guardrail: " + loaded.message());
+  // A month's data is read by the checks of its days and of the windows
+  // after it: past the key's monthly limit, the last ones are refused.
+  if (const auto& e = config_.experiment; e && e->guardrail_days) {
+    const double checks = 31 + e->guardrail_window_days + e->attribution_days;
+    if (checks * e->guardrail_rho > config_.analytics.max_rho_per_key_per_month)
+      spdlog::warn(R"("msg":"guardrail: its daily checks would spend more of a month than one key may (analytics.max_rho_per_key_per_month): the month's last checks will be refused and count as no verdict; lower experiment.guardrail_rho","checks_a_month":{},"rho_a_month":{})",
+                   checks, checks * e->guardrail_rho);
+  }
   return {};
+}
+
+bool Api::GuardrailPaused(std::string_view region) const {
+  auto guardrail = guardrails_.find(region);
+  return guardrail != guardrails_.end() && guardrail->second->Paused();
 }
 
 void Api::CheckGuardrails() {
@@ -88,10 +101,7 @@ void Api::CheckGuardrails() {
   }
 }
 
-bool Api::PersonalizationPaused(const Call& call) const {
-  auto guardrail = guardrails_.find(call.region);
-  return guardrail != guardrails_.end() && guardrail->second->Paused();
-}
+bool Api::PersonalizationPaused(const Call& call) const { return GuardrailPaused(call.region); }
 
 Grant Api::ServedGrant(const Call& call, const Grant& grant, std::string_view variant, Micros now) const {
   return PersonalizationPaused(call) ? NoGrant(now) : ServedThrough(grant, variant, now);

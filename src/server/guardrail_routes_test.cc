@@ -140,7 +140,7 @@ TEST_F(GuardrailRoutesTest, ALiftBelowZeroForTheDaysPausesPersonalizationUntilRe
   EXPECT_NE(WhyNot(personalized), "guardrail_paused");
 }
 
-TEST_F(GuardrailRoutesTest, APauseOutlivesARestart) {
+TEST_F(GuardrailRoutesTest, APauseOutlivesARestartAndTheScheduleAndEndsWithATrainingAskedFor) {
   ServerOptions options;
   options.cell.clock = &clock_;
   Start(options);
@@ -149,9 +149,25 @@ TEST_F(GuardrailRoutesTest, APauseOutlivesARestart) {
   std::string models = Guardrail();
   for (int day = 0; day < 3 && JBool(models, "/guardrail/personalizing"); ++day) models = NextDay();
   ASSERT_FALSE(JBool(models, "/guardrail/personalizing")) << models;
+  const int64_t version = JInt(models, "/current/version");
+
+  config_.recommend.retrain_hours = 24;
   Start(options);
   models = Guardrail();
   EXPECT_FALSE(JBool(models, "/guardrail/personalizing")) << models;
+  // The scheduled retraining skips a paused region: no training starts.
+  clock_.Advance(std::chrono::hours(25));
+  EXPECT_FALSE(WaitUntil([&] {
+    models = Guardrail();
+    return models.find(R"("state":"running")") != std::string::npos || JInt(models, "/current/version") != version;
+  }, std::chrono::seconds(2))) << models;
+
+  // A training asked for ends it, logged in the audit.
+  models = Train("eu");
+  EXPECT_TRUE(JBool(models, "/guardrail/personalizing")) << models;
+  EXPECT_EQ(JStr(models, "/guardrail/resumed_by"), "model version " + std::to_string(version + 1)) << models;
+  const ClientResponse audit = Send(admin_, "GET", "/v1/eu/audit?action=config_change&order=desc&limit=1");
+  EXPECT_NE(audit.body.find("guardrail resumed personalization: model version"), std::string::npos) << audit.body;
 }
 
 }  // namespace

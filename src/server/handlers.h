@@ -167,6 +167,8 @@ class Api {
   // region's lists and purchases), logged; a region that failed is logged
   // and left as it was.
   void CheckGuardrails();
+  // Whether the guardrail pauses personalization in `region` now.
+  bool GuardrailPaused(std::string_view region) const;
 
   // /readyz answers 503 while not ready (e.g. when draining for shutdown).
   void SetReady(bool ready) { ready_.store(ready, std::memory_order_relaxed); }

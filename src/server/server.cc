@@ -240,7 +240,11 @@ void ServerState::ScheduleRetraining() {
     if (stopping) return;
     ScheduleRetraining();
     for (auto& [id, region] : models) {
-      if (region->StartTraining()) spdlog::info(R"("msg":"scheduled training started","region":"{}")", id);
+      // A newer version would end the pause: that takes a training asked for.
+      if (api->GuardrailPaused(id))
+        spdlog::info(R"("msg":"scheduled training skipped: the guardrail pauses personalization","region":"{}")", id);
+      else if (region->StartTraining())
+        spdlog::info(R"("msg":"scheduled training started","region":"{}")", id);
     }
   });
 }
