@@ -65,21 +65,29 @@ std::unique_ptr<Cell> OpenCellIn(const fs::path& dir) {
                               (dir / "keys").string()).value());
 }
 
-// One fresh batch per iteration into `cell` (making it is not timed),
-// then `after()`, timed.
-template <typename After>
-void IngestBatches(benchmark::State& state, Cell& cell, After&& after) {
+// One fresh batch per iteration (making it is not timed) handed to
+// `write`, timed.
+template <typename Write>
+void TimeBatches(benchmark::State& state, Write&& write) {
   std::mt19937_64 rng(1);
   uint64_t next = 0;
   for (auto _ : state) {
     state.PauseTiming();
     auto batch = MakeBatch(next, rng);
     state.ResumeTiming();
-    auto r = cell.Ingest(std::move(batch));
-    if (!r.ok()) state.SkipWithError(r.status().message().c_str());
-    after();
+    if (Status s = write(std::move(batch)); !s.ok()) state.SkipWithError(s.message().c_str());
   }
   state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+// Each batch into `cell`, then `after()`, timed.
+template <typename After>
+void IngestBatches(benchmark::State& state, Cell& cell, After&& after) {
+  TimeBatches(state, [&](std::vector<Event> batch) {
+    auto r = cell.Ingest(std::move(batch));
+    if (r.ok()) after();
+    return r.status();
+  });
 }
 
 void BM_CellIngest(benchmark::State& state) {
@@ -132,18 +140,11 @@ void PutPlainRows(const std::vector<Event>& batch, Put&& put) {
 void BM_PlainStoreWrite(benchmark::State& state) {
   fs::path dir = FreshDir("plain");
   auto store = std::move(OpenRocksDbStore(dir.string()).value());
-  std::mt19937_64 rng(1);
-  uint64_t next = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto batch = MakeBatch(next, rng);
-    state.ResumeTiming();
+  TimeBatches(state, [&](std::vector<Event> batch) {
     WriteBatch b;
     PutPlainRows(batch, [&](const std::string& key, const std::string& value) { b.Put(Family::kEvents, key, value); });
-    Status s = store->Write(b, Durability::kSync);
-    if (!s.ok()) state.SkipWithError(s.message().c_str());
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
+    return store->Write(b, Durability::kSync);
+  });
   store.reset();
   RemoveStoreDir(dir);
 }
@@ -179,19 +180,13 @@ void BM_RawRocksDbWrite(benchmark::State& state) {
   for (auto* h : handles)
     if (h->GetName() == "events") events = h;
   if (!events) return state.SkipWithError("no events family");
-  std::mt19937_64 rng(1);
-  uint64_t next = 0;
-  for (auto _ : state) {
-    state.PauseTiming();
-    auto batch = MakeBatch(next, rng);
-    state.ResumeTiming();
+  TimeBatches(state, [&](std::vector<Event> batch) {
     rocksdb::WriteBatch b;
     PutPlainRows(batch, [&](const std::string& key, const std::string& value) { (void)b.Put(events, key, value); });
     rocksdb::WriteOptions wo;
     wo.sync = true;
-    if (!db->Write(wo, &b).ok()) state.SkipWithError("write failed");
-  }
-  state.SetItemsProcessed(state.iterations() * kBatch);
+    return db->Write(wo, &b).ok() ? Status() : Status(Code::kIoError, "write failed");
+  });
   CloseRaw(db, handles);
   RemoveStoreDir(dir);
 }
