@@ -131,7 +131,10 @@ TEST_F(LiftReportRoutesTest, EachListServedIsKeptAndTheReportCountsTheVariants) 
   EXPECT_FALSE(JBool(report.body, "/repeat"));
   for (const auto& [variant, count] : variants) {
     EXPECT_NEAR(Number(report.body, "variant=" + variant, "shoppers"), count, 6) << report.body;
-    EXPECT_NEAR(Number(report.body, "variant=" + variant, "click_through_rate"), 1.0, 0.15) << report.body;
+    // Clicks and impressions are each noised with a sigma of about 2 at the
+    // largest rho a query may cost (1,000 a shopper bound them): about 47
+    // of each, so the rate's noise is about 0.065.
+    EXPECT_NEAR(Number(report.body, "variant=" + variant, "click_through_rate"), 1.0, 0.3) << report.body;
   }
   EXPECT_NEAR(Number(report.body, "variant=personalized", "revenue_per_shopper"), 12.5, 4) << report.body;
   EXPECT_NEAR(Number(report.body, "variant=holdout", "revenue_per_shopper"), 0, 4) << report.body;
