@@ -74,7 +74,6 @@ Status CheckPeriod(Micros from, Micros to) {
 Status CheckSpec(const QuerySpec& spec) {
   CONFIDE_RETURN_IF_ERROR(CheckPeriod(spec.from, spec.to));
   if (spec.k < 1 || spec.k > kMaxK) return InvalidArgument("k", "must be between 1 and " + std::to_string(kMaxK));
-  if (spec.nano_rho < kMinNanoRho) return InvalidArgument("rho", "must be at least 0.000001");
   return Status::Ok();
 }
 

@@ -54,8 +54,8 @@ Result<Micros> ParsePeriodBound(std::string_view text, bool end, const char* fie
 // Checks from < to and a period of at most kMaxPeriodDays (else names
 // "to").
 Status CheckPeriod(Micros from, Micros to);
-// CheckPeriod, k in [1, kMaxK] (names "k") and nano_rho >= kMinNanoRho
-// (names "rho").
+// CheckPeriod and k in [1, kMaxK] (names "k"); the cost is the
+// insights' to check (RegionInsights::CheckCost).
 Status CheckSpec(const QuerySpec& spec);
 
 // Rho as given (a decimal) to whole nano-units, rounding to nearest; names

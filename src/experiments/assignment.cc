@@ -53,8 +53,8 @@ std::string_view ExperimentAssignment::VariantOf(std::string_view subject) const
 
 Grant NoGrant(Micros now) { return Decide(LegalBasis::kOptIn, ConsentState(), Purpose::kPersonalization, now); }
 
-Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now) {
-  return ExperimentAssignment::Personalizes(variant) ? grant : NoGrant(now);
+Grant ServedThrough(const Grant& grant, std::string_view variant, bool paused, Micros now) {
+  return ExperimentAssignment::Personalizes(variant) && !paused ? grant : NoGrant(now);
 }
 
 std::string NewRecommendationId() {

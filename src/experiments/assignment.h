@@ -50,9 +50,10 @@ class ExperimentAssignment {
 
 // A grant of nothing: what a shopper nobody knows is served through.
 Grant NoGrant(Micros now);
-// What a shopper in `variant` is served through: the holdout as a shopper
-// nobody knows, whatever they granted.
-Grant ServedThrough(const Grant& grant, std::string_view variant, Micros now);
+// What a shopper in `variant` is served through: the holdout, and everyone
+// while the guardrail pauses personalization (experiments/guardrail.h), as
+// a shopper nobody knows, whatever they granted.
+Grant ServedThrough(const Grant& grant, std::string_view variant, bool paused, Micros now);
 
 // The id of one recommendation-like answer, which impressions and clicks
 // name: 128 random bits in hex, so that it tells nothing of the shopper.

@@ -21,9 +21,9 @@ std::string StateToJson(const GuardrailState& s) {
   w.BeginObject();
   w.Key("below_days").Uint(s.below_days);
   w.Key("last_day").String(s.last_day);
-  w.Key("last_verdict").String(s.last_verdict);
-  w.Key("has_lift").Bool(s.has_lift);
-  w.Key("lift").Double(s.lift).Key("low").Double(s.low).Key("high").Double(s.high);
+  w.Key("last_verdict").String(s.last.name);
+  w.Key("has_lift").Bool(s.last.has_lift);
+  w.Key("lift").Double(s.last.lift).Key("low").Double(s.last.low).Key("high").Double(s.last.high);
   w.Key("paused").Bool(s.paused);
   w.Key("paused_at").Int(s.paused_at);
   w.Key("paused_version").Uint(s.paused_version);
@@ -41,29 +41,24 @@ Result<GuardrailState> StateFromJson(const std::string& json) {
   uint64_t below_days = 0;
   if (parser.parse(json).get_object().get(o) || o["below_days"].get_uint64().get(below_days) ||
       o["last_day"].get_string().get(last_day) || o["last_verdict"].get_string().get(verdict) ||
-      o["has_lift"].get_bool().get(s.has_lift) || o["lift"].get_double().get(s.lift) ||
-      o["low"].get_double().get(s.low) || o["high"].get_double().get(s.high) || o["paused"].get_bool().get(s.paused) ||
+      o["has_lift"].get_bool().get(s.last.has_lift) || o["lift"].get_double().get(s.last.lift) ||
+      o["low"].get_double().get(s.last.low) || o["high"].get_double().get(s.last.high) ||
+      o["paused"].get_bool().get(s.paused) ||
       o["paused_at"].get_int64().get(s.paused_at) || o["paused_version"].get_uint64().get(s.paused_version) ||
       o["resumed_at"].get_int64().get(s.resumed_at) || o["resumed_by"].get_string().get(resumed_by))
     return Status(Code::kDataLoss, "the guardrail's stored state does not read");
   s.below_days = uint32_t(below_days);
   s.last_day = last_day;
-  s.last_verdict = verdict;
+  s.last.name = verdict;
   s.resumed_by = resumed_by;
   return s;
 }
 
-// What a released lift report says of the treatment against the control.
-struct Verdict {
-  std::string name;
-  bool has_lift = false;
-  double lift = 0, low = 0, high = 0;
-};
-
-Verdict VerdictOf(const std::string& report) {
+// What a released lift report says.
+GuardrailVerdict VerdictOf(const std::string& report) {
   simdjson::dom::parser parser;
   simdjson::dom::array numbers;
-  Verdict v{"no_lift"};
+  GuardrailVerdict v{"no_lift"};
   if (parser.parse(report)["numbers"].get_array().get(numbers)) return v;
   bool mismatch = false;
   for (simdjson::dom::element n : numbers) {
@@ -132,13 +127,13 @@ void Guardrail::NoteNewerModelLocked(Micros now) {
   next.resumed_at = now;
   next.resumed_by = "model version " + std::to_string(live);
   // Not kept: Paused() reads the live version anyway, and the next call tries again.
-  if (!SaveLocked(next).ok()) return;
-  spdlog::warn(R"("msg":"guardrail: personalization resumed by a newer model version","region":"{}","experiment":"{}","version":{})",
-               cell_.region().id, JsonEscape(experiment_.name), live);
-  if (auto entry = cell_.audit().Append(AuditAction::kConfigChange, kGuardrailKeyId, "", "",
-                                        "guardrail resumed personalization: model version " + std::to_string(live), now);
-      !entry.ok())
-    spdlog::warn(R"("msg":"guardrail: the resume's audit record failed","region":"{}","code":"{}")", cell_.region().id,
+  if (SaveLocked(next).ok()) Announce("guardrail resumed personalization: model version " + std::to_string(live), now);
+}
+
+void Guardrail::Announce(const std::string& what, Micros now) {
+  spdlog::warn(R"("msg":"{}","region":"{}","experiment":"{}")", what, cell_.region().id, JsonEscape(experiment_.name));
+  if (auto entry = cell_.audit().Append(AuditAction::kConfigChange, kGuardrailKeyId, "", "", what, now); !entry.ok())
+    spdlog::warn(R"("msg":"guardrail: the audit record failed","region":"{}","code":"{}")", cell_.region().id,
                  CodeName(entry.status().code()));
 }
 
@@ -158,17 +153,13 @@ Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, 
   if (!spec.ok()) return spec.status();
   auto report = RunLiftReport(cell_, insights, *spec, now, kGuardrailKeyId);
   if (!report.ok() && report.status().code() != Code::kResourceExhausted) return report.status();
-  const Verdict verdict = report.ok() ? VerdictOf(report->json) : Verdict{"budget_exhausted"};
+  const GuardrailVerdict verdict = report.ok() ? VerdictOf(report->json) : GuardrailVerdict{"budget_exhausted"};
 
   absl::MutexLock lock(&mu_);
   if (state_.paused || state_.last_day == day) return state_;  // an operator or another check came first
   GuardrailState next = state_;
   next.last_day = day;
-  next.last_verdict = verdict.name;
-  next.has_lift = verdict.has_lift;
-  next.lift = verdict.lift;
-  next.low = verdict.low;
-  next.high = verdict.high;
+  next.last = verdict;
   next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
   if (next.below_days >= experiment_.guardrail_days) {
     next.paused = true;
@@ -176,6 +167,8 @@ Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, 
     next.paused_version = LiveVersion();
   }
   CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
+  if (next.paused)
+    Announce("guardrail paused personalization after " + std::to_string(next.below_days) + " days below zero", now);
   return state_;
 }
 
@@ -194,14 +187,14 @@ Result<GuardrailState> Guardrail::Resume(Micros now, bool& resumed) {
   return state_;
 }
 
-GuardrailState Guardrail::state() const {
-  absl::MutexLock lock(&mu_);
-  return state_;
-}
-
 void Guardrail::AppendJson(JsonWriter& w) {
-  const bool paused = Paused();  // first: it may end the pause
-  const GuardrailState s = state();
+  GuardrailState s;
+  {
+    absl::MutexLock lock(&mu_);
+    NoteNewerModelLocked(cell_.clock().Now());
+    s = state_;  // one snapshot: a check saving meanwhile shows whole or not at all
+  }
+  const bool paused = s.paused && LiveVersion() <= s.paused_version;
   w.BeginObject();
   w.Key("experiment").String(experiment_.name);
   w.Key("days").Uint(experiment_.guardrail_days);
@@ -213,9 +206,9 @@ void Guardrail::AppendJson(JsonWriter& w) {
   if (s.last_day.empty()) {
     w.Null();
   } else {
-    w.BeginObject().Key("day").String(s.last_day).Key("verdict").String(s.last_verdict);
-    if (s.has_lift)
-      w.Key("lift").Double(s.lift).Key("ci95").BeginArray().Double(s.low).Double(s.high).EndArray();
+    w.BeginObject().Key("day").String(s.last_day).Key("verdict").String(s.last.name);
+    if (s.last.has_lift)
+      w.Key("lift").Double(s.last.lift).Key("ci95").BeginArray().Double(s.last.low).Double(s.last.high).EndArray();
     w.EndObject();
   }
   w.Key("paused_at");

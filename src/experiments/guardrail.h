@@ -7,9 +7,11 @@
 // personalizing: every shopper is served what a shopper nobody knows is
 // served (popularity), until an operator resumes it or a newer model
 // version goes live (the server's scheduled retraining skips a paused
-// region: a training asked for ends the pause). A day whose lift cannot be told (too few shoppers, a
-// sample-ratio alarm, a refused charge) breaks the run; no check runs
-// while paused (both variants are then served alike).
+// region: a training asked for ends the pause). A day whose lift cannot
+// be told (too few shoppers, a sample-ratio alarm, a refused charge)
+// breaks the run; no check runs while paused (both variants are then
+// served alike). A pause, and its end by a newer version, are logged and
+// audited here; an operator's resume by the route that asked.
 //
 // Its state is kept in the region's store: a restart keeps a pause.
 //
@@ -33,13 +35,18 @@ namespace confide {
 // The key id the guardrail's charges are made under in the budget ledger.
 inline constexpr char kGuardrailKeyId[] = "guardrail";
 
+// What a day's released lift says of the treatment against the control.
+struct GuardrailVerdict {
+  // below_zero, not_below_zero, no_lift, sample_ratio_mismatch, budget_exhausted
+  std::string name;
+  bool has_lift = false;
+  double lift = 0, low = 0, high = 0;  // when it had one
+};
+
 struct GuardrailState {
   uint32_t below_days = 0;  // days in a row checked with the interval below zero
   std::string last_day;     // the last day checked (its window ends with it), YYYY-MM-DD
-  // below_zero, not_below_zero, no_lift, sample_ratio_mismatch, budget_exhausted
-  std::string last_verdict;
-  bool has_lift = false;
-  double lift = 0, low = 0, high = 0;  // the last check's, when it had one
+  GuardrailVerdict last;    // that day's
   bool paused = false;
   Micros paused_at = 0;
   uint64_t paused_version = 0;  // the model version live when it paused: a newer one resumes
@@ -70,7 +77,6 @@ class Guardrail {
   // (nothing when not paused); `resumed` says whether this call ended one.
   Result<GuardrailState> Resume(Micros now, bool& resumed);
 
-  GuardrailState state() const;
   const ExperimentConfig& experiment() const { return experiment_; }
 
   // {"experiment", "days", "window_days", "rho", "personalizing",
@@ -81,13 +87,16 @@ class Guardrail {
  private:
   // Ends, logs and audits a pause a newer model version has lifted.
   void NoteNewerModelLocked(Micros now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A pause or its end by the guardrail itself: a warning and an audit
+  // record (config_change) saying `what`.
+  void Announce(const std::string& what, Micros now);
   Status SaveLocked(const GuardrailState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LiveVersion() const;
 
   Cell& cell_;
   const RegionModels& models_;
   const ExperimentConfig experiment_;
-  mutable absl::Mutex mu_;
+  absl::Mutex mu_;
   GuardrailState state_ ABSL_GUARDED_BY(mu_);
   // Copies of state_.paused and paused_version for Paused(), without mu_.
   std::atomic<bool> paused_{false};

@@ -75,17 +75,17 @@ TEST_F(GuardrailTest, DaysInARowBelowZeroPauseUntilAnOperatorResumes) {
   EXPECT_FALSE(guardrail.Paused());
 
   GuardrailState day = Check(guardrail, 0);
-  EXPECT_EQ(day.last_verdict, "below_zero");
-  ASSERT_TRUE(day.has_lift);
-  EXPECT_NEAR(day.lift, -0.5, 0.05);
-  EXPECT_LT(day.high, 0);
+  EXPECT_EQ(day.last.name, "below_zero");
+  ASSERT_TRUE(day.last.has_lift);
+  EXPECT_NEAR(day.last.lift, -0.5, 0.05);
+  EXPECT_LT(day.last.high, 0);
   EXPECT_EQ(day.below_days, 1u);
   EXPECT_EQ(Check(guardrail, 0).below_days, 1u) << "a second check the same day counts nothing";
   EXPECT_EQ(Check(guardrail, 1).below_days, 2u);
   EXPECT_FALSE(guardrail.Paused());
   day = Check(guardrail, 2);
-  EXPECT_TRUE(day.paused) << day.last_verdict << " " << day.below_days << " " << day.lift << " [" << day.low << ", "
-                          << day.high << "]";
+  EXPECT_TRUE(day.paused) << day.last.name << " " << day.below_days << " " << day.last.lift << " [" << day.last.low << ", "
+                          << day.last.high << "]";
   EXPECT_TRUE(guardrail.Paused());
   EXPECT_EQ(Check(guardrail, 3).last_day, day.last_day) << "no check while paused";
 
@@ -110,7 +110,7 @@ TEST_F(GuardrailTest, ADayWithoutAVerdictBreaksTheRun) {
   Guardrail guardrail(*cell_, *models_, experiment_);
   EXPECT_EQ(Check(guardrail, 0).below_days, 1u);
   GuardrailState later = Check(guardrail, 30);  // a window with no list served in it
-  EXPECT_EQ(later.last_verdict, "no_lift");
+  EXPECT_EQ(later.last.name, "no_lift");
   EXPECT_EQ(later.below_days, 0u);
 }
 
@@ -119,8 +119,8 @@ TEST_F(GuardrailTest, APositiveLiftOrABrokenAssignmentNeverCounts) {
   Shoppers("holdout", 60, 1);
   Guardrail guardrail(*cell_, *models_, experiment_);
   GuardrailState day = Check(guardrail, 0);
-  EXPECT_EQ(day.last_verdict, "not_below_zero");
-  EXPECT_GT(day.low, 0);
+  EXPECT_EQ(day.last.name, "not_below_zero");
+  EXPECT_GT(day.last.low, 0);
   EXPECT_EQ(day.below_days, 0u);
 
   // As many holdout shoppers as personalized ones where the shares say a
@@ -128,7 +128,7 @@ TEST_F(GuardrailTest, APositiveLiftOrABrokenAssignmentNeverCounts) {
   ExperimentConfig skewed = experiment_;
   skewed.variants = {{"personalized", 8000}, {"holdout", 2000}};
   Guardrail broken(*cell_, *models_, skewed);
-  EXPECT_EQ(Check(broken, 1).last_verdict, "sample_ratio_mismatch");
+  EXPECT_EQ(Check(broken, 1).last.name, "sample_ratio_mismatch");
 }
 
 TEST_F(GuardrailTest, ANewerModelVersionEndsThePause) {

@@ -75,36 +75,15 @@ bool Api::GuardrailPaused(std::string_view region) const {
 
 void Api::CheckGuardrails() {
   for (auto& [region, guardrail] : guardrails_) {
-    Cell& cell = *cells_.at(region);
-    const bool was_paused = guardrail->state().paused;
-    auto insights = InsightsOf(region, cell);
+    auto insights = InsightsOf(region, *cells_.at(region));
     auto state = insights.ok() ? guardrail->CheckDay(**insights, clock_.Now()) : insights.status();
-    if (!state.ok()) {
+    if (!state.ok())
       spdlog::warn(R"("msg":"guardrail: the day's check failed","region":"{}","code":"{}")", region,
                    CodeName(state.status().code()));
-      continue;
-    }
-    const bool pausing = state->paused && !was_paused;
-    spdlog::log(pausing ? spdlog::level::warn : spdlog::level::info,
-                R"("msg":"{}","region":"{}","experiment":"{}","day":"{}","verdict":"{}","below_days":{})",
-                pausing ? "guardrail: personalization paused, the lift stayed below zero" : "guardrail: day checked",
-                region, JsonEscape(guardrail->experiment().name), state->last_day, state->last_verdict,
-                state->below_days);
-    if (pausing)
-      if (auto entry = cell.audit().Append(AuditAction::kConfigChange, kGuardrailKeyId, "", "",
-                                           "guardrail paused personalization after " +
-                                               std::to_string(state->below_days) + " days below zero",
-                                           clock_.Now());
-          !entry.ok())
-        spdlog::warn(R"("msg":"guardrail: the pause's audit record failed","region":"{}","code":"{}")", region,
-                     CodeName(entry.status().code()));
+    else
+      spdlog::info(R"("msg":"guardrail: day checked","region":"{}","day":"{}","verdict":"{}","below_days":{})", region,
+                   state->last_day, state->last.name, state->below_days);
   }
-}
-
-bool Api::PersonalizationPaused(const Call& call) const { return GuardrailPaused(call.region); }
-
-Grant Api::ServedGrant(const Call& call, const Grant& grant, std::string_view variant, Micros now) const {
-  return PersonalizationPaused(call) ? NoGrant(now) : ServedThrough(grant, variant, now);
 }
 
 }  // namespace confide

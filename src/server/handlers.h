@@ -347,10 +347,6 @@ class Api {
   // The region's insights (its budget ledger), opened on first use.
   Result<analytics::RegionInsights*> InsightsOf(Call& call);
   Result<analytics::RegionInsights*> InsightsOf(std::string_view region, Cell& cell);
-  // What a shopper in `variant` is served through: nobody's grant while
-  // the region's guardrail pauses personalization (ServedThrough else).
-  Grant ServedGrant(const Call& call, const Grant& grant, std::string_view variant, Micros now) const;
-  bool PersonalizationPaused(const Call& call) const;
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
 

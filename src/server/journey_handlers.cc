@@ -379,7 +379,7 @@ HttpResponse Api::GetReplenishment(Call& call) {
   // shopper nobody knows (nothing is due).
   const Grant granted = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   const std::string_view variant = experiments_.VariantOf(granted);
-  const Grant grant = ServedGrant(call, granted, variant, now);
+  const Grant grant = ServedThrough(granted, variant, GuardrailPaused(call.region), now);
   auto history = call.cell->History(grant);
   if (!history.ok()) return Failure(call.log_fields, history.status());
   const std::shared_ptr<const ModelSet> models = LiveModelsOf(call);

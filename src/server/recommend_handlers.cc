@@ -181,17 +181,18 @@ HttpResponse Api::GetRecommendations(Call& call) {
   const bool asked = personalize == "true";
   Grant grant = asked ? call.cell->GrantFor(*kind, id, Purpose::kPersonalization, gpc) : NoGrant(query->now);
   const std::string_view variant = asked ? experiments_.VariantOf(grant) : "";
+  const bool paused = GuardrailPaused(call.region);
   Result<Served> served = Served();
   if (models) {
     auto ranking =
-        RankingFor(*call.cell, *ModelsOf(call), *models, ServedGrant(call, grant, variant, query->now), *query);
+        RankingFor(*call.cell, *ModelsOf(call), *models, ServedThrough(grant, variant, paused, query->now), *query);
     if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (Status s = AnnotateServed(*call.cell, *served, *channel, query->store_id); !s.ok()) return Failure(call.log_fields, s);
   if (!served->personalized)
-    served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get(), PersonalizationPaused(call));
+    served->why_not_personalized = WhyNotPersonalized(asked, variant, grant, models.get(), paused);
   if (asked) {
     Label(*served, experiments_.ListId(*call.cell), variant);
     LogServed(call, *kind, id, *channel, served->recommendation_id, variant, "recommendations", ProductsOf(*served));
@@ -217,7 +218,8 @@ HttpResponse Api::PostRerank(Call& call) {
   // Purpose-bound: the history is read only through the personalization grant.
   Grant grant = call.cell->GrantFor(*kind, id, Purpose::kPersonalization, GpcSignal(call.request));
   const std::string_view variant = experiments_.VariantOf(grant);
-  auto history = HistoryThrough(*call.cell, ServedGrant(call, grant, variant, clock_.Now()));
+  const bool paused = GuardrailPaused(call.region);
+  auto history = HistoryThrough(*call.cell, ServedThrough(grant, variant, paused, clock_.Now()));
   if (!history.ok()) return Failure(call.log_fields, history.status());
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   RegionModels* region = ModelsOf(call);
@@ -228,7 +230,7 @@ HttpResponse Api::PostRerank(Call& call) {
                        call.cell->catalog(), query, *ids);
   if (!served.ok()) return Failure(call.log_fields, served.status());
   if (!served->personalized)
-    served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get(), PersonalizationPaused(call));
+    served->why_not_personalized = WhyNotPersonalized(true, variant, grant, models.get(), paused);
   Label(*served, experiments_.ListId(*call.cell), variant);
   LogServed(call, *kind, id, Channel::kWeb, served->recommendation_id, variant, "rerank", ProductsOf(*served));
   return Json(200, ServedToJson(*served));
