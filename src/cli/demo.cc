@@ -1,13 +1,17 @@
 #include "cli/demo.h"
 
 #include <simdjson.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include "cell/region_models.h"
 #include "cli/generate.h"
 #include "cli/importer.h"
 #include "core/atomic_file.h"
+#include "core/clock.h"
 #include "core/json_writer.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
@@ -78,23 +82,44 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
   return {};
 }
 
-// Generates and imports the demo retailer unless a previous run finished.
-Status PrepareDemoData(const Config& config, const synth::Options& options, std::FILE* out) {
-  fs::path marker = fs::path(config.data_dir) / "demo-ready";
-  if (fs::exists(marker)) {
-    std::fprintf(out, "Using the demo retailer already in %s (delete the directory to start afresh).\n",
-                 config.data_dir.c_str());
-    return {};
-  }
-  fs::path files = fs::path(config.data_dir) / "generated";
-  std::fprintf(out, "Generating a retailer: %s shoppers, %s stores, %s products, %u days...\n",
-               Thousands(options.shoppers).c_str(), Thousands(options.stores).c_str(),
-               Thousands(options.products).c_str(), options.days);
-  auto generated = GenerateWithProgress(options, files.string());
-  if (!generated.ok()) return generated.status();
-  for (const auto& region : generated->regions)
-    CONFIDE_RETURN_IF_ERROR(ImportDemoRegion(config, region, files, options.start, out));
-  return WriteFileAtomically(marker.string(), "imported\n");
+// Plays the demo's experiment in eu against a server whose cells read a
+// clock that moves over the experiment's days.
+Status PlayDemoExperiment(const Config& config, const synth::Options& options, const DemoExperiment& demo,
+                          std::FILE* out) {
+  const ExperimentRun& run = demo.run;
+  auto region = synth::ReadResponseRegion(options, run.region);
+  if (!region.ok()) return region.status();
+  Config serving = config;
+  serving.listen = "127.0.0.1:0";
+  serving.hosted_regions = {run.region};
+  serving.recommend.retrain_hours = 0;  // the trained model serves the whole experiment
+  NewApiKey key = GenerateApiKey();
+  serving.api_keys = {{key.id, key.hash, {"recommend", "ingest"}, {run.region}}};
+  ManualClock clock(run.start);
+  ServerOptions server_options;
+  server_options.cell.clock = &clock;
+  auto server = Server::Create(serving, server_options);
+  if (!server.ok()) return server.status();
+  CONFIDE_RETURN_IF_ERROR((*server)->Start());
+  std::fprintf(out, "Playing the experiment \"%s\" in %s over %u days (true lift %+.0f%%)\n",
+               demo.experiment.name.c_str(), run.region.c_str(), run.days, run.response.true_lift * 100);
+  std::fflush(out);
+  // Not a line per simulated request: the progress says enough.
+  const spdlog::level::level_enum level = spdlog::get_level();
+  spdlog::set_level(std::max(level, spdlog::level::warn));
+  auto summary = RunExperiment((*server)->api(), clock, key.token, *region, run, [&](uint32_t day) {
+    std::fprintf(out, "  day %u of %u\n", day, run.days);
+    std::fflush(out);
+  });
+  spdlog::set_level(level);
+  if (!summary.ok()) return summary.status();
+  std::string variants;
+  for (const auto& [variant, lists] : summary->lists_by_variant)
+    variants += (variants.empty() ? "" : ", ") + Thousands(lists) + " " + (variant.empty() ? "none" : variant);
+  std::fprintf(out, "  %s lists served (%s): %s impressions, %s clicks, %s purchases\n",
+               Thousands(summary->lists).c_str(), variants.c_str(), Thousands(summary->impressions).c_str(),
+               Thousands(summary->clicks).c_str(), Thousands(summary->purchases).c_str());
+  return {};
 }
 
 // Staff links of this run for the demo's first eu store, minted through the
@@ -127,10 +152,13 @@ std::pair<std::string, std::string> DemoStaffLinks(Api& api, const std::string& 
   return {link("merchandiser", ""), store.empty() ? std::string() : link("associate", store)};
 }
 
+// `report` is the lift report's route after /v1/, or empty.
 void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir,
-                      const std::pair<std::string, std::string>& staff, std::FILE* out) {
+                      const std::pair<std::string, std::string>& staff, const std::string& report, std::FILE* out) {
   const char *u = url.c_str(), *k = token.c_str();
   std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
+  const std::string lift = report.empty() ? "" : "  curl -s '" + url + "/v1/" + report + "' -H 'Authorization: Bearer " +
+                                                     token + "'   # the experiment's lift report\n";
   std::fprintf(out,
                "\nConfide is serving the demo retailer at %s\n"
                "(plain HTTP, on this machine only; to serve others, set [server] tls_cert and tls_key)\n"
@@ -143,7 +171,7 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "  curl -s %s/v1/eu/events -H 'Authorization: Bearer %s' -d '[{\"event_id\":\"try-1\",\"type\":\"view\","
                "\"timestamp\":\"%s\",\"anonymous_id\":\"visitor-1\",\"channel\":\"web\","
                "\"product_id\":\"P000001\"}]'\n"
-               "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n\n"
+               "  curl -s %s/metrics -H 'Authorization: Bearer %s'\n%s\n"
                "Pages:\n"
                "  %s/console/dpo/   the data-protection officer's console (paste the key above)\n"
                "  %s\n     the merchandiser's console (a link for today; more from POST /v1/{region}/staff/sessions)\n"
@@ -155,22 +183,59 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "  confide keys new --scopes admin   # prints the key once and its [[api_keys]] entry\n"
                "  # put that entry in confide.toml, then:\n"
                "  confide serve --config confide.toml --data-dir %s\n\nPress Ctrl-C to stop.\n",
-               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, u, staff.first.c_str(), staff.second.c_str(), u, u, k,
+               u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, lift.c_str(), u, staff.first.c_str(), staff.second.c_str(), u, u, k,
                data_dir.c_str());
   std::fflush(out);
 }
 
 }  // namespace
 
+Micros DemoExperimentStart(Micros now, const ExperimentRun& run) {
+  return (now / kMicrosPerDay - run.days - 2) * kMicrosPerDay;
+}
+
+Status PrepareDemoData(const Config& config, const synth::Options& options, const DemoExperiment& experiment,
+                       std::FILE* out) {
+  fs::path marker = fs::path(config.data_dir) / "demo-ready";
+  if (fs::exists(marker)) {
+    std::fprintf(out, "Using the demo retailer already in %s (delete the directory to start afresh).\n",
+                 config.data_dir.c_str());
+    return {};
+  }
+  fs::path files = fs::path(config.data_dir) / "generated";
+  std::fprintf(out, "Generating a retailer: %s shoppers, %s stores, %s products, %u days...\n",
+               Thousands(options.shoppers).c_str(), Thousands(options.stores).c_str(),
+               Thousands(options.products).c_str(), options.days);
+  auto generated = GenerateWithProgress(options, files.string());
+  if (!generated.ok()) return generated.status();
+  for (const auto& region : generated->regions)
+    CONFIDE_RETURN_IF_ERROR(ImportDemoRegion(config, region, files, options.start, out));
+  if (std::find(options.regions.begin(), options.regions.end(), experiment.run.region) != options.regions.end()) {
+    CONFIDE_RETURN_IF_ERROR(PlayDemoExperiment(config, options, experiment, out));
+    // The report's period, for the welcome: the days of lists and of their last purchases.
+    const ExperimentRun& run = experiment.run;
+    CONFIDE_RETURN_IF_ERROR(WriteFileAtomically(
+        (fs::path(config.data_dir) / "demo-experiment").string(),
+        run.region + "/experiments/" + experiment.experiment.name + "?from=" + FormatRfc3339(run.start).substr(0, 10) +
+            "&to=" + FormatRfc3339(run.start + Micros(run.days + 1) * kMicrosPerDay).substr(0, 10) + "&rho=0.1\n"));
+  }
+  return WriteFileAtomically(marker.string(), "imported\n");
+}
+
 Status RunDemo(const DemoFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  // History up to today: with a fixed calendar the retention limits would delete it
-  // as soon as the server starts.
+  DemoExperiment experiment = flags.experiment;
+  experiment.run.start = DemoExperimentStart(NowMicros(), experiment.run);
+  if (Status valid = synth::ValidateResponse(experiment.run.response); !valid.ok())
+    return OptionError(Status(valid.code(), valid.message(), "true-lift"));
+  config->experiment = experiment.experiment;
+  // History up to the experiment, which ends today: with a fixed calendar
+  // the retention limits would delete it as soon as the server starts.
   synth::Options options = flags.options;
-  options.start = (NowMicros() / kMicrosPerDay - options.days) * kMicrosPerDay;
+  options.start = experiment.run.start - Micros(options.days) * kMicrosPerDay;
   if (Status valid = synth::Validate(options); !valid.ok()) return OptionError(valid);
-  CONFIDE_RETURN_IF_ERROR(PrepareDemoData(*config, options, out));
+  CONFIDE_RETURN_IF_ERROR(PrepareDemoData(*config, options, experiment, out));
   // A fresh admin key every run: it is shown once and only its hash kept.
   NewApiKey key = GenerateApiKey();
   config->api_keys = {{key.id, key.hash, {"admin"}, {"*"}}};
@@ -178,7 +243,9 @@ Status RunDemo(const DemoFlags& flags, std::FILE* out) {
   if (!server.ok()) return server.status();
   std::string url =
       "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" + std::to_string((*server)->port());
-  PrintDemoWelcome(url, key.token, config->data_dir, DemoStaffLinks((*server)->api(), url, key.token), out);
+  std::string report;
+  if (std::ifstream in(fs::path(config->data_dir) / "demo-experiment"); in) std::getline(in, report);
+  PrintDemoWelcome(url, key.token, config->data_dir, DemoStaffLinks((*server)->api(), url, key.token), report, out);
   return (*server)->Run();
 }
 

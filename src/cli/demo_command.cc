@@ -14,6 +14,9 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--stores", o.stores, "stores")->capture_default_str();
   cmd->add_option("--products", o.products, "products")->capture_default_str();
   cmd->add_option("--days", o.days, "days of history")->capture_default_str();
+  cmd->add_option("--true-lift", flags.experiment.run.response.true_lift,
+                  "the lift in revenue per shopper the simulated shoppers give personalization over the holdout")
+      ->capture_default_str();
   cmd->callback([&exit_code] { exit_code = ExitCode(RunDemo(flags, stdout)); });
 }
 

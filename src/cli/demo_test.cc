@@ -65,8 +65,21 @@ TEST(DemoTest, PrintsProgressAndHowToServeTheSameDataWithYourOwnKey) {
   const std::string log = Slurp(root / "demo.log");
   for (const char* step : {"Generating a retailer", "Importing eu/events.csv", "Training eu recommendations",
                            "  training eu: ", "  model version", "Training us recommendations", "  training us: ",
+                           "Playing the experiment \"demo-lift\" in eu over 14 days (true lift +10%)", "  day 14 of 14",
+                           " lists served (", "the experiment's lift report",
                            "/console/merch/#sf_", "/console/store/#sf_"})
     EXPECT_NE(log.find(step), std::string::npos) << step << " in:\n" << log;
+  // The experiment's report from the command line, for the period the demo names.
+  const std::string route = Slurp(fs::path(data) / "demo-experiment");
+  const size_t from = route.find("from="), to = route.find("&to="), rho = route.find("&rho=");
+  ASSERT_TRUE(from != std::string::npos && to != std::string::npos && rho != std::string::npos) << route;
+  RunResult report = RunBinary(ConfideBinary(),
+                               "experiment report --data-dir " + data + " --region eu demo-lift --from " +
+                                   route.substr(from + 5, to - from - 5) + " --to " + route.substr(to + 4, rho - to - 4),
+                               root);
+  EXPECT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_NE(report.out.find("experiment demo-lift, "), std::string::npos) << report.out;
+  EXPECT_NE(report.out.find("revenue_per_shopper"), std::string::npos) << report.out;
   const std::string serve_line = "confide serve --config confide.toml --data-dir " + data;
   ASSERT_NE(log.find("confide keys new --scopes admin"), std::string::npos) << log;
   ASSERT_NE(log.find(serve_line), std::string::npos) << log;

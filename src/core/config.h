@@ -228,6 +228,10 @@ struct ExperimentConfig {
   std::string name;
   std::vector<ExperimentVariant> variants = {{"personalized", 9500}, {"holdout", 500}};  // shares add up to 100%
   uint32_t attribution_days = 7;  // a purchase this soon after a click or impression is the list's
+  // A shopper's revenue in a lift report is clamped to this, in whole units
+  // of the region's currency: a public bound, and the scale of the noise of
+  // the revenue sums (docs/experiments.md).
+  uint32_t max_revenue_per_shopper = 1'000;
   // The guardrail (experiments/guardrail.h): once a day the lift of the
   // last `guardrail_window_days` is released at `guardrail_rho` of the
   // region's budget; `guardrail_days` days in a row with its interval

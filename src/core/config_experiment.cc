@@ -4,6 +4,7 @@
 //   name = "lift-1"
 //   variants = [{ name = "personalized", percent = 95 }, { name = "holdout", percent = 5 }]
 //   attribution_days = 7
+//   max_revenue_per_shopper = 1000
 #include <cmath>
 #include <set>
 
@@ -52,14 +53,15 @@ Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::opti
   if (!table.ok() || !*table) return table.status();
   const toml::table* t = *table;
   const std::string p = "experiment.";
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"name", "variants", "attribution_days", "guardrail_days",
-                                             "guardrail_window_days", "guardrail_rho"}));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"name", "variants", "attribution_days", "max_revenue_per_shopper",
+                                             "guardrail_days", "guardrail_window_days", "guardrail_rho"}));
   ExperimentConfig e;
   CONFIDE_RETURN_IF_ERROR(r.String(*t, p, "name", e.name));
   if (!ValidConfigName(e.name, 64))
     return r.Error(p + "name", "required: 1-64 characters of a-z, 0-9, '-' or '_' (a new name starts a new assignment)");
   if (const toml::node* variants = t->get("variants")) CONFIDE_RETURN_IF_ERROR(ParseVariants(r, *variants, e.variants));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "attribution_days", e.attribution_days, 1, 90));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_revenue_per_shopper", e.max_revenue_per_shopper, 1, 1'000'000));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "guardrail_days", e.guardrail_days, 0, 90));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "guardrail_window_days", e.guardrail_window_days, 1, 90));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "guardrail_rho", e.guardrail_rho, 1e-6, 1000));

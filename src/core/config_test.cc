@@ -129,6 +129,8 @@ TEST(Config, ErrorsNameFileAndKey) {
       {"[experiment]\nname = \"l\"\nvariants = [{ name = \"a\", percent = 0 }, { name = \"b\", percent = 100 }]",
        "confide.toml: experiment.variants[0].percent: must be between"},
       {"[experiment]\nname = \"l\"\nattribution_days = 0", "confide.toml: experiment.attribution_days: must be between 1 and 90"},
+      {"[experiment]\nname = \"l\"\nmax_revenue_per_shopper = 0",
+       "confide.toml: experiment.max_revenue_per_shopper: must be between 1 and 1000000"},
       {"[experiment]\nname = \"l\"\nguardrail_days = -1", "confide.toml: experiment.guardrail_days: must be between 0 and 90"},
       {"[experiment]\nname = \"l\"\nguardrail_window_days = 0",
        "confide.toml: experiment.guardrail_window_days: must be between 1 and 90"},
@@ -156,19 +158,21 @@ TEST(Config, AnExperimentTakesItsVariantsInOrderOrTheDefaultHoldout) {
   EXPECT_EQ(lift->experiment->variants,
             (std::vector<ExperimentVariant>{{"personalized", 9500}, {"holdout", 500}}));
   EXPECT_EQ(lift->experiment->attribution_days, 7u);
+  EXPECT_EQ(lift->experiment->max_revenue_per_shopper, 1000u);
   EXPECT_EQ(lift->experiment->guardrail_days, 3u);
   EXPECT_EQ(lift->experiment->guardrail_window_days, 7u);
   EXPECT_EQ(lift->experiment->guardrail_rho, 0.005);
   auto off = ParseConfig("[experiment]\nname = \"lift-1\"\nguardrail_days = 0\nguardrail_rho = 0.2", "confide.toml");
   ASSERT_TRUE(off.ok()) << "no guardrail, nothing to spend: " << off.status().ToString();
   auto three = ParseConfig(
-      "[experiment]\nname = \"three\"\nattribution_days = 14\nvariants = [{ name = \"new_model\", percent = 47.5 }, "
+      "[experiment]\nname = \"three\"\nattribution_days = 14\nmax_revenue_per_shopper = 250\nvariants = [{ name = \"new_model\", percent = 47.5 }, "
       "{ name = \"personalized\", percent = 47.5 }, { name = \"holdout\", percent = 5 }]",
       "confide.toml");
   ASSERT_TRUE(three.ok()) << three.status().ToString();
   EXPECT_EQ(three->experiment->variants,
             (std::vector<ExperimentVariant>{{"new_model", 4750}, {"personalized", 4750}, {"holdout", 500}}));
   EXPECT_EQ(three->experiment->attribution_days, 14u);
+  EXPECT_EQ(three->experiment->max_revenue_per_shopper, 250u);
 }
 
 TEST(Config, JourneysSections) {

@@ -19,7 +19,10 @@ Result<LiftSpec> LiftSpecFor(Store& store, const std::optional<ExperimentConfig>
     if (!pinned.ok()) return pinned.status();
     if (!*pinned) return Status(Code::kNotFound, "no experiment of this name was run in the region", "name");
     spec.experiment = std::move(**pinned);
-    if (configured) spec.experiment.attribution_days = configured->attribution_days;
+    if (configured) {
+      spec.experiment.attribution_days = configured->attribution_days;
+      spec.experiment.max_revenue_per_shopper = configured->max_revenue_per_shopper;
+    }
   }
   if (from.empty()) return InvalidArgument("from", "is required (2026-11-01 or 2026-W45)");
   if (to.empty()) return InvalidArgument("to", "is required (2026-11-30 or 2026-W48)");

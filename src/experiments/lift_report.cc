@@ -26,13 +26,18 @@ enum Stat { kShoppers, kImpressions, kClicks, kConverters, kUnits, kRevenue, kSq
 constexpr const char* kStatNames[kStats] = {"shoppers", "impressions", "clicks", "converters", "units",
                                             "revenue", "revenue_squares", "attributed_by_click",
                                             "attributed_by_impression"};
-constexpr int64_t kBound[kStats] = {1, kLiftMaxFeedback, kLiftMaxFeedback, 1, kLiftMaxUnits, kLiftMaxRevenue,
-                                    (kLiftMaxRevenue / kCentsPerUnit) * (kLiftMaxRevenue / kCentsPerUnit),
-                                    kLiftMaxUnits, kLiftMaxUnits};
+using Row = std::array<int64_t, kStats>;
+
+// What one shopper adds at most to each statistic.
+Row BoundsOf(const ExperimentConfig& experiment) {
+  const int64_t revenue = int64_t(experiment.max_revenue_per_shopper);
+  return {1, kLiftMaxFeedback, kLiftMaxFeedback, 1, kLiftMaxUnits, revenue * kCentsPerUnit, revenue * revenue,
+          kLiftMaxUnits, kLiftMaxUnits};
+}
 
 // One shopper's clamped row.
-std::array<int64_t, kStats> RowOf(const ShopperOutcome& o) {
-  const int64_t revenue = std::clamp<int64_t>(o.revenue, 0, kLiftMaxRevenue);
+Row RowOf(const ShopperOutcome& o, const Row& bounds) {
+  const int64_t revenue = std::clamp<int64_t>(o.revenue, 0, bounds[kRevenue]);
   const int64_t whole = (revenue + kCentsPerUnit / 2) / kCentsPerUnit;
   return {1,
           std::min(o.impressions, kLiftMaxFeedback),
@@ -120,6 +125,7 @@ std::string CanonicalLift(const LiftSpec& spec) {
   for (const auto& v : spec.experiment.variants) w.Key(v.name).Int(v.basis_points);
   w.EndObject();
   w.Key("attribution_days").Int(spec.experiment.attribution_days);
+  w.Key("max_revenue_per_shopper").Int(spec.experiment.max_revenue_per_shopper);
   w.Key("from").String(FormatRfc3339(spec.from)).Key("to").String(FormatRfc3339(spec.to));
   w.Key("treatment").String(spec.treatment).Key("control").String(spec.control);
   w.Key("nano_rho").Int(spec.nano_rho).Key("min_shoppers").Int(analytics::kMinShoppers).EndObject();
@@ -167,19 +173,20 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
   std::vector<std::string> variants;
   for (const auto& v : spec.experiment.variants) variants.push_back(v.name);
   variants.emplace_back("no_grant");
-  std::map<std::string, std::array<int64_t, kStats>> sums;
+  const Row bounds = BoundsOf(spec.experiment);
+  std::map<std::string, Row> sums;
   for (const std::string& v : variants) sums[v] = {};
   for (const ShopperOutcome& o : outcomes) {
     auto it = sums.find(o.variant);
     if (it == sums.end()) continue;  // a variant the experiment no longer has
-    const auto row = RowOf(o);
+    const Row row = RowOf(o, bounds);
     for (int s = 0; s < kStats; ++s) it->second[s] += row[s];
   }
   std::vector<Release> releases;
   for (int s = 0; s < kStats; ++s) {
-    analytics::Sensitivity sensitivity{uint64_t(kBound[s]), (unsigned __int128)kBound[s] * kBound[s],
-                                       uint64_t(kBound[s])};
-    auto r = Release::Gaussian(sensitivity, "L2=" + std::to_string(kBound[s]) + " (one variant per shopper)",
+    analytics::Sensitivity sensitivity{uint64_t(bounds[s]), (unsigned __int128)bounds[s] * bounds[s],
+                                       uint64_t(bounds[s])};
+    auto r = Release::Gaussian(sensitivity, "L2=" + std::to_string(bounds[s]) + " (one variant per shopper)",
                                spec.nano_rho / kStats);
     if (!r.ok()) return r.status();
     releases.push_back(std::move(*r));
@@ -232,7 +239,7 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
       "purchase is attributed to a list when it follows a click on the product or an impression of it within " +
       std::to_string(spec.experiment.attribution_days) + " days (the last of them). Per shopper at most " +
       std::to_string(kLiftMaxFeedback) + " impressions and clicks, " + std::to_string(kLiftMaxUnits) +
-      " units and " + std::to_string(kLiftMaxRevenue / kCentsPerUnit) + " of revenue count.");
+      " units and " + std::to_string(spec.experiment.max_revenue_per_shopper) + " of revenue count.");
   answer.notes.push_back(floor.Note("shoppers"));
   return answer;
 }

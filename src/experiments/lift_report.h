@@ -34,10 +34,10 @@
 
 namespace confide {
 
-// The public bounds of one shopper's contribution over a report's period.
+// The public bounds of one shopper's contribution over a report's period
+// (revenue: ExperimentConfig::max_revenue_per_shopper).
 inline constexpr int64_t kLiftMaxFeedback = 1'000;  // impressions, and clicks
 inline constexpr int64_t kLiftMaxUnits = 200;
-inline constexpr int64_t kLiftMaxRevenue = 100'000;  // hundredths: 1,000.00 of the currency
 // The sample-ratio check flags a p-value below this.
 inline constexpr double kSampleRatioAlarm = 0.001;
 

@@ -124,6 +124,26 @@ TEST(LiftReportTest, ABrokenAssignmentTripsTheSampleRatioCheck) {
   EXPECT_TRUE(noted);
 }
 
+TEST(LiftReportTest, AShoppersRevenueCountsUpToTheExperimentsBound) {
+  // Half the shoppers spend 500.00, half 20.00; at a cost that makes the noise small.
+  std::vector<ShopperOutcome> outcomes(2'000);
+  for (size_t i = 0; i < outcomes.size(); ++i) {
+    outcomes[i].variant = i % 2 ? "personalized" : "holdout";
+    outcomes[i].units = 1;
+    outcomes[i].revenue = i % 4 < 2 ? 50'000 : 2'000;
+  }
+  LiftSpec spec = Spec();
+  spec.nano_rho = 1'000'000'000'000'000;  // rho 1e6
+  for (auto [bound, mean] : {std::pair{1'000u, 260.0}, std::pair{100u, 60.0}}) {
+    spec.experiment.max_revenue_per_shopper = bound;
+    analytics::SeededRandomSource noise(bound);
+    auto answer = ReleaseLift(spec, outcomes, noise);
+    ASSERT_TRUE(answer.ok()) << answer.status().ToString();
+    EXPECT_NEAR(Find(*answer, "variant=holdout", "revenue_per_shopper")->value, mean, 0.5) << bound;
+    EXPECT_NE(answer->query.find("\"max_revenue_per_shopper\":" + std::to_string(bound)), std::string::npos);
+  }
+}
+
 TEST(LiftReportTest, AVariantUnderTheFloorShowsNothingAndNoLift) {
   analytics::SeededRandomSource noise(3);
   auto answer = ReleaseLift(Spec(), Simulate(3, 100, 0.0), noise);  // about 5 in the holdout

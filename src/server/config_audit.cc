@@ -21,6 +21,9 @@ std::string ConfigFingerprint(const Config& c) {
     for (const auto& v : e->variants) text += "," + v.name + "=" + std::to_string(v.basis_points);
     text += ",guardrail=" + std::to_string(e->guardrail_days) + "," + std::to_string(e->guardrail_window_days) + "," +
             std::to_string(e->guardrail_rho);
+    // Only when changed: the configurations before the bound keep their fingerprint.
+    if (e->max_revenue_per_shopper != ExperimentConfig().max_revenue_per_shopper)
+      text += ",max_revenue=" + std::to_string(e->max_revenue_per_shopper);
   }
   const Limits& l = c.limits;
   for (uint64_t v : {l.max_body_bytes, l.max_header_bytes, uint64_t{l.max_batch_events}, uint64_t{l.max_json_depth},

@@ -95,9 +95,8 @@ Result<Summary> Generate(const Options& options, const std::string& out_dir,
     events.reserve(static_cast<size_t>(plan.shoppers) * 55);
     std::vector<uint32_t> loyalty_numbers(plan.shoppers, 0);
     uint32_t next_loyalty = 1;
-    const uint64_t region_seed = DeriveSeed(options.seed, 300 + r);
     for (uint32_t s = 0; s < plan.shoppers; ++s) {
-      ShopperSim sim(model, s, DeriveSeed(region_seed, s), events);
+      ShopperSim sim(model, s, ShopperSeed(options, r, s), events);
       if (sim.Setup()) loyalty_numbers[s] = next_loyalty++;
       sim.Run();
       region.orders += sim.orders();

@@ -8,6 +8,10 @@
 
 namespace confide::synth {
 
+uint64_t ShopperSeed(const Options& options, size_t region_index, uint32_t shopper) {
+  return DeriveSeed(DeriveSeed(options.seed, 300 + region_index), shopper);
+}
+
 bool ShopperSim::Setup() {
   const double profile_draw = rng_.Uniform();
   profile_ = profile_draw < 0.30   ? Profile::kStoreOnly

@@ -36,6 +36,10 @@ struct Line {
   uint8_t quantity;
 };
 
+// The seed of shopper `shopper` of options.regions[region_index]: the same for every reader
+// of the generated retailer (Generate, ReadResponseRegion).
+uint64_t ShopperSeed(const Options& options, size_t region_index, uint32_t shopper);
+
 // Simulates one shopper from day 0 to the end, appending events to `out`. Every draw comes
 // from the shopper's own stream `seed`, in a fixed order, so the events depend only on the
 // model, the shopper index and the seed.
@@ -46,6 +50,8 @@ class ShopperSim {
       : model_(model), world_(*model.world), rng_(seed), shopper_(shopper), out_(out) {}
 
   uint32_t orders() const { return orders_; }
+  // The favourite categories Setup drew (indices into World::categories).
+  const std::vector<uint16_t>& favourites() const { return favourite_ids_; }
 
   // Draws the shopper's traits. Returns whether the shopper holds a loyalty card (the
   // caller numbers the cards). Call once, before Run.
