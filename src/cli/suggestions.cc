@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "cell/region_models.h"
+#include "experiments/guardrail.h"
 #include "journeys/suggestions.h"
 
 namespace confide::cli {
@@ -38,6 +39,12 @@ Status RunSuggestions(const SuggestionsFlags& flags, std::FILE* out) {
   RegionModels models(**cell, config->recommend);
   CONFIDE_RETURN_IF_ERROR(models.Load());
   std::shared_ptr<const ModelSet> live = models.Current();
+  // A pause the serving nodes' guardrail kept in the region holds here too.
+  if (config->experiment && config->experiment->guardrail_days > 0) {
+    Guardrail guardrail(**cell, models, *config->experiment);
+    CONFIDE_RETURN_IF_ERROR(guardrail.Load());
+    options->paused = guardrail.Paused();
+  }
   auto started = std::chrono::steady_clock::now();
   auto report = ExportSuggestionsToFile(**cell, live.get(), *options, flags.out_path);
   if (!report.ok()) return report.status();

@@ -21,14 +21,15 @@ int64_t AmountOf(const Event& e) {
 
 }  // namespace
 
-std::pair<std::string, std::string> ServedExperimentOf(const Event& served) {
+ServedLabel ServedLabelOf(const Event& served) {
   thread_local simdjson::dom::parser parser;  // once per thread: a report parses every list of every shopper
   simdjson::dom::object properties;
   if (parser.parse(served.properties.data(), served.properties.size()).get_object().get(properties)) return {};
-  std::string_view experiment, variant;
-  if (properties["experiment"].get_string().get(experiment) || properties["variant"].get_string().get(variant))
+  std::string_view experiment, variant, surface;
+  if (properties["experiment"].get_string().get(experiment) || properties["variant"].get_string().get(variant) ||
+      properties["surface"].get_string().get(surface))
     return {};
-  return {std::string(experiment), std::string(variant)};
+  return {std::string(experiment), std::string(variant), std::string(surface)};
 }
 
 std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::string_view experiment, Micros from,
@@ -48,12 +49,12 @@ std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::
   std::set<std::string, std::less<>> ids;  // of the lists of the experiment
   for (const Event* e : events) {
     if (e->type != EventType::kServed) continue;
-    auto [name, variant] = ServedExperimentOf(*e);
-    if (name != experiment) continue;
+    ServedLabel label = ServedLabelOf(*e);
+    if (label.experiment != experiment) continue;
     ids.insert(e->recommendation_id);
-    if (!first_served && e->timestamp >= from) {
+    if (!first_served && e->timestamp >= from && label.surface != "suggestions") {
       first_served = e->timestamp;
-      out.variant = variant;
+      out.variant = std::move(label.variant);
     }
   }
   if (!first_served) return std::nullopt;

@@ -44,6 +44,9 @@ using ListOfExperiment = std::function<bool(std::string_view recommendation_id)>
 
 // One shopper's outcome in `experiment` over [from, to) from their history
 // (any order); nullopt when no list of it was served to them in the period.
+// Suggestions lists do not make a shopper part of it: their variant
+// follows the marketing grant, not the personalization grant the report's
+// variants are of; feedback on them counts as on any list of it.
 // Feedback counts when it names a list of the experiment kept in the
 // history, or one `list_of_experiment` says is.
 std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::string_view experiment, Micros from,
@@ -53,9 +56,12 @@ std::optional<ShopperOutcome> OutcomeOf(const std::vector<Event>& history, std::
 Result<std::vector<ShopperOutcome>> ReadOutcomes(Cell& cell, std::string_view experiment, Micros from, Micros to,
                                                  Micros window);
 
-// The experiment and variant a served event's properties name (empty
-// strings when they do not parse).
-std::pair<std::string, std::string> ServedExperimentOf(const Event& served);
+// What a served event's properties say of its list (empty strings when
+// they do not parse).
+struct ServedLabel {
+  std::string experiment, variant, surface;
+};
+ServedLabel ServedLabelOf(const Event& served);
 
 }  // namespace confide
 

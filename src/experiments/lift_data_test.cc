@@ -16,14 +16,15 @@ constexpr Micros kWindow = 7 * kMicrosPerDay;
 
 Micros Day(int d) { return kFrom + d * kMicrosPerDay; }
 
-Event Served(Micros at, std::string id, std::string experiment = "lift-1", std::string variant = "personalized") {
+Event Served(Micros at, std::string id, std::string experiment = "lift-1", std::string variant = "personalized",
+             std::string surface = "recommendations") {
   ServedList list;
   list.id = "c1";
   list.at = at;
   list.recommendation_id = std::move(id);
   list.experiment = std::move(experiment);
   list.variant = std::move(variant);
-  list.surface = "recommendations";
+  list.surface = std::move(surface);
   return ServedEvent(list);
 }
 
@@ -95,6 +96,20 @@ TEST(LiftDataTest, AtOneInstantTheShopperIsShownThenFollowsThenBuys) {
 TEST(LiftDataTest, TheVariantIsTheFirstListsOfThePeriod) {
   const std::vector<Event> history = {Served(Day(3), "r2", "lift-1", "no_grant"), Served(Day(1), "r1", "lift-1", "holdout")};
   EXPECT_EQ(OutcomeOf(history, "lift-1", kFrom, kTo, kWindow)->variant, "holdout");
+}
+
+// A suggestions list's variant follows the marketing grant: it makes no
+// one part of the report, but a click on it counts for a shopper who is.
+TEST(LiftDataTest, ASuggestionsListCountsOnlyItsFeedback) {
+  const Event suggested = Served(Day(1), "s1", "lift-1", "personalized", "suggestions");
+  const Event click = Feedback(EventType::kClick, Day(2), "s1", "p1");
+  EXPECT_FALSE(OutcomeOf({suggested, click}, "lift-1", kFrom, kTo, kWindow));
+  auto outcome = OutcomeOf({suggested, click, Served(Day(3), "r1", "lift-1", "holdout"), Purchase(Day(4), "p1")},
+                           "lift-1", kFrom, kTo, kWindow);
+  ASSERT_TRUE(outcome);
+  EXPECT_EQ(outcome->variant, "holdout");
+  EXPECT_EQ(outcome->clicks, 1);
+  EXPECT_EQ(outcome->attributed_by_click, 1);
 }
 
 // Through the cell: a purchase at the till under the loyalty id the

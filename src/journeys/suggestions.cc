@@ -108,7 +108,7 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
     const bool nothing = entry.ok() && (entry->empty() || entry->to.id.empty());
     std::string line;
     if (entry.ok() && !nothing) {
-      entry->recommendation_id = NewRecommendationId();
+      entry->recommendation_id = options.experiment.ListId(cell);
       entry->variant = variant;
       line = SuggestionEntryToJson(*entry, options.now);
       line.push_back('\n');
@@ -129,9 +129,10 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
       [&](const Grant& grant, std::vector<Event>&& history) -> Status {
-        // The holdout is what the others are compared with: sent nothing.
+        // The holdout is what the others are compared with: sent nothing;
+        // while the guardrail pauses personalization, no one is.
         const std::string_view variant = options.experiment.VariantOf(grant);
-        if (variant == kHoldoutVariant) return Status();
+        if (variant == kHoldoutVariant || options.paused) return Status();
         std::unique_lock lock(mu);
         ++report.shoppers;
         // At most 4 histories per worker wait, besides those being scored.

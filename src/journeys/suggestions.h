@@ -38,8 +38,11 @@ struct SuggestionOptions {
   Micros now = 0;
   uint32_t threads = 0;  // export workers; 0: one per core
   // The region's experiment: its holdout is left out of the export, the
-  // others' entries carry their variant.
+  // others' entries carry their variant and an id of the experiment's.
   ExperimentAssignment experiment{std::nullopt};
+  // The guardrail paused personalization (experiments/guardrail.h): every
+  // shopper is left out, as the holdout is.
+  bool paused = false;
 };
 
 struct SuggestionEntry {

@@ -54,11 +54,13 @@ class SuggestionsExport : public ::testing::Test {
   }
 
   // The customer ids in an export, in file order.
-  std::vector<std::string> Export(const ExperimentAssignment& experiment = ExperimentAssignment(std::nullopt)) {
+  std::vector<std::string> Export(const ExperimentAssignment& experiment = ExperimentAssignment(std::nullopt),
+                                  bool paused = false) {
     std::string path = (dir_ / "out.ndjson").string();
     SuggestionOptions options;
     options.now = NowMicros();
     options.experiment = experiment;
+    options.paused = paused;
     auto report = ExportSuggestionsToFile(*cell_, nullptr, options, path);
     EXPECT_TRUE(report.ok()) << report.status().ToString();
     std::ifstream in(path);
@@ -118,7 +120,10 @@ TEST_F(SuggestionsExport, TheHoldoutIsLeftOutAndTheOthersCarryTheirVariant) {
       const size_t id = line.find(R"("recommendation_id":")");
       ASSERT_NE(id, std::string::npos) << line;
       EXPECT_EQ(line.find('"', id + 21), id + 21 + 32) << line;
+      EXPECT_TRUE(IsListOf(*cell_, line.substr(id + 21, 32), config.name)) << "feedback on it counts: " << line;
     }
+    // While the guardrail pauses personalization no one is sent anything.
+    EXPECT_TRUE(Export(experiment, /*paused=*/true).empty());
     return;
   }
   FAIL() << "no experiment name split four shoppers";

@@ -125,6 +125,13 @@ TEST_F(GuardrailRoutesTest, ALiftBelowZeroForTheDaysPausesPersonalizationUntilRe
   EXPECT_EQ(JStr(models, "/guardrail/last_check/verdict"), "below_zero") << models;
   EXPECT_TRUE(JHas(models, "/guardrail/paused_at")) << models;
   EXPECT_EQ(WhyNot(personalized), "guardrail_paused");
+  // Nothing personal goes out either: the suggestions (and their export) are the holdout's.
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/customers/" + Shopper(personalized) + "/consent",
+                 R"({"purposes":{"marketing":true}})").status, 200);
+  const std::string suggestions = "/v1/eu/customers/" + Shopper(personalized) + "/suggestions";
+  const ClientResponse paused = Send(recommend_, "GET", suggestions);
+  EXPECT_FALSE(JBool(paused.body, "/allowed")) << paused.body;
+  EXPECT_EQ(JStr(paused.body, "/why_not_allowed"), "guardrail_paused") << paused.body;
   const ClientResponse audit = Send(admin_, "GET", "/v1/eu/audit?action=config_change&order=desc&limit=1");
   EXPECT_NE(audit.body.find("guardrail paused personalization"), std::string::npos) << audit.body;
 
@@ -138,6 +145,7 @@ TEST_F(GuardrailRoutesTest, ALiftBelowZeroForTheDaysPausesPersonalizationUntilRe
   EXPECT_TRUE(JBool(resumed.body, "/personalizing")) << resumed.body;
   EXPECT_EQ(JStr(resumed.body, "/resumed_by"), "operator");
   EXPECT_NE(WhyNot(personalized), "guardrail_paused");
+  EXPECT_TRUE(JBool(Send(recommend_, "GET", suggestions).body, "/allowed"));
 }
 
 TEST_F(GuardrailRoutesTest, APauseOutlivesARestartAndTheScheduleAndEndsWithATrainingAskedFor) {

@@ -443,10 +443,15 @@ HttpResponse Api::GetSuggestions(Call& call) {
   if (!kind) return BadIdKind();
   Micros now = clock_.Now();
   // Outbound use: a marketing grant, never under GPC. The holdout is sent
-  // nothing personal: it is what the others are compared with.
+  // nothing personal: it is what the others are compared with; while the
+  // guardrail pauses personalization, no one is.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kMarketing, GpcSignal(call.request));
   const std::string_view variant = experiments_.VariantOf(grant);
-  bool allowed = grant.any() && !grant.subject().empty() && variant != kHoldoutVariant;
+  const char* why_not = !grant.any() || grant.subject().empty() ? "no_grant"
+                        : variant == kHoldoutVariant             ? "holdout"
+                        : GuardrailPaused(call.region)           ? "guardrail_paused"
+                                                                 : nullptr;
+  const bool allowed = why_not == nullptr;
   SuggestionEntry entry;
   if (allowed) {
     auto history = call.cell->History(grant, /*with_links=*/true);
@@ -460,7 +465,9 @@ HttpResponse Api::GetSuggestions(Call& call) {
     entry = std::move(*built);
   }
   JsonWriter w;
-  w.BeginObject().Key("allowed").Bool(allowed).Key("suggestions").BeginArray();
+  w.BeginObject().Key("allowed").Bool(allowed);
+  if (why_not) w.Key("why_not_allowed").String(why_not);
+  w.Key("suggestions").BeginArray();
   for (const auto& s : entry.suggestions)
     w.BeginObject().Key("product_id").String(s.product_id).Key("reason").String(s.reason).Key("price").Micros6(s.price).EndObject();
   w.EndArray().Key("replenishment").BeginArray();
@@ -469,7 +476,14 @@ HttpResponse Api::GetSuggestions(Call& call) {
     w.Key("confidence").Double(std::round(r.item.confidence * 1000) / 1000).Key("quantity").Int(r.item.quantity);
     w.Key("price").Micros6(r.price).EndObject();
   }
-  w.EndArray().Key("recommendation_id").String(NewRecommendationId()).Key("variant").String(variant).EndObject();
+  std::string recommendation_id = experiments_.ListId(*call.cell);
+  w.EndArray().Key("recommendation_id").String(recommendation_id).Key("variant").String(variant).EndObject();
+  if (!entry.suggestions.empty()) {
+    std::vector<std::string> products;
+    for (const auto& s : entry.suggestions) products.push_back(s.product_id);
+    LogServed(call, *kind, call.params.Get("id"), Channel::kWeb, std::move(recommendation_id), variant, "suggestions",
+              std::move(products));
+  }
   return Json(200, w.Take());
 }
 

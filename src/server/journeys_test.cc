@@ -571,7 +571,9 @@ TEST_F(JourneysTest, SuggestionsCheckHonoursMarketingGrantsGpcAndWithdrawal) {
   // A request carrying Global Privacy Control gets nothing outbound.
   auto gpc = Send(recommend_, "GET", "/v1/us/customers/viewer-0/suggestions", {}, {{"Sec-GPC", "1"}});
   ASSERT_EQ(gpc.status, 200);
-  EXPECT_NE(gpc.body.find(R"("allowed":false,"suggestions":[],"replenishment":[])"), std::string::npos) << gpc.body;
+  EXPECT_NE(gpc.body.find(R"("allowed":false,"why_not_allowed":"no_grant","suggestions":[],"replenishment":[])"),
+            std::string::npos)
+      << gpc.body;
   // A withdrawal after an export is honoured by the very next check.
   Consent("us", "viewer-0", R"({"marketing":false})");
   EXPECT_FALSE(bool(Get("/v1/us/customers/viewer-0/suggestions")["allowed"]));

@@ -322,7 +322,9 @@ void ServerState::ExportRegion(const std::string& id) {
   auto region = models.find(id);
   std::shared_ptr<const ModelSet> live = region != models.end() ? region->second->Current() : nullptr;
   const std::string path = SuggestionsFile(id);
-  auto report = ExportSuggestionsToFile(*cell->second, live.get(), SuggestionOptionsFrom(config, clock().Now()), path);
+  SuggestionOptions options = SuggestionOptionsFrom(config, clock().Now());
+  options.paused = api->GuardrailPaused(id);
+  auto report = ExportSuggestionsToFile(*cell->second, live.get(), options, path);
   metrics.Add(kSuggestionsExports, {{"region", id}});
   if (report.ok()) {
     Status audited = AuditSuggestionsExport(*cell->second, "scheduler", path, *report);
