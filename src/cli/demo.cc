@@ -82,6 +82,16 @@ Status ImportDemoRegion(const Config& config, const synth::RegionSummary& region
   return {};
 }
 
+// A record of the demo in the region's audit log, at the real time: the
+// play's server stamps its own records (guardrail checks, retention runs)
+// on the simulated clock, so two of these bracket them for whoever reads
+// the log.
+Status AuditDemo(const Config& config, const std::string& region, const std::string& what) {
+  auto cell = OpenCell(config, region);
+  if (!cell.ok()) return cell.status();
+  return (*cell)->audit().Append(AuditAction::kConfigChange, "demo", "", "", what, NowMicros()).status();
+}
+
 // Plays the demo's experiment in eu against a server whose cells read a
 // clock that moves over the experiment's days.
 Status PlayDemoExperiment(const Config& config, const synth::Options& options, const DemoExperiment& demo,
@@ -89,6 +99,10 @@ Status PlayDemoExperiment(const Config& config, const synth::Options& options, c
   const ExperimentRun& run = demo.run;
   auto region = synth::ReadResponseRegion(options, run.region);
   if (!region.ok()) return region.status();
+  CONFIDE_RETURN_IF_ERROR(AuditDemo(
+      config, run.region,
+      "demo: the experiment " + demo.experiment.name + " is simulated on a clock of its own from " +
+          FormatRfc3339(run.start).substr(0, 10) + "; the records up to 'demo: simulation ended' are dated on it"));
   Config serving = config;
   serving.listen = "127.0.0.1:0";
   serving.hosted_regions = {run.region};
@@ -101,7 +115,7 @@ Status PlayDemoExperiment(const Config& config, const synth::Options& options, c
   auto server = Server::Create(serving, server_options);
   if (!server.ok()) return server.status();
   CONFIDE_RETURN_IF_ERROR((*server)->Start());
-  std::fprintf(out, "Playing the experiment \"%s\" in %s over %u days (true lift %+.0f%%)\n",
+  std::fprintf(out, "Playing the experiment \"%s\" in %s over %u days (true lift %+g%%)\n",
                demo.experiment.name.c_str(), run.region.c_str(), run.days, run.response.true_lift * 100);
   std::fflush(out);
   // Not a line per simulated request: the progress says enough.
@@ -112,7 +126,9 @@ Status PlayDemoExperiment(const Config& config, const synth::Options& options, c
     std::fflush(out);
   });
   spdlog::set_level(level);
+  server->reset();  // its lists written, the region free
   if (!summary.ok()) return summary.status();
+  CONFIDE_RETURN_IF_ERROR(AuditDemo(config, run.region, "demo: simulation ended"));
   std::string variants;
   for (const auto& [variant, lists] : summary->lists_by_variant)
     variants += (variants.empty() ? "" : ", ") + Thousands(lists) + " " + (variant.empty() ? "none" : variant);
@@ -152,11 +168,29 @@ std::pair<std::string, std::string> DemoStaffLinks(Api& api, const std::string& 
   return {link("merchandiser", ""), store.empty() ? std::string() : link("associate", store)};
 }
 
-// `report` is the lift report's route after /v1/, or empty.
+// The [experiment] table of `e`, indented, for confide.toml.
+std::string ExperimentToml(const ExperimentConfig& e) {
+  std::string variants;
+  for (const auto& v : e.variants) {
+    char percent[32];
+    std::snprintf(percent, sizeof percent, "%g", v.basis_points / 100.0);
+    variants += std::string(variants.empty() ? "" : ", ") + "{ name = \"" + v.name + "\", percent = " + percent + " }";
+  }
+  return "  [experiment]\n  name = \"" + e.name + "\"\n  variants = [" + variants +
+         "]\n  max_revenue_per_shopper = " + std::to_string(e.max_revenue_per_shopper) + "\n";
+}
+
+// `report` is the lift report's route after /v1/, or empty; `experiment`
+// the lines that go on with the demo's experiment, or empty.
 void PrintDemoWelcome(const std::string& url, const std::string& token, const std::string& data_dir,
-                      const std::pair<std::string, std::string>& staff, const std::string& report, std::FILE* out) {
+                      const std::pair<std::string, std::string>& staff, const std::string& report,
+                      const std::string& experiment, std::FILE* out) {
   const char *u = url.c_str(), *k = token.c_str();
   std::string now = FormatRfc3339(NowMicros() / kMicrosPerSecond * kMicrosPerSecond);
+  const std::string go_on = experiment.empty() ? ""
+                            : "  # and, to go on with the demo's experiment and read its report with `confide experiment "
+                              "report --config confide.toml`,\n  # its table in confide.toml too:\n" +
+                                  experiment;
   const std::string lift = report.empty() ? "" : "  curl -s '" + url + "/v1/" + report + "' -H 'Authorization: Bearer " +
                                                      token + "'   # the experiment's lift report\n";
   std::fprintf(out,
@@ -182,9 +216,9 @@ void PrintDemoWelcome(const std::string& url, const std::string& token, const st
                "To serve the same data later with a key of your own (this run's key ends with it):\n"
                "  confide keys new --scopes admin   # prints the key once and its [[api_keys]] entry\n"
                "  # put that entry in confide.toml, then:\n"
-               "  confide serve --config confide.toml --data-dir %s\n\nPress Ctrl-C to stop.\n",
+               "  confide serve --config confide.toml --data-dir %s\n%s\nPress Ctrl-C to stop.\n",
                u, k, u, k, u, k, u, k, u, k, u, k, now.c_str(), u, k, lift.c_str(), u, staff.first.c_str(), staff.second.c_str(), u, u, k,
-               data_dir.c_str());
+               data_dir.c_str(), go_on.c_str());
   std::fflush(out);
 }
 
@@ -198,7 +232,9 @@ Status PrepareDemoData(const Config& config, const synth::Options& options, cons
                        std::FILE* out) {
   fs::path marker = fs::path(config.data_dir) / "demo-ready";
   if (fs::exists(marker)) {
-    std::fprintf(out, "Using the demo retailer already in %s (delete the directory to start afresh).\n",
+    std::fprintf(out,
+                 "Using the demo retailer already in %s, its experiment played when it was made (delete the "
+                 "directory to start afresh: options such as --true-lift apply to a new one).\n",
                  config.data_dir.c_str());
     return {};
   }
@@ -245,7 +281,8 @@ Status RunDemo(const DemoFlags& flags, std::FILE* out) {
       "http://" + config->listen.substr(0, config->listen.rfind(':')) + ":" + std::to_string((*server)->port());
   std::string report;
   if (std::ifstream in(fs::path(config->data_dir) / "demo-experiment"); in) std::getline(in, report);
-  PrintDemoWelcome(url, key.token, config->data_dir, DemoStaffLinks((*server)->api(), url, key.token), report, out);
+  PrintDemoWelcome(url, key.token, config->data_dir, DemoStaffLinks((*server)->api(), url, key.token), report,
+                   report.empty() ? "" : ExperimentToml(experiment.experiment), out);
   return (*server)->Run();
 }
 

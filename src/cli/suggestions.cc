@@ -51,12 +51,13 @@ Status RunSuggestions(const SuggestionsFlags& flags, std::FILE* out) {
   CONFIDE_RETURN_IF_ERROR(AuditSuggestionsExport(**cell, "cli", flags.out_path, *report));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   std::fprintf(out,
-               R"({"region":"%s","shoppers_with_marketing":%llu,"written":%llu,"suggestions":%llu,"replenishments":%llu,"model_version":%llu,"seconds":%.2f})"
+               R"({"region":"%s","shoppers_with_marketing":%llu,"written":%llu,"suggestions":%llu,"replenishments":%llu,"model_version":%llu,"seconds":%.2f%s})"
                "\n",
                flags.region.c_str(), static_cast<unsigned long long>(report->shoppers),
                static_cast<unsigned long long>(report->written), static_cast<unsigned long long>(report->suggestions),
                static_cast<unsigned long long>(report->replenishments),
-               static_cast<unsigned long long>(live ? live->version : 0), seconds);
+               static_cast<unsigned long long>(live ? live->version : 0), seconds,
+               report->paused ? R"(,"paused_by_guardrail":true)" : "");
   return {};
 }
 

@@ -35,6 +35,27 @@ Row BoundsOf(const ExperimentConfig& experiment) {
           kLiftMaxUnits, kLiftMaxUnits};
 }
 
+// One release per statistic, each at an equal share of the report's rho.
+// Errors name rho, and the revenue bound when it is what a rho cannot carry.
+Result<std::vector<Release>> ReleasesFor(const ExperimentConfig& experiment, int64_t nano_rho) {
+  const Row bounds = BoundsOf(experiment);
+  std::vector<Release> releases;
+  for (int s = 0; s < kStats; ++s) {
+    analytics::Sensitivity sensitivity{uint64_t(bounds[s]), (unsigned __int128)bounds[s] * bounds[s],
+                                       uint64_t(bounds[s])};
+    auto r = Release::Gaussian(sensitivity, "L2=" + std::to_string(bounds[s]) + " (one variant per shopper)",
+                               nano_rho / kStats);
+    if (!r.ok() && (s == kRevenue || s == kSquares))
+      return InvalidArgument("rho", "too small for the revenue bound of this report "
+                                    "(experiment.max_revenue_per_shopper = " +
+                                        std::to_string(experiment.max_revenue_per_shopper) +
+                                        "): ask a larger rho or configure a smaller bound");
+    if (!r.ok()) return r.status();
+    releases.push_back(std::move(*r));
+  }
+  return releases;
+}
+
 // One shopper's clamped row.
 Row RowOf(const ShopperOutcome& o, const Row& bounds) {
   const int64_t revenue = std::clamp<int64_t>(o.revenue, 0, bounds[kRevenue]);
@@ -132,6 +153,10 @@ std::string CanonicalLift(const LiftSpec& spec) {
   return w.Take();
 }
 
+Status CheckLiftCost(const ExperimentConfig& experiment, int64_t nano_rho) {
+  return ReleasesFor(experiment, nano_rho).status();
+}
+
 double ChiSquareUpperTail(double x, int df) {
   if (!(x > 0)) return 1;
   const double a = df / 2.0, half = x / 2;
@@ -182,15 +207,9 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
     const Row row = RowOf(o, bounds);
     for (int s = 0; s < kStats; ++s) it->second[s] += row[s];
   }
-  std::vector<Release> releases;
-  for (int s = 0; s < kStats; ++s) {
-    analytics::Sensitivity sensitivity{uint64_t(bounds[s]), (unsigned __int128)bounds[s] * bounds[s],
-                                       uint64_t(bounds[s])};
-    auto r = Release::Gaussian(sensitivity, "L2=" + std::to_string(bounds[s]) + " (one variant per shopper)",
-                               spec.nano_rho / kStats);
-    if (!r.ok()) return r.status();
-    releases.push_back(std::move(*r));
-  }
+  auto made = ReleasesFor(spec.experiment, spec.nano_rho);
+  if (!made.ok()) return made.status();
+  const std::vector<Release>& releases = *made;
   const analytics::ShopperFloor floor(1, analytics::MechanismParameter(releases[kShoppers].mechanism()),
                                       variants.size());
   analytics::Answer answer;

@@ -57,6 +57,12 @@ std::string CanonicalLift(const LiftSpec& spec);
 Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<ShopperOutcome>& outcomes,
                                       analytics::RandomSource& source);
 
+// Whether a report of `experiment` can be released at `nano_rho`: the
+// noise of its revenue sums grows with max_revenue_per_shopper (its square
+// for the sum of squares), past what a small rho can carry. Errors name
+// "rho" and say the bound.
+Status CheckLiftCost(const ExperimentConfig& experiment, int64_t nano_rho);
+
 // The upper tail of the chi-square distribution with `df` degrees of
 // freedom at `x`: the p-value of a chi-square statistic.
 double ChiSquareUpperTail(double x, int df);

@@ -144,6 +144,21 @@ TEST(LiftReportTest, AShoppersRevenueCountsUpToTheExperimentsBound) {
   }
 }
 
+TEST(LiftReportTest, ABoundTooLargeForTheRhoIsRefusedNamingIt) {
+  LiftSpec spec = Spec();
+  spec.nano_rho = 5'000'000;  // rho 0.005, a guardrail check's
+  spec.experiment.max_revenue_per_shopper = 100'000;
+  analytics::SeededRandomSource noise(1);
+  auto refused = ReleaseLift(spec, Simulate(1, 1'000, 0.0), noise);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().field(), "rho");
+  EXPECT_NE(refused.status().message().find("max_revenue_per_shopper = 100000"), std::string::npos)
+      << refused.status().ToString();
+  EXPECT_EQ(CheckLiftCost(spec.experiment, spec.nano_rho).field(), "rho");
+  spec.experiment.max_revenue_per_shopper = 1'000;
+  EXPECT_TRUE(CheckLiftCost(spec.experiment, spec.nano_rho).ok());
+}
+
 TEST(LiftReportTest, AVariantUnderTheFloorShowsNothingAndNoLift) {
   analytics::SeededRandomSource noise(3);
   auto answer = ReleaseLift(Spec(), Simulate(3, 100, 0.0), noise);  // about 5 in the holdout

@@ -91,6 +91,7 @@ std::string SuggestionEntryToJson(const SuggestionEntry& e, Micros generated_at)
 
 Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const SuggestionOptions& options,
                                        const std::function<Status(std::string_view line)>& write) {
+  if (options.paused) return ExportReport{.paused = true};  // no one is sent anything personal
   PriceList& list = cell.prices();
   auto prices = PriceBook::Load(list);
   if (!prices.ok()) return prices.status();
@@ -129,10 +130,9 @@ Result<ExportReport> ExportSuggestions(Cell& cell, const ModelSet* models, const
   Status s = cell.ForEachGrantedHistory(
       Purpose::kMarketing,
       [&](const Grant& grant, std::vector<Event>&& history) -> Status {
-        // The holdout is what the others are compared with: sent nothing;
-        // while the guardrail pauses personalization, no one is.
+        // The holdout is what the others are compared with: sent nothing.
         const std::string_view variant = options.experiment.VariantOf(grant);
-        if (variant == kHoldoutVariant || options.paused) return Status();
+        if (variant == kHoldoutVariant) return Status();
         std::unique_lock lock(mu);
         ++report.shoppers;
         // At most 4 histories per worker wait, besides those being scored.
@@ -168,7 +168,8 @@ Status AuditSuggestionsExport(Cell& cell, std::string actor, const std::string& 
   std::string name = std::filesystem::path(path).filename().string().substr(0, 200);
   auto entry = cell.audit().Append(AuditAction::kExport, std::move(actor), "marketing", "",
                                    "suggestions export recipient=" + name + ",shoppers=" +
-                                       std::to_string(report.shoppers) + ",written=" + std::to_string(report.written),
+                                       std::to_string(report.shoppers) + ",written=" + std::to_string(report.written) +
+                                       (report.paused ? ",paused by the guardrail" : ""),
                                    cell.clock().Now());
   return entry.status();
 }

@@ -41,7 +41,7 @@ struct SuggestionOptions {
   // others' entries carry their variant and an id of the experiment's.
   ExperimentAssignment experiment{std::nullopt};
   // The guardrail paused personalization (experiments/guardrail.h): every
-  // shopper is left out, as the holdout is.
+  // shopper is left out, as the holdout is, and no history is read.
   bool paused = false;
 };
 
@@ -82,6 +82,7 @@ struct ExportReport {
   uint64_t shoppers = 0;  // read through a marketing grant
   uint64_t written = 0;   // with something to suggest
   uint64_t suggestions = 0, replenishments = 0;
+  bool paused = false;  // by the guardrail: no one was read or written
 };
 
 // Calls `write` (one call at a time) with one NDJSON line (newline

@@ -122,8 +122,16 @@ TEST_F(SuggestionsExport, TheHoldoutIsLeftOutAndTheOthersCarryTheirVariant) {
       EXPECT_EQ(line.find('"', id + 21), id + 21 + 32) << line;
       EXPECT_TRUE(IsListOf(*cell_, line.substr(id + 21, 32), config.name)) << "feedback on it counts: " << line;
     }
-    // While the guardrail pauses personalization no one is sent anything.
+    // While the guardrail pauses personalization no one is sent anything,
+    // nor is any history read for it.
     EXPECT_TRUE(Export(experiment, /*paused=*/true).empty());
+    SuggestionOptions paused;
+    paused.experiment = experiment;
+    paused.paused = true;
+    auto report = ExportSuggestions(*cell_, nullptr, paused, [](std::string_view) { return Status(); });
+    ASSERT_TRUE(report.ok());
+    EXPECT_TRUE(report->paused);
+    EXPECT_EQ(report->shoppers, 0u);
     return;
   }
   FAIL() << "no experiment name split four shoppers";

@@ -24,7 +24,9 @@
 
 #include "core/log.h"
 #include "core/scheduler.h"
+#include "analytics/query_spec.h"
 #include "experiments/assignment.h"
+#include "experiments/lift_report.h"
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
 #include "server/config_audit.h"
@@ -332,8 +334,8 @@ void ServerState::ExportRegion(const std::string& id) {
       spdlog::error(R"("msg":"audit append failed","region":"{}","error":"{}")", id, CodeName(audited.code()));
   }
   if (report.ok())
-    spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{})", id, report->shoppers,
-                 report->written);
+    spdlog::info(R"("msg":"suggestions exported","region":"{}","shoppers":{},"written":{},"paused_by_guardrail":{})",
+                 id, report->shoppers, report->written, report->paused);
   else
     spdlog::error(R"("msg":"suggestions export failed","region":"{}","error":"{}")", id,
                   CodeName(report.status().code()));
@@ -367,6 +369,25 @@ Result<std::unique_ptr<Cell>> OpenRegion(const Config& config, const std::string
   return cell;
 }
 
+// The experiment's revenue bound against the most a report may cost and
+// what each guardrail check costs: a bound no such rho can carry would
+// refuse every report, or make every check a day without a verdict.
+Status CheckRevenueBound(const Config& config) {
+  const ExperimentConfig& e = *config.experiment;
+  auto refuse = [&](const std::string& what, double rho) {
+    auto nano = analytics::NanoRhoFrom(rho);
+    if (nano.ok() && CheckLiftCost(e, *nano).ok()) return Status::Ok();
+    char text[160];
+    std::snprintf(text, sizeof text, "experiment.max_revenue_per_shopper: %u is too large for %s (rho %g): lower it",
+                  e.max_revenue_per_shopper, what.c_str(), rho);
+    return InvalidArgument("experiment.max_revenue_per_shopper", text);
+  };
+  CONFIDE_RETURN_IF_ERROR(refuse("a lift report at analytics.max_rho_per_query", config.analytics.max_rho_per_query));
+  if (e.guardrail_days > 0)
+    CONFIDE_RETURN_IF_ERROR(refuse("the guardrail's checks at experiment.guardrail_rho", e.guardrail_rho));
+  return Status::Ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Create(const Config& config, const ServerOptions& options) {
@@ -379,6 +400,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, const Serve
   if (!SplitHostPort(config.listen, host, port))
     return InvalidArgument("listen", "listen: \"" + config.listen + "\" is not host:port");
 
+  if (config.experiment) CONFIDE_RETURN_IF_ERROR(CheckRevenueBound(config));
   auto impl = std::make_unique<Impl>(config, options);
   for (const std::string& id : config.hosted_regions) {
     auto cell = OpenRegion(config, id, options.cell);

@@ -23,6 +23,20 @@ TEST_F(ServerTest, CreateNamesWhatFailed) {
   ASSERT_FALSE(s.ok()) << "the port is in use";
   EXPECT_NE(s.status().message().find("bind"), std::string::npos) << s.status().ToString();
 
+  // An experiment's revenue bound that no report, or no guardrail check, could release.
+  Config unbounded = config_;
+  unbounded.data_dir = (root_ / "unbounded").string();
+  unbounded.listen = "127.0.0.1:0";
+  unbounded.experiment = ExperimentConfig{.name = "lift-1", .max_revenue_per_shopper = 1'000'000};
+  s = Server::Create(unbounded);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().field(), "experiment.max_revenue_per_shopper") << s.status().ToString();
+  EXPECT_NE(s.status().message().find("analytics.max_rho_per_query"), std::string::npos) << s.status().ToString();
+  unbounded.experiment->max_revenue_per_shopper = 8'000;  // a report at rho 0.1 carries it; a check at 0.005 does not
+  s = Server::Create(unbounded);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.status().message().find("experiment.guardrail_rho"), std::string::npos) << s.status().ToString();
+
   Config locked = config_;  // the running server holds the eu database
   locked.listen = "127.0.0.1:0";
   s = Server::Create(locked);
