@@ -11,14 +11,14 @@
 
 namespace confide::cli {
 
-// The demo's experiment: in eu, the shoppers visit over the `run.days`
-// days after the generated history and respond with
-// the true lift `run.response.true_lift` (`--true-lift`); its `start` is
-// replaced. The shares hold out more than the default so that two weeks
-// of a demo measure a lift.
+// The demo's experiment: every shopper of eu may visit over the
+// `run.days` days after the generated history and responds with the true
+// lift `run.response.true_lift` (`--true-lift`); `run.start` is replaced.
+// The shares hold out more than the default so that two weeks of a demo
+// measure a lift.
 struct DemoExperiment {
   ExperimentConfig experiment = DemoExperimentConfig();
-  ExperimentRun run = DemoRun();
+  ExperimentRun run;
 
   static ExperimentConfig DemoExperimentConfig() {
     ExperimentConfig e;
@@ -26,9 +26,6 @@ struct DemoExperiment {
     e.variants = {{"personalized", 8000}, {"holdout", 2000}};
     e.max_revenue_per_shopper = 200;  // two weeks of a grocer's shoppers: a smaller bound, less noise
     return e;
-  }
-  static ExperimentRun DemoRun() {
-    return ExperimentRun();  // every shopper of eu
   }
 };
 
