@@ -10,6 +10,7 @@
 #include "cell/region_models.h"
 #include "cli/generate.h"
 #include "cli/importer.h"
+#include "cli/in_process.h"
 #include "core/atomic_file.h"
 #include "core/clock.h"
 #include "core/json_writer.h"
@@ -17,6 +18,7 @@
 #include "crypto/api_key.h"
 #include "server/handlers.h"
 #include "server/server.h"
+#include "synth/response.h"
 
 namespace confide::cli {
 namespace {
@@ -32,7 +34,7 @@ Status WriteDemoConsent(const fs::path& path, uint64_t shoppers, Micros start) {
   const std::string at = FormatRfc3339(start);
   for (uint64_t i = 1; i <= shoppers; ++i) {
     char line[128];
-    std::snprintf(line, sizeof line, "C%07llu,%s,%s,%s,%s,%s,import,demo-1\n", static_cast<unsigned long long>(i),
+    std::snprintf(line, sizeof line, "%s,%s,%s,%s,%s,%s,import,demo-1\n", synth::CustomerId(uint32_t(i - 1)).c_str(),
                   at.c_str(), i % 10 < 7 ? "true" : "false", i % 10 < 6 ? "true" : "false",
                   i % 10 < 5 ? "true" : "false", i % 10 < 4 ? "true" : "false");
     out += line;
@@ -143,12 +145,7 @@ Status PlayDemoExperiment(const Config& config, const synth::Options& options, c
 // the full address to open, or empty when minting failed.
 std::pair<std::string, std::string> DemoStaffLinks(Api& api, const std::string& url, const std::string& token) {
   auto call = [&](std::string method, std::string target, std::string body) {
-    HttpRequest request;
-    request.method = std::move(method);
-    request.target = std::move(target);
-    request.headers = {{"authorization", "Bearer " + token}, {"content-type", "application/json"}};
-    request.body = std::move(body);
-    return api.Handle(request);
+    return CallInProcess(api, token, std::move(method), std::move(target), std::move(body));
   };
   // A string member of the (first line's) JSON object, or empty.
   auto member = [](const std::string& json, const char* name) {

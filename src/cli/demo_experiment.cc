@@ -2,11 +2,10 @@
 
 #include <simdjson.h>
 
-#include <cstdio>
 #include <vector>
 
+#include "cli/in_process.h"
 #include "core/json_writer.h"
-#include "server/handlers.h"
 
 namespace confide::cli {
 namespace {
@@ -14,32 +13,16 @@ namespace {
 constexpr size_t kEventsPerPost = 1'000;
 constexpr Micros kHour = 3'600 * kMicrosPerSecond;
 
-class Client {
- public:
-  Client(Api& api, const std::string& token) : api_(api), token_(token) {}
-
-  Result<std::string> Call(const std::string& method, const std::string& target, std::string body = {}) {
-    HttpRequest request;
-    request.method = method;
-    request.target = target;
-    request.headers = {{"authorization", "Bearer " + token_}, {"content-type", "application/json"}};
-    request.body = std::move(body);
-    HttpResponse response = api_.Handle(request);
-    if (response.status != 200)
-      return Status(Code::kInternal, method + " " + target + " answered " + std::to_string(response.status) + ": " +
-                                         response.body.substr(0, 200), "route");
-    return std::move(response.body);
-  }
-
- private:
-  Api& api_;
-  const std::string& token_;
-};
-
-std::string Id(char letter, uint64_t number, int digits) {
-  char out[24];
-  std::snprintf(out, sizeof out, "%c%0*llu", letter, digits, static_cast<unsigned long long>(number));
-  return out;
+// The body of a 200 answer; kInternal naming "route" for any other.
+Result<std::string> Call(Api& api, const std::string& token, const std::string& method, const std::string& target,
+                         std::string body = {}) {
+  HttpResponse response = CallInProcess(api, token, method, target, std::move(body));
+  if (response.status != 200)
+    return Status(Code::kInternal,
+                  method + " " + target + " answered " + std::to_string(response.status) + ": " +
+                      response.body.substr(0, 200),
+                  "route");
+  return std::move(response.body);
 }
 
 // The events of one visit, appended to `batch` (an open JSON array).
@@ -51,7 +34,7 @@ void AppendActions(const std::vector<synth::Action>& actions, const synth::Respo
     const std::string event_id = visit + "-" + std::to_string(i);
     batch.BeginObject().Key("event_id").String(event_id).Key("type").String(EventTypeName(a.type));
     batch.Key("timestamp").String(FormatRfc3339(a.at)).Key("customer_id").String(customer);
-    batch.Key("channel").String("web").Key("product_id").String(Id('P', a.product + 1, 6));
+    batch.Key("channel").String("web").Key("product_id").String(synth::ProductId(a.product));
     if (a.type == EventType::kPurchase) {
       batch.Key("quantity").Int(1).Key("unit_price").Double(double(a.cents) / 100);
       batch.Key("currency").String(region.currency).Key("order_id").String(event_id);
@@ -74,34 +57,35 @@ Result<ExperimentRunSummary> RunExperiment(Api& api, ManualClock& clock, const s
     return InvalidArgument("start", "must be a midnight UTC the clock has not passed");
   const auto shoppers = uint32_t(run.shoppers == 0 ? region.favourites.size()
                                                    : std::min<size_t>(run.shoppers, region.favourites.size()));
-  Client client(api, token);
   ExperimentRunSummary summary;
   simdjson::dom::parser parser;
   auto move_to = [&](Micros at) {
     if (at > clock.Now()) clock.Advance(std::chrono::microseconds(at - clock.Now()));
   };
+  // The events not posted yet, an open JSON array.
+  JsonWriter batch;
+  batch.BeginArray();
+  size_t in_batch = 0;
+  auto post = [&]() -> Status {
+    if (in_batch == 0) return Status::Ok();
+    auto stored = Call(api, token, "POST", "/v1/" + run.region + "/events", batch.EndArray().Take());
+    if (!stored.ok()) return stored.status();
+    if (stored->find(R"("rejected":[])") == std::string::npos)
+      return Status(Code::kInternal, "the server refused simulated events: " + stored->substr(0, 300), "events");
+    batch = JsonWriter();
+    batch.BeginArray();
+    in_batch = 0;
+    return Status::Ok();
+  };
   for (uint32_t day = 0; day < run.days; ++day) {
     const Micros midnight = run.start + Micros(day) * kMicrosPerDay;
-    JsonWriter batch;
-    size_t in_batch = 0;
-    auto post = [&]() -> Status {
-      if (in_batch == 0) return Status::Ok();
-      auto stored = client.Call("POST", "/v1/" + run.region + "/events", batch.EndArray().Take());
-      if (!stored.ok()) return stored.status();
-      if (stored->find(R"("rejected":[])") == std::string::npos)
-        return Status(Code::kInternal, "the server refused simulated events: " + stored->substr(0, 300), "events");
-      batch = JsonWriter();
-      in_batch = 0;
-      return Status::Ok();
-    };
-    batch.BeginArray();
     for (uint32_t s = 0; s < shoppers; ++s) {
       synth::Rng rng(synth::DeriveSeed(run.seed, (uint64_t(day) << 32) | s));
       if (!rng.Chance(run.visits_per_day)) continue;
       // Visits spread over 08:00 to 20:00, in shopper order.
       move_to(midnight + 8 * kHour + Micros(s) * (12 * kHour) / shoppers);
-      const std::string customer = Id('C', s + 1, 7);
-      auto answer = client.Call("GET", "/v1/" + run.region + "/customers/" + customer + "/recommendations?k=10");
+      const std::string customer = synth::CustomerId(s);
+      auto answer = Call(api, token, "GET", "/v1/" + run.region + "/customers/" + customer + "/recommendations?k=10");
       if (!answer.ok()) return answer.status();
       simdjson::dom::element doc;
       std::string_view list_id, variant;
@@ -122,10 +106,7 @@ Result<ExperimentRunSummary> RunExperiment(Api& api, ManualClock& clock, const s
       AppendActions(actions, region, customer, std::string(list_id),
                     "sim-" + std::to_string(run.seed) + "-" + std::to_string(day) + "-" + customer, batch, summary);
       in_batch += actions.size();
-      if (in_batch >= kEventsPerPost) {
-        CONFIDE_RETURN_IF_ERROR(post());
-        batch.BeginArray();
-      }
+      if (in_batch >= kEventsPerPost) CONFIDE_RETURN_IF_ERROR(post());
     }
     move_to(midnight + kMicrosPerDay - kMicrosPerSecond);
     CONFIDE_RETURN_IF_ERROR(post());

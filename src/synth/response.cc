@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 
 #include "synth/region_model.h"
 #include "synth/shopper_sim.h"
@@ -19,6 +20,12 @@ int Poisson(Rng& rng, double mean) {
 }
 
 Micros Seconds(Rng& rng, double lo, double hi) { return Micros(rng.Uniform(lo, hi) * kMicrosPerSecond); }
+
+std::string Numbered(char letter, uint32_t n, int digits) {
+  char out[16];
+  std::snprintf(out, sizeof out, "%c%0*u", letter, digits, n + 1);
+  return out;
+}
 
 }  // namespace
 
@@ -58,6 +65,9 @@ Result<ResponseRegion> ReadResponseRegion(const Options& options, std::string_vi
   }
   return out;
 }
+
+std::string CustomerId(uint32_t shopper) { return Numbered('C', shopper, 7); }
+std::string ProductId(uint32_t product) { return Numbered('P', product, 6); }
 
 int64_t ProductIndex(const ResponseRegion& region, std::string_view id) {
   if (id.size() != 7 || id[0] != 'P') return -1;

@@ -56,6 +56,11 @@ struct ResponseRegion {
 // naming "region" for a region `options` does not list.
 Result<ResponseRegion> ReadResponseRegion(const Options& options, std::string_view region);
 
+// The ids the generated files give shopper and product n: "C0000001" and
+// "P000001" for n = 0.
+std::string CustomerId(uint32_t shopper);
+std::string ProductId(uint32_t product);
+
 // The product index of an id "P000123" (122), or -1 for one that is not a
 // product of `region`.
 int64_t ProductIndex(const ResponseRegion& region, std::string_view id);

@@ -26,6 +26,7 @@ TEST(Response, ReadsTheTastesAndPricesTheGeneratedFilesShow) {
   ASSERT_EQ(products.size(), region->product_cents.size() + 1);
   for (size_t p = 1; p < products.size(); ++p) {
     ASSERT_EQ(ProductIndex(*region, products[p][0]), int64_t(p - 1));
+    EXPECT_EQ(ProductId(uint32_t(p - 1)), products[p][0]);
     EXPECT_EQ(ParseCents(products[p][4]), region->product_cents[p - 1]) << products[p][0];
   }
   // What a shopper does signed in is mostly of their favourite categories;
