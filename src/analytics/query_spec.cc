@@ -85,6 +85,14 @@ Result<int64_t> NanoRhoFrom(double rho) {
   return nano;
 }
 
+Result<int64_t> NanoRhoFromText(std::string_view text) {
+  const std::string copy(text);
+  char* stop = nullptr;
+  const double value = std::strtod(copy.c_str(), &stop);
+  if (copy.empty() || stop != copy.c_str() + copy.size()) return InvalidArgument("rho", "must be a number such as 0.1");
+  return NanoRhoFrom(value);
+}
+
 std::string CanonicalQuery(const QuerySpec& s) {
   JsonWriter w;
   w.BeginObject();

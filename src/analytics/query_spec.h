@@ -61,6 +61,8 @@ Status CheckSpec(const QuerySpec& spec);
 // Rho as given (a decimal) to whole nano-units, rounding to nearest; names
 // "rho" when it is not positive or not finite.
 Result<int64_t> NanoRhoFrom(double rho);
+// The same from a query parameter's text ("0.1"); errors name `rho`.
+Result<int64_t> NanoRhoFromText(std::string_view text);
 
 // The canonical JSON of the query and every parameter that shapes its
 // answer, in a fixed order, with the shopper floor it was answered under.

@@ -317,7 +317,7 @@ class Cell {
   // record and destroys its key with the rest.
   struct Delivery {
     std::string recipient;  // host[:port]/path the data went to: no scheme, no query
-    std::string url;        // the URL posted to, where the erasure notice goes
+    std::string url;        // the URL posted to, where the erasure notice goes; empty: none (pulled)
     std::string what;       // e.g. "cart_recovery_offer"
     std::string reference;  // e.g. the offer's idempotency key
     IdKind to_kind = IdKind::kCustomer;  // the identifier the recipient was given

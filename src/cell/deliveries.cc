@@ -166,7 +166,10 @@ Status Cell::Impl::QueueDownstreamLocked(const std::vector<ShopperKey>& members,
   batch.Put(Family::kErasures, listing_key, EncodeErasureListing(matches));
 
   std::map<std::string, std::vector<const Delivery*>> by_url;
-  for (const Delivery& d : deliveries) by_url[d.url].push_back(&d);
+  // A delivery with no URL (an audience's members, pulled by the recipient)
+  // has nowhere to be noticed: the erasure list above tells that recipient.
+  for (const Delivery& d : deliveries)
+    if (!d.url.empty()) by_url[d.url].push_back(&d);
   for (const auto& [url, sent] : by_url) {
     ErasureNotice notice;
     const std::string key = TimeOrderedKey(at);

@@ -11,9 +11,9 @@ Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micro
     // An expired grant leaves the legal basis' default in force.
   }
   if (purpose == Purpose::kMarketing && gpc_signal) allowed = false;
-  if (!allowed) return Grant(purpose, {}, std::move(subject));
+  if (!allowed) return Grant(purpose, {}, std::move(subject), state.gpc);
   return Grant(purpose, CategorySet::All().Without(state.category_opt_outs).Without(NeverAllowed(purpose)),
-               std::move(subject));
+               std::move(subject), state.gpc);
 }
 
 }  // namespace confide

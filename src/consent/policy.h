@@ -25,15 +25,20 @@ class Grant {
   bool Allows(DataCategory c) const { return categories_.Contains(c); }
   // False: nothing may be used; the caller serves the non-personalized path.
   bool any() const { return !categories_.empty(); }
+  // The shopper sent Global Privacy Control once (ConsentState::gpc), even
+  // if a later grant overrides it for their own requests: exports to
+  // recipients outside Confide (audiences) leave them out.
+  bool gpc_on_record() const { return gpc_on_record_; }
 
  private:
-  Grant(Purpose purpose, CategorySet categories, std::string subject)
-      : purpose_(purpose), categories_(categories), subject_(std::move(subject)) {}
+  Grant(Purpose purpose, CategorySet categories, std::string subject, bool gpc_on_record)
+      : purpose_(purpose), categories_(categories), subject_(std::move(subject)), gpc_on_record_(gpc_on_record) {}
   friend Grant Decide(LegalBasis, const ConsentState&, Purpose, Micros, bool, std::string);
 
   Purpose purpose_;
   CategorySet categories_;
   std::string subject_;
+  bool gpc_on_record_ = false;
 };
 
 // Decides from the region's legal basis and the shopper's consent state:

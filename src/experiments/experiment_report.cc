@@ -36,11 +36,7 @@ Result<LiftSpec> LiftSpecFor(Store& store, const std::optional<ExperimentConfig>
   spec.to_text = to;
   spec.nano_rho = default_nano_rho;
   if (!rho.empty()) {
-    char* stop = nullptr;
-    const std::string text(rho);
-    const double value = std::strtod(text.c_str(), &stop);
-    if (stop != text.c_str() + text.size()) return InvalidArgument("rho", "must be a number such as 0.1");
-    auto nano = analytics::NanoRhoFrom(value);
+    auto nano = analytics::NanoRhoFromText(rho);
     if (!nano.ok()) return nano.status();
     spec.nano_rho = *nano;
   }

@@ -41,6 +41,11 @@ HttpResponse Json(int status, std::string body) {
   return response;
 }
 
+bool ValidCursor(std::string_view cursor) {
+  return cursor.size() == 32 &&
+         std::all_of(cursor.begin(), cursor.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
 HttpResponse Failure(std::string& log_fields, const Status& status) {
   log_fields += ",\"error\":\"" + std::string(CodeName(status.code())) + "\"";
   return ErrorResponse(status);

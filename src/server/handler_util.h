@@ -61,6 +61,10 @@ std::optional<HttpResponse> IntegerParam(const QueryParams& query, std::string_v
 
 HttpResponse Json(int status, std::string body);
 
+// A cursor of the paged listings over granted shoppers
+// (Cell::ForEachGrantedHistoryPage): 32 lower-case hex digits.
+bool ValidCursor(std::string_view cursor);
+
 // The response for a failed cell or catalog call; the access log gets the
 // code (never the message, which may name files or keys).
 HttpResponse Failure(std::string& log_fields, const Status& status);

@@ -167,6 +167,12 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/deliveries", &Api::GetDeliveries, {S::kMarketing, S::kDsar});
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
+  AddRoute("POST", "/v1/{region}/audiences", &Api::PostAudience, {S::kMarketing});
+  AddRoute("GET", "/v1/{region}/audiences", &Api::ListAudiencesRoute, {S::kMarketing, S::kAnalytics});
+  AddRoute("GET", "/v1/{region}/audiences/{name}", &Api::GetAudienceRoute, {S::kMarketing, S::kAnalytics});
+  AddRoute("DELETE", "/v1/{region}/audiences/{name}", &Api::DeleteAudienceRoute, {S::kMarketing});
+  AddRoute("GET", "/v1/{region}/audiences/{name}/members", &Api::GetAudienceMembers, {S::kMarketing}, kScan);
+  AddRoute("GET", "/v1/{region}/audiences/{name}/size", &Api::GetAudienceSize, {S::kAnalytics}, kScan);
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
   AddRoute("POST", "/v1/{region}/analytics/quote", &Api::PostAnalyticsQuote, {S::kAnalytics});
   AddRoute("GET", "/v1/{region}/experiments/{name}", &Api::GetExperimentReport, {S::kAnalytics}, kScan);

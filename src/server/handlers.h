@@ -125,6 +125,8 @@
 namespace confide {
 
 class JsonWriter;
+struct AudienceDefinition;
+class AudienceMatcher;
 
 class Api {
  public:
@@ -337,6 +339,15 @@ class Api {
   // downstream_handlers.cc:
   HttpResponse GetDeliveries(Call& call);
   HttpResponse GetErasures(Call& call);
+  // audience_handlers.cc:
+  HttpResponse PostAudience(Call& call);
+  HttpResponse ListAudiencesRoute(Call& call);
+  HttpResponse GetAudienceRoute(Call& call);
+  HttpResponse DeleteAudienceRoute(Call& call);
+  HttpResponse GetAudienceMembers(Call& call);
+  HttpResponse GetAudienceSize(Call& call);
+  // The audience's rules over the region's catalog and live models now.
+  Result<AudienceMatcher> MatcherFor(Call& call, const AudienceDefinition& audience);
   // analytics_handlers.cc:
   HttpResponse PostAnalyticsQuery(Call& call);
   HttpResponse PostAnalyticsQuote(Call& call);

@@ -197,11 +197,6 @@ constexpr size_t kDefaultRecoveryPage = 100, kMaxRecoveryPage = 1000;
 // decryption whatever the region's size.
 constexpr size_t kShoppersPerOffer = 10;
 
-bool ValidCursor(std::string_view cursor) {
-  return cursor.size() == 32 &&
-         std::all_of(cursor.begin(), cursor.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
-}
-
 // Once per offer: moves out of `offers` those `recipient` has not
 // acknowledged (its key names the cart's state), counting the others in
 // `already`.
