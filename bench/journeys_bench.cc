@@ -4,6 +4,8 @@
 //   handler makes them, against a single point read of the product (peer);
 // - the cart-recovery listing over every shopper;
 // - the suggestions export (top suggestions + due replenishments) to a file;
+// - audiences: counting the members of a category-and-lapse audience and of
+//   an ALS-affinity audience, and listing them page by page;
 // each against the bare granted read of every history (the peer: what any
 // marketing job must pay), with time and resident memory.
 //
@@ -21,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "audiences/audience_members.h"
 #include "catalog/availability.h"
 #include "generated_retailer.h"
 #include "journeys/cart_recovery.h"
@@ -140,6 +143,32 @@ void BenchSuggestions(Cell& cell, const ModelSet* live, const SuggestionOptions&
               static_cast<double>(std::filesystem::file_size(dir + "/suggestions.ndjson")) / (1 << 20), rss2, hwm2);
 }
 
+// Counts, then lists page by page (1,000 a page), the members of `json`'s audience.
+void BenchAudience(Cell& cell, std::shared_ptr<const ModelSet> live, Micros now, const std::string& json) {
+  auto audience = ParseAudience(json);
+  Check(audience.status(), "audience");
+  auto matcher = AudienceMatcher::Make(*audience, cell.catalog(), std::move(live), InteractionWeights{}, now);
+  Check(matcher.status(), "audience");
+  auto t0 = Stopwatch::now();
+  auto count = CountMembers(cell, *matcher);
+  Check(count.status(), "count");
+  const double count_s = Ms(Stopwatch::now() - t0) / 1000;
+  t0 = Stopwatch::now();
+  uint64_t listed = 0, pages = 0;
+  std::string cursor;
+  do {
+    auto page = ListMembersPage(cell, *matcher, cursor, 1000, 10'000);
+    Check(page.status(), "members");
+    listed += page->members.size();
+    ++pages;
+    cursor = page->next_cursor;
+  } while (!cursor.empty());
+  const double list_s = Ms(Stopwatch::now() - t0) / 1000;
+  std::printf("audience %s\n  count %.1f s (%llu members); listing %.1f s (%llu members, %llu pages)\n", json.c_str(),
+              count_s, static_cast<unsigned long long>(*count), list_s, static_cast<unsigned long long>(listed),
+              static_cast<unsigned long long>(pages));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -168,6 +197,12 @@ int main(int argc, char** argv) {
   const uint64_t histories = BenchGrantedRead(cell);
   BenchCartRecovery(cell, data_end, histories, rss0);
   BenchSuggestions(cell, live.get(), SuggestionOptionsFrom(config, data_end), flags.dir);
+  std::string category, top;
+  Check(cell.catalog().ForEachProduct([&](const Product& p) { return category = p.category, false; }), "products");
+  if (!live->popularity.Trending().empty()) top = live->items.id(live->popularity.Trending()[0].item);
+  BenchAudience(cell, live, data_end, R"({"name":"lapsed","category":")" + category + R"(","lapsed_days":30})");
+  if (!top.empty())
+    BenchAudience(cell, live, data_end, R"({"name":"affinity","affinity":{"product_id":")" + top + R"(","min_score":0.2}})");
   if (!flags.keep) std::filesystem::remove_all(flags.dir);
   return 0;
 }

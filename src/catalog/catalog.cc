@@ -54,6 +54,7 @@ std::string EncodeProduct(const Product& p) {
   PutVarint64(out, static_cast<uint64_t>(p.price));
   PutVarint64(out, p.cost ? static_cast<uint64_t>(*p.cost) + 1 : 0);
   out.push_back(p.active ? 1 : 0);
+  PutVarint64(out, static_cast<uint64_t>(p.added_at));
   return out;
 }
 
@@ -69,10 +70,14 @@ Result<Product> DecodeProduct(std::string_view id, std::string_view in) {
   p.category = s;
   if (!GetLengthPrefixed(in, s)) return bad;
   p.brand = s;
-  if (!GetVarint64(in, n) || !GetVarint64(in, cost) || in.size() != 1) return bad;
+  if (!GetVarint64(in, n) || !GetVarint64(in, cost) || in.empty()) return bad;
   p.price = static_cast<int64_t>(n);
   if (cost) p.cost = static_cast<int64_t>(cost - 1);
   p.active = in[0] == 1;
+  in.remove_prefix(1);
+  uint64_t added = 0;  // absent in rows written before it was recorded
+  if (!in.empty() && (!GetVarint64(in, added) || !in.empty())) return bad;
+  p.added_at = static_cast<int64_t>(added);
   return p;
 }
 
@@ -216,7 +221,8 @@ std::string StoreToJson(const StoreLocation& s) {
   return w.Take();
 }
 
-Catalog::Catalog(Store& store) : store_(store), mirror_(std::make_unique<CatalogMirror>()) {}
+Catalog::Catalog(Store& store, const Clock& clock)
+    : store_(store), clock_(clock), mirror_(std::make_unique<CatalogMirror>()) {}
 Catalog::~Catalog() = default;
 
 Status Catalog::LoadMirror() {
@@ -230,14 +236,20 @@ Status Catalog::LoadMirror() {
   return {};
 }
 
-Status Catalog::PutProducts(const std::vector<Product>& products) {
+Status Catalog::PutProducts(const std::vector<Product>& given) {
+  CONFIDE_RETURN_IF_ERROR(LoadMirror());  // what is held already, for added_at
+  std::vector<Product> products = given;
   WriteBatch b;
-  for (const auto& p : products) b.Put(Family::kProducts, p.id, EncodeProduct(p));
   absl::MutexLock lock(&write_mu_);
-  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
-  if (mirrored_.load(std::memory_order_relaxed)) {
-    for (const auto& p : products) mirror_->Put(p);
+  const Micros now = clock_.Now();
+  for (Product& p : products) {
+    std::optional<Product> held = mirror_->FindProduct(p.id);
+    p.added_at = held ? held->added_at : now;
+    b.Put(Family::kProducts, p.id, EncodeProduct(p));
   }
+  CONFIDE_RETURN_IF_ERROR(store_.Write(b));
+  for (const auto& p : products) mirror_->Put(p);
+  products_version_.fetch_add(1, std::memory_order_acq_rel);
   return {};
 }
 
@@ -250,10 +262,12 @@ Result<std::optional<Product>> Catalog::UpdateProduct(
   auto changed = change(*current);
   if (!changed.ok()) return changed.status();
   if (changed->id != current->id) return InvalidArgument("id", "a product's id cannot be changed");
+  changed->added_at = current->added_at;
   WriteBatch b;
   b.Put(Family::kProducts, changed->id, EncodeProduct(*changed));
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   mirror_->Put(*changed);
+  products_version_.fetch_add(1, std::memory_order_acq_rel);
   return std::optional<Product>(std::move(*changed));
 }
 
@@ -270,6 +284,7 @@ Result<bool> Catalog::DeleteProduct(std::string_view id) {
   }));
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   mirror_->EraseProduct(id);
+  products_version_.fetch_add(1, std::memory_order_acq_rel);
   return true;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "core/clock.h"
 #include "core/record.h"
 #include "core/status.h"
 #include "store/store.h"
@@ -30,6 +31,9 @@ struct Product {
   int64_t price = 0;              // micro-units of the region's currency
   std::optional<int64_t> cost;    // micro-units; offers never go below it
   bool active = true;
+  // When the catalog first held it (Catalog::PutProducts sets it; a later
+  // put keeps it); 0 for products stored before it was recorded.
+  Micros added_at = 0;
 };
 
 struct StoreLocation {
@@ -87,14 +91,17 @@ class CatalogMirror;
 // mirror. The store has one process at a time, so no write can bypass it.
 class Catalog {
  public:
-  explicit Catalog(Store& store);
+  // `clock` dates the products it first holds (Product::added_at).
+  explicit Catalog(Store& store, const Clock& clock = SystemClock());
   ~Catalog();
 
   // Fills the mirror now (a server calls it at start, so that no request
   // pays for it); idempotent.
   Status LoadMirror();
 
-  // Batch upserts, durable on return.
+  // Batch upserts, durable on return. A product's added_at is the clock's
+  // now when the catalog did not hold it, else the held one (the given
+  // value is ignored).
   Status PutProducts(const std::vector<Product>& products);
 
   // Reads product `id`, stores what `change` makes of it, with no other
@@ -148,10 +155,14 @@ class Catalog {
   // Grows with every PutStores through this object: snapshots of the
   // stores (StoreDirectory) reload when it moved.
   uint64_t stores_version() const { return stores_version_.load(std::memory_order_acquire); }
+  // The same for every product write through this object (put, patch, delete).
+  uint64_t products_version() const { return products_version_.load(std::memory_order_acquire); }
 
  private:
   Store& store_;
+  const Clock& clock_;
   std::atomic<uint64_t> stores_version_{1};
+  std::atomic<uint64_t> products_version_{1};
   // Orders store writes and mirror updates alike, and the load. (The
   // mirror locks itself; this lock guards no field.)
   absl::Mutex write_mu_;

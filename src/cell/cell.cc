@@ -307,7 +307,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   }
   Wipe(token_key->key);
   CONFIDE_RETURN_IF_ERROR(impl->OpenDownstream(key_dir, keys->pseudonym_key));
-  impl->catalog = std::make_unique<Catalog>(*impl->store);
+  impl->catalog = std::make_unique<Catalog>(*impl->store, *impl->options.clock);
   impl->prices = std::make_unique<PriceList>(*impl->store);
   CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());
   auto audit = AuditLog::Open(*impl->store);

@@ -1,6 +1,7 @@
 #include "cell/region_models.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "core/bytes.h"
 #include "core/json_writer.h"
@@ -142,6 +143,14 @@ bool RegionModels::StartTraining() {
 
 bool RegionModels::StartColdStart(Micros now, Micros min_interval) {
   if (Current()) return false;
+  {
+    // running_ is cleared under job_mu_ after the job's last look at the flag.
+    absl::MutexLock g(&job_mu_);
+    if (running_.load()) {
+      cold_start_again_ = true;
+      return false;
+    }
+  }
   if (min_interval > 0) {
     Micros last = last_cold_start_.load();
     if (last != 0 && now - last < min_interval) return false;
@@ -159,28 +168,36 @@ void RegionModels::StartJob(bool cold_start) {
     job_ = Job{"running", cell_.clock().Now(), 0, cold_start ? "first training: reading histories" : "reading histories", "", 0};
   }
   worker_ = std::thread([this, cold_start] {
-    auto version = TrainOnce([this](std::string_view line) {
+    for (;;) {
+      auto version = TrainOnce([this](std::string_view line) {
+        absl::MutexLock g(&job_mu_);
+        job_.last_progress = std::string(line);
+      });
       absl::MutexLock g(&job_mu_);
-      job_.last_progress = std::string(line);
-    });
-    absl::MutexLock g(&job_mu_);
-    job_.finished = cell_.clock().Now();
-    if (version.ok()) {
-      job_.state = "succeeded";
-      job_.version = *version;
-      CountRunLocked(true, job_.started, job_.finished);
-    } else if (cold_start && version.status().code() == Code::kInvalidArgument && version.status().field() == "events") {
-      // Nothing to learn from yet is where every region starts, not a failure.
-      job_.state = "idle";
-      job_.last_progress = "waiting for a first purchase a model may learn from";
-    } else {
-      job_.state = "failed";
-      job_.error = version.status().ToString();
-      CountRunLocked(false, job_.started, job_.finished);
-      spdlog::warn(R"("msg":"training failed","region":"{}","error":"{}")", cell_.region().id, JsonEscape(job_.error));
+      job_.finished = cell_.clock().Now();
+      if (version.ok()) {
+        job_.state = "succeeded";
+        job_.version = *version;
+        CountRunLocked(true, job_.started, job_.finished);
+      } else if (cold_start && version.status().code() == Code::kInvalidArgument && version.status().field() == "events") {
+        // Nothing to learn from yet is where every region starts, not a failure.
+        job_.state = "idle";
+        job_.last_progress = "waiting for a first purchase a model may learn from";
+        if (std::exchange(cold_start_again_, false)) {
+          job_ = Job{"running", cell_.clock().Now(), 0, "first training: reading histories again", "", 0};
+          continue;
+        }
+      } else {
+        job_.state = "failed";
+        job_.error = version.status().ToString();
+        CountRunLocked(false, job_.started, job_.finished);
+        spdlog::warn(R"("msg":"training failed","region":"{}","error":"{}")", cell_.region().id, JsonEscape(job_.error));
+      }
+      cold_start_again_ = false;
+      RecordTraining(job_);
+      running_.store(false);
+      return;
     }
-    RecordTraining(job_);
-    running_.store(false);
   });
 }
 

@@ -100,6 +100,9 @@ class RegionModels {
   std::atomic<Micros> last_cold_start_{0};
   mutable absl::Mutex job_mu_;
   Job job_ ABSL_GUARDED_BY(job_mu_);
+  // Orders arrived while a first training ran, which may have read the
+  // histories before them: it reads them again if it found nothing.
+  bool cold_start_again_ ABSL_GUARDED_BY(job_mu_) = false;
   TrainingTotals totals_ ABSL_GUARDED_BY(job_mu_);
   std::thread worker_;
 };

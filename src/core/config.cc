@@ -162,7 +162,8 @@ Status ParseRecommend(const ConfigReader& r, const toml::table& root, RecommendC
   const std::string p = "recommend.";
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
                                              "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
-                                             "min_repeat_rate", "min_similarity", "retrain_hours", "cache_entries", "cache_seconds"}));
+                                             "min_repeat_rate", "min_similarity", "exploration_share", "new_product_days", "retrain_hours",
+                                             "cache_entries", "cache_seconds"}));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
@@ -180,6 +181,8 @@ Status ParseRecommend(const ConfigReader& r, const toml::table& root, RecommendC
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "max_per_category", rc.max_per_category, 0, 1000));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_repeat_rate", rc.min_repeat_rate, 0, 1));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_similarity", rc.min_similarity, 0, 1));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "exploration_share", rc.exploration_share, 0, 0.5));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "new_product_days", rc.new_product_days, 1, 365));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));

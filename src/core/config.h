@@ -138,6 +138,12 @@ struct RecommendConfig {
   // Similar items less alike than this cosine are not listed (an empty
   // list is better than an unrelated item).
   double min_similarity = 0.05;
+  // New products (docs/api.md, Recommendations): the share of a personalized
+  // list's slots (rounded down) offered to products the model has not
+  // learned yet, added to the catalog within new_product_days, of a
+  // category the list already holds. 0: none.
+  double exploration_share = 0.1;
+  uint32_t new_product_days = 14;
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
   uint32_t cache_entries = 50'000;  // rankings of recent requests kept (recommend/ranking_cache.h); 0: none
   uint32_t cache_seconds = 300;     // how long one is served

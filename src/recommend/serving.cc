@@ -18,7 +18,12 @@ class RuledList {
     if (query.context == RecommendContext::kProduct && !query.product_id.empty()) excluded_.insert(query.product_id);
   }
   void Exclude(const std::string& id) { excluded_.insert(id); }
-  bool full() const { return items_.size() >= query_.k; }
+  bool full() const { return items_.size() >= limit_; }
+  // Takes at most `limit` items (at most k) until told otherwise.
+  void set_limit(size_t limit) { limit_ = std::min(limit, query_.k); }
+  size_t size() const { return items_.size(); }
+  // The categories of the items taken, in the order first taken.
+  const std::vector<std::string>& categories() const { return categories_; }
 
   Status Offer(const std::string& id, float score, std::string reason, std::string signal = {}) {
     if (full() || !excluded_.insert(id).second) return {};
@@ -27,7 +32,7 @@ class RuledList {
     if (!standing->has_value() || !(*standing)->active || (*standing)->stock.value_or(0) <= 0) return {};
     uint32_t& in_category = per_category_[(*standing)->category];
     if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
-    ++in_category;
+    if (in_category++ == 0) categories_.push_back((*standing)->category);
     items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}, {}});
     return {};
   }
@@ -54,10 +59,43 @@ class RuledList {
   const ServeQuery& query_;
   std::unordered_set<std::string> excluded_;
   std::unordered_map<std::string, uint32_t> per_category_;
+  std::vector<std::string> categories_;
   std::vector<ServedItem> items_;
+  size_t limit_ = query_.k;
 };
 
+// Offers the query's new products of the list's categories until `slots`
+// of them are taken or none is left.
+Status Explore(RuledList& list, const ServeQuery& query, size_t slots) {
+  const size_t target = list.size() + slots;
+  list.set_limit(target);
+  const std::vector<std::string> categories = list.categories();
+  for (const std::string& category : categories) {
+    auto found = query.new_products->by_category.find(category);
+    if (found == query.new_products->by_category.end()) continue;
+    for (const std::string& id : found->second) {
+      if (list.full()) return {};
+      CONFIDE_RETURN_IF_ERROR(list.Offer(id, 0, "new_in_category"));
+    }
+  }
+  return {};
+}
+
 }  // namespace
+
+Result<NewProducts> FindNewProducts(Catalog& catalog, const ModelSet& models, Micros added_since) {
+  std::vector<Product> recent;
+  CONFIDE_RETURN_IF_ERROR(catalog.ForEachProduct([&](const Product& p) {
+    if (p.active && p.added_at >= added_since && !models.items.Find(p.id)) recent.push_back(p);
+    return true;
+  }));
+  std::sort(recent.begin(), recent.end(), [](const Product& a, const Product& b) {
+    return a.added_at != b.added_at ? a.added_at > b.added_at : a.id < b.id;
+  });
+  NewProducts out;
+  for (const Product& p : recent) out.by_category[p.category].push_back(p.id);
+  return out;
+}
 
 std::string ReasonText(const ModelSet& models, const Ranked& r) {
   std::string text = ReasonName(r.reason);
@@ -104,10 +142,17 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
   served.model_version = models->version;
   RuledList list(catalog, query);
   for (uint32_t item : ranking.cart) list.Exclude(models->items.id(item));
-  for (const Ranked& r : ranking.ranked) {
-    if (list.full()) break;
-    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(r.item), r.score, ReasonText(*models, r)));
-  }
+  const size_t explore = ranking.personalized && query.new_products
+                             ? static_cast<size_t>(static_cast<double>(query.k) * query.exploration_share)
+                             : 0;
+  list.set_limit(query.k - explore);
+  auto next = ranking.ranked.begin();
+  for (; next != ranking.ranked.end() && !list.full(); ++next)
+    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(next->item), next->score, ReasonText(*models, *next)));
+  if (explore) CONFIDE_RETURN_IF_ERROR(Explore(list, query, explore));
+  list.set_limit(query.k);
+  for (; next != ranking.ranked.end() && !list.full(); ++next)
+    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(next->item), next->score, ReasonText(*models, *next)));
   CONFIDE_RETURN_IF_ERROR(list.Fill(*models));
   served.items = list.Take();
   served.personalized = ranking.personalized;

@@ -11,6 +11,7 @@
 
 #include <span>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "catalog/catalog.h"
@@ -23,6 +24,14 @@ namespace confide {
 enum class RecommendContext { kHome, kCart, kProduct };
 std::optional<RecommendContext> ParseRecommendContext(std::string_view s);  // "home", "cart", "product"
 
+// Products the models have not learned yet (no event at the last training)
+// that the catalog first held since a time, active, by category, newest
+// first: candidates for the exploration slots of personalized lists.
+struct NewProducts {
+  std::unordered_map<std::string, std::vector<std::string>> by_category;
+};
+Result<NewProducts> FindNewProducts(Catalog& catalog, const ModelSet& models, Micros added_since);
+
 struct ServeQuery {
   RecommendContext context = RecommendContext::kHome;
   std::string product_id;  // kProduct: the page's product
@@ -33,12 +42,18 @@ struct ServeQuery {
   Micros now = 0;
   // Similar items: the least cosine listed ([recommend] min_similarity).
   float min_similarity = 0.05f;
+  // A personalized list gives floor(k x exploration_share) of its last
+  // slots to new products of the categories it already holds, in the order
+  // it holds them (reason new_in_category); slots no such product takes
+  // go back to the ranking. Null or 0: none.
+  const NewProducts* new_products = nullptr;
+  double exploration_share = 0;
 };
 
 struct ServedItem {
   std::string product_id;
   float score = 0;
-  std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending
+  std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending, new_in_category
   std::string signal;  // related lists: what found the item (recommend/related.h); else empty
   // Set by the server from the catalog (catalog/pricing.h, availability.h):
   // the effective price for the shopper's channel and store, and how the

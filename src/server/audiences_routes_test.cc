@@ -115,6 +115,8 @@ TEST_F(AudiencesRoutesTest, MembersHaveAMarketingGrantNowAndNeverSentGpc) {
   auto r = Send(marketing_, "GET", "/v1/eu/audiences/coffee/members");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(FieldOf(r), "recipient") << "every export names who it goes to";
+  EXPECT_EQ(FieldOf(Send(marketing_, "GET", "/v1/eu/audiences/coffee/members?recipient=crm,members=0")), "recipient")
+      << "one value in the audit record, never a forged field";
   EXPECT_EQ(FieldOf(Send(marketing_, "GET", "/v1/eu/audiences/coffee/members?recipient=crm&cursor=zz")), "cursor");
   EXPECT_EQ(FieldOf(Send(marketing_, "GET", "/v1/eu/audiences/coffee/members?recipient=crm&limit=0")), "limit");
   EXPECT_EQ(Send(analytics_, "GET", "/v1/eu/audiences/coffee/members?recipient=crm").status, 403);

@@ -360,6 +360,10 @@ class Api {
   Result<analytics::RegionInsights*> InsightsOf(std::string_view region, Cell& cell);
   // The region's stores as a snapshot, reloaded when they changed.
   Result<std::shared_ptr<const StoreDirectory>> DirectoryOf(Call& call);
+  // The region's new products for `models` (recommend/serving.h), found
+  // again when the model, the products or the day changed; null when
+  // exploration is off (recommend_handlers.cc).
+  Result<std::shared_ptr<const NewProducts>> NewProductsOf(Call& call, const ModelSet& models, Micros now);
 
   // Shared by the families (handlers.cc).
   // The API key a call acts for: its own, or the one that minted its staff
@@ -406,6 +410,13 @@ class Api {
   };
   absl::Mutex directories_mu_;
   std::map<std::string, CachedDirectory, std::less<>> directories_ ABSL_GUARDED_BY(directories_mu_);  // by region
+  struct CachedNewProducts {
+    uint64_t model_version = 0, products_version = 0;
+    Micros day = 0;
+    std::shared_ptr<const NewProducts> products;
+  };
+  absl::Mutex new_products_mu_;
+  std::map<std::string, CachedNewProducts, std::less<>> new_products_ ABSL_GUARDED_BY(new_products_mu_);  // by region
   absl::Mutex spent_tokens_mu_;
   struct SpentTokens {
     std::map<std::string, int64_t> expiry;  // by token id, Unix seconds

@@ -152,6 +152,26 @@ std::vector<std::string> ProductsOf(const Served& served) {
 
 
 
+Result<std::shared_ptr<const NewProducts>> Api::NewProductsOf(Call& call, const ModelSet& models, Micros now) {
+  const RecommendConfig& rc = config_.recommend;
+  if (rc.exploration_share <= 0) return std::shared_ptr<const NewProducts>();
+  const uint64_t products = call.cell->catalog().products_version();
+  const Micros day = now - now % kMicrosPerDay;
+  {
+    absl::MutexLock lock(&new_products_mu_);
+    auto it = new_products_.find(call.region);
+    if (it != new_products_.end() && it->second.model_version == models.version &&
+        it->second.products_version == products && it->second.day == day)
+      return it->second.products;
+  }
+  auto found = FindNewProducts(call.cell->catalog(), models, now - Micros(rc.new_product_days) * kMicrosPerDay);
+  if (!found.ok()) return found.status();
+  auto shared = std::make_shared<const NewProducts>(std::move(*found));
+  absl::MutexLock lock(&new_products_mu_);
+  new_products_[std::string(call.region)] = {models.version, products, day, shared};
+  return shared;
+}
+
 HttpResponse Api::GetRecommendations(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
@@ -187,6 +207,10 @@ HttpResponse Api::GetRecommendations(Call& call) {
     auto ranking =
         RankingFor(*call.cell, *ModelsOf(call), *models, ServedThrough(grant, variant, paused, query->now), *query);
     if (!ranking.ok()) return Failure(call.log_fields, ranking.status());
+    auto new_products = NewProductsOf(call, *models, query->now);
+    if (!new_products.ok()) return Failure(call.log_fields, new_products.status());
+    query->new_products = new_products->get();
+    query->exploration_share = config_.recommend.exploration_share;
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());

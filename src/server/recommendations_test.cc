@@ -469,6 +469,48 @@ TEST_F(RecommendationsTest, CachedRankingsNeverOutliveTheHistoryTheyCameFrom) {
   EXPECT_FALSE(Get(target).personalized) << "a withdrawal shows on the next request";
 }
 
+// A product added after training, which no model has learned, takes the
+// last slot of the lists that hold its category and of no other list, and
+// the next training learns it from its first events.
+TEST_F(RecommendationsTest, ANewProductReachesTheShoppersOfItsCategoryUntilItIsLearned) {
+  config_.recommend.max_per_category = 0;  // the rule holds for new products too: room for one in category a
+  Start();
+  for (int s = 0; s < 12; ++s) Grant("eu", "fan-" + std::to_string(s), true);
+  ASSERT_NE(Train("eu").find("succeeded"), std::string::npos);
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/products",
+                 R"([{"id":"a-new","title":"Product a-new","category":"a","price":2},)"
+                 R"({"id":"e-new","title":"Product e-new","category":"e","price":2}])")
+                .status,
+            200);
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/eu/inventory",
+                 R"([{"location":"online","product_id":"a-new","quantity":9},{"location":"online","product_id":"e-new","quantity":9}])")
+                .status,
+            200);
+  Grant("eu", "fan-11", false);
+  for (int s = 0; s < 12; ++s) {
+    Reply r = Get("/v1/eu/customers/fan-" + std::to_string(s) + "/recommendations");
+    EXPECT_FALSE(Has(r, "e-new")) << "no list holds category e: " << r.body;
+    if (s == 11) {
+      EXPECT_FALSE(Has(r, "a-new")) << "no grant: no taste to match";
+      continue;
+    }
+    ASSERT_TRUE(r.personalized && !r.items.empty()) << r.body;
+    EXPECT_EQ(r.items.back().product_id, "a-new") << r.body;
+    EXPECT_EQ(r.items.back().reason, "new_in_category");
+  }
+  std::string events = "[";
+  for (int s = 0; s < 6; ++s)
+    events += std::string(s ? "," : "") + R"({"event_id":"new-)" + std::to_string(s) +
+              R"(","type":"purchase","timestamp":")" + FormatRfc3339(NowMicros() - kMicrosPerDay) +
+              R"(","customer_id":"fan-)" + std::to_string(s) + R"(","channel":"web","product_id":"a-new","quantity":1,"order_id":"new-)" +
+              std::to_string(s) + R"("})";
+  ASSERT_EQ(Send(admin_, "POST", "/v1/eu/events", events + "]").status, 200);
+  ASSERT_NE(Train("eu").find("succeeded"), std::string::npos);
+  Reply after = Get("/v1/eu/customers/fan-0/recommendations?k=40");
+  EXPECT_FALSE(Has(after, "a-new", "new_in_category")) << after.body;
+  EXPECT_TRUE(Has(after, "a-new", "bought_before")) << "learned: ranked as any product is: " << after.body;
+}
+
 TEST_F(RecommendationsTest, BadParametersAre400NamingThem) {
   struct Case {
     std::string query;
