@@ -2,6 +2,7 @@
 
 #include "analytics/partition_selection.h"
 
+#include <charconv>
 #include <cmath>
 
 #include "core/json_writer.h"
@@ -86,10 +87,10 @@ Result<int64_t> NanoRhoFrom(double rho) {
 }
 
 Result<int64_t> NanoRhoFromText(std::string_view text) {
-  const std::string copy(text);
-  char* stop = nullptr;
-  const double value = std::strtod(copy.c_str(), &stop);
-  if (copy.empty() || stop != copy.c_str() + copy.size()) return InvalidArgument("rho", "must be a number such as 0.1");
+  double value = 0;  // decimal only: from_chars reads no hex float, no leading '+' or spaces
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value, std::chars_format::general);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    return InvalidArgument("rho", "must be a number such as 0.1");
   return NanoRhoFrom(value);
 }
 

@@ -169,6 +169,14 @@ Result<AudienceDefinition> PutAudience(Store& store, AudienceDefinition audience
   auto held = GetAudience(store, audience.name);
   if (!held.ok()) return held.status();
   *created = false;
+  if (!held->has_value()) {
+    auto all = ListAudiences(store);
+    if (!all.ok()) return all.status();
+    if (all->size() >= kMaxAudiences)
+      return Status(Code::kFailedPrecondition,
+                    "the region holds " + std::to_string(kMaxAudiences) + " audiences, the most it may: delete one first",
+                    "name");
+  }
   if (held->has_value()) {
     AudienceDefinition same = audience;
     same.created_at = (*held)->created_at;

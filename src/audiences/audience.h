@@ -42,6 +42,7 @@ struct AudienceDefinition {
 };
 
 inline constexpr uint32_t kMaxAudienceWindowDays = 365;
+inline constexpr size_t kMaxAudiences = 1000;  // per region
 
 // A request body: {"name":"lapsed-coffee","window_days":180,"category":"coffee",
 // "lapsed_days":30,"affinity":{"product_id":"P1","min_score":0.3},
@@ -60,7 +61,8 @@ Status CheckAudienceReferences(const AudienceDefinition& audience, Catalog& cata
 std::string AudienceToJson(const AudienceDefinition& audience);
 
 // Definitions kept in the region's store (not personal). Put refuses a
-// name that holds another definition (kAlreadyExists); the same one again
+// name that holds another definition (kAlreadyExists) and a new one past
+// kMaxAudiences (kFailedPrecondition naming `name`); the same one again
 // is kept as it was (`*created` false). List is by name.
 Result<AudienceDefinition> PutAudience(Store& store, AudienceDefinition audience, Micros now, bool* created);
 Result<std::optional<AudienceDefinition>> GetAudience(Store& store, std::string_view name);

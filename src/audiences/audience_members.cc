@@ -91,12 +91,20 @@ Result<MembersPage> ListMembersPage(Cell& cell, const AudienceMatcher& matcher, 
   return page;
 }
 
-Result<uint64_t> CountMembers(Cell& cell, const AudienceMatcher& matcher) {
+Result<uint64_t> CountMembers(Cell& cell, const AudienceMatcher& matcher, bool counted_by_analytics) {
   uint64_t count = 0;
-  CONFIDE_RETURN_IF_ERROR(cell.ForEachGrantedHistory(Purpose::kMarketing, [&](const Grant& grant, std::vector<Event>&& history) {
-    if (Eligible(grant) && matcher.Matches(history)) ++count;
-    return Status::Ok();
-  }));
+  CONFIDE_RETURN_IF_ERROR(cell.ForEachGrantedHistory(
+      Purpose::kMarketing,
+      [&](const Grant& grant, std::vector<Event>&& history) {
+        if (!Eligible(grant) || !matcher.Matches(history)) return Status::Ok();
+        if (counted_by_analytics) {
+          const Addressee to = AddresseeOf(history);
+          if (to.id.empty() || !cell.GrantFor(to.kind, to.id, Purpose::kAnalytics).any()) return Status::Ok();
+        }
+        ++count;
+        return Status::Ok();
+      },
+      /*with_links=*/counted_by_analytics));
   return count;
 }
 
@@ -114,7 +122,7 @@ Result<analytics::Released> ReleaseAudienceSize(Cell& cell, analytics::RegionIns
   const std::string query = q.Take();
   return insights.RunRelease(query, from, to, nano_rho, now, key_id,
                              [&](analytics::RandomSource& source) -> Result<std::string> {
-                               auto count = CountMembers(cell, matcher);
+                               auto count = CountMembers(cell, matcher, /*counted_by_analytics=*/true);
                                if (!count.ok()) return count.status();
                                analytics::Sensitivity one{1, 1, 1};  // a shopper is a member or not
                                auto release = analytics::Release::Gaussian(one, "L2=1 (a shopper is a member or not)", nano_rho);
@@ -128,8 +136,14 @@ Result<analytics::Released> ReleaseAudienceSize(Cell& cell, analytics::RegionIns
                                answer.numbers.push_back(analytics::ShopperFloor::Apply(
                                    floor.Shows(int64_t(*count), n.value), release->Number("audience=" + a.name, "members", n)));
                                answer.notes.push_back(
-                                   "Members are the shoppers the audience's rules select whose marketing consent holds "
-                                   "now and who never sent Global Privacy Control: those GET .../members lists.");
+                                   "Counted: the members (the shoppers the audience's rules select whose marketing "
+                                   "consent holds now and who never sent Global Privacy Control, as GET .../members "
+                                   "lists them) whose analytics consent holds too.");
+                               if (!a.affinity_product.empty())
+                                 answer.notes.push_back(
+                                     "The affinity rule reads the trained model as given: the noise protects each "
+                                     "member's own data, not what the model learned from every shopper it was "
+                                     "trained on.");
                                answer.notes.push_back(floor.Note("members"));
                                return analytics::AnswerToJson(answer);
                              });

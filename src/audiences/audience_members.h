@@ -7,10 +7,11 @@
 // marketing matches no purchase rule). Each member is given by the
 // identifier to address them by (journeys/cart.h, AddresseeOf).
 //
-// The size a merchandiser sees is the members' count released with
-// discrete Gaussian noise through the region's insights budget
-// (analytics/insights.h, RunRelease), withheld under the shopper floor
-// (analytics/shopper_floor.h): no exact count, none at all for a handful.
+// The size a merchandiser sees is an aggregate, so analytics use: the
+// members whose analytics grant holds too, counted, released with discrete
+// Gaussian noise through the region's insights budget (analytics/insights.h,
+// RunRelease), withheld under the shopper floor (analytics/shopper_floor.h):
+// no exact count, none at all for a handful.
 #pragma once
 
 #include <absl/container/flat_hash_set.h>
@@ -64,8 +65,9 @@ struct MembersPage {
 Result<MembersPage> ListMembersPage(Cell& cell, const AudienceMatcher& matcher, std::string_view cursor,
                                     size_t limit, size_t max_shoppers);
 
-// Every member counted (for the release below; never shown as it is).
-Result<uint64_t> CountMembers(Cell& cell, const AudienceMatcher& matcher);
+// Every member counted (for the release below; never shown as it is);
+// `counted_by_analytics`: only those whose analytics grant holds too.
+Result<uint64_t> CountMembers(Cell& cell, const AudienceMatcher& matcher, bool counted_by_analytics = false);
 
 // The size as an insights answer ({"query":..,"numbers":[{"group":"audience=<name>",
 // "statistic":"members",..}],..}), charged `nano_rho` to the months of the

@@ -17,6 +17,11 @@ Status DeriveRecommendations(Cell& cell, const ModelSet& models, const Config& c
   q.k = kRecommendations;
   q.now = now;
   q.max_per_category = config.recommend.max_per_category;
+  // New products take their slots as on the recommendations route.
+  auto fresh = FindNewProducts(cell.catalog(), models, now - Micros(config.recommend.new_product_days) * kMicrosPerDay);
+  if (!fresh.ok()) return fresh.status();
+  q.new_products = &*fresh;
+  q.exploration_share = config.recommend.exploration_share;
   auto served = ServeRecommendations(&models, history, WeightsFrom(config.recommend), cell.catalog(), q);
   if (!served.ok()) return served.status();
   d.model_version = models.version;

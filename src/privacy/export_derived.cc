@@ -28,6 +28,7 @@ std::string Explain(const CatalogNames& names, const std::string& reason) {
     return "often bought with " + names.TitleOr(related) + ", which you bought";
   if (reason == "popular_in_store") return "a best seller in the store: uses none of your data";
   if (reason == "trending") return "trending in the region: uses none of your data";
+  if (reason == "new_in_category") return "new, of a kind of product your list holds";
   return reason;
 }
 

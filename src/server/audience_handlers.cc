@@ -2,7 +2,6 @@
 // marketing consent for a named recipient, and their size released with
 // differential privacy (docs/api.md, Audiences).
 #include <cctype>
-#include <cstring>
 
 #include "audiences/audience.h"
 #include "audiences/audience_members.h"
@@ -28,7 +27,8 @@ constexpr size_t kShoppersPerMember = 10;
 bool ValidRecipient(std::string_view r) {
   if (r.empty() || r.size() > 200) return false;
   for (char c : r)
-    if (!std::isalnum(static_cast<unsigned char>(c)) && !std::strchr(".-_:/@", c)) return false;
+    if (!std::isalnum(static_cast<unsigned char>(c)) && std::string_view(".-_:/@").find(c) == std::string_view::npos)
+      return false;
   return true;
 }
 

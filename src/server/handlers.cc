@@ -156,6 +156,13 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models", &Api::GetModels, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models/history", &Api::GetModelHistory, {S::kAdmin});
+  AddJourneyAndInsightRoutes();
+}
+
+// Prices, journeys, audiences, insights and experiments.
+void Api::AddJourneyAndInsightRoutes() {
+  using S = Scope;
+  constexpr unsigned kShopper = kShopperRoute;
   AddRoute("PUT", "/v1/{region}/prices", &Api::PutPrices, {S::kCatalog}, kLargeBody);
   AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/price-consistency", &Api::GetPriceConsistency, {S::kCatalog});
@@ -171,11 +178,11 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/audiences", &Api::ListAudiencesRoute, {S::kMarketing, S::kAnalytics});
   AddRoute("GET", "/v1/{region}/audiences/{name}", &Api::GetAudienceRoute, {S::kMarketing, S::kAnalytics});
   AddRoute("DELETE", "/v1/{region}/audiences/{name}", &Api::DeleteAudienceRoute, {S::kMarketing});
-  AddRoute("GET", "/v1/{region}/audiences/{name}/members", &Api::GetAudienceMembers, {S::kMarketing}, kScan);
-  AddRoute("GET", "/v1/{region}/audiences/{name}/size", &Api::GetAudienceSize, {S::kAnalytics}, kScan);
+  AddRoute("GET", "/v1/{region}/audiences/{name}/members", &Api::GetAudienceMembers, {S::kMarketing}, kScan | kEffects);
+  AddRoute("GET", "/v1/{region}/audiences/{name}/size", &Api::GetAudienceSize, {S::kAnalytics}, kScan | kEffects);
   AddRoute("POST", "/v1/{region}/analytics/query", &Api::PostAnalyticsQuery, {S::kAnalytics}, kScan);
   AddRoute("POST", "/v1/{region}/analytics/quote", &Api::PostAnalyticsQuote, {S::kAnalytics});
-  AddRoute("GET", "/v1/{region}/experiments/{name}", &Api::GetExperimentReport, {S::kAnalytics}, kScan);
+  AddRoute("GET", "/v1/{region}/experiments/{name}", &Api::GetExperimentReport, {S::kAnalytics}, kScan | kEffects);
   AddRoute("POST", "/v1/{region}/experiments/{name}/resume", &Api::PostExperimentResume, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/analytics/budget", &Api::GetAnalyticsBudget, {S::kAnalytics});
 }
@@ -337,6 +344,12 @@ std::optional<HttpResponse> Api::CheckCaller(Call& call, const RouteSpec& spec) 
 HttpResponse Api::Dispatch(Call& call, const RouteMatch& match) {
   if (auto refusal = Unrouted(match)) return *refusal;
   const RouteSpec& spec = routes_[match.route];
+  if ((spec.flags & kEffects) && call.request.method == "HEAD") {
+    HttpResponse r = ErrorResponse(405, "method_not_allowed",
+                                   "GET here records or charges what it reads; HEAD would do so unseen: use GET");
+    r.headers.emplace_back("Allow", "GET");
+    return r;
+  }
   call.params = match.params;
   auto refusal = CheckCaller(call, spec);
   // Strangers and shoppers' browsers are limited by address (in-process

@@ -202,6 +202,7 @@ class Api {
     kLargeBody = 2,     // its body may reach limits.max_body_bytes
     kScan = 4,          // reads a whole region: limits.max_concurrent_scans
     kIoThread = 8,      // never blocks; runs on the I/O threads, unlimited
+    kEffects = 16,      // its GET records or charges something: HEAD is refused, not answered as GET
   };
   struct RouteSpec {
     Handler handler;
@@ -213,6 +214,7 @@ class Api {
 
   void AddRoute(std::string_view method, std::string_view pattern, Handler handler,
                 std::vector<Scope> scopes, unsigned flags = 0, TokenReach reach = TokenReach::kConsent);
+  void AddJourneyAndInsightRoutes();  // the second half of the constructor's routes
   // The shopper-token half of Dispatch: the token verified, for this
   // shopper and this route, as far as its reach goes; else the refusal.
   std::optional<HttpResponse> AdmitShopperToken(Call& call, const RouteSpec& spec, std::string_view token);

@@ -163,6 +163,8 @@ HttpResponse Api::GetCart(Call& call) {
   if (!channel.ok()) return ErrorResponse(channel.status());
   auto store_id = StoreParam(call.query, call.cell->catalog());
   if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
+  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
+    return Failure(call.log_fields, heard);
   // In-app use of the shopper's data: a personalization grant.
   Grant grant = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));
   auto history = call.cell->History(grant);
@@ -370,6 +372,8 @@ HttpResponse Api::GetReplenishment(Call& call) {
   auto store_id = StoreParam(call.query, call.cell->catalog());
   if (!store_id.ok()) return Failure(call.log_fields, store_id.status());
   Micros now = clock_.Now();
+  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
+    return Failure(call.log_fields, heard);
   // In-app use: a personalization grant; the holdout is served as a
   // shopper nobody knows (nothing is due).
   const Grant granted = call.cell->GrantFor(*kind, call.params.Get("id"), Purpose::kPersonalization, GpcSignal(call.request));

@@ -498,6 +498,8 @@ TEST_F(RecommendationsTest, ANewProductReachesTheShoppersOfItsCategoryUntilItIsL
     EXPECT_EQ(r.items.back().product_id, "a-new") << r.body;
     EXPECT_EQ(r.items.back().reason, "new_in_category");
   }
+  const std::string exported = Send(admin_, "GET", "/v1/eu/customers/fan-0/data").body;
+  EXPECT_NE(exported.find(R"("reason":"new_in_category")"), std::string::npos) << "the export shows what is served";
   std::string events = "[";
   for (int s = 0; s < 6; ++s)
     events += std::string(s ? "," : "") + R"({"event_id":"new-)" + std::to_string(s) +

@@ -59,6 +59,8 @@ std::string SummaryJson(const Profile& p) {
 HttpResponse Api::GetShopperSummary(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
+  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
+    return Failure(call.log_fields, heard);
   auto data = call.cell->ReadShopper(*kind, call.params.Get("id"));
   if (!data.ok()) return Failure(call.log_fields, data.status());
   // Who looked is on record, as for a profile: a key reads a shopper's data.
@@ -73,6 +75,8 @@ HttpResponse Api::GetShopperSummary(Call& call) {
 HttpResponse Api::ExportShopper(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
+  if (Status heard = RecordGpcIfHeard(call, *kind, call.params.Get("id")); !heard.ok())
+    return Failure(call.log_fields, heard);
   std::shared_ptr<const ModelSet> models = LiveModelsOf(call);
   auto doc = ExportShopperDocument(*call.cell, models.get(), config_, *kind, call.params.Get("id"), clock_.Now());
   if (!doc.ok()) return Failure(call.log_fields, doc.status());
