@@ -143,7 +143,7 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
   RuledList list(catalog, query);
   for (uint32_t item : ranking.cart) list.Exclude(models->items.id(item));
   const size_t explore = ranking.personalized && query.new_products
-                             ? static_cast<size_t>(static_cast<double>(query.k) * query.exploration_share)
+                             ? static_cast<size_t>(static_cast<double>(query.k) * query.exploration_share + 1e-9)
                              : 0;
   list.set_limit(query.k - explore);
   auto next = ranking.ranked.begin();
