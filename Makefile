@@ -101,7 +101,7 @@ stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_s
   -labsl_int128 -labsl_base -lpthread
 rows_SOURCES = src/cell/rows_fuzz.cc src/cell/cell_rows.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
   src/store/store.cc src/cell/erasure_journal.cc src/crypto/secret_file.cc src/core/atomic_file.cc src/crypto/aead.cc \
-  src/events/event.cc src/events/properties.cc src/core/record.cc $(CORE_FUZZ)
+  src/events/event.cc src/events/properties.cc src/core/record.cc src/core/clock.cc $(CORE_FUZZ)
 rows_HEADERS = src/testing/fuzz_row.h src/catalog/catalog.h src/catalog/pricing.h src/store/store.h src/cell/erasure_journal.h \
   src/cell/cell_rows.h src/cell/cell.h
 rows_FLAGS = -lsimdjson -lsodium -labsl_synchronization -labsl_time -labsl_int128 -labsl_base -lpthread
