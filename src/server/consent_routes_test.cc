@@ -49,6 +49,15 @@ TEST_F(ServerTest, ConsentFollowsTheLedgerPerRegion) {
   EXPECT_EQ(Call(wrong, "GET", eu).status, 403);
 }
 
+TEST_F(ServerTest, AConsentForAnIdNoEventMayCarryIsRefused) {
+  ApiClient c = Client(&admin_);
+  for (const char* id : {"bad%01id", "bad%7Fid"}) {
+    ClientResponse r = Call(c, "PUT", std::string("/v1/eu/customers/") + id + "/consent", R"({"purposes":{"marketing":true}})");
+    EXPECT_EQ(r.status, 400) << id << ": " << r.body;
+    EXPECT_EQ(JStr(r.body, "/error/field"), "id") << r.body;
+  }
+}
+
 TEST_F(ServerTest, GpcRefusesMarketingOnceAndOnlyMarketing) {
   StopServer();
   NewApiKey consent = AddKey({"consent"}, {"us"});

@@ -2,6 +2,7 @@
 // (GET and PUT, Sec-GPC honoured), each audited.
 #include "server/handlers.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "consent/consent_json.h"
@@ -39,6 +40,9 @@ HttpResponse Api::PutConsent(Call& call) {
   std::string_view id = call.params.Get("id");
   if (id.empty() || id.size() > kMaxIdLength)
     return ErrorResponse(400, CodeName(Code::kInvalidArgument), "must be 1 to 128 bytes", "id");
+  // As an event's identifiers: a ledger for an id no event may carry names no one.
+  if (std::any_of(id.begin(), id.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; }))
+    return ErrorResponse(400, CodeName(Code::kInvalidArgument), "contains a control character", "id");
   std::string_view user_agent = call.request.Header("user-agent");
   RelayedEvidence relayed;
   auto record = ConsentRecordFromJson(call.request.body, clock_.Now(), user_agent, config_.tcf_vendor_id, &relayed);
