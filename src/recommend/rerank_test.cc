@@ -20,12 +20,7 @@ using grocery::kDay;
 class RerankTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    TrainOptions options;
-    options.als.factors = 8;
-    options.als.iterations = 5;
-    options.als.threads = 2;
-    options.cooccurrence.min_support = 2;
-    auto models = TrainModelSet(grocery::Grocery(), options);
+    auto models = TrainModelSet(grocery::Grocery(), grocery::SmallModels());
     ASSERT_TRUE(models.ok()) << models.status().ToString();
     models_ = new ModelSet(std::move(*models));
   }

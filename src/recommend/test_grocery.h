@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "recommend/activity.h"
+#include "recommend/model_set.h"
 
 namespace confide::grocery {
 
@@ -49,6 +49,16 @@ inline TrainingSet Grocery(Micros as_of = 100 * kDay) {
     AddShopper(set, "shopper" + std::to_string(u), events, InteractionWeights{});
   }
   return set;
+}
+
+// Models small enough to train in a test: 8 factors, 5 iterations.
+inline TrainOptions SmallModels() {
+  TrainOptions options;
+  options.als.factors = 8;
+  options.als.iterations = 5;
+  options.als.threads = 2;
+  options.cooccurrence.min_support = 2;
+  return options;
 }
 
 }  // namespace confide::grocery

@@ -30,23 +30,17 @@ HttpResponse Api::PostAnalyticsQuery(Call& call) {
   auto spec = analytics::ParseQueryRequest(call.request.body, (*insights)->default_nano_rho());
   if (!spec.ok()) return ErrorResponse((*insights)->Refuse(spec.status(), clock_.Now(), key_id));
   auto released = (*insights)->Run(*spec, clock_.Now(), key_id);
-  if (!released.ok()) {
+  // Past the budget, the answer also says what the key may still spend.
+  if (!released.ok() && released.status().code() == Code::kResourceExhausted) {
     const Status& st = released.status();
-    if (st.code() == Code::kResourceExhausted) {
-      JsonWriter w;
-      w.BeginObject();
-      WriteErrorMember(w, "budget_exhausted", st.message(), st.field());
-      w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(*spec, key_id)));
-      w.EndObject();
-      return Json(429, w.Take());
-    }
-    if (st.code() == Code::kInvalidArgument) return ErrorResponse(st);
-    return Failure(call.log_fields, st);
+    JsonWriter w;
+    w.BeginObject();
+    WriteErrorMember(w, "budget_exhausted", st.message(), st.field());
+    w.Key("remaining_rho").Raw(analytics::FormatNano((*insights)->RemainingNanoRho(*spec, key_id)));
+    w.EndObject();
+    return Json(429, w.Take());
   }
-  call.log_fields = std::string(",\"query\":\"") + analytics::QueryName(spec->kind) + "\",\"repeat\":" +
-                    (released->repeat ? "true" : "false");
-  // The answer, with whether it was stored before (and so cost nothing now).
-  return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+  return ReleasedAnswer(call.log_fields, analytics::QueryName(spec->kind), released);
 }
 
 HttpResponse Api::PostAnalyticsQuote(Call& call) {

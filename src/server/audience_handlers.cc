@@ -161,15 +161,8 @@ HttpResponse Api::GetAudienceSize(Call& call) {
   if (!held->has_value()) return NoAudience();
   auto matcher = MatcherFor(call, **held);
   if (!matcher.ok()) return Failure(call.log_fields, matcher.status());
-  auto released = ReleaseAudienceSize(*call.cell, **insights, *matcher, nano_rho, clock_.Now(), key_id);
-  if (!released.ok()) {
-    const Status& st = released.status();
-    if (st.code() == Code::kResourceExhausted) return ErrorResponse(429, "budget_exhausted", st.message(), st.field());
-    if (st.code() == Code::kInvalidArgument) return ErrorResponse(st);
-    return Failure(call.log_fields, st);
-  }
-  call.log_fields = std::string(",\"query\":\"audience_size\",\"repeat\":") + (released->repeat ? "true" : "false");
-  return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+  return ReleasedAnswer(call.log_fields, "audience_size",
+                        ReleaseAudienceSize(*call.cell, **insights, *matcher, nano_rho, clock_.Now(), key_id));
 }
 
 }  // namespace confide

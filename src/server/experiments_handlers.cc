@@ -23,15 +23,7 @@ HttpResponse Api::GetExperimentReport(Call& call) {
     if (spec.status().code() != Code::kInvalidArgument) return Failure(call.log_fields, spec.status());
     return ErrorResponse((*insights)->Refuse(spec.status(), clock_.Now(), key_id));
   }
-  auto released = RunLiftReport(*call.cell, **insights, *spec, clock_.Now(), key_id);
-  if (!released.ok()) {
-    const Status& st = released.status();
-    if (st.code() == Code::kResourceExhausted) return ErrorResponse(429, "budget_exhausted", st.message(), st.field());
-    if (st.code() == Code::kInvalidArgument) return ErrorResponse(st);
-    return Failure(call.log_fields, st);
-  }
-  call.log_fields = std::string(",\"query\":\"experiment_lift\",\"repeat\":") + (released->repeat ? "true" : "false");
-  return Json(200, std::string("{\"repeat\":") + (released->repeat ? "true," : "false,") + released->json.substr(1));
+  return ReleasedAnswer(call.log_fields, "experiment_lift", RunLiftReport(*call.cell, **insights, *spec, clock_.Now(), key_id));
 }
 
 HttpResponse Api::PostExperimentResume(Call& call) {

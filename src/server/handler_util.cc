@@ -1,5 +1,7 @@
 #include "server/handler_util.h"
 
+#include "analytics/insights.h"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -39,6 +41,18 @@ HttpResponse Json(int status, std::string body) {
   response.status = status;
   response.body = std::move(body);
   return response;
+}
+
+HttpResponse ReleasedAnswer(std::string& log_fields, std::string_view query, const Result<analytics::Released>& released) {
+  if (!released.ok()) {
+    const Status& st = released.status();
+    if (st.code() == Code::kResourceExhausted) return ErrorResponse(429, "budget_exhausted", st.message(), st.field());
+    if (st.code() == Code::kInvalidArgument) return ErrorResponse(st);
+    return Failure(log_fields, st);
+  }
+  const char* repeat = released->repeat ? "true" : "false";
+  log_fields = ",\"query\":\"" + std::string(query) + "\",\"repeat\":" + repeat;
+  return Json(200, "{\"repeat\":" + std::string(repeat) + "," + released->json.substr(1));
 }
 
 bool ValidCursor(std::string_view cursor) {

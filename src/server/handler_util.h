@@ -26,6 +26,9 @@
 #include "server/url.h"
 
 namespace confide {
+namespace analytics {
+struct Released;
+}
 
 // Everything one request's handler sees. `log_fields` collects extra
 // non-personal access-log fields (counts), each starting with a comma.
@@ -60,6 +63,11 @@ std::optional<HttpResponse> IntegerParam(const QueryParams& query, std::string_v
                                          uint64_t high, uint64_t& out);
 
 HttpResponse Json(int status, std::string body);
+
+// The answer of an insights release (analytics/insights.h), logged as
+// `query`: its document with "repeat" first (stored before, so free now);
+// past the budget 429 budget_exhausted, a bad request 400, else the failure.
+HttpResponse ReleasedAnswer(std::string& log_fields, std::string_view query, const Result<analytics::Released>& released);
 
 // A cursor of the paged listings over granted shoppers
 // (Cell::ForEachGrantedHistoryPage): 32 lower-case hex digits.
