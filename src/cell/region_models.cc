@@ -58,6 +58,7 @@ TrainOptions TrainOptionsFrom(const RecommendConfig& c) {
   o.als.regularization_relative_to_mean = c.regularization_scale == "relative";
   o.als.alpha = static_cast<float>(c.alpha);
   o.repurchase.min_repeat_rate = c.min_repeat_rate;
+  o.explore_max_loss = c.explore_loss;
   return o;
 }
 

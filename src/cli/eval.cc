@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
@@ -165,12 +166,14 @@ Result<EvalSet> Split(EventLog& log, const SplitOptions& split, Progress& progre
 }
 
 // The baselines, then the models.
-Result<std::vector<Ranker>> TrainRankers(const EvalFlags& flags, const EvalSet& set, Progress& progress) {
+Result<std::vector<Ranker>> TrainRankers(const EvalFlags& flags, const EvalSet& set,
+                                         const std::vector<PromotionConfig>& promotions, Progress& progress) {
   progress.Begin("training");
   std::vector<Ranker> rankers = BaselineRankers(set.training);
   TrainOptions train = TrainOptionsFrom(flags.settings);
   train.als_enabled = !flags.no_als;
-  auto models = ModelRankers(set.training, train, [&](std::string_view line) { progress.Update(std::string(line)); });
+  auto models = ModelRankers(
+      set.training, train, [&](std::string_view line) { progress.Update(std::string(line)); }, promotions);
   if (!models.ok()) return models.status();
   for (Ranker& r : *models) rankers.push_back(std::move(r));
   if (flags.exclude_seen) {
@@ -214,6 +217,12 @@ Status RunEval(const EvalFlags& flags, std::FILE* out) {
   if (flags.k < 1 || flags.k > 1000) return FlagError("--k: must be 1 to 1000");
   auto file = EventFileFrom(flags);
   if (!file.ok()) return file.status();
+  std::vector<PromotionConfig> promotions;
+  if (!flags.promotion.empty()) {
+    auto loaded = LoadPromotions(flags.promotion);
+    if (!loaded.ok()) return Prefixed("--promotion: ", loaded.status());
+    promotions = std::move(*loaded);
+  }
   DumpFile dump_file;
   if (!flags.dump.empty()) CONFIDE_RETURN_IF_ERROR(dump_file.Open(flags.dump));
 
@@ -222,7 +231,14 @@ Status RunEval(const EvalFlags& flags, std::FILE* out) {
   if (!log.ok()) return log.status();
   auto set = Split(*log, *split, progress);
   if (!set.ok()) return set.status();
-  auto rankers = TrainRankers(flags, *set, progress);
+  for (const PromotionConfig& p : promotions) {
+    const bool known = std::any_of(p.products.begin(), p.products.end(),
+                                   [&](const std::string& id) { return set->training.items.Find(id).has_value(); });
+    if (!known && !flags.quiet)
+      std::fprintf(stderr, "confide: note: promotion \"%s\": none of its products is in the training data, so it changes no list\n",
+                   p.name.c_str());
+  }
+  auto rankers = TrainRankers(flags, *set, promotions, progress);
   if (!rankers.ok()) return rankers.status();
   const Ranker* dumped = nullptr;
   if (dump_file.is_open()) {

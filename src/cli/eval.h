@@ -26,6 +26,9 @@ struct EvalFlags {
   bool quiet = false;         // no progress on stderr (there is none unless stderr is a terminal)
   bool exclude_seen = false;  // leave out what each shopper already has
   bool no_als = false;        // train no ALS model
+  // A TOML file of [[promotions]] tables, as [[recommend.promotions]]:
+  // the hybrid is scored again with them ("hybrid+promotions"). Empty: none.
+  std::string promotion;
   // The model settings; the command line checks their ranges (factors 1 to
   // 512, iterations 1 to 1000, ...), this function does not.
   RecommendConfig settings = DefaultConfig().recommend;

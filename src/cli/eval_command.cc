@@ -25,6 +25,11 @@ void AddModelFlags(CLI::App& cmd, EvalFlags& flags) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1e6));
   cmd.add_flag("--no-als", flags.no_als, "train no ALS model (faster; the hybrid blends the others)");
+  cmd.add_option("--explore-loss", settings.explore_loss,
+                 "how much of the validation objective, (Recall+NDCG)/2, items new to the shopper may cost "
+                 "([recommend] explore_loss)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.5));
 }
 
 // --format, --map, --type, --channel, --currency and --guests.
@@ -71,6 +76,10 @@ void AddEvalCommand(CLI::App& app, int& exit_code) {
   cmd->add_flag("--exclude-seen", flags.exclude_seen,
                 "leave out of every list what the shopper already has in their history (films, books: no re-buys)");
   AddModelFlags(*cmd, flags);
+  cmd->add_option("--promotion", flags.promotion,
+                  "a TOML file of [[promotions]] tables (as [[recommend.promotions]]): the hybrid is scored again "
+                  "with them, as \"hybrid+promotions\", to measure what they cost")
+      ->check([](const std::string& path) { return path.empty() ? std::string("must name a file") : std::string(); });
   cmd->add_option("FILE", flags.path, "events: CSV or NDJSON, plain or .gz; a directory for instacart")->required();
   cmd->callback([&exit_code] { exit_code = ExitCode(RunEval(flags, stdout)); });
 }

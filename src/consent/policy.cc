@@ -16,4 +16,9 @@ Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micro
                std::move(subject), state.gpc);
 }
 
+bool MayAdvertiseIn(const Grant& personalization, const Grant& marketing) {
+  return personalization.any() && marketing.any() && marketing.subject() == personalization.subject() &&
+         personalization.categories().Without(marketing.categories()).empty();
+}
+
 }  // namespace confide

@@ -53,4 +53,11 @@ class Grant {
 Grant Decide(LegalBasis basis, const ConsentState& state, Purpose purpose, Micros now,
              bool gpc_signal = false, std::string subject = {});
 
+// Whether a list built from the shopper's data through `personalization`
+// may carry advertising (promotions): only under a marketing grant that
+// allows every category of data the list was built from, so that a
+// shopper who refused marketing, sent GPC, or opted a category out of it
+// is never advertised to from that data.
+bool MayAdvertiseIn(const Grant& personalization, const Grant& marketing);
+
 }  // namespace confide

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <fmt/format.h>
@@ -163,7 +164,7 @@ Status ParseRecommend(const ConfigReader& r, const toml::table& root, RecommendC
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(*t, p, {"view", "add_to_cart", "purchase", "return", "half_life_days", "factors",
                                              "iterations", "regularization", "regularization_scale", "alpha", "max_per_category",
                                              "min_repeat_rate", "min_similarity", "exploration_share", "new_product_days", "retrain_hours",
-                                             "cache_entries", "cache_seconds"}));
+                                             "cache_entries", "cache_seconds", "explore_loss", "promotions"}));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "view", rc.view, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "add_to_cart", rc.add_to_cart, -100, 100));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "purchase", rc.purchase, -100, 100));
@@ -183,6 +184,9 @@ Status ParseRecommend(const ConfigReader& r, const toml::table& root, RecommendC
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "min_similarity", rc.min_similarity, 0, 1));
   CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "exploration_share", rc.exploration_share, 0, 0.5));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "new_product_days", rc.new_product_days, 1, 365));
+  CONFIDE_RETURN_IF_ERROR(r.Real(*t, p, "explore_loss", rc.explore_loss, 0, 0.5));
+  if (const toml::node* promotions = t->get("promotions"))
+    CONFIDE_RETURN_IF_ERROR(ParsePromotions(r, *promotions, p + "promotions", rc.promotions));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "retrain_hours", rc.retrain_hours, 0, 8760));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_entries", rc.cache_entries, 0, 100'000'000));
   CONFIDE_RETURN_IF_ERROR(r.Integer(*t, p, "cache_seconds", rc.cache_seconds, 1, 86'400));
@@ -445,16 +449,20 @@ Status ParseApiKeys(const ConfigReader& r, const toml::table& root, std::vector<
 
 }  // namespace
 
-Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
-  ConfigReader r(origin);
-  toml::table root;
+Result<toml::table> ParseToml(std::string_view text, const std::string& origin) {
   try {
-    root = toml::parse(text, origin);
+    return toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
     return Status(Code::kInvalidArgument,
-                  origin + ":" + std::to_string(e.source().begin.line) + ": " +
-                      std::string(e.description()));
+                  origin + ":" + std::to_string(e.source().begin.line) + ": " + std::string(e.description()));
   }
+}
+
+Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
+  ConfigReader r(origin);
+  auto parsed = ParseToml(text, origin);
+  if (!parsed.ok()) return parsed.status();
+  const toml::table& root = *parsed;
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "backup_dir", "listen", "threads",
                                                 "shutdown_grace_seconds", "shutdown_timeout_seconds", "server",
@@ -519,10 +527,22 @@ Status ValidateConfig(const Config& c, const std::string& origin) {
   return {};
 }
 
-Result<Config> LoadConfig(const std::string& path) {
+Result<std::string> ReadConfigFile(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) return Status(Code::kInvalidArgument, path + ": is a directory, not a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) return Status(Code::kNotFound, path + ": cannot open: " + std::strerror(errno));
-  return ParseConfig(std::string(std::istreambuf_iterator<char>(in), {}), path);
+  try {
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  } catch (const std::ios_base::failure& e) {
+    return Status(Code::kInvalidArgument, path + ": cannot read: " + e.code().message());
+  }
+}
+
+Result<Config> LoadConfig(const std::string& path) {
+  auto text = ReadConfigFile(path);
+  if (!text.ok()) return text.status();
+  return ParseConfig(*text, path);
 }
 
 }  // namespace confide

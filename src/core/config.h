@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "core/time.h"
 
 namespace confide {
 
@@ -117,6 +118,18 @@ struct Retention {
   uint32_t erasure_rekey_seconds = 3600;
 };
 
+// A promotion (docs/api.md, Promotions): products the retailer pushes in
+// recommendation lists for a period, by a share of slots or a score boost.
+struct PromotionConfig {
+  std::string name;
+  std::vector<std::string> products;
+  Micros from = 0, until = 0;  // [from, until): midnight UTC of the first day and after the last
+  double share = 0;            // of a list's slots (at least one), or
+  double boost = 0;            // a factor on the score of the promoted products a ranking holds
+  std::vector<std::string> channels;  // empty: every channel
+  std::vector<std::string> stores;    // empty: every list, at a store or online
+};
+
 // How recommendations are trained and served (docs/configuration.md).
 // Weights say how much each event says about a shopper's taste.
 struct RecommendConfig {
@@ -144,6 +157,12 @@ struct RecommendConfig {
   // category the list already holds. 0: none.
   double exploration_share = 0.1;
   uint32_t new_product_days = 14;
+  // Items new to the shopper take slots where they are likelier bought
+  // than the shopper's own (recommend/explore.h), as long as the
+  // validation objective, (Recall+NDCG)/2 @10, loses at most this. 0:
+  // only where nothing is lost.
+  double explore_loss = 0;
+  std::vector<PromotionConfig> promotions;
   uint32_t retrain_hours = 24;    // serve retrains on this period; 0: only on request
   uint32_t cache_entries = 50'000;  // rankings of recent requests kept (recommend/ranking_cache.h); 0: none
   uint32_t cache_seconds = 300;     // how long one is served
@@ -306,6 +325,11 @@ Result<Config> LoadConfig(const std::string& path);
 
 // Parses TOML text; `origin` names it in errors.
 Result<Config> ParseConfig(std::string_view toml_text, const std::string& origin);
+
+// A file of [[promotions]] tables, each as under [[recommend.promotions]]
+// (confide eval --promotion); at least one. Errors as LoadConfig's.
+Result<std::vector<PromotionConfig>> LoadPromotions(const std::string& path);
+Result<std::vector<PromotionConfig>> ParsePromotionsFile(std::string_view toml_text, const std::string& origin);
 
 // Checks cross-field rules (hosted regions exist, ids unique, ...).
 Status ValidateConfig(const Config& config, const std::string& origin);

@@ -104,6 +104,19 @@ class ConfigReader {
 // experiments and their variants).
 bool ValidConfigName(std::string_view name, size_t max);
 
+// TOML text as a table; a syntax error reads "<origin>:<line>: <what>".
+Result<toml::table> ParseToml(std::string_view text, const std::string& origin);
+
+// The text of a configuration file; errors name the path (a directory,
+// an unreadable file).
+Result<std::string> ReadConfigFile(const std::string& path);
+
+// An array of promotion tables named `key` (config_promotions.cc): each
+// with a name, products, from and until dates, a share or a boost, and
+// optional channels and stores.
+Status ParsePromotions(const ConfigReader& r, const toml::node& node, const std::string& key,
+                       std::vector<PromotionConfig>& out);
+
 // The [experiment] table (config_experiment.cc).
 Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::optional<ExperimentConfig>& out);
 

@@ -231,6 +231,45 @@ TEST_F(EvalRetailTest, DumpPredictionsNeverWritesThroughALink) {
   EXPECT_EQ(Slurp(victim), "secret");
 }
 
+// A promotion scored beside the hybrid: B takes one slot of two in every
+// list that does not hold it already; a bad promotion file is one line.
+TEST_F(EvalRetailTest, APromotionIsScoredBesideTheHybrid) {
+  const std::string promo = Write("promo.toml",
+                                  "[[promotions]]\nname = \"b\"\nproducts = [\"B\"]\nfrom = 2011-01-01\n"
+                                  "until = 2011-01-02\nshare = 0.5\n");
+  const std::string out = (dir_ / "promoted.ndjson").string();
+  RunResult r = Eval("--protocol cutoff --at 2011-10-01 --k 2 --json --promotion " + promo + " --dump-predictions " +
+                     out + " --model hybrid+promotions" + flags_ + file_);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::element report;
+  ASSERT_EQ(parser_.parse(r.out).get(report), simdjson::SUCCESS) << r.out;
+  EXPECT_GE(Metric(report, "hybrid+promotions", "recall"), 0);
+  std::istringstream lines(Slurp(out));
+  int listed = 0;
+  for (std::string line; std::getline(lines, line); ++listed) EXPECT_NE(line.find(R"("B")"), std::string::npos) << line;
+  EXPECT_EQ(listed, 2);
+  RunResult plain = Eval("--protocol cutoff --at 2011-10-01 --k 2 --json" + flags_ + file_);
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_EQ(plain.out.find("hybrid+promotions"), std::string::npos) << "only with --promotion";
+
+  const std::string bad = Write("bad.toml", "[[promotions]]\nname = \"b\"\nproducts = [\"B\"]\nfrom = 2011-01-01\n"
+                                            "until = 2011-01-02\n");
+  ExpectOneLineError("--protocol cutoff --at 2011-10-01 --promotion " + bad + flags_ + file_,
+                     "--promotion: " + bad + ": promotions[0].share: give either share or boost");
+  ExpectOneLineError("--protocol cutoff --at 2011-10-01 --promotion " + (dir_ / "none.toml").string() + flags_ + file_,
+                     "none.toml: cannot open");
+  ExpectOneLineError("--protocol cutoff --at 2011-10-01 --explore-loss 0.9" + flags_ + file_, "--explore-loss");
+  ExpectOneLineError("--protocol cutoff --at 2011-10-01 --promotion ''" + flags_ + file_, "--promotion");
+  ExpectOneLineError("--protocol cutoff --at 2011-10-01 --promotion " + dir_.string() + flags_ + file_,
+                     dir_.string() + ": is a directory");
+  // A promotion of products nobody bought changes nothing, and says so.
+  const std::string unknown = Write("unknown.toml", "[[promotions]]\nname = \"z\"\nproducts = [\"Z\"]\nfrom = 2011-01-01\n"
+                                                    "until = 2011-01-02\nshare = 0.5\n");
+  RunResult noted = Eval("--protocol cutoff --at 2011-10-01 --promotion " + unknown + flags_ + file_);
+  EXPECT_EQ(noted.exit_code, 0) << noted.err;
+  EXPECT_NE(noted.err.find("promotion \"z\": none of its products is in the training data"), std::string::npos) << noted.err;
+}
+
 TEST_F(EvalRetailTest, BadArgumentsFailWithOneLine) {
   const std::string out = (dir_ / "predictions.ndjson").string();
   ExpectOneLineError("--protocol cutoff --k 2" + flags_ + file_, "--at");

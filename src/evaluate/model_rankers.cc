@@ -1,6 +1,9 @@
 #include "evaluate/model_rankers.h"
 
 #include <algorithm>
+#include <unordered_set>
+
+#include "recommend/promotions.h"
 
 namespace confide {
 namespace {
@@ -11,10 +14,45 @@ std::vector<uint32_t> Items(const std::vector<Scored>& scored) {
   return items;
 }
 
+std::vector<uint32_t> HybridList(const ModelSet& m, const Activity& history, size_t k) {
+  RankRequest request;
+  request.now = ExpectedNextVisit(history);
+  std::vector<uint32_t> items;
+  for (const Ranked& r : RecommendFor(m, history, request)) {
+    if (items.size() == k) break;
+    items.push_back(r.item);
+  }
+  return items;
+}
+
+// The hybrid's list as serving promotes it: boosted ranking first, the
+// promoted slots after the first k - slots items, then the rest.
+std::vector<uint32_t> PromotedList(const ModelSet& m, const std::vector<const PromotionConfig*>& promotions,
+                                   const Activity& history, size_t k) {
+  RankRequest request;
+  request.now = ExpectedNextVisit(history);
+  std::unordered_set<uint32_t> boosted;
+  const std::vector<Ranked> ranked = Boost(RecommendFor(m, history, request), m.items, promotions, boosted);
+  const size_t slots = PromotedSlots(promotions, k);
+  std::vector<uint32_t> items;
+  std::unordered_set<uint32_t> taken;
+  auto take = [&](uint32_t item, size_t limit) {
+    if (items.size() < limit && taken.insert(item).second) items.push_back(item);
+  };
+  auto next = ranked.begin();
+  for (; next != ranked.end() && items.size() < k - slots; ++next) take(next->item, k - slots);
+  const size_t promoted_limit = std::min(k, items.size() + slots);
+  for (const std::string& id : SlotCandidates(promotions, ranked, m)) {
+    if (auto item = m.items.Find(id)) take(*item, promoted_limit);
+  }
+  for (; next != ranked.end() && items.size() < k; ++next) take(next->item, k);
+  return items;
+}
+
 }  // namespace
 
 Result<std::vector<Ranker>> ModelRankers(const TrainingSet& set, const TrainOptions& options,
-                                         const TrainProgress& progress) {
+                                         const TrainProgress& progress, const std::vector<PromotionConfig>& promotions) {
   auto trained = TrainModelSet(set, options, progress);
   if (!trained.ok()) return trained.status();
   std::shared_ptr<const ModelSet> m = std::make_shared<const ModelSet>(std::move(*trained));
@@ -47,16 +85,15 @@ Result<std::vector<Ranker>> ModelRankers(const TrainingSet& set, const TrainOpti
                          return Items(top);
                        }});
   }
-  rankers.push_back({"hybrid", [m](uint32_t, const Activity& history, size_t k) {
-                       RankRequest request;
-                       request.now = ExpectedNextVisit(history);
-                       std::vector<uint32_t> items;
-                       for (const Ranked& r : RecommendFor(*m, history, request)) {
-                         if (items.size() == k) break;
-                         items.push_back(r.item);
-                       }
-                       return items;
-                     }});
+  rankers.push_back({"hybrid", [m](uint32_t, const Activity& history, size_t k) { return HybridList(*m, history, k); }});
+  if (!promotions.empty()) {
+    auto all = std::make_shared<std::vector<PromotionConfig>>(promotions);
+    auto active = std::make_shared<std::vector<const PromotionConfig*>>();
+    for (const PromotionConfig& p : *all) active->push_back(&p);
+    rankers.push_back({"hybrid+promotions", [m, all, active](uint32_t, const Activity& history, size_t k) {
+                         return PromotedList(*m, *active, history, k);
+                       }});
+  }
   return rankers;
 }
 

@@ -1,9 +1,11 @@
 #include "journeys/shopper_export.h"
 
 #include "cell/region_models.h"
+#include "experiments/assignment.h"
 #include "journeys/cart.h"
 #include "journeys/replenishment.h"
 #include "journeys/webhook.h"
+#include "recommend/promotions.h"
 #include "recommend/serving.h"
 
 namespace confide {
@@ -12,7 +14,7 @@ namespace {
 constexpr size_t kRecommendations = 10;  // as many as the recommendations route gives by default
 
 Status DeriveRecommendations(Cell& cell, const ModelSet& models, const Config& config,
-                             const std::vector<Event>& history, Micros now, DerivedData& d) {
+                             const std::vector<Event>& history, bool may_advertise, Micros now, DerivedData& d) {
   ServeQuery q;
   q.k = kRecommendations;
   q.now = now;
@@ -22,11 +24,13 @@ Status DeriveRecommendations(Cell& cell, const ModelSet& models, const Config& c
   if (!fresh.ok()) return fresh.status();
   q.new_products = &*fresh;
   q.exploration_share = config.recommend.exploration_share;
+  // And promotions, as on the recommendations route online on the web.
+  if (may_advertise) q.promotions = ActivePromotions(config.recommend.promotions, now, "web", "");
   auto served = ServeRecommendations(&models, history, WeightsFrom(config.recommend), cell.catalog(), q);
   if (!served.ok()) return served.status();
   d.model_version = models.version;
   for (ServedItem& item : served->items)
-    d.recommendations.push_back({std::move(item.product_id), std::move(item.reason)});
+    d.recommendations.push_back({std::move(item.product_id), std::move(item.reason), item.promoted});
   return {};
 }
 
@@ -54,7 +58,14 @@ Result<DerivedData> DeriveForExport(Cell& cell, const ModelSet* models, const Co
   for (DueItem& due : PredictReplenishment(*history, now, cycle, config.replenishment))
     d.replenishment.push_back({std::move(due.product_id), due.last_purchase, due.due, due.interval_days,
                                due.confidence, due.quantity, due.occasions});
-  if (models) CONFIDE_RETURN_IF_ERROR(DeriveRecommendations(cell, *models, config, *history, now, d));
+  if (models) {
+    // As served: the holdout of the region's experiment gets the list of a
+    // shopper nobody knows. (A guardrail's pause is the running server's
+    // state, not known here.)
+    const bool served = ExperimentAssignment::Personalizes(ExperimentAssignment(config.experiment).VariantOf(grant));
+    CONFIDE_RETURN_IF_ERROR(DeriveRecommendations(cell, *models, config, served ? *history : std::vector<Event>(),
+                                                  served && MayAdvertiseIn(grant, marketing), now, d));
+  }
   return d;
 }
 

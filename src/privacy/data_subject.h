@@ -57,7 +57,8 @@ struct DerivedData {
 
   struct Recommendation {
     std::string product_id;
-    std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending
+    std::string reason;  // bought_before, similar_to:<id>, bought_with:<id>, popular_in_store, trending, promoted, ...
+    bool promoted = false;  // placed or raised by a promotion (recommend/promotions.h)
   };
   std::vector<Recommendation> recommendations;
   uint64_t model_version = 0;  // 0: no model trained yet (then no recommendation is made)

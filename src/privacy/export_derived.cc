@@ -29,6 +29,7 @@ std::string Explain(const CatalogNames& names, const std::string& reason) {
   if (reason == "popular_in_store") return "a best seller in the store: uses none of your data";
   if (reason == "trending") return "trending in the region: uses none of your data";
   if (reason == "new_in_category") return "new, of a kind of product your list holds";
+  if (reason == "promoted") return "promoted by the retailer, of a kind of product your list holds (you allow marketing)";
   return reason;
 }
 
@@ -86,7 +87,11 @@ void WriteRecommendations(JsonWriter& w, const ExportFacts& f) {
   for (const DerivedData::Recommendation& r : d.recommendations) {
     w.BeginObject();
     f.names.WriteProduct(w, r.product_id);
-    w.Key("reason").String(r.reason).Key("explanation").String(Explain(f.names, r.reason)).EndObject();
+    std::string why = Explain(f.names, r.reason);
+    if (r.promoted && r.reason != "promoted") why += "; placed higher by a promotion (you allow marketing)";
+    w.Key("reason").String(r.reason).Key("explanation").String(why);
+    if (r.promoted) w.Key("promoted").Bool(true);
+    w.EndObject();
   }
   w.EndArray();
   if (!d.model_version) w.Key("note").String("no model is trained yet, so none are made");

@@ -15,18 +15,12 @@ namespace {
 
 using grocery::Buy;
 using grocery::kDay;
+using grocery::Staples;
 
 std::string CategoryOf(const std::string& id) { return id.rfind("g", 0) == 0 ? id.substr(0, 2) : "staples"; }
 
-class ExplorationTest : public ::testing::Test {
+class ExplorationTest : public grocery::TrainedOnGrocery {
  protected:
-  static void SetUpTestSuite() {
-    auto models = TrainModelSet(grocery::Grocery(), grocery::SmallModels());
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_ = new ModelSet(std::move(*models));
-  }
-  static void TearDownTestSuite() { delete models_; }
-
   void SetUp() override {
     std::vector<Product> products;
     for (uint32_t i = 0; i < models_->items.size(); ++i) {
@@ -45,14 +39,6 @@ class ExplorationTest : public ::testing::Test {
     std::vector<InventoryLevel> stock;
     for (const Product& p : products) stock.push_back({"online", p.id, 5});
     ASSERT_TRUE(catalog_.PutInventory(stock).ok());
-  }
-
-  // A shopper of group 0 whose staples are g0-3 and g0-8, with milk.
-  static std::vector<Event> Staples() {
-    std::vector<Event> history;
-    for (int week = 0; week < 8; ++week)
-      for (const char* p : {"g0-3", "g0-8", "milk"}) history.push_back(Buy(p, (40 + 7 * week) * kDay, "w" + std::to_string(week)));
-    return history;
   }
 
   Served Serve(std::span<const Event> history, double share, size_t k = 10) {
@@ -76,14 +62,11 @@ class ExplorationTest : public ::testing::Test {
     return ids;
   }
 
-  static ModelSet* models_;
   ScratchStore store_;
   ManualClock clock_{1'000 * kDay};
   Catalog catalog_{*store_, clock_};
   NewProducts new_products_;
 };
-
-ModelSet* ExplorationTest::models_ = nullptr;
 
 TEST_F(ExplorationTest, NewProductsAreTheActiveUnlearnedOnesAddedLately) {
   auto found = FindNewProducts(catalog_, *models_, clock_.Now() - 14 * kDay);

@@ -13,21 +13,6 @@ constexpr uint32_t kUnexplained = UINT32_MAX;
 
 size_t F(Feature f) { return static_cast<size_t>(f); }
 
-// Recall@k and NDCG@k (binary relevance) of one ranking.
-std::pair<double, double> RecallNdcg(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth) {
-  std::unordered_set<uint32_t> relevant(truth.begin(), truth.end());
-  double hits = 0, dcg = 0, ideal = 0;
-  for (size_t i = 0; i < top.size(); ++i) {
-    if (relevant.count(top[i])) {
-      hits += 1;
-      dcg += 1.0 / std::log2(static_cast<double>(i) + 2);
-    }
-  }
-  for (size_t i = 0; i < std::min(top.size(), relevant.size()); ++i) ideal += 1.0 / std::log2(static_cast<double>(i) + 2);
-  if (relevant.empty()) return {0, 0};
-  return {hits / static_cast<double>(relevant.size()), ideal > 0 ? dcg / ideal : 0};
-}
-
 double Objective(const std::vector<ValidationCase>& cases, const BlendWeights& w, size_t k) {
   double total = 0;
   std::vector<std::pair<float, uint32_t>> scored;
@@ -43,7 +28,7 @@ double Objective(const std::vector<ValidationCase>& cases, const BlendWeights& w
     std::partial_sort(scored.begin(), scored.begin() + static_cast<ptrdiff_t>(n), scored.end());
     top.clear();
     for (size_t i = 0; i < n; ++i) top.push_back(scored[i].second);
-    auto [recall, ndcg] = RecallNdcg(top, c.truth);
+    auto [recall, ndcg] = RecallAndNdcg(top, c.truth);
     total += (recall + ndcg) / 2;
   }
   return cases.empty() ? 0 : total / static_cast<double>(cases.size());
@@ -207,6 +192,20 @@ void ExplainAlsPicks(const AlsModel& als, const Activity& shopper, CandidateSet&
 }
 
 }  // namespace
+
+std::pair<double, double> RecallAndNdcg(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth) {
+  std::unordered_set<uint32_t> relevant(truth.begin(), truth.end());
+  double hits = 0, dcg = 0, ideal = 0;
+  for (size_t i = 0; i < top.size(); ++i) {
+    if (relevant.count(top[i])) {
+      hits += 1;
+      dcg += 1.0 / std::log2(static_cast<double>(i) + 2);
+    }
+  }
+  for (size_t i = 0; i < std::min(top.size(), relevant.size()); ++i) ideal += 1.0 / std::log2(static_cast<double>(i) + 2);
+  if (relevant.empty()) return {0, 0};
+  return {hits / static_cast<double>(relevant.size()), ideal > 0 ? dcg / ideal : 0};
+}
 
 const char* FeatureName(Feature f) {
   static const char* kNames[] = {"frequency", "recent", "share", "in_last", "log_count", "share_repeat", "due_frequency", "repeat_rate", "bought_before", "als", "related", "neighbors", "popularity"};

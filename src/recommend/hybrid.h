@@ -11,6 +11,7 @@
 
 #include <array>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "recommend/activity.h"
@@ -89,6 +90,10 @@ std::vector<Candidate> GatherCandidates(const ModelRefs& models, const Activity&
 // Candidates scored with `weights`, best first (all of them: the caller's
 // rules drop some before taking k).
 std::vector<Ranked> RankCandidates(const std::vector<Candidate>& candidates, const BlendWeights& weights);
+
+// Recall@k and NDCG@k (binary relevance) of one ranking against a truth
+// basket; {0, 0} for an empty truth.
+std::pair<double, double> RecallAndNdcg(const std::vector<uint32_t>& top, const std::vector<uint32_t>& truth);
 
 // Validation: for each shopper, candidates and the items of the basket
 // that was held out.

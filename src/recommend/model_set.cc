@@ -97,6 +97,9 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
       cases.push_back({GatherCandidates(v.refs(), history, request), a.baskets[h.basket].items});
     }
     result.blend = FitBlend(cases, options.k);
+    if (options.explore_max_loss >= 0) {
+      result.explore = FitExplore(cases, result.blend.weights, result.blend.objective, options.k, options.explore_max_loss);
+    }
     if (progress) {
       std::string weights;
       for (size_t f = 0; f < kFeatureCount; ++f) {
@@ -105,6 +108,12 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
       progress(fmt::format(
           "blend fitted on {} baskets of {} shoppers: {}; validation (Recall+NDCG)/2 @{} {:.4f} vs popularity {:.4f}",
           cases.size(), sampled, weights, options.k, result.blend.objective, result.blend.popularity_objective));
+      if (result.explore.fitted()) {
+        progress(fmt::format("explore fitted: bias {}, validation (Recall+NDCG)/2 @{} {:.4f}, new items' recall {:.4f} "
+                             "against the blend's {:.4f}",
+                             result.explore.explore_bias, options.k, result.explore.objective,
+                             result.explore.explore_recall, result.explore.blend_explore_recall));
+      }
     }
   } else {
     result.blend.weights = DefaultBlend();
@@ -126,7 +135,7 @@ Result<ModelSet> TrainModelSet(const TrainingSet& set, const TrainOptions& optio
 }
 
 std::vector<Ranked> RecommendFor(const ModelSet& models, const Activity& shopper, const RankRequest& request) {
-  return RankCandidates(GatherCandidates(models.refs(), shopper, request), models.blend.weights);
+  return RankWithExplore(GatherCandidates(models.refs(), shopper, request), models.blend.weights, models.explore);
 }
 
 size_t ModelSet::memory_bytes() const {
@@ -138,7 +147,7 @@ size_t ModelSet::memory_bytes() const {
 
 void ModelSet::Serialize(std::string& out) const {
   ModelWriter w(out);
-  w.Str("modelset/2");
+  w.Str("modelset/3");
   w.U64(version);
   w.U64(static_cast<uint64_t>(trained_at));
   w.U64(static_cast<uint64_t>(as_of));
@@ -162,7 +171,34 @@ void ModelSet::Serialize(std::string& out) const {
   w.F64(blend.objective);
   w.F64(blend.popularity_objective);
   w.U64(blend.cases);
+  w.Array(std::span<const float>(explore.weights));
+  for (const HitCalibration* c : {&explore.repeat, &explore.explore}) {
+    w.Array(std::span<const float>(c->upper));
+    w.Array(std::span<const float>(c->rate));
+  }
+  w.F64(explore.explore_bias);
+  w.F64(explore.objective);
+  w.F64(explore.explore_recall);
+  w.F64(explore.blend_explore_recall);
 }
+
+namespace {
+
+// Version 3's explore fit; older sets have none and rank by the blend alone.
+bool ReadExplore(ModelReader& r, ExploreFit& fit) {
+  std::vector<float> weights;
+  if (!r.Array(weights) || weights.size() != kFeatureCount) return false;
+  std::copy(weights.begin(), weights.end(), fit.weights.begin());
+  for (HitCalibration* c : {&fit.repeat, &fit.explore}) {
+    if (!r.Array(c->upper) || !r.Array(c->rate) || c->upper.size() != c->rate.size()) return false;
+  }
+  double bias = 0;
+  if (!r.F64(bias) || !r.F64(fit.objective) || !r.F64(fit.explore_recall) || !r.F64(fit.blend_explore_recall)) return false;
+  fit.explore_bias = static_cast<float>(bias);
+  return true;
+}
+
+}  // namespace
 
 Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
   const Status bad(Code::kDataLoss, "model set: malformed");
@@ -170,7 +206,7 @@ Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
   ModelSet m;
   std::string tag, part;
   uint64_t trained_at = 0, as_of = 0, n = 0;
-  if (!(r.Str(tag) && (tag == "modelset/1" || tag == "modelset/2") && r.U64(m.version) && r.U64(trained_at) && r.U64(as_of) &&
+  if (!(r.Str(tag) && (tag == "modelset/1" || tag == "modelset/2" || tag == "modelset/3") && r.U64(m.version) && r.U64(trained_at) && r.U64(as_of) &&
         r.U64(m.shoppers) && r.U64(m.interactions) && r.U64(n))) {
     return bad;
   }
@@ -197,7 +233,8 @@ Result<ModelSet> ModelSet::Deserialize(std::string_view in) {
   // personalize until the next training.
   uint64_t cases = 0;
   if (!r.Array(weights) || weights.size() != kFeatureCount || !r.F64(m.blend.objective) ||
-      !r.F64(m.blend.popularity_objective) || (tag == "modelset/2" && !r.U64(cases)) || !r.done()) {
+      !r.F64(m.blend.popularity_objective) || (tag != "modelset/1" && !r.U64(cases)) ||
+      (tag == "modelset/3" && !ReadExplore(r, m.explore)) || !r.done()) {
     return bad;
   }
   m.blend.cases = static_cast<uint32_t>(std::min<uint64_t>(cases, UINT32_MAX));

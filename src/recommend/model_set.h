@@ -18,6 +18,7 @@
 #include "recommend/activity.h"
 #include "recommend/als.h"
 #include "recommend/cooccurrence.h"
+#include "recommend/explore.h"
 #include "recommend/hybrid.h"
 #include "recommend/popularity.h"
 #include "recommend/repurchase.h"
@@ -41,6 +42,10 @@ struct TrainOptions {
   uint32_t validation_baskets = 3;
   uint32_t k = 10;
   uint32_t candidates_per_model = 50;
+  // Items new to the shopper get slots where they are likelier than the
+  // shopper's own (explore.h), as far as the validation objective loses
+  // at most this much; a negative value: the blend alone ranks.
+  double explore_max_loss = 0;
   // The category of a product, for the repurchase model's category rates;
   // empty: every item takes after the whole catalog.
   std::function<std::string(std::string_view product_id)> category_of;
@@ -58,6 +63,7 @@ struct ModelSet {
   CoOccurrence cooccurrence;
   std::optional<AlsModel> als;
   BlendFit blend;  // weights, and validation objective against popularity
+  ExploreFit explore;
 
   ModelRefs refs() const { return {&popularity, &repurchase, &cooccurrence, als ? &*als : nullptr}; }
   // Principle 5: personalize only on evidence: the blend beat popularity

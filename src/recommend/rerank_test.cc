@@ -16,30 +16,15 @@ namespace {
 
 using grocery::Buy;
 using grocery::kDay;
+using grocery::Staples;
 
-class RerankTest : public ::testing::Test {
+class RerankTest : public grocery::TrainedOnGrocery {
  protected:
-  static void SetUpTestSuite() {
-    auto models = TrainModelSet(grocery::Grocery(), grocery::SmallModels());
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_ = new ModelSet(std::move(*models));
-  }
-  static void TearDownTestSuite() { delete models_; }
-
   void SetUp() override {
     std::vector<Product> products;
     for (uint32_t i = 0; i < models_->items.size(); ++i) products.push_back({models_->items.id(i), "t", "c", "", 1, {}, true});
     products.push_back({"new-item", "New", "c", "", 1, {}, true});  // in the catalog, not yet in the models
     ASSERT_TRUE(catalog_.PutProducts(products).ok());
-  }
-
-  // A shopper of group 0 whose staples are g0-3 and g0-8, with milk.
-  static std::vector<Event> Staples() {
-    std::vector<Event> history;
-    for (int week = 0; week < 8; ++week) {
-      for (const char* p : {"g0-3", "g0-8", "milk"}) history.push_back(Buy(p, (40 + 7 * week) * kDay, "w" + std::to_string(week)));
-    }
-    return history;
   }
 
   Served Run(const std::vector<std::string>& ids, std::span<const Event> history, std::string store = {},
@@ -58,12 +43,9 @@ class RerankTest : public ::testing::Test {
     return ids;
   }
 
-  static ModelSet* models_;
   ScratchStore store_;
   Catalog catalog_{*store_};
 };
-
-ModelSet* RerankTest::models_ = nullptr;
 
 TEST_F(RerankTest, KeepsTheGivenIdsOnceAndOnlyThoseWithUnknownOnesLastAndNamed) {
   const std::vector<std::string> given = {"g1-12", "nope", "g0-8", "new-item", "g2-4", "g0-3", "g0-8", "milk"};

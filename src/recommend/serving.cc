@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/json_writer.h"
+#include "recommend/promotions.h"
 #include "recommend/related.h"
 
 namespace confide {
@@ -25,16 +26,13 @@ class RuledList {
   // The categories of the items taken, in the order first taken.
   const std::vector<std::string>& categories() const { return categories_; }
 
-  Status Offer(const std::string& id, float score, std::string reason, std::string signal = {}) {
-    if (full() || !excluded_.insert(id).second) return {};
-    auto standing = catalog_.GetStanding(id, query_.store_id.empty() ? "online" : query_.store_id);
-    if (!standing.ok()) return standing.status();
-    if (!standing->has_value() || !(*standing)->active || (*standing)->stock.value_or(0) <= 0) return {};
-    uint32_t& in_category = per_category_[(*standing)->category];
-    if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
-    if (in_category++ == 0) categories_.push_back((*standing)->category);
-    items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}, {}});
-    return {};
+  Status Offer(const std::string& id, float score, std::string reason, std::string signal = {}, bool promoted = false) {
+    return Admit(id, score, std::move(reason), std::move(signal), promoted, false);
+  }
+  // An item only if the list already holds its category (the slots of new
+  // and promoted products).
+  Status OfferInHeldCategory(const std::string& id, std::string reason, bool promoted) {
+    return Admit(id, 0, std::move(reason), {}, promoted, true);
   }
 
   // Best sellers of the store, then trending in the region.
@@ -55,6 +53,22 @@ class RuledList {
   std::vector<ServedItem> Take() { return std::move(items_); }
 
  private:
+  Status Admit(const std::string& id, float score, std::string reason, std::string signal, bool promoted,
+               bool held_category) {
+    if (full() || excluded_.count(id)) return {};
+    auto standing = catalog_.GetStanding(id, query_.store_id.empty() ? "online" : query_.store_id);
+    if (!standing.ok()) return standing.status();
+    if (!standing->has_value() || !(*standing)->active || (*standing)->stock.value_or(0) <= 0) return {};
+    const std::string& category = (*standing)->category;
+    if (held_category && std::find(categories_.begin(), categories_.end(), category) == categories_.end()) return {};
+    excluded_.insert(id);
+    uint32_t& in_category = per_category_[category];
+    if (query_.max_per_category > 0 && in_category >= query_.max_per_category) return {};
+    if (in_category++ == 0) categories_.push_back(category);
+    items_.push_back({id, score, std::move(reason), std::move(signal), std::nullopt, {}, {}, promoted});
+    return {};
+  }
+
   Catalog& catalog_;
   const ServeQuery& query_;
   std::unordered_set<std::string> excluded_;
@@ -77,6 +91,17 @@ Status Explore(RuledList& list, const ServeQuery& query, size_t slots) {
       if (list.full()) return {};
       CONFIDE_RETURN_IF_ERROR(list.Offer(id, 0, "new_in_category"));
     }
+  }
+  return {};
+}
+
+// Offers the share promotions' products of the list's categories until
+// `slots` of them are taken or none is left.
+Status Promote(RuledList& list, const std::vector<std::string>& candidates, size_t slots) {
+  list.set_limit(list.size() + slots);
+  for (const std::string& id : candidates) {
+    if (list.full()) break;
+    CONFIDE_RETURN_IF_ERROR(list.OfferInHeldCategory(id, "promoted", true));
   }
   return {};
 }
@@ -145,14 +170,22 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
   const size_t explore = ranking.personalized && query.new_products
                              ? static_cast<size_t>(static_cast<double>(query.k) * query.exploration_share + 1e-9)
                              : 0;
-  list.set_limit(query.k - explore);
-  auto next = ranking.ranked.begin();
-  for (; next != ranking.ranked.end() && !list.full(); ++next)
-    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(next->item), next->score, ReasonText(*models, *next)));
+  const bool promote = ranking.personalized && !query.promotions.empty();
+  const size_t promoted = promote ? std::min(PromotedSlots(query.promotions, query.k), query.k - explore) : 0;
+  std::unordered_set<uint32_t> boosted;
+  std::vector<Ranked> boosted_ranking;
+  if (promote) boosted_ranking = Boost(ranking.ranked, models->items, query.promotions, boosted);
+  const std::vector<Ranked>& ranked = promote ? boosted_ranking : ranking.ranked;
+  auto offer = [&](const Ranked& r) {
+    return list.Offer(models->items.id(r.item), r.score, ReasonText(*models, r), {}, boosted.count(r.item) > 0);
+  };
+  list.set_limit(query.k - explore - promoted);
+  auto next = ranked.begin();
+  for (; next != ranked.end() && !list.full(); ++next) CONFIDE_RETURN_IF_ERROR(offer(*next));
+  if (promoted) CONFIDE_RETURN_IF_ERROR(Promote(list, SlotCandidates(query.promotions, ranked, *models), promoted));
   if (explore) CONFIDE_RETURN_IF_ERROR(Explore(list, query, explore));
   list.set_limit(query.k);
-  for (; next != ranking.ranked.end() && !list.full(); ++next)
-    CONFIDE_RETURN_IF_ERROR(list.Offer(models->items.id(next->item), next->score, ReasonText(*models, *next)));
+  for (; next != ranked.end() && !list.full(); ++next) CONFIDE_RETURN_IF_ERROR(offer(*next));
   CONFIDE_RETURN_IF_ERROR(list.Fill(*models));
   served.items = list.Take();
   served.personalized = ranking.personalized;
@@ -200,6 +233,7 @@ std::string ServedToJson(const Served& served) {
     w.BeginObject().Key("product_id").String(item.product_id).Key("score").Double(item.score);
     w.Key("reason").String(item.reason);
     if (!item.title.empty()) w.Key("title").String(item.title);
+    if (item.promoted) w.Key("promoted").Bool(true);
     if (!item.signal.empty()) w.Key("signal").String(item.signal);
     if (item.price) w.Key("price").Micros6(*item.price);
     if (!item.fulfilment.empty()) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "catalog/catalog.h"
+#include "core/config.h"
 #include "core/status.h"
 #include "events/event.h"
 #include "recommend/model_set.h"
@@ -48,6 +49,12 @@ struct ServeQuery {
   // go back to the ranking. Null or 0: none.
   const NewProducts* new_products = nullptr;
   double exploration_share = 0;
+  // Promotions in effect (promotions.h), applied to a personalized list
+  // only: boosts reorder the ranking; share promotions take the
+  // PromotedSlots before the exploration slots, for promoted products of
+  // the categories the list holds. Set by the caller only where the
+  // shopper's marketing grant allows advertising.
+  std::vector<const PromotionConfig*> promotions;
 };
 
 struct ServedItem {
@@ -61,6 +68,7 @@ struct ServedItem {
   std::optional<int64_t> price;
   std::vector<std::string> fulfilment;
   std::string title;  // the catalog's, so that a page can name the item
+  bool promoted = false;  // placed or raised by a promotion
 };
 
 struct Served {
@@ -118,7 +126,7 @@ std::string ReasonText(const ModelSet& models, const Ranked& r);
 Result<Served> ServeRelated(const ModelSet* models, std::string_view product_id, bool bought_together,
                             Catalog& catalog, const ServeQuery& query);
 
-// {"items":[{"product_id":..,"score":..,"reason":..[,"signal":..][,"price":..][,"fulfilment":[..]]}],
+// {"items":[{"product_id":..,"score":..,"reason":..[,"signal":..][,"price":..][,"fulfilment":[..]][,"promoted":true]}],
 //  "personalized":..,"model_version":..}
 std::string ServedToJson(const Served& served);
 

@@ -2,6 +2,8 @@
 // answers are known by construction.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <random>
 #include <string>
 #include <vector>
@@ -60,5 +62,29 @@ inline TrainOptions SmallModels() {
   options.cooccurrence.min_support = 2;
   return options;
 }
+
+// The group-0 shopper of the serving tests: staples g0-3 and g0-8, with
+// milk, bought weekly for eight weeks.
+inline std::vector<Event> Staples() {
+  std::vector<Event> history;
+  for (int week = 0; week < 8; ++week)
+    for (const char* p : {"g0-3", "g0-8", "milk"}) history.push_back(Buy(p, (40 + 7 * week) * kDay, "w" + std::to_string(week)));
+  return history;
+}
+
+// A suite whose tests share models trained once on Grocery() with SmallModels().
+class TrainedOnGrocery : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    auto models = TrainModelSet(Grocery(), SmallModels());
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_ = new ModelSet(std::move(*models));
+  }
+  static void TearDownTestSuite() {
+    delete models_;
+    models_ = nullptr;
+  }
+  inline static ModelSet* models_ = nullptr;
+};
 
 }  // namespace confide::grocery

@@ -366,6 +366,12 @@ class Api {
   // again when the model, the products or the day changed; null when
   // exploration is off (recommend_handlers.cc).
   Result<std::shared_ptr<const NewProducts>> NewProductsOf(Call& call, const ModelSet& models, Micros now);
+  // The promotions in effect for a shopper's list (recommend/promotions.h),
+  // or none when their marketing grant does not allow advertising in a
+  // list built through `personalization` (recommend_handlers.cc).
+  std::vector<const PromotionConfig*> PromotionsFor(Call& call, IdKind kind, std::string_view id,
+                                                    const Grant& personalization, bool gpc, Channel channel,
+                                                    const ServeQuery& query);
 
   // Shared by the families (handlers.cc).
   // The API key a call acts for: its own, or the one that minted its staff

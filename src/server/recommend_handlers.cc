@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "catalog/availability.h"
+#include "recommend/promotions.h"
 #include "recommend/rerank.h"
 #include "recommend/serving.h"
 #include "server/handler_util.h"
@@ -172,6 +173,16 @@ Result<std::shared_ptr<const NewProducts>> Api::NewProductsOf(Call& call, const 
   return shared;
 }
 
+std::vector<const PromotionConfig*> Api::PromotionsFor(Call& call, IdKind kind, std::string_view id,
+                                                      const Grant& personalization, bool gpc, Channel channel,
+                                                      const ServeQuery& query) {
+  std::vector<const PromotionConfig*> active =
+      ActivePromotions(config_.recommend.promotions, query.now, ChannelName(channel), query.store_id);
+  if (active.empty() || !MayAdvertiseIn(personalization, call.cell->GrantFor(kind, id, Purpose::kMarketing, gpc)))
+    return {};
+  return active;
+}
+
 HttpResponse Api::GetRecommendations(Call& call) {
   auto kind = IdKindParam(call.query);
   if (!kind) return BadIdKind();
@@ -211,6 +222,7 @@ HttpResponse Api::GetRecommendations(Call& call) {
     if (!new_products.ok()) return Failure(call.log_fields, new_products.status());
     query->new_products = new_products->get();
     query->exploration_share = config_.recommend.exploration_share;
+    query->promotions = PromotionsFor(call, *kind, id, grant, gpc, *channel, *query);
     served = ServeRanking(models.get(), **ranking, call.cell->catalog(), *query);
   }
   if (!served.ok()) return Failure(call.log_fields, served.status());
