@@ -279,6 +279,7 @@ class Cell {
     uint64_t shoppers = 0;     // group members whose data keys were destroyed
     uint64_t events = 0;
     uint64_t consent_records = 0;
+    uint64_t deliveries = 0;  // records of what was sent to recipients (RecordDeliveries)
     uint64_t identifiers = 0;
     // The audit subject (AuditSubject) of every identifier the group linked,
     // the one erased by included, so that the erasure is recorded under each.

@@ -247,8 +247,11 @@ struct Cell::Impl {
   // it is written.
   Result<ErasureReceipt> EraseLocked(std::string_view pseudonym, Micros at, const ErasureMarker* replayed)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu, identity_mu);
+  // The tag of delivery rows (deliveries.cc) after a member's key in kShoppers.
+  static constexpr char kDeliveryTag = 'd';
   // Adds to `batch` the deletion of the members' data keys, events and
-  // consent rows, counts them in `receipt`, and lists the ids of events
+  // consent rows, counts them and their delivery records in `receipt`
+  // (the identity graph deletes those), and lists the ids of events
   // dated at or after `at` (their markers, erasure_markers.cc).
   Status DeleteMemberRowsLocked(const std::vector<ShopperKey>& members, Micros at, WriteBatch& batch,
                                 ErasureReceipt& receipt, std::vector<std::string>& future_events)

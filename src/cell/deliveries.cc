@@ -26,7 +26,6 @@
 namespace confide {
 namespace {
 
-constexpr char kDeliveryTag = 'd';
 constexpr char kNoticeKdfContext[] = "cfnotice";  // the legacy notice key's
 
 // time (8, ordered) then 8 random bytes: unique, in time order.
@@ -106,7 +105,7 @@ Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& de
       const Key256* key = root ? m.KeyOfLocked(*root) : nullptr;
       if (!key) continue;
       std::string row = *root;
-      row.push_back(kDeliveryTag);
+      row.push_back(Impl::kDeliveryTag);
       row += DeliveryRowKey(d);
       std::string plain = EncodeDelivery(d);
       batch.Put(Family::kShoppers, row, Seal(*key, plain, row));
@@ -128,7 +127,7 @@ Result<std::vector<Cell::Delivery>> Cell::DeliveriesOf(IdKind kind, std::string_
     members = m.MembersWithKeysLocked(*root);
   }
   std::vector<Delivery> out;
-  CONFIDE_RETURN_IF_ERROR(m.ScanSealed(members, Family::kShoppers, std::string(1, kDeliveryTag),
+  CONFIDE_RETURN_IF_ERROR(m.ScanSealed(members, Family::kShoppers, std::string(1, Impl::kDeliveryTag),
                                        [&](std::string_view, std::string_view plain) {
                                          auto d = DecodeDelivery(plain);
                                          if (!d.ok()) return d.status();

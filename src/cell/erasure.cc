@@ -51,6 +51,10 @@ Status Cell::Impl::DeleteMemberRowsLocked(const std::vector<ShopperKey>& members
           future_events.emplace_back(k.substr(member.size()));
       return true;
     }));
+    CONFIDE_RETURN_IF_ERROR(store->ScanPrefix(Family::kShoppers, member + kDeliveryTag, [&](std::string_view, std::string_view) {
+      ++receipt.deliveries;
+      return true;
+    }));
     batch.DeleteRange(Family::kEvents, member, end);
     batch.DeleteRange(Family::kConsent, member, end);
     if (auto ledger = ledgers.find(member); ledger != ledgers.end()) receipt.consent_records += ledger->second.size();

@@ -48,7 +48,7 @@ std::string ErasureReceiptToJson(const Cell::ErasureReceipt& r) {
     w.Key("note").String("no data is held for this identifier (never seen, or erased already)");
   } else {
     w.Key("data_keys_destroyed").Uint(r.shoppers).Key("deleted").BeginObject();
-    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records);
+    w.Key("events").Uint(r.events).Key("consent_records").Uint(r.consent_records).Key("deliveries").Uint(r.deliveries);
     w.Key("identifiers").Uint(r.identifiers).EndObject();
     // What is kept, and why: the law requires an objection to be honoured.
     w.Key("kept").BeginObject().Key("identifier_pseudonyms").Uint(r.identifiers).Key("refusals").BeginArray();

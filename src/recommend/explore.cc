@@ -77,7 +77,8 @@ HitCalibration CalibrateSide(const std::vector<SplitCase>& cases, bool repeat, s
     const std::unordered_set<uint32_t> truth(c.truth.begin(), c.truth.end());
     for (size_t i = 0; i < std::min(side.size(), 2 * k); ++i) scored.emplace_back(side[i].score, truth.count(side[i].item) > 0);
   }
-  return Calibrate(std::move(scored), std::clamp<size_t>(scored.size() / 100, 1, 20));
+  const size_t bins = std::clamp<size_t>(scored.size() / 100, 1, 20);
+  return Calibrate(std::move(scored), bins);
 }
 
 }  // namespace
