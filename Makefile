@@ -88,15 +88,15 @@ imports_FLAGS = -lsimdjson -lz
 imports_SEEDS = src/events/testdata/import_seeds
 consent_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
   src/consent/policy.cc src/consent/purpose.cc src/consent/tcf.cc src/consent/tcf_json.cc src/core/config.cc \
-  src/core/config_experiment.cc src/core/webhook_url.cc $(CORE_FUZZ)
+  src/core/config_experiment.cc src/core/config_promotions.cc src/core/webhook_url.cc $(CORE_FUZZ)
 consent_HEADERS = src/consent/consent_json.h src/consent/consent_record.h src/core/config.h src/core/config_reader.h
 consent_FLAGS = -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -lsimdjson -ltomlplusplus -lfmt
 consent_SEEDS = src/consent/testdata/body_seeds
 stored_SOURCES = src/store/stored_fuzz.cc $(addprefix src/recommend/,activity.cc als.cc als_kernels.cc \
-  als_solver.cc cooccurrence.cc factor_clusters.cc hybrid.cc model_set.cc popularity.cc repurchase.cc scored.cc) \
+  als_solver.cc cooccurrence.cc factor_clusters.cc hybrid.cc explore.cc model_set.cc popularity.cc repurchase.cc scored.cc) \
   src/core/thread_pool.cc src/privacy/audit_log.cc src/analytics/budget_ledger.cc src/store/store.cc src/core/atomic_file.cc \
   src/core/log.cc src/crypto/aead.cc $(EVENT_FUZZ) $(CORE_FUZZ)
-stored_HEADERS = src/testing/fuzz_row.h src/recommend/model_set.h src/privacy/audit_log.h src/analytics/budget_ledger.h
+stored_HEADERS = src/testing/fuzz_row.h src/recommend/model_set.h src/recommend/explore.h src/privacy/audit_log.h src/analytics/budget_ledger.h
 stored_FLAGS = -I/usr/include/eigen3 -lsimdjson -lsodium -lspdlog -lfmt -labsl_synchronization -labsl_time \
   -labsl_int128 -labsl_base -lpthread
 rows_SOURCES = src/cell/rows_fuzz.cc src/cell/cell_rows.cc src/catalog/catalog.cc src/catalog/catalog_mirror.cc src/catalog/pricing.cc \
