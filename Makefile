@@ -106,7 +106,7 @@ rows_HEADERS = src/testing/fuzz_row.h src/catalog/catalog.h src/catalog/pricing.
   src/cell/cell_rows.h src/cell/cell.h
 rows_FLAGS = -lsimdjson -lsodium -labsl_synchronization -labsl_time -labsl_int128 -labsl_base -lpthread
 FUZZ_FLAGS = -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Isrc
-FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
+FUZZ_RUN = -max_len=8192 -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/
 .PHONY: fuzz fuzz-long
 
 .SECONDEXPANSION:
