@@ -222,19 +222,10 @@ TEST(ModelSet, ADurableGoodTheShopperOwnsIsNeverRecommendedToThem) {
   EXPECT_TRUE(offered);
 }
 
-TrainOptions SmallOptions() {
-  TrainOptions o;
-  o.als.factors = 8;
-  o.als.iterations = 5;
-  o.als.threads = 2;
-  o.cooccurrence.min_support = 2;
-  return o;
-}
-
 TEST(ModelSet, FitsTheBlendOnHeldOutBasketsAndBeatsPopularity) {
   TrainingSet set = Grocery();
   std::vector<std::string> lines;
-  auto models = TrainModelSet(set, SmallOptions(), [&](std::string_view line) { lines.emplace_back(line); });
+  auto models = TrainModelSet(set, grocery::SmallModels(), [&](std::string_view line) { lines.emplace_back(line); });
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   EXPECT_GT(models->blend.objective, models->blend.popularity_objective);
   EXPECT_TRUE(models->personalizes());
@@ -276,7 +267,7 @@ TEST(ModelSet, ValidatesOnSeveralHeldOutBasketsPerShopper) {
   AddShopper(set, "two-baskets", std::vector<Event>{Buy("milk", 50 * kDay, "t1"), Buy("milk", 57 * kDay, "t2")},
              InteractionWeights{});
   for (uint32_t baskets : {1u, 3u}) {
-    TrainOptions o = SmallOptions();
+    TrainOptions o = grocery::SmallModels();
     o.validation_baskets = baskets;
     std::string fitted;
     auto models = TrainModelSet(set, o, [&](std::string_view line) {
@@ -292,7 +283,7 @@ TEST(ModelSet, ValidatesOnSeveralHeldOutBasketsPerShopper) {
 
 TEST(ModelSet, EveryReasonNamesARealItem) {
   TrainingSet set = Grocery();
-  auto models = TrainModelSet(set, SmallOptions());
+  auto models = TrainModelSet(set, grocery::SmallModels());
   ASSERT_TRUE(models.ok());
   // Bought, then returned everything: baskets but no positive preference.
   std::vector<Event> events = {Buy("bread", 10 * kDay, "r1"), Buy("g1-0", 10 * kDay, "r1")};
@@ -321,7 +312,7 @@ TEST(ModelSet, EveryReasonNamesARealItem) {
 
 TEST(ModelSet, AnItemTheShopperViewedIsNeverSimilarToItself) {
   TrainingSet set = Grocery();
-  auto models = TrainModelSet(set, SmallOptions());
+  auto models = TrainModelSet(set, grocery::SmallModels());
   ASSERT_TRUE(models.ok());
   for (const char* viewed : {"milk", "bread", "g1-0"}) {
     Event view;
@@ -352,7 +343,7 @@ TEST(ModelSet, RefusesASetWithoutPurchases) {
   Event view;
   view.product_id = "p";
   AddShopper(set, "s", std::vector<Event>{view}, InteractionWeights{});
-  auto models = TrainModelSet(set, SmallOptions());
+  auto models = TrainModelSet(set, grocery::SmallModels());
   ASSERT_FALSE(models.ok());
   EXPECT_EQ(models.status().field(), "events");
 }
@@ -367,7 +358,7 @@ TEST_F(RegistryTest, PublishesVersionsKeepsTheLastThreeAndLoadsTheCurrent) {
   auto none = registry.LoadCurrent();
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->has_value());
-  TrainOptions options = SmallOptions();
+  TrainOptions options = grocery::SmallModels();
   options.als_enabled = false;
   auto models = TrainModelSet(Grocery(), options);
   ASSERT_TRUE(models.ok());

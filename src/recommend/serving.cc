@@ -78,32 +78,27 @@ class RuledList {
   size_t limit_ = query_.k;
 };
 
-// Offers the query's new products of the list's categories until `slots`
-// of them are taken or none is left.
-Status Explore(RuledList& list, const ServeQuery& query, size_t slots) {
-  const size_t target = list.size() + slots;
-  list.set_limit(target);
-  const std::vector<std::string> categories = list.categories();
-  for (const std::string& category : categories) {
-    auto found = query.new_products->by_category.find(category);
-    if (found == query.new_products->by_category.end()) continue;
-    for (const std::string& id : found->second) {
-      if (list.full()) return {};
-      CONFIDE_RETURN_IF_ERROR(list.Offer(id, 0, "new_in_category"));
-    }
+// Offers `ids` of the categories the list holds until `slots` of them are
+// taken or none is left (the slots of new and of promoted products).
+Status FillSlots(RuledList& list, const std::vector<std::string>& ids, size_t slots, const std::string& reason,
+                 bool promoted) {
+  list.set_limit(list.size() + slots);
+  for (const std::string& id : ids) {
+    if (list.full()) break;
+    CONFIDE_RETURN_IF_ERROR(list.OfferInHeldCategory(id, reason, promoted));
   }
   return {};
 }
 
-// Offers the share promotions' products of the list's categories until
-// `slots` of them are taken or none is left.
-Status Promote(RuledList& list, const std::vector<std::string>& candidates, size_t slots) {
-  list.set_limit(list.size() + slots);
-  for (const std::string& id : candidates) {
-    if (list.full()) break;
-    CONFIDE_RETURN_IF_ERROR(list.OfferInHeldCategory(id, "promoted", true));
+// The query's new products of the list's categories, in the order the list
+// holds them.
+std::vector<std::string> NewOfHeldCategories(const RuledList& list, const ServeQuery& query) {
+  std::vector<std::string> ids;
+  for (const std::string& category : list.categories()) {
+    auto found = query.new_products->by_category.find(category);
+    if (found != query.new_products->by_category.end()) ids.insert(ids.end(), found->second.begin(), found->second.end());
   }
-  return {};
+  return ids;
 }
 
 }  // namespace
@@ -182,8 +177,9 @@ Result<Served> ServeRanking(const ModelSet* models, const Ranking& ranking, Cata
   list.set_limit(query.k - explore - promoted);
   auto next = ranked.begin();
   for (; next != ranked.end() && !list.full(); ++next) CONFIDE_RETURN_IF_ERROR(offer(*next));
-  if (promoted) CONFIDE_RETURN_IF_ERROR(Promote(list, SlotCandidates(query.promotions, ranked, *models), promoted));
-  if (explore) CONFIDE_RETURN_IF_ERROR(Explore(list, query, explore));
+  if (promoted)
+    CONFIDE_RETURN_IF_ERROR(FillSlots(list, SlotCandidates(query.promotions, ranked, *models), promoted, "promoted", true));
+  if (explore) CONFIDE_RETURN_IF_ERROR(FillSlots(list, NewOfHeldCategories(list, query), explore, "new_in_category", false));
   list.set_limit(query.k);
   for (; next != ranked.end() && !list.full(); ++next) CONFIDE_RETURN_IF_ERROR(offer(*next));
   CONFIDE_RETURN_IF_ERROR(list.Fill(*models));
