@@ -1,0 +1,137 @@
+#include "store/postgresql_connection.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+namespace confide::pg {
+namespace {
+
+void AppendInt32(std::string& out, int32_t v) {
+  const uint32_t be = htonl(static_cast<uint32_t>(v));
+  out.append(reinterpret_cast<const char*>(&be), sizeof be);
+}
+
+// SQLSTATE classes that mean "try again later": the connection or the
+// server went away, the server shuts down or is not the primary (any more).
+bool Transient(std::string_view state) {
+  return state.starts_with("08") || state.starts_with("57P") || state == "25006" || state == "40001" ||
+         state == "40P01" || state == "53300";
+}
+
+}  // namespace
+
+void Params::Add(std::string value, Oid type) {
+  lengths_.push_back(static_cast<int>(value.size()));
+  values_.push_back(std::move(value));
+  types_.push_back(type);
+  formats_.push_back(1);
+}
+
+void Params::Bytes(std::string_view value) { Add(std::string(value), kByteaOid); }
+
+void Params::AppendArrayHeader(std::string& wire, size_t n) {
+  AppendInt32(wire, 1);  // dimensions
+  AppendInt32(wire, 0);  // no nulls
+  AppendInt32(wire, static_cast<int32_t>(kByteaOid));
+  AppendInt32(wire, static_cast<int32_t>(n));
+  AppendInt32(wire, 1);  // lower bound
+}
+
+void Params::AppendArrayElement(std::string& wire, std::string_view v) {
+  AppendInt32(wire, static_cast<int32_t>(v.size()));
+  wire.append(v);
+}
+
+const char* const* Params::values() const {
+  pointers_.clear();
+  for (const std::string& v : values_) pointers_.push_back(v.data());
+  return pointers_.data();
+}
+
+Status StatusOf(PGconn* conn, const PGresult* result, const char* what) {
+  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  const char* primary = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
+  std::string message = primary ? primary : PQerrorMessage(conn);
+  while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+  // libpq's own messages may span lines (one per host tried): the first.
+  if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+  const bool lost = PQstatus(conn) != CONNECTION_OK || !state;
+  const bool transient = lost || Transient(state);
+  return Status(transient ? Code::kUnavailable : Code::kIoError,
+                std::string("postgresql: ") + what + ": " + (state ? std::string(state) + " " : "") + message);
+}
+
+Lease::~Lease() {
+  if (conn_) pool_->Release(conn_);
+}
+
+Result<ResultPtr> Lease::Run(const char* what, const std::string& sql, const Params& params) {
+  ResultPtr r(PQexecParams(conn_, sql.c_str(), params.count(), params.types(), params.values(), params.lengths(),
+                           params.formats(), /*resultFormat=*/1));
+  const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
+  return StatusOf(conn_, r.get(), what);
+}
+
+Status Lease::Exec(const char* what, const std::string& sql) {
+  ResultPtr r(PQexec(conn_, sql.c_str()));
+  const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
+  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return {};
+  return StatusOf(conn_, r.get(), what);
+}
+
+Pool::Pool(std::string conninfo, int max_connections) : conninfo_(std::move(conninfo)), max_(max_connections) {}
+
+Pool::~Pool() {
+  for (PGconn* c : idle_) PQfinish(c);
+}
+
+Result<PGconn*> Connect(const std::string& conninfo) {
+  // Values in the connection string win over those before it.
+  const char* keys[] = {"connect_timeout", "dbname", "application_name", nullptr};
+  const char* values[] = {"5", conninfo.c_str(), "confide", nullptr};
+  PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  if (PQstatus(conn) == CONNECTION_OK) {
+    // The server's notices (NOTICE, WARNING) would go to stderr unformatted.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    return conn;
+  }
+  Status failed = StatusOf(conn, nullptr, "connect");
+  PQfinish(conn);
+  return failed;
+}
+
+Result<Lease> Pool::Acquire() {
+  {
+    std::unique_lock lock(mu_);
+    freed_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+    if (!idle_.empty()) {
+      PGconn* conn = idle_.back();
+      idle_.pop_back();
+      return Lease(this, conn);
+    }
+    ++open_;
+  }
+  auto conn = Connect(conninfo_);
+  if (conn.ok()) return Lease(this, *conn);
+  std::lock_guard lock(mu_);
+  --open_;
+  freed_.notify_one();
+  return conn.status();
+}
+
+void Pool::Release(PGconn* conn) {
+  const bool usable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
+  if (!usable) PQfinish(conn);
+  std::lock_guard lock(mu_);
+  if (usable) {
+    idle_.push_back(conn);
+  } else {
+    --open_;
+    ++lost_;
+  }
+  freed_.notify_one();
+}
+
+}  // namespace confide::pg

@@ -1,0 +1,117 @@
+// libpq, wrapped for the PostgreSQL store: a pool of connections, binary
+// parameters (bytea and bytea arrays), and errors as Status without the
+// server's detail lines (which may quote stored keys).
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace confide::pg {
+
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+using ResultPtr = std::unique_ptr<PGresult, ResultDeleter>;
+
+// Statement parameters, all sent in binary.
+class Params {
+ public:
+  void Bytes(std::string_view value);  // a bytea
+  // A bytea[] of the given values (the array's binary wire format).
+  template <typename Range>
+  void ByteArray(const Range& values) {
+    std::string wire;
+    AppendArrayHeader(wire, values.size());
+    for (std::string_view v : values) AppendArrayElement(wire, v);
+    Add(std::move(wire), kByteArrayOid);
+  }
+  int count() const { return static_cast<int>(values_.size()); }
+  const Oid* types() const { return types_.data(); }
+  const char* const* values() const;
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  static constexpr Oid kByteaOid = 17;
+  static constexpr Oid kByteArrayOid = 1001;
+  static void AppendArrayHeader(std::string& wire, size_t n);
+  static void AppendArrayElement(std::string& wire, std::string_view v);
+  void Add(std::string value, Oid type);
+
+  std::vector<std::string> values_;
+  mutable std::vector<const char*> pointers_;
+  std::vector<Oid> types_;
+  std::vector<int> lengths_;
+  std::vector<int> formats_;
+};
+
+// A connection lent by a Pool; returned (or closed when broken) on
+// destruction.
+class Pool;
+class Lease {
+ public:
+  Lease(Pool* pool, PGconn* conn) : pool_(pool), conn_(conn) {}
+  Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) { other.conn_ = nullptr; }
+  Lease& operator=(Lease&&) = delete;
+  ~Lease();
+
+  // Runs one statement; binary results. kUnavailable for a lost or
+  // read-only server (a failover under way), kIoError otherwise; the
+  // message names `what` and the server's primary message, never its detail.
+  Result<ResultPtr> Run(const char* what, const std::string& sql, const Params& params = {});
+  // Runs statements without parameters or results (BEGIN, COMMIT, DDL).
+  Status Exec(const char* what, const std::string& sql);
+
+ private:
+  Pool* pool_;
+  PGconn* conn_;
+};
+
+class Pool {
+ public:
+  Pool(std::string conninfo, int max_connections);
+  ~Pool();
+  Pool(const Pool&) = delete;
+  Pool& operator=(const Pool&) = delete;
+
+  // An idle connection, a new one while fewer than the maximum are open,
+  // else waits for one. kUnavailable when no server takes the connection.
+  Result<Lease> Acquire();
+
+  // Connections closed because they broke (a lost server, a failover).
+  uint64_t lost() {
+    std::lock_guard lock(mu_);
+    return lost_;
+  }
+
+ private:
+  friend class Lease;
+  void Release(PGconn* conn);
+
+  const std::string conninfo_;
+  const int max_;
+  std::mutex mu_;
+  std::condition_variable freed_;
+  std::vector<PGconn*> idle_;
+  int open_ = 0;
+  uint64_t lost_ = 0;
+};
+
+// A connection of its own, outside any pool (the node's lock). A server
+// that does not answer fails it in seconds (connect_timeout 5, unless the
+// connection string sets another).
+Result<PGconn*> Connect(const std::string& conninfo);
+
+// The status of a failed statement or connection (see Lease::Run).
+Status StatusOf(PGconn* conn, const PGresult* result, const char* what);
+
+}  // namespace confide::pg

@@ -1,0 +1,367 @@
+#include "store/postgresql_store.h"
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <unordered_set>
+
+#include "store/postgresql_connection.h"
+#include "store/postgresql_schema.h"
+
+namespace confide {
+namespace {
+
+constexpr int kNodeLock = 7823;     // held by the node serving the schema
+constexpr int kScanPageRows = 256;  // rows fetched per statement of a scan
+constexpr size_t kUpsertRows = 2000;
+
+// The least key greater than every key starting with `prefix`; empty when
+// there is none (no upper bound).
+std::string Successor(std::string_view prefix) {
+  std::string end(prefix);
+  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
+  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
+  return end;
+}
+
+// Keys to delete (nullopt) and rows to put, per family: the last operation
+// on a key wins, as it would applied in order.
+using PendingRows = std::array<std::map<std::string, std::optional<std::string>>, kFamilyCount>;
+
+class PostgresqlStore final : public Store {
+ public:
+  PostgresqlStore(const PostgresqlOptions& options, PGconn* node_lock)
+      : options_(options), pool_(options.conninfo, options.connections), node_lock_(node_lock) {
+    for (size_t f = 0; f < kFamilyCount; ++f)
+      tables_[f] = QualifiedTable(options.schema, FamilyName(static_cast<Family>(f)));
+  }
+  ~PostgresqlStore() override { PQfinish(node_lock_); }
+
+  Status Write(const WriteBatch& batch, Durability durability) override {
+    if (batch.empty()) return {};
+    CONFIDE_RETURN_IF_ERROR(Noted(CheckNodeLock()));
+    auto db = pool_.Acquire();
+    if (!db.ok()) return Noted(db.status());
+    Status written = InTransaction(*db, durability, [&] { return Apply(*db, batch); });
+    if (!written.ok()) return Noted(written);
+    writes_.fetch_add(1, std::memory_order_relaxed);
+    if (durability == Durability::kSync)
+      sync_commits_.fetch_add(1, std::memory_order_relaxed);
+    else
+      unsynced_.store(true);
+    return Noted({});
+  }
+
+  Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
+    auto db = pool_.Acquire();
+    if (!db.ok()) return Noted(db.status());
+    pg::Params params;
+    params.Bytes(key);
+    auto r = db->Run("get", "SELECT v FROM " + table(f) + " WHERE k = $1", params);
+    if (!r.ok()) return Noted(r.status());
+    Noted({});
+    if (PQntuples(r->get()) == 0) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(PQgetvalue(r->get(), 0, 0), PQgetlength(r->get(), 0, 0)));
+  }
+
+  Status Contains(Family f, const std::vector<std::string>& keys, std::vector<bool>& found) override {
+    found.assign(keys.size(), false);
+    if (keys.empty()) return {};
+    auto db = pool_.Acquire();
+    if (!db.ok()) return Noted(db.status());
+    pg::Params params;
+    params.ByteArray(keys);
+    auto r = db->Run("contains", "SELECT k FROM " + table(f) + " WHERE k = ANY($1)", params);
+    if (!r.ok()) return Noted(r.status());
+    std::unordered_set<std::string_view> present;
+    for (int i = 0; i < PQntuples(r->get()); ++i)
+      present.emplace(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0));
+    for (size_t i = 0; i < keys.size(); ++i) found[i] = present.contains(keys[i]);
+    return Noted({});
+  }
+
+  Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
+    return Scan(f, prefix, Successor(prefix), fn);
+  }
+
+  Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {
+    return Scan(f, begin, end, fn);
+  }
+
+  // A synchronous commit flushes the log up to it, every buffered commit
+  // before it included.
+  Status Sync() override {
+    if (!unsynced_.exchange(false)) return {};
+    auto db = pool_.Acquire();
+    Status synced = db.ok() ? db->Exec("sync", "UPDATE " + QualifiedTable(options_.schema, "confide_schema") +
+                                                   " SET synced = synced + 1")
+                            : db.status();
+    if (!synced.ok()) unsynced_.store(true);
+    sync_commits_.fetch_add(synced.ok(), std::memory_order_relaxed);
+    return Noted(synced);
+  }
+
+  Status CompactAll() override {
+    auto db = pool_.Acquire();
+    if (!db.ok()) return Noted(db.status());
+    for (const std::string& t : tables_) CONFIDE_RETURN_IF_ERROR(Noted(db->Exec("compact", "VACUUM FULL " + t)));
+    return {};
+  }
+
+  Status Health() override {
+    std::lock_guard lock(health_mu_);
+    return health_;
+  }
+
+  uint64_t Counter(std::string_view name) override {
+    if (name == "writes") return writes_.load();
+    if (name == "wal_syncs") return sync_commits_.load();
+    if (name == "bytes_written") return bytes_written_.load();
+    if (name == "connections_lost") return pool_.lost();
+    return 0;
+  }
+
+  Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
+    CONFIDE_RETURN_IF_ERROR(Sync());
+    CONFIDE_RETURN_IF_ERROR(Noted(CheckNodeLock()));
+    auto db = pool_.Acquire();
+    if (!db.ok()) return Noted(db.status());
+    return Noted(InTransaction(*db, Durability::kSync, [&]() -> Status {
+      for (const auto& [f, rows] : tables) {
+        std::vector<std::string_view> keys, values;
+        Status status;
+        rows->ForEach([&](std::string_view k, std::string_view v) {
+          if (!keys.empty() && keys.back() == k) {  // equal keys: the last added wins
+            values.back() = v;
+            return;
+          }
+          if (keys.size() == kUpsertRows && status.ok()) {
+            status = Upsert(*db, f, keys, values);
+            keys.clear();
+            values.clear();
+          }
+          keys.push_back(k);
+          values.push_back(v);
+        });
+        CONFIDE_RETURN_IF_ERROR(status);
+        if (!keys.empty()) CONFIDE_RETURN_IF_ERROR(Upsert(*db, f, keys, values));
+      }
+      return Status();
+    }));
+  }
+
+  Status BeginBulkLoad(Family) override { return {}; }
+  Status EndBulkLoad(Family f, bool compact) override {
+    if (!compact) return {};
+    auto db = pool_.Acquire();
+    return Noted(db.ok() ? db->Exec("analyze", "ANALYZE " + table(f)) : db.status());
+  }
+
+ private:
+  const std::string& table(Family f) const { return tables_[static_cast<size_t>(f)]; }
+
+  // Remembers the last outcome for Health: unavailable from a lost server
+  // until a statement succeeds again.
+  Status Noted(Status status) {
+    if (status.ok() || status.code() == Code::kUnavailable) {
+      std::lock_guard lock(health_mu_);
+      health_ = status;
+    }
+    return status;
+  }
+
+  template <typename Body>
+  Status InTransaction(pg::Lease& db, Durability durability, Body&& body) {
+    CONFIDE_RETURN_IF_ERROR(db.Exec("write", durability == Durability::kSync
+                                                 ? "BEGIN"
+                                                 : "BEGIN; SET LOCAL synchronous_commit TO off"));
+    Status done = body();
+    if (!done.ok()) {
+      (void)db.Exec("write", "ROLLBACK");
+      return done;
+    }
+    // Lost during COMMIT, a write may or may not have been applied: the
+    // caller answers 503 and the client's retry (idempotent) settles it.
+    return db.Exec("commit", "COMMIT");
+  }
+
+  Status Apply(pg::Lease& db, const WriteBatch& batch) {
+    PendingRows pending;
+    Status status;
+    batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view value) {
+      if (!status.ok()) return;
+      auto& rows = pending[static_cast<size_t>(f)];
+      switch (kind) {
+        case WriteBatch::OpKind::kPut:
+          rows.insert_or_assign(std::string(key), std::string(value));
+          bytes_written_.fetch_add(key.size() + value.size(), std::memory_order_relaxed);
+          break;
+        case WriteBatch::OpKind::kDelete:
+          rows.insert_or_assign(std::string(key), std::nullopt);
+          break;
+        case WriteBatch::OpKind::kDeleteRange: {
+          status = Flush(db, pending);
+          if (!status.ok()) return;
+          pg::Params params;
+          params.Bytes(key);
+          params.Bytes(value);
+          status = db.Run("delete range", "DELETE FROM " + table(f) + " WHERE k >= $1 AND k < $2", params).status();
+          break;
+        }
+      }
+    });
+    CONFIDE_RETURN_IF_ERROR(status);
+    return Flush(db, pending);
+  }
+
+  Status Flush(pg::Lease& db, PendingRows& pending) {
+    for (size_t i = 0; i < kFamilyCount; ++i) {
+      const auto f = static_cast<Family>(i);
+      std::vector<std::string_view> deleted, keys, values;
+      for (const auto& [k, v] : pending[i]) {
+        if (!v) {
+          deleted.push_back(k);
+          continue;
+        }
+        keys.push_back(k);
+        values.push_back(*v);
+        if (keys.size() == kUpsertRows) {
+          CONFIDE_RETURN_IF_ERROR(Upsert(db, f, keys, values));
+          keys.clear();
+          values.clear();
+        }
+      }
+      if (!keys.empty()) CONFIDE_RETURN_IF_ERROR(Upsert(db, f, keys, values));
+      if (!deleted.empty()) {
+        pg::Params params;
+        params.ByteArray(deleted);
+        CONFIDE_RETURN_IF_ERROR(
+            db.Run("delete", "DELETE FROM " + table(f) + " WHERE k = ANY($1)", params).status());
+      }
+      pending[i].clear();
+    }
+    return {};
+  }
+
+  // Keys must be distinct.
+  Status Upsert(pg::Lease& db, Family f, const std::vector<std::string_view>& keys,
+                const std::vector<std::string_view>& values) {
+    pg::Params params;
+    params.ByteArray(keys);
+    params.ByteArray(values);
+    return db
+        .Run("put",
+             "INSERT INTO " + table(f) +
+                 " (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ON CONFLICT (k) DO UPDATE SET v = "
+                 "EXCLUDED.v",
+             params)
+        .status();
+  }
+
+  // Pages of rows, each read and the connection returned before `fn`
+  // sees them (fn may use the store).
+  Status Scan(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) {
+    std::string from(begin);
+    bool first = true;
+    const std::string sql_tail =
+        std::string(end.empty() ? "" : " AND k < $2") + " ORDER BY k LIMIT " + std::to_string(kScanPageRows);
+    for (;;) {
+      std::vector<std::pair<std::string, std::string>> page;
+      {
+        auto db = pool_.Acquire();
+        if (!db.ok()) return Noted(db.status());
+        pg::Params params;
+        params.Bytes(from);
+        if (!end.empty()) params.Bytes(end);
+        auto r = db->Run("scan", "SELECT k, v FROM " + table(f) + (first ? " WHERE k >= $1" : " WHERE k > $1") + sql_tail,
+                         params);
+        if (!r.ok()) return Noted(r.status());
+        for (int i = 0; i < PQntuples(r->get()); ++i)
+          page.emplace_back(std::string(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0)),
+                            std::string(PQgetvalue(r->get(), i, 1), PQgetlength(r->get(), i, 1)));
+      }
+      Noted({});
+      for (const auto& [k, v] : page) {
+        Result<bool> more = fn(k, v);
+        if (!more.ok()) return more.status();
+        if (!*more) return {};
+      }
+      if (page.size() < static_cast<size_t>(kScanPageRows)) return {};
+      from = std::move(page.back().first);
+      first = false;
+    }
+  }
+
+  // After a failover the node's lock lived on a server that is gone: it is
+  // taken again on the new primary before the next write, and a node that
+  // finds it taken (another node took the region meanwhile) writes nothing.
+  Status CheckNodeLock() {
+    const uint64_t lost = pool_.lost();
+    std::lock_guard lock(node_lock_mu_);
+    if (lost == lost_seen_ && PQstatus(node_lock_) == CONNECTION_OK) return {};
+    pg::ResultPtr alive(PQexec(node_lock_, "SELECT 1"));
+    if (PQresultStatus(alive.get()) == PGRES_TUPLES_OK) {
+      lost_seen_ = lost;
+      return {};
+    }
+    PQfinish(node_lock_);
+    node_lock_ = nullptr;
+    auto relocked = TakeNodeLock(options_);
+    if (!relocked.ok()) return relocked.status();  // node_lock_ stays null: tried again next time
+    node_lock_ = *relocked;
+    lost_seen_ = lost;
+    return {};
+  }
+
+ public:
+  // A connection holding the schema's node lock. kFailedPrecondition while
+  // another node holds it.
+  static Result<PGconn*> TakeNodeLock(const PostgresqlOptions& options) {
+    const std::string& schema = options.schema;
+    auto conn = pg::Connect(options.conninfo);
+    if (!conn.ok()) return conn.status();
+    pg::ResultPtr r(PQexecParams(*conn, ("SELECT pg_try_advisory_lock(" + LockKeyOf(kNodeLock, schema) + ")").c_str(),
+                                 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
+      Status failed = pg::StatusOf(*conn, r.get(), "lock the region");
+      PQfinish(*conn);
+      return failed;
+    }
+    if (*PQgetvalue(r.get(), 0, 0)) return *conn;
+    PQfinish(*conn);
+    return Status(Code::kFailedPrecondition,
+                  "postgresql: schema " + schema +
+                      " is served by another node: a region is served by one node at a time (stop the other, or "
+                      "give this node's region another schema)");
+  }
+
+ private:
+  const PostgresqlOptions options_;
+  pg::Pool pool_;
+  std::array<std::string, kFamilyCount> tables_;
+  std::mutex node_lock_mu_;
+  PGconn* node_lock_;
+  uint64_t lost_seen_ = 0;
+  std::mutex health_mu_;
+  Status health_;
+  std::atomic<bool> unsynced_{false};
+  std::atomic<uint64_t> writes_{0}, sync_commits_{0}, bytes_written_{0};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> OpenPostgresqlStore(const PostgresqlOptions& options) {
+  auto migrated = MigratePostgresqlSchema(options);
+  if (!migrated.ok()) return migrated.status();
+  auto lock = PostgresqlStore::TakeNodeLock(options);
+  if (!lock.ok()) return lock.status();
+  return std::unique_ptr<Store>(new PostgresqlStore(options, *lock));
+}
+
+StoreFactory PostgresqlStoreFactory(PostgresqlOptions options) {
+  return [options = std::move(options)](const std::string&) { return OpenPostgresqlStore(options); };
+}
+
+}  // namespace confide
