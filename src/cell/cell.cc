@@ -8,6 +8,7 @@
 #include "core/bytes.h"
 #include "core/log.h"
 #include "crypto/secret_file.h"
+#include "store/postgresql_store.h"
 
 namespace confide {
 
@@ -268,11 +269,15 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto lock = DirectoryLock::Take(impl->region_dir);
   if (!lock.ok()) return lock.status();
   impl->region_lock.emplace(std::move(*lock));
+  const bool postgresql = region.store == RegionConfig::Store::kPostgresql;
   if (!options.restored_keks) {  // else the restore itself opens it
     CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(data_dir, region.id));
-    CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
+    if (!postgresql) CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
   }
-  const StoreFactory& open_store = options.open_store ? options.open_store : RocksDbStoreFactory();
+  const StoreFactory& open_store =
+      options.open_store ? options.open_store
+      : postgresql       ? PostgresqlStoreFactory({region.postgresql, region.postgresql_schema})
+                         : RocksDbStoreFactory();
   auto store = open_store(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);

@@ -74,8 +74,9 @@ void WriteProfileFields(JsonWriter& w, const Profile& p);  // the same members, 
 class Cell {
  public:
   struct Options {
-    // Opens the region's store (store/store.h); empty means RocksDB with
-    // its default options.
+    // Opens the region's store (store/store.h); empty means the region's
+    // own (RegionConfig::store): RocksDB with its default options, or
+    // PostgreSQL.
     StoreFactory open_store;
     // Of the writes of events (Ingest) and consent records: kBuffered
     // leaves syncing to the caller (Store::Sync), for imports that sync

@@ -32,6 +32,7 @@ void AddAuditCommand(CLI::App& app, int& exit_code);
 void AddEvalCommand(CLI::App& app, int& exit_code);
 void AddTrainCommand(CLI::App& app, int& exit_code);
 void AddRetentionCommand(CLI::App& app, int& exit_code);
+void AddMigrateCommand(CLI::App& app, int& exit_code);
 void AddSuggestionsCommand(CLI::App& app, int& exit_code);
 void AddInsightsCommand(CLI::App& app, int& exit_code);
 void AddExperimentCommand(CLI::App& app, int& exit_code);

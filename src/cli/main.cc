@@ -31,6 +31,7 @@ int main(int argc, char** argv) {
   confide::cli::AddEvalCommand(app, exit_code);
   confide::cli::AddTrainCommand(app, exit_code);
   confide::cli::AddRetentionCommand(app, exit_code);
+  confide::cli::AddMigrateCommand(app, exit_code);
   confide::cli::AddSuggestionsCommand(app, exit_code);
   confide::cli::AddInsightsCommand(app, exit_code);
   confide::cli::AddExperimentCommand(app, exit_code);

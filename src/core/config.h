@@ -52,6 +52,11 @@ struct RegionConfig {
   std::string endpoint;    // public URL of the node that hosts this region
   // Opt-in regions only (opt-out regions collect until a refusal).
   Collection collect_without_grant = Collection::kPurchases;
+  // Where the region's rows are kept (docs/deployment.md): the embedded
+  // RocksDB store under data_dir, or a schema on a PostgreSQL server.
+  enum class Store { kRocksDb, kPostgresql } store = Store::kRocksDb;
+  std::string postgresql = {};         // a libpq connection string, never with a password
+  std::string postgresql_schema = {};  // default "confide_" + id, '-' as '_'
 };
 
 struct ApiKeyConfig {

@@ -14,6 +14,29 @@ TEST(Config, DefaultsHostThreeRegions) {
   EXPECT_TRUE(ValidateConfig(c, "defaults").ok());
 }
 
+TEST(Config, ARegionOnPostgresqlGetsASchemaNamedAfterIt) {
+  auto c = ParseConfig(R"(
+[[regions]]
+id = "eu-west"
+currency = "EUR"
+store = "postgresql"
+postgresql = "postgresql://db1,db2/confide?target_session_attrs=read-write"
+[[regions]]
+id = "us"
+currency = "USD"
+store = "postgresql"
+postgresql = "host=db user=confide"
+postgresql_schema = "retail_us"
+)",
+                       "confide.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  const RegionConfig* eu = c->FindRegion("eu-west");
+  EXPECT_EQ(eu->store, RegionConfig::Store::kPostgresql);
+  EXPECT_EQ(eu->postgresql_schema, "confide_eu_west");
+  EXPECT_EQ(c->FindRegion("us")->postgresql_schema, "retail_us");
+  EXPECT_EQ(DefaultConfig().FindRegion("eu")->store, RegionConfig::Store::kRocksDb);
+}
+
 TEST(Config, ParsesFullFile) {
   auto c = ParseConfig(R"(
 data_dir = "/var/lib/confide"
@@ -101,6 +124,19 @@ TEST(Config, ErrorsNameFileAndKey) {
        "confide.toml: recommend.regularization_scale: must be \"constant\", \"per_entry\" or \"relative\", not \"weighted\""},
       {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\nendpoint = \"ftp:// bad url\"",
        "confide.toml: regions[0].endpoint: must be an http:// or https:// URL, not \"ftp:// bad url\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"mysql\"",
+       "confide.toml: regions[0].store: must be \"rocksdb\" or \"postgresql\", not \"mysql\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"",
+       "confide.toml: regions[0].postgresql: is required with store = \"postgresql\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\npostgresql = \"host=db\"",
+       "confide.toml: regions[0].store: must be \"postgresql\" when postgresql or postgresql_schema is set"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db password=s3cret\"",
+       "confide.toml: regions[0].postgresql: holds a password"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"postgresql://u:s3cret@db/c\"",
+       "confide.toml: regions[0].postgresql: holds a password"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db\"\n"
+       "postgresql_schema = \"Confide\"",
+       "confide.toml: regions[0].postgresql_schema: must be 1-63 characters of a-z, 0-9 and _"},
       {"threads = [", "confide.toml:1:"},
       {"shutdown_grace_seconds = 301", "confide.toml: shutdown_grace_seconds:"},
       {"shutdown_timeout_seconds = 0", "confide.toml: shutdown_timeout_seconds:"},

@@ -58,8 +58,9 @@ Status StatusOf(PGconn* conn, const PGresult* result, const char* what) {
   if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
   const bool lost = PQstatus(conn) != CONNECTION_OK || !state;
   const bool transient = lost || Transient(state);
-  return Status(transient ? Code::kUnavailable : Code::kIoError,
-                std::string("postgresql: ") + what + ": " + (state ? std::string(state) + " " : "") + message);
+  return Status(
+      transient ? Code::kUnavailable : Code::kIoError,
+      std::string("postgresql: ") + what + ": " + (state ? std::string(state) + " " : "") + message);
 }
 
 Lease::~Lease() {
@@ -67,8 +68,8 @@ Lease::~Lease() {
 }
 
 Result<ResultPtr> Lease::Run(const char* what, const std::string& sql, const Params& params) {
-  ResultPtr r(PQexecParams(conn_, sql.c_str(), params.count(), params.types(), params.values(), params.lengths(),
-                           params.formats(), /*resultFormat=*/1));
+  ResultPtr r(PQexecParams(conn_, sql.c_str(), params.count(), params.types(), params.values(),
+                           params.lengths(), params.formats(), /*resultFormat=*/1));
   const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
   return StatusOf(conn_, r.get(), what);
@@ -81,7 +82,8 @@ Status Lease::Exec(const char* what, const std::string& sql) {
   return StatusOf(conn_, r.get(), what);
 }
 
-Pool::Pool(std::string conninfo, int max_connections) : conninfo_(std::move(conninfo)), max_(max_connections) {}
+Pool::Pool(std::string conninfo, int max_connections)
+    : conninfo_(std::move(conninfo)), max_(max_connections) {}
 
 Pool::~Pool() {
   for (PGconn* c : idle_) PQfinish(c);
@@ -94,7 +96,8 @@ Result<PGconn*> Connect(const std::string& conninfo) {
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn) == CONNECTION_OK) {
     // The server's notices (NOTICE, WARNING) would go to stderr unformatted.
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
     return conn;
   }
   Status failed = StatusOf(conn, nullptr, "connect");

@@ -1,11 +1,12 @@
 // The PostgreSQL store's schema: created and migrated under a transaction
 // lock, so that nodes starting together migrate it once.
+#include "store/postgresql_schema.h"
+
 #include <arpa/inet.h>
 
 #include <cstring>
 
 #include "store/postgresql_connection.h"
-#include "store/postgresql_schema.h"
 #include "store/postgresql_store.h"
 
 namespace confide {
@@ -46,8 +47,9 @@ Status CheckSchemaName(const std::string& schema) {
   bool valid = !schema.empty() && schema.size() <= 63 && !(schema[0] >= '0' && schema[0] <= '9');
   for (char c : schema) valid = valid && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
   if (valid) return {};
-  return InvalidArgument("schema", "\"" + schema + "\" is not a schema name: lower-case letters, digits and _, "
-                                                   "not starting with a digit, at most 63");
+  return InvalidArgument("schema", "\"" + schema +
+                                       "\" is not a schema name: lower-case letters, digits and _, "
+                                       "not starting with a digit, at most 63");
 }
 
 Result<int> MigratePostgresqlSchema(const PostgresqlOptions& options) {
@@ -58,7 +60,8 @@ Result<int> MigratePostgresqlSchema(const PostgresqlOptions& options) {
   CONFIDE_RETURN_IF_ERROR(db->Exec("migrate", "BEGIN"));
   auto migrate = [&]() -> Result<int> {
     CONFIDE_RETURN_IF_ERROR(
-        db->Run("migrate", "SELECT pg_advisory_xact_lock(" + LockKeyOf(kMigrationLock, options.schema) + ")").status());
+        db->Run("migrate", "SELECT pg_advisory_xact_lock(" + LockKeyOf(kMigrationLock, options.schema) + ")")
+            .status());
     const std::string version_table = QualifiedTable(options.schema, "confide_schema");
     auto exists = db->Run("migrate", "SELECT to_regclass('" + version_table + "') IS NOT NULL");
     if (!exists.ok()) return exists.status();

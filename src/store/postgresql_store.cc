@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <unordered_set>
 
 #include "store/postgresql_connection.h"
@@ -37,7 +38,10 @@ class PostgresqlStore final : public Store {
     for (size_t f = 0; f < kFamilyCount; ++f)
       tables_[f] = QualifiedTable(options.schema, FamilyName(static_cast<Family>(f)));
   }
-  ~PostgresqlStore() override { PQfinish(node_lock_); }
+  ~PostgresqlStore() override {
+    if (probe_.joinable()) probe_.join();
+    PQfinish(node_lock_);
+  }
 
   Status Write(const WriteBatch& batch, Durability durability) override {
     if (batch.empty()) return {};
@@ -106,13 +110,30 @@ class PostgresqlStore final : public Store {
   Status CompactAll() override {
     auto db = pool_.Acquire();
     if (!db.ok()) return Noted(db.status());
-    for (const std::string& t : tables_) CONFIDE_RETURN_IF_ERROR(Noted(db->Exec("compact", "VACUUM FULL " + t)));
+    for (const std::string& t : tables_)
+      CONFIDE_RETURN_IF_ERROR(Noted(db->Exec("compact", "VACUUM FULL " + t)));
     return {};
   }
 
+  // Unavailable from a lost server until a statement succeeds again; while
+  // unavailable, each call starts a probe in the background (at most one
+  // at a time), so that a node without traffic (taken out of a load
+  // balancer by /readyz) still finds the new primary.
   Status Health() override {
-    std::lock_guard lock(health_mu_);
-    return health_;
+    Status health;
+    {
+      std::lock_guard lock(health_mu_);
+      health = health_;
+    }
+    if (!health.ok() && !probing_.exchange(true)) {
+      if (probe_.joinable()) probe_.join();  // finished: probing_ was false
+      probe_ = std::thread([this] {
+        auto db = pool_.Acquire();
+        Noted(db.ok() ? db->Exec("probe", "SELECT 1") : db.status());
+        probing_.store(false);
+      });
+    }
+    return health;
   }
 
   uint64_t Counter(std::string_view name) override {
@@ -174,9 +195,8 @@ class PostgresqlStore final : public Store {
 
   template <typename Body>
   Status InTransaction(pg::Lease& db, Durability durability, Body&& body) {
-    CONFIDE_RETURN_IF_ERROR(db.Exec("write", durability == Durability::kSync
-                                                 ? "BEGIN"
-                                                 : "BEGIN; SET LOCAL synchronous_commit TO off"));
+    CONFIDE_RETURN_IF_ERROR(db.Exec(
+        "write", durability == Durability::kSync ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off"));
     Status done = body();
     if (!done.ok()) {
       (void)db.Exec("write", "ROLLBACK");
@@ -207,7 +227,8 @@ class PostgresqlStore final : public Store {
           pg::Params params;
           params.Bytes(key);
           params.Bytes(value);
-          status = db.Run("delete range", "DELETE FROM " + table(f) + " WHERE k >= $1 AND k < $2", params).status();
+          status = db.Run("delete range", "DELETE FROM " + table(f) + " WHERE k >= $1 AND k < $2", params)
+                       .status();
           break;
         }
       }
@@ -275,8 +296,9 @@ class PostgresqlStore final : public Store {
         pg::Params params;
         params.Bytes(from);
         if (!end.empty()) params.Bytes(end);
-        auto r = db->Run("scan", "SELECT k, v FROM " + table(f) + (first ? " WHERE k >= $1" : " WHERE k > $1") + sql_tail,
-                         params);
+        auto r = db->Run(
+            "scan", "SELECT k, v FROM " + table(f) + (first ? " WHERE k >= $1" : " WHERE k > $1") + sql_tail,
+            params);
         if (!r.ok()) return Noted(r.status());
         for (int i = 0; i < PQntuples(r->get()); ++i)
           page.emplace_back(std::string(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0)),
@@ -322,8 +344,9 @@ class PostgresqlStore final : public Store {
     const std::string& schema = options.schema;
     auto conn = pg::Connect(options.conninfo);
     if (!conn.ok()) return conn.status();
-    pg::ResultPtr r(PQexecParams(*conn, ("SELECT pg_try_advisory_lock(" + LockKeyOf(kNodeLock, schema) + ")").c_str(),
-                                 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+    pg::ResultPtr r(
+        PQexecParams(*conn, ("SELECT pg_try_advisory_lock(" + LockKeyOf(kNodeLock, schema) + ")").c_str(), 0,
+                     nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
       Status failed = pg::StatusOf(*conn, r.get(), "lock the region");
       PQfinish(*conn);
@@ -331,10 +354,11 @@ class PostgresqlStore final : public Store {
     }
     if (*PQgetvalue(r.get(), 0, 0)) return *conn;
     PQfinish(*conn);
-    return Status(Code::kFailedPrecondition,
-                  "postgresql: schema " + schema +
-                      " is served by another node: a region is served by one node at a time (stop the other, or "
-                      "give this node's region another schema)");
+    return Status(
+        Code::kFailedPrecondition,
+        "postgresql: schema " + schema +
+            " is served by another node: a region is served by one node at a time (stop the other, or "
+            "give this node's region another schema)");
   }
 
  private:
@@ -347,6 +371,8 @@ class PostgresqlStore final : public Store {
   std::mutex health_mu_;
   Status health_;
   std::atomic<bool> unsynced_{false};
+  std::atomic<bool> probing_{false};
+  std::thread probe_;  // started by Health only
   std::atomic<uint64_t> writes_{0}, sync_commits_{0}, bytes_written_{0};
 };
 

@@ -1,5 +1,5 @@
 // The PostgreSQL backend of the Store: a region's rows in a schema of its
-// own on a PostgreSQL server (docs/storage.md, "PostgreSQL"), for a region
+// own on a PostgreSQL server (docs/deployment.md), for a region
 // that must outlive its machine (a hot standby, automatic failover).
 //
 // Each Family is a table (k bytea primary key, v bytea): bytea orders

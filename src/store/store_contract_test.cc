@@ -71,8 +71,8 @@ TEST_P(StoreContractTest, FamiliesAreSeparateKeyspaces) {
 
 TEST_P(StoreContractTest, KeysAndValuesAreBytesOrderedBytewise) {
   using namespace std::string_literals;
-  const std::vector<std::string> keys = {"\x00"s, "\x00\x00"s, "a"s, "a\x00"s, "a\x7f"s, "a\x80"s, "a\xff"s,
-                                         "a\xff\xff"s, "b"s, "\xff"s};
+  const std::vector<std::string> keys = {"\x00"s,  "\x00\x00"s, "a"s,         "a\x00"s, "a\x7f"s,
+                                         "a\x80"s, "a\xff"s,    "a\xff\xff"s, "b"s,     "\xff"s};
   WriteBatch b;
   for (auto it = keys.rbegin(); it != keys.rend(); ++it) b.Put(Family::kShoppers, *it, "v\x00"s + *it);
   ASSERT_TRUE(store_->Write(b).ok());
@@ -81,7 +81,8 @@ TEST_P(StoreContractTest, KeysAndValuesAreBytesOrderedBytewise) {
   EXPECT_EQ(Prefixed(Family::kShoppers, "a"), std::vector<std::string>(keys.begin() + 2, keys.begin() + 8));
   EXPECT_EQ(Prefixed(Family::kShoppers, "a\xff"s), (std::vector<std::string>{"a\xff"s, "a\xff\xff"s}));
   EXPECT_EQ(Prefixed(Family::kShoppers, "\xff"s), (std::vector<std::string>{"\xff"s}));
-  EXPECT_EQ(Scanned(Family::kShoppers, "a\x7f"s, "b"), std::vector<std::string>(keys.begin() + 4, keys.begin() + 8));
+  EXPECT_EQ(Scanned(Family::kShoppers, "a\x7f"s, "b"),
+            std::vector<std::string>(keys.begin() + 4, keys.begin() + 8));
 }
 
 TEST_P(StoreContractTest, ScansManyRowsInOrderAndStopWhenAsked) {
@@ -91,15 +92,18 @@ TEST_P(StoreContractTest, ScansManyRowsInOrderAndStopWhenAsked) {
   ASSERT_TRUE(store_->Write(b).ok());
   EXPECT_EQ(Prefixed(Family::kEvents, "e").size(), 1500u);
   std::vector<std::string> first;
-  ASSERT_TRUE(store_->ScanPrefix(Family::kEvents, "e", [&](std::string_view k, std::string_view) {
-    first.emplace_back(k);
-    return first.size() < 300;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ScanPrefix(Family::kEvents, "e",
+                               [&](std::string_view k, std::string_view) {
+                                 first.emplace_back(k);
+                                 return first.size() < 300;
+                               })
+                  .ok());
   ASSERT_EQ(first.size(), 300u);
   EXPECT_EQ(first.back(), "e10299");
-  Status failed = store_->ScanPrefix(Family::kEvents, "e", [&](std::string_view, std::string_view) -> Result<bool> {
-    return Status(Code::kDataLoss, "bad row");
-  });
+  Status failed = store_->ScanPrefix(
+      Family::kEvents, "e",
+      [&](std::string_view, std::string_view) -> Result<bool> { return Status(Code::kDataLoss, "bad row"); });
   EXPECT_EQ(failed.code(), Code::kDataLoss);
 }
 
@@ -111,7 +115,7 @@ TEST_P(StoreContractTest, ABatchAppliesItsOperationsInOrder) {
   ASSERT_TRUE(store_->Write(setup).ok());
   WriteBatch b;
   b.Put(Family::kConsent, "x", "1");
-  b.Delete(Family::kConsent, "x");       // put then delete: gone
+  b.Delete(Family::kConsent, "x");  // put then delete: gone
   b.Delete(Family::kConsent, "b1");
   b.Put(Family::kConsent, "b1", "new");  // delete then put: there
   b.Put(Family::kConsent, "a3", "gone");
@@ -172,13 +176,16 @@ TEST_P(StoreContractTest, AScanMayWriteToTheStore) {
   for (int i = 0; i < 600; ++i) b.Put(Family::kInventory, "i" + std::to_string(1000 + i), "x");
   ASSERT_TRUE(store_->Write(b).ok());
   size_t seen = 0;
-  ASSERT_TRUE(store_->ScanPrefix(Family::kInventory, "i", [&](std::string_view k, std::string_view) -> Result<bool> {
-    ++seen;
-    WriteBatch copy;
-    copy.Put(Family::kStock, k, "copied");
-    CONFIDE_RETURN_IF_ERROR(store_->Write(copy));
-    return true;
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->ScanPrefix(Family::kInventory, "i",
+                               [&](std::string_view k, std::string_view) -> Result<bool> {
+                                 ++seen;
+                                 WriteBatch copy;
+                                 copy.Put(Family::kStock, k, "copied");
+                                 CONFIDE_RETURN_IF_ERROR(store_->Write(copy));
+                                 return true;
+                               })
+                  .ok());
   EXPECT_EQ(seen, 600u);
   EXPECT_EQ(Prefixed(Family::kStock, "i").size(), 600u);
 }

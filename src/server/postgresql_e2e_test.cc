@@ -1,0 +1,182 @@
+// End to end, from outside: `confide migrate` and `confide serve` with a
+// region kept on the test run's PostgreSQL formation (scripts/pg-cluster).
+// What was acknowledged survives a SIGKILL of the node, an erased shopper
+// stays erased, a second node is refused the region, and nothing personal
+// is in plaintext in the database's files.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "core/scratch_dir.h"
+#include "core/test_paths.h"
+#include "crypto/api_key.h"
+#include "store/test_postgresql.h"
+#include "testing/run_binary.h"
+#include "testing/serve_process.h"
+#include "testing/test_client.h"
+#include "testing/test_json.h"
+#include "testing/wait_until.h"
+
+namespace confide {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// Ids and text that must never reach the database in plaintext.
+const std::string kCustomer = "customer-pg-4c9f1e7a";
+const std::string kLoyalty = "loyalty-pg-88e1b2";
+const std::string kQuery = "unique-search-marker-pg-5a1d";
+const std::string kGone = "customer-pg-gone-77d2";
+
+std::string Event(const std::string& id, const std::string& customer, const std::string& rest) {
+  return R"({"event_id":")" + id + R"(","timestamp":"2026-11-20T10:00:00Z","customer_id":")" + customer +
+         R"(","channel":"web",)" + rest + "}";
+}
+std::string Purchase(const std::string& id, const std::string& customer) {
+  return Event(id, customer, R"("type":"purchase","product_id":"p1")");
+}
+
+class PostgresqlEndToEndTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    binary_ = ConfideBinary();
+    ASSERT_TRUE(fs::exists(binary_)) << "the confide binary is not built at " << binary_;
+    ASSERT_FALSE(TestPostgresql().empty()) << "CONFIDE_TEST_POSTGRESQL is unset: run through ctest";
+    port_ = FreePort();
+    ASSERT_NE(port_, 0);
+    key_ = GenerateApiKey();
+    WriteConfig("confide.toml", "data", port_);
+  }
+
+  void WriteConfig(const std::string& name, const std::string& data, uint16_t port) {
+    std::ofstream(dir_.path() / name)
+        << "data_dir = \"" << (dir_.path() / data).string() << "\"\n"
+        << "key_dir = \"" << (dir_.path() / "keys").string() << "\"\n"
+        << "listen = \"127.0.0.1:" << port << "\"\nhosted_regions = [\"eu\"]\n"
+        << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
+        << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo << "\"\n"
+        << "postgresql_schema = \"" << schema_.options().schema << "\"\n"
+        << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
+        << "scopes = [\"ingest\", \"admin\", \"dsar\", \"consent\"]\nregions = [\"*\"]\n";
+  }
+  RunResult Confide(const std::string& args) {
+    return RunBinary(binary_, args + " --config " + (dir_.path() / "confide.toml").string(), dir_.path());
+  }
+  void StartServer() {
+    server_ = std::make_unique<ServeProcess>();
+    ASSERT_TRUE(server_->Start(binary_, {"serve", "--config", (dir_.path() / "confide.toml").string()},
+                               dir_.path() / "serve.log"));
+    const bool ready = WaitUntil(
+        [&] {
+          if (!server_->Running()) return true;
+          TestClient probe("127.0.0.1", port_, 1s);
+          auto r = probe.Send("GET", "/readyz");
+          return r.ok() && r->status == 200;
+        },
+        60s);
+    ASSERT_TRUE(ready && server_->Running()) << "confide serve did not start: " << Log("serve.log");
+  }
+  std::string Log(const std::string& name) {
+    std::ifstream in(dir_.path() / name);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  }
+  int Send(const std::string& method, const std::string& target, const std::string& body = "") {
+    TestClient c("127.0.0.1", port_, 20s);
+    c.set_token(key_.token);
+    auto r = c.Send(method, target, body);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    body_ = r.ok() ? r->body : "";
+    return r.ok() ? r->status : 0;
+  }
+
+  ScratchSchema schema_;
+  ScratchDir dir_;
+  std::string binary_;
+  uint16_t port_ = 0;
+  NewApiKey key_;
+  std::unique_ptr<ServeProcess> server_;
+  std::string body_;
+};
+
+TEST_F(PostgresqlEndToEndTest, MigrateCreatesTheSchemaOnceAndNamesARegionThatNeedsNone) {
+  RunResult first = Confide("migrate --region eu");
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out,
+            "{\"region\":\"eu\",\"schema\":\"" + schema_.options().schema + "\",\"from\":0,\"to\":1}\n");
+  RunResult again = Confide("migrate --region eu");
+  EXPECT_NE(again.out.find("\"from\":1,\"to\":1"), std::string::npos) << again.out;
+
+  ASSERT_EQ(schema_.Sql("UPDATE " + schema_.options().schema + ".confide_schema SET version = 7"), "");
+  RunResult newer = Confide("migrate --region eu");
+  EXPECT_EQ(newer.exit_code, 1);
+  EXPECT_EQ(std::count(newer.err.begin(), newer.err.end(), '\n'), 1) << newer.err;
+  EXPECT_NE(newer.err.find("is at version 7, newer than this build knows"), std::string::npos) << newer.err;
+
+  std::ofstream(dir_.path() / "embedded.toml") << "[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\n";
+  RunResult embedded = RunBinary(
+      binary_, "migrate --region eu --config " + (dir_.path() / "embedded.toml").string(), dir_.path());
+  EXPECT_EQ(embedded.exit_code, 1);
+  EXPECT_NE(embedded.err.find("--region: region eu is kept in the embedded store"), std::string::npos)
+      << embedded.err;
+}
+
+TEST_F(PostgresqlEndToEndTest, ARegionOnPostgresqlKeepsWhatItAcknowledgedAndWhatItErased) {
+  StartServer();
+  ASSERT_EQ(
+      Send("POST", "/v1/eu/events",
+           "[" + Purchase("e1", kCustomer) + "," +
+               Event("e2", kCustomer,
+                     R"("type":"search","query":")" + kQuery + R"(","loyalty_id":")" + kLoyalty + R"(")") +
+               "," + Purchase("g1", kGone) + "]"),
+      200)
+      << body_;
+  ASSERT_EQ(Send("DELETE", "/v1/eu/customers/" + kGone), 200) << body_;
+  // Killed, not stopped: only what was committed is there at the next start.
+  server_->Kill(SIGKILL);
+  ASSERT_NE(server_->WaitExit(10s), -1);
+  StartServer();
+  ASSERT_EQ(Send("GET", "/v1/eu/customers/" + kCustomer + "/profile"), 200) << body_;
+  EXPECT_EQ(JInt(body_, "/events"), 2);
+  EXPECT_EQ(Send("GET", "/v1/eu/customers/" + kGone + "/profile"), 404) << body_;
+  // A resend of the erased shopper's event is refused by name, and the
+  // acknowledged one is stored once.
+  EXPECT_EQ(Send("POST", "/v1/eu/events", "[" + Purchase("g1", kGone) + "]"), 400) << body_;
+  EXPECT_EQ(JStr(body_, "/rejected/0/reason").rfind("erased:", 0), 0u) << body_;
+  ASSERT_EQ(Send("POST", "/v1/eu/events", "[" + Purchase("e1", kCustomer) + "]"), 200) << body_;
+  ASSERT_EQ(Send("GET", "/v1/eu/customers/" + kCustomer + "/profile"), 200);
+  EXPECT_EQ(JInt(body_, "/events"), 2);
+  RunResult verified = Confide("audit verify --region eu");
+  EXPECT_NE(verified.exit_code, 0) << "the region is held by the running node";
+
+  // Nothing personal in the database's files: its tables and its log.
+  ASSERT_EQ(schema_.Sql("CHECKPOINT"), "");
+  const fs::path data = CONFIDE_TEST_PG_DIR;
+  ASSERT_TRUE(DirectoryContains(data / "node1", "confide_schema")) << "sanity: the search reads the catalog";
+  for (const std::string& needle : {kCustomer, kLoyalty, kQuery, kGone}) {
+    EXPECT_FALSE(DirectoryContains(data / "node1", needle)) << needle;
+    EXPECT_FALSE(DirectoryContains(data / "node2", needle)) << needle;
+  }
+}
+
+TEST_F(PostgresqlEndToEndTest, ASecondNodeIsRefusedTheRegionInOneLine) {
+  StartServer();
+  const uint16_t other = FreePort();
+  WriteConfig("second.toml", "data2", other);
+  ServeProcess second;
+  ASSERT_TRUE(second.Start(binary_, {"serve", "--config", (dir_.path() / "second.toml").string()},
+                           dir_.path() / "second.log"));
+  const int status = second.WaitExit(60s);
+  ASSERT_NE(status, -1) << "a second node served the region";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  EXPECT_NE(Log("second.log").find("is served by another node"), std::string::npos) << Log("second.log");
+  EXPECT_EQ(Send("GET", "/readyz"), 200) << "the first node goes on";
+}
+
+}  // namespace
+}  // namespace confide
