@@ -252,6 +252,12 @@ Status CheckPseudonymKey(Store& store, const Pseudonymizer& pseudonyms, const Re
                                      "region's own key file");
 }
 
+StoreFactory RegionStoreFactory(const RegionConfig& region) {
+  if (region.store == RegionConfig::Store::kPostgresql)
+    return PostgresqlStoreFactory({region.postgresql, region.postgresql_schema});
+  return RocksDbStoreFactory();
+}
+
 }  // namespace
 
 Cell::Cell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -274,11 +280,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(data_dir, region.id));
     if (!postgresql) CONFIDE_RETURN_IF_ERROR(CheckDatabaseNotLost(region, impl->region_dir, key_dir));
   }
-  const StoreFactory& open_store =
-      options.open_store ? options.open_store
-      : postgresql       ? PostgresqlStoreFactory({region.postgresql, region.postgresql_schema})
-                         : RocksDbStoreFactory();
-  auto store = open_store(data_dir + "/" + region.id);
+  auto store = (options.open_store ? options.open_store : RegionStoreFactory(region))(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
   // Fresh keys could open none of the data keys already stored; the newest

@@ -124,19 +124,6 @@ TEST(Config, ErrorsNameFileAndKey) {
        "confide.toml: recommend.regularization_scale: must be \"constant\", \"per_entry\" or \"relative\", not \"weighted\""},
       {"[[regions]]\nid = \"us\"\nlegal_basis = \"opt_out\"\ncurrency = \"USD\"\nendpoint = \"ftp:// bad url\"",
        "confide.toml: regions[0].endpoint: must be an http:// or https:// URL, not \"ftp:// bad url\""},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"mysql\"",
-       "confide.toml: regions[0].store: must be \"rocksdb\" or \"postgresql\", not \"mysql\""},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"",
-       "confide.toml: regions[0].postgresql: is required with store = \"postgresql\""},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\npostgresql = \"host=db\"",
-       "confide.toml: regions[0].store: must be \"postgresql\" when postgresql or postgresql_schema is set"},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db password=s3cret\"",
-       "confide.toml: regions[0].postgresql: holds a password"},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"postgresql://u:s3cret@db/c\"",
-       "confide.toml: regions[0].postgresql: holds a password"},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db\"\n"
-       "postgresql_schema = \"Confide\"",
-       "confide.toml: regions[0].postgresql_schema: must be 1-63 characters of a-z, 0-9 and _"},
       {"threads = [", "confide.toml:1:"},
       {"shutdown_grace_seconds = 301", "confide.toml: shutdown_grace_seconds:"},
       {"shutdown_timeout_seconds = 0", "confide.toml: shutdown_timeout_seconds:"},
@@ -181,6 +168,29 @@ TEST(Config, ErrorsNameFileAndKey) {
     ASSERT_FALSE(c.ok()) << bad.toml;
     EXPECT_EQ(c.status().message().rfind(bad.expected_message, 0), 0u)
         << "got: " << c.status().message();
+  }
+}
+
+TEST(Config, RegionStoreErrorsNameTheKey) {
+  const BadCase cases[] = {
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"mysql\"",
+       "confide.toml: regions[0].store: must be \"rocksdb\" or \"postgresql\", not \"mysql\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"",
+       "confide.toml: regions[0].postgresql: is required with store = \"postgresql\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\npostgresql = \"host=db\"",
+       "confide.toml: regions[0].store: must be \"postgresql\" when postgresql or postgresql_schema is set"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db password=s3cret\"",
+       "confide.toml: regions[0].postgresql: holds a password"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"postgresql://u:s3cret@db/c\"",
+       "confide.toml: regions[0].postgresql: holds a password"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db\"\n"
+       "postgresql_schema = \"Confide\"",
+       "confide.toml: regions[0].postgresql_schema: must be 1-63 characters of a-z, 0-9 and _"},
+  };
+  for (const auto& bad : cases) {
+    auto c = ParseConfig(bad.toml, "confide.toml");
+    ASSERT_FALSE(c.ok()) << bad.toml;
+    EXPECT_EQ(c.status().message().rfind(bad.expected_message, 0), 0u) << "got: " << c.status().message();
   }
 }
 

@@ -1,14 +1,18 @@
 // For tests: the PostgreSQL formation the test run started
-// (scripts/pg-cluster, CONFIDE_TEST_POSTGRESQL), and a schema of each
-// test's own, dropped with the object.
+// (scripts/pg-cluster, CONFIDE_TEST_POSTGRESQL), a schema of each test's
+// own, dropped with the object, and the switch that runs a whole suite of
+// tests again with its regions on PostgreSQL.
 #pragma once
 
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <vector>
 
+#include "core/config.h"
 #include "store/postgresql_connection.h"
 #include "store/postgresql_store.h"
 
@@ -20,11 +24,19 @@ inline std::string TestPostgresql() {
   return uri ? uri : "";
 }
 
+// Where a suite registered twice (confide_test's ALSO_ON_POSTGRESQL) keeps
+// its regions in its second run: the formation's connection string, or
+// empty for the embedded store.
+inline std::string RegionsOnPostgresql() {
+  const char* uri = std::getenv("CONFIDE_TEST_REGIONS_ON_POSTGRESQL");
+  return uri ? uri : "";
+}
+
 class ScratchSchema {
  public:
-  ScratchSchema() {
+  explicit ScratchSchema(std::string conninfo = TestPostgresql()) {
     static std::atomic<int> made{0};
-    options_.conninfo = TestPostgresql();
+    options_.conninfo = std::move(conninfo);
     options_.schema = "test_" + std::to_string(::getpid()) + "_" + std::to_string(made++);
   }
   ~ScratchSchema() {
@@ -52,6 +64,23 @@ class ScratchSchema {
 
  private:
   PostgresqlOptions options_;
+};
+
+// The regions of one test on schemas of their own when the run asks for
+// PostgreSQL (RegionsOnPostgresql), dropped with the object: declare it
+// before what serves the regions.
+class ScratchRegionSchemas {
+ public:
+  void Place(RegionConfig& region) {
+    if (RegionsOnPostgresql().empty()) return;
+    const auto& schema = schemas_.emplace_back(std::make_unique<ScratchSchema>(RegionsOnPostgresql()));
+    region.store = RegionConfig::Store::kPostgresql;
+    region.postgresql = schema->options().conninfo;
+    region.postgresql_schema = schema->options().schema;
+  }
+
+ private:
+  std::vector<std::unique_ptr<ScratchSchema>> schemas_;
 };
 
 }  // namespace confide

@@ -26,6 +26,7 @@
 #include "core/config.h"
 #include "crypto/api_key.h"
 #include "server/server.h"
+#include "store/test_postgresql.h"
 #include "testing/api_client.h"
 #include "testing/test_client.h"
 #include "testing/test_json.h"
@@ -57,6 +58,7 @@ class ServerTest : public ::testing::Test {
     // Route tests send events of 2024; refusing events older than the
     // retention has a test of its own (event_ingest_test.cc).
     config_.retention.browsing_days = config_.retention.purchases_days = config_.retention.location_days = 0;
+    for (RegionConfig& region : config_.regions) region_schemas_.Place(region);
     config_.data_dir = (root_ / "data").string();
     config_.listen = "127.0.0.1:0";
     config_.threads = 2;
@@ -144,6 +146,7 @@ class ServerTest : public ::testing::Test {
   void Secret(std::string s) { secrets_.push_back(std::move(s)); }
 
   std::filesystem::path root_;
+  ScratchRegionSchemas region_schemas_;  // outlives the server
   Config config_;
   ServerOptions server_options_;  // as StartServer passes them
   NewApiKey admin_, ingest_eu_, catalog_, recommend_, revoked_;
