@@ -300,6 +300,8 @@ Result<Cell::BackupReceipt> Cell::Backup(const std::string& dir, std::string id)
   Impl& m = *impl_;
   if (m.bulk_on.load(std::memory_order_acquire))
     return Status(Code::kUnavailable, "an import is loading this region: back it up when it has finished");
+  if (m.region.store == RegionConfig::Store::kPostgresql)  // refused before anything is made
+    return m.store->Checkpoint(dir);
   std::error_code ec;
   // Inside the region's directory a restore would delete it; beside the
   // keys it would hold them.

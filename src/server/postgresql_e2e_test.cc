@@ -58,6 +58,7 @@ class PostgresqlEndToEndTest : public ::testing::Test {
     std::ofstream(dir_.path() / name)
         << "data_dir = \"" << (dir_.path() / data).string() << "\"\n"
         << "key_dir = \"" << (dir_.path() / "keys").string() << "\"\n"
+        << "backup_dir = \"" << (dir_.path() / "backups").string() << "\"\n"
         << "listen = \"127.0.0.1:" << port << "\"\nhosted_regions = [\"eu\"]\n"
         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
         << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo << "\"\n"
@@ -151,6 +152,10 @@ TEST_F(PostgresqlEndToEndTest, ARegionOnPostgresqlKeepsWhatItAcknowledgedAndWhat
   ASSERT_EQ(Send("POST", "/v1/eu/events", "[" + Purchase("e1", kCustomer) + "]"), 200) << body_;
   ASSERT_EQ(Send("GET", "/v1/eu/customers/" + kCustomer + "/profile"), 200);
   EXPECT_EQ(JInt(body_, "/events"), 2);
+  // Backups are PostgreSQL's own: refused, making nothing.
+  EXPECT_EQ(Send("POST", "/v1/eu/backups"), 409) << body_;
+  EXPECT_NE(body_.find("pg_basebackup"), std::string::npos) << body_;
+  EXPECT_TRUE(!fs::exists(dir_.path() / "backups") || fs::is_empty(dir_.path() / "backups"));
   RunResult verified = Confide("audit verify --region eu");
   EXPECT_NE(verified.exit_code, 0) << "the region is held by the running node";
 

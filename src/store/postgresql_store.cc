@@ -107,6 +107,12 @@ class PostgresqlStore final : public Store {
     return Noted(synced);
   }
 
+  Status Checkpoint(const std::string&) override {
+    return Status(Code::kFailedPrecondition,
+                  "region on PostgreSQL (schema " + options_.schema +
+                      "): back it up with PostgreSQL's own tools (pg_basebackup, WAL archiving; docs/deployment.md)");
+  }
+
   Status CompactAll() override {
     auto db = pool_.Acquire();
     if (!db.ok()) return Noted(db.status());
