@@ -88,7 +88,7 @@ imports_FLAGS = -lsimdjson -lz
 imports_SEEDS = src/events/testdata/import_seeds
 consent_SOURCES = src/consent/consent_fuzz.cc src/consent/consent_json.cc src/consent/consent_record.cc \
   src/consent/policy.cc src/consent/purpose.cc src/consent/tcf.cc src/consent/tcf_json.cc src/core/config.cc \
-  src/core/config_experiment.cc src/core/config_promotions.cc src/core/webhook_url.cc $(CORE_FUZZ)
+  src/core/config_experiment.cc src/core/config_promotions.cc src/core/config_region_store.cc src/core/webhook_url.cc $(CORE_FUZZ)
 consent_HEADERS = src/consent/consent_json.h src/consent/consent_record.h src/core/config.h src/core/config_reader.h
 consent_FLAGS = -DTOML_HEADER_ONLY=0 -DTOML_SHARED_LIB=1 -lsimdjson -ltomlplusplus -lfmt
 consent_SEEDS = src/consent/testdata/body_seeds

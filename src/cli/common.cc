@@ -20,6 +20,8 @@ Result<Config> ResolveConfig(const ConfigFlags& flags) {
 }
 
 Status RequireRegionData(const Config& config, const std::string& region) {
+  const RegionConfig* rc = config.FindRegion(region);
+  if (rc && rc->store == RegionConfig::Store::kPostgresql) return {};  // the database holds it (or says it does not)
   std::string dir = config.data_dir + "/" + region;
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec))

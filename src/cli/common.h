@@ -30,7 +30,7 @@ struct ConfigFlags {
 Result<Config> ResolveConfig(const ConfigFlags& flags);
 
 // kNotFound "REGION: no data at DIR (check --data-dir)" unless the region has a
-// database under the data directory.
+// database under the data directory (a region on PostgreSQL: always OK).
 Status RequireRegionData(const Config& config, const std::string& region);
 
 // Whether opening a region's cell may create its database and root key.

@@ -362,44 +362,6 @@ Status ParseSuggestions(const ConfigReader& r, const toml::table& root, Suggesti
 
 constexpr Collection kCollections[] = {Collection::kAll, Collection::kPurchases, Collection::kNone};
 
-// A region's store keys: store, postgresql, postgresql_schema.
-Status ParseRegionStore(const ConfigReader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
-  std::string store = "rocksdb";
-  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "store", store));
-  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "postgresql", rc.postgresql));
-  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "postgresql_schema", rc.postgresql_schema));
-  if (store == "postgresql") {
-    rc.store = RegionConfig::Store::kPostgresql;
-  } else if (store != "rocksdb") {
-    return r.Error(p + "store", "must be \"rocksdb\" or \"postgresql\", not \"" + store + "\"");
-  }
-  const bool postgresql = rc.store == RegionConfig::Store::kPostgresql;
-  if (postgresql && rc.postgresql.empty())
-    return r.Error(p + "postgresql", "is required with store = \"postgresql\": a connection string such as "
-                                     "\"postgresql://db1,db2/confide?target_session_attrs=read-write\"");
-  if (!postgresql && (!rc.postgresql.empty() || !rc.postgresql_schema.empty()))
-    return r.Error(p + "store", "must be \"postgresql\" when postgresql or postgresql_schema is set");
-  std::string lower = rc.postgresql;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  const size_t scheme = lower.find("://");
-  const size_t userinfo_end = scheme == std::string::npos ? scheme : lower.find_first_of("@/", scheme + 3);
-  if (lower.find("password") != std::string::npos ||
-      (userinfo_end != std::string::npos && lower[userinfo_end] == '@' &&
-       lower.substr(scheme + 3, userinfo_end - scheme - 3).find(':') != std::string::npos))
-    return r.Error(p + "postgresql", "holds a password: keep it out of the configuration (a PGPASSFILE, or "
-                                     "PGPASSWORD in the environment)");
-  if (rc.postgresql_schema.empty() && postgresql) {
-    rc.postgresql_schema = "confide_" + rc.id;
-    std::replace(rc.postgresql_schema.begin(), rc.postgresql_schema.end(), '-', '_');
-  }
-  const bool plain = std::all_of(rc.postgresql_schema.begin(), rc.postgresql_schema.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
-  });
-  if (postgresql && (!plain || rc.postgresql_schema.size() > 63 || std::isdigit(rc.postgresql_schema[0])))
-    return r.Error(p + "postgresql_schema", "must be 1-63 characters of a-z, 0-9 and _, not starting with a digit");
-  return {};
-}
-
 // One [[regions]] table, prefix p = "regions[i].".
 Status ParseRegion(const ConfigReader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(

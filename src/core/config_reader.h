@@ -117,6 +117,10 @@ Result<std::string> ReadConfigFile(const std::string& path);
 Status ParsePromotions(const ConfigReader& r, const toml::node& node, const std::string& key,
                        std::vector<PromotionConfig>& out);
 
+// A region's store: store, postgresql, postgresql_schema, in the region's
+// table `t` whose keys are named p + key (config_region_store.cc).
+Status ParseRegionStore(const ConfigReader& r, const toml::table& t, const std::string& p, RegionConfig& rc);
+
 // The [experiment] table (config_experiment.cc).
 Status ParseExperiment(const ConfigReader& r, const toml::table& root, std::optional<ExperimentConfig>& out);
 

@@ -37,6 +37,25 @@ postgresql_schema = "retail_us"
   EXPECT_EQ(DefaultConfig().FindRegion("eu")->store, RegionConfig::Store::kRocksDb);
 }
 
+TEST(Config, APasswordInAConnectionStringIsRefusedInEveryForm) {
+  for (const char* conninfo :
+       {"host=db password=s3cret", "host=db PASSWORD = s3cret", "password=x", "postgresql://u:s3cret@db/c",
+        "postgres://u:@db/c", "postgresql://db/c?password=x", "postgresql://db/c?sslmode=require&PassWord=x",
+        "postgresql://u@db/c?pass%77ord=x", "postgresql://u@db/c?%70assword=x"}) {
+    auto c = ParseConfig(std::string("[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\n") +
+                             "postgresql = \"" + conninfo + "\"",
+                         "confide.toml");
+    ASSERT_FALSE(c.ok()) << conninfo;
+    EXPECT_NE(c.status().message().find("holds a password"), std::string::npos) << conninfo;
+  }
+  for (const char* conninfo : {"postgresql://db/password_db", "host=db dbname=passwords", "postgresql://u@db:5432/c"}) {
+    auto c = ParseConfig(std::string("[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\n") +
+                             "postgresql = \"" + conninfo + "\"",
+                         "confide.toml");
+    EXPECT_TRUE(c.ok()) << conninfo << ": " << c.status().ToString();
+  }
+}
+
 TEST(Config, ParsesFullFile) {
   auto c = ParseConfig(R"(
 data_dir = "/var/lib/confide"

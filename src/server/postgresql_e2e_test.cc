@@ -167,6 +167,19 @@ TEST_F(PostgresqlEndToEndTest, ARegionOnPostgresqlKeepsWhatItAcknowledgedAndWhat
     EXPECT_FALSE(DirectoryContains(data / "node1", needle)) << needle;
     EXPECT_FALSE(DirectoryContains(data / "node2", needle)) << needle;
   }
+
+  // With the node stopped, the commands of a DPO and an operator work on
+  // the region as on the embedded store.
+  server_->Kill(SIGINT);
+  ASSERT_NE(server_->WaitExit(30s), -1);
+  RunResult exported = Confide("dsar export --region eu " + kCustomer);
+  EXPECT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_NE(exported.out.find(kQuery), std::string::npos) << "the export holds the search";
+  RunResult audit = Confide("audit verify --region eu");
+  EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  RunResult erased = Confide("dsar export --region eu " + kGone);
+  EXPECT_NE(erased.exit_code, 0);
+  EXPECT_NE(erased.err.find("no data is held"), std::string::npos) << erased.err;
 }
 
 TEST_F(PostgresqlEndToEndTest, ASecondNodeIsRefusedTheRegionInOneLine) {

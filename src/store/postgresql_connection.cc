@@ -82,17 +82,17 @@ Status Lease::Exec(const char* what, const std::string& sql) {
   return StatusOf(conn_, r.get(), what);
 }
 
-Pool::Pool(std::string conninfo, int max_connections)
-    : conninfo_(std::move(conninfo)), max_(max_connections) {}
+Pool::Pool(std::string conninfo, std::string application_name, int max_connections)
+    : conninfo_(std::move(conninfo)), application_name_(std::move(application_name)), max_(max_connections) {}
 
 Pool::~Pool() {
   for (PGconn* c : idle_) PQfinish(c);
 }
 
-Result<PGconn*> Connect(const std::string& conninfo) {
+Result<PGconn*> Connect(const std::string& conninfo, const std::string& application_name) {
   // Values in the connection string win over those before it.
   const char* keys[] = {"connect_timeout", "dbname", "application_name", nullptr};
-  const char* values[] = {"5", conninfo.c_str(), "confide", nullptr};
+  const char* values[] = {"5", conninfo.c_str(), application_name.c_str(), nullptr};
   PGconn* conn = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (PQstatus(conn) == CONNECTION_OK) {
     // The server's notices (NOTICE, WARNING) would go to stderr unformatted.
@@ -116,7 +116,7 @@ Result<Lease> Pool::Acquire() {
     }
     ++open_;
   }
-  auto conn = Connect(conninfo_);
+  auto conn = Connect(conninfo_, application_name_);
   if (conn.ok()) return Lease(this, *conn);
   std::lock_guard lock(mu_);
   --open_;

@@ -78,7 +78,8 @@ class Lease {
 
 class Pool {
  public:
-  Pool(std::string conninfo, int max_connections);
+  // Its connections name `application_name` (pg_stat_activity).
+  Pool(std::string conninfo, std::string application_name, int max_connections);
   ~Pool();
   Pool(const Pool&) = delete;
   Pool& operator=(const Pool&) = delete;
@@ -98,6 +99,7 @@ class Pool {
   void Release(PGconn* conn);
 
   const std::string conninfo_;
+  const std::string application_name_;
   const int max_;
   std::mutex mu_;
   std::condition_variable freed_;
@@ -109,7 +111,10 @@ class Pool {
 // A connection of its own, outside any pool (the node's lock). A server
 // that does not answer fails it in seconds (connect_timeout 5, unless the
 // connection string sets another).
-Result<PGconn*> Connect(const std::string& conninfo);
+Result<PGconn*> Connect(const std::string& conninfo, const std::string& application_name = "confide");
+
+// "confide/<schema>": what a region's connections are named.
+inline std::string ApplicationName(const std::string& schema) { return "confide/" + schema; }
 
 // The status of a failed statement or connection (see Lease::Run).
 Status StatusOf(PGconn* conn, const PGresult* result, const char* what);

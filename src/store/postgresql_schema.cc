@@ -24,9 +24,13 @@ int32_t Int32At(const PGresult* r, int row, int column) {
 // Version 1: the version row, and one table per family.
 Status CreateVersion1(pg::Lease& db, const std::string& schema) {
   std::string ddl = "CREATE SCHEMA IF NOT EXISTS \"" + schema + "\";";
+  // The epoch of the node serving the schema (store/postgresql_node_lease.h).
   ddl += "CREATE TABLE " + QualifiedTable(schema, "confide_schema") +
-         " (version integer NOT NULL, synced bigint NOT NULL DEFAULT 0);";
+         " (version integer NOT NULL, node_epoch bigint NOT NULL DEFAULT 0);";
   ddl += "INSERT INTO " + QualifiedTable(schema, "confide_schema") + " (version) VALUES (0);";
+  // Written by Store::Sync, whose synchronous commit flushes the commits before it.
+  ddl += "CREATE TABLE " + QualifiedTable(schema, "confide_sync") + " (n bigint NOT NULL);";
+  ddl += "INSERT INTO " + QualifiedTable(schema, "confide_sync") + " VALUES (0);";
   for (size_t f = 0; f < kFamilyCount; ++f)
     ddl += "CREATE TABLE " + QualifiedTable(schema, FamilyName(static_cast<Family>(f))) +
            " (k bytea PRIMARY KEY, v bytea NOT NULL);";
@@ -54,7 +58,7 @@ Status CheckSchemaName(const std::string& schema) {
 
 Result<int> MigratePostgresqlSchema(const PostgresqlOptions& options) {
   CONFIDE_RETURN_IF_ERROR(CheckSchemaName(options.schema));
-  pg::Pool pool(options.conninfo, 1);
+  pg::Pool pool(options.conninfo, pg::ApplicationName(options.schema), 1);
   auto db = pool.Acquire();
   if (!db.ok()) return db.status();
   CONFIDE_RETURN_IF_ERROR(db->Exec("migrate", "BEGIN"));
@@ -75,6 +79,10 @@ Result<int> MigratePostgresqlSchema(const PostgresqlOptions& options) {
     } else {
       CONFIDE_RETURN_IF_ERROR(CreateVersion1(*db, options.schema));
     }
+    if (found < 0)
+      return Status(Code::kDataLoss, "postgresql: " + version_table + ": holds version " +
+                                         std::to_string(found) +
+                                         ", which no release writes: the schema was changed by hand");
     if (found > kPostgresqlSchemaVersion)
       return Status(Code::kFailedPrecondition,
                     "postgresql: schema " + options.schema + " is at version " + std::to_string(found) +

@@ -9,12 +9,12 @@
 #include <unordered_set>
 
 #include "store/postgresql_connection.h"
+#include "store/postgresql_node_lease.h"
 #include "store/postgresql_schema.h"
 
 namespace confide {
 namespace {
 
-constexpr int kNodeLock = 7823;     // held by the node serving the schema
 constexpr int kScanPageRows = 256;  // rows fetched per statement of a scan
 constexpr size_t kUpsertRows = 2000;
 
@@ -33,20 +33,18 @@ using PendingRows = std::array<std::map<std::string, std::optional<std::string>>
 
 class PostgresqlStore final : public Store {
  public:
-  PostgresqlStore(const PostgresqlOptions& options, PGconn* node_lock)
-      : options_(options), pool_(options.conninfo, options.connections), node_lock_(node_lock) {
+  PostgresqlStore(const PostgresqlOptions& options, std::unique_ptr<NodeLease> lease)
+      : options_(options), pool_(options.conninfo, pg::ApplicationName(options.schema), options.connections), lease_(std::move(lease)) {
     for (size_t f = 0; f < kFamilyCount; ++f)
       tables_[f] = QualifiedTable(options.schema, FamilyName(static_cast<Family>(f)));
   }
   ~PostgresqlStore() override {
     if (probe_.joinable()) probe_.join();
-    PQfinish(node_lock_);
   }
 
   Status Write(const WriteBatch& batch, Durability durability) override {
     if (batch.empty()) return {};
-    CONFIDE_RETURN_IF_ERROR(Noted(CheckNodeLock()));
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     Status written = InTransaction(*db, durability, [&] { return Apply(*db, batch); });
     if (!written.ok()) return Noted(written);
@@ -59,7 +57,7 @@ class PostgresqlStore final : public Store {
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     pg::Params params;
     params.Bytes(key);
@@ -73,7 +71,7 @@ class PostgresqlStore final : public Store {
   Status Contains(Family f, const std::vector<std::string>& keys, std::vector<bool>& found) override {
     found.assign(keys.size(), false);
     if (keys.empty()) return {};
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     pg::Params params;
     params.ByteArray(keys);
@@ -98,23 +96,25 @@ class PostgresqlStore final : public Store {
   // before it included.
   Status Sync() override {
     if (!unsynced_.exchange(false)) return {};
-    auto db = pool_.Acquire();
-    Status synced = db.ok() ? db->Exec("sync", "UPDATE " + QualifiedTable(options_.schema, "confide_schema") +
-                                                   " SET synced = synced + 1")
-                            : db.status();
+    auto db = Acquire();
+    Status synced =
+        db.ok()
+            ? db->Exec("sync", "UPDATE " + QualifiedTable(options_.schema, "confide_sync") + " SET n = n + 1")
+            : db.status();
     if (!synced.ok()) unsynced_.store(true);
     sync_commits_.fetch_add(synced.ok(), std::memory_order_relaxed);
     return Noted(synced);
   }
 
   Status Checkpoint(const std::string&) override {
-    return Status(Code::kFailedPrecondition,
-                  "region on PostgreSQL (schema " + options_.schema +
-                      "): back it up with PostgreSQL's own tools (pg_basebackup, WAL archiving; docs/deployment.md)");
+    return Status(
+        Code::kFailedPrecondition,
+        "region on PostgreSQL (schema " + options_.schema +
+            "): back it up with PostgreSQL's own tools (pg_basebackup, WAL archiving; docs/deployment.md)");
   }
 
   Status CompactAll() override {
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     for (const std::string& t : tables_)
       CONFIDE_RETURN_IF_ERROR(Noted(db->Exec("compact", "VACUUM FULL " + t)));
@@ -126,6 +126,7 @@ class PostgresqlStore final : public Store {
   // at a time), so that a node without traffic (taken out of a load
   // balancer by /readyz) still finds the new primary.
   Status Health() override {
+    CONFIDE_RETURN_IF_ERROR(lease_->Held());
     Status health;
     {
       std::lock_guard lock(health_mu_);
@@ -152,8 +153,7 @@ class PostgresqlStore final : public Store {
 
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
     CONFIDE_RETURN_IF_ERROR(Sync());
-    CONFIDE_RETURN_IF_ERROR(Noted(CheckNodeLock()));
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     return Noted(InTransaction(*db, Durability::kSync, [&]() -> Status {
       for (const auto& [f, rows] : tables) {
@@ -182,12 +182,24 @@ class PostgresqlStore final : public Store {
   Status BeginBulkLoad(Family) override { return {}; }
   Status EndBulkLoad(Family f, bool compact) override {
     if (!compact) return {};
-    auto db = pool_.Acquire();
+    auto db = Acquire();
     return Noted(db.ok() ? db->Exec("analyze", "ANALYZE " + table(f)) : db.status());
   }
 
  private:
   const std::string& table(Family f) const { return tables_[static_cast<size_t>(f)]; }
+
+  // A connection, while this node holds the schema.
+  Result<pg::Lease> Acquire() {
+    CONFIDE_RETURN_IF_ERROR(lease_->Held());
+    return pool_.Acquire();
+  }
+
+  // A write found another node's epoch.
+  Status Taken() {
+    lease_->MarkTaken();
+    return lease_->Held();
+  }
 
   // Remembers the last outcome for Health: unavailable from a lost server
   // until a statement succeeds again.
@@ -203,7 +215,8 @@ class PostgresqlStore final : public Store {
   Status InTransaction(pg::Lease& db, Durability durability, Body&& body) {
     CONFIDE_RETURN_IF_ERROR(db.Exec(
         "write", durability == Durability::kSync ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off"));
-    Status done = body();
+    auto fence = db.Run("write", lease_->FenceSql());
+    Status done = !fence.ok() ? fence.status() : PQntuples(fence->get()) == 1 ? body() : Taken();
     if (!done.ok()) {
       (void)db.Exec("write", "ROLLBACK");
       return done;
@@ -297,7 +310,7 @@ class PostgresqlStore final : public Store {
     for (;;) {
       std::vector<std::pair<std::string, std::string>> page;
       {
-        auto db = pool_.Acquire();
+        auto db = Acquire();
         if (!db.ok()) return Noted(db.status());
         pg::Params params;
         params.Bytes(from);
@@ -322,58 +335,11 @@ class PostgresqlStore final : public Store {
     }
   }
 
-  // After a failover the node's lock lived on a server that is gone: it is
-  // taken again on the new primary before the next write, and a node that
-  // finds it taken (another node took the region meanwhile) writes nothing.
-  Status CheckNodeLock() {
-    const uint64_t lost = pool_.lost();
-    std::lock_guard lock(node_lock_mu_);
-    if (lost == lost_seen_ && PQstatus(node_lock_) == CONNECTION_OK) return {};
-    pg::ResultPtr alive(PQexec(node_lock_, "SELECT 1"));
-    if (PQresultStatus(alive.get()) == PGRES_TUPLES_OK) {
-      lost_seen_ = lost;
-      return {};
-    }
-    PQfinish(node_lock_);
-    node_lock_ = nullptr;
-    auto relocked = TakeNodeLock(options_);
-    if (!relocked.ok()) return relocked.status();  // node_lock_ stays null: tried again next time
-    node_lock_ = *relocked;
-    lost_seen_ = lost;
-    return {};
-  }
-
- public:
-  // A connection holding the schema's node lock. kFailedPrecondition while
-  // another node holds it.
-  static Result<PGconn*> TakeNodeLock(const PostgresqlOptions& options) {
-    const std::string& schema = options.schema;
-    auto conn = pg::Connect(options.conninfo);
-    if (!conn.ok()) return conn.status();
-    pg::ResultPtr r(
-        PQexecParams(*conn, ("SELECT pg_try_advisory_lock(" + LockKeyOf(kNodeLock, schema) + ")").c_str(), 0,
-                     nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
-    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-      Status failed = pg::StatusOf(*conn, r.get(), "lock the region");
-      PQfinish(*conn);
-      return failed;
-    }
-    if (*PQgetvalue(r.get(), 0, 0)) return *conn;
-    PQfinish(*conn);
-    return Status(
-        Code::kFailedPrecondition,
-        "postgresql: schema " + schema +
-            " is served by another node: a region is served by one node at a time (stop the other, or "
-            "give this node's region another schema)");
-  }
-
  private:
   const PostgresqlOptions options_;
   pg::Pool pool_;
   std::array<std::string, kFamilyCount> tables_;
-  std::mutex node_lock_mu_;
-  PGconn* node_lock_;
-  uint64_t lost_seen_ = 0;
+  std::unique_ptr<NodeLease> lease_;
   std::mutex health_mu_;
   Status health_;
   std::atomic<bool> unsynced_{false};
@@ -387,9 +353,9 @@ class PostgresqlStore final : public Store {
 Result<std::unique_ptr<Store>> OpenPostgresqlStore(const PostgresqlOptions& options) {
   auto migrated = MigratePostgresqlSchema(options);
   if (!migrated.ok()) return migrated.status();
-  auto lock = PostgresqlStore::TakeNodeLock(options);
-  if (!lock.ok()) return lock.status();
-  return std::unique_ptr<Store>(new PostgresqlStore(options, *lock));
+  auto lease = NodeLease::Take(options);
+  if (!lease.ok()) return lease.status();
+  return std::unique_ptr<Store>(new PostgresqlStore(options, std::move(*lease)));
 }
 
 StoreFactory PostgresqlStoreFactory(PostgresqlOptions options) {

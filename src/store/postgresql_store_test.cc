@@ -15,6 +15,42 @@ namespace {
 class PostgresqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(TestPostgresql().empty()) << "CONFIDE_TEST_POSTGRESQL is unset"; }
+  // Ends the connection holding the schema's node lock, and only it.
+  std::string CutLockConnection() {
+    return schema_.Sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7823 "
+        "AND objid::bigint = (hashtext('" +
+        schema_.options().schema + "')::bigint & 4294967295)");
+  }
+  // Whether some connection holds the node lock within a few seconds.
+  bool WaitForLock() {
+    for (int i = 0; i < 200; ++i) {
+      auto conn = pg::Connect(schema_.options().conninfo);
+      if (!conn.ok()) return false;
+      PGresult* r =
+          PQexec(*conn, ("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 7823 AND granted "
+                         "AND objid::bigint = (hashtext('" +
+                         schema_.options().schema + "')::bigint & 4294967295)")
+                            .c_str());
+      const bool held = PQntuples(r) == 1;
+      PQclear(r);
+      PQfinish(*conn);
+      if (held) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+    return false;
+  }
+  bool Present(const std::string& key) {
+    auto conn = pg::Connect(schema_.options().conninfo);
+    if (!conn.ok()) return true;
+    PGresult* r = PQexec(
+        *conn, ("SELECT 1 FROM " + schema_.options().schema + ".events WHERE k = '" + key + "'").c_str());
+    const bool found = PQntuples(r) > 0;
+    PQclear(r);
+    PQfinish(*conn);
+    return found;
+  }
+
   ScratchSchema schema_;
 };
 
@@ -72,10 +108,10 @@ TEST_F(PostgresqlStoreTest, LostConnectionsAreUnavailableThenReplaced) {
   b.Put(Family::kEvents, "before", "v");
   ASSERT_TRUE((*store)->Write(b).ok());
   // What a restarted server or a failover does to every open connection.
-  ASSERT_EQ(
-      schema_.Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'confide' "
-                  "AND pid <> pg_backend_pid()"),
-      "");
+  ASSERT_EQ(schema_.Sql(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'confide/" +
+                schema_.options().schema + "'"),
+            "");
   WriteBatch after;
   after.Put(Family::kEvents, "after", "v");
   // The pooled connection was dead: unavailable, nothing written.
@@ -92,9 +128,52 @@ TEST_F(PostgresqlStoreTest, LostConnectionsAreUnavailableThenReplaced) {
   EXPECT_TRUE((*store)->Write(after).ok());
   EXPECT_EQ(*(*store)->Get(Family::kEvents, "after"), "v");
   EXPECT_GE((*store)->Counter("connections_lost"), 1u);
-  // The node's lock was taken again with the new connection.
+  // The node's lock is taken again on a new connection by its watchdog.
+  ASSERT_TRUE(WaitForLock());
   auto second = OpenPostgresqlStore(schema_.options());
   EXPECT_EQ(second.status().code(), Code::kFailedPrecondition) << second.status().ToString();
+  EXPECT_TRUE((*store)->Write(after).ok());
+}
+
+// What the helper found from outside: a node whose lock's connection alone
+// was cut never noticed, and a second node started and wrote beside it.
+// Once another node has taken the schema (its epoch), the first refuses
+// every read and write, and says so, for good.
+TEST_F(PostgresqlStoreTest, ANodeWhoseSchemaAnotherTookRefusesEverythingForGood) {
+  auto first = OpenPostgresqlStore(schema_.options());
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  WriteBatch b;
+  b.Put(Family::kEvents, "k", "v");
+  ASSERT_TRUE((*first)->Write(b).ok());
+  ASSERT_EQ(CutLockConnection(), "");
+  auto second = OpenPostgresqlStore(schema_.options());
+  if (!second.ok()) {  // the first's watchdog took its lock again first: the same as a new node, by hand
+    ASSERT_EQ(second.status().code(), Code::kFailedPrecondition);
+    ASSERT_EQ(
+        schema_.Sql("UPDATE " + schema_.options().schema + ".confide_schema SET node_epoch = node_epoch + 1"),
+        "");
+  }
+  Status refused = (*first)->Write(b);
+  EXPECT_EQ(refused.code(), Code::kUnavailable) << refused.ToString();
+  EXPECT_NE(refused.message().find("was taken by another node"), std::string::npos) << refused.ToString();
+  EXPECT_EQ((*first)->Get(Family::kEvents, "k").status().code(), Code::kUnavailable);
+  EXPECT_EQ((*first)->Health().code(), Code::kUnavailable);
+  if (second.ok()) {
+    EXPECT_TRUE((*second)->Write(b).ok());
+  }
+}
+
+TEST_F(PostgresqlStoreTest, AWriteWaitsForNoFenceOfItsOwnEpoch) {
+  auto store = OpenPostgresqlStore(schema_.options());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  // Another node's epoch, written while this one is away from the lock.
+  ASSERT_EQ(
+      schema_.Sql("UPDATE " + schema_.options().schema + ".confide_schema SET node_epoch = node_epoch + 1"),
+      "");
+  WriteBatch b;
+  b.Put(Family::kEvents, "k", "v");
+  EXPECT_EQ((*store)->Write(b).code(), Code::kUnavailable);
+  EXPECT_FALSE(Present("k")) << "a fenced write changed nothing";
 }
 
 }  // namespace
