@@ -156,7 +156,9 @@ class PostgresqlStore final : public Store {
     auto db = Acquire();
     if (!db.ok()) return Noted(db.status());
     return Noted(InTransaction(*db, Durability::kSync, [&]() -> Status {
-      for (const auto& [f, rows] : tables) {
+      for (const auto& table : tables) {
+        const Family f = table.first;  // named, not bound: the lambda below captures it
+        const SortedRows* rows = table.second;
         std::vector<std::string_view> keys, values;
         Status status;
         rows->ForEach([&](std::string_view k, std::string_view v) {
