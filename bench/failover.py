@@ -60,10 +60,11 @@ def ingest():
     while not state["stop"]:
         b = state["next"]
         state["next"] += 1
+        sent = time.monotonic()
         status, retry_after, text = c.send("POST", "/v1/eu/events", body(b))
         if status == 200:
             acknowledged.append(b)
-            if state["killed"] and not state["back"]:
+            if state["killed"] and sent > state["killed"] and not state["back"]:  # sent after the kill
                 state["back"] = time.monotonic()
         elif status == 503 and retry_after and '"unavailable"' in text:
             refused.append(b)
@@ -79,8 +80,8 @@ for r in range(a.rounds):
     t = threading.Thread(target=ingest)
     t.start()
     time.sleep(2)
-    state["killed"] = time.monotonic()
     node = cluster("kill-primary")
+    state["killed"] = time.monotonic()  # the kill has happened (a moment earlier)
     deadline = time.monotonic() + 90
     while not state["back"] and time.monotonic() < deadline:
         time.sleep(0.1)
