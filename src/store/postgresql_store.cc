@@ -34,7 +34,9 @@ using PendingRows = std::array<std::map<std::string, std::optional<std::string>>
 class PostgresqlStore final : public Store {
  public:
   PostgresqlStore(const PostgresqlOptions& options, std::unique_ptr<NodeLease> lease)
-      : options_(options), pool_(options.conninfo, pg::ApplicationName(options.schema), options.connections), lease_(std::move(lease)) {
+      : options_(options),
+        pool_(options.conninfo, pg::ApplicationName(options.schema), options.connections),
+        lease_(std::move(lease)) {
     for (size_t f = 0; f < kFamilyCount; ++f)
       tables_[f] = QualifiedTable(options.schema, FamilyName(static_cast<Family>(f)));
   }
