@@ -135,7 +135,7 @@ TEST_F(PostgresqlStoreTest, LostConnectionsAreUnavailableThenReplaced) {
   EXPECT_TRUE((*store)->Write(after).ok());
 }
 
-// What the helper found from outside: a node whose lock's connection alone
+// Found from outside: a node whose lock's connection alone
 // was cut never noticed, and a second node started and wrote beside it.
 // Once another node has taken the schema (its epoch), the first refuses
 // every read and write, and says so, for good.
