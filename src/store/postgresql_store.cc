@@ -47,7 +47,7 @@ class PostgresqlStore final : public Store {
   Status Write(const WriteBatch& batch, Durability durability) override {
     if (batch.empty()) return {};
     auto db = Acquire();
-    if (!db.ok()) return Noted(db.status());
+    if (!db.ok()) return db.status();
     Status written = InTransaction(*db, durability, [&] { return Apply(*db, batch); });
     if (!written.ok()) return Noted(written);
     writes_.fetch_add(1, std::memory_order_relaxed);
@@ -60,7 +60,7 @@ class PostgresqlStore final : public Store {
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
     auto db = Acquire();
-    if (!db.ok()) return Noted(db.status());
+    if (!db.ok()) return db.status();
     pg::Params params;
     params.Bytes(key);
     auto r = db->Run("get", "SELECT v FROM " + table(f) + " WHERE k = $1", params);
@@ -74,7 +74,7 @@ class PostgresqlStore final : public Store {
     found.assign(keys.size(), false);
     if (keys.empty()) return {};
     auto db = Acquire();
-    if (!db.ok()) return Noted(db.status());
+    if (!db.ok()) return db.status();
     pg::Params params;
     params.ByteArray(keys);
     auto r = db->Run("contains", "SELECT k FROM " + table(f) + " WHERE k = ANY($1)", params);
@@ -117,7 +117,7 @@ class PostgresqlStore final : public Store {
 
   Status CompactAll() override {
     auto db = Acquire();
-    if (!db.ok()) return Noted(db.status());
+    if (!db.ok()) return db.status();
     for (const std::string& t : tables_)
       CONFIDE_RETURN_IF_ERROR(Noted(db->Exec("compact", "VACUUM FULL " + t)));
     return {};
@@ -156,7 +156,7 @@ class PostgresqlStore final : public Store {
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
     CONFIDE_RETURN_IF_ERROR(Sync());
     auto db = Acquire();
-    if (!db.ok()) return Noted(db.status());
+    if (!db.ok()) return db.status();
     return Noted(InTransaction(*db, Durability::kSync, [&]() -> Status {
       for (const auto& table : tables) {
         const Family f = table.first;  // named, not bound: the lambda below captures it
@@ -193,10 +193,13 @@ class PostgresqlStore final : public Store {
  private:
   const std::string& table(Family f) const { return tables_[static_cast<size_t>(f)]; }
 
-  // A connection, while this node holds the schema.
+  // A connection, while this node holds the schema; a failure is noted.
   Result<pg::Lease> Acquire() {
-    CONFIDE_RETURN_IF_ERROR(lease_->Held());
-    return pool_.Acquire();
+    Status held = lease_->Held();
+    if (!held.ok()) return Noted(held);
+    auto db = pool_.Acquire();
+    if (!db.ok()) Noted(db.status());
+    return db;
   }
 
   // A write found another node's epoch.
@@ -315,7 +318,7 @@ class PostgresqlStore final : public Store {
       std::vector<std::pair<std::string, std::string>> page;
       {
         auto db = Acquire();
-        if (!db.ok()) return Noted(db.status());
+        if (!db.ok()) return db.status();
         pg::Params params;
         params.Bytes(from);
         if (!end.empty()) params.Bytes(end);

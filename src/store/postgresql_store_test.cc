@@ -15,40 +15,35 @@ namespace {
 class PostgresqlStoreTest : public ::testing::Test {
  protected:
   void SetUp() override { ASSERT_FALSE(TestPostgresql().empty()) << "CONFIDE_TEST_POSTGRESQL is unset"; }
+  // The rows of pg_locks that are the schema's node lock.
+  std::string NodeLockRows() const {
+    return "FROM pg_locks WHERE locktype = 'advisory' AND classid = 7823 AND objid::bigint = (hashtext('" +
+           schema_.options().schema + "')::bigint & 4294967295)";
+  }
+  // How many rows `sql` returns; -1 when it could not be run.
+  int Rows(const std::string& sql) const {
+    auto conn = pg::Connect(schema_.options().conninfo);
+    if (!conn.ok()) return -1;
+    PGresult* r = PQexec(*conn, sql.c_str());
+    const int rows = PQresultStatus(r) == PGRES_TUPLES_OK ? PQntuples(r) : -1;
+    PQclear(r);
+    PQfinish(*conn);
+    return rows;
+  }
   // Ends the connection holding the schema's node lock, and only it.
   std::string CutLockConnection() {
-    return schema_.Sql(
-        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7823 "
-        "AND objid::bigint = (hashtext('" +
-        schema_.options().schema + "')::bigint & 4294967295)");
+    return schema_.Sql("SELECT pg_terminate_backend(pid) " + NodeLockRows());
   }
   // Whether some connection holds the node lock within a few seconds.
   bool WaitForLock() {
     for (int i = 0; i < 200; ++i) {
-      auto conn = pg::Connect(schema_.options().conninfo);
-      if (!conn.ok()) return false;
-      PGresult* r =
-          PQexec(*conn, ("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 7823 AND granted "
-                         "AND objid::bigint = (hashtext('" +
-                         schema_.options().schema + "')::bigint & 4294967295)")
-                            .c_str());
-      const bool held = PQntuples(r) == 1;
-      PQclear(r);
-      PQfinish(*conn);
-      if (held) return true;
+      if (Rows("SELECT 1 " + NodeLockRows() + " AND granted") == 1) return true;
       std::this_thread::sleep_for(std::chrono::milliseconds(25));
     }
     return false;
   }
   bool Present(const std::string& key) {
-    auto conn = pg::Connect(schema_.options().conninfo);
-    if (!conn.ok()) return true;
-    PGresult* r = PQexec(
-        *conn, ("SELECT 1 FROM " + schema_.options().schema + ".events WHERE k = '" + key + "'").c_str());
-    const bool found = PQntuples(r) > 0;
-    PQclear(r);
-    PQfinish(*conn);
-    return found;
+    return Rows("SELECT 1 FROM " + schema_.options().schema + ".events WHERE k = '" + key + "'") != 0;
   }
 
   ScratchSchema schema_;
