@@ -252,13 +252,13 @@ Status CheckPseudonymKey(Store& store, const Pseudonymizer& pseudonyms, const Re
                                      "region's own key file");
 }
 
+}  // namespace
+
 StoreFactory RegionStoreFactory(const RegionConfig& region) {
   if (region.store == RegionConfig::Store::kPostgresql)
     return PostgresqlStoreFactory({region.postgresql, region.postgresql_schema});
   return RocksDbStoreFactory();
 }
-
-}  // namespace
 
 Cell::Cell(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Cell::~Cell() = default;

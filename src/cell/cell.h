@@ -521,4 +521,8 @@ class Cell {
 // last seen, home store.
 Profile ProfileOf(const Cell::ShopperData& data);
 
+// Opens the store a region is configured with (RegionConfig::store):
+// RocksDB in the directory it is given, or the region's PostgreSQL schema.
+StoreFactory RegionStoreFactory(const RegionConfig& region);
+
 }  // namespace confide

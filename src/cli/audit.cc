@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "cell/backup.h"
+#include "cell/cell.h"
 #include "core/bytes.h"
 #include "core/time.h"
 #include "privacy/audit_log.h"
@@ -15,13 +16,13 @@ namespace {
 // Never creates a database: verifying a region with no data is an error,
 // not an empty log.
 Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::string& region) {
-  if (!config.FindRegion(region))
-    return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
+  const RegionConfig* rc = config.FindRegion(region);
+  if (!rc) return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
   CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   // A region half restored holds the backup's log, not the region's.
   CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   std::string dir = config.data_dir + "/" + region;
-  auto store = OpenRocksDbStore(dir);
+  auto store = RegionStoreFactory(*rc)(dir);
   // The refusal names the region's lock or its restore under way; a
   // running serve is the usual holder.
   if (!store.ok() && store.status().code() == Code::kUnavailable)

@@ -1,6 +1,8 @@
 // End to end: the real `confide serve` binary is SIGKILLed while clients
 // ingest over HTTP, restarted on the same data directory, and must still
-// hold every event it acknowledged, each exactly once.
+// hold every event it acknowledged, each exactly once. Run again as
+// OnPostgresql.* with the region on the test formation: a node killed
+// mid-batch, its database untouched.
 //
 // Runs the binary core/test_paths.h names (the build's `confide`, or
 // $CONFIDE_BINARY); skips when it is not built.
@@ -21,6 +23,7 @@
 #include "core/test_paths.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
+#include "store/test_postgresql.h"
 #include "testing/serve_process.h"
 #include "testing/test_client.h"
 #include "testing/test_json.h"
@@ -76,8 +79,13 @@ class CrashTest : public ::testing::Test {
     // eu keeps every event (the crash is what is tested, not what an
     // opt-in region collects without a grant).
     toml << "threads = 2\n"
-         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_in\"\ncurrency = \"EUR\"\ncollect_without_grant = \"all\"\n"
-         << "[[api_keys]]\n"
+         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_in\"\ncurrency = \"EUR\"\ncollect_without_grant = \"all\"\n";
+    if (!RegionsOnPostgresql().empty()) {  // the OnPostgresql.* run: the node dies, the database lives
+      schema_ = std::make_unique<ScratchSchema>(RegionsOnPostgresql());
+      toml << "store = \"postgresql\"\npostgresql = \"" << schema_->options().conninfo
+           << "\"\npostgresql_schema = \"" << schema_->options().schema << "\"\n";
+    }
+    toml << "[[api_keys]]\n"
          << "id = \"" << key_.id << "\"\n"
          << "hash = \"" << key_.hash << "\"\n"
          << "scopes = [\"ingest\", \"admin\"]\n"
@@ -195,6 +203,7 @@ class CrashTest : public ::testing::Test {
   fs::path root_;
   uint16_t port_ = 0;
   NewApiKey key_;
+  std::unique_ptr<ScratchSchema> schema_;  // outlives the server
   std::unique_ptr<ServeProcess> server_;
 };
 

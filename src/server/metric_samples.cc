@@ -24,17 +24,11 @@ void AppendRegionSamples(const std::string& region, Cell& cell, RegionModels* mo
           "counter", static_cast<double>(cell.consent_decisions(static_cast<Purpose>(p), granted)),
           {{"region", region}, {"purpose", PurposeName(static_cast<Purpose>(p))}, {"decision", granted ? "granted" : "refused"}});
 
-  Store& store = cell.store();
-  add("confide_store_pending_compaction_bytes", "Bytes RocksDB estimates compaction must rewrite.", "gauge",
-      static_cast<double>(store.Counter("pending_compaction_bytes")), by_region);
-  add("confide_store_memtable_bytes", "Bytes in RocksDB's memtables.", "gauge",
-      static_cast<double>(store.Counter("memtable_bytes")), by_region);
-  add("confide_store_block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", "gauge",
-      static_cast<double>(store.Counter("block_cache_bytes")), by_region);
-  add("confide_store_block_cache_hits_total", "RocksDB block cache hits.", "counter",
-      static_cast<double>(store.Counter("block_cache_hits")), by_region);
-  add("confide_store_block_cache_misses_total", "RocksDB block cache misses.", "counter",
-      static_cast<double>(store.Counter("block_cache_misses")), by_region);
+  for (StoreFigure& f : cell.store().Figures()) {
+    static constexpr const char* kTypes[] = {"gauge", "counter", "histogram"};
+    out.push_back({"confide_store_" + f.name, std::move(f.help), kTypes[static_cast<int>(f.kind)], by_region,
+                   f.value, std::move(f.buckets), f.count});
+  }
 
   if (!models) return;
   const RegionModels::TrainingTotals t = models->training_totals();

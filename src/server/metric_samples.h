@@ -1,5 +1,5 @@
 // The samples /metrics reads from their owners at render time: a region's
-// cell (shoppers, events, consent decisions, its store's RocksDB figures)
+// cell (shoppers, events, consent decisions, its store's own figures: RocksDB's or the PostgreSQL pool's)
 // and models (trainings, the live version and its age, the ranking cache),
 // and the process (resident memory, open files).
 #pragma once

@@ -150,9 +150,27 @@ std::string Metrics::Render(const std::vector<MetricSample>& extra) const {
       out += "# HELP " + s->name + ' ' + s->help + '\n';
       out += "# TYPE " + s->name + ' ' + s->type + '\n';
     }
-    out += s->name;
-    AppendLabels(out, s->labels);
-    out += ' ' + FormatValue(s->value) + '\n';
+    if (s->type != "histogram") {
+      out += s->name;
+      AppendLabels(out, s->labels);
+      out += ' ' + FormatValue(s->value) + '\n';
+      continue;
+    }
+    auto series = [&](const char* suffix, MetricLabels labels, const std::string& value) {
+      out += s->name + suffix;
+      AppendLabels(out, labels);
+      out += ' ' + value + '\n';
+    };
+    for (const auto& [bound, n] : s->buckets) {
+      MetricLabels labels = s->labels;
+      labels.emplace_back("le", FormatValue(bound));
+      series("_bucket", std::move(labels), std::to_string(n));
+    }
+    MetricLabels inf = s->labels;
+    inf.emplace_back("le", "+Inf");
+    series("_bucket", std::move(inf), std::to_string(s->count));
+    series("_sum", s->labels, FormatValue(s->value));
+    series("_count", s->labels, std::to_string(s->count));
   }
   return out;
 }

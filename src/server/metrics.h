@@ -25,14 +25,17 @@ namespace confide {
 
 using MetricLabels = std::vector<std::pair<std::string, std::string>>;
 
-// One sample of a gauge or counter contributed by its owner at render time
-// (for example a cell's shopper count).
+// One sample of a gauge, counter or histogram contributed by its owner at
+// render time (for example a cell's shopper count).
 struct MetricSample {
   std::string name;  // e.g. "confide_shoppers"
   std::string help;  // one line
-  std::string type;  // "gauge" or "counter"
+  std::string type;  // "gauge", "counter" or "histogram"
   MetricLabels labels;
-  double value = 0;
+  double value = 0;  // a histogram's sum
+  // A histogram's cumulative counts by upper bound, and its count (+Inf).
+  std::vector<std::pair<double, uint64_t>> buckets;
+  uint64_t count = 0;
 };
 
 // A counter family, declared once as a constant (its labels are given at

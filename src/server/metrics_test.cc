@@ -71,6 +71,20 @@ TEST(MetricsTest, HistogramIsCumulativeWithSumAndCount) {
       Contains(text, "confide_http_request_duration_seconds_sum{route=\"/healthz\"} 20.0034\n"));
 }
 
+TEST(MetricsTest, ContributedHistogramRendersBucketsSumAndCountUnderOneHeader) {
+  Metrics m;
+  std::string text = m.Render({{"confide_store_query_duration_seconds", "Statements.", "histogram",
+                                {{"region", "eu"}}, 0.25, {{0.001, 3}, {0.01, 5}}, 6}});
+  EXPECT_TRUE(Contains(text,
+                       "# TYPE confide_store_query_duration_seconds histogram\n"
+                       "confide_store_query_duration_seconds_bucket{region=\"eu\",le=\"0.001\"} 3\n"
+                       "confide_store_query_duration_seconds_bucket{region=\"eu\",le=\"0.01\"} 5\n"
+                       "confide_store_query_duration_seconds_bucket{region=\"eu\",le=\"+Inf\"} 6\n"
+                       "confide_store_query_duration_seconds_sum{region=\"eu\"} 0.25\n"
+                       "confide_store_query_duration_seconds_count{region=\"eu\"} 6\n"))
+      << text;
+}
+
 TEST(MetricsTest, EveryLineIsCommentOrSample) {
   Metrics m;
   m.ObserveRequest("/metrics", "GET", 200, 0.01);

@@ -2,6 +2,7 @@
 // that it never names a shopper, a product or a key's secret.
 #include <gtest/gtest.h>
 
+#include "store/test_postgresql.h"
 #include "testing/server_test.h"
 
 namespace confide {
@@ -15,6 +16,18 @@ TEST_F(ServerTest, HealthAndReadinessNeedNoKey) {
   r = Call(c, "GET", "/readyz");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(JStr(r.body, "/status"), "ready");
+  if (RegionsOnPostgresql().empty()) {
+    EXPECT_EQ(JStr(r.body, "/regions/eu/store"), "rocksdb") << r.body;
+    return;
+  }
+  // The test formation: a primary and one synchronous standby; the test's
+  // role may read their lag (pg_monitor).
+  EXPECT_EQ(JStr(r.body, "/regions/eu/store"), "postgresql") << r.body;
+  EXPECT_EQ(JStr(r.body, "/regions/eu/primary"), "reachable");
+  EXPECT_EQ(JInt(r.body, "/regions/eu/standbys"), 1);
+  EXPECT_EQ(JInt(r.body, "/regions/eu/synchronous_standbys"), 1);
+  EXPECT_GE(JInt(r.body, "/regions/eu/replication_lag_bytes"), 0);
+  EXPECT_EQ(r.body.find("null"), std::string::npos) << r.body;
 }
 
 TEST_F(ServerTest, MetricsExposeRequestsLatencyAndCells) {
@@ -48,6 +61,19 @@ TEST_F(ServerTest, MetricsExposeRequestsLatencyAndCells) {
   EXPECT_NE(m.find("confide_shoppers{region=\"eu\"} 1\n"), std::string::npos);
   EXPECT_EQ(m.find("shopper-metrics-1"), std::string::npos);
   EXPECT_EQ(m.find("/no/such/route"), std::string::npos);
+
+  // The store's own figures: RocksDB's, or the database pool's.
+  const bool on_database = !RegionsOnPostgresql().empty();
+  EXPECT_EQ(m.find("confide_store_memtable_bytes{region=\"eu\"}") != std::string::npos, !on_database);
+  EXPECT_EQ(m.find("confide_store_pool_connections{region=\"eu\"}") != std::string::npos, on_database);
+  if (on_database) {
+    EXPECT_NE(m.find("# TYPE confide_store_query_duration_seconds histogram\n"), std::string::npos) << m;
+    EXPECT_NE(m.find("confide_store_query_duration_seconds_bucket{region=\"eu\",le=\"0.001\"}"),
+              std::string::npos);
+    EXPECT_EQ(m.find("confide_store_query_duration_seconds_count{region=\"eu\"} 0\n"), std::string::npos)
+        << "the ingestion ran statements";
+    EXPECT_NE(m.find("confide_store_outages_total{region=\"eu\"} 0\n"), std::string::npos);
+  }
 }
 
 TEST_F(ServerTest, AccessLogNamesRoutesNotIds) {

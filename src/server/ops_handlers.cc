@@ -25,10 +25,30 @@ HttpResponse Api::Readyz(Call&) {
       ready_.load(std::memory_order_relaxed) && !cells_.empty() &&
       std::all_of(cells_.begin(), cells_.end(), [](const auto& c) { return c.second != nullptr; });
   if (!ready) return ErrorResponse(503, CodeName(Code::kUnavailable), "not ready");
-  for (const auto& [region, cell] : cells_)
-    if (Status health = cell->store().Health(); !health.ok())
-      return ErrorResponse(503, CodeName(health.code()), "region " + region + ": " + health.message());
-  return Json(200, R"({"status":"ready"})");
+  JsonWriter w;
+  w.BeginObject().Key("status").String("ready").Key("regions").BeginObject();
+  for (const auto& [region, cell] : cells_) {
+    Status health = cell->store().Health();
+    auto replication = cell->store().Replication();
+    if (health.ok()) health = replication.status();
+    if (!health.ok()) return ErrorResponse(503, CodeName(health.code()), "region " + region + ": " + health.message());
+    w.Key(region).BeginObject();
+    if (const std::optional<StoreReplication>& r = *replication) {
+      auto maybe = [&](const char* key, const auto& value) {
+        w.Key(key);
+        value ? w.Double(static_cast<double>(*value)) : w.Null();
+      };
+      w.Key("store").String("postgresql").Key("primary").String("reachable").Key("standbys").Int(r->standbys);
+      maybe("synchronous_standbys", r->synchronous_standbys);
+      maybe("replication_lag_bytes", r->lag_bytes);
+      maybe("replication_lag_seconds", r->lag_seconds);
+    } else {
+      w.Key("store").String("rocksdb");
+    }
+    w.EndObject();
+  }
+  w.EndObject().EndObject();
+  return Json(200, w.Take());
 }
 
 HttpResponse Api::MetricsText(Call&) {

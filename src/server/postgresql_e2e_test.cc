@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -177,6 +178,9 @@ TEST_F(PostgresqlEndToEndTest, ARegionOnPostgresqlKeepsWhatItAcknowledgedAndWhat
   EXPECT_NE(exported.out.find(kQuery), std::string::npos) << "the export holds the search";
   RunResult audit = Confide("audit verify --region eu");
   EXPECT_EQ(audit.exit_code, 0) << audit.err;
+  // The database's log, not an empty one: the erasure was audited.
+  EXPECT_EQ(audit.out.rfind("eu: ", 0), 0u) << audit.out;
+  EXPECT_GE(std::atoi(audit.out.c_str() + 4), 2) << audit.out;
   RunResult erased = Confide("dsar export --region eu " + kGone);
   EXPECT_NE(erased.exit_code, 0);
   EXPECT_NE(erased.err.find("no data is held"), std::string::npos) << erased.err;

@@ -64,7 +64,7 @@ class PostgresqlFailoverTest : public ::testing::Test {
         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
         << "store = \"postgresql\"\npostgresql = \"" << uri_ << "\"\npostgresql_schema = \"failover_"
         << ::getpid() << "\"\n[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
-        << "scopes = [\"ingest\", \"admin\"]\nregions = [\"*\"]\n";
+        << "scopes = [\"ingest\", \"admin\", \"metrics\"]\nregions = [\"*\"]\n";
   }
   void TearDown() override {
     server_.reset();
@@ -145,6 +145,14 @@ TEST_F(PostgresqlFailoverTest, AKilledPrimaryLosesNoAcknowledgedEventAndRequests
   EXPECT_TRUE(wrong.empty()) << wrong.front();
   EXPECT_FALSE(refused.empty()) << "no request met the failover";
   EXPECT_EQ(Client().Send("GET", "/readyz")->status, 200);
+  // The operator sees the failover in /metrics.
+  const std::string metrics = Client().Send("GET", "/metrics")->body;
+  for (const char* counter : {"confide_store_outages_total", "confide_store_connections_lost_total"}) {
+    const std::string prefix = std::string(counter) + "{region=\"eu\"} ";
+    const size_t at = metrics.find(prefix);
+    ASSERT_NE(at, std::string::npos) << counter << " in\n" << metrics;
+    EXPECT_GE(std::stod(metrics.substr(at + prefix.size())), 1) << counter;
+  }
 
   // The clients of the refused batches retry them (their outcome was not
   // known: one may have been stored before its answer was lost).

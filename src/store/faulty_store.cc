@@ -104,6 +104,8 @@ class FaultyStore final : public Store {
   Status Checkpoint(const std::string& dir) override { return inner_->Checkpoint(dir); }
   Status Health() override { return inner_->Health(); }
   uint64_t Counter(std::string_view name) override { return inner_->Counter(name); }
+  std::vector<StoreFigure> Figures() override { return inner_->Figures(); }
+  Result<std::optional<StoreReplication>> Replication() override { return inner_->Replication(); }
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
     bool fail_after = false;
     CONFIDE_RETURN_IF_ERROR(faults_->Step(fail_after));

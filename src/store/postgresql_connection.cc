@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 
+#include <chrono>
 #include <cstring>
 
 namespace confide::pg {
@@ -17,6 +18,10 @@ void AppendInt32(std::string& out, int32_t v) {
 bool Transient(std::string_view state) {
   return state.starts_with("08") || state.starts_with("57P") || state == "25006" || state == "40001" ||
          state == "40P01" || state == "53300";
+}
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
 }  // namespace
@@ -68,15 +73,19 @@ Lease::~Lease() {
 }
 
 Result<ResultPtr> Lease::Run(const char* what, const std::string& sql, const Params& params) {
+  const auto start = std::chrono::steady_clock::now();
   ResultPtr r(PQexecParams(conn_, sql.c_str(), params.count(), params.types(), params.values(),
                            params.lengths(), params.formats(), /*resultFormat=*/1));
+  pool_->Observe(SecondsSince(start));
   const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
   return StatusOf(conn_, r.get(), what);
 }
 
 Status Lease::Exec(const char* what, const std::string& sql) {
+  const auto start = std::chrono::steady_clock::now();
   ResultPtr r(PQexec(conn_, sql.c_str()));
+  pool_->Observe(SecondsSince(start));
   const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
   if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return {};
   return StatusOf(conn_, r.get(), what);
@@ -108,31 +117,46 @@ Result<PGconn*> Connect(const std::string& conninfo, const std::string& applicat
 Result<Lease> Pool::Acquire() {
   {
     std::unique_lock lock(mu_);
-    freed_.wait(lock, [&] { return !idle_.empty() || open_ < max_; });
+    auto free = [&] { return !idle_.empty() || stats_.open < max_; };
+    if (!free()) {
+      ++stats_.waits;
+      freed_.wait(lock, free);
+    }
+    ++stats_.in_use;
     if (!idle_.empty()) {
       PGconn* conn = idle_.back();
       idle_.pop_back();
       return Lease(this, conn);
     }
-    ++open_;
+    ++stats_.open;
   }
   auto conn = Connect(conninfo_, application_name_);
   if (conn.ok()) return Lease(this, *conn);
   std::lock_guard lock(mu_);
-  --open_;
+  --stats_.open;
+  --stats_.in_use;
   freed_.notify_one();
   return conn.status();
+}
+
+void Pool::Observe(double seconds) {
+  size_t bucket = 0;
+  while (bucket < kLatencyBounds.size() && seconds > kLatencyBounds[bucket]) ++bucket;
+  std::lock_guard lock(mu_);
+  ++stats_.latency[bucket];
+  stats_.seconds += seconds;
 }
 
 void Pool::Release(PGconn* conn) {
   const bool usable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
   if (!usable) PQfinish(conn);
   std::lock_guard lock(mu_);
+  --stats_.in_use;
   if (usable) {
     idle_.push_back(conn);
   } else {
-    --open_;
-    ++lost_;
+    --stats_.open;
+    ++stats_.lost;
   }
   freed_.notify_one();
 }

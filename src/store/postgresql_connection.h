@@ -5,6 +5,7 @@
 
 #include <libpq-fe.h>
 
+#include <array>
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
@@ -88,15 +89,27 @@ class Pool {
   // else waits for one. kUnavailable when no server takes the connection.
   Result<Lease> Acquire();
 
-  // Connections closed because they broke (a lost server, a failover).
-  uint64_t lost() {
+  // Upper bounds (seconds) of the statement latency buckets; +Inf follows.
+  static constexpr std::array<double, 10> kLatencyBounds = {0.0005, 0.001, 0.002, 0.005, 0.01,
+                                                            0.02,   0.05,  0.1,   0.5,   2.5};
+  struct Stats {
+    int open = 0;        // connections open
+    int in_use = 0;      // lent out
+    uint64_t waits = 0;  // acquisitions that waited for a free connection
+    uint64_t lost = 0;   // closed because they broke (a lost server, a failover)
+    // Statements by latency, non-cumulative; the last counts the slower.
+    std::array<uint64_t, kLatencyBounds.size() + 1> latency{};
+    double seconds = 0;  // all statements' latency
+  };
+  Stats stats() {
     std::lock_guard lock(mu_);
-    return lost_;
+    return stats_;
   }
 
  private:
   friend class Lease;
   void Release(PGconn* conn);
+  void Observe(double seconds);
 
   const std::string conninfo_;
   const std::string application_name_;
@@ -104,8 +117,7 @@ class Pool {
   std::mutex mu_;
   std::condition_variable freed_;
   std::vector<PGconn*> idle_;
-  int open_ = 0;
-  uint64_t lost_ = 0;
+  Stats stats_;
 };
 
 // A connection of its own, outside any pool (the node's lock). A server

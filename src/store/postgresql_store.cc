@@ -2,6 +2,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -17,6 +19,7 @@ namespace {
 
 constexpr int kScanPageRows = 256;  // rows fetched per statement of a scan
 constexpr size_t kUpsertRows = 2000;
+constexpr auto kMonitorPeriod = std::chrono::seconds(1);
 
 // The least key greater than every key starting with `prefix`; empty when
 // there is none (no upper bound).
@@ -39,9 +42,23 @@ class PostgresqlStore final : public Store {
         lease_(std::move(lease)) {
     for (size_t f = 0; f < kFamilyCount; ++f)
       tables_[f] = QualifiedTable(options.schema, FamilyName(static_cast<Family>(f)));
+    ReadReplication();
+    monitor_ = std::thread([this] {
+      std::unique_lock lock(monitor_mu_);
+      while (!monitor_cv_.wait_for(lock, kMonitorPeriod, [&] { return stopping_; })) {
+        lock.unlock();
+        ReadReplication();
+        lock.lock();
+      }
+    });
   }
   ~PostgresqlStore() override {
-    if (probe_.joinable()) probe_.join();
+    {
+      std::lock_guard lock(monitor_mu_);
+      stopping_ = true;
+    }
+    monitor_cv_.notify_all();
+    monitor_.join();
   }
 
   Status Write(const WriteBatch& batch, Durability durability) override {
@@ -123,34 +140,49 @@ class PostgresqlStore final : public Store {
     return {};
   }
 
-  // Unavailable from a lost server until a statement succeeds again; while
-  // unavailable, each call starts a probe in the background (at most one
-  // at a time), so that a node without traffic (taken out of a load
-  // balancer by /readyz) still finds the new primary.
+  // Unavailable from a lost server until a statement succeeds again, which
+  // the monitor tries every second: a node without traffic (taken out of a
+  // load balancer by /readyz) still finds the new primary.
   Status Health() override {
     CONFIDE_RETURN_IF_ERROR(lease_->Held());
-    Status health;
-    {
-      std::lock_guard lock(health_mu_);
-      health = health_;
-    }
-    if (!health.ok() && !probing_.exchange(true)) {
-      if (probe_.joinable()) probe_.join();  // finished: probing_ was false
-      probe_ = std::thread([this] {
-        auto db = pool_.Acquire();
-        Noted(db.ok() ? db->Exec("probe", "SELECT 1") : db.status());
-        probing_.store(false);
-      });
-    }
-    return health;
+    std::lock_guard lock(health_mu_);
+    return health_;
   }
 
   uint64_t Counter(std::string_view name) override {
     if (name == "writes") return writes_.load();
     if (name == "wal_syncs") return sync_commits_.load();
     if (name == "bytes_written") return bytes_written_.load();
-    if (name == "connections_lost") return pool_.lost();
+    if (name == "connections_lost") return pool_.stats().lost;
     return 0;
+  }
+
+  std::vector<StoreFigure> Figures() override {
+    using Kind = StoreFigure::Kind;
+    const pg::Pool::Stats pool = pool_.stats();
+    std::vector<StoreFigure> out = {
+        {"pool_connections", "Connections open to the database.", Kind::kGauge, double(pool.open)},
+        {"pool_connections_in_use", "Connections lent to a request.", Kind::kGauge, double(pool.in_use)},
+        {"pool_waits_total", "Requests that waited for a free connection.", Kind::kCounter, double(pool.waits)},
+        {"connections_lost_total", "Connections closed because they broke (a lost primary, a failover).",
+         Kind::kCounter, double(pool.lost)},
+        {"outages_total", "Times the database went from answering to unreachable (a lost primary, a failover).",
+         Kind::kCounter, double(outages_.load())}};
+    StoreFigure latency{"query_duration_seconds", "Database statements by latency.", Kind::kHistogram,
+                        pool.seconds};
+    for (size_t i = 0; i < pool.latency.size(); ++i) {
+      latency.count += pool.latency[i];
+      if (i < pg::Pool::kLatencyBounds.size()) latency.buckets.emplace_back(pg::Pool::kLatencyBounds[i], latency.count);
+    }
+    out.push_back(std::move(latency));
+    return out;
+  }
+
+  // What the monitor last read, at most a second old.
+  Result<std::optional<StoreReplication>> Replication() override {
+    CONFIDE_RETURN_IF_ERROR(Health());
+    std::lock_guard lock(health_mu_);
+    return std::optional<StoreReplication>(replication_);
   }
 
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override {
@@ -202,6 +234,42 @@ class PostgresqlStore final : public Store {
     return db;
   }
 
+  // The primary's own view (pg_stat_replication); details need a role
+  // with pg_read_all_stats (pg_monitor includes it).
+  void ReadReplication() {
+    auto db = Acquire();
+    if (!db.ok()) return;
+    auto r = db->Run("replication",
+                     "SELECT pg_is_in_recovery()::text, count(*)::text, count(state)::text,"
+                     " count(*) FILTER (WHERE sync_state IN ('sync', 'quorum'))::text,"
+                     " max(CASE WHEN pg_is_in_recovery() THEN NULL"
+                     " ELSE pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn) END)::bigint::text,"
+                     " extract(epoch FROM max(replay_lag))::text FROM pg_stat_replication");
+    if (!r.ok()) {
+      Noted(r.status());
+      return;
+    }
+    auto text = [&](int column) -> std::optional<std::string> {
+      if (PQgetisnull(r->get(), 0, column)) return std::nullopt;
+      return std::string(PQgetvalue(r->get(), 0, column), PQgetlength(r->get(), 0, column));
+    };
+    if (text(0) == "true") {  // the connection string lacks target_session_attrs=read-write
+      Noted(Status(Code::kUnavailable, "postgresql: connected to a standby, not the primary"));
+      return;
+    }
+    StoreReplication read;
+    read.standbys = std::stoi(*text(1));
+    if (std::stoi(*text(2)) == read.standbys) {  // else the details are hidden from this role
+      read.synchronous_standbys = std::stoi(*text(3));
+      if (auto bytes = text(4)) read.lag_bytes = std::stoull(*bytes);
+      // Null once the standbys have replayed everything and nothing is written.
+      if (read.standbys > 0) read.lag_seconds = text(5) ? std::stod(*text(5)) : 0.0;
+    }
+    Noted({});
+    std::lock_guard lock(health_mu_);
+    replication_ = read;
+  }
+
   // A write found another node's epoch.
   Status Taken() {
     lease_->MarkTaken();
@@ -213,6 +281,7 @@ class PostgresqlStore final : public Store {
   Status Noted(Status status) {
     if (status.ok() || status.code() == Code::kUnavailable) {
       std::lock_guard lock(health_mu_);
+      if (health_.ok() && !status.ok()) outages_.fetch_add(1, std::memory_order_relaxed);
       health_ = status;
     }
     return status;
@@ -349,10 +418,13 @@ class PostgresqlStore final : public Store {
   std::unique_ptr<NodeLease> lease_;
   std::mutex health_mu_;
   Status health_;
+  StoreReplication replication_;
   std::atomic<bool> unsynced_{false};
-  std::atomic<bool> probing_{false};
-  std::thread probe_;  // started by Health only
-  std::atomic<uint64_t> writes_{0}, sync_commits_{0}, bytes_written_{0};
+  std::mutex monitor_mu_;
+  std::condition_variable monitor_cv_;
+  bool stopping_ = false;
+  std::thread monitor_;  // reads the replication every kMonitorPeriod
+  std::atomic<uint64_t> writes_{0}, sync_commits_{0}, bytes_written_{0}, outages_{0};
 };
 
 }  // namespace

@@ -367,16 +367,29 @@ class RocksDbStore final : public Store {
     if (name == "writes") return stats_->getTickerCount(rocksdb::WRITE_DONE_BY_SELF) +
                                  stats_->getTickerCount(rocksdb::WRITE_DONE_BY_OTHER);
     if (name == "bytes_written") return stats_->getTickerCount(rocksdb::BYTES_WRITTEN);
-    if (name == "block_cache_hits") return stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT);
-    if (name == "block_cache_misses") return stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS);
-    if (name == "pending_compaction_bytes") return SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes);
-    if (name == "memtable_bytes") return SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables);
-    if (name == "block_cache_bytes") {  // one cache serves every family
-      auto held = Reading();
-      uint64_t v = 0;
-      return db_ && db_->GetIntProperty(handles_[0], rocksdb::DB::Properties::kBlockCacheUsage, &v) ? v : 0;
-    }
     return 0;
+  }
+
+  std::vector<StoreFigure> Figures() override {
+    using Kind = StoreFigure::Kind;
+    auto figure = [](const char* name, const char* help, Kind kind, uint64_t value) {
+      return StoreFigure{name, help, kind, static_cast<double>(value)};
+    };
+    uint64_t cache_bytes = 0;  // one cache serves every family
+    {
+      auto held = Reading();
+      if (db_) db_->GetIntProperty(handles_[0], rocksdb::DB::Properties::kBlockCacheUsage, &cache_bytes);
+    }
+    return {figure("pending_compaction_bytes", "Bytes RocksDB estimates compaction must rewrite.", Kind::kGauge,
+                   SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)),
+            figure("memtable_bytes", "Bytes in RocksDB's memtables.", Kind::kGauge,
+                   SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables)),
+            figure("block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", Kind::kGauge,
+                   cache_bytes),
+            figure("block_cache_hits_total", "RocksDB block cache hits.", Kind::kCounter,
+                   stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT)),
+            figure("block_cache_misses_total", "RocksDB block cache misses.", Kind::kCounter,
+                   stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS))};
   }
 
  private:

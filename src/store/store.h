@@ -227,6 +227,30 @@ class PrefixReader {
   virtual Status Scan(std::string_view prefix, const ScanFn& fn) = 0;
 };
 
+// One figure of a store for /metrics, named without the
+// "confide_store_" prefix /metrics adds.
+struct StoreFigure {
+  enum class Kind { kGauge, kCounter, kHistogram };
+  std::string name;  // e.g. "memtable_bytes"
+  std::string help;  // one line
+  Kind kind = Kind::kGauge;
+  double value = 0;  // a histogram's sum
+  // A histogram's cumulative counts by upper bound; its count follows as +Inf.
+  std::vector<std::pair<double, uint64_t>> buckets;
+  uint64_t count = 0;
+};
+
+// A database's primary and its standbys, as the primary sees them.
+struct StoreReplication {
+  int standbys = 0;  // connected to the primary
+  // What follows is nullopt when the database role may not read it (grant
+  // it pg_monitor), and the lag when no standby is connected.
+  std::optional<int> synchronous_standbys;  // acknowledging commits
+  // Behind the primary's write position (the slowest standby).
+  std::optional<uint64_t> lag_bytes;
+  std::optional<double> lag_seconds;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -275,11 +299,18 @@ class Store {
     return Status(Code::kFailedPrecondition, dir + ": this store takes no checkpoint");
   }
 
-  // Backend counters and gauges for /metrics and tests: "wal_syncs",
-  // "writes", "bytes_written", "block_cache_hits", "block_cache_misses",
-  // "pending_compaction_bytes", "memtable_bytes", "block_cache_bytes"; 0
+  // Backend counters for tests and benchmarks: "wal_syncs", "writes",
+  // "bytes_written" (both backends), "connections_lost" (PostgreSQL); 0
   // for a name the backend does not keep.
   virtual uint64_t Counter(std::string_view name) = 0;
+
+  // The backend's own gauges, counters and histograms for /metrics.
+  virtual std::vector<StoreFigure> Figures() { return {}; }
+
+  // The database's replication for /readyz: nullopt for a store without
+  // one (embedded); else what was last read, at most seconds old, or the
+  // Health error. Cheap, never blocks.
+  virtual Result<std::optional<StoreReplication>> Replication() { return std::optional<StoreReplication>(); }
 
   // Bulk loading (offline imports). Writes each table's rows (sorted; of
   // equal keys the last added wins) as one table file of its family and
