@@ -1,8 +1,60 @@
 #include "cli/migrate.h"
 
+#include <chrono>
+#include <filesystem>
+
+#include "cell/backup.h"
+#include "cell/store_copy.h"
+#include "core/json_writer.h"
+#include "privacy/audit_log.h"
 #include "store/postgresql_store.h"
 
 namespace confide::cli {
+namespace {
+
+// The region's two stores: the embedded one in its directory, the
+// database's from the configuration. Neither may be served meanwhile (the
+// directory's lock, the schema's node lease).
+struct RegionStores {
+  std::unique_ptr<Store> rocksdb, postgresql;
+};
+
+Result<RegionStores> OpenBoth(const Config& config, const RegionConfig& rc, bool from_rocksdb) {
+  const std::string dir = config.data_dir + "/" + rc.id;
+  if (from_rocksdb && !std::filesystem::exists(dir + "/CURRENT"))
+    return Status(Code::kNotFound, rc.id + ": no embedded data at " + dir + " (check --data-dir)");
+  CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, rc.id));
+  RegionStores stores;
+  auto rocksdb = OpenRocksDbStore(dir);
+  if (!rocksdb.ok()) return Prefixed(rc.id + ": ", rocksdb.status());
+  stores.rocksdb = std::move(*rocksdb);
+  auto postgresql = OpenPostgresqlStore({rc.postgresql, rc.postgresql_schema});
+  if (!postgresql.ok()) return Prefixed(rc.id + ": ", postgresql.status());
+  stores.postgresql = std::move(*postgresql);
+  return stores;
+}
+
+// At most one line a second, and one per family.
+class CopyProgress {
+ public:
+  CopyProgress(std::FILE* out, const std::string& region) : out_(out), region_(region) {}
+  void operator()(Family f, uint64_t copied) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!out_ || (f == family_ && now - last_ < std::chrono::seconds(1))) return;
+    family_ = f;
+    last_ = now;
+    std::fprintf(out_, "%s: copying %s, %s rows copied\n", region_.c_str(), FamilyName(f), Thousands(copied).c_str());
+    std::fflush(out_);
+  }
+
+ private:
+  std::FILE* out_;
+  std::string region_;
+  std::optional<Family> family_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+}  // namespace
 
 Status RunMigrate(const MigrateFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
@@ -18,6 +70,44 @@ Status RunMigrate(const MigrateFlags& flags, std::FILE* out) {
   if (!from.ok()) return from.status();
   std::fprintf(out, "{\"region\":\"%s\",\"schema\":\"%s\",\"from\":%d,\"to\":%d}\n", rc.id.c_str(),
                rc.postgresql_schema.c_str(), *from, kPostgresqlSchemaVersion);
+  return {};
+}
+
+Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE* progress) {
+  const bool from_rocksdb = flags.from == "rocksdb" && flags.to == "postgresql";
+  if (!from_rocksdb && !(flags.from == "postgresql" && flags.to == "rocksdb"))
+    return FlagError("--from, --to: rocksdb and postgresql, one each, not \"" + flags.from + "\" and \"" + flags.to +
+                     "\"");
+  if (flags.batch_rows == 0) return FlagError("--batch-rows: must be at least 1");
+  auto config = ResolveConfig(flags.config);
+  if (!config.ok()) return config.status();
+  auto region = HostedRegion(*config, flags.region);
+  if (!region.ok()) return region.status();
+  const RegionConfig& rc = **region;
+  if (rc.store != RegionConfig::Store::kPostgresql)
+    return Status(Code::kInvalidArgument,
+                  "--region: region " + rc.id +
+                      " has no database configured: set its store = \"postgresql\" and postgresql first",
+                  "region");
+  auto stores = OpenBoth(*config, rc, from_rocksdb);
+  if (!stores.ok()) return stores.status();
+  Store& from = from_rocksdb ? *stores->rocksdb : *stores->postgresql;
+  Store& to = from_rocksdb ? *stores->postgresql : *stores->rocksdb;
+  CopyProgress shown(flags.quiet ? nullptr : progress, rc.id);
+  auto copied = CopyStore(from, to, {.batch_rows = flags.batch_rows, .progress = std::ref(shown)});
+  if (!copied.ok()) return Prefixed(rc.id + ": ", copied.status());
+  auto log = AuditLog::Open(to);
+  if (!log.ok()) return Prefixed(rc.id + ": audit log: ", log.status());
+  auto verified = (*log)->Verify();
+  if (!verified.ok()) return Prefixed(rc.id + ": audit log: ", verified.status());
+  if (!verified->ok) return Status(Code::kDataLoss, rc.id + ": the copy's audit chain: " + verified->problem);
+
+  JsonWriter w;
+  w.BeginObject().Key("region").String(rc.id).Key("from").String(flags.from).Key("to").String(flags.to);
+  w.Key("resumed").Bool(copied->resumed).Key("rows").BeginObject();
+  for (size_t f = 0; f < kFamilyCount; ++f) w.Key(FamilyName(static_cast<Family>(f))).Uint(copied->rows[f]);
+  w.EndObject().Key("audit_records").Uint(verified->records).EndObject();
+  std::fprintf(out, "%s\n", w.Take().c_str());
   return {};
 }
 

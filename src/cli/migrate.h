@@ -1,7 +1,8 @@
 // `confide migrate` as a library function: creates a PostgreSQL region's
 // schema or brings it up to this build's version (serve does the same when
 // it opens the region), so that an operator can migrate before starting
-// the nodes.
+// the nodes. And `confide migrate-store`: moves a region between the
+// embedded store and PostgreSQL (cell/store_copy.h).
 #pragma once
 
 #include <cstdio>
@@ -20,5 +21,23 @@ struct MigrateFlags {
 // (field "region") for a region not kept on PostgreSQL; kFailedPrecondition
 // for a schema newer than this build.
 Status RunMigrate(const MigrateFlags& flags, std::FILE* out);
+
+struct MigrateStoreFlags {
+  ConfigFlags config;
+  std::string region;
+  std::string from;  // "rocksdb" or "postgresql"
+  std::string to;    // the other
+  size_t batch_rows = 2000;
+  bool quiet = false;  // no progress on stderr
+};
+
+// Copies the region between its embedded store (data_dir/<region>) and its
+// PostgreSQL schema (the region's configured postgresql and
+// postgresql_schema: configure store = "postgresql" first), verifies every
+// family's rows and the destination's audit chain, and prints
+// {"region","from","to","resumed","rows":{family:n},"audit_records"} on
+// `out`. Interrupted, it resumes when run again. The source is left as it
+// was. Progress goes to `progress` (stderr) unless quiet.
+Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE* progress);
 
 }  // namespace confide::cli

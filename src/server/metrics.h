@@ -34,7 +34,7 @@ struct MetricSample {
   MetricLabels labels;
   double value = 0;  // a histogram's sum
   // A histogram's cumulative counts by upper bound, and its count (+Inf).
-  std::vector<std::pair<double, uint64_t>> buckets;
+  std::vector<std::pair<double, uint64_t>> buckets{};
   uint64_t count = 0;
 };
 

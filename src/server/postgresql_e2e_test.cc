@@ -1,8 +1,9 @@
 // End to end, from outside: `confide migrate` and `confide serve` with a
 // region kept on the test run's PostgreSQL formation (scripts/pg-cluster).
 // What was acknowledged survives a SIGKILL of the node, an erased shopper
-// stays erased, a second node is refused the region, and nothing personal
-// is in plaintext in the database's files.
+// stays erased, a second node is refused the region, nothing personal is
+// in plaintext in the database's files, and an embedded region moves to
+// the database with `confide migrate-store`.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -12,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <vector>
 
 #include "core/scratch_dir.h"
 #include "core/test_paths.h"
@@ -55,16 +57,18 @@ class PostgresqlEndToEndTest : public ::testing::Test {
     WriteConfig("confide.toml", "data", port_);
   }
 
-  void WriteConfig(const std::string& name, const std::string& data, uint16_t port) {
-    std::ofstream(dir_.path() / name)
-        << "data_dir = \"" << (dir_.path() / data).string() << "\"\n"
+  // The region on the test's schema, or (`embedded`) in the embedded store.
+  void WriteConfig(const std::string& name, const std::string& data, uint16_t port, bool embedded = false) {
+    std::ofstream out(dir_.path() / name);
+    out << "data_dir = \"" << (dir_.path() / data).string() << "\"\n"
         << "key_dir = \"" << (dir_.path() / "keys").string() << "\"\n"
         << "backup_dir = \"" << (dir_.path() / "backups").string() << "\"\n"
         << "listen = \"127.0.0.1:" << port << "\"\nhosted_regions = [\"eu\"]\n"
-        << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
-        << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo << "\"\n"
-        << "postgresql_schema = \"" << schema_.options().schema << "\"\n"
-        << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
+        << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n";
+    if (!embedded)
+      out << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo << "\"\n"
+          << "postgresql_schema = \"" << schema_.options().schema << "\"\n";
+    out << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
         << "scopes = [\"ingest\", \"admin\", \"dsar\", \"consent\"]\nregions = [\"*\"]\n";
   }
   RunResult Confide(const std::string& args) {
@@ -198,6 +202,67 @@ TEST_F(PostgresqlEndToEndTest, ASecondNodeIsRefusedTheRegionInOneLine) {
   EXPECT_EQ(WEXITSTATUS(status), 1);
   EXPECT_NE(Log("second.log").find("is served by another node"), std::string::npos) << Log("second.log");
   EXPECT_EQ(Send("GET", "/readyz"), 200) << "the first node goes on";
+}
+
+TEST_F(PostgresqlEndToEndTest, AnEmbeddedRegionMovesToPostgresqlResumingAfterTheCopyIsKilled) {
+  WriteConfig("confide.toml", "data", port_, /*embedded=*/true);
+  StartServer();
+  constexpr int kBatches = 4, kPerBatch = 500, kShoppers = 100;
+  for (int b = 0; b < kBatches; ++b) {
+    std::string batch = "[";
+    for (int i = 0; i < kPerBatch; ++i) {
+      const int n = b * kPerBatch + i;
+      batch += (i ? "," : "") + Purchase("m" + std::to_string(n), "moving-" + std::to_string(n % kShoppers));
+    }
+    ASSERT_EQ(Send("POST", "/v1/eu/events", batch + "]"), 200) << body_;
+  }
+  ASSERT_EQ(Send("POST", "/v1/eu/events", "[" + Purchase("g1", kGone) + "]"), 200) << body_;
+  ASSERT_EQ(Send("DELETE", "/v1/eu/customers/" + kGone), 200) << body_;
+  server_->Kill(SIGINT);
+  ASSERT_NE(server_->WaitExit(30s), -1);
+
+  // The configuration names the database; the copy is killed part-way.
+  WriteConfig("confide.toml", "data", port_);
+  const std::vector<std::string> args = {"migrate-store", "--region", "eu", "--from", "rocksdb", "--to",
+                                         "postgresql", "--config", (dir_.path() / "confide.toml").string()};
+  std::string copy;
+  for (const std::string& a : args) copy += a + " ";
+  ServeProcess first;  // one row per write: slow enough to be killed part-way
+  std::vector<std::string> slow = args;
+  slow.insert(slow.end(), {"--batch-rows", "1"});
+  ASSERT_TRUE(first.Start(binary_, slow, dir_.path() / "copy.log"));
+  ASSERT_TRUE(WaitUntil([&] { return Log("copy.log").find("rows copied") != std::string::npos; }, 60s))
+      << Log("copy.log");
+  ASSERT_TRUE(first.Running()) << "the copy ended before it could be killed: " << Log("copy.log");
+  first.Kill(SIGKILL);
+  first.WaitExit(10s);
+
+  // No node serves a region copied in part.
+  ServeProcess early;
+  ASSERT_TRUE(early.Start(binary_, {"serve", "--config", (dir_.path() / "confide.toml").string()},
+                          dir_.path() / "early.log"));
+  const int refused = early.WaitExit(60s);
+  ASSERT_NE(refused, -1) << "a node served a region copied in part";
+  EXPECT_NE(Log("early.log").find("migrate-store again"), std::string::npos) << Log("early.log");
+
+  RunResult resumed = RunBinary(binary_, copy + "--quiet", dir_.path());
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_TRUE(JBool(resumed.out, "/resumed")) << resumed.out;
+  EXPECT_EQ(JInt(resumed.out, "/rows/events"), kBatches * kPerBatch) << resumed.out;
+  EXPECT_GE(JInt(resumed.out, "/audit_records"), 1) << "the erasure is audited";
+  RunResult again = RunBinary(binary_, copy, dir_.path());
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_NE(again.err.find("already holds a region"), std::string::npos) << again.err;
+
+  // Served from the database: every event once, the erased shopper erased.
+  StartServer();
+  for (int s = 0; s < kShoppers; s += 33) {
+    ASSERT_EQ(Send("GET", "/v1/eu/customers/moving-" + std::to_string(s) + "/profile"), 200) << body_;
+    EXPECT_EQ(JInt(body_, "/events"), kBatches * kPerBatch / kShoppers) << body_;
+  }
+  EXPECT_EQ(Send("POST", "/v1/eu/events", "[" + Purchase("g2", kGone) + "]"), 400) << body_;
+  EXPECT_EQ(Send("GET", "/v1/eu/audit/verify"), 200) << body_;
+  EXPECT_TRUE(JBool(body_, "/ok")) << body_;
 }
 
 }  // namespace

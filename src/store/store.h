@@ -236,7 +236,7 @@ struct StoreFigure {
   Kind kind = Kind::kGauge;
   double value = 0;  // a histogram's sum
   // A histogram's cumulative counts by upper bound; its count follows as +Inf.
-  std::vector<std::pair<double, uint64_t>> buckets;
+  std::vector<std::pair<double, uint64_t>> buckets{};
   uint64_t count = 0;
 };
 

@@ -1,0 +1,119 @@
+#include "cell/store_copy.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+
+#include "core/scratch_dir.h"
+#include "store/faulty_store.h"
+#include "store/scratch_store.h"
+
+namespace confide {
+namespace {
+
+using Rows = std::map<std::pair<int, std::string>, std::string>;
+
+// Every row of every family.
+Rows RowsOf(Store& store) {
+  Rows rows;
+  for (size_t f = 0; f < kFamilyCount; ++f)
+    EXPECT_TRUE(store
+                    .ScanRange(static_cast<Family>(f), "", "",
+                               [&](std::string_view k, std::string_view v) {
+                                 rows[{static_cast<int>(f), std::string(k)}] = std::string(v);
+                                 return true;
+                               })
+                    .ok());
+  return rows;
+}
+
+// Rows in every family, binary keys among them.
+void Fill(Store& store) {
+  WriteBatch batch;
+  for (size_t f = 0; f < kFamilyCount; ++f)
+    for (int i = 0; i < 57; ++i)
+      batch.Put(static_cast<Family>(f), std::string("k\0", 2) + std::to_string(i) + "\xff",
+                std::string(i, static_cast<char>(f)) + "v");
+  ASSERT_TRUE(store.Write(batch).ok());
+}
+
+TEST(StoreCopyTest, CopiesEveryRowOfEveryFamilyAndLeavesNoMarker) {
+  ScratchStore from, to;
+  Fill(*from);
+  auto report = CopyStore(*from, *to, {.batch_rows = 10});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->resumed);
+  for (uint64_t n : report->rows) EXPECT_EQ(n, 57u);
+  EXPECT_EQ(RowsOf(*to), RowsOf(*from));
+  EXPECT_TRUE(CheckNoCopyUnderWay(*to).ok());
+}
+
+TEST(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
+  ScratchStore from;
+  Fill(*from);
+  ScratchDir dir;
+  auto faults = std::make_shared<StoreFaults>();
+  {
+    auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults)(dir.path().string());
+    ASSERT_TRUE(to.ok());
+    faults->FailStepsFrom(40);  // mid-way: 16 families of 6 batches each
+    EXPECT_FALSE(CopyStore(*from, **to, {.batch_rows = 10}).ok());
+    faults->Heal();
+    const uint64_t writes_before = faults->steps();
+    Status refused = CheckNoCopyUnderWay(**to);
+    EXPECT_EQ(refused.code(), Code::kFailedPrecondition) << refused.ToString();
+    EXPECT_NE(refused.message().find("migrate-store"), std::string::npos);
+
+    auto resumed = CopyStore(*from, **to, {.batch_rows = 10});
+    ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+    EXPECT_TRUE(resumed->resumed);
+    // Only what was left: fewer writes than a whole copy (16 x 6 batches).
+    EXPECT_LT(faults->steps() - writes_before, 16u * 6);
+    EXPECT_EQ(RowsOf(**to), RowsOf(*from));
+    EXPECT_TRUE(CheckNoCopyUnderWay(**to).ok());
+  }
+}
+
+TEST(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
+  ScratchStore from, to;
+  Fill(*from);
+  WriteBatch other;
+  other.Put(Family::kEvents, "another-region", "row");
+  ASSERT_TRUE(to->Write(other).ok());
+  auto refused = CopyStore(*from, *to);
+  ASSERT_EQ(refused.status().code(), Code::kFailedPrecondition) << refused.status().ToString();
+  EXPECT_NE(refused.status().message().find("events"), std::string::npos) << refused.status().message();
+  EXPECT_EQ(RowsOf(*to).size(), 1u);
+}
+
+TEST(StoreCopyTest, ASourceChangedDuringAnInterruptedCopyFailsVerificationByFamily) {
+  ScratchStore from;
+  Fill(*from);
+  ScratchDir dir;
+  auto faults = std::make_shared<StoreFaults>();
+  auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults)(dir.path().string());
+  ASSERT_TRUE(to.ok());
+  faults->FailStepsFrom(40);
+  ASSERT_FALSE(CopyStore(*from, **to, {.batch_rows = 10}).ok());
+  faults->Heal();
+  WriteBatch changed;  // a row of a family already copied
+  changed.Put(Family::kMeta, std::string("k\0", 2) + "1\xff", "changed");
+  ASSERT_TRUE(from->Write(changed).ok());
+  auto mismatch = CopyStore(*from, **to, {.batch_rows = 10});
+  ASSERT_EQ(mismatch.status().code(), Code::kDataLoss) << mismatch.status().ToString();
+  EXPECT_NE(mismatch.status().message().find("meta"), std::string::npos) << mismatch.status().message();
+  EXPECT_EQ(CheckNoCopyUnderWay(**to).code(), Code::kFailedPrecondition) << "still not servable";
+}
+
+TEST(StoreCopyTest, TheDestinationOfAnUnfinishedCopyIsNoSource) {
+  ScratchStore from, to, third;
+  Fill(*from);
+  WriteBatch marker;
+  marker.Put(Family::kMeta, kStoreCopyMarker, std::string(1, '\3'));
+  ASSERT_TRUE(to->Write(marker).ok());
+  EXPECT_EQ(CopyStore(*to, *third).status().code(), Code::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace confide
