@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all bootstrap build build-asan demo test test-unit test-asan bench format lint clean
+.PHONY: all bootstrap build build-asan demo demo-cluster test test-unit test-asan bench format lint clean
 
 all: build
 
@@ -29,6 +29,11 @@ build-asan: bootstrap $(ASAN_BUILD)/build.ninja
 # Generates the demo retailer into ./demo-data on first run, then serves it.
 demo: build
 	$(BUILD)/confide demo --data-dir ./demo-data
+
+# The same demo with its regions on a PostgreSQL formation (a primary and
+# its synchronous standby on this machine; docs/deployment.md).
+demo-cluster: build
+	BUILD=$(BUILD) scripts/demo-cluster
 
 # Every test, in the release build and again under AddressSanitizer + UBSan.
 test: test-unit test-asan fuzz

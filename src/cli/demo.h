@@ -30,7 +30,7 @@ struct DemoExperiment {
 };
 
 struct DemoFlags {
-  ConfigFlags config{"", "./demo-data", "", "127.0.0.1:8080"};  // --data-dir and --listen only
+  ConfigFlags config{"", "./demo-data", "", "127.0.0.1:8080"};  // --config, --data-dir and --listen
   synth::Options options;  // its `start` is replaced: the history ends where the experiment begins
   DemoExperiment experiment;
 };

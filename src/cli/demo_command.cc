@@ -8,6 +8,8 @@ void AddDemoCommand(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("demo", "generate a demo retailer into ./demo-data (once), import it and serve it");
   static DemoFlags flags;
   synth::Options& o = flags.options;
+  cmd->add_option("--config", flags.config.config_path,
+                  "a configuration file: its regions (on PostgreSQL, say) and settings; the flags win");
   cmd->add_option("--data-dir", flags.config.data_dir, "where the demo lives")->capture_default_str();
   cmd->add_option("--listen", flags.config.listen, "listen address")->capture_default_str();
   cmd->add_option("--shoppers", o.shoppers, "shoppers across all regions")->capture_default_str();
