@@ -49,30 +49,43 @@ TEST(StoreCopyTest, CopiesEveryRowOfEveryFamilyAndLeavesNoMarker) {
   EXPECT_TRUE(CheckNoCopyUnderWay(*to).ok());
 }
 
+// A destination whose copy from `from` failed mid-way: 16 families of 6
+// batches of 10 rows each, the 40th write and those after it failed.
+class InterruptedCopy {
+ public:
+  explicit InterruptedCopy(Store& from) {
+    auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults_)(dir_.path().string());
+    EXPECT_TRUE(to.ok());
+    to_ = std::move(*to);
+    faults_->FailStepsFrom(40);
+    EXPECT_FALSE(CopyStore(from, *to_, {.batch_rows = 10}).ok());
+    faults_->Heal();
+  }
+  Store& store() { return *to_; }
+  uint64_t writes() const { return faults_->steps(); }
+
+ private:
+  ScratchDir dir_;
+  std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
+  std::unique_ptr<Store> to_;
+};
+
 TEST(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
   ScratchStore from;
   Fill(*from);
-  ScratchDir dir;
-  auto faults = std::make_shared<StoreFaults>();
-  {
-    auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults)(dir.path().string());
-    ASSERT_TRUE(to.ok());
-    faults->FailStepsFrom(40);  // mid-way: 16 families of 6 batches each
-    EXPECT_FALSE(CopyStore(*from, **to, {.batch_rows = 10}).ok());
-    faults->Heal();
-    const uint64_t writes_before = faults->steps();
-    Status refused = CheckNoCopyUnderWay(**to);
-    EXPECT_EQ(refused.code(), Code::kFailedPrecondition) << refused.ToString();
-    EXPECT_NE(refused.message().find("migrate-store"), std::string::npos);
+  InterruptedCopy to(*from);
+  const uint64_t writes_before = to.writes();
+  Status refused = CheckNoCopyUnderWay(to.store());
+  EXPECT_EQ(refused.code(), Code::kFailedPrecondition) << refused.ToString();
+  EXPECT_NE(refused.message().find("migrate-store"), std::string::npos);
 
-    auto resumed = CopyStore(*from, **to, {.batch_rows = 10});
-    ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
-    EXPECT_TRUE(resumed->resumed);
-    // Only what was left: fewer writes than a whole copy (16 x 6 batches).
-    EXPECT_LT(faults->steps() - writes_before, 16u * 6);
-    EXPECT_EQ(RowsOf(**to), RowsOf(*from));
-    EXPECT_TRUE(CheckNoCopyUnderWay(**to).ok());
-  }
+  auto resumed = CopyStore(*from, to.store(), {.batch_rows = 10});
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_TRUE(resumed->resumed);
+  // Only what was left: fewer writes than a whole copy (16 x 6 batches).
+  EXPECT_LT(to.writes() - writes_before, 16u * 6);
+  EXPECT_EQ(RowsOf(to.store()), RowsOf(*from));
+  EXPECT_TRUE(CheckNoCopyUnderWay(to.store()).ok());
 }
 
 TEST(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
@@ -90,20 +103,14 @@ TEST(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
 TEST(StoreCopyTest, ASourceChangedDuringAnInterruptedCopyFailsVerificationByFamily) {
   ScratchStore from;
   Fill(*from);
-  ScratchDir dir;
-  auto faults = std::make_shared<StoreFaults>();
-  auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults)(dir.path().string());
-  ASSERT_TRUE(to.ok());
-  faults->FailStepsFrom(40);
-  ASSERT_FALSE(CopyStore(*from, **to, {.batch_rows = 10}).ok());
-  faults->Heal();
+  InterruptedCopy to(*from);
   WriteBatch changed;  // a row of a family already copied
   changed.Put(Family::kMeta, std::string("k\0", 2) + "1\xff", "changed");
   ASSERT_TRUE(from->Write(changed).ok());
-  auto mismatch = CopyStore(*from, **to, {.batch_rows = 10});
+  auto mismatch = CopyStore(*from, to.store(), {.batch_rows = 10});
   ASSERT_EQ(mismatch.status().code(), Code::kDataLoss) << mismatch.status().ToString();
   EXPECT_NE(mismatch.status().message().find("meta"), std::string::npos) << mismatch.status().message();
-  EXPECT_EQ(CheckNoCopyUnderWay(**to).code(), Code::kFailedPrecondition) << "still not servable";
+  EXPECT_EQ(CheckNoCopyUnderWay(to.store()).code(), Code::kFailedPrecondition) << "still not servable";
 }
 
 TEST(StoreCopyTest, TheDestinationOfAnUnfinishedCopyIsNoSource) {

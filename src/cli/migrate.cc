@@ -12,6 +12,15 @@
 namespace confide::cli {
 namespace {
 
+// The hosted region, when kept on PostgreSQL; else kInvalidArgument naming
+// --region and saying `otherwise`.
+Result<const RegionConfig*> RegionOnPostgresql(const Config& config, const std::string& id,
+                                               const std::string& otherwise) {
+  auto region = HostedRegion(config, id);
+  if (!region.ok() || (*region)->store == RegionConfig::Store::kPostgresql) return region;
+  return Status(Code::kInvalidArgument, "--region: region " + id + " " + otherwise, "region");
+}
+
 // The region's two stores: the embedded one in its directory, the
 // database's from the configuration. Neither may be served meanwhile (the
 // directory's lock, the schema's node lease).
@@ -59,13 +68,9 @@ class CopyProgress {
 Status RunMigrate(const MigrateFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  auto region = HostedRegion(*config, flags.region);
+  auto region = RegionOnPostgresql(*config, flags.region, "is kept in the embedded store, which needs no migration");
   if (!region.ok()) return region.status();
   const RegionConfig& rc = **region;
-  if (rc.store != RegionConfig::Store::kPostgresql)
-    return Status(Code::kInvalidArgument,
-                  "--region: region " + rc.id + " is kept in the embedded store, which needs no migration",
-                  "region");
   auto from = MigratePostgresqlSchema({rc.postgresql, rc.postgresql_schema});
   if (!from.ok()) return from.status();
   std::fprintf(out, "{\"region\":\"%s\",\"schema\":\"%s\",\"from\":%d,\"to\":%d}\n", rc.id.c_str(),
@@ -81,14 +86,10 @@ Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE
   if (flags.batch_rows == 0) return FlagError("--batch-rows: must be at least 1");
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  auto region = HostedRegion(*config, flags.region);
+  auto region = RegionOnPostgresql(*config, flags.region,
+                                   "has no database configured: set its store = \"postgresql\" and postgresql first");
   if (!region.ok()) return region.status();
   const RegionConfig& rc = **region;
-  if (rc.store != RegionConfig::Store::kPostgresql)
-    return Status(Code::kInvalidArgument,
-                  "--region: region " + rc.id +
-                      " has no database configured: set its store = \"postgresql\" and postgresql first",
-                  "region");
   auto stores = OpenBoth(*config, rc, from_rocksdb);
   if (!stores.ok()) return stores.status();
   Store& from = from_rocksdb ? *stores->rocksdb : *stores->postgresql;

@@ -372,24 +372,19 @@ class RocksDbStore final : public Store {
 
   std::vector<StoreFigure> Figures() override {
     using Kind = StoreFigure::Kind;
-    auto figure = [](const char* name, const char* help, Kind kind, uint64_t value) {
-      return StoreFigure{name, help, kind, static_cast<double>(value)};
-    };
     uint64_t cache_bytes = 0;  // one cache serves every family
-    {
-      auto held = Reading();
-      if (db_) db_->GetIntProperty(handles_[0], rocksdb::DB::Properties::kBlockCacheUsage, &cache_bytes);
-    }
-    return {figure("pending_compaction_bytes", "Bytes RocksDB estimates compaction must rewrite.", Kind::kGauge,
-                   SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)),
-            figure("memtable_bytes", "Bytes in RocksDB's memtables.", Kind::kGauge,
-                   SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables)),
-            figure("block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", Kind::kGauge,
-                   cache_bytes),
-            figure("block_cache_hits_total", "RocksDB block cache hits.", Kind::kCounter,
-                   stats_->getTickerCount(rocksdb::BLOCK_CACHE_HIT)),
-            figure("block_cache_misses_total", "RocksDB block cache misses.", Kind::kCounter,
-                   stats_->getTickerCount(rocksdb::BLOCK_CACHE_MISS))};
+    if (auto held = Reading(); db_)
+      db_->GetIntProperty(handles_[0], rocksdb::DB::Properties::kBlockCacheUsage, &cache_bytes);
+    auto ticker = [&](uint32_t t) { return static_cast<double>(stats_->getTickerCount(t)); };
+    return {{"pending_compaction_bytes", "Bytes RocksDB estimates compaction must rewrite.", Kind::kGauge,
+             double(SumOverFamilies(rocksdb::DB::Properties::kEstimatePendingCompactionBytes))},
+            {"memtable_bytes", "Bytes in RocksDB's memtables.", Kind::kGauge,
+             double(SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables))},
+            {"block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", Kind::kGauge,
+             double(cache_bytes)},
+            {"block_cache_hits_total", "RocksDB block cache hits.", Kind::kCounter, ticker(rocksdb::BLOCK_CACHE_HIT)},
+            {"block_cache_misses_total", "RocksDB block cache misses.", Kind::kCounter,
+             ticker(rocksdb::BLOCK_CACHE_MISS)}};
   }
 
  private:
