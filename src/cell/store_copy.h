@@ -32,7 +32,7 @@ struct StoreCopyOptions {
   size_t batch_rows = 2000;           // rows per atomic write, at most
   size_t batch_bytes = size_t{4} << 20;  // bytes of rows per atomic write, at most
   // Called after each write and each family: rows copied so far in all.
-  std::function<void(Family family, uint64_t copied)> progress;
+  std::function<void(Family family, uint64_t copied)> progress{};
 };
 
 struct StoreCopyReport {
