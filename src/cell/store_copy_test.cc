@@ -2,12 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 
 #include "core/scratch_dir.h"
 #include "store/faulty_store.h"
-#include "store/scratch_store.h"
 
 namespace confide {
 namespace {
@@ -38,23 +39,23 @@ void Fill(Store& store) {
   ASSERT_TRUE(store.Write(batch).ok());
 }
 
-TEST(StoreCopyTest, CopiesEveryRowOfEveryFamilyAndLeavesNoMarker) {
-  ScratchStore from, to;
-  Fill(*from);
-  auto report = CopyStore(*from, *to, {.batch_rows = 10});
-  ASSERT_TRUE(report.ok()) << report.status().ToString();
-  EXPECT_FALSE(report->resumed);
-  for (uint64_t n : report->rows) EXPECT_EQ(n, 57u);
-  EXPECT_EQ(RowsOf(*to), RowsOf(*from));
-  EXPECT_TRUE(CheckNoCopyUnderWay(*to).ok());
-}
+// Stores in directories of one test's scratch directory.
+class StoreCopyTest : public ::testing::Test {
+ protected:
+  std::unique_ptr<Store> Open(const std::string& name) {
+    auto store = OpenRocksDbStore((dir_.path() / name).string());
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  ScratchDir dir_;
+};
 
 // A destination whose copy from `from` failed mid-way: 16 families of 6
 // batches of 10 rows each, the 40th write and those after it failed.
 class InterruptedCopy {
  public:
-  explicit InterruptedCopy(Store& from) {
-    auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults_)(dir_.path().string());
+  InterruptedCopy(Store& from, const std::filesystem::path& dir) {
+    auto to = FaultyStoreFactory(RocksDbStoreFactory(), faults_)(dir.string());
     EXPECT_TRUE(to.ok());
     to_ = std::move(*to);
     faults_->FailStepsFrom(40);
@@ -65,15 +66,26 @@ class InterruptedCopy {
   uint64_t writes() const { return faults_->steps(); }
 
  private:
-  ScratchDir dir_;
   std::shared_ptr<StoreFaults> faults_ = std::make_shared<StoreFaults>();
   std::unique_ptr<Store> to_;
 };
 
-TEST(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
-  ScratchStore from;
+TEST_F(StoreCopyTest, CopiesEveryRowOfEveryFamilyAndLeavesNoMarker) {
+  auto from = Open("from"), to = Open("to");
   Fill(*from);
-  InterruptedCopy to(*from);
+  auto report = CopyStore(*from, *to, {.batch_rows = 10});
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  EXPECT_FALSE(report->resumed);
+  for (uint64_t n : report->rows) EXPECT_EQ(n, 57u);
+  EXPECT_EQ(RowsOf(*to), RowsOf(*from));
+  EXPECT_TRUE(CheckNoCopyUnderWay(*to).ok());
+}
+
+
+TEST_F(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
+  auto from = Open("from");
+  Fill(*from);
+  InterruptedCopy to(*from, dir_.path() / "to");
   const uint64_t writes_before = to.writes();
   Status refused = CheckNoCopyUnderWay(to.store());
   EXPECT_EQ(refused.code(), Code::kFailedPrecondition) << refused.ToString();
@@ -88,8 +100,8 @@ TEST(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
   EXPECT_TRUE(CheckNoCopyUnderWay(to.store()).ok());
 }
 
-TEST(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
-  ScratchStore from, to;
+TEST_F(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
+  auto from = Open("from"), to = Open("to");
   Fill(*from);
   WriteBatch other;
   other.Put(Family::kEvents, "another-region", "row");
@@ -100,10 +112,10 @@ TEST(StoreCopyTest, ADestinationHoldingRowsIsRefusedUntouched) {
   EXPECT_EQ(RowsOf(*to).size(), 1u);
 }
 
-TEST(StoreCopyTest, ASourceChangedDuringAnInterruptedCopyFailsVerificationByFamily) {
-  ScratchStore from;
+TEST_F(StoreCopyTest, ASourceChangedDuringAnInterruptedCopyFailsVerificationByFamily) {
+  auto from = Open("from");
   Fill(*from);
-  InterruptedCopy to(*from);
+  InterruptedCopy to(*from, dir_.path() / "to");
   WriteBatch changed;  // a row of a family already copied
   changed.Put(Family::kMeta, std::string("k\0", 2) + "1\xff", "changed");
   ASSERT_TRUE(from->Write(changed).ok());
@@ -113,8 +125,8 @@ TEST(StoreCopyTest, ASourceChangedDuringAnInterruptedCopyFailsVerificationByFami
   EXPECT_EQ(CheckNoCopyUnderWay(to.store()).code(), Code::kFailedPrecondition) << "still not servable";
 }
 
-TEST(StoreCopyTest, TheDestinationOfAnUnfinishedCopyIsNoSource) {
-  ScratchStore from, to, third;
+TEST_F(StoreCopyTest, TheDestinationOfAnUnfinishedCopyIsNoSource) {
+  auto from = Open("from"), to = Open("to"), third = Open("third");
   Fill(*from);
   WriteBatch marker;
   marker.Put(Family::kMeta, kStoreCopyMarker, std::string(1, '\3'));
