@@ -3,11 +3,18 @@
 -- of their own (one fixed store per customer, as an app remembers it),
 -- the others online.
 -- Env: CONFIDE_TOKEN (an API key with scope recommend), CONFIDE_CUSTOMERS
--- (customer ids C0000001..N exist), CONFIDE_STORE_IDS (comma-separated).
+-- (customer ids C0000001..N exist), CONFIDE_STORE_IDS (comma-separated),
+-- CONFIDE_DELAY_MS (a pause before each request on a connection: with c
+-- connections about c / (pause + latency) requests a second; default none).
 local token = os.getenv("CONFIDE_TOKEN")
 local customers = tonumber(os.getenv("CONFIDE_CUSTOMERS") or "1000")
 local stores = {}
 for id in string.gmatch(os.getenv("CONFIDE_STORE_IDS") or "", "[^,]+") do stores[#stores + 1] = id end
+
+local pause = tonumber(os.getenv("CONFIDE_DELAY_MS") or "0")
+if pause > 0 then
+  delay = function() return pause end
+end
 
 request = function()
   local customer = math.random(customers)

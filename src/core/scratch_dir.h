@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,8 +19,9 @@ class ScratchDir {
  public:
   ScratchDir() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    path_ = std::filesystem::temp_directory_path() /
-            ("confide-" + std::to_string(::getpid()) + "-" + test->test_suite_name() + "-" + test->name());
+    std::string name = "confide-" + std::to_string(::getpid()) + "-" + test->test_suite_name() + "-" + test->name();
+    std::replace(name.begin(), name.end(), '/', '-');  // parameterized tests: "Backends/StoreContractTest"
+    path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);
     std::filesystem::create_directories(path_);
     // Ours alone, whatever the umask: the product refuses to write files
