@@ -284,8 +284,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto store = (options.open_store ? options.open_store : RegionStoreFactory(region))(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
-  if (Status copying = CheckNoCopyUnderWay(*impl->store); !copying.ok())
-    return Status(copying.code(), "region " + region.id + ": " + copying.message());
+  CONFIDE_RETURN_IF_ERROR(CheckNoCopyUnderWay(*impl->store));
   // Fresh keys could open none of the data keys already stored; the newest
   // tells a region of an earlier release whose KEK derives from the root in
   // the environment (crypto/region_keys.h).

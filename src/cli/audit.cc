@@ -4,6 +4,7 @@
 
 #include "cell/backup.h"
 #include "cell/cell.h"
+#include "cell/store_copy.h"
 #include "core/bytes.h"
 #include "core/time.h"
 #include "privacy/audit_log.h"
@@ -30,6 +31,9 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
                                           region + "/audit/verify)");
   // Again, under the region's lock: a restore may have begun before it.
   if (store.ok()) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
+  // A region copied in part holds part of its log: not a truncated one.
+  if (Status copying = store.ok() ? CheckNoCopyUnderWay(**store) : Status(); !copying.ok())
+    return Prefixed(region + ": ", copying);
   return store;
 }
 

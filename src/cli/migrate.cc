@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "cell/backup.h"
+#include "cell/cell.h"
 #include "cell/store_copy.h"
 #include "core/json_writer.h"
 #include "privacy/audit_log.h"
@@ -23,9 +24,14 @@ Result<const RegionConfig*> RegionOnPostgresql(const Config& config, const std::
 
 // The region's two stores: the embedded one in its directory, the
 // database's from the configuration. Neither may be served meanwhile (the
-// directory's lock, the schema's node lease).
+// directory's lock, the schema's node lease). The source is opened first,
+// and first as a node would open it, replaying the erasures of the
+// region's journal (key_dir) it does not hold yet: a source left behind
+// by an earlier move knows nothing of the erasures made since, and the
+// copy must not bring those shoppers back. Only then is the destination
+// opened (created, for the embedded store).
 struct RegionStores {
-  std::unique_ptr<Store> rocksdb, postgresql;
+  std::unique_ptr<Store> from, to;
 };
 
 Result<RegionStores> OpenBoth(const Config& config, const RegionConfig& rc, bool from_rocksdb) {
@@ -33,13 +39,19 @@ Result<RegionStores> OpenBoth(const Config& config, const RegionConfig& rc, bool
   if (from_rocksdb && !std::filesystem::exists(dir + "/CURRENT"))
     return Status(Code::kNotFound, rc.id + ": no embedded data at " + dir + " (check --data-dir)");
   CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, rc.id));
+  RegionConfig source = rc;
+  source.store = from_rocksdb ? RegionConfig::Store::kRocksDb : RegionConfig::Store::kPostgresql;
+  CONFIDE_RETURN_IF_ERROR(Cell::Open(source, config.data_dir, config.key_dir, CellOptions(config)).status());
+  auto open = [&](bool rocksdb) {
+    return rocksdb ? OpenRocksDbStore(dir) : OpenPostgresqlStore({rc.postgresql, rc.postgresql_schema});
+  };
   RegionStores stores;
-  auto rocksdb = OpenRocksDbStore(dir);
-  if (!rocksdb.ok()) return Prefixed(rc.id + ": ", rocksdb.status());
-  stores.rocksdb = std::move(*rocksdb);
-  auto postgresql = OpenPostgresqlStore({rc.postgresql, rc.postgresql_schema});
-  if (!postgresql.ok()) return Prefixed(rc.id + ": ", postgresql.status());
-  stores.postgresql = std::move(*postgresql);
+  auto from = open(from_rocksdb);
+  if (!from.ok()) return Prefixed(rc.id + ": ", from.status());
+  stores.from = std::move(*from);
+  auto to = open(!from_rocksdb);
+  if (!to.ok()) return Prefixed(rc.id + ": ", to.status());
+  stores.to = std::move(*to);
   return stores;
 }
 
@@ -83,7 +95,7 @@ Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE
   if (!from_rocksdb && !(flags.from == "postgresql" && flags.to == "rocksdb"))
     return FlagError("--from, --to: rocksdb and postgresql, one each, not \"" + flags.from + "\" and \"" + flags.to +
                      "\"");
-  if (flags.batch_rows == 0) return FlagError("--batch-rows: must be at least 1");
+  if (flags.batch_rows < 1) return FlagError("--batch-rows: must be at least 1");
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
   auto region = RegionOnPostgresql(*config, flags.region,
@@ -92,10 +104,11 @@ Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE
   const RegionConfig& rc = **region;
   auto stores = OpenBoth(*config, rc, from_rocksdb);
   if (!stores.ok()) return stores.status();
-  Store& from = from_rocksdb ? *stores->rocksdb : *stores->postgresql;
-  Store& to = from_rocksdb ? *stores->postgresql : *stores->rocksdb;
+  Store& from = *stores->from;
+  Store& to = *stores->to;
   CopyProgress shown(flags.quiet ? nullptr : progress, rc.id);
-  auto copied = CopyStore(from, to, {.batch_rows = flags.batch_rows, .progress = std::ref(shown)});
+  auto copied =
+      CopyStore(from, to, {.batch_rows = static_cast<size_t>(flags.batch_rows), .progress = std::ref(shown)});
   if (!copied.ok()) return Prefixed(rc.id + ": ", copied.status());
   auto log = AuditLog::Open(to);
   if (!log.ok()) return Prefixed(rc.id + ": audit log: ", log.status());

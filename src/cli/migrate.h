@@ -27,13 +27,15 @@ struct MigrateStoreFlags {
   std::string region;
   std::string from;  // "rocksdb" or "postgresql"
   std::string to;    // the other
-  size_t batch_rows = 2000;
+  int batch_rows = 2000;  // at least 1
   bool quiet = false;  // no progress on stderr
 };
 
 // Copies the region between its embedded store (data_dir/<region>) and its
 // PostgreSQL schema (the region's configured postgresql and
-// postgresql_schema: configure store = "postgresql" first), verifies every
+// postgresql_schema: configure store = "postgresql" first), after
+// bringing the source up to date with the region's erasure journal (as a
+// node opening it would), verifies every
 // family's rows and the destination's audit chain, and prints
 // {"region","from","to","resumed","rows":{family:n},"audit_records"} on
 // `out`. Interrupted, it resumes when run again. The source is left as it

@@ -20,18 +20,27 @@ using namespace handler_util;
 
 HttpResponse Api::Healthz(Call&) { return Json(200, R"({"status":"ok"})"); }
 
-HttpResponse Api::Readyz(Call&) {
+HttpResponse Api::Readyz(Call& call) {
   bool ready =
       ready_.load(std::memory_order_relaxed) && !cells_.empty() &&
       std::all_of(cells_.begin(), cells_.end(), [](const auto& c) { return c.second != nullptr; });
   if (!ready) return ErrorResponse(503, CodeName(Code::kUnavailable), "not ready");
+  // What each region's store is and why it fails, its standbys and their
+  // lag only for a key that may read /metrics: a load balancer needs the
+  // status alone, and a stranger no map of the database.
+  auto key = auth_.Authenticate(call.request.Header("authorization"));
+  const bool detailed = key.ok() && Authenticator::Authorize(**key, {Scope::kMetrics}, "").ok();
   JsonWriter w;
-  w.BeginObject().Key("status").String("ready").Key("regions").BeginObject();
+  w.BeginObject().Key("status").String("ready");
+  if (detailed) w.Key("regions").BeginObject();
   for (const auto& [region, cell] : cells_) {
     Status health = cell->store().Health();
     auto replication = cell->store().Replication();
     if (health.ok()) health = replication.status();
-    if (!health.ok()) return ErrorResponse(503, CodeName(health.code()), "region " + region + ": " + health.message());
+    if (!health.ok())
+      return ErrorResponse(503, CodeName(health.code()),
+                           "region " + region + ": " + (detailed ? health.message() : "its store cannot be used"));
+    if (!detailed) continue;
     w.Key(region).BeginObject();
     if (const std::optional<StoreReplication>& r = *replication) {
       auto maybe = [&](const char* key, const auto& value) {
@@ -47,7 +56,8 @@ HttpResponse Api::Readyz(Call&) {
     }
     w.EndObject();
   }
-  w.EndObject().EndObject();
+  if (detailed) w.EndObject();
+  w.EndObject();
   return Json(200, w.Take());
 }
 
