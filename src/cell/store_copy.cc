@@ -35,10 +35,11 @@ std::string After(std::string_view key) { return std::string(key) + '\0'; }
 Status CheckEmpty(Store& to) {
   for (size_t f = 0; f < kFamilyCount; ++f) {
     bool any = false;
-    CONFIDE_RETURN_IF_ERROR(to.ScanRange(static_cast<Family>(f), "", "", [&](std::string_view, std::string_view) {
-      any = true;
-      return false;
-    }));
+    CONFIDE_RETURN_IF_ERROR(
+        to.ScanRange(static_cast<Family>(f), "", "", [&](std::string_view, std::string_view) {
+          any = true;
+          return false;
+        }));
     if (any)
       return Status(Code::kFailedPrecondition,
                     std::string("the destination already holds a region (rows in ") +
@@ -64,15 +65,16 @@ Status CopyFamily(Store& from, Store& to, Family f, std::string after, uint64_t&
     return {};
   };
   const std::string begin = after.empty() ? "" : After(after);
-  CONFIDE_RETURN_IF_ERROR(from.ScanRange(f, begin, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
-    if (f == Family::kMeta && k == kStoreCopyMarker) return true;
-    batch.Put(f, k, v);
-    last.assign(k);
-    ++rows;
-    bytes += k.size() + v.size();
-    if (rows >= options.batch_rows || bytes >= options.batch_bytes) CONFIDE_RETURN_IF_ERROR(flush());
-    return true;
-  }));
+  CONFIDE_RETURN_IF_ERROR(
+      from.ScanRange(f, begin, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
+        if (f == Family::kMeta && k == kStoreCopyMarker) return true;
+        batch.Put(f, k, v);
+        last.assign(k);
+        ++rows;
+        bytes += k.size() + v.size();
+        if (rows >= options.batch_rows || bytes >= options.batch_bytes) CONFIDE_RETURN_IF_ERROR(flush());
+        return true;
+      }));
   return flush();
 }
 
@@ -145,11 +147,11 @@ Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions
     auto copy = DigestOf(to, family);
     if (!copy.ok()) return copy.status();
     if (source->rows != copy->rows || source->hash != copy->hash)
-      return Status(Code::kDataLoss, std::string("the copy of ") + FamilyName(family) + " holds " +
-                                         std::to_string(copy->rows) + " rows, its source " +
-                                         std::to_string(source->rows) +
-                                         (source->rows == copy->rows ? ", which differ" : "") +
-                                         " (was the source served meanwhile?): empty the destination and copy again");
+      return Status(Code::kDataLoss,
+                    std::string("the copy of ") + FamilyName(family) + " holds " +
+                        std::to_string(copy->rows) + " rows, its source " + std::to_string(source->rows) +
+                        (source->rows == copy->rows ? ", which differ" : "") +
+                        " (was the source served meanwhile?): empty the destination and copy again");
     report.rows[f] = source->rows;
   }
   WriteBatch done;

@@ -29,14 +29,14 @@ namespace confide {
 inline constexpr std::string_view kStoreCopyMarker = "store_copy_in_progress";
 
 struct StoreCopyOptions {
-  size_t batch_rows = 2000;           // rows per atomic write, at most
+  size_t batch_rows = 2000;              // rows per atomic write, at most
   size_t batch_bytes = size_t{4} << 20;  // bytes of rows per atomic write, at most
   // Called after each write and each family: rows copied so far in all.
   std::function<void(Family family, uint64_t copied)> progress{};
 };
 
 struct StoreCopyReport {
-  bool resumed = false;  // an earlier, interrupted copy was continued
+  bool resumed = false;                       // an earlier, interrupted copy was continued
   std::array<uint64_t, kFamilyCount> rows{};  // per family, as verified
 };
 

@@ -81,7 +81,6 @@ TEST_F(StoreCopyTest, CopiesEveryRowOfEveryFamilyAndLeavesNoMarker) {
   EXPECT_TRUE(CheckNoCopyUnderWay(*to).ok());
 }
 
-
 TEST_F(StoreCopyTest, AnInterruptedCopyIsRefusedToServeAndResumesWhereItStopped) {
   auto from = Open("from");
   Fill(*from);

@@ -18,7 +18,9 @@ namespace {
 // not an empty log.
 Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::string& region) {
   const RegionConfig* rc = config.FindRegion(region);
-  if (!rc) return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region", "region");
+  if (!rc)
+    return Status(Code::kInvalidArgument, "--region: \"" + region + "\" is not a configured region",
+                  "region");
   CONFIDE_RETURN_IF_ERROR(RequireRegionData(config, region));
   // A region half restored holds the backup's log, not the region's.
   CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));

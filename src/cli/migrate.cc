@@ -64,7 +64,8 @@ class CopyProgress {
     if (!out_ || (f == family_ && now - last_ < std::chrono::seconds(1))) return;
     family_ = f;
     last_ = now;
-    std::fprintf(out_, "%s: copying %s, %s rows copied\n", region_.c_str(), FamilyName(f), Thousands(copied).c_str());
+    std::fprintf(out_, "%s: copying %s, %s rows copied\n", region_.c_str(), FamilyName(f),
+                 Thousands(copied).c_str());
     std::fflush(out_);
   }
 
@@ -80,7 +81,8 @@ class CopyProgress {
 Status RunMigrate(const MigrateFlags& flags, std::FILE* out) {
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  auto region = RegionOnPostgresql(*config, flags.region, "is kept in the embedded store, which needs no migration");
+  auto region =
+      RegionOnPostgresql(*config, flags.region, "is kept in the embedded store, which needs no migration");
   if (!region.ok()) return region.status();
   const RegionConfig& rc = **region;
   auto from = MigratePostgresqlSchema({rc.postgresql, rc.postgresql_schema});
@@ -93,13 +95,14 @@ Status RunMigrate(const MigrateFlags& flags, std::FILE* out) {
 Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE* progress) {
   const bool from_rocksdb = flags.from == "rocksdb" && flags.to == "postgresql";
   if (!from_rocksdb && !(flags.from == "postgresql" && flags.to == "rocksdb"))
-    return FlagError("--from, --to: rocksdb and postgresql, one each, not \"" + flags.from + "\" and \"" + flags.to +
-                     "\"");
+    return FlagError("--from, --to: rocksdb and postgresql, one each, not \"" + flags.from + "\" and \"" +
+                     flags.to + "\"");
   if (flags.batch_rows < 1) return FlagError("--batch-rows: must be at least 1");
   auto config = ResolveConfig(flags.config);
   if (!config.ok()) return config.status();
-  auto region = RegionOnPostgresql(*config, flags.region,
-                                   "has no database configured: set its store = \"postgresql\" and postgresql first");
+  auto region =
+      RegionOnPostgresql(*config, flags.region,
+                         "has no database configured: set its store = \"postgresql\" and postgresql first");
   if (!region.ok()) return region.status();
   const RegionConfig& rc = **region;
   auto stores = OpenBoth(*config, rc, from_rocksdb);

@@ -25,10 +25,10 @@ Status RunMigrate(const MigrateFlags& flags, std::FILE* out);
 struct MigrateStoreFlags {
   ConfigFlags config;
   std::string region;
-  std::string from;  // "rocksdb" or "postgresql"
-  std::string to;    // the other
+  std::string from;       // "rocksdb" or "postgresql"
+  std::string to;         // the other
   int batch_rows = 2000;  // at least 1
-  bool quiet = false;  // no progress on stderr
+  bool quiet = false;     // no progress on stderr
 };
 
 // Copies the region between its embedded store (data_dir/<region>) and its

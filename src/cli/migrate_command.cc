@@ -11,9 +11,10 @@ void AddMigrateCommand(CLI::App& app, int& exit_code) {
   cmd->add_option("--region", flags.region, "the region kept on PostgreSQL")->required();
   cmd->callback([&exit_code] { exit_code = ExitCode(RunMigrate(flags, stdout)); });
 
-  auto* copy = app.add_subcommand("migrate-store",
-                                  "copy a region between the embedded store and its PostgreSQL schema, verified; "
-                                  "run again to resume");
+  auto* copy =
+      app.add_subcommand("migrate-store",
+                         "copy a region between the embedded store and its PostgreSQL schema, verified; "
+                         "run again to resume");
   static MigrateStoreFlags store_flags;
   AddConfigFlags(*copy, store_flags.config, false);
   copy->add_option("--region", store_flags.region, "the region to copy")->required();

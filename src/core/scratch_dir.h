@@ -19,7 +19,8 @@ class ScratchDir {
  public:
   ScratchDir() {
     const auto* test = ::testing::UnitTest::GetInstance()->current_test_info();
-    std::string name = "confide-" + std::to_string(::getpid()) + "-" + test->test_suite_name() + "-" + test->name();
+    std::string name =
+        "confide-" + std::to_string(::getpid()) + "-" + test->test_suite_name() + "-" + test->name();
     std::replace(name.begin(), name.end(), '/', '-');  // parameterized tests: "Backends/StoreContractTest"
     path_ = std::filesystem::temp_directory_path() / name;
     std::filesystem::remove_all(path_);

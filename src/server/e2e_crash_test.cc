@@ -79,7 +79,8 @@ class CrashTest : public ::testing::Test {
     // eu keeps every event (the crash is what is tested, not what an
     // opt-in region collects without a grant).
     toml << "threads = 2\n"
-         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_in\"\ncurrency = \"EUR\"\ncollect_without_grant = \"all\"\n";
+         << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_in\"\ncurrency = \"EUR\"\ncollect_without_grant = "
+            "\"all\"\n";
     if (!RegionsOnPostgresql().empty()) {  // the OnPostgresql.* run: the node dies, the database lives
       schema_ = std::make_unique<ScratchSchema>(RegionsOnPostgresql());
       toml << "store = \"postgresql\"\npostgresql = \"" << schema_->options().conninfo

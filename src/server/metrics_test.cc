@@ -73,8 +73,13 @@ TEST(MetricsTest, HistogramIsCumulativeWithSumAndCount) {
 
 TEST(MetricsTest, ContributedHistogramRendersBucketsSumAndCountUnderOneHeader) {
   Metrics m;
-  std::string text = m.Render({{"confide_store_query_duration_seconds", "Statements.", "histogram",
-                                {{"region", "eu"}}, 0.25, {{0.001, 3}, {0.01, 5}}, 6}});
+  std::string text = m.Render({{"confide_store_query_duration_seconds",
+                                "Statements.",
+                                "histogram",
+                                {{"region", "eu"}},
+                                0.25,
+                                {{0.001, 3}, {0.01, 5}},
+                                6}});
   EXPECT_TRUE(Contains(text,
                        "# TYPE confide_store_query_duration_seconds histogram\n"
                        "confide_store_query_duration_seconds_bucket{region=\"eu\",le=\"0.001\"} 3\n"

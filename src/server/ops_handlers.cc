@@ -38,8 +38,9 @@ HttpResponse Api::Readyz(Call& call) {
     auto replication = cell->store().Replication();
     if (health.ok()) health = replication.status();
     if (!health.ok())
-      return ErrorResponse(503, CodeName(health.code()),
-                           "region " + region + ": " + (detailed ? health.message() : "its store cannot be used"));
+      return ErrorResponse(
+          503, CodeName(health.code()),
+          "region " + region + ": " + (detailed ? health.message() : "its store cannot be used"));
     if (!detailed) continue;
     w.Key(region).BeginObject();
     if (const std::optional<StoreReplication>& r = *replication) {

@@ -226,8 +226,10 @@ TEST_F(PostgresqlEndToEndTest, AnEmbeddedRegionMovesToPostgresqlResumingAfterThe
 
   // The configuration names the database; the copy is killed part-way.
   WriteConfig("confide.toml", "data", port_);
-  const std::vector<std::string> args = {"migrate-store", "--region", "eu", "--from", "rocksdb", "--to",
-                                         "postgresql", "--config", (dir_.path() / "confide.toml").string()};
+  const std::vector<std::string> args = {
+      "migrate-store", "--region", "eu",
+      "--from",        "rocksdb",  "--to",
+      "postgresql",    "--config", (dir_.path() / "confide.toml").string()};
   std::string copy;
   for (const std::string& a : args) copy += a + " ";
   ServeProcess first;  // one row per write: slow enough to be killed part-way

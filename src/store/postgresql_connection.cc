@@ -62,8 +62,9 @@ Status StatusOf(PGconn* conn, const PGresult* result, const char* what) {
   // libpq's own messages may span lines (one per host tried): the first.
   if (size_t nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
   if (state && std::string_view(state) == "25006")  // read-only: a standby, or a primary being demoted
-    message += " (a standby answered: list every server of the formation in the connection string, with "
-               "target_session_attrs=read-write)";
+    message +=
+        " (a standby answered: list every server of the formation in the connection string, with "
+        "target_session_attrs=read-write)";
   const bool lost = PQstatus(conn) != CONNECTION_OK || !state;
   const bool transient = lost || Transient(state);
   return Status(

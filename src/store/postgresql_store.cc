@@ -163,16 +163,19 @@ class PostgresqlStore final : public Store {
     std::vector<StoreFigure> out = {
         {"pool_connections", "Connections open to the database.", Kind::kGauge, double(pool.open)},
         {"pool_connections_in_use", "Connections lent to a request.", Kind::kGauge, double(pool.in_use)},
-        {"pool_waits_total", "Requests that waited for a free connection.", Kind::kCounter, double(pool.waits)},
+        {"pool_waits_total", "Requests that waited for a free connection.", Kind::kCounter,
+         double(pool.waits)},
         {"connections_lost_total", "Connections closed because they broke (a lost primary, a failover).",
          Kind::kCounter, double(pool.lost)},
-        {"outages_total", "Times the database went from answering to unreachable (a lost primary, a failover).",
+        {"outages_total",
+         "Times the database went from answering to unreachable (a lost primary, a failover).",
          Kind::kCounter, double(outages_.load())}};
     StoreFigure latency{"query_duration_seconds", "Database statements by latency.", Kind::kHistogram,
                         pool.seconds};
     for (size_t i = 0; i < pool.latency.size(); ++i) {
       latency.count += pool.latency[i];
-      if (i < pg::Pool::kLatencyBounds.size()) latency.buckets.emplace_back(pg::Pool::kLatencyBounds[i], latency.count);
+      if (i < pg::Pool::kLatencyBounds.size())
+        latency.buckets.emplace_back(pg::Pool::kLatencyBounds[i], latency.count);
     }
     out.push_back(std::move(latency));
     return out;

@@ -382,7 +382,8 @@ class RocksDbStore final : public Store {
              double(SumOverFamilies(rocksdb::DB::Properties::kCurSizeAllMemTables))},
             {"block_cache_bytes", "Bytes held by RocksDB's block cache (up to its capacity).", Kind::kGauge,
              double(cache_bytes)},
-            {"block_cache_hits_total", "RocksDB block cache hits.", Kind::kCounter, ticker(rocksdb::BLOCK_CACHE_HIT)},
+            {"block_cache_hits_total", "RocksDB block cache hits.", Kind::kCounter,
+             ticker(rocksdb::BLOCK_CACHE_HIT)},
             {"block_cache_misses_total", "RocksDB block cache misses.", Kind::kCounter,
              ticker(rocksdb::BLOCK_CACHE_MISS)}};
   }
