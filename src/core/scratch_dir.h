@@ -29,7 +29,12 @@ class ScratchDir {
     // into a directory others can write to (core/atomic_file.h).
     std::filesystem::permissions(path_, std::filesystem::perms::owner_all, std::filesystem::perm_options::replace);
   }
-  ~ScratchDir() { std::filesystem::remove_all(path_); }
+  // With the lock file a store opened on it keeps beside it (store/directory_lock.h).
+  ~ScratchDir() {
+    std::filesystem::remove_all(path_);
+    std::error_code ignored;
+    std::filesystem::remove(path_.string() + ".lock", ignored);
+  }
   ScratchDir(const ScratchDir&) = delete;
   ScratchDir& operator=(const ScratchDir&) = delete;
 
