@@ -5,7 +5,7 @@
 #include <optional>
 #include <string>
 
-#include "core/bytes.h"
+#include "crypto/aead.h"
 
 namespace confide {
 namespace {
@@ -90,10 +90,9 @@ Result<Digest> DigestOf(Store& store, Family f) {
   crypto_generichash_init(&state, nullptr, 0, d.hash.size());
   CONFIDE_RETURN_IF_ERROR(store.ScanRange(f, "", "", [&](std::string_view k, std::string_view v) {
     if (f == Family::kMeta && k == kStoreCopyMarker) return true;
-    std::string sizes;
-    PutFixed32BE(sizes, static_cast<uint32_t>(k.size()));
-    PutFixed32BE(sizes, static_cast<uint32_t>(v.size()));
-    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(sizes.data()), sizes.size());
+    // Each row framed by its sizes (native order: both digests are taken here).
+    const uint32_t sizes[2] = {static_cast<uint32_t>(k.size()), static_cast<uint32_t>(v.size())};
+    crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(sizes), sizeof sizes);
     crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(k.data()), k.size());
     crypto_generichash_update(&state, reinterpret_cast<const unsigned char*>(v.data()), v.size());
     ++d.rows;
@@ -115,7 +114,7 @@ Status CheckNoCopyUnderWay(Store& store) {
 }
 
 Result<StoreCopyReport> CopyStore(Store& from, Store& to, const StoreCopyOptions& options) {
-  if (sodium_init() < 0) return Status(Code::kInternal, "libsodium failed to initialise");
+  InitCrypto();
   auto source_marker = ReadMarker(from);
   if (!source_marker.ok()) return source_marker.status();
   if (source_marker->has_value())

@@ -31,11 +31,11 @@ Result<std::unique_ptr<Store>> OpenRegionStore(const Config& config, const std::
   if (!store.ok() && store.status().code() == Code::kUnavailable)
     return Status(Code::kUnavailable, store.status().message() + " (a running confide serve verifies its log at GET /v1/" +
                                           region + "/audit/verify)");
+  if (!store.ok()) return store;
   // Again, under the region's lock: a restore may have begun before it.
-  if (store.ok()) CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
+  CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, region));
   // A region copied in part holds part of its log: not a truncated one.
-  if (Status copying = store.ok() ? CheckNoCopyUnderWay(**store) : Status(); !copying.ok())
-    return Prefixed(region + ": ", copying);
+  if (Status copying = CheckNoCopyUnderWay(**store); !copying.ok()) return Prefixed(region + ": ", copying);
   return store;
 }
 

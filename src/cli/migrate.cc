@@ -3,7 +3,6 @@
 #include <chrono>
 #include <filesystem>
 
-#include "cell/backup.h"
 #include "cell/cell.h"
 #include "cell/store_copy.h"
 #include "core/json_writer.h"
@@ -22,34 +21,29 @@ Result<const RegionConfig*> RegionOnPostgresql(const Config& config, const std::
   return Status(Code::kInvalidArgument, "--region: region " + id + " " + otherwise, "region");
 }
 
-// The region's two stores: the embedded one in its directory, the
-// database's from the configuration. Neither may be served meanwhile (the
-// directory's lock, the schema's node lease). The source is opened first,
-// and first as a node would open it, replaying the erasures of the
+// The region's two stores, neither served meanwhile. The source is opened
+// as a node opens it, as a cell, which replays the erasures of the
 // region's journal (key_dir) it does not hold yet: a source left behind
 // by an earlier move knows nothing of the erasures made since, and the
-// copy must not bring those shoppers back. Only then is the destination
-// opened (created, for the embedded store).
+// copy must not bring those shoppers back. The cell holds the source (its
+// directory's lock or its schema's node lease) until the copy ends; only
+// then is the destination opened (created, for the embedded store).
 struct RegionStores {
-  std::unique_ptr<Store> from, to;
+  std::unique_ptr<Cell> source;
+  std::unique_ptr<Store> to;
 };
 
 Result<RegionStores> OpenBoth(const Config& config, const RegionConfig& rc, bool from_rocksdb) {
   const std::string dir = config.data_dir + "/" + rc.id;
   if (from_rocksdb && !std::filesystem::exists(dir + "/CURRENT"))
     return Status(Code::kNotFound, rc.id + ": no embedded data at " + dir + " (check --data-dir)");
-  CONFIDE_RETURN_IF_ERROR(CheckNoRestorePending(config.data_dir, rc.id));
   RegionConfig source = rc;
   source.store = from_rocksdb ? RegionConfig::Store::kRocksDb : RegionConfig::Store::kPostgresql;
-  CONFIDE_RETURN_IF_ERROR(Cell::Open(source, config.data_dir, config.key_dir, CellOptions(config)).status());
-  auto open = [&](bool rocksdb) {
-    return rocksdb ? OpenRocksDbStore(dir) : OpenPostgresqlStore({rc.postgresql, rc.postgresql_schema});
-  };
   RegionStores stores;
-  auto from = open(from_rocksdb);
-  if (!from.ok()) return Prefixed(rc.id + ": ", from.status());
-  stores.from = std::move(*from);
-  auto to = open(!from_rocksdb);
+  auto cell = Cell::Open(source, config.data_dir, config.key_dir, CellOptions(config));
+  if (!cell.ok()) return Prefixed(rc.id + ": ", cell.status());
+  stores.source = std::move(*cell);
+  auto to = from_rocksdb ? OpenPostgresqlStore({rc.postgresql, rc.postgresql_schema}) : OpenRocksDbStore(dir);
   if (!to.ok()) return Prefixed(rc.id + ": ", to.status());
   stores.to = std::move(*to);
   return stores;
@@ -107,7 +101,7 @@ Status RunMigrateStore(const MigrateStoreFlags& flags, std::FILE* out, std::FILE
   const RegionConfig& rc = **region;
   auto stores = OpenBoth(*config, rc, from_rocksdb);
   if (!stores.ok()) return stores.status();
-  Store& from = *stores->from;
+  Store& from = stores->source->store();
   Store& to = *stores->to;
   CopyProgress shown(flags.quiet ? nullptr : progress, rc.id);
   auto copied =

@@ -42,6 +42,27 @@ void AppendLabels(std::string& out, const MetricLabels& labels) {
   out += '}';
 }
 
+// A histogram's series under `name`: the cumulative `buckets` (upper
+// bound, count) and +Inf (`count`), each with an `le` label, then _sum
+// and _count.
+void AppendHistogram(std::string& out, const std::string& name, const MetricLabels& labels,
+                     const std::vector<std::pair<double, uint64_t>>& buckets, uint64_t count, double sum) {
+  auto series = [&](const char* suffix, const MetricLabels& with, const std::string& value) {
+    out += name + suffix;
+    AppendLabels(out, with);
+    out += ' ' + value + '\n';
+  };
+  auto bucket = [&](std::string le, uint64_t n) {
+    MetricLabels with = labels;
+    with.emplace_back("le", std::move(le));
+    series("_bucket", with, std::to_string(n));
+  };
+  for (const auto& [bound, n] : buckets) bucket(FormatValue(bound), n);
+  bucket("+Inf", count);
+  series("_sum", labels, FormatValue(sum));
+  series("_count", labels, std::to_string(count));
+}
+
 }  // namespace
 
 void DeclareCounters(Metrics& metrics, const std::vector<std::string>& regions) {
@@ -122,20 +143,11 @@ std::string Metrics::Render(const std::vector<MetricSample>& extra) const {
     out += "# HELP confide_http_request_duration_seconds HTTP request latency by route template.\n";
     out += "# TYPE confide_http_request_duration_seconds histogram\n";
     for (const auto& [route, h] : latency_) {
-      uint64_t cumulative = 0;
-      for (size_t i = 0; i <= kBuckets.size(); ++i) {
-        if (i < kBuckets.size()) cumulative += h.buckets[i];
-        std::string le = i < kBuckets.size() ? FormatValue(kBuckets[i]) : "+Inf";
-        out += "confide_http_request_duration_seconds_bucket";
-        AppendLabels(out, {{"route", route}, {"le", le}});
-        out += ' ' + std::to_string(i < kBuckets.size() ? cumulative : h.count) + '\n';
-      }
-      out += "confide_http_request_duration_seconds_sum";
-      AppendLabels(out, {{"route", route}});
-      out += ' ' + FormatValue(h.sum) + '\n';
-      out += "confide_http_request_duration_seconds_count";
-      AppendLabels(out, {{"route", route}});
-      out += ' ' + std::to_string(h.count) + '\n';
+      std::vector<std::pair<double, uint64_t>> cumulative;
+      for (size_t i = 0; i < kBuckets.size(); ++i)
+        cumulative.emplace_back(kBuckets[i], h.buckets[i] + (i ? cumulative.back().second : 0));
+      AppendHistogram(out, "confide_http_request_duration_seconds", {{"route", route}}, cumulative, h.count,
+                      h.sum);
     }
   }
   // Group extra samples by name so each family has one HELP/TYPE header.
@@ -150,27 +162,13 @@ std::string Metrics::Render(const std::vector<MetricSample>& extra) const {
       out += "# HELP " + s->name + ' ' + s->help + '\n';
       out += "# TYPE " + s->name + ' ' + s->type + '\n';
     }
-    if (s->type != "histogram") {
-      out += s->name;
-      AppendLabels(out, s->labels);
-      out += ' ' + FormatValue(s->value) + '\n';
+    if (s->type == "histogram") {
+      AppendHistogram(out, s->name, s->labels, s->buckets, s->count, s->value);
       continue;
     }
-    auto series = [&](const char* suffix, MetricLabels labels, const std::string& value) {
-      out += s->name + suffix;
-      AppendLabels(out, labels);
-      out += ' ' + value + '\n';
-    };
-    for (const auto& [bound, n] : s->buckets) {
-      MetricLabels labels = s->labels;
-      labels.emplace_back("le", FormatValue(bound));
-      series("_bucket", std::move(labels), std::to_string(n));
-    }
-    MetricLabels inf = s->labels;
-    inf.emplace_back("le", "+Inf");
-    series("_bucket", std::move(inf), std::to_string(s->count));
-    series("_sum", s->labels, FormatValue(s->value));
-    series("_count", s->labels, std::to_string(s->count));
+    out += s->name;
+    AppendLabels(out, s->labels);
+    out += ' ' + FormatValue(s->value) + '\n';
   }
   return out;
 }

@@ -42,18 +42,17 @@ HttpResponse Api::Readyz(Call& call) {
           503, CodeName(health.code()),
           "region " + region + ": " + (detailed ? health.message() : "its store cannot be used"));
     if (!detailed) continue;
-    w.Key(region).BeginObject();
+    const bool postgresql = config_.FindRegion(region)->store == RegionConfig::Store::kPostgresql;
+    w.Key(region).BeginObject().Key("store").String(postgresql ? "postgresql" : "rocksdb");
     if (const std::optional<StoreReplication>& r = *replication) {
       auto maybe = [&](const char* key, const auto& value) {
         w.Key(key);
         value ? w.Double(static_cast<double>(*value)) : w.Null();
       };
-      w.Key("store").String("postgresql").Key("primary").String("reachable").Key("standbys").Int(r->standbys);
+      w.Key("primary").String("reachable").Key("standbys").Int(r->standbys);
       maybe("synchronous_standbys", r->synchronous_standbys);
       maybe("replication_lag_bytes", r->lag_bytes);
       maybe("replication_lag_seconds", r->lag_seconds);
-    } else {
-      w.Key("store").String("rocksdb");
     }
     w.EndObject();
   }
