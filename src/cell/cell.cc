@@ -257,7 +257,8 @@ Status CheckPseudonymKey(Store& store, const Pseudonymizer& pseudonyms, const Re
 
 StoreFactory RegionStoreFactory(const RegionConfig& region) {
   if (region.store == RegionConfig::Store::kPostgresql)
-    return PostgresqlStoreFactory({region.postgresql, region.postgresql_schema});
+    return PostgresqlStoreFactory(
+        {.conninfo = region.postgresql, .schema = region.postgresql_schema, .shared = region.several_nodes});
   return RocksDbStoreFactory();
 }
 
@@ -284,6 +285,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   auto store = (options.open_store ? options.open_store : RegionStoreFactory(region))(data_dir + "/" + region.id);
   if (!store.ok()) return store.status();
   impl->store = std::move(*store);
+  if (region.several_nodes) impl->ShareStore();
   CONFIDE_RETURN_IF_ERROR(CheckNoCopyUnderWay(*impl->store));
   // Fresh keys could open none of the data keys already stored; the newest
   // tells a region of an earlier release whose KEK derives from the root in
@@ -325,6 +327,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   {
     absl::MutexLock lock(&impl->identity_mu);
     impl->keys = std::move(*keys);
+    CONFIDE_RETURN_IF_ERROR(impl->NoteSharedVersion());
     CONFIDE_RETURN_IF_ERROR(impl->graph.Load(*impl->store));
     CONFIDE_RETURN_IF_ERROR(impl->LoadDataKeys());
     CONFIDE_RETURN_IF_ERROR(impl->CompleteInterruptedErasures());

@@ -35,6 +35,7 @@
 #include "cell/cell_rows.h"
 #include "cell/erasure_journal.h"
 #include "cell/event_key_set.h"
+#include "cell/shared_region.h"
 #include "core/key128.h"
 #include "crypto/aead.h"
 #include "crypto/pseudonym.h"
@@ -188,11 +189,29 @@ struct Cell::Impl {
     return Status(Code::kUnavailable, "a write to this region's store failed; the region takes writes again once "
                                       "its store does (write_recovery.cc)");
   }
-  // Called before a shopper write takes a lock: when diverged and the store
-  // takes a synced write again, reloads the identity graph, data keys,
-  // ledgers and erasure markers from the store (what landed and nothing
-  // else) and takes writes again; else RefuseIfDiverged's error.
+  // Called before a shopper's request takes a lock: first CatchUp; then,
+  // when diverged and the store takes a synced write again, reloads the
+  // mirrored rows (what landed and nothing else) and takes writes again;
+  // else RefuseIfDiverged's error.
   Status HealIfDiverged() ABSL_LOCKS_EXCLUDED(write_mu, identity_mu);
+  // Reloads the identity graph, data keys, ledgers and erasure markers from
+  // the store, in place of what memory held, which stays if it fails.
+  Status ReloadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu, identity_mu);
+
+  // When several nodes serve the region (cell/shared_region.h): the cell's
+  // store, and CatchUp reloads the mirrored rows once another node has
+  // changed them (one read of the store when none has). Null otherwise.
+  SharedRegionStore* shared = nullptr;
+  Status CatchUp() ABSL_LOCKS_EXCLUDED(write_mu, identity_mu);
+  // Adds the rows other nodes added (SharedRegionStore::ChangedRows) to
+  // memory; an error when they do not fit it (the caller reloads).
+  Status AddChangedRowsLocked(const std::vector<SharedRegionStore::Row>& rows)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu, identity_mu);
+  // At open: puts the store behind a SharedRegionStore; then, before the
+  // mirrored rows load, notes the version they are loaded at (a change
+  // made while they load is read again).
+  void ShareStore();
+  Status NoteSharedVersion();
 
   // Bulk load (Cell::BeginBulkLoad): the rows held for the next commit
   // (events and the identity records they need), the keys of the event

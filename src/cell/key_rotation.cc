@@ -7,6 +7,13 @@ Result<Cell::KeyRotation> Cell::RotateKeys() {
   Impl& m = *impl_;
   if (m.bulk_on.load(std::memory_order_acquire))
     return Status(Code::kUnavailable, "an import is loading this region: rotate when it has finished");
+  // The KEK is in each node's key_dir: a node rotating it alone would wrap
+  // data keys the other nodes cannot open.
+  if (m.shared)
+    return Status(
+        Code::kFailedPrecondition,
+        "the region is served by several nodes, whose key_dir each hold its KEK: rotate with one node "
+        "serving it (nodes = \"one\"), then copy its key_dir to the others (docs/deployment.md)");
   // Two rotations at once would each retire KEKs the other still needs.
   absl::MutexLock one_rotation(&m.rotation_mu);
   KeyRotation r;

@@ -66,10 +66,33 @@ RegionModels::RegionModels(Cell& cell, const RecommendConfig& config)
     : cell_(cell),
       config_(config),
       registry_(cell.store()),
-      rankings_(config.cache_entries, static_cast<Micros>(config.cache_seconds) * kMicrosPerSecond) {}
+      rankings_(config.cache_entries, static_cast<Micros>(config.cache_seconds) * kMicrosPerSecond) {
+  if (cell.region().several_nodes) follower_ = std::thread(&RegionModels::FollowPublished, this);
+}
 
 RegionModels::~RegionModels() {
+  {
+    absl::MutexLock lock(&follow_mu_);
+    stopping_ = true;
+  }
+  if (follower_.joinable()) follower_.join();
   if (worker_.joinable()) worker_.join();
+}
+
+void RegionModels::FollowPublished() {
+  absl::MutexLock lock(&follow_mu_);
+  auto stop = [this] { return stopping_; };
+  while (!follow_mu_.AwaitWithTimeout(absl::Condition(&stop), absl::Seconds(1))) {
+    follow_mu_.Unlock();
+    auto current = registry_.CurrentVersion();
+    const auto live = live_.Get();
+    if (current.ok() && *current != 0 && (!live || live->version != *current)) {
+      if (Status loaded = Load(); !loaded.ok())
+        spdlog::warn(R"("msg":"the model another node published did not load","region":"{}","status":"{}")",
+                     cell_.region().id, JsonEscape(loaded.ToString()));
+    }
+    follow_mu_.Lock();
+  }
 }
 
 Status RegionModels::Load() {
@@ -103,6 +126,12 @@ RegionModels::TrainingTotals RegionModels::training_totals() const {
 }
 
 Result<uint64_t> RegionModels::TrainOnce(const TrainProgress& progress) {
+  // One node of a region trains at a time; the others follow what it publishes.
+  auto hold = cell_.store().TryHold("training");
+  if (!hold.ok()) return hold.status();
+  if (!*hold)
+    return Status(Code::kFailedPrecondition, "a training is running on another node of the region",
+                  "training");
   TrainOptions options = TrainOptionsFrom(config_);
   options.category_of = [this](std::string_view product_id) {
     auto product = cell_.catalog().GetProduct(product_id);
@@ -188,6 +217,11 @@ void RegionModels::StartJob(bool cold_start) {
           job_ = Job{"running", cell_.clock().Now(), 0, "first training: reading histories again", "", 0};
           continue;
         }
+      } else if (version.status().field() == "training") {
+        // Another node of the region trains: this one serves what it publishes.
+        job_.state = "idle";
+        job_.last_progress =
+            "another node of the region is training; its model is served here once published";
       } else {
         job_.state = "failed";
         job_.error = version.status().ToString();

@@ -105,6 +105,12 @@ class RegionModels {
   bool cold_start_again_ ABSL_GUARDED_BY(job_mu_) = false;
   TrainingTotals totals_ ABSL_GUARDED_BY(job_mu_);
   std::thread worker_;
+  // Several nodes serve the region: every second, the version another node
+  // published is made live here too.
+  void FollowPublished() ABSL_LOCKS_EXCLUDED(follow_mu_);
+  absl::Mutex follow_mu_;
+  bool stopping_ ABSL_GUARDED_BY(follow_mu_) = false;
+  std::thread follower_;
 };
 
 }  // namespace confide

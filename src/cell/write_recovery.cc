@@ -1,9 +1,11 @@
-// A region that takes writes again after a failed one, without a restart.
+// A region that takes writes again after a failed one, without a restart,
+// and a node that reads again what another node changed (shared_region.h).
+#include <algorithm>
+#include <array>
 #include <utility>
 
-#include "core/log.h"
-
 #include "cell/cell_impl.h"
+#include "core/log.h"
 
 namespace confide {
 
@@ -12,6 +14,7 @@ constexpr std::string_view kWriteProbeKey = "write_probe";
 }  // namespace
 
 Status Cell::Impl::HealIfDiverged() {
+  if (shared) CONFIDE_RETURN_IF_ERROR(CatchUp());
   if (!diverged.load(std::memory_order_acquire)) return {};
   // Nothing is reloaded while the store still refuses writes (the disk is
   // still full): the request fails as the one before it did.
@@ -21,6 +24,115 @@ Status Cell::Impl::HealIfDiverged() {
   absl::MutexLock no_writes(&write_mu);
   absl::MutexLock lock(&identity_mu);
   if (!diverged.load(std::memory_order_acquire)) return {};  // another request healed it
+  if (Status loaded = ReloadLocked(); !loaded.ok()) {
+    spdlog::error(
+        R"("msg":"the region's identities did not reload; writes stay refused","region":"{}","status":"{}")",
+        region.id, JsonEscape(loaded.ToString()));
+    return RefuseIfDiverged();
+  }
+  diverged.store(false, std::memory_order_release);
+  spdlog::info(R"("msg":"the region's store takes writes again; its identities were reloaded","region":"{}")",
+               region.id);
+  return {};
+}
+
+Status Cell::Impl::CatchUp() {
+  auto stored = shared->StoredVersion();
+  if (!stored.ok()) return stored.status();
+  if (*stored == shared->loaded()) return {};
+  absl::MutexLock no_writes(&write_mu);
+  absl::MutexLock lock(&identity_mu);
+  stored = shared->StoredVersion();  // a write of this node may have moved both meanwhile
+  if (!stored.ok()) return stored.status();
+  if (*stored == shared->loaded()) return {};
+  // Only what the other nodes added, when their lists say so and memory
+  // holds nothing a refused write of this node left in it; else (or if
+  // that fails) everything.
+  auto changed = shared->ChangedRows(shared->loaded(), *stored);
+  Status caught = !diverged.load(std::memory_order_acquire) && changed.ok() && *changed
+                      ? AddChangedRowsLocked(**changed)
+                      : Status(Code::kNotFound, "");
+  shared->CountCatchUp(/*whole=*/!caught.ok());
+  if (!caught.ok()) caught = ReloadLocked();
+  if (Status loaded = caught; !loaded.ok()) {
+    spdlog::error(
+        R"("msg":"the region changed through another node and did not reload","region":"{}","status":"{}")",
+        region.id, JsonEscape(loaded.ToString()));
+    return Status(Code::kUnavailable,
+                  "the region changed through another node and this node could not read it "
+                  "again; retry");
+  }
+  shared->LoadedAt(*stored);
+  diverged.store(false, std::memory_order_release);  // memory is what the store holds
+  return {};
+}
+
+Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row>& rows) {
+  // Grouped by family, each read in one request: identifiers and data keys
+  // first, then the ledgers of the holders of new records, read whole.
+  std::array<std::vector<std::string>, kFamilyCount> added;
+  for (const auto& row : rows) {
+    auto& of = added[static_cast<size_t>(row.family)];
+    of.push_back(row.family == Family::kConsent ? row.key.substr(0, kShopperKeySize) : row.key);
+  }
+  for (auto& of : added) {
+    std::sort(of.begin(), of.end());
+    of.erase(std::unique(of.begin(), of.end()), of.end());
+  }
+  for (Family family : {Family::kIdentity, Family::kDataKeys}) {
+    const auto& wanted = added[static_cast<size_t>(family)];
+    auto values = store->GetMany(family, wanted);
+    if (!values.ok()) return values.status();
+    for (size_t i = 0; i < wanted.size(); ++i) {
+      const auto& value = (*values)[i];
+      if (!value) return Status(Code::kNotFound, "a row another node added is gone");  // read everything
+      if (family == Family::kIdentity && !graph.AddStoredIdentifier(wanted[i], *value))
+        return Status(Code::kFailedPrecondition, "an identifier another node added needs a link");
+      if (family != Family::kDataKeys) continue;
+      auto dek = UnwrapDataKey(keys, *value, wanted[i]);
+      if (!dek.ok()) return dek.status();
+      Key256& held = data_keys[Key128(wanted[i])];
+      held = *dek;
+      Wipe(*dek);
+    }
+  }
+  std::string plain;
+  for (const auto& holder : added[static_cast<size_t>(Family::kConsent)]) {
+    const Key256* key = KeyOfLocked(holder);
+    if (!key) continue;
+    std::vector<ConsentRecord> ledger;
+    Status read = store->ScanPrefix(Family::kConsent, holder,
+                                    [&](std::string_view k, std::string_view v) -> Result<bool> {
+                                      CONFIDE_RETURN_IF_ERROR(confide::OpenTo(*key, v, k, plain));
+                                      auto record = DecodeConsentRecord(plain);
+                                      if (!record.ok()) return record.status();
+                                      ledger.push_back(std::move(*record));
+                                      return true;
+                                    });
+    Wipe(plain);
+    CONFIDE_RETURN_IF_ERROR(read);
+    ledgers[holder] = std::move(ledger);
+  }
+  consent_states.clear();
+  decisions_generation.fetch_add(1, std::memory_order_acq_rel);
+  return {};
+}
+
+void Cell::Impl::ShareStore() {
+  auto wrapped = std::make_unique<SharedRegionStore>(std::move(store));
+  shared = wrapped.get();
+  store = std::move(wrapped);
+}
+
+Status Cell::Impl::NoteSharedVersion() {
+  if (!shared) return {};
+  auto version = shared->StoredVersion();
+  if (!version.ok()) return version.status();
+  shared->LoadedAt(*version);
+  return {};
+}
+
+Status Cell::Impl::ReloadLocked() {
   // Reloaded in place of what memory held, which comes back if the reload
   // fails: a region never goes on with a part of its shoppers forgotten.
   IdentityGraph held_graph = std::exchange(graph, IdentityGraph());
@@ -41,17 +153,13 @@ Status Cell::Impl::HealIfDiverged() {
     erased = std::move(held_erased);
     erased_events = std::move(held_events);
     unscoped_erased_events = std::move(held_unscoped);
-    spdlog::error(R"("msg":"the region's identities did not reload; writes stay refused","region":"{}","status":"{}")",
-                  region.id, JsonEscape(loaded.ToString()));
-    return RefuseIfDiverged();
+    return loaded;
   }
   for (auto& [shopper, key] : held_keys) Wipe(key);
   consent_states.clear();
-  // Whatever was cached from the memory that was ahead of the store goes.
+  // Whatever was cached from the memory the reload replaced goes.
   history_epoch.fetch_add(1, std::memory_order_acq_rel);
   decisions_generation.fetch_add(1, std::memory_order_acq_rel);
-  diverged.store(false, std::memory_order_release);
-  spdlog::info(R"("msg":"the region's store takes writes again; its identities were reloaded","region":"{}")", region.id);
   return {};
 }
 

@@ -364,8 +364,9 @@ constexpr Collection kCollections[] = {Collection::kAll, Collection::kPurchases,
 
 // One [[regions]] table, prefix p = "regions[i].".
 Status ParseRegion(const ConfigReader& r, const toml::table& t, const std::string& p, RegionConfig& rc) {
-  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(
-      t, p, {"id", "legal_basis", "currency", "endpoint", "collect_without_grant", "store", "postgresql", "postgresql_schema"}));
+  CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(t, p,
+                                     {"id", "legal_basis", "currency", "endpoint", "collect_without_grant",
+                                      "store", "postgresql", "postgresql_schema", "nodes"}));
   std::string basis = "opt_in";
   std::string collect;
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "id", rc.id));

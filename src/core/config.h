@@ -57,6 +57,9 @@ struct RegionConfig {
   enum class Store { kRocksDb, kPostgresql } store = Store::kRocksDb;
   std::string postgresql = {};         // a libpq connection string, never with a password
   std::string postgresql_schema = {};  // default "confide_" + id, '-' as '_'
+  // nodes = "several": any number of nodes serve the region at once, each
+  // taking any request (cell/shared_region.h); PostgreSQL only.
+  bool several_nodes = false;
 };
 
 struct ApiKeyConfig {

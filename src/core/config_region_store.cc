@@ -42,6 +42,12 @@ Status ParseRegionStore(const ConfigReader& r, const toml::table& t, const std::
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "store", store));
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "postgresql", rc.postgresql));
   CONFIDE_RETURN_IF_ERROR(r.String(t, p, "postgresql_schema", rc.postgresql_schema));
+  std::string nodes = "one";
+  CONFIDE_RETURN_IF_ERROR(r.String(t, p, "nodes", nodes));
+  if (nodes == "several")
+    rc.several_nodes = true;
+  else if (nodes != "one")
+    return r.Error(p + "nodes", "must be \"one\" or \"several\", not \"" + nodes + "\"");
   if (store == "postgresql") {
     rc.store = RegionConfig::Store::kPostgresql;
   } else if (store != "rocksdb") {
@@ -53,6 +59,8 @@ Status ParseRegionStore(const ConfigReader& r, const toml::table& t, const std::
                                      "\"postgresql://db1,db2/confide?target_session_attrs=read-write\"");
   if (!postgresql && (!rc.postgresql.empty() || !rc.postgresql_schema.empty()))
     return r.Error(p + "store", "must be \"postgresql\" when postgresql or postgresql_schema is set");
+  if (!postgresql && rc.several_nodes)
+    return r.Error(p + "nodes", "\"several\" needs store = \"postgresql\": the embedded store is one node's");
   if (HoldsPassword(rc.postgresql))
     return r.Error(p + "postgresql", "holds a password: keep it out of the configuration (a PGPASSFILE, or "
                                      "PGPASSWORD in the environment)");

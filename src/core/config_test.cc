@@ -27,6 +27,7 @@ currency = "USD"
 store = "postgresql"
 postgresql = "host=db user=confide"
 postgresql_schema = "retail_us"
+nodes = "several"
 )",
                        "confide.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
@@ -34,6 +35,8 @@ postgresql_schema = "retail_us"
   EXPECT_EQ(eu->store, RegionConfig::Store::kPostgresql);
   EXPECT_EQ(eu->postgresql_schema, "confide_eu_west");
   EXPECT_EQ(c->FindRegion("us")->postgresql_schema, "retail_us");
+  EXPECT_FALSE(eu->several_nodes);
+  EXPECT_TRUE(c->FindRegion("us")->several_nodes);
   EXPECT_EQ(DefaultConfig().FindRegion("eu")->store, RegionConfig::Store::kRocksDb);
 }
 
@@ -198,13 +201,20 @@ TEST(Config, RegionStoreErrorsNameTheKey) {
        "confide.toml: regions[0].postgresql: is required with store = \"postgresql\""},
       {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\npostgresql = \"host=db\"",
        "confide.toml: regions[0].store: must be \"postgresql\" when postgresql or postgresql_schema is set"},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db password=s3cret\"",
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db "
+       "password=s3cret\"",
        "confide.toml: regions[0].postgresql: holds a password"},
-      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"postgresql://u:s3cret@db/c\"",
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = "
+       "\"postgresql://u:s3cret@db/c\"",
        "confide.toml: regions[0].postgresql: holds a password"},
       {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = \"host=db\"\n"
        "postgresql_schema = \"Confide\"",
        "confide.toml: regions[0].postgresql_schema: must be 1-63 characters of a-z, 0-9 and _"},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nstore = \"postgresql\"\npostgresql = "
+       "\"host=db\"\nnodes = \"all\"",
+       "confide.toml: regions[0].nodes: must be \"one\" or \"several\", not \"all\""},
+      {"[[regions]]\nid = \"eu\"\ncurrency = \"EUR\"\nnodes = \"several\"",
+       "confide.toml: regions[0].nodes: \"several\" needs store = \"postgresql\""},
   };
   for (const auto& bad : cases) {
     auto c = ParseConfig(bad.toml, "confide.toml");

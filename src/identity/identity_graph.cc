@@ -12,6 +12,9 @@ constexpr char kSealedIdTag = 'i';
 }  // namespace
 
 std::string IdentityGraph::RootLinkKey(const ShopperKey& member) { return member + kRootLinkTag; }
+bool IdentityGraph::IsRootLinkKey(std::string_view key) {
+  return key.size() == 17 && key[16] == kRootLinkTag;
+}
 
 std::string IdentityGraph::SealedIdKey(const ShopperKey& holder, const IdentifierRef& id) {
   std::string key = holder;
@@ -34,7 +37,7 @@ Status IdentityGraph::Load(Store& store) {
   });
   CONFIDE_RETURN_IF_ERROR(s);
   s = store.ScanPrefix(Family::kShoppers, "", [&](std::string_view k, std::string_view v) {
-    if (k.size() == 17 && k[16] == kRootLinkTag) parent_[Key128(k.substr(0, 16))] = Key128(v);
+    if (IsRootLinkKey(k)) parent_[Key128(k.substr(0, 16))] = Key128(v);
     return true;
   });
   CONFIDE_RETURN_IF_ERROR(s);
@@ -51,6 +54,25 @@ Status IdentityGraph::Load(Store& store) {
     if (entry.kind == IdKind::kCustomer) g.customer = pseudonym, g.has_customer = true;
   }
   return {};
+}
+
+bool IdentityGraph::AddStoredIdentifier(std::string_view pseudonym, std::string_view value) {
+  if (value.size() != 17 || pseudonym.size() != 16) return false;
+  const Key128 id(pseudonym), shopper(value.substr(0, 16));
+  const auto kind = static_cast<IdKind>(value[16]);
+  if (auto it = index_.find(id); it != index_.end()) return it->second.shopper == shopper;
+  const bool new_shopper = !parent_.contains(shopper);
+  Group* group = new_shopper ? nullptr : &groups_[RootOf(shopper)];
+  if (kind == IdKind::kCustomer && group && group->has_customer) return false;
+  if (new_shopper) {
+    parent_.emplace(shopper, shopper);
+    group = &groups_[shopper];
+    group->members.push_back(shopper.str());
+  }
+  index_[id] = {shopper, kind};
+  group->identifiers.push_back(id);
+  if (kind == IdKind::kCustomer) group->customer = id, group->has_customer = true;
+  return true;
 }
 
 Key128 IdentityGraph::RootOf(Key128 shopper) const {

@@ -42,6 +42,12 @@ class IdentityGraph {
  public:
   // Loads the graph from kIdentity and kShoppers.
   Status Load(Store& store);
+  // Adds an identifier row (kIdentity: pseudonym -> shopper and kind) that
+  // another node stored after Load, with the new shopper it may name.
+  // False, changing nothing, when it does not fit this graph without a
+  // link (a pseudonym held by another shopper, a second customer): the
+  // caller loads the graph again.
+  bool AddStoredIdentifier(std::string_view pseudonym, std::string_view value);
 
   struct Resolution {
     ShopperKey root;                 // the group events are attributed to
@@ -89,6 +95,7 @@ class IdentityGraph {
 
   // Storage key helpers (docs/storage.md).
   static std::string RootLinkKey(const ShopperKey& member);                   // kShoppers
+  static bool IsRootLinkKey(std::string_view key);  // of the rows of kShoppers, what Load reads
   static std::string SealedIdKey(const ShopperKey& holder, const IdentifierRef& id);  // kShoppers
 
  private:

@@ -3,7 +3,10 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <chrono>
 #include <limits>
+#include <random>
+#include <thread>
 
 #include "core/bytes.h"
 #include "core/json_writer.h"
@@ -214,13 +217,35 @@ Result<AuditEntry> AuditLog::Append(AuditAction action, std::string key_id, std:
   if (!damaged_.empty())
     return Status(Code::kDataLoss,
                   "audit log damaged, refusing to append (" + damaged_ + "); run `confide audit verify`");
-  e.seq = head_seq_ + 1;
-  e.prev_hash = head_hash_;
-  e.hash = ComputeAuditHash(e);
-  WriteBatch batch;
-  batch.Put(Family::kAudit, AuditKey(e.seq), EncodeAuditEntry(e));
-  batch.Put(Family::kMeta, kAuditHeadKey, EncodeHead(e.seq, e.hash));
-  CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
+  // Nodes that share a store append to one chain: a write expects the head
+  // this log last knew, and when another node moved it, the record is
+  // chained anew after the head it finds, after a random pause that grows
+  // (a node appending without pause would otherwise win every race).
+  constexpr int kAttempts = 24;
+  for (int attempt = 1;; ++attempt) {
+    e.seq = head_seq_ + 1;
+    e.prev_hash = head_hash_;
+    e.hash = ComputeAuditHash(e);
+    WriteBatch batch;
+    batch.Expect(
+        Family::kMeta, kAuditHeadKey,
+        head_seq_ == 0 ? std::nullopt : std::optional<std::string>(EncodeHead(head_seq_, head_hash_)));
+    batch.Put(Family::kAudit, AuditKey(e.seq), EncodeAuditEntry(e));
+    batch.Put(Family::kMeta, kAuditHeadKey, EncodeHead(e.seq, e.hash));
+    Status written = store_.Write(batch, Durability::kSync);
+    if (written.ok()) break;
+    if (written.code() != Code::kFailedPrecondition || attempt == kAttempts) return written;
+    thread_local std::minstd_rand jitter(std::random_device{}());
+    std::this_thread::sleep_for(std::chrono::microseconds(jitter() % (500u << std::min(attempt, 6))));
+    auto head = store_.Get(Family::kMeta, kAuditHeadKey);
+    if (!head.ok()) return head.status();
+    if (!head->has_value() || (*head)->size() != kHeadBytes) {
+      damaged_ = "audit head changed by another writer to an unreadable value";
+      return Status(Code::kDataLoss, "audit log damaged, refusing to append (" + damaged_ + ")");
+    }
+    head_seq_ = GetFixed64BE(**head);
+    head_hash_ = (*head)->substr(8);
+  }
   head_seq_ = e.seq;
   head_hash_ = e.hash;
   return e;

@@ -41,12 +41,19 @@ Result<uint64_t> ModelRegistry::Publish(ModelSet& models) {
   return models.version;
 }
 
-Result<std::optional<ModelSet>> ModelRegistry::LoadCurrent() {
+Result<uint64_t> ModelRegistry::CurrentVersion() {
   auto current = store_.Get(Family::kModels, kCurrent);
   if (!current.ok()) return current.status();
-  if (!current->has_value()) return std::optional<ModelSet>();
+  if (!current->has_value()) return uint64_t{0};
   if ((*current)->size() != 8) return Status(Code::kDataLoss, "model registry: malformed current version");
-  auto value = store_.Get(Family::kModels, VersionKey(GetFixed64BE(**current)));
+  return GetFixed64BE(**current);
+}
+
+Result<std::optional<ModelSet>> ModelRegistry::LoadCurrent() {
+  auto current = CurrentVersion();
+  if (!current.ok()) return current.status();
+  if (*current == 0) return std::optional<ModelSet>();
+  auto value = store_.Get(Family::kModels, VersionKey(*current));
   if (!value.ok()) return value.status();
   if (!value->has_value()) return Status(Code::kDataLoss, "model registry: current version missing");
   auto models = ModelSet::Deserialize(**value);

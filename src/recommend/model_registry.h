@@ -30,6 +30,8 @@ class ModelRegistry {
   // The current model set; nullopt before the first training. kDataLoss if
   // the stored value does not decode.
   Result<std::optional<ModelSet>> LoadCurrent();
+  // The version current now; 0 before the first training.
+  Result<uint64_t> CurrentVersion();
   // Versions held, oldest first.
   Result<std::vector<uint64_t>> Versions();
 

@@ -79,17 +79,8 @@ class PostgresqlEndToEndTest : public ::testing::Test {
   }
   void StartServer() {
     server_ = std::make_unique<ServeProcess>();
-    ASSERT_TRUE(server_->Start(binary_, {"serve", "--config", (dir_.path() / "confide.toml").string()},
-                               dir_.path() / "serve.log"));
-    const bool ready = WaitUntil(
-        [&] {
-          if (!server_->Running()) return true;
-          TestClient probe("127.0.0.1", port_, 1s);
-          auto r = probe.Send("GET", "/readyz");
-          return r.ok() && r->status == 200;
-        },
-        60s);
-    ASSERT_TRUE(ready && server_->Running()) << "confide serve did not start: " << Log("serve.log");
+    ASSERT_TRUE(server_->Serve(binary_, dir_.path() / "confide.toml", port_, dir_.path() / "serve.log"))
+        << "confide serve did not start: " << Log("serve.log");
   }
   std::string Log(const std::string& name) {
     std::ifstream in(dir_.path() / name);
@@ -226,16 +217,14 @@ TEST_F(PostgresqlEndToEndTest, AnEmbeddedRegionMovesToPostgresqlResumingAfterThe
 
   // The configuration names the database; the copy is killed part-way.
   WriteConfig("confide.toml", "data", port_);
-  const std::vector<std::string> args = {
-      "migrate-store", "--region", "eu",
-      "--from",        "rocksdb",  "--to",
-      "postgresql",    "--config", (dir_.path() / "confide.toml").string()};
-  std::string copy;
-  for (const std::string& a : args) copy += a + " ";
+  const std::string config = (dir_.path() / "confide.toml").string();
+  const std::string copy =
+      "migrate-store --region eu --from rocksdb --to postgresql --config " + config + " ";
   ServeProcess first;  // one row per write: slow enough to be killed part-way
-  std::vector<std::string> slow = args;
-  slow.insert(slow.end(), {"--batch-rows", "1"});
-  ASSERT_TRUE(first.Start(binary_, slow, dir_.path() / "copy.log"));
+  ASSERT_TRUE(first.Start(binary_,
+                          {"migrate-store", "--region", "eu", "--from", "rocksdb", "--to", "postgresql",
+                           "--config", config, "--batch-rows", "1"},
+                          dir_.path() / "copy.log"));
   ASSERT_TRUE(WaitUntil([&] { return Log("copy.log").find("rows copied") != std::string::npos; }, 60s))
       << Log("copy.log");
   ASSERT_TRUE(first.Running()) << "the copy ended before it could be killed: " << Log("copy.log");
@@ -244,8 +233,7 @@ TEST_F(PostgresqlEndToEndTest, AnEmbeddedRegionMovesToPostgresqlResumingAfterThe
 
   // No node serves a region copied in part.
   ServeProcess early;
-  ASSERT_TRUE(early.Start(binary_, {"serve", "--config", (dir_.path() / "confide.toml").string()},
-                          dir_.path() / "early.log"));
+  ASSERT_TRUE(early.Start(binary_, {"serve", "--config", config}, dir_.path() / "early.log"));
   const int refused = early.WaitExit(60s);
   ASSERT_NE(refused, -1) << "a node served a region copied in part";
   EXPECT_NE(Log("early.log").find("migrate-store again"), std::string::npos) << Log("early.log");

@@ -30,8 +30,9 @@ bool OneRow(const pg::ResultPtr& r) {
 }
 
 // Whether `conn` took the schema's lock; an error when it could not ask.
-Result<bool> TryLock(PGconn* conn, const std::string& schema) {
-  pg::ResultPtr r = Run(conn, "SELECT pg_try_advisory_lock(" + LockKeyOf(kNodeLock, schema) + ")");
+Result<bool> TryLock(PGconn* conn, const std::string& schema, bool shared) {
+  pg::ResultPtr r = Run(conn, std::string("SELECT pg_try_advisory_lock") + (shared ? "_shared(" : "(") +
+                                  LockKeyOf(kNodeLock, schema) + ")");
   if (!OneRow(r)) return pg::StatusOf(conn, r.get(), "lock the region");
   return *PQgetvalue(r.get(), 0, 0) != 0;
 }
@@ -40,8 +41,8 @@ Status TakenBy(const std::string& schema) {
   return Status(
       Code::kFailedPrecondition,
       "postgresql: schema " + schema +
-          " is served by another node: a region is served by one node at a time (stop the other, or "
-          "give this node's region another schema)");
+          " is served by another node, and one of the two serves it alone: set nodes = \"several\" for "
+          "the region on every node that serves it, or stop the other");
 }
 
 }  // namespace
@@ -49,7 +50,9 @@ Status TakenBy(const std::string& schema) {
 Result<std::unique_ptr<NodeLease>> NodeLease::Take(const PostgresqlOptions& options) {
   auto conn = pg::Connect(options.conninfo, pg::ApplicationName(options.schema));
   if (!conn.ok()) return conn.status();
-  auto locked = TryLock(*conn, options.schema);
+  auto locked = TryLock(*conn, options.schema, options.shared);
+  // A new epoch also for a node that shares the region: it fences out a
+  // node that held the region alone and never noticed losing its lock.
   pg::ResultPtr epoch;
   if (locked.ok() && *locked)
     epoch = Run(*conn, "UPDATE " + QualifiedTable(options.schema, "confide_schema") +
@@ -69,8 +72,9 @@ Result<std::unique_ptr<NodeLease>> NodeLease::Take(const PostgresqlOptions& opti
 NodeLease::NodeLease(const PostgresqlOptions& options, PGconn* conn, int64_t epoch)
     : options_(options),
       epoch_(epoch),
-      fence_sql_("SELECT 1 FROM " + QualifiedTable(options.schema, "confide_schema") +
-                 " WHERE node_epoch = " + std::to_string(epoch) + " FOR SHARE"),
+      fence_sql_(options.shared ? ""
+                                : "SELECT 1 FROM " + QualifiedTable(options.schema, "confide_schema") +
+                                      " WHERE node_epoch = " + std::to_string(epoch) + " FOR SHARE"),
       conn_(conn) {}
 
 NodeLease::~NodeLease() {
@@ -118,7 +122,7 @@ bool NodeLease::Check() {
   if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
     pg::ResultPtr r = Run(conn_, read_epoch);
     if (OneRow(r)) {
-      if (Int64At(r.get()) != epoch_) MarkTaken();
+      if (Int64At(r.get()) != epoch_ && !options_.shared) MarkTaken();
       return !taken_.load();
     }
   }
@@ -129,7 +133,7 @@ bool NodeLease::Check() {
   auto conn = pg::Connect(options_.conninfo, pg::ApplicationName(options_.schema));
   if (!conn.ok()) return false;
   conn_ = *conn;
-  auto locked = TryLock(conn_, options_.schema);
+  auto locked = TryLock(conn_, options_.schema, options_.shared);
   if (locked.ok() && !*locked) MarkTaken();
   pg::ResultPtr r;
   if (locked.ok() && *locked) r = Run(conn_, read_epoch);
@@ -138,7 +142,7 @@ bool NodeLease::Check() {
     conn_ = nullptr;
     return false;
   }
-  if (Int64At(r.get()) != epoch_) MarkTaken();
+  if (Int64At(r.get()) != epoch_ && !options_.shared) MarkTaken();
   return !taken_.load();
 }
 

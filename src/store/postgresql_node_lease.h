@@ -13,6 +13,8 @@
 // - a watchdog checks the lock's connection every second and takes the
 //   lock again after a lost connection (a failover), and only if the epoch
 //   is still its own.
+// Nodes of a region served by several (PostgresqlOptions::shared) share
+// the lock, and a node that holds it alone keeps them all out.
 // Once the schema is taken, the lease is lost for good: every read and
 // write of the store is refused, and /readyz says why, until a restart.
 #pragma once
@@ -40,7 +42,8 @@ class NodeLease {
   NodeLease& operator=(const NodeLease&) = delete;
 
   // The first statement of a write transaction: one row while the epoch is
-  // this node's (see above).
+  // this node's (see above); empty for a node that shares the schema, whose
+  // writes are fenced by the expectations of its cell (cell/shared_region.h).
   const std::string& FenceSql() const { return fence_sql_; }
 
   // OK while this node holds the schema; kUnavailable for good once another

@@ -8,6 +8,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "store/postgresql_connection.h"
@@ -20,6 +21,9 @@ namespace {
 constexpr int kScanPageRows = 256;  // rows fetched per statement of a scan
 constexpr size_t kUpsertRows = 2000;
 constexpr auto kMonitorPeriod = std::chrono::seconds(1);
+// Advisory locks' first keys (7822, 7823: the schema's migration and node locks).
+constexpr int kHoldLock = 7824;    // TryHold
+constexpr int kExpectLock = 7825;  // a batch's expectations
 
 // The least key greater than every key starting with `prefix`; empty when
 // there is none (no upper bound).
@@ -65,7 +69,10 @@ class PostgresqlStore final : public Store {
     if (batch.empty()) return {};
     auto db = Acquire();
     if (!db.ok()) return db.status();
-    Status written = InTransaction(*db, durability, [&] { return Apply(*db, batch); });
+    Status written = InTransaction(*db, durability, [&] {
+      CONFIDE_RETURN_IF_ERROR(CheckExpectations(*db, batch));
+      return Apply(*db, batch);
+    });
     if (!written.ok()) return Noted(written);
     writes_.fetch_add(1, std::memory_order_relaxed);
     if (durability == Durability::kSync)
@@ -73,6 +80,28 @@ class PostgresqlStore final : public Store {
     else
       unsynced_.store(true);
     return Noted({});
+  }
+
+  // A session advisory lock on a connection of its own, which the hold
+  // closes (and the server releases the lock with a process that dies).
+  Result<std::unique_ptr<Hold>> TryHold(std::string_view name) override {
+    struct Held final : Hold {
+      PGconn* conn;
+      explicit Held(PGconn* c) : conn(c) {}
+      ~Held() override { PQfinish(conn); }
+    };
+    auto conn = pg::Connect(options_.conninfo, pg::ApplicationName(options_.schema));
+    if (!conn.ok()) return Noted(conn.status());
+    Held held(*conn);
+    // The schema and name are checked identifiers: no quote in them.
+    const std::string sql = "SELECT pg_try_advisory_lock(" +
+                            LockKeyOf(kHoldLock, options_.schema + "/" + std::string(name)) + ")";
+    pg::ResultPtr r(PQexecParams(held.conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+    if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1)
+      return Noted(pg::StatusOf(held.conn, r.get(), "take a lock"));
+    if (*PQgetvalue(r.get(), 0, 0) != 't') return std::unique_ptr<Hold>();
+    held.conn = nullptr;
+    return std::unique_ptr<Hold>(std::make_unique<Held>(*conn));
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {
@@ -85,6 +114,26 @@ class PostgresqlStore final : public Store {
     Noted({});
     if (PQntuples(r->get()) == 0) return std::optional<std::string>();
     return std::optional<std::string>(std::string(PQgetvalue(r->get(), 0, 0), PQgetlength(r->get(), 0, 0)));
+  }
+
+  Result<std::vector<std::optional<std::string>>> GetMany(Family f,
+                                                          const std::vector<std::string>& keys) override {
+    std::vector<std::optional<std::string>> values(keys.size());
+    if (keys.empty()) return values;
+    auto db = Acquire();
+    if (!db.ok()) return db.status();
+    pg::Params params;
+    params.ByteArray(keys);
+    auto r = db->Run("get many", "SELECT k, v FROM " + table(f) + " WHERE k = ANY($1)", params);
+    if (!r.ok()) return Noted(r.status());
+    Noted({});
+    std::unordered_map<std::string_view, size_t> at;
+    for (size_t i = 0; i < keys.size(); ++i) at.emplace(keys[i], i);
+    for (int i = 0; i < PQntuples(r->get()); ++i) {
+      auto it = at.find(std::string_view(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0)));
+      if (it != at.end()) values[it->second].emplace(PQgetvalue(r->get(), i, 1), PQgetlength(r->get(), i, 1));
+    }
+    return values;
   }
 
   Status Contains(Family f, const std::vector<std::string>& keys, std::vector<bool>& found) override {
@@ -294,8 +343,13 @@ class PostgresqlStore final : public Store {
   Status InTransaction(pg::Lease& db, Durability durability, Body&& body) {
     CONFIDE_RETURN_IF_ERROR(db.Exec(
         "write", durability == Durability::kSync ? "BEGIN" : "BEGIN; SET LOCAL synchronous_commit TO off"));
-    auto fence = db.Run("write", lease_->FenceSql());
-    Status done = !fence.ok() ? fence.status() : PQntuples(fence->get()) == 1 ? body() : Taken();
+    Status done;
+    if (lease_->FenceSql().empty()) {
+      done = body();
+    } else {
+      auto fence = db.Run("write", lease_->FenceSql());
+      done = !fence.ok() ? fence.status() : PQntuples(fence->get()) == 1 ? body() : Taken();
+    }
     if (!done.ok()) {
       (void)db.Exec("write", "ROLLBACK");
       return done;
@@ -303,6 +357,33 @@ class PostgresqlStore final : public Store {
     // Lost during COMMIT, a write may or may not have been applied: the
     // caller answers 503 and the client's retry (idempotent) settles it.
     return db.Exec("commit", "COMMIT");
+  }
+
+  // Each expectation takes a transaction advisory lock on its row's name,
+  // exclusive when the batch writes the row, else shared, and then reads
+  // the row: a writer of it waits for the readers and writers before it,
+  // and then reads what they committed (a row lock alone would lock
+  // nothing while the row is absent).
+  Status CheckExpectations(pg::Lease& db, const WriteBatch& batch) {
+    for (const auto& e : batch.expectations()) {
+      bool written = false;
+      batch.ForEach([&](WriteBatch::OpKind, Family f, std::string_view key, std::string_view) {
+        written = written || (f == e.family && key == e.key);
+      });
+      const auto name = static_cast<int32_t>(std::hash<std::string>{}(FamilyName(e.family) + ("/" + e.key)));
+      CONFIDE_RETURN_IF_ERROR(
+          db.Run("expect", std::string("SELECT pg_advisory_xact_lock") + (written ? "(" : "_shared(") +
+                               std::to_string(kExpectLock) + ", " + std::to_string(name) + ")")
+              .status());
+      pg::Params params;
+      params.Bytes(e.key);
+      auto r = db.Run("expect", "SELECT v FROM " + table(e.family) + " WHERE k = $1", params);
+      if (!r.ok()) return r.status();
+      std::optional<std::string> found;
+      if (PQntuples(r->get()) == 1) found.emplace(PQgetvalue(r->get(), 0, 0), PQgetlength(r->get(), 0, 0));
+      if (found != e.value) return UnmetExpectation(e);
+    }
+    return {};
   }
 
   Status Apply(pg::Lease& db, const WriteBatch& batch) {

@@ -30,6 +30,9 @@ struct PostgresqlOptions {
   std::string conninfo;
   std::string schema;   // the region's schema, e.g. "confide_eu"
   int connections = 8;  // at most this many open at once
+  // Served by several nodes at once (RegionConfig::nodes): the node lease
+  // is shared and fences out only a node that holds the region alone.
+  bool shared = false;
 };
 
 // The schema version this build writes; migrations lead up to it.

@@ -1,5 +1,6 @@
 // What only the PostgreSQL store does: its schema's versions, one node per
-// region, and riding out lost connections.
+// region or a region shared by several, holds, and riding out lost
+// connections.
 #include "store/postgresql_store.h"
 
 #include <gtest/gtest.h>
@@ -94,6 +95,51 @@ TEST_F(PostgresqlStoreTest, OneNodeServesASchemaAtATime) {
   first->reset();
   auto after = OpenPostgresqlStore(schema_.options());
   EXPECT_TRUE(after.ok()) << after.status().ToString();
+}
+
+TEST_F(PostgresqlStoreTest, NodesThatShareASchemaKeepOutANodeThatWouldHoldItAlone) {
+  PostgresqlOptions shared = schema_.options();
+  shared.shared = true;
+  auto first = OpenPostgresqlStore(shared);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = OpenPostgresqlStore(shared);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  WriteBatch b;
+  b.Put(Family::kEvents, "from-second", "v");
+  ASSERT_TRUE((*second)->Write(b).ok());
+  auto read = (*first)->Get(Family::kEvents, "from-second");
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, "v");
+  auto alone = OpenPostgresqlStore(schema_.options());
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("nodes = \"several\""), std::string::npos)
+      << alone.status().ToString();
+  first->reset();
+  second->reset();
+  auto now_alone = OpenPostgresqlStore(schema_.options());
+  ASSERT_TRUE(now_alone.ok()) << now_alone.status().ToString();
+  EXPECT_FALSE(OpenPostgresqlStore(shared).ok()) << "a sharing node while one holds the schema alone";
+}
+
+TEST_F(PostgresqlStoreTest, AHoldIsOneProcessAtATimeAndGoesWithItsObject) {
+  PostgresqlOptions shared = schema_.options();
+  shared.shared = true;
+  auto a = OpenPostgresqlStore(shared);
+  auto b = OpenPostgresqlStore(shared);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto held = (*a)->TryHold("training");
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  ASSERT_NE(*held, nullptr);
+  auto refused = (*b)->TryHold("training");
+  ASSERT_TRUE(refused.ok());
+  EXPECT_EQ(*refused, nullptr);
+  auto other_name = (*b)->TryHold("sweep");
+  ASSERT_TRUE(other_name.ok());
+  EXPECT_NE(*other_name, nullptr);
+  held->reset();
+  auto after = (*b)->TryHold("training");
+  ASSERT_TRUE(after.ok());
+  EXPECT_NE(*after, nullptr);
 }
 
 TEST_F(PostgresqlStoreTest, LostConnectionsAreUnavailableThenReplaced) {

@@ -32,14 +32,6 @@
 
 namespace confide {
 
-const char* FamilyName(Family f) {
-  static constexpr const char* kNames[kFamilyCount] = {
-      "meta", "data_keys", "identity", "shoppers", "events", "consent", "audit", "products", "stores",
-      "inventory", "models", "prices", "stock", "erased",
-      "notices", "erasures"};
-  return kNames[static_cast<size_t>(f)];
-}
-
 namespace {
 
 // RocksDB makes a new database where CURRENT is missing, and its next open
@@ -156,6 +148,11 @@ class RocksDbStore final : public Store {
   // Once one write has been refused so, the next are refused at once until
   // one goes through: waiting writers would hold every request thread.
   Status Write(const WriteBatch& batch, Durability durability) override {
+    std::unique_lock checking(expect_mu_, std::defer_lock);  // one process opens the store: enough
+    if (!batch.expectations().empty()) {
+      checking.lock();
+      CONFIDE_RETURN_IF_ERROR(CheckExpectations(*this, batch));
+    }
     const auto deadline = stalled_.load(std::memory_order_relaxed) ? Now() : Now() + kStallPatience;
     for (auto pause = std::chrono::milliseconds(1);; pause = std::min(2 * pause, std::chrono::milliseconds(50))) {
       {
@@ -579,6 +576,7 @@ class RocksDbStore final : public Store {
   std::vector<rocksdb::ColumnFamilyDescriptor> families_;
   // Shared by every use of db_, held alone to reopen it (RecoverIfFailed).
   mutable std::shared_timed_mutex db_mu_;
+  std::mutex expect_mu_;
   std::unique_ptr<rocksdb::DB> db_;
   bool read_only_ = false;  // opened so while it cannot be opened to write
   std::atomic<bool> failed_{false};

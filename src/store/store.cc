@@ -1,6 +1,14 @@
 #include "store/store.h"
 
 namespace confide {
+
+const char* FamilyName(Family f) {
+  static constexpr const char* kNames[kFamilyCount] = {
+      "meta",   "data_keys", "identity", "shoppers", "events", "consent", "audit",   "products",
+      "stores", "inventory", "models",   "prices",   "stock",  "erased",  "notices", "erasures"};
+  return kNames[static_cast<size_t>(f)];
+}
+
 namespace {
 
 class ScanEachPrefix final : public PrefixReader {
@@ -16,5 +24,33 @@ class ScanEachPrefix final : public PrefixReader {
 }  // namespace
 
 std::unique_ptr<PrefixReader> Store::NewPrefixReader(Family f) { return std::make_unique<ScanEachPrefix>(*this, f); }
+
+Result<std::vector<std::optional<std::string>>> Store::GetMany(Family f,
+                                                               const std::vector<std::string>& keys) {
+  std::vector<std::optional<std::string>> values;
+  values.reserve(keys.size());
+  for (const auto& key : keys) {
+    auto value = Get(f, key);
+    if (!value.ok()) return value.status();
+    values.push_back(std::move(*value));
+  }
+  return values;
+}
+
+Result<std::unique_ptr<Store::Hold>> Store::TryHold(std::string_view) { return std::make_unique<Hold>(); }
+
+Status UnmetExpectation(const WriteBatch::Expectation& e) {
+  return Status(Code::kFailedPrecondition, std::string(FamilyName(e.family)) +
+                                               ": a row the write depended on was changed by another writer");
+}
+
+Status CheckExpectations(Store& store, const WriteBatch& batch) {
+  for (const auto& e : batch.expectations()) {
+    auto found = store.Get(e.family, e.key);
+    if (!found.ok()) return found.status();
+    if (*found != e.value) return UnmetExpectation(e);
+  }
+  return {};
+}
 
 }  // namespace confide

@@ -79,11 +79,27 @@ class WriteBatch {
   void DeleteRange(Family f, std::string_view begin, std::string_view end) {
     Append(OpKind::kDeleteRange, f, begin, end);
   }
+  // A condition of the whole batch: it is applied only if row `key` of `f`
+  // then holds `value` (nullopt: the row is absent), checked atomically
+  // with the write; else Store::Write answers kFailedPrecondition having
+  // written nothing. Several nodes writing one database learn so of each
+  // other's writes (a compare-and-set). Not an operation: ForEach skips it.
+  struct Expectation {
+    Family family = Family::kMeta;
+    std::string key;
+    std::optional<std::string> value;
+  };
+  void Expect(Family f, std::string_view key, std::optional<std::string_view> value) {
+    expectations_.push_back({f, std::string(key), value ? std::optional<std::string>(*value) : std::nullopt});
+  }
+  const std::vector<Expectation>& expectations() const { return expectations_; }
+
   bool empty() const { return count_ == 0; }
   size_t size() const { return count_; }
   void Clear() {
     rep_.clear();
     count_ = 0;
+    expectations_.clear();
   }
 
   // Calls fn(kind, family, key, value) for each operation in order; for
@@ -111,6 +127,7 @@ class WriteBatch {
 
   std::string rep_;
   size_t count_ = 0;
+  std::vector<Expectation> expectations_;
 };
 
 // Rows for Store::IngestSorted: keys and values appended to buffers (no
@@ -262,6 +279,10 @@ class Store {
   // nullopt when absent.
   virtual Result<std::optional<std::string>> Get(Family f, std::string_view key) = 0;
 
+  // The values of `keys`, in order (nullopt for an absent key); the
+  // default asks Get for each.
+  virtual Result<std::vector<std::optional<std::string>>> GetMany(Family f,
+                                                                  const std::vector<std::string>& keys);
   // One lookup per key, in order; fills `found[i]` with whether keys[i] exists.
   virtual Status Contains(Family f, const std::vector<std::string>& keys, std::vector<bool>& found) = 0;
 
@@ -312,6 +333,15 @@ class Store {
   // Health error. Cheap, never blocks.
   virtual Result<std::optional<StoreReplication>> Replication() { return std::optional<StoreReplication>(); }
 
+  // A lock named `name` over every process that uses the store, so that
+  // some work runs on one node at a time (training): nullptr while another
+  // process holds it. Released when the Hold goes, or with its process.
+  // The default, for a store one process opens, always grants it.
+  class Hold {
+   public:
+    virtual ~Hold() = default;
+  };
+  virtual Result<std::unique_ptr<Hold>> TryHold(std::string_view name);
   // Bulk loading (offline imports). Writes each table's rows (sorted; of
   // equal keys the last added wins) as one table file of its family and
   // adds them all atomically, without the write-ahead log or the memtable:
@@ -329,6 +359,13 @@ class Store {
   virtual Status BeginBulkLoad(Family f) = 0;
   virtual Status EndBulkLoad(Family f, bool compact) = 0;
 };
+
+// The error of a batch whose expectation `e` did not hold (Store::Write).
+Status UnmetExpectation(const WriteBatch::Expectation& e);
+// Reads each row `batch` expects from `store`: UnmetExpectation for the
+// first that differs. Atomic with the write only if the caller excludes
+// other writers of those rows meanwhile.
+Status CheckExpectations(Store& store, const WriteBatch& batch);
 
 struct RocksDbOptions {
   size_t block_cache_bytes = 256u << 20;

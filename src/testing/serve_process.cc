@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "testing/test_client.h"
 #include "testing/wait_until.h"
 
 extern char** environ;
@@ -47,6 +48,20 @@ bool ServeProcess::Start(const std::string& binary, const std::vector<std::strin
   int rc = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   return rc == 0;
+}
+
+bool ServeProcess::Serve(const std::string& binary, const std::filesystem::path& config, uint16_t port,
+                         const std::filesystem::path& log, std::chrono::seconds within) {
+  if (!Start(binary, {"serve", "--config", config.string()}, log)) return false;
+  const bool settled = WaitUntil(
+      [&] {
+        if (!Running()) return true;
+        TestClient probe("127.0.0.1", port, std::chrono::seconds(1));
+        auto r = probe.Send("GET", "/readyz");
+        return r.ok() && r->status == 200;
+      },
+      within);
+  return settled && Running();
 }
 
 bool ServeProcess::Running() {

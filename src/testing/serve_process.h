@@ -29,6 +29,12 @@ class ServeProcess {
   // False if it could not be spawned.
   bool Start(const std::string& binary, const std::vector<std::string>& args, const std::filesystem::path& log);
 
+  // Spawns `binary serve --config <config>` and waits until it answers
+  // GET /readyz on `port` with 200: false if it exited first or `within`
+  // passed.
+  bool Serve(const std::string& binary, const std::filesystem::path& config, uint16_t port,
+             const std::filesystem::path& log, std::chrono::seconds within = std::chrono::seconds(60));
+
   // Whether the process is still running (reaps it once it has exited).
   bool Running();
 

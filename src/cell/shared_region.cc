@@ -1,0 +1,174 @@
+#include "cell/shared_region.h"
+
+#include <cstring>
+#include <mutex>
+#include <utility>
+
+#include "core/bytes.h"
+#include "identity/identity_graph.h"
+
+namespace confide {
+
+namespace {
+
+enum class Touch { kNone, kEvents, kMirrored };
+
+// The rows a cell keeps a copy of in memory (cell_impl.h): of kShoppers,
+// the group links only (not the sealed identifiers or delivery records).
+bool Mirrored(WriteBatch::OpKind kind, Family f, std::string_view key) {
+  return f == Family::kIdentity || f == Family::kDataKeys || f == Family::kConsent || f == Family::kErased ||
+         (f == Family::kShoppers &&
+          (kind == WriteBatch::OpKind::kDeleteRange || IdentityGraph::IsRootLinkKey(key)));
+}
+
+Touch TouchOf(const WriteBatch& batch) {
+  Touch touch = Touch::kNone;
+  batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
+    if (Mirrored(kind, f, key))
+      touch = Touch::kMirrored;
+    else if (f == Family::kEvents && touch == Touch::kNone)
+      touch = Touch::kEvents;
+  });
+  return touch;
+}
+
+std::string VersionValue(uint64_t version) {
+  std::string v;
+  PutFixed64BE(v, version);
+  return v;
+}
+
+std::optional<std::string> Expected(uint64_t version) {
+  if (version == 0) return std::nullopt;  // the row is made by the first move
+  return VersionValue(version);
+}
+
+std::string ChangeKey(uint64_t version) {
+  std::string key(kSharedChangePrefix);
+  PutFixed64BE(key, version);
+  return key;
+}
+
+// A move's list: 'i' then each row added (family, then the key, sized),
+// when it only added identifiers, data keys and consent records; else 'f'.
+// `erases`: it deleted mirrored rows.
+std::string ChangeList(const WriteBatch& batch, bool& erases) {
+  std::string list = "i";
+  erases = false;
+  batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
+    if (!Mirrored(kind, f, key)) return;
+    erases = erases || kind != WriteBatch::OpKind::kPut;
+    const bool added = kind == WriteBatch::OpKind::kPut &&
+                       (f == Family::kIdentity || f == Family::kDataKeys || f == Family::kConsent);
+    if (!added) list[0] = 'f';
+    if (list[0] != 'i') return;
+    list.push_back(static_cast<char>(f));
+    sized::Append(list, key);
+  });
+  if (list[0] == 'f') list.resize(1);
+  return list;
+}
+
+Status Moved(std::atomic<uint64_t>& refused) {
+  refused.fetch_add(1, std::memory_order_relaxed);
+  return Status(Code::kUnavailable,
+                "another node changed the region since this node last read it; it reads it again: retry");
+}
+
+}  // namespace
+
+SharedRegionStore::SharedRegionStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
+
+Result<uint64_t> SharedRegionStore::StoredVersion() {
+  auto v = inner_->Get(Family::kMeta, kSharedVersionKey);
+  if (!v.ok()) return v.status();
+  if (!v->has_value()) return uint64_t{0};
+  if ((*v)->size() != 8) return Status(Code::kDataLoss, "meta: the region's shared version is damaged");
+  return GetFixed64BE(**v);
+}
+
+Status SharedRegionStore::Write(const WriteBatch& batch, Durability durability) {
+  const Touch touch = TouchOf(batch);
+  if (touch == Touch::kNone) return inner_->Write(batch, durability);
+  WriteBatch fenced = batch;
+  if (touch == Touch::kEvents) {
+    std::shared_lock sharing(writing_);
+    fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(loaded()));
+    Status written = inner_->Write(fenced, durability);
+    return written.code() == Code::kFailedPrecondition ? Moved(refused_) : written;
+  }
+  std::unique_lock alone(writing_);
+  const uint64_t at = loaded();
+  fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(at));
+  fenced.Put(Family::kMeta, kSharedVersionKey, VersionValue(at + 1));
+  bool erases = false;
+  fenced.Put(Family::kMeta, ChangeKey(at + 1), ChangeList(batch, erases));
+  // After an erasure no list names the erased shopper's rows any more.
+  if (erases)
+    fenced.DeleteRange(Family::kMeta, ChangeKey(0), ChangeKey(at + 1));
+  else if (at + 1 > kKeptChanges)
+    fenced.Delete(Family::kMeta, ChangeKey(at + 1 - kKeptChanges));
+  Status written = inner_->Write(fenced, durability);
+  if (written.code() == Code::kFailedPrecondition) return Moved(refused_);
+  // This node's memory holds what it wrote: it stays current. (A write whose
+  // outcome is unknown leaves it behind, so that it reads the store again.)
+  if (written.ok()) LoadedAt(at + 1);
+  return written;
+}
+
+std::vector<StoreFigure> SharedRegionStore::Figures() {
+  auto figures = inner_->Figures();
+  auto count = [&](const char* name, const char* help, const std::atomic<uint64_t>& n) {
+    figures.push_back({name, help, StoreFigure::Kind::kCounter, static_cast<double>(n.load())});
+  };
+  count("shared_catch_ups_total", "Times this node read the rows other nodes of the region added.",
+        catch_ups_);
+  count("shared_reloads_total",
+        "Times this node reloaded the region's shoppers whole after another node's change.", reloads_);
+  count("shared_writes_refused_total", "Writes refused because another node had changed the region first.",
+        refused_);
+  return figures;
+}
+
+Result<std::optional<std::vector<SharedRegionStore::Row>>> SharedRegionStore::ChangedRows(uint64_t from,
+                                                                                          uint64_t to) {
+  std::vector<Row> rows;
+  uint64_t lists = 0;
+  bool added_only = true;
+  CONFIDE_RETURN_IF_ERROR(inner_->ScanRange(
+      Family::kMeta, ChangeKey(from + 1), ChangeKey(to + 1), [&](std::string_view, std::string_view list) {
+        ++lists;
+        added_only = !list.empty() && list[0] == 'i';
+        for (list.remove_prefix(added_only ? 1 : list.size()); added_only && !list.empty();) {
+          uint32_t n = 0;
+          if (list.size() >= 1 + sizeof n) std::memcpy(&n, list.data() + 1, sizeof n);
+          if (list.size() < 1 + sizeof n || n > list.size() - 1 - sizeof n) {
+            added_only = false;  // damaged: read everything instead
+            break;
+          }
+          Row& row = rows.emplace_back();
+          row.family = static_cast<Family>(list[0]);
+          list.remove_prefix(1);
+          row.key.assign(sized::Take(list));
+        }
+        return added_only;
+      }));
+  if (!added_only || lists != to - from) return std::optional<std::vector<Row>>();
+  return std::optional<std::vector<Row>>(std::move(rows));
+}
+
+Status SharedRegionStore::IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) {
+  CONFIDE_RETURN_IF_ERROR(inner_->IngestSorted(tables));
+  // Moved whatever it was: every node, this one too, then reloads.
+  for (;;) {
+    auto at = StoredVersion();
+    if (!at.ok()) return at.status();
+    WriteBatch move;
+    move.Expect(Family::kMeta, kSharedVersionKey, Expected(*at));
+    move.Put(Family::kMeta, kSharedVersionKey, VersionValue(*at + 1));
+    Status written = inner_->Write(move, Durability::kSync);
+    if (written.code() != Code::kFailedPrecondition) return written;
+  }
+}
+
+}  // namespace confide

@@ -1,0 +1,273 @@
+// Several nodes serving one region (cell/shared_region.h): cells of the
+// same region on one schema of the test run's PostgreSQL formation, each
+// with its own data directory and its own copy of the region's keys, as
+// nodes on different machines would have.
+#include "cell/shared_region.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <thread>
+
+#include "cell/cell.h"
+#include "cell/region_models.h"
+#include "core/scratch_dir.h"
+#include "store/test_postgresql.h"
+
+namespace confide {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+Event Purchase(std::string event_id, std::string customer, std::string product = "P1") {
+  Event e;
+  e.event_id = std::move(event_id);
+  e.type = EventType::kPurchase;
+  e.channel = Channel::kWeb;
+  e.timestamp = *ParseRfc3339("2026-03-01T10:00:00Z");
+  e.product_id = std::move(product);
+  e.id(IdKind::kCustomer) = std::move(customer);
+  return e;
+}
+
+ConsentRecord Refusal(Purpose purpose) {
+  ConsentRecord r;
+  r.timestamp = NowMicros();
+  r.purposes[static_cast<size_t>(purpose)] = false;
+  return r;
+}
+
+class SharedRegionTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(TestPostgresql().empty()) << "CONFIDE_TEST_POSTGRESQL is unset: run through ctest";
+    a_ = Open("a");
+    ASSERT_NE(a_, nullptr);
+    fs::copy(dir("keys-a"), dir("keys-b"));  // what an operator does for each node
+    fs::copy(dir("keys-a"), dir("keys-c"));
+    b_ = Open("b");
+    ASSERT_NE(b_, nullptr);
+  }
+
+  RegionConfig Region() const {
+    RegionConfig rc{"eu", LegalBasis::kOptOut, "EUR", ""};
+    rc.store = RegionConfig::Store::kPostgresql;
+    rc.postgresql = schema_.options().conninfo;
+    rc.postgresql_schema = schema_.options().schema;
+    rc.several_nodes = true;
+    return rc;
+  }
+  std::unique_ptr<Cell> Open(const std::string& node) {
+    auto c = Cell::Open(Region(), dir("data-" + node), dir("keys-" + node));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(c).value() : nullptr;
+  }
+  std::string dir(const std::string& name) const { return (scratch_.path() / name).string(); }
+
+  // Ingests `events` through `cell`, again while it answers kUnavailable
+  // (another node moved the region: the client's retry).
+  static Result<std::vector<IngestOutcome>> IngestRetrying(Cell& cell, const std::vector<Event>& events) {
+    for (int attempt = 0;; ++attempt) {
+      auto r = cell.Ingest(events);
+      if (r.ok() || r.status().code() != Code::kUnavailable || attempt == 50) return r;
+    }
+  }
+  static uint64_t EventsOf(Cell& cell, const std::string& customer) {
+    auto p = cell.GetProfile(IdKind::kCustomer, customer);
+    EXPECT_TRUE(p.ok()) << p.status().ToString();
+    return p.ok() && p->has_value() ? (*p)->events : 0;
+  }
+
+  ScratchSchema schema_;  // outlives the cells
+  ScratchDir scratch_;
+  std::unique_ptr<Cell> a_, b_;
+};
+
+TEST_F(SharedRegionTest, AWithdrawalThroughOneNodeHoldsOnTheOthersNextRequest) {
+  ASSERT_TRUE(a_->Ingest({Purchase("w1", "C-W")}).ok());
+  const Grant before = b_->GrantFor(IdKind::kCustomer, "C-W", Purpose::kPersonalization);
+  ASSERT_TRUE(before.any()) << "node b reads the shopper node a created";
+  ASSERT_EQ(b_->History(before)->size(), 1u);
+
+  ASSERT_TRUE(a_->RecordConsent(IdKind::kCustomer, "C-W", Refusal(Purpose::kPersonalization)).ok());
+  EXPECT_FALSE(b_->GrantFor(IdKind::kCustomer, "C-W", Purpose::kPersonalization).any());
+  auto consent = b_->GetConsent(IdKind::kCustomer, "C-W");
+  ASSERT_TRUE(consent.ok() && consent->has_value());
+  EXPECT_EQ((*consent)->history.size(), 1u);
+  // The grant node b decided before the withdrawal reads nothing now.
+  auto stale = b_->History(before);
+  ASSERT_TRUE(stale.ok());
+  EXPECT_TRUE(stale->empty());
+}
+
+TEST_F(SharedRegionTest, AnErasureThroughOneNodeHoldsOnTheOthersNextRequest) {
+  ASSERT_TRUE(a_->Ingest({Purchase("x1", "C-X"), Purchase("x2", "C-X")}).ok());
+  ASSERT_EQ(EventsOf(*b_, "C-X"), 2u) << "node b holds the shopper and its key in memory";
+
+  ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-X").ok());
+  EXPECT_EQ(EventsOf(*b_, "C-X"), 0u);
+  // A resend through node b is refused as through node a: nothing comes back.
+  auto resent = b_->Ingest({Purchase("x1", "C-X")});
+  ASSERT_TRUE(resent.ok()) << resent.status().ToString();
+  EXPECT_EQ((*resent)[0].kind, IngestOutcome::Kind::kRejected);
+  EXPECT_EQ((*resent)[0].reason.rfind("erased:", 0), 0u) << (*resent)[0].reason;
+  auto c = Open("c");
+  EXPECT_EQ(EventsOf(*c, "C-X"), 0u);
+}
+
+// The fence itself: a node whose mirror is stale when it writes (another
+// node erased meanwhile) writes nothing and answers kUnavailable.
+TEST_F(SharedRegionTest, AWriteFromAStaleMirrorIsRefusedWhole) {
+  PostgresqlOptions options = schema_.options();
+  options.shared = true;
+  auto inner_a = OpenPostgresqlStore(options), inner_b = OpenPostgresqlStore(options);
+  ASSERT_TRUE(inner_a.ok() && inner_b.ok());
+  SharedRegionStore node_a(std::move(*inner_a)), node_b(std::move(*inner_b));
+  auto at = node_a.StoredVersion();
+  ASSERT_TRUE(at.ok());
+  node_a.LoadedAt(*at);
+  node_b.LoadedAt(*at);
+  WriteBatch erasure;
+  erasure.Delete(Family::kDataKeys, "shopper-key");
+  ASSERT_TRUE(node_a.Write(erasure, Durability::kSync).ok());
+  EXPECT_EQ(node_a.loaded(), *at + 1) << "node a's own write keeps it current";
+
+  WriteBatch events;
+  events.Put(Family::kEvents, "shopper-key/event", "sealed under the destroyed key");
+  Status refused = node_b.Write(events, Durability::kSync);
+  EXPECT_EQ(refused.code(), Code::kUnavailable) << refused.ToString();
+  EXPECT_EQ(*node_b.Get(Family::kEvents, "shopper-key/event"), std::nullopt);
+  WriteBatch audit;  // rows no node mirrors are not fenced
+  audit.Put(Family::kAudit, "x", "y");
+  EXPECT_TRUE(node_b.Write(audit, Durability::kSync).ok());
+  node_b.LoadedAt(*node_b.StoredVersion());
+  EXPECT_TRUE(node_b.Write(events, Durability::kSync).ok()) << "once it has read the region again";
+}
+
+// New shoppers and decisions another node made are read row by row; a
+// link of two known shoppers or an erasure has a node read them all again.
+TEST_F(SharedRegionTest, ANodeReadsWhatAnotherAddedRowByRowAndTheRegionWholeAfterALinkOrAnErasure) {
+  auto figure = [](Cell& cell, std::string_view name) {
+    for (const auto& f : cell.store().Figures())
+      if (f.name == name) return f.value;
+    return -1.0;
+  };
+  auto followed = [&](Cell& cell) {
+    return std::pair{figure(cell, "shared_catch_ups_total"), figure(cell, "shared_reloads_total")};
+  };
+  std::vector<Event> events;
+  for (int i = 0; i < 20; ++i) events.push_back(Purchase("n" + std::to_string(i), "C-N" + std::to_string(i)));
+  Event browser = Purchase("n-anon", "");
+  browser.id(IdKind::kCustomer).clear();
+  browser.id(IdKind::kAnonymous) = "anon-z";
+  events.push_back(browser);
+  ASSERT_TRUE(a_->Ingest(events).ok());
+  ASSERT_TRUE(a_->RecordConsent(IdKind::kCustomer, "C-N3", Refusal(Purpose::kMarketing)).ok());
+  EXPECT_FALSE(b_->GrantFor(IdKind::kCustomer, "C-N3", Purpose::kMarketing).any());
+  EXPECT_TRUE(b_->GrantFor(IdKind::kCustomer, "C-N4", Purpose::kMarketing).any());
+  EXPECT_EQ(EventsOf(*b_, "C-N7"), 1u);
+  EXPECT_EQ(followed(*b_), std::pair(1.0, 0.0)) << "two moves of node a, read row by row at once";
+
+  Event link = Purchase("n-link", "C-N1");
+  link.id(IdKind::kAnonymous) = "anon-z";
+  ASSERT_TRUE(a_->Ingest({link}).ok());
+  auto linked = b_->GetProfile(IdKind::kAnonymous, "anon-z");
+  ASSERT_TRUE(linked.ok() && linked->has_value());
+  EXPECT_EQ((*linked)->events, 3u) << "the browser's event, and the customer's two";
+  EXPECT_EQ(followed(*b_), std::pair(1.0, 1.0));
+  ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-N2").ok());
+  EXPECT_EQ(EventsOf(*b_, "C-N2"), 0u);
+  EXPECT_EQ(followed(*b_), std::pair(1.0, 2.0));
+  EXPECT_EQ(EventsOf(*b_, "C-N5"), 1u);
+}
+
+TEST_F(SharedRegionTest, TwoNodesLinkingIdsOfOneShopperAtOnceMakeOneGroup) {
+  constexpr int kEach = 15;
+  auto link = [](Cell& cell, IdKind kind, const std::string& prefix) {
+    for (int i = 0; i < kEach; ++i) {
+      Event e = Purchase(prefix + std::to_string(i), "C-L");
+      e.id(kind) = prefix + "-id-" + std::to_string(i);
+      auto r = IngestRetrying(cell, {e});
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      ASSERT_EQ((*r)[0].kind, IngestOutcome::Kind::kStored) << (*r)[0].reason;
+    }
+  };
+  std::thread through_a([&] { link(*a_, IdKind::kAnonymous, "anon"); });
+  std::thread through_b([&] { link(*b_, IdKind::kLoyalty, "card"); });
+  through_a.join();
+  through_b.join();
+  auto c = Open("c");
+  for (Cell* node : {a_.get(), b_.get(), c.get()}) {
+    auto p = node->GetProfile(IdKind::kLoyalty, "card-id-3");
+    ASSERT_TRUE(p.ok() && p->has_value());
+    EXPECT_EQ((*p)->linked_ids.size(), 1u + 2 * kEach);
+    EXPECT_EQ((*p)->events, 2u * kEach);
+  }
+}
+
+TEST_F(SharedRegionTest, TheAuditChainOfTwoWritersIsOneVerifiableChain) {
+  auto append = [](Cell& cell, const char* actor) {
+    for (int i = 0; i < 25; ++i) {
+      auto appended = cell.audit().Append(AuditAction::kProfileRead, actor, "", "", "", NowMicros());
+      ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+    }
+  };
+  std::thread through_a([&] { append(*a_, "node-a"); });
+  std::thread through_b([&] { append(*b_, "node-b"); });
+  through_a.join();
+  through_b.join();
+  auto c = Open("c");
+  auto verified = c->audit().Verify();
+  ASSERT_TRUE(verified.ok());
+  EXPECT_TRUE(verified->ok) << verified->problem;
+  EXPECT_GE(verified->records, 50u);
+  auto read = c->audit().Query("", 0, NowMicros() + 1, 1000);
+  ASSERT_TRUE(read.ok());
+  int from_a = 0, from_b = 0;
+  for (const auto& e : *read) {
+    from_a += e.key_id == "node-a";
+    from_b += e.key_id == "node-b";
+  }
+  EXPECT_EQ(from_a, 25);
+  EXPECT_EQ(from_b, 25);
+}
+
+TEST_F(SharedRegionTest, OneNodeTrainsAtATimeAndTheOthersServeWhatItPublished) {
+  std::vector<Event> purchases;
+  for (int s = 0; s < 30; ++s)
+    for (int p = 0; p < 4; ++p)
+      purchases.push_back(Purchase("t" + std::to_string(s) + "-" + std::to_string(p),
+                                   "C-T" + std::to_string(s), "P" + std::to_string((s + p) % 7)));
+  ASSERT_TRUE(a_->Ingest(purchases).ok());
+  RecommendConfig config;
+  RegionModels on_a(*a_, config), on_b(*b_, config);
+  {
+    auto held = a_->store().TryHold("training");
+    ASSERT_TRUE(held.ok() && *held);
+    auto refused = on_b.Train();
+    ASSERT_FALSE(refused.ok());
+    EXPECT_NE(refused.status().message().find("another node"), std::string::npos)
+        << refused.status().ToString();
+  }
+  auto version = on_a.Train();
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while ((!on_b.Current() || on_b.Current()->version != *version) &&
+         std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(50ms);
+  ASSERT_NE(on_b.Current(), nullptr);
+  EXPECT_EQ(on_b.Current()->version, *version);
+}
+
+TEST_F(SharedRegionTest, KeysAreNotRotatedByOneNodeAlone) {
+  auto rotated = a_->RotateKeys();
+  ASSERT_FALSE(rotated.ok());
+  EXPECT_EQ(rotated.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(rotated.status().message().find("several nodes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace confide
