@@ -74,7 +74,7 @@ std::string BatchBody(const Flags& f, int b) {
 struct Load {
   Stopwatch::time_point deadline;
   std::atomic<int> next_batch{0};
-  std::atomic<uint64_t> accepted{0}, failed{0};
+  std::atomic<uint64_t> accepted{0}, failed{0}, retried{0};
   std::mutex mu;
   std::vector<double> latencies_ms;  // guarded by mu
 };
@@ -88,7 +88,9 @@ void RunConnection(const Flags& f, int conn, Load& load) {
     stream.connect(resolver.resolve("127.0.0.1", f.port));
     beast::flat_buffer buffer;
     std::vector<double> mine;
-    for (int b; (b = load.next_batch++) < f.batches && Stopwatch::now() < load.deadline;) {
+    // A batch answered 503 is sent again, as a client does after a failover
+    // or another node's change (several nodes serving one region).
+    for (int b = load.next_batch++; b < f.batches && Stopwatch::now() < load.deadline;) {
       http::request<http::string_body> req{http::verb::post, "/v1/" + f.region + "/events", 11};
       req.set(http::field::host, "127.0.0.1");
       req.set(http::field::authorization, "Bearer " + f.key);
@@ -101,8 +103,13 @@ void RunConnection(const Flags& f, int conn, Load& load) {
       http::response<http::string_body> res;
       http::read(stream, buffer, res);
       mine.push_back(std::chrono::duration<double, std::milli>(Stopwatch::now() - t0).count());
+      if (res.result() == http::status::service_unavailable) {
+        ++load.retried;
+        continue;
+      }
       if (res.result() == http::status::ok) load.accepted += f.batch;
       else ++load.failed;
+      b = load.next_batch++;
     }
     std::lock_guard lock(load.mu);
     load.latencies_ms.insert(load.latencies_ms.end(), mine.begin(), mine.end());
@@ -129,9 +136,12 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return latencies_ms.empty() ? 0.0 : latencies_ms[std::min(latencies_ms.size() - 1, size_t(p * latencies_ms.size()))];
   };
-  std::printf("connections %d, batch %d: %zu batches, %llu events acknowledged in %.2f s = %.0f events/s; "
-              "batch latency p50 %.1f ms, p99 %.1f ms; failed batches %llu\n",
-              f.connections, f.batch, latencies_ms.size(), static_cast<unsigned long long>(load.accepted.load()), secs,
-              load.accepted.load() / secs, pct(0.5), pct(0.99), static_cast<unsigned long long>(load.failed.load()));
+  std::printf(
+      "connections %d, batch %d: %zu batches, %llu events acknowledged in %.2f s = %.0f events/s; "
+      "batch latency p50 %.1f ms, p99 %.1f ms; failed batches %llu, answered 503 and sent again %llu\n",
+      f.connections, f.batch, latencies_ms.size(), static_cast<unsigned long long>(load.accepted.load()),
+      secs, load.accepted.load() / secs, pct(0.5), pct(0.99),
+      static_cast<unsigned long long>(load.failed.load()),
+      static_cast<unsigned long long>(load.retried.load()));
   return load.failed.load() ? 1 : 0;
 }

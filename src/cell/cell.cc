@@ -378,6 +378,8 @@ Result<ShopperClaims> Cell::VerifyShopperToken(std::string_view token, Micros no
   // A token minted in or before the second of an erasure is refused (times
   // in tokens are whole seconds): the erased shopper's sessions end with it.
   std::string pseudonym = impl_->PseudonymOf(*kind, claims->id);
+  // An erasure through another node of the region counts as one through this one.
+  CONFIDE_RETURN_IF_ERROR(impl_->HealIfDiverged());
   absl::MutexLock lock(&impl_->identity_mu);
   if (impl_->ErasedAfterLocked(pseudonym, claims->issued_at * kMicrosPerSecond - 1))
     return Status(Code::kUnauthenticated, "shopper token was issued before this shopper's erasure");

@@ -26,6 +26,7 @@ std::vector<std::string> RefusalNames(const ErasureMarker& marker) {
 Result<Cell::ErasureReceipt> Cell::Erase(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
   const std::string pseudonym = m.PseudonymOf(kind, id);
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());  // what other nodes of the region did first
   // No ingest is between resolving this shopper's key and writing under it.
   absl::MutexLock no_writes(&m.write_mu);
   if (m.bulk_on.load(std::memory_order_acquire))  // its held rows would bring the shopper back

@@ -26,7 +26,9 @@ Touch TouchOf(const WriteBatch& batch) {
   batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
     if (Mirrored(kind, f, key))
       touch = Touch::kMirrored;
-    else if (f == Family::kEvents && touch == Touch::kNone)
+    // An event sealed under a data key another node may have destroyed; a
+    // deletion (retention) depends on nothing mirrored.
+    else if (f == Family::kEvents && kind == WriteBatch::OpKind::kPut && touch == Touch::kNone)
       touch = Touch::kEvents;
   });
   return touch;

@@ -44,7 +44,15 @@ Status Api::LoadSpentTokensLocked(Call& call) {
 Result<bool> Api::SpentToken(Call& call, const std::string& token_id) {
   absl::MutexLock lock(&spent_tokens_mu_);
   CONFIDE_RETURN_IF_ERROR(LoadSpentTokensLocked(call));
-  return spent_tokens_[std::string(call.region)].expiry.count(token_id) > 0;
+  auto& expiry = spent_tokens_[std::string(call.region)].expiry;
+  if (expiry.count(token_id)) return true;
+  if (!call.cell->region().several_nodes) return false;
+  // Another node of the region may have spent it since: its row says so.
+  auto row = call.cell->store().Get(Family::kMeta, std::string(kSpentPrefix) + token_id);
+  if (!row.ok()) return row.status();
+  if (!row->has_value()) return false;
+  expiry.emplace(token_id, (*row)->size() == 8 ? static_cast<int64_t>(GetFixed64BE(**row)) : INT64_MAX);
+  return true;
 }
 
 Result<bool> Api::SpendToken(Call& call, const std::string& token_id, int64_t expires_seconds) {
@@ -55,6 +63,8 @@ Result<bool> Api::SpendToken(Call& call, const std::string& token_id, int64_t ex
   std::string expiry;
   PutFixed64BE(expiry, static_cast<uint64_t>(expires_seconds));
   WriteBatch batch;
+  // Spent once across every node of the region: the row must not exist yet.
+  batch.Expect(Family::kMeta, std::string(kSpentPrefix) + token_id, std::nullopt);
   batch.Put(Family::kMeta, std::string(kSpentPrefix) + token_id, expiry);
   // Tokens past their expiry are refused by it anyway: they are dropped
   // whenever the set has doubled, so it holds about the tokens alive.
@@ -70,9 +80,10 @@ Result<bool> Api::SpendToken(Call& call, const std::string& token_id, int64_t ex
     }
     spent.sweep_at = std::max<size_t>(1024, 2 * spent.expiry.size());
   }
-  CONFIDE_RETURN_IF_ERROR(call.cell->store().Write(batch, Durability::kSync));
+  Status written = call.cell->store().Write(batch, Durability::kSync);
+  if (!written.ok() && written.code() != Code::kFailedPrecondition) return written;
   spent.expiry.emplace(token_id, expires_seconds);
-  return true;
+  return written.ok();
 }
 
 HttpResponse Api::OpenShopperSession(Call& call) {

@@ -14,6 +14,7 @@
 
 #include "core/scratch_dir.h"
 #include "core/test_paths.h"
+#include "core/time.h"
 #include "crypto/api_key.h"
 #include "store/test_postgresql.h"
 #include "testing/run_binary.h"
@@ -113,6 +114,54 @@ TEST_F(SeveralNodesTest, AWithdrawalAndAnErasureThroughOneNodeHoldOnTheOtherAtOn
   EXPECT_EQ(Send(b_, "POST", "/v1/eu/events", "[" + Purchase("g1", "c-gone") + "]"), 400) << body_;
   EXPECT_EQ(JStr(body_, "/rejected/0/reason").rfind("erased:", 0), 0u) << body_;
   EXPECT_EQ(Send(a_, "GET", "/v1/eu/customers/c-gone/profile"), 404) << body_;
+}
+
+// Tokens and erasures across nodes: a shopper token minted before an
+// erasure through one node is refused by the other, a link opens one
+// session whichever node it reaches, a session revoked through one node
+// ends on the other, and an erasure through a node that missed the other's
+// writes succeeds at once.
+TEST_F(SeveralNodesTest, TokensAndErasuresHoldAcrossNodes) {
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", "[" + Purchase("t1", "c-token") + "]"), 200) << body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"c-token"})"), 200) << body_;
+  const std::string shopper_token = JStr(body_, "/token");
+  auto as = [&](const Node& n, const std::string& token, const std::string& method,
+                const std::string& target) {
+    TestClient c("127.0.0.1", n.port, 20s);
+    c.set_token(token);
+    auto r = c.Send(method, target);
+    return r.ok() ? r->status : 0;
+  };
+  ASSERT_EQ(as(b_, shopper_token, "GET", "/v1/eu/customers/c-token/data"), 200);
+  std::this_thread::sleep_for(1100ms);  // tokens carry whole seconds
+  ASSERT_EQ(Send(b_, "POST", "/v1/eu/events", "[" + Purchase("t2", "c-other") + "]"), 200) << body_;
+  EXPECT_EQ(Send(a_, "DELETE", "/v1/eu/customers/c-token"), 200) << "a node that missed b's write: " << body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events",
+                 R"([{"event_id":"t3","type":"purchase","timestamp":")" + FormatRfc3339(NowMicros()) +
+                     R"(","customer_id":"c-token","channel":"web","product_id":"p1"}])"),
+            200)
+      << "a new shopper under the erased id: " << body_;
+  EXPECT_EQ(as(b_, shopper_token, "GET", "/v1/eu/customers/c-token/data"), 401)
+      << "a token from before the erasure";
+
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/staff/sessions", R"({"role":"merchandiser"})"), 201) << body_;
+  const std::string link = JStr(body_, "/token");
+  ASSERT_EQ(as(a_, link, "POST", "/v1/eu/staff/sessions/open"), 200);
+  EXPECT_EQ(as(b_, link, "POST", "/v1/eu/staff/sessions/open"), 401) << "a link opens one session";
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/staff/sessions", R"({"role":"merchandiser"})"), 201) << body_;
+  const std::string second_link = JStr(body_, "/token");
+  TestClient opener("127.0.0.1", b_.port, 20s);
+  opener.set_token(second_link);
+  auto opened = opener.Send("POST", "/v1/eu/staff/sessions/open");
+  ASSERT_TRUE(opened.ok() && opened->status == 200);
+  const std::string session = JStr(opened->body, "/token");
+  ASSERT_EQ(as(b_, session, "GET", "/v1/eu/models"), 200);
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/audit?action=key_operation&order=desc&limit=1"), 200) << body_;
+  const size_t at = body_.find("session=");
+  ASSERT_NE(at, std::string::npos) << body_;
+  const std::string id = body_.substr(at + 8, body_.find_first_of(",\"", at + 8) - at - 8);
+  ASSERT_EQ(Send(a_, "DELETE", "/v1/eu/staff/sessions/" + id), 200) << body_;
+  EXPECT_EQ(as(b_, session, "GET", "/v1/eu/models"), 401) << "revoked through node a";
 }
 
 TEST_F(SeveralNodesTest, TwoNodesIngestingTheSameShoppersAtOnceStoreEveryAcknowledgedEventOnce) {
