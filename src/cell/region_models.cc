@@ -81,8 +81,7 @@ RegionModels::~RegionModels() {
 
 void RegionModels::FollowPublished() {
   absl::MutexLock lock(&follow_mu_);
-  auto stop = [this] { return stopping_; };
-  while (!follow_mu_.AwaitWithTimeout(absl::Condition(&stop), absl::Seconds(1))) {
+  while (!follow_mu_.AwaitWithTimeout(absl::Condition(&stopping_), absl::Seconds(1))) {
     follow_mu_.Unlock();
     auto current = registry_.CurrentVersion();
     const auto live = live_.Get();
