@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdlib>
 #include <memory>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -37,7 +38,10 @@ class ScratchSchema {
   explicit ScratchSchema(std::string conninfo = TestPostgresql()) {
     static std::atomic<int> made{0};
     options_.conninfo = std::move(conninfo);
-    options_.schema = "test_" + std::to_string(::getpid()) + "_" + std::to_string(made++);
+    // The process id is reused within a run (pid_max can be 32768): a
+    // random part keeps a schema from meeting a node of an earlier test's.
+    options_.schema = "test_" + std::to_string(::getpid()) + "_" + std::to_string(made++) + "_" +
+                      std::to_string(std::random_device{}() % 1'000'000);
   }
   ~ScratchSchema() {
     auto conn = pg::Connect(options_.conninfo);
