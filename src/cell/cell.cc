@@ -42,17 +42,22 @@ Cell::Impl::~Impl() {
 Status Cell::Impl::LoadDataKeys() {
   return store->ScanPrefix(Family::kDataKeys, "", [&](std::string_view k, std::string_view v) -> Result<bool> {
     identity_mu.AssertHeld();  // held by the caller, around the scan
-    auto dek = UnwrapDataKey(keys, v, k);
-    // The stored key is sealed and authenticated: one that does not open is
-    // far likelier a KEK damaged in its file than a damaged row.
-    if (!dek.ok())
-      return Status(dek.status().code(), (keys.source == "env" ? keys.sealed_file : keys.source) +
-                                             ": a key-encryption key here does not open a data key the region's "
-                                             "database holds (" + dek.status().message() + ")");
-    data_keys.emplace(Key128(k), *dek);
-    Wipe(*dek);  // the map's copy is the one kept
+    CONFIDE_RETURN_IF_ERROR(AdmitDataKeyLocked(k, v));
     return true;
   });
+}
+
+Status Cell::Impl::AdmitDataKeyLocked(std::string_view shopper, std::string_view wrapped) {
+  auto dek = UnwrapDataKey(keys, wrapped, shopper);
+  // The stored key is sealed and authenticated: one that does not open is
+  // far likelier a KEK damaged in its file than a damaged row.
+  if (!dek.ok())
+    return Status(dek.status().code(), (keys.source == "env" ? keys.sealed_file : keys.source) +
+                                           ": a key-encryption key here does not open a data key the region's "
+                                           "database holds (" + dek.status().message() + ")");
+  data_keys[Key128(shopper)] = *dek;
+  Wipe(*dek);  // the map's copy is the one kept
+  return {};
 }
 
 Status Cell::Impl::CompleteInterruptedErasures() {

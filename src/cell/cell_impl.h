@@ -79,6 +79,11 @@ using PlainBuffer = std::basic_string<char, std::char_traits<char>, WipingAlloca
 // destructor that does).
 void WipeRegionKeys(RegionKeys& keys);
 
+// consent_ledger.cc: the record of a kConsent row sealed under `data_key`
+// (`plain` is the buffer it is opened into; wipe it when done).
+Result<ConsentRecord> OpenConsentRow(const Key256& data_key, std::string_view key, std::string_view sealed,
+                                     std::string& plain);
+
 // The ledger record a Global Privacy Control signal makes: a marketing refusal.
 ConsentRecord GpcRecord(Micros at, std::string_view user_agent);
 
@@ -242,6 +247,10 @@ struct Cell::Impl {
 
   // cell.cc: opening.
   Status LoadDataKeys() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
+  // Unwraps a stored data key (kDataKeys: shopper -> wrapped) into
+  // data_keys; an error naming the key files when the KEK does not open it.
+  Status AdmitDataKeyLocked(std::string_view shopper, std::string_view wrapped)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   Status LoadErasureMarkers() ABSL_EXCLUSIVE_LOCKS_REQUIRED(identity_mu);
   // The marker of an identifier erased after `t`, if any.
   const ErasureMarker* ErasedAfterLocked(std::string_view pseudonym, Micros t) const

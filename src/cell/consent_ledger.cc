@@ -12,6 +12,15 @@ namespace confide {
 // A record whose shopper has no data key can never be read again (its
 // erasure destroyed the key): it is passed over, not a reason to refuse
 // the whole region.
+Result<ConsentRecord> OpenConsentRow(const Key256& data_key, std::string_view key, std::string_view sealed,
+                                     std::string& plain) {
+  Status opened = confide::OpenTo(data_key, sealed, key, plain);
+  auto record = opened.ok() ? DecodeConsentRecord(plain) : Result<ConsentRecord>(opened);
+  if (!record.ok())
+    return Status(record.status().code(), "consent record of a shopper: " + record.status().message());
+  return record;
+}
+
 Status Cell::Impl::LoadLedgers() {
   uint64_t keyless = 0;
   std::string plain;  // one buffer for every record, wiped at the end
@@ -20,10 +29,8 @@ Status Cell::Impl::LoadLedgers() {
     ShopperKey holder(k.substr(0, 16));
     const Key256* key = KeyOfLocked(holder);
     if (!key) return ++keyless, true;
-    Status opened = confide::OpenTo(*key, v, k, plain);
-    auto record = opened.ok() ? DecodeConsentRecord(plain) : Result<ConsentRecord>(opened);
-    if (!record.ok())
-      return Status(record.status().code(), "consent record of a shopper: " + record.status().message());
+    auto record = OpenConsentRow(*key, k, v, plain);
+    if (!record.ok()) return record.status();
     ledgers[holder].push_back(std::move(*record));
     return true;
   });

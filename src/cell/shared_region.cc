@@ -21,19 +21,6 @@ bool Mirrored(WriteBatch::OpKind kind, Family f, std::string_view key) {
           (kind == WriteBatch::OpKind::kDeleteRange || IdentityGraph::IsRootLinkKey(key)));
 }
 
-Touch TouchOf(const WriteBatch& batch) {
-  Touch touch = Touch::kNone;
-  batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
-    if (Mirrored(kind, f, key))
-      touch = Touch::kMirrored;
-    // An event sealed under a data key another node may have destroyed; a
-    // deletion (retention) depends on nothing mirrored.
-    else if (f == Family::kEvents && kind == WriteBatch::OpKind::kPut && touch == Touch::kNone)
-      touch = Touch::kEvents;
-  });
-  return touch;
-}
-
 std::string VersionValue(uint64_t version) {
   std::string v;
   PutFixed64BE(v, version);
@@ -51,24 +38,35 @@ std::string ChangeKey(uint64_t version) {
   return key;
 }
 
-// A move's list: 'i' then each row added (family, then the key, sized),
-// when it only added identifiers, data keys and consent records; else 'f'.
-// `erases`: it deleted mirrored rows.
-std::string ChangeList(const WriteBatch& batch, bool& erases) {
+// What a batch touches, in one pass. `list`, for a move: 'i' then each row
+// added (family, then the key, sized), when it only added identifiers,
+// data keys and consent records; else 'f'. `erases`: it deleted mirrored rows.
+struct Change {
+  Touch touch = Touch::kNone;
   std::string list = "i";
-  erases = false;
+  bool erases = false;
+};
+
+Change ChangeOf(const WriteBatch& batch) {
+  Change change;
   batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
-    if (!Mirrored(kind, f, key)) return;
-    erases = erases || kind != WriteBatch::OpKind::kPut;
+    if (!Mirrored(kind, f, key)) {
+      // An event sealed under a data key another node may have destroyed; a
+      // deletion (retention) depends on nothing mirrored.
+      if (f == Family::kEvents && kind == WriteBatch::OpKind::kPut && change.touch == Touch::kNone)
+        change.touch = Touch::kEvents;
+      return;
+    }
+    change.touch = Touch::kMirrored;
+    change.erases = change.erases || kind != WriteBatch::OpKind::kPut;
     const bool added = kind == WriteBatch::OpKind::kPut &&
                        (f == Family::kIdentity || f == Family::kDataKeys || f == Family::kConsent);
-    if (!added) list[0] = 'f';
-    if (list[0] != 'i') return;
-    list.push_back(static_cast<char>(f));
-    sized::Append(list, key);
+    if (!added) change.list = "f";
+    if (change.list[0] != 'i') return;
+    change.list.push_back(static_cast<char>(f));
+    sized::Append(change.list, key);
   });
-  if (list[0] == 'f') list.resize(1);
-  return list;
+  return change;
 }
 
 Status Moved(std::atomic<uint64_t>& refused) {
@@ -90,10 +88,10 @@ Result<uint64_t> SharedRegionStore::StoredVersion() {
 }
 
 Status SharedRegionStore::Write(const WriteBatch& batch, Durability durability) {
-  const Touch touch = TouchOf(batch);
-  if (touch == Touch::kNone) return inner_->Write(batch, durability);
+  Change change = ChangeOf(batch);
+  if (change.touch == Touch::kNone) return inner_->Write(batch, durability);
   WriteBatch fenced = batch;
-  if (touch == Touch::kEvents) {
+  if (change.touch == Touch::kEvents) {
     std::shared_lock sharing(writing_);
     fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(loaded()));
     Status written = inner_->Write(fenced, durability);
@@ -103,10 +101,9 @@ Status SharedRegionStore::Write(const WriteBatch& batch, Durability durability) 
   const uint64_t at = loaded();
   fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(at));
   fenced.Put(Family::kMeta, kSharedVersionKey, VersionValue(at + 1));
-  bool erases = false;
-  fenced.Put(Family::kMeta, ChangeKey(at + 1), ChangeList(batch, erases));
+  fenced.Put(Family::kMeta, ChangeKey(at + 1), change.list);
   // After an erasure no list names the erased shopper's rows any more.
-  if (erases)
+  if (change.erases)
     fenced.DeleteRange(Family::kMeta, ChangeKey(0), ChangeKey(at + 1));
   else if (at + 1 > kKeptChanges)
     fenced.Delete(Family::kMeta, ChangeKey(at + 1 - kKeptChanges));

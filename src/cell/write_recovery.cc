@@ -88,12 +88,7 @@ Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row
       if (!value) return Status(Code::kNotFound, "a row another node added is gone");  // read everything
       if (family == Family::kIdentity && !graph.AddStoredIdentifier(wanted[i], *value))
         return Status(Code::kFailedPrecondition, "an identifier another node added needs a link");
-      if (family != Family::kDataKeys) continue;
-      auto dek = UnwrapDataKey(keys, *value, wanted[i]);
-      if (!dek.ok()) return dek.status();
-      Key256& held = data_keys[Key128(wanted[i])];
-      held = *dek;
-      Wipe(*dek);
+      if (family == Family::kDataKeys) CONFIDE_RETURN_IF_ERROR(AdmitDataKeyLocked(wanted[i], *value));
     }
   }
   std::string plain;
@@ -101,14 +96,12 @@ Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row
     const Key256* key = KeyOfLocked(holder);
     if (!key) continue;
     std::vector<ConsentRecord> ledger;
-    Status read = store->ScanPrefix(Family::kConsent, holder,
-                                    [&](std::string_view k, std::string_view v) -> Result<bool> {
-                                      CONFIDE_RETURN_IF_ERROR(confide::OpenTo(*key, v, k, plain));
-                                      auto record = DecodeConsentRecord(plain);
-                                      if (!record.ok()) return record.status();
-                                      ledger.push_back(std::move(*record));
-                                      return true;
-                                    });
+    Status read = store->ScanPrefix(Family::kConsent, holder, [&](std::string_view k, std::string_view v) -> Result<bool> {
+      auto record = OpenConsentRow(*key, k, v, plain);
+      if (!record.ok()) return record.status();
+      ledger.push_back(std::move(*record));
+      return true;
+    });
     Wipe(plain);
     CONFIDE_RETURN_IF_ERROR(read);
     ledgers[holder] = std::move(ledger);

@@ -87,12 +87,7 @@ class PostgresqlEndToEndTest : public ::testing::Test {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   int Send(const std::string& method, const std::string& target, const std::string& body = "") {
-    TestClient c("127.0.0.1", port_, 20s);
-    c.set_token(key_.token);
-    auto r = c.Send(method, target, body);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    body_ = r.ok() ? r->body : "";
-    return r.ok() ? r->status : 0;
+    return SendOnce(port_, key_.token, method, target, body, body_);
   }
 
   ScratchSchema schema_;

@@ -1,5 +1,7 @@
 #include "testing/test_client.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -166,6 +168,16 @@ bool TestClient::WaitForClose(std::chrono::milliseconds within) {
   bool closed = ec == asio::error::eof || ec == asio::error::connection_reset;
   c.Close();
   return closed;
+}
+
+int SendOnce(uint16_t port, const std::string& token, std::string_view method, std::string_view target,
+             std::string_view request_body, std::string& body) {
+  TestClient c("127.0.0.1", port, std::chrono::seconds(20));
+  c.set_token(token);
+  auto r = c.Send(method, target, request_body);
+  if (!r.ok()) ADD_FAILURE() << method << " " << target << ": " << r.status().ToString();
+  body = r.ok() ? r->body : "";
+  return r.ok() ? r->status : 0;
 }
 
 }  // namespace confide

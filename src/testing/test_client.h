@@ -71,4 +71,10 @@ class TestClient {
   std::string token_;
 };
 
+// One request to 127.0.0.1:`port` with `token` on a connection of its own:
+// its status, and its body in `body`; 0 and a test failure when it could
+// not be sent.
+int SendOnce(uint16_t port, const std::string& token, std::string_view method, std::string_view target,
+             std::string_view request_body, std::string& body);
+
 }  // namespace confide
