@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <chrono>
+#include <thread>
 #include <cstring>
 
 #include "core/log.h"
@@ -50,7 +51,13 @@ Status TakenBy(const std::string& schema) {
 Result<std::unique_ptr<NodeLease>> NodeLease::Take(const PostgresqlOptions& options) {
   auto conn = pg::Connect(options.conninfo, pg::ApplicationName(options.schema));
   if (!conn.ok()) return conn.status();
+  // A node that has just stopped has closed its connection, but the server
+  // may not have released its lock yet: asked again for a moment.
   auto locked = TryLock(*conn, options.schema, options.shared);
+  for (int wait = 0; wait < 20 && locked.ok() && !*locked; ++wait) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    locked = TryLock(*conn, options.schema, options.shared);
+  }
   // A new epoch also for a node that shares the region: it fences out a
   // node that held the region alone and never noticed losing its lock.
   pg::ResultPtr epoch;
