@@ -11,6 +11,18 @@ local customers = tonumber(os.getenv("CONFIDE_CUSTOMERS") or "1000")
 local stores = {}
 for id in string.gmatch(os.getenv("CONFIDE_STORE_IDS") or "", "[^,]+") do stores[#stores + 1] = id end
 
+-- Each of wrk's threads has a Lua state of its own, seeded alike: without
+-- a seed per thread, the threads would ask for the same customers in step.
+local threads = 0
+function setup(thread)
+  threads = threads + 1
+  thread:set("thread_number", threads)
+end
+
+function init()
+  math.randomseed(os.time() * 1000 + (thread_number or 0))
+end
+
 local pause = tonumber(os.getenv("CONFIDE_DELAY_MS") or "0")
 if pause > 0 then
   delay = function() return pause end

@@ -76,30 +76,50 @@ Lease::~Lease() {
   if (conn_) pool_->Release(conn_);
 }
 
+namespace {
+
+bool Succeeded(const PGresult* r) {
+  const ExecStatusType s = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+  return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
+}
+
+}  // namespace
+
 Result<ResultPtr> Lease::Run(const char* what, const std::string& sql, const Params& params) {
   const auto start = std::chrono::steady_clock::now();
-  ResultPtr r(PQexecParams(conn_, sql.c_str(), params.count(), params.types(), params.values(),
-                           params.lengths(), params.formats(), /*resultFormat=*/1));
+  PGconn* conn = conn_->conn;
+  ResultPtr r;
+  if (params.count() == 0) {
+    r.reset(PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
+  } else {
+    auto prepared = conn_->prepared.find(sql);
+    if (prepared == conn_->prepared.end()) {
+      std::string name = "s" + std::to_string(conn_->prepared.size());
+      ResultPtr made(PQprepare(conn, name.c_str(), sql.c_str(), params.count(), params.types()));
+      if (!Succeeded(made.get())) return StatusOf(conn, made.get(), what);
+      prepared = conn_->prepared.emplace(sql, std::move(name)).first;
+    }
+    r.reset(PQexecPrepared(conn, prepared->second.c_str(), params.count(), params.values(), params.lengths(),
+                           params.formats(), /*resultFormat=*/1));
+  }
   pool_->Observe(SecondsSince(start));
-  const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return r;
-  return StatusOf(conn_, r.get(), what);
+  if (Succeeded(r.get())) return r;
+  return StatusOf(conn, r.get(), what);
 }
 
 Status Lease::Exec(const char* what, const std::string& sql) {
   const auto start = std::chrono::steady_clock::now();
-  ResultPtr r(PQexec(conn_, sql.c_str()));
+  ResultPtr r(PQexec(conn_->conn, sql.c_str()));
   pool_->Observe(SecondsSince(start));
-  const ExecStatusType s = r ? PQresultStatus(r.get()) : PGRES_FATAL_ERROR;
-  if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) return {};
-  return StatusOf(conn_, r.get(), what);
+  if (Succeeded(r.get())) return {};
+  return StatusOf(conn_->conn, r.get(), what);
 }
 
 Pool::Pool(std::string conninfo, std::string application_name, int max_connections)
     : conninfo_(std::move(conninfo)), application_name_(std::move(application_name)), max_(max_connections) {}
 
 Pool::~Pool() {
-  for (PGconn* c : idle_) PQfinish(c);
+  for (auto& c : idle_) PQfinish(c->conn);
 }
 
 Result<PGconn*> Connect(const std::string& conninfo, const std::string& application_name) {
@@ -128,14 +148,14 @@ Result<Lease> Pool::Acquire() {
     }
     ++stats_.in_use;
     if (!idle_.empty()) {
-      PGconn* conn = idle_.back();
+      Connection* conn = idle_.back().release();
       idle_.pop_back();
       return Lease(this, conn);
     }
     ++stats_.open;
   }
   auto conn = Connect(conninfo_, application_name_);
-  if (conn.ok()) return Lease(this, *conn);
+  if (conn.ok()) return Lease(this, new Connection{*conn});
   std::lock_guard lock(mu_);
   --stats_.open;
   --stats_.in_use;
@@ -151,13 +171,15 @@ void Pool::Observe(double seconds) {
   stats_.seconds += seconds;
 }
 
-void Pool::Release(PGconn* conn) {
-  const bool usable = PQstatus(conn) == CONNECTION_OK && PQtransactionStatus(conn) == PQTRANS_IDLE;
-  if (!usable) PQfinish(conn);
+void Pool::Release(Connection* conn) {
+  std::unique_ptr<Connection> owned(conn);
+  const bool usable =
+      PQstatus(conn->conn) == CONNECTION_OK && PQtransactionStatus(conn->conn) == PQTRANS_IDLE;
+  if (!usable) PQfinish(conn->conn);
   std::lock_guard lock(mu_);
   --stats_.in_use;
   if (usable) {
-    idle_.push_back(conn);
+    idle_.push_back(std::move(owned));
   } else {
     --stats_.open;
     ++stats_.lost;

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/status.h"
@@ -55,12 +56,18 @@ class Params {
   std::vector<int> formats_;
 };
 
+// A pooled connection and the statements prepared on it, by their text.
+struct Connection {
+  PGconn* conn = nullptr;
+  std::unordered_map<std::string, std::string> prepared{};
+};
+
 // A connection lent by a Pool; returned (or closed when broken) on
 // destruction.
 class Pool;
 class Lease {
  public:
-  Lease(Pool* pool, PGconn* conn) : pool_(pool), conn_(conn) {}
+  Lease(Pool* pool, Connection* conn) : pool_(pool), conn_(conn) {}
   Lease(Lease&& other) noexcept : pool_(other.pool_), conn_(other.conn_) { other.conn_ = nullptr; }
   Lease& operator=(Lease&&) = delete;
   ~Lease();
@@ -68,13 +75,16 @@ class Lease {
   // Runs one statement; binary results. kUnavailable for a lost or
   // read-only server (a failover under way), kIoError otherwise; the
   // message names `what` and the server's primary message, never its detail.
+  // A statement with parameters is prepared on the connection the first
+  // time it runs there, so that the server parses and plans it once: its
+  // text must not vary but by table (values go in parameters).
   Result<ResultPtr> Run(const char* what, const std::string& sql, const Params& params = {});
   // Runs statements without parameters or results (BEGIN, COMMIT, DDL).
   Status Exec(const char* what, const std::string& sql);
 
  private:
   Pool* pool_;
-  PGconn* conn_;
+  Connection* conn_;
 };
 
 class Pool {
@@ -108,7 +118,7 @@ class Pool {
 
  private:
   friend class Lease;
-  void Release(PGconn* conn);
+  void Release(Connection* conn);
   void Observe(double seconds);
 
   const std::string conninfo_;
@@ -116,7 +126,7 @@ class Pool {
   const int max_;
   std::mutex mu_;
   std::condition_variable freed_;
-  std::vector<PGconn*> idle_;
+  std::vector<std::unique_ptr<Connection>> idle_;
   Stats stats_;
 };
 
