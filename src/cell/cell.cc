@@ -152,19 +152,20 @@ MemberKeys Cell::Impl::MembersWithKeysLocked(const ShopperKey& root) const {
 Status Cell::Impl::ScanSealed(const MemberKeys& members, Family family, std::string_view suffix,
                               const std::function<Status(std::string_view key, std::string_view plain)>& fn,
                               PrefixReader* reader) {
-  Status result;
+  std::vector<std::string> prefixes;
+  for (const auto& member : members.members) prefixes.push_back(member.first + std::string(suffix));
+  // Rows come prefix after prefix: each opens under its member's key.
+  size_t at = 0;
   std::string plain;
-  for (const auto& [member, member_key] : members.members) {
-    const Key256& key = member_key;
-    auto open = [&](std::string_view k, std::string_view v) -> Result<bool> {
-      CONFIDE_RETURN_IF_ERROR(confide::OpenTo(key, v, k, plain));
-      CONFIDE_RETURN_IF_ERROR(fn(k, plain));
-      return true;
-    };
-    const std::string prefix = member + std::string(suffix);
-    result = reader ? reader->Scan(prefix, open) : store->ScanPrefix(family, prefix, open);
-    if (!result.ok()) break;
-  }
+  auto open = [&](std::string_view k, std::string_view v) -> Result<bool> {
+    while (at < prefixes.size() && !k.starts_with(prefixes[at])) ++at;
+    if (at == prefixes.size())
+      return Status(Code::kInternal, "the store answered a row under no prefix asked for");
+    CONFIDE_RETURN_IF_ERROR(confide::OpenTo(members.members[at].second, v, k, plain));
+    CONFIDE_RETURN_IF_ERROR(fn(k, plain));
+    return true;
+  };
+  Status result = reader ? reader->ScanEach(prefixes, open) : store->ScanPrefixes(family, prefixes, open);
   Wipe(plain);
   return result;
 }

@@ -82,6 +82,9 @@ class SharedRegionStore final : public Store {
   Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
     return inner_->ScanPrefix(f, prefix, fn);
   }
+  Status ScanPrefixes(Family f, const std::vector<std::string>& prefixes, const ScanFn& fn) override {
+    return inner_->ScanPrefixes(f, prefixes, fn);
+  }
   std::unique_ptr<PrefixReader> NewPrefixReader(Family f) override { return inner_->NewPrefixReader(f); }
   Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {
     return inner_->ScanRange(f, begin, end, fn);

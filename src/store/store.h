@@ -242,6 +242,8 @@ class PrefixReader {
   virtual ~PrefixReader() = default;
   // As Store::ScanPrefix.
   virtual Status Scan(std::string_view prefix, const ScanFn& fn) = 0;
+  // As Store::ScanPrefixes; the default scans each prefix in turn.
+  virtual Status ScanEach(const std::vector<std::string>& prefixes, const ScanFn& fn);
 };
 
 // One figure of a store for /metrics, named without the
@@ -288,6 +290,12 @@ class Store {
 
   // Entries whose key starts with `prefix`, in order.
   virtual Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) = 0;
+
+  // Entries under each of `prefixes`, one prefix after another, each in
+  // key order; `fn` returning false stops the whole scan. The default asks
+  // ScanPrefix for each; a database server answers them in one statement
+  // (a shopper's history is one prefix per linked identifier).
+  virtual Status ScanPrefixes(Family f, const std::vector<std::string>& prefixes, const ScanFn& fn);
 
   // A reader of family `f` (see PrefixReader); the default scans each
   // prefix on its own.

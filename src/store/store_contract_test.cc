@@ -108,6 +108,42 @@ TEST_P(StoreContractTest, ScansManyRowsInOrderAndStopWhenAsked) {
   EXPECT_EQ(failed.code(), Code::kDataLoss);
 }
 
+// Prefix after prefix in the order asked, each in key order, across the
+// pages a server answers in (600 rows under "m"), through the store and a
+// reader; stopping stops them all.
+TEST_P(StoreContractTest, ScansSeveralPrefixesInTheOrderAsked) {
+  using namespace std::string_literals;
+  WriteBatch b;
+  for (int i = 0; i < 600; ++i) b.Put(Family::kEvents, "m" + std::to_string(1000 + i), "");
+  for (const char* k : {"a1", "a2", "a", "z9", "m", "\xff\x01"}) b.Put(Family::kEvents, k, k);
+  ASSERT_TRUE(store_->Write(b).ok());
+  const std::vector<std::string> prefixes = {"z", "m", "nothing", "a"};
+  std::vector<std::string> expected = {"z9", "m"};
+  for (int i = 0; i < 600; ++i) expected.push_back("m" + std::to_string(1000 + i));
+  expected.insert(expected.end(), {"a", "a1", "a2"});
+  std::vector<std::string> seen, stopped;
+  auto collect = [&](std::vector<std::string>& out, size_t stop_at) {
+    return [&out, stop_at](std::string_view k, std::string_view) {
+      out.emplace_back(k);
+      return out.size() < stop_at;
+    };
+  };
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, prefixes, collect(seen, SIZE_MAX)).ok());
+  EXPECT_EQ(seen, expected);
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, prefixes, collect(stopped, 400)).ok());
+  EXPECT_EQ(stopped, std::vector<std::string>(expected.begin(), expected.begin() + 400));
+  seen.clear();
+  ASSERT_TRUE(store_->NewPrefixReader(Family::kEvents)->ScanEach({"a", "z"}, collect(seen, SIZE_MAX)).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"a", "a1", "a2", "z9"}));
+  seen.clear();  // a prefix with no upper bound
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, {"\xff"s, "a"}, collect(seen, SIZE_MAX)).ok());
+  EXPECT_EQ(seen, (std::vector<std::string>{"\xff\x01"s, "a", "a1", "a2"}));
+  Status failed = store_->ScanPrefixes(
+      Family::kEvents, {"z", "a"},
+      [&](std::string_view, std::string_view) -> Result<bool> { return Status(Code::kDataLoss, "bad row"); });
+  EXPECT_EQ(failed.code(), Code::kDataLoss);
+}
+
 TEST_P(StoreContractTest, ABatchAppliesItsOperationsInOrder) {
   WriteBatch setup;
   setup.Put(Family::kConsent, "a1", "old");
