@@ -3,7 +3,9 @@
 #include <arpa/inet.h>
 
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 
 namespace confide::pg {
 namespace {
@@ -83,25 +85,38 @@ bool Succeeded(const PGresult* r) {
   return s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK;
 }
 
+// The name a statement is prepared under: of its text, so that a server
+// connection shared by mistake (a pooler in transaction mode) fails to find
+// it rather than runs another client's statement of the same name.
+std::string StatementName(const std::string& sql) {
+  char name[32];
+  std::snprintf(name, sizeof name, "confide_%016zx", std::hash<std::string>{}(sql));
+  return name;
+}
+
+// Beyond this many on a connection, statements run unprepared: a text that
+// varied against the rule of Lease::Run would otherwise grow the server's
+// memory without bound.
+constexpr size_t kMaxPrepared = 256;
+
 }  // namespace
 
 Result<ResultPtr> Lease::Run(const char* what, const std::string& sql, const Params& params) {
   const auto start = std::chrono::steady_clock::now();
   PGconn* conn = conn_->conn;
   ResultPtr r;
-  if (params.count() == 0) {
-    r.reset(PQexecParams(conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, /*resultFormat=*/1));
-  } else {
-    auto prepared = conn_->prepared.find(sql);
-    if (prepared == conn_->prepared.end()) {
-      std::string name = "s" + std::to_string(conn_->prepared.size());
-      ResultPtr made(PQprepare(conn, name.c_str(), sql.c_str(), params.count(), params.types()));
-      if (!Succeeded(made.get())) return StatusOf(conn, made.get(), what);
-      prepared = conn_->prepared.emplace(sql, std::move(name)).first;
-    }
+  auto prepared = conn_->prepared.find(sql);
+  if (params.count() > 0 && prepared == conn_->prepared.end() && conn_->prepared.size() < kMaxPrepared) {
+    std::string name = StatementName(sql);
+    r.reset(PQprepare(conn, name.c_str(), sql.c_str(), params.count(), params.types()));
+    if (Succeeded(r.get())) prepared = conn_->prepared.emplace(sql, std::move(name)).first;
+  }
+  if (prepared != conn_->prepared.end())
     r.reset(PQexecPrepared(conn, prepared->second.c_str(), params.count(), params.values(), params.lengths(),
                            params.formats(), /*resultFormat=*/1));
-  }
+  else if (!r)
+    r.reset(PQexecParams(conn, sql.c_str(), params.count(), params.types(), params.values(), params.lengths(),
+                         params.formats(), /*resultFormat=*/1));
   pool_->Observe(SecondsSince(start));
   if (Succeeded(r.get())) return r;
   return StatusOf(conn, r.get(), what);

@@ -20,7 +20,7 @@
 namespace confide {
 namespace {
 
-constexpr int kScanPageRows = 256;  // rows fetched per statement of a scan
+constexpr size_t kScanPageRows = 256;  // rows fetched per statement of a scan
 constexpr size_t kUpsertRows = 2000;
 constexpr auto kMonitorPeriod = std::chrono::seconds(1);
 // Advisory locks' first keys (7822, 7823: the schema's migration and node locks).
@@ -34,6 +34,21 @@ std::string Successor(std::string_view prefix) {
   while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
   if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
   return end;
+}
+
+// One page of a scan's rows, and the handing of them to its ScanFn: false
+// once it stopped.
+using Page = std::vector<std::pair<std::string, std::string>>;
+Result<bool> Deliver(const Page& page, const ScanFn& fn) {
+  for (const auto& [k, v] : page) {
+    Result<bool> more = fn(k, v);
+    if (!more.ok() || !*more) return more;
+  }
+  return true;
+}
+
+std::string Field(const PGresult* rows, int row, int column) {
+  return std::string(PQgetvalue(rows, row, column), PQgetlength(rows, row, column));
 }
 
 // Keys to delete (nullopt) and rows to put, per family: the last operation
@@ -155,7 +170,7 @@ class PostgresqlStore final : public Store {
   }
 
   Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
-    return Scan(f, prefix, Successor(prefix), fn);
+    return ScanFrom(f, prefix, Successor(prefix), fn).status();
   }
 
   // The first page of every prefix in one statement (an index range scan
@@ -166,7 +181,7 @@ class PostgresqlStore final : public Store {
     for (const std::string& prefix : prefixes) ends.push_back(Successor(prefix));
     if (prefixes.size() < 2 || std::ranges::any_of(ends, &std::string::empty))
       return Store::ScanPrefixes(f, prefixes, fn);
-    std::vector<std::vector<std::pair<std::string, std::string>>> pages(prefixes.size());
+    std::vector<Page> pages(prefixes.size());
     {
       auto db = Acquire();
       if (!db.ok()) return db.status();
@@ -181,34 +196,28 @@ class PostgresqlStore final : public Store {
               ") e ORDER BY r.n, e.k",
           params);
       if (!r.ok()) return Noted(r.status());
-      for (int i = 0; i < PQntuples(r->get()); ++i) {
-        const auto n = static_cast<size_t>(GetFixed32BE(std::string_view(PQgetvalue(r->get(), i, 0), 4)));
-        pages.at(n - 1).emplace_back(std::string(PQgetvalue(r->get(), i, 1), PQgetlength(r->get(), i, 1)),
-                                     std::string(PQgetvalue(r->get(), i, 2), PQgetlength(r->get(), i, 2)));
+      const PGresult* rows = r->get();
+      for (int i = 0; i < PQntuples(rows); ++i) {
+        const size_t n = PQgetlength(rows, i, 0) == 4 ? GetFixed32BE(Field(rows, i, 0)) : 0;
+        if (n < 1 || n > prefixes.size())
+          return Status(Code::kInternal,
+                        "postgresql: scan: the server answered a row for no prefix asked for");
+        pages[n - 1].emplace_back(Field(rows, i, 1), Field(rows, i, 2));
       }
     }
     Noted({});
     for (size_t i = 0; i < prefixes.size(); ++i) {
-      for (const auto& [k, v] : pages[i]) {
-        Result<bool> more = fn(k, v);
-        if (!more.ok()) return more.status();
-        if (!*more) return {};
-      }
-      if (pages[i].size() < static_cast<size_t>(kScanPageRows)) continue;
-      bool stopped = false;
-      CONFIDE_RETURN_IF_ERROR(
-          Scan(f, pages[i].back().first + '\0', ends[i], [&](std::string_view k, std::string_view v) {
-            Result<bool> more = fn(k, v);
-            stopped = more.ok() && !*more;
-            return more;
-          }));
-      if (stopped) return {};
+      Result<bool> more = Deliver(pages[i], fn);
+      if (more.ok() && *more && pages[i].size() == kScanPageRows)  // more rows than the first page
+        more = ScanFrom(f, pages[i].back().first + '\0', ends[i], fn);
+      if (!more.ok()) return more.status();
+      if (!*more) return {};
     }
     return {};
   }
 
   Status ScanRange(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) override {
-    return Scan(f, begin, end, fn);
+    return ScanFrom(f, begin, end, fn).status();
   }
 
   // A synchronous commit flushes the log up to it, every buffered commit
@@ -513,13 +522,14 @@ class PostgresqlStore final : public Store {
 
   // Pages of rows, each read and the connection returned before `fn`
   // sees them (fn may use the store).
-  Status Scan(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) {
+  // Rows from `begin` up to `end` in pages: false when `fn` stopped them.
+  Result<bool> ScanFrom(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) {
     std::string from(begin);
     bool first = true;
     const std::string sql_tail =
         std::string(end.empty() ? "" : " AND k < $2") + " ORDER BY k LIMIT " + std::to_string(kScanPageRows);
     for (;;) {
-      std::vector<std::pair<std::string, std::string>> page;
+      Page page;
       {
         auto db = Acquire();
         if (!db.ok()) return db.status();
@@ -531,16 +541,11 @@ class PostgresqlStore final : public Store {
             params);
         if (!r.ok()) return Noted(r.status());
         for (int i = 0; i < PQntuples(r->get()); ++i)
-          page.emplace_back(std::string(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0)),
-                            std::string(PQgetvalue(r->get(), i, 1), PQgetlength(r->get(), i, 1)));
+          page.emplace_back(Field(r->get(), i, 0), Field(r->get(), i, 1));
       }
       Noted({});
-      for (const auto& [k, v] : page) {
-        Result<bool> more = fn(k, v);
-        if (!more.ok()) return more.status();
-        if (!*more) return {};
-      }
-      if (page.size() < static_cast<size_t>(kScanPageRows)) return {};
+      Result<bool> more = Deliver(page, fn);
+      if (!more.ok() || !*more || page.size() < kScanPageRows) return more;
       from = std::move(page.back().first);
       first = false;
     }

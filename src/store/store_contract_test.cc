@@ -109,12 +109,13 @@ TEST_P(StoreContractTest, ScansManyRowsInOrderAndStopWhenAsked) {
 }
 
 // Prefix after prefix in the order asked, each in key order, across the
-// pages a server answers in (600 rows under "m"), through the store and a
-// reader; stopping stops them all.
+// pages a server answers in (600 rows under "m", exactly a page's 256
+// under "p"), through the store and a reader; stopping stops them all.
 TEST_P(StoreContractTest, ScansSeveralPrefixesInTheOrderAsked) {
   using namespace std::string_literals;
   WriteBatch b;
   for (int i = 0; i < 600; ++i) b.Put(Family::kEvents, "m" + std::to_string(1000 + i), "");
+  for (int i = 0; i < 256; ++i) b.Put(Family::kEvents, "p" + std::to_string(1000 + i), "");
   for (const char* k : {"a1", "a2", "a", "z9", "m", "\xff\x01"}) b.Put(Family::kEvents, k, k);
   ASSERT_TRUE(store_->Write(b).ok());
   const std::vector<std::string> prefixes = {"z", "m", "nothing", "a"};
@@ -135,6 +136,17 @@ TEST_P(StoreContractTest, ScansSeveralPrefixesInTheOrderAsked) {
   seen.clear();
   ASSERT_TRUE(store_->NewPrefixReader(Family::kEvents)->ScanEach({"a", "z"}, collect(seen, SIZE_MAX)).ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"a", "a1", "a2", "z9"}));
+  seen.clear();
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, {"p", "a", "a"}, collect(seen, SIZE_MAX)).ok());
+  ASSERT_EQ(seen.size(), 262u);
+  EXPECT_EQ(std::vector<std::string>(seen.begin() + 255, seen.end()),
+            (std::vector<std::string>{"p1255", "a", "a1", "a2", "a", "a1", "a2"}));
+  stopped.clear();
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, {"z", "a"}, collect(stopped, 2)).ok());
+  EXPECT_EQ(stopped, (std::vector<std::string>{"z9", "a"}));
+  seen.clear();
+  ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, {}, collect(seen, SIZE_MAX)).ok());
+  EXPECT_TRUE(seen.empty());
   seen.clear();  // a prefix with no upper bound
   ASSERT_TRUE(store_->ScanPrefixes(Family::kEvents, {"\xff"s, "a"}, collect(seen, SIZE_MAX)).ok());
   EXPECT_EQ(seen, (std::vector<std::string>{"\xff\x01"s, "a", "a1", "a2"}));
