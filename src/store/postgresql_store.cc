@@ -520,9 +520,9 @@ class PostgresqlStore final : public Store {
         .status();
   }
 
-  // Pages of rows, each read and the connection returned before `fn`
-  // sees them (fn may use the store).
-  // Rows from `begin` up to `end` in pages: false when `fn` stopped them.
+  // Rows from `begin` up to `end` in pages, each read and the connection
+  // returned before `fn` sees them (fn may use the store): false when `fn`
+  // stopped them.
   Result<bool> ScanFrom(Family f, std::string_view begin, std::string_view end, const ScanFn& fn) {
     std::string from(begin);
     bool first = true;
