@@ -52,6 +52,17 @@ NoticePolicy NoticePolicyFrom(const Config& config) {
 }
 
 Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros now, const std::atomic<bool>& stop) {
+  bool any = false;
+  CONFIDE_RETURN_IF_ERROR(
+      cell.store().ScanPrefix(Family::kNotices, "", [&](std::string_view, std::string_view) -> Result<bool> {
+        any = true;
+        return false;
+      }));
+  if (!any) return NoticePass{};
+  // Read under the hold: after what the node that held it last has sent.
+  auto hold = cell.store().TryHold("erasure notices");
+  if (!hold.ok()) return hold.status();
+  if (!*hold) return NoticePass{};  // another node is sending them
   auto queued = cell.QueuedNotices(kNoticesPerPass);
   if (!queued.ok()) return queued.status();
   // The bodies name shoppers: wiped however the pass ends.
