@@ -59,10 +59,14 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
         return false;
       }));
   if (!any) return NoticePass{};
-  // Read under the hold: after what the node that held it last has sent.
-  auto hold = cell.store().TryHold("erasure notices");
-  if (!hold.ok()) return hold.status();
-  if (!*hold) return NoticePass{};  // another node is sending them
+  // Nodes sharing the region send one at a time, each reading under the
+  // hold, after what the one that held it last has sent.
+  Result<std::unique_ptr<Store::Hold>> hold = std::unique_ptr<Store::Hold>();
+  if (cell.region().several_nodes) {
+    hold = cell.store().TryHold("erasure notices");
+    if (!hold.ok()) return hold.status();
+    if (!*hold) return NoticePass{};  // another node is sending them
+  }
   auto queued = cell.QueuedNotices(kNoticesPerPass);
   if (!queued.ok()) return queued.status();
   // The bodies name shoppers: wiped however the pass ends.

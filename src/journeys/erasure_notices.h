@@ -48,9 +48,9 @@ struct NoticePass {
 };
 
 // One pass over the region's queued notices due at `now` (at most 1,000
-// read). Stops between notices once `stop` is set. One node of a region
-// passes at a time (Store::TryHold): while another node's pass runs, this
-// one sends nothing, so that no notice goes out twice. Errors: the cell's
+// read). Stops between notices once `stop` is set. Of nodes that share a
+// region, one passes at a time (Store::TryHold): while another node's pass
+// runs, this one sends nothing. Errors: the cell's
 // reads and writes (a notice whose outcome could not be written is sent
 // again in a later pass, with the same Idempotency-Key).
 Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros now, const std::atomic<bool>& stop);
