@@ -1,9 +1,10 @@
 #include "identity/identity_graph.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <filesystem>
+
+#include "core/scratch_dir.h"
 
 namespace confide {
 namespace {
@@ -17,17 +18,10 @@ IdentifierRef Id(IdKind kind, const std::string& name) {
 class IdentityGraphTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("confide-identity-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
+    dir_ = (scratch_.path() / "store").string();
     store_ = std::move(OpenRocksDbStore(dir_)).value();
   }
-  void TearDown() override {
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { store_.reset(); }
 
   ShopperKey Resolve(std::vector<IdentifierRef> ids) {
     WriteBatch b;
@@ -37,6 +31,7 @@ class IdentityGraphTest : public ::testing::Test {
     return r.ok() ? r->root : ShopperKey();
   }
 
+  ScratchDir scratch_;
   std::string dir_;
   std::unique_ptr<Store> store_;
   IdentityGraph graph_;

@@ -1,7 +1,6 @@
 #include "privacy/audit_log.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <filesystem>
@@ -9,6 +8,7 @@
 #include <thread>
 
 #include "core/bytes.h"
+#include "core/scratch_dir.h"
 
 namespace confide {
 namespace {
@@ -20,17 +20,12 @@ const std::string kBob(32, 'b');
 class AuditLogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("confide-audit-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
+    dir_ = (scratch_.path() / "store").string();
     OpenStore();
   }
   void TearDown() override {
     log_.reset();
     store_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
   void OpenStore() {
@@ -83,6 +78,7 @@ class AuditLogTest : public ::testing::Test {
     return *v;
   }
 
+  ScratchDir scratch_;
   std::string dir_;
   std::unique_ptr<Store> store_;
   std::unique_ptr<AuditLog> log_;

@@ -1,18 +1,17 @@
 #include <gtest/gtest.h>
+#include <rocksdb/env.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
-#include <rocksdb/env.h>
-
-#include <csignal>
-
 #include <algorithm>
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <future>
 #include <thread>
 
+#include "core/scratch_dir.h"
 #include "store/store.h"
 
 namespace confide {
@@ -21,13 +20,8 @@ namespace {
 class RocksDbStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = (std::filesystem::temp_directory_path() /
-            ("confide-store-" + std::to_string(::getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name()))
-               .string();
-    std::filesystem::remove_all(dir_);
+    dir_ = (scratch_.path() / "store").string();  // its lock and the files tests move aside go beside it
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
 
   std::unique_ptr<Store> OpenOrDie() {
     auto s = OpenRocksDbStore(dir_);
@@ -44,6 +38,7 @@ class RocksDbStoreTest : public ::testing::Test {
     return out;
   }
 
+  ScratchDir scratch_;
   std::string dir_;
 };
 
