@@ -1,11 +1,12 @@
 #include "experiments/assignment.h"
 
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <filesystem>
 #include <map>
+
+#include "core/scratch_dir.h"
 
 namespace confide {
 namespace {
@@ -83,9 +84,8 @@ TEST(ExperimentAssignmentTest, ThreeVariantsTakeTheirShares) {
 }
 
 TEST(PinExperimentTest, AChangeOfSharesUnderTheSameNameIsRefusedAndANewNameStartsAfresh) {
-  const std::string dir =
-      (std::filesystem::temp_directory_path() / ("confide-pin-" + std::to_string(::getpid()))).string();
-  std::filesystem::remove_all(dir);
+  ScratchDir scratch;
+  const std::string dir = (scratch.path() / "store").string();
   {
     auto store = OpenRocksDbStore(dir);
     ASSERT_TRUE(store.ok()) << store.status().ToString();
@@ -107,7 +107,6 @@ TEST(PinExperimentTest, AChangeOfSharesUnderTheSameNameIsRefusedAndANewNameStart
     ExperimentConfig e = Lift("lift-2");
     EXPECT_EQ(PinExperiment(**reopened, e).code(), Code::kFailedPrecondition) << "kept across a restart";
   }
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
