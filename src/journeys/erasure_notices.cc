@@ -51,21 +51,24 @@ NoticePolicy NoticePolicyFrom(const Config& config) {
   return p;
 }
 
-Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros now, const std::atomic<bool>& stop) {
-  bool any = false;
-  CONFIDE_RETURN_IF_ERROR(
-      cell.store().ScanPrefix(Family::kNotices, "", [&](std::string_view, std::string_view) -> Result<bool> {
-        any = true;
-        return false;
-      }));
-  if (!any) return NoticePass{};
+Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros now,
+                                  const std::atomic<bool>& stop) {
   // Nodes sharing the region send one at a time, each reading under the
-  // hold, after what the one that held it last has sent.
-  Result<std::unique_ptr<Store::Hold>> hold = std::unique_ptr<Store::Hold>();
+  // hold, after what the one that held it last has sent; a pass that finds
+  // nothing queued takes no hold (a connection of its own).
+  std::unique_ptr<Store::Hold> hold;
   if (cell.region().several_nodes) {
-    hold = cell.store().TryHold("erasure notices");
-    if (!hold.ok()) return hold.status();
-    if (!*hold) return NoticePass{};  // another node is sending them
+    bool any = false;
+    CONFIDE_RETURN_IF_ERROR(cell.store().ScanPrefix(Family::kNotices, "",
+                                                    [&](std::string_view, std::string_view) -> Result<bool> {
+                                                      any = true;
+                                                      return false;
+                                                    }));
+    if (!any) return NoticePass{};
+    auto held = cell.store().TryHold("erasure notices");
+    if (!held.ok()) return held.status();
+    if (!*held) return NoticePass{};  // another node is sending them
+    hold = std::move(*held);
   }
   auto queued = cell.QueuedNotices(kNoticesPerPass);
   if (!queued.ok()) return queued.status();

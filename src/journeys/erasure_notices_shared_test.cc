@@ -7,6 +7,7 @@
 
 #include "core/scratch_dir.h"
 #include "journeys/erasure_notices.h"
+#include "journeys/test_notices.h"
 #include "journeys/test_receiver.h"
 #include "store/test_postgresql.h"
 
@@ -40,23 +41,6 @@ class SharedErasureNoticesTest : public ::testing::Test {
   }
   std::string dir(const std::string& name) const { return (scratch_.path() / name).string(); }
 
-  // Shopper `id`, sent an offer at `url` through node a, then erased
-  // through it: one notice queued for the region.
-  void SentThenErased(const std::string& id, const std::string& url) {
-    Event e;
-    e.event_id = id + "-e";
-    e.type = EventType::kSearch;
-    e.query = "q";
-    e.channel = Channel::kWeb;
-    e.timestamp = *ParseRfc3339("2026-03-01T10:00:00Z");
-    e.id(IdKind::kCustomer) = id;
-    ASSERT_TRUE(a_->Ingest({e}).ok());
-    auto recorded = a_->RecordDeliveries(
-        {{url.substr(7), url, "cart_recovery_offer", "k", IdKind::kCustomer, id, NowMicros()}});
-    ASSERT_TRUE(recorded.ok() && (*recorded)[0]);
-    ASSERT_TRUE(a_->Erase(IdKind::kCustomer, id).ok());
-  }
-
   ScratchSchema schema_;  // outlives the cells
   ScratchDir scratch_;
   std::unique_ptr<Cell> a_, b_;
@@ -68,7 +52,7 @@ class SharedErasureNoticesTest : public ::testing::Test {
 // none of them; the notice goes out once, by whichever node passes next.
 TEST_F(SharedErasureNoticesTest, OneNodeSendsTheRegionsNoticesAtATime) {
   Receiver receiver({});
-  SentThenErased("C-shared-0001", receiver.url());
+  ASSERT_NE(SentThenErased(*a_, "C-shared-0001", receiver.url()), 0);  // through node a
   {
     auto held = b_->store().TryHold("erasure notices");  // node b is in its pass
     ASSERT_TRUE(held.ok() && *held);

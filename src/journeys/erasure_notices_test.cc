@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/scratch_dir.h"
+#include "journeys/test_notices.h"
 #include "journeys/test_receiver.h"
 
 namespace confide {
@@ -20,22 +21,6 @@ class ErasureNoticesTest : public ::testing::Test {
     policy_.retry = std::chrono::milliseconds(1000);
     policy_.give_up = 10 * kMicrosPerSecond;
   }
-  // Shopper `id`, sent an offer at `url`, then erased: one notice queued.
-  Micros SentThenErased(const std::string& id, const std::string& url) {
-    Event e;
-    e.event_id = id + "-e";
-    e.type = EventType::kSearch;
-    e.query = "q";
-    e.channel = Channel::kWeb;
-    e.timestamp = *ParseRfc3339("2025-03-01T10:00:00Z");
-    e.id(IdKind::kCustomer) = id;
-    EXPECT_TRUE(cell_->Ingest({e}).ok());
-    auto recorded = cell_->RecordDeliveries({{url.substr(7), url, "cart_recovery_offer", "k", IdKind::kCustomer, id, NowMicros()}});
-    EXPECT_TRUE(recorded.ok() && (*recorded)[0]);
-    auto receipt = cell_->Erase(IdKind::kCustomer, id);
-    EXPECT_TRUE(receipt.ok());
-    return receipt.ok() ? receipt->at : 0;
-  }
   std::string AuditDetails() {
     auto entries = cell_->audit().Query("", 0, NowMicros() + 1, 100);
     EXPECT_TRUE(entries.ok());
@@ -52,7 +37,7 @@ class ErasureNoticesTest : public ::testing::Test {
 };
 
 TEST_F(ErasureNoticesTest, AFailedNoticeBacksOffDoublingThenIsGivenUpAndAudited) {
-  const Micros at = SentThenErased("C-down-0001", "http://127.0.0.1:1/hook");
+  const Micros at = SentThenErased(*cell_, "C-down-0001", "http://127.0.0.1:1/hook");
   auto pass = SendDueNotices(*cell_, policy_, at, stop_);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->rescheduled, 1u);
@@ -77,8 +62,8 @@ TEST_F(ErasureNoticesTest, AFailedNoticeBacksOffDoublingThenIsGivenUpAndAudited)
 
 TEST_F(ErasureNoticesTest, NoticesToAUrlThatFailedWaitForTheNextPass) {
   Receiver down({500});
-  const Micros at = SentThenErased("C-one-0001", down.url());
-  SentThenErased("C-two-0002", down.url());
+  const Micros at = SentThenErased(*cell_, "C-one-0001", down.url());
+  SentThenErased(*cell_, "C-two-0002", down.url());
   auto pass = SendDueNotices(*cell_, policy_, at + kMicrosPerSecond, stop_);
   ASSERT_TRUE(pass.ok());
   EXPECT_EQ(pass->attempts, 1u) << "the second notice to the same URL is not tried after the first failed";
@@ -94,7 +79,7 @@ TEST_F(ErasureNoticesTest, NoticesToAUrlThatFailedWaitForTheNextPass) {
 // that the rows lingering in the store's files open no more once it has run.
 TEST_F(ErasureNoticesTest, ARetryKeepsTheSealedBodyAndTheDeliveryMakesARotationDue) {
   Receiver flaky({500});
-  const Micros at = SentThenErased("C-late-0001", flaky.url());
+  const Micros at = SentThenErased(*cell_, "C-late-0001", flaky.url());
   ASSERT_TRUE(cell_->RotateKeys().ok());  // the erasure's
   ASSERT_FALSE(cell_->rekey_due());
   auto sealed = [&] {

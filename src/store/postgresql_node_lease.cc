@@ -3,8 +3,8 @@
 #include <arpa/inet.h>
 
 #include <chrono>
-#include <thread>
 #include <cstring>
+#include <thread>
 
 #include "core/log.h"
 #include "store/postgresql_connection.h"

@@ -27,15 +27,6 @@ constexpr auto kMonitorPeriod = std::chrono::seconds(1);
 constexpr int kHoldLock = 7824;    // TryHold
 constexpr int kExpectLock = 7825;  // a batch's expectations
 
-// The least key greater than every key starting with `prefix`; empty when
-// there is none (no upper bound).
-std::string Successor(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty() && static_cast<uint8_t>(end.back()) == 0xff) end.pop_back();
-  if (!end.empty()) end.back() = static_cast<char>(static_cast<uint8_t>(end.back()) + 1);
-  return end;
-}
-
 // One page of a scan's rows, and the handing of them to its ScanFn: false
 // once it stopped.
 using Page = std::vector<std::pair<std::string, std::string>>;
@@ -47,8 +38,9 @@ Result<bool> Deliver(const Page& page, const ScanFn& fn) {
   return true;
 }
 
-std::string Field(const PGresult* rows, int row, int column) {
-  return std::string(PQgetvalue(rows, row, column), PQgetlength(rows, row, column));
+// A value of a binary result.
+std::string_view Field(const PGresult* rows, int row, int column) {
+  return std::string_view(PQgetvalue(rows, row, column), PQgetlength(rows, row, column));
 }
 
 // Keys to delete (nullopt) and rows to put, per family: the last operation
@@ -130,7 +122,7 @@ class PostgresqlStore final : public Store {
     if (!r.ok()) return Noted(r.status());
     Noted({});
     if (PQntuples(r->get()) == 0) return std::optional<std::string>();
-    return std::optional<std::string>(std::string(PQgetvalue(r->get(), 0, 0), PQgetlength(r->get(), 0, 0)));
+    return std::optional<std::string>(Field(r->get(), 0, 0));
   }
 
   Result<std::vector<std::optional<std::string>>> GetMany(Family f,
@@ -147,8 +139,8 @@ class PostgresqlStore final : public Store {
     std::unordered_map<std::string_view, size_t> at;
     for (size_t i = 0; i < keys.size(); ++i) at.emplace(keys[i], i);
     for (int i = 0; i < PQntuples(r->get()); ++i) {
-      auto it = at.find(std::string_view(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0)));
-      if (it != at.end()) values[it->second].emplace(PQgetvalue(r->get(), i, 1), PQgetlength(r->get(), i, 1));
+      auto it = at.find(Field(r->get(), i, 0));
+      if (it != at.end()) values[it->second].emplace(Field(r->get(), i, 1));
     }
     return values;
   }
@@ -163,14 +155,13 @@ class PostgresqlStore final : public Store {
     auto r = db->Run("contains", "SELECT k FROM " + table(f) + " WHERE k = ANY($1)", params);
     if (!r.ok()) return Noted(r.status());
     std::unordered_set<std::string_view> present;
-    for (int i = 0; i < PQntuples(r->get()); ++i)
-      present.emplace(PQgetvalue(r->get(), i, 0), PQgetlength(r->get(), i, 0));
+    for (int i = 0; i < PQntuples(r->get()); ++i) present.emplace(Field(r->get(), i, 0));
     for (size_t i = 0; i < keys.size(); ++i) found[i] = present.contains(keys[i]);
     return Noted({});
   }
 
   Status ScanPrefix(Family f, std::string_view prefix, const ScanFn& fn) override {
-    return ScanFrom(f, prefix, Successor(prefix), fn).status();
+    return ScanFrom(f, prefix, PrefixSuccessor(prefix), fn).status();
   }
 
   // The first page of every prefix in one statement (an index range scan
@@ -178,7 +169,7 @@ class PostgresqlStore final : public Store {
   // own, before the next prefix's rows.
   Status ScanPrefixes(Family f, const std::vector<std::string>& prefixes, const ScanFn& fn) override {
     std::vector<std::string> ends;
-    for (const std::string& prefix : prefixes) ends.push_back(Successor(prefix));
+    for (const std::string& prefix : prefixes) ends.push_back(PrefixSuccessor(prefix));
     if (prefixes.size() < 2 || std::ranges::any_of(ends, &std::string::empty))
       return Store::ScanPrefixes(f, prefixes, fn);
     std::vector<Page> pages(prefixes.size());
@@ -363,7 +354,7 @@ class PostgresqlStore final : public Store {
     }
     auto text = [&](int column) -> std::optional<std::string> {
       if (PQgetisnull(r->get(), 0, column)) return std::nullopt;
-      return std::string(PQgetvalue(r->get(), 0, column), PQgetlength(r->get(), 0, column));
+      return std::string(Field(r->get(), 0, column));
     };
     if (text(0) == "true") {  // the connection string lacks target_session_attrs=read-write
       Noted(Status(Code::kUnavailable, "postgresql: connected to a standby, not the primary"));
@@ -440,7 +431,7 @@ class PostgresqlStore final : public Store {
       auto r = db.Run("expect", "SELECT v FROM " + table(e.family) + " WHERE k = $1", params);
       if (!r.ok()) return r.status();
       std::optional<std::string> found;
-      if (PQntuples(r->get()) == 1) found.emplace(PQgetvalue(r->get(), 0, 0), PQgetlength(r->get(), 0, 0));
+      if (PQntuples(r->get()) == 1) found.emplace(Field(r->get(), 0, 0));
       if (found != e.value) return UnmetExpectation(e);
     }
     return {};

@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 #include <rocksdb/env.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
