@@ -208,9 +208,11 @@ std::vector<float> AlsModel::FoldIn(std::span<const std::pair<uint32_t, float>> 
   Eigen::MatrixXd a = Eigen::Map<const Eigen::MatrixXd>(item_gram_.data(), k, k);
   a.diagonal().array() +=
       regularization_per_entry_ ? double{regularization_} * static_cast<double>(n) : regularization_;
-  Eigen::MatrixXd wy = w.asDiagonal() * yu;
-  a.noalias() += yu.transpose() * wy;
   Eigen::VectorXd b = yu.transpose() * (w.array() + 1.0).matrix();
+  // Y_u^T (C_u - I) Y_u into the lower triangle only, which both solvers
+  // read: half the products of the full matrix.
+  yu = w.cwiseSqrt().asDiagonal() * yu;
+  a.selfadjointView<Eigen::Lower>().rankUpdate(yu.transpose());
   Eigen::VectorXd x;
   Eigen::LLT<Eigen::MatrixXd> llt(a);
   if (llt.info() == Eigen::Success) {
@@ -260,7 +262,7 @@ std::vector<Scored> AlsModel::TopItems(std::span<const float> user, size_t n) co
     return TopOfDense(scores, n);
   }
   std::vector<uint32_t> near = clusters_.Probe(user, std::max<size_t>(30 * n, items_ / 16));
-  std::vector<Scored> top(near.size());
+  TopScored top(n);
   Kernels kernels = PickKernels(factors_);
   constexpr size_t kBlock = 256;
   const float* rows[kBlock];
@@ -269,10 +271,9 @@ std::vector<Scored> AlsModel::TopItems(std::span<const float> user, size_t n) co
     size_t m = std::min(kBlock, near.size() - start);
     for (size_t i = 0; i < m; ++i) rows[i] = item_factors_.data() + size_t{near[start + i]} * factors_;
     kernels.dots(rows, m, user.data(), factors_, scores);
-    for (size_t i = 0; i < m; ++i) top[start + i] = {near[start + i], scores[i]};
+    for (size_t i = 0; i < m; ++i) top.Offer({near[start + i], scores[i]});
   }
-  KeepTop(top, n);
-  return top;
+  return std::move(top).Take();
 }
 
 float AlsModel::Score(std::span<const float> user, uint32_t item) const {

@@ -2,6 +2,7 @@
 // small binary codec models are stored with.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <span>
@@ -18,8 +19,43 @@ struct Scored {
   float score = 0;
 };
 
+// Orders by score, ties by lower item first: a total order, so every top
+// list is deterministic. A function object, not a function pointer: the
+// sorts and heaps inline it.
+inline constexpr auto BetterScored = [](const Scored& a, const Scored& b) {
+  return a.score > b.score || (a.score == b.score && a.item < b.item);
+};
+
 // Keeps the n best by score (ties: lower item first), best first.
 void KeepTop(std::vector<Scored>& items, size_t n);
+
+// The n best of items offered one at a time, as KeepTop keeps them, without
+// holding the rest: a bounded heap whose worst kept item is on top, so an
+// item worse than it costs one comparison.
+class TopScored {
+ public:
+  explicit TopScored(size_t n) : n_(n) { heap_.reserve(n); }
+  void Offer(Scored s) {
+    if (heap_.size() < n_) {
+      heap_.push_back(s);
+      std::push_heap(heap_.begin(), heap_.end(), BetterScored);
+    } else if (n_ > 0 && BetterScored(s, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), BetterScored);
+      heap_.back() = s;
+      std::push_heap(heap_.begin(), heap_.end(), BetterScored);
+    }
+  }
+  // The items kept, best first.
+  std::vector<Scored> Take() && {
+    std::sort(heap_.begin(), heap_.end(), BetterScored);
+    return std::move(heap_);
+  }
+
+ private:
+  size_t n_;
+  std::vector<Scored> heap_;
+};
+
 // The n best of scores[0..size) as items numbered by position, best first;
 // one pass with a bounded heap, for dense score vectors.
 std::vector<Scored> TopOfDense(std::span<const float> scores, size_t n);
