@@ -201,11 +201,17 @@ void ServerState::ScheduleRetention(std::chrono::microseconds delay) {
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        auto report = ApplyRetention(*cell, config.retention, clock().Now(), "retention-schedule");
-        if (report.ok()) {
+        auto report = ApplyScheduledRetention(
+            *cell, config.retention, clock().Now(),
+            Micros(config.retention.interval_minutes) * 60 * kMicrosPerSecond, "retention-schedule");
+        if (report.ok() && !*report) {
+          spdlog::debug(R"("msg":"retention skipped: another node of the region sweeps it","region":"{}")",
+                        id);
+        } else if (report.ok()) {
+          const Cell::EventSweep& sweep = **report;
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
-                       report->scanned, report->deleted, report->unreadable);
-          metrics.Add(kRetentionDeleted, {{"region", id}}, report->deleted);
+                       sweep.scanned, sweep.deleted, sweep.unreadable);
+          metrics.Add(kRetentionDeleted, {{"region", id}}, sweep.deleted);
           metrics.Add(kRetentionRuns, {{"region", id}});
         } else
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
