@@ -201,19 +201,15 @@ void ServerState::ScheduleRetention(std::chrono::microseconds delay) {
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        auto report = ApplyScheduledRetention(
-            *cell, config.retention, clock().Now(),
-            Micros(config.retention.interval_minutes) * 60 * kMicrosPerSecond, "retention-schedule");
-        if (report.ok() && !*report) {
-          spdlog::debug(R"("msg":"retention skipped: another node of the region sweeps it","region":"{}")",
-                        id);
-        } else if (report.ok()) {
+        const Micros interval = Micros(config.retention.interval_minutes) * 60 * kMicrosPerSecond;
+        auto report = ApplyScheduledRetention(*cell, config.retention, clock().Now(), interval, "retention-schedule");
+        if (report.ok() && *report) {  // none: another node of the region sweeps it
           const Cell::EventSweep& sweep = **report;
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
                        sweep.scanned, sweep.deleted, sweep.unreadable);
           metrics.Add(kRetentionDeleted, {{"region", id}}, sweep.deleted);
           metrics.Add(kRetentionRuns, {{"region", id}});
-        } else
+        } else if (!report.ok())
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
       }
     });
