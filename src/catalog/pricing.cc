@@ -270,9 +270,13 @@ Result<Quote> PriceList::QuoteFor(Catalog& catalog, std::string_view product_id,
   auto product = catalog.GetProduct(product_id);
   if (!product.ok()) return product.status();
   if (!product->has_value()) return Status(Code::kNotFound, "no product with this id", "product_id");
-  auto rules = RulesOf(product_id);
+  return QuoteFor(**product, context);
+}
+
+Result<Quote> PriceList::QuoteFor(const Product& product, const PriceContext& context) {
+  auto rules = RulesOf(product.id);
   if (!rules.ok()) return rules.status();
-  return QuotePrice(**product, *rules, context);
+  return QuotePrice(product, *rules, context);
 }
 
 Result<PriceBook> PriceBook::Load(PriceList& prices) {

@@ -103,6 +103,8 @@ class PriceList {
   // The quote for one product (kNotFound, field product_id, if the
   // catalog lacks it).
   Result<Quote> QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context);
+  // The quote for a product the caller has read from the catalog already.
+  Result<Quote> QuoteFor(const Product& product, const PriceContext& context);
 
  private:
   Status LoadMirror();

@@ -62,15 +62,17 @@ Status AnnotateServed(Cell& cell, Served& served, Channel channel, const std::st
   PriceList& prices = cell.prices();
   PriceContext context{channel, store_id, cell.clock().Now()};
   for (ServedItem& item : served.items) {
-    auto quote = prices.QuoteFor(cell.catalog(), item.product_id, context);
-    if (quote.ok()) item.price = quote->price;
-    else if (quote.status().code() != Code::kNotFound) return quote.status();
+    auto product = cell.catalog().GetProduct(item.product_id);
+    if (!product.ok()) return product.status();
+    if (*product) {
+      auto quote = prices.QuoteFor(**product, context);
+      if (!quote.ok()) return quote.status();
+      item.price = quote->price;
+      item.title = std::move((*product)->title);
+    }
     auto options = FulfilmentOptions(cell.catalog(), item.product_id, store_id, channel == Channel::kStore);
     if (!options.ok()) return options.status();
     item.fulfilment = std::move(*options);
-    auto product = cell.catalog().GetProduct(item.product_id);
-    if (!product.ok()) return product.status();
-    if (*product) item.title = (*product)->title;
   }
   return {};
 }

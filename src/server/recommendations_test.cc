@@ -241,6 +241,31 @@ TEST_F(RecommendationsTest, RulesHoldForEveryAnswer) {
   EXPECT_EQ(Send(recommend_, "GET", "/v1/us/products/nope/similar").status, 404);
 }
 
+// Every item is named and quoted at its effective price for the request:
+// a store's own price in that store, the list price online (a pickup
+// there included).
+TEST_F(RecommendationsTest, EachItemIsNamedAndPricedForTheRequest) {
+  ASSERT_NE(Train("us").find(R"("state":"succeeded")"), std::string::npos);
+  std::string rules = "[";
+  for (int i = 0; i < 6; ++i)
+    rules += std::string(i ? "," : "") + R"({"id":"r-a)" + std::to_string(i) + R"(","product_id":"a-)" +
+             std::to_string(i) + R"(","price":1.5,"store_id":"s1"})";
+  ASSERT_EQ(Send(admin_, "PUT", "/v1/us/prices", rules + "]").status, 200);
+  for (const auto& [query, price] : {std::pair<std::string, double>{"", 2.0},
+                                     {"&store_id=s1", 2.0},
+                                     {"&store_id=s1&channel=store", 1.5}}) {
+    Reply r = Get("/v1/us/customers/fan-3/recommendations?k=20" + query);
+    ASSERT_FALSE(r.items.empty()) << r.body;
+    simdjson::dom::parser parser;
+    simdjson::dom::array items = parser.parse(r.body)["items"].get_array();
+    for (simdjson::dom::element item : items) {
+      const std::string id(item["product_id"].get_string().value());
+      EXPECT_EQ(std::string(item["title"].get_string().value()), "Product " + id) << r.body;
+      EXPECT_EQ(item["price"].get_double().value(), price) << id << " with " << query << ": " << r.body;
+    }
+  }
+}
+
 TEST_F(RecommendationsTest, SimilarItemsTakeOneSignalBestFirstTheSameInEveryContext) {
   ASSERT_NE(Train("us").find("succeeded"), std::string::npos);
   // Nobody browsed: the list comes from the ALS factors, on one scale.
