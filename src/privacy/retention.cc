@@ -30,25 +30,6 @@ Result<Cell::EventSweep> ApplyRetention(Cell& cell, const Retention& limits, Mic
   return sweep;
 }
 
-Result<std::optional<Cell::EventSweep>> ApplyScheduledRetention(Cell& cell, const Retention& limits,
-                                                                Micros now, Micros interval,
-                                                                std::string_view actor) {
-  using Run = std::optional<Cell::EventSweep>;
-  std::unique_ptr<Store::Hold> hold;
-  if (cell.region().several_nodes) {
-    auto held = cell.store().TryHold("retention");
-    if (!held.ok()) return held.status();
-    if (!*held) return Run();  // another node is sweeping
-    hold = std::move(*held);
-    auto last = LastRetentionRun(cell);  // read under the hold: the last run of any node
-    if (!last.ok()) return last.status();
-    if (*last && (*last)->at > now - interval / 2) return Run();
-  }
-  auto sweep = ApplyRetention(cell, limits, now, actor);
-  if (!sweep.ok()) return sweep.status();
-  return Run(std::move(*sweep));
-}
-
 Result<std::optional<RetentionRun>> LastRetentionRun(Cell& cell) {
   auto value = cell.store().Get(Family::kMeta, kLastRunKey);
   if (!value.ok()) return value.status();

@@ -18,16 +18,6 @@ namespace confide {
 Result<Cell::EventSweep> ApplyRetention(Cell& cell, const Retention& limits, Micros now,
                                         std::string_view actor = "retention");
 
-// The run the schedule starts every `interval` on each node. A region of one
-// node sweeps every time. On a region several nodes serve, one of them
-// sweeps per interval: a node skips the run (nullopt) while another holds
-// the region's retention hold (Store::TryHold) or when a run was recorded
-// less than half an interval ago, so nodes started at different times do
-// not each sweep every event.
-Result<std::optional<Cell::EventSweep>> ApplyScheduledRetention(Cell& cell, const Retention& limits,
-                                                                Micros now, Micros interval,
-                                                                std::string_view actor);
-
 // The last run ApplyRetention recorded in `cell`, if any.
 struct RetentionRun {
   Micros at = 0;

@@ -335,6 +335,9 @@ Result<AlsModel> AlsModel::Deserialize(std::string_view in) {
       !GetFloats(in, users * factors, m.user_factors_) || !in.empty()) {
     return loss("truncated");
   }
+  // The fold-in takes square roots of alpha-weighted preferences.
+  if (!std::isfinite(params[0]) || params[0] < 0 || !std::isfinite(params[1]) || params[1] < 0)
+    return loss("bad penalty or alpha");
   m.regularization_ = params[0];
   m.alpha_ = params[1];
   m.regularization_per_entry_ = (flags & kFlagPerEntry) != 0;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 #include <random>
 #include <set>
@@ -439,6 +440,22 @@ TEST(Als, SerializeRoundTripGivesIdenticalScores) {
   ASSERT_TRUE(none.ok()) << none.status().ToString();
   EXPECT_EQ(none->items(), 0u);
   EXPECT_EQ(none->factors(), 0u);
+}
+
+// A model file whose checksum holds but whose alpha or penalty could not
+// have been trained (negative, not finite) is refused, not folded in with.
+TEST(Als, ALoadedModelWithABadAlphaOrPenaltyIsRefused) {
+  Planted p = MakePlanted(40, 10, 5, 7);
+  for (float bad : {-1.0f, std::numeric_limits<float>::quiet_NaN()}) {
+    for (bool is_alpha : {true, false}) {
+      AlsOptions o = Small();
+      (is_alpha ? o.alpha : o.regularization) = bad;
+      std::string bytes;
+      AlsModel::Train(FromRows(p.rows, p.items), o).Serialize(bytes);
+      auto loaded = AlsModel::Deserialize(bytes);
+      EXPECT_EQ(loaded.status().code(), Code::kDataLoss) << (is_alpha ? "alpha " : "penalty ") << bad;
+    }
+  }
 }
 
 TEST(Als, SerializeKeepsRegularizationPerEntry) {

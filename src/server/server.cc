@@ -201,15 +201,13 @@ void ServerState::ScheduleRetention(std::chrono::microseconds delay) {
     // Retention scans and deletes: off the I/O threads.
     asio::post(*blocking, [this] {
       for (auto& [id, cell] : cells) {
-        const Micros interval = Micros(config.retention.interval_minutes) * 60 * kMicrosPerSecond;
-        auto report = ApplyScheduledRetention(*cell, config.retention, clock().Now(), interval, "retention-schedule");
-        if (report.ok() && *report) {  // none: another node of the region sweeps it
-          const Cell::EventSweep& sweep = **report;
+        auto report = ApplyRetention(*cell, config.retention, clock().Now(), "retention-schedule");
+        if (report.ok()) {
           spdlog::info(R"("msg":"retention","region":"{}","scanned":{},"deleted":{},"unreadable":{})", id,
-                       sweep.scanned, sweep.deleted, sweep.unreadable);
-          metrics.Add(kRetentionDeleted, {{"region", id}}, sweep.deleted);
+                       report->scanned, report->deleted, report->unreadable);
+          metrics.Add(kRetentionDeleted, {{"region", id}}, report->deleted);
           metrics.Add(kRetentionRuns, {{"region", id}});
-        } else if (!report.ok())
+        } else
           spdlog::error(R"("msg":"retention failed","region":"{}","error":"{}")", id, CodeName(report.status().code()));
       }
     });
