@@ -5,6 +5,9 @@ namespace confide {
 
 Result<Cell::EventSweep> Cell::DeleteEvents(const std::function<bool(const StoredEventHeader&)>& expired) {
   Impl& m = *impl_;
+  // A node of a shared region first reads the shoppers the others added:
+  // a key it does not hold would pass their rows over.
+  if (m.shared) CONFIDE_RETURN_IF_ERROR(m.CatchUp());
   DataKeyMap keys;
   {
     absl::MutexLock lock(&m.identity_mu);

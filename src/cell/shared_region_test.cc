@@ -269,5 +269,16 @@ TEST_F(SharedRegionTest, KeysAreNotRotatedByOneNodeAlone) {
   EXPECT_NE(rotated.status().message().find("several nodes"), std::string::npos);
 }
 
+// A node that has taken no request since another node added a shopper
+// still sweeps that shopper's events: it reads what the others changed
+// first (retention runs on every node).
+TEST_F(SharedRegionTest, ASweepReadsTheShoppersOtherNodesAddedFirst) {
+  ASSERT_TRUE(a_->Ingest({Purchase("s1", "C-S"), Purchase("s2", "C-S", "P2")}).ok());
+  auto sweep = b_->DeleteEvents([](const StoredEventHeader& h) { return h.type == EventType::kPurchase; });
+  ASSERT_TRUE(sweep.ok()) << sweep.status().ToString();
+  EXPECT_EQ(sweep->scanned, 2u);
+  EXPECT_EQ(sweep->deleted, 2u) << "node b passed over a shopper it had not read yet";
+}
+
 }  // namespace
 }  // namespace confide
