@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "cell/cell_impl.h"
+#include "core/log.h"
 
 namespace confide {
 
@@ -45,6 +46,12 @@ void CountGroup(std::vector<ConsentRecord> records, const std::vector<Micros>& e
 
 Cell::ConsentStatistics Cell::CountConsent(Micros now, int days) {
   Impl& m = *impl_;
+  // What other nodes of the region decided, first; if the store cannot be
+  // read, the counts are those this node holds, and the log says so.
+  if (Status caught = m.HealIfDiverged(); !caught.ok())
+    spdlog::warn(
+        R"("msg":"consent statistics from this node's memory: the region could not be read again","region":"{}","status":"{}")",
+        m.region.id, JsonEscape(caught.ToString()));
   ConsentStatistics out;
   days = std::max(days, 1);
   out.days.resize(static_cast<size_t>(days));

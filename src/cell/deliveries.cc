@@ -119,6 +119,7 @@ Result<std::vector<bool>> Cell::RecordDeliveries(const std::vector<Delivery>& de
 
 Result<std::vector<Cell::Delivery>> Cell::DeliveriesOf(IdKind kind, std::string_view id) {
   Impl& m = *impl_;
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());  // groups other nodes of the region linked or created
   MemberKeys members;
   {
     absl::MutexLock lock(&m.identity_mu);

@@ -29,6 +29,7 @@ std::string PagePosition(const ShopperKey& key) {
 Result<std::string> Cell::ForEachGrantedHistoryPage(Purpose purpose, std::string_view after, size_t max_groups,
                                                     const PagedHistoryFn& fn, bool with_links) {
   Impl& m = *impl_;
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());  // what other nodes of the region decided, first
   std::vector<ShopperKey> roots;
   {
     absl::MutexLock lock(&m.identity_mu);

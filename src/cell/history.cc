@@ -102,6 +102,9 @@ Status Cell::ForEachGrantedHistory(Purpose purpose,
                                    const std::function<Status(const Grant&, std::vector<Event>&&)>& fn,
                                    bool with_links, EventTypes types) {
   Impl& m = *impl_;
+  // The grants are decided from memory: on a shared region, what the other
+  // nodes decided (a withdrawal, a GPC refusal) is read first.
+  CONFIDE_RETURN_IF_ERROR(m.HealIfDiverged());
   uint64_t decided_at;
   std::vector<Grant> grants = m.GrantedGroups(purpose, decided_at);
   // Groups in key order, read a batch at a time on every core, each thread

@@ -280,5 +280,30 @@ TEST_F(SharedRegionTest, ASweepReadsTheShoppersOtherNodesAddedFirst) {
   EXPECT_EQ(sweep->deleted, 2u) << "node b passed over a shopper it had not read yet";
 }
 
+// Reads of the whole region decide each group's grant from memory: a node
+// reads what the others decided first, so a shopper who refused marketing
+// through node a is left out of node b's next marketing read (audience
+// members, cart recovery, the suggestions export and training read so).
+TEST_F(SharedRegionTest, RegionWideReadsLeaveOutARefusalMadeThroughAnotherNode) {
+  ASSERT_TRUE(a_->Ingest({Purchase("g1", "C-G1"), Purchase("g2", "C-G2")}).ok());
+  for (const char* shopper : {"C-G1", "C-G2"})  // node b reads both shoppers
+    ASSERT_TRUE(b_->GrantFor(IdKind::kCustomer, shopper, Purpose::kMarketing).any());
+
+  ASSERT_TRUE(a_->RecordConsent(IdKind::kCustomer, "C-G1", Refusal(Purpose::kMarketing)).ok());
+  size_t paged = 0;
+  auto next = b_->ForEachGrantedHistoryPage(
+      Purpose::kMarketing, "", 100,
+      [&](const Grant&, std::vector<Event>&&, bool&) { return ++paged, Status(); });
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(paged, 1u) << "C-G2 alone";
+
+  ASSERT_TRUE(a_->RecordConsent(IdKind::kCustomer, "C-G2", Refusal(Purpose::kMarketing)).ok());
+  size_t all = 0;
+  Status read = b_->ForEachGrantedHistory(
+      Purpose::kMarketing, [&](const Grant&, std::vector<Event>&&) { return ++all, Status(); });
+  ASSERT_TRUE(read.ok()) << read.ToString();
+  EXPECT_EQ(all, 0u) << "both refused through node a";
+}
+
 }  // namespace
 }  // namespace confide

@@ -105,6 +105,8 @@ Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row
     Wipe(plain);
     CONFIDE_RETURN_IF_ERROR(read);
     ledgers[holder] = std::move(ledger);
+    HistoryShard(holder).fetch_add(1,
+                                   std::memory_order_release);  // a history read under the old grant is stale
   }
   consent_states.clear();
   decisions_generation.fetch_add(1, std::memory_order_acq_rel);

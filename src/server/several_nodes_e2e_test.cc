@@ -59,15 +59,17 @@ class SeveralNodesTest : public ::testing::Test {
 
   fs::path Config(const Node& n) const { return dir_.path() / (n.name + ".toml"); }
   void WriteConfig(const Node& n) {
-    std::ofstream(Config(n))
-        << "data_dir = \"" << (dir_.path() / ("data-" + n.name)).string() << "\"\n"
-        << "key_dir = \"" << (dir_.path() / ("keys-" + n.name)).string() << "\"\n"
-        << "listen = \"127.0.0.1:" << n.port << "\"\nhosted_regions = [\"eu\"]\n"
-        << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
-        << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo << "\"\n"
-        << "postgresql_schema = \"" << schema_.options().schema << "\"\nnodes = \"several\"\n"
-        << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
-        << "scopes = [\"ingest\", \"admin\", \"dsar\", \"consent\"]\nregions = [\"*\"]\n";
+    std::ofstream(Config(n)) << "data_dir = \"" << (dir_.path() / ("data-" + n.name)).string() << "\"\n"
+                             << "key_dir = \"" << (dir_.path() / ("keys-" + n.name)).string() << "\"\n"
+                             << "listen = \"127.0.0.1:" << n.port << "\"\nhosted_regions = [\"eu\"]\n"
+                             << "[[regions]]\nid = \"eu\"\nlegal_basis = \"opt_out\"\ncurrency = \"EUR\"\n"
+                             << "store = \"postgresql\"\npostgresql = \"" << schema_.options().conninfo
+                             << "\"\n"
+                             << "postgresql_schema = \"" << schema_.options().schema
+                             << "\"\nnodes = \"several\"\n"
+                             << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
+                             << "scopes = [\"ingest\", \"admin\", \"dsar\", \"consent\", \"catalog\", "
+                                "\"marketing\"]\nregions = [\"*\"]\n";
   }
   std::string Log(const std::string& name) const {
     std::ifstream in(dir_.path() / name);
@@ -115,6 +117,28 @@ TEST_F(SeveralNodesTest, AWithdrawalAndAnErasureThroughOneNodeHoldOnTheOtherAtOn
 // session whichever node it reaches, a session revoked through one node
 // ends on the other, and an erasure through a node that missed the other's
 // writes succeeds at once.
+// An audience's members are listed through the other node without the
+// shopper who refused marketing through one node the moment before.
+TEST_F(SeveralNodesTest, AnAudienceListedThroughOneNodeLeavesOutARefusalMadeThroughTheOther) {
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/products", R"([{"id":"p1","title":"Tea","category":"tea","price":2}])"),
+            200)
+      << body_;
+  ASSERT_EQ(
+      Send(a_, "POST", "/v1/eu/events", "[" + Purchase("m1", "c-m1") + "," + Purchase("m2", "c-m2") + "]"),
+      200)
+      << body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/audiences", R"({"name":"tea","category":"tea","window_days":365})"), 201)
+      << body_;
+  const std::string members = "/v1/eu/audiences/tea/members?recipient=esp.example";
+  ASSERT_EQ(Send(b_, "GET", members), 200) << body_;
+  EXPECT_EQ(JLen(body_, "/members"), 2u) << body_;
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/customers/c-m1/consent", R"({"purposes":{"marketing":false}})"), 200)
+      << body_;
+  ASSERT_EQ(Send(b_, "GET", members), 200) << body_;
+  ASSERT_EQ(JLen(body_, "/members"), 1u) << body_;
+  EXPECT_EQ(JStr(body_, "/members/0/customer_id"), "c-m2") << body_;
+}
+
 TEST_F(SeveralNodesTest, TokensAndErasuresHoldAcrossNodes) {
   ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", "[" + Purchase("t1", "c-token") + "]"), 200) << body_;
   ASSERT_EQ(Send(a_, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"c-token"})"), 200) << body_;
