@@ -59,6 +59,7 @@ class SeveralNodesTest : public ::testing::Test {
 
   fs::path Config(const Node& n) const { return dir_.path() / (n.name + ".toml"); }
   void WriteConfig(const Node& n) {
+    const std::string scopes = R"(["ingest", "admin", "dsar", "consent", "catalog", "marketing"])";
     std::ofstream(Config(n)) << "data_dir = \"" << (dir_.path() / ("data-" + n.name)).string() << "\"\n"
                              << "key_dir = \"" << (dir_.path() / ("keys-" + n.name)).string() << "\"\n"
                              << "listen = \"127.0.0.1:" << n.port << "\"\nhosted_regions = [\"eu\"]\n"
@@ -68,15 +69,15 @@ class SeveralNodesTest : public ::testing::Test {
                              << "postgresql_schema = \"" << schema_.options().schema
                              << "\"\nnodes = \"several\"\n"
                              << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
-                             << "scopes = [\"ingest\", \"admin\", \"dsar\", \"consent\", \"catalog\", "
-                                "\"marketing\"]\nregions = [\"*\"]\n";
+                             << "scopes = " << scopes << "\nregions = [\"*\"]\n";
   }
   std::string Log(const std::string& name) const {
     std::ifstream in(dir_.path() / name);
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   // The status of a request to `n`; its body in body_.
-  int Send(const Node& n, const std::string& method, const std::string& target, const std::string& body = "") {
+  int Send(const Node& n, const std::string& method, const std::string& target,
+           const std::string& body = "") {
     return SendOnce(n.port, key_.token, method, target, body, body_);
   }
 
@@ -112,11 +113,6 @@ TEST_F(SeveralNodesTest, AWithdrawalAndAnErasureThroughOneNodeHoldOnTheOtherAtOn
   EXPECT_EQ(Send(a_, "GET", "/v1/eu/customers/c-gone/profile"), 404) << body_;
 }
 
-// Tokens and erasures across nodes: a shopper token minted before an
-// erasure through one node is refused by the other, a link opens one
-// session whichever node it reaches, a session revoked through one node
-// ends on the other, and an erasure through a node that missed the other's
-// writes succeeds at once.
 // An audience's members are listed through the other node without the
 // shopper who refused marketing through one node the moment before.
 TEST_F(SeveralNodesTest, AnAudienceListedThroughOneNodeLeavesOutARefusalMadeThroughTheOther) {
@@ -139,14 +135,18 @@ TEST_F(SeveralNodesTest, AnAudienceListedThroughOneNodeLeavesOutARefusalMadeThro
   EXPECT_EQ(JStr(body_, "/members/0/customer_id"), "c-m2") << body_;
 }
 
+// Tokens and erasures across nodes: a shopper token minted before an
+// erasure through one node is refused by the other, a link opens one
+// session whichever node it reaches, a session revoked through one node
+// ends on the other, and an erasure through a node that missed the other's
+// writes succeeds at once.
 TEST_F(SeveralNodesTest, TokensAndErasuresHoldAcrossNodes) {
   ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", "[" + Purchase("t1", "c-token") + "]"), 200) << body_;
   ASSERT_EQ(Send(a_, "POST", "/v1/eu/shopper-tokens", R"({"customer_id":"c-token"})"), 200) << body_;
   const std::string shopper_token = JStr(body_, "/token");
   std::string ignored;
-  auto as = [&](const Node& n, const std::string& token, const std::string& method, const std::string& target) {
-    return SendOnce(n.port, token, method, target, "", ignored);
-  };
+  auto as = [&](const Node& n, const std::string& token, const std::string& method,
+                const std::string& target) { return SendOnce(n.port, token, method, target, "", ignored); };
   ASSERT_EQ(as(b_, shopper_token, "GET", "/v1/eu/customers/c-token/data"), 200);
   std::this_thread::sleep_for(1100ms);  // tokens carry whole seconds
   ASSERT_EQ(Send(b_, "POST", "/v1/eu/events", "[" + Purchase("t2", "c-other") + "]"), 200) << body_;
