@@ -432,6 +432,10 @@ std::string Cell::AuditSubject(IdKind kind, std::string_view id) const {
 }
 
 bool Cell::Holds(IdKind kind, std::string_view id) const {
+  // On a shared region, after what the other nodes added or erased; from
+  // memory when the store cannot be read (a send still asks GrantFor, which
+  // grants nothing then).
+  (void)impl_->HealIfDiverged();
   const std::string pseudonym = impl_->PseudonymOf(kind, id);
   absl::MutexLock lock(&impl_->identity_mu);
   return impl_->graph.Find(pseudonym).has_value();

@@ -305,5 +305,14 @@ TEST_F(SharedRegionTest, RegionWideReadsLeaveOutARefusalMadeThroughAnotherNode) 
   EXPECT_EQ(all, 0u) << "both refused through node a";
 }
 
+// Whether the region holds a shopper is answered after what the other
+// nodes changed: a shopper added through node a, then erased through it.
+TEST_F(SharedRegionTest, HoldsAnswersWhatAnotherNodeAddedOrErased) {
+  ASSERT_TRUE(a_->Ingest({Purchase("h1", "C-H")}).ok());
+  EXPECT_TRUE(b_->Holds(IdKind::kCustomer, "C-H"));
+  ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-H").ok());
+  EXPECT_FALSE(b_->Holds(IdKind::kCustomer, "C-H"));
+}
+
 }  // namespace
 }  // namespace confide
