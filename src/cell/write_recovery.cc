@@ -105,8 +105,8 @@ Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row
     Wipe(plain);
     CONFIDE_RETURN_IF_ERROR(read);
     ledgers[holder] = std::move(ledger);
-    HistoryShard(holder).fetch_add(1,
-                                   std::memory_order_release);  // a history read under the old grant is stale
+    // A history read ahead under the old grant is read again (HistoryVersion).
+    HistoryShard(holder).fetch_add(1, std::memory_order_release);
   }
   consent_states.clear();
   decisions_generation.fetch_add(1, std::memory_order_acq_rel);
