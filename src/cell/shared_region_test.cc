@@ -8,18 +8,14 @@
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <thread>
 
-#include "cell/cell.h"
 #include "cell/region_models.h"
-#include "core/scratch_dir.h"
-#include "store/test_postgresql.h"
+#include "cell/test_shared_region.h"
 
 namespace confide {
 namespace {
 
-namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 Event Purchase(std::string event_id, std::string customer, std::string product = "P1") {
@@ -40,33 +36,8 @@ ConsentRecord Refusal(Purpose purpose) {
   return r;
 }
 
-class SharedRegionTest : public ::testing::Test {
+class SharedRegionTest : public SharedRegionNodes {
  protected:
-  void SetUp() override {
-    ASSERT_FALSE(TestPostgresql().empty()) << "CONFIDE_TEST_POSTGRESQL is unset: run through ctest";
-    a_ = Open("a");
-    ASSERT_NE(a_, nullptr);
-    fs::copy(dir("keys-a"), dir("keys-b"));  // what an operator does for each node
-    fs::copy(dir("keys-a"), dir("keys-c"));
-    b_ = Open("b");
-    ASSERT_NE(b_, nullptr);
-  }
-
-  RegionConfig Region() const {
-    RegionConfig rc{"eu", LegalBasis::kOptOut, "EUR", ""};
-    rc.store = RegionConfig::Store::kPostgresql;
-    rc.postgresql = schema_.options().conninfo;
-    rc.postgresql_schema = schema_.options().schema;
-    rc.several_nodes = true;
-    return rc;
-  }
-  std::unique_ptr<Cell> Open(const std::string& node) {
-    auto c = Cell::Open(Region(), dir("data-" + node), dir("keys-" + node));
-    EXPECT_TRUE(c.ok()) << c.status().ToString();
-    return c.ok() ? std::move(c).value() : nullptr;
-  }
-  std::string dir(const std::string& name) const { return (scratch_.path() / name).string(); }
-
   // Ingests `events` through `cell`, again while it answers kUnavailable
   // (another node moved the region: the client's retry).
   static Result<std::vector<IngestOutcome>> IngestRetrying(Cell& cell, const std::vector<Event>& events) {
@@ -80,10 +51,6 @@ class SharedRegionTest : public ::testing::Test {
     EXPECT_TRUE(p.ok()) << p.status().ToString();
     return p.ok() && p->has_value() ? (*p)->events : 0;
   }
-
-  ScratchSchema schema_;  // outlives the cells
-  ScratchDir scratch_;
-  std::unique_ptr<Cell> a_, b_;
 };
 
 TEST_F(SharedRegionTest, AWithdrawalThroughOneNodeHoldsOnTheOthersNextRequest) {
