@@ -236,6 +236,56 @@ Status Catalog::LoadMirror() {
   return {};
 }
 
+Status Catalog::Reread(Family family, const std::vector<std::string>& keys) {
+  if (family != Family::kProducts && family != Family::kStores && family != Family::kInventory) return {};
+  // Read and applied under the writers' lock: no write of this node lands
+  // between, so no row read before it can replace it in the mirror.
+  absl::MutexLock lock(&write_mu_);
+  if (!mirrored_.load(std::memory_order_relaxed)) return {};  // the load reads them all
+  constexpr size_t kChunk = 10'000;                           // keys per read
+  for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
+    const std::vector<std::string> chunk(keys.begin() + begin,
+                                         keys.begin() + std::min(keys.size(), begin + kChunk));
+    auto values = store_.GetMany(family, chunk);
+    if (!values.ok()) return values.status();
+    for (size_t i = 0; i < chunk.size(); ++i) {
+      const std::string& key = chunk[i];
+      const std::optional<std::string>& value = (*values)[i];
+      if (!value) {
+        if (family == Family::kProducts) mirror_->EraseProduct(key);
+        const size_t zero = key.find('\0');
+        if (family == Family::kInventory && zero != std::string::npos)
+          mirror_->EraseLevel(std::string_view(key).substr(0, zero), std::string_view(key).substr(zero + 1));
+        continue;  // no store is ever deleted
+      }
+      auto put = [&](auto decoded) -> Status {
+        if (!decoded.ok()) return decoded.status();
+        mirror_->Put(*decoded);
+        return {};
+      };
+      CONFIDE_RETURN_IF_ERROR(family == Family::kProducts ? put(DecodeProduct(key, *value))
+                              : family == Family::kStores ? put(DecodeStore(key, *value))
+                                                          : put(DecodeInventory(key, *value)));
+    }
+  }
+  if (family == Family::kProducts) products_version_.fetch_add(1, std::memory_order_acq_rel);
+  if (family == Family::kStores) stores_version_.fetch_add(1, std::memory_order_acq_rel);
+  return {};
+}
+
+Status Catalog::ReloadMirror() {
+  absl::MutexLock lock(&write_mu_);
+  CatalogMirror fresh;
+  CONFIDE_RETURN_IF_ERROR(ForEachProduct([&](const Product& p) { return fresh.Put(p), true; }));
+  CONFIDE_RETURN_IF_ERROR(ForEachStore([&](const StoreLocation& s) { return fresh.Put(s), true; }));
+  CONFIDE_RETURN_IF_ERROR(ForEachInventory([&](const InventoryLevel& l) { return fresh.Put(l), true; }));
+  mirror_->Swap(fresh);
+  mirrored_.store(true, std::memory_order_release);
+  stores_version_.fetch_add(1, std::memory_order_acq_rel);
+  products_version_.fetch_add(1, std::memory_order_acq_rel);
+  return {};
+}
+
 Status Catalog::PutProducts(const std::vector<Product>& given) {
   CONFIDE_RETURN_IF_ERROR(LoadMirror());  // what is held already, for added_at
   std::vector<Product> products = given;

@@ -88,7 +88,9 @@ class CatalogMirror;
 // Point reads (GetProduct, GetStore, GetInventory) are answered from an
 // in-memory mirror (catalog_mirror.h), filled from the store by the first
 // of them or by LoadMirror(). Writes go to the store, durably, then to the
-// mirror. The store has one process at a time, so no write can bypass it.
+// mirror. A region one node serves has no other writer; on a region
+// several nodes serve, the cell has the rows other nodes wrote read again
+// (Reread, cell/shared_region.h) before a request reads the catalog.
 class Catalog {
  public:
   // `clock` dates the products it first holds (Product::added_at).
@@ -98,6 +100,13 @@ class Catalog {
   // Fills the mirror now (a server calls it at start, so that no request
   // pays for it); idempotent.
   Status LoadMirror();
+  // Reads these rows of `family` (products, stores or inventory, by their
+  // store keys) again into the mirror, as another writer left them: a
+  // product gone leaves it with its levels. Other families are ignored.
+  Status Reread(Family family, const std::vector<std::string>& keys);
+  // Reads everything again into a new mirror, which then replaces the
+  // held one (readers see the one or the other, whole).
+  Status ReloadMirror();
 
   // Batch upserts, durable on return. A product's added_at is the clock's
   // now when the catalog did not hold it, else the held one (the given

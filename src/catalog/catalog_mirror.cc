@@ -31,6 +31,23 @@ void CatalogMirror::Put(const InventoryLevel& level) {
   levels[column] = level.quantity;
 }
 
+void CatalogMirror::Swap(CatalogMirror& other) {
+  absl::MutexLock lock(&mu_);
+  absl::MutexLock theirs(&other.mu_);
+  products_.swap(other.products_);
+  stores_.swap(other.stores_);
+  columns_.swap(other.columns_);
+  levels_.swap(other.levels_);
+}
+
+void CatalogMirror::EraseLevel(std::string_view location, std::string_view product_id) {
+  absl::MutexLock lock(&mu_);
+  auto column = columns_.find(product_id);
+  auto levels = levels_.find(location);
+  if (column != columns_.end() && levels != levels_.end() && column->second < levels->second.size())
+    levels->second[column->second] = kNoLevel;
+}
+
 void CatalogMirror::EraseProduct(std::string_view id) {
   absl::MutexLock lock(&mu_);
   if (auto held = products_.find(id); held != products_.end()) products_.erase(held);

@@ -33,6 +33,10 @@ class CatalogMirror {
   void Put(const InventoryLevel& level);
   // The product and its levels everywhere are gone.
   void EraseProduct(std::string_view id);
+  // The product's level at `location` is gone.
+  void EraseLevel(std::string_view location, std::string_view product_id);
+  // Takes what `other` holds, and leaves it what this one held.
+  void Swap(CatalogMirror& other);
 
   std::optional<Product> FindProduct(std::string_view id) const;
   std::optional<StoreLocation> FindStore(std::string_view id) const;

@@ -211,7 +211,7 @@ Status PriceList::Put(std::vector<PriceRule> rules, Micros now) {
   CONFIDE_RETURN_IF_ERROR(store_.Write(b));
   if (mirrored_.load(std::memory_order_relaxed)) {
     absl::MutexLock mirror(&mu_);
-    for (const PriceRule& r : rules) Mirror(r);
+    for (const PriceRule& r : rules) Mirror(by_product_, r);
   }
   return {};
 }
@@ -230,8 +230,8 @@ Status PriceList::DeleteRulesOf(std::string_view product_id) {
   return {};
 }
 
-void PriceList::Mirror(const PriceRule& rule) {
-  std::vector<PriceRule>& rules = by_product_[rule.product_id];
+void PriceList::Mirror(RuleMap& by_product, const PriceRule& rule) {
+  std::vector<PriceRule>& rules = by_product[rule.product_id];
   auto at = std::lower_bound(rules.begin(), rules.end(), rule.id, [](const PriceRule& r, const std::string& id) { return r.id < id; });
   if (at != rules.end() && at->id == rule.id) *at = rule;
   else rules.insert(at, rule);
@@ -244,9 +244,19 @@ Status PriceList::LoadMirror() {
   absl::MutexLock mirror(&mu_);
   CONFIDE_RETURN_IF_ERROR(ForEach([&](const PriceRule& r) {
     mu_.AssertHeld();  // held around the scan
-    return Mirror(r), true;
+    return Mirror(by_product_, r), true;
   }));
   mirrored_.store(true, std::memory_order_release);
+  return {};
+}
+
+Status PriceList::Reload() {
+  absl::MutexLock lock(&write_mu_);
+  if (!mirrored_.load(std::memory_order_relaxed)) return {};  // the load reads them all
+  RuleMap fresh;
+  CONFIDE_RETURN_IF_ERROR(ForEach([&](const PriceRule& r) { return Mirror(fresh, r), true; }));
+  absl::MutexLock mirror(&mu_);
+  by_product_.swap(fresh);
   return {};
 }
 

@@ -105,17 +105,22 @@ class PriceList {
   Result<Quote> QuoteFor(Catalog& catalog, std::string_view product_id, const PriceContext& context);
   // The quote for a product the caller has read from the catalog already.
   Result<Quote> QuoteFor(const Product& product, const PriceContext& context);
+  // Reads every rule again, as another writer left them (a region several
+  // nodes serve, cell/shared_region.h); readers see the old rules or the
+  // new, whole.
+  Status Reload();
 
  private:
+  using RuleMap = StringMap<std::vector<PriceRule>>;
   Status LoadMirror();
-  void Mirror(const PriceRule& rule) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  static void Mirror(RuleMap& by_product, const PriceRule& rule);
 
   Store& store_;
   // Orders store writes and mirror updates, and the load.
   absl::Mutex write_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::atomic<bool> mirrored_{false};
   mutable absl::Mutex mu_;
-  StringMap<std::vector<PriceRule>> by_product_ ABSL_GUARDED_BY(mu_);
+  RuleMap by_product_ ABSL_GUARDED_BY(mu_);
 };
 
 class PriceBook {

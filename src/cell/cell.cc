@@ -326,7 +326,6 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
   CONFIDE_RETURN_IF_ERROR(impl->OpenDownstream(key_dir, keys->pseudonym_key));
   impl->catalog = std::make_unique<Catalog>(*impl->store, *impl->options.clock);
   impl->prices = std::make_unique<PriceList>(*impl->store);
-  CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());
   auto audit = AuditLog::Open(*impl->store);
   if (!audit.ok()) return audit.status();
   impl->audit = std::move(*audit);
@@ -345,6 +344,7 @@ Result<std::unique_ptr<Cell>> Cell::Open(const RegionConfig& region, const std::
     // is due for it as for an erasure.
     impl->rekey_due = impl->rekey_due || due->has_value() || impl->keys.derived_kek_version != 0;
   }
+  CONFIDE_RETURN_IF_ERROR(impl->catalog->EnsureStockIndex());  // a catalog write: after NoteSharedVersion
   // Before any request: an erasure the database lost (a restore) is made
   // again before anything can read the shopper.
   auto replayed = impl->SyncErasureJournal(key_dir, keys->pseudonym_key);  // erasure.cc

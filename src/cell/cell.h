@@ -472,6 +472,17 @@ class Cell {
   // shoppers (a group of linked identifiers counts once).
   uint64_t events_stored() const;
   uint64_t shoppers() const;
+
+  // On a region several nodes serve (RegionConfig::several_nodes): reads
+  // what the other nodes changed since this node last did, of the shoppers
+  // and of the catalog (one read of the store when nothing changed). A
+  // server calls it before a request reads the catalog, and every few
+  // seconds so that a node taking no request still follows the region.
+  // Answers how many identifiers erased through other nodes this node has
+  // read since it opened: when that moves, what the node keeps of its own
+  // (its suggestions file) must leave them out. Always 0, reading nothing,
+  // on a region one node serves. Errors: the store's (kUnavailable: retry).
+  Result<uint64_t> FollowOtherNodes();
   // Consent across the region, for a data-protection officer's overview
   // (consent_statistics.cc). Per purpose: the shoppers (groups) whose
   // decision in force at `now` is a grant or a refusal, by the source of

@@ -207,7 +207,17 @@ struct Cell::Impl {
   // store, and CatchUp reloads the mirrored rows once another node has
   // changed them (one read of the store when none has). Null otherwise.
   SharedRegionStore* shared = nullptr;
+  // Identifiers erased through other nodes, counted by the reloads that
+  // read their markers (Cell::FollowOtherNodes).
+  std::atomic<uint64_t> erased_elsewhere{0};
   Status CatchUp() ABSL_LOCKS_EXCLUDED(write_mu, identity_mu);
+  // Reads again the catalog's rows other nodes wrote since this node's
+  // copy was current (all of them when their lists are gone, when they
+  // exceed kMostCatalogRowsReread, or when the store's version is behind
+  // the copy's), then notes the store's version. One at a time.
+  Status FollowCatalog() ABSL_LOCKS_EXCLUDED(catalog_follow_mu);
+  absl::Mutex catalog_follow_mu;
+  static constexpr size_t kMostCatalogRowsReread = 200'000;
   // Adds the rows other nodes added (SharedRegionStore::ChangedRows) to
   // memory; an error when they do not fit it (the caller reloads).
   Status AddChangedRowsLocked(const std::vector<SharedRegionStore::Row>& rows)

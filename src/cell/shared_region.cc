@@ -32,24 +32,65 @@ std::optional<std::string> Expected(uint64_t version) {
   return VersionValue(version);
 }
 
-std::string ChangeKey(uint64_t version) {
-  std::string key(kSharedChangePrefix);
+bool InCatalog(Family f) {
+  return f == Family::kProducts || f == Family::kStores || f == Family::kInventory || f == Family::kStock ||
+         f == Family::kPrices;
+}
+
+std::string ChangeKey(uint64_t version, std::string_view prefix = kSharedChangePrefix) {
+  std::string key(prefix);
   PutFixed64BE(key, version);
   return key;
 }
 
+// Expects the counter `version_key` at `at`, moves it on and leaves the
+// move's list under `prefix`, dropping the earlier ones when `drop_lists`,
+// else the one kKeptChanges moves old.
+void AddMove(WriteBatch& batch, std::string_view version_key, std::string_view prefix, uint64_t at,
+             const std::string& list, bool drop_lists) {
+  batch.Expect(Family::kMeta, version_key, Expected(at));
+  batch.Put(Family::kMeta, version_key, VersionValue(at + 1));
+  batch.Put(Family::kMeta, ChangeKey(at + 1, prefix), list);
+  if (drop_lists)
+    batch.DeleteRange(Family::kMeta, ChangeKey(0, prefix), ChangeKey(at + 1, prefix));
+  else if (at + 1 > SharedRegionStore::kKeptChanges)
+    batch.Delete(Family::kMeta, ChangeKey(at + 1 - SharedRegionStore::kKeptChanges, prefix));
+}
+
 // What a batch touches, in one pass. `list`, for a move: 'i' then each row
 // added (family, then the key, sized), when it only added identifiers,
-// data keys and consent records; else 'f'. `erases`: it deleted mirrored rows.
+// data keys and consent records; else 'f'. `erases`: it deleted mirrored
+// rows. `catalog_list`: the same for the catalog's rows, each written or
+// deleted ('f' after a deleted range).
 struct Change {
   Touch touch = Touch::kNone;
   std::string list = "i";
   bool erases = false;
+  bool catalog = false;
+  std::string catalog_list = "i";
+  bool prices_listed = false;
 };
+
+void AddRow(std::string& list, Family f, std::string_view key) {
+  if (list[0] != 'i') return;
+  list.push_back(static_cast<char>(f));
+  sized::Append(list, key);
+}
 
 Change ChangeOf(const WriteBatch& batch) {
   Change change;
   batch.ForEach([&](WriteBatch::OpKind kind, Family f, std::string_view key, std::string_view) {
+    if (InCatalog(f)) {
+      change.catalog = true;
+      if (f == Family::kStock) return;  // an index of kInventory: its rows are read again
+      if (f == Family::kPrices) {       // any row of them has the rules read again whole: one is listed
+        if (!std::exchange(change.prices_listed, true)) AddRow(change.catalog_list, f, key);
+        return;
+      }
+      if (kind == WriteBatch::OpKind::kDeleteRange) change.catalog_list = "f";
+      AddRow(change.catalog_list, f, key);
+      return;
+    }
     if (!Mirrored(kind, f, key)) {
       // An event sealed under a data key another node may have destroyed; a
       // deletion (retention) depends on nothing mirrored.
@@ -62,9 +103,7 @@ Change ChangeOf(const WriteBatch& batch) {
     const bool added = kind == WriteBatch::OpKind::kPut &&
                        (f == Family::kIdentity || f == Family::kDataKeys || f == Family::kConsent);
     if (!added) change.list = "f";
-    if (change.list[0] != 'i') return;
-    change.list.push_back(static_cast<char>(f));
-    sized::Append(change.list, key);
+    AddRow(change.list, f, key);
   });
   return change;
 }
@@ -87,31 +126,48 @@ Result<uint64_t> SharedRegionStore::StoredVersion() {
   return GetFixed64BE(**v);
 }
 
+Result<SharedRegionStore::Versions> SharedRegionStore::StoredVersions() {
+  auto v = inner_->GetMany(Family::kMeta, {std::string(kSharedVersionKey), std::string(kCatalogVersionKey)});
+  if (!v.ok()) return v.status();
+  Versions versions;
+  for (size_t i = 0; i < 2; ++i) {
+    const auto& value = (*v)[i];
+    if (value && value->size() != 8)
+      return Status(Code::kDataLoss, i == 0 ? "meta: the region's shared version is damaged"
+                                            : "meta: the region's catalog version is damaged");
+    (i == 0 ? versions.shoppers : versions.catalog) = value ? GetFixed64BE(*value) : 0;
+  }
+  return versions;
+}
+
 Status SharedRegionStore::Write(const WriteBatch& batch, Durability durability) {
   Change change = ChangeOf(batch);
-  if (change.touch == Touch::kNone) return inner_->Write(batch, durability);
+  if (change.touch == Touch::kNone && !change.catalog) return inner_->Write(batch, durability);
   WriteBatch fenced = batch;
-  if (change.touch == Touch::kEvents) {
-    std::shared_lock sharing(writing_);
-    fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(loaded()));
-    Status written = inner_->Write(fenced, durability);
-    return written.code() == Code::kFailedPrecondition ? Moved(refused_) : written;
+  std::unique_lock<std::mutex> catalog_alone;
+  uint64_t catalog_at = 0;
+  if (change.catalog) {
+    catalog_alone = std::unique_lock(catalog_writing_);
+    catalog_at = catalog_loaded();
+    AddMove(fenced, kCatalogVersionKey, kCatalogChangePrefix, catalog_at, change.catalog_list, false);
   }
-  std::unique_lock alone(writing_);
-  const uint64_t at = loaded();
-  fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(at));
-  fenced.Put(Family::kMeta, kSharedVersionKey, VersionValue(at + 1));
-  fenced.Put(Family::kMeta, ChangeKey(at + 1), change.list);
-  // After an erasure no list names the erased shopper's rows any more.
-  if (change.erases)
-    fenced.DeleteRange(Family::kMeta, ChangeKey(0), ChangeKey(at + 1));
-  else if (at + 1 > kKeptChanges)
-    fenced.Delete(Family::kMeta, ChangeKey(at + 1 - kKeptChanges));
-  Status written = inner_->Write(fenced, durability);
+  Status written;
+  if (change.touch == Touch::kMirrored) {
+    std::unique_lock alone(writing_);
+    const uint64_t at = loaded();
+    // After an erasure no list names the erased shopper's rows any more.
+    AddMove(fenced, kSharedVersionKey, kSharedChangePrefix, at, change.list, change.erases);
+    written = inner_->Write(fenced, durability);
+    // This node's memory holds what it wrote: it stays current. (A write whose
+    // outcome is unknown leaves it behind, so that it reads the store again.)
+    if (written.ok()) LoadedAt(at + 1);
+  } else {
+    std::shared_lock sharing(writing_);
+    if (change.touch == Touch::kEvents) fenced.Expect(Family::kMeta, kSharedVersionKey, Expected(loaded()));
+    written = inner_->Write(fenced, durability);
+  }
   if (written.code() == Code::kFailedPrecondition) return Moved(refused_);
-  // This node's memory holds what it wrote: it stays current. (A write whose
-  // outcome is unknown leaves it behind, so that it reads the store again.)
-  if (written.ok()) LoadedAt(at + 1);
+  if (written.ok() && change.catalog) CatalogLoadedAt(catalog_at, catalog_at + 1);
   return written;
 }
 
@@ -129,13 +185,14 @@ std::vector<StoreFigure> SharedRegionStore::Figures() {
   return figures;
 }
 
-Result<std::optional<std::vector<SharedRegionStore::Row>>> SharedRegionStore::ChangedRows(uint64_t from,
-                                                                                          uint64_t to) {
+Result<std::optional<std::vector<SharedRegionStore::Row>>> SharedRegionStore::ChangedRows(
+    uint64_t from, uint64_t to, std::string_view prefix) {
   std::vector<Row> rows;
   uint64_t lists = 0;
   bool added_only = true;
   CONFIDE_RETURN_IF_ERROR(inner_->ScanRange(
-      Family::kMeta, ChangeKey(from + 1), ChangeKey(to + 1), [&](std::string_view, std::string_view list) {
+      Family::kMeta, ChangeKey(from + 1, prefix), ChangeKey(to + 1, prefix),
+      [&](std::string_view, std::string_view list) {
         ++lists;
         added_only = !list.empty() && list[0] == 'i';
         for (list.remove_prefix(added_only ? 1 : list.size()); added_only && !list.empty();) {

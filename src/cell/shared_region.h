@@ -20,6 +20,12 @@
 // everything after a link, an erasure, or once the lists it needs are gone
 // (the last kKeptChanges are kept; an erasure drops them all).
 //
+// The catalog (products, stores, inventory and price rules), which every
+// node mirrors too, has a counter and lists of its own: a catalog write
+// expects and moves it, and lists the rows it wrote (put or deleted); the
+// other nodes read those rows again (Catalog::Reread, PriceList::Reload).
+// Event and shopper writes never wait for it, nor catalog writes for theirs.
+//
 // The store the cell of such a region writes through: it forwards to the
 // region's store and adds the expectations and the lists.
 #pragma once
@@ -41,6 +47,8 @@ namespace confide {
 // prefix of the lists of the moves (then the version, 8 bytes big-endian).
 inline constexpr std::string_view kSharedVersionKey = "shared_version";
 inline constexpr std::string_view kSharedChangePrefix = "shared_change/";
+inline constexpr std::string_view kCatalogVersionKey = "catalog_version";
+inline constexpr std::string_view kCatalogChangePrefix = "catalog_change/";
 
 class SharedRegionStore final : public Store {
  public:
@@ -48,23 +56,35 @@ class SharedRegionStore final : public Store {
 
   // The version the store holds now.
   Result<uint64_t> StoredVersion();
+  // It and the catalog's, in one read.
+  struct Versions {
+    uint64_t shoppers = 0, catalog = 0;
+  };
+  Result<Versions> StoredVersions();
   // The version the node's memory was loaded at.
   uint64_t loaded() const { return loaded_.load(std::memory_order_acquire); }
   // Memory was (re)loaded after StoredVersion answered `version`.
   void LoadedAt(uint64_t version) { loaded_.store(version, std::memory_order_release); }
+  // The same for the catalog's copy: it moves from `from` to `to`, unless
+  // something else moved it meanwhile.
+  uint64_t catalog_loaded() const { return catalog_loaded_.load(std::memory_order_acquire); }
+  void CatalogLoadedAt(uint64_t from, uint64_t to) { catalog_loaded_.compare_exchange_strong(from, to); }
 
   // The mirrored rows the moves after version `from` up to `to` wrote, when
   // each left its list and only added rows; else nullopt (reload them all).
+  // With kCatalogChangePrefix, the catalog's rows (written or deleted).
   struct Row {
     Family family = Family::kMeta;
     std::string key;
   };
-  Result<std::optional<std::vector<Row>>> ChangedRows(uint64_t from, uint64_t to);
+  Result<std::optional<std::vector<Row>>> ChangedRows(uint64_t from, uint64_t to,
+                                                      std::string_view prefix = kSharedChangePrefix);
   static constexpr uint64_t kKeptChanges = 1024;
 
   // A batch touching the mirrored families expects and moves the version,
-  // one touching events expects it; either answers kUnavailable (retry)
-  // when another node moved it. Other batches are forwarded as they are.
+  // one touching events expects it, one touching the catalog expects and
+  // moves the catalog's; each answers kUnavailable (retry) when another
+  // node moved what it expects. Other batches are forwarded as they are.
   Status Write(const WriteBatch& batch, Durability durability) override;
   // Rows loaded in bulk (imports) are mirrored rows: the version moves after.
   Status IngestSorted(const std::vector<std::pair<Family, const SortedRows*>>& tables) override;
@@ -105,12 +125,13 @@ class SharedRegionStore final : public Store {
 
  private:
   std::unique_ptr<Store> inner_;
-  std::atomic<uint64_t> loaded_{0};
+  std::atomic<uint64_t> loaded_{0}, catalog_loaded_{0};
   std::atomic<uint64_t> catch_ups_{0}, reloads_{0}, refused_{0};
   // Writes that only expect the version share it; a write that moves it
   // holds it alone, so that this node's own writes never fail each other's
   // expectation.
   std::shared_mutex writing_;
+  std::mutex catalog_writing_;  // this node's catalog writes, one at a time
 };
 
 }  // namespace confide

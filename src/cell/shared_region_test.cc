@@ -12,6 +12,7 @@
 
 #include "cell/region_models.h"
 #include "cell/test_shared_region.h"
+#include "core/bytes.h"
 
 namespace confide {
 namespace {
@@ -27,6 +28,15 @@ Event Purchase(std::string event_id, std::string customer, std::string product =
   e.product_id = std::move(product);
   e.id(IdKind::kCustomer) = std::move(customer);
   return e;
+}
+
+Product Tea(std::string id, std::string title) {
+  Product p;
+  p.id = std::move(id);
+  p.title = std::move(title);
+  p.category = "tea";
+  p.price = 2'000'000;
+  return p;
 }
 
 ConsentRecord Refusal(Purpose purpose) {
@@ -279,6 +289,115 @@ TEST_F(SharedRegionTest, HoldsAnswersWhatAnotherNodeAddedOrErased) {
   EXPECT_TRUE(b_->Holds(IdKind::kCustomer, "C-H"));
   ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-H").ok());
   EXPECT_FALSE(b_->Holds(IdKind::kCustomer, "C-H"));
+}
+
+// The catalog one node writes (products, stores, stock, prices), another
+// reads on its next look at the region, row by row or, once the lists of
+// the changes are gone, whole; a patch from a node whose catalog is behind
+// is refused, and its retry patches what the other node wrote.
+TEST_F(SharedRegionTest, ACatalogChangeThroughOneNodeIsReadByTheOthersNextRequest) {
+  ASSERT_TRUE(b_->catalog().LoadMirror().ok());  // as a server does at start
+  ASSERT_TRUE(b_->prices().RulesOf("P1").ok());
+  ASSERT_TRUE(a_->catalog().PutProducts({Tea("P1", "Tea")}).ok());
+  StoreLocation lyon;
+  lyon.id = "S1";
+  ASSERT_TRUE(a_->catalog().PutStores({lyon}).ok());
+  ASSERT_TRUE(a_->catalog().PutInventory({{"S1", "P1", 7}}).ok());
+  PriceRule half;
+  half.id = "r1";
+  half.product_id = "P1";
+  half.kind = PriceRule::Kind::kPromotion;
+  half.percent_off = 50;
+  ASSERT_TRUE(a_->prices().Put({half}, NowMicros()).ok());
+  EXPECT_FALSE(b_->catalog().GetProduct("P1")->has_value()) << "node b has not looked yet";
+
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  auto tea = b_->catalog().GetProduct("P1");
+  ASSERT_TRUE(tea.ok() && tea->has_value());
+  EXPECT_EQ((*tea)->title, "Tea");
+  EXPECT_TRUE(b_->catalog().GetStore("S1")->has_value());
+  EXPECT_EQ(b_->catalog().GetInventory("S1", "P1")->value_or(-1), 7);
+  EXPECT_EQ(b_->prices().QuoteFor(**tea, {Channel::kWeb, "", NowMicros()})->price, 1'000'000)
+      << "a's promotion";
+
+  auto set = [](std::string Product::*field, std::string value) {
+    return [=](const Product& p) -> Result<Product> {
+      Product changed = p;
+      changed.*field = value;
+      return changed;
+    };
+  };
+  ASSERT_TRUE(a_->catalog().UpdateProduct("P1", set(&Product::title, "Green tea")).ok());
+  auto stale = b_->catalog().UpdateProduct("P1", set(&Product::category, "drinks"));
+  EXPECT_EQ(stale.status().code(), Code::kUnavailable) << "a patch of the title b has not read";
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  ASSERT_TRUE(b_->catalog().UpdateProduct("P1", set(&Product::category, "drinks")).ok());
+  ASSERT_TRUE(a_->FollowOtherNodes().ok());
+  tea = a_->catalog().GetProduct("P1");
+  ASSERT_TRUE(tea.ok() && tea->has_value());
+  EXPECT_EQ((*tea)->title, "Green tea");
+  EXPECT_EQ((*tea)->category, "drinks");
+
+  // Two patches and a stock level moved before b looks: b holds both
+  // patches, and the level gone with the product made again is gone.
+  ASSERT_TRUE(a_->catalog().UpdateProduct("P1", set(&Product::title, "Sencha")).ok());
+  ASSERT_TRUE(a_->catalog().UpdateProduct("P1", set(&Product::brand, "Leaf")).ok());
+  ASSERT_TRUE(a_->catalog().DeleteProduct("P1").ok());
+  ASSERT_TRUE(a_->catalog().PutProducts({Tea("P1", "Sencha")}).ok());
+  ASSERT_TRUE(a_->catalog().PutInventory({{"online", "P1", 3}}).ok());
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  tea = b_->catalog().GetProduct("P1");
+  ASSERT_TRUE(tea.ok() && tea->has_value()) << "a product written twice since b's last look";
+  EXPECT_EQ((*tea)->title, "Sencha");
+  EXPECT_FALSE(b_->catalog().GetInventory("S1", "P1")->has_value()) << "deleted with the product";
+  EXPECT_EQ(b_->catalog().GetInventory("online", "P1")->value_or(-1), 3);
+
+  // The lists gone (more changes than are kept), b reads the catalog whole.
+  ASSERT_TRUE(a_->catalog().DeleteProduct("P1").ok());
+  ASSERT_TRUE(a_->prices().DeleteRulesOf("P1").ok());
+  ASSERT_TRUE(a_->catalog().PutProducts({Tea("P2", "Mint")}).ok());
+  WriteBatch forget;
+  forget.DeleteRange(Family::kMeta, kCatalogChangePrefix, std::string(kCatalogChangePrefix) + '\xff');
+  ASSERT_TRUE(a_->store().Write(forget).ok());
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  EXPECT_FALSE(b_->catalog().GetProduct("P1")->has_value());
+  EXPECT_TRUE(b_->catalog().GetProduct("P2")->has_value());
+  EXPECT_TRUE(b_->prices().RulesOf("P1")->empty());
+}
+
+// A catalog version in the store behind a node's (a restored database):
+// the node reads the catalog whole and writes after it again.
+TEST_F(SharedRegionTest, ACatalogVersionThatWentBackIsFollowed) {
+  ASSERT_TRUE(b_->catalog().LoadMirror().ok());
+  ASSERT_TRUE(a_->catalog().PutProducts({Tea("P1", "Tea")}).ok());
+  ASSERT_TRUE(a_->catalog().PutProducts({Tea("P2", "Mint")}).ok());
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  // What a restore of the database from before P2 leaves.
+  WriteBatch gone, back;
+  gone.Delete(Family::kProducts, "P2");
+  ASSERT_TRUE(a_->store().Write(gone).ok());
+  std::string one;
+  PutFixed64BE(one, 1);
+  back.Put(Family::kMeta, kCatalogVersionKey, one);
+  ASSERT_TRUE(a_->store().Write(back).ok());
+  ASSERT_TRUE(b_->FollowOtherNodes().ok());
+  EXPECT_FALSE(b_->catalog().GetProduct("P2")->has_value());
+  EXPECT_TRUE(b_->catalog().PutProducts({Tea("P3", "Rooibos")}).ok()) << "a write after the restored version";
+}
+
+// Every erasure through another node is counted, a shopper's second too.
+TEST_F(SharedRegionTest, EachErasureThroughAnotherNodeIsCounted) {
+  ASSERT_TRUE(a_->Ingest({Purchase("e1", "C-TWICE")}).ok());
+  ASSERT_EQ(*b_->FollowOtherNodes(), 0u);
+  ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-TWICE").ok());
+  const uint64_t first = *b_->FollowOtherNodes();
+  EXPECT_GE(first, 1u);
+  Event back = Purchase("e2", "C-TWICE");  // the shopper comes back, then is erased again
+  back.timestamp = NowMicros();
+  auto stored = IngestRetrying(*a_, {back});
+  ASSERT_TRUE(stored.ok() && (*stored)[0].kind == IngestOutcome::Kind::kStored) << stored.status().ToString();
+  ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-TWICE").ok());
+  EXPECT_GT(*b_->FollowOtherNodes(), first);
 }
 
 }  // namespace

@@ -67,6 +67,44 @@ Status Cell::Impl::CatchUp() {
   return {};
 }
 
+Status Cell::Impl::FollowCatalog() {
+  absl::MutexLock one_at_a_time(&catalog_follow_mu);
+  // Read again under the lock: a follow before this one or a write of this
+  // node may have moved both.
+  auto versions = shared->StoredVersions();
+  if (!versions.ok()) return versions.status();
+  const uint64_t from = shared->catalog_loaded(), to = versions->catalog;
+  if (from == to) return {};
+  auto read_again = [&]() -> Status {
+    // A store behind this node's memory (restored) is read whole.
+    auto changed = to > from ? shared->ChangedRows(from, to, kCatalogChangePrefix)
+                             : Result<std::optional<std::vector<SharedRegionStore::Row>>>(std::nullopt);
+    if (!changed.ok()) return changed.status();
+    if (!*changed || (*changed)->size() > kMostCatalogRowsReread) {
+      CONFIDE_RETURN_IF_ERROR(catalog->ReloadMirror());
+      return prices->Reload();
+    }
+    std::array<std::vector<std::string>, kFamilyCount> keys;
+    for (auto& row : **changed) keys[static_cast<size_t>(row.family)].push_back(std::move(row.key));
+    for (Family family : {Family::kProducts, Family::kStores, Family::kInventory}) {
+      auto& of = keys[static_cast<size_t>(family)];
+      std::sort(of.begin(), of.end());
+      of.erase(std::unique(of.begin(), of.end()), of.end());
+      if (!of.empty()) CONFIDE_RETURN_IF_ERROR(catalog->Reread(family, of));
+    }
+    return keys[static_cast<size_t>(Family::kPrices)].empty() ? Status() : prices->Reload();
+  };
+  if (Status read = read_again(); !read.ok()) {
+    spdlog::error(
+        R"("msg":"the catalog changed through another node and did not reload","region":"{}","status":"{}")",
+        region.id, JsonEscape(read.ToString()));
+    return Status(Code::kUnavailable,
+                  "the catalog changed through another node and this node could not read it again; retry");
+  }
+  shared->CatalogLoadedAt(from, to);
+  return {};
+}
+
 Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row>& rows) {
   // Grouped by family, each read in one request: identifiers and data keys
   // first, then the ledgers of the holders of new records, read whole.
@@ -113,6 +151,16 @@ Status Cell::Impl::AddChangedRowsLocked(const std::vector<SharedRegionStore::Row
   return {};
 }
 
+Result<uint64_t> Cell::FollowOtherNodes() {
+  Impl& m = *impl_;
+  if (!m.shared) return uint64_t{0};
+  auto versions = m.shared->StoredVersions();
+  if (!versions.ok()) return versions.status();
+  if (versions->shoppers != m.shared->loaded()) CONFIDE_RETURN_IF_ERROR(m.CatchUp());
+  if (versions->catalog != m.shared->catalog_loaded()) CONFIDE_RETURN_IF_ERROR(m.FollowCatalog());
+  return m.erased_elsewhere.load(std::memory_order_acquire);
+}
+
 void Cell::Impl::ShareStore() {
   auto wrapped = std::make_unique<SharedRegionStore>(std::move(store));
   shared = wrapped.get();
@@ -121,9 +169,10 @@ void Cell::Impl::ShareStore() {
 
 Status Cell::Impl::NoteSharedVersion() {
   if (!shared) return {};
-  auto version = shared->StoredVersion();
-  if (!version.ok()) return version.status();
-  shared->LoadedAt(*version);
+  auto versions = shared->StoredVersions();
+  if (!versions.ok()) return versions.status();
+  shared->LoadedAt(versions->shoppers);
+  shared->CatalogLoadedAt(0, versions->catalog);  // before the catalog is first read
   return {};
 }
 
@@ -151,6 +200,12 @@ Status Cell::Impl::ReloadLocked() {
     return loaded;
   }
   for (auto& [shopper, key] : held_keys) Wipe(key);
+  uint64_t newly_erased = 0;
+  for (const auto& [id, marker] : erased) {  // new, or erased again (a shopper who came back)
+    auto held = held_erased.find(id);
+    newly_erased += held == held_erased.end() || held->second.erased_at != marker.erased_at;
+  }
+  erased_elsewhere.fetch_add(newly_erased, std::memory_order_release);
   consent_states.clear();
   // Whatever was cached from the memory the reload replaced goes.
   history_epoch.fetch_add(1, std::memory_order_acq_rel);

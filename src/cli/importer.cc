@@ -418,6 +418,18 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
   ImportSummary s;
   auto start = Stopwatch::now();
   Catalog& catalog = cell.catalog();
+  // On a region several nodes serve, a batch that meets another node's
+  // catalog write first is refused (kUnavailable): read what it wrote, and
+  // write the batch again (an upsert).
+  auto following = [&cell](auto put) {
+    return [&cell, put](const auto& batch) -> Status {
+      for (int attempt = 1;; ++attempt) {
+        Status written = put(batch);
+        if (written.code() != Code::kUnavailable || attempt == 10) return written;
+        CONFIDE_RETURN_IF_ERROR(cell.FollowOtherNodes().status());
+      }
+    };
+  };
   Status st;
   switch (o.kind) {
     case ImportKind::kEvents:
@@ -425,10 +437,12 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
       st = ImportEvents(cell, o, s);
       break;
     case ImportKind::kProducts:
-      st = ImportCatalog<Product>(o, s, ProductFromRecord, [&](const auto& b) { return catalog.PutProducts(b); });
+      st = ImportCatalog<Product>(o, s, ProductFromRecord,
+                                  following([&](const auto& b) { return catalog.PutProducts(b); }));
       break;
     case ImportKind::kStores:
-      st = ImportCatalog<StoreLocation>(o, s, StoreFromRecord, [&](const auto& b) { return catalog.PutStores(b); });
+      st = ImportCatalog<StoreLocation>(o, s, StoreFromRecord,
+                                        following([&](const auto& b) { return catalog.PutStores(b); }));
       break;
     case ImportKind::kConsent:
       st = ImportConsent(cell, o, s);
@@ -442,7 +456,7 @@ Result<ImportSummary> ImportFile(Cell& cell, const ImportOptions& o) {
             CONFIDE_RETURN_IF_ERROR(catalog.CheckReferences(*level));
             return level;
           },
-          [&](const auto& b) { return catalog.PutInventory(b); });
+          following([&](const auto& b) { return catalog.PutInventory(b); }));
       break;
   }
   if (!st.ok() && s.accepted > 0)  // what was committed before the failure stays: say so

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <map>
 
+#include "analytics/query_spec.h"
 #include "analytics/shopper_floor.h"
 #include "core/json_writer.h"
 #include "core/time.h"
@@ -155,6 +157,24 @@ std::string CanonicalLift(const LiftSpec& spec) {
 
 Status CheckLiftCost(const ExperimentConfig& experiment, int64_t nano_rho) {
   return ReleasesFor(experiment, nano_rho).status();
+}
+
+Status CheckRevenueBound(const Config& config) {
+  const ExperimentConfig& e = *config.experiment;
+  auto refuse = [&](const std::string& what, double rho) {
+    auto nano = analytics::NanoRhoFrom(rho);
+    if (nano.ok() && CheckLiftCost(e, *nano).ok()) return Status::Ok();
+    char text[160];
+    std::snprintf(text, sizeof text,
+                  "experiment.max_revenue_per_shopper: %u is too large for %s (rho %g): lower it",
+                  e.max_revenue_per_shopper, what.c_str(), rho);
+    return InvalidArgument("experiment.max_revenue_per_shopper", text);
+  };
+  CONFIDE_RETURN_IF_ERROR(
+      refuse("a lift report at analytics.max_rho_per_query", config.analytics.max_rho_per_query));
+  if (e.guardrail_days > 0)
+    CONFIDE_RETURN_IF_ERROR(refuse("the guardrail's checks at experiment.guardrail_rho", e.guardrail_rho));
+  return Status::Ok();
 }
 
 double ChiSquareUpperTail(double x, int df) {

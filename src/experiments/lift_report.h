@@ -63,6 +63,13 @@ Result<analytics::Answer> ReleaseLift(const LiftSpec& spec, const std::vector<Sh
 // "rho" and say the bound.
 Status CheckLiftCost(const ExperimentConfig& experiment, int64_t nano_rho);
 
+// The configured experiment's revenue bound against the most a report may
+// cost (analytics.max_rho_per_query) and what each guardrail check costs
+// (experiment.guardrail_rho): a bound no such rho can carry would refuse
+// every report, or make every check a day without a verdict. Errors name
+// experiment.max_revenue_per_shopper. `config.experiment` must be set.
+Status CheckRevenueBound(const Config& config);
+
 // The upper tail of the chi-square distribution with `df` degrees of
 // freedom at `x`: the p-value of a chi-square statistic.
 double ChiSquareUpperTail(double x, int df);

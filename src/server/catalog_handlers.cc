@@ -136,9 +136,11 @@ HttpResponse Api::DeleteProduct(Call& call) {
   std::string_view id = call.params.Get("id");
   auto deleted = call.cell->catalog().DeleteProduct(id);
   if (!deleted.ok()) return Failure(call.log_fields, deleted.status());
-  if (!*deleted) return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
-  // After the product: a crash between the two leaves rules no quote reads.
+  // The rules after the product, and again by a retry that finds it gone: a
+  // deletion cut between the two (a crash, or a 503 when another node wrote
+  // the catalog first) leaves none for a product later made under the id.
   if (Status s = call.cell->prices().DeleteRulesOf(id); !s.ok()) return Failure(call.log_fields, s);
+  if (!*deleted) return ErrorResponse(404, CodeName(Code::kNotFound), "no product with this id", "id");
   return Json(200, R"({"deleted":true})");
 }
 

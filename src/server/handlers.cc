@@ -109,7 +109,7 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/healthz", &Api::Healthz, {}, kIoThread);
   AddRoute("GET", "/readyz", &Api::Readyz, {}, kIoThread);
   AddRoute("GET", "/metrics", &Api::MetricsText, {S::kMetrics}, kIoThread);
-  AddRoute("POST", "/v1/{region}/events", &Api::PostEvents, {S::kIngest}, kLargeBody);
+  AddRoute("POST", "/v1/{region}/events", &Api::PostEvents, {S::kIngest}, kLargeBody | kFollowsItself);
   AddRoute("PUT", "/v1/{region}/products", &Api::PutProducts, {S::kCatalog}, kLargeBody);
   AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog}, kLargeBody);
   AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog}, kLargeBody);
@@ -121,10 +121,16 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("GET", "/v1/{region}/products/search", &Api::SearchProducts, {S::kCatalog, S::kRecommend}, kScan);
   AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
-  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
-  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, kShopper, TokenReach::kConsent);
-  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, kShopper, TokenReach::kExport);
-  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, kShopper, TokenReach::kErase);
+  // A shopper's rights never wait on the catalog: these follow the other nodes through the cell alone.
+  constexpr unsigned kRights = kShopper | kFollowsItself;
+  AddRoute("PUT", "/v1/{region}/customers/{id}/consent", &Api::PutConsent, {S::kConsent}, kRights,
+           TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/consent", &Api::GetConsent, {S::kConsent}, kRights,
+           TokenReach::kConsent);
+  AddRoute("GET", "/v1/{region}/customers/{id}/data", &Api::ExportShopper, {S::kDsar}, kRights,
+           TokenReach::kExport);
+  AddRoute("DELETE", "/v1/{region}/customers/{id}", &Api::EraseShopper, {S::kDsar}, kRights,
+           TokenReach::kErase);
   AddRoute("GET", "/v1/{region}/customers/{id}/summary", &Api::GetShopperSummary, {S::kDsar}, kShopper, TokenReach::kExport);
   AddRoute("GET", "/v1/shoppers/{id}/regions", &Api::GetShopperRegions, {S::kDsar});
   AddRoute("DELETE", "/v1/shoppers/{id}", &Api::EraseShopperEverywhere, {S::kDsar});
@@ -440,6 +446,12 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
       if (!caller.empty()) api.callers_.Release(caller);
     }
   } release{*this, route, caller};
+  // On a region several nodes serve, what the others changed is read first
+  // (one read when nothing changed): the catalog above all, which handlers
+  // read without asking the cell for a shopper.
+  if (call.cell && !(spec.flags & kFollowsItself))
+    if (Status followed = call.cell->FollowOtherNodes().status(); !followed.ok())
+      return Failure(call.log_fields, followed);
   if (before_handler_) before_handler_(match.pattern);
   return (this->*spec.handler)(call);
 }

@@ -198,11 +198,12 @@ class Api {
   using Handler = HttpResponse (Api::*)(Call& call);
   // What a route is, beside its scopes (RouteSpec::flags).
   enum RouteFlag : unsigned {
-    kShopperRoute = 1,  // a shopper token for the route's {id} whose reach includes RouteSpec::reach may call it
-    kLargeBody = 2,     // its body may reach limits.max_body_bytes
-    kScan = 4,          // reads a whole region: limits.max_concurrent_scans
-    kIoThread = 8,      // never blocks; runs on the I/O threads, unlimited
-    kEffects = 16,      // its GET records or charges something: HEAD is refused, not answered as GET
+    kShopperRoute = 1,    // a shopper token for {id} whose reach includes RouteSpec::reach may call it
+    kLargeBody = 2,       // its body may reach limits.max_body_bytes
+    kScan = 4,            // reads a whole region: limits.max_concurrent_scans
+    kIoThread = 8,        // never blocks; runs on the I/O threads, unlimited
+    kEffects = 16,        // its GET records or charges something: HEAD is refused, not answered as GET
+    kFollowsItself = 32,  // its cell calls read other nodes' changes first
   };
   struct RouteSpec {
     Handler handler;

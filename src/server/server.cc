@@ -1,7 +1,5 @@
 #include "server/server.h"
 
-#include "privacy/retention.h"
-
 #include <absl/base/thread_annotations.h>
 #include <absl/synchronization/mutex.h>
 
@@ -15,25 +13,26 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <chrono>
-#include <filesystem>
-#include <functional>
 #include <csignal>
 #include <cstdint>
+#include <filesystem>
+#include <functional>
 #include <optional>
 #include <set>
 
 #include "core/log.h"
 #include "core/scheduler.h"
-#include "analytics/query_spec.h"
 #include "experiments/assignment.h"
 #include "experiments/lift_report.h"
 #include "journeys/erasure_notices.h"
 #include "journeys/suggestions.h"
+#include "privacy/retention.h"
 #include "server/config_audit.h"
 #include "server/connections.h"
-#include "server/tls.h"
 #include "server/handlers.h"
 #include "server/metrics.h"
+#include "server/tls.h"
+#include "server/url.h"
 
 namespace confide {
 
@@ -42,23 +41,6 @@ namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
 
 namespace {
-
-// Splits "host:port" / "[v6]:port". False when malformed.
-bool SplitHostPort(const std::string& listen, std::string& host, uint16_t& port) {
-  size_t colon = listen.rfind(':');
-  if (colon == std::string::npos) return false;
-  host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
-    host = host.substr(1, host.size() - 2);
-  std::string digits = listen.substr(colon + 1);
-  if (digits.empty() || digits.size() > 5 ||
-      digits.find_first_not_of("0123456789") != std::string::npos)
-    return false;
-  unsigned long value = std::stoul(digits);
-  if (value > 65535) return false;
-  port = static_cast<uint16_t>(value);
-  return !host.empty();
-}
 
 // Everything a running server shares between its threads and sessions.
 struct ServerState {
@@ -92,6 +74,12 @@ struct ServerState {
   // Exports each region's outbound suggestions every suggestions.interval_hours
   // to <suggestions.out_dir>/suggestions-<region>.ndjson.
   void ScheduleSuggestions();
+  // Every few seconds, each region several nodes serve reads what the other
+  // nodes changed (Cell::FollowOtherNodes), on the blocking pool, one pass
+  // at a time: an erasure made through another node (or while this one was
+  // down: the first pass) rewrites this node's suggestions file, and
+  // /stats counts the shoppers the others added.
+  void ScheduleFollowing();
   // An erasure in `region`: its file is rewritten after
   // options.erasure_export_delay, once for every erasure in that time, so
   // that erasures cannot make the node re-export without pause.
@@ -126,6 +114,9 @@ struct ServerState {
   bool drained ABSL_GUARDED_BY(drain_mu) = false;
   std::thread drain_watchdog;
   std::atomic<bool> rekeying{false};
+  std::atomic<bool> following{false};
+  std::map<std::string, uint64_t, std::less<>> erased_elsewhere;  // by region, as last followed
+  std::map<std::string, bool, std::less<>> follow_failing;        // by region
   absl::Mutex export_mu;
   std::set<std::string> export_pending ABSL_GUARDED_BY(export_mu);  // regions to export
   bool exporting ABSL_GUARDED_BY(export_mu) = false;                // an export is queued or running
@@ -233,6 +224,32 @@ void ServerState::ScheduleRekeys() {
         rekeying = false;
       });
     }
+  });
+}
+
+void ServerState::ScheduleFollowing() {
+  scheduler->RunAfter(std::chrono::seconds(2), [this] {
+    if (stopping) return;
+    ScheduleFollowing();
+    if (following.exchange(true)) return;
+    asio::post(*blocking, [this] {
+      for (auto& [id, cell] : cells) {
+        if (!cell->region().several_nodes || stopping) continue;
+        auto erased = cell->FollowOtherNodes();
+        const bool failed_before = std::exchange(follow_failing[id], !erased.ok());
+        if (!erased.ok()) {
+          if (!failed_before)  // once while it fails (the database may be failing over)
+            spdlog::warn(
+                R"("msg":"the region's changes through other nodes were not read","region":"{}","error":"{}")",
+                id, JsonEscape(erased.status().message()));
+          continue;
+        }
+        // The first pass exports too: erasures made while this node was down.
+        auto seen = erased_elsewhere.try_emplace(id, ~uint64_t{0}).first;
+        if (std::exchange(seen->second, *erased) != *erased) ExportSuggestionsSoon(id);
+      }
+      following = false;
+    });
   });
 }
 
@@ -369,25 +386,6 @@ Result<std::unique_ptr<Cell>> OpenRegion(const Config& config, const std::string
   return cell;
 }
 
-// The experiment's revenue bound against the most a report may cost and
-// what each guardrail check costs: a bound no such rho can carry would
-// refuse every report, or make every check a day without a verdict.
-Status CheckRevenueBound(const Config& config) {
-  const ExperimentConfig& e = *config.experiment;
-  auto refuse = [&](const std::string& what, double rho) {
-    auto nano = analytics::NanoRhoFrom(rho);
-    if (nano.ok() && CheckLiftCost(e, *nano).ok()) return Status::Ok();
-    char text[160];
-    std::snprintf(text, sizeof text, "experiment.max_revenue_per_shopper: %u is too large for %s (rho %g): lower it",
-                  e.max_revenue_per_shopper, what.c_str(), rho);
-    return InvalidArgument("experiment.max_revenue_per_shopper", text);
-  };
-  CONFIDE_RETURN_IF_ERROR(refuse("a lift report at analytics.max_rho_per_query", config.analytics.max_rho_per_query));
-  if (e.guardrail_days > 0)
-    CONFIDE_RETURN_IF_ERROR(refuse("the guardrail's checks at experiment.guardrail_rho", e.guardrail_rho));
-  return Status::Ok();
-}
-
 }  // namespace
 
 Result<std::unique_ptr<Server>> Server::Create(const Config& config, const ServerOptions& options) {
@@ -495,6 +493,7 @@ Status Server::Start() {
     if (region->StartColdStart(s.clock().Now(), 0)) spdlog::info(R"("msg":"first training started","region":"{}")", id);
   s.ScheduleSuggestions();
   s.ScheduleGuardrails();
+  s.ScheduleFollowing();
   std::vector<Cell*> cells;
   for (auto& [id, cell] : s.cells) cells.push_back(cell.get());
   const NoticePolicy policy = NoticePolicyFrom(s.config);

@@ -21,6 +21,7 @@
 #include "testing/serve_process.h"
 #include "testing/test_client.h"
 #include "testing/test_json.h"
+#include "testing/wait_until.h"
 
 namespace confide {
 namespace {
@@ -69,7 +70,17 @@ class SeveralNodesTest : public ::testing::Test {
                              << "postgresql_schema = \"" << schema_.options().schema
                              << "\"\nnodes = \"several\"\n"
                              << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
-                             << "scopes = " << scopes << "\nregions = [\"*\"]\n";
+                             << "scopes = " << scopes << "\nregions = [\"*\"]\n"
+                             << "[suggestions]\nout_dir = \"" << OutDir(n).string()
+                             << "\"\ninterval_hours = 24\n";
+    fs::create_directories(OutDir(n));
+    fs::permissions(OutDir(n), fs::perms::owner_all);
+  }
+  fs::path OutDir(const Node& n) const { return dir_.path() / ("out-" + n.name); }
+  // The node's suggestions file; empty while it has none.
+  std::string Suggestions(const Node& n) const {
+    std::ifstream in(OutDir(n) / "suggestions-eu.ndjson");
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   }
   std::string Log(const std::string& name) const {
     std::ifstream in(dir_.path() / name);
@@ -175,6 +186,53 @@ TEST_F(SeveralNodesTest, TokensAndErasuresHoldAcrossNodes) {
   const std::string id = body_.substr(at + 8, body_.find_first_of(",\"", at + 8) - at - 8);
   ASSERT_EQ(Send(a_, "DELETE", "/v1/eu/staff/sessions/" + id), 200) << body_;
   EXPECT_EQ(as(b_, session, "GET", "/v1/eu/models"), 401) << "revoked through node a";
+}
+
+// The catalog written through one node, the other serves on its very next
+// request: a product, its price rule, a patch, a deletion.
+TEST_F(SeveralNodesTest, ACatalogChangeThroughOneNodeIsServedByTheOtherAtOnce) {
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/products/p1"), 404) << body_;
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/products", R"([{"id":"p1","title":"Tea","category":"tea","price":2}])"),
+            200)
+      << body_;
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/products/p1"), 200) << body_;
+  EXPECT_EQ(JStr(body_, "/title"), "Tea");
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/prices", R"([{"id":"r1","product_id":"p1","price":1.5}])"), 200) << body_;
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/products/p1/price"), 200) << body_;
+  EXPECT_TRUE(JHas(body_, "/price_rule")) << "node a's rule: " << body_;
+  ASSERT_EQ(Send(b_, "PATCH", "/v1/eu/products/p1", R"({"title":"Green tea"})"), 200) << body_;
+  ASSERT_EQ(Send(a_, "GET", "/v1/eu/products/p1"), 200) << body_;
+  EXPECT_EQ(JStr(body_, "/title"), "Green tea");
+  ASSERT_EQ(Send(a_, "DELETE", "/v1/eu/products/p1"), 200) << body_;
+  EXPECT_EQ(Send(b_, "GET", "/v1/eu/products/p1"), 404) << body_;
+}
+
+// A node's suggestions file leaves out a shopper erased through another
+// node within seconds, though the node takes no request meanwhile (its
+// next scheduled export is a day away).
+TEST_F(SeveralNodesTest, AnErasureThroughOneNodeLeavesTheOtherNodesSuggestionsFile) {
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/products", R"([{"id":"p1","title":"Tea","category":"tea","price":2}])"),
+            200)
+      << body_;
+  // Tea every week, the last a week ago: each shopper's next is due now.
+  std::string events = "[";
+  for (const std::string& customer : std::vector<std::string>{"c-first", "c-gone", "c-stays"})
+    for (int week = 1; week <= 4; ++week)
+      events += std::string(events.size() > 1 ? "," : "") + R"({"event_id":")" + customer +
+                std::to_string(week) + R"(","type":"purchase","timestamp":")" +
+                FormatRfc3339(NowMicros() - week * 7 * kMicrosPerDay) + R"(","customer_id":")" + customer +
+                R"(","channel":"web","product_id":"p1"})";
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", events + "]"), 200) << body_;
+  // An erasure through b has b write its file, naming the other two.
+  ASSERT_EQ(Send(b_, "DELETE", "/v1/eu/customers/c-first"), 200) << body_;
+  ASSERT_TRUE(WaitUntil([&] {
+    return Suggestions(b_).find(R"("customer_id":"c-gone")") != std::string::npos;
+  })) << Suggestions(b_);
+
+  ASSERT_EQ(Send(a_, "DELETE", "/v1/eu/customers/c-gone"), 200) << body_;
+  EXPECT_TRUE(WaitUntil([&] { return Suggestions(b_).find("c-gone") == std::string::npos; }))
+      << "node b's file still names the shopper erased through node a";
+  EXPECT_NE(Suggestions(b_).find(R"("customer_id":"c-stays")"), std::string::npos) << Suggestions(b_);
 }
 
 TEST_F(SeveralNodesTest, TwoNodesIngestingTheSameShoppersAtOnceStoreEveryAcknowledgedEventOnce) {

@@ -78,4 +78,19 @@ Result<QueryParams> ParseQuery(std::string_view query) {
   return params;
 }
 
+bool SplitHostPort(std::string_view listen, std::string& host, uint16_t& port) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view name = listen.substr(0, colon);
+  if (name.size() >= 2 && name.front() == '[' && name.back() == ']') name = name.substr(1, name.size() - 2);
+  std::string_view digits = listen.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5 || digits.find_first_not_of("0123456789") != std::string_view::npos)
+    return false;
+  unsigned long value = std::stoul(std::string(digits));
+  if (value > 65535 || name.empty()) return false;
+  host = std::string(name);
+  port = static_cast<uint16_t>(value);
+  return true;
+}
+
 }  // namespace confide

@@ -6,6 +6,7 @@
 // lookup of a mangled id.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -44,5 +45,10 @@ class QueryParams {
 
 // Parses "a=1&b=x%20y". kInvalidArgument (field "query") on a bad escape.
 Result<QueryParams> ParseQuery(std::string_view query);
+
+// Splits a listen address, "host:port" or "[v6]:port" (the brackets
+// dropped from `host`). False when malformed: no port, a port that is not
+// a number up to 65535, or no host.
+bool SplitHostPort(std::string_view listen, std::string& host, uint16_t& port);
 
 }  // namespace confide

@@ -44,5 +44,18 @@ TEST(UrlTest, ParseQueryRejectsBadEscape) {
   EXPECT_EQ(q.status().field(), "query");
 }
 
+TEST(UrlTest, SplitHostPort) {
+  std::string host;
+  uint16_t port = 0;
+  ASSERT_TRUE(SplitHostPort("127.0.0.1:8080", host, port));
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 8080);
+  ASSERT_TRUE(SplitHostPort("[::1]:0", host, port));
+  EXPECT_EQ(host, "::1");
+  EXPECT_EQ(port, 0);
+  for (const char* bad : {"localhost", "localhost:", ":80", "h:65536", "h:8o", "h:123456"})
+    EXPECT_FALSE(SplitHostPort(bad, host, port)) << bad;
+}
+
 }  // namespace
 }  // namespace confide

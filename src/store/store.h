@@ -281,8 +281,8 @@ class Store {
   // nullopt when absent.
   virtual Result<std::optional<std::string>> Get(Family f, std::string_view key) = 0;
 
-  // The values of `keys`, in order (nullopt for an absent key); the
-  // default asks Get for each.
+  // The values of `keys`, in order (nullopt for an absent key; a key asked
+  // twice is answered twice); the default asks Get for each.
   virtual Result<std::vector<std::optional<std::string>>> GetMany(Family f,
                                                                   const std::vector<std::string>& keys);
   // One lookup per key, in order; fills `found[i]` with whether keys[i] exists.

@@ -188,6 +188,16 @@ TEST_P(StoreContractTest, ContainsAnswersPerKey) {
   EXPECT_TRUE(found.empty());
 }
 
+TEST_P(StoreContractTest, GetManyAnswersPerKey) {
+  WriteBatch b;
+  b.Put(Family::kIdentity, "p1", "s1");
+  b.Put(Family::kIdentity, "p3", "s3");
+  ASSERT_TRUE(store_->Write(b).ok());
+  auto values = store_->GetMany(Family::kIdentity, {"p1", "p2", "p3", "p1"});
+  ASSERT_TRUE(values.ok()) << values.status().ToString();
+  EXPECT_EQ(*values, (std::vector<std::optional<std::string>>{"s1", std::nullopt, "s3", "s1"}));
+}
+
 TEST_P(StoreContractTest, BufferedWritesAreReadableAndSynced) {
   WriteBatch b;
   b.Put(Family::kEvents, "buffered", "v");
