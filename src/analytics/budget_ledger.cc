@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/atomic_file.h"
+#include "core/bytes.h"
 #include "core/log.h"
 
 namespace confide::analytics {
@@ -19,6 +20,11 @@ constexpr std::string_view kEarlierChargePrefix = "analytics_charge/";  // <YYYY
 constexpr std::string_view kChargePrefix = "analytics/charge/";
 constexpr std::string_view kMonthPrefix = "analytics/month/";
 constexpr std::string_view kAnswerPrefix = "analytics/answer/";
+// The next charge's number (8 bytes big-endian): every charge expects the
+// number its writer read and moves it on, so that writers sharing the
+// store (several nodes) never give one number twice nor charge from totals
+// another has moved.
+constexpr std::string_view kNextSeqKey = "analytics/next_seq";
 constexpr size_t kAuditQueryChars = 600;
 
 bool ParseInt(std::string_view s, int64_t& out) {
@@ -161,6 +167,16 @@ Status BudgetLedger::MoveEarlierLayout() {
 
 Status BudgetLedger::Load() {
   absl::MutexLock lock(&mu_);
+  return LoadLocked();
+}
+
+Status BudgetLedger::LoadLocked() {
+  auto row = store_.Get(Family::kMeta, kNextSeqKey);
+  if (!row.ok()) return row.status();
+  if (*row && (*row)->size() != 8) return Status(Code::kDataLoss, "analytics next charge number: malformed");
+  stored_next_seq_ = *row ? std::optional<uint64_t>(GetFixed64BE(**row)) : std::nullopt;
+  next_seq_ = std::max(next_seq_, stored_next_seq_.value_or(1));
+  spent_.clear();
   return store_.ScanPrefix(Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
     mu_.AssertHeld();  // by the caller, around the scan
     key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
@@ -186,6 +202,26 @@ void BudgetLedger::CountLocked(const Charge& c) {
       use->charges += 1;
     }
   }
+}
+
+Status BudgetLedger::RefreshLocked() {
+  auto row = store_.Get(Family::kMeta, kNextSeqKey);
+  if (!row.ok()) return row.status();
+  const bool moved = row->has_value() != stored_next_seq_.has_value() ||
+                     (*row && ((*row)->size() != 8 || GetFixed64BE(**row) != *stored_next_seq_));
+  return moved ? LoadLocked() : Status::Ok();
+}
+
+Status BudgetLedger::WriteChargesLocked(WriteBatch& batch) {
+  std::string expected, next;
+  if (stored_next_seq_) PutFixed64BE(expected, *stored_next_seq_);
+  batch.Expect(Family::kMeta, kNextSeqKey,
+               stored_next_seq_ ? std::optional<std::string_view>(expected) : std::nullopt);
+  PutFixed64BE(next, next_seq_);
+  batch.Put(Family::kMeta, kNextSeqKey, next);
+  Status written = store_.Write(batch, Durability::kSync);
+  if (written.ok()) stored_next_seq_ = next_seq_;
+  return written;
 }
 
 // A store holding less than the file recorded was restored from an older
@@ -229,7 +265,7 @@ Status BudgetLedger::CompareSpentFile() {
     what += " " + c.months[0] + " rho " + FormatNano(c.nano_rho) + " delta " +
             FormatScaled(c.pico_delta, kPicoDeltaPerDelta, 12) + ";";
   }
-  CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
+  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch));
   const std::string missing = store_next_seq < file_next_seq ? " charges " + std::to_string(store_next_seq) + " to " +
                                                                    std::to_string(file_next_seq - 1) + " missing;"
                                                              : "";
@@ -308,6 +344,21 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
   const std::string what = "query=" + query.substr(0, kAuditQueryChars) + " months=" + Joined(months);
   absl::MutexLock lock(&mu_);
   while (in_flight_.count(query) != 0) answered_cv_.Wait(&mu_);
+  // Another writer of the store (a node of the region) may charge between
+  // this read and the write: the write then finds the next number moved,
+  // writes nothing, and the admission is decided again on the new totals.
+  for (int attempt = 1;; ++attempt) {
+    CONFIDE_RETURN_IF_ERROR(RefreshLocked());
+    auto admitted = AdmitLocked(query, months, nano_rho, pico_delta, now, key_id, what);
+    if (admitted.ok() || admitted.status().code() != Code::kFailedPrecondition) return admitted;
+    if (attempt == 20)
+      return Status(Code::kUnavailable, "other nodes kept charging the privacy budget; retry");
+  }
+}
+
+Result<Admission> BudgetLedger::AdmitLocked(const std::string& query, const std::vector<std::string>& months,
+                                            int64_t nano_rho, int64_t pico_delta, Micros now,
+                                            const std::string& key_id, const std::string& what) {
   auto stored = store_.Get(Family::kMeta, std::string(kAnswerPrefix) + query);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
@@ -316,6 +367,8 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
     if (!charge->has_value()) return Status(Code::kDataLoss, "analytics answer without its charge");
     auto decoded = DecodeCharge(**charge);
     if (!decoded.ok()) return decoded.status();
+    if (!decoded->answered || decoded->query != query)
+      return Status(Code::kDataLoss, "analytics answer: its charge holds another query's");
     CONFIDE_RETURN_IF_ERROR(Audit(key_id, "repeat, no charge: " + what, now));
     Admission a;
     a.repeat = true;
@@ -336,11 +389,12 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
   c.key_id = key_id;
   c.query = query;
   // Counted before the write: a write that fails may still have reached
-  // the disk, and will count after a restart; counting it now is the safe side.
+  // the disk, and will count after a restart; counting it now is the safe
+  // side. (One refused for another writer's charge is read again anyway.)
   CountLocked(c);
   WriteBatch batch;
   PutCharge(c, batch);
-  CONFIDE_RETURN_IF_ERROR(store_.Write(batch, Durability::kSync));
+  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch));
   CONFIDE_RETURN_IF_ERROR(WriteSpentFile());
   CONFIDE_RETURN_IF_ERROR(Audit(key_id, "charged rho " + FormatNano(nano_rho) + " (charge " +
                                             std::to_string(c.seq) + "): " + what, now));
@@ -356,6 +410,7 @@ Result<BudgetLedger::AdmitPreview> BudgetLedger::Preview(const std::string& quer
   AdmitPreview p;
   p.stored = stored->has_value();
   absl::MutexLock lock(&mu_);
+  CONFIDE_RETURN_IF_ERROR(RefreshLocked());
   if (!p.stored) p.refusal = RefusalLocked(months, key_id, nano_rho, pico_delta);
   return p;
 }
@@ -364,10 +419,15 @@ Status BudgetLedger::Complete(const Charge& charge, const std::string& answer) {
   Charge done = charge;
   done.answered = true;
   done.answer = answer;
-  WriteBatch batch;
+  // The query's first answer stays its answer: another node that answered
+  // it meanwhile (both charged) keeps the pointer, this one its charge.
+  WriteBatch batch, charge_only;
+  batch.Expect(Family::kMeta, std::string(kAnswerPrefix) + done.query, std::nullopt);
   batch.Put(Family::kMeta, ChargeKey(done.seq), EncodeCharge(done));
   batch.Put(Family::kMeta, std::string(kAnswerPrefix) + done.query, Hex16(done.seq));
-  const Status written = store_.Write(batch, Durability::kSync);
+  charge_only.Put(Family::kMeta, ChargeKey(done.seq), EncodeCharge(done));
+  Status written = store_.Write(batch, Durability::kSync);
+  if (written.code() == Code::kFailedPrecondition) written = store_.Write(charge_only, Durability::kSync);
   absl::MutexLock lock(&mu_);
   in_flight_.erase(charge.query);
   answered_cv_.SignalAll();
@@ -382,6 +442,7 @@ void BudgetLedger::Abandon(const Charge& charge) {
 
 int64_t BudgetLedger::RemainingNanoRho(const std::vector<std::string>& months, const std::string& key_id) {
   absl::MutexLock lock(&mu_);
+  if (Status refreshed = RefreshLocked(); !refreshed.ok()) return 0;  // nothing is known to remain
   return RemainingLocked(months, key_id);
 }
 
@@ -394,6 +455,7 @@ Result<BudgetView> BudgetLedger::View(const std::string& month) {
   v.nano_rho_per_key = limits_.nano_rho_per_key_month;
   {
     absl::MutexLock lock(&mu_);
+    CONFIDE_RETURN_IF_ERROR(RefreshLocked());
     auto it = spent_.find(month);
     if (it != spent_.end()) {
       v.nano_rho_spent = it->second.nano_rho;

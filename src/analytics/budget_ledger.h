@@ -12,10 +12,14 @@
 //   analytics/answer/<canonical query>    the seq of the charge holding its answer
 // so that opening reads only the small month records, and an answer or a
 // month's charges are read when asked for. (Records of an earlier layout,
-// analytics_charge/<YYYY-MM>/<seq>, are moved into this one on Open.) The
-// store's lock makes one process its only writer, which keeps the
-// in-memory totals exact. (A store shared by several nodes, as PostgreSQL
-// would be, needs the charge conditioned in the database.)
+// analytics_charge/<YYYY-MM>/<seq>, are moved into this one on Open.)
+//   analytics/next_seq                    the next charge's number
+// Writers may share the store (the nodes of a region on PostgreSQL): each
+// charge expects the next number its writer last read and moves it on, so
+// a charge decided on totals another writer has moved since writes nothing,
+// and is decided again after the totals are read again; every admission,
+// preview and view first compares the number (one read). The totals in
+// memory are so those of the store's charges, whoever wrote them.
 //
 // Restoring an older copy of the region's store would bring back budget
 // already spent. So each charge also rewrites, synced, a small file outside
@@ -39,8 +43,11 @@
 // Every admission, repeat, refusal and charge is an audit record.
 //
 // Thread-safety: all methods may be called concurrently; admissions are
-// serialised by one mutex, held across the synced write of the charge, so
-// concurrent queries can never together exceed the budget.
+// serialised by one mutex, held across the synced write of the charge, and
+// across writers by the next number, so concurrent queries can never
+// together exceed the budget. An identical query in flight on another
+// writer is not waited for: both are charged, and the first answer stored
+// stays the one a repeat gets.
 #pragma once
 
 #include <absl/base/thread_annotations.h>
@@ -49,6 +56,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -144,6 +152,17 @@ class BudgetLedger {
   BudgetLedger(Store& store, AuditLog& audit, BudgetLimits limits, std::string spent_file)
       : store_(store), audit_(audit), limits_(limits), spent_file_(std::move(spent_file)) {}
   Status Load();
+  // Reads the next number and every month record, in place of the totals held.
+  Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // LoadLocked when another writer moved the next number; one read otherwise.
+  Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes a batch of charges numbered up to next_seq_, expecting the next
+  // number read last (kFailedPrecondition, writing nothing, when another
+  // writer moved it) and moving it to next_seq_.
+  Status WriteChargesLocked(WriteBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  Result<Admission> AdmitLocked(const std::string& query, const std::vector<std::string>& months,
+                                int64_t nano_rho, int64_t pico_delta, Micros now, const std::string& key_id,
+                                const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status MoveEarlierLayout();
   Status CompareSpentFile();
   Status WriteSpentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -172,6 +191,7 @@ class BudgetLedger {
   absl::Mutex mu_;
   absl::CondVar answered_cv_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  std::optional<uint64_t> stored_next_seq_ ABSL_GUARDED_BY(mu_);  // as last read or written
   std::map<std::string, Spent> spent_ ABSL_GUARDED_BY(mu_);  // by month
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);     // queries
 };

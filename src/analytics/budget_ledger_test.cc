@@ -281,6 +281,41 @@ TEST(BudgetLedger, IdenticalQueriesInFlightAreChargedOnce) {
   EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), kRho - kRho / 100);
 }
 
+// Two ledgers over one store, as two nodes of a region on one database:
+// each charges on the other's totals, numbers its charges apart from the
+// other's, and a repeat through either gets the first answer.
+TEST(BudgetLedger, TwoWritersOfOneStoreShareOneBudget) {
+  ScratchDir dir;
+  Region a(dir);
+  auto b = BudgetLedger::Open(*a.store, *a.audit, {});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  auto first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(a.ledger->Complete(first->charge, "{\"answer\":1}").ok());
+  EXPECT_EQ((*b)->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10) << "what the other writer charged";
+  auto refused = (*b)->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
+  EXPECT_EQ(refused.status().code(), Code::kResourceExhausted) << "0.6 + 0.5 would pass the budget";
+  if (refused.ok()) (*b)->Abandon(refused->charge);
+  auto second = (*b)->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "k1");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_NE(second->charge.seq, first->charge.seq);
+  ASSERT_TRUE((*b)->Complete(second->charge, "{\"answer\":2}").ok());
+  auto third = a.ledger->Admit("{\"q\":3}", kDec, 2 * kRho / 10, 0, kDec3, "k1");
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_NE(third->charge.seq, second->charge.seq) << "a number the other writer gave";
+  ASSERT_TRUE(a.ledger->Complete(third->charge, "{\"answer\":3}").ok());
+  EXPECT_EQ((*b)->Admit("{\"q\":4}", kDec, kRho / 100, 0, kDec3, "k1").status().code(),
+            Code::kResourceExhausted);
+  auto repeat = (*b)->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k2");
+  ASSERT_TRUE(repeat.ok());
+  EXPECT_TRUE(repeat->repeat);
+  EXPECT_EQ(repeat->answer, "{\"answer\":1}");
+  auto view = (*b)->View("2026-12");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->nano_rho_spent, kRho);
+  EXPECT_EQ(view->charges.size(), 3u);
+}
+
 TEST(BudgetLedger, AChargeWhoseProcessWasKilledStaysSpent) {
   ScratchDir dir;
   const pid_t child = fork();

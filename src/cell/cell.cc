@@ -414,6 +414,13 @@ Result<StaffClaims> Cell::VerifyStaffToken(std::string_view token, Micros now) c
 
 Result<std::string> Cell::RotateTokenKey() {
   Impl& m = *impl_;
+  // The key is in each node's key_dir: the others would go on accepting
+  // every token the rotation was to end, and refuse the new ones.
+  if (m.shared)
+    return Status(
+        Code::kFailedPrecondition,
+        "the region is served by several nodes, whose key_dir each hold its token key: rotate with one "
+        "node serving it (nodes = \"one\"), then copy its key_dir to the others (docs/deployment.md)");
   absl::MutexLock lock(&m.token_mu);
   auto fresh = confide::RotateTokenKey(m.token_key);
   if (!fresh.ok()) return fresh.status();

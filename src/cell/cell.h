@@ -421,7 +421,8 @@ class Cell {
   std::string MintStaffToken(StaffClaims claims, Micros expires) const;
   Result<StaffClaims> VerifyStaffToken(std::string_view token, Micros now) const;
   // Replaces the token key (its file) with a fresh one: every token minted
-  // before stops working. Returns the new key id.
+  // before stops working. Returns the new key id. kFailedPrecondition on a
+  // region several nodes serve (each node's key_dir holds the key).
   Result<std::string> RotateTokenKey();
   std::string token_key_id() const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;

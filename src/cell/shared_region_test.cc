@@ -244,6 +244,13 @@ TEST_F(SharedRegionTest, KeysAreNotRotatedByOneNodeAlone) {
   ASSERT_FALSE(rotated.ok());
   EXPECT_EQ(rotated.status().code(), Code::kFailedPrecondition);
   EXPECT_NE(rotated.status().message().find("several nodes"), std::string::npos);
+  // The token key too: the other nodes would go on accepting the tokens
+  // the rotation was to end.
+  const std::string token = a_->MintShopperToken(IdKind::kCustomer, "C-T", NowMicros() + 60'000'000);
+  auto token_key = a_->RotateTokenKey();
+  EXPECT_EQ(token_key.status().code(), Code::kFailedPrecondition);
+  EXPECT_NE(token_key.status().message().find("several nodes"), std::string::npos);
+  EXPECT_TRUE(a_->VerifyShopperToken(token, NowMicros()).ok()) << "the key is unchanged";
 }
 
 // A node that has taken no request since another node added a shopper
@@ -385,13 +392,16 @@ TEST_F(SharedRegionTest, ACatalogVersionThatWentBackIsFollowed) {
   EXPECT_TRUE(b_->catalog().PutProducts({Tea("P3", "Rooibos")}).ok()) << "a write after the restored version";
 }
 
-// Every erasure through another node is counted, a shopper's second too.
-TEST_F(SharedRegionTest, EachErasureThroughAnotherNodeIsCounted) {
+// Every erasure through another node is counted, a shopper's second too,
+// and makes the KEK rotation due on every node.
+TEST_F(SharedRegionTest, EachErasureThroughAnotherNodeIsCountedAndMakesTheRotationDue) {
   ASSERT_TRUE(a_->Ingest({Purchase("e1", "C-TWICE")}).ok());
   ASSERT_EQ(*b_->FollowOtherNodes(), 0u);
+  ASSERT_FALSE(b_->rekey_due());
   ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-TWICE").ok());
   const uint64_t first = *b_->FollowOtherNodes();
   EXPECT_GE(first, 1u);
+  EXPECT_TRUE(b_->rekey_due()) << "the DPO's cue to rotate, through either node";
   Event back = Purchase("e2", "C-TWICE");  // the shopper comes back, then is erased again
   back.timestamp = NowMicros();
   auto stored = IngestRetrying(*a_, {back});

@@ -189,6 +189,10 @@ Status Cell::Impl::ReloadLocked() {
   if (loaded.ok()) loaded = LoadDataKeys();
   if (loaded.ok()) loaded = LoadLedgers();
   if (loaded.ok()) loaded = LoadErasureMarkers();
+  // An erasure through another node makes the rotation due here too.
+  auto due = loaded.ok() ? store->Get(Family::kMeta, kRekeyDueKey)
+                         : Result<std::optional<std::string>>(std::nullopt);
+  if (!due.ok()) loaded = due.status();
   if (!loaded.ok()) {
     for (auto& [shopper, key] : data_keys) Wipe(key);
     graph = std::move(held_graph);
@@ -200,6 +204,7 @@ Status Cell::Impl::ReloadLocked() {
     return loaded;
   }
   for (auto& [shopper, key] : held_keys) Wipe(key);
+  rekey_due = rekey_due || due->has_value();
   uint64_t newly_erased = 0;
   for (const auto& [id, marker] : erased) {  // new, or erased again (a shopper who came back)
     auto held = held_erased.find(id);

@@ -60,7 +60,8 @@ class SeveralNodesTest : public ::testing::Test {
 
   fs::path Config(const Node& n) const { return dir_.path() / (n.name + ".toml"); }
   void WriteConfig(const Node& n) {
-    const std::string scopes = R"(["ingest", "admin", "dsar", "consent", "catalog", "marketing"])";
+    const std::string scopes =
+        R"(["ingest", "admin", "dsar", "consent", "catalog", "marketing", "analytics"])";
     std::ofstream(Config(n)) << "data_dir = \"" << (dir_.path() / ("data-" + n.name)).string() << "\"\n"
                              << "key_dir = \"" << (dir_.path() / ("keys-" + n.name)).string() << "\"\n"
                              << "listen = \"127.0.0.1:" << n.port << "\"\nhosted_regions = [\"eu\"]\n"
@@ -72,7 +73,8 @@ class SeveralNodesTest : public ::testing::Test {
                              << "[[api_keys]]\nid = \"" << key_.id << "\"\nhash = \"" << key_.hash << "\"\n"
                              << "scopes = " << scopes << "\nregions = [\"*\"]\n"
                              << "[suggestions]\nout_dir = \"" << OutDir(n).string()
-                             << "\"\ninterval_hours = 24\n";
+                             << "\"\ninterval_hours = 24\n"
+                             << "[analytics]\nrho_per_month = 0.25\nmax_rho_per_key_per_month = 0.25\n";
     fs::create_directories(OutDir(n));
     fs::permissions(OutDir(n), fs::perms::owner_all);
   }
@@ -159,6 +161,9 @@ TEST_F(SeveralNodesTest, TokensAndErasuresHoldAcrossNodes) {
   auto as = [&](const Node& n, const std::string& token, const std::string& method,
                 const std::string& target) { return SendOnce(n.port, token, method, target, "", ignored); };
   ASSERT_EQ(as(b_, shopper_token, "GET", "/v1/eu/customers/c-token/data"), 200);
+  // One node cannot end the tokens alone: the other would go on taking them.
+  EXPECT_EQ(Send(a_, "POST", "/v1/eu/shopper-tokens/rotate-key"), 409) << body_;
+  EXPECT_NE(body_.find("several nodes"), std::string::npos) << body_;
   std::this_thread::sleep_for(1100ms);  // tokens carry whole seconds
   ASSERT_EQ(Send(b_, "POST", "/v1/eu/events", "[" + Purchase("t2", "c-other") + "]"), 200) << body_;
   EXPECT_EQ(Send(a_, "DELETE", "/v1/eu/customers/c-token"), 200) << "a node that missed b's write: " << body_;
@@ -205,6 +210,25 @@ TEST_F(SeveralNodesTest, ACatalogChangeThroughOneNodeIsServedByTheOtherAtOnce) {
   EXPECT_EQ(JStr(body_, "/title"), "Green tea");
   ASSERT_EQ(Send(a_, "DELETE", "/v1/eu/products/p1"), 200) << body_;
   EXPECT_EQ(Send(b_, "GET", "/v1/eu/products/p1"), 404) << body_;
+}
+
+// The region's privacy budget is one, whichever node charges it: what one
+// node spent the other refuses, and a repeat through it is the stored answer.
+TEST_F(SeveralNodesTest, ThePrivacyBudgetIsSpentOnceAcrossNodes) {
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", "[" + Purchase("d1", "c-dp") + "]"), 200) << body_;
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/analytics/budget?period=2026-11"), 200)
+      << body_;  // b reads its ledger first
+  auto query = [](const std::string& name, const std::string& more) {
+    return R"({"query":")" + name + R"(","from":"2026-11-01","to":"2026-11-30","rho":0.1)" + more + "}";
+  };
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/analytics/query", query("repeat_rate", "")), 200) << body_;
+  const std::string first = body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/analytics/query", query("top_products", R"(,"k":2)")), 200) << body_;
+  EXPECT_EQ(Send(b_, "POST", "/v1/eu/analytics/query", query("top_products", R"(,"k":3)")), 429)
+      << "0.2 of 0.25 spent through node a: " << body_;
+  ASSERT_EQ(Send(b_, "POST", "/v1/eu/analytics/query", query("repeat_rate", "")), 200) << body_;
+  EXPECT_TRUE(JBool(body_, "/repeat")) << body_;
+  EXPECT_EQ(body_.substr(body_.find(',')), first.substr(first.find(','))) << "the answer node a released";
 }
 
 // A node's suggestions file leaves out a shopper erased through another
