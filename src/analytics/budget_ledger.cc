@@ -2,11 +2,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cinttypes>
 #include <climits>
 #include <cstdio>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <thread>
 
 #include "core/atomic_file.h"
 #include "core/bytes.h"
@@ -20,11 +23,20 @@ constexpr std::string_view kEarlierChargePrefix = "analytics_charge/";  // <YYYY
 constexpr std::string_view kChargePrefix = "analytics/charge/";
 constexpr std::string_view kMonthPrefix = "analytics/month/";
 constexpr std::string_view kAnswerPrefix = "analytics/answer/";
-// The next charge's number (8 bytes big-endian): every charge expects the
-// number its writer read and moves it on, so that writers sharing the
-// store (several nodes) never give one number twice nor charge from totals
-// another has moved.
+// The next charge's number (8 bytes big-endian) and 8 random bytes: every
+// charge expects the row its writer read and replaces it, so that writers
+// sharing the store (several nodes) never give one number twice nor charge
+// from totals another has moved (the random bytes: nor from a row that
+// came back to an earlier number, a restored database's).
 constexpr std::string_view kNextSeqKey = "analytics/next_seq";
+
+std::string NextSeqRow(uint64_t next) {
+  std::string row;
+  PutFixed64BE(row, next);
+  std::random_device entropy;
+  PutFixed64BE(row, (uint64_t{entropy()} << 32) | entropy());
+  return row;
+}
 constexpr size_t kAuditQueryChars = 600;
 
 bool ParseInt(std::string_view s, int64_t& out) {
@@ -173,24 +185,46 @@ Status BudgetLedger::Load() {
 Status BudgetLedger::LoadLocked() {
   auto row = store_.Get(Family::kMeta, kNextSeqKey);
   if (!row.ok()) return row.status();
-  if (*row && (*row)->size() != 8) return Status(Code::kDataLoss, "analytics next charge number: malformed");
-  stored_next_seq_ = *row ? std::optional<uint64_t>(GetFixed64BE(**row)) : std::nullopt;
-  next_seq_ = std::max(next_seq_, stored_next_seq_.value_or(1));
+  if (*row && (*row)->size() != 16) return Status(Code::kDataLoss, "analytics next charge number: malformed");
+  // Counted aside, and taken only whole: a scan cut short (a connection
+  // lost between pages) leaves what was held, and the row unread, so the
+  // next admission reads again.
+  std::map<std::string, Spent> held = std::move(spent_);
   spent_.clear();
-  return store_.ScanPrefix(Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
-    mu_.AssertHeld();  // by the caller, around the scan
-    key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
-    std::istringstream in{std::string(value)};
-    Charge c;
-    in >> c.nano_rho >> c.pico_delta;
-    std::getline(in >> std::ws, c.key_id);
-    if (in.fail() || key.size() != 24 || !IsMonth(key.substr(0, 7)) || c.nano_rho < 0 || c.pico_delta < 0)
-      return Status(Code::kDataLoss, "analytics month record: malformed");
-    c.months = {std::string(key.substr(0, 7))};
-    CountLocked(c);
-    next_seq_ = std::max<uint64_t>(next_seq_, std::strtoull(std::string(key.substr(8)).c_str(), nullptr, 16) + 1);
-    return true;
-  });
+  uint64_t next_seq = next_seq_;
+  Status scanned = store_.ScanPrefix(
+      Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
+        mu_.AssertHeld();                        // by the caller, around the scan
+        key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
+        std::istringstream in{std::string(value)};
+        Charge c;
+        in >> c.nano_rho >> c.pico_delta;
+        std::getline(in >> std::ws, c.key_id);
+        if (in.fail() || key.size() != 24 || !IsMonth(key.substr(0, 7)) || c.nano_rho < 0 || c.pico_delta < 0)
+          return Status(Code::kDataLoss, "analytics month record: malformed");
+        c.months = {std::string(key.substr(0, 7))};
+        CountLocked(c);
+        next_seq =
+            std::max<uint64_t>(next_seq, std::strtoull(std::string(key.substr(8)).c_str(), nullptr, 16) + 1);
+        return true;
+      });
+  std::swap(spent_, held);  // spent_: what was held; held: what the store holds
+  if (!scanned.ok()) return scanned;
+  // Never less than was held: a store that went back (restored under the
+  // running nodes) gives no spent budget back.
+  for (auto& [month, stored] : held) {
+    Spent& s = spent_[month];
+    auto higher = [](Use& mine, const Use& theirs) {
+      mine.nano_rho = std::max(mine.nano_rho, theirs.nano_rho);
+      mine.pico_delta = std::max(mine.pico_delta, theirs.pico_delta);
+      mine.charges = std::max(mine.charges, theirs.charges);
+    };
+    higher(s, stored);
+    for (const auto& [key_id, use] : stored.by_key) higher(s.by_key[key_id], use);
+  }
+  stored_next_row_ = *row;
+  next_seq_ = std::max(next_seq, *row ? GetFixed64BE(**row) : 1);
+  return {};
 }
 
 void BudgetLedger::CountLocked(const Charge& c) {
@@ -207,20 +241,25 @@ void BudgetLedger::CountLocked(const Charge& c) {
 Status BudgetLedger::RefreshLocked() {
   auto row = store_.Get(Family::kMeta, kNextSeqKey);
   if (!row.ok()) return row.status();
-  const bool moved = row->has_value() != stored_next_seq_.has_value() ||
-                     (*row && ((*row)->size() != 8 || GetFixed64BE(**row) != *stored_next_seq_));
-  return moved ? LoadLocked() : Status::Ok();
+  return *row == stored_next_row_ ? Status::Ok() : LoadLocked();
 }
 
-Status BudgetLedger::WriteChargesLocked(WriteBatch& batch) {
-  std::string expected, next;
-  if (stored_next_seq_) PutFixed64BE(expected, *stored_next_seq_);
+Status BudgetLedger::WriteChargesLocked(WriteBatch& batch, bool& moved) {
+  moved = false;
+  const std::string next = NextSeqRow(next_seq_);
   batch.Expect(Family::kMeta, kNextSeqKey,
-               stored_next_seq_ ? std::optional<std::string_view>(expected) : std::nullopt);
-  PutFixed64BE(next, next_seq_);
+               stored_next_row_ ? std::optional<std::string_view>(*stored_next_row_) : std::nullopt);
   batch.Put(Family::kMeta, kNextSeqKey, next);
   Status written = store_.Write(batch, Durability::kSync);
-  if (written.ok()) stored_next_seq_ = next_seq_;
+  if (!written.ok()) {
+    // Whose row is there now tells: this write's (it landed after all),
+    // the one expected (nothing landed), or another writer's.
+    auto row = store_.Get(Family::kMeta, kNextSeqKey);
+    if (!row.ok()) return written;
+    if (*row == next) written = Status::Ok();
+    moved = !written.ok() && *row != stored_next_row_;
+  }
+  if (written.ok()) stored_next_row_ = next;
   return written;
 }
 
@@ -265,7 +304,10 @@ Status BudgetLedger::CompareSpentFile() {
     what += " " + c.months[0] + " rho " + FormatNano(c.nano_rho) + " delta " +
             FormatScaled(c.pico_delta, kPicoDeltaPerDelta, 12) + ";";
   }
-  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch));
+  bool moved = false;
+  if (Status written = WriteChargesLocked(batch, moved); !written.ok())
+    return moved ? Status(Code::kUnavailable, "another node charged the privacy budget meanwhile; retry")
+                 : written;
   const std::string missing = store_next_seq < file_next_seq ? " charges " + std::to_string(store_next_seq) + " to " +
                                                                    std::to_string(file_next_seq - 1) + " missing;"
                                                              : "";
@@ -349,16 +391,19 @@ Result<Admission> BudgetLedger::Admit(const std::string& query, const std::vecto
   // writes nothing, and the admission is decided again on the new totals.
   for (int attempt = 1;; ++attempt) {
     CONFIDE_RETURN_IF_ERROR(RefreshLocked());
-    auto admitted = AdmitLocked(query, months, nano_rho, pico_delta, now, key_id, what);
-    if (admitted.ok() || admitted.status().code() != Code::kFailedPrecondition) return admitted;
+    bool moved = false;
+    auto admitted = AdmitLocked(query, months, nano_rho, pico_delta, now, key_id, what, moved);
+    if (!moved) return admitted;
     if (attempt == 20)
       return Status(Code::kUnavailable, "other nodes kept charging the privacy budget; retry");
+    // Backing off lets a writer charging in a burst finish it.
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1 << attempt, 50)));
   }
 }
 
 Result<Admission> BudgetLedger::AdmitLocked(const std::string& query, const std::vector<std::string>& months,
                                             int64_t nano_rho, int64_t pico_delta, Micros now,
-                                            const std::string& key_id, const std::string& what) {
+                                            const std::string& key_id, const std::string& what, bool& moved) {
   auto stored = store_.Get(Family::kMeta, std::string(kAnswerPrefix) + query);
   if (!stored.ok()) return stored.status();
   if (stored->has_value()) {
@@ -394,7 +439,7 @@ Result<Admission> BudgetLedger::AdmitLocked(const std::string& query, const std:
   CountLocked(c);
   WriteBatch batch;
   PutCharge(c, batch);
-  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch));
+  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch, moved));
   CONFIDE_RETURN_IF_ERROR(WriteSpentFile());
   CONFIDE_RETURN_IF_ERROR(Audit(key_id, "charged rho " + FormatNano(nano_rho) + " (charge " +
                                             std::to_string(c.seq) + "): " + what, now));

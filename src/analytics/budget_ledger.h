@@ -152,17 +152,19 @@ class BudgetLedger {
   BudgetLedger(Store& store, AuditLog& audit, BudgetLimits limits, std::string spent_file)
       : store_(store), audit_(audit), limits_(limits), spent_file_(std::move(spent_file)) {}
   Status Load();
-  // Reads the next number and every month record, in place of the totals held.
+  // Reads the next number and every month record; the totals held become
+  // the store's, never lower than they were (a store that went back gives
+  // no budget back). Nothing changes when a read fails.
   Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // LoadLocked when another writer moved the next number; one read otherwise.
   Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Writes a batch of charges numbered up to next_seq_, expecting the next
-  // number read last (kFailedPrecondition, writing nothing, when another
-  // writer moved it) and moving it to next_seq_.
-  Status WriteChargesLocked(WriteBatch& batch) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes a batch of charges numbered below next_seq_, expecting the row
+  // read last and replacing it (NextSeqRow(next_seq_)). `moved`: it wrote
+  // nothing because another writer charged first (decide again).
+  Status WriteChargesLocked(WriteBatch& batch, bool& moved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<Admission> AdmitLocked(const std::string& query, const std::vector<std::string>& months,
                                 int64_t nano_rho, int64_t pico_delta, Micros now, const std::string& key_id,
-                                const std::string& what) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                                const std::string& what, bool& moved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Status MoveEarlierLayout();
   Status CompareSpentFile();
   Status WriteSpentFile() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -191,7 +193,7 @@ class BudgetLedger {
   absl::Mutex mu_;
   absl::CondVar answered_cv_;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  std::optional<uint64_t> stored_next_seq_ ABSL_GUARDED_BY(mu_);  // as last read or written
+  std::optional<std::string> stored_next_row_ ABSL_GUARDED_BY(mu_);  // kNextSeqKey as last read or written
   std::map<std::string, Spent> spent_ ABSL_GUARDED_BY(mu_);  // by month
   std::set<std::string> in_flight_ ABSL_GUARDED_BY(mu_);     // queries
 };

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <climits>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "core/config.h"
@@ -33,6 +34,12 @@ struct Region {
     auto opened = BudgetLedger::Open(*store, *audit, limits);
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     if (opened.ok()) ledger = std::move(*opened);
+  }
+  // Another ledger over the same store: a second node of the region.
+  std::unique_ptr<BudgetLedger> OtherWriter() {
+    auto opened = BudgetLedger::Open(*store, *audit, {});
+    EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+    return opened.ok() ? std::move(*opened) : nullptr;
   }
   std::unique_ptr<Store> store;
   std::unique_ptr<AuditLog> audit;
@@ -287,33 +294,91 @@ TEST(BudgetLedger, IdenticalQueriesInFlightAreChargedOnce) {
 TEST(BudgetLedger, TwoWritersOfOneStoreShareOneBudget) {
   ScratchDir dir;
   Region a(dir);
-  auto b = BudgetLedger::Open(*a.store, *a.audit, {});
-  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  auto b = a.OtherWriter();
+  ASSERT_NE(b, nullptr);
   auto first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
   ASSERT_TRUE(first.ok());
   ASSERT_TRUE(a.ledger->Complete(first->charge, "{\"answer\":1}").ok());
-  EXPECT_EQ((*b)->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10) << "what the other writer charged";
-  auto refused = (*b)->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
+  EXPECT_EQ(b->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10) << "what the other writer charged";
+  auto refused = b->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
   EXPECT_EQ(refused.status().code(), Code::kResourceExhausted) << "0.6 + 0.5 would pass the budget";
-  if (refused.ok()) (*b)->Abandon(refused->charge);
-  auto second = (*b)->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "k1");
+  if (refused.ok()) b->Abandon(refused->charge);
+  auto second = b->Admit("{\"q\":2}", kDec, 2 * kRho / 10, 0, kDec3, "k1");
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   EXPECT_NE(second->charge.seq, first->charge.seq);
-  ASSERT_TRUE((*b)->Complete(second->charge, "{\"answer\":2}").ok());
+  ASSERT_TRUE(b->Complete(second->charge, "{\"answer\":2}").ok());
   auto third = a.ledger->Admit("{\"q\":3}", kDec, 2 * kRho / 10, 0, kDec3, "k1");
   ASSERT_TRUE(third.ok()) << third.status().ToString();
   EXPECT_NE(third->charge.seq, second->charge.seq) << "a number the other writer gave";
   ASSERT_TRUE(a.ledger->Complete(third->charge, "{\"answer\":3}").ok());
-  EXPECT_EQ((*b)->Admit("{\"q\":4}", kDec, kRho / 100, 0, kDec3, "k1").status().code(),
+  EXPECT_EQ(b->Admit("{\"q\":4}", kDec, kRho / 100, 0, kDec3, "k1").status().code(),
             Code::kResourceExhausted);
-  auto repeat = (*b)->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k2");
+  auto repeat = b->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k2");
   ASSERT_TRUE(repeat.ok());
   EXPECT_TRUE(repeat->repeat);
   EXPECT_EQ(repeat->answer, "{\"answer\":1}");
-  auto view = (*b)->View("2026-12");
+  auto view = b->View("2026-12");
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->nano_rho_spent, kRho);
   EXPECT_EQ(view->charges.size(), 3u);
+}
+
+// Two ledgers over one store charging at once, four threads each: their
+// charges never together pass the budget, and no number is given twice.
+TEST(BudgetLedger, TwoWritersRacingNeverExceedTheBudget) {
+  ScratchDir dir;
+  Region a(dir);
+  auto b = a.OtherWriter();
+  ASSERT_NE(b, nullptr);
+  std::atomic<int64_t> charged{0};
+  std::atomic<int> next_query{0};
+  std::mutex mu;
+  std::vector<std::string> errors;
+  auto spend = [&](BudgetLedger& ledger) {
+    for (;;) {
+      const std::string query = "{\"q\":" + std::to_string(next_query++) + "}";
+      auto admitted = ledger.Admit(query, kDec, 3 * kRho / 100, 0, kDec3, "k1");
+      Status completed = admitted.ok() ? ledger.Complete(admitted->charge, "{}") : admitted.status();
+      if (admitted.ok()) charged += 3 * kRho / 100;
+      if (completed.ok()) continue;
+      if (completed.code() != Code::kResourceExhausted) {
+        std::lock_guard lock(mu);
+        errors.push_back(completed.ToString());
+      }
+      return;
+    }
+  };
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 8; ++i) threads.emplace_back(spend, std::ref(i % 2 ? *b : *a.ledger));
+  for (auto& t : threads) t.join();
+  EXPECT_TRUE(errors.empty()) << errors.front();
+  EXPECT_LE(charged.load(), kRho);
+  EXPECT_GT(charged.load(), kRho - 3 * kRho / 100) << "the budget was spent, not lost";
+  auto view = a.ledger->View("2026-12");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->nano_rho_spent, charged.load());
+  EXPECT_EQ(int64_t(view->charges.size()) * 3 * kRho / 100, charged.load()) << "a number given twice";
+}
+
+// A reload cut short (an unreadable record, a connection lost between
+// pages) keeps the totals held and reads again at the next admission.
+TEST(BudgetLedger, AReloadCutShortIsReadAgain) {
+  ScratchDir dir;
+  Region a(dir);
+  auto b = a.OtherWriter();
+  ASSERT_NE(b, nullptr);
+  auto first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
+  ASSERT_TRUE(first.ok());
+  const std::string bad = "analytics/month/2026-12/ffffffffffffffff";
+  WriteBatch damage, repair;
+  damage.Put(Family::kMeta, bad, "not a record");
+  ASSERT_TRUE(a.store->Write(damage).ok());
+  EXPECT_EQ(b->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1").status().code(), Code::kDataLoss);
+  repair.Delete(Family::kMeta, bad);
+  ASSERT_TRUE(a.store->Write(repair).ok());
+  auto second = b->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
+  EXPECT_EQ(second.status().code(), Code::kResourceExhausted) << "0.6 spent through the other writer";
+  if (second.ok()) b->Abandon(second->charge);
 }
 
 TEST(BudgetLedger, AChargeWhoseProcessWasKilledStaysSpent) {

@@ -310,6 +310,14 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
     absl::MutexLock lock(&delivering_mu_);
     delivering_.erase(std::string(call.region));
   };
+  // And over every node of the region (a lock in its database).
+  auto hold = call.cell->store().TryHold("cart recovery delivery");
+  if (!hold.ok()) return Failure(call.log_fields, hold.status());
+  if (!*hold)
+    return ErrorResponse(
+        409, CodeName(Code::kFailedPrecondition),
+        "a delivery of this region's offers is under way on another node; try again when it has "
+        "finished");
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
   const std::string recipient = RecipientName(*target);

@@ -16,6 +16,7 @@
 #include "core/test_paths.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
+#include "store/postgresql_store.h"
 #include "store/test_postgresql.h"
 #include "testing/run_binary.h"
 #include "testing/serve_process.h"
@@ -74,7 +75,8 @@ class SeveralNodesTest : public ::testing::Test {
                              << "scopes = " << scopes << "\nregions = [\"*\"]\n"
                              << "[suggestions]\nout_dir = \"" << OutDir(n).string()
                              << "\"\ninterval_hours = 24\n"
-                             << "[analytics]\nrho_per_month = 0.25\nmax_rho_per_key_per_month = 0.25\n";
+                             << "[analytics]\nrho_per_month = 0.25\nmax_rho_per_key_per_month = 0.25\n"
+                             << "[cart_recovery]\nwebhook_url = \"http://127.0.0.1:9/offers\"\n";
     fs::create_directories(OutDir(n));
     fs::permissions(OutDir(n), fs::perms::owner_all);
   }
@@ -229,6 +231,23 @@ TEST_F(SeveralNodesTest, ThePrivacyBudgetIsSpentOnceAcrossNodes) {
   ASSERT_EQ(Send(b_, "POST", "/v1/eu/analytics/query", query("repeat_rate", "")), 200) << body_;
   EXPECT_TRUE(JBool(body_, "/repeat")) << body_;
   EXPECT_EQ(body_.substr(body_.find(',')), first.substr(first.find(','))) << "the answer node a released";
+}
+
+// One cart-recovery delivery at a time over the region's nodes: two would
+// both find an offer unsent, and send it twice.
+TEST_F(SeveralNodesTest, OneCartRecoveryDeliveryRunsAtATimeOverTheNodes) {
+  PostgresqlOptions third = schema_.options();  // a third node, holding what its delivery would
+  third.shared = true;
+  auto other = OpenPostgresqlStore(third);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  {
+    auto held = (*other)->TryHold("cart recovery delivery");
+    ASSERT_TRUE(held.ok() && *held) << "the lock is free before";
+    EXPECT_EQ(Send(a_, "POST", "/v1/eu/offers/cart-recovery/deliver"), 409) << body_;
+    EXPECT_NE(body_.find("another node"), std::string::npos) << body_;
+  }
+  EXPECT_EQ(Send(a_, "POST", "/v1/eu/offers/cart-recovery/deliver"), 200)
+      << "the other delivery ended: " << body_;
 }
 
 // A node's suggestions file leaves out a shopper erased through another
