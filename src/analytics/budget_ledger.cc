@@ -227,13 +227,13 @@ Status BudgetLedger::LoadLocked() {
   return {};
 }
 
-void BudgetLedger::CountLocked(const Charge& c) {
+void BudgetLedger::CountLocked(const Charge& c, int64_t sign) {
   for (const std::string& month : c.months) {
     Spent& s = spent_[month];
     for (Use* use : {static_cast<Use*>(&s), &s.by_key[c.key_id]}) {
-      use->nano_rho += c.nano_rho;
-      use->pico_delta += c.pico_delta;
-      use->charges += 1;
+      use->nano_rho += sign * c.nano_rho;
+      use->pico_delta += sign * c.pico_delta;
+      use->charges += sign;
     }
   }
 }
@@ -244,8 +244,8 @@ Status BudgetLedger::RefreshLocked() {
   return *row == stored_next_row_ ? Status::Ok() : LoadLocked();
 }
 
-Status BudgetLedger::WriteChargesLocked(WriteBatch& batch, bool& moved) {
-  moved = false;
+Status BudgetLedger::WriteChargesLocked(WriteBatch& batch, Unwritten& unwritten) {
+  unwritten = Unwritten::kUnknown;
   const std::string next = NextSeqRow(next_seq_);
   batch.Expect(Family::kMeta, kNextSeqKey,
                stored_next_row_ ? std::optional<std::string_view>(*stored_next_row_) : std::nullopt);
@@ -257,7 +257,7 @@ Status BudgetLedger::WriteChargesLocked(WriteBatch& batch, bool& moved) {
     auto row = store_.Get(Family::kMeta, kNextSeqKey);
     if (!row.ok()) return written;
     if (*row == next) written = Status::Ok();
-    moved = !written.ok() && *row != stored_next_row_;
+    unwritten = *row == stored_next_row_ ? Unwritten::kNothing : Unwritten::kMoved;
   }
   if (written.ok()) stored_next_row_ = next;
   return written;
@@ -304,10 +304,11 @@ Status BudgetLedger::CompareSpentFile() {
     what += " " + c.months[0] + " rho " + FormatNano(c.nano_rho) + " delta " +
             FormatScaled(c.pico_delta, kPicoDeltaPerDelta, 12) + ";";
   }
-  bool moved = false;
-  if (Status written = WriteChargesLocked(batch, moved); !written.ok())
-    return moved ? Status(Code::kUnavailable, "another node charged the privacy budget meanwhile; retry")
-                 : written;
+  Unwritten unwritten;
+  if (Status written = WriteChargesLocked(batch, unwritten); !written.ok())
+    return unwritten == Unwritten::kMoved
+               ? Status(Code::kUnavailable, "another node charged the privacy budget meanwhile; retry")
+               : written;
   const std::string missing = store_next_seq < file_next_seq ? " charges " + std::to_string(store_next_seq) + " to " +
                                                                    std::to_string(file_next_seq - 1) + " missing;"
                                                              : "";
@@ -435,11 +436,17 @@ Result<Admission> BudgetLedger::AdmitLocked(const std::string& query, const std:
   c.query = query;
   // Counted before the write: a write that fails may still have reached
   // the disk, and will count after a restart; counting it now is the safe
-  // side. (One refused for another writer's charge is read again anyway.)
+  // side. One known not to have landed is taken back out: the totals held
+  // never go lower, so it would count for good.
   CountLocked(c);
   WriteBatch batch;
   PutCharge(c, batch);
-  CONFIDE_RETURN_IF_ERROR(WriteChargesLocked(batch, moved));
+  Unwritten unwritten;
+  if (Status written = WriteChargesLocked(batch, unwritten); !written.ok()) {
+    if (unwritten != Unwritten::kUnknown) CountLocked(c, -1);
+    moved = unwritten == Unwritten::kMoved;
+    return written;
+  }
   CONFIDE_RETURN_IF_ERROR(WriteSpentFile());
   CONFIDE_RETURN_IF_ERROR(Audit(key_id, "charged rho " + FormatNano(nano_rho) + " (charge " +
                                             std::to_string(c.seq) + "): " + what, now));

@@ -154,14 +154,20 @@ class BudgetLedger {
   Status Load();
   // Reads the next number and every month record; the totals held become
   // the store's, never lower than they were (a store that went back gives
-  // no budget back). Nothing changes when a read fails.
+  // this ledger no budget back). Nothing changes when a read fails.
   Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // LoadLocked when another writer moved the next number; one read otherwise.
   Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // What a failed write of charges left in the store.
+  enum class Unwritten {
+    kMoved,    // nothing: another writer charged first (decide again)
+    kNothing,  // nothing
+    kUnknown,  // not known (the store could not be read)
+  };
   // Writes a batch of charges numbered below next_seq_, expecting the row
-  // read last and replacing it (NextSeqRow(next_seq_)). `moved`: it wrote
-  // nothing because another writer charged first (decide again).
-  Status WriteChargesLocked(WriteBatch& batch, bool& moved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // read last and replacing it (NextSeqRow(next_seq_)); `unwritten` says
+  // what a failure left.
+  Status WriteChargesLocked(WriteBatch& batch, Unwritten& unwritten) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Result<Admission> AdmitLocked(const std::string& query, const std::vector<std::string>& months,
                                 int64_t nano_rho, int64_t pico_delta, Micros now, const std::string& key_id,
                                 const std::string& what, bool& moved) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -175,7 +181,8 @@ class BudgetLedger {
                        int64_t pico_delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t RemainingLocked(const std::vector<std::string>& months, const std::string& key_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void CountLocked(const Charge& charge) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Adds the charge to the totals held (`sign` -1: takes it back out).
+  void CountLocked(const Charge& charge, int64_t sign = 1) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Use {
     int64_t nano_rho = 0;

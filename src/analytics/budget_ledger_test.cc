@@ -15,6 +15,7 @@
 
 #include "core/config.h"
 #include "core/scratch_dir.h"
+#include "store/faulty_store.h"
 
 namespace confide::analytics {
 namespace {
@@ -358,6 +359,36 @@ TEST(BudgetLedger, TwoWritersRacingNeverExceedTheBudget) {
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->nano_rho_spent, charged.load());
   EXPECT_EQ(int64_t(view->charges.size()) * 3 * kRho / 100, charged.load()) << "a number given twice";
+}
+
+// Another writer charging between a ledger's read of the totals and its
+// write: the write lands nothing, the charge is decided again on the new
+// totals, and the one that did not land is not counted.
+TEST(BudgetLedger, AChargeOvertakenByAnotherWriterIsDecidedAgainAndCountedOnce) {
+  ScratchDir dir;
+  auto faults = std::make_shared<StoreFaults>();
+  auto store = FaultyStoreFactory(RocksDbStoreFactory(), faults)(dir.path().string());
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  auto audit = AuditLog::Open(**store);
+  ASSERT_TRUE(audit.ok());
+  auto a = BudgetLedger::Open(**store, **audit, {});
+  auto b = BudgetLedger::Open(**store, **audit, {});
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::atomic<bool> armed{true};
+  faults->OnStep([&](uint64_t) {  // a's first write: b charges first
+    if (armed.exchange(false)) {
+      EXPECT_TRUE((*b)->Admit("{\"q\":2}", kDec, kRho / 100, 0, kDec3, "k2").ok());
+    }
+  });
+  auto charged = (*a)->Admit("{\"q\":1}", kDec, 3 * kRho / 10, 0, kDec3, "k1");
+  faults->OnStep({});
+  ASSERT_TRUE(charged.ok()) << charged.status().ToString();
+  EXPECT_FALSE(armed.load()) << "b charged inside a's write";
+  EXPECT_EQ((*a)->RemainingNanoRho(kDec, "k3"), kRho - kRho / 100 - 3 * kRho / 10);
+  auto view = (*b)->View("2026-12");
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->charges.size(), 2u);
+  EXPECT_EQ(view->nano_rho_spent, kRho / 100 + 3 * kRho / 10);
 }
 
 // A reload cut short (an unreadable record, a connection lost between
