@@ -289,16 +289,21 @@ TEST(BudgetLedger, IdenticalQueriesInFlightAreChargedOnce) {
   EXPECT_EQ(r.ledger->RemainingNanoRho(kDec, "k1"), kRho - kRho / 100);
 }
 
-// Two ledgers over one store, as two nodes of a region on one database:
-// each charges on the other's totals, numbers its charges apart from the
+// Two ledgers over one store, as two nodes of a region on one database,
+// and 0.6 of December charged through the first.
+struct TwoWriters {
+  ScratchDir dir;
+  Region a{dir};
+  std::unique_ptr<BudgetLedger> b = a.OtherWriter();
+  Result<Admission> first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
+};
+
+// Each charges on the other's totals, numbers its charges apart from the
 // other's, and a repeat through either gets the first answer.
 TEST(BudgetLedger, TwoWritersOfOneStoreShareOneBudget) {
-  ScratchDir dir;
-  Region a(dir);
-  auto b = a.OtherWriter();
-  ASSERT_NE(b, nullptr);
-  auto first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
-  ASSERT_TRUE(first.ok());
+  TwoWriters w;
+  ASSERT_TRUE(w.b && w.first.ok());
+  auto& [dir, a, b, first] = w;
   ASSERT_TRUE(a.ledger->Complete(first->charge, "{\"answer\":1}").ok());
   EXPECT_EQ(b->RemainingNanoRho(kDec, "k1"), 4 * kRho / 10) << "what the other writer charged";
   auto refused = b->Admit("{\"q\":2}", kDec, 5 * kRho / 10, 0, kDec3, "k1");
@@ -394,12 +399,9 @@ TEST(BudgetLedger, AChargeOvertakenByAnotherWriterIsDecidedAgainAndCountedOnce) 
 // A reload cut short (an unreadable record, a connection lost between
 // pages) keeps the totals held and reads again at the next admission.
 TEST(BudgetLedger, AReloadCutShortIsReadAgain) {
-  ScratchDir dir;
-  Region a(dir);
-  auto b = a.OtherWriter();
-  ASSERT_NE(b, nullptr);
-  auto first = a.ledger->Admit("{\"q\":1}", kDec, 6 * kRho / 10, 0, kDec3, "k1");
-  ASSERT_TRUE(first.ok());
+  TwoWriters w;
+  ASSERT_TRUE(w.b && w.first.ok());
+  auto& [dir, a, b, first] = w;
   const std::string bad = "analytics/month/2026-12/ffffffffffffffff";
   WriteBatch damage, repair;
   damage.Put(Family::kMeta, bad, "not a record");
