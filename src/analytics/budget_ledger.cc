@@ -29,6 +29,7 @@ constexpr std::string_view kAnswerPrefix = "analytics/answer/";
 // from totals another has moved (the random bytes: nor from a row that
 // came back to an earlier number, a restored database's).
 constexpr std::string_view kNextSeqKey = "analytics/next_seq";
+constexpr size_t kAuditQueryChars = 600;
 
 std::string NextSeqRow(uint64_t next) {
   std::string row;
@@ -37,7 +38,6 @@ std::string NextSeqRow(uint64_t next) {
   PutFixed64BE(row, (uint64_t{entropy()} << 32) | entropy());
   return row;
 }
-constexpr size_t kAuditQueryChars = 600;
 
 bool ParseInt(std::string_view s, int64_t& out) {
   if (s.empty() || s.size() > 20) return false;
@@ -179,22 +179,20 @@ Status BudgetLedger::MoveEarlierLayout() {
 
 Status BudgetLedger::Load() {
   absl::MutexLock lock(&mu_);
-  return LoadLocked();
-}
-
-Status BudgetLedger::LoadLocked() {
   auto row = store_.Get(Family::kMeta, kNextSeqKey);
   if (!row.ok()) return row.status();
-  if (*row && (*row)->size() != 16) return Status(Code::kDataLoss, "analytics next charge number: malformed");
+  return LoadLocked(*row);
+}
+
+Status BudgetLedger::LoadLocked(const std::optional<std::string>& row) {
+  if (row && row->size() != 16) return Status(Code::kDataLoss, "analytics next charge number: malformed");
   // Counted aside, and taken only whole: a scan cut short (a connection
-  // lost between pages) leaves what was held, and the row unread, so the
+  // lost between pages) leaves what was held, and the row unnoted, so the
   // next admission reads again.
-  std::map<std::string, Spent> held = std::move(spent_);
-  spent_.clear();
+  std::map<std::string, Spent> stored;
   uint64_t next_seq = next_seq_;
-  Status scanned = store_.ScanPrefix(
+  CONFIDE_RETURN_IF_ERROR(store_.ScanPrefix(
       Family::kMeta, kMonthPrefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
-        mu_.AssertHeld();                        // by the caller, around the scan
         key.remove_prefix(kMonthPrefix.size());  // <YYYY-MM>/<seq>
         std::istringstream in{std::string(value)};
         Charge c;
@@ -203,33 +201,31 @@ Status BudgetLedger::LoadLocked() {
         if (in.fail() || key.size() != 24 || !IsMonth(key.substr(0, 7)) || c.nano_rho < 0 || c.pico_delta < 0)
           return Status(Code::kDataLoss, "analytics month record: malformed");
         c.months = {std::string(key.substr(0, 7))};
-        CountLocked(c);
+        Count(stored, c);
         next_seq =
             std::max<uint64_t>(next_seq, std::strtoull(std::string(key.substr(8)).c_str(), nullptr, 16) + 1);
         return true;
-      });
-  std::swap(spent_, held);  // spent_: what was held; held: what the store holds
-  if (!scanned.ok()) return scanned;
+      }));
   // Never less than was held: a store that went back (restored under the
   // running nodes) gives no spent budget back.
-  for (auto& [month, stored] : held) {
+  auto higher = [](Use& mine, const Use& theirs) {
+    mine.nano_rho = std::max(mine.nano_rho, theirs.nano_rho);
+    mine.pico_delta = std::max(mine.pico_delta, theirs.pico_delta);
+    mine.charges = std::max(mine.charges, theirs.charges);
+  };
+  for (const auto& [month, in_store] : stored) {
     Spent& s = spent_[month];
-    auto higher = [](Use& mine, const Use& theirs) {
-      mine.nano_rho = std::max(mine.nano_rho, theirs.nano_rho);
-      mine.pico_delta = std::max(mine.pico_delta, theirs.pico_delta);
-      mine.charges = std::max(mine.charges, theirs.charges);
-    };
-    higher(s, stored);
-    for (const auto& [key_id, use] : stored.by_key) higher(s.by_key[key_id], use);
+    higher(s, in_store);
+    for (const auto& [key_id, use] : in_store.by_key) higher(s.by_key[key_id], use);
   }
-  stored_next_row_ = *row;
-  next_seq_ = std::max(next_seq, *row ? GetFixed64BE(**row) : 1);
+  stored_next_row_ = row;
+  next_seq_ = std::max(next_seq, row ? GetFixed64BE(*row) : 1);
   return {};
 }
 
-void BudgetLedger::CountLocked(const Charge& c, int64_t sign) {
+void BudgetLedger::Count(std::map<std::string, Spent>& spent, const Charge& c, int64_t sign) {
   for (const std::string& month : c.months) {
-    Spent& s = spent_[month];
+    Spent& s = spent[month];
     for (Use* use : {static_cast<Use*>(&s), &s.by_key[c.key_id]}) {
       use->nano_rho += sign * c.nano_rho;
       use->pico_delta += sign * c.pico_delta;
@@ -241,7 +237,7 @@ void BudgetLedger::CountLocked(const Charge& c, int64_t sign) {
 Status BudgetLedger::RefreshLocked() {
   auto row = store_.Get(Family::kMeta, kNextSeqKey);
   if (!row.ok()) return row.status();
-  return *row == stored_next_row_ ? Status::Ok() : LoadLocked();
+  return *row == stored_next_row_ ? Status::Ok() : LoadLocked(*row);
 }
 
 Status BudgetLedger::WriteChargesLocked(WriteBatch& batch, Unwritten& unwritten) {
@@ -299,7 +295,7 @@ Status BudgetLedger::CompareSpentFile() {
     c.time = NowMicros();
     c.key_id = "(before a restore)";
     c.query = R"({"restored":true})";
-    CountLocked(c);
+    Count(spent_, c);
     PutCharge(c, batch);
     what += " " + c.months[0] + " rho " + FormatNano(c.nano_rho) + " delta " +
             FormatScaled(c.pico_delta, kPicoDeltaPerDelta, 12) + ";";
@@ -438,12 +434,12 @@ Result<Admission> BudgetLedger::AdmitLocked(const std::string& query, const std:
   // the disk, and will count after a restart; counting it now is the safe
   // side. One known not to have landed is taken back out: the totals held
   // never go lower, so it would count for good.
-  CountLocked(c);
+  Count(spent_, c);
   WriteBatch batch;
   PutCharge(c, batch);
   Unwritten unwritten;
   if (Status written = WriteChargesLocked(batch, unwritten); !written.ok()) {
-    if (unwritten != Unwritten::kUnknown) CountLocked(c, -1);
+    if (unwritten != Unwritten::kUnknown) Count(spent_, c, -1);
     moved = unwritten == Unwritten::kMoved;
     return written;
   }
@@ -473,12 +469,12 @@ Status BudgetLedger::Complete(const Charge& charge, const std::string& answer) {
   done.answer = answer;
   // The query's first answer stays its answer: another node that answered
   // it meanwhile (both charged) keeps the pointer, this one its charge.
-  WriteBatch batch, charge_only;
-  batch.Expect(Family::kMeta, std::string(kAnswerPrefix) + done.query, std::nullopt);
-  batch.Put(Family::kMeta, ChargeKey(done.seq), EncodeCharge(done));
-  batch.Put(Family::kMeta, std::string(kAnswerPrefix) + done.query, Hex16(done.seq));
+  WriteBatch charge_only;
   charge_only.Put(Family::kMeta, ChargeKey(done.seq), EncodeCharge(done));
-  Status written = store_.Write(batch, Durability::kSync);
+  WriteBatch with_pointer = charge_only;
+  with_pointer.Expect(Family::kMeta, std::string(kAnswerPrefix) + done.query, std::nullopt);
+  with_pointer.Put(Family::kMeta, std::string(kAnswerPrefix) + done.query, Hex16(done.seq));
+  Status written = store_.Write(with_pointer, Durability::kSync);
   if (written.code() == Code::kFailedPrecondition) written = store_.Write(charge_only, Durability::kSync);
   absl::MutexLock lock(&mu_);
   in_flight_.erase(charge.query);

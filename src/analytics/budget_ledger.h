@@ -152,10 +152,11 @@ class BudgetLedger {
   BudgetLedger(Store& store, AuditLog& audit, BudgetLimits limits, std::string spent_file)
       : store_(store), audit_(audit), limits_(limits), spent_file_(std::move(spent_file)) {}
   Status Load();
-  // Reads the next number and every month record; the totals held become
-  // the store's, never lower than they were (a store that went back gives
-  // this ledger no budget back). Nothing changes when a read fails.
-  Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Reads every month record; the totals held become the store's, never
+  // lower than they were (a store that went back gives this ledger no
+  // budget back), and `row` (kNextSeqKey as just read) is noted. Nothing
+  // changes when a read fails.
+  Status LoadLocked(const std::optional<std::string>& row) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // LoadLocked when another writer moved the next number; one read otherwise.
   Status RefreshLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // What a failed write of charges left in the store.
@@ -181,8 +182,6 @@ class BudgetLedger {
                        int64_t pico_delta) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t RemainingLocked(const std::vector<std::string>& months, const std::string& key_id)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Adds the charge to the totals held (`sign` -1: takes it back out).
-  void CountLocked(const Charge& charge, int64_t sign = 1) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   struct Use {
     int64_t nano_rho = 0;
@@ -192,6 +191,8 @@ class BudgetLedger {
   struct Spent : Use {
     std::map<std::string, Use> by_key;
   };
+  // Adds the charge to `spent` (by month; `sign` -1: takes it back out).
+  static void Count(std::map<std::string, Spent>& spent, const Charge& charge, int64_t sign = 1);
 
   Store& store_;
   AuditLog& audit_;

@@ -243,6 +243,11 @@ Status Catalog::Reread(Family family, const std::vector<std::string>& keys) {
   absl::MutexLock lock(&write_mu_);
   if (!mirrored_.load(std::memory_order_relaxed)) return {};  // the load reads them all
   constexpr size_t kChunk = 10'000;                           // keys per read
+  auto put = [&](auto decoded) -> Status {
+    if (!decoded.ok()) return decoded.status();
+    mirror_->Put(*decoded);
+    return {};
+  };
   for (size_t begin = 0; begin < keys.size(); begin += kChunk) {
     const std::vector<std::string> chunk(keys.begin() + begin,
                                          keys.begin() + std::min(keys.size(), begin + kChunk));
@@ -258,11 +263,6 @@ Status Catalog::Reread(Family family, const std::vector<std::string>& keys) {
           mirror_->EraseLevel(std::string_view(key).substr(0, zero), std::string_view(key).substr(zero + 1));
         continue;  // no store is ever deleted
       }
-      auto put = [&](auto decoded) -> Status {
-        if (!decoded.ok()) return decoded.status();
-        mirror_->Put(*decoded);
-        return {};
-      };
       CONFIDE_RETURN_IF_ERROR(family == Family::kProducts ? put(DecodeProduct(key, *value))
                               : family == Family::kStores ? put(DecodeStore(key, *value))
                                                           : put(DecodeInventory(key, *value)));

@@ -32,6 +32,14 @@ std::optional<std::string> Expected(uint64_t version) {
   return VersionValue(version);
 }
 
+// A counter's row as read (absent: 0).
+Result<uint64_t> VersionIn(const std::optional<std::string>& row, std::string_view what) {
+  if (!row) return uint64_t{0};
+  if (row->size() != 8)
+    return Status(Code::kDataLoss, "meta: the region's " + std::string(what) + " is damaged");
+  return GetFixed64BE(*row);
+}
+
 bool InCatalog(Family f) {
   return f == Family::kProducts || f == Family::kStores || f == Family::kInventory || f == Family::kStock ||
          f == Family::kPrices;
@@ -119,25 +127,20 @@ Status Moved(std::atomic<uint64_t>& refused) {
 SharedRegionStore::SharedRegionStore(std::unique_ptr<Store> inner) : inner_(std::move(inner)) {}
 
 Result<uint64_t> SharedRegionStore::StoredVersion() {
-  auto v = inner_->Get(Family::kMeta, kSharedVersionKey);
-  if (!v.ok()) return v.status();
-  if (!v->has_value()) return uint64_t{0};
-  if ((*v)->size() != 8) return Status(Code::kDataLoss, "meta: the region's shared version is damaged");
-  return GetFixed64BE(**v);
+  auto row = inner_->Get(Family::kMeta, kSharedVersionKey);
+  if (!row.ok()) return row.status();
+  return VersionIn(*row, "shared version");
 }
 
 Result<SharedRegionStore::Versions> SharedRegionStore::StoredVersions() {
-  auto v = inner_->GetMany(Family::kMeta, {std::string(kSharedVersionKey), std::string(kCatalogVersionKey)});
-  if (!v.ok()) return v.status();
-  Versions versions;
-  for (size_t i = 0; i < 2; ++i) {
-    const auto& value = (*v)[i];
-    if (value && value->size() != 8)
-      return Status(Code::kDataLoss, i == 0 ? "meta: the region's shared version is damaged"
-                                            : "meta: the region's catalog version is damaged");
-    (i == 0 ? versions.shoppers : versions.catalog) = value ? GetFixed64BE(*value) : 0;
-  }
-  return versions;
+  auto rows =
+      inner_->GetMany(Family::kMeta, {std::string(kSharedVersionKey), std::string(kCatalogVersionKey)});
+  if (!rows.ok()) return rows.status();
+  auto shoppers = VersionIn((*rows)[0], "shared version");
+  auto catalog = VersionIn((*rows)[1], "catalog version");
+  if (!shoppers.ok()) return shoppers.status();
+  if (!catalog.ok()) return catalog.status();
+  return Versions{*shoppers, *catalog};
 }
 
 Status SharedRegionStore::Write(const WriteBatch& batch, Durability durability) {
