@@ -426,6 +426,22 @@ class Cell {
   Result<std::string> RotateTokenKey();
   std::string token_key_id() const;
   std::string AuditSubject(IdKind kind, std::string_view id) const;
+  // A short secret about the shopper holding (kind, id), kept outside the
+  // shopper's rows (a counter code's shopper token): sealed under the data
+  // key of the group's root and bound to `purpose` and the id's
+  // AuditSubject, so that the shopper's erasure destroys it with the rest.
+  // kNotFound when no shopper holds the id.
+  Result<std::string> SealForShopper(IdKind kind, std::string_view id, std::string_view purpose,
+                                     std::string_view secret) const;
+  // Opens what SealForShopper sealed for the identifier whose AuditSubject
+  // is `subject`. kNotFound once its shopper is erased, kDataLoss when it
+  // does not open (a new shopper holds the id since, a merge gave the group
+  // another root, or it was altered).
+  Result<std::string> OpenForShopper(std::string_view subject, std::string_view purpose,
+                                     std::string_view sealed) const;
+  // Hex of a keyed hash of `value` in `domain`, under the region's
+  // pseudonym key: a row's name that tells nothing of `value` without it.
+  std::string KeyedName(std::string_view domain, std::string_view value) const;
   // Whether a shopper holds this identifier here (an erased one does not).
   bool Holds(IdKind kind, std::string_view id) const;
   // A consent record's evidence of the shopper's IP address: keyed hash,

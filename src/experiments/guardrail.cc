@@ -3,6 +3,9 @@
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+#include <thread>
+
 #include "analytics/query_spec.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -15,6 +18,11 @@ namespace {
 std::string DateOf(Micros t) { return FormatRfc3339(t).substr(0, 10); }
 
 std::string StateKey(const ExperimentConfig& experiment) { return "guardrail/" + experiment.name; }
+
+// A save that other nodes' changes kept overtaking: the caller may retry.
+Status Overtaken(const Status& saved) {
+  return saved.code() == Code::kFailedPrecondition ? Status(Code::kUnavailable, saved.message()) : saved;
+}
 
 std::string StateToJson(const GuardrailState& s) {
   JsonWriter w;
@@ -88,13 +96,22 @@ uint64_t Guardrail::LiveVersion() const {
 }
 
 Status Guardrail::Load() {
+  absl::MutexLock lock(&mu_);
+  return LoadLocked();
+}
+
+Status Guardrail::LoadLocked() {
   auto stored = cell_.store().Get(Family::kMeta, StateKey(experiment_));
   if (!stored.ok()) return stored.status();
-  if (!stored->has_value()) return {};
-  auto state = StateFromJson(**stored);
-  if (!state.ok()) return state.status();
-  absl::MutexLock lock(&mu_);
-  state_ = *state;
+  if (*stored == stored_) return {};
+  GuardrailState state;
+  if (*stored) {
+    auto read = StateFromJson(**stored);
+    if (!read.ok()) return read.status();
+    state = std::move(*read);
+  }
+  state_ = std::move(state);
+  stored_ = std::move(*stored);
   paused_version_ = state_.paused_version;
   paused_ = state_.paused;
   return {};
@@ -109,10 +126,19 @@ bool Guardrail::Paused() {
 }
 
 Status Guardrail::SaveLocked(const GuardrailState& state) {
+  std::string json = StateToJson(state);
   WriteBatch batch;
-  batch.Put(Family::kMeta, StateKey(experiment_), StateToJson(state));
-  CONFIDE_RETURN_IF_ERROR(cell_.store().Write(batch));
+  batch.Expect(Family::kMeta, StateKey(experiment_), stored_);
+  batch.Put(Family::kMeta, StateKey(experiment_), json);
+  Status written = cell_.store().Write(batch);
+  if (written.code() == Code::kFailedPrecondition) {
+    CONFIDE_RETURN_IF_ERROR(LoadLocked());
+    return Status(Code::kFailedPrecondition,
+                  "another node of the region changed the guardrail's state first");
+  }
+  CONFIDE_RETURN_IF_ERROR(written);
   state_ = state;
+  stored_ = std::move(json);
   paused_version_ = state.paused_version;
   paused_ = state.paused;
   return {};
@@ -140,8 +166,18 @@ void Guardrail::Announce(const std::string& what, Micros now) {
 Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, Micros now) {
   const Micros day_end = now - now % kMicrosPerDay;
   const std::string day = DateOf(day_end - kMicrosPerDay);
+  // One node checks a day: the others wait for it, then read what it saved.
+  auto hold = cell_.store().TryHold("guardrail check");
+  for (int waited = 0; hold.ok() && !*hold && waited < 120; ++waited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    hold = cell_.store().TryHold("guardrail check");
+  }
+  if (!hold.ok()) return hold.status();
+  if (!*hold)
+    return Status(Code::kUnavailable, "another node of the region has been checking the day for 30 s");
   {
     absl::MutexLock lock(&mu_);
+    CONFIDE_RETURN_IF_ERROR(LoadLocked());
     NoteNewerModelLocked(now);
     if (state_.paused || state_.last_day == day) return state_;
   }
@@ -156,41 +192,54 @@ Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, 
   const GuardrailVerdict verdict = report.ok() ? VerdictOf(report->json) : GuardrailVerdict{"budget_exhausted"};
 
   absl::MutexLock lock(&mu_);
-  if (state_.paused || state_.last_day == day) return state_;  // an operator or another check came first
-  GuardrailState next = state_;
-  next.last_day = day;
-  next.last = verdict;
-  next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
-  if (next.below_days >= experiment_.guardrail_days) {
-    next.paused = true;
-    next.paused_at = now;
-    next.paused_version = LiveVersion();
+  for (int attempt = 0;; ++attempt) {
+    if (state_.paused || state_.last_day == day) return state_;  // an operator or another check came first
+    GuardrailState next = state_;
+    next.last_day = day;
+    next.last = verdict;
+    next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
+    if (next.below_days >= experiment_.guardrail_days) {
+      next.paused = true;
+      next.paused_at = now;
+      next.paused_version = LiveVersion();
+    }
+    Status saved = SaveLocked(next);
+    if (saved.code() == Code::kFailedPrecondition && attempt < 3)
+      continue;  // decided again on the state read
+    CONFIDE_RETURN_IF_ERROR(Overtaken(saved));
+    if (next.paused)
+      Announce(
+          "guardrail paused personalization after " + std::to_string(next.below_days) + " days below zero",
+          now);
+    return state_;
   }
-  CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
-  if (next.paused)
-    Announce("guardrail paused personalization after " + std::to_string(next.below_days) + " days below zero", now);
-  return state_;
 }
 
 Result<GuardrailState> Guardrail::Resume(Micros now, bool& resumed) {
   resumed = false;
   absl::MutexLock lock(&mu_);
-  NoteNewerModelLocked(now);
-  if (!state_.paused) return state_;  // nothing to resume: asking twice is harmless
-  GuardrailState next = state_;
-  next.paused = false;
-  next.below_days = 0;
-  next.resumed_at = now;
-  next.resumed_by = "operator";
-  CONFIDE_RETURN_IF_ERROR(SaveLocked(next));
-  resumed = true;
-  return state_;
+  CONFIDE_RETURN_IF_ERROR(LoadLocked());
+  for (int attempt = 0;; ++attempt) {
+    NoteNewerModelLocked(now);
+    if (!state_.paused) return state_;  // nothing to resume: asking twice is harmless
+    GuardrailState next = state_;
+    next.paused = false;
+    next.below_days = 0;
+    next.resumed_at = now;
+    next.resumed_by = "operator";
+    Status saved = SaveLocked(next);
+    if (saved.code() == Code::kFailedPrecondition && attempt < 3) continue;
+    CONFIDE_RETURN_IF_ERROR(Overtaken(saved));
+    resumed = true;
+    return state_;
+  }
 }
 
 void Guardrail::AppendJson(JsonWriter& w) {
   GuardrailState s;
   {
     absl::MutexLock lock(&mu_);
+    (void)LoadLocked();  // another node's change, when the store answers; else the state as last read
     NoteNewerModelLocked(cell_.clock().Now());
     s = state_;  // one snapshot: a check saving meanwhile shows whole or not at all
   }

@@ -13,7 +13,11 @@
 // served alike). A pause, and its end by a newer version, are logged and
 // audited here; an operator's resume by the route that asked.
 //
-// Its state is kept in the region's store: a restart keeps a pause.
+// Its state is kept in the region's store: a restart keeps a pause. On a
+// region several nodes serve, every change expects the state as this node
+// last read it (another node's change first makes it read and decide
+// again), the day's check runs on one node at a time (a lock in the
+// store), and Load, called every few seconds, brings the others' changes.
 //
 // Thread-safety: every method may be called concurrently.
 #ifndef CONFIDE_EXPERIMENTS_GUARDRAIL_H_
@@ -23,6 +27,7 @@
 #include <absl/synchronization/mutex.h>
 
 #include <atomic>
+#include <optional>
 #include <string>
 
 #include "analytics/insights.h"
@@ -60,7 +65,8 @@ class Guardrail {
   // guardrail (guardrail_days > 0).
   Guardrail(Cell& cell, const RegionModels& models, ExperimentConfig experiment);
 
-  // Reads the state kept in the store (none yet: watching).
+  // Reads the state kept in the store (none yet: watching), as another
+  // node of the region may have changed it.
   Status Load();
 
   // Whether personalization is paused now: paused, and no newer model
@@ -70,7 +76,9 @@ class Guardrail {
 
   // Checks the last whole day before `now` (UTC), once: asked again the
   // same day, or while paused, it returns the state as it is. Errors other
-  // than a refused charge leave the state as it was.
+  // than a refused charge leave the state as it was. While another node of
+  // the region checks, it waits (30 s at most, then kUnavailable) and
+  // returns the state that node saved.
   Result<GuardrailState> CheckDay(analytics::RegionInsights& insights, Micros now);
 
   // The operator's resume: ends a pause and the run of days below zero
@@ -90,6 +98,9 @@ class Guardrail {
   // A pause or its end by the guardrail itself: a warning and an audit
   // record (config_change) saying `what`.
   void Announce(const std::string& what, Micros now);
+  Status LoadLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes `state` if the stored state is still the one last read; else
+  // reads the newer one and answers kFailedPrecondition: decide again.
   Status SaveLocked(const GuardrailState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LiveVersion() const;
 
@@ -98,6 +109,7 @@ class Guardrail {
   const ExperimentConfig experiment_;
   absl::Mutex mu_;
   GuardrailState state_ ABSL_GUARDED_BY(mu_);
+  std::optional<std::string> stored_ ABSL_GUARDED_BY(mu_);  // state_ as stored; nullopt: none yet
   // Copies of state_.paused and paused_version for Paused(), without mu_.
   std::atomic<bool> paused_{false};
   std::atomic<uint64_t> paused_version_{0};

@@ -104,6 +104,29 @@ TEST_F(GuardrailTest, DaysInARowBelowZeroPauseUntilAnOperatorResumes) {
   EXPECT_EQ(Check(reopened, 4).below_days, 1u) << "the run starts again";
 }
 
+// Two nodes of a region, each with its own copy of the state, on one store:
+// each decides on the state the other stored last.
+TEST_F(GuardrailTest, TwoCopiesOfTheStateDecideOnWhatTheOtherStored) {
+  Shoppers("personalized", 60, 1);
+  Shoppers("holdout", 60, 2);
+  experiment_.guardrail_days = 2;
+  Guardrail first(*cell_, *models_, experiment_), second(*cell_, *models_, experiment_);
+  ASSERT_TRUE(first.Load().ok());
+  ASSERT_TRUE(second.Load().ok());
+  EXPECT_EQ(Check(first, 0).below_days, 1u);
+  EXPECT_EQ(Check(second, 0).below_days, 1u) << "the day the first checked is not counted again";
+  ASSERT_TRUE(Check(first, 1).paused);
+  EXPECT_FALSE(second.Paused()) << "not read yet";
+
+  bool ended = false;
+  auto resumed = second.Resume(kToday + 2 * kMicrosPerDay, ended);
+  ASSERT_TRUE(resumed.ok()) << resumed.status().ToString();
+  EXPECT_TRUE(ended) << "the resume reads the pause the other stored";
+  EXPECT_TRUE(first.Paused()) << "not read yet";
+  EXPECT_EQ(Check(first, 2).below_days, 1u) << "the check reads the other's resume: the run starts again";
+  EXPECT_FALSE(first.Paused());
+}
+
 TEST_F(GuardrailTest, ADayWithoutAVerdictBreaksTheRun) {
   Shoppers("personalized", 60, 1);
   Shoppers("holdout", 60, 2);

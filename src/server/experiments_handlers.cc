@@ -60,6 +60,11 @@ Status Api::LoadGuardrails() {
   return {};
 }
 
+Status Api::LoadGuardrail(std::string_view region) {
+  auto guardrail = guardrails_.find(region);
+  return guardrail == guardrails_.end() ? Status() : guardrail->second->Load();
+}
+
 bool Api::GuardrailPaused(std::string_view region) const {
   auto guardrail = guardrails_.find(region);
   return guardrail != guardrails_.end() && guardrail->second->Paused();

@@ -116,6 +116,7 @@
 #include "experiments/guardrail.h"
 #include "experiments/served_log.h"
 #include "server/auth.h"
+#include "server/counter_codes.h"
 #include "server/http_message.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
@@ -169,6 +170,9 @@ class Api {
   // region's lists and purchases), logged; a region that failed is logged
   // and left as it was.
   void CheckGuardrails();
+  // Reads again the guardrail's state of `region`, which another node of
+  // the region may have changed (a pause, a resume).
+  Status LoadGuardrail(std::string_view region);
   // Whether the guardrail pauses personalization in `region` now.
   bool GuardrailPaused(std::string_view region) const;
 
@@ -433,31 +437,13 @@ class Api {
   };
   std::map<std::string, SpentTokens, std::less<>> spent_tokens_ ABSL_GUARDED_BY(spent_tokens_mu_);  // by region
   Status LoadSpentTokensLocked(Call& call) ABSL_EXCLUSIVE_LOCKS_REQUIRED(spent_tokens_mu_);
-  // Shoppers' counter codes (staff_handlers.cc), in memory only: a code
-  // lives minutes, and a restart asks the shopper for a new one.
-  struct CounterCode {
-    std::string shopper_token;  // what the code stands for: a shopper token of reach export
-    Micros expires = 0;
-    std::string store_id;       // bound by the first view
-    std::string subject;        // the shopper's pseudonym
-    std::string origin;         // who made it: "token=<shopper token id>" or "key=<API key id>"
-  };
-  struct CounterCodes {
-    std::map<std::string, CounterCode, std::less<>> by_code;
-    std::map<std::string, std::string, std::less<>> by_subject;  // a shopper's one open code
-    size_t sweep_at = 1024;
-  };
-  struct WrongCodes {
-    int count = 0;
-    int64_t expires = 0;  // the staff token's, Unix seconds
-  };
-  // The open code `code` for the call's associate: bound to its store on
-  // the first view; else the refusal (a wrong code counts against the
-  // session).
-  std::optional<HttpResponse> ClaimCounterCode(Call& call, const std::string& code, Micros now, CounterCode& claimed);
+  // The open code `code` for the call's associate (server/counter_codes.h):
+  // bound to its store on the first view; else the refusal (a wrong code
+  // counts against the session).
+  std::optional<HttpResponse> ClaimCounterCode(Call& call, const std::string& code, Micros now,
+                                               counter_codes::Entry& claimed);
   absl::Mutex counter_mu_;
-  std::map<std::string, CounterCodes, std::less<>> counter_codes_ ABSL_GUARDED_BY(counter_mu_);  // by region
-  std::map<std::string, WrongCodes, std::less<>> wrong_codes_ ABSL_GUARDED_BY(counter_mu_);  // by staff token id
+  std::map<std::string, Micros, std::less<>> counter_codes_swept_ ABSL_GUARDED_BY(counter_mu_);  // by region
   absl::Mutex insights_mu_;
   std::map<std::string, std::unique_ptr<analytics::RegionInsights>, std::less<>> insights_
       ABSL_GUARDED_BY(insights_mu_);  // by region

@@ -116,7 +116,7 @@ struct ServerState {
   std::atomic<bool> rekeying{false};
   std::atomic<bool> following{false};
   std::map<std::string, uint64_t, std::less<>> erased_elsewhere;  // by region, as last followed
-  std::map<std::string, bool, std::less<>> follow_failing;        // by region
+  std::map<std::string, bool, std::less<>> follow_failing;        // by what and region
   absl::Mutex export_mu;
   std::set<std::string> export_pending ABSL_GUARDED_BY(export_mu);  // regions to export
   bool exporting ABSL_GUARDED_BY(export_mu) = false;                // an export is queued or running
@@ -233,17 +233,18 @@ void ServerState::ScheduleFollowing() {
     ScheduleFollowing();
     if (following.exchange(true)) return;
     asio::post(*blocking, [this] {
+      // Warned once while it fails (the database may be failing over).
+      auto failing = [this](const std::string& what, const std::string& region, const Status& s) {
+        if (!std::exchange(follow_failing[what + region], !s.ok()) && !s.ok())
+          spdlog::warn(R"("msg":"{} were not read","region":"{}","error":"{}")", what, region,
+                       JsonEscape(s.message()));
+        return !s.ok();
+      };
       for (auto& [id, cell] : cells) {
         if (!cell->region().several_nodes || stopping) continue;
         auto erased = cell->FollowOtherNodes();
-        const bool failed_before = std::exchange(follow_failing[id], !erased.ok());
-        if (!erased.ok()) {
-          if (!failed_before)  // once while it fails (the database may be failing over)
-            spdlog::warn(
-                R"("msg":"the region's changes through other nodes were not read","region":"{}","error":"{}")",
-                id, JsonEscape(erased.status().message()));
-          continue;
-        }
+        if (failing("the region's changes through other nodes", id, erased.status())) continue;
+        failing("the guardrail's changes through other nodes", id, api->LoadGuardrail(id));
         // The first pass exports too: erasures made while this node was down.
         auto seen = erased_elsewhere.try_emplace(id, ~uint64_t{0}).first;
         if (std::exchange(seen->second, *erased) != *erased) ExportSuggestionsSoon(id);

@@ -62,7 +62,7 @@ class SeveralNodesTest : public ::testing::Test {
   fs::path Config(const Node& n) const { return dir_.path() / (n.name + ".toml"); }
   void WriteConfig(const Node& n) {
     const std::string scopes =
-        R"(["ingest", "admin", "dsar", "consent", "catalog", "marketing", "analytics"])";
+        R"(["ingest", "admin", "dsar", "consent", "catalog", "marketing", "analytics", "recommend"])";
     std::ofstream(Config(n)) << "data_dir = \"" << (dir_.path() / ("data-" + n.name)).string() << "\"\n"
                              << "key_dir = \"" << (dir_.path() / ("keys-" + n.name)).string() << "\"\n"
                              << "listen = \"127.0.0.1:" << n.port << "\"\nhosted_regions = [\"eu\"]\n"
@@ -76,7 +76,8 @@ class SeveralNodesTest : public ::testing::Test {
                              << "[suggestions]\nout_dir = \"" << OutDir(n).string()
                              << "\"\ninterval_hours = 24\n"
                              << "[analytics]\nrho_per_month = 0.25\nmax_rho_per_key_per_month = 0.25\n"
-                             << "[cart_recovery]\nwebhook_url = \"http://127.0.0.1:9/offers\"\n";
+                             << "[cart_recovery]\nwebhook_url = \"http://127.0.0.1:9/offers\"\n"
+                             << extra_config_;
     fs::create_directories(OutDir(n));
     fs::permissions(OutDir(n), fs::perms::owner_all);
   }
@@ -95,6 +96,11 @@ class SeveralNodesTest : public ::testing::Test {
            const std::string& body = "") {
     return SendOnce(n.port, key_.token, method, target, body, body_);
   }
+  // The same with a bearer token of another kind (a staff session's).
+  int SendAs(const std::string& token, const Node& n, const std::string& method, const std::string& target,
+             const std::string& body = "") {
+    return SendOnce(n.port, token, method, target, body, body_);
+  }
 
   ScratchSchema schema_;
   ScratchDir dir_;
@@ -102,6 +108,7 @@ class SeveralNodesTest : public ::testing::Test {
   NewApiKey key_;
   Node a_{"a"}, b_{"b"};
   std::string body_;
+  std::string extra_config_;  // appended to both nodes' configuration
 };
 
 TEST_F(SeveralNodesTest, AWithdrawalAndAnErasureThroughOneNodeHoldOnTheOtherAtOnce) {
@@ -327,6 +334,135 @@ TEST_F(SeveralNodesTest, TwoNodesIngestingTheSameShoppersAtOnceStoreEveryAcknowl
   RunResult verified =
       RunBinary(binary_, "audit verify --region eu --config " + Config(a_).string(), dir_.path());
   EXPECT_EQ(verified.exit_code, 0) << verified.err;
+}
+
+// A shopper's code at a store's counter works through any node, whichever
+// node opened it; a new code through one closes the one before on all; an
+// associate's wrong codes count once over the nodes.
+TEST_F(SeveralNodesTest, ACounterCodeOpenedThroughOneNodeIsFoundThroughTheOther) {
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/stores",
+                 R"([{"id":"s1","name":"One","latitude":48.8,"longitude":2.3},)"
+                 R"({"id":"s2","name":"Two","latitude":48.9,"longitude":2.4}])"),
+            200)
+      << body_;
+  // Anonymous first, then signed in: the customer id is not the group's first.
+  ASSERT_EQ(
+      Send(a_, "POST", "/v1/eu/events",
+           R"([{"event_id":"k0","type":"view","timestamp":"2026-11-20T09:00:00Z","anonymous_id":"anon-k",)"
+           R"("channel":"web","product_id":"p1"}])"),
+      200)
+      << body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events",
+                 "[" + Purchase("k1", "c-counter", R"(,"anonymous_id":"anon-k")") + "]"),
+            200)
+      << body_;
+  auto associate = [&](const std::string& store) {
+    EXPECT_EQ(
+        Send(a_, "POST", "/v1/eu/staff/sessions", R"({"role":"associate","store_id":")" + store + R"("})"),
+        201)
+        << body_;
+    EXPECT_EQ(SendAs(JStr(body_, "/token"), b_, "POST", "/v1/eu/staff/sessions/open"), 200) << body_;
+    return JStr(body_, "/token");
+  };
+  auto code_through = [&](const Node& n) {
+    EXPECT_EQ(Send(n, "POST", "/v1/eu/customers/c-counter/counter-code"), 201) << body_;
+    return JStr(body_, "/code");
+  };
+  auto view = [&](const std::string& session, const Node& n, const std::string& code) {
+    return SendAs(session, n, "POST", "/v1/eu/counter/views", R"({"code":")" + code + R"("})");
+  };
+  const std::string at_s1 = associate("s1"), at_s2 = associate("s2");
+  const std::string first = code_through(a_);
+  ASSERT_EQ(view(at_s1, b_, first), 200) << "opened through a, viewed through b: " << body_;
+  EXPECT_EQ(JStr(body_, "/store_id"), "s1");
+  EXPECT_EQ(view(at_s2, a_, first), 403) << "the view through b bound it to s1: " << body_;
+  const std::string second = code_through(b_);
+  EXPECT_EQ(view(at_s1, a_, first), 404) << "a new code through b closes the one before: " << body_;
+  ASSERT_EQ(view(at_s1, a_, second), 200) << body_;
+
+  const std::string guesser = associate("s1");
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(view(guesser, i % 2 ? a_ : b_, "ZZZZZZ"), 404) << body_;
+  EXPECT_EQ(view(guesser, a_, second), 429) << "ten wrong codes, five through each node: " << body_;
+
+  ASSERT_EQ(Send(b_, "DELETE", "/v1/eu/customers/c-counter"), 200) << body_;
+  EXPECT_EQ(view(at_s1, a_, second), 404) << "an erasure through b closes the code on a: " << body_;
+  EXPECT_NE(body_.find("closed"), std::string::npos) << body_;
+}
+
+// The guardrail's pause of personalization is the region's: a pause stored
+// by one node is served by every node within seconds, and an operator's
+// resume through one node ends it on the other at once.
+class SeveralNodesGuardrailTest : public SeveralNodesTest {
+ protected:
+  void SetUp() override {
+    extra_config_ =
+        "[experiment]\nname = \"lift-1\"\n"
+        "variants = [{ name = \"personalized\", percent = 50 }, { name = \"holdout\", percent = 50 }]\n"
+        "guardrail_days = 2\n";
+    SeveralNodesTest::SetUp();
+  }
+  // What another node's check stores when it pauses with `version` live
+  // (experiments/guardrail.cc).
+  void StorePause(int64_t version) {
+    PostgresqlOptions third = schema_.options();
+    third.shared = true;
+    auto other = OpenPostgresqlStore(third);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    WriteBatch batch;
+    batch.Put(Family::kMeta, "guardrail/lift-1",
+              R"({"below_days":2,"last_day":"2026-11-30","last_verdict":"below_zero","has_lift":true,)"
+              R"("lift":-0.5,"low":-0.7,"high":-0.3,"paused":true,"paused_at":1,"paused_version":)" +
+                  std::to_string(version) + R"(,"resumed_at":0,"resumed_by":""})");
+    ASSERT_TRUE((*other)->Write(batch, Durability::kSync).ok());
+  }
+  std::string WhyNot(const Node& n, const std::string& customer) {
+    EXPECT_EQ(Send(n, "GET", "/v1/eu/customers/" + customer + "/recommendations"), 200) << body_;
+    return JHas(body_, "/why_not_personalized") ? JStr(body_, "/why_not_personalized") : "";
+  }
+  // The model version `n` serves; 0 before the first.
+  int64_t LiveVersion(const Node& n) {
+    EXPECT_EQ(Send(n, "GET", "/v1/eu/models"), 200) << body_;
+    return JHas(body_, "/current/version") ? JInt(body_, "/current/version") : 0;
+  }
+};
+
+TEST_F(SeveralNodesGuardrailTest, APauseIsServedByEveryNodeAndAResumeThroughOneEndsItOnTheOther) {
+  std::string events = "[", personalized;
+  for (int s = 0; s < 24; ++s)
+    events += std::string(s ? "," : "") + Purchase("g" + std::to_string(s), "c-g" + std::to_string(s));
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/events", events + "]"), 200) << body_;
+  // The first orders train the first model (cold start): the pause is of the version both nodes serve.
+  int64_t version = 0;
+  ASSERT_TRUE(WaitUntil([&] { return (version = LiveVersion(a_)) > 0 && LiveVersion(b_) == version; }))
+      << "no model went live on both nodes: " << body_;
+  for (int s = 0; s < 24 && personalized.empty(); ++s) {
+    const std::string customer = "c-g" + std::to_string(s);
+    ASSERT_NE(WhyNot(b_, customer), "guardrail_paused") << body_;
+    if (JStr(body_, "/variant") == "personalized") personalized = customer;
+  }
+  ASSERT_FALSE(personalized.empty()) << "no shopper of 24 in the personalized variant";
+
+  StorePause(version);
+  if (HasFatalFailure()) return;
+  EXPECT_TRUE(WaitUntil([&] { return WhyNot(b_, personalized) == "guardrail_paused"; }))
+      << "node b serves as if no node had paused: " << body_;
+  ASSERT_EQ(Send(a_, "POST", "/v1/eu/experiments/lift-1/resume"), 200) << body_;
+  EXPECT_EQ(JStr(body_, "/resumed_by"), "operator") << body_;
+  const std::string first_resume = JStr(body_, "/resumed_at");
+  ASSERT_EQ(Send(b_, "GET", "/v1/eu/models"), 200) << body_;
+  EXPECT_TRUE(JBool(body_, "/guardrail/personalizing"))
+      << "the resume through a, on b's next request: " << body_;
+  EXPECT_TRUE(WaitUntil([&] { return WhyNot(b_, personalized) != "guardrail_paused"; }))
+      << "node b stays paused";
+
+  // A resume through a node that may not have read the pause yet ends it too.
+  std::this_thread::sleep_for(1s);  // a resume of another second
+  StorePause(version);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(Send(b_, "POST", "/v1/eu/experiments/lift-1/resume"), 200) << body_;
+  EXPECT_NE(JStr(body_, "/resumed_at"), first_resume) << "b resumed the pause it had not read: " << body_;
+  ASSERT_EQ(Send(a_, "GET", "/v1/eu/models"), 200) << body_;
+  EXPECT_TRUE(JBool(body_, "/guardrail/personalizing")) << body_;
 }
 
 }  // namespace

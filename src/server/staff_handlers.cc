@@ -7,13 +7,13 @@
 // own page, which opens their consent state, recommendations at this store,
 // replenishment and cart to this store's associates for the code's minutes.
 #include <simdjson.h>
-#include <sodium.h>
 
 #include <algorithm>
 #include <cctype>
 
 #include "consent/consent_json.h"
 #include "core/json_writer.h"
+#include "server/counter_codes.h"
 #include "server/handler_util.h"
 #include "server/handlers.h"
 #include "server/http_error.h"
@@ -24,21 +24,11 @@ using namespace handler_util;
 
 namespace {
 
-// 31 characters without look-alikes (0/O, 1/I/L): 6 of them are about 29.7 bits.
-constexpr std::string_view kCodeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-constexpr size_t kCodeLength = 6;
 constexpr std::string_view kQrPrefix = "confide-counter:";
-constexpr int kMaxWrongCodes = 10;          // per staff session
-constexpr size_t kMaxOpenCodes = 100'000;   // per region
+constexpr int kMaxWrongCodes = 10;  // per staff session
 
 HttpResponse Denied(std::string message, std::string field = {}) {
   return ErrorResponse(403, CodeName(Code::kPermissionDenied), std::move(message), std::move(field));
-}
-
-std::string NewCode() {
-  std::string code;
-  for (size_t i = 0; i < kCodeLength; ++i) code += kCodeAlphabet[randombytes_uniform(kCodeAlphabet.size())];
-  return code;
 }
 
 // What the associate typed or a scanner read: the code, in any case, with
@@ -54,10 +44,12 @@ std::string NormalizedCode(std::string_view typed, std::string_view region) {
   for (char c : typed) {
     if (c == ' ' || c == '-') continue;
     char upper = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-    if (kCodeAlphabet.find(upper) == std::string_view::npos || code.size() == kCodeLength) return {};
+    if (counter_codes::kAlphabet.find(upper) == std::string_view::npos ||
+        code.size() == counter_codes::kLength)
+      return {};
     code += upper;
   }
-  return code.size() == kCodeLength ? code : std::string();
+  return code.size() == counter_codes::kLength ? code : std::string();
 }
 
 // The one string field `name` of a JSON object body, or the 400 naming it.
@@ -223,62 +215,70 @@ HttpResponse Api::PostCounterCode(Call& call) {
   Micros expires = now + Micros{config_.staff.counter_code_seconds} * kMicrosPerSecond;
   // Never past the shopper's own session: the code is a part of it.
   if (call.token) expires = std::min(expires, call.token->expires * kMicrosPerSecond);
-  const std::string subject = call.cell->AuditSubject(*kind, id);
-  CounterCode entry{call.cell->MintShopperToken(*kind, id, expires, static_cast<uint8_t>(TokenReach::kExport)),
-                    expires, {}, subject, call.token ? "token=" + call.token->token_id : "key=" + call.key->id};
+  counter_codes::Entry entry{
+      expires,
+      call.cell->AuditSubject(*kind, id),
+      {},
+      call.token ? "token=" + call.token->token_id : "key=" + call.key->id,
+      call.cell->MintShopperToken(*kind, id, expires, static_cast<uint8_t>(TokenReach::kExport))};
   // Refused as the shopper's own token would be (an anonymous id a customer
   // holds opens nothing): no code that could never open.
   if (auto usable = call.cell->VerifyShopperToken(entry.shopper_token, now); !usable.ok())
     return ErrorResponse(usable.status());
-  std::string code;
+  bool sweep = false;  // the expired rows, once a code's minutes on each node
   {
     absl::MutexLock lock(&counter_mu_);
-    CounterCodes& codes = counter_codes_[std::string(call.region)];
-    // A shopper has one open code: a new one closes the one before.
-    if (auto before = codes.by_subject.find(subject); before != codes.by_subject.end())
-      codes.by_code.erase(before->second);
-    if (codes.by_code.size() >= codes.sweep_at) {
-      std::erase_if(codes.by_code, [&](const auto& c) { return c.second.expires <= now; });
-      std::erase_if(codes.by_subject, [&](const auto& s) { return !codes.by_code.count(s.second); });
-      codes.sweep_at = std::max<size_t>(1024, 2 * codes.by_code.size());
-    }
-    if (codes.by_code.size() >= kMaxOpenCodes)
-      return ErrorResponse(503, CodeName(Code::kUnavailable), "too many counter codes are open; try again in a few minutes");
-    do code = NewCode();
-    while (codes.by_code.count(code));
-    codes.by_code.emplace(code, std::move(entry));
-    codes.by_subject[subject] = code;
+    Micros& swept = counter_codes_swept_[std::string(call.region)];
+    if (now - swept >= Micros{config_.staff.counter_code_seconds} * kMicrosPerSecond)
+      sweep = true, swept = now;
   }
+  auto code = counter_codes::Open(*call.cell, *kind, id, entry, sweep);
+  if (!code.ok()) {
+    if (code.status().code() == Code::kNotFound)
+      return ErrorResponse(404, CodeName(Code::kNotFound), "no shopper with this identifier", "id");
+    return Failure(call.log_fields, code.status());
+  }
+  const std::string& subject = entry.subject;
   Audit(call, AuditAction::kProfileRead, subject, "counter code made");
   JsonWriter w;
-  w.BeginObject().Key("code").String(code).Key("expires_at").String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
-  w.Key("qr_text").String(std::string(kQrPrefix) + std::string(call.region) + ":" + code).EndObject();
+  w.BeginObject()
+      .Key("code")
+      .String(*code)
+      .Key("expires_at")
+      .String(FormatRfc3339(expires / kMicrosPerSecond * kMicrosPerSecond));
+  w.Key("qr_text").String(std::string(kQrPrefix) + std::string(call.region) + ":" + *code).EndObject();
   return Json(201, w.Take());
 }
 
 std::optional<HttpResponse> Api::ClaimCounterCode(Call& call, const std::string& code, Micros now,
-                                                   CounterCode& claimed) {
+                                                  counter_codes::Entry& claimed) {
   const StaffClaims& staff = *call.staff;
-  absl::MutexLock lock(&counter_mu_);
-  WrongCodes& wrong = wrong_codes_[staff.token_id];
-  wrong.expires = staff.expires;
-  if (wrong.count >= kMaxWrongCodes) {
+  auto counted = counter_codes::CountTry(*call.cell, staff.token_id, staff.expires, kMaxWrongCodes);
+  if (!counted.ok()) return Failure(call.log_fields, counted.status());
+  if (!*counted) {
     HttpResponse r = ErrorResponse(429, CodeName(Code::kResourceExhausted),
                                    "too many wrong codes in this session; open a new staff session", "code");
     r.headers.emplace_back("Retry-After", std::to_string(std::max<int64_t>(1, staff.expires - now / kMicrosPerSecond)));
     return r;
   }
-  CounterCodes& codes = counter_codes_[std::string(call.region)];
-  auto it = code.empty() ? codes.by_code.end() : codes.by_code.find(code);
-  if (it == codes.by_code.end() || it->second.expires <= now) {
-    ++wrong.count;
-    if (wrong_codes_.size() > 4 * kMaxWrongCodes * 1024)  // sessions long over
-      std::erase_if(wrong_codes_, [&](const auto& w) { return w.second.expires * kMicrosPerSecond <= now; });
-    return ErrorResponse(404, CodeName(Code::kNotFound), "no open code like this: ask the shopper for a new one", "code");
+  auto entry = counter_codes::Claim(*call.cell, code, staff.store_id, now);
+  // A right code is no wrong try, even when its shopper's erasure closed it.
+  const bool right = entry.ok() ? entry->has_value() : entry.status().code() == Code::kNotFound;
+  if (right)
+    if (Status forgiven = counter_codes::ForgiveTry(*call.cell, staff.token_id); !forgiven.ok())
+      call.log_fields +=
+          ",\"try_kept\":\"" + std::string(CodeName(forgiven.code())) + "\"";  // counted, not refused
+  if (!entry.ok()) {
+    if (entry.status().code() == Code::kNotFound)
+      return ErrorResponse(404, CodeName(Code::kNotFound),
+                           "this code is closed: ask the shopper for a new one", "code");
+    return Failure(call.log_fields, entry.status());
   }
-  if (it->second.store_id.empty()) it->second.store_id = staff.store_id;
-  if (it->second.store_id != staff.store_id) return Denied("this code was opened at another store", "code");
-  claimed = it->second;
+  if (!*entry)
+    return ErrorResponse(404, CodeName(Code::kNotFound),
+                         "no open code like this: ask the shopper for a new one", "code");
+  if ((*entry)->store_id != staff.store_id) return Denied("this code was opened at another store", "code");
+  claimed = std::move(**entry);
   return std::nullopt;
 }
 
@@ -291,7 +291,7 @@ HttpResponse Api::PostCounterView(Call& call) {
   if (typed->empty()) return ErrorResponse(400, CodeName(Code::kInvalidArgument), "required: the shopper's code", "code");
   const std::string code = NormalizedCode(*typed, call.region);
   const Micros now = clock_.Now();
-  CounterCode claimed;
+  counter_codes::Entry claimed;
   if (auto refused = ClaimCounterCode(call, code, now, claimed)) return std::move(*refused);
   // The shopper's erasure since, or a login that made the id a customer's,
   // closes the code as it closes the shopper's own sessions.

@@ -311,6 +311,24 @@ TEST_F(StaffRoutesTest, AShoppersCodeOpensTheirViewToOneStoreForItsMinutes) {
   EXPECT_EQ(View(associate, second).status, 200);
 }
 
+// A shopper who browsed before signing in: their customer id is not the
+// first of their group, and still has its code.
+TEST_F(StaffRoutesTest, ACodeForAnIdLinkedAfterTheShoppersFirstOpensTheirView) {
+  const std::string at = FormatRfc3339(clock_.Now() / kMicrosPerSecond * kMicrosPerSecond);
+  ASSERT_EQ(
+      Send(admin_, "POST", "/v1/us/events",
+           R"([{"event_id":"d1","type":"view","timestamp":")" + at +
+               R"(","anonymous_id":"anon-dan","channel":"web","product_id":"tea"},)"
+               R"({"event_id":"d2","type":"add_to_cart","timestamp":")" +
+               at +
+               R"(","customer_id":"dan","anonymous_id":"anon-dan","channel":"web","product_id":"milk"}])")
+          .status,
+      200);
+  const ClientResponse view = View(Associate(), CodeOf("dan"));
+  ASSERT_EQ(view.status, 200) << view.body;
+  EXPECT_EQ(JStr(view.body, "/shopper/id_kind"), "customer");
+}
+
 TEST_F(StaffRoutesTest, WithoutAPersonalizationGrantTheCounterShowsTheStoresBestSellersAndSaysWhy) {
   ClientResponse view = View(Associate(), CodeOf("bob"));
   ASSERT_EQ(view.status, 200) << view.body;

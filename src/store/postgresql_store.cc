@@ -102,10 +102,11 @@ class PostgresqlStore final : public Store {
     auto conn = pg::Connect(options_.conninfo, pg::ApplicationName(options_.schema));
     if (!conn.ok()) return Noted(conn.status());
     Held held(*conn);
-    // The schema and name are checked identifiers: no quote in them.
-    const std::string sql = "SELECT pg_try_advisory_lock(" +
-                            LockKeyOf(kHoldLock, options_.schema + "/" + std::string(name)) + ")";
-    pg::ResultPtr r(PQexecParams(held.conn, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0));
+    // The name is a parameter: any text names a lock.
+    const std::string key = options_.schema + "/" + std::string(name);
+    const char* values[] = {key.c_str()};
+    const std::string sql = "SELECT pg_try_advisory_lock(" + std::to_string(kHoldLock) + ", hashtext($1))";
+    pg::ResultPtr r(PQexecParams(held.conn, sql.c_str(), 1, nullptr, values, nullptr, nullptr, 0));
     if (PQresultStatus(r.get()) != PGRES_TUPLES_OK || PQntuples(r.get()) != 1)
       return Noted(pg::StatusOf(held.conn, r.get(), "take a lock"));
     if (*PQgetvalue(r.get(), 0, 0) != 't') return std::unique_ptr<Hold>();
