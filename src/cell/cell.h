@@ -500,6 +500,14 @@ class Cell {
   // (its suggestions file) must leave them out. Always 0, reading nothing,
   // on a region one node serves. Errors: the store's (kUnavailable: retry).
   Result<uint64_t> FollowOtherNodes();
+  // FollowOtherNodes for one request: while the object it returns lives,
+  // this thread's reads of the cell compare the region's counters no more
+  // (one read of them per request, not one per read); they read what this
+  // node holds, which moves only as other threads follow the region. For
+  // a bounded request: a run over the region follows on each read. nullptr
+  // on a region one node serves. End it on the thread that made it.
+  class Followed;
+  Result<std::unique_ptr<Followed>> FollowForRequest();
   // Consent across the region, for a data-protection officer's overview
   // (consent_statistics.cc). Per purpose: the shoppers (groups) whose
   // decision in force at `now` is a grant or a refusal, by the source of
@@ -543,6 +551,18 @@ class Cell {
   struct Impl;
   explicit Cell(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
+};
+
+class Cell::Followed {
+ public:
+  ~Followed();
+  Followed(const Followed&) = delete;
+  Followed& operator=(const Followed&) = delete;
+
+ private:
+  friend class Cell;
+  explicit Followed(const void* cell);
+  const void* previous_;  // the scope this one is inside of, if any
 };
 
 // The summary of a shopper's data: counts by type and channel, first and

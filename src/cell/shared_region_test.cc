@@ -298,6 +298,24 @@ TEST_F(SharedRegionTest, HoldsAnswersWhatAnotherNodeAddedOrErased) {
   EXPECT_FALSE(b_->Holds(IdKind::kCustomer, "C-H"));
 }
 
+// A request compares the region's counters once, at its start; its reads
+// compare them no more, and the next request's reads see what changed.
+TEST_F(SharedRegionTest, ARequestComparesTheCountersOnceAndTheNextAgain) {
+  ASSERT_TRUE(a_->Ingest({Purchase("f1", "C-F")}).ok());
+  {
+    auto request = b_->FollowForRequest();
+    ASSERT_TRUE(request.ok()) << request.status().ToString();
+    ASSERT_TRUE(*request) << "a region several nodes serve";
+    EXPECT_TRUE(b_->Holds(IdKind::kCustomer, "C-F"));
+    ASSERT_TRUE(a_->Erase(IdKind::kCustomer, "C-F").ok());
+    EXPECT_TRUE(b_->Holds(IdKind::kCustomer, "C-F")) << "within the request: no second comparison";
+  }
+  EXPECT_FALSE(b_->Holds(IdKind::kCustomer, "C-F")) << "once the request ended, a read reads afresh";
+  auto next = b_->FollowForRequest();
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_FALSE(b_->Holds(IdKind::kCustomer, "C-F"));
+}
+
 // The catalog one node writes (products, stores, stock, prices), another
 // reads on its next look at the region, row by row or, once the lists of
 // the changes are gone, whole; a patch from a node whose catalog is behind

@@ -11,10 +11,15 @@ namespace confide {
 
 namespace {
 constexpr std::string_view kWriteProbeKey = "write_probe";
+// The cell (its Impl) whose request this thread is answering, having
+// followed the other nodes at its start (Cell::FollowForRequest).
+thread_local const void* followed_here = nullptr;
 }  // namespace
 
 Status Cell::Impl::HealIfDiverged() {
-  if (shared) CONFIDE_RETURN_IF_ERROR(CatchUp());
+  // A refused write (of any thread) reads what moved first, request or not.
+  if (shared && (followed_here != this || diverged.load(std::memory_order_acquire)))
+    CONFIDE_RETURN_IF_ERROR(CatchUp());
   if (!diverged.load(std::memory_order_acquire)) return {};
   // Nothing is reloaded while the store still refuses writes (the disk is
   // still full): the request fails as the one before it did.
@@ -160,6 +165,15 @@ Result<uint64_t> Cell::FollowOtherNodes() {
   if (versions->catalog != m.shared->catalog_loaded()) CONFIDE_RETURN_IF_ERROR(m.FollowCatalog());
   return m.erased_elsewhere.load(std::memory_order_acquire);
 }
+
+Result<std::unique_ptr<Cell::Followed>> Cell::FollowForRequest() {
+  if (!impl_->shared) return std::unique_ptr<Followed>();
+  if (Status followed = FollowOtherNodes().status(); !followed.ok()) return followed;
+  return std::unique_ptr<Followed>(new Followed(impl_.get()));
+}
+
+Cell::Followed::Followed(const void* cell) : previous_(std::exchange(followed_here, cell)) {}
+Cell::Followed::~Followed() { followed_here = previous_; }
 
 void Cell::Impl::ShareStore() {
   auto wrapped = std::make_unique<SharedRegionStore>(std::move(store));

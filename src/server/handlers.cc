@@ -143,7 +143,8 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("DELETE", "/v1/{region}/staff/sessions/{id}", &Api::RevokeStaffSession, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/customers/{id}/counter-code", &Api::PostCounterCode, {S::kAdmin}, kShopper,
            TokenReach::kExport);
-  AddRoute("POST", "/v1/{region}/counter/views", &Api::PostCounterView, {S::kAdmin});
+  // Writes and several reads before it opens the shopper's data: an erasure meanwhile is honoured.
+  AddRoute("POST", "/v1/{region}/counter/views", &Api::PostCounterView, {S::kAdmin}, kFollowsEachRead);
   AddRoute("POST", "/v1/{region}/keys/rotate", &Api::RotateKeys, {S::kAdmin});
   AddRoute("POST", "/v1/{region}/backups", &Api::PostBackup, {S::kAdmin}, kScan);
   AddRoute("GET", "/v1/{region}/audit", &Api::GetAudit, {S::kAdmin, S::kDsar}, kScan);
@@ -448,10 +449,18 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
   } release{*this, route, caller};
   // On a region several nodes serve, what the others changed is read first
   // (one read when nothing changed): the catalog above all, which handlers
-  // read without asking the cell for a shopper.
-  if (call.cell && !(spec.flags & kFollowsItself))
-    if (Status followed = call.cell->FollowOtherNodes().status(); !followed.ok())
-      return Failure(call.log_fields, followed);
+  // read without asking the cell for a shopper. A bounded request's reads
+  // of shoppers then read no counter again; a scan's (a run over the
+  // region) keep reading what changes while it runs.
+  std::unique_ptr<Cell::Followed> followed;
+  if (call.cell && !(spec.flags & kFollowsItself) && (spec.flags & (kScan | kFollowsEachRead))) {
+    if (Status read = call.cell->FollowOtherNodes().status(); !read.ok())
+      return Failure(call.log_fields, read);
+  } else if (call.cell && !(spec.flags & kFollowsItself)) {
+    auto read = call.cell->FollowForRequest();
+    if (!read.ok()) return Failure(call.log_fields, read.status());
+    followed = std::move(*read);
+  }
   if (before_handler_) before_handler_(match.pattern);
   return (this->*spec.handler)(call);
 }

@@ -208,6 +208,8 @@ class Api {
     kIoThread = 8,        // never blocks; runs on the I/O threads, unlimited
     kEffects = 16,        // its GET records or charges something: HEAD is refused, not answered as GET
     kFollowsItself = 32,  // its cell calls read other nodes' changes first
+    kFollowsEachRead =
+        64,  // reads other nodes' changes first, and again before each read of shoppers (kScan too)
   };
   struct RouteSpec {
     Handler handler;
