@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <thread>
 
 #include "analytics/query_spec.h"
@@ -62,6 +63,23 @@ Result<GuardrailState> StateFromJson(const std::string& json) {
   return s;
 }
 
+// The model version whose going live ended a pause ("model version N"); 0
+// when an operator ended it, or none did.
+uint64_t ResumingVersion(const GuardrailState& s) {
+  constexpr std::string_view kBy = "model version ";
+  if (s.paused || s.resumed_by.rfind(kBy, 0) != 0) return 0;
+  return std::strtoull(s.resumed_by.c_str() + kBy.size(), nullptr, 10);
+}
+
+// Sets what Paused() reads: paused up to the version the pause was of; and,
+// after another node found version N live, up to N - 1, so that a node not
+// serving N yet serves nobody with the version paused meanwhile.
+void Publish(const GuardrailState& s, std::atomic<bool>& paused, std::atomic<uint64_t>& up_to) {
+  const uint64_t resuming = ResumingVersion(s);
+  up_to = s.paused ? s.paused_version : resuming ? resuming - 1 : 0;
+  paused = s.paused || resuming > 0;
+}
+
 // What a released lift report says.
 GuardrailVerdict VerdictOf(const std::string& report) {
   simdjson::dom::parser parser;
@@ -112,8 +130,7 @@ Status Guardrail::LoadLocked() {
   }
   state_ = std::move(state);
   stored_ = std::move(*stored);
-  paused_version_ = state_.paused_version;
-  paused_ = state_.paused;
+  Publish(state_, paused_, paused_version_);
   return {};
 }
 
@@ -122,6 +139,7 @@ bool Guardrail::Paused() {
   if (LiveVersion() <= paused_version_.load(std::memory_order_acquire)) return true;
   absl::MutexLock lock(&mu_);
   NoteNewerModelLocked(cell_.clock().Now());
+  if (!state_.paused) paused_ = false;  // else its end was not saved: the next call tries again
   return false;
 }
 
@@ -139,8 +157,7 @@ Status Guardrail::SaveLocked(const GuardrailState& state) {
   CONFIDE_RETURN_IF_ERROR(written);
   state_ = state;
   stored_ = std::move(json);
-  paused_version_ = state.paused_version;
-  paused_ = state.paused;
+  Publish(state_, paused_, paused_version_);
   return {};
 }
 
@@ -243,7 +260,7 @@ void Guardrail::AppendJson(JsonWriter& w) {
     NoteNewerModelLocked(cell_.clock().Now());
     s = state_;  // one snapshot: a check saving meanwhile shows whole or not at all
   }
-  const bool paused = s.paused && LiveVersion() <= s.paused_version;
+  const bool paused = Paused();
   w.BeginObject();
   w.Key("experiment").String(experiment_.name);
   w.Key("days").Uint(experiment_.guardrail_days);

@@ -71,7 +71,9 @@ class Guardrail {
 
   // Whether personalization is paused now: paused, and no newer model
   // version is live. Cheap: asked by every request that personalizes. The
-  // first to find a newer version live ends the pause (logged, audited).
+  // first to find a newer version live ends the pause (logged, audited);
+  // another node of the region that reads that end stays paused until it
+  // serves that version too.
   bool Paused();
 
   // Checks the last whole day before `now` (UTC), once: asked again the
@@ -110,7 +112,8 @@ class Guardrail {
   absl::Mutex mu_;
   GuardrailState state_ ABSL_GUARDED_BY(mu_);
   std::optional<std::string> stored_ ABSL_GUARDED_BY(mu_);  // state_ as stored; nullopt: none yet
-  // Copies of state_.paused and paused_version for Paused(), without mu_.
+  // What Paused() reads without mu_: paused while the live version is at
+  // most paused_version_ (Publish in guardrail.cc).
   std::atomic<bool> paused_{false};
   std::atomic<uint64_t> paused_version_{0};
 };

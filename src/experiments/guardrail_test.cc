@@ -127,6 +127,29 @@ TEST_F(GuardrailTest, TwoCopiesOfTheStateDecideOnWhatTheOtherStored) {
   EXPECT_FALSE(first.Paused());
 }
 
+// A node that reads a pause ended by a newer model version another node
+// serves stays paused until it serves that version too.
+TEST_F(GuardrailTest, APauseEndedByANewerVersionElsewhereHoldsUntilThisNodeServesIt) {
+  Shoppers("personalized", 60, 1);
+  Shoppers("holdout", 60, 2);
+  experiment_.guardrail_days = 1;
+  RegionModels behind(*cell_, RecommendConfig{});
+  Guardrail serving(*cell_, *models_, experiment_), lagging(*cell_, behind, experiment_);
+  ASSERT_TRUE(Check(serving, 0).paused);
+  ASSERT_TRUE(lagging.Load().ok());
+  ASSERT_TRUE(lagging.Paused());
+  auto version = models_->Train();
+  ASSERT_TRUE(version.ok()) << version.status().ToString();
+  EXPECT_FALSE(serving.Paused()) << "it serves version " << *version;
+  ASSERT_TRUE(lagging.Load().ok());
+  EXPECT_TRUE(lagging.Paused()) << "the end is stored, but this node still serves the version paused";
+  ASSERT_TRUE(behind.Load().ok());
+  EXPECT_FALSE(lagging.Paused()) << "now it serves version " << *version;
+  JsonWriter w;
+  lagging.AppendJson(w);
+  EXPECT_NE(w.str().find(R"("personalizing":true)"), std::string::npos) << w.str();
+}
+
 TEST_F(GuardrailTest, ADayWithoutAVerdictBreaksTheRun) {
   Shoppers("personalized", 60, 1);
   Shoppers("holdout", 60, 2);
