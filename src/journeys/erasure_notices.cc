@@ -82,7 +82,7 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
   NoticePass pass;
   std::set<std::string> failed_urls;
   for (Cell::ErasureNotice& n : *queued) {
-    if (stop.load()) break;
+    if (stop.load() || (hold && !hold->Held())) break;  // lost: another node may be sending them
     if (n.next_attempt > now) continue;
     auto target = ParseWebhookUrl(n.url);
     DeliveryReport report;

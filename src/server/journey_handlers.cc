@@ -224,14 +224,18 @@ Result<std::vector<RecoveryOffer>> NotYetDelivered(Cell& cell, std::vector<Recov
 // still held and still allows marketing (an erasure or a withdrawal since
 // the listing sends nothing: outcome "withdrawn"). Returns each recorded
 // delivery with its outcome; `report` sums what was sent.
-std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target, const WebhookOptions& options,
+std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target,
+                                         const WebhookOptions& options,
                                          const std::vector<RecoveryOffer>& offers,
-                                         const std::vector<Cell::Delivery>& deliveries, const std::vector<bool>& recorded,
-                                         DeliveryReport& report) {
+                                         const std::vector<Cell::Delivery>& deliveries,
+                                         const std::vector<bool>& recorded, Store::Hold& hold,
+                                         DeliveryReport& report, bool& lost) {
   const BodySigner sign = [&cell](std::string_view body, int64_t t) { return cell.SignWebhook(body, t); };
   std::vector<Cell::Delivery> settled;
   for (size_t i = 0; i < offers.size(); ++i) {
     if (!recorded[i]) continue;
+    // Another node may take the lock once it is lost: the rest are its.
+    if (lost = !hold.Held(); lost) break;
     const RecoveryOffer& offer = offers[i];
     Cell::Delivery d = deliveries[i];
     if (!cell.Holds(offer.to.kind, offer.to.id) || !cell.GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any()) {
@@ -245,6 +249,22 @@ std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target
     settled.push_back(std::move(d));
   }
   return settled;
+}
+
+// The 409 of a delivery while another runs, through this node or another.
+HttpResponse DeliveryUnderWay(bool here) {
+  return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
+                       std::string("a delivery of this region's offers is under way") +
+                           (here ? "" : " on another node") + "; try again when it has finished");
+}
+
+// The 503 of a delivery that stopped when its lock was lost with its
+// database connection: the offers left may be another node's to send now.
+HttpResponse DeliveryLockLost() {
+  HttpResponse r = ErrorResponse(503, CodeName(Code::kUnavailable),
+                                 "the delivery's lock was lost with its database connection; try again");
+  r.headers.emplace_back("Retry-After", "5");
+  return r;
 }
 
 }  // namespace
@@ -299,25 +319,19 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
                          "webhook_url");
   auto target = ParseWebhookUrl(cr.webhook_url);
   if (!target.ok()) return ErrorResponse(409, CodeName(Code::kFailedPrecondition), target.status().message(), "webhook_url");
-  // One delivery per region at a time: two would both find an offer unsent.
+  // One delivery per region at a time, on this node and over the region's
+  // nodes (a lock in its database): two would both find an offer unsent.
   {
     absl::MutexLock lock(&delivering_mu_);
-    if (!delivering_.insert(std::string(call.region)).second)
-      return ErrorResponse(409, CodeName(Code::kFailedPrecondition),
-                           "a delivery of this region's offers is under way; try again when it has finished");
+    if (!delivering_.insert(std::string(call.region)).second) return DeliveryUnderWay(true);
   }
   absl::Cleanup done = [&] {
     absl::MutexLock lock(&delivering_mu_);
     delivering_.erase(std::string(call.region));
   };
-  // And over every node of the region (a lock in its database).
   auto hold = call.cell->store().TryHold("cart recovery delivery");
   if (!hold.ok()) return Failure(call.log_fields, hold.status());
-  if (!*hold)
-    return ErrorResponse(
-        409, CodeName(Code::kFailedPrecondition),
-        "a delivery of this region's offers is under way on another node; try again when it has "
-        "finished");
+  if (!*hold) return DeliveryUnderWay(false);
   auto offers = ListAbandonedCarts(*call.cell, cr, q);
   if (!offers.ok()) return Failure(call.log_fields, offers.status());
   const std::string recipient = RecipientName(*target);
@@ -335,8 +349,9 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
   auto recorded = call.cell->RecordDeliveries(deliveries);
   if (!recorded.ok()) return Failure(call.log_fields, recorded.status());
   DeliveryReport report;
-  std::vector<Cell::Delivery> settled =
-      SendRecorded(*call.cell, *target, WebhookOptionsFrom(cr), *unsent, deliveries, *recorded, report);
+  bool lost = false;
+  std::vector<Cell::Delivery> settled = SendRecorded(*call.cell, *target, WebhookOptionsFrom(cr), *unsent,
+                                                     deliveries, *recorded, **hold, report, lost);
   JsonWriter results;
   results.BeginArray();
   for (const Cell::Delivery& d : settled) {
@@ -357,6 +372,7 @@ HttpResponse Api::DeliverCartRecovery(Call& call) {
         "cart recovery offers recipient=" + recipient.substr(0, 200) + ",offers=" + std::to_string(settled.size()) +
             ",delivered=" + std::to_string(report.delivered) + ",failed=" + std::to_string(report.failed) +
             ",already_delivered=" + std::to_string(already));
+  if (lost) return DeliveryLockLost();
   JsonWriter w;
   w.BeginObject().Key("offers").Uint(offers->size()).Key("delivered").Uint(report.delivered);
   w.Key("failed").Uint(report.failed).Key("attempts").Uint(report.attempts).Key("already_delivered").Uint(already);

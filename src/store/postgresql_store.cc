@@ -94,14 +94,19 @@ class PostgresqlStore final : public Store {
   // A session advisory lock on a connection of its own, which the hold
   // closes (and the server releases the lock with a process that dies).
   Result<std::unique_ptr<Hold>> TryHold(std::string_view name) override {
-    struct Held final : Hold {
+    struct Session final : Hold {
       PGconn* conn;
-      explicit Held(PGconn* c) : conn(c) {}
-      ~Held() override { PQfinish(conn); }
+      explicit Session(PGconn* c) : conn(c) {}
+      ~Session() override { PQfinish(conn); }
+      // A session's advisory lock lives as long as the session.
+      bool Held() override {
+        pg::ResultPtr r(PQexec(conn, "SELECT 1"));
+        return PQresultStatus(r.get()) == PGRES_TUPLES_OK;
+      }
     };
     auto conn = pg::Connect(options_.conninfo, pg::ApplicationName(options_.schema));
     if (!conn.ok()) return Noted(conn.status());
-    Held held(*conn);
+    Session held(*conn);
     // The name is a parameter: any text names a lock.
     const std::string key = options_.schema + "/" + std::string(name);
     const char* values[] = {key.c_str()};
@@ -111,7 +116,7 @@ class PostgresqlStore final : public Store {
       return Noted(pg::StatusOf(held.conn, r.get(), "take a lock"));
     if (*PQgetvalue(r.get(), 0, 0) != 't') return std::unique_ptr<Hold>();
     held.conn = nullptr;
-    return std::unique_ptr<Hold>(std::make_unique<Held>(*conn));
+    return std::unique_ptr<Hold>(std::make_unique<Session>(*conn));
   }
 
   Result<std::optional<std::string>> Get(Family f, std::string_view key) override {

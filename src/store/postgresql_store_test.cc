@@ -142,6 +142,33 @@ TEST_F(PostgresqlStoreTest, AHoldIsOneProcessAtATimeAndGoesWithItsObject) {
   EXPECT_NE(*after, nullptr);
 }
 
+// A hold lives on a connection of its own: once that connection is lost,
+// so is the lock (another process may take it), and the hold says so.
+TEST_F(PostgresqlStoreTest, AHoldKnowsWhenItsConnectionAndLockAreLost) {
+  PostgresqlOptions shared = schema_.options();
+  shared.shared = true;
+  auto a = OpenPostgresqlStore(shared);
+  auto b = OpenPostgresqlStore(shared);
+  ASSERT_TRUE(a.ok() && b.ok());
+  auto held = (*a)->TryHold("delivery");
+  ASSERT_TRUE(held.ok() && *held) << held.status().ToString();
+  EXPECT_TRUE((*held)->Held());
+  ASSERT_EQ(
+      schema_.Sql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = "
+                  "7824 AND granted AND objid::bigint = (hashtext('" +
+                  schema_.options().schema + "/delivery')::bigint & 4294967295)"),
+      "");
+  bool lost = false;  // the server ends the connection as soon as it reads the signal
+  for (int i = 0; i < 200 && !lost; ++i) {
+    lost = !(*held)->Held();
+    if (!lost) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  EXPECT_TRUE(lost) << "its connection was ended";
+  auto taken = (*b)->TryHold("delivery");
+  ASSERT_TRUE(taken.ok());
+  EXPECT_NE(*taken, nullptr) << "the lock went with the connection";
+}
+
 TEST_F(PostgresqlStoreTest, LostConnectionsAreUnavailableThenReplaced) {
   auto store = OpenPostgresqlStore(schema_.options());
   ASSERT_TRUE(store.ok()) << store.status().ToString();

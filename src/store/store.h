@@ -348,6 +348,10 @@ class Store {
   class Hold {
    public:
     virtual ~Hold() = default;
+    // Whether this process still holds it: false once it was lost with the
+    // database connection it lived on, when another process may take it
+    // (so work under it stops). A hold of a store one process opens never is.
+    virtual bool Held() { return true; }
   };
   virtual Result<std::unique_ptr<Hold>> TryHold(std::string_view name);
   // Bulk loading (offline imports). Writes each table's rows (sorted; of
