@@ -139,8 +139,12 @@ bool Guardrail::Paused() {
   if (LiveVersion() <= paused_version_.load(std::memory_order_acquire)) return true;
   absl::MutexLock lock(&mu_);
   NoteNewerModelLocked(cell_.clock().Now());
-  if (!state_.paused) paused_ = false;  // else its end was not saved: the next call tries again
-  return false;
+  // Decided again under the lock: a Load meanwhile may have published a
+  // pause, or its end by a version newer than the live one. An end not
+  // saved is tried again by the next call.
+  const bool newer = LiveVersion() > paused_version_.load(std::memory_order_acquire);
+  if (!state_.paused && newer) paused_ = false;
+  return paused_.load(std::memory_order_acquire) && !newer;
 }
 
 Status Guardrail::SaveLocked(const GuardrailState& state) {
@@ -254,13 +258,15 @@ Result<GuardrailState> Guardrail::Resume(Micros now, bool& resumed) {
 
 void Guardrail::AppendJson(JsonWriter& w) {
   GuardrailState s;
+  bool paused = false;
   {
     absl::MutexLock lock(&mu_);
     (void)LoadLocked();  // another node's change, when the store answers; else the state as last read
     NoteNewerModelLocked(cell_.clock().Now());
     s = state_;  // one snapshot: a check saving meanwhile shows whole or not at all
+    paused = paused_.load(std::memory_order_acquire) &&
+             LiveVersion() <= paused_version_.load(std::memory_order_acquire);
   }
-  const bool paused = Paused();
   w.BeginObject();
   w.Key("experiment").String(experiment_.name);
   w.Key("days").Uint(experiment_.guardrail_days);

@@ -82,11 +82,17 @@ Result<NoticePass> SendDueNotices(Cell& cell, const NoticePolicy& policy, Micros
   NoticePass pass;
   std::set<std::string> failed_urls;
   for (Cell::ErasureNotice& n : *queued) {
-    if (stop.load() || (hold && !hold->Held())) break;  // lost: another node may be sending them
+    if (stop.load()) break;
     if (n.next_attempt > now) continue;
     auto target = ParseWebhookUrl(n.url);
     DeliveryReport report;
     if (target.ok() && !failed_urls.count(n.url)) {
+      if (hold && !hold->Held()) {  // lost with its connection: another node may be sending them now
+        spdlog::warn(
+            R"("msg":"erasure notices: the lock was lost with its connection; the pass stops","region":"{}")",
+            cell.region().id);
+        break;
+      }
       report = DeliverBody(*target, policy.webhook, n.body, n.id, [&] {
         const int64_t t = NowMicros() / kMicrosPerSecond;
         return std::vector<std::pair<std::string, std::string>>{

@@ -57,25 +57,55 @@ Status Busy() {
   return Status(Code::kUnavailable, "other nodes of the region kept changing the counter codes; try again");
 }
 
-// Deletes the rows past their expiry, each as it was read: a row another
-// node wrote meanwhile is left for the next sweep.
+// Deletes the rows past their expiry, each as it was read and on its own:
+// a row another node rewrote meanwhile is left for the next sweep.
 Status Sweep(Cell& cell, Micros now) {
-  WriteBatch expired;
+  std::vector<std::pair<std::string, std::string>> expired;
   auto collect = [&](std::string_view prefix, Micros unit) {
     return cell.store().ScanPrefix(
         Family::kMeta, prefix, [&](std::string_view key, std::string_view value) -> Result<bool> {
-          if (value.size() < 8 || static_cast<Micros>(GetFixed64BE(value)) * unit <= now) {
-            expired.Expect(Family::kMeta, key, value);
-            expired.Delete(Family::kMeta, key);
-          }
+          if (value.size() < 8 || static_cast<Micros>(GetFixed64BE(value)) * unit <= now)
+            expired.emplace_back(key, value);
           return true;
         });
   };
   CONFIDE_RETURN_IF_ERROR(collect(kCodePrefix, 1));
   CONFIDE_RETURN_IF_ERROR(collect(kSubjectPrefix, 1));
   CONFIDE_RETURN_IF_ERROR(collect(kTryPrefix, kMicrosPerSecond));
-  Status written = expired.size() ? cell.store().Write(expired, Durability::kBuffered) : Status();
-  return Overtaken(written) ? Status() : written;
+  for (const auto& [key, value] : expired) {
+    WriteBatch batch;
+    batch.Expect(Family::kMeta, key, value);
+    batch.Delete(Family::kMeta, key);
+    if (Status written = cell.store().Write(batch, Durability::kBuffered);
+        !written.ok() && !Overtaken(written))
+      return written;
+  }
+  return {};
+}
+
+// Moves a staff session's count of tries by `step` (+1 or -1, never below
+// 0); false, nothing moved, when +1 would pass `limit`.
+Result<bool> MoveTries(Cell& cell, std::string_view session_id, int step, int64_t session_expires,
+                       int limit) {
+  const std::string row = std::string(kTryPrefix) + std::string(session_id);
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto stored = cell.store().Get(Family::kMeta, row);
+    if (!stored.ok()) return stored.status();
+    const bool valid = *stored && (**stored).size() == 12;
+    const uint32_t tries = valid ? GetFixed32BE(std::string_view(**stored).substr(8)) : 0;
+    if (step > 0 && tries >= static_cast<uint32_t>(limit)) return false;
+    if (step < 0 && tries == 0) return true;
+    std::string value;
+    PutFixed64BE(value, valid ? GetFixed64BE(**stored) : static_cast<uint64_t>(session_expires));
+    PutFixed32BE(value, tries + step);
+    WriteBatch batch;
+    batch.Expect(Family::kMeta, row, *stored);
+    batch.Put(Family::kMeta, row, value);
+    Status written = cell.store().Write(batch, Durability::kSync);
+    if (written.ok()) return true;
+    if (!Overtaken(written)) return written;
+  }
+  return Busy();
 }
 
 }  // namespace
@@ -156,42 +186,11 @@ Result<std::optional<Entry>> Claim(Cell& cell, std::string_view code, std::strin
 }
 
 Result<bool> CountTry(Cell& cell, std::string_view session_id, int64_t session_expires, int limit) {
-  const std::string row = std::string(kTryPrefix) + std::string(session_id);
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    auto stored = cell.store().Get(Family::kMeta, row);
-    if (!stored.ok()) return stored.status();
-    const uint32_t tries =
-        *stored && (**stored).size() == 12 ? GetFixed32BE(std::string_view(**stored).substr(8)) : 0;
-    if (tries >= static_cast<uint32_t>(limit)) return false;
-    std::string value;
-    PutFixed64BE(value, static_cast<uint64_t>(session_expires));
-    PutFixed32BE(value, tries + 1);
-    WriteBatch batch;
-    batch.Expect(Family::kMeta, row, *stored);
-    batch.Put(Family::kMeta, row, value);
-    Status written = cell.store().Write(batch, Durability::kSync);
-    if (written.ok()) return true;
-    if (!Overtaken(written)) return written;
-  }
-  return Busy();
+  return MoveTries(cell, session_id, +1, session_expires, limit);
 }
 
 Status ForgiveTry(Cell& cell, std::string_view session_id) {
-  const std::string row = std::string(kTryPrefix) + std::string(session_id);
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    auto stored = cell.store().Get(Family::kMeta, row);
-    if (!stored.ok()) return stored.status();
-    if (!*stored || (**stored).size() != 12) return {};
-    std::string value = (**stored).substr(0, 8);
-    const uint32_t tries = GetFixed32BE(std::string_view(**stored).substr(8));
-    PutFixed32BE(value, tries ? tries - 1 : 0);
-    WriteBatch batch;
-    batch.Expect(Family::kMeta, row, *stored);
-    batch.Put(Family::kMeta, row, value);
-    Status written = cell.store().Write(batch, Durability::kSync);
-    if (!Overtaken(written)) return written;
-  }
-  return Busy();
+  return MoveTries(cell, session_id, -1, 0, 0).status();
 }
 
 }  // namespace confide::counter_codes

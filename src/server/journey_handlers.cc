@@ -222,7 +222,9 @@ Result<std::vector<RecoveryOffer>> NotYetDelivered(Cell& cell, std::vector<Recov
 
 // Sends each recorded offer, asking just before whether its shopper is
 // still held and still allows marketing (an erasure or a withdrawal since
-// the listing sends nothing: outcome "withdrawn"). Returns each recorded
+// the listing sends nothing: outcome "withdrawn"), and whether `hold` is
+// still held: once it is lost (`lost`), another node may take it, and this
+// run sends nothing more (outcome "withdrawn" too). Returns each recorded
 // delivery with its outcome; `report` sums what was sent.
 std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target,
                                          const WebhookOptions& options,
@@ -234,11 +236,12 @@ std::vector<Cell::Delivery> SendRecorded(Cell& cell, const WebhookTarget& target
   std::vector<Cell::Delivery> settled;
   for (size_t i = 0; i < offers.size(); ++i) {
     if (!recorded[i]) continue;
-    // Another node may take the lock once it is lost: the rest are its.
-    if (lost = !hold.Held(); lost) break;
     const RecoveryOffer& offer = offers[i];
     Cell::Delivery d = deliveries[i];
-    if (!cell.Holds(offer.to.kind, offer.to.id) || !cell.GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any()) {
+    bool send = !lost && cell.Holds(offer.to.kind, offer.to.id) &&
+                cell.GrantFor(offer.to.kind, offer.to.id, Purpose::kMarketing).any();
+    if (send && !hold.Held()) send = false, lost = true;
+    if (!send) {
       d.outcome = "withdrawn";
     } else {
       const DeliveryReport one = DeliverOffer(target, options, offer, cell.region().currency, sign);

@@ -10,12 +10,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 #include "core/scratch_dir.h"
 #include "core/test_paths.h"
 #include "core/time.h"
 #include "crypto/api_key.h"
+#include "journeys/test_receiver.h"
 #include "store/postgresql_store.h"
 #include "store/test_postgresql.h"
 #include "testing/run_binary.h"
@@ -76,7 +78,7 @@ class SeveralNodesTest : public ::testing::Test {
                              << "[suggestions]\nout_dir = \"" << OutDir(n).string()
                              << "\"\ninterval_hours = 24\n"
                              << "[analytics]\nrho_per_month = 0.25\nmax_rho_per_key_per_month = 0.25\n"
-                             << "[cart_recovery]\nwebhook_url = \"http://127.0.0.1:9/offers\"\n"
+                             << "[cart_recovery]\nwebhook_url = \"" << webhook_url_ << "\"\n"
                              << extra_config_;
     fs::create_directories(OutDir(n));
     fs::permissions(OutDir(n), fs::perms::owner_all);
@@ -109,6 +111,7 @@ class SeveralNodesTest : public ::testing::Test {
   Node a_{"a"}, b_{"b"};
   std::string body_;
   std::string extra_config_;  // appended to both nodes' configuration
+  std::string webhook_url_ = "http://127.0.0.1:9/offers";  // cart recovery's
 };
 
 TEST_F(SeveralNodesTest, AWithdrawalAndAnErasureThroughOneNodeHoldOnTheOtherAtOnce) {
@@ -463,6 +466,58 @@ TEST_F(SeveralNodesGuardrailTest, APauseIsServedByEveryNodeAndAResumeThroughOneE
   EXPECT_NE(JStr(body_, "/resumed_at"), first_resume) << "b resumed the pause it had not read: " << body_;
   ASSERT_EQ(Send(a_, "GET", "/v1/eu/models"), 200) << body_;
   EXPECT_TRUE(JBool(body_, "/guardrail/personalizing")) << body_;
+}
+
+// A cart-recovery delivery whose lock in the database is lost with its
+// connection mid-run sends nothing more (another node may take the lock):
+// 503, and the retry sends the rest, none twice.
+class SeveralNodesDeliveryTest : public SeveralNodesTest {
+ protected:
+  void SetUp() override {
+    webhook_url_ = receiver_.url();
+    SeveralNodesTest::SetUp();
+  }
+  Receiver receiver_{{}};
+};
+
+TEST_F(SeveralNodesDeliveryTest, ADeliveryWhoseLockIsLostStopsAndItsRetrySendsTheRestOnce) {
+  ASSERT_EQ(Send(a_, "PUT", "/v1/eu/products", R"([{"id":"p1","title":"Tea","category":"tea","price":2}])"),
+            200)
+      << body_;
+  const std::string ago = FormatRfc3339((NowMicros() / kMicrosPerSecond - 90 * 60) * kMicrosPerSecond);
+  for (int s = 0; s < 4; ++s) {
+    const std::string id = "c-cart" + std::to_string(s);
+    ASSERT_EQ(Send(a_, "PUT", "/v1/eu/customers/" + id + "/consent", R"({"purposes":{"marketing":true}})"),
+              200)
+        << body_;
+    ASSERT_EQ(Send(a_, "POST", "/v1/eu/events",
+                   R"([{"event_id":")" + id + R"(","type":"add_to_cart","timestamp":")" + ago +
+                       R"(","customer_id":")" + id + R"(","channel":"web","product_id":"p1","quantity":1}])"),
+              200)
+        << body_;
+  }
+  // The first offer to arrive ends the connection the delivery's lock lives on.
+  std::atomic<int> offers{0};
+  const std::string cut =
+      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = "
+      "7824 AND granted AND objid::bigint = (hashtext('" +
+      schema_.options().schema + "/cart recovery delivery')::bigint & 4294967295)";
+  receiver_.set_on_request([&](const std::string&) {
+    if (offers++ == 0) {
+      EXPECT_EQ(schema_.Sql(cut), "");
+    }
+  });
+  EXPECT_EQ(Send(a_, "POST", "/v1/eu/offers/cart-recovery/deliver"), 503) << body_;
+  EXPECT_NE(body_.find("lock was lost"), std::string::npos) << body_;
+  EXPECT_EQ(offers.load(), 1) << "nothing sent after the lock was lost";
+
+  ASSERT_EQ(Send(b_, "POST", "/v1/eu/offers/cart-recovery/deliver"), 200) << body_;
+  EXPECT_EQ(JInt(body_, "/already_delivered"), 1) << body_;
+  EXPECT_EQ(JInt(body_, "/delivered"), 3) << body_;
+  std::set<std::string> keys;
+  for (const Receiver::Got& got : receiver_.got())
+    EXPECT_TRUE(keys.insert(got.key).second) << "sent twice: " << got.key;
+  EXPECT_EQ(keys.size(), 4u);
 }
 
 }  // namespace

@@ -1,5 +1,9 @@
 #include "store/postgresql_store.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/socket.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -107,6 +111,12 @@ class PostgresqlStore final : public Store {
     auto conn = pg::Connect(options_.conninfo, pg::ApplicationName(options_.schema));
     if (!conn.ok()) return Noted(conn.status());
     Session held(*conn);
+    // A server gone silent fails Held() within seconds, not the system's TCP
+    // timeout (nothing to set on a Unix socket).
+    const int fd = PQsocket(held.conn), on = 1;
+    const unsigned ms = 5000;
+    (void)setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    (void)setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms, sizeof ms);
     // The name is a parameter: any text names a lock.
     const std::string key = options_.schema + "/" + std::string(name);
     const char* values[] = {key.c_str()};

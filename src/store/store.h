@@ -350,7 +350,7 @@ class Store {
     virtual ~Hold() = default;
     // Whether this process still holds it: false once it was lost with the
     // database connection it lived on, when another process may take it
-    // (so work under it stops). A hold of a store one process opens never is.
+    // (work under it stops). Always true for a store one process opens.
     virtual bool Held() { return true; }
   };
   virtual Result<std::unique_ptr<Hold>> TryHold(std::string_view name);
