@@ -213,46 +213,62 @@ Result<GuardrailState> Guardrail::CheckDay(analytics::RegionInsights& insights, 
   const GuardrailVerdict verdict = report.ok() ? VerdictOf(report->json) : GuardrailVerdict{"budget_exhausted"};
 
   absl::MutexLock lock(&mu_);
-  for (int attempt = 0;; ++attempt) {
-    if (state_.paused || state_.last_day == day) return state_;  // an operator or another check came first
-    GuardrailState next = state_;
-    next.last_day = day;
-    next.last = verdict;
-    next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
-    if (next.below_days >= experiment_.guardrail_days) {
-      next.paused = true;
-      next.paused_at = now;
-      next.paused_version = LiveVersion();
-    }
-    Status saved = SaveLocked(next);
-    if (saved.code() == Code::kFailedPrecondition && attempt < 3)
-      continue;  // decided again on the state read
-    CONFIDE_RETURN_IF_ERROR(Overtaken(saved));
-    if (next.paused)
-      Announce(
-          "guardrail paused personalization after " + std::to_string(next.below_days) + " days below zero",
-          now);
-    return state_;
-  }
+  bool saved = false;
+  CONFIDE_RETURN_IF_ERROR(DecideAndSaveLocked(
+      [&]() -> std::optional<GuardrailState> {
+        mu_.AssertHeld();
+        if (state_.paused || state_.last_day == day)
+          return std::nullopt;  // an operator or another check came first
+        GuardrailState next = state_;
+        next.last_day = day;
+        next.last = verdict;
+        next.below_days = verdict.name == "below_zero" ? next.below_days + 1 : 0;
+        if (next.below_days >= experiment_.guardrail_days) {
+          next.paused = true;
+          next.paused_at = now;
+          next.paused_version = LiveVersion();
+        }
+        return next;
+      },
+      saved));
+  if (saved && state_.paused)
+    Announce(
+        "guardrail paused personalization after " + std::to_string(state_.below_days) + " days below zero",
+        now);
+  return state_;
 }
 
 Result<GuardrailState> Guardrail::Resume(Micros now, bool& resumed) {
-  resumed = false;
   absl::MutexLock lock(&mu_);
   CONFIDE_RETURN_IF_ERROR(LoadLocked());
+  CONFIDE_RETURN_IF_ERROR(DecideAndSaveLocked(
+      [&]() -> std::optional<GuardrailState> {
+        mu_.AssertHeld();
+        NoteNewerModelLocked(now);
+        if (!state_.paused) return std::nullopt;  // nothing to resume: asking twice is harmless
+        GuardrailState next = state_;
+        next.paused = false;
+        next.below_days = 0;
+        next.resumed_at = now;
+        next.resumed_by = "operator";
+        return next;
+      },
+      resumed));
+  return state_;
+}
+
+Status Guardrail::DecideAndSaveLocked(const std::function<std::optional<GuardrailState>()>& decide,
+                                      bool& saved) {
+  saved = false;
   for (int attempt = 0;; ++attempt) {
-    NoteNewerModelLocked(now);
-    if (!state_.paused) return state_;  // nothing to resume: asking twice is harmless
-    GuardrailState next = state_;
-    next.paused = false;
-    next.below_days = 0;
-    next.resumed_at = now;
-    next.resumed_by = "operator";
-    Status saved = SaveLocked(next);
-    if (saved.code() == Code::kFailedPrecondition && attempt < 3) continue;
-    CONFIDE_RETURN_IF_ERROR(Overtaken(saved));
-    resumed = true;
-    return state_;
+    std::optional<GuardrailState> next = decide();
+    if (!next) return {};
+    Status written = SaveLocked(*next);
+    if (written.code() == Code::kFailedPrecondition && attempt < 3)
+      continue;  // decided again on the state read
+    CONFIDE_RETURN_IF_ERROR(Overtaken(written));
+    saved = true;
+    return {};
   }
 }
 

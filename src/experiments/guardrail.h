@@ -27,6 +27,7 @@
 #include <absl/synchronization/mutex.h>
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -104,6 +105,11 @@ class Guardrail {
   // Writes `state` if the stored state is still the one last read; else
   // reads the newer one and answers kFailedPrecondition: decide again.
   Status SaveLocked(const GuardrailState& state) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Saves what `decide` makes of the state held (nullopt: nothing to
+  // save), deciding again on the newer state while another node's change
+  // overtakes the save (3 times, then kUnavailable). `saved`: whether it did.
+  Status DecideAndSaveLocked(const std::function<std::optional<GuardrailState>()>& decide, bool& saved)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   uint64_t LiveVersion() const;
 
   Cell& cell_;

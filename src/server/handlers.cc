@@ -453,13 +453,10 @@ HttpResponse Api::RunLimited(Call& call, const RouteMatch& match, const RouteSpe
   // of shoppers then read no counter again; a scan's (a run over the
   // region) keep reading what changes while it runs.
   std::unique_ptr<Cell::Followed> followed;
-  if (call.cell && !(spec.flags & kFollowsItself) && (spec.flags & (kScan | kFollowsEachRead))) {
-    if (Status read = call.cell->FollowOtherNodes().status(); !read.ok())
-      return Failure(call.log_fields, read);
-  } else if (call.cell && !(spec.flags & kFollowsItself)) {
+  if (call.cell && !(spec.flags & kFollowsItself)) {
     auto read = call.cell->FollowForRequest();
     if (!read.ok()) return Failure(call.log_fields, read.status());
-    followed = std::move(*read);
+    if (!(spec.flags & (kScan | kFollowsEachRead))) followed = std::move(*read);
   }
   if (before_handler_) before_handler_(match.pattern);
   return (this->*spec.handler)(call);

@@ -246,9 +246,7 @@ TEST_F(SeveralNodesTest, ThePrivacyBudgetIsSpentOnceAcrossNodes) {
 // One cart-recovery delivery at a time over the region's nodes: two would
 // both find an offer unsent, and send it twice.
 TEST_F(SeveralNodesTest, OneCartRecoveryDeliveryRunsAtATimeOverTheNodes) {
-  PostgresqlOptions third = schema_.options();  // a third node, holding what its delivery would
-  third.shared = true;
-  auto other = OpenPostgresqlStore(third);
+  auto other = schema_.OpenSharing();  // a third node, holding what its delivery would
   ASSERT_TRUE(other.ok()) << other.status().ToString();
   {
     auto held = (*other)->TryHold("cart recovery delivery");
@@ -407,9 +405,7 @@ class SeveralNodesGuardrailTest : public SeveralNodesTest {
   // What another node's check stores when it pauses with `version` live
   // (experiments/guardrail.cc).
   void StorePause(int64_t version) {
-    PostgresqlOptions third = schema_.options();
-    third.shared = true;
-    auto other = OpenPostgresqlStore(third);
+    auto other = schema_.OpenSharing();
     ASSERT_TRUE(other.ok()) << other.status().ToString();
     WriteBatch batch;
     batch.Put(Family::kMeta, "guardrail/lift-1",
@@ -498,13 +494,9 @@ TEST_F(SeveralNodesDeliveryTest, ADeliveryWhoseLockIsLostStopsAndItsRetrySendsTh
   }
   // The first offer to arrive ends the connection the delivery's lock lives on.
   std::atomic<int> offers{0};
-  const std::string cut =
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = "
-      "7824 AND granted AND objid::bigint = (hashtext('" +
-      schema_.options().schema + "/cart recovery delivery')::bigint & 4294967295)";
   receiver_.set_on_request([&](const std::string&) {
     if (offers++ == 0) {
-      EXPECT_EQ(schema_.Sql(cut), "");
+      EXPECT_EQ(schema_.EndHoldConnection("cart recovery delivery"), "");
     }
   });
   EXPECT_EQ(Send(a_, "POST", "/v1/eu/offers/cart-recovery/deliver"), 503) << body_;

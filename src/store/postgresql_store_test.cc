@@ -98,11 +98,9 @@ TEST_F(PostgresqlStoreTest, OneNodeServesASchemaAtATime) {
 }
 
 TEST_F(PostgresqlStoreTest, NodesThatShareASchemaKeepOutANodeThatWouldHoldItAlone) {
-  PostgresqlOptions shared = schema_.options();
-  shared.shared = true;
-  auto first = OpenPostgresqlStore(shared);
+  auto first = schema_.OpenSharing();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
-  auto second = OpenPostgresqlStore(shared);
+  auto second = schema_.OpenSharing();
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   WriteBatch b;
   b.Put(Family::kEvents, "from-second", "v");
@@ -118,14 +116,11 @@ TEST_F(PostgresqlStoreTest, NodesThatShareASchemaKeepOutANodeThatWouldHoldItAlon
   second->reset();
   auto now_alone = OpenPostgresqlStore(schema_.options());
   ASSERT_TRUE(now_alone.ok()) << now_alone.status().ToString();
-  EXPECT_FALSE(OpenPostgresqlStore(shared).ok()) << "a sharing node while one holds the schema alone";
+  EXPECT_FALSE(schema_.OpenSharing().ok()) << "a sharing node while one holds the schema alone";
 }
 
 TEST_F(PostgresqlStoreTest, AHoldIsOneProcessAtATimeAndGoesWithItsObject) {
-  PostgresqlOptions shared = schema_.options();
-  shared.shared = true;
-  auto a = OpenPostgresqlStore(shared);
-  auto b = OpenPostgresqlStore(shared);
+  auto a = schema_.OpenSharing(), b = schema_.OpenSharing();
   ASSERT_TRUE(a.ok() && b.ok());
   auto held = (*a)->TryHold("training");
   ASSERT_TRUE(held.ok()) << held.status().ToString();
@@ -145,19 +140,12 @@ TEST_F(PostgresqlStoreTest, AHoldIsOneProcessAtATimeAndGoesWithItsObject) {
 // A hold lives on a connection of its own: once that connection is lost,
 // so is the lock (another process may take it), and the hold says so.
 TEST_F(PostgresqlStoreTest, AHoldKnowsWhenItsConnectionAndLockAreLost) {
-  PostgresqlOptions shared = schema_.options();
-  shared.shared = true;
-  auto a = OpenPostgresqlStore(shared);
-  auto b = OpenPostgresqlStore(shared);
+  auto a = schema_.OpenSharing(), b = schema_.OpenSharing();
   ASSERT_TRUE(a.ok() && b.ok());
   auto held = (*a)->TryHold("delivery");
   ASSERT_TRUE(held.ok() && *held) << held.status().ToString();
   EXPECT_TRUE((*held)->Held());
-  ASSERT_EQ(
-      schema_.Sql("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = "
-                  "7824 AND granted AND objid::bigint = (hashtext('" +
-                  schema_.options().schema + "/delivery')::bigint & 4294967295)"),
-      "");
+  ASSERT_EQ(schema_.EndHoldConnection("delivery"), "");
   bool lost = false;  // the server ends the connection as soon as it reads the signal
   for (int i = 0; i < 200 && !lost; ++i) {
     lost = !(*held)->Held();

@@ -53,6 +53,20 @@ class ScratchSchema {
   ScratchSchema& operator=(const ScratchSchema&) = delete;
 
   const PostgresqlOptions& options() const { return options_; }
+  // A store on this schema as one of several nodes (PostgresqlOptions::shared).
+  Result<std::unique_ptr<Store>> OpenSharing() const {
+    PostgresqlOptions shared = options_;
+    shared.shared = true;
+    return OpenPostgresqlStore(shared);
+  }
+  // Ends the connection holding the Store::TryHold lock `name` of this
+  // schema (key 7824, postgresql_store.cc), as a lost connection would.
+  std::string EndHoldConnection(const std::string& name) const {
+    return Sql(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND classid = 7824 AND "
+        "granted AND objid::bigint = (hashtext('" +
+        options_.schema + "/" + name + "')::bigint & 4294967295)");
+  }
   // Runs one statement; "" when it worked, else the server's message.
   std::string Sql(const std::string& sql) const {
     auto conn = pg::Connect(options_.conninfo);
