@@ -467,6 +467,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
   const toml::table& root = *parsed;
   Config c = DefaultConfig();
   CONFIDE_RETURN_IF_ERROR(r.OnlyKeys(root, "", {"data_dir", "key_dir", "backup_dir", "listen", "threads",
+                                                "serving_threads",
                                                 "shutdown_grace_seconds", "shutdown_timeout_seconds", "server",
                                                 "hosted_regions", "limits", "regions", "api_keys",
                                                 "tcf_vendor_id", "retention", "recommend",
@@ -477,6 +478,7 @@ Result<Config> ParseConfig(std::string_view text, const std::string& origin) {
                              {"backup_dir", &c.backup_dir}, {"listen", &c.listen}})
     CONFIDE_RETURN_IF_ERROR(r.String(root, "", name, *value));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "threads", c.threads, 0, 256));
+  CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "serving_threads", c.serving_threads, 0, 256));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_grace_seconds", c.shutdown_grace_seconds, 0, 300));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "shutdown_timeout_seconds", c.shutdown_timeout_seconds, 1, 3600));
   CONFIDE_RETURN_IF_ERROR(r.Integer(root, "", "tcf_vendor_id", c.tcf_vendor_id, 0, 65535));

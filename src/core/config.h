@@ -284,6 +284,11 @@ struct Config {
   std::string backup_dir;
   std::string listen = "127.0.0.1:8080";
   uint32_t threads = 0;  // 0: one per core
+  // Threads for the reads of shoppers' pages (recommendations, carts,
+  // products, prices); 0: two per I/O thread. More only slices the CPU
+  // between more requests at once (a longer tail); other requests run on
+  // a pool of their own, eight threads per I/O thread, as they wait on syncs.
+  uint32_t serving_threads = 0;
   // On SIGTERM /readyz answers 503 this long, everything else served as
   // before, so that a load balancer stops sending before the node stops
   // accepting (SIGINT, e.g. Ctrl-C, skips it).

@@ -64,13 +64,13 @@ class SessionOn final : public Session {
   // the context a TLS stream was made with, kept as long as it.
   template <class... StreamArgs>
   SessionOn(std::shared_ptr<ssl::context> tls, std::string peer, Connections& connections, Api& api,
-            asio::thread_pool& blocking, StreamArgs&&... stream_args)
+            RequestPools pools, StreamArgs&&... stream_args)
       : tls_(std::move(tls)),
         stream_(std::forward<StreamArgs>(stream_args)...),
         peer_(std::move(peer)),
         connections_(connections),
         api_(api),
-        blocking_(blocking) {}
+        pools_(pools) {}
 
   ~SessionOn() override {
     connections_.ReleaseBody(reserved_);
@@ -164,7 +164,7 @@ class SessionOn final : public Session {
   // Decides on the header alone, before a byte of the body is read.
   void Admit(http::request<http::string_body>& message) {
     Api::Admission admission = api_.Admit(request_);
-    blocking_request_ = admission.blocking && !admission.refusal;
+    where_ = admission.refusal ? Api::Admission::Where::kIoThread : admission.where;
     if (admission.refusal) {
       // Without a body there is nothing to save: Handle answers (and logs) it.
       if (parser_->is_done()) return Run();
@@ -231,19 +231,19 @@ class SessionOn final : public Session {
     ReadBodyPart();
   }
 
-  // Handles the complete request: on the blocking pool unless the Api
-  // said it cannot block, keeping the io_context alive (work guard) until
-  // the response is posted back.
+  // Handles the complete request where the Api said, keeping the
+  // io_context alive (work guard) until a pool's response is posted back.
   void Run() {
     Lowest().expires_never();  // the handler may take a while (a durable write)
     request_.body = std::move(parser_->get().body());
     parser_.reset();
-    if (!blocking_request_) {
+    if (where_ == Api::Admission::Where::kIoThread) {
       HttpResponse response = HandleSafely(request_);
       ReleaseReserved();
       return Write(std::move(response));
     }
-    asio::post(blocking_, [self = Self(), work = asio::make_work_guard(connections_.ioc_)]() mutable {
+    asio::thread_pool& pool = where_ == Api::Admission::Where::kServing ? pools_.serving : pools_.blocking;
+    asio::post(pool, [self = Self(), work = asio::make_work_guard(connections_.ioc_)]() mutable {
       HttpResponse response = self->HandleSafely(self->request_);
       asio::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->ReleaseReserved();
@@ -371,7 +371,7 @@ class SessionOn final : public Session {
   const std::string peer_;  // the client's address: personal data, never logged
   Connections& connections_;
   Api& api_;
-  asio::thread_pool& blocking_;
+  const RequestPools pools_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::empty_body>> continue_;
@@ -381,7 +381,7 @@ class SessionOn final : public Session {
   std::string request_id_;  // of the response to come; empty: made when needed
   bool head_ = false;       // the request is a HEAD: the response goes without its body
   uint64_t reserved_ = 0;  // of the in-flight body budget, released after the response
-  bool blocking_request_ = true;
+  Api::Admission::Where where_ = Api::Admission::Where::kBlocking;
   const char* body_limit_field_ = "max_body_bytes";  // the Limits field of this request's body limit
   std::chrono::steady_clock::time_point started_, body_started_;
   unsigned version_ = 11;
@@ -399,7 +399,7 @@ bool Connections::ReserveBody(uint64_t bytes) {
   return true;
 }
 
-void Connections::Serve(tcp::socket socket, Api& api, asio::thread_pool& blocking) {
+void Connections::Serve(tcp::socket socket, Api& api, RequestPools pools) {
   beast::error_code ec;
   std::string peer = socket.remote_endpoint(ec).address().to_string();
   if (ec) return;  // already gone
@@ -436,9 +436,9 @@ void Connections::Serve(tcp::socket socket, Api& api, asio::thread_pool& blockin
   if (tls) {
     ssl::context& context = *tls;
     session = std::make_shared<SessionOn<beast::ssl_stream<beast::tcp_stream>>>(
-        std::move(tls), std::move(peer), *this, api, blocking, std::move(socket), context);
+        std::move(tls), std::move(peer), *this, api, pools, std::move(socket), context);
   } else {
-    session = std::make_shared<SessionOn<beast::tcp_stream>>(nullptr, std::move(peer), *this, api, blocking,
+    session = std::make_shared<SessionOn<beast::tcp_stream>>(nullptr, std::move(peer), *this, api, pools,
                                                              std::move(socket));
   }
   session->Start();

@@ -15,9 +15,10 @@
 // as JSON errors, and the connection is closed after them. Beyond
 // limits.max_connections open connections, or
 // limits.max_connections_per_address from one client address, a new
-// connection is answered 503 and closed. Requests run on the blocking pool
-// unless the Api says they cannot block (/healthz, /readyz, /metrics) or
-// are refused on the header; those run on the I/O thread. With TLS
+// connection is answered 503 and closed. Requests run where the Api says
+// (Api::Admission::Where): on the I/O thread (/healthz, /readyz, /metrics,
+// and requests refused on the header), on the serving threads, or on the
+// blocking pool. With TLS
 // (SetTls), a connection's handshake must end within
 // limits.header_timeout_ms, and an HTML response carries
 // Strict-Transport-Security.
@@ -47,6 +48,12 @@ namespace confide {
 
 class Session;
 
+// The threads requests run on beside the I/O threads.
+struct RequestPools {
+  boost::asio::thread_pool& serving;
+  boost::asio::thread_pool& blocking;
+};
+
 class Connections {
  public:
   // `limits`, `ioc`, `stopping` and `metrics` must outlive every
@@ -60,9 +67,9 @@ class Connections {
   Connections& operator=(const Connections&) = delete;
 
   // Serves an accepted socket until it closes, or answers 503 and closes it
-  // when it is over a connection limit. `api` and `blocking` must outlive
-  // the connection (the server joins its threads before destroying them).
-  void Serve(boost::asio::ip::tcp::socket socket, Api& api, boost::asio::thread_pool& blocking);
+  // when it is over a connection limit. `api` and the pools must outlive
+  // the connection (the server joins their threads before destroying them).
+  void Serve(boost::asio::ip::tcp::socket socket, Api& api, RequestPools pools);
 
   // Shutdown: idle connections close now, busy ones after their response.
   void Drain();

@@ -114,12 +114,12 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
   AddRoute("PUT", "/v1/{region}/stores", &Api::PutStores, {S::kCatalog}, kLargeBody);
   AddRoute("PUT", "/v1/{region}/inventory", &Api::PutInventory, {S::kCatalog}, kLargeBody);
   AddRoute("GET", "/v1/{region}/products", &Api::ListProducts, {S::kCatalog});
-  AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend});
+  AddRoute("GET", "/v1/{region}/products/{id}", &Api::GetProduct, {S::kCatalog, S::kRecommend}, kServing);
   AddRoute("PATCH", "/v1/{region}/products/{id}", &Api::PatchProduct, {S::kCatalog});
   AddRoute("DELETE", "/v1/{region}/products/{id}", &Api::DeleteProduct, {S::kCatalog});
   AddRoute("GET", "/v1/{region}/catalog/export", &Api::ExportCatalog, {S::kCatalog}, kScan);
   AddRoute("GET", "/v1/{region}/products/search", &Api::SearchProducts, {S::kCatalog, S::kRecommend}, kScan);
-  AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend});
+  AddRoute("GET", "/v1/{region}/stores/{id}", &Api::GetStore, {S::kCatalog, S::kRecommend}, kServing);
   AddRoute("GET", "/v1/{region}/customers/{id}/profile", &Api::GetProfile, {S::kAdmin});
   // A shopper's rights never wait on the catalog: these follow the other nodes through the cell alone.
   constexpr unsigned kRights = kShopper | kFollowsItself;
@@ -156,10 +156,13 @@ Api::Api(const Config& config, std::map<std::string, Cell*, std::less<>> cells, 
            {S::kIngest, S::kCatalog, S::kRecommend, S::kConsent, S::kDsar, S::kIdentity, S::kMetrics, S::kMarketing,
             S::kAnalytics});
   AddRoute("GET", "/v1/{region}/stats", &Api::GetStats, {S::kAdmin});
-  AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend}, kShopper, TokenReach::kExport);
-  AddRoute("POST", "/v1/{region}/customers/{id}/rerank", &Api::PostRerank, {S::kRecommend}, kShopper, TokenReach::kExport);
-  AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend});
-  AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend});
+  AddRoute("GET", "/v1/{region}/customers/{id}/recommendations", &Api::GetRecommendations, {S::kRecommend},
+           kShopper | kServing, TokenReach::kExport);
+  AddRoute("POST", "/v1/{region}/customers/{id}/rerank", &Api::PostRerank, {S::kRecommend},
+           kShopper | kServing, TokenReach::kExport);
+  AddRoute("GET", "/v1/{region}/products/{id}/similar", &Api::GetSimilar, {S::kRecommend}, kServing);
+  AddRoute("GET", "/v1/{region}/products/{id}/bought-together", &Api::GetBoughtTogether, {S::kRecommend},
+           kServing);
   AddRoute("POST", "/v1/{region}/models/train", &Api::PostTrain, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models", &Api::GetModels, {S::kAdmin});
   AddRoute("GET", "/v1/{region}/models/history", &Api::GetModelHistory, {S::kAdmin});
@@ -171,13 +174,16 @@ void Api::AddJourneyAndInsightRoutes() {
   using S = Scope;
   constexpr unsigned kShopper = kShopperRoute;
   AddRoute("PUT", "/v1/{region}/prices", &Api::PutPrices, {S::kCatalog}, kLargeBody);
-  AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend});
+  AddRoute("GET", "/v1/{region}/products/{id}/price", &Api::GetPrice, {S::kCatalog, S::kRecommend}, kServing);
   AddRoute("GET", "/v1/{region}/price-consistency", &Api::GetPriceConsistency, {S::kCatalog});
-  AddRoute("GET", "/v1/{region}/products/{id}/availability", &Api::GetAvailability, {S::kCatalog, S::kRecommend});
-  AddRoute("GET", "/v1/{region}/customers/{id}/cart", &Api::GetCart, {S::kRecommend}, kShopper, TokenReach::kExport);
+  AddRoute("GET", "/v1/{region}/products/{id}/availability", &Api::GetAvailability,
+           {S::kCatalog, S::kRecommend}, kServing);
+  AddRoute("GET", "/v1/{region}/customers/{id}/cart", &Api::GetCart, {S::kRecommend}, kShopper | kServing,
+           TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/offers/cart-recovery", &Api::GetCartRecovery, {S::kMarketing}, kScan);
   AddRoute("POST", "/v1/{region}/offers/cart-recovery/deliver", &Api::DeliverCartRecovery, {S::kMarketing}, kScan);
-  AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend}, kShopper, TokenReach::kExport);
+  AddRoute("GET", "/v1/{region}/customers/{id}/replenishment", &Api::GetReplenishment, {S::kRecommend},
+           kShopper | kServing, TokenReach::kExport);
   AddRoute("GET", "/v1/{region}/customers/{id}/suggestions", &Api::GetSuggestions, {S::kRecommend});
   AddRoute("GET", "/v1/{region}/customers/{id}/deliveries", &Api::GetDeliveries, {S::kMarketing, S::kDsar});
   AddRoute("GET", "/v1/{region}/erasures", &Api::GetErasures, {S::kDsar});
@@ -206,25 +212,31 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
   Admission admission;
   admission.max_body_bytes = config_.limits.max_other_body_bytes;
   if (Preflight(head)) {  // answered on the I/O thread, no key: browsers send none
-    admission.blocking = false;
+    admission.where = Admission::Where::kIoThread;
     return admission;
   }
   RouteMatch match = router_.Find(head.method, SplitTarget(head.target).first);
   if (IsWebRequest(head, match, SplitTarget(head.target).first)) {
-    admission.blocking = false;  // from memory (or a small folder while editing)
+    admission.where = Admission::Where::kIoThread;  // from memory (or a small folder while editing)
     return admission;
   }
   if (auto refusal = Unrouted(match)) {
     admission.refusal = std::move(refusal);
-    admission.blocking = false;
+    admission.where = Admission::Where::kIoThread;
     return admission;
   }
   const RouteSpec& spec = routes_[match.route];
   admission.large_body = spec.flags & kLargeBody;
   if (admission.large_body) admission.max_body_bytes = config_.limits.max_body_bytes;
-  admission.blocking = !(spec.flags & kIoThread);
   Call call{head, match.params, {}, {}, nullptr, nullptr, {}, {}, {}};
   admission.refusal = CheckCaller(call, spec);
+  // A staff preview is audited, a synced write: off the serving threads. A
+  // forged staff token is refused on the blocking pool.
+  const bool staff = IsStaffToken(SignedTokenOf(head.Header("authorization")));
+  if (spec.flags & kIoThread)
+    admission.where = Admission::Where::kIoThread;
+  else if ((spec.flags & kServing) && !staff)
+    admission.where = Admission::Where::kServing;
   return admission;
 }
 

@@ -3,8 +3,8 @@
 // Admit() is what a transport asks on a request's header, before it
 // answers 100-continue or reads a body: the route, the API key, its scope
 // and region (or a shopper token's form; its signature is checked by
-// Handle), the route's body limit and whether it may block. Handle() does
-// everything between "a complete request arrived" and "this is the
+// Handle), the route's body limit and the threads to run it on. Handle()
+// does everything between "a complete request arrived" and "this is the
 // response": routing, authentication, the region checks (404 unknown
 // region, 421 region hosted elsewhere, 403 not allowed), the rate limits
 // (per API key, per shopper-token subject, per client address for requests
@@ -92,6 +92,9 @@
 // Handle() blocks on storage (durable writes, region scans, synced audit
 // appends) for every route but /healthz, /readyz and /metrics, so servers
 // call it off their I/O threads unless Admit() says it does not block.
+// The reads of shoppers' pages (recommendations, carts, products, prices)
+// Admit() sends to serving threads of their own: these are the CPU's work,
+// and never wait for a free thread behind writes waiting on their syncs.
 #pragma once
 
 #include <absl/base/thread_annotations.h>
@@ -149,7 +152,13 @@ class Api {
     std::optional<HttpResponse> refusal;
     uint64_t max_body_bytes = 0;  // the route's body limit
     bool large_body = false;      // that limit is limits.max_body_bytes (else max_other_body_bytes)
-    bool blocking = true;         // Handle() may block: call it off the I/O threads
+    // Where to call Handle(): on the I/O thread (it never blocks), on the
+    // serving threads (a shopper page's read: the CPU's work, two threads
+    // per I/O thread, so that a burst of such reads queues instead of
+    // slicing the CPU), or on the blocking pool (it may wait on durable
+    // writes, scans or another server: many threads).
+    enum class Where { kIoThread, kServing, kBlocking };
+    Where where = Where::kBlocking;
   };
   Admission Admit(const HttpRequest& head) const;
 
@@ -210,6 +219,8 @@ class Api {
     kFollowsItself = 32,  // its cell calls read other nodes' changes first
     kFollowsEachRead =
         64,  // reads other nodes' changes first, and again before each read of shoppers (kScan too)
+    // A page's read, rarely writing (a GPC signal heard once): on the serving threads.
+    kServing = 128,
   };
   struct RouteSpec {
     Handler handler;

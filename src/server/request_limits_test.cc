@@ -67,6 +67,34 @@ TEST_F(ServerTest, StorageRoutesRunOffTheIoThreads) {
   EXPECT_EQ(stats.get(), 200);
 }
 
+// A burst of slow writes or scans never holds up the shoppers' pages:
+// their reads run on threads of their own.
+TEST_F(ServerTest, ShoppersPagesAreServedWhileEveryBlockingThreadWaits) {
+  StopServer();
+  server_options_.blocking_threads = 1;
+  StartServer();
+  auto gate = std::make_shared<Gate>("/v1/{region}/stats");
+  server_->api().SetBeforeHandlerForTesting([gate](std::string_view route) { (*gate)(route); });
+  auto stats = std::async(std::launch::async, [&] {
+    TestClient c = HttpClient(&admin_);
+    auto r = c.Send("GET", "/v1/eu/stats");
+    return r.ok() ? r->status : 0;
+  });
+  ASSERT_TRUE(WaitUntil([&] { return gate->held() == 1; }));
+  TestClient page("127.0.0.1", server_->port(), std::chrono::seconds(5));
+  page.set_token(admin_.token);
+  std::vector<std::pair<std::string, Result<ClientResponse>>> answers;
+  for (const char* path :
+       {"/v1/eu/customers/c-page/recommendations", "/v1/eu/customers/c-page/cart", "/v1/eu/products/p-none"})
+    answers.emplace_back(path, page.Send("GET", path));
+  gate->Open();
+  EXPECT_EQ(stats.get(), 200);
+  for (const auto& [path, r] : answers) {
+    ASSERT_TRUE(r.ok()) << path << " waited for the blocking pool: " << r.status().ToString();
+    EXPECT_EQ(r->status, path.ends_with("p-none") ? 404 : 200) << path << ": " << r->body;
+  }
+}
+
 TEST_F(ServerTest, ConcurrencyIsLimitedPerCallerAndPerScanRoute) {
   StopServer();
   config_.limits.max_concurrent_per_key = 1;

@@ -104,7 +104,7 @@ struct ServerState {
   std::unique_ptr<NoticeSender> notices;  // erasure notices to webhook receivers, from Start to Wait
   asio::io_context ioc;
   tcp::acceptor acceptor;
-  std::unique_ptr<asio::thread_pool> blocking;
+  std::unique_ptr<asio::thread_pool> serving, blocking;  // RequestPools
   std::optional<asio::signal_set> signals;
   std::optional<asio::signal_set> reload_signal;  // SIGHUP, in Run()
   std::optional<asio::steady_timer> grace_timer;  // SIGTERM's not-ready window, on the signals' strand
@@ -176,7 +176,7 @@ void ServerState::Accept() {
     }
     beast::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    connections.Serve(std::move(socket), *api, *blocking);
+    connections.Serve(std::move(socket), *api, {*serving, *blocking});
     Accept();
   });
 }
@@ -480,9 +480,10 @@ Status Server::Start() {
   Impl& s = *impl_;
   if (s.started) return Status(Code::kFailedPrecondition, "server already started");
   s.started = true;
-  uint32_t blocking =
-      s.options.blocking_threads ? s.options.blocking_threads : 8 * s.threads_wanted;
+  const uint32_t blocking = s.options.blocking_threads ? s.options.blocking_threads : 8 * s.threads_wanted;
+  const uint32_t serving = s.config.serving_threads ? s.config.serving_threads : 2 * s.threads_wanted;
   s.blocking = std::make_unique<asio::thread_pool>(blocking);
+  s.serving = std::make_unique<asio::thread_pool>(serving);
   asio::post(s.acceptor.get_executor(), [&s] { s.Accept(); });
   s.scheduler = std::make_unique<Scheduler>(s.clock());
   s.ScheduleRetention(std::chrono::minutes(1));  // soon after start, then every interval
@@ -516,8 +517,9 @@ Status Server::Start() {
   std::string regions;
   for (const auto& [id, cell] : s.cells) regions += (regions.empty() ? "" : ",") + id;
   spdlog::info(R"("msg":"listening","listen":"{}","port":{},"tls":{},"regions":"{}",)"
-               R"("threads":{},"blocking_threads":{})",
-               JsonEscape(s.config.listen), s.port, !s.config.tls_cert.empty(), regions, s.threads_wanted, blocking);
+               R"("threads":{},"serving_threads":{},"blocking_threads":{})",
+               JsonEscape(s.config.listen), s.port, !s.config.tls_cert.empty(), regions, s.threads_wanted,
+               serving, blocking);
   return {};
 }
 
@@ -586,6 +588,7 @@ void Server::Wait() {
     s.drained = true;
   }
   if (s.drain_watchdog.joinable()) s.drain_watchdog.join();
+  if (s.serving) s.serving->join();
   if (s.blocking) s.blocking->join();
   s.notices.reset();
   if (s.started && !s.stopped_logged) {

@@ -9,11 +9,14 @@
 // closed after them.
 //
 // Every request that touches storage (all but /healthz, /readyz and
-// /metrics) is handled on a separate pool of blocking threads, so the I/O
-// threads always answer health checks: writes wait there to become durable
-// (many waiting at once is what lets the store group-commit their syncs),
-// and reads that scan a region (exports, cart recovery, the audit log) run
-// there within the concurrency limits of [limits]. Connections, request
+// /metrics) is handled off the I/O threads, so these always answer health
+// checks. The reads of shoppers' pages run on a few serving threads
+// (config.serving_threads): they are the CPU's work, and more threads
+// than that would only slice the CPU between more requests at once. The
+// others run on a pool of blocking threads: writes wait there to become
+// durable (many waiting at once is what lets the store group-commit their
+// syncs), and reads that scan a region (exports, cart recovery, the audit
+// log) run there within the concurrency limits of [limits]. Connections, request
 // bodies and callers are limited as connections.h and handlers.h say.
 //
 // With scheduled suggestions on, an erasure rewrites only its region's

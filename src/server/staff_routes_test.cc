@@ -212,6 +212,28 @@ TEST_F(StaffRoutesTest, EachRoleReachesItsRoutesAndNothingElse) {
   }
 }
 
+// A preview is audited, a synced write: it waits for its sync on the
+// blocking pool, never on the few threads that serve shoppers' pages.
+TEST_F(StaffRoutesTest, APreviewRunsOnTheBlockingPoolAndAShoppersPageOnTheServingThreads) {
+  using Where = Api::Admission::Where;
+  auto where = [&](const std::string& token, std::string target) {
+    HttpRequest head;
+    head.method = "GET";
+    head.target = std::move(target);
+    head.headers.emplace_back("authorization", "Bearer " + token);
+    return server_->api().Admit(head).where;
+  };
+  const std::string shopper =
+      JStr(Send(admin_, "POST", "/v1/us/shopper-tokens", R"({"customer_id":"ann"})").body, "/token");
+  ASSERT_FALSE(shopper.empty());
+  const std::string recommendations = "/v1/us/customers/ann/recommendations";
+  EXPECT_EQ(where(Mint(R"({"role":"merchandiser"})"), recommendations), Where::kBlocking);
+  EXPECT_EQ(where(shopper, recommendations), Where::kServing);
+  EXPECT_EQ(where(admin_.token, recommendations), Where::kServing);
+  EXPECT_EQ(where(admin_.token, "/v1/us/customers/ann/data"), Where::kBlocking) << "an export is audited";
+  EXPECT_EQ(where(admin_.token, "/healthz"), Where::kIoThread);
+}
+
 TEST_F(StaffRoutesTest, AnAssociateReachesOnlyItsStoreAndRegion) {
   const std::string associate = Associate();
   ClientResponse here = As(associate, "GET", "/v1/us/products/tea/availability");
