@@ -42,16 +42,21 @@ Status Api::LoadSpentTokensLocked(Call& call) {
 }
 
 Result<bool> Api::SpentToken(Call& call, const std::string& token_id) {
-  absl::MutexLock lock(&spent_tokens_mu_);
-  CONFIDE_RETURN_IF_ERROR(LoadSpentTokensLocked(call));
-  auto& expiry = spent_tokens_[std::string(call.region)].expiry;
-  if (expiry.count(token_id)) return true;
+  {
+    absl::MutexLock lock(&spent_tokens_mu_);
+    CONFIDE_RETURN_IF_ERROR(LoadSpentTokensLocked(call));
+    if (spent_tokens_[std::string(call.region)].expiry.count(token_id)) return true;
+  }
   if (!call.cell->region().several_nodes) return false;
   // Another node of the region may have spent it since: its row says so.
+  // Read unlocked, or every token's request would queue behind the read.
   auto row = call.cell->store().Get(Family::kMeta, std::string(kSpentPrefix) + token_id);
   if (!row.ok()) return row.status();
   if (!row->has_value()) return false;
-  expiry.emplace(token_id, (*row)->size() == 8 ? static_cast<int64_t>(GetFixed64BE(**row)) : INT64_MAX);
+  absl::MutexLock lock(&spent_tokens_mu_);
+  if (auto spent = spent_tokens_.find(call.region); spent != spent_tokens_.end())
+    spent->second.expiry.emplace(token_id,
+                                 (*row)->size() == 8 ? static_cast<int64_t>(GetFixed64BE(**row)) : INT64_MAX);
   return true;
 }
 
