@@ -164,7 +164,7 @@ class SessionOn final : public Session {
   // Decides on the header alone, before a byte of the body is read.
   void Admit(http::request<http::string_body>& message) {
     Api::Admission admission = api_.Admit(request_);
-    where_ = admission.refusal ? Api::Admission::Where::kIoThread : admission.where;
+    where_ = admission.where;
     if (admission.refusal) {
       // Without a body there is nothing to save: Handle answers (and logs) it.
       if (parser_->is_done()) return Run();

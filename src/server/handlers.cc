@@ -233,7 +233,7 @@ Api::Admission Api::Admit(const HttpRequest& head) const {
   // A staff preview is audited, a synced write: off the serving threads. A
   // forged staff token is refused on the blocking pool.
   const bool staff = IsStaffToken(SignedTokenOf(head.Header("authorization")));
-  if (spec.flags & kIoThread)
+  if (admission.refusal || (spec.flags & kIoThread))  // a refusal is answered at once
     admission.where = Admission::Where::kIoThread;
   else if ((spec.flags & kServing) && !staff)
     admission.where = Admission::Where::kServing;

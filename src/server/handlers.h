@@ -152,7 +152,8 @@ class Api {
     std::optional<HttpResponse> refusal;
     uint64_t max_body_bytes = 0;  // the route's body limit
     bool large_body = false;      // that limit is limits.max_body_bytes (else max_other_body_bytes)
-    // Where to call Handle(): on the I/O thread (it never blocks), on the
+    // Where to call Handle(): on the I/O thread (it never blocks, or it
+    // answers a refusal), on the
     // serving threads (a shopper page's read: the CPU's work, two threads
     // per I/O thread, so that a burst of such reads queues instead of
     // slicing the CPU), or on the blocking pool (it may wait on durable

@@ -47,17 +47,29 @@ class Gate {
   bool open_ = false;
 };
 
-TEST_F(ServerTest, StorageRoutesRunOffTheIoThreads) {
+// A server whose GET /v1/eu/stats can be held before its handler, on a
+// thread of the blocking pool, until the gate opens.
+class HeldStatsTest : public ServerTest {
+ protected:
+  // The gate, and the held request's status once it is answered.
+  std::pair<std::shared_ptr<Gate>, std::future<int>> HoldStats() {
+    auto gate = std::make_shared<Gate>("/v1/{region}/stats");
+    server_->api().SetBeforeHandlerForTesting([gate](std::string_view route) { (*gate)(route); });
+    return {gate, std::async(std::launch::async, [this] {
+              TestClient c = HttpClient(&admin_);
+              auto r = c.Send("GET", "/v1/eu/stats");
+              return r.ok() ? r->status : 0;
+            })};
+  }
+};
+
+TEST_F(HeldStatsTest, StorageRoutesRunOffTheIoThreads) {
   StopServer();
   config_.threads = 1;  // one I/O thread: a GET held on it would stop /healthz
   StartServer();
-  auto gate = std::make_shared<Gate>("/v1/{region}/stats");
-  server_->api().SetBeforeHandlerForTesting([gate](std::string_view route) { (*gate)(route); });
-  auto stats = std::async(std::launch::async, [&] {
-    TestClient c = HttpClient(&admin_);
-    auto r = c.Send("GET", "/v1/eu/stats");
-    return r.ok() ? r->status : 0;
-  });
+  std::shared_ptr<Gate> gate;
+  std::future<int> stats;
+  std::tie(gate, stats) = HoldStats();
   ASSERT_TRUE(WaitUntil([&] { return gate->held() == 1; }));
   TestClient health("127.0.0.1", server_->port(), std::chrono::seconds(5));
   auto r = health.Send("GET", "/healthz");
@@ -69,17 +81,13 @@ TEST_F(ServerTest, StorageRoutesRunOffTheIoThreads) {
 
 // A burst of slow writes or scans never holds up the shoppers' pages:
 // their reads run on threads of their own.
-TEST_F(ServerTest, ShoppersPagesAreServedWhileEveryBlockingThreadWaits) {
+TEST_F(HeldStatsTest, ShoppersPagesAreServedWhileEveryBlockingThreadWaits) {
   StopServer();
   server_options_.blocking_threads = 1;
   StartServer();
-  auto gate = std::make_shared<Gate>("/v1/{region}/stats");
-  server_->api().SetBeforeHandlerForTesting([gate](std::string_view route) { (*gate)(route); });
-  auto stats = std::async(std::launch::async, [&] {
-    TestClient c = HttpClient(&admin_);
-    auto r = c.Send("GET", "/v1/eu/stats");
-    return r.ok() ? r->status : 0;
-  });
+  std::shared_ptr<Gate> gate;
+  std::future<int> stats;
+  std::tie(gate, stats) = HoldStats();
   ASSERT_TRUE(WaitUntil([&] { return gate->held() == 1; }));
   TestClient page("127.0.0.1", server_->port(), std::chrono::seconds(5));
   page.set_token(admin_.token);
